@@ -1,0 +1,31 @@
+/** POST /ceremonies/{id}/agreements, PATCH /agreements/{id}, POST /agreements/{id}/void */
+import { parseInput } from '#shared/domain/validation.ts';
+import { agreementInput, agreementPatch, voidInput, type Agreement } from '#shared/domain/schemas.ts';
+import { lambdaHandler } from '#shared/http/handler.ts';
+import { expectedVersion, idempotencyKey } from '#shared/http/request.ts';
+import { etag, type ApiResponse } from '#shared/http/response.ts';
+import { amend, logSigning, voidSigning } from '#shared/registry/agreements.ts';
+
+const ok = (agreement: Agreement): ApiResponse => ({ status: 200, body: agreement, headers: { etag: etag(agreement.version) } });
+
+export const handler = lambdaHandler('agreements-write', {
+  'POST /ceremonies/{id}/agreements': async (req) => {
+    const key = idempotencyKey(req);
+    const input = parseInput(agreementInput, req.body, 'body');
+    const { agreement, replayed } = await logSigning(req.params.id!, key, input, req.principal);
+    return {
+      status: 201,
+      body: agreement,
+      headers: { location: `/agreements/${agreement.id}`, etag: etag(agreement.version), ...(replayed && { 'idempotent-replayed': 'true' }) },
+    };
+  },
+  'PATCH /agreements/{id}': async (req) => {
+    const version = expectedVersion(req);
+    return ok(await amend(req.params.id!, version, parseInput(agreementPatch, req.body, 'body'), req.principal));
+  },
+  'POST /agreements/{id}/void': async (req) => {
+    const version = expectedVersion(req);
+    const { reason } = parseInput(voidInput, req.body, 'body');
+    return ok(await voidSigning(req.params.id!, version, reason, req.principal));
+  },
+});

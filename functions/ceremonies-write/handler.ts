@@ -1,0 +1,12 @@
+/** POST /ceremonies */
+import { parseInput } from '#shared/domain/validation.ts';
+import { ceremonyInput } from '#shared/domain/schemas.ts';
+import { lambdaHandler } from '#shared/http/handler.ts';
+import { createCeremony } from '#shared/registry/directory.ts';
+
+export const handler = lambdaHandler('ceremonies-write', {
+  'POST /ceremonies': async (req) => {
+    const ceremony = await createCeremony(parseInput(ceremonyInput, req.body, 'body'), req.principal);
+    return { status: 201, body: ceremony, headers: { location: `/ceremonies/${ceremony.id}` } };
+  },
+});

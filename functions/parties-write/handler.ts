@@ -1,0 +1,20 @@
+/** POST /parties, PATCH /parties/{id} */
+import { parseInput } from '#shared/domain/validation.ts';
+import { partyInput, partyPatch } from '#shared/domain/schemas.ts';
+import { lambdaHandler } from '#shared/http/handler.ts';
+import { expectedVersion } from '#shared/http/request.ts';
+import { etag } from '#shared/http/response.ts';
+import { createParty, updateParty } from '#shared/registry/directory.ts';
+
+export const handler = lambdaHandler('parties-write', {
+  'POST /parties': async (req) => {
+    const party = await createParty(parseInput(partyInput, req.body, 'body'), req.principal);
+    return { status: 201, body: party, headers: { location: `/parties/${party.id}`, etag: etag(party.version) } };
+  },
+  'PATCH /parties/{id}': async (req) => {
+    const version = expectedVersion(req);
+    const patch = parseInput(partyPatch, req.body, 'body');
+    const party = await updateParty(req.params.id!, version, patch, req.principal);
+    return { status: 200, body: party, headers: { etag: etag(party.version) } };
+  },
+});

@@ -1,0 +1,105 @@
+/**
+ * HTTP -> API Gateway v2 event, the way an HTTP API with a JWT authorizer builds it, and the
+ * structured Lambda result back to HTTP. This is all the local server does besides hosting
+ * dynalite: the handlers are the same modules Lambda runs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { ApiEvent } from '#shared/http/request.ts';
+import { ROUTES, type Route } from '#shared/http/routes.ts';
+
+const compiled = ROUTES.map((route) => ({
+  route: route as Route,
+  pattern: new RegExp(`^${route.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+}));
+
+export type Match = { route: Route; params: Record<string, string> } | { status: 404 } | { status: 405; allow: string };
+
+export function matchRoute(method: string, path: string): Match {
+  const onPath = compiled.filter((c) => c.pattern.test(path));
+  if (onPath.length === 0) return { status: 404 };
+  const hit = onPath.find((c) => c.route.method === method);
+  if (!hit) return { status: 405, allow: onPath.map((c) => c.route.method).join(', ') };
+  const groups = hit.pattern.exec(path)?.groups ?? {};
+  return { route: hit.route, params: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)])) };
+}
+
+/** API Gateway passes every claim as a string; arrays become "[a b]". */
+export function flattenClaims(claims: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+}
+
+const TEXT_TYPE = /^(text\/|application\/([\w.+-]*\+)?(json|xml)|application\/x-www-form-urlencoded)/i;
+
+export interface HttpInput {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  sourceIp: string;
+}
+
+export function toEvent(input: HttpInput, match: { route: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
+  const url = new URL(input.url, 'http://local');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.headers)) {
+    if (value !== undefined && name !== 'cookie') headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  const binary = input.body.length > 0 && !TEXT_TYPE.test(headers['content-type'] ?? '');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(input.headers.cookie && { cookies: input.headers.cookie.split(/;\s*/) }),
+    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+    ...(Object.keys(match.params).length > 0 && { pathParameters: match.params }),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: input.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: input.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      ...(claims && { authorizer: { jwt: { claims: flattenClaims(claims), scopes: null } } }),
+    },
+    ...(input.body.length > 0 && { body: input.body.toString(binary ? 'base64' : 'utf8') }),
+    isBase64Encoded: binary,
+  };
+}
+
+export function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 29_000; // API Gateway's integration timeout
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function toHttp(result: APIGatewayProxyStructuredResultV2): { status: number; headers: Record<string, string>; body: Buffer } {
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+  return { status: result.statusCode ?? 200, headers, body };
+}

@@ -1,0 +1,63 @@
+/**
+ * Local stand-in for Cognito + API Gateway's JWT authorizer: HS256 tokens signed with a secret
+ * generated into the data dir, carrying the claims Cognito would (`sub`, `cognito:groups`,
+ * `custom:partyId`). Never used on AWS.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Role } from '#shared/domain/principal.ts';
+
+export const ISSUER = 'concord-local';
+const DAY_SECONDS = 24 * 60 * 60;
+
+export type TokenClaims = Record<string, unknown> & { sub: string; exp: number };
+
+export function loadSecret(dataDir: string): Buffer {
+  const file = join(dataDir, 'local-jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const sign = (secret: Buffer, data: string) => createHmac('sha256', secret).update(data).digest();
+
+export function signToken(secret: Buffer, claims: Record<string, unknown>): string {
+  const data = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+  return `${data}.${sign(secret, data).toString('base64url')}`;
+}
+
+export function mintToken(secret: Buffer, role: Role, options: { partyId?: string; sub?: string; ttlSeconds?: number } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signToken(secret, {
+    iss: ISSUER,
+    sub: options.sub ?? `local-${role}${options.partyId ? `-${options.partyId}` : ''}`,
+    'cognito:groups': [role],
+    ...(options.partyId && { 'custom:partyId': options.partyId }),
+    token_use: 'id',
+    iat: now,
+    exp: now + (options.ttlSeconds ?? DAY_SECONDS),
+  });
+}
+
+/** The verified claims, or undefined for a missing, malformed, forged or expired token. */
+export function verifyToken(secret: Buffer, token: string, nowSeconds = Date.now() / 1000): TokenClaims | undefined {
+  const [header, payload, signature, ...rest] = token.split('.');
+  if (!header || !payload || !signature || rest.length) return undefined;
+  const expected = sign(secret, `${header}.${payload}`);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  try {
+    const head: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if ((head as { alg?: unknown }).alg !== 'HS256' || typeof claims !== 'object' || claims === null) return undefined;
+    const { sub, exp, iss } = claims as Record<string, unknown>;
+    if (typeof sub !== 'string' || typeof exp !== 'number' || exp <= nowSeconds || iss !== ISSUER) return undefined;
+    return claims as TokenClaims;
+  } catch {
+    return undefined;
+  }
+}

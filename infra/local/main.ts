@@ -1,0 +1,39 @@
+/** `npm start`: the whole registry on this machine. */
+import { localConfig } from './config.ts';
+import { DEMO_CEREMONY, DEMO_PARTNER_PARTY } from './demo/demo-data.ts';
+import { startRegistry } from './server.ts';
+
+const { PORT, HOST, DATA_DIR } = localConfig;
+
+let registry;
+try {
+  registry = await startRegistry({ dataDir: DATA_DIR, port: PORT, host: HOST, seed: true, log: (line) => console.log(line) });
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') console.error(`Port ${PORT} is taken: stop the other server or run PORT=3001 npm start`);
+  else if (/lock/i.test(String(error))) console.error(`${DATA_DIR} is in use by another Concord process; stop it or set DATA_DIR`);
+  else console.error(error);
+  process.exit(1);
+}
+
+const { url } = registry;
+const staff = registry.token('staff');
+console.log(`
+Concord registry running at ${url}   (data in ${registry.dataDir})
+
+Tokens (valid 24 h; mint more with: npm run --silent token -- <staff|auditor|partner> [partyId])
+  STAFF=${staff}
+  AUDITOR=${registry.token('auditor')}
+  PARTNER=${registry.token('partner', DEMO_PARTNER_PARTY)}   (partner of ${DEMO_PARTNER_PARTY})
+
+Try:
+  curl -s ${url}/healthz
+  curl -s -H "Authorization: Bearer $STAFF" ${url}/agreements?ceremonyId=${DEMO_CEREMONY.id}
+  curl -s ${url}/openapi.json
+`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    registry.close().then(() => process.exit(0), () => process.exit(1));
+  });
+}

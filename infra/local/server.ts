@@ -1,0 +1,152 @@
+/**
+ * The whole registry on one machine: dynalite on disk, the table from the shared definition,
+ * demo data on first start, and an HTTP server that hands each request to the real Lambda
+ * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import dynalite from 'dynalite';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Role } from '#shared/domain/principal.ts';
+import type { ApiEvent } from '#shared/http/request.ts';
+import type { FunctionName } from '#shared/http/routes.ts';
+import { lambdaContext, matchRoute, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { loadSecret, mintToken, verifyToken } from './jwt.ts';
+
+export const TABLE_NAME = 'concord';
+/** API Gateway's own payload limit; the handlers enforce the registry's (much lower) ones. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+export interface RegistryOptions {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  seed?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Registry {
+  url: string;
+  dataDir: string;
+  token(role: Role, partyId?: string): string;
+  /** Sends one request through the same path as HTTP (used for seeding). */
+  invoke(input: HttpInput): Promise<{ status: number; headers: Record<string, string>; body: Buffer }>;
+  close(): Promise<void>;
+}
+
+type LambdaHandler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<number>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok((server.address() as AddressInfo).port));
+  });
+
+const closeServer = (server: Server) =>
+  new Promise<void>((ok) => {
+    server.close(() => ok());
+    server.closeAllConnections?.();
+  });
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => ok(size > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+}
+
+function problemOf(status: number, title: string, detail: string, headers: Record<string, string> = {}) {
+  const body = Buffer.from(JSON.stringify({ type: `/problems/${title.toLowerCase().replaceAll(' ', '-')}`, title, status, detail, errors: [] }));
+  return { status, headers: { 'content-type': 'application/problem+json', ...headers }, body };
+}
+
+export async function startRegistry(options: RegistryOptions): Promise<Registry> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const secret = loadSecret(dataDir);
+  const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dbPort = await listen(db, 0, '127.0.0.1');
+
+  // The handlers read these at module load, exactly as on Lambda (where CDK sets TABLE_NAME).
+  Object.assign(process.env, {
+    TABLE_NAME,
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dbPort}`,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  const { ensureTable } = await import('#shared/store/setup.ts');
+  await ensureTable();
+
+  const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
+  const handlerOf = (fn: FunctionName) => {
+    if (!handlers.has(fn)) handlers.set(fn, import(`#functions/${fn}/handler.ts`).then((m: { handler: LambdaHandler }) => m.handler));
+    return handlers.get(fn)!;
+  };
+
+  async function invoke(input: HttpInput) {
+    const path = new URL(input.url, 'http://local').pathname;
+    let match;
+    try {
+      match = matchRoute(input.method, path);
+    } catch {
+      return problemOf(400, 'Bad path', 'The path is not valid percent-encoding');
+    }
+    if ('status' in match) {
+      return match.status === 404
+        ? problemOf(404, 'Not found', `No route for ${path}`)
+        : problemOf(405, 'Method not allowed', `${path} accepts ${match.allow}`, { allow: match.allow });
+    }
+    let claims: Record<string, unknown> | undefined;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(String(input.headers.authorization ?? ''))?.[1];
+    if (match.route.access !== 'public') {
+      claims = bearer ? verifyToken(secret, bearer) : undefined;
+      if (!claims) return problemOf(401, 'Unauthenticated', 'Send a valid, unexpired bearer token (npm run token -- staff)', { 'www-authenticate': 'Bearer' });
+    }
+    const handler = await handlerOf(match.route.fn);
+    const result = await handler(toEvent(input, match, claims), lambdaContext(`concord-${match.route.fn}`));
+    return toHttp(result);
+  }
+
+  const http = createServer(async (req, res) => {
+    const started = performance.now();
+    try {
+      const body = await readBody(req);
+      const out = body === undefined
+        ? problemOf(413, 'Too large', 'The request body is over 10 MB')
+        : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' });
+      res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length }).end(out.body);
+      options.log?.(`${req.method} ${req.url} ${out.status} ${(performance.now() - started).toFixed(0)}ms`);
+    } catch (error) {
+      console.error(error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ type: '/problems/internal', title: 'Internal error', status: 500, detail: 'The local server failed', errors: [] }));
+    }
+  });
+  const port = await listen(http, options.port ?? 3000, options.host ?? '127.0.0.1');
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  const registry: Registry = {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    dataDir,
+    token: (role, partyId) => mintToken(secret, role, partyId ? { partyId } : {}),
+    invoke,
+    close: async () => {
+      await closeServer(http);
+      await closeServer(db);
+    },
+  };
+  if (options.seed) {
+    const { seedDemoData } = await import('./seed.ts');
+    await seedDemoData(registry);
+  }
+  return registry;
+}

@@ -1,0 +1,214 @@
+/**
+ * Agreements: building, amending and voiding one, its hash-chained history, and replaying
+ * history into any earlier version. Pure functions; the store persists what they return.
+ *
+ * Every version is fully described by its history entry's `changes` ({field: {from?, to?}}),
+ * so replaying entries 1..N rebuilds version N exactly and `stateHash` proves it.
+ */
+import { canonicalJson, hashOf } from './canonical.ts';
+import { RuleViolation, type FieldError } from './errors.ts';
+import { toUtcIso } from './formats.ts';
+import { currencyMinorUnits } from './iso-codes.ts';
+import type { Stamp } from './party.ts';
+import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, HistoryAction, HistoryEntry, Party } from './schemas.ts';
+
+export type { Agreement, AgreementParty, HistoryEntry };
+
+export type Change = { from?: unknown; to?: unknown };
+
+/** The fields a history entry may change; everything else is identity or bookkeeping. */
+const CONTENT_FIELDS = ['status', 'title', 'titleZh', 'kind', 'parties', 'sectors', 'value', 'signedAt', 'place', 'summary'] as const;
+type ContentField = (typeof CONTENT_FIELDS)[number];
+type Content = Pick<Agreement, ContentField>;
+
+const KEY_ORDER: (keyof Agreement)[] = [
+  'id', 'code', 'ceremonyId', 'status', 'version', 'title', 'titleZh', 'kind', 'parties', 'sectors',
+  'value', 'signedAt', 'place', 'summary', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy',
+];
+
+/** Same fields, stable key order, no undefined: what is stored, returned and hashed. */
+function present(a: Agreement): Agreement {
+  const out: Record<string, unknown> = {};
+  for (const key of KEY_ORDER) if (a[key] !== undefined) out[key] = a[key];
+  return out as unknown as Agreement;
+}
+
+/** The sortable key of a signing: UTC instant, then id to break ties. */
+export const signedKey = (a: Pick<Agreement, 'signedAt' | 'id'>) => `${toUtcIso(a.signedAt)}#${a.id}`;
+
+function diff(before: Partial<Content>, after: Content): Record<string, Change> {
+  const changes: Record<string, Change> = {};
+  for (const field of CONTENT_FIELDS) {
+    const from = before[field];
+    const to = after[field];
+    if (canonicalJson(from ?? null) === canonicalJson(to ?? null)) continue;
+    changes[field] = { ...(from !== undefined && { from }), ...(to !== undefined && { to }) };
+  }
+  return changes;
+}
+
+function entryFor(agreement: Agreement, action: HistoryAction, changes: Record<string, Change>, reason: string | null, prevHash: string | null): HistoryEntry {
+  const body = {
+    version: agreement.version, action, at: agreement.updatedAt, actor: agreement.updatedBy,
+    reason, changes, stateHash: hashOf(agreement), prevHash,
+  };
+  return { ...body, hash: hashOf(body) };
+}
+
+// ---- rules ------------------------------------------------------------------------------
+
+const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+
+/** Party snapshots for the agreement; existing snapshots are kept so renames never leak in. */
+export function snapshotParties(
+  inputs: AgreementInput['parties'],
+  directory: ReadonlyMap<string, Party>,
+  kept: readonly AgreementParty[] = [],
+): AgreementParty[] {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  const snapshots = inputs.map((input, i) => {
+    if (seen.has(input.partyId)) errors.push({ path: `/parties/${i}/partyId`, message: `lists party "${input.partyId}" twice` });
+    seen.add(input.partyId);
+    const before = kept.find((p) => p.partyId === input.partyId);
+    const party = directory.get(input.partyId);
+    if (!before && !party) errors.push({ path: `/parties/${i}/partyId`, message: `no party with id "${input.partyId}" exists` });
+    const source = before ?? party;
+    return {
+      partyId: input.partyId,
+      ...(input.role !== undefined && { role: input.role }),
+      signatory: input.signatory,
+      kind: source?.kind ?? 'organization',
+      name: source?.name ?? '',
+      ...(source?.localName !== undefined && { localName: source.localName }),
+      ...(source?.lang !== undefined && { lang: source.lang }),
+      ...(source?.countryCode !== undefined && { countryCode: source.countryCode }),
+    };
+  });
+  if (errors.length) throw new RuleViolation(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+  return snapshots;
+}
+
+export function checkAgreementRules(content: Content, now: Date): void {
+  const errors: FieldError[] = [];
+  if (content.kind === 'sister-city') {
+    const [a, b] = content.parties;
+    if (content.parties.length !== 2 || a?.kind !== 'city' || b?.kind !== 'city') {
+      errors.push({ path: '/parties', message: 'a sister-city agreement needs exactly two parties, both cities' });
+    } else if (a.countryCode === b.countryCode) {
+      errors.push({ path: '/parties', message: 'the two cities of a sister-city agreement must be in different countries' });
+    }
+  }
+  if (Date.parse(content.signedAt) > now.getTime() + FUTURE_TOLERANCE_MS) {
+    errors.push({ path: '/signedAt', message: 'must not be more than 24 hours in the future' });
+  }
+  if (content.value) {
+    const digits = content.value.amount.split('.')[1]?.length ?? 0;
+    const allowed = currencyMinorUnits(content.value.currency) ?? 0;
+    if (digits > allowed) {
+      errors.push({ path: '/value/amount', message: `${content.value.currency} has ${allowed} decimal places; got ${digits}` });
+    }
+  }
+  if (errors.length) throw new RuleViolation(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+}
+
+// ---- lifecycle --------------------------------------------------------------------------
+
+export interface Versioned {
+  agreement: Agreement;
+  entry: HistoryEntry;
+}
+
+export function createAgreement(
+  identity: Pick<Agreement, 'id' | 'code' | 'ceremonyId'>,
+  input: AgreementInput,
+  parties: AgreementParty[],
+  stamp: Stamp,
+  now: Date,
+): Versioned {
+  const { parties: _inputs, ...fields } = input;
+  const content: Content = { status: 'active', ...fields, parties };
+  checkAgreementRules(content, now);
+  const agreement = present({
+    ...identity, ...content, version: 1,
+    createdAt: stamp.at, createdBy: stamp.actor, updatedAt: stamp.at, updatedBy: stamp.actor,
+  });
+  return { agreement, entry: entryFor(agreement, 'created', diff({}, content), null, null) };
+}
+
+/** Returns null when the patch changes nothing (no new version is written). */
+export function amendAgreement(
+  current: Agreement,
+  prevHash: string,
+  patch: AgreementPatch,
+  parties: AgreementParty[] | undefined,
+  stamp: Stamp,
+  now: Date,
+): Versioned | null {
+  const { reason, parties: _inputs, ...fields } = patch;
+  const next: Agreement = { ...current, ...(parties && { parties }) };
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (value === null) delete (next as unknown as Record<string, unknown>)[key];
+    else (next as unknown as Record<string, unknown>)[key] = value;
+  }
+  const changes = diff(current, next);
+  if (Object.keys(changes).length === 0) return null;
+  checkAgreementRules(next, now);
+  const agreement = present({ ...next, version: current.version + 1, updatedAt: stamp.at, updatedBy: stamp.actor });
+  return { agreement, entry: entryFor(agreement, 'amended', changes, reason, prevHash) };
+}
+
+export function voidAgreement(current: Agreement, prevHash: string, reason: string, stamp: Stamp): Versioned {
+  const agreement = present({ ...current, status: 'voided', version: current.version + 1, updatedAt: stamp.at, updatedBy: stamp.actor });
+  return { agreement, entry: entryFor(agreement, 'voided', diff(current, agreement), reason, prevHash) };
+}
+
+// ---- history ----------------------------------------------------------------------------
+
+type Identity = Pick<Agreement, 'id' | 'code' | 'ceremonyId'>;
+
+function apply(state: Record<string, unknown> | undefined, identity: Identity, entry: HistoryEntry): Record<string, unknown> {
+  const next = { ...(state ?? { ...identity, createdAt: entry.at, createdBy: entry.actor }) };
+  for (const [field, change] of Object.entries(entry.changes)) {
+    if (change.to === undefined) delete next[field];
+    else next[field] = change.to;
+  }
+  return Object.assign(next, { version: entry.version, updatedAt: entry.at, updatedBy: entry.actor });
+}
+
+/** Rebuilds the agreement as of `version` (default: the latest) from its history alone. */
+export function replay(identity: Identity, entries: readonly HistoryEntry[], version = Infinity): Agreement | undefined {
+  let state: Record<string, unknown> | undefined;
+  for (const entry of entries) {
+    if (entry.version > version) break;
+    state = apply(state, identity, entry);
+  }
+  return state && present(state as unknown as Agreement);
+}
+
+export interface HistoryCheck {
+  /** Every entry hashes to its `hash`, links to the previous one, and its stateHash matches the replay. */
+  chainValid: boolean;
+  /** Replaying the whole history gives exactly the current record. */
+  stateMatches: boolean;
+  /** The first version whose entry does not add up, if any. */
+  firstBadVersion: number | null;
+}
+
+export function verifyHistory(current: Agreement, entries: readonly HistoryEntry[]): HistoryCheck {
+  let firstBadVersion: number | null = null;
+  let prevHash: string | null = null;
+  let state: Record<string, unknown> | undefined;
+  for (const [i, entry] of entries.entries()) {
+    const { hash, ...body } = entry;
+    state = apply(state, current, entry);
+    const ok =
+      entry.version === i + 1 && entry.prevHash === prevHash && hashOf(body) === hash &&
+      hashOf(present(state as unknown as Agreement)) === entry.stateHash;
+    if (!ok && firstBadVersion === null) firstBadVersion = entry.version;
+    prevHash = hash;
+  }
+  const stateMatches = state !== undefined && hashOf(present(state as unknown as Agreement)) === hashOf(present(current));
+  return { chainValid: entries.length > 0 && firstBadVersion === null, stateMatches, firstBadVersion };
+}

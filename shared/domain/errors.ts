@@ -1,0 +1,35 @@
+/**
+ * Domain errors: what went wrong in registry terms. They know nothing of HTTP;
+ * shared/http/problem.ts maps them to status codes by class.
+ */
+
+export interface FieldError {
+  /** JSON Pointer into the request body ("/parties/0/partyId"), or a query/header name ("limit", "If-Match"). */
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The request does not fit the schema: wrong type, missing or unknown field, bad format. */
+export class InvalidInput extends DomainError {}
+/** Well-formed, but breaks a rule across fields or records. */
+export class RuleViolation extends DomainError {}
+export class NotFound extends DomainError {}
+/** The caller may not use this at all (as opposed to NotFound, which hides existence). */
+export class Forbidden extends DomainError {}
+export class AlreadyExists extends DomainError {}
+/** The record's state forbids the change (e.g. amending a voided agreement). */
+export class StateConflict extends DomainError {}
+/** The caller's version (If-Match) is not the current one. */
+export class VersionMismatch extends DomainError {}
+/** A change was attempted without naming the version it is based on. */
+export class VersionRequired extends DomainError {}

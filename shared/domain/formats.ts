@@ -1,0 +1,80 @@
+/**
+ * Field formats shared by every schema: identifiers, ISO codes, time stamps, language tags.
+ * Each is a zod schema with a message that tells the caller what a valid value looks like.
+ */
+import { z } from 'zod';
+import { currencyMinorUnits, isCountryCode } from './iso-codes.ts';
+
+export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+export const id = z
+  .string()
+  .regex(ID_PATTERN, 'must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit');
+
+export const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code in capitals, like "CN"', abort: true })
+  .refine(isCountryCode, 'is not an assigned ISO 3166-1 alpha-2 country code');
+
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code in capitals, like "CNY"', abort: true })
+  .refine((c) => currencyMinorUnits(c) !== undefined, 'is not an active ISO 4217 currency code');
+
+/** A decimal amount as a string: floats cannot carry money exactly. */
+export const decimalAmount = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,17})(\.[0-9]{1,4})?$/, 'must be a non-negative decimal string like "1250000.00"');
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/** True when every component is in range (no 30 February, no 25:00, offsets up to ±14:00). */
+function isRealDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as number[];
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  const offsetOk = m[7] === 'Z' || (Number(m[8]) <= 14 && Number(m[9]) < 60);
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day &&
+    hour! < 24 && minute! < 60 && second! < 60 && offsetOk
+  );
+}
+
+export const dateTimeWithOffset = z
+  .string()
+  .refine(isRealDateTime, 'must be an ISO 8601 date-time with an offset, like "2021-08-23T10:30:00+08:00"');
+
+/** A bare date (taken as UTC) or a date-time with offset; used by range filters. */
+export const dateOrDateTime = z
+  .string()
+  .refine(
+    (v) => isRealDateTime(v) || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDateTime(`${v}T00:00:00Z`)),
+    'must be a date like "2021-08-23" or a date-time with an offset',
+  );
+
+export const languageTag = z.string().refine((tag) => {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}, 'must be a BCP 47 language tag, like "kk" or "zh-Hans"');
+
+export const timeZone = z.string().refine((tz) => {
+  if (!/^[A-Za-z]+(?:[/_+-][A-Za-z0-9]+)*$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone, like "Asia/Shanghai"');
+
+/** Free text: trimmed, NFC-normalized (so the same name always compares and hashes equal), bounded. */
+export const text = (max: number) => z.string().trim().normalize('NFC').min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+/** The instant of a date-time string, as a sortable UTC ISO string (used in keys). */
+export function toUtcIso(value: string): string {
+  return new Date(value).toISOString();
+}

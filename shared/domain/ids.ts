@@ -1,0 +1,42 @@
+/**
+ * Identifiers. Agreement ids are derived from (ceremony, Idempotency-Key) so that a retried or
+ * concurrent duplicate request lands on the same item; agreement codes are short, typeable and
+ * free of look-alike characters (Crockford base32: no I, L, O, U).
+ */
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from './canonical.ts';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const CODE_PATTERN = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
+
+function base32(bytes: Uint8Array, length: number): string {
+  let out = '';
+  let bits = 0;
+  let acc = 0;
+  for (const byte of bytes) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < length) {
+      out += CROCKFORD[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    acc &= 0xff;
+  }
+  return out;
+}
+
+export function deriveAgreementId(ceremonyId: string, idempotencyKey: string): string {
+  const digest = Buffer.from(sha256Hex(`${ceremonyId}\n${idempotencyKey}`), 'hex');
+  return `ag-${base32(digest, 20).toLowerCase()}`;
+}
+
+/** The n-th candidate code for an agreement; n > 0 only after a (rare) collision. */
+export function agreementCode(agreementId: string, attempt: number): string {
+  const c = base32(Buffer.from(sha256Hex(`${agreementId}#${attempt}`), 'hex'), 8);
+  return `${c.slice(0, 4)}-${c.slice(4)}`;
+}
+
+/** A fresh id for a party or ceremony created without one: kind prefix + 12 random base32 chars. */
+export function newId(prefix: string): string {
+  return `${prefix}-${base32(randomBytes(8), 12).toLowerCase()}`;
+}

@@ -1,0 +1,226 @@
+/**
+ * Request and record schemas. Every input object is strict: an unknown field is a 400, so
+ * nobody can mass-assign `status`, `version` or `code`. Types are inferred from here; the
+ * OpenAPI document is generated from the same schemas.
+ */
+import { z } from 'zod';
+import {
+  countryCode,
+  currencyCode,
+  dateOrDateTime,
+  dateTimeWithOffset,
+  decimalAmount,
+  id,
+  languageTag,
+  text,
+  timeZone,
+} from './formats.ts';
+
+export const PARTY_KINDS = ['state', 'city', 'enterprise', 'organization'] as const;
+export const AGREEMENT_KINDS = ['mou', 'framework', 'investment', 'trade', 'sister-city', 'cooperation', 'other'] as const;
+export const SECTORS = [
+  'digital-economy', 'e-commerce', 'smart-tourism', 'smart-logistics', 'digital-channels',
+  'industrial-internet', 'trade', 'investment', 'culture', 'education', 'other',
+] as const;
+export const AGREEMENT_STATUSES = ['active', 'voided'] as const;
+
+export type PartyKind = (typeof PARTY_KINDS)[number];
+export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
+
+const reason = text(1000);
+
+// ---- parties ----------------------------------------------------------------------------
+
+export const partyInput = z
+  .strictObject({
+    id: id.optional(),
+    kind: z.enum(PARTY_KINDS),
+    name: text(200),
+    localName: text(200).optional(),
+    lang: languageTag.optional(),
+    countryCode: countryCode.optional(),
+  })
+  .superRefine((party, ctx) => {
+    if (party.kind !== 'organization' && party.countryCode === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['countryCode'], message: `is required for a party of kind "${party.kind}"` });
+    }
+  });
+export type PartyInput = z.infer<typeof partyInput>;
+
+export const partyPatch = z.strictObject({
+  name: text(200).optional(),
+  localName: text(200).nullable().optional(),
+  lang: languageTag.nullable().optional(),
+});
+export type PartyPatch = z.infer<typeof partyPatch>;
+
+// ---- ceremonies -------------------------------------------------------------------------
+
+export const ceremonyInput = z.strictObject({
+  id: id.optional(),
+  title: text(300),
+  event: text(300).optional(),
+  venue: text(200),
+  city: text(100),
+  countryCode,
+  startsAt: dateTimeWithOffset,
+  endsAt: dateTimeWithOffset.optional(),
+  timeZone: timeZone.optional(),
+});
+export type CeremonyInput = z.infer<typeof ceremonyInput>;
+
+// ---- agreements -------------------------------------------------------------------------
+
+export const money = z.strictObject({ amount: decimalAmount, currency: currencyCode });
+export type Money = z.infer<typeof money>;
+
+export const signatory = z.strictObject({ name: text(200), title: text(200).optional() });
+
+export const agreementPartyInput = z.strictObject({
+  partyId: id,
+  role: text(100).optional(),
+  signatory,
+});
+
+const agreementFields = {
+  title: text(300),
+  titleZh: text(300).optional(),
+  kind: z.enum(AGREEMENT_KINDS),
+  parties: z.array(agreementPartyInput).min(2, 'must list at least 2 parties').max(50, 'must list at most 50 parties'),
+  sectors: z
+    .array(z.enum(SECTORS))
+    .min(1, 'must list at least one sector')
+    .refine((s) => new Set(s).size === s.length, 'must not repeat a sector'),
+  value: money.optional(),
+  signedAt: dateTimeWithOffset,
+  place: text(200).optional(),
+  summary: text(2000).optional(),
+};
+
+export const agreementInput = z.strictObject(agreementFields);
+export type AgreementInput = z.infer<typeof agreementInput>;
+
+/** Optional fields may be set to null to remove them; `reason` is always required. */
+export const agreementPatch = z
+  .strictObject({
+    title: agreementFields.title.optional(),
+    titleZh: agreementFields.titleZh.unwrap().nullable().optional(),
+    kind: agreementFields.kind.optional(),
+    parties: agreementFields.parties.optional(),
+    sectors: agreementFields.sectors.optional(),
+    value: money.nullable().optional(),
+    signedAt: agreementFields.signedAt.optional(),
+    place: agreementFields.place.unwrap().nullable().optional(),
+    summary: agreementFields.summary.unwrap().nullable().optional(),
+    reason,
+  })
+  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), {
+    message: 'must change at least one field besides "reason"',
+  });
+export type AgreementPatch = z.infer<typeof agreementPatch>;
+
+export const voidInput = z.strictObject({ reason });
+
+// ---- list queries (query-string values arrive as strings) -------------------------------
+
+export const limit = z
+  .string()
+  .regex(/^\d{1,3}$/, { message: 'must be an integer from 1 to 100', abort: true })
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
+
+const page = { limit: limit.optional(), cursor: z.string().max(2000).optional() };
+const upper = <T extends z.ZodType<string, string>>(schema: T) => z.string().transform((v) => v.toUpperCase()).pipe(schema);
+
+export const partyListQuery = z.strictObject({ ...page, kind: z.enum(PARTY_KINDS).optional(), country: upper(countryCode).optional() });
+export const ceremonyListQuery = z.strictObject(page);
+export const agreementListQuery = z.strictObject({
+  ...page,
+  ceremonyId: id.optional(),
+  partyId: id.optional(),
+  country: upper(countryCode).optional(),
+  sector: z.enum(SECTORS).optional(),
+  status: z.enum(AGREEMENT_STATUSES).optional(),
+  signedFrom: dateOrDateTime.optional(),
+  signedTo: dateOrDateTime.optional(),
+});
+export type PartyListQuery = z.infer<typeof partyListQuery>;
+export type AgreementListQuery = z.infer<typeof agreementListQuery>;
+
+// ---- records (what the registry stores and returns) -------------------------------------
+// Not strict: these parse our own items and describe responses, they never take client input.
+
+const stamps = { createdAt: z.string(), createdBy: z.string(), updatedAt: z.string(), updatedBy: z.string() };
+
+export const partyRecord = z.object({
+  id: z.string(),
+  kind: z.enum(PARTY_KINDS),
+  name: z.string(),
+  localName: z.string().optional(),
+  lang: z.string().optional(),
+  countryCode: z.string().optional(),
+  version: z.number().int(),
+  ...stamps,
+});
+export type Party = z.infer<typeof partyRecord>;
+
+export const ceremonyRecord = z.object({
+  id: z.string(),
+  title: z.string(),
+  event: z.string().optional(),
+  venue: z.string(),
+  city: z.string(),
+  countryCode: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+  timeZone: z.string().optional(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type Ceremony = z.infer<typeof ceremonyRecord>;
+
+/** A party as it was when it signed: a later rename of the party never changes a signed record. */
+export const agreementPartyRecord = z.object({
+  partyId: z.string(),
+  role: z.string().optional(),
+  signatory: z.object({ name: z.string(), title: z.string().optional() }),
+  kind: z.enum(PARTY_KINDS),
+  name: z.string(),
+  localName: z.string().optional(),
+  lang: z.string().optional(),
+  countryCode: z.string().optional(),
+});
+export type AgreementParty = z.infer<typeof agreementPartyRecord>;
+
+export const agreementRecord = z.object({
+  id: z.string(),
+  code: z.string(),
+  ceremonyId: z.string(),
+  status: z.enum(AGREEMENT_STATUSES),
+  version: z.number().int(),
+  title: z.string(),
+  titleZh: z.string().optional(),
+  kind: z.enum(AGREEMENT_KINDS),
+  parties: z.array(agreementPartyRecord),
+  sectors: z.array(z.enum(SECTORS)),
+  value: z.object({ amount: z.string(), currency: z.string() }).optional(),
+  signedAt: z.string(),
+  place: z.string().optional(),
+  summary: z.string().optional(),
+  ...stamps,
+});
+export type Agreement = z.infer<typeof agreementRecord>;
+
+export const historyEntryRecord = z.object({
+  version: z.number().int(),
+  action: z.enum(['created', 'amended', 'voided']),
+  at: z.string(),
+  actor: z.string(),
+  reason: z.string().nullable(),
+  changes: z.record(z.string(), z.object({ from: z.unknown().optional(), to: z.unknown().optional() })),
+  stateHash: z.string().describe('SHA-256 (hex) of the canonical JSON of the agreement as of this version'),
+  prevHash: z.string().nullable(),
+  hash: z.string().describe('SHA-256 (hex) of the canonical JSON of this entry without `hash`'),
+});
+export type HistoryEntry = z.infer<typeof historyEntryRecord>;
+export type HistoryAction = HistoryEntry['action'];

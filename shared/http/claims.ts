@@ -1,0 +1,31 @@
+/**
+ * JWT claims -> Principal. The claims arrive already verified: on AWS by API Gateway's JWT
+ * authorizer, locally by the local server playing that part. API Gateway flattens array claims
+ * into strings like "[staff auditor]"; other issuers send JSON arrays. Both are accepted.
+ */
+import { ROLES, type Principal, type Role } from '#shared/domain/principal.ts';
+
+export type Claims = Record<string, string | number | boolean | string[]>;
+
+export function parseGroups(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string') return [];
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String);
+    } catch {
+      // Not JSON: API Gateway's "[a b]" form, handled below.
+    }
+  }
+  return text.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+}
+
+export function principalFrom(claims: Claims | undefined): Principal | undefined {
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || sub === '') return undefined;
+  const roles = new Set(parseGroups(claims?.['cognito:groups']).filter((g): g is Role => (ROLES as readonly string[]).includes(g)));
+  const partyId = claims?.['custom:partyId'];
+  return { actor: sub, roles, ...(typeof partyId === 'string' && partyId !== '' && { partyId }) };
+}

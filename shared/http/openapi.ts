@@ -1,0 +1,57 @@
+/** The OpenAPI 3.1 document, generated from the routes table and the zod schemas it names. */
+import { z } from 'zod';
+import { ROUTES, type Route } from './routes.ts';
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return rest;
+};
+
+const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'errors'],
+  properties: {
+    type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+  },
+};
+
+const problemRef = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+
+function operation(route: Route) {
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const query = route.query ? jsonSchema(route.query, 'input') : undefined;
+  const queryParams = Object.entries((query?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+  const headerParams = (route.headers ?? []).map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } }));
+  const errors: Record<string, object> = { 400: { description: 'Invalid request', ...problemRef } };
+  if (route.access !== 'public') Object.assign(errors, { 401: { description: 'No valid token', ...problemRef }, 403: { description: 'Role not allowed', ...problemRef } });
+  if (route.path.includes('{')) errors[404] = { description: 'Not found', ...problemRef };
+  if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
+  if (route.headers?.includes('If-Match')) Object.assign(errors, { 409: { description: 'Voided', ...problemRef }, 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
+  return {
+    summary: route.summary,
+    'x-roles': route.access,
+    ...(route.access !== 'public' && { security: [{ bearer: [] }] }),
+    parameters: [...pathParams, ...queryParams, ...headerParams],
+    ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
+    responses: {
+      [route.status]: { description: 'OK', ...(route.response && { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }) },
+      ...errors,
+    },
+  };
+}
+
+let cached: object | undefined;
+
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Problem: problemSchema } },
+    paths: ROUTES.reduce<Record<string, Record<string, object>>>((paths, route) => {
+      (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+      return paths;
+    }, {}),
+  };
+  return cached;
+}

@@ -1,0 +1,71 @@
+/**
+ * The one place errors become HTTP: application/problem+json (RFC 9457) with
+ * `type, title, status, detail, errors[{path, message}]`. Domain errors map by class; anything
+ * unexpected becomes a plain 500 whose body says nothing about internals (the log has it all).
+ */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  AlreadyExists, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict,
+  VersionMismatch, VersionRequired, type FieldError,
+} from '#shared/domain/errors.ts';
+import { BASE_HEADERS } from './response.ts';
+
+/** An error that only makes sense at the HTTP edge (auth, media type, size). */
+export class HttpError extends Error {
+  readonly expose: boolean;
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: FieldError[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+    this.expose = status < 500;
+  }
+}
+
+const TITLES: Record<number, [slug: string, title: string]> = {
+  400: ['invalid-request', 'The request is not valid'],
+  401: ['unauthenticated', 'A valid bearer token is required'],
+  403: ['forbidden', 'Your role does not allow this'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  409: ['conflict', 'Conflict with the current state'],
+  412: ['version-mismatch', 'The version you sent is not the current one'],
+  413: ['too-large', 'The request body is too large'],
+  415: ['unsupported-media-type', 'Unsupported content type'],
+  422: ['rule-violated', 'The request breaks a registry rule'],
+  428: ['version-required', 'If-Match is required'],
+  500: ['internal', 'Internal error'],
+};
+
+const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
+  [InvalidInput, 400],
+  [Forbidden, 403],
+  [NotFound, 404],
+  [AlreadyExists, 409],
+  [StateConflict, 409],
+  [VersionMismatch, 412],
+  [RuleViolation, 422],
+  [VersionRequired, 428],
+];
+
+export function problem(status: number, detail: string, errors: FieldError[] = [], headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  const [slug, title] = TITLES[status] ?? ['error', 'Error'];
+  return {
+    statusCode: status,
+    headers: { ...BASE_HEADERS, ...headers, 'content-type': 'application/problem+json' },
+    body: JSON.stringify({ type: `/problems/${slug}`, title, status, detail, errors }),
+  };
+}
+
+export function toProblem(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof HttpError && error.expose) return problem(error.status, error.message, error.errors, error.headers);
+  if (error instanceof DomainError) {
+    const status = DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1];
+    if (status !== undefined) return problem(status, error.message, error.errors);
+  }
+  console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }));
+  return problem(500, 'The registry could not complete this request. It has been logged; please try again.');
+}

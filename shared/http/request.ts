@@ -1,0 +1,88 @@
+/**
+ * API Gateway v2 event -> ApiRequest: route, principal (authorized against the routes table),
+ * query, headers and JSON body, checked at the edge so handlers only see well-formed input.
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { InvalidInput } from '#shared/domain/errors.ts';
+import type { Principal } from '#shared/domain/principal.ts';
+import { principalFrom, type Claims } from './claims.ts';
+import { HttpError } from './problem.ts';
+import { findRoute, type Route } from './routes.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What an API Gateway v2 event with a JWT authorizer carries, without insisting on the authorizer. */
+export type ApiEvent = Omit<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'> & {
+  requestContext: Omit<APIGatewayProxyEventV2WithJWTAuthorizer['requestContext'], 'authorizer'> & {
+    authorizer?: { jwt?: { claims?: Claims; scopes?: string[] | null } };
+  };
+};
+
+export interface ApiRequest {
+  route: Route;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** Lower-cased names, as API Gateway delivers them. */
+  headers: Record<string, string>;
+  /** Parsed JSON for routes with a body schema; raw bytes stay in `rawBody`. */
+  body: unknown;
+  rawBody: Buffer;
+  principal: Principal;
+}
+
+const ANONYMOUS: Principal = { actor: 'anonymous', roles: new Set() };
+
+function authorize(route: Route, principal: Principal | undefined): Principal {
+  if (route.access === 'public') return principal ?? ANONYMOUS;
+  if (!principal) throw new HttpError(401, 'Send a valid bearer token in the Authorization header', [], { 'www-authenticate': 'Bearer' });
+  const allowed = route.access.filter((role) => principal.roles.has(role));
+  if (allowed.length === 0) throw new HttpError(403, `This needs one of the roles: ${route.access.join(', ')}`);
+  if (allowed.length === 1 && allowed[0] === 'partner' && !principal.partyId) {
+    throw new HttpError(403, 'This partner token names no party (custom:partyId)');
+  }
+  return principal;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+function parseJsonBody(route: Route, headers: Record<string, string>, raw: Buffer): unknown {
+  if (!route.body) return undefined;
+  if (raw.length === 0) throw new InvalidInput('This request needs a JSON body', [{ path: '', message: 'is required' }]);
+  if (raw.length > MAX_BODY_BYTES) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const type = headers['content-type'];
+  if (!type || !JSON_TYPE.test(type)) {
+    throw new HttpError(415, `Send the body as application/json (UTF-8), not ${type ?? 'without a Content-Type'}`, [{ path: 'Content-Type', message: 'must be application/json' }]);
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new InvalidInput(`The body is not valid JSON: ${(error as Error).message}`, [{ path: '', message: 'is not valid JSON' }]);
+  }
+}
+
+export function toApiRequest(event: ApiEvent): ApiRequest {
+  const route = findRoute(event.routeKey);
+  if (!route) throw new Error(`no route for ${event.routeKey}`);
+  const principal = authorize(route, principalFrom(event.requestContext.authorizer?.jwt?.claims));
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
+  const rawBody = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  const query = Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']));
+  const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
+  return { route, params, query, headers, rawBody, principal, body: parseJsonBody(route, headers, rawBody) };
+}
+
+/** The version named by If-Match, undefined if the header is absent. */
+export function expectedVersion(req: ApiRequest): number | undefined {
+  const value = req.headers['if-match'];
+  if (value === undefined) return undefined;
+  const match = /^(?:W\/)?"(\d{1,9})"$/.exec(value.trim());
+  if (!match) throw new InvalidInput('If-Match must be the ETag you received, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3"' }]);
+  return Number(match[1]);
+}
+
+export function idempotencyKey(req: ApiRequest): string {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) throw new InvalidInput('Idempotency-Key is required: any unique string per signing, reused on retries', [{ path: 'Idempotency-Key', message: 'is required' }]);
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new InvalidInput('Idempotency-Key must be 1-255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }]);
+  return key;
+}

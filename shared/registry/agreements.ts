@@ -1,0 +1,139 @@
+/**
+ * Use cases for agreements: log a signing (idempotently), read, list, amend, void, history.
+ * The order of writes is the design: indexes first (code claim, links), then ONE conditional
+ * write to the agreement item commits; stale links are cleaned after the commit.
+ */
+import {
+  amendAgreement, createAgreement, snapshotParties, verifyHistory, voidAgreement, replay,
+  type Agreement, type AgreementParty, type HistoryEntry, type Versioned,
+} from '#shared/domain/agreement.ts';
+import type { AgreementFilter } from '#shared/domain/agreement-filter.ts';
+import { hashOf } from '#shared/domain/canonical.ts';
+import { Forbidden, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { agreementCode, deriveAgreementId } from '#shared/domain/ids.ts';
+import { readsEverything, type Principal } from '#shared/domain/principal.ts';
+import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
+import * as store from '#shared/store/agreements.ts';
+import { getCeremony, getParties } from '#shared/store/directory.ts';
+
+const MAX_CODE_ATTEMPTS = 8;
+
+const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
+
+/** The response the first request got: version 1, rebuilt from history. */
+function firstVersionOf(stored: store.StoredAgreement): Agreement {
+  return replay(stored.agreement, stored.history, 1)!;
+}
+
+function replayOrReject(stored: store.StoredAgreement, requestHash: string): { agreement: Agreement; replayed: true } {
+  if (stored.requestHash !== requestHash) {
+    throw new RuleViolation('This Idempotency-Key was already used for a different request', [
+      { path: 'Idempotency-Key', message: 'was already used with a different body' },
+    ]);
+  }
+  return { agreement: firstVersionOf(stored), replayed: true };
+}
+
+async function claimAnyCode(agreementId: string): Promise<string> {
+  for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt += 1) {
+    const code = agreementCode(agreementId, attempt);
+    if (await store.claimCode(code, agreementId)) return code;
+  }
+  throw new Error(`no free agreement code after ${MAX_CODE_ATTEMPTS} attempts`);
+}
+
+export async function logSigning(
+  ceremonyId: string,
+  idempotencyKey: string,
+  input: AgreementInput,
+  principal: Principal,
+): Promise<{ agreement: Agreement; replayed: boolean }> {
+  const id = deriveAgreementId(ceremonyId, idempotencyKey);
+  const requestHash = hashOf(input);
+  const existing = await store.getAgreement(id);
+  if (existing) return replayOrReject(existing, requestHash);
+
+  const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), getParties(input.parties.map((p) => p.partyId))]);
+  if (!ceremony) throw new NotFound(`No ceremony with id "${ceremonyId}"`);
+  const parties = snapshotParties(input.parties, directory);
+  const code = await claimAnyCode(id);
+  const created = createAgreement({ id, code, ceremonyId }, input, parties, stamp(principal), new Date());
+
+  await store.putLinks(created.agreement);
+  if (await store.insertAgreement(created, requestHash)) return { agreement: created.agreement, replayed: false };
+  // A concurrent duplicate committed first: answer as it did.
+  const winner = await store.getAgreement(id);
+  if (!winner) throw new Error(`agreement ${id} vanished after a failed insert`);
+  return replayOrReject(winner, requestHash);
+}
+
+/** Partners see an agreement only if their party signed it; otherwise it does not exist for them. */
+function visibleTo(agreement: Agreement, principal: Principal): boolean {
+  return readsEverything(principal) || agreement.parties.some((p) => p.partyId === principal.partyId);
+}
+
+async function load(id: string, principal: Principal): Promise<store.StoredAgreement> {
+  const stored = await store.getAgreement(id);
+  if (!stored || !visibleTo(stored.agreement, principal)) throw new NotFound(`No agreement with id "${id}"`);
+  return stored;
+}
+
+export async function readAgreement(id: string, principal: Principal): Promise<Agreement> {
+  return (await load(id, principal)).agreement;
+}
+
+export async function listAgreements(filter: AgreementFilter, page: { limit: number; cursor?: string | undefined }, principal: Principal) {
+  if (!readsEverything(principal)) {
+    if (filter.partyId !== undefined && filter.partyId !== principal.partyId) {
+      throw new Forbidden('Partners can list only their own party\'s agreements', [{ path: 'partyId', message: 'must be your own party' }]);
+    }
+    filter = { ...filter, partyId: principal.partyId };
+  }
+  return store.listAgreements(filter, page);
+}
+
+/** Loads the version a change is based on, or says precisely why it cannot be changed. */
+async function loadForChange(id: string, expectedVersion: number | undefined): Promise<store.StoredAgreement> {
+  if (expectedVersion === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
+  const stored = await store.getAgreement(id);
+  if (!stored) throw new NotFound(`No agreement with id "${id}"`);
+  if (stored.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
+  if (stored.agreement.version !== expectedVersion) {
+    throw new VersionMismatch(`The agreement is at version ${stored.agreement.version}, not ${expectedVersion}`);
+  }
+  return stored;
+}
+
+async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
+  await store.putLinks(next.agreement);
+  if (!(await store.commitVersion(next, before.version))) {
+    const now = await store.getAgreement(before.id);
+    if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
+    throw new VersionMismatch('The agreement was changed by someone else meanwhile');
+  }
+  await store.removeStaleLinks(before, next.agreement);
+  return next.agreement;
+}
+
+const headHash = (history: HistoryEntry[]) => history.at(-1)!.hash;
+
+export async function amend(id: string, expectedVersion: number | undefined, patch: AgreementPatch, principal: Principal): Promise<Agreement> {
+  const { agreement: current, history } = await loadForChange(id, expectedVersion);
+  let parties: AgreementParty[] | undefined;
+  if (patch.parties) {
+    const unknown = patch.parties.filter((p) => !current.parties.some((c) => c.partyId === p.partyId));
+    parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), current.parties);
+  }
+  const next = amendAgreement(current, headHash(history), patch, parties, stamp(principal), new Date());
+  return next ? commit(current, next) : current;
+}
+
+export async function voidSigning(id: string, expectedVersion: number | undefined, reason: string, principal: Principal): Promise<Agreement> {
+  const { agreement: current, history } = await loadForChange(id, expectedVersion);
+  return commit(current, voidAgreement(current, headHash(history), reason, stamp(principal)));
+}
+
+export async function history(id: string, principal: Principal) {
+  const { agreement, history: entries } = await load(id, principal);
+  return { agreementId: agreement.id, code: agreement.code, version: agreement.version, items: entries, integrity: verifyHistory(agreement, entries) };
+}

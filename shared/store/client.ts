@@ -1,0 +1,19 @@
+/**
+ * The one DynamoDB document client, created at module load and reused by every invocation.
+ * Configuration comes from the environment, parsed once: a bad config fails the cold start.
+ * The endpoint is the SDK's own AWS_ENDPOINT_URL_DYNAMODB, so the local server points this
+ * same code at dynalite without any branch here.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+
+const env = z
+  .object({ TABLE_NAME: z.string().min(1, 'TABLE_NAME must name the registry table') })
+  .parse(process.env);
+
+export const tableName = env.TABLE_NAME;
+
+export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});

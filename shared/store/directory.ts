@@ -1,0 +1,109 @@
+/**
+ * Parties and ceremonies: the directory agreements refer to. Creates are conditional on the id
+ * being new; party updates are conditional on the version the caller saw.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { toUtcIso } from '#shared/domain/formats.ts';
+import { ceremonyRecord, partyRecord, type Ceremony, type Party, type PartyKind } from '#shared/domain/schemas.ts';
+import { dynamo, tableName } from './client.ts';
+import { filterDigest } from './cursor.ts';
+import * as keys from './keys.ts';
+import { collectPage, partitionReader, type Page, type PartitionQuery, type Source } from './paging.ts';
+
+const ID = '[a-z0-9][a-z0-9-]{1,62}';
+
+async function putIf(item: Record<string, unknown>, condition: string, values?: Record<string, unknown>): Promise<boolean> {
+  return dynamo
+    .send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }))
+    .then(() => true, (error: unknown) => {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    });
+}
+
+function partyItem(p: Party) {
+  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p };
+}
+
+/** false if a party with this id exists already. */
+export const insertParty = (p: Party) => putIf(partyItem(p), 'attribute_not_exists(pk)');
+
+/** false unless the stored party is still at `expectedVersion`. */
+export const replaceParty = (p: Party, expectedVersion: number) =>
+  putIf(partyItem(p), 'version = :expected', { ':expected': expectedVersion });
+
+export async function getParty(id: string): Promise<Party | undefined> {
+  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.partyKey(id), ConsistentRead: true }));
+  return out.Item ? partyRecord.parse(out.Item.data) : undefined;
+}
+
+export async function getParties(ids: readonly string[]): Promise<Map<string, Party>> {
+  const found = new Map<string, Party>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ ...keys.partyKey(id) }));
+    while (request && request.length > 0) {
+      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
+        RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } },
+      }));
+      for (const item of out.Responses?.[tableName] ?? []) {
+        const party = partyRecord.parse(item.data);
+        found.set(party.id, party);
+      }
+      request = out.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return found;
+}
+
+/** A source over one index partition whose items carry their record in `data`. */
+function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): Source<T> {
+  const reader = partitionReader(q);
+  return {
+    holds: reader.holds,
+    async read(after, max) {
+      const { items, positionOf, done } = await reader.read(after, max);
+      return { candidates: items.map((i) => ({ pos: positionOf(i), item: parse(i.data) })), done };
+    },
+  };
+}
+
+export async function listParties(
+  filter: { kind?: PartyKind | undefined; country?: string | undefined },
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<Party>> {
+  const { kind, country } = filter;
+  const startKey = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string) => (pos: string) =>
+    ({ ...keys.partyKey(keys.idFromSortKey(pos)), [`${index}pk`]: pk, [`${index}sk`]: pos });
+  const query: PartitionQuery =
+    kind !== undefined
+      ? { index: 'gsi2', pk: `PARTY_KIND#${kind}`, range: { prefix: country ? `${country}#` : '' }, descending: false, startKey: startKey('gsi2', `PARTY_KIND#${kind}`), positionPattern: new RegExp(`^([A-Z]{2}|~)#${ID}$`) }
+      : country !== undefined
+        ? { index: 'gsi3', pk: `PARTY_COUNTRY#${country}`, range: {}, descending: false, startKey: startKey('gsi3', `PARTY_COUNTRY#${country}`), positionPattern: new RegExp(`^[a-z]+#${ID}$`) }
+        : { index: 'gsi1', pk: 'PARTIES', range: {}, descending: false, startKey: startKey('gsi1', 'PARTIES'), positionPattern: new RegExp(`^${ID}$`) };
+  return collectPage(dataSource(query, (d) => partyRecord.parse(d)), { ...page, digest: filterDigest(['parties', filter]) });
+}
+
+// ---- ceremonies -------------------------------------------------------------------------
+
+/** false if a ceremony with this id exists already. */
+export function insertCeremony(c: Ceremony): Promise<boolean> {
+  const index = keys.ceremonyIndexKeys({ id: c.id, startsAtUtc: toUtcIso(c.startsAt) });
+  return putIf({ ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', data: c }, 'attribute_not_exists(pk)');
+}
+
+export async function getCeremony(id: string): Promise<Ceremony | undefined> {
+  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.ceremonyKey(id) }));
+  return out.Item ? ceremonyRecord.parse(out.Item.data) : undefined;
+}
+
+/** Newest ceremony first. */
+export function listCeremonies(page: { limit: number; cursor?: string | undefined }): Promise<Page<Ceremony>> {
+  const query: PartitionQuery = {
+    index: 'gsi1', pk: 'CEREMONIES', range: {}, descending: true,
+    startKey: (pos) => ({ ...keys.ceremonyKey(keys.idFromSortKey(pos)), gsi1pk: 'CEREMONIES', gsi1sk: pos }),
+    positionPattern: new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z#${ID}$`),
+  };
+  return collectPage(dataSource(query, (d) => ceremonyRecord.parse(d)), { ...page, digest: filterDigest(['ceremonies']) });
+}

@@ -1,0 +1,42 @@
+/** Every key of the single table is built here, and only here. */
+import type { IndexName } from './table.ts';
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+export const partyKey = (id: string): Key => ({ pk: `PARTY#${id}`, sk: 'PARTY' });
+export const ceremonyKey = (id: string): Key => ({ pk: `CEREMONY#${id}`, sk: 'CEREMONY' });
+export const agreementKey = (id: string): Key => ({ pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' });
+export const codeKey = (code: string): Key => ({ pk: `CODE#${code}`, sk: 'CODE' });
+
+/** Links: pointers from a party or a country to an agreement, sorted by signing time. */
+export const partyLinkPk = (partyId: string) => `PARTY#${partyId}`;
+export const countryLinkPk = (countryCode: string) => `COUNTRY#${countryCode}`;
+export const LINK_PREFIX = 'SIGNED#';
+export const linkKey = (pk: string, signedKey: string): Key => ({ pk, sk: `${LINK_PREFIX}${signedKey}` });
+
+/** Index attributes per item type; the column names come from table.ts (gsiNpk / gsiNsk). */
+type IndexKeys = Partial<Record<`${IndexName}pk` | `${IndexName}sk`, string>>;
+
+export function agreementIndexKeys(ceremonyId: string, signedKey: string): IndexKeys {
+  return { gsi1pk: 'AGREEMENTS', gsi1sk: signedKey, gsi2pk: `CEREMONY#${ceremonyId}`, gsi2sk: signedKey };
+}
+
+export function partyIndexKeys(p: { id: string; kind: string; countryCode?: string | undefined }): IndexKeys {
+  return {
+    gsi1pk: 'PARTIES',
+    gsi1sk: p.id,
+    gsi2pk: `PARTY_KIND#${p.kind}`,
+    gsi2sk: `${p.countryCode ?? '~'}#${p.id}`,
+    ...(p.countryCode && { gsi3pk: `PARTY_COUNTRY#${p.countryCode}`, gsi3sk: `${p.kind}#${p.id}` }),
+  };
+}
+
+export function ceremonyIndexKeys(c: { id: string; startsAtUtc: string }): IndexKeys {
+  return { gsi1pk: 'CEREMONIES', gsi1sk: `${c.startsAtUtc}#${c.id}` };
+}
+
+/** The id at the end of any `...#<id>` sort key. */
+export const idFromSortKey = (sk: string) => sk.slice(sk.lastIndexOf('#') + 1);

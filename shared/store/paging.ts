@@ -1,0 +1,101 @@
+/**
+ * Cursor-paged reads over one sorted partition (an index partition or a link partition), with
+ * an optional filter applied after the read. Pages stop at `limit` matches or after examining
+ * MAX_EXAMINED candidates, whichever comes first, so a selective filter never makes one request
+ * unbounded; the cursor then resumes exactly where the examination stopped.
+ */
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { dynamo, tableName } from './client.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { IndexName } from './table.ts';
+
+const MAX_EXAMINED = 500;
+const HIGHEST = '\uffff';
+
+export interface Candidate<T> {
+  /** The candidate's sort key in its partition: where a cursor resumes. */
+  pos: string;
+  /** undefined when the candidate turned out not to be a record (a dangling or stale link). */
+  item: T | undefined;
+}
+
+export interface Source<T> {
+  read(after: string | undefined, max: number): Promise<{ candidates: Candidate<T>[]; done: boolean }>;
+  /** Whether a position could have come from this source (cursor validation). */
+  holds(position: string): boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export async function collectPage<T>(
+  source: Source<T>,
+  options: { limit: number; cursor?: string | undefined; digest: string; accept?: (item: T) => boolean },
+): Promise<Page<T>> {
+  const { limit, digest, accept = () => true } = options;
+  let after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, digest, (p) => source.holds(p));
+  const found: Candidate<T>[] = [];
+  let examined = 0;
+  let done = false;
+  while (!done && found.length <= limit && examined < MAX_EXAMINED) {
+    const batch = await source.read(after, Math.min(100, limit + 1 - found.length));
+    for (const candidate of batch.candidates) {
+      examined += 1;
+      after = candidate.pos;
+      if (candidate.item !== undefined && accept(candidate.item)) found.push(candidate);
+      if (found.length > limit) break;
+    }
+    done = batch.done && found.length <= limit;
+  }
+  const items = found.slice(0, limit).map((c) => c.item as T);
+  if (found.length > limit) return { items, nextCursor: encodeCursor(found[limit - 1]!.pos, digest) };
+  return { items, nextCursor: done || after === undefined ? null : encodeCursor(after, digest) };
+}
+
+/** Inclusive bounds on a sort key; `prefix` is prepended to both. */
+export interface Range {
+  prefix?: string;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+function bounds({ prefix = '', from, to }: Range): [string, string] {
+  return [`${prefix}${from ?? ''}`, `${prefix}${to ?? HIGHEST}`];
+}
+
+export interface PartitionQuery {
+  index?: IndexName;
+  pk: string;
+  range: Range;
+  descending: boolean;
+  /** The full primary key (and index key) of the item at a position, for ExclusiveStartKey. */
+  startKey: (position: string) => Record<string, string>;
+  positionPattern: RegExp;
+}
+
+/** Reads raw items of one partition between the range bounds, in order, after a position. */
+export function partitionReader(q: PartitionQuery) {
+  const [lo, hi] = bounds(q.range);
+  const pkName = q.index ? `${q.index}pk` : 'pk';
+  const skName = q.index ? `${q.index}sk` : 'sk';
+  return {
+    holds: (p: string) => q.positionPattern.test(p) && p >= lo && p <= hi,
+    async read(after: string | undefined, max: number) {
+      const input: QueryCommandInput = {
+        TableName: tableName,
+        IndexName: q.index,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
+        ExpressionAttributeValues: { ':pk': q.pk, ':lo': lo, ':hi': hi },
+        ScanIndexForward: !q.descending,
+        Limit: max,
+        ExclusiveStartKey: after === undefined ? undefined : q.startKey(after),
+      };
+      const out = await dynamo.send(new QueryCommand(input));
+      const items = out.Items ?? [];
+      return { items, positionOf: (item: Record<string, unknown>) => String(item[skName]), done: out.LastEvaluatedKey === undefined };
+    },
+  };
+}
