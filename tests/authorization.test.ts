@@ -1,0 +1,123 @@
+/**
+ * The authorization matrix: every endpoint x every kind of caller, one table. Each cell runs a
+ * request that is otherwise valid, so only who is asking decides the status.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGroups, principalFrom } from '#shared/http/claims.ts';
+import { signToken } from '#infra/local/jwt.ts';
+import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+let cer: string;
+let n = 0;
+const next = () => (n += 1);
+
+const CALLERS = ['none', 'forged', 'expired', 'staff', 'auditor', 'partnerOwn', 'partnerOther', 'partnerNoParty'] as const;
+type Caller = (typeof CALLERS)[number];
+
+function tokenFor(caller: Caller): string | null {
+  const now = Math.floor(Date.now() / 1000);
+  switch (caller) {
+    case 'none': return null;
+    case 'forged': return signToken(Buffer.alloc(32, 7), { iss: 'concord-local', sub: 'mallory', 'cognito:groups': ['staff'], exp: now + 600 });
+    case 'expired': return signToken(Buffer.from(secretHex, 'hex'), { iss: 'concord-local', sub: 'late', 'cognito:groups': ['staff'], exp: now - 1 });
+    case 'staff': return t.tokens.staff;
+    case 'auditor': return t.tokens.auditor;
+    case 'partnerOwn': return t.tokens.partner('auth-a');
+    case 'partnerOther': return t.tokens.partner('auth-c');
+    case 'partnerNoParty': return t.registry.token('partner');
+  }
+}
+/** The local server's signing secret: an expired token must fail on expiry, not on signature. */
+let secretHex = '';
+
+const anyone = (status: number) => Object.fromEntries(CALLERS.map((c) => [c, status])) as Record<Caller, number>;
+
+interface Call { method: string; path: string; body?: unknown; headers?: Record<string, string> }
+
+/** A fresh agreement between auth-a and auth-b per call, so writes never collide. */
+async function freshAgreement(): Promise<string> {
+  const r = await logSigning(t, cer, agreement(['auth-a', 'auth-b']));
+  return r.body.id;
+}
+
+const ROWS: [string, () => Promise<Call>, Partial<Record<Caller, number>>][] = [
+  ['GET /healthz', async () => ({ method: 'GET', path: '/healthz' }), anyone(200)],
+  ['GET /openapi.json', async () => ({ method: 'GET', path: '/openapi.json' }), anyone(200)],
+  ['POST /parties', async () => ({ method: 'POST', path: '/parties', body: party(`auth-new-${next()}`) }), { staff: 201, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /parties', async () => ({ method: 'GET', path: '/parties' }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /parties/{id}', async () => ({ method: 'GET', path: '/parties/auth-a' }), { staff: 200, auditor: 200, partnerOwn: 200, partnerOther: 404, partnerNoParty: 403 }],
+  ['PATCH /parties/{id}', async () => {
+    const id = `auth-patch-${next()}`;
+    await t.call('POST', '/parties', { body: party(id) });
+    return { method: 'PATCH', path: `/parties/${id}`, body: { name: 'Renamed' }, headers: { 'if-match': '"1"' } };
+  }, { staff: 200, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
+  ['POST /ceremonies', async () => ({ method: 'POST', path: '/ceremonies', body: ceremony(`auth-cer-${next()}`) }), { staff: 201, auditor: 403, partnerOwn: 403 }],
+  ['GET /ceremonies', async () => ({ method: 'GET', path: '/ceremonies' }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /ceremonies/{id}', async () => ({ method: 'GET', path: `/ceremonies/${cer}` }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
+  ['POST /ceremonies/{id}/agreements', async () => ({
+    method: 'POST', path: `/ceremonies/${cer}/agreements`, body: agreement(['auth-a', 'auth-b']), headers: { 'idempotency-key': `auth-${next()}` },
+  }), { staff: 201, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /agreements', async () => ({ method: 'GET', path: '/agreements' }), { staff: 200, auditor: 200, partnerOwn: 200, partnerOther: 200, partnerNoParty: 403 }],
+  ['GET /agreements?partyId=auth-a', async () => ({ method: 'GET', path: '/agreements?partyId=auth-a' }), { staff: 200, auditor: 200, partnerOwn: 200, partnerOther: 403 }],
+  ['GET /agreements/{id}', async () => ({ method: 'GET', path: `/agreements/${await freshAgreement()}` }), { staff: 200, auditor: 200, partnerOwn: 200, partnerOther: 404, partnerNoParty: 403 }],
+  ['PATCH /agreements/{id}', async () => ({
+    method: 'PATCH', path: `/agreements/${await freshAgreement()}`, body: { title: 'Amended', reason: 'fix' }, headers: { 'if-match': '"1"' },
+  }), { staff: 200, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
+  ['POST /agreements/{id}/void', async () => ({
+    method: 'POST', path: `/agreements/${await freshAgreement()}/void`, body: { reason: 'error' }, headers: { 'if-match': '"1"' },
+  }), { staff: 200, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /agreements/{id}/history', async () => ({ method: 'GET', path: `/agreements/${await freshAgreement()}/history` }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
+];
+
+/** Anything a row does not list: no valid token is 401; a valid one is judged per row. */
+const expected = (row: Partial<Record<Caller, number>>, caller: Caller) =>
+  row[caller] ?? (caller === 'none' || caller === 'forged' || caller === 'expired' ? 401 : 403);
+
+beforeAll(async () => {
+  t = await startTestRegistry();
+  const { readFileSync } = await import('node:fs');
+  secretHex = readFileSync(`${t.registry.dataDir}/local-jwt-secret`, 'utf8').trim();
+  cer = await setup(t, [party('auth-a'), party('auth-b'), party('auth-c')]);
+});
+afterAll(() => t.close());
+
+describe('authorization matrix', () => {
+  const cells = ROWS.flatMap(([name, make, row]) => CALLERS.map((caller) => [name, caller, expected(row, caller), make] as const));
+  it.each(cells)('%s as %s -> %i', async (_name, caller, status, make) => {
+    const call = await make();
+    const r = await t.call(call.method, call.path, { token: tokenFor(caller), body: call.body, headers: call.headers ?? {} });
+    expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(status);
+    if (status >= 400) expect(r.headers.get('content-type')).toBe('application/problem+json');
+    if (status === 401) expect(r.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('a partner listing sees only agreements their party signed', async () => {
+    await logSigning(t, cer, agreement(['auth-b', 'auth-c']));
+    const own = await t.call('GET', '/agreements?limit=100', { token: t.tokens.partner('auth-a') });
+    expect(own.body.items.length).toBeGreaterThan(0);
+    expect(own.body.items.every((a: any) => a.parties.some((p: any) => p.partyId === 'auth-a'))).toBe(true);
+    const other = await t.call('GET', '/agreements?limit=100', { token: t.tokens.partner('auth-c') });
+    expect(other.body.items.length).toBeGreaterThan(0);
+    expect(other.body.items.every((a: any) => a.parties.some((p: any) => p.partyId === 'auth-c'))).toBe(true);
+  });
+});
+
+describe('claims', () => {
+  it.each([
+    ['a JSON array', ['staff', 'auditor'], ['staff', 'auditor']],
+    ['API Gateway\'s string form', '[staff auditor]', ['staff', 'auditor']],
+    ['a JSON array in a string', '["partner"]', ['partner']],
+    ['a single bracketed group', '[staff]', ['staff']],
+    ['nothing', undefined, []],
+  ])('parses groups given as %s', (_name, value, groups) => {
+    expect(parseGroups(value)).toEqual(groups);
+  });
+
+  it('ignores unknown groups and reads the partner party', () => {
+    const p = principalFrom({ sub: 'u1', 'cognito:groups': '[partner admins]', 'custom:partyId': 'city-chongqing' });
+    expect(p).toEqual({ actor: 'u1', roles: new Set(['partner']), partyId: 'city-chongqing' });
+    expect(principalFrom({ 'cognito:groups': '[staff]' })).toBeUndefined();
+  });
+});

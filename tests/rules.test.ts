@@ -1,0 +1,244 @@
+/**
+ * Domain rules as tables: each rule with a passing and a failing case, over real HTTP.
+ * 400 = breaks the schema; 422 = well-formed but breaks a rule across fields or records.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agreement, ceremony, logSigning, party, setup, uniqueKey } from './support/fixtures.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+let cer: string;
+let n = 0;
+const fresh = (prefix: string) => `${prefix}-${(n += 1)}`;
+
+beforeAll(async () => {
+  t = await startTestRegistry();
+  cer = await setup(t, [
+    party('ent-cn'), party('ent-kz', { countryCode: 'KZ' }),
+    party('city-cq', { kind: 'city' }), party('city-sh', { kind: 'city' }), party('city-al', { kind: 'city', countryCode: 'KZ' }),
+    party('org-x', { kind: 'organization', countryCode: undefined }),
+  ]);
+});
+afterAll(() => t.close());
+
+const inHours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString().replace('Z', '+00:00');
+
+function expectProblem(r: { status: number; headers: Headers; body: any }, status: number, path?: string) {
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  expect(r.headers.get('content-type')).toBe('application/problem+json');
+  expect(r.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  if (path !== undefined) expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+}
+
+describe('party rules', () => {
+  it.each([
+    ['a state with a country', { kind: 'state', name: 'Kazakhstan', countryCode: 'KZ' }, 201, undefined],
+    ['a state without a country', { kind: 'state', name: 'Nowhere' }, 400, '/countryCode'],
+    ['an organization without a country', { kind: 'organization', name: 'SCO Secretariat' }, 201, undefined],
+    ['an unassigned country code', { kind: 'city', name: 'X', countryCode: 'XK' }, 400, '/countryCode'],
+    ['a lower-case country code', { kind: 'city', name: 'X', countryCode: 'kz' }, 400, '/countryCode'],
+    ['a BCP 47 language tag', { kind: 'city', name: 'Almaty', localName: 'Алматы', lang: 'kk-Cyrl', countryCode: 'KZ' }, 201, undefined],
+    ['a malformed language tag', { kind: 'city', name: 'X', lang: 'not a tag', countryCode: 'KZ' }, 400, '/lang'],
+    ['a 200-character name', { kind: 'enterprise', name: 'n'.repeat(200), countryCode: 'CN' }, 201, undefined],
+    ['a 201-character name', { kind: 'enterprise', name: 'n'.repeat(201), countryCode: 'CN' }, 400, '/name'],
+    ['an unknown kind', { kind: 'company', name: 'X', countryCode: 'CN' }, 400, '/kind'],
+    ['an unknown field', { kind: 'city', name: 'X', countryCode: 'CN', status: 'active' }, 400, '/status'],
+    ['a valid client-given id', { id: 'my-party-1', kind: 'city', name: 'X', countryCode: 'CN' }, 201, undefined],
+    ['an id with capitals', { id: 'My-Party', kind: 'city', name: 'X', countryCode: 'CN' }, 400, '/id'],
+  ])('%s -> %i', async (_name, body, status, path) => {
+    const r = await t.call('POST', '/parties', { body });
+    if (status === 201) {
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect(r.headers.get('location')).toBe(`/parties/${r.body.id}`);
+      expect(r.body).toMatchObject({ ...body, version: 1 });
+    } else expectProblem(r, status, path);
+  });
+
+  it('creating an id that exists is 409; the first record is untouched', async () => {
+    const first = await t.call('POST', '/parties', { body: party('dup-party', { name: 'First' }) });
+    expect(first.status).toBe(201);
+    expectProblem(await t.call('POST', '/parties', { body: party('dup-party', { name: 'Second' }) }), 409, '/id');
+    expect((await t.call('GET', '/parties/dup-party')).body.name).toBe('First');
+  });
+
+  it.each([
+    ['a rename', { name: 'Renamed' }, 200],
+    ['removing the local name', { localName: null }, 200],
+    ['changing the id', { id: 'other' }, 400],
+    ['changing the kind', { kind: 'state' }, 400],
+  ])('PATCH with %s -> %i', async (_name, body, status) => {
+    const id = fresh('patch-party');
+    await t.call('POST', '/parties', { body: party(id, { localName: '名字' }) });
+    const r = await t.call('PATCH', `/parties/${id}`, { body, headers: { 'if-match': '"1"' } });
+    expect(r.status).toBe(status);
+    if (status === 200) expect(r.headers.get('etag')).toBe('"2"');
+  });
+
+  it.each([
+    ['missing', undefined, 428],
+    ['stale', '"7"', 412],
+    ['malformed', 'one', 400],
+  ])('PATCH /parties with %s If-Match -> %i', async (_name, ifMatch, status) => {
+    const id = fresh('ifmatch-party');
+    await t.call('POST', '/parties', { body: party(id) });
+    const r = await t.call('PATCH', `/parties/${id}`, { body: { name: 'New' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
+    expectProblem(r, status, status === 400 ? 'If-Match' : undefined);
+  });
+});
+
+describe('ceremony rules', () => {
+  it.each([
+    ['a valid ceremony', {}, 201, undefined],
+    ['a start time without offset', { startsAt: '2021-08-23T14:00:00' }, 400, '/startsAt'],
+    ['an impossible date', { startsAt: '2021-02-30T14:00:00+08:00' }, 400, '/startsAt'],
+    ['an unknown time zone', { timeZone: 'Mars/Olympus_Mons' }, 400, '/timeZone'],
+    ['an end after the start', { endsAt: '2021-08-23T16:00:00+08:00' }, 201, undefined],
+    ['an end before the start', { endsAt: '2021-08-23T13:00:00+08:00' }, 422, '/endsAt'],
+    ['a missing venue', { venue: undefined }, 400, '/venue'],
+  ])('%s -> %i', async (_name, over, status, path) => {
+    const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), over) });
+    if (status === 201) expect(r.status, JSON.stringify(r.body)).toBe(201);
+    else expectProblem(r, status, path);
+  });
+
+  it('creating a ceremony id that exists is 409', async () => {
+    expectProblem(await t.call('POST', '/ceremonies', { body: ceremony(cer) }), 409, '/id');
+  });
+});
+
+describe('agreement rules', () => {
+  const two = ['ent-cn', 'ent-kz'];
+  it.each([
+    ['a valid agreement', agreement(two), 201, undefined],
+    ['one party only', agreement(['ent-cn']), 400, '/parties'],
+    ['an unknown party', agreement(['ent-cn', 'ghost-party']), 422, '/parties/1/partyId'],
+    ['the same party twice', agreement(['ent-cn', 'ent-cn']), 422, '/parties/1/partyId'],
+    ['sister cities in different countries', agreement(['city-cq', 'city-al'], { kind: 'sister-city' }), 201, undefined],
+    ['sister cities in the same country', agreement(['city-cq', 'city-sh'], { kind: 'sister-city' }), 422, '/parties'],
+    ['a sister-city agreement with an enterprise', agreement(['city-cq', 'ent-kz'], { kind: 'sister-city' }), 422, '/parties'],
+    ['a sister-city agreement of three cities', agreement(['city-cq', 'city-al', 'city-sh'], { kind: 'sister-city' }), 422, '/parties'],
+    ['a value as a decimal string', agreement(two, { value: { amount: '1250000.50', currency: 'USD' } }), 201, undefined],
+    ['a value as a float', agreement(two, { value: { amount: 1250000.5, currency: 'USD' } }), 400, '/value/amount'],
+    ['more decimals than the currency has', agreement(two, { value: { amount: '10.505', currency: 'USD' } }), 422, '/value/amount'],
+    ['decimals on a zero-decimal currency', agreement(two, { value: { amount: '100.5', currency: 'JPY' } }), 422, '/value/amount'],
+    ['an unknown currency', agreement(two, { value: { amount: '1', currency: 'ABC' } }), 400, '/value/currency'],
+    ['a signing an hour from now', agreement(two, { signedAt: inHours(1) }), 201, undefined],
+    ['a signing two days from now', agreement(two, { signedAt: inHours(48) }), 422, '/signedAt'],
+    ['a signing time without offset', agreement(two, { signedAt: '2021-08-23T14:30:00' }), 400, '/signedAt'],
+    ['no sectors', agreement(two, { sectors: [] }), 400, '/sectors'],
+    ['an unknown sector', agreement(two, { sectors: ['mining'] }), 400, '/sectors/0'],
+    ['a repeated sector', agreement(two, { sectors: ['trade', 'trade'] }), 400, '/sectors'],
+    ['a 2000-character summary', agreement(two, { summary: 's'.repeat(2000) }), 201, undefined],
+    ['a 2001-character summary', agreement(two, { summary: 's'.repeat(2001) }), 400, '/summary'],
+    ['an attempt to set status', agreement(two, { status: 'voided' }), 400, '/status'],
+    ['an attempt to set version', agreement(two, { version: 9 }), 400, '/version'],
+    ['an unknown agreement kind', agreement(two, { kind: 'treaty' }), 400, '/kind'],
+  ])('%s -> %i', async (_name, body, status, path) => {
+    const r = await logSigning(t, cer, body);
+    if (status === 201) {
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect(r.headers.get('etag')).toBe('"1"');
+      expect(r.body).toMatchObject({ status: 'active', version: 1, ceremonyId: cer, code: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) });
+    } else expectProblem(r, status, path);
+  });
+
+  it('names every missing party in a 422', async () => {
+    const r = await logSigning(t, cer, agreement(['ghost-a', 'ent-cn', 'ghost-b']));
+    expectProblem(r, 422, '/parties/0/partyId');
+    expect(r.body.detail).toContain('ghost-a');
+    expect(r.body.detail).toContain('ghost-b');
+  });
+
+  it.each([
+    ['an existing ceremony', () => cer, 201],
+    ['an unknown ceremony', () => 'no-such-ceremony', 404],
+  ])('logging into %s -> %i', async (_name, ceremonyId, status) => {
+    expect((await logSigning(t, ceremonyId(), agreement(two))).status).toBe(status);
+  });
+
+  it.each([
+    ['with an Idempotency-Key', { 'idempotency-key': 'k-1' }, 201],
+    ['without an Idempotency-Key', {}, 400],
+  ])('logging %s -> %i', async (_name, headers, status) => {
+    const r = await t.call('POST', `/ceremonies/${cer}/agreements`, { body: agreement(two, { title: `Key test ${status}` }), headers });
+    expect(r.status).toBe(status);
+    if (status === 400) expectProblem(r, 400, 'Idempotency-Key');
+  });
+});
+
+describe('amendment rules', () => {
+  async function signed(body = agreement(['ent-cn', 'ent-kz'])) {
+    const r = await logSigning(t, cer, body);
+    expect(r.status).toBe(201);
+    return r.body as { id: string };
+  }
+
+  it.each([
+    ['a title change with a reason', { title: 'Corrected title', reason: 'typo' }, 200, undefined],
+    ['a change without a reason', { title: 'Corrected title' }, 400, '/reason'],
+    ['a reason alone', { reason: 'nothing' }, 400, ''],
+    ['removing an optional field with null', { summary: null, reason: 'not public' }, 200, undefined],
+    ['a change of status', { status: 'voided', reason: 'x' }, 400, '/status'],
+    ['a change of code', { code: 'AAAA-BBBB', reason: 'x' }, 400, '/code'],
+    ['turning an agreement between enterprises into a sister-city one', { kind: 'sister-city', reason: 'x' }, 422, '/parties'],
+  ])('%s -> %i', async (_name, body, status, path) => {
+    const { id } = await signed(agreement(['ent-cn', 'ent-kz'], { summary: 'To remove' }));
+    const r = await t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"1"' } });
+    if (status === 200) {
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.version).toBe(2);
+      expect(r.headers.get('etag')).toBe('"2"');
+    } else expectProblem(r, status, path);
+  });
+
+  it.each([
+    ['missing', undefined, 428],
+    ['stale', '"5"', 412],
+    ['weak but current', 'W/"1"', 200],
+    ['a wildcard', '*', 400],
+  ])('If-Match %s -> %i', async (_name, ifMatch, status) => {
+    const { id } = await signed();
+    const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'fix' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
+    expect(r.status, JSON.stringify(r.body)).toBe(status);
+  });
+
+  it.each([
+    ['an active agreement', false, 200],
+    ['a voided agreement', true, 409],
+  ])('amending %s -> %i', async (_name, voided, status) => {
+    const { id } = await signed();
+    let version = 1;
+    if (voided) {
+      const v = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed in error' }, headers: { 'if-match': '"1"' } });
+      expect(v.body).toMatchObject({ status: 'voided', version: 2 });
+      version = 2;
+    }
+    const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'fix' }, headers: { 'if-match': `"${version}"` } });
+    expect(r.status).toBe(status);
+    if (voided) {
+      const again = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'twice' }, headers: { 'if-match': '"2"' } });
+      expectProblem(again, 409);
+    }
+  });
+
+  it('voiding needs a reason', async () => {
+    const { id } = await signed();
+    expectProblem(await t.call('POST', `/agreements/${id}/void`, { body: {}, headers: { 'if-match': '"1"' } }), 400, '/reason');
+  });
+
+  it('an amendment that changes nothing keeps the version', async () => {
+    const { id } = await signed();
+    const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Cooperation agreement', reason: 'no-op' }, headers: { 'if-match': '"1"' } });
+    expect(r.status).toBe(200);
+    expect(r.body.version).toBe(1);
+  });
+
+  it('a rename of a party never changes what it signed', async () => {
+    const id = fresh('renamed');
+    await t.call('POST', '/parties', { body: party(id, { name: 'Old Name', localName: '旧名' }) });
+    const r = await logSigning(t, cer, agreement([id, 'ent-kz']), uniqueKey());
+    await t.call('PATCH', `/parties/${id}`, { body: { name: 'New Name', localName: '新名' }, headers: { 'if-match': '"1"' } });
+    const after = await t.call('GET', `/agreements/${r.body.id}`);
+    expect(after.body.parties[0]).toMatchObject({ partyId: id, name: 'Old Name', localName: '旧名' });
+  });
+});
