@@ -1,0 +1,75 @@
+/**
+ * A crash between the link writes and the commit (injected into the SDK client the handlers
+ * use, right before the agreement's PutItem) must leave no visible agreement, and a retry with
+ * the same Idempotency-Key must complete it exactly once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveAgreementId } from '#shared/domain/ids.ts';
+import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+let cer: string;
+let crashNextCommit = false;
+
+beforeAll(async () => {
+  t = await startTestRegistry();
+  cer = await setup(t, [party('crash-a'), party('crash-b', { countryCode: 'UZ' })]);
+  // Same module instance as the handlers: the store's one client.
+  const { dynamo } = await import('#shared/store/client.ts');
+  dynamo.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { Item?: { sk?: unknown } };
+      const sk = input.Item?.sk;
+      const isCommit = sk === 'AGREEMENT' || (typeof sk === 'object' && sk !== null && (sk as { S?: string }).S === 'AGREEMENT');
+      if (crashNextCommit && isCommit) {
+        crashNextCommit = false;
+        throw new Error('injected crash before commit');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectCrashBeforeCommit' },
+  );
+});
+afterAll(() => t.close());
+
+async function linksOf(pk: string) {
+  const { dynamo, tableName } = await import('#shared/store/client.ts');
+  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const out = await dynamo.send(new QueryCommand({
+    TableName: tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)', ExpressionAttributeValues: { ':pk': pk, ':s': 'SIGNED#' },
+  }));
+  return out.Items ?? [];
+}
+
+describe('crash between link write and commit', () => {
+  it('leaves links but no visible agreement; a retry completes it once', async () => {
+    const body = agreement(['crash-a', 'crash-b'], { title: 'Interrupted' });
+    const id = deriveAgreementId(cer, 'crash-key');
+
+    crashNextCommit = true;
+    const crashed = await logSigning(t, cer, body, 'crash-key');
+    expect(crashed.status).toBe(500);
+    expect(crashed.headers.get('content-type')).toBe('application/problem+json');
+    expect(JSON.stringify(crashed.body)).not.toContain('injected');
+
+    // The links were written (the crash really came between the two writes)...
+    expect((await linksOf('PARTY#crash-a')).map((l) => l.agreementId)).toEqual([id]);
+    expect((await linksOf('COUNTRY#UZ')).map((l) => l.agreementId)).toEqual([id]);
+    // ...yet nobody sees a phantom agreement, by any route.
+    expect((await t.call('GET', `/agreements/${id}`)).status).toBe(404);
+    for (const query of ['partyId=crash-a', 'partyId=crash-b', 'country=UZ', 'country=CN', `ceremonyId=${cer}`, '']) {
+      expect((await t.call('GET', `/agreements?${query}`)).body.items, query).toEqual([]);
+    }
+    expect((await t.call('GET', '/agreements', { token: t.tokens.partner('crash-a') })).body.items).toEqual([]);
+
+    const retry = await logSigning(t, cer, body, 'crash-key');
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(retry.body.id).toBe(id);
+    for (const query of ['partyId=crash-a', 'country=UZ', `ceremonyId=${cer}`, '']) {
+      expect((await t.call('GET', `/agreements?${query}`)).body.items.map((a: any) => a.id), query).toEqual([id]);
+    }
+    expect(await linksOf('PARTY#crash-a')).toHaveLength(1);
+  });
+});

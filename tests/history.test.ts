@@ -1,0 +1,97 @@
+/**
+ * History: every version with who, when, why and what changed, hash-chained so an edit made
+ * outside the API (straight into the table) is detected.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+let cer: string;
+
+beforeAll(async () => {
+  t = await startTestRegistry();
+  cer = await setup(t, [party('his-a'), party('his-b', { countryCode: 'AM' }), party('his-c', { countryCode: 'NP' })]);
+});
+afterAll(() => t.close());
+
+/** An independent canonical JSON (sorted keys, no whitespace) to check the registry's hashes. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function expectChain(items: any[]) {
+  items.forEach((entry, i) => {
+    const { hash, ...rest } = entry;
+    expect(entry.version).toBe(i + 1);
+    expect(entry.prevHash).toBe(i === 0 ? null : items[i - 1].hash);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(sha256(canonical(rest))).toBe(hash);
+  });
+}
+
+async function amendedAndVoided() {
+  const created = await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'Before', value: { amount: '100.00', currency: 'EUR' } }));
+  const id = created.body.id as string;
+  await t.call('PATCH', `/agreements/${id}`, {
+    body: { title: 'After', parties: [{ partyId: 'his-a', signatory: { name: 'A' } }, { partyId: 'his-c', signatory: { name: 'C' } }], value: null, reason: 'wrong partner logged' },
+    headers: { 'if-match': '"1"' },
+  });
+  await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"2"' } });
+  return { id, created: created.body };
+}
+
+describe('history', () => {
+  it('records every version with actor, reason and changes, chained by hashes', async () => {
+    const { id, created } = await amendedAndVoided();
+    const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
+    expect(h.status).toBe(200);
+    const [v1, v2, v3] = h.body.items;
+    expect(h.body.items).toHaveLength(3);
+    expect(v1).toMatchObject({ version: 1, action: 'created', actor: 'local-staff', reason: null, prevHash: null, at: created.createdAt });
+    expect(v1.changes.title).toEqual({ to: 'Before' });
+    expect(v2).toMatchObject({ version: 2, action: 'amended', reason: 'wrong partner logged' });
+    expect(v2.changes.title).toEqual({ from: 'Before', to: 'After' });
+    expect(v2.changes.value).toEqual({ from: { amount: '100.00', currency: 'EUR' } });
+    expect(v2.changes.parties.to.map((p: any) => p.partyId)).toEqual(['his-a', 'his-c']);
+    expect(Object.keys(v2.changes).sort()).toEqual(['parties', 'title', 'value']);
+    expect(v3).toMatchObject({ version: 3, action: 'voided', reason: 'signed twice', changes: { status: { from: 'active', to: 'voided' } } });
+    expectChain(h.body.items);
+    expect(h.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+    // The state hash of the last entry is the hash of the record the API returns.
+    const current = await t.call('GET', `/agreements/${id}`);
+    expect(sha256(canonical(current.body))).toBe(v3.stateHash);
+  });
+
+  it('an amendment that moves the agreement to other parties moves it in the listings', async () => {
+    const { id } = await amendedAndVoided();
+    const ids = async (q: string) => (await t.call('GET', `/agreements?${q}&limit=100`)).body.items.map((a: any) => a.id);
+    expect(await ids('partyId=his-b')).not.toContain(id);
+    expect(await ids('country=AM')).not.toContain(id);
+    expect(await ids('partyId=his-c')).toContain(id);
+    expect(await ids('country=NP')).toContain(id);
+    expect((await t.call('GET', `/agreements/${id}`, { token: t.tokens.partner('his-b') })).status).toBe(404);
+    expect((await t.call('GET', `/agreements/${id}`, { token: t.tokens.partner('his-c') })).status).toBe(200);
+  });
+
+  it.each([
+    ['the current record', 'SET #data.title = :v', { chainValid: true, stateMatches: false, firstBadVersion: null }],
+    ['a history entry', 'SET #history[1].reason = :v', { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
+    ['a change inside history', 'SET #history[0].changes.title.#to = :v', { chainValid: false, stateMatches: true, firstBadVersion: 1 }],
+  ])('an edit of %s made behind the API is detected', async (_name, update, integrity) => {
+    const { id } = await amendedAndVoided();
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await dynamo.send(new UpdateCommand({
+      TableName: tableName, Key: { pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' }, UpdateExpression: update,
+      ExpressionAttributeNames: Object.fromEntries([['#data', 'data'], ['#history', 'history'], ['#to', 'to']].filter(([n]) => update.includes(n!))),
+      ExpressionAttributeValues: { ':v': 'Tampered' },
+    }));
+    const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
+    expect(h.body.integrity).toEqual(integrity);
+  });
+});
