@@ -34,7 +34,7 @@ describe('idempotent logging', () => {
     const first = await logSigning(t, cer, body, 'replay-key');
     expect(first.status).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
-    await t.call('PATCH', `/agreements/${first.body.id}`, { body: { title: 'Replayed, amended', reason: 'fix' }, headers: { 'if-match': '"1"' } });
+    await t.call('PATCH', `/agreements/${first.body.id}`, { body: { title: 'Replayed, amended', summary: 'Added later', reason: 'fix' }, headers: { 'if-match': '"1"' } });
 
     const retry = await logSigning(t, cer, body, 'replay-key');
     expect(retry.status).toBe(201);

@@ -2,9 +2,9 @@
  * History: every version with who, when, why and what changed, hash-chained so an edit made
  * outside the API (straight into the table) is detected.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { canonical, expectChain, sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
 let t: TestRegistry;
@@ -15,24 +15,6 @@ beforeAll(async () => {
   cer = await setup(t, [party('his-a'), party('his-b', { countryCode: 'AM' }), party('his-c', { countryCode: 'NP' })]);
 });
 afterAll(() => t.close());
-
-/** An independent canonical JSON (sorted keys, no whitespace) to check the registry's hashes. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-export function expectChain(items: any[]) {
-  items.forEach((entry, i) => {
-    const { hash, ...rest } = entry;
-    expect(entry.version).toBe(i + 1);
-    expect(entry.prevHash).toBe(i === 0 ? null : items[i - 1].hash);
-    expect(hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(sha256(canonical(rest))).toBe(hash);
-  });
-}
 
 async function amendedAndVoided() {
   const created = await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'Before', value: { amount: '100.00', currency: 'EUR' } }));

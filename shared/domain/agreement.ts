@@ -169,7 +169,7 @@ export function voidAgreement(current: Agreement, prevHash: string, reason: stri
 type Identity = Pick<Agreement, 'id' | 'code' | 'ceremonyId'>;
 
 function apply(state: Record<string, unknown> | undefined, identity: Identity, entry: HistoryEntry): Record<string, unknown> {
-  const next = { ...(state ?? { ...identity, createdAt: entry.at, createdBy: entry.actor }) };
+  const next = { ...(state ?? { id: identity.id, code: identity.code, ceremonyId: identity.ceremonyId, createdAt: entry.at, createdBy: entry.actor }) };
   for (const [field, change] of Object.entries(entry.changes)) {
     if (change.to === undefined) delete next[field];
     else next[field] = change.to;

@@ -1,0 +1,82 @@
+/** The HTTP edge: bodies, media types, sizes, unknown routes, OpenAPI, and the problem+json shape. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '#shared/http/routes.ts';
+import { party } from './support/fixtures.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+beforeAll(async () => { t = await startTestRegistry(); });
+afterAll(() => t.close());
+
+describe('request bodies', () => {
+  it.each([
+    ['malformed JSON', '{"kind": "city",', { 'content-type': 'application/json' }, 400, ''],
+    ['a JSON array', '[1,2]', { 'content-type': 'application/json' }, 400, ''],
+    ['form data', 'kind=city', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'Content-Type'],
+    ['plain text', '{"kind":"city"}', { 'content-type': 'text/plain' }, 415, 'Content-Type'],
+    ['JSON in another charset', '{"kind":"city"}', { 'content-type': 'application/json; charset=latin1' }, 415, 'Content-Type'],
+    ['an empty body', '', { 'content-type': 'application/json' }, 400, ''],
+  ])('%s -> %i', async (_name, body, headers, status, path) => {
+    const r = await t.call('POST', '/parties', { body, headers });
+    expect(r.status).toBe(status);
+    expect(r.headers.get('content-type')).toBe('application/problem+json');
+    expect(r.body.errors.map((e: any) => e.path)).toContain(path);
+  });
+
+  it('accepts JSON with a charset and a +json type', async () => {
+    expect((await t.call('POST', '/parties', { body: party('http-cs'), headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(201);
+    expect((await t.call('POST', '/parties', { body: party('http-plus'), headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(201);
+  });
+
+  it('a body over 64 KB is 413 and nothing is written', async () => {
+    const big = party('http-big', { name: 'x', localName: 'y'.repeat(70 * 1024) });
+    const r = await t.call('POST', '/parties', { body: big });
+    expect(r.status).toBe(413);
+    expect((await t.call('GET', '/parties/http-big')).status).toBe(404);
+  });
+
+  it('a body of exactly 64 KB is judged on its content, not its size', async () => {
+    const body = JSON.stringify(party('http-edge', { summary: '' }));
+    const padded = body.slice(0, -1) + ' '.repeat(64 * 1024 - Buffer.byteLength(body)) + '}';
+    expect(Buffer.byteLength(padded)).toBe(64 * 1024);
+    const r = await t.call('POST', '/parties', { body: padded });
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toContainEqual({ path: '/summary', message: 'is not a known field' });
+  });
+});
+
+describe('routes', () => {
+  it('an unknown path is a problem+json 404; a wrong method 405 with Allow', async () => {
+    const missing = await t.call('GET', '/nothing-here');
+    expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
+    const wrong = await t.call('DELETE', '/parties/x');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, PATCH');
+  });
+
+  it('an unknown id is 404 for every kind of record', async () => {
+    for (const path of ['/parties/nobody', '/ceremonies/nothing', '/agreements/ag-none', '/agreements/ag-none/history']) {
+      const r = await t.call('GET', path);
+      expect(r.status, path).toBe(404);
+      expect(r.body).toMatchObject({ type: '/problems/not-found', status: 404, errors: [] });
+    }
+  });
+
+  it('health is public and plain', async () => {
+    const r = await t.call('GET', '/healthz', { token: null });
+    expect([r.status, r.body]).toEqual([200, { status: 'ok' }]);
+  });
+
+  it('serves an OpenAPI 3.1 document with every route, generated from the schemas', async () => {
+    const r = await t.call('GET', '/openapi.json', { token: null });
+    expect(r.body.openapi).toBe('3.1.0');
+    for (const route of ROUTES) expect(r.body.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+    const create = r.body.paths['/ceremonies/{id}/agreements'].post;
+    expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['title', 'kind', 'parties', 'sectors', 'signedAt']));
+    expect(create.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    expect(create.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
+    expect(r.body.paths['/agreements'].get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['ceremonyId', 'partyId', 'country', 'sector', 'status', 'signedFrom', 'signedTo', 'limit', 'cursor']),
+    );
+  });
+});

@@ -1,0 +1,132 @@
+/** Listing agreements and parties: every filter, newest signing first, cursors that cannot be forged. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+let cer: string;
+
+const SIGNINGS = [
+  { title: 'L1', parties: ['lis-cn', 'lis-kz'], sectors: ['trade'], signedAt: '2021-08-23T09:00:00+08:00' },
+  { title: 'L2', parties: ['lis-cn', 'lis-uz'], sectors: ['e-commerce', 'trade'], signedAt: '2021-08-23T10:00:00+08:00' },
+  { title: 'L3', parties: ['lis-kz', 'lis-uz'], sectors: ['culture'], signedAt: '2021-08-24T10:00:00+08:00' },
+  { title: 'L4', parties: ['lis-cn', 'lis-org'], sectors: ['education'], signedAt: '2021-08-25T01:00:00+08:00' },
+  { title: 'L5', parties: ['lis-kz', 'lis-org'], sectors: ['trade'], signedAt: '2021-08-25T12:00:00+08:00', other: true },
+];
+
+beforeAll(async () => {
+  t = await startTestRegistry();
+  cer = await setup(t, [party('lis-cn'), party('lis-kz', { countryCode: 'KZ' }), party('lis-uz', { countryCode: 'UZ' }), party('lis-org', { kind: 'organization', countryCode: undefined })], 'lis-cer');
+  await t.call('POST', '/ceremonies', { body: { id: 'lis-other', title: 'Other', venue: 'V', city: 'Almaty', countryCode: 'KZ', startsAt: '2021-08-25T10:00:00+06:00' } });
+  for (const s of SIGNINGS) {
+    const r = await logSigning(t, s.other ? 'lis-other' : cer, agreement(s.parties, { title: s.title, sectors: s.sectors, signedAt: s.signedAt }), `lis-${s.title}`);
+    expect(r.status).toBe(201);
+  }
+  const l3 = (await t.call('GET', '/agreements?partyId=lis-uz&sector=culture')).body.items[0];
+  await t.call('POST', `/agreements/${l3.id}/void`, { body: { reason: 'test' }, headers: { 'if-match': '"1"' } });
+});
+afterAll(() => t.close());
+
+const titles = async (query: string, token?: string) => {
+  const r = await t.call('GET', `/agreements?${query}`, token ? { token } : {});
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.items.map((a: any) => a.title);
+};
+
+describe('agreement filters (newest signing first)', () => {
+  it.each([
+    ['all', '', ['L5', 'L4', 'L3', 'L2', 'L1']],
+    ['a ceremony', 'ceremonyId=lis-cer', ['L4', 'L3', 'L2', 'L1']],
+    ['another ceremony', 'ceremonyId=lis-other', ['L5']],
+    ['a party', 'partyId=lis-kz', ['L5', 'L3', 'L1']],
+    ['a country', 'country=UZ', ['L3', 'L2']],
+    ['a country in lower case', 'country=uz', ['L3', 'L2']],
+    ['a sector', 'sector=trade', ['L5', 'L2', 'L1']],
+    ['a status', 'status=voided', ['L3']],
+    ['active only', 'status=active&partyId=lis-uz', ['L2']],
+    ['a signing day (UTC)', 'signedFrom=2021-08-23&signedTo=2021-08-23', ['L2', 'L1']],
+    ['a time range with offsets', 'signedFrom=2021-08-24T00:00:00%2B08:00&signedTo=2021-08-25T01:00:00%2B08:00', ['L4', 'L3']],
+    ['party and sector together', 'partyId=lis-cn&sector=trade', ['L2', 'L1']],
+    ['country and ceremony together', 'country=KZ&ceremonyId=lis-cer', ['L3', 'L1']],
+    ['nothing that matches', 'partyId=lis-org&sector=culture', []],
+  ])('by %s', async (_name, query, expected) => {
+    expect(await titles(query)).toEqual(expected);
+  });
+
+  it('a partner sees only their party, whatever else they filter on', async () => {
+    expect(await titles('', t.tokens.partner('lis-uz'))).toEqual(['L3', 'L2']);
+    expect(await titles('sector=trade', t.tokens.partner('lis-uz'))).toEqual(['L2']);
+    expect(await titles('partyId=lis-uz', t.tokens.partner('lis-uz'))).toEqual(['L3', 'L2']);
+    expect((await t.call('GET', '/agreements?partyId=lis-cn', { token: t.tokens.partner('lis-uz') })).status).toBe(403);
+  });
+});
+
+describe('pagination', () => {
+  async function walk(query: string, limit: number) {
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const r: any = await t.call('GET', `/agreements?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(r.status).toBe(200);
+      pages.push(r.body.items.map((a: any) => a.title));
+      cursor = r.body.nextCursor;
+    } while (cursor && pages.length < 10);
+    return pages;
+  }
+
+  it.each([
+    ['all', '', 2, [['L5', 'L4'], ['L3', 'L2'], ['L1']]],
+    ['a party (links)', 'partyId=lis-cn', 2, [['L4', 'L2'], ['L1']]],
+    ['a filtered ceremony', 'ceremonyId=lis-cer&sector=trade', 1, [['L2'], ['L1']]],
+    ['an exact fit', 'country=UZ', 2, [['L3', 'L2']]],
+  ])('walks %s without gaps or repeats', async (_name, query, limit, pages) => {
+    expect(await walk(query, limit)).toEqual(pages);
+  });
+
+  it('walks parties by kind and country', async () => {
+    const r = await t.call('GET', '/parties?kind=enterprise&country=KZ');
+    expect(r.body.items.map((p: any) => p.id)).toEqual(['lis-kz']);
+    const first = await t.call('GET', '/parties?limit=2');
+    const second = await t.call('GET', `/parties?limit=2&cursor=${first.body.nextCursor}`);
+    expect(first.body.items.map((p: any) => p.id)).toEqual(['lis-cn', 'lis-kz']);
+    expect(second.body.items.map((p: any) => p.id)).toEqual(['lis-org', 'lis-uz']);
+    expect((await t.call('GET', '/parties?kind=organization')).body.items.map((p: any) => p.id)).toEqual(['lis-org']);
+    expect((await t.call('GET', '/parties?country=UZ')).body.items.map((p: any) => p.id)).toEqual(['lis-uz']);
+  });
+
+  it('lists ceremonies newest first', async () => {
+    const r = await t.call('GET', '/ceremonies');
+    expect(r.body.items.map((c: any) => c.id)).toEqual(['lis-other', 'lis-cer']);
+  });
+
+  it.each([
+    ['garbage', 'not-a-cursor'],
+    ['edited JSON', Buffer.from(JSON.stringify({ v: 1, p: 'PARTY#x', d: '0000000000000000' })).toString('base64url')],
+  ])('rejects a cursor that is %s with 400', async (_name, cursor) => {
+    const r = await t.call('GET', `/agreements?cursor=${cursor}`);
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toEqual([{ path: 'cursor', message: expect.any(String) }]);
+  });
+
+  it('rejects a cursor reused with other filters, and one pointing outside its partition', async () => {
+    const first = await t.call('GET', '/agreements?partyId=lis-cn&limit=1');
+    expect((await t.call('GET', `/agreements?partyId=lis-kz&limit=1&cursor=${first.body.nextCursor}`)).status).toBe(400);
+    const payload = JSON.parse(Buffer.from(first.body.nextCursor, 'base64url').toString());
+    const moved = Buffer.from(JSON.stringify({ ...payload, p: payload.p.replace('SIGNED#', 'SIGNEX#') })).toString('base64url');
+    expect((await t.call('GET', `/agreements?partyId=lis-cn&limit=1&cursor=${moved}`)).status).toBe(400);
+  });
+
+  it.each([['0'], ['101'], ['ten'], ['1.5']])('rejects limit=%s with 400 naming limit', async (limit) => {
+    const r = await t.call('GET', `/agreements?limit=${limit}`);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].path).toBe('limit');
+  });
+
+  it.each([['unknown filter', 'partyid=lis-cn', 'partyid'], ['bad status', 'status=draft', 'status'], ['bad date', 'signedFrom=23-08-2021', 'signedFrom']])(
+    'rejects an %s with 400', async (_name, query, path) => {
+      const r = await t.call('GET', `/agreements?${query}`);
+      expect(r.status).toBe(400);
+      expect(r.body.errors[0].path).toBe(path);
+    },
+  );
+});
