@@ -4,8 +4,7 @@
  * written BEFORE that commit and checked on every read, so a crash in between never shows a
  * phantom agreement and a retry simply completes the work.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
@@ -13,7 +12,8 @@ import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry 
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { collectPage, partitionReader, type Page, type Source } from './paging.ts';
+import { batchGetData, conditional } from './operations.ts';
+import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
 
 const storedItem = z.object({
   data: agreementRecord,
@@ -21,11 +21,6 @@ const storedItem = z.object({
   requestHash: z.string(),
 });
 export type StoredAgreement = { agreement: Agreement; history: HistoryEntry[]; requestHash: string };
-
-const onConditionFailure = <T>(value: T) => (error: unknown) => {
-  if (error instanceof ConditionalCheckFailedException) return value;
-  throw error;
-};
 
 export async function getAgreement(id: string): Promise<StoredAgreement | undefined> {
   const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.agreementKey(id), ConsistentRead: true }));
@@ -36,34 +31,18 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
 export async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreement>> {
-  const found = new Map<string, Agreement>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map(keys.agreementKey) as unknown as Record<string, unknown>[];
-    while (request && request.length > 0) {
-      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
-        RequestItems: { [tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: '#data', ExpressionAttributeNames: { '#data': 'data' } } },
-      }));
-      for (const item of out.Responses?.[tableName] ?? []) {
-        const agreement = agreementRecord.parse(item.data);
-        found.set(agreement.id, agreement);
-      }
-      request = out.UnprocessedKeys?.[tableName]?.Keys;
-    }
-  }
-  return found;
+  const found = await batchGetData([...new Set(ids)].map(keys.agreementKey), (d) => agreementRecord.parse(d));
+  return new Map(found.map((a) => [a.id, a]));
 }
 
 /** Claims a code for an agreement; true if it is (now or already) this agreement's. */
 export async function claimCode(code: string, agreementId: string): Promise<boolean> {
-  return dynamo
-    .send(new PutCommand({
-      TableName: tableName,
-      Item: { ...keys.codeKey(code), type: 'code', agreementId },
-      ConditionExpression: 'attribute_not_exists(pk) OR agreementId = :id',
-      ExpressionAttributeValues: { ':id': agreementId },
-    }))
-    .then(() => true, onConditionFailure(false));
+  return conditional(dynamo.send(new PutCommand({
+    TableName: tableName,
+    Item: { ...keys.codeKey(code), type: 'code', agreementId },
+    ConditionExpression: 'attribute_not_exists(pk) OR agreementId = :id',
+    ExpressionAttributeValues: { ':id': agreementId },
+  })));
 }
 
 export async function agreementIdByCode(code: string): Promise<string | undefined> {
@@ -84,69 +63,59 @@ function linkKeys(a: Agreement): keys.Key[] {
  * slow writer of an older version can never overwrite the marker a newer version relies on.
  */
 export async function putLinks(a: Agreement): Promise<void> {
-  await Promise.all(linkKeys(a).map((key) =>
-    dynamo
-      .send(new PutCommand({
-        TableName: tableName,
-        Item: { ...key, type: 'link', agreementId: a.id, version: a.version },
-        ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
-        ExpressionAttributeValues: { ':v': a.version },
-      }))
-      .catch(onConditionFailure(undefined))));
+  await Promise.all(linkKeys(a).map((key) => conditional(dynamo.send(new PutCommand({
+    TableName: tableName,
+    Item: { ...key, type: 'link', agreementId: a.id, version: a.version },
+    ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
+    ExpressionAttributeValues: { ':v': a.version },
+  })))));
 }
 
 /** After a commit: drops links the new version no longer has, unless a newer version re-wrote them. */
 export async function removeStaleLinks(before: Agreement, after: Agreement): Promise<void> {
   const keep = new Set(linkKeys(after).map((k) => `${k.pk}|${k.sk}`));
   const stale = linkKeys(before).filter((k) => !keep.has(`${k.pk}|${k.sk}`));
-  await Promise.all(stale.map((key) =>
-    dynamo
-      .send(new DeleteCommand({
-        TableName: tableName,
-        Key: key,
-        ConditionExpression: 'version <= :v',
-        ExpressionAttributeValues: { ':v': after.version },
-      }))
-      .catch(onConditionFailure(undefined))));
+  await Promise.all(stale.map((key) => conditional(dynamo.send(new DeleteCommand({
+    TableName: tableName,
+    Key: key,
+    ConditionExpression: 'version <= :v',
+    ExpressionAttributeValues: { ':v': after.version },
+  })))));
 }
 
 /** The commit of a new agreement; false if an item with this id already exists. */
-export async function insertAgreement(v: Versioned, requestHash: string): Promise<boolean> {
+export function insertAgreement(v: Versioned, requestHash: string): Promise<boolean> {
   const { agreement, entry } = v;
-  return dynamo
-    .send(new PutCommand({
-      TableName: tableName,
-      Item: {
-        ...keys.agreementKey(agreement.id),
-        ...keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement)),
-        type: 'agreement',
-        version: agreement.version,
-        data: agreement,
-        history: [entry],
-        requestHash,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }))
-    .then(() => true, onConditionFailure(false));
+  return conditional(dynamo.send(new PutCommand({
+    TableName: tableName,
+    Item: {
+      ...keys.agreementKey(agreement.id),
+      ...keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement)),
+      type: 'agreement',
+      version: agreement.version,
+      data: agreement,
+      history: [entry],
+      requestHash,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  })));
 }
 
 /** The commit of a new version; false unless the item is still active at `expectedVersion`. */
-export async function commitVersion(v: Versioned, expectedVersion: number): Promise<boolean> {
+export function commitVersion(v: Versioned, expectedVersion: number): Promise<boolean> {
   const { agreement, entry } = v;
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
-  return dynamo
-    .send(new UpdateCommand({
-      TableName: tableName,
-      Key: keys.agreementKey(agreement.id),
-      UpdateExpression: 'SET #data = :data, #version = :next, #history = list_append(#history, :entry), gsi1sk = :g1, gsi2sk = :g2',
-      ConditionExpression: '#version = :expected AND #data.#status = :active',
-      ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#history': 'history', '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':data': agreement, ':next': agreement.version, ':entry': [entry], ':expected': expectedVersion,
-        ':active': 'active', ':g1': index.gsi1sk, ':g2': index.gsi2sk,
-      },
-    }))
-    .then(() => true, onConditionFailure(false));
+  return conditional(dynamo.send(new UpdateCommand({
+    TableName: tableName,
+    Key: keys.agreementKey(agreement.id),
+    UpdateExpression: 'SET #data = :data, #version = :next, #history = list_append(#history, :entry), gsi1sk = :g1, gsi2sk = :g2',
+    ConditionExpression: '#version = :expected AND #data.#status = :active',
+    ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#history': 'history', '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':data': agreement, ':next': agreement.version, ':entry': [entry], ':expected': expectedVersion,
+      ':active': 'active', ':g1': index.gsi1sk, ':g2': index.gsi2sk,
+    },
+  })));
 }
 
 // ---- listing ----------------------------------------------------------------------------
@@ -156,18 +125,11 @@ const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${SIGNED_POSITION.source.s
 
 /** Agreements of one index partition (all, or one ceremony's): the index projects the record. */
 function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string; to?: string }): Source<Agreement> {
-  const reader = partitionReader({
+  return dataSource({
     index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
     positionPattern: SIGNED_POSITION,
     startKey: (pos) => ({ ...keys.agreementKey(keys.idFromSortKey(pos)), [`${index}pk`]: pk, [`${index}sk`]: pos }),
-  });
-  return {
-    holds: reader.holds,
-    async read(after, max) {
-      const { items, positionOf, done } = await reader.read(after, max);
-      return { candidates: items.map((i) => ({ pos: positionOf(i), item: agreementRecord.parse(i.data) })), done };
-    },
-  };
+  }, (d) => agreementRecord.parse(d));
 }
 
 /** Agreements behind a party's or country's links; links that point at nothing are dropped. */

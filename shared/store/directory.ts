@@ -2,25 +2,19 @@
  * Parties and ceremonies: the directory agreements refer to. Creates are conditional on the id
  * being new; party updates are conditional on the version the caller saw.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toUtcIso } from '#shared/domain/formats.ts';
 import { ceremonyRecord, partyRecord, type Ceremony, type Party, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { collectPage, partitionReader, type Page, type PartitionQuery, type Source } from './paging.ts';
+import { batchGetData, conditional } from './operations.ts';
+import { collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
 
 const ID = '[a-z0-9][a-z0-9-]{1,62}';
 
-async function putIf(item: Record<string, unknown>, condition: string, values?: Record<string, unknown>): Promise<boolean> {
-  return dynamo
-    .send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }))
-    .then(() => true, (error: unknown) => {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    });
-}
+const putIf = (item: Record<string, unknown>, condition: string, values?: Record<string, unknown>) =>
+  conditional(dynamo.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values })));
 
 function partyItem(p: Party) {
   return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p };
@@ -39,34 +33,8 @@ export async function getParty(id: string): Promise<Party | undefined> {
 }
 
 export async function getParties(ids: readonly string[]): Promise<Map<string, Party>> {
-  const found = new Map<string, Party>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ ...keys.partyKey(id) }));
-    while (request && request.length > 0) {
-      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
-        RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } },
-      }));
-      for (const item of out.Responses?.[tableName] ?? []) {
-        const party = partyRecord.parse(item.data);
-        found.set(party.id, party);
-      }
-      request = out.UnprocessedKeys?.[tableName]?.Keys;
-    }
-  }
-  return found;
-}
-
-/** A source over one index partition whose items carry their record in `data`. */
-function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): Source<T> {
-  const reader = partitionReader(q);
-  return {
-    holds: reader.holds,
-    async read(after, max) {
-      const { items, positionOf, done } = await reader.read(after, max);
-      return { candidates: items.map((i) => ({ pos: positionOf(i), item: parse(i.data) })), done };
-    },
-  };
+  const found = await batchGetData([...new Set(ids)].map(keys.partyKey), (d) => partyRecord.parse(d));
+  return new Map(found.map((p) => [p.id, p]));
 }
 
 export async function listParties(

@@ -99,3 +99,15 @@ export function partitionReader(q: PartitionQuery) {
     },
   };
 }
+
+/** A source over one index partition whose items carry their record in `data` (the GSI projection). */
+export function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): Source<T> {
+  const reader = partitionReader(q);
+  return {
+    holds: reader.holds,
+    async read(after, max) {
+      const { items, positionOf, done } = await reader.read(after, max);
+      return { candidates: items.map((i) => ({ pos: positionOf(i), item: parse(i.data) })), done };
+    },
+  };
+}
