@@ -1,0 +1,45 @@
+/**
+ * Files the certificate renderer reads at run time: the Noto fonts and HarfBuzz's WASM. In a
+ * Lambda bundle they sit beside the bundle (the CDK copies CERTIFICATE_ASSETS there:
+ * `harfbuzz.wasm` at the root, where harfbuzzjs looks for it, fonts under `fonts/`); run from
+ * source they are read from node_modules. Nothing is ever downloaded.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface Asset {
+  /** Path relative to the bundle root. */
+  bundlePath: string;
+  /** Module specifier that resolves to the file in node_modules. */
+  module: string;
+}
+
+const font = (pkg: string, stem: string, style: '400Regular' | '700Bold'): Asset => ({
+  bundlePath: `fonts/${stem}_${style}.ttf`,
+  module: `@expo-google-fonts/${pkg}/${style}/${stem}_${style}.ttf`,
+});
+
+export const FONT_ASSETS = {
+  latin: font('noto-sans', 'NotoSans', '400Regular'),
+  latinBold: font('noto-sans', 'NotoSans', '700Bold'),
+  han: font('noto-sans-sc', 'NotoSansSC', '400Regular'),
+  arabic: font('noto-sans-arabic', 'NotoSansArabic', '400Regular'),
+  devanagari: font('noto-sans-devanagari', 'NotoSansDevanagari', '400Regular'),
+  khmer: font('noto-sans-khmer', 'NotoSansKhmer', '400Regular'),
+  sinhala: font('noto-sans-sinhala', 'NotoSansSinhala', '400Regular'),
+  armenian: font('noto-sans-armenian', 'NotoSansArmenian', '400Regular'),
+} as const satisfies Record<string, Asset>;
+
+export const CERTIFICATE_ASSETS: Asset[] = [
+  { bundlePath: 'harfbuzz.wasm', module: 'harfbuzzjs/dist/harfbuzz.wasm' },
+  ...Object.values(FONT_ASSETS),
+];
+
+const require = createRequire(import.meta.url);
+
+/** The file on disk: beside the bundle when bundled, else in node_modules. */
+export function assetFile(asset: Asset): string {
+  const bundled = fileURLToPath(new URL(`./${asset.bundlePath}`, import.meta.url));
+  return existsSync(bundled) ? bundled : require.resolve(asset.module);
+}

@@ -1,0 +1,191 @@
+/**
+ * The certificate: one A4 landscape page, English and Simplified Chinese labels, every party's
+ * name in its own script, a vector QR code with the verification URL printed under it, and the
+ * signed payload in the document info. A pure function of its input: the same agreement version
+ * and key give byte-identical PDFs (fixed dates and file id, deterministic signature and subsets).
+ */
+import { PDFDict, PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
+import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
+import { TextEngine } from './pdf-text.ts';
+import { drawQrCode } from './qr.ts';
+import { measure, wrap, type TextOptions } from './shaping.ts';
+import {
+  countryName, formatMoney, formatSigningTime, KIND_LABELS, PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS,
+} from './wording.ts';
+
+export interface CertificateInput {
+  /** The agreement as of the version being certified. */
+  agreement: Agreement;
+  ceremony: Ceremony;
+  /** The compact JWS of the certificate payload. */
+  jws: string;
+  verifyUrl: string;
+  keysUrl: string;
+}
+
+/** The info-dictionary key that carries the JWS, for verifiers. */
+export const JWS_INFO_KEY = 'ConcordCertificate';
+
+const W = 841.89;
+const H = 595.28;
+const M = 40;
+type Rgb = [number, number, number];
+const INK: Rgb = [0.11, 0.13, 0.19];
+const MUTED: Rgb = [0.4, 0.43, 0.5];
+const ACCENT: Rgb = [0.1, 0.25, 0.5];
+const ALERT: Rgb = [0.72, 0.1, 0.1];
+
+interface Style extends TextOptions { size: number; color?: Rgb }
+
+/** Text placement on one page: left, centred, right, and shrink-to-fit within a width. */
+class Writer {
+  constructor(private readonly engine: TextEngine, private readonly page: PDFPage) {}
+
+  at(text: string, x: number, y: number, style: Style, maxWidth?: number): number {
+    let { size } = style;
+    if (maxWidth !== undefined) {
+      const width = measure(text, size, style);
+      if (width > maxWidth) size = (size * maxWidth) / width;
+    }
+    return this.engine.drawText(this.page, text, { ...style, x, y, size, color: style.color ?? INK });
+  }
+
+  centred(text: string, y: number, style: Style, maxWidth = W - 2 * M - 40): void {
+    const size = Math.min(style.size, (style.size * maxWidth) / Math.max(1, measure(text, style.size, style)));
+    this.at(text, (W - measure(text, size, style)) / 2, y, { ...style, size });
+  }
+
+  right(text: string, xRight: number, y: number, style: Style, maxWidth?: number): void {
+    const size = maxWidth === undefined ? style.size : Math.min(style.size, (style.size * maxWidth) / Math.max(1, measure(text, style.size, style)));
+    this.at(text, xRight - measure(text, size, style), y, { ...style, size });
+  }
+
+  /** A small muted label with its value beside it; returns nothing, the caller owns the grid. */
+  field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}): void {
+    const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
+    this.at(value, x + labelWidth + 6, y, { size: 9.5, ...valueStyle }, width - labelWidth - 6);
+  }
+}
+
+function frame(page: PDFPage): void {
+  page.drawRectangle({ x: M / 2, y: M / 2, width: W - M, height: H - M, borderColor: rgb(...ACCENT), borderWidth: 1.4 });
+  page.drawRectangle({ x: M / 2 + 4, y: M / 2 + 4, width: W - M - 8, height: H - M - 8, borderColor: rgb(...ACCENT), borderWidth: 0.4 });
+}
+
+const rule = (page: PDFPage, y: number) =>
+  page.drawLine({ start: { x: M + 10, y }, end: { x: W - M - 10, y }, thickness: 0.5, color: rgb(0.75, 0.78, 0.84) });
+
+function heading(w: Writer, page: PDFPage, a: Agreement): number {
+  w.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+  w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+  w.centred('Certificate of Agreement', H - 92, { size: 22, weight: 'bold', color: ACCENT });
+  w.centred('协议证书', H - 112, { size: 13, color: ACCENT });
+  let y = H - 140;
+  for (const line of wrap(a.title, 15, W - 2 * M - 120, { weight: 'bold' }).slice(0, 2)) {
+    w.centred(line, y, { size: 15, weight: 'bold' });
+    y -= 19;
+  }
+  if (a.titleZh) {
+    w.centred(a.titleZh, y, { size: 12, lang: 'zh-Hans' });
+    y -= 17;
+  }
+  if (a.status === 'voided') {
+    w.centred('VOIDED — this agreement is no longer in force  ·  本协议已作废', y, { size: 10, weight: 'bold', color: ALERT });
+    y -= 15;
+  }
+  rule(page, y + 4);
+  return y - 12;
+}
+
+function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number {
+  const [kindEn, kindZh] = KIND_LABELS[a.kind];
+  const [statusEn, statusZh] = STATUS_LABELS[a.status];
+  const [whenEn, whenZh] = formatSigningTime(a.signedAt, ceremony);
+  const col = (W - 2 * M - 20) / 2;
+  const left = M + 10;
+  const right = left + col + 10;
+  w.field('Kind 类型', `${kindEn} · ${kindZh}`, left, top, col - 10);
+  w.field('Status 状态', `${statusEn} · ${statusZh}`, right, top, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' });
+  w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, top - 15, col - 10);
+  w.field('Venue 地点', [ceremony.venue, ceremony.city, countryName(ceremony.countryCode)].join(', '), right, top - 15, col - 10);
+  w.field('Ceremony 签约仪式', ceremony.event ? `${ceremony.title} — ${ceremony.event}` : ceremony.title, left, top - 30, 2 * col);
+  return top - 48;
+}
+
+/** Sizes of a party block (name, local name, detail line, block height) by how many parties share the page. */
+const PARTY_STYLES = [
+  { upTo: 3, name: 13, local: 14, detail: 8.5, block: 62, columns: (n: number) => n },
+  { upTo: 8, name: 10.5, local: 11, detail: 7.5, block: 44, columns: () => 2 },
+  { upTo: Infinity, name: 9, local: 9.5, detail: 6.5, block: 31, columns: () => 3 },
+];
+
+/** Party blocks in up to three columns, centred in their band and scaled down to fit when there are many (up to 50). */
+function parties(w: Writer, list: AgreementParty[], top: number, bottom: number): void {
+  w.at(`Parties 签约方 (${list.length})`, M + 10, top, { size: 9, weight: 'bold', color: ACCENT });
+  const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
+  const columns = style.columns(list.length);
+  const rows = Math.ceil(list.length / columns);
+  const gap = 14;
+  const width = (W - 2 * M - 20 - gap * (columns - 1)) / columns;
+  const band = top - 10 - bottom;
+  const block = Math.min(style.block, band / rows);
+  const s = block / style.block;
+  const first = top - 10 - (band - rows * block) / 2 - style.name * s;
+  list.forEach((p, i) => {
+    const x = M + 10 + Math.floor(i / rows) * (width + gap);
+    const y = first - (i % rows) * block;
+    w.at(p.name, x, y, { size: style.name * s, weight: 'bold' }, width);
+    if (p.localName && p.localName !== p.name) w.at(p.localName, x, y - style.local * 1.15 * s, { size: style.local * s, lang: p.lang }, width);
+    const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
+    const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
+    const detail = [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
+    w.at(detail, x, y - (style.local * 1.15 + style.detail * 1.6) * s, { size: style.detail * s, color: MUTED }, width);
+  });
+}
+
+function footer(w: Writer, page: PDFPage, input: CertificateInput): void {
+  const { agreement: a, verifyUrl, keysUrl } = input;
+  const qr = 92;
+  const qrX = W - M - 10 - qr;
+  const qrY = M / 2 + 34;
+  drawQrCode(page, verifyUrl, qrX, qrY, qr);
+  w.right(verifyUrl, W - M - 10, M / 2 + 20, { size: 6.5, color: INK }, W - 2 * M - 20);
+
+  const width = qrX - M - 30;
+  let y = 150;
+  const sectors = a.sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(', ');
+  w.field('Sectors 领域', sectors, M + 10, y, width);
+  if (a.value) w.field('Value 金额', formatMoney(a.value), M + 10, (y -= 14), width);
+  y -= 18;
+  const statement = `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${a.version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`;
+  for (const line of wrap(statement, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED }); y -= 10; }
+  const statementZh = `本证书由 Concord 协议登记系统签发，证明上述协议已在所示仪式上签署并登记（第 ${a.version} 版）。请扫描二维码或访问下方网址核验其真实性与有效性。`;
+  for (const line of wrap(statementZh, 7.5, width, { lang: 'zh-Hans' })) { w.at(line, M + 10, y, { size: 7.5, color: MUTED, lang: 'zh-Hans' }); y -= 10; }
+}
+
+export async function renderCertificate(input: CertificateInput): Promise<Uint8Array> {
+  const { agreement: a, ceremony, jws } = input;
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  const signed = new Date(a.signedAt);
+  doc.setTitle(`Certificate ${a.code} v${a.version}: ${a.title}`);
+  doc.setSubject(`Certificate of agreement ${a.code}, version ${a.version}, issued by the Concord registry`);
+  doc.setKeywords(['Concord', 'certificate', a.code, `version ${a.version}`, a.id]);
+  doc.setAuthor('Concord registry');
+  doc.setCreator('Concord registry');
+  doc.setProducer('Concord');
+  doc.setLanguage('en');
+  doc.setCreationDate(signed);
+  doc.setModificationDate(signed);
+  doc.context.lookup(doc.context.trailerInfo.Info, PDFDict).set(PDFName.of(JWS_INFO_KEY), PDFString.of(jws));
+
+  const page = doc.addPage([W, H]);
+  const engine = new TextEngine(doc);
+  const w = new Writer(engine, page);
+  frame(page);
+  const top = facts(w, a, ceremony, heading(w, page, a));
+  parties(w, a.parties, top, 168);
+  footer(w, page, input);
+  engine.finalize(`${a.id}#${a.version}`);
+  // No object streams: the info dictionary (and its JWS) stays readable in the raw bytes.
+  return doc.save({ useObjectStreams: false });
+}

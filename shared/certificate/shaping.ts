@@ -1,0 +1,211 @@
+/**
+ * Text shaping for certificates: itemize a line into runs (script, font, bidi level), shape each
+ * run with HarfBuzz (the reference shaper: ligatures, reordering, mark positioning), and return
+ * glyphs in visual order with positions in 1/1000 em. Fonts are parsed once per process, lazily,
+ * so a Latin-only certificate never reads the 10 MB CJK font.
+ */
+import { readFileSync } from 'node:fs';
+import * as fontkit from 'fontkit';
+import * as hb from 'harfbuzzjs';
+import { assetFile, FONT_ASSETS, type Asset } from './assets.ts';
+
+export type Weight = 'regular' | 'bold';
+
+/** Fallback chain, in order; each font is preferred for its scripts (Noto Sans also covers Devanagari). */
+const FONTS: { key: string; regular: Asset; bold?: Asset; scripts: string[] }[] = [
+  { key: 'sans', regular: FONT_ASSETS.latin, bold: FONT_ASSETS.latinBold, scripts: ['Latn', 'Cyrl', 'Grek'] },
+  { key: 'armn', regular: FONT_ASSETS.armenian, scripts: ['Armn'] },
+  { key: 'deva', regular: FONT_ASSETS.devanagari, scripts: ['Deva'] },
+  { key: 'arab', regular: FONT_ASSETS.arabic, scripts: ['Arab'] },
+  { key: 'khmr', regular: FONT_ASSETS.khmer, scripts: ['Khmr'] },
+  { key: 'sinh', regular: FONT_ASSETS.sinhala, scripts: ['Sinh'] },
+  { key: 'sc', regular: FONT_ASSETS.han, scripts: ['Hani', 'Hira', 'Kana', 'Bopo'] },
+];
+
+/** Unicode script -> ISO 15924 tag (what HarfBuzz's setScript expects). */
+const SCRIPTS = Object.entries({
+  Latin: 'Latn', Cyrillic: 'Cyrl', Greek: 'Grek', Armenian: 'Armn', Arabic: 'Arab', Hebrew: 'Hebr',
+  Devanagari: 'Deva', Khmer: 'Khmr', Sinhala: 'Sinh', Han: 'Hani', Hiragana: 'Hira', Katakana: 'Kana', Bopomofo: 'Bopo',
+}).map(([name, tag]) => [new RegExp(`\\p{Script=${name}}`, 'u'), tag] as const);
+const RTL_SCRIPTS = new Set(['Arab', 'Hebr']);
+const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
+const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
+const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
+const DIGIT = /\p{Nd}/u;
+
+export interface Face {
+  key: string;
+  /** The font file (identifies the face in the PDF and in tests). */
+  file: string;
+  bold: boolean;
+  fk: any;
+  hbFont: hb.Font;
+  upem: number;
+  cmap: Set<number>;
+}
+
+const faces = new Map<string, Face>();
+
+function face(key: string, weight: Weight): Face {
+  const entry = FONTS.find((f) => f.key === key)!;
+  const asset = (weight === 'bold' && entry.bold) || entry.regular;
+  let f = faces.get(asset.bundlePath);
+  if (!f) {
+    const file = assetFile(asset);
+    const bytes = readFileSync(file);
+    const hbFace = new hb.Face(new hb.Blob(bytes));
+    f = { key, file, bold: asset === entry.bold, fk: fontkit.create(bytes), hbFont: new hb.Font(hbFace), upem: hbFace.upem, cmap: new Set(hbFace.collectUnicodes()) };
+    faces.set(asset.bundlePath, f);
+  }
+  return f;
+}
+
+/** ISO 15924 tag, or null for Common/Inherited (spaces, digits, punctuation, marks). */
+function scriptOf(ch: string): string | null {
+  for (const [re, tag] of SCRIPTS) if (re.test(ch)) return tag;
+  return WEAK.test(ch) ? null : 'Zzzz';
+}
+
+function pickFace(script: string | null, cp: number, weight: Weight): Face {
+  const preferred = FONTS.find((f) => script && f.scripts.includes(script));
+  if (preferred && face(preferred.key, weight).cmap.has(cp)) return face(preferred.key, weight);
+  for (const { key } of FONTS) if (face(key, weight).cmap.has(cp)) return face(key, weight);
+  return face('sans', weight); // .notdef, but the text stays extractable
+}
+
+interface Run { start: number; end: number; face: Face; script: string; level: number }
+
+/**
+ * Runs of (font, script, bidi level). Bidi is a reduced UBA: strong L/R by script, W1 (marks
+ * follow their base), W7 (digits after L are L), N1/N2, I1/I2 levels. No explicit embeddings or
+ * bracket pairing: enough for names and certificate lines. Neutrals and marks stay in the
+ * preceding run when its font covers them, so they are shaped in context (the Sinhala ZWJ must
+ * reach HarfBuzz inside its run).
+ */
+function itemize(text: string, weight: Weight, rtl?: boolean): Run[] {
+  const chars = [...text];
+  const sc = chars.map(scriptOf);
+  // Digits first: Arabic-Indic digits have Script=Arabic but must not run right-to-left.
+  const t = chars.map((ch, i) => (DIGIT.test(ch) ? 'EN' : sc[i] ? (RTL_SCRIPTS.has(sc[i]!) ? 'R' : 'L') : INHERITED.test(ch) ? 'M' : 'N'));
+  const base = (rtl ?? t.find((c) => c === 'L' || c === 'R') === 'R') ? 1 : 0;
+  let strong = base ? 'R' : 'L';
+  t.forEach((c, i) => {
+    if (c === 'M') t[i] = i ? t[i - 1]! : 'N';
+    else if (c === 'EN' && strong === 'L') t[i] = 'L';
+    else if (c === 'L' || c === 'R') strong = c;
+  });
+  const dir = (c: string) => (c === 'EN' ? 'R' : c);
+  const near = (i: number, step: number) => {
+    for (let j = i + step; j >= 0 && j < t.length; j += step) if (t[j] !== 'N') return dir(t[j]!);
+    return base ? 'R' : 'L';
+  };
+  const levels = t.map((c, i) => {
+    const d = c === 'N' ? (near(i, -1) === near(i, 1) ? near(i, -1) : base ? 'R' : 'L') : c;
+    return d === 'R' ? 1 : d === 'EN' || base ? 2 : 0;
+  });
+  const nextScript = (i: number) => sc.slice(i).find((x) => x) ?? sc.slice(0, i).reverse().find((x) => x) ?? 'Latn';
+  const runs: Run[] = [];
+  let pos = 0;
+  chars.forEach((ch, i) => {
+    const cp = ch.codePointAt(0)!;
+    const prev = runs.at(-1);
+    const same = prev !== undefined && prev.level === levels[i];
+    const script = sc[i] ?? (same ? prev.script : nextScript(i));
+    // ASCII digits, spaces and punctuation after CJK text take the Latin font (as typesetters do).
+    const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || cp === 0x200c || cp === 0x200d) && !(CJK.has(prev.script) && cp < 0x250);
+    const f = keepsRun ? prev.face : pickFace(sc[i] ?? (CJK.has(script) && cp < 0x250 ? 'Latn' : script), cp, weight);
+    if (same && prev.face === f && prev.script === script) prev.end = pos + ch.length;
+    else runs.push({ start: pos, end: pos + ch.length, face: f, script, level: levels[i]! });
+    pos += ch.length;
+  });
+  return runs;
+}
+
+/** UBA L2: reverse every maximal sequence at level >= k, for k = max..1. */
+function reorder(runs: Run[]): Run[] {
+  const order = runs.map((_, i) => i);
+  for (let level = Math.max(0, ...runs.map((r) => r.level)); level >= 1; level--) {
+    for (let i = 0; i < order.length;) {
+      if (runs[order[i]!]!.level < level) { i++; continue; }
+      let j = i;
+      while (j < order.length && runs[order[j]!]!.level >= level) j++;
+      order.splice(i, j - i, ...order.slice(i, j).reverse());
+      i = j;
+    }
+  }
+  return order.map((i) => runs[i]!);
+}
+
+export interface ShapedGlyph {
+  face: Face;
+  gid: number;
+  /** From the line origin, offsets applied, in 1/1000 em. */
+  x: number;
+  y: number;
+  /** The Unicode this glyph carries in ToUnicode: its whole cluster, or '' for the cluster's other glyphs. */
+  text: string;
+  /** Width written to /W (1/1000 em): the cluster's advance for the carrier, else 0. */
+  pdfWidth: number;
+}
+
+export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean }
+
+/** Shapes one line: glyphs in visual (left-to-right drawing) order. */
+export function shapeLine(text: string, opts: TextOptions = {}): { glyphs: ShapedGlyph[]; width: number } {
+  const glyphs: ShapedGlyph[] = [];
+  let pen = 0;
+  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl))) {
+    const buf = new hb.Buffer();
+    // The whole string plus an item range gives HarfBuzz the context on both sides, and
+    // clusters come back as UTF-16 indices into `text`.
+    buf.addText(text, run.start, run.end - run.start);
+    buf.setDirection(run.level % 2 === 1 ? hb.Direction.RTL : hb.Direction.LTR);
+    buf.setScript(run.script);
+    if (opts.lang) buf.setLanguage(opts.lang);
+    hb.shape(run.face.hbFont, buf);
+    const out = buf.getGlyphInfosAndPositions();
+    const k = 1000 / run.face.upem;
+    // Each cluster's text goes on ONE glyph (the first spacing glyph on the pen position) whose
+    // PDF width is the whole cluster's advance: extractors then see one box per cluster, abutting
+    // its neighbours, and neither split words nor drop text.
+    const clusters = new Map<number, number[]>();
+    out.forEach((g, i) => clusters.set(g.cluster, [...(clusters.get(g.cluster) ?? []), i]));
+    const bounds = [...clusters.keys(), run.end].sort((a, b) => a - b);
+    const carrier = new Map<number, [string, number]>();
+    for (const [c, members] of clusters) {
+      const on = members.find((i) => out[i]!.xAdvance! > 0 && !out[i]!.xOffset && !out[i]!.yOffset) ?? members[0]!;
+      carrier.set(on, [text.slice(c, bounds[bounds.indexOf(c) + 1]), members.reduce((w, i) => w + out[i]!.xAdvance!, 0) * k]);
+    }
+    out.forEach((g, i) => {
+      const [t, w] = carrier.get(i) ?? ['', 0];
+      glyphs.push({ face: run.face, gid: g.codepoint, x: pen + g.xOffset! * k, y: g.yOffset! * k, text: t, pdfWidth: w });
+      pen += g.xAdvance! * k;
+    });
+  }
+  return { glyphs, width: pen };
+}
+
+/** Advance width of `text` at `size` points. */
+export function measure(text: string, size: number, opts: TextOptions = {}): number {
+  return (shapeLine(text, opts).width * size) / 1000;
+}
+
+/** Greedy wrap on whitespace; a word wider than maxWidth (e.g. CJK) breaks between graphemes. */
+export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
+  const lines: string[] = [];
+  let line = '';
+  const graphemes = new Intl.Segmenter(opts.lang, { granularity: 'grapheme' });
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (measure(candidate, size, opts) <= maxWidth) { line = candidate; continue; }
+    if (line) lines.push(line);
+    line = '';
+    if (measure(word, size, opts) <= maxWidth) { line = word; continue; }
+    for (const { segment } of graphemes.segment(word)) {
+      if (line && measure(line + segment, size, opts) > maxWidth) { lines.push(line); line = ''; }
+      line += segment;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}

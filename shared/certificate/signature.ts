@@ -1,0 +1,78 @@
+/**
+ * The signed payload every certificate carries: a compact JWS (EdDSA / Ed25519) over the
+ * agreement id, code, version, the state hash of that version and when it was recorded.
+ * Ed25519 signatures are deterministic, so the same version and key always give the same bytes;
+ * anyone holding the public keys (JWKS) can check a certificate offline.
+ */
+import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { canonicalJson } from '#shared/domain/canonical.ts';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  jwk: PublicJwk;
+}
+
+export interface PublicJwk { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' }
+
+export const certificatePayload = z.strictObject({
+  typ: z.literal('concord-certificate'),
+  id: z.string(),
+  code: z.string(),
+  version: z.number().int().min(1),
+  /** SHA-256 of the canonical JSON of the agreement as of this version (the history's stateHash). */
+  stateHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** When this version was recorded. */
+  issuedAt: z.string(),
+});
+export type CertificatePayload = z.infer<typeof certificatePayload>;
+
+const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+/** A key from its PKCS#8 PEM; the key id is its RFC 7638 JWK thumbprint. */
+export function signingKey(privateKeyPem: string): SigningKey {
+  const privateKey = createPrivateKey(privateKeyPem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('certificate signing keys must be Ed25519');
+  const publicKey = createPublicKey(privateKey);
+  const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
+  const kid = b64(createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest());
+  return { kid, privateKey, publicKey, jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' } };
+}
+
+function signingInput(payload: CertificatePayload, kid: string): string {
+  return `${b64(canonicalJson({ alg: 'EdDSA', kid }))}.${b64(canonicalJson(payload))}`;
+}
+
+/** The compact JWS of a payload: header.payload.signature. */
+export function signPayload(payload: CertificatePayload, key: SigningKey): string {
+  const input = signingInput(payload, key.kid);
+  return `${input}.${b64(sign(null, Buffer.from(input), key.privateKey))}`;
+}
+
+/** The key (if any) whose signature over this payload is `signature` (base64url). */
+export function keyThatSigned(payload: CertificatePayload, signature: string, keys: readonly SigningKey[]): SigningKey | undefined {
+  if (!/^[A-Za-z0-9_-]{86}$/.test(signature)) return undefined;
+  const sig = Buffer.from(signature, 'base64url');
+  return keys.find((k) => verify(null, Buffer.from(signingInput(payload, k.kid)), k.publicKey, sig));
+}
+
+/** The payload of a JWS whose signature checks out against one of `keys`, else undefined. */
+export function verifiedPayload(jws: string, keys: readonly SigningKey[]): CertificatePayload | undefined {
+  const [, body, signature, ...rest] = jws.split('.');
+  if (!body || !signature || rest.length > 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const payload = certificatePayload.safeParse(parsed);
+  if (!payload.success) return undefined;
+  // Re-deriving the signing input from the parsed payload also rejects non-canonical encodings.
+  const key = keyThatSigned(payload.data, signature, keys);
+  return key && jws === signPayload(payload.data, key) ? payload.data : undefined;
+}
+
+export const signatureOf = (jws: string) => jws.slice(jws.lastIndexOf('.') + 1);
