@@ -1,0 +1,90 @@
+/**
+ * The HTTP API, built from the routes table: one route per entry, integrated with its function's
+ * Lambda, behind the Cognito JWT authorizer unless the entry is public. Access logs, default
+ * throttling and CORS for the console origin are set on the one `$default` stage.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type FunctionName } from '#shared/http/routes.ts';
+import { LOG_RETENTION } from '../house-function.ts';
+
+export interface RegistryApiProps {
+  functions: ReadonlyMap<FunctionName, lambda.IFunction>;
+  pool: cognito.IUserPool;
+  client: cognito.IUserPoolClient;
+  consoleOrigin: string;
+}
+
+/** Steady rate and burst for every route; well above a registry's load, well below a flood. */
+export const THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+// HTTP API $context variables; no claims or bodies, so the access log holds no personal data.
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
+  requestId: '$context.requestId', time: '$context.requestTime', ip: '$context.identity.sourceIp',
+  method: '$context.httpMethod', routeKey: '$context.routeKey', path: '$context.path', status: '$context.status',
+  latencyMs: '$context.responseLatency', bytes: '$context.responseLength',
+  authorizerError: '$context.authorizer.error', integrationError: '$context.integrationErrorMessage',
+}));
+
+export class RegistryApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+
+  constructor(scope: Construct, id: string, props: RegistryApiProps) {
+    super(scope, id);
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'Concord registry API',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [props.consoleOrigin],
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH],
+        allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
+        exposeHeaders: ['etag', 'location'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: THROTTLE,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+
+    const authorizer = new HttpUserPoolAuthorizer('Cognito', props.pool, { userPoolClients: [props.client] });
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const integrationOf = (fn: FunctionName) => {
+      if (!integrations.has(fn)) integrations.set(fn, new HttpLambdaIntegration(`${fn}-integration`, props.functions.get(fn)!));
+      return integrations.get(fn)!;
+    };
+
+    for (const route of ROUTES) {
+      const isPublic = route.access === 'public';
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrationOf(route.fn),
+        ...(!isPublic && { authorizer }),
+      });
+      if (isPublic) {
+        Validations.of(created!).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public in shared/http/routes.ts (health, API description, certificate verification).`,
+        });
+      }
+    }
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+}

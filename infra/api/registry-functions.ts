@@ -1,0 +1,64 @@
+/**
+ * One Lambda per entry of the routes table's FUNCTIONS, with the least privilege its entry and
+ * settings call for: read-only functions get read-only table access, only functions that sign
+ * see the signing key, only certificate functions carry the fonts.
+ */
+import { createRequire } from 'node:module';
+import { Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
+import { FUNCTIONS, type FunctionName } from '#shared/http/routes.ts';
+import { FUNCTION_SETTINGS } from '../functions.ts';
+import { HouseFunction, type BundledFile } from '../house-function.ts';
+import { functionEntry } from '../paths.ts';
+
+const require = createRequire(import.meta.url);
+
+/** Resolved at synth time, from the same package versions the local server reads. */
+const certificateFiles = (): BundledFile[] =>
+  CERTIFICATE_ASSETS.map((asset) => ({ source: require.resolve(asset.module), bundlePath: asset.bundlePath }));
+
+/** `parties-read` -> `PartiesRead`: stable logical ids derived from the function name. */
+export const constructId = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+
+/** How cdk-nag spells the `<table>/index/*` resource the table grants add. */
+const indexWildcard = (tableName: string) =>
+  `arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${tableName}/index/*`;
+
+export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+export interface RegistryFunctionsProps {
+  table: dynamodb.ITableV2;
+  signingKey: secretsmanager.ISecret;
+}
+
+export class RegistryFunctions extends Construct {
+  readonly byName = new Map<FunctionName, HouseFunction>();
+
+  constructor(scope: Construct, id: string, props: RegistryFunctionsProps) {
+    super(scope, id);
+    for (const name of FUNCTION_NAMES) {
+      const settings = FUNCTION_SETTINGS[name];
+      const fn = new HouseFunction(this, constructId(name), {
+        entry: functionEntry(name),
+        description: `Concord ${name}: ${FUNCTIONS[name].description}`,
+        memoryMb: settings.memoryMb,
+        environment: {
+          TABLE_NAME: props.table.tableName,
+          ...(settings.signingKey && { SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn }),
+        },
+        files: settings.assets ? certificateFiles() : [],
+      });
+      if (FUNCTIONS[name].writes) props.table.grantReadWriteData(fn);
+      else props.table.grantReadData(fn);
+      if (settings.signingKey) props.signingKey.grantRead(fn);
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${indexWildcard(props.table.tableName)}]`,
+        reason: 'Queries use the GSIs of shared/store/table.ts; the grant covers the indexes of this one table and nothing else.',
+      });
+      this.byName.set(name, fn);
+    }
+  }
+}

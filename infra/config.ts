@@ -1,0 +1,27 @@
+/**
+ * Deployment parameters, from CDK context (cdk.json defaults, `-c key=value` to override).
+ * Parsed once with zod so a typo fails synth instead of deploying a half-configured API.
+ */
+import type { Node } from 'constructs';
+import { z } from 'zod';
+
+const deployConfig = z.object({
+  /** Names the deployment (stack names, resource names): several can share one account. */
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'stage: lower-case letters, digits and dashes'),
+  /** Host name of the web console; the only origin CORS allows. */
+  consoleDomain: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'consoleDomain: a host name, without scheme'),
+  /** Who gets the alarms. */
+  alarmEmail: z.email(),
+});
+export type DeployConfig = z.infer<typeof deployConfig>;
+
+export const consoleOrigin = (config: DeployConfig) =>
+  `${config.consoleDomain.startsWith('localhost') ? 'http' : 'https'}://${config.consoleDomain}`;
+
+export function readConfig(node: Node): DeployConfig {
+  return deployConfig.parse({
+    stage: node.tryGetContext('stage'),
+    consoleDomain: node.tryGetContext('consoleDomain'),
+    alarmEmail: node.tryGetContext('alarmEmail'),
+  });
+}

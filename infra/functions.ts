@@ -1,0 +1,27 @@
+/**
+ * Per-function deployment settings, keyed by the routes table's function names. The Record type
+ * makes a new entry in FUNCTIONS without settings here a type error, so no function ships with
+ * guessed memory or silently without the signing key it needs.
+ */
+import type { FunctionName } from '#shared/http/routes.ts';
+
+export interface FunctionSettings {
+  /** Lambda memory; CPU scales with it, so PDF rendering gets more. */
+  memoryMb: number;
+  /** Gets SIGNING_KEY_SECRET_ARN and read access to the signing-key secret. */
+  signingKey?: true;
+  /** Ships the certificate fonts and harfbuzz.wasm beside its bundle. */
+  assets?: true;
+}
+
+const API: FunctionSettings = { memoryMb: 512 };
+
+export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
+  meta: API,
+  'parties-read': API,
+  'parties-write': API,
+  'ceremonies-read': API,
+  'ceremonies-write': API,
+  'agreements-read': API,
+  'agreements-write': API,
+};

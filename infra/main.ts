@@ -1,0 +1,4 @@
+/** `cdk synth` / `cdk deploy` entry point (cdk.json "app"). */
+import { buildApp } from './app.ts';
+
+buildApp().app.synth();

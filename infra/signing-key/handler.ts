@@ -1,0 +1,49 @@
+/**
+ * CloudFormation custom resource (Lambda-backed, no provider framework): on Create, puts a fresh
+ * Ed25519 key into the signing-key secret unless it already holds keys, so the private key never
+ * appears in code, template or logs. Update and Delete leave the secret alone (it is retained).
+ */
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { holdsNoKeys, newKeySet } from './key-set.ts';
+
+const secrets = new SecretsManagerClient({});
+
+const cfnEvent = z.object({
+  RequestType: z.enum(['Create', 'Update', 'Delete']),
+  ResponseURL: z.url(),
+  StackId: z.string(),
+  RequestId: z.string(),
+  LogicalResourceId: z.string(),
+  PhysicalResourceId: z.string().optional(),
+  ResourceProperties: z.object({ SecretArn: z.string().min(1) }),
+});
+
+async function fillSecret(secretArn: string): Promise<'generated' | 'kept'> {
+  const current = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  if (!holdsNoKeys(current.SecretString)) return 'kept';
+  await secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(newKeySet()) }));
+  return 'generated';
+}
+
+export async function handler(raw: unknown): Promise<void> {
+  const event = cfnEvent.parse(raw);
+  const physicalId = event.PhysicalResourceId ?? `signing-key:${event.ResourceProperties.SecretArn}`;
+  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
+  let reason = 'ok';
+  try {
+    if (event.RequestType === 'Create') reason = await fillSecret(event.ResourceProperties.SecretArn);
+  } catch (error) {
+    // The reason shows in the CloudFormation console: the error's name only, never secret data.
+    status = 'FAILED';
+    reason = error instanceof Error ? error.name : 'Error';
+    console.error(JSON.stringify({ message: 'signing key setup failed', error: reason }));
+  }
+  // The pre-signed S3 URL was signed without a content type, so send bytes, not a string.
+  const body = Buffer.from(JSON.stringify({
+    Status: status, Reason: reason, PhysicalResourceId: physicalId,
+    StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId,
+  }));
+  const response = await fetch(event.ResponseURL, { method: 'PUT', body });
+  if (!response.ok) throw new Error(`CloudFormation response was refused: ${response.status}`);
+}

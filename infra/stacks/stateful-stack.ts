@@ -1,0 +1,80 @@
+/**
+ * What must outlive any deployment: the registry table, the certificate signing key and the user
+ * pool (accounts and MFA enrolments cannot be recreated). All are retained on stack deletion; the
+ * stateless stack can be torn down and rebuilt freely.
+ */
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { TABLE_DEFINITION as T } from '#shared/store/table.ts';
+import { HouseFunction } from '../house-function.ts';
+import { PROJECT_ROOT } from '../paths.ts';
+import { RegistryUsers } from '../users.ts';
+
+const stringKey = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+
+export interface StatefulStackProps extends StackProps {
+  /** A fixed name, so the stateless stack finds the table by name rather than by export. */
+  tableName: string;
+}
+
+export class StatefulStack extends Stack {
+  readonly table: dynamodb.TableV2;
+  readonly signingKey: secretsmanager.Secret;
+  readonly users: RegistryUsers;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+
+    this.table = new dynamodb.TableV2(this, 'Registry', {
+      tableName: props.tableName,
+      partitionKey: stringKey(T.partitionKey),
+      sortKey: stringKey(T.sortKey),
+      billing: dynamodb.Billing.onDemand(),
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: T.indexes.map((i) => ({
+        indexName: i.indexName,
+        partitionKey: stringKey(i.partitionKey),
+        sortKey: stringKey(i.sortKey),
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...T.projectedAttributes],
+      })),
+    });
+
+    // Created with a placeholder so the template never carries key material; the custom
+    // resource below replaces it with a generated Ed25519 key on first deploy.
+    this.signingKey = new secretsmanager.Secret(this, 'SigningKey', {
+      description: 'Concord certificate signing keys (Ed25519, PKCS#8 PEM); first is current',
+      generateSecretString: { secretStringTemplate: JSON.stringify({ keys: [] }), generateStringKey: 'placeholder' },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.signingKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating an Ed25519 signing key is a key rollover (new kid first, old keys kept so issued certificates still verify), done by an operator as the README describes, not a scheduled password rotation.',
+    });
+
+    const keyInit = new HouseFunction(this, 'SigningKeyInit', {
+      entry: `${PROJECT_ROOT}/infra/signing-key/handler.ts`,
+      description: 'Generates the first certificate signing key into its secret',
+      memoryMb: 256,
+      timeout: Duration.seconds(60),
+    });
+    this.signingKey.grantRead(keyInit);
+    keyInit.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [this.signingKey.secretArn] }));
+
+    const init = new CustomResource(this, 'SigningKeyValue', {
+      serviceToken: keyInit.functionArn,
+      resourceType: 'Custom::ConcordSigningKey',
+      properties: { SecretArn: this.signingKey.secretArn },
+    });
+    // The function's policy must exist before CloudFormation asks it to write the secret.
+    init.node.addDependency(keyInit);
+
+    this.users = new RegistryUsers(this, 'Users');
+  }
+}

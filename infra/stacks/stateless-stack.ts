@@ -1,0 +1,44 @@
+/**
+ * Everything that can be rebuilt from code: the functions, the HTTP API and its alarms. State
+ * (table, signing key, users) comes in from the stateful stack.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { RegistryAlarms } from '../api/alarms.ts';
+import { RegistryApi } from '../api/http-api.ts';
+import { RegistryFunctions } from '../api/registry-functions.ts';
+
+export interface StatelessStackProps extends StackProps {
+  /** The stateful stack's table, by name: no export pins it to this stack. */
+  tableName: string;
+  signingKey: secretsmanager.ISecret;
+  pool: cognito.IUserPool;
+  client: cognito.IUserPoolClient;
+  consoleOrigin: string;
+  alarmEmail: string;
+}
+
+export class StatelessStack extends Stack {
+  readonly functions: RegistryFunctions;
+  readonly api: RegistryApi;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const table = dynamodb.TableV2.fromTableAttributes(this, 'Table', { tableName: props.tableName, grantIndexPermissions: true });
+    this.functions = new RegistryFunctions(this, 'Functions', { table, signingKey: props.signingKey });
+    this.api = new RegistryApi(this, 'Http', {
+      functions: this.functions.byName,
+      pool: props.pool,
+      client: props.client,
+      consoleOrigin: props.consoleOrigin,
+    });
+    new RegistryAlarms(this, 'Alarms', { email: props.alarmEmail, stage: this.api.stage, functions: this.functions.byName });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the registry API' });
+    new CfnOutput(this, 'UserPoolId', { value: props.pool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: props.client.userPoolClientId, description: 'Console app client (audience of the JWT authorizer)' });
+  }
+}
