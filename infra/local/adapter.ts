@@ -11,7 +11,7 @@ import { ROUTES, type Route } from '#shared/http/routes.ts';
 
 const compiled = ROUTES.map((route) => ({
   route: route as Route,
-  pattern: new RegExp(`^${route.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+  pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
 }));
 
 export type Match = { route: Route; params: Record<string, string> } | { status: 404 } | { status: 405; allow: string };

@@ -3,11 +3,11 @@ import { localConfig } from './config.ts';
 import { DEMO_CEREMONY, DEMO_PARTNER_PARTY } from './demo/demo-data.ts';
 import { startRegistry } from './server.ts';
 
-const { PORT, HOST, DATA_DIR } = localConfig;
+const { PORT, HOST, DATA_DIR, PUBLIC_BASE_URL } = localConfig;
 
 let registry;
 try {
-  registry = await startRegistry({ dataDir: DATA_DIR, port: PORT, host: HOST, seed: true, log: (line) => console.log(line) });
+  registry = await startRegistry({ dataDir: DATA_DIR, port: PORT, host: HOST, seed: true, ...(PUBLIC_BASE_URL && { publicBaseUrl: PUBLIC_BASE_URL }), log: (line) => console.log(line) });
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') console.error(`Port ${PORT} is taken: stop the other server or run PORT=3001 npm start`);

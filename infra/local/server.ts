@@ -14,6 +14,7 @@ import type { ApiEvent } from '#shared/http/request.ts';
 import type { FunctionName } from '#shared/http/routes.ts';
 import { lambdaContext, matchRoute, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
+import { SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
 export const TABLE_NAME = 'concord';
 /** API Gateway's own payload limit; the handlers enforce the registry's (much lower) ones. */
@@ -24,6 +25,8 @@ export interface RegistryOptions {
   port?: number;
   host?: string;
   seed?: boolean;
+  /** Base of the verification URLs printed on certificates (default: this server's URL). */
+  publicBaseUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -74,6 +77,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const secret = loadSecret(dataDir);
   const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dbPort = await listen(db, 0, '127.0.0.1');
+  const secrets = await startSecretsStub(dataDir);
 
   // The handlers read these at module load, exactly as on Lambda (where CDK sets TABLE_NAME).
   Object.assign(process.env, {
@@ -82,6 +86,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dbPort}`,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    SIGNING_KEY_SECRET_ARN,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const { ensureTable } = await import('#shared/store/setup.ts');
@@ -134,13 +140,17 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   });
   const port = await listen(http, options.port ?? 3000, options.host ?? '127.0.0.1');
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Read by the certificate functions when they first load (after this point).
+  process.env.PUBLIC_BASE_URL = options.publicBaseUrl ?? url;
   const registry: Registry = {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     dataDir,
     token: (role, partyId) => mintToken(secret, role, partyId ? { partyId } : {}),
     invoke,
     close: async () => {
       await closeServer(http);
+      await closeServer(secrets.server);
       await closeServer(db);
     },
   };

@@ -144,6 +144,12 @@ export const agreementListQuery = z.strictObject({
   signedFrom: dateOrDateTime.optional(),
   signedTo: dateOrDateTime.optional(),
 });
+const positiveInt = (name: string) => z.string().regex(/^[1-9]\d{0,8}$/, `must be a ${name} (a positive integer)`).transform(Number);
+export const certificateQuery = z.strictObject({ version: positiveInt('version number').optional() });
+export const verifyLinkQuery = z.strictObject({
+  v: positiveInt('version number'),
+  sig: z.string().min(1, 'is required').max(200),
+});
 export type PartyListQuery = z.infer<typeof partyListQuery>;
 export type AgreementListQuery = z.infer<typeof agreementListQuery>;
 

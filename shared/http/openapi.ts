@@ -27,6 +27,7 @@ function operation(route: Route) {
   if (route.access !== 'public') Object.assign(errors, { 401: { description: 'No valid token', ...problemRef }, 403: { description: 'Role not allowed', ...problemRef } });
   if (route.path.includes('{')) errors[404] = { description: 'Not found', ...problemRef };
   if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
+  if (route.upload) Object.assign(errors, { 413: { description: `Body over ${route.upload.maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${route.upload.contentType}`, ...problemRef } });
   if (route.headers?.includes('If-Match')) Object.assign(errors, { 409: { description: 'Voided', ...problemRef }, 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
   return {
     summary: route.summary,
@@ -34,8 +35,13 @@ function operation(route: Route) {
     ...(route.access !== 'public' && { security: [{ bearer: [] }] }),
     parameters: [...pathParams, ...queryParams, ...headerParams],
     ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
+    ...(route.upload && { requestBody: { required: true, content: { [route.upload.contentType]: { schema: { type: 'string', contentMediaType: route.upload.contentType } } } } }),
     responses: {
-      [route.status]: { description: 'OK', ...(route.response && { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }) },
+      [route.status]: {
+        description: 'OK',
+        ...(route.response && { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }),
+        ...(route.produces && { content: { [route.produces]: { schema: { type: 'string', contentMediaType: route.produces } } } }),
+      },
       ...errors,
     },
   };

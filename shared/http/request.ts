@@ -45,7 +45,19 @@ function authorize(route: Route, principal: Principal | undefined): Principal {
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
+/** Binary uploads (a PDF to verify): the right media type, not empty, not over the route's limit. */
+function checkUpload(route: Route, headers: Record<string, string>, raw: Buffer): void {
+  if (!route.upload) return;
+  const { contentType, maxBytes } = route.upload;
+  if (raw.length > maxBytes) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${maxBytes}`);
+  if ((headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== contentType) {
+    throw new HttpError(415, `Send the file as ${contentType}`, [{ path: 'Content-Type', message: `must be ${contentType}` }]);
+  }
+  if (raw.length === 0) throw new InvalidInput('This request needs the file as its body', [{ path: '', message: 'is required' }]);
+}
+
 function parseJsonBody(route: Route, headers: Record<string, string>, raw: Buffer): unknown {
+  checkUpload(route, headers, raw);
   if (!route.body) return undefined;
   if (raw.length === 0) throw new InvalidInput('This request needs a JSON body', [{ path: '', message: 'is required' }]);
   if (raw.length > MAX_BODY_BYTES) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}`);

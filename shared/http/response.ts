@@ -14,10 +14,16 @@ export interface ApiResponse {
 
 export const etag = (version: number) => `"${version}"`;
 
+/** JSON by default; bytes (a PDF) go base64-encoded, strings (HTML) as they are. */
 export function render(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  const { status, body, headers } = response;
+  if (body instanceof Uint8Array) {
+    return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
+  }
+  if (typeof body === 'string') return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body };
   return {
-    statusCode: response.status,
-    headers: { ...BASE_HEADERS, 'content-type': 'application/json', ...response.headers },
-    body: response.body === undefined ? '' : JSON.stringify(response.body),
+    statusCode: status,
+    headers: { ...BASE_HEADERS, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
   };
 }

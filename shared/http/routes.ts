@@ -17,6 +17,8 @@ export const FUNCTIONS = {
   'ceremonies-write': { writes: true, description: 'create ceremonies' },
   'agreements-read': { writes: false, description: 'read and list agreements and their history' },
   'agreements-write': { writes: true, description: 'log, amend and void signings' },
+  certificates: { writes: false, description: 'render signed PDF certificates' },
+  verify: { writes: false, description: 'verify certificates; publish the public keys' },
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -29,10 +31,14 @@ export interface Route {
   access: 'public' | readonly Role[];
   summary: string;
   body?: z.ZodType;
+  /** A binary body instead of JSON: its media type and size limit. */
+  upload?: { contentType: string; maxBytes: number };
   query?: z.ZodType;
   /** Request headers the route requires (documented; enforced by the implementation). */
   headers?: readonly ('If-Match' | 'Idempotency-Key')[];
   response?: z.ZodType;
+  /** Media type of a non-JSON success response. */
+  produces?: string;
   /** Status of a successful response. */
   status: 200 | 201;
 }
@@ -51,6 +57,25 @@ export const historyResponse = z.object({
   integrity: z.object({ chainValid: z.boolean(), stateMatches: z.boolean(), firstBadVersion: z.number().int().nullable() }),
 });
 
+export const verificationResponse = z.object({
+  status: z.enum(['valid', 'superseded', 'voided', 'invalid']),
+  detail: z.string(),
+  code: z.string().optional(),
+  version: z.number().int().optional(),
+  currentVersion: z.number().int().optional(),
+  agreement: z.object({
+    title: z.string(),
+    titleZh: z.string().optional(),
+    signedAt: z.string(),
+    parties: z.array(z.object({ name: z.string(), localName: z.string().optional() })),
+    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string() }).optional(),
+  }).optional(),
+});
+
+const jwks = z.object({
+  keys: z.array(z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') })),
+});
+
 export const ROUTES = [
   { method: 'GET', path: '/healthz', fn: 'meta', access: 'public', status: 200, summary: 'Liveness check', response: z.object({ status: z.literal('ok') }) },
   { method: 'GET', path: '/openapi.json', fn: 'meta', access: 'public', status: 200, summary: 'This API, as OpenAPI 3.1' },
@@ -67,6 +92,10 @@ export const ROUTES = [
   { method: 'PATCH', path: '/agreements/{id}', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Amend an agreement, with a reason', body: s.agreementPatch, headers: ['If-Match'], response: s.agreementRecord },
   { method: 'POST', path: '/agreements/{id}/void', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Void an agreement, with a reason', body: s.voidInput, headers: ['If-Match'], response: s.agreementRecord },
   { method: 'GET', path: '/agreements/{id}/history', fn: 'agreements-read', access: READERS, status: 200, summary: 'Every version, hash-chained', response: historyResponse },
+  { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf' },
+  { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: verificationResponse },
+  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: verificationResponse },
+  { method: 'GET', path: '/.well-known/concord-keys.json', fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 
 export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;

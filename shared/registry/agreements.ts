@@ -72,7 +72,8 @@ function visibleTo(agreement: Agreement, principal: Principal): boolean {
   return readsEverything(principal) || agreement.parties.some((p) => p.partyId === principal.partyId);
 }
 
-async function load(id: string, principal: Principal): Promise<store.StoredAgreement> {
+/** The agreement with its history, if this principal may see it (else NotFound). */
+export async function load(id: string, principal: Principal): Promise<store.StoredAgreement> {
   const stored = await store.getAgreement(id);
   if (!stored || !visibleTo(stored.agreement, principal)) throw new NotFound(`No agreement with id "${id}"`);
   return stored;

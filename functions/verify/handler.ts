@@ -1,0 +1,26 @@
+/** GET /verify/{code}, POST /verify, GET /.well-known/concord-keys.json (all public) */
+import { parseInput } from '#shared/domain/validation.ts';
+import { verifyLinkQuery } from '#shared/domain/schemas.ts';
+import { verificationPage } from '#shared/certificate/verify-page.ts';
+import { lambdaHandler } from '#shared/http/handler.ts';
+import type { ApiRequest } from '#shared/http/request.ts';
+import type { ApiResponse } from '#shared/http/response.ts';
+import { publicKeys, verifyDocument, verifyLink, type Verification } from '#shared/registry/certificates.ts';
+
+/** Browsers (Accept: text/html before JSON) get a page; everyone else JSON. */
+function answer(req: ApiRequest, result: Verification): ApiResponse {
+  const accept = req.headers.accept ?? '';
+  const html = accept.includes('text/html') && (!accept.includes('application/json') || accept.indexOf('text/html') < accept.indexOf('application/json'));
+  return html
+    ? { status: 200, body: verificationPage(result), headers: { 'content-type': 'text/html; charset=utf-8', vary: 'Accept' } }
+    : { status: 200, body: result, headers: { vary: 'Accept' } };
+}
+
+export const handler = lambdaHandler('verify', {
+  'GET /verify/{code}': async (req) => {
+    const { v, sig } = parseInput(verifyLinkQuery, req.query, 'query');
+    return answer(req, await verifyLink(req.params.code!, v, sig));
+  },
+  'POST /verify': async (req) => answer(req, await verifyDocument(req.rawBody)),
+  'GET /.well-known/concord-keys.json': async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
+});

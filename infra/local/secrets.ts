@@ -1,0 +1,56 @@
+/**
+ * A local stand-in for AWS Secrets Manager's GetSecretValue, serving the certificate signing key
+ * ring from the data dir (generated on first start, mode 0600). The handlers use the real SDK
+ * client, pointed here by AWS_ENDPOINT_URL_SECRETS_MANAGER, exactly as they read the real secret
+ * on AWS.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export const SIGNING_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord/signing-key';
+const SECRET_NAME = 'concord/signing-key';
+
+/** The key ring file: `{"keys":[{"privateKeyPem": "..."}]}`, created once with a new Ed25519 key. */
+export function loadKeyRing(dataDir: string): string {
+  const file = join(dataDir, 'signing-keys.json');
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const ring = { keys: [{ privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) }] };
+    writeFileSync(file, `${JSON.stringify(ring, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8');
+}
+
+export async function startSecretsStub(dataDir: string): Promise<{ endpoint: string; server: Server }> {
+  const secretString = loadKeyRing(dataDir);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, body: object) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
+      };
+      let secretId: unknown;
+      try {
+        secretId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: unknown }).SecretId;
+      } catch {
+        secretId = undefined;
+      }
+      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+        return reply(400, { __type: 'UnknownOperationException', message: 'Only GetSecretValue is served locally' });
+      }
+      if (secretId !== SIGNING_KEY_SECRET_ARN && secretId !== SECRET_NAME) {
+        return reply(400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret: ${String(secretId)}` });
+      }
+      return reply(200, {
+        ARN: SIGNING_KEY_SECRET_ARN, Name: SECRET_NAME, SecretString: secretString,
+        VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: 0,
+      });
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}

@@ -1,0 +1,28 @@
+/** The verification result as a small self-contained HTML page, for people who scan the QR code. */
+import type { Verification } from '#shared/registry/certificates.ts';
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const LOOK: Record<Verification['status'], [string, string, string]> = {
+  valid: ['Valid certificate', '证书有效', '#1b6e3a'],
+  superseded: ['Superseded: a newer version exists', '已被新版本取代', '#8a5a00'],
+  voided: ['Voided agreement', '协议已作废', '#a11a1a'],
+  invalid: ['Not a genuine certificate', '证书无效', '#a11a1a'],
+};
+
+export function verificationPage(v: Verification): string {
+  const [en, zh, colour] = LOOK[v.status];
+  const a = v.agreement;
+  const facts = a
+    ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
+<dl><dt>Code · 编号</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion})</dd>
+<dt>Signed · 签署</dt><dd>${escape(a.signedAt)}</dd>
+${a.ceremony ? `<dt>Ceremony · 仪式</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
+<dt>Parties · 签约方</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <span>${escape(p.localName)}</span>` : ''}</li>`).join('')}</ul></dd></dl>`
+    : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${en} · Concord</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1c2130}
+.status{border-left:.4rem solid ${colour};padding:.5rem 1rem;background:#f5f6f8}.status strong{color:${colour};font-size:1.3rem}
+dt{color:#667;font-size:.85rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}</style></head>
+<body><p>Concord registry · 协议登记</p><div class="status"><strong>${en} · ${zh}</strong><p>${escape(v.detail)}</p></div>${facts}</body></html>`;
+}

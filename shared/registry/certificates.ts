@@ -1,0 +1,137 @@
+/**
+ * Certificates: issue one for an agreement version, and verify a link (code + version +
+ * signature) or an uploaded PDF. A certificate is a pure function of (version, signing key), so
+ * verifying a file means re-issuing it and comparing bytes: any edit makes it `invalid`.
+ */
+import { z } from 'zod';
+import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreement.ts';
+import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
+import { NotFound } from '#shared/domain/errors.ts';
+import { CODE_PATTERN } from '#shared/domain/ids.ts';
+import type { Principal } from '#shared/domain/principal.ts';
+import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
+import { keyThatSigned, signatureOf, signPayload, verifiedPayload, type CertificatePayload } from '#shared/certificate/signature.ts';
+import * as store from '#shared/store/agreements.ts';
+import { getCeremony } from '#shared/store/directory.ts';
+import { signingKeys } from '#shared/store/signing-keys.ts';
+import { load } from './agreements.ts';
+
+const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
+
+export const KEYS_PATH = '/.well-known/concord-keys.json';
+
+const payloadOf = (a: Agreement, entry: HistoryEntry): CertificatePayload => ({
+  typ: 'concord-certificate', id: a.id, code: a.code, version: entry.version, stateHash: entry.stateHash, issuedAt: entry.at,
+});
+
+export const verifyUrl = (code: string, version: number, signature: string) =>
+  `${PUBLIC_BASE_URL}/verify/${code}?v=${version}&sig=${signature}`;
+
+/** Rendered certificates by JWS (which pins id, version, state and key): rendering is pure. */
+const rendered = new Map<string, Promise<Uint8Array>>();
+const CACHE_SIZE = 32;
+
+async function issue(stored: store.StoredAgreement, version: number): Promise<{ bytes: Uint8Array; agreement: Agreement }> {
+  const entry = stored.history[version - 1];
+  const agreement = replay(stored.agreement, stored.history, version);
+  if (!entry || !agreement) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
+  const [key] = await signingKeys();
+  const jws = signPayload(payloadOf(agreement, entry), key!);
+  let bytes = rendered.get(jws);
+  if (!bytes) {
+    const ceremony = await getCeremony(agreement.ceremonyId);
+    if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+    bytes = renderCertificate({
+      agreement, ceremony, jws, verifyUrl: verifyUrl(agreement.code, version, signatureOf(jws)), keysUrl: `${PUBLIC_BASE_URL}${KEYS_PATH}`,
+    });
+    rendered.set(jws, bytes);
+    bytes.catch(() => rendered.delete(jws));
+    if (rendered.size > CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
+  }
+  return { bytes: await bytes, agreement };
+}
+
+export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
+  const stored = await load(id, principal);
+  const { bytes, agreement } = await issue(stored, version ?? stored.agreement.version);
+  return { bytes, etag: sha256Hex(bytes), filename: `concord-${agreement.code}-v${agreement.version}.pdf` };
+}
+
+// ---- verification -----------------------------------------------------------------------
+
+export type VerificationStatus = 'valid' | 'superseded' | 'voided' | 'invalid';
+
+export interface Verification {
+  status: VerificationStatus;
+  detail: string;
+  code?: string;
+  version?: number;
+  currentVersion?: number;
+  /** The minimal public facts: enough to recognise the agreement, nothing more. */
+  agreement?: {
+    title: string;
+    titleZh?: string;
+    signedAt: string;
+    parties: { name: string; localName?: string }[];
+    ceremony?: { title: string; event?: string; city: string; countryCode: string };
+  };
+}
+
+const invalid = (detail: string): Verification => ({ status: 'invalid', detail });
+
+async function verdict(stored: store.StoredAgreement, version: number): Promise<Verification> {
+  const certified = replay(stored.agreement, stored.history, version)!;
+  const current = stored.agreement;
+  const ceremony = await getCeremony(certified.ceremonyId);
+  const status: VerificationStatus = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
+  const detail = {
+    valid: 'This certificate was issued by the registry and describes the agreement as it stands.',
+    superseded: `Genuine, but the agreement was amended since: version ${current.version} is current.`,
+    voided: 'Genuine, but the agreement has been voided and is no longer in force.',
+    invalid: '',
+  }[status];
+  return {
+    status, detail, code: current.code, version, currentVersion: current.version,
+    agreement: {
+      title: certified.title,
+      ...(certified.titleZh && { titleZh: certified.titleZh }),
+      signedAt: certified.signedAt,
+      parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName }) })),
+      ...(ceremony && { ceremony: { title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode } }),
+    },
+  };
+}
+
+/** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
+export async function verifyLink(code: string, version: number, signature: string): Promise<Verification> {
+  const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
+  const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
+  const entry = stored?.history[version - 1];
+  if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
+  if (!keyThatSigned(payloadOf(stored.agreement, entry), signature, await signingKeys())) {
+    return invalid('The signature does not match: this link was not issued by the registry.');
+  }
+  return verdict(stored, version);
+}
+
+const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\)`);
+
+/** POST /verify: are these exact bytes a certificate the registry issued, and what is its status? */
+export async function verifyDocument(pdf: Buffer): Promise<Verification> {
+  const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
+  if (!jws) return invalid('This file carries no Concord certificate signature.');
+  const payload = verifiedPayload(jws, await signingKeys());
+  if (!payload) return invalid('The signature in this file does not check out: it was not issued by the registry.');
+  const stored = await store.getAgreement(payload.id);
+  const entry = stored?.history[payload.version - 1];
+  if (!stored || !entry || canonicalJson(payloadOf(stored.agreement, entry)) !== canonicalJson(payload)) {
+    return invalid('The signed payload does not match any agreement version in the registry.');
+  }
+  const { bytes } = await issue(stored, payload.version);
+  if (sha256Hex(bytes) !== sha256Hex(pdf)) return invalid('The signature is genuine but the file has been altered since it was issued.');
+  return verdict(stored, payload.version);
+}
+
+export async function publicKeys() {
+  return { keys: (await signingKeys()).map((k) => k.jwk) };
+}
