@@ -1,0 +1,40 @@
+/**
+ * Synthesizes the CDK app exactly as `cdk synth` does (same factory, cdk.json context) into a
+ * temp dir. Template tests skip bundling (esbuild is the slow part); the bundle test bundles.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { buildApp, type ConcordApp } from '#infra/app.ts';
+import { PROJECT_ROOT } from '#infra/paths.ts';
+
+export interface Synthesized extends ConcordApp {
+  outdir: string;
+  stateful$: Template;
+  stateless$: Template;
+  /** The template's logical id of a construct's CloudFormation resource. */
+  logicalId(stack: Stack, fn: lambda.IFunction | { node: { defaultChild?: unknown } }): string;
+  cleanup(): void;
+}
+
+export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
+
+export function synthesize(options: { bundle: boolean }): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'concord-cdk-'));
+  const built = buildApp({
+    outdir,
+    context: { ...CDK_CONTEXT, ...(!options.bundle && { 'aws:cdk:bundling-stacks': [] }) },
+  });
+  built.app.synth();
+  return {
+    ...built,
+    outdir,
+    stateful$: Template.fromStack(built.stateful),
+    stateless$: Template.fromStack(built.stateless),
+    logicalId: (stack, construct) => stack.getLogicalId(construct.node.defaultChild as never),
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}

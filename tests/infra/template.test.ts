@@ -1,0 +1,192 @@
+/**
+ * The synthesized templates, property by property: what the issue promises about state, access
+ * and runtime is asserted here, so a refactor of infra/ cannot quietly drop it.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, ROUTES, routeKey, type FunctionName } from '#shared/http/routes.ts';
+import { TABLE_DEFINITION } from '#shared/store/table.ts';
+import { FUNCTION_SETTINGS } from '#infra/functions.ts';
+import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
+import { synthesize, type Synthesized } from './synth.ts';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize({ bundle: false });
+}, 120_000);
+afterAll(() => s?.cleanup());
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+const resources = (t: Template, type: string) => t.findResources(type) as Record<string, Resource>;
+const only = (t: Template, type: string) => {
+  const found = Object.values(resources(t, type));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+
+interface Statement { Effect: string; Action: string | string[]; Resource: unknown }
+const asArray = <T>(x: T | T[]) => (Array.isArray(x) ? x : [x]);
+
+/** Every Allow statement attached to a function's role, across its policies. */
+function statementsOf(fn: FunctionName): Statement[] {
+  const lambdaFn = s.stateless.functions.byName.get(fn)!;
+  const roleId = s.logicalId(s.stateless, lambdaFn.role!);
+  return Object.values(resources(s.stateless$, 'AWS::IAM::Policy'))
+    .filter((p) => asArray(p.Properties.Roles).some((r: any) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+    .filter((st) => st.Effect === 'Allow');
+}
+const actionsOf = (fn: FunctionName) => statementsOf(fn).flatMap((st) => asArray(st.Action));
+
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+describe('stateful stack: the table', () => {
+  it('is built from TABLE_DEFINITION: keys and GSIs projecting only `data`', () => {
+    const table = only(s.stateful$, 'AWS::DynamoDB::GlobalTable');
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: TABLE_DEFINITION.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_DEFINITION.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(TABLE_DEFINITION.indexes.map((i) => ({
+      IndexName: i.indexName,
+      KeySchema: [{ AttributeName: i.partitionKey, KeyType: 'HASH' }, { AttributeName: i.sortKey, KeyType: 'RANGE' }],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE_DEFINITION.projectedAttributes] },
+    })));
+  });
+
+  it('is on-demand, encrypted with an AWS key, PITR 35 days, deletion-protected and retained', () => {
+    const table = only(s.stateful$, 'AWS::DynamoDB::GlobalTable');
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    for (const replica of table.Properties.Replicas) {
+      expect(replica.DeletionProtectionEnabled).toBe(true);
+      expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 });
+    }
+  });
+});
+
+describe('stateful stack: signing key and users', () => {
+  it('keeps the signing key in a retained secret whose template holds no key material', () => {
+    const secret = only(s.stateful$, 'AWS::SecretsManager::Secret');
+    expect(secret.DeletionPolicy).toBe('Retain');
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(JSON.stringify(s.stateful$.toJSON())).not.toContain('PRIVATE KEY');
+    s.stateful$.hasResourceProperties('Custom::ConcordSigningKey', { SecretArn: { Ref: Match.anyValue() } });
+  });
+
+  it('has a retained user pool: no self sign-up, strong passwords, optional MFA, custom:partyId', () => {
+    const pool = only(s.stateful$, 'AWS::Cognito::UserPool');
+    expect(pool.DeletionPolicy).toBe('Retain');
+    expect(pool.Properties.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true);
+    expect(pool.Properties.MfaConfiguration).toBe('OPTIONAL');
+    expect(pool.Properties.Policies.PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
+    expect(pool.Properties.Schema).toContainEqual(expect.objectContaining({ Name: 'partyId', AttributeDataType: 'String', Mutable: true }));
+    const groups = Object.values(resources(s.stateful$, 'AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
+    expect(groups.sort()).toEqual(['auditor', 'partner', 'staff']);
+  });
+
+  it('lets the console client read custom:partyId but never write it', () => {
+    const client = only(s.stateful$, 'AWS::Cognito::UserPoolClient');
+    expect(client.Properties.ReadAttributes).toContain('custom:partyId');
+    expect(client.Properties.WriteAttributes).not.toContain('custom:partyId');
+    expect(client.Properties.GenerateSecret).toBe(false);
+  });
+});
+
+describe('stateless stack: functions', () => {
+  it('has one Lambda per FUNCTIONS entry, plus none other', () => {
+    expect(FUNCTION_NAMES.sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    expect(Object.keys(resources(s.stateless$, 'AWS::Lambda::Function'))).toHaveLength(FUNCTION_NAMES.length);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: arm64, Node.js 24, active tracing, source maps, memory from its settings', (fn) => {
+    const id = s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!);
+    const props = resources(s.stateless$, 'AWS::Lambda::Function')[id]!.Properties;
+    expect(props.Runtime).toBe('nodejs24.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.Handler).toBe('index.handler');
+    expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(props.MemorySize).toBe(FUNCTION_SETTINGS[fn].memoryMb);
+    expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
+    expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: 'concord-prod' });
+    expect('SIGNING_KEY_SECRET_ARN' in props.Environment.Variables).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
+  });
+
+  it('sets a retention on every log group', () => {
+    for (const t of [s.stateful$, s.stateless$]) {
+      for (const group of Object.values(resources(t, 'AWS::Logs::LogGroup'))) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('stateless stack: least privilege', () => {
+  it.each(FUNCTION_NAMES)('%s: table writes only if FUNCTIONS says it writes', (fn) => {
+    const actions = actionsOf(fn);
+    expect(actions).toContain('dynamodb:Query');
+    for (const write of WRITE_ACTIONS) expect(actions.includes(write)).toBe(FUNCTIONS[fn].writes);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: no wildcard action; Resource * only for X-Ray', (fn) => {
+    for (const st of statementsOf(fn)) {
+      for (const action of asArray(st.Action)) expect(action).not.toMatch(/^\*$|:\*$/);
+      if (asArray(st.Resource).includes('*')) expect(asArray(st.Action).every((a) => a.startsWith('xray:'))).toBe(true);
+    }
+  });
+
+  it.each(FUNCTION_NAMES)('%s: reads the signing key only if its settings say so, and never writes it', (fn) => {
+    const secretActions = actionsOf(fn).filter((a) => a.startsWith('secretsmanager:'));
+    expect(secretActions.includes('secretsmanager:GetSecretValue')).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
+    expect(secretActions.filter((a) => !['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].includes(a))).toEqual([]);
+  });
+});
+
+describe('stateless stack: HTTP API', () => {
+  const routes = () => Object.values(resources(s.stateless$, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+
+  it('has exactly the routes of the routes table', () => {
+    expect(routes().map((r) => r.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  it('puts the Cognito JWT authorizer on every non-public route, and only there', () => {
+    const [[authorizerId, authorizer]] = Object.entries(resources(s.stateless$, 'AWS::ApiGatewayV2::Authorizer')) as [[string, Resource]];
+    expect(authorizer.Properties.AuthorizerType).toBe('JWT');
+    expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(1);
+    expect(JSON.stringify(authorizer.Properties.JwtConfiguration.Issuer)).toContain('cognito-idp');
+    const publicKeys = ROUTES.filter((r) => r.access === 'public').map(routeKey);
+    for (const route of routes()) {
+      if (publicKeys.includes(route.RouteKey)) {
+        expect(route.AuthorizationType).toBe('NONE');
+        expect(route.AuthorizerId).toBeUndefined();
+      } else {
+        expect(route.AuthorizationType).toBe('JWT');
+        expect(route.AuthorizerId).toEqual({ Ref: authorizerId });
+      }
+    }
+    expect(routes().filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort()).toEqual(publicKeys.sort());
+  });
+
+  it('logs access, throttles every route by default, and allows CORS only from the console', () => {
+    const stage = only(s.stateless$, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties.StageName).toBe('$default');
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toHaveProperty('requestId', '$context.requestId');
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: expect.any(Number), ThrottlingRateLimit: expect.any(Number) });
+    const api = only(s.stateless$, 'AWS::ApiGatewayV2::Api');
+    expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(['https://console.concord.example']);
+  });
+
+  it('outputs the API URL, user pool id and client id', () => {
+    expect(Object.keys(s.stateless$.findOutputs('*'))).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId']));
+  });
+
+  it('alarms on API 5xx and on errors and throttles of every function', () => {
+    const alarms = Object.values(resources(s.stateless$, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    expect(alarms.filter((a) => a.MetricName === '5xx')).toHaveLength(1);
+    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(FUNCTION_NAMES.length);
+    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(FUNCTION_NAMES.length);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
+    s.stateless$.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@concord.example' });
+  });
+});
