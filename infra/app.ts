@@ -29,6 +29,7 @@ export function buildApp(props: AppProps = {}): ConcordApp {
     client: stateful.users.consoleClient,
     consoleOrigin: consoleOrigin(config),
     alarmEmail: config.alarmEmail,
+    publicBaseUrl: config.publicBaseUrl,
   });
   stateless.addStackDependency(stateful, 'the table, signing key and user pool must exist first');
   Tags.of(app).add('app', 'concord');

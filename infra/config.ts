@@ -12,6 +12,11 @@ const deployConfig = z.object({
   consoleDomain: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'consoleDomain: a host name, without scheme'),
   /** Who gets the alarms. */
   alarmEmail: z.email(),
+  /**
+   * Base URL printed on certificates (their verify links). Certificates outlive deployments, so
+   * production should use a custom domain; without one it is the API's execute-api URL.
+   */
+  publicBaseUrl: z.url().optional(),
 });
 export type DeployConfig = z.infer<typeof deployConfig>;
 
@@ -23,5 +28,6 @@ export function readConfig(node: Node): DeployConfig {
     stage: node.tryGetContext('stage'),
     consoleDomain: node.tryGetContext('consoleDomain'),
     alarmEmail: node.tryGetContext('alarmEmail'),
+    publicBaseUrl: node.tryGetContext('publicBaseUrl') || undefined,
   });
 }

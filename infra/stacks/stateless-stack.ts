@@ -19,6 +19,8 @@ export interface StatelessStackProps extends StackProps {
   client: cognito.IUserPoolClient;
   consoleOrigin: string;
   alarmEmail: string;
+  /** Where certificates point their readers; defaults to the API's own URL. */
+  publicBaseUrl?: string | undefined;
 }
 
 export class StatelessStack extends Stack {
@@ -35,6 +37,9 @@ export class StatelessStack extends Stack {
       client: props.client,
       consoleOrigin: props.consoleOrigin,
     });
+    // Set after the API exists: the URL names the API, which does not depend on the functions.
+    const publicBaseUrl = props.publicBaseUrl ?? this.api.url;
+    for (const fn of this.functions.byName.values()) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
     new RegistryAlarms(this, 'Alarms', { email: props.alarmEmail, stage: this.api.stage, functions: this.functions.byName });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the registry API' });

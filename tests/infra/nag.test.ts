@@ -2,7 +2,8 @@
  * cdk-nag AwsSolutions over the whole app: no finding may stand unacknowledged, and every
  * acknowledgement must say why. A new resource that trips a rule fails here with its path.
  */
-import { Validations, type IConstruct } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize, type Synthesized } from './synth.ts';

@@ -1,0 +1,168 @@
+/**
+ * The synthesized bundles themselves, run as Lambda would run them: each asset from cdk.out is
+ * imported in a fresh Node process with the environment the template gives it, pointed at
+ * dynalite and a fake Secrets Manager, and sent API Gateway v2 events. Proves the bundles are
+ * self-contained, that the signing-key custom resource works, and records every bundle's size.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
+import { routesOf, type FunctionName } from '#shared/http/routes.ts';
+import { matchRoute, toEvent } from '#infra/local/adapter.ts';
+import { FUNCTION_SETTINGS } from '#infra/functions.ts';
+import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
+import { agreement, ceremony, party } from '../support/fixtures.ts';
+import { startBundle, type BundleProcess } from './bundle-process.ts';
+import { startFakeAws, type FakeAws } from './fake-aws.ts';
+import { synthesize, type Synthesized } from './synth.ts';
+
+const MAX_API_BUNDLE_BYTES = 1024 * 1024;
+const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord-signing-key';
+const PUBLIC_BASE_URL = 'https://registry.smoke.example';
+const ASSET_PATHS = new Set(CERTIFICATE_ASSETS.map((a) => a.bundlePath));
+
+let s: Synthesized;
+let db: Server;
+let aws: FakeAws;
+let baseEnv: Record<string, string>;
+const processes = new Map<string, BundleProcess>();
+
+interface Bundle { dir: string; env: Record<string, string> }
+
+/** A function's asset directory in cdk.out and the environment its template sets. */
+function bundleOf(stack: 'stateful$' | 'stateless$', logicalId: string): Bundle {
+  const props = s[stack].toJSON().Resources[logicalId].Properties;
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries<unknown>(props.Environment?.Variables ?? {})) {
+    // CloudFormation fills these tokens at deploy time; here they name the local stand-ins.
+    const local = typeof value === 'string' ? value : { SIGNING_KEY_SECRET_ARN: SECRET_ARN, PUBLIC_BASE_URL }[name];
+    if (!local) throw new Error(`${logicalId}: no local value for the token in ${name}`);
+    env[name] = local;
+  }
+  return { dir: join(s.outdir, `asset.${String(props.Code.S3Key).replace(/\.zip$/, '')}`), env };
+}
+
+const functionBundle = (fn: FunctionName) => bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!));
+
+function run(name: string, bundle: Bundle): BundleProcess {
+  if (!processes.has(name)) processes.set(name, startBundle(join(bundle.dir, 'index.mjs'), bundle.dir, { ...baseEnv, ...bundle.env }));
+  return processes.get(name)!;
+}
+
+const STAFF = { sub: 'smoke-staff', 'cognito:groups': ['staff'] };
+
+/** Sends one request to a function's bundle as API Gateway would, after the JWT authorizer. */
+async function call(fn: FunctionName, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const match = matchRoute(method, new URL(url, 'http://x').pathname);
+  if (!('route' in match)) throw new Error(`no route for ${method} ${url}`);
+  const bytes = Buffer.from(body === undefined ? '' : JSON.stringify(body));
+  const event = toEvent(
+    { method, url, headers: { host: 'registry.smoke.example', ...(body !== undefined && { 'content-type': 'application/json' }), ...headers }, body: bytes, sourceIp: '127.0.0.1' },
+    match,
+    match.route.access === 'public' ? undefined : STAFF,
+  );
+  const result = await run(fn, functionBundle(fn)).invoke(event);
+  const text = result.isBase64Encoded ? '' : String(result.body ?? '');
+  return { ...result, json: text.startsWith('{') ? JSON.parse(text) : undefined, bytes: Buffer.from(String(result.body ?? ''), result.isBase64Encoded ? 'base64' : 'utf8') };
+}
+
+beforeAll(async () => {
+  s = synthesize({ bundle: true });
+  db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((ok) => db.listen(0, '127.0.0.1', ok));
+  aws = await startFakeAws();
+  baseEnv = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(db.address() as { port: number }).port}`,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  // The table the template names, created from the same definition by the store's own setup.
+  const { env } = functionBundle('meta');
+  Object.assign(process.env, baseEnv, { TABLE_NAME: env.TABLE_NAME });
+  const { ensureTable } = await import('#shared/store/setup.ts');
+  await ensureTable();
+}, 180_000);
+
+afterAll(async () => {
+  for (const p of processes.values()) p.stop();
+  await aws?.close();
+  await new Promise<void>((ok) => (db ? db.close(() => ok()) : ok()));
+  s?.cleanup();
+});
+
+describe('signing-key custom resource bundle', () => {
+  const create = (n: number) => ({
+    RequestType: 'Create', ResponseURL: `${aws.url}/cfn/${n}`, StackId: 'stack', RequestId: `r${n}`,
+    LogicalResourceId: 'SigningKeyValue', ResourceProperties: { ServiceToken: 'x', SecretArn: SECRET_ARN },
+  });
+  const keyInit = () => run('signing-key', bundleOf('stateful$', s.logicalId(s.stateful, s.stateful.node.findChild('SigningKeyInit') as never)));
+
+  it('fills the placeholder secret with an Ed25519 key once, and keeps it on a second Create', async () => {
+    aws.secrets.set(SECRET_ARN, JSON.stringify({ keys: [], placeholder: 'generated-by-cloudformation' }));
+    await keyInit().invoke(create(1));
+    expect(aws.cfnResponses.get('/cfn/1')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated', RequestId: 'r1' });
+    const first = aws.secrets.get(SECRET_ARN)!;
+    expect(JSON.parse(first).keys).toEqual([{ kid: expect.stringMatching(/^ed25519-/), privateKeyPem: expect.stringContaining('BEGIN PRIVATE KEY') }]);
+
+    await keyInit().invoke(create(2));
+    expect(aws.cfnResponses.get('/cfn/2')).toMatchObject({ Status: 'SUCCESS', Reason: 'kept' });
+    expect(aws.secrets.get(SECRET_ARN)).toBe(first);
+    expect(keyInit().output()).not.toContain('PRIVATE KEY');
+  });
+});
+
+describe('function bundles', () => {
+  const sizes = () => FUNCTION_NAMES.map((fn) => {
+    const { dir } = functionBundle(fn);
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile())
+      .map((f) => ({ path: join(f.parentPath, f.name).slice(dir.length + 1), bytes: statSync(join(f.parentPath, f.name)).size }));
+    const sum = (pred: (p: string) => boolean) => files.filter((f) => pred(f.path)).reduce((n, f) => n + f.bytes, 0);
+    return { fn, files: files.map((f) => f.path), code: sum((p) => p.endsWith('.mjs')), map: sum((p) => p.endsWith('.map')), assets: sum((p) => ASSET_PATHS.has(p)) };
+  });
+
+  it('records every bundle size', () => {
+    const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+    console.log('Bundle sizes (code = index.mjs, the 1 MB budget; map = source map; assets = fonts + harfbuzz.wasm)');
+    console.table(Object.fromEntries(sizes().map((r) => [r.fn, { code: kb(r.code), map: kb(r.map), assets: kb(r.assets) }])));
+  });
+
+  it.each(FUNCTION_NAMES)('%s: code within 1 MB, fonts only if its settings ship them', (fn) => {
+    const r = sizes().find((x) => x.fn === fn)!;
+    expect(r.code, `${fn}: index.mjs bytes (fonts and WASM are not counted)`).toBeLessThanOrEqual(MAX_API_BUNDLE_BYTES);
+    const shipped = r.files.filter((p) => ASSET_PATHS.has(p) || /\.(ttf|otf|wasm)$/.test(p)).sort();
+    expect(shipped).toEqual(FUNCTION_SETTINGS[fn].assets ? [...ASSET_PATHS].sort() : []);
+  });
+
+  it('serve a signing end to end: party, ceremony, agreement, reads, certificate, public keys', async () => {
+    expect((await call('meta', 'GET', '/healthz')).json).toEqual({ status: 'ok' });
+    for (const id of ['smoke-a', 'smoke-b']) expect((await call('parties-write', 'POST', '/parties', party(id))).statusCode).toBe(201);
+    expect((await call('parties-read', 'GET', '/parties/smoke-a')).json).toMatchObject({ id: 'smoke-a' });
+    expect((await call('ceremonies-write', 'POST', '/ceremonies', ceremony('smoke-c'))).statusCode).toBe(201);
+    expect((await call('ceremonies-read', 'GET', '/ceremonies/smoke-c')).statusCode).toBe(200);
+    const signed = await call('agreements-write', 'POST', '/ceremonies/smoke-c/agreements', agreement(['smoke-a', 'smoke-b']), { 'idempotency-key': 'smoke-1' });
+    expect(signed.statusCode).toBe(201);
+    const id = signed.json.id as string;
+    expect((await call('agreements-read', 'GET', `/agreements/${id}`)).json).toMatchObject({ id });
+
+    const pdf = await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`);
+    expect(pdf.statusCode, pdf.bytes.toString().slice(0, 300)).toBe(200);
+    expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const keys = await call('verify', 'GET', '/.well-known/concord-keys.json');
+    expect(keys.json.keys).toHaveLength(1);
+  }, 60_000);
+
+  it.each(FUNCTION_NAMES)('%s answers every one of its routes without a 5xx', async (fn) => {
+    for (const route of routesOf(fn)) {
+      const url = route.path.replace(/\{\w+\}/g, 'no-such-id');
+      const reply = await call(fn, route.method, url, route.method === 'GET' ? undefined : {});
+      expect(reply.statusCode, `${route.method} ${url}: ${processes.get(fn)?.output().slice(-500)}`).toBeLessThan(500);
+    }
+  }, 30_000);
+});
