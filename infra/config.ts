@@ -3,7 +3,7 @@
  * Parsed once with zod so a typo fails synth instead of deploying a half-configured API.
  */
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const deployConfig = z.object({
   /** Names the deployment (stack names, resource names): several can share one account. */

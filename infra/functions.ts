@@ -24,4 +24,6 @@ export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
   'ceremonies-write': API,
   'agreements-read': API,
   'agreements-write': API,
+  certificates: { memoryMb: 1536, signingKey: true, assets: true },
+  verify: { memoryMb: 1536, signingKey: true, assets: true },
 };

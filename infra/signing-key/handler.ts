@@ -4,7 +4,7 @@
  * appears in code, template or logs. Update and Delete leave the secret alone (it is retained).
  */
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { holdsNoKeys, newKeySet } from './key-set.ts';
 
 const secrets = new SecretsManagerClient({});

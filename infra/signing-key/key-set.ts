@@ -3,7 +3,7 @@
  * others kept so older certificates still verify. Only the custom resource writes it.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const keySet = z.object({
   keys: z.array(z.object({ kid: z.string().min(1), privateKeyPem: z.string().startsWith('-----BEGIN PRIVATE KEY-----') })),
