@@ -1,13 +1,14 @@
 /**
  * `npm start` twice on the same data dir, as separate processes: everything written before the
- * restart is there after it, the demo data is not seeded twice, and history hashes still verify.
+ * restart is there after it, the demo data is not seeded twice, history hashes still verify, and
+ * certificates come out byte-identical.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectChain } from './support/chain.ts';
+import { expectChain, sha256 } from './support/chain.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'concord-restart-'));
 const children: ChildProcess[] = [];
@@ -15,7 +16,7 @@ const children: ChildProcess[] = [];
 /** Starts the real `npm start` entry point on a free port; resolves with its URL and tokens. */
 function start(): Promise<{ url: string; staff: string; partner: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir },
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://concord.example' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -56,6 +57,10 @@ describe('restart on the same data dir', () => {
     });
     expect(amend.status).toBe(200);
     const before = await get(`${first.url}/agreements/${target.id}/history`, first.staff);
+    const certificate = (url: string, token: string) =>
+      fetch(`${url}/agreements/${target.id}/certificate.pdf`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => Buffer.from(await r.arrayBuffer()));
+    const pdfBefore = await certificate(first.url, first.staff);
+    expect(pdfBefore.subarray(0, 5).toString()).toBe('%PDF-');
     await first.stop();
 
     // Even without the seed marker, re-seeding must not duplicate anything.
@@ -69,6 +74,8 @@ describe('restart on the same data dir', () => {
     expect(history.items).toHaveLength(2);
     expectChain(history.items);
     expect(history.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+    // The certificate is a pure function of the version and the key (kept in the data dir).
+    expect(sha256(await certificate(second.url, second.staff))).toBe(sha256(pdfBefore));
     // A token minted before the restart still works: the secret lives in the data dir.
     expect((await fetch(`${second.url}/agreements`, { headers: { authorization: `Bearer ${first.partner}` } })).status).toBe(200);
     await second.stop();

@@ -1,5 +1,5 @@
 /** Settings of the local server and token tool, from the environment. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const localConfig = z
   .object({

@@ -138,6 +138,10 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       res.end(JSON.stringify({ type: '/problems/internal', title: 'Internal error', status: 500, detail: 'The local server failed', errors: [] }));
     }
   });
+  // Idle keep-alive sockets outlive clients' own idle timeouts (undici: 4 s), so a client never
+  // reuses a socket the server is just closing.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   const port = await listen(http, options.port ?? 3000, options.host ?? '127.0.0.1');
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -3,12 +3,11 @@
  * so HarfBuzz's glyphs and positions could never reach the page: instead each glyph is placed with
  * raw operators, and each font is embedded as a Type0/CIDFontType2 (Identity-H) font whose subset
  * is built by fontkit 2 (@pdf-lib/fontkit's subsetter drops glyphs), with a ToUnicode map that
- * gives text extractors the original string back.
+ * gives text extractors the original string back. Operators are written as text into one content
+ * stream per page (pdf-lib's operator objects cost more than the drawing itself).
  */
 import { createHash } from 'node:crypto';
-import {
-  PDFDocument, PDFHexString, PDFName, PDFNumber, PDFOperator, PDFOperatorNames as Op, PDFPage, PDFRef, PDFString,
-} from 'pdf-lib';
+import { PDFDocument, PDFHexString, PDFName, PDFPage, PDFRef, PDFString } from 'pdf-lib';
 import { shapeLine, type Face, type TextOptions } from './shaping.ts';
 
 const utf16be = (s: string) =>
@@ -19,23 +18,24 @@ const utf16be = (s: string) =>
     return ((0xd800 | (v >> 10)) << 16 | (0xdc00 | (v & 0x3ff))).toString(16).padStart(8, '0');
   }).join('').toUpperCase();
 
-// One embedded font per (face, document). CIDs are allocated per distinct
-// (glyph, width, text), not per glyph: the same glyph can carry different
-// text/width in different clusters, while ToUnicode and /W are keyed by CID.
-// CIDToGIDMap then maps CIDs onto the renumbered subset glyphs.
+/** A number as a PDF operand: at most 3 decimals, no exponent, no "-0". */
+export const pdfNumber = (v: number) => String(Math.round(v * 1000) / 1000 || 0);
+
+// One embedded font per (face, document). CIDs are allocated per distinct (glyph, width, text),
+// not per glyph: the same glyph can carry different text or width in different clusters, while
+// ToUnicode and /W are keyed by CID. CIDToGIDMap then maps CIDs onto the renumbered subset glyphs.
 interface FontUse { face: Face; ref: PDFRef; cids: Map<string, number>; entries: { gid: number; text: string; w: number }[] }
 
 export interface DrawOptions extends TextOptions {
-  x: number; y: number; size: number; color?: [number, number, number];
-  // Also wrap the whole line in /Span <</ActualText (logical text)>>. Off by
-  // default: poppler 22.12 lays ActualText out left-to-right and then
-  // reverses it for RTL, so Arabic comes back backwards; ToUnicode is exact.
-  actualText?: boolean;
+  x: number;
+  y: number;
+  size: number;
+  color?: [number, number, number];
 }
 
 export class TextEngine {
   private uses = new Map<Face, FontUse>();
-  private pageNames = new Map<PDFPage, Map<Face, PDFName>>();
+  private pages = new Map<PDFPage, { names: Map<Face, PDFName>; ops: string[] }>();
   private finalized = false;
   constructor(private doc: PDFDocument) {}
 
@@ -52,52 +52,48 @@ export class TextEngine {
     return c;
   }
 
-  private fontName(page: PDFPage, f: Face): PDFName {
-    let names = this.pageNames.get(page);
-    if (!names) this.pageNames.set(page, (names = new Map()));
+  private pageState(page: PDFPage) {
+    let state = this.pages.get(page);
+    if (!state) this.pages.set(page, (state = { names: new Map(), ops: [] }));
+    return state;
+  }
+
+  private fontName(page: PDFPage, f: Face): string {
+    const { names } = this.pageState(page);
     let n = names.get(f);
     if (!n) names.set(f, (n = page.node.newFontDictionary('TE', this.use(f).ref)));
-    return n;
+    return n.toString();
   }
 
-  // BDC with an inline property dict; pdf-lib's PDFOperatorArg type omits
-  // PDFDict although serialising one inline works.
-  private span(text: string): PDFOperator {
-    const props = this.doc.context.obj({ ActualText: PDFHexString.of(text && `FEFF${utf16be(text)}`) });
-    return PDFOperator.of(Op.BeginMarkedContentSequence, [PDFName.of('Span'), props as unknown as PDFName]);
+  /** Appends raw content-stream operators (vector drawing such as the QR code) to the page. */
+  raw(page: PDFPage, ops: string): void {
+    this.pageState(page).ops.push(ops);
   }
 
-  /** Draw one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
+  /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
   drawText(page: PDFPage, text: string, o: DrawOptions): number {
     const { glyphs, width } = shapeLine(text, o);
-    const num = (v: number) => PDFNumber.of(Math.round(v * 1000) / 1000);
-    const ops: PDFOperator[] = o.actualText ? [this.span(text)] : [];
-    ops.push(PDFOperator.of(Op.BeginText));
-    if (o.color) ops.push(PDFOperator.of(Op.NonStrokingColorRgb, o.color.map(num)));
-    // Paint order is free (every glyph is placed absolutely), so paint the
-    // cluster carriers first, in visual order, and all other glyphs (marks,
-    // conjunct tails) afterwards inside one empty-ActualText span. Extractors
-    // then see an unbroken row of abutting chars per word; interleaved marks
-    // made poppler split Arabic words at every dotted letter.
+    const ops: string[] = ['BT'];
+    if (o.color) ops.push(`${o.color.map(pdfNumber).join(' ')} rg`);
+    // Paint order is free (every glyph is placed absolutely), so the cluster carriers go first, in
+    // visual order, and all other glyphs (marks, conjunct tails) after them inside one empty
+    // ActualText span: extractors then see an unbroken row of abutting characters per word
+    // (interleaved marks made poppler split Arabic words at every dotted letter).
     const carriers = glyphs.filter((g) => g.text);
     const rest = glyphs.filter((g) => !g.text);
-    const hideRest = rest.length > 0 && !o.actualText; // (an outer ActualText already covers them)
     let current: Face | null = null;
     [...carriers, ...rest].forEach((g, i) => {
-      if (i === carriers.length && hideRest) ops.push(this.span(''));
+      if (i === carriers.length) ops.push('/Span <</ActualText <>>> BDC');
       if (g.face !== current) {
-        ops.push(PDFOperator.of(Op.SetFontAndSize, [this.fontName(page, g.face), num(o.size)]));
+        ops.push(`${this.fontName(page, g.face)} ${pdfNumber(o.size)} Tf`);
         current = g.face;
       }
       const cid = this.cid(this.use(g.face), g.gid, g.text, Math.round(g.pdfWidth * 1000) / 1000);
-      const [x, y] = [o.x + (g.x * o.size) / 1000, o.y + (g.y * o.size) / 1000];
-      ops.push(PDFOperator.of(Op.SetTextMatrix, [1, 0, 0, 1, x, y].map(num)));
-      ops.push(PDFOperator.of(Op.ShowText, [PDFHexString.of(cid.toString(16).padStart(4, '0').toUpperCase())]));
+      ops.push(`1 0 0 1 ${pdfNumber(o.x + (g.x * o.size) / 1000)} ${pdfNumber(o.y + (g.y * o.size) / 1000)} Tm <${cid.toString(16).padStart(4, '0').toUpperCase()}> Tj`);
     });
-    if (hideRest) ops.push(PDFOperator.of(Op.EndMarkedContent));
-    ops.push(PDFOperator.of(Op.EndText));
-    if (o.actualText) ops.push(PDFOperator.of(Op.EndMarkedContent));
-    page.pushOperators(...ops);
+    if (rest.length > 0) ops.push('EMC');
+    ops.push('ET');
+    this.pageState(page).ops.push(ops.join('\n'));
     return (width * o.size) / 1000;
   }
 
@@ -106,17 +102,16 @@ export class TextEngine {
     if (this.finalized) throw new Error('TextEngine.finalize() called twice');
     this.finalized = true;
     const ctx = this.doc.context;
+    for (const [page, { ops }] of this.pages) {
+      page.node.addContentStream(ctx.register(ctx.flateStream(ops.join('\n'))));
+    }
     for (const u of this.uses.values()) {
-      const { fk, upem } = u.face;
+      const { tt, upem } = u.face;
       const k = 1000 / upem;
-      const subset = fk.createSubset();
-      // Include in gid order so the subset bytes do not depend on draw order.
-      const newGid = new Map<number, number>();
-      for (const gid of [...new Set(u.entries.map((e) => e.gid))].sort((a, b) => a - b)) newGid.set(gid, subset.includeGlyph(gid));
-      const bytes: Uint8Array = subset.encode();
+      const { bytes, newGid } = tt.subset(u.entries.map((e) => e.gid));
       const digest = createHash('sha256').update(bytes).digest();
       const tag = [...digest.subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
-      const baseFont = `${tag}+${fk.postscriptName}`;
+      const baseFont = `${tag}+${tt.postscriptName}`;
 
       const cidToGid = new Uint8Array((u.entries.length + 1) * 2);
       u.entries.forEach((e, i) => { const g = newGid.get(e.gid)!; cidToGid[2 * i + 2] = g >> 8; cidToGid[2 * i + 3] = g & 255; });
@@ -133,13 +128,11 @@ export class TextEngine {
         'endcmap', 'CMapName currentdict /CMap defineresource pop', 'end', 'end',
       ].join('\n');
 
-      const { head, hhea } = fk;
-      const os2 = fk['OS/2'];
       const descriptor = ctx.obj({
         Type: 'FontDescriptor', FontName: baseFont, Flags: 4,
-        FontBBox: [head.xMin, head.yMin, head.xMax, head.yMax].map((v: number) => Math.round(v * k)),
-        ItalicAngle: fk.italicAngle ?? 0, Ascent: Math.round(hhea.ascent * k), Descent: Math.round(hhea.descent * k),
-        CapHeight: Math.round((os2?.capHeight || hhea.ascent) * k), StemV: u.face.bold ? 140 : 80,
+        FontBBox: tt.bbox.map((v) => Math.round(v * k)),
+        ItalicAngle: tt.italicAngle, Ascent: Math.round(tt.ascent * k), Descent: Math.round(tt.descent * k),
+        CapHeight: Math.round(tt.capHeight * k), StemV: u.face.bold ? 140 : 80,
         FontFile2: ctx.register(ctx.flateStream(bytes, { Length1: bytes.length })),
       });
       const cidFont = ctx.obj({

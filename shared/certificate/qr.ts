@@ -3,11 +3,12 @@
  * horizontal run of dark modules, so it stays sharp at any zoom and small in bytes.
  */
 import { PDFOperator, PDFOperatorNames as Op, PDFNumber, type PDFPage } from 'pdf-lib';
-import QRCode from 'qrcode';
+// The encoder alone: the package's entry point also pulls in its PNG, SVG and terminal renderers.
+import { create } from 'qrcode/lib/core/qrcode.js';
 
 /** Draws `text` as a QR code (error correction M, 4-module quiet zone) with its lower-left at (x, y). */
 export function drawQrCode(page: PDFPage, text: string, x: number, y: number, size: number): void {
-  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const { modules } = create(text, { errorCorrectionLevel: 'M' });
   const n = modules.size;
   const cell = size / (n + 8);
   const num = (v: number) => PDFNumber.of(Math.round(v * 1000) / 1000);

@@ -121,7 +121,6 @@ const PARTY_STYLES = [
 
 /** Party blocks in up to three columns, centred in their band and scaled down to fit when there are many (up to 50). */
 function parties(w: Writer, list: AgreementParty[], top: number, bottom: number): void {
-  w.at(`Parties 签约方 (${list.length})`, M + 10, top, { size: 9, weight: 'bold', color: ACCENT });
   const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
   const columns = style.columns(list.length);
   const rows = Math.ceil(list.length / columns);
@@ -131,6 +130,8 @@ function parties(w: Writer, list: AgreementParty[], top: number, bottom: number)
   const block = Math.min(style.block, band / rows);
   const s = block / style.block;
   const first = top - 10 - (band - rows * block) / 2 - style.name * s;
+  // The heading sits right above the grid, wherever centring puts it.
+  w.at(`Parties 签约方 (${list.length})`, M + 10, first + style.name * s + 8, { size: 9, weight: 'bold', color: ACCENT });
   list.forEach((p, i) => {
     const x = M + 10 + Math.floor(i / rows) * (width + gap);
     const y = first - (i % rows) * block;

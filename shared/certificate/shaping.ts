@@ -5,9 +5,9 @@
  * so a Latin-only certificate never reads the 10 MB CJK font.
  */
 import { readFileSync } from 'node:fs';
-import * as fontkit from 'fontkit';
 import * as hb from 'harfbuzzjs';
 import { assetFile, FONT_ASSETS, type Asset } from './assets.ts';
+import { TrueTypeFont } from './truetype.ts';
 
 export type Weight = 'regular' | 'bold';
 
@@ -38,7 +38,7 @@ export interface Face {
   /** The font file (identifies the face in the PDF and in tests). */
   file: string;
   bold: boolean;
-  fk: any;
+  tt: TrueTypeFont;
   hbFont: hb.Font;
   upem: number;
   cmap: Set<number>;
@@ -54,7 +54,7 @@ function face(key: string, weight: Weight): Face {
     const file = assetFile(asset);
     const bytes = readFileSync(file);
     const hbFace = new hb.Face(new hb.Blob(bytes));
-    f = { key, file, bold: asset === entry.bold, fk: fontkit.create(bytes), hbFont: new hb.Font(hbFace), upem: hbFace.upem, cmap: new Set(hbFace.collectUnicodes()) };
+    f = { key, file, bold: asset === entry.bold, tt: new TrueTypeFont(bytes), hbFont: new hb.Font(hbFace), upem: hbFace.upem, cmap: new Set(hbFace.collectUnicodes()) };
     faces.set(asset.bundlePath, f);
   }
   return f;

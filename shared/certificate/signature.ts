@@ -5,7 +5,7 @@
  * anyone holding the public keys (JWKS) can check a certificate offline.
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from '#shared/domain/canonical.ts';
 
 export interface SigningKey {

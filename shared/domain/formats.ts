@@ -2,7 +2,7 @@
  * Field formats shared by every schema: identifiers, ISO codes, time stamps, language tags.
  * Each is a zod schema with a message that tells the caller what a valid value looks like.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencyMinorUnits, isCountryCode } from './iso-codes.ts';
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;

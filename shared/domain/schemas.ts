@@ -3,7 +3,7 @@
  * nobody can mass-assign `status`, `version` or `code`. Types are inferred from here; the
  * OpenAPI document is generated from the same schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   countryCode,
   currencyCode,

@@ -1,5 +1,5 @@
 /** The OpenAPI 3.1 document, generated from the routes table and the zod schemas it names. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, type Route } from './routes.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {

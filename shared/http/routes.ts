@@ -4,7 +4,7 @@
  * Lambda per function and one API Gateway route per entry; the OpenAPI document is generated
  * from them. Adding a route is one line here plus its implementation in the function's handler.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
 

@@ -3,7 +3,7 @@
  * signature) or an uploaded PDF. A certificate is a pure function of (version, signing key), so
  * verifying a file means re-issuing it and comparing bytes: any edit makes it `invalid`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreement.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound } from '#shared/domain/errors.ts';

@@ -5,7 +5,7 @@
  * phantom agreement and a retry simply completes the work.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';

@@ -3,7 +3,7 @@
  * own filters select, plus a digest of those filters: it cannot widen what a caller may see,
  * and a cursor that was edited or reused with other filters is rejected as invalid input.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { InvalidInput } from '#shared/domain/errors.ts';
 

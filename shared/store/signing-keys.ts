@@ -6,7 +6,7 @@
  * its data dir through the SDK's own endpoint override (AWS_ENDPOINT_URL_SECRETS_MANAGER).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { signingKey, type SigningKey } from '#shared/certificate/signature.ts';
 
 const secret = z.object({ keys: z.array(z.object({ privateKeyPem: z.string().min(1) })).min(1) });

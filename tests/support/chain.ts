@@ -8,7 +8,7 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** Every entry hashes to its `hash` and links to the one before it. */
 export function expectChain(items: { hash: string; prevHash: string | null; version: number }[]) {

@@ -28,9 +28,9 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export async function startTestRegistry(options: { seed?: boolean; dataDir?: string } = {}): Promise<TestRegistry> {
+export async function startTestRegistry(options: { seed?: boolean; dataDir?: string; publicBaseUrl?: string } = {}): Promise<TestRegistry> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concord-test-'));
-  const registry = await startRegistry({ dataDir, port: 0, seed: options.seed ?? false });
+  const registry = await startRegistry({ dataDir, port: 0, seed: options.seed ?? false, ...(options.publicBaseUrl && { publicBaseUrl: options.publicBaseUrl }) });
   const tokens = {
     staff: registry.token('staff'),
     auditor: registry.token('auditor'),
@@ -43,8 +43,9 @@ export async function startTestRegistry(options: { seed?: boolean; dataDir?: str
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
     }
     const res = await fetch(`${registry.url}${path}`, init);
-    const text = await res.text();
     const type = res.headers.get('content-type') ?? '';
+    if (type === 'application/pdf') return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    const text = await res.text();
     return { status: res.status, headers: res.headers, body: type.includes('json') && text ? JSON.parse(text) : text };
   }
   return {

@@ -6,7 +6,7 @@
  * illustrative.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgreementInput, CeremonyInput, PartyInput } from '#shared/domain/schemas.ts';
 
 const statesFile = z.object({

@@ -1,0 +1,150 @@
+/**
+ * Inputs for the certificate benchmark (a 2-party Latin+Han agreement and the 18-state one) and
+ * the EQUIVALENT HTML that Chromium prints: same A4 landscape page, same texts, same Noto TTFs,
+ * a vector QR code. Kept apart from the runner so a first-call child process can build its input
+ * without pulling in Playwright, and without importing the renderer before it starts the clock.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import QRCode from 'qrcode';
+import { assetFile, FONT_ASSETS } from '#shared/certificate/assets.ts';
+import type { CertificateInput } from '#shared/certificate/render.ts';
+import { signatureOf, signingKey, signPayload } from '#shared/certificate/signature.ts';
+import {
+  countryName, formatMoney, formatSigningTime, KIND_LABELS, PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS,
+} from '#shared/certificate/wording.ts';
+import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
+import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
+
+export const CASES = ['2-parties', '18-states'] as const;
+export type CaseName = (typeof CASES)[number];
+
+const STATES: { code: string; name: string; localName: string; lang: string }[] =
+  JSON.parse(readFileSync(new URL('../infra/local/demo/sco-states.json', import.meta.url), 'utf8')).states;
+
+const BASE = 'https://concord.example';
+const STAMP = '2021-08-23T14:35:00+08:00';
+const ceremony: Ceremony = {
+  id: 'sce-2021-signing', title: 'China-SCO Digital Economy Forum: project signing ceremony',
+  event: 'Smart China Expo 2021 (SCE 2021)', venue: 'Chongqing International Expo Center', city: 'Chongqing',
+  countryCode: 'CN', startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai', createdAt: STAMP, createdBy: 'bench',
+};
+
+const party = (p: Omit<AgreementParty, 'signatory'>, i: number): AgreementParty =>
+  ({ ...p, signatory: { name: `Signatory ${i + 1}`, title: 'Director' } });
+
+function agreement(name: CaseName): Agreement {
+  const common = { ceremonyId: ceremony.id, status: 'active' as const, version: 1, signedAt: '2021-08-23T14:30:00+08:00',
+    createdAt: STAMP, createdBy: 'bench', updatedAt: STAMP, updatedBy: 'bench' };
+  if (name === '2-parties') {
+    return { ...common, id: 'agr-bench-2', code: 'SCE21-0002', kind: 'investment', sectors: ['smart-logistics', 'investment'],
+      title: 'Smart Logistics Hub Investment Agreement', titleZh: '智慧物流枢纽投资协议', value: { amount: '12500000.5', currency: 'USD' },
+      parties: [
+        party({ partyId: 'city-chongqing', kind: 'city', name: 'Chongqing Municipality', localName: '重庆市', lang: 'zh-Hans', countryCode: 'CN', role: 'host city' }, 0),
+        party({ partyId: 'ent-x', kind: 'enterprise', name: 'Zhōngguó Ëxample Trading Co.', countryCode: 'KZ', role: 'investor' }, 1),
+      ] };
+  }
+  return { ...common, id: 'agr-bench-18', code: 'SCE21-0018', kind: 'framework', sectors: ['digital-economy', 'digital-channels'],
+    title: 'Joint Declaration on Digital Economy Cooperation', titleZh: '数字经济合作联合声明', value: { amount: '1000000000', currency: 'CNY' },
+    parties: STATES.map((s, i) => party({ partyId: `state-${s.code.toLowerCase()}`, kind: 'state', name: s.name, localName: s.localName, lang: s.lang, countryCode: s.code }, i)) };
+}
+
+/** A signed renderer input, built the way the registry builds it (a fresh Ed25519 key per process). */
+export function certificateInput(name: CaseName): CertificateInput {
+  const a = agreement(name);
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const payload = { typ: 'concord-certificate' as const, id: a.id, code: a.code, version: a.version, stateHash: sha256Hex(canonicalJson(a)), issuedAt: STAMP };
+  const jws = signPayload(payload, signingKey(pem));
+  return { agreement: a, ceremony, jws, verifyUrl: `${BASE}/verify/${a.code}?v=1&sig=${signatureOf(jws)}`, keysUrl: `${BASE}/.well-known/concord-keys.json` };
+}
+
+/** The names a reader must find intact in the PDF: each party's own-script name (or its name if it has none). */
+export const nativeNames = (input: CertificateInput) => input.agreement.parties.map((p) => p.localName ?? p.name);
+
+// ---- the equivalent HTML ----------------------------------------------------------------
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// One family per TTF, in the renderer's fallback order; the same files it embeds, via file:// so
+// Chromium reads them from disk and subsets them itself. No faux bold: only Latin has a bold face.
+// Noto Sans also has Devanagari, which the renderer draws with Noto Sans Devanagari (preferred for
+// that script): the unicode-range sends Chromium there too, so both embed the same faces.
+const FACES: [string, keyof typeof FONT_ASSETS, number][] = [
+  ['Noto Sans', 'latin', 400], ['Noto Sans', 'latinBold', 700], ['Noto Sans Armenian', 'armenian', 400],
+  ['Noto Sans Devanagari', 'devanagari', 400], ['Noto Sans Arabic', 'arabic', 400], ['Noto Sans Khmer', 'khmer', 400],
+  ['Noto Sans Sinhala', 'sinhala', 400], ['Noto Sans SC', 'han', 400],
+];
+const NOT_DEVANAGARI = 'unicode-range: U+0000-08FF, U+0980-A8DF, U+A900-10FFFF;';
+const fontFaces = FACES.map(([family, asset, weight]) => `@font-face { font-family: '${family}'; font-weight: ${weight}; ` +
+  `src: url('${pathToFileURL(assetFile(FONT_ASSETS[asset])).href}') format('truetype'); ${family === 'Noto Sans' ? NOT_DEVANAGARI : ''} }`).join('\n');
+const families = [...new Set(FACES.map(([f]) => `'${f}'`))].join(', ');
+
+// Sizes mirror render.ts (pt): party blocks shrink with the number of parties, as PARTY_STYLES does.
+const partyStyle = (n: number) => (n <= 3 ? { name: 13, local: 14, detail: 8.5, columns: n } : n <= 8
+  ? { name: 10.5, local: 11, detail: 7.5, columns: 2 } : { name: 9, local: 9.5, detail: 6.5, columns: 3 });
+
+const CSS = `
+${fontFaces}
+@page { size: A4 landscape; margin: 0 }
+* { box-sizing: border-box; margin: 0; padding: 0 }
+html, body { width: 297mm; height: 210mm; overflow: hidden }
+body { font-family: ${families}; font-synthesis: none; color: rgb(28,33,48); position: relative; line-height: 1.25 }
+.frame { position: absolute; inset: 20pt; border: 1.4pt solid rgb(26,64,128) }
+.frame::after { content: ''; position: absolute; inset: 2.6pt; border: 0.4pt solid rgb(26,64,128) }
+.page { position: absolute; inset: 40pt 50pt 32pt 50pt; display: flex; flex-direction: column }
+.muted { color: rgb(102,110,128) } .accent { color: rgb(26,64,128) } b { font-weight: 700 }
+.top { display: flex; justify-content: space-between; font-size: 8pt; font-weight: 700 }
+h1 { text-align: center; font-size: 22pt; margin-top: 14pt } .zh1 { text-align: center; font-size: 13pt }
+h2 { text-align: center; font-size: 15pt; margin-top: 8pt } .zh2 { text-align: center; font-size: 12pt }
+hr { border: 0; border-top: 0.5pt solid rgb(191,199,214); margin: 6pt 0 }
+.facts { display: grid; grid-template-columns: 1fr 1fr; gap: 3pt 20pt; font-size: 9.5pt; white-space: nowrap }
+.facts .wide { grid-column: 1 / 3 } label { font-size: 7.5pt; color: rgb(102,110,128); margin-right: 6pt }
+.parties { flex: 1; display: flex; flex-direction: column; justify-content: center; min-height: 0 }
+.grid { display: grid; grid-auto-flow: column; gap: 0 14pt }
+/* Left-aligned like the PDF even when dir=auto makes a line RTL; fixed line height, as tall scripts would push rows apart. */
+.party div { white-space: nowrap; overflow: hidden; text-align: left; line-height: 1.2 }
+.footer { display: flex; gap: 20pt; align-items: flex-end }
+.footer .text { flex: 1; font-size: 9.5pt } .statement { font-size: 7.5pt; color: rgb(102,110,128); margin-top: 6pt; line-height: 10pt }
+.qr { width: 92pt; text-align: right } .qr svg { width: 92pt; height: 92pt; display: block; margin-left: auto }
+.url { font-size: 6.5pt; white-space: nowrap; text-align: right; margin-top: 3pt }
+`;
+
+/** The certificate as HTML with the same content and page geometry as the PDF renderer's. */
+export async function certificateHtml(input: CertificateInput): Promise<string> {
+  const { agreement: a, verifyUrl, keysUrl } = input;
+  const [kindEn, kindZh] = KIND_LABELS[a.kind];
+  const [statusEn, statusZh] = STATUS_LABELS[a.status];
+  const [whenEn, whenZh] = formatSigningTime(a.signedAt, input.ceremony);
+  const c = input.ceremony;
+  const s = partyStyle(a.parties.length);
+  const rows = Math.ceil(a.parties.length / s.columns);
+  const qr = await QRCode.toString(verifyUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+  const parties = a.parties.map((p) => {
+    const [pkEn, pkZh] = PARTY_KIND_LABELS[p.kind];
+    const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
+    const detail = [`Signed by 签署人: ${who}`, p.role, `${pkEn} ${pkZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
+    const local = p.localName && p.localName !== p.name
+      ? `<div dir="auto" lang="${esc(p.lang ?? 'und')}" style="font-size:${s.local}pt">${esc(p.localName)}</div>` : '';
+    return `<div class="party"><div dir="auto" lang="en" style="font-size:${s.name}pt"><b>${esc(p.name)}</b></div>${local}` +
+      `<div class="muted" style="font-size:${s.detail}pt">${esc(detail)}</div></div>`;
+  }).join('\n');
+  const sectors = a.sectors.map((x) => SECTOR_LABELS[x].join(' ')).join(', ');
+  const statement = `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${a.version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`;
+  const statementZh = `本证书由 Concord 协议登记系统签发，证明上述协议已在所示仪式上签署并登记（第 ${a.version} 版）。请扫描二维码或访问下方网址核验其真实性与有效性。`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate ${esc(a.code)}</title><style>${CSS}</style></head>
+<body><div class="frame"></div><div class="page">
+<div class="top muted"><span>CONCORD REGISTRY  ·  协议登记</span><span>Code 编号  ${esc(a.code)}   ·   Version 版本  ${a.version}</span></div>
+<h1 class="accent">Certificate of Agreement</h1><div class="zh1 accent" lang="zh-Hans">协议证书</div>
+<h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
+<div class="facts">
+<div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>Status 状态</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
+<div><label>Signed 签署</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc([c.venue, c.city, countryName(c.countryCode)].join(', '))}</div>
+<div class="wide"><label>Ceremony 签约仪式</label>${esc(c.event ? `${c.title} — ${c.event}` : c.title)}</div></div>
+<div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>Parties 签约方 (${a.parties.length})</b></div>
+<div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${s.columns}, 1fr);row-gap:${s.detail * 0.9}pt">${parties}</div></div>
+<div class="footer"><div class="text"><div><label>Sectors 领域</label>${esc(sectors)}</div>${a.value ? `<div><label>Value 金额</label>${esc(formatMoney(a.value))}</div>` : ''}
+<p class="statement">${esc(statement)}</p><p class="statement" lang="zh-Hans">${esc(statementZh)}</p></div>
+<div class="qr">${qr}</div></div><div class="url">${esc(verifyUrl)}</div>
+</div></body></html>`;
+}

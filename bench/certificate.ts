@@ -1,0 +1,201 @@
+/**
+ * `npm run bench:certificate`: how fast and how small our certificates are next to headless
+ * Chromium printing the equivalent HTML (bench/certificate-html.ts), and whether every party name
+ * survives text extraction. Goal: >= 20x faster than a warm Chromium page, <= 1/3 of its size.
+ * Writes bench/out/certificate.md and .json, plus each sample PDF (and the HTML) to compare by eye.
+ *
+ * With `--first-call <case>` this file is the child process: a fresh Node imports the renderer and
+ * renders once, so font parsing and HarfBuzz/WASM start-up are in the number.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CASES, certificateHtml, certificateInput, nativeNames, type CaseName } from './certificate-html.ts';
+
+const N = 30; // timed warm renders per certificate and engine
+const K = 5; // fresh processes (or browser launches) per certificate for the first call
+const CHROMIUM = '/usr/bin/chromium';
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = dirname(dirname(SELF));
+const OUT = join(ROOT, 'bench', 'out');
+
+interface FirstCall { renderMs: number; processMs: number; importMs?: number }
+interface Result { engine: string; first: FirstCall[]; warm: number[]; size: number; names: [number, number]; fonts: string[] }
+
+if (process.argv[2] === '--first-call') {
+  const input = certificateInput(process.argv[3] as CaseName); // not timed: signing is not rendering
+  const t0 = performance.now();
+  const { renderCertificate } = await import('#shared/certificate/render.ts');
+  const t1 = performance.now();
+  const pdf = await renderCertificate(input);
+  const t2 = performance.now();
+  // performance.now() counts from process start, so t2 is the process-level time to the first PDF.
+  process.stdout.write(JSON.stringify({ importMs: t1 - t0, renderMs: t2 - t1, processMs: t2, size: pdf.length }));
+  process.exit(0);
+}
+
+const ms = (t0: number) => performance.now() - t0;
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
+  return { median: s.length % 2 ? at(0.5) : ((s[s.length / 2 - 1] ?? NaN) + (s[s.length / 2] ?? NaN)) / 2, p95: at(0.95) };
+}
+
+/** How many names come back exactly from `pdftotext -layout` (what a person copying text or a search index sees). */
+function namesExact(file: string, names: string[]): [number, number] {
+  // pdftotext wraps right-to-left runs in directional embedding controls: layout, not text.
+  const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
+    .replace(/[\u202A-\u202E]/g, '').normalize('NFC');
+  return [names.filter((n) => text.includes(n.normalize('NFC'))).length, names.length];
+}
+
+/** Embedded font names without the subset tag, to spot a system fallback font (tofu's cousin). */
+const fontsOf = (file: string) => [...new Set(execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2)
+  .map((l) => l.split(/\s+/)[0]?.replace(/^[A-Z]{6}\+/, '') ?? '').filter(Boolean))].sort();
+
+function samplePdf(name: CaseName, engine: string, pdf: Uint8Array): string {
+  const file = join(OUT, `certificate-${name}.${engine}.pdf`);
+  writeFileSync(file, pdf);
+  return file;
+}
+
+async function concord(name: CaseName): Promise<Result> {
+  const { renderCertificate } = await import('#shared/certificate/render.ts');
+  const input = certificateInput(name);
+  let pdf = await renderCertificate(input); // warm-up: fonts parsed, HarfBuzz instantiated, JIT warm
+  const warm: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    pdf = await renderCertificate(input); // directly: no memoizing cache in the way
+    warm.push(ms(t0));
+  }
+  const first: FirstCall[] = [];
+  for (let i = 0; i < K; i++) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--first-call', name], { cwd: ROOT, encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`first-call child failed: ${child.stderr}`);
+    first.push(JSON.parse(child.stdout) as FirstCall);
+  }
+  const file = samplePdf(name, 'concord', pdf);
+  return { engine: 'Concord (pdf-lib + HarfBuzz)', first, warm, size: pdf.length, names: namesExact(file, nativeNames(input)), fonts: fontsOf(file) };
+}
+
+const LAUNCH = {
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+};
+const PDF = { format: 'A4', landscape: true, printBackground: true } as const;
+// A string, as this project compiles without the DOM lib; resolves once every @font-face in use has loaded.
+const fontsReady = (page: { evaluate(expression: string): Promise<unknown> }) => page.evaluate('document.fonts.ready.then(() => true)');
+
+/** Chromium on the same certificates: K cold launches each, then one browser and one page reused for all warm prints. */
+async function chromiumRuns(): Promise<{ version: string; results: Map<CaseName, Result> } | undefined> {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`\n!! ${CHROMIUM} not found: skipping the Chromium columns (apt-get install -y chromium to compare).\n`);
+    return undefined;
+  }
+  const { chromium } = await import('playwright-core');
+  const pages = new Map<CaseName, { html: string; url: string; names: string[] }>();
+  for (const name of CASES) {
+    const input = certificateInput(name);
+    const html = await certificateHtml(input);
+    // A file:// document, so its file:// @font-face URLs load; also kept as a sample for people.
+    const file = join(OUT, `certificate-${name}.html`);
+    writeFileSync(file, html);
+    pages.set(name, { html, url: pathToFileURL(file).href, names: nativeNames(input) });
+  }
+  const first = new Map<CaseName, FirstCall[]>(CASES.map((c) => [c, []]));
+  let version = '';
+  for (let i = 0; i < K; i++) {
+    for (const name of CASES) {
+      const t0 = performance.now();
+      const browser = await chromium.launch(LAUNCH);
+      const t1 = performance.now();
+      const page = await browser.newPage();
+      await page.goto(pages.get(name)!.url);
+      await fontsReady(page);
+      await page.pdf(PDF);
+      first.get(name)!.push({ renderMs: ms(t1), processMs: ms(t0) });
+      version = browser.version();
+      await browser.close();
+    }
+  }
+  const browser = await chromium.launch(LAUNCH);
+  const results = new Map<CaseName, Result>();
+  try {
+    const page = await browser.newPage();
+    await page.goto(pages.get(CASES[0])!.url); // gives the page a file:// origin for setContent below
+    for (const name of CASES) {
+      const { html, names } = pages.get(name)!;
+      const print = async () => {
+        await page.setContent(html);
+        await fontsReady(page);
+        return page.pdf(PDF);
+      };
+      let pdf = await print(); // warm-up
+      const warm: number[] = [];
+      for (let i = 0; i < N; i++) {
+        const t0 = performance.now();
+        pdf = await print();
+        warm.push(ms(t0));
+      }
+      const file = samplePdf(name, 'chromium', pdf);
+      results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, warm, size: pdf.length, names: namesExact(file, names), fonts: fontsOf(file) });
+    }
+  } finally {
+    await browser.close();
+  }
+  return { version, results };
+}
+
+const f0 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const pair = (xs: number[]) => { const s = stats(xs); return `${f0(s.median)} / ${f0(s.p95)}`; };
+
+async function main() {
+  const started = performance.now();
+  mkdirSync(OUT, { recursive: true });
+  const ours = new Map<CaseName, Result>();
+  for (const name of CASES) ours.set(name, await concord(name));
+  const chrome = await chromiumRuns();
+
+  const rows = ['| case | engine | first call median / p95 ms | process → first PDF median / p95 ms | warm median / p95 ms | size KB | names exact | speedup vs warm Chromium | size ratio |',
+    '|---|---|---|---|---|---|---|---|---|'];
+  const verdicts: string[] = [];
+  const notes: string[] = [];
+  for (const name of CASES) {
+    const us = ours.get(name)!;
+    const them = chrome?.results.get(name);
+    const speedup = them ? stats(them.warm).median / stats(us.warm).median : NaN;
+    const ratio = them ? us.size / them.size : NaN;
+    for (const r of [us, them]) {
+      if (!r) continue;
+      const mine = r === us;
+      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${pair(r.warm)} | ${(r.size / 1024).toFixed(1)} | ${r.names[0]}/${r.names[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
+      const strays = r.fonts.filter((font) => !font.startsWith('NotoSans'));
+      if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
+      if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext`);
+    }
+    if (!them) { verdicts.push(`- ${name}: no Chromium to compare against (goal not checked).`); continue; }
+    const fast = speedup >= 20;
+    const small = ratio <= 1 / 3;
+    const right = us.names[0] === us.names[1];
+    verdicts.push(`- ${name}: ${fast && small && right ? 'MEETS' : 'DOES NOT MEET'} the goal: ${speedup.toFixed(1)}x faster than warm Chromium (goal >= 20x: ${fast ? 'yes' : 'no'}), ` +
+      `${(100 * ratio).toFixed(0)}% of its size (goal <= 33%: ${small ? 'yes' : 'no'}), names ${us.names[0]}/${us.names[1]} exact (${right ? 'yes' : 'no'}).`);
+  }
+  const seconds = ms(started) / 1000;
+  const md = [`# Certificate render benchmark`, '',
+    `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? '?'} × ${cpus().length} · ${chrome ? `Chromium ${chrome.version}` : 'no Chromium'} · N=${N} warm renders, K=${K} first calls · took ${seconds.toFixed(0)} s`, '',
+    'First call: ours = first renderCertificate() in a fresh `node --import tsx` (font parsing, HarfBuzz WASM included; import of the renderer excluded),',
+    'Chromium = new page + load + first page.pdf() right after launch. "process → first PDF": from process start (ours) / from launch() (Chromium).',
+    'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page.', '',
+    ...rows, '', '## Verdict', '', ...verdicts, ...(notes.length ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
+  console.log(`\n${md}`);
+  writeFileSync(join(OUT, 'certificate.md'), md);
+  const json = { at: new Date().toISOString(), node: process.version, chromium: chrome?.version ?? null, N, K, seconds,
+    cases: Object.fromEntries(CASES.map((c) => [c, { concord: ours.get(c), chromium: chrome?.results.get(c) ?? null }])) };
+  writeFileSync(join(OUT, 'certificate.json'), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${join('bench', 'out', 'certificate.md')}, certificate.json and the sample PDFs`);
+}
+
+await main();

@@ -1,0 +1,61 @@
+/**
+ * Reads back what a certificate page draws: for each text block (BT...ET), the glyphs with their
+ * font, original glyph outline (via the embedded subset and its CIDToGIDMap), position, size and
+ * ToUnicode text. Independent of the renderer: it parses the PDF with pdf-lib and fontkit.
+ */
+import * as fontkit from 'fontkit';
+import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from 'pdf-lib';
+
+export interface DrawnGlyph { font: string; outline: string; x: number; y: number; size: number; text: string }
+
+interface Embedded { baseFont: string; cidToGid: Uint8Array; subset: any; toUnicode: Map<number, string> }
+
+function parseToUnicode(cmap: string): Map<number, string> {
+  const map = new Map<number, string>();
+  for (const [, cid, hex] of cmap.matchAll(/<([0-9A-F]{4})> <([0-9A-F]*)>/g)) {
+    const units = (hex!.match(/.{4}/g) ?? []).map((h) => parseInt(h, 16));
+    map.set(parseInt(cid!, 16), String.fromCharCode(...units));
+  }
+  return map;
+}
+
+export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
+  const doc = await PDFDocument.load(pdf);
+  const ctx = doc.context;
+  const page = doc.getPage(0);
+  const lookup = (o: unknown) => (o instanceof PDFRef ? ctx.lookup(o) : o);
+  const bytesOf = (o: unknown) => decodePDFRawStream(lookup(o) as PDFRawStream).decode();
+  const fonts = new Map<string, Embedded>();
+  for (const [name, ref] of page.node.Resources()!.lookup(PDFName.of('Font'), PDFDict).entries()) {
+    const type0 = lookup(ref) as PDFDict;
+    const cidFont = lookup((type0.get(PDFName.of('DescendantFonts')) as PDFArray).get(0)) as PDFDict;
+    const descriptor = lookup(cidFont.get(PDFName.of('FontDescriptor'))) as PDFDict;
+    fonts.set(name.decodeText(), {
+      baseFont: (type0.get(PDFName.of('BaseFont')) as PDFName).decodeText().split('+')[1]!,
+      cidToGid: bytesOf(cidFont.get(PDFName.of('CIDToGIDMap'))),
+      subset: fontkit.create(Buffer.from(bytesOf(descriptor.get(PDFName.of('FontFile2'))))),
+      toUnicode: parseToUnicode(new TextDecoder().decode(bytesOf(type0.get(PDFName.of('ToUnicode'))))),
+    });
+  }
+  const contents = page.node.Contents();
+  const streams = contents instanceof PDFArray ? contents.asArray() : [contents];
+  const content = streams.map((s) => new TextDecoder('latin1').decode(bytesOf(s))).join('\n');
+  return [...content.matchAll(/\bBT\b([\s\S]*?)\bET\b/g)].map(([, body]) => {
+    const drawn: DrawnGlyph[] = [];
+    let font = '';
+    let size = 0;
+    let x = 0;
+    let y = 0;
+    for (const m of body!.matchAll(/\/(\S+) (-?[\d.]+) Tf|1 0 0 1 (-?[\d.]+) (-?[\d.]+) Tm|<([0-9A-F]+)> Tj/g)) {
+      if (m[1]) [font, size] = [m[1], Number(m[2])];
+      else if (m[3]) [x, y] = [Number(m[3]), Number(m[4])];
+      else {
+        const e = fonts.get(font)!;
+        const cid = parseInt(m[5]!, 16);
+        const gid = (e.cidToGid[2 * cid]! << 8) | e.cidToGid[2 * cid + 1]!;
+        drawn.push({ font: e.baseFont, outline: e.subset.getGlyph(gid).path.toSVG(), x, y, size, text: e.toUnicode.get(cid) ?? '' });
+      }
+    }
+    return drawn;
+  });
+}
