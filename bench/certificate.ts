@@ -22,7 +22,7 @@ const ROOT = dirname(dirname(SELF));
 const OUT = join(ROOT, 'bench', 'out');
 
 interface FirstCall { renderMs: number; processMs: number; importMs?: number }
-interface Result { engine: string; first: FirstCall[]; warm: number[]; size: number; names: [number, number]; fonts: string[] }
+interface Result { engine: string; first: FirstCall[]; warm: number[]; size: number; names: [number, number]; missing: string[]; fonts: string[] }
 
 if (process.argv[2] === '--first-call') {
   const input = certificateInput(process.argv[3] as CaseName); // not timed: signing is not rendering
@@ -44,11 +44,12 @@ function stats(xs: number[]) {
 }
 
 /** How many names come back exactly from `pdftotext -layout` (what a person copying text or a search index sees). */
-function namesExact(file: string, names: string[]): [number, number] {
+function namesExact(file: string, names: string[]): Pick<Result, 'names' | 'missing'> {
   // pdftotext wraps right-to-left runs in directional embedding controls: layout, not text.
   const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
     .replace(/[\u202A-\u202E]/g, '').normalize('NFC');
-  return [names.filter((n) => text.includes(n.normalize('NFC'))).length, names.length];
+  const missing = names.filter((n) => !text.includes(n.normalize('NFC')));
+  return { names: [names.length - missing.length, names.length], missing };
 }
 
 /** Embedded font names without the subset tag, to spot a system fallback font (tofu's cousin). */
@@ -78,7 +79,7 @@ async function concord(name: CaseName): Promise<Result> {
     first.push(JSON.parse(child.stdout) as FirstCall);
   }
   const file = samplePdf(name, 'concord', pdf);
-  return { engine: 'Concord (pdf-lib + HarfBuzz)', first, warm, size: pdf.length, names: namesExact(file, nativeNames(input)), fonts: fontsOf(file) };
+  return { engine: 'Concord (pdf-lib + HarfBuzz)', first, warm, size: pdf.length, ...namesExact(file, nativeNames(input)), fonts: fontsOf(file) };
 }
 
 const LAUNCH = {
@@ -141,7 +142,7 @@ async function chromiumRuns(): Promise<{ version: string; results: Map<CaseName,
         warm.push(ms(t0));
       }
       const file = samplePdf(name, 'chromium', pdf);
-      results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, warm, size: pdf.length, names: namesExact(file, names), fonts: fontsOf(file) });
+      results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, warm, size: pdf.length, ...namesExact(file, names), fonts: fontsOf(file) });
     }
   } finally {
     await browser.close();
@@ -174,7 +175,7 @@ async function main() {
       rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${pair(r.warm)} | ${(r.size / 1024).toFixed(1)} | ${r.names[0]}/${r.names[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
       const strays = r.fonts.filter((font) => !font.startsWith('NotoSans'));
       if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
-      if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext`);
+      if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext; not: ${r.missing.join(', ')}`);
     }
     if (!them) { verdicts.push(`- ${name}: no Chromium to compare against (goal not checked).`); continue; }
     const fast = speedup >= 20;

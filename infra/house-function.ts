@@ -81,11 +81,8 @@ export class HouseFunction extends NodejsFunction {
         // The SDK is bundled, not taken from the runtime: the versions package-lock.json pins
         // are the ones tested, and the bundle runs anywhere Node does (see tests/infra).
         bundleAwsSDK: true,
-        // Dead weight for TTF-only PDF rendering (see the stand-ins' own comments in infra/bundling/).
-        esbuildArgs: {
-          '--alias:brotli': `${PROJECT_ROOT}/infra/bundling/brotli`,
-          '--alias:@pdf-lib/standard-fonts': `${PROJECT_ROOT}/infra/bundling/pdf-lib-standard-fonts`,
-        },
+        // pdf-lib's 14 standard-font metrics are dead weight: certificates embed subset TTFs only.
+        esbuildArgs: { '--alias:@pdf-lib/standard-fonts': `${PROJECT_ROOT}/infra/bundling/pdf-lib-standard-fonts` },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

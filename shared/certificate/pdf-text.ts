@@ -102,6 +102,8 @@ export class TextEngine {
     if (this.finalized) throw new Error('TextEngine.finalize() called twice');
     this.finalized = true;
     const ctx = this.doc.context;
+    // Deflating costs a fixed setup per stream: tiny maps are worth more as plain bytes.
+    const small = (data: string | Uint8Array) => (data.length < 1024 ? ctx.stream(data) : ctx.flateStream(data));
     for (const [page, { ops }] of this.pages) {
       page.node.addContentStream(ctx.register(ctx.flateStream(ops.join('\n'))));
     }
@@ -140,12 +142,12 @@ export class TextEngine {
         CIDSystemInfo: { Registry: PDFString.of('Adobe'), Ordering: PDFString.of('Identity'), Supplement: 0 },
         FontDescriptor: ctx.register(descriptor), DW: 0,
         W: [1, widths],
-        CIDToGIDMap: ctx.register(ctx.flateStream(cidToGid)),
+        CIDToGIDMap: ctx.register(small(cidToGid)),
       });
       ctx.assign(u.ref, ctx.obj({
         Type: 'Font', Subtype: 'Type0', BaseFont: baseFont, Encoding: 'Identity-H',
         DescendantFonts: [ctx.register(cidFont)],
-        ToUnicode: ctx.register(ctx.flateStream(toUnicode)),
+        ToUnicode: ctx.register(small(toUnicode)),
       }));
     }
     // A fixed file identifier (pdf-lib writes none by default), from the caller's document id.

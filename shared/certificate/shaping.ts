@@ -150,8 +150,25 @@ export interface ShapedGlyph {
 
 export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean }
 
-/** Shapes one line: glyphs in visual (left-to-right drawing) order. */
-export function shapeLine(text: string, opts: TextOptions = {}): { glyphs: ShapedGlyph[]; width: number } {
+export interface ShapedLine { glyphs: readonly ShapedGlyph[]; width: number }
+
+/** Shaped lines by text and options: labels, boilerplate and party names recur across certificates. */
+const shaped = new Map<string, ShapedLine>();
+const SHAPED_MAX = 4000;
+
+/** Shapes one line: glyphs in visual (left-to-right drawing) order. Results are shared: never mutate them. */
+export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
+  const key = `${opts.weight ?? 'regular'}|${opts.lang ?? ''}|${opts.rtl ?? ''}|${text}`;
+  let line = shaped.get(key);
+  if (!line) {
+    line = shapeUncached(text, opts);
+    if (shaped.size >= SHAPED_MAX) shaped.delete(shaped.keys().next().value!);
+    shaped.set(key, line);
+  }
+  return line;
+}
+
+function shapeUncached(text: string, opts: TextOptions): ShapedLine {
   const glyphs: ShapedGlyph[] = [];
   let pen = 0;
   for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl))) {

@@ -41,8 +41,7 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
   voided: ['Voided', '已作废'],
 };
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
-export const countryName = (code: string) => regionNames.of(code) ?? code;
+export { countryName } from './country-names.ts';
 
 /** "USD 12,500,000.00": grouped integer part, fraction padded to the currency's minor units. */
 export function formatMoney({ amount, currency }: { amount: string; currency: string }): string {
@@ -52,27 +51,37 @@ export function formatMoney({ amount, currency }: { amount: string; currency: st
   return `${currency} ${grouped}${digits > 0 ? `.${fraction.padEnd(digits, '0')}` : ''}`;
 }
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Minutes east of UTC in `timeZone` at `instant` (only the offset comes from the runtime's tz data). */
+function zoneOffset(timeZone: string, instant: Date): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) offsetFormats.set(timeZone, (format = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' })));
+  const name = format.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const [, sign = '+', hh = '0', mm = '0'] = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name) ?? [];
+  return (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
 /**
  * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone, or else in
- * the offset the time was logged with. Returns English and Chinese renderings.
+ * the offset it was logged with; English and Chinese. Formatted by hand, not by Intl, so that a
+ * certificate stays byte-identical across ICU versions.
  */
 export function formatSigningTime(signedAt: string, ceremony: Pick<Ceremony, 'timeZone'>): [string, string] {
-  let instant = new Date(signedAt);
-  let label: string;
+  const instant = new Date(signedAt);
+  let minutes: number;
   if (ceremony.timeZone) {
-    const offset = new Intl.DateTimeFormat('en', { timeZone: ceremony.timeZone, timeZoneName: 'longOffset' })
-      .formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-    label = `${offset === 'GMT' ? 'UTC+00:00' : offset.replace('GMT', 'UTC')}, ${ceremony.timeZone}`;
+    minutes = zoneOffset(ceremony.timeZone, instant);
   } else {
-    // No zone name: show the wall time of the offset it was logged with (Intl takes no bare offsets).
     const [, sign = '+', hh = '00', mm = '00'] = /([+-])(\d{2}):(\d{2})$/.exec(signedAt) ?? [];
-    const minutes = (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
-    instant = new Date(instant.getTime() + minutes * 60_000);
-    label = `UTC${sign}${hh}:${mm}`;
+    minutes = (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
   }
-  const zone = ceremony.timeZone ?? 'UTC';
-  const opts = { timeZone: zone, year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
-  const en = new Intl.DateTimeFormat('en-GB', opts).format(instant).replace(' at ', ', ');
-  const zh = new Intl.DateTimeFormat('zh-Hans-CN', opts).format(instant);
-  return [`${en} (${label})`, zh];
+  const wall = new Date(instant.getTime() + minutes * 60_000);
+  const [y, m, d, time] = [wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate(), `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`];
+  const offset = `UTC${minutes < 0 ? '-' : '+'}${two(Math.floor(Math.abs(minutes) / 60))}:${two(Math.abs(minutes) % 60)}`;
+  const zone = ceremony.timeZone ? `${offset}, ${ceremony.timeZone}` : offset;
+  return [`${d} ${MONTHS[m]} ${y}, ${time} (${zone})`, `${y}年${m + 1}月${d}日 ${time}`];
 }
