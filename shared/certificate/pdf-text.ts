@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PDFDocument, PDFHexString, PDFName, PDFPage, PDFRef, PDFString } from 'pdf-lib';
-import { shapeLine, type Face, type TextOptions } from './shaping.ts';
+import { shapeLine, type Face, type ShapedGlyph, type TextOptions } from './shaping.ts';
 
 const utf16be = (s: string) =>
   [...s].map((ch) => {
@@ -17,6 +17,8 @@ const utf16be = (s: string) =>
     const v = u - 0x10000;
     return ((0xd800 | (v >> 10)) << 16 | (0xdc00 | (v & 0x3ff))).toString(16).padStart(8, '0');
   }).join('').toUpperCase();
+
+const hex4 = (n: number) => n.toString(16).padStart(4, '0').toUpperCase();
 
 /** A number as a PDF operand: at most 3 decimals, no exponent, no "-0". */
 export const pdfNumber = (v: number) => String(Math.round(v * 1000) / 1000 || 0);
@@ -75,23 +77,48 @@ export class TextEngine {
     const { glyphs, width } = shapeLine(text, o);
     const ops: string[] = ['BT'];
     if (o.color) ops.push(`${o.color.map(pdfNumber).join(' ')} rg`);
-    // Paint order is free (every glyph is placed absolutely), so the cluster carriers go first, in
-    // visual order, and all other glyphs (marks, conjunct tails) after them inside one empty
-    // ActualText span: extractors then see an unbroken row of abutting characters per word
-    // (interleaved marks made poppler split Arabic words at every dotted letter).
-    const carriers = glyphs.filter((g) => g.text);
-    const rest = glyphs.filter((g) => !g.text);
-    let current: Face | null = null;
-    [...carriers, ...rest].forEach((g, i) => {
-      if (i === carriers.length) ops.push('/Span <</ActualText <>>> BDC');
-      if (g.face !== current) {
-        ops.push(`${this.fontName(page, g.face)} ${pdfNumber(o.size)} Tf`);
-        current = g.face;
+    const at = (g: ShapedGlyph) => [o.x + (g.x * o.size) / 1000, o.y + (g.y * o.size) / 1000] as const;
+    let font: Face | null = null;
+    const setFont = (face: Face) => {
+      if (face !== font) ops.push(`${this.fontName(page, face)} ${pdfNumber(o.size)} Tf`);
+      font = face;
+    };
+    const cidOf = (g: ShapedGlyph) => hex4(this.cid(this.use(g.face), g.gid, g.text, Math.round(g.pdfWidth * 1000) / 1000));
+
+    // Cluster carriers first, in visual order, as TJ runs: each glyph advances by its /W width and
+    // a number in the array corrects the pen wherever HarfBuzz placed the next glyph elsewhere
+    // (kerning). One positioned run per font and baseline instead of a Tm per glyph.
+    let run: { face: Face; y: number; pen: number; parts: string[] } | undefined;
+    const flush = () => run && ops.push(`[${run.parts.join('')}] TJ`);
+    for (const g of glyphs.filter((c) => c.text)) {
+      const [x, y] = at(g);
+      if (!run || run.face !== g.face || run.y !== y) {
+        flush();
+        setFont(g.face);
+        ops.push(`1 0 0 1 ${pdfNumber(x)} ${pdfNumber(y)} Tm`);
+        run = { face: g.face, y, pen: x, parts: [] };
       }
-      const cid = this.cid(this.use(g.face), g.gid, g.text, Math.round(g.pdfWidth * 1000) / 1000);
-      ops.push(`1 0 0 1 ${pdfNumber(o.x + (g.x * o.size) / 1000)} ${pdfNumber(o.y + (g.y * o.size) / 1000)} Tm <${cid.toString(16).padStart(4, '0').toUpperCase()}> Tj`);
-    });
-    if (rest.length > 0) ops.push('EMC');
+      const shift = Math.round(((run.pen - x) * 1000000) / o.size) / 1000;
+      if (shift !== 0) run.parts.push(String(shift));
+      const last = run.parts.at(-1);
+      if (last?.endsWith('>')) run.parts[run.parts.length - 1] = `${last.slice(0, -1)}${cidOf(g)}>`;
+      else run.parts.push(`<${cidOf(g)}>`);
+      run.pen = x + (Math.round(g.pdfWidth * 1000) / 1000) * (o.size / 1000);
+    }
+    flush();
+    // Then marks and conjunct tails, each placed where HarfBuzz put it, inside one empty ActualText
+    // span: extractors see an unbroken row of abutting characters per word (interleaved marks made
+    // poppler split Arabic words at every dotted letter).
+    const rest = glyphs.filter((g) => !g.text);
+    if (rest.length > 0) {
+      ops.push('/Span <</ActualText <>>> BDC');
+      for (const g of rest) {
+        setFont(g.face);
+        const [x, y] = at(g);
+        ops.push(`1 0 0 1 ${pdfNumber(x)} ${pdfNumber(y)} Tm <${cidOf(g)}> Tj`);
+      }
+      ops.push('EMC');
+    }
     ops.push('ET');
     this.pageState(page).ops.push(ops.join('\n'));
     return (width * o.size) / 1000;

@@ -8,7 +8,7 @@ import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStre
 
 export interface DrawnGlyph { font: string; outline: string; x: number; y: number; size: number; text: string }
 
-interface Embedded { baseFont: string; cidToGid: Uint8Array; subset: any; toUnicode: Map<number, string> }
+interface Embedded { baseFont: string; cidToGid: Uint8Array; subset: any; toUnicode: Map<number, string>; widths: number[] }
 
 function parseToUnicode(cmap: string): Map<number, string> {
   const map = new Map<number, string>();
@@ -35,6 +35,8 @@ export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
       cidToGid: bytesOf(cidFont.get(PDFName.of('CIDToGIDMap'))),
       subset: fontkit.create(Buffer.from(bytesOf(descriptor.get(PDFName.of('FontFile2'))))),
       toUnicode: parseToUnicode(new TextDecoder().decode(bytesOf(type0.get(PDFName.of('ToUnicode'))))),
+      // /W [1 [w1 w2 ...]]: widths of CIDs 1..n in 1/1000 em.
+      widths: [0, ...((cidFont.get(PDFName.of('W')) as PDFArray).get(1) as PDFArray).asArray().map((n) => Number(n.toString()))],
     });
   }
   const contents = page.node.Contents();
@@ -46,14 +48,24 @@ export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
     let size = 0;
     let x = 0;
     let y = 0;
-    for (const m of body!.matchAll(/\/(\S+) (-?[\d.]+) Tf|1 0 0 1 (-?[\d.]+) (-?[\d.]+) Tm|<([0-9A-F]+)> Tj/g)) {
-      if (m[1]) [font, size] = [m[1], Number(m[2])];
-      else if (m[3]) [x, y] = [Number(m[3]), Number(m[4])];
-      else {
-        const e = fonts.get(font)!;
-        const cid = parseInt(m[5]!, 16);
+    // Text showing as a viewer does it: Tm places the pen; each glyph advances it by its /W width;
+    // a number in a TJ array moves it back by n/1000 em.
+    const show = (hexes: string) => {
+      const e = fonts.get(font)!;
+      for (const h of hexes.match(/[0-9A-F]{4}/g) ?? []) {
+        const cid = parseInt(h, 16);
         const gid = (e.cidToGid[2 * cid]! << 8) | e.cidToGid[2 * cid + 1]!;
         drawn.push({ font: e.baseFont, outline: e.subset.getGlyph(gid).path.toSVG(), x, y, size, text: e.toUnicode.get(cid) ?? '' });
+        x += ((e.widths[cid] ?? 0) * size) / 1000;
+      }
+    };
+    for (const m of body!.matchAll(/\/(\S+) (-?[\d.]+) Tf|1 0 0 1 (-?[\d.]+) (-?[\d.]+) Tm|<([0-9A-F]+)> Tj|\[([^\]]*)\] TJ/g)) {
+      if (m[1]) [font, size] = [m[1], Number(m[2])];
+      else if (m[3]) [x, y] = [Number(m[3]), Number(m[4])];
+      else if (m[5]) show(m[5]);
+      else for (const part of m[6]!.matchAll(/<([0-9A-F]*)>|(-?[\d.]+)/g)) {
+        if (part[1] !== undefined) show(part[1]);
+        else x -= (Number(part[2]) * size) / 1000;
       }
     }
     return drawn;
