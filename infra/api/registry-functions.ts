@@ -23,6 +23,9 @@ const certificateFiles = (): BundledFile[] =>
 /** `parties-read` -> `PartiesRead`: stable logical ids derived from the function name. */
 export const constructId = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
 
+const READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
 /** How cdk-nag spells the `<table>/index/*` resource the table grants add. */
 const indexWildcard = (tableName: string) =>
   `arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${tableName}/index/*`;
@@ -51,8 +54,8 @@ export class RegistryFunctions extends Construct {
         },
         files: settings.assets ? certificateFiles() : [],
       });
-      if (FUNCTIONS[name].writes) props.table.grantReadWriteData(fn);
-      else props.table.grantReadData(fn);
+      // Exactly the calls shared/store makes: no Scan (the app never scans), no table management.
+      props.table.grant(fn, ...READS, ...(FUNCTIONS[name].writes ? WRITES : []));
       if (settings.signingKey) props.signingKey.grantRead(fn);
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${indexWildcard(props.table.tableName)}]`,

@@ -126,6 +126,8 @@ describe('stateless stack: least privilege', () => {
     const actions = actionsOf(fn);
     expect(actions).toContain('dynamodb:Query');
     for (const write of WRITE_ACTIONS) expect(actions.includes(write)).toBe(FUNCTIONS[fn].writes);
+    // The store never scans, so no function may; nor manage the table itself.
+    for (const denied of ['dynamodb:Scan', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:CreateTable']) expect(actions).not.toContain(denied);
   });
 
   it.each(FUNCTION_NAMES)('%s: no wildcard action; Resource * only for X-Ray', (fn) => {
