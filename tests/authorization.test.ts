@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGroups, principalFrom } from '#shared/http/claims.ts';
+import { ROUTES } from '#shared/http/routes.ts';
 import { signToken } from '#infra/local/jwt.ts';
 import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
@@ -69,7 +70,14 @@ const ROWS: [string, () => Promise<Call>, Partial<Record<Caller, number>>][] = [
     method: 'POST', path: `/agreements/${await freshAgreement()}/void`, body: { reason: 'error' }, headers: { 'if-match': '"1"' },
   }), { staff: 200, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
   ['GET /agreements/{id}/history', async () => ({ method: 'GET', path: `/agreements/${await freshAgreement()}/history` }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /agreements/{id}/certificate.pdf', async () => ({ method: 'GET', path: `/agreements/${sharedAgreement}/certificate.pdf` }), { staff: 200, auditor: 200, partnerOwn: 200, partnerOther: 404, partnerNoParty: 403 }],
+  ['GET /verify/{code}', async () => ({ method: 'GET', path: '/verify/ABCD-EFGH?v=1&sig=x' }), anyone(200)],
+  ['POST /verify', async () => ({ method: 'POST', path: '/verify', body: '%PDF-1.7 not really', headers: { 'content-type': 'application/pdf' } }), anyone(200)],
+  ['GET /.well-known/concord-keys.json', async () => ({ method: 'GET', path: '/.well-known/concord-keys.json' }), anyone(200)],
 ];
+
+/** One agreement for read-only rows that render (certificates): rendering once keeps the matrix quick. */
+let sharedAgreement = '';
 
 /** Anything a row does not list: no valid token is 401; a valid one is judged per row. */
 const expected = (row: Partial<Record<Caller, number>>, caller: Caller) =>
@@ -80,10 +88,16 @@ beforeAll(async () => {
   const { readFileSync } = await import('node:fs');
   secretHex = readFileSync(`${t.registry.dataDir}/local-jwt-secret`, 'utf8').trim();
   cer = await setup(t, [party('auth-a'), party('auth-b'), party('auth-c')]);
+  sharedAgreement = await freshAgreement();
 });
 afterAll(() => t.close());
 
 describe('authorization matrix', () => {
+  it('has a row for every route of the routes table', () => {
+    const covered = new Set(ROWS.map(([name]) => name.split('?')[0]));
+    expect([...covered].sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
   const cells = ROWS.flatMap(([name, make, row]) => CALLERS.map((caller) => [name, caller, expected(row, caller), make] as const));
   it.each(cells)('%s as %s -> %i', async (_name, caller, status, make) => {
     const call = await make();

@@ -43,7 +43,8 @@ beforeAll(async () => {
   cer = await setup(t, [
     ...STATES.map((s) => party(`st-${s.code.toLowerCase()}`, { kind: 'state', name: s.name, localName: s.localName, lang: s.lang, countryCode: s.code })),
     party('cq', { kind: 'city', name: 'Chongqing Municipality', localName: '重庆市', lang: 'zh-Hans' }),
-    party('ent-x', { name: 'Zhōngguó Ëxample Trading Co.', countryCode: 'KZ' }),
+    // 𠮷 lies outside the Basic Multilingual Plane: a surrogate pair in ToUnicode.
+    party('ent-x', { name: 'Zhōngguó Ëxample Trading Co.', localName: '𠮷祥贸易', lang: 'zh-Hans', countryCode: 'KZ' }),
   ]);
   const big = await logSigning(t, cer, agreement(STATES.map((s) => `st-${s.code.toLowerCase()}`), {
     title: 'Joint Declaration on Digital Economy Cooperation', titleZh: '数字经济合作联合声明', kind: 'framework',
@@ -66,6 +67,7 @@ describe('certificate content', () => {
       expect(text, s.code).toContain(s.name);
     }
     expect(text).toContain('数字经济合作联合声明');
+    expect(pdftotext(bilateral.pdf)).toContain('𠮷祥贸易');
     expect(text).toContain(`${BASE}/verify/${all18.code}?v=1&sig=`);
   });
 
@@ -114,6 +116,16 @@ describe('certificate content', () => {
 });
 
 describe('determinism', () => {
+  it('renders the same input to the same bytes, whatever the caches hold', async () => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
+    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    const input = { agreement: { ...agreementNow, title: 'A title never shaped before' }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` };
+    const cold = Buffer.from(await renderCertificate(input)); // its title is not in the shaping cache yet
+    const warm = Buffer.from(await renderCertificate(input));
+    expect(sha256(warm)).toBe(sha256(cold));
+  });
+
   it('gives byte-identical files on every request, with the SHA-256 as ETag', async () => {
     const again = await certificate(all18.id);
     expect(sha256(again.body)).toBe(sha256(all18.pdf));

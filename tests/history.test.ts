@@ -60,6 +60,25 @@ describe('history', () => {
     expect((await t.call('GET', `/agreements/${id}`, { token: t.tokens.partner('his-c') })).status).toBe(200);
   });
 
+  it('a record whose history would outgrow one item (400 KB) refuses the change with 422, keeping what it had', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `big-${i}`);
+    for (const id of ids) await t.call('POST', '/parties', { body: party(id, { name: `${id} ${'N'.repeat(190)}`, localName: 'ß'.repeat(200) }) });
+    const signers = (round: number) => ids.map((partyId) => ({ partyId, role: `r${round}`.padEnd(100, 'r'), signatory: { name: `${round}`.padEnd(200, 's'), title: 'T'.repeat(200) } }));
+    const created = await logSigning(t, cer, agreement(ids, { parties: signers(0) }));
+    expect(created.status).toBe(201);
+    const statuses: number[] = [];
+    for (let round = 1, version = 1; round <= 12 && statuses.at(-1) !== 422; round++) {
+      const r = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { parties: signers(round), reason: `round ${round}` }, headers: { 'if-match': `"${version}"` } });
+      statuses.push(r.status);
+      if (r.status === 200) version = r.body.version;
+    }
+    expect(statuses.at(-1), statuses.join(',')).toBe(422);
+    expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
+    const h = await t.call('GET', `/agreements/${created.body.id}/history`);
+    expect(h.body.items).toHaveLength(statuses.length);
+    expect(h.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+  });
+
   it.each([
     ['the current record', 'SET #data.title = :v', { chainValid: true, stateMatches: false, firstBadVersion: null }],
     ['a history entry', 'SET #history[1].reason = :v', { chainValid: false, stateMatches: true, firstBadVersion: 2 }],

@@ -62,6 +62,19 @@ describe('routes', () => {
     }
   });
 
+  it.each([
+    ['an id far over the key size limit', 'x'.repeat(3000)],
+    ['an id with characters no id has', 'A%20B'],
+  ])('a path with %s is a 404, never a 5xx', async (_name, id) => {
+    for (const path of [`/parties/${id}`, `/ceremonies/${id}`, `/agreements/${id}`, `/agreements/${id}/history`, `/agreements/${id}/certificate.pdf`]) {
+      expect((await t.call('GET', path)).status, path.slice(0, 40)).toBe(404);
+    }
+    const patch = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'x', reason: 'y' }, headers: { 'if-match': '"1"' } });
+    expect(patch.status).toBe(404);
+    const log = await t.call('POST', `/ceremonies/${id}/agreements`, { body: {}, headers: { 'idempotency-key': 'k' } });
+    expect(log.status).toBe(404);
+  });
+
   it('health is public and plain', async () => {
     const r = await t.call('GET', '/healthz', { token: null });
     expect([r.status, r.body]).toEqual([200, { status: 'ok' }]);

@@ -122,6 +122,16 @@ describe('pagination', () => {
     expect(r.body.errors[0].path).toBe('limit');
   });
 
+  it.each([
+    ['dates', 'signedFrom=2021-08-25&signedTo=2021-08-23'],
+    ['date-times', 'signedFrom=2021-08-25T00:00:00%2B08:00&signedTo=2021-08-24T00:00:00%2B08:00'],
+    ['dates, for a party', 'partyId=lis-cn&signedFrom=2021-08-25&signedTo=2021-08-23'],
+  ])('a range that ends before it starts (%s) is a 422 naming signedTo, not a 5xx', async (_name, query) => {
+    const r = await t.call('GET', `/agreements?${query}`);
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([{ path: 'signedTo', message: expect.any(String) }]);
+  });
+
   it.each([['unknown filter', 'partyid=lis-cn', 'partyid'], ['bad status', 'status=draft', 'status'], ['bad date', 'signedFrom=23-08-2021', 'signedFrom']])(
     'rejects an %s with 400', async (_name, query, path) => {
       const r = await t.call('GET', `/agreements?${query}`);

@@ -46,7 +46,7 @@ export class RegistryApi extends Construct {
         allowOrigins: [props.consoleOrigin],
         allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH],
         allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
-        exposeHeaders: ['etag', 'location'],
+        exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'www-authenticate'],
         maxAge: Duration.hours(1),
       },
     });

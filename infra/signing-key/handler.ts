@@ -26,12 +26,18 @@ async function fillSecret(secretArn: string): Promise<'generated' | 'kept'> {
   return 'generated';
 }
 
+/** Enough of any event to answer CloudFormation, so a malformed one fails fast instead of hanging the stack. */
+const replyTo = z.object({ ResponseURL: z.url(), StackId: z.string(), RequestId: z.string(), LogicalResourceId: z.string(), PhysicalResourceId: z.string().optional() });
+
 export async function handler(raw: unknown): Promise<void> {
-  const event = cfnEvent.parse(raw);
-  const physicalId = event.PhysicalResourceId ?? `signing-key:${event.ResourceProperties.SecretArn}`;
+  const target = replyTo.parse(raw);
+  const parsed = cfnEvent.safeParse(raw);
+  const physicalId = target.PhysicalResourceId ?? (parsed.success ? `signing-key:${parsed.data.ResourceProperties.SecretArn}` : 'signing-key');
   let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
   let reason = 'ok';
   try {
+    if (!parsed.success) throw new TypeError('malformed custom resource event');
+    const event = parsed.data;
     if (event.RequestType === 'Create') reason = await fillSecret(event.ResourceProperties.SecretArn);
   } catch (error) {
     // The reason shows in the CloudFormation console: the error's name only, never secret data.
@@ -42,8 +48,8 @@ export async function handler(raw: unknown): Promise<void> {
   // The pre-signed S3 URL was signed without a content type, so send bytes, not a string.
   const body = Buffer.from(JSON.stringify({
     Status: status, Reason: reason, PhysicalResourceId: physicalId,
-    StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId,
+    StackId: target.StackId, RequestId: target.RequestId, LogicalResourceId: target.LogicalResourceId,
   }));
-  const response = await fetch(event.ResponseURL, { method: 'PUT', body });
+  const response = await fetch(target.ResponseURL, { method: 'PUT', body });
   if (!response.ok) throw new Error(`CloudFormation response was refused: ${response.status}`);
 }

@@ -2,7 +2,8 @@
  * The signing-key secret's value: `{"keys":[{kid, privateKeyPem}]}`, the first key current, the
  * others kept so older certificates still verify. Only the custom resource writes it.
  */
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import { signingKey } from '#shared/certificate/signature.ts';
 import * as z from 'zod';
 
 export const keySet = z.object({
@@ -20,10 +21,9 @@ export function holdsNoKeys(secretString: string | undefined): boolean {
   }
 }
 
-/** A fresh Ed25519 key; the kid is derived from the public key, so it names the key, not a date. */
+/** A fresh Ed25519 key. Its kid is the RFC 7638 thumbprint the JWKS publishes (informational here). */
 export function newKeySet(): KeySet {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const kid = `ed25519-${createHash('sha256').update(spki).digest('base64url').slice(0, 16)}`;
-  return { keys: [{ kid, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }] };
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { keys: [{ kid: signingKey(privateKeyPem).kid, privateKeyPem }] };
 }

@@ -11,15 +11,10 @@ import { zlibSync } from 'fflate';
 import { PDFDocument, PDFHexString, PDFName, PDFPage, PDFRef, PDFString } from 'pdf-lib';
 import { shapeLine, type Face, type ShapedGlyph, type TextOptions } from './shaping.ts';
 
-const utf16be = (s: string) =>
-  [...s].map((ch) => {
-    const u = ch.codePointAt(0)!;
-    if (u < 0x10000) return u.toString(16).padStart(4, '0');
-    const v = u - 0x10000;
-    return ((0xd800 | (v >> 10)) << 16 | (0xdc00 | (v & 0x3ff))).toString(16).padStart(8, '0');
-  }).join('').toUpperCase();
-
 const hex4 = (n: number) => n.toString(16).padStart(4, '0').toUpperCase();
+
+/** UTF-16BE code units in hex: a JS string already is UTF-16, surrogate pairs included. */
+const utf16be = (s: string) => Array.from({ length: s.length }, (_, i) => hex4(s.charCodeAt(i))).join('');
 
 /** A number as a PDF operand: at most 3 decimals, no exponent, no "-0". */
 export const pdfNumber = (v: number) => String(Math.round(v * 1000) / 1000 || 0);

@@ -58,8 +58,8 @@ export function keyThatSigned(payload: CertificatePayload, signature: string, ke
   return keys.find((k) => verify(null, Buffer.from(signingInput(payload, k.kid)), k.publicKey, sig));
 }
 
-/** The payload of a JWS whose signature checks out against one of `keys`, else undefined. */
-export function verifiedPayload(jws: string, keys: readonly SigningKey[]): CertificatePayload | undefined {
+/** The payload of a JWS whose signature checks out against one of `keys`, with that key; else undefined. */
+export function verifiedPayload(jws: string, keys: readonly SigningKey[]): { payload: CertificatePayload; key: SigningKey } | undefined {
   const [, body, signature, ...rest] = jws.split('.');
   if (!body || !signature || rest.length > 0) return undefined;
   let parsed: unknown;
@@ -72,7 +72,7 @@ export function verifiedPayload(jws: string, keys: readonly SigningKey[]): Certi
   if (!payload.success) return undefined;
   // Re-deriving the signing input from the parsed payload also rejects non-canonical encodings.
   const key = keyThatSigned(payload.data, signature, keys);
-  return key && jws === signPayload(payload.data, key) ? payload.data : undefined;
+  return key && jws === signPayload(payload.data, key) ? { payload: payload.data, key } : undefined;
 }
 
 export const signatureOf = (jws: string) => jws.slice(jws.lastIndexOf('.') + 1);

@@ -3,7 +3,8 @@
  * query, headers and JSON body, checked at the edge so handlers only see well-formed input.
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { InvalidInput } from '#shared/domain/errors.ts';
+import { InvalidInput, NotFound } from '#shared/domain/errors.ts';
+import { ID_PATTERN } from '#shared/domain/formats.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { principalFrom, type Claims } from './claims.ts';
 import { HttpError } from './problem.ts';
@@ -80,6 +81,8 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   const rawBody = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   const query = Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
+  // An id that cannot exist is simply not found (and never reaches a key: keys have size limits).
+  if (params.id !== undefined && !ID_PATTERN.test(params.id)) throw new NotFound(`Nothing is registered under "${params.id.slice(0, 80)}"`);
   return { route, params, query, headers, rawBody, principal, body: parseJsonBody(route, headers, rawBody) };
 }
 

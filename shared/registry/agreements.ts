@@ -7,7 +7,7 @@ import {
   amendAgreement, createAgreement, snapshotParties, verifyHistory, voidAgreement, replay,
   type Agreement, type AgreementParty, type HistoryEntry, type Versioned,
 } from '#shared/domain/agreement.ts';
-import type { AgreementFilter } from '#shared/domain/agreement-filter.ts';
+import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { Forbidden, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId } from '#shared/domain/ids.ts';
@@ -84,6 +84,10 @@ export async function readAgreement(id: string, principal: Principal): Promise<A
 }
 
 export async function listAgreements(filter: AgreementFilter, page: { limit: number; cursor?: string | undefined }, principal: Principal) {
+  const { from, to } = signedBounds(filter);
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new RuleViolation('signedFrom is after signedTo: the range is empty', [{ path: 'signedTo', message: 'must not be before signedFrom' }]);
+  }
   if (!readsEverything(principal)) {
     if (filter.partyId !== undefined && filter.partyId !== principal.partyId) {
       throw new Forbidden('Partners can list only their own party\'s agreements', [{ path: 'partyId', message: 'must be your own party' }]);
@@ -112,7 +116,10 @@ async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
     if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
     throw new VersionMismatch('The agreement was changed by someone else meanwhile');
   }
-  await store.removeStaleLinks(before, next.agreement);
+  // Committed: a failed cleanup must not turn success into an error (stale links are dropped on read).
+  await store.removeStaleLinks(before, next.agreement).catch((error: unknown) => {
+    console.warn(JSON.stringify({ level: 'warn', message: 'stale link cleanup failed', agreementId: before.id, error: String(error) }));
+  });
   return next.agreement;
 }
 

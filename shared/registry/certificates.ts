@@ -10,7 +10,7 @@ import { NotFound } from '#shared/domain/errors.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
-import { keyThatSigned, signatureOf, signPayload, verifiedPayload, type CertificatePayload } from '#shared/certificate/signature.ts';
+import { keyThatSigned, signatureOf, signPayload, verifiedPayload, type CertificatePayload, type SigningKey } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getCeremony } from '#shared/store/directory.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
@@ -31,12 +31,13 @@ export const verifyUrl = (code: string, version: number, signature: string) =>
 const rendered = new Map<string, Promise<Uint8Array>>();
 const CACHE_SIZE = 32;
 
-async function issue(stored: store.StoredAgreement, version: number): Promise<{ bytes: Uint8Array; agreement: Agreement }> {
+/** Renders a version, signed by `key` (default: the current key). */
+async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey): Promise<{ bytes: Uint8Array; agreement: Agreement }> {
   const entry = stored.history[version - 1];
   const agreement = replay(stored.agreement, stored.history, version);
   if (!entry || !agreement) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
-  const [key] = await signingKeys();
-  const jws = signPayload(payloadOf(agreement, entry), key!);
+  const signer = key ?? (await signingKeys())[0]!;
+  const jws = signPayload(payloadOf(agreement, entry), signer);
   let bytes = rendered.get(jws);
   if (!bytes) {
     const ceremony = await getCeremony(agreement.ceremonyId);
@@ -120,14 +121,16 @@ const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\
 export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
   if (!jws) return invalid('This file carries no Concord certificate signature.');
-  const payload = verifiedPayload(jws, await signingKeys());
-  if (!payload) return invalid('The signature in this file does not check out: it was not issued by the registry.');
+  const verified = verifiedPayload(jws, await signingKeys());
+  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.');
+  const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
   if (!stored || !entry || canonicalJson(payloadOf(stored.agreement, entry)) !== canonicalJson(payload)) {
     return invalid('The signed payload does not match any agreement version in the registry.');
   }
-  const { bytes } = await issue(stored, payload.version);
+  // Re-issued with the key that signed it: certificates from before a key rollover still verify.
+  const { bytes } = await issue(stored, payload.version, key);
   if (sha256Hex(bytes) !== sha256Hex(pdf)) return invalid('The signature is genuine but the file has been altered since it was issued.');
   return verdict(stored, payload.version);
 }

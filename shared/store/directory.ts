@@ -62,7 +62,7 @@ export function insertCeremony(c: Ceremony): Promise<boolean> {
 }
 
 export async function getCeremony(id: string): Promise<Ceremony | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.ceremonyKey(id) }));
+  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.ceremonyKey(id), ConsistentRead: true }));
   return out.Item ? ceremonyRecord.parse(out.Item.data) : undefined;
 }
 

@@ -1,13 +1,25 @@
 /** Building blocks every store module uses: conditional writes and batched reads of `data`. */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { RuleViolation } from '#shared/domain/errors.ts';
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableName } from './client.ts';
 import type { Key } from './keys.ts';
 
-/** Resolves a conditional write to true, or to false when its condition did not hold. */
+/** DynamoDB's 400 KB item limit (no modeled error class: a ValidationException with this message). */
+const ITEM_TOO_LARGE = /size .*exceeded the maximum allowed size/i;
+
+/**
+ * Resolves a conditional write to true, or to false when its condition did not hold. A write
+ * that would outgrow one item is the caller's rule to break (422), not a server fault.
+ */
 export function conditional(write: Promise<unknown>): Promise<boolean> {
   return write.then(() => true, (error: unknown) => {
     if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof DynamoDBServiceException && ITEM_TOO_LARGE.test(error.message)) {
+      throw new RuleViolation('This record has reached the 400 KB a record may hold (its history included); nothing was changed', [
+        { path: '', message: 'would make the record larger than 400 KB' },
+      ]);
+    }
     throw error;
   });
 }
