@@ -1,10 +1,12 @@
 /**
  * `npm start` twice on the same data dir, as separate processes: everything written before the
  * restart is there after it, the demo data is not seeded twice, history hashes still verify, and
- * certificates come out byte-identical.
+ * certificates come out byte-identical; after a key rollover, certificates signed with the old key
+ * still verify.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,5 +81,20 @@ describe('restart on the same data dir', () => {
     // A token minted before the restart still works: the secret lives in the data dir.
     expect((await fetch(`${second.url}/agreements`, { headers: { authorization: `Bearer ${first.partner}` } })).status).toBe(200);
     await second.stop();
+
+    // A key rollover: a new key signs from now on, the old one stays in the ring to verify.
+    const ringFile = join(dataDir, 'signing-keys.json');
+    const ring = JSON.parse(readFileSync(ringFile, 'utf8')) as { keys: { privateKeyPem: string }[] };
+    const fresh = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    writeFileSync(ringFile, JSON.stringify({ keys: [{ privateKeyPem: fresh }, ...ring.keys] }));
+    const third = await start();
+    const upload = (pdf: Buffer) =>
+      fetch(`${third.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: pdf }).then((r) => r.json() as Promise<any>);
+    expect((await upload(pdfBefore)).status).toBe('valid');
+    const reissued = await certificate(third.url, third.staff);
+    expect(sha256(reissued)).not.toBe(sha256(pdfBefore));
+    expect((await upload(reissued)).status).toBe('valid');
+    expect((await get(`${third.url}/.well-known/concord-keys.json`, third.staff)).keys).toHaveLength(2);
+    await third.stop();
   });
 });
