@@ -25,6 +25,7 @@ export function buildApp(props: AppProps = {}): ConcordApp {
     description: 'Concord registry: functions, HTTP API, alarms',
     tableName,
     signingKey: stateful.signingKey,
+    cursorKey: stateful.cursorKey,
     pool: stateful.users.pool,
     client: stateful.users.consoleClient,
     consoleOrigin: consoleOrigin(config),

@@ -12,17 +12,20 @@ export interface FunctionSettings {
   signingKey?: true;
   /** Ships the certificate fonts and harfbuzz.wasm beside its bundle. */
   assets?: true;
+  /** Pages through lists: gets CURSOR_SECRET, the key that authenticates list cursors. */
+  lists?: true;
 }
 
 const API: FunctionSettings = { memoryMb: 512 };
+const LISTS: FunctionSettings = { ...API, lists: true };
 
 export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
   meta: API,
-  'parties-read': API,
+  'parties-read': LISTS,
   'parties-write': API,
-  'ceremonies-read': API,
+  'ceremonies-read': LISTS,
   'ceremonies-write': API,
-  'agreements-read': API,
+  'agreements-read': LISTS,
   'agreements-write': API,
   certificates: { memoryMb: 1536, signingKey: true, assets: true },
   verify: { memoryMb: 1536, signingKey: true, assets: true },

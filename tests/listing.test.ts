@@ -116,6 +116,18 @@ describe('pagination', () => {
     expect((await t.call('GET', `/agreements?partyId=lis-cn&limit=1&cursor=${moved}`)).status).toBe(400);
   });
 
+  it('rejects a well-formed cursor edited to another position in the same partition', async () => {
+    const first = await t.call('GET', '/agreements?partyId=lis-cn&limit=1');
+    const payload = JSON.parse(Buffer.from(first.body.nextCursor, 'base64url').toString());
+    // A real position (the oldest signing's), the right filter digest: only the HMAC can tell.
+    const oldest = (await t.call('GET', '/agreements?partyId=lis-cn&limit=100')).body.items.at(-1);
+    const edited = { ...payload, p: `SIGNED#${new Date(oldest.signedAt).toISOString()}#${oldest.id}` };
+    expect(edited.p).not.toBe(payload.p);
+    const r = await t.call('GET', `/agreements?partyId=lis-cn&limit=1&cursor=${Buffer.from(JSON.stringify(edited)).toString('base64url')}`);
+    expect(r.status).toBe(400);
+    expect((await t.call('GET', `/agreements?partyId=lis-cn&limit=1&cursor=${first.body.nextCursor}`)).status).toBe(200);
+  });
+
   it.each([['0'], ['101'], ['ten'], ['1.5']])('rejects limit=%s with 400 naming limit', async (limit) => {
     const r = await t.call('GET', `/agreements?limit=${limit}`);
     expect(r.status).toBe(400);

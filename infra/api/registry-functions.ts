@@ -35,6 +35,7 @@ export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 export interface RegistryFunctionsProps {
   table: dynamodb.ITableV2;
   signingKey: secretsmanager.ISecret;
+  cursorKey: secretsmanager.ISecret;
 }
 
 export class RegistryFunctions extends Construct {
@@ -51,6 +52,8 @@ export class RegistryFunctions extends Construct {
         environment: {
           TABLE_NAME: props.table.tableName,
           ...(settings.signingKey && { SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn }),
+          // A CloudFormation dynamic reference: resolved at deploy, never written into the template.
+          ...(settings.lists && { CURSOR_SECRET: props.cursorKey.secretValue.unsafeUnwrap() }),
         },
         files: settings.assets ? certificateFiles() : [],
       });

@@ -13,8 +13,9 @@ const DAY_SECONDS = 24 * 60 * 60;
 
 export type TokenClaims = Record<string, unknown> & { sub: string; exp: number };
 
-export function loadSecret(dataDir: string): Buffer {
-  const file = join(dataDir, 'local-jwt-secret');
+/** A random 32-byte secret kept in the data dir (created on first use), e.g. the JWT signing secret. */
+export function loadSecret(dataDir: string, name = 'local-jwt-secret'): Buffer {
+  const file = join(dataDir, name);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });

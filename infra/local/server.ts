@@ -88,6 +88,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dbPort}`,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     SIGNING_KEY_SECRET_ARN,
+    CURSOR_SECRET: loadSecret(dataDir, 'cursor-secret').toString('hex'),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const { ensureTable } = await import('#shared/store/setup.ts');

@@ -23,6 +23,7 @@ export interface StatefulStackProps extends StackProps {
 export class StatefulStack extends Stack {
   readonly table: dynamodb.TableV2;
   readonly signingKey: secretsmanager.Secret;
+  readonly cursorKey: secretsmanager.Secret;
   readonly users: RegistryUsers;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -56,6 +57,17 @@ export class StatefulStack extends Stack {
     Validations.of(this.signingKey).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: 'Rotating an Ed25519 signing key is a key rollover (new kid first, old keys kept so issued certificates still verify), done by an operator as the README describes, not a scheduled password rotation.',
+    });
+
+    // Authenticates list cursors (HMAC). Losing or changing it only invalidates cursors in flight.
+    this.cursorKey = new secretsmanager.Secret(this, 'CursorKey', {
+      description: 'Concord list-cursor HMAC key',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.cursorKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The cursor key only authenticates short-lived list cursors; changing it (then redeploying) invalidates cursors in flight and nothing else, so scheduled rotation adds no protection.',
     });
 
     const keyInit = new HouseFunction(this, 'SigningKeyInit', {

@@ -15,6 +15,7 @@ export interface StatelessStackProps extends StackProps {
   /** The stateful stack's table, by name: no export pins it to this stack. */
   tableName: string;
   signingKey: secretsmanager.ISecret;
+  cursorKey: secretsmanager.ISecret;
   pool: cognito.IUserPool;
   client: cognito.IUserPoolClient;
   consoleOrigin: string;
@@ -30,7 +31,7 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const table = dynamodb.TableV2.fromTableAttributes(this, 'Table', { tableName: props.tableName, grantIndexPermissions: true });
-    this.functions = new RegistryFunctions(this, 'Functions', { table, signingKey: props.signingKey });
+    this.functions = new RegistryFunctions(this, 'Functions', { table, signingKey: props.signingKey, cursorKey: props.cursorKey });
     this.api = new RegistryApi(this, 'Http', {
       functions: this.functions.byName,
       pool: props.pool,

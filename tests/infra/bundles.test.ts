@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
+import { signingKey } from '#shared/certificate/signature.ts';
 import { routesOf, type FunctionName } from '#shared/http/routes.ts';
 import { matchRoute, toEvent } from '#infra/local/adapter.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
@@ -38,7 +39,7 @@ function bundleOf(stack: 'stateful$' | 'stateless$', logicalId: string): Bundle 
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries<unknown>(props.Environment?.Variables ?? {})) {
     // CloudFormation fills these tokens at deploy time; here they name the local stand-ins.
-    const local = typeof value === 'string' ? value : { SIGNING_KEY_SECRET_ARN: SECRET_ARN, PUBLIC_BASE_URL }[name];
+    const local = typeof value === 'string' ? value : { SIGNING_KEY_SECRET_ARN: SECRET_ARN, PUBLIC_BASE_URL, CURSOR_SECRET: 'c'.repeat(48) }[name];
     if (!local) throw new Error(`${logicalId}: no local value for the token in ${name}`);
     env[name] = local;
   }
@@ -109,7 +110,10 @@ describe('signing-key custom resource bundle', () => {
     await keyInit().invoke(create(1));
     expect(aws.cfnResponses.get('/cfn/1')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated', RequestId: 'r1' });
     const first = aws.secrets.get(SECRET_ARN)!;
-    expect(JSON.parse(first).keys).toEqual([{ kid: expect.stringMatching(/^ed25519-/), privateKeyPem: expect.stringContaining('BEGIN PRIVATE KEY') }]);
+    const [stored] = JSON.parse(first).keys;
+    expect(stored).toEqual({ kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), privateKeyPem: expect.stringContaining('BEGIN PRIVATE KEY') });
+    // The stored kid is the one the JWKS publishes for this key (RFC 7638 thumbprint).
+    expect(stored.kid).toBe(signingKey(stored.privateKeyPem).kid);
 
     await keyInit().invoke(create(2));
     expect(aws.cfnResponses.get('/cfn/2')).toMatchObject({ Status: 'SUCCESS', Reason: 'kept' });

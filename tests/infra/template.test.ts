@@ -68,10 +68,13 @@ describe('stateful stack: the table', () => {
 });
 
 describe('stateful stack: signing key and users', () => {
-  it('keeps the signing key in a retained secret whose template holds no key material', () => {
-    const secret = only(s.stateful$, 'AWS::SecretsManager::Secret');
-    expect(secret.DeletionPolicy).toBe('Retain');
-    expect(secret.Properties.SecretString).toBeUndefined();
+  it('keeps the signing key (and the cursor key) in retained secrets whose template holds no key material', () => {
+    const secrets = Object.values(resources(s.stateful$, 'AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) {
+      expect(secret.DeletionPolicy).toBe('Retain');
+      expect(secret.Properties.SecretString).toBeUndefined();
+    }
     expect(JSON.stringify(s.stateful$.toJSON())).not.toContain('PRIVATE KEY');
     s.stateful$.hasResourceProperties('Custom::ConcordSigningKey', { SecretArn: { Ref: Match.anyValue() } });
   });
@@ -112,6 +115,10 @@ describe('stateless stack: functions', () => {
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
     expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: 'concord-prod' });
     expect('SIGNING_KEY_SECRET_ARN' in props.Environment.Variables).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
+    // The cursor key reaches list functions only, as a dynamic reference resolved at deploy time.
+    const cursorKey = props.Environment.Variables.CURSOR_SECRET;
+    expect(cursorKey !== undefined).toBe(FUNCTION_SETTINGS[fn].lists === true);
+    if (cursorKey !== undefined) expect(JSON.stringify(cursorKey)).toContain('{{resolve:secretsmanager:');
   });
 
   it('sets a retention on every log group', () => {
