@@ -214,6 +214,19 @@ describe('verification', () => {
     expect(r.body.status).toBe('invalid');
   });
 
+  it('reads a typed code as Crockford base32: any case, O for 0, I or L for 1', async () => {
+    const { link } = await freshSigning('Typed by hand');
+    const code = /verify\/([^?]+)/.exec(link)![1]!;
+    const sloppy = code.toLowerCase().replace(/0/g, 'o').replace(/1/g, 'l');
+    expect((await checkLink(link.replace(code, sloppy))).body.status).toBe('valid');
+  });
+
+  it('a link with an absurdly long signature is invalid, not an error', async () => {
+    const { link } = await freshSigning('Long signature');
+    const r = await checkLink(link.replace(/sig=.*/, `sig=${'A'.repeat(1500)}`));
+    expect([r.status, r.body.status]).toEqual([200, 'invalid']);
+  });
+
   it('answers browsers with a page', async () => {
     const { link } = await freshSigning('For a browser');
     const r = await t.call('GET', link, { token: null, headers: { accept: 'text/html,application/xhtml+xml' } });

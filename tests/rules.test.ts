@@ -194,7 +194,7 @@ describe('amendment rules', () => {
   it.each([
     ['missing', undefined, 428],
     ['stale', '"5"', 412],
-    ['weak but current', 'W/"1"', 200],
+    ['weak, even if current (If-Match compares strongly)', 'W/"1"', 412],
     ['a wildcard', '*', 400],
   ])('If-Match %s -> %i', async (_name, ifMatch, status) => {
     const { id } = await signed();

@@ -148,7 +148,7 @@ const positiveInt = (name: string) => z.string().regex(/^[1-9]\d{0,8}$/, `must b
 export const certificateQuery = z.strictObject({ version: positiveInt('version number').optional() });
 export const verifyLinkQuery = z.strictObject({
   v: positiveInt('version number'),
-  sig: z.string().min(1, 'is required').max(200),
+  sig: z.string().min(1, 'is required').max(2000),
 });
 export type PartyListQuery = z.infer<typeof partyListQuery>;
 export type AgreementListQuery = z.infer<typeof agreementListQuery>;

@@ -86,11 +86,15 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   return { route, params, query, headers, rawBody, principal, body: parseJsonBody(route, headers, rawBody) };
 }
 
-/** The version named by If-Match, undefined if the header is absent. */
+/**
+ * The version named by If-Match, undefined if the header is absent. If-Match compares strongly
+ * (RFC 9110): a weak tag never matches, so it names version 0, which no record has (412).
+ */
 export function expectedVersion(req: ApiRequest): number | undefined {
   const value = req.headers['if-match'];
   if (value === undefined) return undefined;
-  const match = /^(?:W\/)?"(\d{1,9})"$/.exec(value.trim());
+  if (/^W\/"\d{1,9}"$/.test(value.trim())) return 0;
+  const match = /^"(\d{1,9})"$/.exec(value.trim());
   if (!match) throw new InvalidInput('If-Match must be the ETag you received, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3"' }]);
   return Number(match[1]);
 }
