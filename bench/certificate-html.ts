@@ -54,7 +54,7 @@ function agreement(name: CaseName): Agreement {
 export function certificateInput(name: CaseName): CertificateInput {
   const a = agreement(name);
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const payload = { typ: 'concord-certificate' as const, id: a.id, code: a.code, version: a.version, stateHash: sha256Hex(canonicalJson(a)), issuedAt: STAMP };
+  const payload = { typ: 'concord-certificate' as const, id: a.id, code: a.code, version: a.version, stateHash: sha256Hex(canonicalJson(a)), issuedAt: STAMP, iss: BASE };
   const jws = signPayload(payload, signingKey(pem));
   return { agreement: a, ceremony, jws, verifyUrl: `${BASE}/verify/${a.code}?v=1&sig=${signatureOf(jws)}`, keysUrl: `${BASE}/.well-known/concord-keys.json` };
 }

@@ -4,7 +4,7 @@
  * certificates come out byte-identical; after a key rollover, certificates signed with the old key
  * still verify.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'concord-restart-'));
 const children: ChildProcess[] = [];
 
 /** Starts the real `npm start` entry point on a free port; resolves with its URL and tokens. */
-function start(): Promise<{ url: string; staff: string; partner: string; stop: () => Promise<void> }> {
+function start(publicBaseUrl = 'https://concord.example'): Promise<{ url: string; staff: string; partner: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://concord.example' },
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, PUBLIC_BASE_URL: publicBaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -42,6 +42,12 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+const pdftext = (pdf: Buffer) => {
+  const file = join(dataDir, 'check.pdf');
+  writeFileSync(file, pdf);
+  return execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+};
 
 const get = async (url: string, token: string) => (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
 
@@ -82,18 +88,20 @@ describe('restart on the same data dir', () => {
     expect((await fetch(`${second.url}/agreements`, { headers: { authorization: `Bearer ${first.partner}` } })).status).toBe(200);
     await second.stop();
 
-    // A key rollover: a new key signs from now on, the old one stays in the ring to verify.
+    // A key rollover (a new key signs from now on, the old one stays in the ring to verify) and a
+    // move of the registry to another address: files issued before both still verify.
     const ringFile = join(dataDir, 'signing-keys.json');
     const ring = JSON.parse(readFileSync(ringFile, 'utf8')) as { keys: { privateKeyPem: string }[] };
     const fresh = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     writeFileSync(ringFile, JSON.stringify({ keys: [{ privateKeyPem: fresh }, ...ring.keys] }));
-    const third = await start();
+    const third = await start('https://registry.example.org');
     const upload = (pdf: Buffer) =>
       fetch(`${third.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: pdf }).then((r) => r.json() as Promise<any>);
     expect((await upload(pdfBefore)).status).toBe('valid');
     const reissued = await certificate(third.url, third.staff);
     expect(sha256(reissued)).not.toBe(sha256(pdfBefore));
     expect((await upload(reissued)).status).toBe('valid');
+    expect(pdftext(reissued)).toContain('https://registry.example.org/verify/');
     expect((await get(`${third.url}/.well-known/concord-keys.json`, third.staff)).keys).toHaveLength(2);
     await third.stop();
   });

@@ -26,6 +26,8 @@ export const certificatePayload = z.strictObject({
   stateHash: z.string().regex(/^[0-9a-f]{64}$/),
   /** When this version was recorded. */
   issuedAt: z.string(),
+  /** The registry's public base URL when it issued this: where the printed link points. */
+  iss: z.url(),
 });
 export type CertificatePayload = z.infer<typeof certificatePayload>;
 

@@ -20,30 +20,30 @@ const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) =>
 
 export const KEYS_PATH = '/.well-known/concord-keys.json';
 
-const payloadOf = (a: Agreement, entry: HistoryEntry): CertificatePayload => ({
-  typ: 'concord-certificate', id: a.id, code: a.code, version: entry.version, stateHash: entry.stateHash, issuedAt: entry.at,
+/** What a certificate signs. `iss` pins the base URL it printed, so a file stays verifiable after the registry moves. */
+const payloadOf = (a: Agreement, entry: HistoryEntry, iss: string): CertificatePayload => ({
+  typ: 'concord-certificate', id: a.id, code: a.code, version: entry.version, stateHash: entry.stateHash, issuedAt: entry.at, iss,
 });
 
-export const verifyUrl = (code: string, version: number, signature: string) =>
-  `${PUBLIC_BASE_URL}/verify/${code}?v=${version}&sig=${signature}`;
+const verifyUrl = (iss: string, code: string, version: number, signature: string) => `${iss}/verify/${code}?v=${version}&sig=${signature}`;
 
 /** Rendered certificates by JWS (which pins id, version, state and key): rendering is pure. */
 const rendered = new Map<string, Promise<Uint8Array>>();
 const CACHE_SIZE = 32;
 
-/** Renders a version, signed by `key` (default: the current key). */
-async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey): Promise<{ bytes: Uint8Array; agreement: Agreement }> {
+/** Renders a version, signed by `key` (default: the current key), for the registry at `iss` (default: this one). */
+async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey, iss = PUBLIC_BASE_URL): Promise<{ bytes: Uint8Array; agreement: Agreement }> {
   const entry = stored.history[version - 1];
   const agreement = replay(stored.agreement, stored.history, version);
   if (!entry || !agreement) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
   const signer = key ?? (await signingKeys())[0]!;
-  const jws = signPayload(payloadOf(agreement, entry), signer);
+  const jws = signPayload(payloadOf(agreement, entry, iss), signer);
   let bytes = rendered.get(jws);
   if (!bytes) {
     const ceremony = await getCeremony(agreement.ceremonyId);
     if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
     bytes = renderCertificate({
-      agreement, ceremony, jws, verifyUrl: verifyUrl(agreement.code, version, signatureOf(jws)), keysUrl: `${PUBLIC_BASE_URL}${KEYS_PATH}`,
+      agreement, ceremony, jws, verifyUrl: verifyUrl(iss, agreement.code, version, signatureOf(jws)), keysUrl: `${iss}${KEYS_PATH}`,
     });
     rendered.set(jws, bytes);
     bytes.catch(() => rendered.delete(jws));
@@ -111,7 +111,7 @@ export async function verifyLink(typed: string, version: number, signature: stri
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
-  if (!keyThatSigned(payloadOf(stored.agreement, entry), signature, await signingKeys())) {
+  if (!keyThatSigned(payloadOf(stored.agreement, entry, PUBLIC_BASE_URL), signature, await signingKeys())) {
     return invalid('The signature does not match: this link was not issued by the registry.');
   }
   return verdict(stored, version);
@@ -128,11 +128,11 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
-  if (!stored || !entry || canonicalJson(payloadOf(stored.agreement, entry)) !== canonicalJson(payload)) {
+  if (!stored || !entry || canonicalJson(payloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
     return invalid('The signed payload does not match any agreement version in the registry.');
   }
   // Re-issued with the key that signed it: certificates from before a key rollover still verify.
-  const { bytes } = await issue(stored, payload.version, key);
+  const { bytes } = await issue(stored, payload.version, key, payload.iss);
   if (sha256Hex(bytes) !== sha256Hex(pdf)) return invalid('The signature is genuine but the file has been altered since it was issued.');
   return verdict(stored, payload.version);
 }
