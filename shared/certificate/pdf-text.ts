@@ -2,7 +2,7 @@
  * Draws shaped text into pdf-lib pages. pdf-lib's own drawText lays text out with default advances,
  * so HarfBuzz's glyphs and positions could never reach the page: instead each glyph is placed with
  * raw operators, and each font is embedded as a Type0/CIDFontType2 (Identity-H) font whose subset
- * is built by fontkit 2 (@pdf-lib/fontkit's subsetter drops glyphs), with a ToUnicode map that
+ * is built by truetype.ts (@pdf-lib/fontkit's subsetter drops glyphs), with a ToUnicode map that
  * gives text extractors the original string back. Operators are written as text into one content
  * stream per page (pdf-lib's operator objects cost more than the drawing itself).
  */

@@ -57,7 +57,8 @@ function checkUpload(route: Route, headers: Record<string, string>, raw: Buffer)
   if (raw.length === 0) throw new InvalidInput('This request needs the file as its body', [{ path: '', message: 'is required' }]);
 }
 
-function parseJsonBody(route: Route, headers: Record<string, string>, raw: Buffer): unknown {
+/** The body as the route takes it: checked bytes for uploads, parsed JSON for JSON routes. */
+function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): unknown {
   checkUpload(route, headers, raw);
   if (!route.body) return undefined;
   if (raw.length === 0) throw new InvalidInput('This request needs a JSON body', [{ path: '', message: 'is required' }]);
@@ -83,7 +84,7 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // An id that cannot exist is simply not found (and never reaches a key: keys have size limits).
   if (params.id !== undefined && !ID_PATTERN.test(params.id)) throw new NotFound(`Nothing is registered under "${params.id.slice(0, 80)}"`);
-  return { route, params, query, headers, rawBody, principal, body: parseJsonBody(route, headers, rawBody) };
+  return { route, params, query, headers, rawBody, principal, body: parseBody(route, headers, rawBody) };
 }
 
 /**
