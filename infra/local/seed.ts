@@ -10,7 +10,7 @@ import type { Registry } from './server.ts';
 
 const MARKER = 'demo-seeded';
 
-export async function seedDemoData(registry: Registry): Promise<void> {
+export async function seedDemoData(registry: Pick<Registry, 'dataDir' | 'token' | 'invoke'>): Promise<void> {
   const marker = join(registry.dataDir, MARKER);
   if (existsSync(marker)) return;
   const headers = { authorization: `Bearer ${registry.token('staff')}`, 'content-type': 'application/json' };

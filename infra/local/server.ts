@@ -124,6 +124,13 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     return toHttp(result);
   }
 
+  const token = (role: Role, partyId?: string) => mintToken(secret, role, partyId ? { partyId } : {});
+  // Seeded through the handlers before the port opens: once /healthz answers, the demo is there.
+  if (options.seed) {
+    const { seedDemoData } = await import('./seed.ts');
+    await seedDemoData({ dataDir, token, invoke });
+  }
+
   const http = createServer(async (req, res) => {
     const started = performance.now();
     try {
@@ -151,7 +158,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const registry: Registry = {
     url,
     dataDir,
-    token: (role, partyId) => mintToken(secret, role, partyId ? { partyId } : {}),
+    token,
     invoke,
     close: async () => {
       await closeServer(http);
@@ -159,9 +166,5 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       await closeServer(db);
     },
   };
-  if (options.seed) {
-    const { seedDemoData } = await import('./seed.ts');
-    await seedDemoData(registry);
-  }
   return registry;
 }
