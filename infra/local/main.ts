@@ -26,9 +26,11 @@ Tokens (valid 24 h; mint more with: npm run --silent token -- <staff|auditor|par
   AUDITOR=${registry.token('auditor')}
   PARTNER=${registry.token('partner', DEMO_PARTNER_PARTY)}   (partner of ${DEMO_PARTNER_PARTY})
 
-Try:
+Try (after pasting the token lines above into your shell):
   curl -s ${url}/healthz
-  curl -s -H "Authorization: Bearer $STAFF" ${url}/agreements?ceremonyId=${DEMO_CEREMONY.id}
+  curl -s -H "Authorization: Bearer $STAFF" "${url}/agreements?ceremonyId=${DEMO_CEREMONY.id}"
+  curl -s -H "Authorization: Bearer $PARTNER" "${url}/agreements"
+  curl -s -H "Authorization: Bearer $PARTNER" -o certificate.pdf "${url}/agreements/<id>/certificate.pdf"
   curl -s ${url}/openapi.json
 `);
 
