@@ -18,10 +18,12 @@ beforeAll(async () => {
   // Same module instance as the handlers: the store's one client.
   const { dynamo } = await import('#shared/store/client.ts');
   dynamo.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const input = args.input as { Item?: { sk?: unknown } };
-      const sk = input.Item?.sk;
-      const isCommit = sk === 'AGREEMENT' || (typeof sk === 'object' && sk !== null && (sk as { S?: string }).S === 'AGREEMENT');
+      // The commit of a new agreement (PutItem) or of a new version (UpdateItem) of one.
+      const sk = input.Item?.sk ?? (args.input as { Key?: { sk?: unknown } }).Key?.sk;
+      const isCommit = /^(Put|Update)/.test(context.commandName ?? '') &&
+        (sk === 'AGREEMENT' || (typeof sk === 'object' && sk !== null && (sk as { S?: string }).S === 'AGREEMENT'));
       if (crashNextCommit && isCommit) {
         crashNextCommit = false;
         throw new Error('injected crash before commit');
@@ -71,5 +73,30 @@ describe('crash between link write and commit', () => {
       expect((await t.call('GET', `/agreements?${query}`)).body.items.map((a: any) => a.id), query).toEqual([id]);
     }
     expect(await linksOf('PARTY#crash-a')).toHaveLength(1);
+  });
+
+  it('in an amendment that moves the agreement to another party, leaves it where it was; a retry moves it', async () => {
+    await t.call('POST', '/parties', { body: party('crash-c', { countryCode: 'AM' }) });
+    const created = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Moving' }), 'crash-move');
+    const id = created.body.id as string;
+    const patch = { parties: [{ partyId: 'crash-a', signatory: { name: 'A' } }, { partyId: 'crash-c', signatory: { name: 'C' } }], reason: 'wrong partner' };
+    const ids = async (query: string) => (await t.call('GET', `/agreements?${query}`)).body.items.map((a: any) => a.id);
+
+    crashNextCommit = true;
+    const crashed = await t.call('PATCH', `/agreements/${id}`, { body: patch, headers: { 'if-match': '"1"' } });
+    expect(crashed.status).toBe(500);
+    expect((await linksOf('PARTY#crash-c')).map((l) => l.agreementId)).toContain(id);
+    // Version 1 stands everywhere: the new party's fresh link points at a record that does not list it.
+    expect((await t.call('GET', `/agreements/${id}`)).body.version).toBe(1);
+    expect(await ids('partyId=crash-c')).not.toContain(id);
+    expect(await ids('country=AM')).not.toContain(id);
+    expect(await ids('partyId=crash-b')).toContain(id);
+
+    const retry = await t.call('PATCH', `/agreements/${id}`, { body: patch, headers: { 'if-match': '"1"' } });
+    expect(retry.status).toBe(200);
+    expect(await ids('partyId=crash-c')).toContain(id);
+    expect(await ids('country=AM')).toContain(id);
+    expect(await ids('partyId=crash-b')).not.toContain(id);
+    expect((await linksOf('PARTY#crash-b')).map((l) => l.agreementId)).not.toContain(id);
   });
 });
