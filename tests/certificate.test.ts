@@ -5,7 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hb from 'harfbuzzjs';
 import * as fontkit from 'fontkit';
@@ -13,6 +12,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.ts';
+import { pdfToText } from './support/pdf-text.ts';
 import { sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
@@ -27,12 +27,7 @@ let cer: string;
 let all18: { id: string; code: string; pdf: Buffer };
 let bilateral: { id: string; code: string; pdf: Buffer };
 
-const pdftotext = (pdf: Buffer) => {
-  const file = join(tmpdir(), `cert-${process.pid}-${Math.random().toString(36).slice(2)}.pdf`);
-  writeFileSync(file, pdf);
-  // pdftotext wraps right-to-left words in directional embedding controls: layout, not text.
-  return execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/[\u202A-\u202E]/g, '').normalize('NFC');
-};
+
 
 async function certificate(id: string, query = '', token = t.tokens.staff) {
   return t.call('GET', `/agreements/${id}/certificate.pdf${query}`, { token });
@@ -61,13 +56,13 @@ afterAll(() => t.close());
 
 describe('certificate content', () => {
   it('gives back every state\'s official name, in its own script, through pdftotext', () => {
-    const text = pdftotext(all18.pdf);
+    const text = pdfToText(all18.pdf);
     for (const s of STATES) {
       expect(text, s.code).toContain(s.localName.normalize('NFC'));
       expect(text, s.code).toContain(s.name);
     }
     expect(text).toContain('数字经济合作联合声明');
-    expect(pdftotext(bilateral.pdf)).toContain('𠮷祥贸易');
+    expect(pdfToText(bilateral.pdf)).toContain('𠮷祥贸易');
     expect(text).toContain(`${BASE}/verify/${all18.code}?v=1&sig=`);
   });
 
@@ -79,7 +74,7 @@ describe('certificate content', () => {
   });
 
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {
-    const text = pdftotext(bilateral.pdf);
+    const text = pdfToText(bilateral.pdf);
     const printed = /(https:\/\/concord\.example\/verify\/\S+)/.exec(text)?.[1];
     expect(printed).toMatch(new RegExp(`^${BASE}/verify/${bilateral.code}\\?v=1&sig=[A-Za-z0-9_-]{86}$`));
     expect(bilateral.pdf.toString('latin1')).not.toContain('/Subtype /Image');
@@ -156,7 +151,7 @@ describe('verification', () => {
   async function freshSigning(title: string) {
     const r = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title }));
     const pdf = (await certificate(r.body.id)).body as Buffer;
-    const link = /(https:\/\/concord\.example\/verify\/\S+)/.exec(pdftotext(pdf))![1]!.slice(BASE.length);
+    const link = /(https:\/\/concord\.example\/verify\/\S+)/.exec(pdfToText(pdf))![1]!.slice(BASE.length);
     return { id: r.body.id as string, pdf, link };
   }
   const checkLink = async (path: string) => t.call('GET', path, { token: null });

@@ -4,13 +4,14 @@
  * certificates come out byte-identical; after a key rollover, certificates signed with the old key
  * still verify.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectChain, sha256 } from './support/chain.ts';
+import { pdfToText } from './support/pdf-text.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'concord-restart-'));
 const children: ChildProcess[] = [];
@@ -43,11 +44,6 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const pdftext = (pdf: Buffer) => {
-  const file = join(dataDir, 'check.pdf');
-  writeFileSync(file, pdf);
-  return execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
-};
 
 const get = async (url: string, token: string) => (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
 
@@ -101,7 +97,7 @@ describe('restart on the same data dir', () => {
     const reissued = await certificate(third.url, third.staff);
     expect(sha256(reissued)).not.toBe(sha256(pdfBefore));
     expect((await upload(reissued)).status).toBe('valid');
-    expect(pdftext(reissued)).toContain('https://registry.example.org/verify/');
+    expect(pdfToText(reissued)).toContain('https://registry.example.org/verify/');
     expect((await get(`${third.url}/.well-known/concord-keys.json`, third.staff)).keys).toHaveLength(2);
     await third.stop();
   });

@@ -12,6 +12,7 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
 import type { FunctionName } from '#shared/http/routes.ts';
+import { problem } from '#shared/http/problem.ts';
 import { lambdaContext, matchRoute, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
@@ -66,10 +67,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function problemOf(status: number, title: string, detail: string, headers: Record<string, string> = {}) {
-  const body = Buffer.from(JSON.stringify({ type: `/problems/${title.toLowerCase().replaceAll(' ', '-')}`, title, status, detail, errors: [] }));
-  return { status, headers: { 'content-type': 'application/problem+json', ...headers }, body };
-}
+/** The gateway's own refusals, in the same problem+json the handlers answer with. */
+const refuse = (status: number, detail: string, headers: Record<string, string> = {}) => toHttp(problem(status, detail, [], headers));
 
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
   const dataDir = resolve(options.dataDir);
@@ -106,18 +105,18 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     try {
       match = matchRoute(input.method, path);
     } catch {
-      return problemOf(400, 'Bad path', 'The path is not valid percent-encoding');
+      return refuse(400, 'The path is not valid percent-encoding');
     }
     if ('status' in match) {
       return match.status === 404
-        ? problemOf(404, 'Not found', `No route for ${path}`)
-        : problemOf(405, 'Method not allowed', `${path} accepts ${match.allow}`, { allow: match.allow });
+        ? refuse(404, `No route for ${path}`)
+        : refuse(405, `${path} accepts ${match.allow}`, { allow: match.allow });
     }
     let claims: Record<string, unknown> | undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(String(input.headers.authorization ?? ''))?.[1];
     if (match.route.access !== 'public') {
       claims = bearer ? verifyToken(secret, bearer) : undefined;
-      if (!claims) return problemOf(401, 'Unauthenticated', 'Send a valid, unexpired bearer token (npm run token -- staff)', { 'www-authenticate': 'Bearer' });
+      if (!claims) return refuse(401, 'Send a valid, unexpired bearer token (npm run token -- staff)', { 'www-authenticate': 'Bearer' });
     }
     const handler = await handlerOf(match.route.fn);
     const result = await handler(toEvent(input, match, claims), lambdaContext(`concord-${match.route.fn}`));
@@ -136,14 +135,15 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     try {
       const body = await readBody(req);
       const out = body === undefined
-        ? problemOf(413, 'Too large', 'The request body is over 10 MB')
+        ? refuse(413, 'The request body is over 10 MB')
         : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' });
       res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length }).end(out.body);
       options.log?.(`${req.method} ${req.url} ${out.status} ${(performance.now() - started).toFixed(0)}ms`);
     } catch (error) {
       console.error(error);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: '/problems/internal', title: 'Internal error', status: 500, detail: 'The local server failed', errors: [] }));
+      const out = refuse(500, 'The local server failed; see its console');
+      if (!res.headersSent) res.writeHead(out.status, out.headers);
+      res.end(out.body);
     }
   });
   // Idle keep-alive sockets outlive clients' own idle timeouts (undici: 4 s), so a client never

@@ -13,16 +13,19 @@ export function signedBounds(f: AgreementFilter): { from?: string; to?: string }
   };
 }
 
-export function matchesFilter(a: Agreement, f: AgreementFilter): boolean {
+/** The filter as a predicate; the bounds are worked out once, not per candidate. */
+export function matchesFilter(f: AgreementFilter): (a: Agreement) => boolean {
   const { from, to } = signedBounds(f);
-  const signed = toUtcIso(a.signedAt);
-  return (
-    (f.ceremonyId === undefined || a.ceremonyId === f.ceremonyId) &&
-    (f.partyId === undefined || a.parties.some((p) => p.partyId === f.partyId)) &&
-    (f.country === undefined || a.parties.some((p) => p.countryCode === f.country)) &&
-    (f.sector === undefined || a.sectors.includes(f.sector)) &&
-    (f.status === undefined || a.status === f.status) &&
-    (from === undefined || signed >= from) &&
-    (to === undefined || signed <= to)
-  );
+  return (a) => {
+    const signed = toUtcIso(a.signedAt);
+    return (
+      (f.ceremonyId === undefined || a.ceremonyId === f.ceremonyId) &&
+      (f.partyId === undefined || a.parties.some((p) => p.partyId === f.partyId)) &&
+      (f.country === undefined || a.parties.some((p) => p.countryCode === f.country)) &&
+      (f.sector === undefined || a.sectors.includes(f.sector)) &&
+      (f.status === undefined || a.status === f.status) &&
+      (from === undefined || signed >= from) &&
+      (to === undefined || signed <= to)
+    );
+  };
 }

@@ -120,8 +120,8 @@ export function commitVersion(v: Versioned, expectedVersion: number): Promise<bo
 
 // ---- listing ----------------------------------------------------------------------------
 
-const SIGNED_POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[a-z0-9-]{2,63}$/;
-const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${SIGNED_POSITION.source.slice(1)}`);
+const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
+const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 
 /** Agreements of one index partition (all, or one ceremony's): the index projects the record. */
 function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string; to?: string }): Source<Agreement> {
@@ -162,5 +162,5 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
     : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
     : filter.ceremonyId !== undefined ? indexSource('gsi2', `CEREMONY#${filter.ceremonyId}`, range)
     : indexSource('gsi1', 'AGREEMENTS', range);
-  return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: (a) => matchesFilter(a, filter) });
+  return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: matchesFilter(filter) });
 }

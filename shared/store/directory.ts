@@ -11,7 +11,7 @@ import * as keys from './keys.ts';
 import { batchGetData, conditional } from './operations.ts';
 import { collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
 
-const ID = '[a-z0-9][a-z0-9-]{1,62}';
+const ID = keys.ID_SOURCE;
 
 const putIf = (item: Record<string, unknown>, condition: string, values?: Record<string, unknown>) =>
   conditional(dynamo.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values })));
@@ -71,7 +71,7 @@ export function listCeremonies(page: { limit: number; cursor?: string | undefine
   const query: PartitionQuery = {
     index: 'gsi1', pk: 'CEREMONIES', range: {}, descending: true,
     startKey: (pos) => ({ ...keys.ceremonyKey(keys.idFromSortKey(pos)), gsi1pk: 'CEREMONIES', gsi1sk: pos }),
-    positionPattern: new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z#${ID}$`),
+    positionPattern: new RegExp(`^${keys.INSTANT_SOURCE}#${ID}$`),
   };
   return collectPage(dataSource(query, (d) => ceremonyRecord.parse(d)), { ...page, digest: filterDigest(['ceremonies']) });
 }

@@ -1,4 +1,5 @@
 /** Every key of the single table is built here, and only here. */
+import { ID_PATTERN } from '#shared/domain/formats.ts';
 import type { IndexName } from './table.ts';
 
 export interface Key {
@@ -37,6 +38,10 @@ export function partyIndexKeys(p: { id: string; kind: string; countryCode?: stri
 export function ceremonyIndexKeys(c: { id: string; startsAtUtc: string }): IndexKeys {
   return { gsi1pk: 'CEREMONIES', gsi1sk: `${c.startsAtUtc}#${c.id}` };
 }
+
+/** Cursor positions are sort keys: a UTC instant (as toUtcIso writes it) and/or an id. */
+export const ID_SOURCE = ID_PATTERN.source.slice(1, -1);
+export const INSTANT_SOURCE = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z';
 
 /** The id at the end of any `...#<id>` sort key. */
 export const idFromSortKey = (sk: string) => sk.slice(sk.lastIndexOf('#') + 1);
