@@ -73,6 +73,15 @@ describe('certificate content', () => {
     expectHarfBuzzGlyphs(await drawnBlocks(bilateral.pdf), 'Zhōngguó Ëxample Trading Co.', 'en', 'Latin', 'Bold');
   });
 
+  it('finds a font for every character: no .notdef box anywhere, not even for 𠮷 (beyond the BMP, not in Noto Sans SC)', async () => {
+    for (const pdf of [all18.pdf, bilateral.pdf]) {
+      const boxes = (await drawnBlocks(pdf)).flat().filter((g) => g.gid === 0);
+      expect(boxes.map((g) => g.text)).toEqual([]);
+    }
+    const name = (await drawnBlocks(bilateral.pdf)).find((b) => b.map((g) => g.text).join('') === '𠮷祥贸易')!;
+    expect(name.map((g) => g.font)).toEqual(['NotoSansJP-Regular', 'NotoSansSC-Regular', 'NotoSansSC-Regular', 'NotoSansSC-Regular']);
+  });
+
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {
     const text = pdfToText(bilateral.pdf);
     const printed = /(https:\/\/concord\.example\/verify\/\S+)/.exec(text)?.[1];

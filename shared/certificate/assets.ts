@@ -24,6 +24,8 @@ export const FONT_ASSETS = {
   latin: font('noto-sans', 'NotoSans', '400Regular'),
   latinBold: font('noto-sans', 'NotoSans', '700Bold'),
   han: font('noto-sans-sc', 'NotoSansSC', '400Regular'),
+  // Han characters Noto Sans SC lacks: it has 445 beyond the BMP, JP has 655 (𠮷, U+20BB7, among them).
+  hanExtra: font('noto-sans-jp', 'NotoSansJP', '400Regular'),
   arabic: font('noto-sans-arabic', 'NotoSansArabic', '400Regular'),
   devanagari: font('noto-sans-devanagari', 'NotoSansDevanagari', '400Regular'),
   khmer: font('noto-sans-khmer', 'NotoSansKhmer', '400Regular'),

@@ -20,6 +20,8 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; scripts: string[] }[] 
   { key: 'khmr', regular: FONT_ASSETS.khmer, scripts: ['Khmr'] },
   { key: 'sinh', regular: FONT_ASSETS.sinhala, scripts: ['Sinh'] },
   { key: 'sc', regular: FONT_ASSETS.han, scripts: ['Hani', 'Hira', 'Kana', 'Bopo'] },
+  // Last resort only (no script prefers it): the few Han characters Noto Sans SC does not have.
+  { key: 'jp', regular: FONT_ASSETS.hanExtra, scripts: [] },
 ];
 
 /** Unicode script -> ISO 15924 tag (what HarfBuzz's setScript expects). */
