@@ -4,10 +4,10 @@
  * signed payload in the document info. A pure function of its input: the same agreement version
  * and key give byte-identical PDFs (fixed dates and file id, deterministic signature and subsets).
  */
-import { PDFDict, PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFInvalidObject, PDFName, PDFRef, PDFString, type PDFPage } from 'pdf-lib';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
-import { TextEngine } from './pdf-text.ts';
-import { drawQrCode } from './qr.ts';
+import { pdfNumber, TextEngine } from './pdf-text.ts';
+import { qrCodeOperators } from './qr.ts';
 import { measure, wrap, type TextOptions } from './shaping.ts';
 import {
   countryName, formatMoney, formatSigningTime, KIND_LABELS, PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS,
@@ -41,6 +41,11 @@ interface Style extends TextOptions { size: number; color?: Rgb }
 class Writer {
   constructor(private readonly engine: TextEngine, private readonly page: PDFPage) {}
 
+  /** Vector drawing (frame, rules, QR code) as raw content-stream operators, in the page's one stream. */
+  draw(ops: string): void {
+    this.engine.raw(this.page, ops);
+  }
+
   at(text: string, x: number, y: number, style: Style, maxWidth?: number): number {
     let { size } = style;
     if (maxWidth !== undefined) {
@@ -67,15 +72,17 @@ class Writer {
   }
 }
 
-function frame(page: PDFPage): void {
-  page.drawRectangle({ x: M / 2, y: M / 2, width: W - M, height: H - M, borderColor: rgb(...ACCENT), borderWidth: 1.4 });
-  page.drawRectangle({ x: M / 2 + 4, y: M / 2 + 4, width: W - M - 8, height: H - M - 8, borderColor: rgb(...ACCENT), borderWidth: 0.4 });
+const stroke = (color: Rgb, width: number, path: string) => `q ${color.map(pdfNumber).join(' ')} RG ${pdfNumber(width)} w ${path} S Q`;
+const box = (inset: number) => `${inset} ${inset} ${pdfNumber(W - 2 * inset)} ${pdfNumber(H - 2 * inset)} re`;
+
+function frame(w: Writer): void {
+  w.draw(stroke(ACCENT, 1.4, box(M / 2)));
+  w.draw(stroke(ACCENT, 0.4, box(M / 2 + 4)));
 }
 
-const rule = (page: PDFPage, y: number) =>
-  page.drawLine({ start: { x: M + 10, y }, end: { x: W - M - 10, y }, thickness: 0.5, color: rgb(0.75, 0.78, 0.84) });
+const rule = (w: Writer, y: number) => w.draw(stroke([0.75, 0.78, 0.84], 0.5, `${M + 10} ${pdfNumber(y)} m ${pdfNumber(W - M - 10)} ${pdfNumber(y)} l`));
 
-function heading(w: Writer, page: PDFPage, a: Agreement): number {
+function heading(w: Writer, a: Agreement): number {
   w.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   w.centred('Certificate of Agreement', H - 92, { size: 22, weight: 'bold', color: ACCENT });
@@ -93,7 +100,7 @@ function heading(w: Writer, page: PDFPage, a: Agreement): number {
     w.centred('VOIDED — this agreement is no longer in force  ·  本协议已作废', y, { size: 10, weight: 'bold', color: ALERT });
     y -= 15;
   }
-  rule(page, y + 4);
+  rule(w, y + 4);
   return y - 12;
 }
 
@@ -144,12 +151,12 @@ function parties(w: Writer, list: AgreementParty[], top: number, bottom: number)
   });
 }
 
-function footer(w: Writer, page: PDFPage, input: CertificateInput): void {
+function footer(w: Writer, input: CertificateInput): void {
   const { agreement: a, verifyUrl, keysUrl } = input;
   const qr = 92;
   const qrX = W - M - 10 - qr;
   const qrY = M / 2 + 34;
-  drawQrCode(page, verifyUrl, qrX, qrY, qr);
+  w.draw(qrCodeOperators(verifyUrl, qrX, qrY, qr));
   w.right(verifyUrl, W - M - 10, M / 2 + 20, { size: 6.5, color: INK }, W - 2 * M - 20);
 
   const width = qrX - M - 30;
@@ -162,6 +169,19 @@ function footer(w: Writer, page: PDFPage, input: CertificateInput): void {
   for (const line of wrap(statement, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED }); y -= 10; }
   const statementZh = `本证书由 Concord 协议登记系统签发，证明上述协议已在所示仪式上签署并登记（第 ${a.version} 版）。请扫描二维码或访问下方网址核验其真实性与有效性。`;
   for (const line of wrap(statementZh, 7.5, width, { lang: 'zh-Hans' })) { w.at(line, M + 10, y, { size: 7.5, color: MUTED, lang: 'zh-Hans' }); y -= 10; }
+}
+
+/**
+ * Object streams make the file about a tenth smaller, but would compress the info dictionary too.
+ * Written out as ready-made bytes, it stays a plain object (pdf-lib never packs those), so its
+ * JWS can be found in the raw bytes, as POST /verify and a curious `grep` do, without a PDF parser.
+ */
+function keepInfoPlain(doc: PDFDocument): void {
+  const ref = doc.context.trailerInfo.Info as PDFRef;
+  const info = doc.context.lookup(ref, PDFDict);
+  const bytes = new Uint8Array(info.sizeInBytes());
+  info.copyBytesInto(bytes, 0);
+  doc.context.assign(ref, PDFInvalidObject.of(bytes));
 }
 
 export async function renderCertificate(input: CertificateInput): Promise<Uint8Array> {
@@ -182,11 +202,11 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   const page = doc.addPage([W, H]);
   const engine = new TextEngine(doc);
   const w = new Writer(engine, page);
-  frame(page);
-  const top = facts(w, a, ceremony, heading(w, page, a));
+  frame(w);
+  const top = facts(w, a, ceremony, heading(w, a));
   parties(w, a.parties, top, 168);
-  footer(w, page, input);
+  footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
-  // No object streams: the info dictionary (and its JWS) stays readable in the raw bytes.
-  return doc.save({ useObjectStreams: false });
+  keepInfoPlain(doc);
+  return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
 }
