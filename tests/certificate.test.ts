@@ -220,6 +220,30 @@ describe('verification', () => {
     expect(r.body.status).toBe('invalid');
   });
 
+  it('records every file it hands out, by the SHA-256 of its bytes', async () => {
+    const { getIssuedCertificate } = await import('#shared/store/certificates.ts');
+    const { kid } = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0];
+    expect(await getIssuedCertificate(sha256(bilateral.pdf))).toMatchObject({ agreementId: bilateral.id, version: 1, kid, bytes: bilateral.pdf.length });
+    expect(await getIssuedCertificate(sha256(Buffer.from('not a certificate')))).toBeUndefined();
+  });
+
+  it('a file on record stays valid after re-rendering stops reproducing it (new fonts or layout); one off record does not', async () => {
+    const { recordIssuedCertificate } = await import('#shared/store/certificates.ts');
+    const { id, pdf } = await freshSigning('Issued by an older renderer');
+    const kid = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0].kid as string;
+    // What an older renderer might have produced: the same signed payload in other bytes.
+    const older = (tag: string) => Buffer.concat([pdf, Buffer.from(`% ${tag}\n`)]);
+    const record = (file: Buffer, version = 1) => recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version, kid, bytes: file.length, firstIssuedAt: '2021-08-23T06:30:00.000Z' });
+    const handedOut = older('Concord 0');
+    expect((await checkFile(handedOut)).body.status).toBe('invalid');
+    await record(handedOut);
+    expect((await checkFile(handedOut)).body).toMatchObject({ status: 'valid', version: 1 });
+    // A record only vouches for the version its file's signed payload names.
+    const mismatched = older('Concord 1');
+    await record(mismatched, 2);
+    expect((await checkFile(mismatched)).body.status).toBe('invalid');
+  });
+
   it('reads a typed code as Crockford base32: any case, O for 0, I or L for 1', async () => {
     const { link } = await freshSigning('Typed by hand');
     const code = /verify\/([^?]+)/.exec(link)![1]!;

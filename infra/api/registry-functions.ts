@@ -6,10 +6,12 @@
 import { createRequire } from 'node:module';
 import { Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/http/routes.ts';
+import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
 import { FUNCTION_SETTINGS } from '../functions.ts';
 import { HouseFunction, type BundledFile } from '../house-function.ts';
 import { functionEntry } from '../paths.ts';
@@ -59,6 +61,14 @@ export class RegistryFunctions extends Construct {
       });
       // Exactly the calls shared/store makes: no Scan (the app never scans), no table management.
       props.table.grant(fn, ...READS, ...(FUNCTIONS[name].writes ? WRITES : []));
+      if (settings.recordsCertificates) {
+        // A read-only function otherwise: it may add issued-certificate items, and touch nothing else.
+        fn.addToRolePolicy(new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [props.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ISSUED_CERTIFICATE_PREFIX}*`] } },
+        }));
+      }
       if (settings.signingKey) props.signingKey.grantRead(fn);
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${indexWildcard(props.table.tableName)}]`,

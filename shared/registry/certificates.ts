@@ -1,7 +1,9 @@
 /**
  * Certificates: issue one for an agreement version, and verify a link (code + version +
- * signature) or an uploaded PDF. A certificate is a pure function of (version, signing key), so
- * verifying a file means re-issuing it and comparing bytes: any edit makes it `invalid`.
+ * signature) or an uploaded PDF. A certificate is a pure function of (version, signing key), and
+ * every file handed out is recorded by its SHA-256: verifying a file means finding exactly those
+ * bytes on record (or, for files from before records were kept, re-issuing it and comparing
+ * bytes), so any edit makes it `invalid`, and a new font or layout never does.
  */
 import * as z from 'zod';
 import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreement.ts';
@@ -12,6 +14,7 @@ import type { Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
 import { keyThatSigned, signatureOf, signPayload, verifiedPayload, type CertificatePayload, type SigningKey } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
+import { getIssuedCertificate, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { load } from './agreements.ts';
@@ -32,7 +35,7 @@ const rendered = new Map<string, Promise<Uint8Array>>();
 const CACHE_SIZE = 32;
 
 /** Renders a version, signed by `key` (default: the current key), for the registry at `iss` (default: this one). */
-async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey, iss = PUBLIC_BASE_URL): Promise<{ bytes: Uint8Array; agreement: Agreement }> {
+async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey, iss = PUBLIC_BASE_URL): Promise<{ bytes: Uint8Array; agreement: Agreement; kid: string }> {
   const entry = stored.history[version - 1];
   const agreement = replay(stored.agreement, stored.history, version);
   if (!entry || !agreement) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
@@ -49,13 +52,23 @@ async function issue(stored: store.StoredAgreement, version: number, key?: Signi
     bytes.catch(() => rendered.delete(jws));
     if (rendered.size > CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
   }
-  return { bytes: await bytes, agreement };
+  return { bytes: await bytes, agreement, kid: signer.kid };
 }
+
+/** Digests this process has already recorded: a popular certificate costs one write, not one per download. */
+const recorded = new Set<string>();
 
 export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
   const stored = await load(id, principal);
-  const { bytes, agreement } = await issue(stored, version ?? stored.agreement.version);
-  return { bytes, etag: sha256Hex(bytes), filename: `concord-${agreement.code}-v${agreement.version}.pdf` };
+  const { bytes, agreement, kid } = await issue(stored, version ?? stored.agreement.version);
+  const sha256 = sha256Hex(bytes);
+  // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
+  if (!recorded.has(sha256)) {
+    await recordIssuedCertificate({ sha256, agreementId: agreement.id, version: agreement.version, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString() });
+    if (recorded.size >= 1000) recorded.clear();
+    recorded.add(sha256);
+  }
+  return { bytes, etag: sha256, filename: `concord-${agreement.code}-v${agreement.version}.pdf` };
 }
 
 // ---- verification -----------------------------------------------------------------------
@@ -131,7 +144,10 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (!stored || !entry || canonicalJson(payloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
     return invalid('The signed payload does not match any agreement version in the registry.');
   }
-  // Re-issued with the key that signed it: certificates from before a key rollover still verify.
+  const onRecord = await getIssuedCertificate(sha256Hex(pdf));
+  if (onRecord?.agreementId === payload.id && onRecord.version === payload.version && onRecord.kid === key.kid) return verdict(stored, payload.version);
+  // Not on record (handed out before records were kept): re-issue it with the key that signed it
+  // (so certificates from before a key rollover still verify) and compare the bytes.
   const { bytes } = await issue(stored, payload.version, key, payload.iss);
   if (sha256Hex(bytes) !== sha256Hex(pdf)) return invalid('The signature is genuine but the file has been altered since it was issued.');
   return verdict(stored, payload.version);

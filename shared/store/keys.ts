@@ -12,6 +12,10 @@ export const ceremonyKey = (id: string): Key => ({ pk: `CEREMONY#${id}`, sk: 'CE
 export const agreementKey = (id: string): Key => ({ pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' });
 export const codeKey = (code: string): Key => ({ pk: `CODE#${code}`, sk: 'CODE' });
 
+/** Certificates handed out, by the SHA-256 of their bytes. The prefix also scopes the IAM grant that writes them. */
+export const ISSUED_CERTIFICATE_PREFIX = 'CERTIFICATE#';
+export const issuedCertificateKey = (sha256: string): Key => ({ pk: `${ISSUED_CERTIFICATE_PREFIX}${sha256}`, sk: 'CERTIFICATE' });
+
 /** Links: pointers from a party or a country to an agreement, sorted by signing time. */
 export const partyLinkPk = (partyId: string) => `PARTY#${partyId}`;
 export const countryLinkPk = (countryCode: string) => `COUNTRY#${countryCode}`;

@@ -5,6 +5,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, ROUTES, routeKey, type FunctionName } from '#shared/http/routes.ts';
+import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -24,7 +25,7 @@ const only = (t: Template, type: string) => {
   return found[0]!;
 };
 
-interface Statement { Effect: string; Action: string | string[]; Resource: unknown }
+interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }
 const asArray = <T>(x: T | T[]) => (Array.isArray(x) ? x : [x]);
 
 /** Every Allow statement attached to a function's role, across its policies. */
@@ -131,10 +132,19 @@ describe('stateless stack: functions', () => {
 describe('stateless stack: least privilege', () => {
   it.each(FUNCTION_NAMES)('%s: table writes only if FUNCTIONS says it writes', (fn) => {
     const actions = actionsOf(fn);
+    const unconditional = statementsOf(fn).filter((st) => !st.Condition).flatMap((st) => asArray(st.Action));
     expect(actions).toContain('dynamodb:Query');
-    for (const write of WRITE_ACTIONS) expect(actions.includes(write)).toBe(FUNCTIONS[fn].writes);
+    for (const write of WRITE_ACTIONS) expect(unconditional.includes(write)).toBe(FUNCTIONS[fn].writes);
     // The store never scans, so no function may; nor manage the table itself.
     for (const denied of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:CreateTable']) expect(actions).not.toContain(denied);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: adds issued-certificate items (and nothing else) only if its settings say so', (fn) => {
+    const scoped = statementsOf(fn).filter((st) => st.Condition);
+    if (!FUNCTION_SETTINGS[fn].recordsCertificates) return expect(scoped).toEqual([]);
+    expect(scoped).toHaveLength(1);
+    expect(asArray(scoped[0]!.Action)).toEqual(['dynamodb:PutItem']);
+    expect(scoped[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ISSUED_CERTIFICATE_PREFIX}*`] } });
   });
 
   it.each(FUNCTION_NAMES)('%s: no wildcard action; Resource * only for X-Ray', (fn) => {

@@ -1,0 +1,37 @@
+/**
+ * Certificates the registry has handed out, one item per file, keyed by the SHA-256 of its bytes.
+ * Re-rendering reproduces a file only while fonts, shaper and layout stay exactly as they were;
+ * this record keeps every file ever handed out verifiable after any of them changes.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { dynamo, tableName } from './client.ts';
+import * as keys from './keys.ts';
+import { conditional } from './operations.ts';
+
+export const issuedCertificate = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  agreementId: z.string(),
+  version: z.number().int().positive(),
+  /** The key id (RFC 7638 thumbprint) of the key that signed it. */
+  kid: z.string(),
+  /** Size of the file, for auditors. */
+  bytes: z.number().int().positive(),
+  /** When this file was first handed out. */
+  firstIssuedAt: z.string(),
+});
+export type IssuedCertificate = z.infer<typeof issuedCertificate>;
+
+/** Records a file as handed out; a second record of the same bytes keeps the first (same facts, earlier time). */
+export async function recordIssuedCertificate(record: IssuedCertificate): Promise<void> {
+  await conditional(dynamo.send(new PutCommand({
+    TableName: tableName,
+    Item: { ...keys.issuedCertificateKey(record.sha256), type: 'certificate', data: record },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  })));
+}
+
+export async function getIssuedCertificate(sha256: string): Promise<IssuedCertificate | undefined> {
+  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.issuedCertificateKey(sha256), ConsistentRead: true }));
+  return out.Item ? issuedCertificate.parse(out.Item.data) : undefined;
+}
