@@ -116,6 +116,19 @@ describe('certificate content', () => {
     expect(info).toMatch(/Page size:\s+841.89 x 595.28/);
   });
 
+  it.each([
+    ['parentheses and a backslash', 'Phase (2) of 3) \\ plan'],
+    ['non-ASCII letters', 'Café Čiž — 智慧物流 𠮷'],
+  ])('writes a title with %s into the metadata intact', async (_name, title) => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
+    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    const file = join(OUT, 'certificate-title.pdf');
+    writeFileSync(file, await renderCertificate({ agreement: { ...agreementNow, title }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` }));
+    const info = execFileSync('pdfinfo', ['-enc', 'UTF-8', file], { encoding: 'utf8' });
+    expect(info).toContain(`Title:           Certificate ${agreementNow.code} v1: ${title}\n`);
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

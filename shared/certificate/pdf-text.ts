@@ -126,10 +126,14 @@ export class TextEngine {
     this.finalized = true;
     const ctx = this.doc.context;
     // fflate rather than pdf-lib's pako: 3x faster at the same level, and pure JS like pako, so the
-    // bytes never depend on the runtime's zlib. Tiny maps are worth more as plain bytes.
+    // bytes never depend on the runtime's zlib. A tiny map is stored plain when deflate cannot win.
+    const bytesOf = (data: string | Uint8Array) => (typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
     const flate = (data: string | Uint8Array, dict: Record<string, number> = {}) =>
-      ctx.stream(zlibSync(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, { level: 6, mem: 4 }), { Filter: 'FlateDecode', ...dict });
-    const small = (data: string | Uint8Array) => (data.length < 1024 ? ctx.stream(data) : flate(data));
+      ctx.stream(zlibSync(bytesOf(data), { level: 6, mem: 4 }), { Filter: 'FlateDecode', ...dict });
+    const small = (data: string | Uint8Array) => {
+      const packed = zlibSync(bytesOf(data), { level: 6, mem: 4 });
+      return packed.length + 20 < data.length ? ctx.stream(packed, { Filter: 'FlateDecode' }) : ctx.stream(data);
+    };
     for (const [page, { ops }] of this.pages) {
       page.node.addContentStream(ctx.register(flate(ops.join('\n'))));
     }

@@ -4,7 +4,7 @@
  * signed payload in the document info. A pure function of its input: the same agreement version
  * and key give byte-identical PDFs (fixed dates and file id, deterministic signature and subsets).
  */
-import { PDFDict, PDFDocument, PDFInvalidObject, PDFName, PDFRef, PDFString, type PDFPage } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFHexString, PDFInvalidObject, PDFName, PDFRef, PDFString, type PDFPage } from 'pdf-lib';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
@@ -172,6 +172,14 @@ function footer(w: Writer, input: CertificateInput): void {
 }
 
 /**
+ * A document-info text string: printable ASCII as a literal string (pdf-lib would write every
+ * string as UTF-16 hex, four bytes per letter), anything else as UTF-16 hex, which readers need.
+ */
+function infoString(value: string): PDFString | PDFHexString {
+  return /^[\x20-\x7e]*$/.test(value) ? PDFString.of(value.replace(/[\\()]/g, '\\$&')) : PDFHexString.fromText(value);
+}
+
+/**
  * Object streams make the file about a tenth smaller, but would compress the info dictionary too.
  * Written out as ready-made bytes, it stays a plain object (pdf-lib never packs those), so its
  * JWS can be found in the raw bytes, as POST /verify and a curious `grep` do, without a PDF parser.
@@ -188,16 +196,19 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   const { agreement: a, ceremony, jws } = input;
   const doc = await PDFDocument.create({ updateMetadata: false });
   const signed = new Date(a.signedAt);
-  doc.setTitle(`Certificate ${a.code} v${a.version}: ${a.title}`);
-  doc.setSubject(`Certificate of agreement ${a.code}, version ${a.version}, issued by the Concord registry`);
-  doc.setKeywords(['Concord', 'certificate', a.code, `version ${a.version}`, a.id]);
-  doc.setAuthor('Concord registry');
-  doc.setCreator('Concord registry');
-  doc.setProducer('Concord');
+  const info = doc.context.obj({});
+  doc.context.trailerInfo.Info = doc.context.register(info);
+  const text = (key: string, value: string) => info.set(PDFName.of(key), infoString(value));
+  text('Title', `Certificate ${a.code} v${a.version}: ${a.title}`);
+  text('Subject', `Certificate of agreement ${a.code}, version ${a.version}, issued by the Concord registry`);
+  text('Keywords', ['Concord', 'certificate', a.code, `version ${a.version}`, a.id].join(' '));
+  text('Author', 'Concord registry');
+  text('Creator', 'Concord registry');
+  text('Producer', 'Concord');
   doc.setLanguage('en');
   doc.setCreationDate(signed);
   doc.setModificationDate(signed);
-  doc.context.lookup(doc.context.trailerInfo.Info, PDFDict).set(PDFName.of(JWS_INFO_KEY), PDFString.of(jws));
+  info.set(PDFName.of(JWS_INFO_KEY), PDFString.of(jws));
 
   const page = doc.addPage([W, H]);
   const engine = new TextEngine(doc);
