@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pdfAnatomy, type Anatomy } from './pdf-anatomy.ts';
 import { CASES, certificateHtml, certificateInput, nativeNames, type CaseName } from './certificate-html.ts';
 
 const N = 30; // timed warm renders per certificate and engine
@@ -22,7 +23,7 @@ const ROOT = dirname(dirname(SELF));
 const OUT = join(ROOT, 'bench', 'out');
 
 interface FirstCall { renderMs: number; processMs: number; importMs?: number }
-interface Result { engine: string; first: FirstCall[]; warm: number[]; size: number; names: [number, number]; missing: string[]; fonts: string[] }
+interface Result { engine: string; first: FirstCall[]; warm: number[]; size: number; names: [number, number]; missing: string[]; fonts: string[]; anatomy: Anatomy }
 
 if (process.argv[2] === '--first-call') {
   const input = certificateInput(process.argv[3] as CaseName); // not timed: signing is not rendering
@@ -81,7 +82,7 @@ async function concord(name: CaseName): Promise<Result> {
     first.push(JSON.parse(child.stdout) as FirstCall);
   }
   const file = samplePdf(name, 'concord', pdf);
-  return { engine: 'Concord (pdf-lib + HarfBuzz)', first, warm, size: pdf.length, ...namesExact(file, nativeNames(input)), fonts: fontsOf(file) };
+  return { engine: 'Concord (pdf-lib + HarfBuzz)', first, warm, size: pdf.length, ...namesExact(file, nativeNames(input)), fonts: fontsOf(file), anatomy: await pdfAnatomy(pdf) };
 }
 
 const LAUNCH = {
@@ -144,7 +145,7 @@ async function chromiumRuns(): Promise<{ version: string; results: Map<CaseName,
         warm.push(ms(t0));
       }
       const file = samplePdf(name, 'chromium', pdf);
-      results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, warm, size: pdf.length, ...namesExact(file, names), fonts: fontsOf(file) });
+      results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, warm, size: pdf.length, ...namesExact(file, names), fonts: fontsOf(file), anatomy: await pdfAnatomy(pdf) });
     }
   } finally {
     await browser.close();
@@ -152,6 +153,7 @@ async function chromiumRuns(): Promise<{ version: string; results: Map<CaseName,
   return { version, results };
 }
 
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const f0 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const pair = (xs: number[]) => { const s = stats(xs); return `${f0(s.median)} / ${f0(s.p95)}`; };
 
@@ -165,6 +167,9 @@ async function main() {
   const rows = ['| case | engine | first call median / p95 ms | process → first PDF median / p95 ms | warm median / p95 ms | size KB | names exact | speedup vs warm Chromium | size ratio |',
     '|---|---|---|---|---|---|---|---|---|'];
   const verdicts: string[] = [];
+  const anatomy = ['| case | engine | file KB | font programs KB | of which outlines (glyf, deflate -9) KB | page content KB | other KB |',
+    '|---|---|---|---|---|---|---|'];
+  const floors: string[] = [];
   const notes: string[] = [];
   for (const name of CASES) {
     const us = ours.get(name)!;
@@ -174,10 +179,20 @@ async function main() {
     for (const r of [us, them]) {
       if (!r) continue;
       const mine = r === us;
-      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${pair(r.warm)} | ${(r.size / 1024).toFixed(1)} | ${r.names[0]}/${r.names[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
+      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
       const strays = r.fonts.filter((font) => !font.startsWith('NotoSans'));
       if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
       if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext; not: ${r.missing.join(', ')}`);
+    }
+    for (const r of [us, them]) {
+      if (!r) continue;
+      const { total, fonts, outlines, content } = r.anatomy;
+      anatomy.push(`| ${name} | ${r.engine} | ${kb(total)} | ${kb(fonts)} | ${kb(outlines)} | ${kb(content)} | ${kb(total - fonts - content)} |`);
+    }
+    if (them) {
+      const floor = us.anatomy.outlines / them.size;
+      floors.push(`- ${name}: the outlines of the glyphs drawn take ${kb(us.anatomy.outlines)} KB even deflated at level 9, ` +
+        `${(100 * floor).toFixed(0)}% of Chromium's whole file (${kb(them.size)} KB), against a goal of 33% (${kb(them.size / 3)} KB) for everything.`);
     }
     if (!them) { verdicts.push(`- ${name}: no Chromium to compare against (goal not checked).`); continue; }
     const fast = speedup >= 20;
@@ -192,7 +207,10 @@ async function main() {
     'First call: ours = first renderCertificate() in a fresh `node --import tsx` (font parsing, HarfBuzz WASM included; import of the renderer excluded),',
     'Chromium = new page + load + first page.pdf() right after launch. "process → first PDF": from process start (ours) / from launch() (Chromium).',
     'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page.', '',
-    ...rows, '', '## Verdict', '', ...verdicts, ...(notes.length ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
+    ...rows, '', '## Verdict', '', ...verdicts, '',
+    '## Where the bytes go', '', ...anatomy, '',
+    'Both engines embed subsets of the same Noto TrueType fonts for the same glyphs. The outlines of those glyphs',
+    '(their `glyf` data, deflated at the highest level) are a floor no TrueType embedding can go below:', '', ...floors, ...(notes.length ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
   console.log(`\n${md}`);
   writeFileSync(join(OUT, 'certificate.md'), md);
   const json = { at: new Date().toISOString(), node: process.version, chromium: chrome?.version ?? null, N, K, seconds,
