@@ -276,6 +276,8 @@ describe('verification', () => {
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.body).toContain('Valid certificate');
     expect(r.body).toContain('For a browser');
+    // Native names are isolated, so a right-to-left name cannot reorder the text around it.
+    expect(r.body).toContain('Chongqing Municipality · <bdi>重庆市</bdi>');
   });
 
   it.each([
