@@ -26,7 +26,6 @@ const certificateFiles = (): BundledFile[] =>
 export const constructId = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
 
 const READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 /** How cdk-nag spells the `<table>/index/*` resource the table grants add. */
 const indexWildcard = (tableName: string) =>
@@ -60,7 +59,7 @@ export class RegistryFunctions extends Construct {
         files: settings.assets ? certificateFiles() : [],
       });
       // Exactly the calls shared/store makes: no Scan (the app never scans), no table management.
-      props.table.grant(fn, ...READS, ...(FUNCTIONS[name].writes ? WRITES : []));
+      props.table.grant(fn, ...READS, ...FUNCTIONS[name].writes.map((call) => `dynamodb:${call}`));
       if (settings.recordsCertificates) {
         // A read-only function otherwise: it may add issued-certificate items, and touch nothing else.
         fn.addToRolePolicy(new iam.PolicyStatement({

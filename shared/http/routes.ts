@@ -8,18 +8,25 @@ import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
 
-/** Functions group routes of one capability; `writes: false` functions get read-only table access. */
+/** The DynamoDB write calls a function's store code makes. */
+export type TableWrite = 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/**
+ * Functions group routes of one capability. Every function may read the table (GetItem,
+ * BatchGetItem, Query); `writes` lists the write calls its code makes, and its IAM grant holds
+ * exactly those (the bundle test runs each function behind that policy and checks both ways).
+ */
 export const FUNCTIONS = {
-  meta: { writes: false, description: 'health and API description' },
-  'parties-read': { writes: false, description: 'read parties' },
-  'parties-write': { writes: true, description: 'create and edit parties' },
-  'ceremonies-read': { writes: false, description: 'read ceremonies' },
-  'ceremonies-write': { writes: true, description: 'create ceremonies' },
-  'agreements-read': { writes: false, description: 'read and list agreements and their history' },
-  'agreements-write': { writes: true, description: 'log, amend and void signings' },
-  certificates: { writes: false, description: 'render signed PDF certificates' },
-  verify: { writes: false, description: 'verify certificates; publish the public keys' },
-} as const;
+  meta: { writes: [], description: 'health and API description' },
+  'parties-read': { writes: [], description: 'read parties' },
+  'parties-write': { writes: ['PutItem'], description: 'create and edit parties' },
+  'ceremonies-read': { writes: [], description: 'read ceremonies' },
+  'ceremonies-write': { writes: ['PutItem'], description: 'create ceremonies' },
+  'agreements-read': { writes: [], description: 'read and list agreements and their history' },
+  'agreements-write': { writes: ['PutItem', 'UpdateItem', 'DeleteItem'], description: 'log, amend and void signings' },
+  certificates: { writes: [], description: 'render signed PDF certificates' },
+  verify: { writes: [], description: 'verify certificates; publish the public keys' },
+} as const satisfies Record<string, { writes: readonly TableWrite[]; description: string }>;
 export type FunctionName = keyof typeof FUNCTIONS;
 
 export type Method = 'GET' | 'POST' | 'PATCH';

@@ -11,13 +11,14 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { signingKey } from '#shared/certificate/signature.ts';
-import { routesOf, type FunctionName } from '#shared/http/routes.ts';
+import { FUNCTIONS, routesOf, type FunctionName } from '#shared/http/routes.ts';
 import { matchRoute, toEvent } from '#infra/local/adapter.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
 import { agreement, ceremony, party } from '../support/fixtures.ts';
 import { startBundle, type BundleProcess } from './bundle-process.ts';
 import { startFakeAws, type FakeAws } from './fake-aws.ts';
+import { startIamProxy, type IamProxy } from './iam-proxy.ts';
 import { synthesize, type Synthesized } from './synth.ts';
 
 const MAX_API_BUNDLE_BYTES = 1024 * 1024;
@@ -30,6 +31,8 @@ let db: Server;
 let aws: FakeAws;
 let baseEnv: Record<string, string>;
 const processes = new Map<string, BundleProcess>();
+/** Each API function reaches DynamoDB through a proxy that enforces its own IAM policy from the template. */
+const iam = new Map<FunctionName, IamProxy>();
 
 interface Bundle { dir: string; env: Record<string, string> }
 
@@ -46,7 +49,11 @@ function bundleOf(stack: 'stateful$' | 'stateless$', logicalId: string): Bundle 
   return { dir: join(s.outdir, `asset.${String(props.Code.S3Key).replace(/\.zip$/, '')}`), env };
 }
 
-const functionBundle = (fn: FunctionName) => bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!));
+function functionBundle(fn: FunctionName): Bundle {
+  const bundle = bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!));
+  const proxy = iam.get(fn);
+  return proxy ? { ...bundle, env: { ...bundle.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url } } : bundle;
+}
 
 function run(name: string, bundle: Bundle): BundleProcess {
   if (!processes.has(name)) processes.set(name, startBundle(join(bundle.dir, 'index.mjs'), bundle.dir, { ...baseEnv, ...bundle.env }));
@@ -59,9 +66,10 @@ const STAFF = { sub: 'smoke-staff', 'cognito:groups': ['staff'] };
 async function call(fn: FunctionName, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const match = matchRoute(method, new URL(url, 'http://x').pathname);
   if (!('route' in match)) throw new Error(`no route for ${method} ${url}`);
-  const bytes = Buffer.from(body === undefined ? '' : JSON.stringify(body));
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body === undefined ? '' : JSON.stringify(body));
+  const type = body === undefined ? {} : { 'content-type': Buffer.isBuffer(body) ? 'application/pdf' : 'application/json' };
   const event = toEvent(
-    { method, url, headers: { host: 'registry.smoke.example', ...(body !== undefined && { 'content-type': 'application/json' }), ...headers }, body: bytes, sourceIp: '127.0.0.1' },
+    { method, url, headers: { host: 'registry.smoke.example', ...type, ...headers }, body: bytes, sourceIp: '127.0.0.1' },
     match,
     match.route.access === 'public' ? undefined : STAFF,
   );
@@ -84,6 +92,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
+  for (const fn of FUNCTION_NAMES) iam.set(fn, await startIamProxy(baseEnv.AWS_ENDPOINT_URL_DYNAMODB!, s.allowStatements(fn)));
   // The table the template names, created from the same definition by the store's own setup.
   const { env } = functionBundle('meta');
   Object.assign(process.env, baseEnv, { TABLE_NAME: env.TABLE_NAME });
@@ -93,6 +102,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of processes.values()) p.stop();
+  for (const proxy of iam.values()) await proxy.close();
   await aws?.close();
   await new Promise<void>((ok) => (db ? db.close(() => ok()) : ok()));
   s?.cleanup();
@@ -144,20 +154,31 @@ describe('function bundles', () => {
     expect(shipped).toEqual(FUNCTION_SETTINGS[fn].assets ? [...ASSET_PATHS].sort() : []);
   });
 
-  it('serve a signing end to end: party, ceremony, agreement, reads, certificate, public keys', async () => {
+  it('serve a signing end to end, each behind its own IAM policy: parties, ceremony, agreement, amendments, lists, certificate, verification', async () => {
+    const ok = (reply: { statusCode?: number; bytes: Buffer }, status: number, fn: FunctionName) =>
+      expect(reply.statusCode, `${fn}: ${reply.bytes.toString().slice(0, 300)} ${processes.get(fn)?.output().slice(-500)}`).toBe(status);
     expect((await call('meta', 'GET', '/healthz')).json).toEqual({ status: 'ok' });
-    for (const id of ['smoke-a', 'smoke-b']) expect((await call('parties-write', 'POST', '/parties', party(id))).statusCode).toBe(201);
+    for (const id of ['smoke-a', 'smoke-b', 'smoke-d']) ok(await call('parties-write', 'POST', '/parties', party(id, { countryCode: id === 'smoke-b' ? 'KZ' : 'CN' })), 201, 'parties-write');
+    ok(await call('parties-write', 'PATCH', '/parties/smoke-d', { name: 'Party D, renamed' }, { 'if-match': '"1"' }), 200, 'parties-write');
     expect((await call('parties-read', 'GET', '/parties/smoke-a')).json).toMatchObject({ id: 'smoke-a' });
-    expect((await call('ceremonies-write', 'POST', '/ceremonies', ceremony('smoke-c'))).statusCode).toBe(201);
-    expect((await call('ceremonies-read', 'GET', '/ceremonies/smoke-c')).statusCode).toBe(200);
+    ok(await call('parties-read', 'GET', '/parties?kind=enterprise'), 200, 'parties-read');
+    ok(await call('ceremonies-write', 'POST', '/ceremonies', ceremony('smoke-c')), 201, 'ceremonies-write');
+    ok(await call('ceremonies-read', 'GET', '/ceremonies'), 200, 'ceremonies-read');
     const signed = await call('agreements-write', 'POST', '/ceremonies/smoke-c/agreements', agreement(['smoke-a', 'smoke-b']), { 'idempotency-key': 'smoke-1' });
-    expect(signed.statusCode).toBe(201);
+    ok(signed, 201, 'agreements-write');
     const id = signed.json.id as string;
-    expect((await call('agreements-read', 'GET', `/agreements/${id}`)).json).toMatchObject({ id });
+    // Moving the agreement from smoke-b (KZ) to smoke-d (CN) removes links: the one delete there is.
+    ok(await call('agreements-write', 'PATCH', `/agreements/${id}`, { parties: agreement(['smoke-a', 'smoke-d']).parties, reason: 'wrong party' }, { 'if-match': '"1"' }), 200, 'agreements-write');
+    expect((await call('agreements-read', 'GET', `/agreements/${id}`)).json).toMatchObject({ id, version: 2 });
+    expect((await call('agreements-read', 'GET', '/agreements?partyId=smoke-d')).json.items).toHaveLength(1);
+    ok(await call('agreements-read', 'GET', `/agreements/${id}/history`), 200, 'agreements-read');
 
     const pdf = await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`);
-    expect(pdf.statusCode, pdf.bytes.toString().slice(0, 300)).toBe(200);
+    ok(pdf, 200, 'certificates');
     expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'valid', version: 2 });
+    ok(await call('agreements-write', 'POST', `/agreements/${id}/void`, { reason: 'signed twice' }, { 'if-match': '"2"' }), 200, 'agreements-write');
+    expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'voided' });
     const keys = await call('verify', 'GET', '/.well-known/concord-keys.json');
     expect(keys.json.keys).toHaveLength(1);
   }, 60_000);
@@ -169,4 +190,13 @@ describe('function bundles', () => {
       expect(reply.statusCode, `${route.method} ${url}: ${processes.get(fn)?.output().slice(-500)}`).toBeLessThan(500);
     }
   }, 30_000);
+
+  it.each(FUNCTION_NAMES)('%s: its IAM policy refused nothing, and the end-to-end run used every table write it grants', (fn) => {
+    const proxy = iam.get(fn)!;
+    expect(proxy.denied).toEqual([]);
+    const granted = s.allowStatements(fn).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
+      .filter((action) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(action));
+    expect([...proxy.used].filter((action) => granted.includes(action)).sort()).toEqual([...new Set(granted)].sort());
+    expect(FUNCTIONS[fn].writes.every((call) => proxy.used.has(`dynamodb:${call}`))).toBe(true);
+  });
 });

@@ -8,8 +8,13 @@ import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { FunctionName } from '#shared/http/routes.ts';
 import { buildApp, type ConcordApp } from '#infra/app.ts';
 import { PROJECT_ROOT } from '#infra/paths.ts';
+import type { Statement } from './iam-proxy.ts';
+
+export type { Statement };
+export const asArray = <T>(x: T | T[]) => (Array.isArray(x) ? x : [x]);
 
 export interface Synthesized extends ConcordApp {
   outdir: string;
@@ -17,6 +22,8 @@ export interface Synthesized extends ConcordApp {
   stateless$: Template;
   /** The template's logical id of a construct's CloudFormation resource. */
   logicalId(stack: Stack, fn: lambda.IFunction | { node: { defaultChild?: unknown } }): string;
+  /** Every Allow statement attached to a function's role, across its policies. */
+  allowStatements(fn: FunctionName): Statement[];
   cleanup(): void;
 }
 
@@ -29,12 +36,21 @@ export function synthesize(options: { bundle: boolean }): Synthesized {
     context: { ...CDK_CONTEXT, ...(!options.bundle && { 'aws:cdk:bundling-stacks': [] }) },
   });
   built.app.synth();
+  const stateless$ = Template.fromStack(built.stateless);
+  const logicalId: Synthesized['logicalId'] = (stack, construct) => stack.getLogicalId(construct.node.defaultChild as never);
   return {
     ...built,
     outdir,
     stateful$: Template.fromStack(built.stateful),
-    stateless$: Template.fromStack(built.stateless),
-    logicalId: (stack, construct) => stack.getLogicalId(construct.node.defaultChild as never),
+    stateless$,
+    logicalId,
+    allowStatements: (fn) => {
+      const roleId = logicalId(built.stateless, built.stateless.functions.byName.get(fn)!.role!);
+      return Object.values(stateless$.findResources('AWS::IAM::Policy'))
+        .filter((p) => asArray(p.Properties.Roles).some((r: { Ref?: string }) => r.Ref === roleId))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((st) => st.Effect === 'Allow');
+    },
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };
 }
