@@ -278,6 +278,8 @@ describe('verification', () => {
     expect(r.body).toContain('For a browser');
     // Native names are isolated, so a right-to-left name cannot reorder the text around it.
     expect(r.body).toContain('Chongqing Municipality · <bdi>重庆市</bdi>');
+    // The signing time as the certificate prints it: the ceremony's wall clock and zone.
+    expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · 2021年8月23日 14:30');
   });
 
   it.each([

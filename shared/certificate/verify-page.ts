@@ -1,5 +1,6 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
 import type { Verification } from '#shared/registry/certificates.ts';
+import { formatSigningTime } from './wording.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -16,7 +17,7 @@ export function verificationPage(v: Verification): string {
   const facts = a
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
 <dl><dt>Code · 编号</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion})</dd>
-<dt>Signed · 签署</dt><dd>${escape(a.signedAt)}</dd>
+<dt>Signed · 签署</dt><dd>${escape(formatSigningTime(a.signedAt, a.ceremony?.timeZone ? { timeZone: a.ceremony.timeZone } : {}).join(' · '))}</dd>
 ${a.ceremony ? `<dt>Ceremony · 仪式</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
 <dt>Parties · 签约方</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';

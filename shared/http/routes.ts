@@ -75,7 +75,7 @@ export const verificationResponse = z.object({
     titleZh: z.string().optional(),
     signedAt: z.string(),
     parties: z.array(z.object({ name: z.string(), localName: z.string().optional() })),
-    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string() }).optional(),
+    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), timeZone: z.string().optional() }).optional(),
   }).optional(),
 });
 

@@ -87,7 +87,7 @@ export interface Verification {
     titleZh?: string;
     signedAt: string;
     parties: { name: string; localName?: string }[];
-    ceremony?: { title: string; event?: string; city: string; countryCode: string };
+    ceremony?: { title: string; event?: string; city: string; countryCode: string; timeZone?: string };
   };
 }
 
@@ -111,7 +111,7 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
       ...(certified.titleZh && { titleZh: certified.titleZh }),
       signedAt: certified.signedAt,
       parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName }) })),
-      ...(ceremony && { ceremony: { title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode } }),
+      ...(ceremony && { ceremony: { title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, ...(ceremony.timeZone && { timeZone: ceremony.timeZone }) } }),
     },
   };
 }
