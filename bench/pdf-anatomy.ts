@@ -20,7 +20,13 @@ export interface Anatomy {
 /** Subtypes of FontFile3 streams (CFF and OpenType programs). */
 const FONT_FILE3 = new Set(['/Type1C', '/CIDFontType0C', '/OpenType']);
 
-const decoded = (s: PDFRawStream) => (s.dict.get(PDFName.of('Filter')) ? unzlibSync(s.contents) : s.contents);
+/** A stream's bytes: Flate decoded, or as stored when unfiltered (font programs use nothing else here). */
+function decoded(s: PDFRawStream): Uint8Array {
+  const filter = s.dict.get(PDFName.of('Filter'));
+  if (filter === undefined) return s.contents;
+  if (String(filter) === '/FlateDecode') return unzlibSync(s.contents);
+  throw new Error(`pdf-anatomy: cannot decode a ${String(filter)} stream`);
+}
 
 /** Deflated size of a TrueType program's glyf table (0 for anything else, e.g. CFF). */
 function glyfBytes(font: Uint8Array): number {
@@ -38,8 +44,10 @@ export async function pdfAnatomy(bytes: Uint8Array): Promise<Anatomy> {
   const doc = await PDFDocument.load(bytes, { updateMetadata: false });
   const contentRefs = new Set<string>();
   for (const page of doc.getPages()) {
+    // Contents is one stream or an array of them; either may be given by reference.
     const contents = page.node.get(PDFName.of('Contents'));
-    const refs = contents instanceof PDFArray ? contents.asArray() : [contents];
+    const resolved = contents instanceof PDFRef ? doc.context.lookup(contents) : contents;
+    const refs = resolved instanceof PDFArray ? resolved.asArray() : [contents];
     for (const ref of refs) if (ref instanceof PDFRef) contentRefs.add(ref.toString());
   }
   const anatomy: Anatomy = { total: bytes.length, fonts: 0, outlines: 0, content: 0 };

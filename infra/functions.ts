@@ -14,8 +14,6 @@ export interface FunctionSettings {
   assets?: true;
   /** Pages through lists: gets CURSOR_SECRET, the key that authenticates list cursors. */
   lists?: true;
-  /** Records the certificates it hands out: PutItem, on issued-certificate items only. */
-  recordsCertificates?: true;
 }
 
 const API: FunctionSettings = { memoryMb: 512 };
@@ -29,6 +27,6 @@ export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
   'ceremonies-write': API,
   'agreements-read': LISTS,
   'agreements-write': API,
-  certificates: { memoryMb: 1536, signingKey: true, assets: true, recordsCertificates: true },
+  certificates: { memoryMb: 1536, signingKey: true, assets: true },
   verify: { memoryMb: 1536, signingKey: true, assets: true },
 };

@@ -11,7 +11,6 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { FUNCTIONS, type FunctionName } from '#shared/http/routes.ts';
-import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
 import { FUNCTION_SETTINGS } from '../functions.ts';
 import { HouseFunction, type BundledFile } from '../house-function.ts';
 import { functionEntry } from '../paths.ts';
@@ -59,13 +58,14 @@ export class RegistryFunctions extends Construct {
         files: settings.assets ? certificateFiles() : [],
       });
       // Exactly the calls shared/store makes: no Scan (the app never scans), no table management.
-      props.table.grant(fn, ...READS, ...FUNCTIONS[name].writes.map((call) => `dynamodb:${call}`));
-      if (settings.recordsCertificates) {
-        // A read-only function otherwise: it may add issued-certificate items, and touch nothing else.
+      const { writes } = FUNCTIONS[name];
+      props.table.grant(fn, ...READS, ...writes.flatMap((w) => (typeof w === 'string' ? [`dynamodb:${w}`] : [])));
+      for (const w of writes) {
+        if (typeof w === 'string') continue;
         fn.addToRolePolicy(new iam.PolicyStatement({
-          actions: ['dynamodb:PutItem'],
+          actions: [`dynamodb:${w.call}`],
           resources: [props.table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ISSUED_CERTIFICATE_PREFIX}*`] } },
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [w.keys] } },
         }));
       }
       if (settings.signingKey) props.signingKey.grantRead(fn);

@@ -1,8 +1,9 @@
 /**
  * Text shaping for certificates: itemize a line into runs (script, font, bidi level), shape each
  * run with HarfBuzz (the reference shaper: ligatures, reordering, mark positioning), and return
- * glyphs in visual order with positions in 1/1000 em. Fonts are parsed once per process, lazily,
- * so a Latin-only certificate never reads the 10 MB CJK font.
+ * glyphs in visual order with positions in 1/1000 em. Fonts are parsed once per process, lazily:
+ * a Latin-only certificate never reads the 10 MB CJK font (a character that the font preferred
+ * for its script lacks makes the fallback search load fonts in order until one has it).
  */
 import { readFileSync } from 'node:fs';
 import * as hb from 'harfbuzzjs';

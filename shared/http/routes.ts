@@ -7,9 +7,14 @@
 import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
+import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
 
-/** The DynamoDB write calls a function's store code makes. */
-export type TableWrite = 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type TableCall = 'PutItem' | 'UpdateItem' | 'DeleteItem';
+/** A write call on any item, or only on items whose partition key matches `keys` (an IAM StringLike pattern). */
+export type TableWrite = TableCall | { call: TableCall; keys: string };
+
+/** The call a write entry grants. */
+export const writeCall = (write: TableWrite): TableCall => (typeof write === 'string' ? write : write.call);
 
 /**
  * Functions group routes of one capability. Every function may read the table (GetItem,
@@ -24,7 +29,8 @@ export const FUNCTIONS = {
   'ceremonies-write': { writes: ['PutItem'], description: 'create ceremonies' },
   'agreements-read': { writes: [], description: 'read and list agreements and their history' },
   'agreements-write': { writes: ['PutItem', 'UpdateItem', 'DeleteItem'], description: 'log, amend and void signings' },
-  certificates: { writes: [], description: 'render signed PDF certificates' },
+  // Records each certificate it hands out, and may write nothing else.
+  certificates: { writes: [{ call: 'PutItem', keys: `${ISSUED_CERTIFICATE_PREFIX}*` }], description: 'render signed PDF certificates' },
   verify: { writes: [], description: 'verify certificates; publish the public keys' },
 } as const satisfies Record<string, { writes: readonly TableWrite[]; description: string }>;
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -11,7 +11,7 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { signingKey } from '#shared/certificate/signature.ts';
-import { FUNCTIONS, routesOf, type FunctionName } from '#shared/http/routes.ts';
+import { FUNCTIONS, routesOf, writeCall, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { matchRoute, toEvent } from '#infra/local/adapter.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -197,6 +197,6 @@ describe('function bundles', () => {
     const granted = s.allowStatements(fn).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
       .filter((action) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(action));
     expect([...proxy.used].filter((action) => granted.includes(action)).sort()).toEqual([...new Set(granted)].sort());
-    expect(FUNCTIONS[fn].writes.every((call) => proxy.used.has(`dynamodb:${call}`))).toBe(true);
+    expect((FUNCTIONS[fn].writes as readonly TableWrite[]).every((w) => proxy.used.has(`dynamodb:${writeCall(w)}`))).toBe(true);
   });
 });

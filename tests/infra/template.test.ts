@@ -4,8 +4,7 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, ROUTES, routeKey, type FunctionName } from '#shared/http/routes.ts';
-import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
+import { FUNCTIONS, ROUTES, routeKey, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -124,17 +123,18 @@ describe('stateless stack: least privilege', () => {
     const actions = actionsOf(fn);
     const unconditional = statementsOf(fn).filter((st) => !st.Condition).flatMap((st) => asArray(st.Action));
     expect(actions).toContain('dynamodb:Query');
-    expect(WRITE_ACTIONS.filter((write) => unconditional.includes(write))).toEqual(FUNCTIONS[fn].writes.map((call) => `dynamodb:${call}`));
+    const anyItem = (FUNCTIONS[fn].writes as readonly TableWrite[]).filter((w) => typeof w === 'string');
+    expect(WRITE_ACTIONS.filter((write) => unconditional.includes(write))).toEqual(anyItem.map((call) => `dynamodb:${call}`));
     // The store never scans, so no function may; nor manage the table itself.
     for (const denied of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:CreateTable']) expect(actions).not.toContain(denied);
   });
 
-  it.each(FUNCTION_NAMES)('%s: adds issued-certificate items (and nothing else) only if its settings say so', (fn) => {
+  it.each(FUNCTION_NAMES)('%s: writes limited to some keys only as FUNCTIONS lists them, each by a LeadingKeys condition', (fn) => {
     const scoped = statementsOf(fn).filter((st) => st.Condition);
-    if (!FUNCTION_SETTINGS[fn].recordsCertificates) return expect(scoped).toEqual([]);
-    expect(scoped).toHaveLength(1);
-    expect(asArray(scoped[0]!.Action)).toEqual(['dynamodb:PutItem']);
-    expect(scoped[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ISSUED_CERTIFICATE_PREFIX}*`] } });
+    const expected = (FUNCTIONS[fn].writes as readonly TableWrite[]).flatMap((w) => (typeof w === 'string' ? [] : [w]));
+    expect(scoped.map((st) => ({ actions: asArray(st.Action), condition: st.Condition }))).toEqual(expected.map((w) => ({
+      actions: [`dynamodb:${w.call}`], condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [w.keys] } },
+    })));
   });
 
   it.each(FUNCTION_NAMES)('%s: no wildcard action; Resource * only for X-Ray', (fn) => {
