@@ -73,7 +73,8 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const FACES: [string, keyof typeof FONT_ASSETS, number][] = [
   ['Noto Sans', 'latin', 400], ['Noto Sans', 'latinBold', 700], ['Noto Sans Armenian', 'armenian', 400],
   ['Noto Sans Devanagari', 'devanagari', 400], ['Noto Sans Arabic', 'arabic', 400], ['Noto Sans Khmer', 'khmer', 400],
-  ['Noto Sans Sinhala', 'sinhala', 400], ['Noto Sans SC', 'han', 400], ['Noto Sans JP', 'hanExtra', 400],
+  ['Noto Sans Sinhala', 'sinhala', 400], ['Noto Sans Tamil', 'tamil', 400], ['Noto Sans Thaana', 'thaana', 400],
+  ['Noto Sans Myanmar', 'myanmar', 400], ['Noto Sans Lao', 'lao', 400], ['Noto Sans SC', 'han', 400], ['Noto Sans JP', 'hanExtra', 400],
 ];
 const NOT_DEVANAGARI = 'unicode-range: U+0000-08FF, U+0980-A8DF, U+A900-10FFFF;';
 const fontFaces = FACES.map(([family, asset, weight]) => `@font-face { font-family: '${family}'; font-weight: ${weight}; ` +

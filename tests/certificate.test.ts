@@ -82,6 +82,24 @@ describe('certificate content', () => {
     expect(name.map((g) => g.font)).toEqual(['NotoSansJP-Regular', 'NotoSansSC-Regular', 'NotoSansSC-Regular', 'NotoSansSC-Regular']);
   });
 
+  it('draws the scripts of later SCO partners too: Thaana (right to left), Myanmar, Lao, Tamil', async () => {
+    await setup(t, LATER_PARTNERS.map((p) => party(`lp-${p.lang}`, { kind: 'state', name: p.name, localName: p.localName, lang: p.lang, countryCode: p.code })), cer);
+    const signed = await logSigning(t, cer, agreement(LATER_PARTNERS.map((p) => `lp-${p.lang}`), { title: 'Partners in their own scripts' }));
+    const pdf = (await certificate(signed.body.id)).body as Buffer;
+    writeFileSync(join(OUT, 'certificate-later-partners.pdf'), pdf);
+    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', join(OUT, 'certificate-later-partners.pdf'), join(OUT, 'certificate-later-partners')]);
+    const text = pdfToText(pdf);
+    const blocks = await drawnBlocks(pdf);
+    for (const p of LATER_PARTNERS) expectHarfBuzzGlyphs(blocks, p.localName, p.lang, p.code);
+    for (const p of LATER_PARTNERS.filter((x) => x.lang !== 'dv')) expect(text, p.code).toContain(p.localName.normalize('NFC'));
+    // Thaana comes back with every letter and every vowel sign in order but one: poppler lifts the
+    // vowel sign on a word's last (leftmost) letter out of the right-to-left run, to its front.
+    const [dhivehi, ...otherWords] = LATER_PARTNERS[0]!.localName.split(' ');
+    const last = otherWords.at(-1)!;
+    expect(text).toContain(`${last.at(-1)}${dhivehi} ${otherWords.join(' ').slice(0, -1)}`);
+    expect(blocks.flat().filter((g) => g.gid === 0).map((g) => g.text)).toEqual([]);
+  });
+
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {
     const text = pdfToText(bilateral.pdf);
     const printed = /(https:\/\/concord\.example\/verify\/\S+)/.exec(text)?.[1];
@@ -315,7 +333,16 @@ describe('verification', () => {
 const FONT_OF_LANG: Record<string, string> = {
   'zh-Hans': 'sc/NotoSansSC', hi: 'devanagari/NotoSansDevanagari', ne: 'devanagari/NotoSansDevanagari', ur: 'arabic/NotoSansArabic',
   fa: 'arabic/NotoSansArabic', hy: 'armenian/NotoSansArmenian', km: 'khmer/NotoSansKhmer', si: 'sinhala/NotoSansSinhala',
+  dv: 'thaana/NotoSansThaana', my: 'myanmar/NotoSansMyanmar', lo: 'lao/NotoSansLao', ta: 'tamil/NotoSansTamil',
 };
+
+/** Official names of SCO partners that joined after 2021 (and Tamil, Sri Lanka's other official language). */
+const LATER_PARTNERS = [
+  { code: 'MV', name: 'Republic of Maldives', localName: 'ދިވެހިރާއްޖޭގެ ޖުމްހޫރިއްޔާ', lang: 'dv' },
+  { code: 'MM', name: 'Republic of the Union of Myanmar', localName: 'ပြည်ထောင်စု သမ္မတ မြန်မာနိုင်ငံတော်', lang: 'my' },
+  { code: 'LA', name: "Lao People's Democratic Republic", localName: 'ສາທາລະນະລັດ ປະຊາທິປະໄຕ ປະຊາຊົນລາວ', lang: 'lo' },
+  { code: 'LK', name: 'Democratic Socialist Republic of Sri Lanka', localName: 'இலங்கை ஜனநாயக சோசலிசக் குடியரசு', lang: 'ta' },
+];
 
 /** The block drawing `text` holds exactly HarfBuzz's glyphs for it, at HarfBuzz's positions (±1 font unit). */
 function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string, label: string, weight: 'Regular' | 'Bold' = 'Regular') {

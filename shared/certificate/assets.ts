@@ -31,6 +31,11 @@ export const FONT_ASSETS = {
   khmer: font('noto-sans-khmer', 'NotoSansKhmer', '400Regular'),
   sinhala: font('noto-sans-sinhala', 'NotoSansSinhala', '400Regular'),
   armenian: font('noto-sans-armenian', 'NotoSansArmenian', '400Regular'),
+  // Scripts of the SCO's later partners: Maldives (Thaana), Myanmar, Laos; Tamil, Sri Lanka's other official language.
+  thaana: font('noto-sans-thaana', 'NotoSansThaana', '400Regular'),
+  myanmar: font('noto-sans-myanmar', 'NotoSansMyanmar', '400Regular'),
+  lao: font('noto-sans-lao', 'NotoSansLao', '400Regular'),
+  tamil: font('noto-sans-tamil', 'NotoSansTamil', '400Regular'),
 } as const satisfies Record<string, Asset>;
 
 export const CERTIFICATE_ASSETS: Asset[] = [

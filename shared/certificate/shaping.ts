@@ -20,6 +20,10 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; scripts: string[] }[] 
   { key: 'arab', regular: FONT_ASSETS.arabic, scripts: ['Arab'] },
   { key: 'khmr', regular: FONT_ASSETS.khmer, scripts: ['Khmr'] },
   { key: 'sinh', regular: FONT_ASSETS.sinhala, scripts: ['Sinh'] },
+  { key: 'taml', regular: FONT_ASSETS.tamil, scripts: ['Taml'] },
+  { key: 'thaa', regular: FONT_ASSETS.thaana, scripts: ['Thaa'] },
+  { key: 'mymr', regular: FONT_ASSETS.myanmar, scripts: ['Mymr'] },
+  { key: 'laoo', regular: FONT_ASSETS.lao, scripts: ['Laoo'] },
   { key: 'sc', regular: FONT_ASSETS.han, scripts: ['Hani', 'Hira', 'Kana', 'Bopo'] },
   // Last resort only (no script prefers it): the few Han characters Noto Sans SC does not have.
   { key: 'jp', regular: FONT_ASSETS.hanExtra, scripts: [] },
@@ -28,9 +32,10 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; scripts: string[] }[] 
 /** Unicode script -> ISO 15924 tag (what HarfBuzz's setScript expects). */
 const SCRIPTS = Object.entries({
   Latin: 'Latn', Cyrillic: 'Cyrl', Greek: 'Grek', Armenian: 'Armn', Arabic: 'Arab', Hebrew: 'Hebr',
-  Devanagari: 'Deva', Khmer: 'Khmr', Sinhala: 'Sinh', Han: 'Hani', Hiragana: 'Hira', Katakana: 'Kana', Bopomofo: 'Bopo',
+  Devanagari: 'Deva', Khmer: 'Khmr', Sinhala: 'Sinh', Tamil: 'Taml', Thaana: 'Thaa', Myanmar: 'Mymr', Lao: 'Laoo',
+  Han: 'Hani', Hiragana: 'Hira', Katakana: 'Kana', Bopomofo: 'Bopo',
 }).map(([name, tag]) => [new RegExp(`\\p{Script=${name}}`, 'u'), tag] as const);
-const RTL_SCRIPTS = new Set(['Arab', 'Hebr']);
+const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa']);
 const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
 const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
@@ -192,9 +197,14 @@ function shapeUncached(text: string, opts: TextOptions): ShapedLine {
     out.forEach((g, i) => clusters.set(g.cluster, [...(clusters.get(g.cluster) ?? []), i]));
     const bounds = [...clusters.keys(), run.end].sort((a, b) => a - b);
     const carrier = new Map<number, [string, number]>();
+    const rtl = run.level % 2 === 1;
     for (const [c, members] of clusters) {
       const on = members.find((i) => out[i]!.xAdvance! > 0 && !out[i]!.xOffset && !out[i]!.yOffset) ?? members[0]!;
-      carrier.set(on, [text.slice(c, bounds[bounds.indexOf(c) + 1]), members.reduce((w, i) => w + out[i]!.xAdvance!, 0) * k]);
+      const chars = text.slice(c, bounds[bounds.indexOf(c) + 1]);
+      // Extractors turn right-to-left text into logical order by reversing the characters they read
+      // left to right, a cluster's characters among them: a cluster of several characters (Thaana
+      // consonant + vowel sign, a ligature) is therefore mapped in reverse, to come out in order.
+      carrier.set(on, [rtl ? [...chars].reverse().join('') : chars, members.reduce((w, i) => w + out[i]!.xAdvance!, 0) * k]);
     }
     out.forEach((g, i) => {
       const [t, w] = carrier.get(i) ?? ['', 0];
