@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as hb from 'harfbuzzjs';
 import * as fontkit from 'fontkit';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.ts';
 import { pdfToText } from './support/pdf-text.ts';
@@ -98,6 +98,23 @@ describe('certificate content', () => {
     const last = otherWords.at(-1)!;
     expect(text).toContain(`${last.at(-1)}${dhivehi} ${otherWords.join(' ').slice(0, -1)}`);
     expect(blocks.flat().filter((g) => g.gid === 0).map((g) => g.text)).toEqual([]);
+  });
+
+  it('tells operators when a name has characters no bundled font can draw (it still renders, with boxes)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await setup(t, [party('he-party', { name: 'State of Israel', localName: 'מדינת ישראל', lang: 'he', countryCode: 'IL' })], cer);
+      const covered = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title: 'Every character covered' }));
+      expect((await certificate(covered.body.id)).status).toBe(200);
+      expect(warn).not.toHaveBeenCalled();
+      const signed = await logSigning(t, cer, agreement(['cq', 'he-party'], { title: 'A script without a font' }));
+      expect((await certificate(signed.body.id)).status).toBe(200);
+      const logged = warn.mock.calls.map(([line]) => JSON.parse(String(line)));
+      expect(logged).toEqual([expect.objectContaining({ message: expect.stringContaining('no bundled font'), agreementId: signed.body.id, version: 1 })]);
+      expect(logged[0].characters).toEqual(['U+05DE', 'U+05D3', 'U+05D9', 'U+05E0', 'U+05EA', 'U+05E9', 'U+05E8', 'U+05D0', 'U+05DC']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {

@@ -81,6 +81,19 @@ function pickFace(script: string | null, cp: number, weight: Weight): Face {
   return face('sans', weight); // .notdef, but the text stays extractable
 }
 
+/** Characters of `text` that no bundled font can draw (they would show as an empty box), as `U+XXXX`. */
+export function undrawable(text: string): string[] {
+  const missing = new Set<string>();
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    // Spaces and format controls (ZWJ, ZWNJ, bidi marks) draw nothing anyway.
+    if (/[\s\p{Cf}\p{Cc}]/u.test(ch)) continue;
+    // The face the shaper would pick (its script's font first, so no other font loads needlessly).
+    if (!pickFace(scriptOf(ch), cp, 'regular').cmap.has(cp)) missing.add(`U+${cp.toString(16).toUpperCase().padStart(4, '0')}`);
+  }
+  return [...missing];
+}
+
 interface Run { start: number; end: number; face: Face; script: string; level: number }
 
 /**
