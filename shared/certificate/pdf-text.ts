@@ -35,6 +35,8 @@ export class TextEngine {
   private uses = new Map<Face, FontUse>();
   private pages = new Map<PDFPage, { names: Map<Face, PDFName>; ops: string[] }>();
   private finalized = false;
+  /** Characters drawn as .notdef (an empty box): no bundled font has them. */
+  readonly undrawable = new Set<string>();
   constructor(private doc: PDFDocument) {}
 
   private use(f: Face): FontUse {
@@ -71,6 +73,7 @@ export class TextEngine {
   /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
   drawText(page: PDFPage, text: string, o: DrawOptions): number {
     const { glyphs, width } = shapeLine(text, o);
+    for (const g of glyphs) if (g.gid === 0) for (const ch of g.text) this.undrawable.add(ch);
     const ops: string[] = ['BT'];
     if (o.color) ops.push(`${o.color.map(pdfNumber).join(' ')} rg`);
     const at = (g: ShapedGlyph) => [o.x + (g.x * o.size) / 1000, o.y + (g.y * o.size) / 1000] as const;

@@ -192,7 +192,12 @@ function keepInfoPlain(doc: PDFDocument): void {
   doc.context.assign(ref, PDFInvalidObject.of(bytes));
 }
 
-export async function renderCertificate(input: CertificateInput): Promise<Uint8Array> {
+export interface RenderReport {
+  /** Characters no bundled font has, drawn as empty boxes, as `U+XXXX` (the text still extracts). */
+  undrawable: string[];
+}
+
+export async function renderCertificate(input: CertificateInput, report?: (r: RenderReport) => void): Promise<Uint8Array> {
   const { agreement: a, ceremony, jws } = input;
   const doc = await PDFDocument.create({ updateMetadata: false });
   const signed = new Date(a.signedAt);
@@ -218,6 +223,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   parties(w, a.parties, top, 168);
   footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
+  report?.({ undrawable: [...engine.undrawable].map((ch) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`) });
   keepInfoPlain(doc);
   return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
 }

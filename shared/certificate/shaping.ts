@@ -81,19 +81,6 @@ function pickFace(script: string | null, cp: number, weight: Weight): Face {
   return face('sans', weight); // .notdef, but the text stays extractable
 }
 
-/** Characters of `text` that no bundled font can draw (they would show as an empty box), as `U+XXXX`. */
-export function undrawable(text: string): string[] {
-  const missing = new Set<string>();
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    // Spaces and format controls (ZWJ, ZWNJ, bidi marks) draw nothing anyway.
-    if (/[\s\p{Cf}\p{Cc}]/u.test(ch)) continue;
-    // The face the shaper would pick (its script's font first, so no other font loads needlessly).
-    if (!pickFace(scriptOf(ch), cp, 'regular').cmap.has(cp)) missing.add(`U+${cp.toString(16).toUpperCase().padStart(4, '0')}`);
-  }
-  return [...missing];
-}
-
 interface Run { start: number; end: number; face: Face; script: string; level: number }
 
 /**
@@ -212,11 +199,15 @@ function shapeUncached(text: string, opts: TextOptions): ShapedLine {
     const carrier = new Map<number, [string, number]>();
     const rtl = run.level % 2 === 1;
     for (const [c, members] of clusters) {
-      const on = members.find((i) => out[i]!.xAdvance! > 0 && !out[i]!.xOffset && !out[i]!.yOffset) ?? members[0]!;
+      // The carrier: a spacing glyph, best one HarfBuzz left in place; one on the baseline (a kerned
+      // Arabic letter) before a mark above or below it, which extractors would read as another word.
+      const spacing = members.filter((i) => out[i]!.xAdvance! > 0);
+      const on = spacing.find((i) => !out[i]!.xOffset && !out[i]!.yOffset) ?? spacing.find((i) => !out[i]!.yOffset) ?? spacing[0] ?? members[0]!;
       const chars = text.slice(c, bounds[bounds.indexOf(c) + 1]);
       // Extractors turn right-to-left text into logical order by reversing the characters they read
-      // left to right, a cluster's characters among them: a cluster of several characters (Thaana
-      // consonant + vowel sign, a ligature) is therefore mapped in reverse, to come out in order.
+      // left to right, a cluster's characters among them: a cluster of several characters (a Thaana
+      // consonant and its vowel sign, an Arabic letter and its harakat) is mapped in reverse, so it
+      // comes out in order.
       carrier.set(on, [rtl ? [...chars].reverse().join('') : chars, members.reduce((w, i) => w + out[i]!.xAdvance!, 0) * k]);
     }
     out.forEach((g, i) => {

@@ -7,13 +7,11 @@
  */
 import * as z from 'zod';
 import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreement.ts';
-import type { Ceremony } from '#shared/domain/schemas.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
-import { undrawable } from '#shared/certificate/shaping.ts';
 import { keyThatSigned, signatureOf, signPayload, verifiedPayload, type CertificatePayload, type SigningKey } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, recordIssuedCertificate } from '#shared/store/certificates.ts';
@@ -47,9 +45,13 @@ async function issue(stored: store.StoredAgreement, version: number, key?: Signi
   if (!bytes) {
     const ceremony = await getCeremony(agreement.ceremonyId);
     if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
-    warnIfUndrawable(agreement, ceremony, version);
     bytes = renderCertificate({
       agreement, ceremony, jws, verifyUrl: verifyUrl(iss, agreement.code, version, signatureOf(jws)), keysUrl: `${iss}${KEYS_PATH}`,
+    }, ({ undrawable }) => {
+      // Still a valid certificate, but with empty boxes where those characters go: tell operators.
+      if (undrawable.length > 0) {
+        console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, characters: undrawable }));
+      }
     });
     rendered.set(jws, bytes);
     bytes.catch(() => rendered.delete(jws));
@@ -60,18 +62,6 @@ async function issue(stored: store.StoredAgreement, version: number, key?: Signi
 
 /** Digests this process has already recorded: a popular certificate costs one write, not one per download. */
 const recorded = new Set<string>();
-
-/** A name in a script no bundled font covers still renders (as boxes): tell operators, once per render. */
-function warnIfUndrawable(agreement: Agreement, ceremony: Ceremony, version: number): void {
-  const texts = [
-    agreement.title, agreement.titleZh ?? '', ceremony.title, ceremony.event ?? '', ceremony.venue, ceremony.city,
-    ...agreement.parties.flatMap((p) => [p.name, p.localName ?? '', p.signatory.name, p.signatory.title ?? '', p.role ?? '']),
-  ];
-  const characters = [...new Set(texts.flatMap(undrawable))];
-  if (characters.length > 0) {
-    console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, characters }));
-  }
-}
 
 export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
   const stored = await load(id, principal);
