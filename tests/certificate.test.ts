@@ -73,6 +73,10 @@ describe('certificate content', () => {
     expectHarfBuzzGlyphs(await drawnBlocks(bilateral.pdf), 'Zhōngguó Ëxample Trading Co.', 'en', 'Latin', 'Bold');
   });
 
+  it('maps every glyph drawn in ToUnicode (pdf.js turns an empty mapping into a control character)', async () => {
+    for (const pdf of [all18.pdf, bilateral.pdf]) expect((await drawnBlocks(pdf)).flat().filter((g) => !g.mapped)).toEqual([]);
+  });
+
   it('finds a font for every character: no .notdef box anywhere, not even for 𠮷 (beyond the BMP, not in Noto Sans SC)', async () => {
     for (const pdf of [all18.pdf, bilateral.pdf]) {
       const boxes = (await drawnBlocks(pdf)).flat().filter((g) => g.gid === 0);

@@ -16,6 +16,9 @@ const hex4 = (n: number) => n.toString(16).padStart(4, '0').toUpperCase();
 /** UTF-16BE code units in hex: a JS string already is UTF-16, surrogate pairs included. */
 const utf16be = (s: string) => Array.from({ length: s.length }, (_, i) => hex4(s.charCodeAt(i))).join('');
 
+/** What ToUnicode gives a glyph with no text of its own: U+2060 WORD JOINER, invisible and format-only. */
+export const NO_TEXT = '\u2060';
+
 /** A number as a PDF operand: at most 3 decimals, no exponent, no "-0". */
 export const pdfNumber = (v: number) => String(Math.round(v * 1000) / 1000 || 0);
 
@@ -152,7 +155,10 @@ export class TextEngine {
       u.entries.forEach((e, i) => { const g = newGid.get(e.gid)!; cidToGid[2 * i + 2] = g >> 8; cidToGid[2 * i + 3] = g & 255; });
       const widths = u.entries.map((e) => e.w);
 
-      const cmapLines = u.entries.map((e, i) => `<${(i + 1).toString(16).padStart(4, '0').toUpperCase()}> <${utf16be(e.text)}>`);
+      // A glyph that carries no text of its own (a mark, a conjunct's tail) maps to WORD JOINER, not
+      // to nothing: pdf.js (Firefox) reads an empty mapping as the raw CID, a control character, and
+      // skips invisible format characters. poppler never sees it: those glyphs sit in empty ActualText.
+      const cmapLines = u.entries.map((e, i) => `<${(i + 1).toString(16).padStart(4, '0').toUpperCase()}> <${utf16be(e.text || NO_TEXT)}>`);
       const chunks = Array.from({ length: Math.ceil(cmapLines.length / 100) }, (_, i) => cmapLines.slice(i * 100, i * 100 + 100))
         .map((part) => `${part.length} beginbfchar\n${part.join('\n')}\nendbfchar`); // max 100 per block
       const toUnicode = [

@@ -6,8 +6,12 @@
 import * as fontkit from 'fontkit';
 import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from 'pdf-lib';
 
-/** `gid` is the glyph's index in the embedded subset: 0 is .notdef, the box drawn for a character no font has. */
-export interface DrawnGlyph { font: string; gid: number; outline: string; x: number; y: number; size: number; text: string }
+/**
+ * `gid` is the glyph's index in the embedded subset: 0 is .notdef, the box drawn for a character no
+ * font has. `text` is its ToUnicode text, '' for a glyph that carries none (mapped to U+2060 WORD
+ * JOINER); `mapped` says ToUnicode has a non-empty entry for it at all.
+ */
+export interface DrawnGlyph { font: string; gid: number; outline: string; x: number; y: number; size: number; text: string; mapped: boolean }
 
 interface Embedded { baseFont: string; cidToGid: Uint8Array; subset: any; toUnicode: Map<number, string>; widths: number[] }
 
@@ -56,7 +60,8 @@ export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
       for (const h of hexes.match(/[0-9A-F]{4}/g) ?? []) {
         const cid = parseInt(h, 16);
         const gid = (e.cidToGid[2 * cid]! << 8) | e.cidToGid[2 * cid + 1]!;
-        drawn.push({ font: e.baseFont, gid, outline: e.subset.getGlyph(gid).path.toSVG(), x, y, size, text: e.toUnicode.get(cid) ?? '' });
+        const raw = e.toUnicode.get(cid) ?? '';
+        drawn.push({ font: e.baseFont, gid, outline: e.subset.getGlyph(gid).path.toSVG(), x, y, size, text: raw.replaceAll('\u2060', ''), mapped: raw !== '' });
         x += ((e.widths[cid] ?? 0) * size) / 1000;
       }
     };
