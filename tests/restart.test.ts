@@ -100,5 +100,5 @@ describe('restart on the same data dir', () => {
     expect(pdfToText(reissued)).toContain('https://registry.example.org/verify/');
     expect((await get(`${third.url}/.well-known/concord-keys.json`, third.staff)).keys).toHaveLength(2);
     await third.stop();
-  });
+  }, 60_000); // three real `npm start` processes: a budget for a busy 2-core machine, not a speed check
 });

@@ -133,11 +133,10 @@ export class TextEngine {
     const ctx = this.doc.context;
     // fflate rather than pdf-lib's pako: 3x faster at the same level, and pure JS like pako, so the
     // bytes never depend on the runtime's zlib. A tiny map is stored plain when deflate cannot win.
-    const bytesOf = (data: string | Uint8Array) => (typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-    const flate = (data: string | Uint8Array, dict: Record<string, number> = {}) =>
-      ctx.stream(zlibSync(bytesOf(data), { level: 6, mem: 4 }), { Filter: 'FlateDecode', ...dict });
+    const deflate = (data: string | Uint8Array) => zlibSync(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, { level: 6, mem: 4 });
+    const flate = (data: string | Uint8Array, dict: Record<string, number> = {}) => ctx.stream(deflate(data), { Filter: 'FlateDecode', ...dict });
     const small = (data: string | Uint8Array) => {
-      const packed = zlibSync(bytesOf(data), { level: 6, mem: 4 });
+      const packed = deflate(data);
       return packed.length + 20 < data.length ? ctx.stream(packed, { Filter: 'FlateDecode' }) : ctx.stream(data);
     };
     for (const [page, { ops }] of this.pages) {

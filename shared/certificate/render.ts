@@ -184,9 +184,7 @@ function infoString(value: string): PDFString | PDFHexString {
  * Written out as ready-made bytes, it stays a plain object (pdf-lib never packs those), so its
  * JWS can be found in the raw bytes, as POST /verify and a curious `grep` do, without a PDF parser.
  */
-function keepInfoPlain(doc: PDFDocument): void {
-  const ref = doc.context.trailerInfo.Info as PDFRef;
-  const info = doc.context.lookup(ref, PDFDict);
+function keepInfoPlain(doc: PDFDocument, ref: PDFRef, info: PDFDict): void {
   const bytes = new Uint8Array(info.sizeInBytes());
   info.copyBytesInto(bytes, 0);
   doc.context.assign(ref, PDFInvalidObject.of(bytes));
@@ -202,7 +200,8 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const doc = await PDFDocument.create({ updateMetadata: false });
   const signed = new Date(a.signedAt);
   const info = doc.context.obj({});
-  doc.context.trailerInfo.Info = doc.context.register(info);
+  const infoRef = doc.context.register(info);
+  doc.context.trailerInfo.Info = infoRef;
   const text = (key: string, value: string) => info.set(PDFName.of(key), infoString(value));
   text('Title', `Certificate ${a.code} v${a.version}: ${a.title}`);
   text('Subject', `Certificate of agreement ${a.code}, version ${a.version}, issued by the Concord registry`);
@@ -224,6 +223,6 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
   report?.({ undrawable: [...engine.undrawable].map((ch) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`) });
-  keepInfoPlain(doc);
+  keepInfoPlain(doc, infoRef, info);
   return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
 }

@@ -9,7 +9,9 @@ import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
 import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
 
-export type TableCall = 'PutItem' | 'UpdateItem' | 'DeleteItem';
+/** Every DynamoDB write call the store makes. */
+export const TABLE_CALLS = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
+export type TableCall = (typeof TABLE_CALLS)[number];
 /** A write call on any item, or only on items whose partition key matches `keys` (an IAM StringLike pattern). */
 export type TableWrite = TableCall | { call: TableCall; keys: string };
 

@@ -149,12 +149,13 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (!stored || !entry || canonicalJson(payloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
     return invalid('The signed payload does not match any agreement version in the registry.');
   }
-  const onRecord = await getIssuedCertificate(sha256Hex(pdf));
+  const digest = sha256Hex(pdf);
+  const onRecord = await getIssuedCertificate(digest);
   if (onRecord?.agreementId === payload.id && onRecord.version === payload.version && onRecord.kid === key.kid) return verdict(stored, payload.version);
   // Not on record (handed out before records were kept): re-issue it with the key that signed it
   // (so certificates from before a key rollover still verify) and compare the bytes.
   const { bytes } = await issue(stored, payload.version, key, payload.iss);
-  if (sha256Hex(bytes) !== sha256Hex(pdf)) return invalid('The signature is genuine but the file has been altered since it was issued.');
+  if (sha256Hex(bytes) !== digest) return invalid('The signature is genuine but the file has been altered since it was issued.');
   return verdict(stored, payload.version);
 }
 

@@ -11,7 +11,7 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { signingKey } from '#shared/certificate/signature.ts';
-import { FUNCTIONS, routesOf, writeCall, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
+import { FUNCTIONS, routesOf, TABLE_CALLS, writeCall, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { matchRoute, toEvent } from '#infra/local/adapter.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -19,10 +19,11 @@ import { agreement, ceremony, party } from '../support/fixtures.ts';
 import { startBundle, type BundleProcess } from './bundle-process.ts';
 import { startFakeAws, type FakeAws } from './fake-aws.ts';
 import { startIamProxy, type IamProxy } from './iam-proxy.ts';
+import { asArray } from './local-endpoint.ts';
 import { synthesize, type Synthesized } from './synth.ts';
 
 const MAX_API_BUNDLE_BYTES = 1024 * 1024;
-const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+const WRITES: string[] = TABLE_CALLS.map((call) => `dynamodb:${call}`);
 const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord-signing-key';
 const PUBLIC_BASE_URL = 'https://registry.smoke.example';
 const ASSET_PATHS = new Set(CERTIFICATE_ASSETS.map((a) => a.bundlePath));
@@ -187,7 +188,7 @@ describe('function bundles', () => {
     for (const fn of FUNCTION_NAMES) {
       const proxy = iam.get(fn)!;
       expect(proxy.denied, fn).toEqual([]);
-      const granted = s.allowStatements(fn).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).filter((a) => WRITES.includes(a));
+      const granted = s.allowStatements(fn).flatMap((st) => asArray(st.Action)).filter((a) => WRITES.includes(a));
       expect([...new Set(granted)].filter((action) => !proxy.used.has(action)), `${fn}: granted but never used`).toEqual([]);
       expect((FUNCTIONS[fn].writes as readonly TableWrite[]).map((w) => `dynamodb:${writeCall(w)}`).sort(), fn).toEqual([...new Set(granted)].sort());
     }

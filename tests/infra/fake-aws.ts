@@ -3,8 +3,8 @@
  * Manager (GetSecretValue / PutSecretValue, in memory) and CloudFormation's pre-signed response
  * URL for custom resources. Enough protocol for the SDK's awsJson1_1 client, nothing more.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { listenLocally, readAll } from './local-endpoint.ts';
 
 export interface FakeAws {
   url: string;
@@ -14,17 +14,11 @@ export interface FakeAws {
   close(): Promise<void>;
 }
 
-const readAll = async (req: IncomingMessage) => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
-
 export async function startFakeAws(): Promise<FakeAws> {
   const secrets = new Map<string, string>();
   const cfnResponses = new Map<string, unknown>();
   const server = createServer(async (req, res) => {
-    const body = await readAll(req);
+    const body = (await readAll(req)).toString('utf8');
     if (req.method === 'PUT') {
       cfnResponses.set(req.url ?? '/', JSON.parse(body));
       return res.writeHead(200).end();
@@ -39,11 +33,5 @@ export async function startFakeAws(): Promise<FakeAws> {
     if (action === 'GetSecretValue' && secrets.has(SecretId)) return reply(200, { ARN: SecretId, SecretString: secrets.get(SecretId), VersionId: 'v1' });
     return reply(400, { __type: 'ResourceNotFoundException', message: `${action} ${SecretId}: not faked` });
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    secrets,
-    cfnResponses,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
+  return { ...(await listenLocally(server)), secrets, cfnResponses };
 }

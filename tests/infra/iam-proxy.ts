@@ -9,8 +9,8 @@
  * Stricter than AWS in one place: where the proxy cannot see a call's partition keys (a Query's
  * key condition), a LeadingKeys statement does not apply. This project scopes only PutItem.
  */
-import { createServer, request, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request } from 'node:http';
+import { asArray, listenLocally, readAll } from './local-endpoint.ts';
 
 export interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, string | string[]>> }
 
@@ -22,8 +22,6 @@ export interface IamProxy {
   denied: string[];
   close(): Promise<void>;
 }
-
-const asArray = <T>(x: T | T[]) => (Array.isArray(x) ? x : [x]);
 
 /** IAM's StringLike: `*` any run of characters, `?` one. */
 const like = (pattern: string, value: string) =>
@@ -72,12 +70,6 @@ function allows(statement: Statement, call: Call): boolean {
   return true;
 }
 
-const readAll = async (req: IncomingMessage) => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-
 export async function startIamProxy(dynamoUrl: string, statements: Statement[]): Promise<IamProxy> {
   const target = new URL(dynamoUrl);
   const used = new Set<string>();
@@ -104,11 +96,5 @@ export async function startIamProxy(dynamoUrl: string, statements: Statement[]):
     forward.on('error', () => res.writeHead(502).end());
     forward.end(body);
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    used,
-    denied,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
+  return { ...(await listenLocally(server)), used, denied };
 }

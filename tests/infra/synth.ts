@@ -13,8 +13,10 @@ import { buildApp, type ConcordApp } from '#infra/app.ts';
 import { PROJECT_ROOT } from '#infra/paths.ts';
 import type { Statement } from './iam-proxy.ts';
 
+import { asArray } from './local-endpoint.ts';
+
 export type { Statement };
-export const asArray = <T>(x: T | T[]) => (Array.isArray(x) ? x : [x]);
+export { asArray };
 
 export interface Synthesized extends ConcordApp {
   outdir: string;

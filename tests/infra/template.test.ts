@@ -4,7 +4,7 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, ROUTES, routeKey, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
+import { FUNCTIONS, ROUTES, routeKey, TABLE_CALLS, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -28,7 +28,7 @@ const only = (t: Template, type: string) => {
 const statementsOf = (fn: FunctionName) => s.allowStatements(fn);
 const actionsOf = (fn: FunctionName) => statementsOf(fn).flatMap((st) => asArray(st.Action));
 
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+const WRITE_ACTIONS = TABLE_CALLS.map((call) => `dynamodb:${call}`);
 
 describe('stateful stack: the table', () => {
   it('is built from TABLE_DEFINITION: keys and GSIs projecting only `data`', () => {
