@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.ts';
-import { pdfToText } from './support/pdf-text.ts';
+import { pdfiumLines, pdfToText } from './support/pdf-text.ts';
 import { sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
@@ -66,6 +66,11 @@ describe('certificate content', () => {
     expect(text).toContain(`${BASE}/verify/${all18.code}?v=1&sig=`);
   });
 
+  it('gives back every state\'s name on a line of its own, with nothing attached, in Chrome\'s PDF engine (PDFium) too', async () => {
+    const lines = await pdfiumLines(all18.pdf);
+    for (const s of STATES) expect(lines, s.code).toContain(s.localName.normalize('NFC'));
+  });
+
   it('draws for each name exactly the glyphs and positions HarfBuzz shapes from the same font', async () => {
     const blocks = await drawnBlocks(all18.pdf);
     for (const s of STATES) expectHarfBuzzGlyphs(blocks, s.localName, s.lang, s.code);
@@ -93,11 +98,14 @@ describe('certificate content', () => {
     writeFileSync(join(OUT, 'certificate-later-partners.pdf'), pdf);
     execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', join(OUT, 'certificate-later-partners.pdf'), join(OUT, 'certificate-later-partners')]);
     const text = pdfToText(pdf);
+    const lines = await pdfiumLines(pdf);
     const blocks = await drawnBlocks(pdf);
     for (const p of LATER_PARTNERS) {
       expectHarfBuzzGlyphs(blocks, p.localName, p.lang, p.code);
       const forms = popplerForms(p.localName.normalize('NFC'));
       expect(forms.some((form) => text.includes(form)), `${p.code}: ${forms.join(' or ')}`).toBe(true);
+      // PDFium keeps even a right-to-left name's final mark in place.
+      expect(lines, p.code).toContain(p.localName.normalize('NFC'));
     }
     expect(blocks.flat().filter((g) => g.gid === 0).map((g) => g.text)).toEqual([]);
   });

@@ -19,6 +19,9 @@ const utf16be = (s: string) => Array.from({ length: s.length }, (_, i) => hex4(s
 /** What ToUnicode gives a glyph with no text of its own: U+2060 WORD JOINER, invisible and format-only. */
 export const NO_TEXT = '\u2060';
 
+/** ActualText of the span around glyphs without text of their own: a TAB (see drawText). */
+const NO_TEXT_SPAN = '(\\t)';
+
 /** A number as a PDF operand: at most 3 decimals, no exponent, no "-0". */
 export const pdfNumber = (v: number) => String(Math.round(v * 1000) / 1000 || 0);
 
@@ -108,12 +111,15 @@ export class TextEngine {
       run.pen = x + (Math.round(g.pdfWidth * 1000) / 1000) * (o.size / 1000);
     }
     flush();
-    // Then marks and conjunct tails, each placed where HarfBuzz put it, inside one empty ActualText
-    // span: extractors see an unbroken row of abutting characters per word (interleaved marks made
-    // poppler split Arabic words at every dotted letter).
+    // Then marks and conjunct tails, each placed where HarfBuzz put it, inside one ActualText span
+    // that says "no text here": extractors see an unbroken row of abutting characters per word
+    // (interleaved marks made poppler split Arabic words at every dotted letter). The span's text is
+    // a TAB, not empty: PDFium (Chrome's viewer) ignores an empty ActualText and read the marks as a
+    // space plus WORD JOINER after the name, but skips a span whose text is only unprintable
+    // characters, generated space included; poppler drops a whitespace-only span, as it did "".
     const rest = glyphs.filter((g) => !g.text);
     if (rest.length > 0) {
-      ops.push('/Span <</ActualText <>>> BDC');
+      ops.push(`/Span <</ActualText ${NO_TEXT_SPAN}>> BDC`);
       for (const g of rest) {
         setFont(g.face);
         const [x, y] = at(g);
@@ -156,7 +162,8 @@ export class TextEngine {
 
       // A glyph that carries no text of its own (a mark, a conjunct's tail) maps to WORD JOINER, not
       // to nothing: pdf.js (Firefox) reads an empty mapping as the raw CID, a control character, and
-      // skips invisible format characters. poppler never sees it: those glyphs sit in empty ActualText.
+      // skips invisible format characters. poppler and PDFium never see it: those glyphs sit in the
+      // no-text ActualText span (drawText).
       const cmapLines = u.entries.map((e, i) => `<${(i + 1).toString(16).padStart(4, '0').toUpperCase()}> <${utf16be(e.text || NO_TEXT)}>`);
       const chunks = Array.from({ length: Math.ceil(cmapLines.length / 100) }, (_, i) => cmapLines.slice(i * 100, i * 100 + 100))
         .map((part) => `${part.length} beginbfchar\n${part.join('\n')}\nendbfchar`); // max 100 per block

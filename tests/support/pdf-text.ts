@@ -1,4 +1,4 @@
-/** Text of a PDF as poppler's pdftotext reads it (layout mode), NFC-normalized. */
+/** Text of a PDF as extractors read it: poppler's pdftotext (layout mode) and PDFium, NFC-normalized. */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,5 +13,24 @@ export function pdfToText(pdf: Uint8Array): string {
     return text.replace(/[\u202A-\u202E]/g, '').normalize('NFC');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Lines of a PDF's first page as PDFium reads them: the engine behind Chrome's and Edge's PDF
+ * viewers, so what a partner gets when copying from a certificate opened in the browser.
+ */
+export async function pdfiumLines(pdf: Uint8Array): Promise<string[]> {
+  const { PDFiumLibrary } = await import('@hyzyla/pdfium');
+  const library = await PDFiumLibrary.init();
+  try {
+    const doc = await library.loadDocument(pdf);
+    try {
+      return doc.getPage(0).getText().split(/\r?\n/).map((line) => line.normalize('NFC'));
+    } finally {
+      doc.destroy();
+    }
+  } finally {
+    library.destroy();
   }
 }
