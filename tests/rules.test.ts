@@ -21,6 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** Table rows titled "<case> -> <expected status>" (a printf %i would format the row's second cell). */
+const expecting = <R extends [string, unknown, number, ...unknown[]]>(rows: R[]) => rows.map((r) => [`${r[0]} -> ${r[2]}`, ...r.slice(1)] as unknown as R);
+
 const inHours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString().replace('Z', '+00:00');
 
 function expectProblem(r: { status: number; headers: Headers; body: any }, status: number, path?: string) {
@@ -31,7 +34,7 @@ function expectProblem(r: { status: number; headers: Headers; body: any }, statu
 }
 
 describe('party rules', () => {
-  it.each([
+  it.each(expecting([
     ['a state with a country', { kind: 'state', name: 'Kazakhstan', countryCode: 'KZ' }, 201, undefined],
     ['a state without a country', { kind: 'state', name: 'Nowhere' }, 400, '/countryCode'],
     ['an organization without a country', { kind: 'organization', name: 'SCO Secretariat' }, 201, undefined],
@@ -45,13 +48,28 @@ describe('party rules', () => {
     ['an unknown field', { kind: 'city', name: 'X', countryCode: 'CN', status: 'active' }, 400, '/status'],
     ['a valid client-given id', { id: 'my-party-1', kind: 'city', name: 'X', countryCode: 'CN' }, 201, undefined],
     ['an id with capitals', { id: 'My-Party', kind: 'city', name: 'X', countryCode: 'CN' }, 400, '/id'],
-  ])('%s -> %i', async (_name, body, status, path) => {
+    // Names are text: what real names need is allowed, what only reorders or hides text is not.
+    ['a local name that needs a zero-width joiner (Sinhala)', { kind: 'state', name: 'Sri Lanka', localName: 'ශ්‍රී ලංකාව', countryCode: 'LK' }, 201, undefined],
+    ['a local name that needs a zero-width non-joiner (Persian)', { kind: 'state', name: 'Iran', localName: 'می‌خواهم', countryCode: 'IR' }, 201, undefined],
+    ['a name with a right-to-left override', { kind: 'enterprise', name: 'Acme \u202Egpj.exe', countryCode: 'CN' }, 400, '/name'],
+    ['a name with a bidirectional isolate', { kind: 'enterprise', name: 'Acme \u2067Co\u2069', countryCode: 'CN' }, 400, '/name'],
+    ['a local name with a NUL', { kind: 'enterprise', name: 'X', localName: 'A\u0000B', countryCode: 'CN' }, 400, '/localName'],
+    ['a name broken over two lines', { kind: 'enterprise', name: 'Acme\nTrading', countryCode: 'CN' }, 400, '/name'],
+    ['a name with an unpaired surrogate', { kind: 'enterprise', name: 'Acme \uD800', countryCode: 'CN' }, 400, '/name'],
+    ['a name beyond the BMP (a surrogate pair)', { kind: 'enterprise', name: '𠮷祥贸易', countryCode: 'CN' }, 201, undefined],
+  ]))('%s', async (_name, body, status, path) => {
     const r = await t.call('POST', '/parties', { body });
     if (status === 201) {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       expect(r.headers.get('location')).toBe(`/parties/${r.body.id}`);
       expect(r.body).toMatchObject({ ...body, version: 1 });
     } else expectProblem(r, status, path);
+  });
+
+  it('names the character that is not text, by code point', async () => {
+    const r = await t.call('POST', '/parties', { body: { kind: 'enterprise', name: 'Acme \u202Egpj.exe', countryCode: 'CN' } });
+    expectProblem(r, 400, '/name');
+    expect(r.body.errors[0].message).toMatch(/^must not contain U\+202E: /);
   });
 
   it('creating an id that exists is 409; the first record is untouched', async () => {
@@ -61,12 +79,12 @@ describe('party rules', () => {
     expect((await t.call('GET', '/parties/dup-party')).body.name).toBe('First');
   });
 
-  it.each([
+  it.each(expecting([
     ['a rename', { name: 'Renamed' }, 200],
     ['removing the local name', { localName: null }, 200],
     ['changing the id', { id: 'other' }, 400],
     ['changing the kind', { kind: 'state' }, 400],
-  ])('PATCH with %s -> %i', async (_name, body, status) => {
+  ]))('PATCH with %s', async (_name, body, status) => {
     const id = fresh('patch-party');
     await t.call('POST', '/parties', { body: party(id, { localName: '名字' }) });
     const r = await t.call('PATCH', `/parties/${id}`, { body, headers: { 'if-match': '"1"' } });
@@ -74,11 +92,11 @@ describe('party rules', () => {
     if (status === 200) expect(r.headers.get('etag')).toBe('"2"');
   });
 
-  it.each([
+  it.each(expecting([
     ['missing', undefined, 428],
     ['stale', '"7"', 412],
     ['malformed', 'one', 400],
-  ])('PATCH /parties with %s If-Match -> %i', async (_name, ifMatch, status) => {
+  ]))('PATCH /parties with If-Match %s', async (_name, ifMatch, status) => {
     const id = fresh('ifmatch-party');
     await t.call('POST', '/parties', { body: party(id) });
     const r = await t.call('PATCH', `/parties/${id}`, { body: { name: 'New' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
@@ -87,7 +105,7 @@ describe('party rules', () => {
 });
 
 describe('ceremony rules', () => {
-  it.each([
+  it.each(expecting([
     ['a valid ceremony', {}, 201, undefined],
     ['a start time without offset', { startsAt: '2021-08-23T14:00:00' }, 400, '/startsAt'],
     ['an impossible date', { startsAt: '2021-02-30T14:00:00+08:00' }, 400, '/startsAt'],
@@ -95,7 +113,7 @@ describe('ceremony rules', () => {
     ['an end after the start', { endsAt: '2021-08-23T16:00:00+08:00' }, 201, undefined],
     ['an end before the start', { endsAt: '2021-08-23T13:00:00+08:00' }, 422, '/endsAt'],
     ['a missing venue', { venue: undefined }, 400, '/venue'],
-  ])('%s -> %i', async (_name, over, status, path) => {
+  ]))('%s', async (_name, over, status, path) => {
     const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), over) });
     if (status === 201) expect(r.status, JSON.stringify(r.body)).toBe(201);
     else expectProblem(r, status, path);
@@ -108,7 +126,7 @@ describe('ceremony rules', () => {
 
 describe('agreement rules', () => {
   const two = ['ent-cn', 'ent-kz'];
-  it.each([
+  it.each(expecting([
     ['a valid agreement', agreement(two), 201, undefined],
     ['one party only', agreement(['ent-cn']), 400, '/parties'],
     ['an unknown party', agreement(['ent-cn', 'ghost-party']), 422, '/parties/1/partyId'],
@@ -130,10 +148,13 @@ describe('agreement rules', () => {
     ['a repeated sector', agreement(two, { sectors: ['trade', 'trade'] }), 400, '/sectors'],
     ['a 2000-character summary', agreement(two, { summary: 's'.repeat(2000) }), 201, undefined],
     ['a 2001-character summary', agreement(two, { summary: 's'.repeat(2001) }), 400, '/summary'],
+    ['a summary in paragraphs', agreement(two, { summary: 'First.\n\n\tSecond.' }), 201, undefined],
+    ['a summary with a control character', agreement(two, { summary: 'First.\u0007' }), 400, '/summary'],
+    ['a signatory name with a tab', agreement(two, { parties: [{ partyId: 'ent-cn', signatory: { name: 'Li\tWei' } }, { partyId: 'ent-kz', signatory: { name: 'A' } }] }), 400, '/parties/0/signatory/name'],
     ['an attempt to set status', agreement(two, { status: 'voided' }), 400, '/status'],
     ['an attempt to set version', agreement(two, { version: 9 }), 400, '/version'],
     ['an unknown agreement kind', agreement(two, { kind: 'treaty' }), 400, '/kind'],
-  ])('%s -> %i', async (_name, body, status, path) => {
+  ]))('%s', async (_name, body, status, path) => {
     const r = await logSigning(t, cer, body);
     if (status === 201) {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -149,17 +170,17 @@ describe('agreement rules', () => {
     expect(r.body.detail).toContain('ghost-b');
   });
 
-  it.each([
+  it.each(expecting([
     ['an existing ceremony', () => cer, 201],
     ['an unknown ceremony', () => 'no-such-ceremony', 404],
-  ])('logging into %s -> %i', async (_name, ceremonyId, status) => {
+  ]))('logging into %s', async (_name, ceremonyId, status) => {
     expect((await logSigning(t, ceremonyId(), agreement(two))).status).toBe(status);
   });
 
-  it.each([
+  it.each(expecting([
     ['with an Idempotency-Key', { 'idempotency-key': 'k-1' }, 201],
     ['without an Idempotency-Key', {}, 400],
-  ])('logging %s -> %i', async (_name, headers, status) => {
+  ]))('logging %s', async (_name, headers, status) => {
     const r = await t.call('POST', `/ceremonies/${cer}/agreements`, { body: agreement(two, { title: `Key test ${status}` }), headers });
     expect(r.status).toBe(status);
     if (status === 400) expectProblem(r, 400, 'Idempotency-Key');
@@ -173,7 +194,7 @@ describe('amendment rules', () => {
     return r.body as { id: string };
   }
 
-  it.each([
+  it.each(expecting([
     ['a title change with a reason', { title: 'Corrected title', reason: 'typo' }, 200, undefined],
     ['a change without a reason', { title: 'Corrected title' }, 400, '/reason'],
     ['a reason alone', { reason: 'nothing' }, 400, ''],
@@ -181,7 +202,7 @@ describe('amendment rules', () => {
     ['a change of status', { status: 'voided', reason: 'x' }, 400, '/status'],
     ['a change of code', { code: 'AAAA-BBBB', reason: 'x' }, 400, '/code'],
     ['turning an agreement between enterprises into a sister-city one', { kind: 'sister-city', reason: 'x' }, 422, '/parties'],
-  ])('%s -> %i', async (_name, body, status, path) => {
+  ]))('%s', async (_name, body, status, path) => {
     const { id } = await signed(agreement(['ent-cn', 'ent-kz'], { summary: 'To remove' }));
     const r = await t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"1"' } });
     if (status === 200) {
@@ -191,21 +212,21 @@ describe('amendment rules', () => {
     } else expectProblem(r, status, path);
   });
 
-  it.each([
+  it.each(expecting([
     ['missing', undefined, 428],
     ['stale', '"5"', 412],
     ['weak, even if current (If-Match compares strongly)', 'W/"1"', 412],
     ['a wildcard', '*', 400],
-  ])('If-Match %s -> %i', async (_name, ifMatch, status) => {
+  ]))('If-Match %s', async (_name, ifMatch, status) => {
     const { id } = await signed();
     const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'fix' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
     expect(r.status, JSON.stringify(r.body)).toBe(status);
   });
 
-  it.each([
+  it.each(expecting([
     ['an active agreement', false, 200],
     ['a voided agreement', true, 409],
-  ])('amending %s -> %i', async (_name, voided, status) => {
+  ]))('amending %s', async (_name, voided, status) => {
     const { id } = await signed();
     let version = 1;
     if (voided) {

@@ -71,8 +71,32 @@ export const timeZone = z.string().refine((tz) => {
   }
 }, 'must be an IANA time zone, like "Asia/Shanghai"');
 
-/** Free text: trimmed, NFC-normalized (so the same name always compares and hashes equal), bounded. */
-export const text = (max: number) => z.string().trim().normalize('NFC').min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+/**
+ * Characters that are not text: C0/C1 controls, unpaired surrogates (no UTF-8 can carry them),
+ * noncharacters, and the bidirectional embedding, override and isolate controls, which would
+ * silently reorder a name on a certificate or a verification page ("Trojan Source"). The marks
+ * that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian), LRM/RLM/ALM.
+ */
+const NOT_TEXT = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069\uFDD0-\uFDEF\uFFFE\uFFFF]/u;
+const MULTILINE = new Set(['\n', '\r', '\t']);
+const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Free text: trimmed, NFC-normalized (so the same name always compares and hashes equal), bounded,
+ * and made of text characters only. Only `multiline` texts (summaries, reasons) may hold line
+ * breaks and tabs.
+ */
+export const text = (max: number, { multiline = false } = {}) =>
+  z.string().trim().normalize('NFC').min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+    .superRefine((value, ctx) => {
+      // for..of walks code points: a valid surrogate pair is one character, an unpaired half is its own.
+      for (const ch of value) {
+        if (NOT_TEXT.test(ch) && !(multiline && MULTILINE.has(ch))) {
+          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: control, bidirectional-override and unpaired-surrogate characters are not text` });
+          return;
+        }
+      }
+    });
 
 /** The instant of a date-time string, as a sortable UTC ISO string (used in keys). */
 export function toUtcIso(value: string): string {

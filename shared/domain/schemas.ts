@@ -27,7 +27,7 @@ export const AGREEMENT_STATUSES = ['active', 'voided'] as const;
 export type PartyKind = (typeof PARTY_KINDS)[number];
 export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 
-const reason = text(1000);
+const reason = text(1000, { multiline: true });
 
 // ---- parties ----------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ const agreementFields = {
   value: money.optional(),
   signedAt: dateTimeWithOffset,
   place: text(200).optional(),
-  summary: text(2000).optional(),
+  summary: text(2000, { multiline: true }).optional(),
 };
 
 export const agreementInput = z.strictObject(agreementFields);
