@@ -344,6 +344,27 @@ describe('verification', () => {
     expect((await t.call('POST', '/verify', { token: null, body, headers })).status).toBe(status);
   });
 
+  it('calls every damaged copy of a genuine certificate invalid, never an error: 60 seeded mutations', async () => {
+    const random = seeded(20210823);
+    const at = (n: number) => Math.floor(random() * n);
+    const pdf = bilateral.pdf;
+    // Around the signed payload too: a damaged JWS must fail as surely as damaged page content.
+    const jwsAt = pdf.indexOf('/ConcordCertificate');
+    const mutations: [string, () => Buffer][] = [
+      ['a flipped byte', () => { const b = Buffer.from(pdf); const i = at(b.length); b[i] = b[i]! ^ (1 + at(255)); return b; }],
+      ['a flipped byte in the JWS', () => { const b = Buffer.from(pdf); const i = jwsAt + 21 + at(100); b[i] = b[i]! ^ (1 + at(255)); return b; }],
+      ['a cut', () => { const i = at(pdf.length); return Buffer.concat([pdf.subarray(0, i), pdf.subarray(i + 1 + at(64))]); }],
+      ['an insertion', () => { const i = at(pdf.length); return Buffer.concat([pdf.subarray(0, i), Buffer.from(Array.from({ length: 1 + at(16) }, () => at(256))), pdf.subarray(i)]); }],
+      ['a truncation', () => pdf.subarray(0, at(pdf.length))],
+      ['a repeated chunk', () => { const i = at(pdf.length - 512); return Buffer.concat([pdf.subarray(0, i + 512), pdf.subarray(i)]); }],
+    ];
+    for (let n = 0; n < 60; n++) {
+      const [name, mutate] = mutations[n % mutations.length]!;
+      const r = await checkFile(mutate());
+      expect([r.status, r.body.status], `mutation ${n}: ${name}`).toEqual([200, 'invalid']);
+    }
+  });
+
   it('publishes the public key that verifies the embedded JWS offline', async () => {
     const jwks = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body;
     expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: expect.any(String) })]);
@@ -419,6 +440,17 @@ function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string
 }
 
 /** The same certificate with its JWS replaced by one signed with a key the registry never had. */
+/** A small seeded PRNG (mulberry32): the same "random" cases on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(state ^ (state >>> 15), 1 | state);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function resign(pdf: Buffer): Buffer {
   const { generateKeyPairSync, sign } = require('node:crypto') as typeof import('node:crypto');
   const text = pdf.toString('latin1');
