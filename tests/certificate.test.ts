@@ -78,6 +78,10 @@ describe('certificate content', () => {
     expectHarfBuzzGlyphs(await drawnBlocks(bilateral.pdf), 'Zhōngguó Ëxample Trading Co.', 'en', 'Latin', 'Bold');
   });
 
+  it('keeps every line of text clear of every other, whatever the scripts: no two lines\' ink touches', async () => {
+    for (const pdf of [all18.pdf, bilateral.pdf]) expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
+  });
+
   it('maps every glyph drawn in ToUnicode (pdf.js turns an empty mapping into a control character)', async () => {
     for (const pdf of [all18.pdf, bilateral.pdf]) expect((await drawnBlocks(pdf)).flat().filter((g) => !g.mapped)).toEqual([]);
   });
@@ -108,6 +112,8 @@ describe('certificate content', () => {
       expect(lines, p.code).toContain(p.localName.normalize('NFC'));
     }
     expect(blocks.flat().filter((g) => g.gid === 0).map((g) => g.text)).toEqual([]);
+    // Stacked harakat and Myanmar medials reach far above and below the line: the block opens up for them.
+    expect(touchingLines(blocks)).toEqual([]);
   });
 
   it('tells operators when a name has characters no bundled font can draw (it still renders, with boxes)', async () => {
@@ -440,6 +446,21 @@ function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string
 }
 
 /** The same certificate with its JWS replaced by one signed with a key the registry never had. */
+/** Pairs of drawn lines (text blocks) whose ink boxes overlap, named by their text. */
+function touchingLines(blocks: DrawnGlyph[][]): string[] {
+  const lines = blocks.flatMap((b) => {
+    const inks = b.flatMap((g) => (g.ink ? [g.ink] : []));
+    if (inks.length === 0) return [];
+    const box = [Math.min(...inks.map((i) => i[0])), Math.min(...inks.map((i) => i[1])), Math.max(...inks.map((i) => i[2])), Math.max(...inks.map((i) => i[3]))];
+    return [{ text: b.map((g) => g.text).join(''), box }];
+  });
+  const touching: string[] = [];
+  lines.forEach((a, i) => lines.slice(i + 1).forEach((b) => {
+    if (a.box[0]! < b.box[2]! && b.box[0]! < a.box[2]! && a.box[1]! < b.box[3]! && b.box[1]! < a.box[3]!) touching.push(`${a.text} | ${b.text}`);
+  }));
+  return touching;
+}
+
 /** A small seeded PRNG (mulberry32): the same "random" cases on every run. */
 function seeded(seed: number): () => number {
   let state = seed >>> 0;

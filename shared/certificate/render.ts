@@ -8,7 +8,7 @@ import { PDFDict, PDFDocument, PDFHexString, PDFInvalidObject, PDFName, PDFRef, 
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { measure, wrap, type TextOptions } from './shaping.ts';
+import { inkExtent, measure, wrap, type TextOptions } from './shaping.ts';
 import {
   countryName, formatMoney, formatSigningTime, KIND_LABELS, PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS,
 } from './wording.ts';
@@ -133,22 +133,45 @@ function parties(w: Writer, list: AgreementParty[], top: number, bottom: number)
   const rows = Math.ceil(list.length / columns);
   const gap = 14;
   const width = (W - 2 * M - 20 - gap * (columns - 1)) / columns;
+  // Each line's ink at full size: how far it reaches above and below its baseline.
+  const blocks = list.map((p) => {
+    const local = p.localName && p.localName !== p.name ? p.localName : undefined;
+    const detail = detailLine(p);
+    const ink = { name: inkExtent(p.name, style.name, { weight: 'bold' }), local: local ? inkExtent(local, style.local, { lang: p.lang }) : undefined, detail: inkExtent(detail, style.detail) };
+    return { party: p, local, detail, ink };
+  });
+  // Baselines below the name: the usual spacing, opened up wherever some party's ink needs more
+  // (stacked Arabic harakat, Myanmar medials, Khmer subscripts) so that no two lines touch; the same
+  // for every block, so rows stay aligned.
+  const usual = style.local * 1.15 + style.detail * 1.6;
+  const toLocal = Math.max(style.local * 1.15, ...blocks.map(({ ink }) => (ink.local ? ink.name.below + ink.local.above + LINE_GAP : 0)));
+  const toDetail = Math.max(toLocal + style.detail * 1.6, ...blocks.map(({ ink }) => (ink.local ? toLocal + ink.local.below + ink.detail.above + LINE_GAP : 0)));
+  // A block is at least its style's height, and always leaves clearly more space below it than between its lines.
+  const natural = Math.max(style.block + toDetail - usual,
+    Math.max(...blocks.map(({ ink }) => ink.name.above)) + toDetail + Math.max(...blocks.map(({ ink }) => ink.detail.below)) + BLOCK_GAP);
   const band = top - 10 - bottom;
-  const block = Math.min(style.block, band / rows);
-  const s = block / style.block;
+  const block = Math.min(natural, band / rows);
+  const s = block / natural;
   const first = top - 10 - (band - rows * block) / 2 - style.name * s;
   // The heading sits right above the grid, wherever centring puts it.
   w.at(`Parties 签约方 (${list.length})`, M + 10, first + style.name * s + 8, { size: 9, weight: 'bold', color: ACCENT });
-  list.forEach((p, i) => {
+  blocks.forEach(({ party: p, local, detail }, i) => {
     const x = M + 10 + Math.floor(i / rows) * (width + gap);
     const y = first - (i % rows) * block;
     w.at(p.name, x, y, { size: style.name * s, weight: 'bold' }, width);
-    if (p.localName && p.localName !== p.name) w.at(p.localName, x, y - style.local * 1.15 * s, { size: style.local * s, lang: p.lang }, width);
-    const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
-    const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
-    const detail = [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
-    w.at(detail, x, y - (style.local * 1.15 + style.detail * 1.6) * s, { size: style.detail * s, color: MUTED }, width);
+    if (local) w.at(local, x, y - toLocal * s, { size: style.local * s, lang: p.lang }, width);
+    w.at(detail, x, y - toDetail * s, { size: style.detail * s, color: MUTED }, width);
   });
+}
+
+/** Points of clear space between the ink of one line of a party block and the next, and between blocks. */
+const LINE_GAP = 0.8;
+const BLOCK_GAP = 3;
+
+function detailLine(p: AgreementParty): string {
+  const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
+  const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
+  return [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
 }
 
 function footer(w: Writer, input: CertificateInput): void {

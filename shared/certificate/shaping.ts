@@ -224,6 +224,24 @@ export function measure(text: string, size: number, opts: TextOptions = {}): num
   return (shapeLine(text, opts).width * size) / 1000;
 }
 
+/**
+ * How far `text`'s ink reaches above and below the baseline at `size` points (both >= 0), marks
+ * where HarfBuzz placed them included: stacked Arabic harakat and Myanmar medials reach well past
+ * the font's usual line.
+ */
+export function inkExtent(text: string, size: number, opts: TextOptions = {}): { above: number; below: number } {
+  let above = 0;
+  let below = 0;
+  for (const g of shapeLine(text, opts).glyphs) {
+    const range = g.face.tt.glyphYRange(g.gid);
+    if (!range) continue;
+    const k = 1000 / g.face.upem;
+    above = Math.max(above, g.y + range[1] * k);
+    below = Math.max(below, -(g.y + range[0] * k));
+  }
+  return { above: (above * size) / 1000, below: (below * size) / 1000 };
+}
+
 /** Greedy wrap on whitespace; a word wider than maxWidth (e.g. CJK) breaks between graphemes. */
 export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
   const lines: string[] = [];

@@ -96,6 +96,14 @@ export class TrueTypeFont {
     return [read(gid), read(gid + 1)];
   }
 
+  /** The glyph's ink box [yMin, yMax] in font units (from its 'glyf' header), or null for an empty glyph (a space). */
+  glyphYRange(gid: number): [number, number] | null {
+    const [start, end] = this.glyphRange(gid);
+    if (end <= start) return null;
+    const at = this.at('glyf') + start;
+    return [this.view.getInt16(at + 4), this.view.getInt16(at + 8)];
+  }
+
   private glyph(gid: number): Uint8Array {
     const [start, end] = this.glyphRange(gid);
     const glyf = this.at('glyf');

@@ -11,7 +11,11 @@ import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStre
  * font has. `text` is its ToUnicode text, '' for a glyph that carries none (mapped to U+2060 WORD
  * JOINER); `mapped` says ToUnicode has a non-empty entry for it at all.
  */
-export interface DrawnGlyph { font: string; gid: number; outline: string; x: number; y: number; size: number; text: string; mapped: boolean }
+export interface DrawnGlyph {
+  font: string; gid: number; outline: string; x: number; y: number; size: number; text: string; mapped: boolean;
+  /** The glyph's ink on the page, in points: [left, bottom, right, top]; null for a glyph with no ink (a space). */
+  ink: [number, number, number, number] | null;
+}
 
 interface Embedded { baseFont: string; cidToGid: Uint8Array; subset: any; toUnicode: Map<number, string>; widths: number[] }
 
@@ -61,7 +65,11 @@ export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
         const cid = parseInt(h, 16);
         const gid = (e.cidToGid[2 * cid]! << 8) | e.cidToGid[2 * cid + 1]!;
         const raw = e.toUnicode.get(cid) ?? '';
-        drawn.push({ font: e.baseFont, gid, outline: e.subset.getGlyph(gid).path.toSVG(), x, y, size, text: raw.replaceAll('\u2060', ''), mapped: raw !== '' });
+        const glyph = e.subset.getGlyph(gid);
+        const box = glyph.path.commands.length ? glyph.path.bbox : null;
+        const k = size / e.subset.unitsPerEm;
+        const ink: DrawnGlyph['ink'] = box && [x + box.minX * k, y + box.minY * k, x + box.maxX * k, y + box.maxY * k];
+        drawn.push({ font: e.baseFont, gid, outline: glyph.path.toSVG(), x, y, size, text: raw.replaceAll('\u2060', ''), mapped: raw !== '', ink });
         x += ((e.widths[cid] ?? 0) * size) / 1000;
       }
     };
