@@ -13,7 +13,6 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pdfAnatomy, type Anatomy } from './pdf-anatomy.ts';
-import { pdfiumLines } from '../tests/support/pdf-text.ts';
 import { CASES, certificateHtml, certificateInput, nativeNames, type CaseName } from './certificate-html.ts';
 
 const N = 30; // timed warm renders per certificate and engine
@@ -58,6 +57,7 @@ async function namesExact(file: string, pdf: Uint8Array, names: string[]): Promi
   const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
     .replace(/[\u202A-\u202E]/g, '').normalize('NFC');
   const missing = names.filter((n) => !text.includes(n.normalize('NFC')));
+  const { pdfiumLines } = await import('../tests/support/pdf-text.ts'); // not in the first-call child's start-up
   const lines = await pdfiumLines(pdf);
   const pdfiumMissing = names.filter((n) => !lines.includes(n.normalize('NFC')));
   return { names: [names.length - missing.length, names.length], missing, pdfium: [names.length - pdfiumMissing.length, names.length], pdfiumMissing };

@@ -11,7 +11,7 @@ import * as fontkit from 'fontkit';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
-import { drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.ts';
+import { actualTexts, drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.ts';
 import { pdfiumLines, pdfToText } from './support/pdf-text.ts';
 import { sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
@@ -69,6 +69,14 @@ describe('certificate content', () => {
   it('gives back every state\'s name on a line of its own, with nothing attached, in Chrome\'s PDF engine (PDFium) too', async () => {
     const lines = await pdfiumLines(all18.pdf);
     for (const s of STATES) expect(lines, s.code).toContain(s.localName.normalize('NFC'));
+  });
+
+  it('hands readers that honour ActualText (Acrobat, poppler, PDFium) each left-to-right name with marks whole, and never a right-to-left one reversed', async () => {
+    const spans = await actualTexts(all18.pdf);
+    for (const code of ['IN', 'KH', 'NP', 'LK']) expect(spans, code).toContain(STATES.find((s) => s.code === code)!.localName.normalize('NFC'));
+    // Right-to-left lines keep their text on the glyphs; their marks sit in a span that says TAB.
+    expect(spans.filter((text) => /[\p{Script=Arabic}\p{Script=Thaana}]/u.test(text))).toEqual([]);
+    expect(spans).toContain('\t');
   });
 
   it('draws for each name exactly the glyphs and positions HarfBuzz shapes from the same font', async () => {
@@ -354,14 +362,17 @@ describe('verification', () => {
     const random = seeded(20210823);
     const at = (n: number) => Math.floor(random() * n);
     const pdf = bilateral.pdf;
-    // Around the signed payload too: a damaged JWS must fail as surely as damaged page content.
-    const jwsAt = pdf.indexOf('/ConcordCertificate');
+    // In the signed payload and its signature too: a damaged JWS must fail as surely as damaged page content.
+    const jws = /\/ConcordCertificate \(([^)]+)\)/.exec(pdf.toString('latin1'))!;
+    expect(jws).not.toBeNull();
+    const [header] = jws[1]!.split('.');
+    const jwsBody = { at: jws.index + jws[0].indexOf('(') + 2 + header!.length, length: jws[1]!.length - header!.length - 1 };
     const mutations: [string, () => Buffer][] = [
       ['a flipped byte', () => { const b = Buffer.from(pdf); const i = at(b.length); b[i] = b[i]! ^ (1 + at(255)); return b; }],
-      ['a flipped byte in the JWS', () => { const b = Buffer.from(pdf); const i = jwsAt + 21 + at(100); b[i] = b[i]! ^ (1 + at(255)); return b; }],
+      ['a flipped byte in the JWS payload or signature', () => { const b = Buffer.from(pdf); const i = jwsBody.at + at(jwsBody.length); b[i] = b[i]! ^ (1 + at(255)); return b; }],
       ['a cut', () => { const i = at(pdf.length); return Buffer.concat([pdf.subarray(0, i), pdf.subarray(i + 1 + at(64))]); }],
       ['an insertion', () => { const i = at(pdf.length); return Buffer.concat([pdf.subarray(0, i), Buffer.from(Array.from({ length: 1 + at(16) }, () => at(256))), pdf.subarray(i)]); }],
-      ['a truncation', () => pdf.subarray(0, at(pdf.length))],
+      ['a truncation', () => pdf.subarray(0, 1 + at(pdf.length - 1))],
       ['a repeated chunk', () => { const i = at(pdf.length - 512); return Buffer.concat([pdf.subarray(0, i + 512), pdf.subarray(i)]); }],
     ];
     for (let n = 0; n < 60; n++) {
@@ -445,7 +456,6 @@ function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string
   }
 }
 
-/** The same certificate with its JWS replaced by one signed with a key the registry never had. */
 /** Pairs of drawn lines (text blocks) whose ink boxes overlap, named by their text. */
 function touchingLines(blocks: DrawnGlyph[][]): string[] {
   const lines = blocks.flatMap((b) => {
@@ -472,6 +482,7 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** The same certificate with its JWS replaced by one signed with a key the registry never had. */
 function resign(pdf: Buffer): Buffer {
   const { generateKeyPairSync, sign } = require('node:crypto') as typeof import('node:crypto');
   const text = pdf.toString('latin1');

@@ -57,6 +57,10 @@ describe('party rules', () => {
     ['a name broken over two lines', { kind: 'enterprise', name: 'Acme\nTrading', countryCode: 'CN' }, 400, '/name'],
     ['a name with an unpaired surrogate', { kind: 'enterprise', name: 'Acme \uD800', countryCode: 'CN' }, 400, '/name'],
     ['a name beyond the BMP (a surrogate pair)', { kind: 'enterprise', name: '𠮷祥贸易', countryCode: 'CN' }, 201, undefined],
+    ['a local name with right-to-left marks (RLM)', { kind: 'city', name: 'Tehran', localName: 'تهران\u200F', countryCode: 'IR' }, 201, undefined],
+    ['a name with a noncharacter beyond the BMP', { kind: 'enterprise', name: 'Acme \u{1FFFE}', countryCode: 'CN' }, 400, '/name'],
+    ['a name with a line separator', { kind: 'enterprise', name: 'Acme\u2028Trading', countryCode: 'CN' }, 400, '/name'],
+    ['a name with a C1 control', { kind: 'enterprise', name: 'Acme\u0085Trading', countryCode: 'CN' }, 400, '/name'],
   ]))('%s', async (_name, body, status, path) => {
     const r = await t.call('POST', '/parties', { body });
     if (status === 201) {
@@ -245,6 +249,13 @@ describe('amendment rules', () => {
   it('voiding needs a reason', async () => {
     const { id } = await signed();
     expectProblem(await t.call('POST', `/agreements/${id}/void`, { body: {}, headers: { 'if-match': '"1"' } }), 400, '/reason');
+  });
+
+  it('a reason may run over several lines, but holds no control characters', async () => {
+    const { id } = await signed();
+    expectProblem(await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'typo\u001b[2J' }, headers: { 'if-match': '"1"' } }), 400, '/reason');
+    const r = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'Signed twice.\nSee ceremony log, line 12.' }, headers: { 'if-match': '"1"' } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
 
   it('an amendment that changes nothing keeps the version', async () => {

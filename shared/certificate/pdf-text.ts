@@ -19,7 +19,7 @@ const utf16be = (s: string) => Array.from({ length: s.length }, (_, i) => hex4(s
 /** What ToUnicode gives a glyph with no text of its own: U+2060 WORD JOINER, invisible and format-only. */
 export const NO_TEXT = '\u2060';
 
-/** ActualText of the span around glyphs without text of their own: a TAB (see drawText). */
+/** ActualText of the span around the marks of a right-to-left line: a TAB (see drawText). */
 const NO_TEXT_SPAN = '(\\t)';
 
 /** A number as a PDF operand: at most 3 decimals, no exponent, no "-0". */
@@ -78,9 +78,16 @@ export class TextEngine {
 
   /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
   drawText(page: PDFPage, text: string, o: DrawOptions): number {
-    const { glyphs, width } = shapeLine(text, o);
+    const { glyphs, width, rtl } = shapeLine(text, o);
     for (const g of glyphs) if (g.gid === 0) for (const ch of g.text) this.undrawable.add(ch);
+    const rest = glyphs.filter((g) => !g.text);
+    // A left-to-right line with marks or conjunct tails (Devanagari, Khmer, Sinhala, Myanmar...) is
+    // one ActualText span holding the line's text: every extractor that reads ActualText (poppler,
+    // PDFium, Acrobat) takes the string as it is. Right-to-left text cannot go that way: poppler and
+    // PDFium lay a span's text out left to right and would reverse it.
+    const whole = rest.length > 0 && !rtl;
     const ops: string[] = ['BT'];
+    if (whole) ops.push(`/Span <</ActualText <FEFF${utf16be(text)}>>> BDC`);
     if (o.color) ops.push(`${o.color.map(pdfNumber).join(' ')} rg`);
     const at = (g: ShapedGlyph) => [o.x + (g.x * o.size) / 1000, o.y + (g.y * o.size) / 1000] as const;
     let font: Face | null = null;
@@ -111,22 +118,22 @@ export class TextEngine {
       run.pen = x + (Math.round(g.pdfWidth * 1000) / 1000) * (o.size / 1000);
     }
     flush();
-    // Then marks and conjunct tails, each placed where HarfBuzz put it, inside one ActualText span
-    // that says "no text here": extractors see an unbroken row of abutting characters per word
-    // (interleaved marks made poppler split Arabic words at every dotted letter). The span's text is
-    // a TAB, not empty: PDFium (Chrome's viewer) ignores an empty ActualText and read the marks as a
-    // space plus WORD JOINER after the name, but skips a span whose text is only unprintable
-    // characters, generated space included; poppler drops a whitespace-only span, as it did "".
-    const rest = glyphs.filter((g) => !g.text);
+    // Then marks and conjunct tails, each placed where HarfBuzz put it: extractors that read glyphs
+    // (pdf.js) see an unbroken row of abutting characters per word (interleaved marks made poppler
+    // split Arabic words at every dotted letter). In a right-to-left line they sit in their own span
+    // that says "no text here" with a TAB, not "": PDFium (Chrome's viewer) ignores an empty
+    // ActualText and read the marks as a space plus WORD JOINER beside the name, but skips a span
+    // whose text is only unprintable characters; poppler drops a whitespace-only span, as it did "".
     if (rest.length > 0) {
-      ops.push(`/Span <</ActualText ${NO_TEXT_SPAN}>> BDC`);
+      if (!whole) ops.push(`/Span <</ActualText ${NO_TEXT_SPAN}>> BDC`);
       for (const g of rest) {
         setFont(g.face);
         const [x, y] = at(g);
         ops.push(`1 0 0 1 ${pdfNumber(x)} ${pdfNumber(y)} Tm <${cidOf(g)}> Tj`);
       }
-      ops.push('EMC');
+      if (!whole) ops.push('EMC');
     }
+    if (whole) ops.push('EMC');
     ops.push('ET');
     this.pageState(page).ops.push(ops.join('\n'));
     return (width * o.size) / 1000;

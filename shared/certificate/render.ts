@@ -5,6 +5,7 @@
  * and key give byte-identical PDFs (fixed dates and file id, deterministic signature and subsets).
  */
 import { PDFDict, PDFDocument, PDFHexString, PDFInvalidObject, PDFName, PDFRef, PDFString, type PDFPage } from 'pdf-lib';
+import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
@@ -145,16 +146,16 @@ function parties(w: Writer, list: AgreementParty[], top: number, bottom: number)
   // for every block, so rows stay aligned.
   const usual = style.local * 1.15 + style.detail * 1.6;
   const toLocal = Math.max(style.local * 1.15, ...blocks.map(({ ink }) => (ink.local ? ink.name.below + ink.local.above + LINE_GAP : 0)));
-  const toDetail = Math.max(toLocal + style.detail * 1.6, ...blocks.map(({ ink }) => (ink.local ? toLocal + ink.local.below + ink.detail.above + LINE_GAP : 0)));
+  const toDetail = Math.max(toLocal + style.detail * 1.6, ...blocks.map(({ ink }) => (ink.local ? toLocal + ink.local.below : ink.name.below) + ink.detail.above + LINE_GAP));
   // A block is at least its style's height, and always leaves clearly more space below it than between its lines.
-  const natural = Math.max(style.block + toDetail - usual,
-    Math.max(...blocks.map(({ ink }) => ink.name.above)) + toDetail + Math.max(...blocks.map(({ ink }) => ink.detail.below)) + BLOCK_GAP);
+  const nameAbove = Math.max(...blocks.map(({ ink }) => ink.name.above));
+  const natural = Math.max(style.block + toDetail - usual, nameAbove + toDetail + Math.max(...blocks.map(({ ink }) => ink.detail.below)) + BLOCK_GAP);
   const band = top - 10 - bottom;
   const block = Math.min(natural, band / rows);
   const s = block / natural;
-  const first = top - 10 - (band - rows * block) / 2 - style.name * s;
+  const first = top - 10 - (band - rows * block) / 2 - nameAbove * s;
   // The heading sits right above the grid, wherever centring puts it.
-  w.at(`Parties 签约方 (${list.length})`, M + 10, first + style.name * s + 8, { size: 9, weight: 'bold', color: ACCENT });
+  w.at(`Parties 签约方 (${list.length})`, M + 10, first + nameAbove * s + 8, { size: 9, weight: 'bold', color: ACCENT });
   blocks.forEach(({ party: p, local, detail }, i) => {
     const x = M + 10 + Math.floor(i / rows) * (width + gap);
     const y = first - (i % rows) * block;
@@ -245,7 +246,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   parties(w, a.parties, top, 168);
   footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
-  report?.({ undrawable: [...engine.undrawable].map((ch) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`) });
+  report?.({ undrawable: [...engine.undrawable].map(codePoint) });
   keepInfoPlain(doc, infoRef, info);
   return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
 }

@@ -158,7 +158,12 @@ export interface ShapedGlyph {
 
 export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean }
 
-export interface ShapedLine { glyphs: readonly ShapedGlyph[]; width: number }
+export interface ShapedLine {
+  glyphs: readonly ShapedGlyph[];
+  width: number;
+  /** Some of the line runs right to left. */
+  rtl: boolean;
+}
 
 /** Shaped lines by text and options: labels, boilerplate and party names recur across certificates. */
 const shaped = new Map<string, ShapedLine>();
@@ -179,7 +184,8 @@ export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
 function shapeUncached(text: string, opts: TextOptions): ShapedLine {
   const glyphs: ShapedGlyph[] = [];
   let pen = 0;
-  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl))) {
+  const runs = reorder(itemize(text, opts.weight ?? 'regular', opts.rtl));
+  for (const run of runs) {
     const buf = new hb.Buffer();
     // The whole string plus an item range gives HarfBuzz the context on both sides, and
     // clusters come back as UTF-16 indices into `text`.
@@ -216,7 +222,7 @@ function shapeUncached(text: string, opts: TextOptions): ShapedLine {
       pen += g.xAdvance! * k;
     });
   }
-  return { glyphs, width: pen };
+  return { glyphs, width: pen, rtl: runs.some((r) => r.level % 2 === 1) };
 }
 
 /** Advance width of `text` at `size` points. */

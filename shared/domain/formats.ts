@@ -73,13 +73,16 @@ export const timeZone = z.string().refine((tz) => {
 
 /**
  * Characters that are not text: C0/C1 controls, unpaired surrogates (no UTF-8 can carry them),
- * noncharacters, and the bidirectional embedding, override and isolate controls, which would
- * silently reorder a name on a certificate or a verification page ("Trojan Source"). The marks
- * that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian), LRM/RLM/ALM.
+ * noncharacters, the deprecated format controls, and the bidirectional embedding, override and
+ * isolate controls, which would silently reorder a name on a certificate or a verification page
+ * ("Trojan Source"). The marks that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
+ * LRM/RLM/ALM. Line and paragraph breaks count as controls except in multiline texts.
  */
-const NOT_TEXT = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069\uFDD0-\uFDEF\uFFFE\uFFFF]/u;
-const MULTILINE = new Set(['\n', '\r', '\t']);
-const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F]/u;
+const LINE_BREAKS = /[\n\r\t\u2028\u2029]/u;
+
+/** A character as Unicode writes it: U+202E, U+20BB7. */
+export const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * Free text: trimmed, NFC-normalized (so the same name always compares and hashes equal), bounded,
@@ -91,12 +94,13 @@ export const text = (max: number, { multiline = false } = {}) =>
     .superRefine((value, ctx) => {
       // for..of walks code points: a valid surrogate pair is one character, an unpaired half is its own.
       for (const ch of value) {
-        if (NOT_TEXT.test(ch) && !(multiline && MULTILINE.has(ch))) {
-          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: control, bidirectional-override and unpaired-surrogate characters are not text` });
+        if (NOT_TEXT.test(ch) && !(multiline && LINE_BREAKS.test(ch))) {
+          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters and bidirectional controls are not allowed here` });
           return;
         }
       }
-    });
+    })
+    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters or bidirectional embedding, override and isolate controls${multiline ? '; line breaks and tabs allowed' : ''}.` });
 
 /** The instant of a date-time string, as a sortable UTC ISO string (used in keys). */
 export function toUtcIso(value: string): string {

@@ -4,7 +4,7 @@
  * ToUnicode text. Independent of the renderer: it parses the PDF with pdf-lib and fontkit.
  */
 import * as fontkit from 'fontkit';
-import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from 'pdf-lib';
+import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, type PDFPage } from 'pdf-lib';
 
 /**
  * `gid` is the glyph's index in the embedded subset: 0 is .notdef, the box drawn for a character no
@@ -28,6 +28,20 @@ function parseToUnicode(cmap: string): Map<number, string> {
   return map;
 }
 
+function pageContent(page: PDFPage, bytesOf: (o: unknown) => Uint8Array): string {
+  const contents = page.node.Contents();
+  const streams = contents instanceof PDFArray ? contents.asArray() : [contents];
+  return streams.map((s) => new TextDecoder('latin1').decode(bytesOf(s))).join('\n');
+}
+
+/** The ActualText of every marked-content span on the first page, decoded (what Acrobat or poppler copy instead of the glyphs). */
+export async function actualTexts(pdf: Uint8Array): Promise<string[]> {
+  const doc = await PDFDocument.load(pdf);
+  const bytesOf = (o: unknown) => decodePDFRawStream((o instanceof PDFRef ? doc.context.lookup(o) : o) as PDFRawStream).decode();
+  return [...pageContent(doc.getPage(0), bytesOf).matchAll(/\/ActualText (?:<FEFF([0-9A-F]*)>|\(((?:\\.|[^)])*)\))/g)].map(([, hex, literal]) =>
+    hex !== undefined ? String.fromCharCode(...(hex.match(/.{4}/g) ?? []).map((h) => parseInt(h, 16))) : literal!.replace(/\\t/g, '\t'));
+}
+
 export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
   const doc = await PDFDocument.load(pdf);
   const ctx = doc.context;
@@ -48,9 +62,7 @@ export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
       widths: [0, ...((cidFont.get(PDFName.of('W')) as PDFArray).get(1) as PDFArray).asArray().map((n) => Number(n.toString()))],
     });
   }
-  const contents = page.node.Contents();
-  const streams = contents instanceof PDFArray ? contents.asArray() : [contents];
-  const content = streams.map((s) => new TextDecoder('latin1').decode(bytesOf(s))).join('\n');
+  const content = pageContent(page, bytesOf);
   return [...content.matchAll(/\bBT\b([\s\S]*?)\bET\b/g)].map(([, body]) => {
     const drawn: DrawnGlyph[] = [];
     let font = '';
