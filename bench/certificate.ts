@@ -24,7 +24,7 @@ const OUT = join(ROOT, 'bench', 'out');
 
 interface FirstCall { renderMs: number; processMs: number; importMs?: number }
 /** Names that come back exactly, per extractor: [exact, of]. */
-interface Names { names: [number, number]; missing: string[]; pdfium: [number, number]; pdfiumMissing: string[] }
+interface Names { names: [number, number]; missing: string[]; pdfium: [number, number]; pdfiumMissing: string[]; pdfjs: [number, number]; pdfjsMissing: string[] }
 /** One engine's timings for one case, with its last PDF: analysed only after every timing is taken. */
 interface Timed { engine: string; first: FirstCall[]; warm: number[]; size: number; pdf: Uint8Array; file: string; names: string[] }
 interface Result extends Names, Omit<Timed, 'pdf' | 'file' | 'names'> { fonts: string[]; anatomy: Anatomy }
@@ -50,17 +50,21 @@ function stats(xs: number[]) {
 
 /**
  * How many names come back exactly (what a person copying text or a search index sees): from
- * `pdftotext -layout` (poppler), and from PDFium (Chrome's viewer) as a line of their own.
+ * `pdftotext -layout` (poppler), from PDFium (Chrome's viewer) as a line of their own, and from
+ * pdf.js (Firefox's viewer) as one text item.
  */
 async function namesExact(file: string, pdf: Uint8Array, names: string[]): Promise<Names> {
   // pdftotext wraps right-to-left runs in directional embedding controls: layout, not text.
   const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
     .replace(/[\u202A-\u202E]/g, '').normalize('NFC');
   const missing = names.filter((n) => !text.includes(n.normalize('NFC')));
-  const { pdfiumLines } = await import('../tests/support/pdf-text.ts'); // not in the first-call child's start-up
+  const { pdfiumLines, pdfjsItems } = await import('../tests/support/pdf-text.ts'); // not in the first-call child's start-up
   const lines = await pdfiumLines(pdf);
   const pdfiumMissing = names.filter((n) => !lines.includes(n.normalize('NFC')));
-  return { names: [names.length - missing.length, names.length], missing, pdfium: [names.length - pdfiumMissing.length, names.length], pdfiumMissing };
+  const items = await pdfjsItems(pdf);
+  const pdfjsMissing = names.filter((n) => !items.includes(n.normalize('NFC')));
+  const count = (gone: string[]): [number, number] => [names.length - gone.length, names.length];
+  return { names: count(missing), missing, pdfium: count(pdfiumMissing), pdfiumMissing, pdfjs: count(pdfjsMissing), pdfjsMissing };
 }
 
 /** Embedded font names without the subset tag, to spot a system fallback font (tofu's cousin). */
@@ -184,7 +188,7 @@ async function main() {
   const chrome = chromium && { version: chromium.version, results: new Map<CaseName, Result>() };
   for (const [name, run] of chromium?.results ?? []) chrome!.results.set(name, await analysed(run));
 
-  const rows = ['| case | engine | first call median / p95 ms | process → first PDF median / p95 ms | warm median / p95 ms | size KB | names exact: pdftotext · PDFium | speedup vs warm Chromium | size ratio |',
+  const rows = ['| case | engine | first call median / p95 ms | process → first PDF median / p95 ms | warm median / p95 ms | size KB | names exact: pdftotext · PDFium · pdf.js | speedup vs warm Chromium | size ratio |',
     '|---|---|---|---|---|---|---|---|---|'];
   const verdicts: string[] = [];
   const anatomy = ['| case | engine | file KB | font programs KB | of which outlines (glyf, deflate -9) KB | page content KB | other KB |',
@@ -199,11 +203,12 @@ async function main() {
     for (const r of [us, them]) {
       if (!r) continue;
       const mine = r === us;
-      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
+      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} · ${r.pdfjs[0]}/${r.pdfjs[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
       const strays = r.fonts.filter((font) => !font.startsWith('NotoSans'));
       if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
       if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext; not: ${r.missing.join(', ')}`);
       if (r.pdfium[0] < r.pdfium[1]) notes.push(`${name} / ${r.engine}: only ${r.pdfium[0]} of ${r.pdfium[1]} names come back from PDFium exactly, as a line of their own; not: ${r.pdfiumMissing.join(', ')}`);
+      if (r.pdfjs[0] < r.pdfjs[1]) notes.push(`${name} / ${r.engine}: only ${r.pdfjs[0]} of ${r.pdfjs[1]} names come back from pdf.js exactly, as one text item; not: ${r.pdfjsMissing.join(', ')}`);
     }
     for (const r of [us, them]) {
       if (!r) continue;
@@ -218,9 +223,9 @@ async function main() {
     if (!them) { verdicts.push(`- ${name}: no Chromium to compare against (goal not checked).`); continue; }
     const fast = speedup >= 20;
     const small = ratio <= 1 / 3;
-    const right = us.names[0] === us.names[1] && us.pdfium[0] === us.pdfium[1];
+    const right = [us.names, us.pdfium, us.pdfjs].every(([ok, of]) => ok === of);
     verdicts.push(`- ${name}: ${fast && small && right ? 'MEETS' : 'DOES NOT MEET'} the goal: ${speedup.toFixed(1)}x faster than warm Chromium (goal >= 20x: ${fast ? 'yes' : 'no'}), ` +
-      `${(100 * ratio).toFixed(0)}% of its size (goal <= 33%: ${small ? 'yes' : 'no'}), names exact ${us.names[0]}/${us.names[1]} in pdftotext, ${us.pdfium[0]}/${us.pdfium[1]} in PDFium (${right ? 'yes' : 'no'}).`);
+      `${(100 * ratio).toFixed(0)}% of its size (goal <= 33%: ${small ? 'yes' : 'no'}), names exact ${us.names[0]}/${us.names[1]} in pdftotext, ${us.pdfium[0]}/${us.pdfium[1]} in PDFium, ${us.pdfjs[0]}/${us.pdfjs[1]} in pdf.js (${right ? 'yes' : 'no'}).`);
   }
   const seconds = ms(started) / 1000;
   const md = [`# Certificate render benchmark`, '',

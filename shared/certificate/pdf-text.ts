@@ -95,14 +95,26 @@ export class TextEngine {
       if (face !== font) ops.push(`${this.fontName(page, face)} ${pdfNumber(o.size)} Tf`);
       font = face;
     };
-    const cidOf = (g: ShapedGlyph) => hex4(this.cid(this.use(g.face), g.gid, g.text, Math.round(g.pdfWidth * 1000) / 1000));
+    const carriers = glyphs.filter((g) => g.text);
+    const texts = new Map(carriers.map((g) => [g, g.text]));
+    const cidOf = (g: ShapedGlyph) => hex4(this.cid(this.use(g.face), g.gid, texts.get(g) ?? '', Math.round(g.pdfWidth * 1000) / 1000));
+    // Under a whole-line ActualText the glyphs' own text is read only by glyph-level extractors such
+    // as pdf.js (Firefox), which takes a glyph whose text holds a nonspacing mark for a zero-width
+    // diacritic and, at the start of a line, hangs it on the line before (नेपाल came out as "ने" + "पाल").
+    // So the first glyph keeps the text before its first mark and the next one takes the rest.
+    const [first, second] = carriers;
+    const mark = first ? first.text.search(/\p{Mn}/u) : -1;
+    if (whole && second && mark > 0) {
+      texts.set(first!, first!.text.slice(0, mark));
+      texts.set(second, first!.text.slice(mark) + second.text);
+    }
 
     // Cluster carriers first, in visual order, as TJ runs: each glyph advances by its /W width and
     // a number in the array corrects the pen wherever HarfBuzz placed the next glyph elsewhere
     // (kerning). One positioned run per font and baseline instead of a Tm per glyph.
     let run: { face: Face; y: number; pen: number; parts: string[] } | undefined;
     const flush = () => run && ops.push(`[${run.parts.join('')}] TJ`);
-    for (const g of glyphs.filter((c) => c.text)) {
+    for (const g of carriers) {
       const [x, y] = at(g);
       if (!run || run.face !== g.face || run.y !== y) {
         flush();

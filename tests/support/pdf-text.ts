@@ -1,4 +1,4 @@
-/** Text of a PDF as extractors read it: poppler's pdftotext (layout mode) and PDFium, NFC-normalized. */
+/** Text of a PDF as extractors read it: poppler's pdftotext (layout mode), PDFium and pdf.js, NFC-normalized. */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,5 +32,20 @@ export async function pdfiumLines(pdf: Uint8Array): Promise<string[]> {
     }
   } finally {
     library.destroy();
+  }
+}
+
+/**
+ * The text items of a PDF's first page as pdf.js reads them: the engine of Firefox's viewer, whose
+ * text layer is one span per item. Glyph-level: it reads ToUnicode and ignores ActualText.
+ */
+export async function pdfjsItems(pdf: Uint8Array): Promise<string[]> {
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await getDocument({ data: new Uint8Array(pdf), disableFontFace: true, useSystemFonts: false, verbosity: 0 }).promise;
+  try {
+    const content = await (await doc.getPage(1)).getTextContent();
+    return content.items.flatMap((item) => ('str' in item ? [item.str.normalize('NFC')] : []));
+  } finally {
+    await doc.destroy();
   }
 }
