@@ -183,6 +183,13 @@ describe('certificate content', () => {
     expect(info).toMatch(/Page size:\s+841.89 x 595.28/);
   });
 
+  it('asks viewers to show the title, not the file name, and says the text is English', async () => {
+    const { PDFDocument, PDFName } = await import('pdf-lib');
+    const doc = await PDFDocument.load(all18.pdf);
+    expect(doc.catalog.getViewerPreferences()?.getDisplayDocTitle()).toBe(true);
+    expect(doc.catalog.get(PDFName.of('Lang'))?.toString()).toBe('(en)');
+  });
+
   it.each([
     ['parentheses and a backslash', 'Phase (2) of 3) \\ plan'],
     ['non-ASCII letters', 'Café Čiž — 智慧物流 𠮷'],

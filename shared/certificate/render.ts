@@ -234,6 +234,8 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   text('Creator', 'Concord registry');
   text('Producer', 'Concord');
   doc.setLanguage('en');
+  // Viewers show the title (code, version, agreement) in their title bar, not the file name.
+  doc.catalog.getOrCreateViewerPreferences().setDisplayDocTitle(true);
   doc.setCreationDate(signed);
   doc.setModificationDate(signed);
   info.set(PDFName.of(JWS_INFO_KEY), PDFString.of(jws));
