@@ -98,15 +98,17 @@ export class TextEngine {
     const carriers = glyphs.filter((g) => g.text);
     const texts = new Map(carriers.map((g) => [g, g.text]));
     const cidOf = (g: ShapedGlyph) => hex4(this.cid(this.use(g.face), g.gid, texts.get(g) ?? '', Math.round(g.pdfWidth * 1000) / 1000));
-    // Under a whole-line ActualText the glyphs' own text is read only by glyph-level extractors such
-    // as pdf.js (Firefox), which takes a glyph whose text holds a nonspacing mark for a zero-width
-    // diacritic and, at the start of a line, hangs it on the line before (नेपाल came out as "ने" + "पाल").
-    // So the first glyph keeps the text before its first mark and the next one takes the rest.
+    // pdf.js (Firefox) reads glyphs, not ActualText, and takes a glyph whose text holds a nonspacing
+    // mark for a zero-width diacritic (one whose text ends in a format character, for an invisible
+    // one): at the start of a line it hung such a glyph on the line before (नेपाल came out as "ने" +
+    // "पाल"). So a line's first glyph keeps only the text before its first mark or format character
+    // and the glyph after it takes the rest: the same string, read left to right. Only between two
+    // left-to-right glyphs of one TJ run, where no extractor can tell the difference.
     const [first, second] = carriers;
-    const mark = first ? first.text.search(/\p{Mn}/u) : -1;
-    if (whole && second && mark > 0) {
-      texts.set(first!, first!.text.slice(0, mark));
-      texts.set(second, first!.text.slice(mark) + second.text);
+    const cut = first ? first.text.search(/[\p{Mn}\p{Cf}]/u) : -1;
+    if (first && second && cut > 0 && !first.rtl && !second.rtl && first.face === second.face && first.y === second.y) {
+      texts.set(first, first.text.slice(0, cut));
+      texts.set(second, first.text.slice(cut) + second.text);
     }
 
     // Cluster carriers first, in visual order, as TJ runs: each glyph advances by its /W width and

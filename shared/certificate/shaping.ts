@@ -154,6 +154,8 @@ export interface ShapedGlyph {
   text: string;
   /** Width written to /W (1/1000 em): the cluster's advance for the carrier, else 0. */
   pdfWidth: number;
+  /** The glyph belongs to a right-to-left run. */
+  rtl: boolean;
 }
 
 export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean }
@@ -218,7 +220,7 @@ function shapeUncached(text: string, opts: TextOptions): ShapedLine {
     }
     out.forEach((g, i) => {
       const [t, w] = carrier.get(i) ?? ['', 0];
-      glyphs.push({ face: run.face, gid: g.codepoint, x: pen + g.xOffset! * k, y: g.yOffset! * k, text: t, pdfWidth: w });
+      glyphs.push({ face: run.face, gid: g.codepoint, x: pen + g.xOffset! * k, y: g.yOffset! * k, text: t, pdfWidth: w, rtl });
       pen += g.xAdvance! * k;
     });
   }

@@ -38,8 +38,17 @@ function pageContent(page: PDFPage, bytesOf: (o: unknown) => Uint8Array): string
 export async function actualTexts(pdf: Uint8Array): Promise<string[]> {
   const doc = await PDFDocument.load(pdf);
   const bytesOf = (o: unknown) => decodePDFRawStream((o instanceof PDFRef ? doc.context.lookup(o) : o) as PDFRawStream).decode();
-  return [...pageContent(doc.getPage(0), bytesOf).matchAll(/\/ActualText (?:<FEFF([0-9A-F]*)>|\(((?:\\.|[^)])*)\))/g)].map(([, hex, literal]) =>
-    hex !== undefined ? String.fromCharCode(...(hex.match(/.{4}/g) ?? []).map((h) => parseInt(h, 16))) : literal!.replace(/\\t/g, '\t'));
+  return [...pageContent(doc.getPage(0), bytesOf).matchAll(/\/ActualText (<[^>]*>|\((?:\\.|[^)])*\))/g)].map(([, value]) => {
+    if (value!.startsWith('<')) {
+      // The renderer writes UTF-16BE with a byte order mark; anything else is a finding, not text.
+      const hex = value!.slice(1, -1);
+      if (!/^FEFF(?:[0-9A-F]{4})*$/.test(hex)) throw new Error(`unexpected ActualText ${value}`);
+      return String.fromCharCode(...(hex.slice(4).match(/.{4}/g) ?? []).map((h) => parseInt(h, 16)));
+    }
+    const literal = value!.slice(1, -1);
+    if (/\\[^t]/.test(literal)) throw new Error(`unexpected escape in ActualText ${value}`);
+    return literal.replace(/\\t/g, '\t');
+  });
 }
 
 export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
