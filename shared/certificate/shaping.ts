@@ -238,17 +238,24 @@ export function measure(text: string, size: number, opts: TextOptions = {}): num
  * the font's usual line.
  */
 export function inkExtent(text: string, size: number, opts: TextOptions = {}): { above: number; below: number } {
-  let above = 0;
-  let below = 0;
-  for (const g of shapeLine(text, opts).glyphs) {
-    const range = g.face.tt.glyphYRange(g.gid);
-    if (!range) continue;
-    const k = 1000 / g.face.upem;
-    above = Math.max(above, g.y + range[1] * k);
-    below = Math.max(below, -(g.y + range[0] * k));
+  const line = shapeLine(text, opts);
+  let ink = inks.get(line);
+  if (!ink) {
+    ink = { above: 0, below: 0 };
+    for (const g of line.glyphs) {
+      const range = g.face.tt.glyphYRange(g.gid);
+      if (!range) continue;
+      const k = 1000 / g.face.upem;
+      ink.above = Math.max(ink.above, g.y + range[1] * k);
+      ink.below = Math.max(ink.below, -(g.y + range[0] * k));
+    }
+    inks.set(line, ink);
   }
-  return { above: (above * size) / 1000, below: (below * size) / 1000 };
+  return { above: (ink.above * size) / 1000, below: (ink.below * size) / 1000 };
 }
+
+/** Ink extents of shaped lines, in 1/1000 em: computed once per line, like the shaping itself. */
+const inks = new WeakMap<ShapedLine, { above: number; below: number }>();
 
 /** Greedy wrap on whitespace; a word wider than maxWidth (e.g. CJK) breaks between graphemes. */
 export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
