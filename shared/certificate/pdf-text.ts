@@ -78,14 +78,14 @@ export class TextEngine {
 
   /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
   drawText(page: PDFPage, text: string, o: DrawOptions): number {
-    const { glyphs, width, rtl } = shapeLine(text, o);
+    const { glyphs, width } = shapeLine(text, o);
     for (const g of glyphs) if (g.gid === 0) for (const ch of g.text) this.undrawable.add(ch);
     const rest = glyphs.filter((g) => !g.text);
     // A left-to-right line with marks or conjunct tails (Devanagari, Khmer, Sinhala, Myanmar...) is
     // one ActualText span holding the line's text: every extractor that reads ActualText (poppler,
     // PDFium, Acrobat) takes the string as it is. Right-to-left text cannot go that way: poppler and
     // PDFium lay a span's text out left to right and would reverse it.
-    const whole = rest.length > 0 && !rtl;
+    const whole = rest.length > 0 && !glyphs.some((g) => g.rtl);
     const ops: string[] = ['BT'];
     if (whole) ops.push(`/Span <</ActualText <FEFF${utf16be(text)}>>> BDC`);
     if (o.color) ops.push(`${o.color.map(pdfNumber).join(' ')} rg`);
@@ -183,8 +183,8 @@ export class TextEngine {
 
       // A glyph that carries no text of its own (a mark, a conjunct's tail) maps to WORD JOINER, not
       // to nothing: pdf.js (Firefox) reads an empty mapping as the raw CID, a control character, and
-      // skips invisible format characters. poppler and PDFium never see it: those glyphs sit in the
-      // no-text ActualText span (drawText).
+      // skips invisible format characters. poppler and PDFium never see it: those glyphs sit inside
+      // an ActualText span, the line's text or a TAB (drawText).
       const cmapLines = u.entries.map((e, i) => `<${(i + 1).toString(16).padStart(4, '0').toUpperCase()}> <${utf16be(e.text || NO_TEXT)}>`);
       const chunks = Array.from({ length: Math.ceil(cmapLines.length / 100) }, (_, i) => cmapLines.slice(i * 100, i * 100 + 100))
         .map((part) => `${part.length} beginbfchar\n${part.join('\n')}\nendbfchar`); // max 100 per block

@@ -160,12 +160,7 @@ export interface ShapedGlyph {
 
 export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean }
 
-export interface ShapedLine {
-  glyphs: readonly ShapedGlyph[];
-  width: number;
-  /** Some of the line runs right to left. */
-  rtl: boolean;
-}
+export interface ShapedLine { glyphs: readonly ShapedGlyph[]; width: number }
 
 /** Shaped lines by text and options: labels, boilerplate and party names recur across certificates. */
 const shaped = new Map<string, ShapedLine>();
@@ -186,8 +181,7 @@ export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
 function shapeUncached(text: string, opts: TextOptions): ShapedLine {
   const glyphs: ShapedGlyph[] = [];
   let pen = 0;
-  const runs = reorder(itemize(text, opts.weight ?? 'regular', opts.rtl));
-  for (const run of runs) {
+  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl))) {
     const buf = new hb.Buffer();
     // The whole string plus an item range gives HarfBuzz the context on both sides, and
     // clusters come back as UTF-16 indices into `text`.
@@ -224,7 +218,7 @@ function shapeUncached(text: string, opts: TextOptions): ShapedLine {
       pen += g.xAdvance! * k;
     });
   }
-  return { glyphs, width: pen, rtl: runs.some((r) => r.level % 2 === 1) };
+  return { glyphs, width: pen };
 }
 
 /** Advance width of `text` at `size` points. */
