@@ -211,7 +211,11 @@ function infoString(value: string): PDFString | PDFHexString {
 function keepInfoPlain(doc: PDFDocument, ref: PDFRef, info: PDFDict): void {
   const bytes = new Uint8Array(info.sizeInBytes());
   info.copyBytesInto(bytes, 0);
-  doc.context.assign(ref, PDFInvalidObject.of(bytes));
+  // Under a new, last object number, so it is written after the other objects: as the file's first
+  // object, a title over 128 characters set off poppler's linearization probe ("Syntax Error:
+  // Unterminated string"), which parses the first object with a short buffer.
+  doc.context.delete(ref);
+  doc.context.trailerInfo.Info = doc.context.register(PDFInvalidObject.of(bytes));
 }
 
 export interface RenderReport {
@@ -225,7 +229,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const signed = new Date(a.signedAt);
   const info = doc.context.obj({});
   const infoRef = doc.context.register(info);
-  doc.context.trailerInfo.Info = infoRef;
+  doc.context.trailerInfo.Info = infoRef; // pdf-lib's setCreationDate() and the like write here
   const text = (key: string, value: string) => info.set(PDFName.of(key), infoString(value));
   text('Title', `Certificate ${a.code} v${a.version}: ${a.title}`);
   text('Subject', `Certificate of agreement ${a.code}, version ${a.version}, issued by the Concord registry`);
