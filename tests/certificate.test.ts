@@ -220,6 +220,19 @@ describe('certificate content', () => {
     expect(spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' }).stderr).toBe('');
   });
 
+  it('prints a title of 300 characters, and a Chinese title as long, in full, on lines that do not touch', async () => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
+    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    const title = `Memorandum of Understanding on the Establishment of the SCO Digital Economy Platform ${'and a Joint Research Centre '.repeat(8)}`.slice(0, 300).trimEnd();
+    const titleZh = '关于建立上海合作组织数字经济合作平台及联合研究中心的谅解备忘录'.repeat(10).slice(0, 300);
+    const pdf = await renderCertificate({ agreement: { ...agreementNow, title, titleZh }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const text = pdfToText(pdf);
+    expect(text.replace(/\s+/g, ' ')).toContain(title);
+    expect(text.replace(/\s+/g, '')).toContain(titleZh);
+    expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

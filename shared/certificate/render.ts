@@ -83,20 +83,40 @@ function frame(w: Writer): void {
 
 const rule = (w: Writer, y: number) => w.draw(stroke([0.75, 0.78, 0.84], 0.5, `${M + 10} ${pdfNumber(y)} m ${pdfNumber(W - M - 10)} ${pdfNumber(y)} l`));
 
+/** `text` wrapped at the largest of `sizes` that needs at most two lines; else at the smallest, on as many lines as it takes. */
+function fitLines(text: string, sizes: number[], opts: TextOptions): { size: number; lines: string[] } {
+  const width = W - 2 * M - 120;
+  for (const size of sizes) {
+    const lines = wrap(text, size, width, opts);
+    if (lines.length <= 2) return { size, lines };
+  }
+  const size = sizes.at(-1)!;
+  return { size, lines: wrap(text, size, width, opts) };
+}
+
 function heading(w: Writer, a: Agreement): number {
   w.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   w.centred('Certificate of Agreement', H - 92, { size: 22, weight: 'bold', color: ACCENT });
   w.centred('协议证书', H - 112, { size: 13, color: ACCENT });
   let y = H - 140;
-  for (const line of wrap(a.title, 15, W - 2 * M - 120, { weight: 'bold' }).slice(0, 2)) {
-    w.centred(line, y, { size: 15, weight: 'bold' });
-    y -= 19;
-  }
+  // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
+  const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' });
+  title.lines.forEach((line, i) => {
+    if (i > 0) y -= (title.size * 19) / 15;
+    w.centred(line, y, { size: title.size, weight: 'bold' });
+  });
+  // The next baseline clears this line's descenders and the next line's ascenders, whatever their sizes.
+  let next = (size: number) => Math.max((title.size * 19) / 15, title.size * 0.3 + size * 1.05 + 1);
   if (a.titleZh) {
-    w.centred(a.titleZh, y, { size: 12, lang: 'zh-Hans' });
-    y -= 17;
+    const zh = fitLines(a.titleZh, [12, 11, 10, 9], { lang: 'zh-Hans' });
+    for (const line of zh.lines) {
+      y -= next(zh.size);
+      w.centred(line, y, { size: zh.size, lang: 'zh-Hans' });
+      next = () => (zh.size * 17) / 12;
+    }
   }
+  y -= next(12);
   if (a.status === 'voided') {
     w.centred('VOIDED — this agreement is no longer in force  ·  本协议已作废', y, { size: 10, weight: 'bold', color: ALERT });
     y -= 15;
