@@ -233,6 +233,28 @@ describe('certificate content', () => {
     expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
   });
 
+  it('wraps a long party name onto a second line at a readable size instead of shrinking it to fit one', async () => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
+    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    const name = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan';
+    const localName = 'Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі';
+    const parties = [{ ...agreementNow.parties[0], name, localName, lang: 'kk' }, ...agreementNow.parties.slice(1), { ...agreementNow.parties[1], partyId: 'third' }];
+    const pdf = await renderCertificate({ agreement: { ...agreementNow, parties }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const file = join(OUT, 'certificate-long-name.pdf');
+    writeFileSync(file, pdf);
+    // Reading order, not layout: the other columns share the name's lines.
+    const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(text).toContain(name);
+    expect(text).toContain(localName);
+    const blocks = await drawnBlocks(pdf);
+    const nameLines = blocks.filter((b) => b[0]!.font.includes('Bold') && name.includes(b.map((g) => g.text).join('')));
+    expect(nameLines.map((b) => b.map((g) => g.text).join(''))).toEqual(['Ministry of Digital Development, Innovations and', 'Aerospace Industry of the Republic of Kazakhstan']);
+    // Three parties print names at 13 pt; one line would have needed about 5.
+    for (const line of nameLines) expect(line[0]!.size).toBeGreaterThan(9);
+    expect(touchingLines(blocks)).toEqual([]);
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

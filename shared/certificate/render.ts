@@ -147,41 +147,85 @@ const PARTY_STYLES = [
   { upTo: Infinity, name: 9, local: 9.5, detail: 6.5, block: 31, columns: () => 3 },
 ];
 
-/** Party blocks in up to three columns, centred in their band and scaled down to fit when there are many (up to 50). */
+/** One printed line of a party block, with how far its ink reaches above and below the baseline (points, at full size). */
+interface BlockLine { text: string; style: Style; above: number; below: number }
+
+/**
+ * `text` in `width`: on one line if it fits with the type at least 85% of its size; else wrapped
+ * onto two lines, the type shrinking (to 60% at most) only when two are not enough.
+ */
+function blockLines(text: string, size: number, width: number, style: Omit<Style, 'size'>): BlockLine[] {
+  const line = (t: string, s: number): BlockLine => ({ text: t, style: { ...style, size: s }, ...inkExtent(t, s, style) });
+  const oneLine = Math.min(size, (size * width) / Math.max(1, measure(text, size, style)));
+  if (oneLine >= size * 0.85) return [line(text, oneLine)];
+  let s = size;
+  let lines = wrap(text, s, width, style);
+  while (lines.length > 2 && s > size * 0.6) lines = wrap(text, (s *= 0.9), width, style);
+  return lines.map((t) => line(t, s));
+}
+
+/**
+ * Party blocks in up to three columns, centred in their band and scaled down to fit when there are
+ * many (up to 50). A block is the name, the local name and the detail line, each wrapped onto a
+ * second line rather than shrunk far when long (a ministry's full name). Lines are spaced by their
+ * ink, so stacked Arabic harakat, Myanmar medials and Khmer subscripts never touch the line above
+ * or below; each row is as tall as its tallest block.
+ */
 function parties(w: Writer, list: AgreementParty[], top: number, bottom: number): void {
   const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
   const columns = style.columns(list.length);
   const rows = Math.ceil(list.length / columns);
   const gap = 14;
   const width = (W - 2 * M - 20 - gap * (columns - 1)) / columns;
-  // Each line's ink at full size: how far it reaches above and below its baseline.
+  // Each block's parts, in order, with the usual distance from the line before to their first baseline.
   const blocks = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
-    const detail = detailLine(p);
-    const ink = { name: inkExtent(p.name, style.name, { weight: 'bold' }), local: local ? inkExtent(local, style.local, { lang: p.lang }) : undefined, detail: inkExtent(detail, style.detail) };
-    return { party: p, local, detail, ink };
+    return [
+      { lines: blockLines(p.name, style.name, width, { weight: 'bold' }), usual: 0 },
+      { lines: local ? blockLines(local, style.local, width, { lang: p.lang }) : [], usual: style.local * 1.15 },
+      { lines: blockLines(detailLine(p), style.detail, width, { color: MUTED }), usual: style.detail * 1.6 },
+    ];
   });
-  // Baselines below the name: the usual spacing, opened up wherever some party's ink needs more
-  // (stacked Arabic harakat, Myanmar medials, Khmer subscripts) so that no two lines touch; the same
-  // for every block, so rows stay aligned.
-  const usual = style.local * 1.15 + style.detail * 1.6;
-  const toLocal = Math.max(style.local * 1.15, ...blocks.map(({ ink }) => (ink.local ? ink.name.below + ink.local.above + LINE_GAP : 0)));
-  const toDetail = Math.max(toLocal + style.detail * 1.6, ...blocks.map(({ ink }) => (ink.local ? toLocal + ink.local.below : ink.name.below) + ink.detail.above + LINE_GAP));
-  // A block is at least its style's height, and always leaves clearly more space below it than between its lines.
-  const nameAbove = Math.max(...blocks.map(({ ink }) => ink.name.above));
-  const natural = Math.max(style.block + toDetail - usual, nameAbove + toDetail + Math.max(...blocks.map(({ ink }) => ink.detail.below)) + BLOCK_GAP);
+  // Baseline offsets below the row's first baseline, row by row: each part starts where its ink
+  // clears the line above, its lines as far apart as their ink needs; the detail lines start where
+  // every block of the row has room for them, so that they align.
+  const nameAbove = Math.max(...blocks.map((parts) => parts[0]!.lines[0]!.above));
+  const offsets: number[][][] = blocks.map(() => []);
+  const pitches: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    const inRow = blocks.flatMap((_, i) => (i % rows === row ? [i] : []));
+    const lowest = new Map(inRow.map((i) => [i, { offset: 0, below: 0 }])); // each block's last line so far
+    for (let part = 0; part < 3; part++) {
+      const starts = new Map(inRow.map((i) => {
+        const { lines, usual } = blocks[i]![part]!;
+        const prev = lowest.get(i)!;
+        return [i, part > 0 && lines[0] ? prev.offset + Math.max(usual, prev.below + lines[0].above + LINE_GAP) : 0];
+      }));
+      const aligned = part === 2 ? Math.max(...starts.values()) : undefined;
+      for (const i of inRow) {
+        let offset = aligned ?? starts.get(i)!;
+        offsets[i]![part] = blocks[i]![part]!.lines.map((line, k, lines) => {
+          if (k > 0) offset += Math.max(line.style.size * 1.2, lines[k - 1]!.below + line.above + LINE_GAP);
+          lowest.set(i, { offset, below: line.below });
+          return offset;
+        });
+      }
+    }
+    const end = Math.max(...inRow.map((i) => lowest.get(i)!.offset + lowest.get(i)!.below));
+    pitches.push(Math.max(style.block, end + BLOCK_GAP + nameAbove));
+  }
+  const natural = pitches.reduce((a, b) => a + b, 0);
   const band = top - 10 - bottom;
-  const block = Math.min(natural, band / rows);
-  const s = block / natural;
-  const first = top - 10 - (band - rows * block) / 2 - nameAbove * s;
+  const s = Math.min(1, band / natural);
+  const first = top - 10 - (band - natural * s) / 2 - nameAbove * s;
   // The heading sits right above the grid, wherever centring puts it.
   w.at(`Parties 签约方 (${list.length})`, M + 10, first + nameAbove * s + 8, { size: 9, weight: 'bold', color: ACCENT });
-  blocks.forEach(({ party: p, local, detail }, i) => {
+  blocks.forEach((parts, i) => {
     const x = M + 10 + Math.floor(i / rows) * (width + gap);
-    const y = first - (i % rows) * block;
-    w.at(p.name, x, y, { size: style.name * s, weight: 'bold' }, width);
-    if (local) w.at(local, x, y - toLocal * s, { size: style.local * s, lang: p.lang }, width);
-    w.at(detail, x, y - toDetail * s, { size: style.detail * s, color: MUTED }, width);
+    const y = first - pitches.slice(0, i % rows).reduce((a, b) => a + b, 0) * s;
+    parts.forEach((part, p) => part.lines.forEach((line, k) => {
+      w.at(line.text, x, y - offsets[i]![p]![k]! * s, { ...line.style, size: line.style.size * s }, width);
+    }));
   });
 }
 
