@@ -255,6 +255,31 @@ describe('certificate content', () => {
     expect(touchingLines(blocks)).toEqual([]);
   });
 
+  it('continues the party list on an annex page when more parties sign than one page holds legibly (here 30)', async () => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const agreementNow = (await t.call('GET', `/agreements/${all18.id}`)).body;
+    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    const parties = Array.from({ length: 30 }, (_, i) => ({ ...agreementNow.parties[i % 18], partyId: `p-${i}`, signatory: { name: `Signatory No. ${i + 1}`, title: 'Director' } }));
+    const pdf = await renderCertificate({ agreement: { ...agreementNow, parties }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const file = join(OUT, 'certificate-30-parties.pdf');
+    writeFileSync(file, pdf);
+    expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Pages:\s+2\n/);
+    const page = (n: number) => execFileSync('pdftotext', ['-f', `${n}`, '-l', `${n}`, '-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+    const signatories = (text: string) => [...text.matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1]));
+    // Every party once, in order, the first page first; the annex says what it continues.
+    expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(page(1)).toContain('Parties 签约方 (30) · continued on the next page');
+    expect(page(2)).toMatch(new RegExp(`Parties, continued 签约方（续） · ${signatories(page(1)).length + 1}–30 of 30`));
+    for (const n of [0, 1]) {
+      const blocks = await drawnBlocks(pdf, n);
+      expect(touchingLines(blocks)).toEqual([]);
+      // Names stay at three quarters of their 9 pt or more.
+      const names = blocks.filter((b) => b[0]!.font.includes('Bold') && STATES.some((st) => st.name === b.map((g) => g.text).join('')));
+      expect(names.length).toBeGreaterThan(8);
+      for (const name of names) expect(name[0]!.size).toBeGreaterThanOrEqual(9 * 0.75);
+    }
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

@@ -164,32 +164,33 @@ function blockLines(text: string, size: number, width: number, style: Omit<Style
   return lines.map((t) => line(t, s));
 }
 
+/** A grid of party blocks at full size: the lines of each block, their baseline offsets, and each row's height. */
+interface PartyGrid { blocks: BlockLine[][][]; offsets: number[][][]; pitches: number[]; nameAbove: number; rows: number; width: number }
+
 /**
- * Party blocks in up to three columns, centred in their band and scaled down to fit when there are
- * many (up to 50). A block is the name, the local name and the detail line, each wrapped onto a
- * second line rather than shrunk far when long (a ministry's full name). Lines are spaced by their
- * ink, so stacked Arabic harakat, Myanmar medials and Khmer subscripts never touch the line above
- * or below; each row is as tall as its tallest block.
+ * Party blocks in up to three columns. A block is the name, the local name and the detail line,
+ * each wrapped onto a second line rather than shrunk far when long (a ministry's full name). Lines
+ * are spaced by their ink, so stacked Arabic harakat, Myanmar medials and Khmer subscripts never
+ * touch the line above or below; each row is as tall as its tallest block, and the detail lines of
+ * a row align.
  */
-function parties(w: Writer, list: AgreementParty[], top: number, bottom: number): void {
-  const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
-  const columns = style.columns(list.length);
+function partyGrid(list: AgreementParty[], style: (typeof PARTY_STYLES)[number], columns: number): PartyGrid {
   const rows = Math.ceil(list.length / columns);
-  const gap = 14;
-  const width = (W - 2 * M - 20 - gap * (columns - 1)) / columns;
+  const width = (W - 2 * M - 20 - PARTY_GAP * (columns - 1)) / columns;
   // Each block's parts, in order, with the usual distance from the line before to their first baseline.
+  const usual = [0, style.local * 1.15, style.detail * 1.6];
   const blocks = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
     return [
-      { lines: blockLines(p.name, style.name, width, { weight: 'bold' }), usual: 0 },
-      { lines: local ? blockLines(local, style.local, width, { lang: p.lang }) : [], usual: style.local * 1.15 },
-      { lines: blockLines(detailLine(p), style.detail, width, { color: MUTED }), usual: style.detail * 1.6 },
+      blockLines(p.name, style.name, width, { weight: 'bold' }),
+      local ? blockLines(local, style.local, width, { lang: p.lang }) : [],
+      blockLines(detailLine(p), style.detail, width, { color: MUTED }),
     ];
   });
   // Baseline offsets below the row's first baseline, row by row: each part starts where its ink
   // clears the line above, its lines as far apart as their ink needs; the detail lines start where
   // every block of the row has room for them, so that they align.
-  const nameAbove = Math.max(...blocks.map((parts) => parts[0]!.lines[0]!.above));
+  const nameAbove = Math.max(...blocks.map((parts) => parts[0]![0]!.above));
   const offsets: number[][][] = blocks.map(() => []);
   const pitches: number[] = [];
   for (let row = 0; row < rows; row++) {
@@ -197,14 +198,14 @@ function parties(w: Writer, list: AgreementParty[], top: number, bottom: number)
     const lowest = new Map(inRow.map((i) => [i, { offset: 0, below: 0 }])); // each block's last line so far
     for (let part = 0; part < 3; part++) {
       const starts = new Map(inRow.map((i) => {
-        const { lines, usual } = blocks[i]![part]!;
+        const first = blocks[i]![part]![0];
         const prev = lowest.get(i)!;
-        return [i, part > 0 && lines[0] ? prev.offset + Math.max(usual, prev.below + lines[0].above + LINE_GAP) : 0];
+        return [i, part > 0 && first ? prev.offset + Math.max(usual[part]!, prev.below + first.above + LINE_GAP) : 0];
       }));
       const aligned = part === 2 ? Math.max(...starts.values()) : undefined;
       for (const i of inRow) {
         let offset = aligned ?? starts.get(i)!;
-        offsets[i]![part] = blocks[i]![part]!.lines.map((line, k, lines) => {
+        offsets[i]![part] = blocks[i]![part]!.map((line, k, lines) => {
           if (k > 0) offset += Math.max(line.style.size * 1.2, lines[k - 1]!.below + line.above + LINE_GAP);
           lowest.set(i, { offset, below: line.below });
           return offset;
@@ -214,20 +215,45 @@ function parties(w: Writer, list: AgreementParty[], top: number, bottom: number)
     const end = Math.max(...inRow.map((i) => lowest.get(i)!.offset + lowest.get(i)!.below));
     pitches.push(Math.max(style.block, end + BLOCK_GAP + nameAbove));
   }
-  const natural = pitches.reduce((a, b) => a + b, 0);
+  return { blocks, offsets, pitches, nameAbove, rows, width };
+}
+
+/** Below this scale a party grid is too small to read: the rest of the list goes on to an annex page. */
+const MIN_PARTY_SCALE = 0.75;
+
+/**
+ * Draws as many of the parties from `from` on as fit legibly between `top` and `bottom`, scaled
+ * down to fit (not below MIN_PARTY_SCALE, unless a single row is left); returns the index of the
+ * first party that did not fit.
+ */
+function parties(w: Writer, all: AgreementParty[], from: number, top: number, bottom: number): number {
+  const total = all.length;
+  const list = all.slice(from);
+  const style = PARTY_STYLES.find((p) => total <= p.upTo)!;
+  const columns = style.columns(total);
   const band = top - 10 - bottom;
-  const s = Math.min(1, band / natural);
-  const first = top - 10 - (band - natural * s) / 2 - nameAbove * s;
+  let count = list.length;
+  let grid = partyGrid(list, style, columns);
+  const natural = (g: PartyGrid) => g.pitches.reduce((a, b) => a + b, 0);
+  while (count > columns && natural(grid) * MIN_PARTY_SCALE > band) grid = partyGrid(list.slice(0, (count -= 1)), style, columns);
+  const s = Math.min(1, band / natural(grid));
+  // Centred in the first page's band; from the top on an annex page.
+  const first = top - 10 - (from === 0 ? (band - natural(grid) * s) / 2 : 0) - grid.nameAbove * s;
   // The heading sits right above the grid, wherever centring puts it.
-  w.at(`Parties 签约方 (${list.length})`, M + 10, first + nameAbove * s + 8, { size: 9, weight: 'bold', color: ACCENT });
-  blocks.forEach((parts, i) => {
-    const x = M + 10 + Math.floor(i / rows) * (width + gap);
-    const y = first - pitches.slice(0, i % rows).reduce((a, b) => a + b, 0) * s;
-    parts.forEach((part, p) => part.lines.forEach((line, k) => {
-      w.at(line.text, x, y - offsets[i]![p]![k]! * s, { ...line.style, size: line.style.size * s }, width);
+  const more = from + count < total ? '  ·  continued on the next page  ·  续见下页' : '';
+  const heading = from === 0 ? `Parties 签约方 (${total})${more}` : `Parties, continued 签约方（续）  ·  ${from + 1}–${from + count} of ${total}${more}`;
+  w.at(heading, M + 10, first + grid.nameAbove * s + 8, { size: 9, weight: 'bold', color: ACCENT });
+  grid.blocks.forEach((parts, i) => {
+    const x = M + 10 + Math.floor(i / grid.rows) * (grid.width + PARTY_GAP);
+    const y = first - grid.pitches.slice(0, i % grid.rows).reduce((a, b) => a + b, 0) * s;
+    parts.forEach((lines, part) => lines.forEach((line, k) => {
+      w.at(line.text, x, y - grid.offsets[i]![part]![k]! * s, { ...line.style, size: line.style.size * s }, grid.width);
     }));
   });
+  return from + count;
 }
+
+const PARTY_GAP = 14;
 
 /** Points of clear space between the ink of one line of a party block and the next, and between blocks. */
 const LINE_GAP = 0.8;
@@ -313,7 +339,15 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const w = new Writer(engine, page);
   frame(w);
   const top = facts(w, a, ceremony, heading(w, a));
-  parties(w, a.parties, top, 168);
+  let next = parties(w, a.parties, 0, top, 168);
+  // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
+  for (let pageNumber = 2; next < a.parties.length; pageNumber++) {
+    const annex = new Writer(engine, doc.addPage([W, H]));
+    frame(annex);
+    annex.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+    annex.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}   ·   Page 页  ${pageNumber}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+    next = parties(annex, a.parties, next, H - 78, M + 10);
+  }
   footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
   report?.({ undrawable: [...engine.undrawable].map(codePoint) });

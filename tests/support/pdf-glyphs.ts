@@ -51,10 +51,10 @@ export async function actualTexts(pdf: Uint8Array): Promise<string[]> {
   });
 }
 
-export async function drawnBlocks(pdf: Uint8Array): Promise<DrawnGlyph[][]> {
+export async function drawnBlocks(pdf: Uint8Array, pageIndex = 0): Promise<DrawnGlyph[][]> {
   const doc = await PDFDocument.load(pdf);
   const ctx = doc.context;
-  const page = doc.getPage(0);
+  const page = doc.getPage(pageIndex);
   const lookup = (o: unknown) => (o instanceof PDFRef ? ctx.lookup(o) : o);
   const bytesOf = (o: unknown) => decodePDFRawStream(lookup(o) as PDFRawStream).decode();
   const fonts = new Map<string, Embedded>();
