@@ -270,14 +270,27 @@ describe('certificate content', () => {
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(page(1)).toContain('Parties 签约方 (30) · continued on the next page');
     expect(page(2)).toMatch(new RegExp(`Parties, continued 签约方（续） · ${signatories(page(1)).length + 1}–30 of 30`));
+    const sizes = new Set<number>();
     for (const n of [0, 1]) {
       const blocks = await drawnBlocks(pdf, n);
       expect(touchingLines(blocks)).toEqual([]);
-      // Names stay at three quarters of their 9 pt or more.
       const names = blocks.filter((b) => b[0]!.font.includes('Bold') && STATES.some((st) => st.name === b.map((g) => g.text).join('')));
       expect(names.length).toBeGreaterThan(8);
-      for (const name of names) expect(name[0]!.size).toBeGreaterThanOrEqual(9 * 0.75);
+      for (const name of names) sizes.add(name[0]!.size);
     }
+    // One size on every page, and at three quarters of the usual 9 pt or more.
+    expect(sizes.size).toBe(1);
+    expect([...sizes][0]).toBeGreaterThanOrEqual(9 * 0.75);
+  });
+
+  it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {
+    const { wrap } = await import('#shared/certificate/shaping.ts');
+    const myanmar = 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'.repeat(3);
+    const lines = wrap(myanmar, 11, 120, { lang: 'my' });
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines.join('')).toBe(myanmar);
+    for (const line of lines) expect(line, line).not.toMatch(/^\p{M}/u);
+    expect(wrap('Acme\u00A0Trading Company of Greater Chongqing', 11, 90)).toContain('Acme\u00A0Trading');
   });
 
   it('keeps 18 parties in 9 scripts under 150 KB', () => {

@@ -1,6 +1,6 @@
 /**
- * The certificate: one A4 landscape page, English and Simplified Chinese labels, every party's
- * name in its own script, a vector QR code with the verification URL printed under it, and the
+ * The certificate: one A4 landscape page (a long party list continues on annex pages), English
+ * and Simplified Chinese labels, every party's name in its own script, a vector QR code with the verification URL printed under it, and the
  * signed payload in the document info. A pure function of its input: the same agreement version
  * and key give byte-identical PDFs (fixed dates and file id, deterministic signature and subsets).
  */
@@ -151,8 +151,8 @@ const PARTY_STYLES = [
 interface BlockLine { text: string; style: Style; above: number; below: number }
 
 /**
- * `text` in `width`: on one line if it fits with the type at least 85% of its size; else wrapped
- * onto two lines, the type shrinking (to 60% at most) only when two are not enough.
+ * `text` in `width`: on one line if it fits with the type at least 85% of its size; else wrapped,
+ * onto two lines if the type need not shrink below 60% for that, else onto as many as it takes.
  */
 function blockLines(text: string, size: number, width: number, style: Omit<Style, 'size'>): BlockLine[] {
   const line = (t: string, s: number): BlockLine => ({ text: t, style: { ...style, size: s }, ...inkExtent(t, s, style) });
@@ -160,25 +160,21 @@ function blockLines(text: string, size: number, width: number, style: Omit<Style
   if (oneLine >= size * 0.85) return [line(text, oneLine)];
   let s = size;
   let lines = wrap(text, s, width, style);
-  while (lines.length > 2 && s > size * 0.6) lines = wrap(text, (s *= 0.9), width, style);
+  while (lines.length > 2 && s > size * 0.6) lines = wrap(text, (s = Math.max(size * 0.6, s * 0.9)), width, style);
   return lines.map((t) => line(t, s));
 }
 
-/** A grid of party blocks at full size: the lines of each block, their baseline offsets, and each row's height. */
-interface PartyGrid { blocks: BlockLine[][][]; offsets: number[][][]; pitches: number[]; nameAbove: number; rows: number; width: number }
-
 /**
- * Party blocks in up to three columns. A block is the name, the local name and the detail line,
- * each wrapped onto a second line rather than shrunk far when long (a ministry's full name). Lines
- * are spaced by their ink, so stacked Arabic harakat, Myanmar medials and Khmer subscripts never
- * touch the line above or below; each row is as tall as its tallest block, and the detail lines of
- * a row align.
+ * Every party's block at full size, wrapped once per certificate: the name, the local name and the
+ * detail line, each wrapped onto a second line rather than shrunk far when long (a ministry's full
+ * name). The style and the number of columns follow the number of parties.
  */
-function partyGrid(list: AgreementParty[], style: (typeof PARTY_STYLES)[number], columns: number): PartyGrid {
-  const rows = Math.ceil(list.length / columns);
+interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; width: number; blocks: BlockLine[][][] }
+
+function partyBlocks(list: AgreementParty[]): PartyBlocks {
+  const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
+  const columns = style.columns(list.length);
   const width = (W - 2 * M - 20 - PARTY_GAP * (columns - 1)) / columns;
-  // Each block's parts, in order, with the usual distance from the line before to their first baseline.
-  const usual = [0, style.local * 1.15, style.detail * 1.6];
   const blocks = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
     return [
@@ -187,10 +183,20 @@ function partyGrid(list: AgreementParty[], style: (typeof PARTY_STYLES)[number],
       blockLines(detailLine(p), style.detail, width, { color: MUTED }),
     ];
   });
-  // Baseline offsets below the row's first baseline, row by row: each part starts where its ink
-  // clears the line above, its lines as far apart as their ink needs; the detail lines start where
-  // every block of the row has room for them, so that they align.
-  const nameAbove = Math.max(...blocks.map((parts) => parts[0]![0]!.above));
+  return { style, columns, width, blocks };
+}
+
+/** Blocks laid out in `rows` rows, column by column: each block's baseline offsets and each row's height, at full size. */
+interface PartyGrid { blocks: BlockLine[][][]; offsets: number[][][]; pitches: number[]; nameAbove: number; natural: number }
+
+/**
+ * Lines are spaced by their ink, so stacked Arabic harakat, Myanmar medials and Khmer subscripts
+ * never touch the line above or below; each row is as tall as its tallest block, and the detail
+ * lines of a row align.
+ */
+function partyGrid({ style }: PartyBlocks, blocks: BlockLine[][][], rows: number): PartyGrid {
+  const usual = [0, style.local * 1.15, style.detail * 1.6]; // from the line before to a part's first baseline
+  const nameAbove = Math.max(0, ...blocks.map((parts) => parts[0]![0]!.above));
   const offsets: number[][][] = blocks.map(() => []);
   const pitches: number[] = [];
   for (let row = 0; row < rows; row++) {
@@ -215,49 +221,56 @@ function partyGrid(list: AgreementParty[], style: (typeof PARTY_STYLES)[number],
     const end = Math.max(...inRow.map((i) => lowest.get(i)!.offset + lowest.get(i)!.below));
     pitches.push(Math.max(style.block, end + BLOCK_GAP + nameAbove));
   }
-  return { blocks, offsets, pitches, nameAbove, rows, width };
+  return { blocks, offsets, pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
 }
 
-/** Below this scale a party grid is too small to read: the rest of the list goes on to an annex page. */
+/** Below this scale a party grid is too small to read: the list continues on an annex page instead. */
 const MIN_PARTY_SCALE = 0.75;
 
 /**
- * Draws as many of the parties from `from` on as fit legibly between `top` and `bottom`, scaled
- * down to fit (not below MIN_PARTY_SCALE, unless a single row is left); returns the index of the
- * first party that did not fit.
+ * Which parties go on which page, in whole rows: all on the first page if they fit at
+ * MIN_PARTY_SCALE or more; else as many rows as fit there (none, if even one does not) and the rest
+ * on annex pages, at least one row each. One scale for every page, so a name looks the same size
+ * wherever it is.
  */
-function parties(w: Writer, all: AgreementParty[], from: number, top: number, bottom: number): number {
-  const total = all.length;
-  const list = all.slice(from);
-  const style = PARTY_STYLES.find((p) => total <= p.upTo)!;
-  const columns = style.columns(total);
-  const band = top - 10 - bottom;
-  let count = list.length;
-  let grid = partyGrid(list, style, columns);
-  const natural = (g: PartyGrid) => g.pitches.reduce((a, b) => a + b, 0);
-  while (count > columns && natural(grid) * MIN_PARTY_SCALE > band) grid = partyGrid(list.slice(0, (count -= 1)), style, columns);
-  const s = Math.min(1, band / natural(grid));
-  // Centred in the first page's band; from the top on an annex page.
-  const first = top - 10 - (from === 0 ? (band - natural(grid) * s) / 2 : 0) - grid.nameAbove * s;
-  // The heading sits right above the grid, wherever centring puts it.
-  const more = from + count < total ? '  ·  continued on the next page  ·  续见下页' : '';
-  const heading = from === 0 ? `Parties 签约方 (${total})${more}` : `Parties, continued 签约方（续）  ·  ${from + 1}–${from + count} of ${total}${more}`;
-  w.at(heading, M + 10, first + grid.nameAbove * s + 8, { size: 9, weight: 'bold', color: ACCENT });
-  grid.blocks.forEach((parts, i) => {
-    const x = M + 10 + Math.floor(i / grid.rows) * (grid.width + PARTY_GAP);
-    const y = first - grid.pitches.slice(0, i % grid.rows).reduce((a, b) => a + b, 0) * s;
-    parts.forEach((lines, part) => lines.forEach((line, k) => {
-      w.at(line.text, x, y - grid.offsets[i]![part]![k]! * s, { ...line.style, size: line.style.size * s }, grid.width);
-    }));
-  });
-  return from + count;
+function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): { pages: PartyGrid[]; scale: number } {
+  const { blocks, columns } = parts;
+  const gridOf = (from: number, rows: number) => partyGrid(parts, blocks.slice(from, from + rows * columns), rows);
+  const all = gridOf(0, Math.ceil(blocks.length / columns));
+  if (all.natural * MIN_PARTY_SCALE <= firstBand) return { pages: [all], scale: Math.min(1, firstBand / all.natural) };
+  const pages: PartyGrid[] = [];
+  for (let from = 0, band = firstBand; from < blocks.length; band = annexBand) {
+    let rows = 0;
+    while (from + rows * columns < blocks.length && gridOf(from, rows + 1).natural * MIN_PARTY_SCALE <= band) rows++;
+    if (rows === 0 && pages.length > 0) rows = 1; // an annex page always makes progress
+    pages.push(gridOf(from, rows));
+    from += Math.min(rows * columns, blocks.length - from);
+  }
+  const scale = Math.min(1, ...pages.map((grid, i) => (grid.natural > 0 ? (i === 0 ? firstBand : annexBand) / grid.natural : 1)));
+  return { pages, scale };
 }
 
-const PARTY_GAP = 14;
+/** Draws one page's party grid under its heading, between `top` and `bottom`: centred on the first page, from the top on an annex. */
+function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: number, heading: string, top: number, bottom: number, centred: boolean): void {
+  const band = top - 10 - bottom;
+  const rows = grid.pitches.length;
+  const first = top - 10 - (centred ? (band - grid.natural * scale) / 2 : 0) - grid.nameAbove * scale;
+  // The heading sits right above the grid, wherever centring puts it.
+  w.at(heading, M + 10, first + grid.nameAbove * scale + 8, { size: 9, weight: 'bold', color: ACCENT });
+  grid.blocks.forEach((block, i) => {
+    const x = M + 10 + Math.floor(i / rows) * (parts.width + PARTY_GAP);
+    const y = first - grid.pitches.slice(0, i % rows).reduce((a, b) => a + b, 0) * scale;
+    block.forEach((lines, part) => lines.forEach((line, k) => {
+      w.at(line.text, x, y - grid.offsets[i]![part]![k]! * scale, { ...line.style, size: line.style.size * scale }, parts.width);
+    }));
+  });
+}
 
 /** Points of clear space between the ink of one line of a party block and the next, and between blocks. */
 const LINE_GAP = 0.8;
 const BLOCK_GAP = 3;
+const PARTY_GAP = 14;
+
 
 function detailLine(p: AgreementParty): string {
   const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
@@ -339,15 +352,26 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const w = new Writer(engine, page);
   frame(w);
   const top = facts(w, a, ceremony, heading(w, a));
-  let next = parties(w, a.parties, 0, top, 168);
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
-  for (let pageNumber = 2; next < a.parties.length; pageNumber++) {
-    const annex = new Writer(engine, doc.addPage([W, H]));
-    frame(annex);
-    annex.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
-    annex.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}   ·   Page 页  ${pageNumber}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
-    next = parties(annex, a.parties, next, H - 78, M + 10);
-  }
+  const parts = partyBlocks(a.parties);
+  const annexTop = H - 78;
+  const { pages, scale } = planParties(parts, top - 10 - 168, annexTop - 10 - (M + 10));
+  const total = a.parties.length;
+  let from = 0;
+  pages.forEach((grid, i) => {
+    const shown = grid.blocks.length;
+    const more = from + shown < total ? (shown === 0 ? '  ·  listed on the next page  ·  见下页' : '  ·  continued on the next page  ·  续见下页') : '';
+    if (i === 0) drawParties(w, parts, grid, scale, `Parties 签约方 (${total})${more}`, top, 168, shown > 0);
+    else {
+      const annex = new Writer(engine, doc.addPage([W, H]));
+      frame(annex);
+      annex.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+      annex.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}   ·   Page 页  ${i + 1}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+      const range = shown === 1 ? `${from + 1}` : `${from + 1}–${from + shown}`;
+      drawParties(annex, parts, grid, scale, `Parties, continued 签约方（续）  ·  ${range} of ${total}${more}`, annexTop, M + 10, false);
+    }
+    from += shown;
+  });
   footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
   report?.({ undrawable: [...engine.undrawable].map(codePoint) });

@@ -251,20 +251,42 @@ export function inkExtent(text: string, size: number, opts: TextOptions = {}): {
 /** Ink extents of shaped lines, in 1/1000 em: computed once per line, like the shaping itself. */
 const inks = new WeakMap<ShapedLine, { above: number; below: number }>();
 
-/** Greedy wrap on whitespace; a word wider than maxWidth (e.g. CJK) breaks between graphemes. */
+/**
+ * Greedy wrap at spaces (U+0020 only: a no-break space holds its words together). A word wider than
+ * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes, never before
+ * a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle); each break is
+ * found by bisection, so a long word costs a few measurements per line, not one per grapheme.
+ */
 export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
   const lines: string[] = [];
   let line = '';
-  const graphemes = new Intl.Segmenter(opts.lang, { granularity: 'grapheme' });
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  const fits = (t: string) => measure(t, size, opts) <= maxWidth;
+  for (const word of text.split(/ +/).filter(Boolean)) {
     const candidate = line ? `${line} ${word}` : word;
-    if (measure(candidate, size, opts) <= maxWidth) { line = candidate; continue; }
+    if (fits(candidate)) { line = candidate; continue; }
     if (line) lines.push(line);
     line = '';
-    if (measure(word, size, opts) <= maxWidth) { line = word; continue; }
-    for (const { segment } of graphemes.segment(word)) {
-      if (line && measure(line + segment, size, opts) > maxWidth) { lines.push(line); line = ''; }
-      line += segment;
+    if (fits(word)) { line = word; continue; }
+    // Break points: grapheme boundaries that do not fall before a mark.
+    const pieces: string[] = [];
+    for (const { segment } of new Intl.Segmenter(opts.lang, { granularity: 'grapheme' }).segment(word)) {
+      if (pieces.length > 0 && /^\p{M}/u.test(segment)) pieces[pieces.length - 1] += segment;
+      else pieces.push(segment);
+    }
+    let from = 0;
+    while (from < pieces.length) {
+      // The most pieces from `from` that fit (at least one, so that every line makes progress).
+      let lo = from + 1;
+      let hi = pieces.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fits(pieces.slice(from, mid).join(''))) lo = mid;
+        else hi = mid - 1;
+      }
+      const part = pieces.slice(from, lo).join('');
+      if (lo < pieces.length) lines.push(part);
+      else line = part;
+      from = lo;
     }
   }
   if (line) lines.push(line);
