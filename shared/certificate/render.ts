@@ -1,8 +1,9 @@
 /**
  * The certificate: one A4 landscape page (a long party list continues on annex pages), English
- * and Simplified Chinese labels, every party's name in its own script, a vector QR code with the verification URL printed under it, and the
- * signed payload in the document info. A pure function of its input: the same agreement version
- * and key give byte-identical PDFs (fixed dates and file id, deterministic signature and subsets).
+ * and Simplified Chinese labels, every party's name in its own script, a vector QR code with the
+ * verification URL printed under it, and the signed payload in the document info. A pure function
+ * of its input: the same agreement version and key give byte-identical PDFs (fixed dates and file
+ * id, deterministic signature and subsets).
  */
 import { PDFDict, PDFDocument, PDFHexString, PDFInvalidObject, PDFName, PDFRef, PDFString, type PDFPage } from 'pdf-lib';
 import { codePoint } from '#shared/domain/formats.ts';
