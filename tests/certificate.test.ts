@@ -293,6 +293,30 @@ describe('certificate content', () => {
     expect(wrap('Acme\u00A0Trading Company of Greater Chongqing', 11, 90)).toContain('Acme\u00A0Trading');
   });
 
+  it('wraps long facts (venue, ceremony, all eleven sectors) instead of shrinking them to a few points, and nothing touches', async () => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const { SECTORS } = await import('#shared/domain/schemas.ts');
+    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
+    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    const ceremony = {
+      ...ceremonyNow,
+      title: 'Project signing ceremony of the China-SCO Digital Economy Forum, part of the Smart China Expo 2021, with the ministers of the member states',
+      event: 'China-SCO Digital Economy Forum: project signing ceremony, Smart China Expo 2021 (SCE 2021), Chongqing, 23-25 August 2021',
+      venue: 'Chongqing International Expo Center, Hall N1, Level 2, Conference Room 3, 66 Yuelai Avenue, Liangjiang New Area',
+    };
+    const pdf = await renderCertificate({ agreement: { ...agreementNow, sectors: [...SECTORS] }, ceremony, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const file = join(OUT, 'certificate-long-facts.pdf');
+    writeFileSync(file, pdf);
+    const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    for (const part of [ceremony.title, ceremony.event, ceremony.venue, 'Education 教育, Other 其他']) expect(text).toContain(part);
+    const blocks = await drawnBlocks(pdf);
+    expect(touchingLines(blocks)).toEqual([]);
+    // Field values stay at 85% of their 9.5 pt or more: they wrap instead.
+    const values = blocks.filter((b) => [ceremony.title, ceremony.venue, 'Digital economy'].some((v) => b.map((g) => g.text).join('').startsWith(v.slice(0, 12))));
+    expect(values.length).toBeGreaterThanOrEqual(3);
+    for (const value of values) expect(value[0]!.size).toBeGreaterThanOrEqual(9.5 * 0.85);
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

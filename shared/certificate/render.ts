@@ -68,11 +68,17 @@ class Writer {
   }
 
   /** A small muted label with its value beside it; returns nothing, the caller owns the grid. */
-  field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}): void {
+  /** A label and its value; a long value wraps (see blockLines) under itself. Returns the lines it took. */
+  field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}): number {
     const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
-    this.at(value, x + labelWidth + 6, y, { size: 9.5, ...valueStyle }, width - labelWidth - 6);
+    const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle);
+    lines.forEach((line, i) => this.at(line.text, x + labelWidth + 6, y - i * FIELD_LINE, line.style, width - labelWidth - 6));
+    return lines.length;
   }
 }
+
+/** Baseline distance between the lines of a wrapped field value. */
+const FIELD_LINE = 11.5;
 
 const stroke = (color: Rgb, width: number, path: string) => `q ${color.map(pdfNumber).join(' ')} RG ${pdfNumber(width)} w ${path} S Q`;
 const box = (inset: number) => `${inset} ${inset} ${pdfNumber(W - 2 * inset)} ${pdfNumber(H - 2 * inset)} re`;
@@ -133,12 +139,19 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   const col = (W - 2 * M - 20) / 2;
   const left = M + 10;
   const right = left + col + 10;
-  w.field('Kind 类型', `${kindEn} · ${kindZh}`, left, top, col - 10);
-  w.field('Status 状态', `${statusEn} · ${statusZh}`, right, top, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' });
-  w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, top - 15, col - 10);
-  w.field('Venue 地点', [ceremony.venue, ceremony.city, countryName(ceremony.countryCode)].join(', '), right, top - 15, col - 10);
-  w.field('Ceremony 签约仪式', ceremony.event ? `${ceremony.title} — ${ceremony.event}` : ceremony.title, left, top - 30, 2 * col);
-  return top - 48;
+  // Rows of two fields side by side, then the ceremony across; a row is as tall as its longer value.
+  let y = top;
+  const row = (lines: number) => { y -= 15 + (lines - 1) * FIELD_LINE; };
+  row(Math.max(
+    w.field('Kind 类型', `${kindEn} · ${kindZh}`, left, y, col - 10),
+    w.field('Status 状态', `${statusEn} · ${statusZh}`, right, y, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }),
+  ));
+  row(Math.max(
+    w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, y, col - 10),
+    w.field('Venue 地点', [ceremony.venue, ceremony.city, countryName(ceremony.countryCode)].join(', '), right, y, col - 10),
+  ));
+  row(w.field('Ceremony 签约仪式', ceremony.event ? `${ceremony.title} — ${ceremony.event}` : ceremony.title, left, y, 2 * col));
+  return y - 3;
 }
 
 /** Sizes of a party block (name, local name, detail line, block height) by how many parties share the page. */
@@ -290,7 +303,7 @@ function footer(w: Writer, input: CertificateInput): void {
   const width = qrX - M - 30;
   let y = 150;
   const sectors = a.sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(', ');
-  w.field('Sectors 领域', sectors, M + 10, y, width);
+  y -= (w.field('Sectors 领域', sectors, M + 10, y, width) - 1) * FIELD_LINE;
   if (a.value) w.field('Value 金额', formatMoney(a.value), M + 10, (y -= 14), width);
   y -= 18;
   const statement = `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${a.version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`;
