@@ -317,6 +317,27 @@ describe('certificate content', () => {
     for (const value of values) expect(value[0]!.size).toBeGreaterThanOrEqual(9.5 * 0.85);
   });
 
+  it('lays out every field at its schema maximum without overlap, on every page, with nothing lost', async () => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
+    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
+    const ceremony = { ...ceremonyNow, title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue'), city: words(100, 'City') };
+    const parties = agreementNow.parties.map((p: any, i: number) => ({
+      ...p, name: words(200, `Name${i}x`), localName: '名'.repeat(200), lang: 'zh-Hans', role: words(100, 'Role'),
+      signatory: { name: words(200, 'Signatory'), title: words(200, 'Title') },
+    }));
+    const agreement = { ...agreementNow, title: words(300, 'Title'), titleZh: '题'.repeat(300), parties, status: 'voided', summary: undefined };
+    const pdf = await renderCertificate({ agreement, ceremony, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
+    for (let n = 0; n < doc.getPageCount(); n++) expect(touchingLines(await drawnBlocks(pdf, n)), `page ${n + 1}`).toEqual([]);
+    const file = join(OUT, 'certificate-maximal.pdf');
+    writeFileSync(file, pdf);
+    const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    for (const part of [agreement.title, ceremony.title, ceremony.event, ceremony.venue, parties[0].name, parties[1].signatory.title]) expect(text).toContain(part);
+    expect(text.replace(/ /g, '')).toContain('题'.repeat(300));
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

@@ -67,11 +67,10 @@ class Writer {
     this.at(text, xRight - measure(text, size, style), y, { ...style, size });
   }
 
-  /** A small muted label with its value beside it; returns nothing, the caller owns the grid. */
-  /** A label and its value; a long value wraps (see blockLines) under itself. Returns the lines it took. */
+  /** A label and its value; a long value wraps (see blockLines, at most three lines) under itself. Returns the lines it took. */
   field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}): number {
     const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
-    const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle);
+    const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle, 3);
     lines.forEach((line, i) => this.at(line.text, x + labelWidth + 6, y - i * FIELD_LINE, line.style, width - labelWidth - 6));
     return lines.length;
   }
@@ -166,25 +165,31 @@ interface BlockLine { text: string; style: Style; above: number; below: number }
 
 /**
  * `text` in `width`: on one line if it fits with the type at least 85% of its size; else wrapped,
- * onto two lines if the type need not shrink below 60% for that, else onto as many as it takes.
+ * onto two lines if the type need not shrink below 60% for that, else at full size onto as many
+ * lines as it takes, up to `maxLines` (past those, the type shrinks again).
  */
-function blockLines(text: string, size: number, width: number, style: Omit<Style, 'size'>): BlockLine[] {
+function blockLines(text: string, size: number, width: number, style: Omit<Style, 'size'>, maxLines = Infinity): BlockLine[] {
   const line = (t: string, s: number): BlockLine => ({ text: t, style: { ...style, size: s }, ...inkExtent(t, s, style) });
   const oneLine = Math.min(size, (size * width) / Math.max(1, measure(text, size, style)));
   if (oneLine >= size * 0.85) return [line(text, oneLine)];
-  let s = size;
-  let lines = wrap(text, s, width, style);
-  while (lines.length > 2 && s > size * 0.6) lines = wrap(text, (s = Math.max(size * 0.6, s * 0.9)), width, style);
+  const shrinkTo = (most: number, floor: number) => {
+    let s = size;
+    let lines = wrap(text, s, width, style);
+    while (lines.length > most && s > floor) lines = wrap(text, (s = Math.max(floor, s * 0.9)), width, style);
+    return { s, lines };
+  };
+  let { s, lines } = shrinkTo(2, size * 0.6);
+  if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   return lines.map((t) => line(t, s));
 }
+
+interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; width: number; blocks: BlockLine[][][] }
 
 /**
  * Every party's block at full size, wrapped once per certificate: the name, the local name and the
  * detail line, each wrapped onto a second line rather than shrunk far when long (a ministry's full
  * name). The style and the number of columns follow the number of parties.
  */
-interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; width: number; blocks: BlockLine[][][] }
-
 function partyBlocks(list: AgreementParty[]): PartyBlocks {
   const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
   const columns = style.columns(list.length);
@@ -254,8 +259,9 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
   if (all.natural * MIN_PARTY_SCALE <= firstBand) return { pages: [all], scale: Math.min(1, firstBand / all.natural) };
   const pages: PartyGrid[] = [];
   for (let from = 0, band = firstBand; from < blocks.length; band = annexBand) {
+    // The most rows that fit: blocks run down the columns, so height is not monotonic in rows; try each.
     let rows = 0;
-    while (from + rows * columns < blocks.length && gridOf(from, rows + 1).natural * MIN_PARTY_SCALE <= band) rows++;
+    for (let r = 1; r <= Math.ceil((blocks.length - from) / columns); r++) if (gridOf(from, r).natural * MIN_PARTY_SCALE <= band) rows = r;
     if (rows === 0 && pages.length > 0) rows = 1; // an annex page always makes progress
     pages.push(gridOf(from, rows));
     from += Math.min(rows * columns, blocks.length - from);
@@ -284,7 +290,6 @@ function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: numb
 const LINE_GAP = 0.8;
 const BLOCK_GAP = 3;
 const PARTY_GAP = 14;
-
 
 function detailLine(p: AgreementParty): string {
   const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
@@ -382,7 +387,8 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
       annex.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
       annex.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}   ·   Page 页  ${i + 1}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
       const range = shown === 1 ? `${from + 1}` : `${from + 1}–${from + shown}`;
-      drawParties(annex, parts, grid, scale, `Parties, continued 签约方（续）  ·  ${range} of ${total}${more}`, annexTop, M + 10, false);
+      const heading = from === 0 ? `Parties 签约方 (${total})${more}` : `Parties, continued 签约方（续）  ·  ${range} of ${total}${more}`;
+      drawParties(annex, parts, grid, scale, heading, annexTop, M + 10, false);
     }
     from += shown;
   });
