@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pdfAnatomy, type Anatomy } from './pdf-anatomy.ts';
 import { CASES, certificateHtml, certificateInput, nativeNames, type CaseName } from './certificate-html.ts';
+import type { CertificateInput } from '#shared/certificate/render.ts';
 
 const N = 30; // timed warm renders per certificate and engine
 const K = 5; // fresh processes (or browser launches) per certificate for the first call
@@ -53,12 +54,10 @@ function stats(xs: number[]) {
  * `pdftotext -layout` (poppler), from PDFium (Chrome's viewer) as a line of their own, and from
  * pdf.js (Firefox's viewer) as one text item.
  */
-async function namesExact(file: string, pdf: Uint8Array, names: string[]): Promise<Names> {
-  // pdftotext wraps right-to-left runs in directional embedding controls: layout, not text.
-  const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })
-    .replace(/[\u202A-\u202E]/g, '').normalize('NFC');
+async function namesExact(pdf: Uint8Array, names: string[]): Promise<Names> {
+  const { pdfiumLines, pdfjsItems, pdfToText } = await import('../tests/support/pdf-text.ts'); // not in the first-call child's start-up
+  const text = pdfToText(pdf);
   const missing = names.filter((n) => !text.includes(n.normalize('NFC')));
-  const { pdfiumLines, pdfjsItems } = await import('../tests/support/pdf-text.ts'); // not in the first-call child's start-up
   const lines = await pdfiumLines(pdf);
   const pdfiumMissing = names.filter((n) => !lines.includes(n.normalize('NFC')));
   const items = await pdfjsItems(pdf);
@@ -77,9 +76,8 @@ function samplePdf(name: CaseName, engine: string, pdf: Uint8Array): string {
   return file;
 }
 
-async function concord(name: CaseName): Promise<Timed> {
+async function concord(name: CaseName, input: CertificateInput): Promise<Timed> {
   const { renderCertificate } = await import('#shared/certificate/render.ts');
-  const input = certificateInput(name);
   // Warm-up: fonts parsed, HarfBuzz instantiated, JIT settled (one render is not enough for the JIT).
   let pdf = await renderCertificate(input);
   for (let i = 0; i < 5; i++) pdf = await renderCertificate(input);
@@ -101,7 +99,7 @@ async function concord(name: CaseName): Promise<Timed> {
 
 /** Text extraction and anatomy of a timed run's PDF (PDFium's WASM and poppler stay out of the timings). */
 async function analysed({ pdf, file, names, ...timed }: Timed): Promise<Result> {
-  return { ...timed, ...(await namesExact(file, pdf, names)), fonts: fontsOf(file), anatomy: await pdfAnatomy(pdf) };
+  return { ...timed, ...(await namesExact(pdf, names)), fonts: fontsOf(file), anatomy: await pdfAnatomy(pdf) };
 }
 
 const LAUNCH = {
@@ -113,7 +111,7 @@ const PDF = { format: 'A4', landscape: true, printBackground: true } as const;
 const fontsReady = (page: { evaluate(expression: string): Promise<unknown> }) => page.evaluate('document.fonts.ready.then(() => true)');
 
 /** Chromium on the same certificates: K cold launches each, then one browser and one page reused for all warm prints. */
-async function chromiumRuns(): Promise<{ version: string; results: Map<CaseName, Timed> } | undefined> {
+async function chromiumRuns(inputs: Map<CaseName, CertificateInput>): Promise<{ version: string; results: Map<CaseName, Timed> } | undefined> {
   if (!existsSync(CHROMIUM)) {
     console.log(`\n!! ${CHROMIUM} not found: skipping the Chromium columns (apt-get install -y chromium to compare).\n`);
     return undefined;
@@ -121,7 +119,7 @@ async function chromiumRuns(): Promise<{ version: string; results: Map<CaseName,
   const { chromium } = await import('playwright-core');
   const pages = new Map<CaseName, { html: string; url: string; names: string[] }>();
   for (const name of CASES) {
-    const input = certificateInput(name);
+    const input = inputs.get(name)!;
     const html = await certificateHtml(input);
     // A file:// document, so its file:// @font-face URLs load; also kept as a sample for people.
     const file = join(OUT, `certificate-${name}.html`);
@@ -180,8 +178,10 @@ async function main() {
   const started = performance.now();
   mkdirSync(OUT, { recursive: true });
   const timed = new Map<CaseName, Timed>();
-  for (const name of CASES) timed.set(name, await concord(name));
-  const chromium = await chromiumRuns();
+  // One signed input per case, for both engines: the same verification URL, so the same QR code.
+  const inputs = new Map(CASES.map((name) => [name, certificateInput(name)] as const));
+  for (const name of CASES) timed.set(name, await concord(name, inputs.get(name)!));
+  const chromium = await chromiumRuns(inputs);
   // Every timing is taken: now the extractors and the anatomy.
   const ours = new Map<CaseName, Result>();
   for (const [name, run] of timed) ours.set(name, await analysed(run));

@@ -387,6 +387,9 @@ describe('verification', () => {
     const link = /(https:\/\/concord\.example\/verify\/\S+)/.exec(pdfToText(pdf))![1]!.slice(BASE.length);
     return { id: r.body.id as string, pdf, link };
   }
+  /** One signing for the tests that only read its certificate or link (tampered copies, typed codes). */
+  let shared: ReturnType<typeof freshSigning> | undefined;
+  const readOnlySigning = () => (shared ??= freshSigning('Read-only target'));
   const checkLink = async (path: string) => t.call('GET', path, { token: null });
   const checkFile = async (pdf: Buffer) => t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf' } });
 
@@ -423,7 +426,7 @@ describe('verification', () => {
     ['a code nobody issued', (l: string) => l.replace(/verify\/[^?]+/, 'verify/ZZZZ-ZZZZ')],
     ['a code that is not a code', (l: string) => l.replace(/verify\/[^?]+/, 'verify/%3Cscript%3E')],
   ])('a link with %s is invalid', async (_name, tamper) => {
-    const { link } = await freshSigning('Tamper target');
+    const { link } = await readOnlySigning();
     const r = await checkLink(tamper(link));
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('invalid');
@@ -467,14 +470,14 @@ describe('verification', () => {
   });
 
   it('reads a typed code as Crockford base32: any case, O for 0, I or L for 1', async () => {
-    const { link } = await freshSigning('Typed by hand');
+    const { link } = await readOnlySigning();
     const code = /verify\/([^?]+)/.exec(link)![1]!;
     const sloppy = code.toLowerCase().replace(/0/g, 'o').replace(/1/g, 'l');
     expect((await checkLink(link.replace(code, sloppy))).body.status).toBe('valid');
   });
 
   it('a link with an absurdly long signature is invalid, not an error', async () => {
-    const { link } = await freshSigning('Long signature');
+    const { link } = await readOnlySigning();
     const r = await checkLink(link.replace(/sig=.*/, `sig=${'A'.repeat(1500)}`));
     expect([r.status, r.body.status]).toEqual([200, 'invalid']);
   });
@@ -571,17 +574,27 @@ const popplerForms = (name: string) => {
 };
 
 /** The block drawing `text` holds exactly HarfBuzz's glyphs for it, at HarfBuzz's positions (±1 font unit). */
+/** The reference fonts, read and parsed once per file (HarfBuzz and fontkit). */
+const referenceFonts = new Map<string, { face: hb.Face; font: hb.Font; original: ReturnType<typeof fontkit.create> }>();
+function referenceFont(file: string) {
+  let f = referenceFonts.get(file);
+  if (!f) {
+    const bytes = readFileSync(require.resolve(file));
+    const face = new hb.Face(new hb.Blob(bytes));
+    referenceFonts.set(file, (f = { face, font: new hb.Font(face), original: fontkit.create(bytes) }));
+  }
+  return f;
+}
+
 function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string, label: string, weight: 'Regular' | 'Bold' = 'Regular') {
   const [pkg, stem] = (FONT_OF_LANG[lang] ?? '/NotoSans').split('/');
   const style = weight === 'Bold' ? '700Bold' : '400Regular';
-  const bytes = readFileSync(require.resolve(`@expo-google-fonts/noto-sans${pkg ? `-${pkg}` : ''}/${style}/${stem}_${style}.ttf`));
-  const face = new hb.Face(new hb.Blob(bytes));
+  const { face, font, original } = referenceFont(`@expo-google-fonts/noto-sans${pkg ? `-${pkg}` : ''}/${style}/${stem}_${style}.ttf`);
   const buffer = new hb.Buffer();
   buffer.addText(text);
   buffer.guessSegmentProperties();
   buffer.setLanguage(lang);
-  hb.shape(new hb.Font(face), buffer);
-  const original = fontkit.create(bytes);
+  hb.shape(font, buffer);
   let pen = 0;
   const want = buffer.getGlyphInfosAndPositions().map((g) => {
     const glyph = { outline: original.getGlyph(g.codepoint).path.toSVG(), x: pen + g.xOffset!, y: g.yOffset! };

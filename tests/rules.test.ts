@@ -21,9 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** Table rows titled "<case> -> <expected status>" (a printf %i would format the row's second cell). */
-const expecting = <R extends [string, unknown, number, ...unknown[]]>(rows: R[]) => rows.map((r) => [`${r[0]} -> ${r[2]}`, ...r.slice(1)] as unknown as R);
-
 const inHours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString().replace('Z', '+00:00');
 
 function expectProblem(r: { status: number; headers: Headers; body: any }, status: number, path?: string) {
@@ -34,7 +31,7 @@ function expectProblem(r: { status: number; headers: Headers; body: any }, statu
 }
 
 describe('party rules', () => {
-  it.each(expecting([
+  it.each([
     ['a state with a country', { kind: 'state', name: 'Kazakhstan', countryCode: 'KZ' }, 201, undefined],
     ['a state without a country', { kind: 'state', name: 'Nowhere' }, 400, '/countryCode'],
     ['an organization without a country', { kind: 'organization', name: 'SCO Secretariat' }, 201, undefined],
@@ -61,7 +58,7 @@ describe('party rules', () => {
     ['a name with a noncharacter beyond the BMP', { kind: 'enterprise', name: 'Acme \u{1FFFE}', countryCode: 'CN' }, 400, '/name'],
     ['a name with a line separator', { kind: 'enterprise', name: 'Acme\u2028Trading', countryCode: 'CN' }, 400, '/name'],
     ['a name with a C1 control', { kind: 'enterprise', name: 'Acme\u0085Trading', countryCode: 'CN' }, 400, '/name'],
-  ]))('%s', async (_name, body, status, path) => {
+  ])('%s -> $2', async (_name, body, status, path) => {
     const r = await t.call('POST', '/parties', { body });
     if (status === 201) {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -83,12 +80,12 @@ describe('party rules', () => {
     expect((await t.call('GET', '/parties/dup-party')).body.name).toBe('First');
   });
 
-  it.each(expecting([
+  it.each([
     ['a rename', { name: 'Renamed' }, 200],
     ['removing the local name', { localName: null }, 200],
     ['changing the id', { id: 'other' }, 400],
     ['changing the kind', { kind: 'state' }, 400],
-  ]))('PATCH with %s', async (_name, body, status) => {
+  ])('PATCH with %s -> $2', async (_name, body, status) => {
     const id = fresh('patch-party');
     await t.call('POST', '/parties', { body: party(id, { localName: '名字' }) });
     const r = await t.call('PATCH', `/parties/${id}`, { body, headers: { 'if-match': '"1"' } });
@@ -96,11 +93,11 @@ describe('party rules', () => {
     if (status === 200) expect(r.headers.get('etag')).toBe('"2"');
   });
 
-  it.each(expecting([
+  it.each([
     ['missing', undefined, 428],
     ['stale', '"7"', 412],
     ['malformed', 'one', 400],
-  ]))('PATCH /parties with If-Match %s', async (_name, ifMatch, status) => {
+  ])('PATCH /parties with If-Match %s -> $2', async (_name, ifMatch, status) => {
     const id = fresh('ifmatch-party');
     await t.call('POST', '/parties', { body: party(id) });
     const r = await t.call('PATCH', `/parties/${id}`, { body: { name: 'New' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
@@ -109,7 +106,7 @@ describe('party rules', () => {
 });
 
 describe('ceremony rules', () => {
-  it.each(expecting([
+  it.each([
     ['a valid ceremony', {}, 201, undefined],
     ['a start time without offset', { startsAt: '2021-08-23T14:00:00' }, 400, '/startsAt'],
     ['an impossible date', { startsAt: '2021-02-30T14:00:00+08:00' }, 400, '/startsAt'],
@@ -117,7 +114,7 @@ describe('ceremony rules', () => {
     ['an end after the start', { endsAt: '2021-08-23T16:00:00+08:00' }, 201, undefined],
     ['an end before the start', { endsAt: '2021-08-23T13:00:00+08:00' }, 422, '/endsAt'],
     ['a missing venue', { venue: undefined }, 400, '/venue'],
-  ]))('%s', async (_name, over, status, path) => {
+  ])('%s -> $2', async (_name, over, status, path) => {
     const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), over) });
     if (status === 201) expect(r.status, JSON.stringify(r.body)).toBe(201);
     else expectProblem(r, status, path);
@@ -130,7 +127,7 @@ describe('ceremony rules', () => {
 
 describe('agreement rules', () => {
   const two = ['ent-cn', 'ent-kz'];
-  it.each(expecting([
+  it.each([
     ['a valid agreement', agreement(two), 201, undefined],
     ['one party only', agreement(['ent-cn']), 400, '/parties'],
     ['an unknown party', agreement(['ent-cn', 'ghost-party']), 422, '/parties/1/partyId'],
@@ -158,7 +155,7 @@ describe('agreement rules', () => {
     ['an attempt to set status', agreement(two, { status: 'voided' }), 400, '/status'],
     ['an attempt to set version', agreement(two, { version: 9 }), 400, '/version'],
     ['an unknown agreement kind', agreement(two, { kind: 'treaty' }), 400, '/kind'],
-  ]))('%s', async (_name, body, status, path) => {
+  ])('%s -> $2', async (_name, body, status, path) => {
     const r = await logSigning(t, cer, body);
     if (status === 201) {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -174,17 +171,17 @@ describe('agreement rules', () => {
     expect(r.body.detail).toContain('ghost-b');
   });
 
-  it.each(expecting([
+  it.each([
     ['an existing ceremony', () => cer, 201],
     ['an unknown ceremony', () => 'no-such-ceremony', 404],
-  ]))('logging into %s', async (_name, ceremonyId, status) => {
+  ])('logging into %s -> $2', async (_name, ceremonyId, status) => {
     expect((await logSigning(t, ceremonyId(), agreement(two))).status).toBe(status);
   });
 
-  it.each(expecting([
+  it.each([
     ['with an Idempotency-Key', { 'idempotency-key': 'k-1' }, 201],
     ['without an Idempotency-Key', {}, 400],
-  ]))('logging %s', async (_name, headers, status) => {
+  ])('logging %s -> $2', async (_name, headers, status) => {
     const r = await t.call('POST', `/ceremonies/${cer}/agreements`, { body: agreement(two, { title: `Key test ${status}` }), headers });
     expect(r.status).toBe(status);
     if (status === 400) expectProblem(r, 400, 'Idempotency-Key');
@@ -198,7 +195,7 @@ describe('amendment rules', () => {
     return r.body as { id: string };
   }
 
-  it.each(expecting([
+  it.each([
     ['a title change with a reason', { title: 'Corrected title', reason: 'typo' }, 200, undefined],
     ['a change without a reason', { title: 'Corrected title' }, 400, '/reason'],
     ['a reason alone', { reason: 'nothing' }, 400, ''],
@@ -206,7 +203,7 @@ describe('amendment rules', () => {
     ['a change of status', { status: 'voided', reason: 'x' }, 400, '/status'],
     ['a change of code', { code: 'AAAA-BBBB', reason: 'x' }, 400, '/code'],
     ['turning an agreement between enterprises into a sister-city one', { kind: 'sister-city', reason: 'x' }, 422, '/parties'],
-  ]))('%s', async (_name, body, status, path) => {
+  ])('%s -> $2', async (_name, body, status, path) => {
     const { id } = await signed(agreement(['ent-cn', 'ent-kz'], { summary: 'To remove' }));
     const r = await t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"1"' } });
     if (status === 200) {
@@ -216,21 +213,21 @@ describe('amendment rules', () => {
     } else expectProblem(r, status, path);
   });
 
-  it.each(expecting([
+  it.each([
     ['missing', undefined, 428],
     ['stale', '"5"', 412],
     ['weak, even if current (If-Match compares strongly)', 'W/"1"', 412],
     ['a wildcard', '*', 400],
-  ]))('If-Match %s', async (_name, ifMatch, status) => {
+  ])('If-Match %s -> $2', async (_name, ifMatch, status) => {
     const { id } = await signed();
     const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'fix' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
     expect(r.status, JSON.stringify(r.body)).toBe(status);
   });
 
-  it.each(expecting([
+  it.each([
     ['an active agreement', false, 200],
     ['a voided agreement', true, 409],
-  ]))('amending %s', async (_name, voided, status) => {
+  ])('amending %s -> $2', async (_name, voided, status) => {
     const { id } = await signed();
     let version = 1;
     if (voided) {

@@ -2,14 +2,15 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { certificateQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
+import { etag } from '#shared/http/response.ts';
 import { certificateFor } from '#shared/registry/certificates.ts';
 
 export const handler = lambdaHandler('certificates', {
   'GET /agreements/{id}/certificate.pdf': async (req) => {
     const { version } = parseInput(certificateQuery, req.query, 'query');
-    const { bytes, etag, filename } = await certificateFor(req.params.id!, version, req.principal);
-    const headers = { etag: `"${etag}"`, 'cache-control': 'private, no-cache' };
-    if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(`"${etag}"`)) return { status: 304, headers };
+    const { bytes, etag: sha256, filename } = await certificateFor(req.params.id!, version, req.principal);
+    const headers = { etag: etag(sha256), 'cache-control': 'private, no-cache' };
+    if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(headers.etag)) return { status: 304, headers };
     return { status: 200, body: bytes, headers: { ...headers, 'content-type': 'application/pdf', 'content-disposition': `inline; filename="${filename}"` } };
   },
 });

@@ -4,23 +4,19 @@
  * client, pointed here by AWS_ENDPOINT_URL_SECRETS_MANAGER, exactly as they read the real secret
  * on AWS.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { newKeySet } from '../signing-key/key-set.ts';
 
 export const SIGNING_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord/signing-key';
 const SECRET_NAME = 'concord/signing-key';
 
-/** The key ring file: `{"keys":[{"privateKeyPem": "..."}]}`, created once with a new Ed25519 key. */
+/** The key ring file, the secret's own format (`{"keys":[{kid, privateKeyPem}]}`), created once with a new Ed25519 key. */
 export function loadKeyRing(dataDir: string): string {
   const file = join(dataDir, 'signing-keys.json');
-  if (!existsSync(file)) {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const ring = { keys: [{ privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) }] };
-    writeFileSync(file, `${JSON.stringify(ring, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  }
+  if (!existsSync(file)) writeFileSync(file, `${JSON.stringify(newKeySet(), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   return readFileSync(file, 'utf8');
 }
 

@@ -97,7 +97,7 @@ export class TextEngine {
     };
     const carriers = glyphs.filter((g) => g.text);
     const texts = new Map(carriers.map((g) => [g, g.text]));
-    const cidOf = (g: ShapedGlyph) => hex4(this.cid(this.use(g.face), g.gid, texts.get(g) ?? '', Math.round(g.pdfWidth * 1000) / 1000));
+    const cidOf = (g: ShapedGlyph) => hex4(this.cid(this.use(g.face), g.gid, texts.get(g) ?? '', g.pdfWidth));
     // pdf.js (Firefox) reads glyphs, not ActualText, and takes a glyph whose text holds a nonspacing
     // mark for a zero-width diacritic (one whose text ends in a format character, for an invisible
     // one): at the start of a line it hung such a glyph on the line before (नेपाल came out as "ने" +
@@ -129,7 +129,7 @@ export class TextEngine {
       const last = run.parts.at(-1);
       if (last?.endsWith('>')) run.parts[run.parts.length - 1] = `${last.slice(0, -1)}${cidOf(g)}>`;
       else run.parts.push(`<${cidOf(g)}>`);
-      run.pen = x + (Math.round(g.pdfWidth * 1000) / 1000) * (o.size / 1000);
+      run.pen = x + g.pdfWidth * (o.size / 1000);
     }
     flush();
     // Then marks and conjunct tails, each placed where HarfBuzz put it: extractors that read glyphs
@@ -185,7 +185,7 @@ export class TextEngine {
       // to nothing: pdf.js (Firefox) reads an empty mapping as the raw CID, a control character, and
       // skips invisible format characters. poppler and PDFium never see it: those glyphs sit inside
       // an ActualText span, the line's text or a TAB (drawText).
-      const cmapLines = u.entries.map((e, i) => `<${(i + 1).toString(16).padStart(4, '0').toUpperCase()}> <${utf16be(e.text || NO_TEXT)}>`);
+      const cmapLines = u.entries.map((e, i) => `<${hex4(i + 1)}> <${utf16be(e.text || NO_TEXT)}>`);
       const chunks = Array.from({ length: Math.ceil(cmapLines.length / 100) }, (_, i) => cmapLines.slice(i * 100, i * 100 + 100))
         .map((part) => `${part.length} beginbfchar\n${part.join('\n')}\nendbfchar`); // max 100 per block
       const toUnicode = [

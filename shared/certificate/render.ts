@@ -100,9 +100,14 @@ function fitLines(text: string, sizes: number[], opts: TextOptions): { size: num
   return { size, lines: wrap(text, size, width, opts) };
 }
 
-function heading(w: Writer, a: Agreement): number {
+/** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
+function masthead(w: Writer, a: Agreement, page?: number): void {
   w.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
-  w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+  w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+}
+
+function heading(w: Writer, a: Agreement): number {
+  masthead(w, a);
   w.centred('Certificate of Agreement', H - 92, { size: 22, weight: 'bold', color: ACCENT });
   w.centred('协议证书', H - 112, { size: 13, color: ACCENT });
   let y = H - 140;
@@ -261,9 +266,13 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
   for (let from = 0, band = firstBand; from < blocks.length; band = annexBand) {
     // The most rows that fit: blocks run down the columns, so height is not monotonic in rows; try each.
     let rows = 0;
-    for (let r = 1; r <= Math.ceil((blocks.length - from) / columns); r++) if (gridOf(from, r).natural * MIN_PARTY_SCALE <= band) rows = r;
-    if (rows === 0 && pages.length > 0) rows = 1; // an annex page always makes progress
-    pages.push(gridOf(from, rows));
+    let grid = gridOf(from, 0);
+    for (let r = 1; r <= Math.ceil((blocks.length - from) / columns); r++) {
+      const candidate = gridOf(from, r);
+      if (candidate.natural * MIN_PARTY_SCALE <= band) [rows, grid] = [r, candidate];
+    }
+    if (rows === 0 && pages.length > 0) [rows, grid] = [1, gridOf(from, 1)]; // an annex page always makes progress
+    pages.push(grid);
     from += Math.min(rows * columns, blocks.length - from);
   }
   const scale = Math.min(1, ...pages.map((grid, i) => (grid.natural > 0 ? (i === 0 ? firstBand : annexBand) / grid.natural : 1)));
@@ -384,8 +393,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
     else {
       const annex = new Writer(engine, doc.addPage([W, H]));
       frame(annex);
-      annex.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
-      annex.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}   ·   Page 页  ${i + 1}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+      masthead(annex, a, i + 1);
       const range = shown === 1 ? `${from + 1}` : `${from + 1}–${from + shown}`;
       const heading = from === 0 ? `Parties 签约方 (${total})${more}` : `Parties, continued 签约方（续）  ·  ${range} of ${total}${more}`;
       drawParties(annex, parts, grid, scale, heading, annexTop, M + 10, false);

@@ -152,7 +152,7 @@ export interface ShapedGlyph {
   y: number;
   /** The Unicode this glyph carries in ToUnicode: its whole cluster, or '' for the cluster's other glyphs. */
   text: string;
-  /** Width written to /W (1/1000 em): the cluster's advance for the carrier, else 0. */
+  /** Width written to /W (1/1000 em, 3 decimals): the cluster's advance for the carrier, else 0. */
   pdfWidth: number;
   /** The glyph belongs to a right-to-left run. */
   rtl: boolean;
@@ -210,7 +210,9 @@ function shapeUncached(text: string, opts: TextOptions): ShapedLine {
       // left to right, a cluster's characters among them: a cluster of several characters (a Thaana
       // consonant and its vowel sign, an Arabic letter and its harakat) is mapped in reverse, so it
       // comes out in order.
-      carrier.set(on, [rtl ? [...chars].reverse().join('') : chars, members.reduce((w, i) => w + out[i]!.xAdvance!, 0) * k]);
+      // Its /W width is rounded to what the PDF writes (3 decimals), so the pen follows the same value.
+      const w = members.reduce((sum, i) => sum + out[i]!.xAdvance!, 0) * k;
+      carrier.set(on, [rtl ? [...chars].reverse().join('') : chars, Math.round(w * 1000) / 1000]);
     }
     out.forEach((g, i) => {
       const [t, w] = carrier.get(i) ?? ['', 0];

@@ -12,7 +12,7 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-export const etag = (version: number) => `"${version}"`;
+export const etag = (tag: number | string) => `"${tag}"`;
 
 /** JSON by default; bytes (a PDF) go base64-encoded, strings (HTML) as they are. */
 export function render(response: ApiResponse): APIGatewayProxyStructuredResultV2 {

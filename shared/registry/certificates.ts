@@ -30,34 +30,43 @@ const payloadOf = (a: Agreement, entry: HistoryEntry, iss: string): CertificateP
 
 const verifyUrl = (iss: string, code: string, version: number, signature: string) => `${iss}/verify/${code}?v=${version}&sig=${signature}`;
 
-/** Rendered certificates by JWS (which pins id, version, state and key): rendering is pure. */
-const rendered = new Map<string, Promise<Uint8Array>>();
+/** Rendered certificates by JWS (which pins id, version, state and key), with their SHA-256: rendering is pure. */
+const rendered = new Map<string, Promise<{ bytes: Uint8Array; sha256: string }>>();
 const CACHE_SIZE = 32;
 
-/** Renders a version, signed by `key` (default: the current key), for the registry at `iss` (default: this one). */
-async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey, iss = PUBLIC_BASE_URL): Promise<{ bytes: Uint8Array; agreement: Agreement; kid: string }> {
+/**
+ * Renders a version, signed by `key` (default: the current key), for the registry at `iss` (default:
+ * this one). The JWS needs only the stored agreement and the version's history entry, so a cached
+ * certificate costs neither a replay of the history nor a read of the ceremony.
+ */
+async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey, iss = PUBLIC_BASE_URL): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
   const entry = stored.history[version - 1];
-  const agreement = replay(stored.agreement, stored.history, version);
-  if (!entry || !agreement) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
+  if (!entry) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
   const signer = key ?? (await signingKeys())[0]!;
-  const jws = signPayload(payloadOf(agreement, entry, iss), signer);
-  let bytes = rendered.get(jws);
-  if (!bytes) {
-    const ceremony = await getCeremony(agreement.ceremonyId);
-    if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
-    bytes = renderCertificate({
-      agreement, ceremony, jws, verifyUrl: verifyUrl(iss, agreement.code, version, signatureOf(jws)), keysUrl: `${iss}${KEYS_PATH}`,
-    }, ({ undrawable }) => {
-      // Still a valid certificate, but with empty boxes where those characters go: tell operators.
-      if (undrawable.length > 0) {
-        console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, characters: undrawable }));
-      }
-    });
-    rendered.set(jws, bytes);
-    bytes.catch(() => rendered.delete(jws));
+  const jws = signPayload(payloadOf(stored.agreement, entry, iss), signer);
+  let file = rendered.get(jws);
+  if (!file) {
+    file = render(stored, version, jws, iss);
+    rendered.set(jws, file);
+    file.catch(() => rendered.delete(jws));
     if (rendered.size > CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
   }
-  return { bytes: await bytes, agreement, kid: signer.kid };
+  return { ...(await file), kid: signer.kid };
+}
+
+async function render(stored: store.StoredAgreement, version: number, jws: string, iss: string): Promise<{ bytes: Uint8Array; sha256: string }> {
+  const agreement = replay(stored.agreement, stored.history, version)!;
+  const ceremony = await getCeremony(agreement.ceremonyId);
+  if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+  const bytes = await renderCertificate({
+    agreement, ceremony, jws, verifyUrl: verifyUrl(iss, agreement.code, version, signatureOf(jws)), keysUrl: `${iss}${KEYS_PATH}`,
+  }, ({ undrawable }) => {
+    // Still a valid certificate, but with empty boxes where those characters go: tell operators.
+    if (undrawable.length > 0) {
+      console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, characters: undrawable }));
+    }
+  });
+  return { bytes, sha256: sha256Hex(bytes) };
 }
 
 /** Digests this process has already recorded: a popular certificate costs one write, not one per download. */
@@ -65,15 +74,16 @@ const recorded = new Set<string>();
 
 export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
   const stored = await load(id, principal);
-  const { bytes, agreement, kid } = await issue(stored, version ?? stored.agreement.version);
-  const sha256 = sha256Hex(bytes);
+  const v = version ?? stored.agreement.version;
+  const { bytes, sha256, kid } = await issue(stored, v);
+  const { id: agreementId, code } = stored.agreement;
   // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
   if (!recorded.has(sha256)) {
-    await recordIssuedCertificate({ sha256, agreementId: agreement.id, version: agreement.version, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString() });
+    await recordIssuedCertificate({ sha256, agreementId, version: v, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString() });
     if (recorded.size >= 1000) recorded.clear();
     recorded.add(sha256);
   }
-  return { bytes, etag: sha256, filename: `concord-${agreement.code}-v${agreement.version}.pdf` };
+  return { bytes, etag: sha256, filename: `concord-${code}-v${v}.pdf` };
 }
 
 // ---- verification -----------------------------------------------------------------------
@@ -102,12 +112,11 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
   const certified = replay(stored.agreement, stored.history, version)!;
   const current = stored.agreement;
   const ceremony = await getCeremony(certified.ceremonyId);
-  const status: VerificationStatus = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
+  const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
   const detail = {
     valid: 'This certificate was issued by the registry and describes the agreement as it stands.',
     superseded: `Genuine, but the agreement was amended since: version ${current.version} is current.`,
     voided: 'Genuine, but the agreement has been voided and is no longer in force.',
-    invalid: '',
   }[status];
   return {
     status, detail, code: current.code, version, currentVersion: current.version,
@@ -154,8 +163,8 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (onRecord?.agreementId === payload.id && onRecord.version === payload.version && onRecord.kid === key.kid) return verdict(stored, payload.version);
   // Not on record (handed out before records were kept): re-issue it with the key that signed it
   // (so certificates from before a key rollover still verify) and compare the bytes.
-  const { bytes } = await issue(stored, payload.version, key, payload.iss);
-  if (sha256Hex(bytes) !== digest) return invalid('The signature is genuine but the file has been altered since it was issued.');
+  const { sha256 } = await issue(stored, payload.version, key, payload.iss);
+  if (sha256 !== digest) return invalid('The signature is genuine but the file has been altered since it was issued.');
   return verdict(stored, payload.version);
 }
 

@@ -31,7 +31,7 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
 export async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreement>> {
-  const found = await batchGetData([...new Set(ids)].map(keys.agreementKey), (d) => agreementRecord.parse(d));
+  const found = await batchGetData(ids.map(keys.agreementKey), (d) => agreementRecord.parse(d));
   return new Map(found.map((a) => [a.id, a]));
 }
 

@@ -33,7 +33,7 @@ export async function getParty(id: string): Promise<Party | undefined> {
 }
 
 export async function getParties(ids: readonly string[]): Promise<Map<string, Party>> {
-  const found = await batchGetData([...new Set(ids)].map(keys.partyKey), (d) => partyRecord.parse(d));
+  const found = await batchGetData(ids.map(keys.partyKey), (d) => partyRecord.parse(d));
   return new Map(found.map((p) => [p.id, p]));
 }
 

@@ -24,11 +24,12 @@ export function conditional(write: Promise<unknown>): Promise<boolean> {
   });
 }
 
-/** The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped. */
+/** The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped, repeated ones read once (BatchGetItem rejects duplicates). */
 export async function batchGetData<T>(keys: readonly Key[], parse: (data: unknown) => T): Promise<T[]> {
   const found: T[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let request: Record<string, unknown>[] | undefined = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+  const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+  for (let i = 0; i < unique.length; i += 100) {
+    let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
     while (request && request.length > 0) {
       const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
         RequestItems: { [tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: '#data', ExpressionAttributeNames: { '#data': 'data' } } },

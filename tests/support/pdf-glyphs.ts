@@ -51,7 +51,18 @@ export async function actualTexts(pdf: Uint8Array): Promise<string[]> {
   });
 }
 
-export async function drawnBlocks(pdf: Uint8Array, pageIndex = 0): Promise<DrawnGlyph[][]> {
+/** Read once per file and page: several tests look at the same certificate. Treat the result as read-only. */
+const read = new WeakMap<Uint8Array, Map<number, Promise<DrawnGlyph[][]>>>();
+
+export function drawnBlocks(pdf: Uint8Array, pageIndex = 0): Promise<DrawnGlyph[][]> {
+  let pages = read.get(pdf);
+  if (!pages) read.set(pdf, (pages = new Map()));
+  let blocks = pages.get(pageIndex);
+  if (!blocks) pages.set(pageIndex, (blocks = readBlocks(pdf, pageIndex)));
+  return blocks;
+}
+
+async function readBlocks(pdf: Uint8Array, pageIndex: number): Promise<DrawnGlyph[][]> {
   const doc = await PDFDocument.load(pdf);
   const ctx = doc.context;
   const page = doc.getPage(pageIndex);
