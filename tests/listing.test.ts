@@ -102,6 +102,8 @@ describe('pagination', () => {
   it.each([
     ['garbage', 'not-a-cursor'],
     ['edited JSON', Buffer.from(JSON.stringify({ v: 1, p: 'PARTY#x', d: '0000000000000000' })).toString('base64url')],
+    // 22 characters, but not 22 bytes: the MAC comparison must not see buffers of different lengths.
+    ['forged with a non-ASCII MAC', Buffer.from(JSON.stringify({ v: 1, p: 'PARTY#x', d: '0000000000000000', m: 'é'.repeat(22) })).toString('base64url')],
   ])('rejects a cursor that is %s with 400', async (_name, cursor) => {
     const r = await t.call('GET', `/agreements?cursor=${cursor}`);
     expect(r.status).toBe(400);

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { InvalidInput } from '#shared/domain/errors.ts';
 
-const payload = z.strictObject({ v: z.literal(1), p: z.string().min(1).max(600), d: z.string().length(16), m: z.string().length(22) });
+const payload = z.strictObject({ v: z.literal(1), p: z.string().min(1).max(600), d: z.string().length(16), m: z.string().regex(/^[A-Za-z0-9_-]{22}$/) });
 
 export const filterDigest = (filter: unknown) => hashOf(filter).slice(0, 16);
 
