@@ -41,7 +41,7 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
   voided: ['Voided', '已作废'],
 };
 
-export { countryName } from './country-names.ts';
+export { countryName } from '#shared/domain/iso-codes.ts';
 
 /** "USD 12,500,000.00": grouped integer part, fraction padded to the currency's minor units. */
 export function formatMoney({ amount, currency }: { amount: string; currency: string }): string {
