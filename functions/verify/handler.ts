@@ -1,11 +1,11 @@
 /** GET /verify/{code}, POST /verify, GET /.well-known/concord-keys.json (all public) */
 import { parseInput } from '#shared/domain/validation.ts';
-import { verifyLinkQuery } from '#shared/domain/schemas.ts';
+import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
 import { verificationPage } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import type { ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
-import { publicKeys, verifyDocument, verifyLink, type Verification } from '#shared/registry/certificates.ts';
+import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
 /** Browsers (Accept: text/html before JSON) get a page; everyone else JSON. */
 function answer(req: ApiRequest, result: Verification): ApiResponse {

@@ -15,7 +15,9 @@ export interface SigningKey {
   jwk: PublicJwk;
 }
 
-export interface PublicJwk { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' }
+/** A public key as the JWKS publishes it (RFC 8037). */
+export const publicJwk = z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') });
+export type PublicJwk = z.infer<typeof publicJwk>;
 
 export const certificatePayload = z.strictObject({
   typ: z.literal('concord-certificate'),

@@ -1,5 +1,5 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
-import type { Verification } from '#shared/registry/certificates.ts';
+import type { Verification } from '#shared/domain/schemas.ts';
 import { formatSigningTime } from './wording.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

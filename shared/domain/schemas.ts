@@ -230,3 +230,22 @@ export const historyEntryRecord = z.object({
 });
 export type HistoryEntry = z.infer<typeof historyEntryRecord>;
 export type HistoryAction = HistoryEntry['action'];
+
+/** What `GET /verify/{code}` and `POST /verify` answer about a certificate. */
+export const verificationRecord = z.object({
+  status: z.enum(['valid', 'superseded', 'voided', 'invalid']),
+  detail: z.string(),
+  code: z.string().optional(),
+  version: z.number().int().optional(),
+  currentVersion: z.number().int().optional(),
+  /** The minimal public facts: enough to recognise the agreement, nothing more. */
+  agreement: z.object({
+    title: z.string(),
+    titleZh: z.string().optional(),
+    signedAt: z.string(),
+    parties: z.array(z.object({ name: z.string(), localName: z.string().optional() })),
+    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), timeZone: z.string().optional() }).optional(),
+  }).optional(),
+});
+export type Verification = z.infer<typeof verificationRecord>;
+export type VerificationStatus = Verification['status'];

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
+import { publicJwk } from '#shared/certificate/signature.ts';
 import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
 
 /** Every DynamoDB write call the store makes. */
@@ -72,24 +73,7 @@ export const historyResponse = z.object({
   integrity: z.object({ chainValid: z.boolean(), stateMatches: z.boolean(), firstBadVersion: z.number().int().nullable() }),
 });
 
-export const verificationResponse = z.object({
-  status: z.enum(['valid', 'superseded', 'voided', 'invalid']),
-  detail: z.string(),
-  code: z.string().optional(),
-  version: z.number().int().optional(),
-  currentVersion: z.number().int().optional(),
-  agreement: z.object({
-    title: z.string(),
-    titleZh: z.string().optional(),
-    signedAt: z.string(),
-    parties: z.array(z.object({ name: z.string(), localName: z.string().optional() })),
-    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), timeZone: z.string().optional() }).optional(),
-  }).optional(),
-});
-
-const jwks = z.object({
-  keys: z.array(z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') })),
-});
+const jwks = z.object({ keys: z.array(publicJwk) });
 
 export const ROUTES = [
   { method: 'GET', path: '/healthz', fn: 'meta', access: 'public', status: 200, summary: 'Liveness check', response: z.object({ status: z.literal('ok') }) },
@@ -108,8 +92,8 @@ export const ROUTES = [
   { method: 'POST', path: '/agreements/{id}/void', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Void an agreement, with a reason', body: s.voidInput, headers: ['If-Match'], response: s.agreementRecord },
   { method: 'GET', path: '/agreements/{id}/history', fn: 'agreements-read', access: READERS, status: 200, summary: 'Every version, hash-chained', response: historyResponse },
   { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf' },
-  { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: verificationResponse },
-  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: verificationResponse },
+  { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord },
+  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: s.verificationRecord },
   { method: 'GET', path: '/.well-known/concord-keys.json', fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 

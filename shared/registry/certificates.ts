@@ -16,6 +16,7 @@ import { keyThatSigned, signatureOf, signPayload, verifiedPayload, type Certific
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
+import type { Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { load } from './agreements.ts';
 
@@ -87,24 +88,6 @@ export async function certificateFor(id: string, version: number | undefined, pr
 }
 
 // ---- verification -----------------------------------------------------------------------
-
-export type VerificationStatus = 'valid' | 'superseded' | 'voided' | 'invalid';
-
-export interface Verification {
-  status: VerificationStatus;
-  detail: string;
-  code?: string;
-  version?: number;
-  currentVersion?: number;
-  /** The minimal public facts: enough to recognise the agreement, nothing more. */
-  agreement?: {
-    title: string;
-    titleZh?: string;
-    signedAt: string;
-    parties: { name: string; localName?: string }[];
-    ceremony?: { title: string; event?: string; city: string; countryCode: string; timeZone?: string };
-  };
-}
 
 const invalid = (detail: string): Verification => ({ status: 'invalid', detail });
 
