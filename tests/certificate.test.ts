@@ -445,6 +445,20 @@ describe('verification', () => {
     expect(r.body.status).toBe('invalid');
   });
 
+  it('accepts a JWS only in the canonical form it was signed in: the same payload re-encoded, or under another header, is refused', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { signingKey, signPayload, verifiedPayload } = await import('#shared/certificate/signature.ts');
+    const key = signingKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    const payload = { typ: 'concord-certificate' as const, id: 'agr-1', code: 'SCE21-0001', version: 1, stateHash: 'a'.repeat(64), issuedAt: '2021-08-23T06:30:00.000Z', iss: 'https://concord.example' };
+    const jws = signPayload(payload, key);
+    expect(verifiedPayload(jws, [key])).toMatchObject({ payload, key: { kid: key.kid } });
+    const [header, body, signature] = jws.split('.') as [string, string, string];
+    const b64 = (json: string) => Buffer.from(json).toString('base64url');
+    const decoded = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>;
+    expect(verifiedPayload(`${header}.${b64(JSON.stringify(decoded(body), null, 1))}.${signature}`, [key])).toBeUndefined();
+    expect(verifiedPayload(`${b64(JSON.stringify({ ...decoded(header), crit: [] }))}.${body}.${signature}`, [key])).toBeUndefined();
+  });
+
   it('records every file it hands out, by the SHA-256 of its bytes', async () => {
     const { getIssuedCertificate } = await import('#shared/store/certificates.ts');
     const { kid } = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0];

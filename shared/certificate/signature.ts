@@ -74,9 +74,10 @@ export function verifiedPayload(jws: string, keys: readonly SigningKey[]): { pay
   }
   const payload = certificatePayload.safeParse(parsed);
   if (!payload.success) return undefined;
-  // Re-deriving the signing input from the parsed payload also rejects non-canonical encodings.
   const key = keyThatSigned(payload.data, signature, keys);
-  return key && jws === signPayload(payload.data, key) ? { payload: payload.data, key } : undefined;
+  // The signing input re-derived from the parsed payload must be the one received: this rejects
+  // non-canonical encodings (and another header) that carry the same payload and signature.
+  return key && jws === `${signingInput(payload.data, key.kid)}.${signature}` ? { payload: payload.data, key } : undefined;
 }
 
 export const signatureOf = (jws: string) => jws.slice(jws.lastIndexOf('.') + 1);
