@@ -10,9 +10,9 @@ import { pathToFileURL } from 'node:url';
 import QRCode from 'qrcode';
 import { assetFile, FONT_ASSETS } from '#shared/certificate/assets.ts';
 import type { CertificateInput } from '#shared/certificate/render.ts';
-import { signatureOf, signingKey, signPayload } from '#shared/certificate/signature.ts';
+import { certificateLinks, certificatePayloadOf, signingKey, signPayload } from '#shared/certificate/signature.ts';
 import {
-  countryName, formatMoney, formatSigningTime, KIND_LABELS, PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS,
+  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, venueLine,
 } from '#shared/certificate/wording.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
@@ -54,9 +54,9 @@ function agreement(name: CaseName): Agreement {
 export function certificateInput(name: CaseName): CertificateInput {
   const a = agreement(name);
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const payload = { typ: 'concord-certificate' as const, id: a.id, code: a.code, version: a.version, stateHash: sha256Hex(canonicalJson(a)), issuedAt: STAMP, iss: BASE };
+  const payload = certificatePayloadOf(a, { version: a.version, stateHash: sha256Hex(canonicalJson(a)), at: STAMP }, BASE);
   const jws = signPayload(payload, signingKey(pem));
-  return { agreement: a, ceremony, jws, verifyUrl: `${BASE}/verify/${a.code}?v=1&sig=${signatureOf(jws)}`, keysUrl: `${BASE}/.well-known/concord-keys.json` };
+  return { agreement: a, ceremony, jws, ...certificateLinks(payload, jws) };
 }
 
 /** The names a reader must find intact in the PDF: each party's own-script name (or its name if it has none). */
@@ -80,10 +80,6 @@ const NOT_DEVANAGARI = 'unicode-range: U+0000-08FF, U+0980-A8DF, U+A900-10FFFF;'
 const fontFaces = FACES.map(([family, asset, weight]) => `@font-face { font-family: '${family}'; font-weight: ${weight}; ` +
   `src: url('${pathToFileURL(assetFile(FONT_ASSETS[asset])).href}') format('truetype'); ${family === 'Noto Sans' ? NOT_DEVANAGARI : ''} }`).join('\n');
 const families = [...new Set(FACES.map(([f]) => `'${f}'`))].join(', ');
-
-// Sizes mirror render.ts (pt): party blocks shrink with the number of parties, as PARTY_STYLES does.
-const partyStyle = (n: number) => (n <= 3 ? { name: 13, local: 14, detail: 8.5, columns: n } : n <= 8
-  ? { name: 10.5, local: 11, detail: 7.5, columns: 2 } : { name: 9, local: 9.5, detail: 6.5, columns: 3 });
 
 const CSS = `
 ${fontFaces}
@@ -118,21 +114,21 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
   const [statusEn, statusZh] = STATUS_LABELS[a.status];
   const [whenEn, whenZh] = formatSigningTime(a.signedAt, input.ceremony);
   const c = input.ceremony;
-  const s = partyStyle(a.parties.length);
-  const rows = Math.ceil(a.parties.length / s.columns);
+  // Party blocks shrink with the number of parties, as the renderer's do (imported here, when the
+  // HTML is built, so that a first-call child building its input does not load the renderer early).
+  const { PARTY_STYLES } = await import('#shared/certificate/render.ts');
+  const s = PARTY_STYLES.find((style) => a.parties.length <= style.upTo)!;
+  const columns = s.columns(a.parties.length);
+  const rows = Math.ceil(a.parties.length / columns);
   const qr = await QRCode.toString(verifyUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
   const parties = a.parties.map((p) => {
-    const [pkEn, pkZh] = PARTY_KIND_LABELS[p.kind];
-    const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
-    const detail = [`Signed by 签署人: ${who}`, p.role, `${pkEn} ${pkZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
     const local = p.localName && p.localName !== p.name
       ? `<div dir="auto" lang="${esc(p.lang ?? 'und')}" style="font-size:${s.local}pt">${esc(p.localName)}</div>` : '';
     return `<div class="party"><div dir="auto" lang="en" style="font-size:${s.name}pt"><b>${esc(p.name)}</b></div>${local}` +
-      `<div class="muted" style="font-size:${s.detail}pt">${esc(detail)}</div></div>`;
+      `<div class="muted" style="font-size:${s.detail}pt">${esc(partyDetail(p))}</div></div>`;
   }).join('\n');
   const sectors = a.sectors.map((x) => SECTOR_LABELS[x].join(' ')).join(', ');
-  const statement = `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${a.version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`;
-  const statementZh = `本证书由 Concord 协议登记系统签发，证明上述协议已在所示仪式上签署并登记（第 ${a.version} 版）。请扫描二维码或访问下方网址核验其真实性与有效性。`;
+  const [statement, statementZh] = issueStatement(a.version, keysUrl);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate ${esc(a.code)}</title><style>${CSS}</style></head>
 <body><div class="frame"></div><div class="page">
 <div class="top muted"><span>CONCORD REGISTRY  ·  协议登记</span><span>Code 编号  ${esc(a.code)}   ·   Version 版本  ${a.version}</span></div>
@@ -140,10 +136,10 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
 <h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
 <div class="facts">
 <div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>Status 状态</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
-<div><label>Signed 签署</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc([c.venue, c.city, countryName(c.countryCode)].join(', '))}</div>
-<div class="wide"><label>Ceremony 签约仪式</label>${esc(c.event ? `${c.title} — ${c.event}` : c.title)}</div></div>
+<div><label>Signed 签署</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c))}</div>
+<div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>Parties 签约方 (${a.parties.length})</b></div>
-<div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${s.columns}, 1fr);row-gap:${s.detail * 0.9}pt">${parties}</div></div>
+<div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);row-gap:${s.detail * 0.9}pt">${parties}</div></div>
 <div class="footer"><div class="text"><div><label>Sectors 领域</label>${esc(sectors)}</div>${a.value ? `<div><label>Value 金额</label>${esc(formatMoney(a.value))}</div>` : ''}
 <p class="statement">${esc(statement)}</p><p class="statement" lang="zh-Hans">${esc(statementZh)}</p></div>
 <div class="qr">${qr}</div></div><div class="url">${esc(verifyUrl)}</div>

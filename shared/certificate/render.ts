@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { inkExtent, measure, wrap, type TextOptions } from './shaping.ts';
 import {
-  countryName, formatMoney, formatSigningTime, KIND_LABELS, PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS,
+  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -152,14 +152,14 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   ));
   row(Math.max(
     w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, y, col - 10),
-    w.field('Venue 地点', [ceremony.venue, ceremony.city, countryName(ceremony.countryCode)].join(', '), right, y, col - 10),
+    w.field('Venue 地点', venueLine(ceremony), right, y, col - 10),
   ));
-  row(w.field('Ceremony 签约仪式', ceremony.event ? `${ceremony.title} — ${ceremony.event}` : ceremony.title, left, y, 2 * col));
+  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony), left, y, 2 * col));
   return y - 3;
 }
 
 /** Sizes of a party block (name, local name, detail line, block height) by how many parties share the page. */
-const PARTY_STYLES = [
+export const PARTY_STYLES = [
   { upTo: 3, name: 13, local: 14, detail: 8.5, block: 62, columns: (n: number) => n },
   { upTo: 8, name: 10.5, local: 11, detail: 7.5, block: 44, columns: () => 2 },
   { upTo: Infinity, name: 9, local: 9.5, detail: 6.5, block: 31, columns: () => 3 },
@@ -204,7 +204,7 @@ function partyBlocks(list: AgreementParty[]): PartyBlocks {
     return [
       blockLines(p.name, style.name, width, { weight: 'bold' }),
       local ? blockLines(local, style.local, width, { lang: p.lang }) : [],
-      blockLines(detailLine(p), style.detail, width, { color: MUTED }),
+      blockLines(partyDetail(p), style.detail, width, { color: MUTED }),
     ];
   });
   return { style, columns, width, blocks };
@@ -300,12 +300,6 @@ const LINE_GAP = 0.8;
 const BLOCK_GAP = 3;
 const PARTY_GAP = 14;
 
-function detailLine(p: AgreementParty): string {
-  const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
-  const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
-  return [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
-}
-
 function footer(w: Writer, input: CertificateInput): void {
   const { agreement: a, verifyUrl, keysUrl } = input;
   const qr = 92;
@@ -320,9 +314,8 @@ function footer(w: Writer, input: CertificateInput): void {
   y -= (w.field('Sectors 领域', sectors, M + 10, y, width) - 1) * FIELD_LINE;
   if (a.value) w.field('Value 金额', formatMoney(a.value), M + 10, (y -= 14), width);
   y -= 18;
-  const statement = `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${a.version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`;
+  const [statement, statementZh] = issueStatement(a.version, keysUrl);
   for (const line of wrap(statement, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED }); y -= 10; }
-  const statementZh = `本证书由 Concord 协议登记系统签发，证明上述协议已在所示仪式上签署并登记（第 ${a.version} 版）。请扫描二维码或访问下方网址核验其真实性与有效性。`;
   for (const line of wrap(statementZh, 7.5, width, { lang: 'zh-Hans' })) { w.at(line, M + 10, y, { size: 7.5, color: MUTED, lang: 'zh-Hans' }); y -= 10; }
 }
 

@@ -7,6 +7,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import * as z from 'zod';
 import { canonicalJson } from '#shared/domain/canonical.ts';
+import type { Agreement, HistoryEntry } from '#shared/domain/schemas.ts';
 
 export interface SigningKey {
   kid: string;
@@ -32,6 +33,19 @@ export const certificatePayload = z.strictObject({
   iss: z.url(),
 });
 export type CertificatePayload = z.infer<typeof certificatePayload>;
+
+/** What a certificate of a version signs. `iss` pins the base URL it printed, so a file stays verifiable after the registry moves. */
+export const certificatePayloadOf = (a: Pick<Agreement, 'id' | 'code'>, entry: Pick<HistoryEntry, 'version' | 'stateHash' | 'at'>, iss: string): CertificatePayload => ({
+  typ: 'concord-certificate', id: a.id, code: a.code, version: entry.version, stateHash: entry.stateHash, issuedAt: entry.at, iss,
+});
+
+export const KEYS_PATH = '/.well-known/concord-keys.json';
+
+/** The addresses a certificate prints: the link that checks it (QR code), and where the keys to check it offline are. */
+export const certificateLinks = (payload: CertificatePayload, jws: string) => ({
+  verifyUrl: `${payload.iss}/verify/${payload.code}?v=${payload.version}&sig=${signatureOf(jws)}`,
+  keysUrl: `${payload.iss}${KEYS_PATH}`,
+});
 
 const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 

@@ -2,8 +2,8 @@
  * What a certificate says, in English and Simplified Chinese: labels, dates in the ceremony's
  * time zone, and money formatted for people from its exact decimal string (never via a float).
  */
-import { currencyMinorUnits } from '#shared/domain/iso-codes.ts';
-import type { Agreement, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
+import { countryName, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
+import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
   mou: ['Memorandum of understanding', '谅解备忘录'],
@@ -41,7 +41,28 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
   voided: ['Voided', '已作废'],
 };
 
-export { countryName } from '#shared/domain/iso-codes.ts';
+export { countryName };
+
+/** Where the ceremony took place: venue, city, country. */
+export const venueLine = (c: Ceremony): string => [c.venue, c.city, countryName(c.countryCode)].join(', ');
+
+/** The ceremony, with the event it was part of. */
+export const ceremonyLine = (c: Ceremony): string => (c.event ? `${c.title} — ${c.event}` : c.title);
+
+/** The line under a party's names: who signed for it, its role, its kind, its country. */
+export function partyDetail(p: AgreementParty): string {
+  const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
+  const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
+  return [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
+}
+
+/** What the registry states under the facts, in English and Chinese. */
+export function issueStatement(version: number, keysUrl: string): [string, string] {
+  return [
+    `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`,
+    `本证书由 Concord 协议登记系统签发，证明上述协议已在所示仪式上签署并登记（第 ${version} 版）。请扫描二维码或访问下方网址核验其真实性与有效性。`,
+  ];
+}
 
 /** "USD 12,500,000.00": grouped integer part, fraction padded to the currency's minor units. */
 export function formatMoney({ amount, currency }: { amount: string; currency: string }): string {

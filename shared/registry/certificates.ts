@@ -6,13 +6,13 @@
  * bytes), so any edit makes it `invalid`, and a new font or layout never does.
  */
 import * as z from 'zod';
-import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreement.ts';
+import { replay } from '#shared/domain/agreement.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
-import { keyThatSigned, signatureOf, signPayload, verifiedPayload, type CertificatePayload, type SigningKey } from '#shared/certificate/signature.ts';
+import { certificateLinks, certificatePayloadOf, keyThatSigned, signPayload, verifiedPayload, type SigningKey } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
@@ -21,15 +21,6 @@ import { signingKeys } from '#shared/store/signing-keys.ts';
 import { load } from './agreements.ts';
 
 const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
-
-export const KEYS_PATH = '/.well-known/concord-keys.json';
-
-/** What a certificate signs. `iss` pins the base URL it printed, so a file stays verifiable after the registry moves. */
-const payloadOf = (a: Agreement, entry: HistoryEntry, iss: string): CertificatePayload => ({
-  typ: 'concord-certificate', id: a.id, code: a.code, version: entry.version, stateHash: entry.stateHash, issuedAt: entry.at, iss,
-});
-
-const verifyUrl = (iss: string, code: string, version: number, signature: string) => `${iss}/verify/${code}?v=${version}&sig=${signature}`;
 
 /** Rendered certificates by JWS (which pins id, version, state and key), with their SHA-256: rendering is pure. */
 const rendered = new Map<string, Promise<{ bytes: Uint8Array; sha256: string }>>();
@@ -44,10 +35,11 @@ async function issue(stored: store.StoredAgreement, version: number, key?: Signi
   const entry = stored.history[version - 1];
   if (!entry) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
   const signer = key ?? (await signingKeys())[0]!;
-  const jws = signPayload(payloadOf(stored.agreement, entry, iss), signer);
+  const payload = certificatePayloadOf(stored.agreement, entry, iss);
+  const jws = signPayload(payload, signer);
   let file = rendered.get(jws);
   if (!file) {
-    file = render(stored, version, jws, iss);
+    file = render(stored, version, jws, certificateLinks(payload, jws));
     rendered.set(jws, file);
     file.catch(() => rendered.delete(jws));
     if (rendered.size > CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
@@ -55,13 +47,11 @@ async function issue(stored: store.StoredAgreement, version: number, key?: Signi
   return { ...(await file), kid: signer.kid };
 }
 
-async function render(stored: store.StoredAgreement, version: number, jws: string, iss: string): Promise<{ bytes: Uint8Array; sha256: string }> {
+async function render(stored: store.StoredAgreement, version: number, jws: string, links: ReturnType<typeof certificateLinks>): Promise<{ bytes: Uint8Array; sha256: string }> {
   const agreement = replay(stored.agreement, stored.history, version)!;
   const ceremony = await getCeremony(agreement.ceremonyId);
   if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
-  const bytes = await renderCertificate({
-    agreement, ceremony, jws, verifyUrl: verifyUrl(iss, agreement.code, version, signatureOf(jws)), keysUrl: `${iss}${KEYS_PATH}`,
-  }, ({ undrawable }) => {
+  const bytes = await renderCertificate({ agreement, ceremony, jws, ...links }, ({ undrawable }) => {
     // Still a valid certificate, but with empty boxes where those characters go: tell operators.
     if (undrawable.length > 0) {
       console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, characters: undrawable }));
@@ -121,7 +111,7 @@ export async function verifyLink(typed: string, version: number, signature: stri
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
-  if (!keyThatSigned(payloadOf(stored.agreement, entry, PUBLIC_BASE_URL), signature, await signingKeys())) {
+  if (!keyThatSigned(certificatePayloadOf(stored.agreement, entry, PUBLIC_BASE_URL), signature, await signingKeys())) {
     return invalid('The signature does not match: this link was not issued by the registry.');
   }
   return verdict(stored, version);
@@ -138,7 +128,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
-  if (!stored || !entry || canonicalJson(payloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
+  if (!stored || !entry || canonicalJson(certificatePayloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
     return invalid('The signed payload does not match any agreement version in the registry.');
   }
   const digest = sha256Hex(pdf);
