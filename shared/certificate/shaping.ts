@@ -42,13 +42,13 @@ const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
 const DIGIT = /\p{Nd}/u;
 
 export interface Face {
-  key: string;
-  /** The font file (identifies the face in the PDF and in tests). */
-  file: string;
   bold: boolean;
+  /** The parsed font file: metrics, and glyph data for subsetting. */
   tt: TrueTypeFont;
   hbFont: hb.Font;
+  /** Font units per em (the `tt`'s, at hand for scaling positions). */
   upem: number;
+  /** Every code point the face maps. */
   cmap: Set<number>;
 }
 
@@ -59,10 +59,10 @@ function face(key: string, weight: Weight): Face {
   const asset = (weight === 'bold' && entry.bold) || entry.regular;
   let f = faces.get(asset.bundlePath);
   if (!f) {
-    const file = assetFile(asset);
-    const bytes = readFileSync(file);
+    const bytes = readFileSync(assetFile(asset));
     const hbFace = new hb.Face(new hb.Blob(bytes));
-    f = { key, file, bold: asset === entry.bold, tt: new TrueTypeFont(bytes), hbFont: new hb.Font(hbFace), upem: hbFace.upem, cmap: new Set(hbFace.collectUnicodes()) };
+    const tt = new TrueTypeFont(bytes);
+    f = { bold: asset === entry.bold, tt, hbFont: new hb.Font(hbFace), upem: tt.unitsPerEm, cmap: new Set(hbFace.collectUnicodes()) };
     faces.set(asset.bundlePath, f);
   }
   return f;
