@@ -33,6 +33,21 @@ async function certificate(id: string, query = '', token = t.tokens.staff) {
   return t.call('GET', `/agreements/${id}/certificate.pdf${query}`, { token });
 }
 
+/**
+ * An agreement as the API returns it (with its ceremony), changed by `change` and rendered straight
+ * through the renderer, unsigned: for layouts no signing would reach quickly. Written to tests/out
+ * under `name` when given, for people to look at.
+ */
+async function renderVariant(agreementId: string, change: (now: { agreement: any; ceremony: any }) => { agreement?: any; ceremony?: any }, name?: string): Promise<Buffer> {
+  const { renderCertificate } = await import('#shared/certificate/render.ts');
+  const agreement = (await t.call('GET', `/agreements/${agreementId}`)).body;
+  const ceremony = (await t.call('GET', `/ceremonies/${agreement.ceremonyId}`)).body;
+  const input = { agreement, ceremony, ...change({ agreement, ceremony }), jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` };
+  const pdf = Buffer.from(await renderCertificate(input));
+  if (name) writeFileSync(join(OUT, `${name}.pdf`), pdf);
+  return pdf;
+}
+
 beforeAll(async () => {
   t = await startTestRegistry({ publicBaseUrl: BASE });
   cer = await setup(t, [
@@ -85,12 +100,8 @@ describe('certificate content', () => {
   });
 
   it('keeps a name whole in pdf.js when its first cluster holds a joiner before its mark, or a second script follows', async () => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
     const names = ['ක\u200D්ව ලංකා', 'नेपाल Nepal'];
-    const parties = agreementNow.parties.map((p: any, i: number) => ({ ...p, localName: names[i], lang: undefined }));
-    const pdf = await renderCertificate({ agreement: { ...agreementNow, parties }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({ agreement: { ...a, parties: a.parties.map((p: any, i: number) => ({ ...p, localName: names[i], lang: undefined })) } }));
     const items = (await pdfjsItems(pdf)).join('|');
     // A format character at the end of a glyph's text makes pdf.js drop the glyph; a cut into another font's run splits the cluster.
     expect(items).toContain('ක\u200D්ව ලංකා');
@@ -209,24 +220,18 @@ describe('certificate content', () => {
     // Over 128 characters: as the file's first object, the info dictionary tripped poppler's linearization probe.
     ['300 characters', `Memorandum of Understanding on the SCO Digital Economy Cooperation Platform ${'and Joint Research Centre '.repeat(9)}`.slice(0, 300).trimEnd()],
   ])('writes a title with %s into the metadata intact', async (_name, title) => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
+    await renderVariant(bilateral.id, ({ agreement }) => ({ agreement: { ...agreement, title } }), 'certificate-title');
     const file = join(OUT, 'certificate-title.pdf');
-    writeFileSync(file, await renderCertificate({ agreement: { ...agreementNow, title }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` }));
     const info = spawnSync('pdfinfo', ['-enc', 'UTF-8', file], { encoding: 'utf8' });
-    expect(info.stdout).toContain(`Title:           Certificate ${agreementNow.code} v1: ${title}\n`);
+    expect(info.stdout).toContain(`Title:           Certificate ${bilateral.code} v1: ${title}\n`);
     expect(info.stderr).toBe(''); // no "Syntax Error" of any kind
     expect(spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' }).stderr).toBe('');
   });
 
   it('prints a title of 300 characters, and a Chinese title as long, in full, on lines that do not touch', async () => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
     const title = `Memorandum of Understanding on the Establishment of the SCO Digital Economy Platform ${'and a Joint Research Centre '.repeat(8)}`.slice(0, 300).trimEnd();
     const titleZh = '关于建立上海合作组织数字经济合作平台及联合研究中心的谅解备忘录'.repeat(10).slice(0, 300);
-    const pdf = await renderCertificate({ agreement: { ...agreementNow, title, titleZh }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const pdf = await renderVariant(bilateral.id, ({ agreement }) => ({ agreement: { ...agreement, title, titleZh } }));
     const text = pdfToText(pdf);
     expect(text.replace(/\s+/g, ' ')).toContain(title);
     expect(text.replace(/\s+/g, '')).toContain(titleZh);
@@ -234,17 +239,13 @@ describe('certificate content', () => {
   });
 
   it('wraps a long party name onto a second line at a readable size instead of shrinking it to fit one', async () => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
     const name = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan';
     const localName = 'Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі';
-    const parties = [{ ...agreementNow.parties[0], name, localName, lang: 'kk' }, ...agreementNow.parties.slice(1), { ...agreementNow.parties[1], partyId: 'third' }];
-    const pdf = await renderCertificate({ agreement: { ...agreementNow, parties }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
-    const file = join(OUT, 'certificate-long-name.pdf');
-    writeFileSync(file, pdf);
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [{ ...a.parties[0], name, localName, lang: 'kk' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] },
+    }), 'certificate-long-name');
     // Reading order, not layout: the other columns share the name's lines.
-    const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const text = pdfToText(pdf, { raw: true }).replace(/\s+/g, ' ');
     expect(text).toContain(name);
     expect(text).toContain(localName);
     const blocks = await drawnBlocks(pdf);
@@ -256,15 +257,11 @@ describe('certificate content', () => {
   });
 
   it('continues the party list on an annex page when more parties sign than one page holds legibly (here 30)', async () => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${all18.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
-    const parties = Array.from({ length: 30 }, (_, i) => ({ ...agreementNow.parties[i % 18], partyId: `p-${i}`, signatory: { name: `Signatory No. ${i + 1}`, title: 'Director' } }));
-    const pdf = await renderCertificate({ agreement: { ...agreementNow, parties }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
-    const file = join(OUT, 'certificate-30-parties.pdf');
-    writeFileSync(file, pdf);
-    expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Pages:\s+2\n/);
-    const page = (n: number) => execFileSync('pdftotext', ['-f', `${n}`, '-l', `${n}`, '-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+    const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: Array.from({ length: 30 }, (_, i) => ({ ...a.parties[i % 18], partyId: `p-${i}`, signatory: { name: `Signatory No. ${i + 1}`, title: 'Director' } })) },
+    }), 'certificate-30-parties');
+    expect(execFileSync('pdfinfo', [join(OUT, 'certificate-30-parties.pdf')], { encoding: 'utf8' })).toMatch(/Pages:\s+2\n/);
+    const page = (n: number) => pdfToText(pdf, { raw: true, page: n });
     const signatories = (text: string) => [...text.matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1]));
     // Every party once, in order, the first page first; the annex says what it continues.
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
@@ -294,47 +291,40 @@ describe('certificate content', () => {
   });
 
   it('wraps long facts (venue, ceremony, all eleven sectors) instead of shrinking them to a few points, and nothing touches', async () => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
     const { SECTORS } = await import('#shared/domain/schemas.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
-    const ceremony = {
-      ...ceremonyNow,
+    const long = {
       title: 'Project signing ceremony of the China-SCO Digital Economy Forum, part of the Smart China Expo 2021, with the ministers of the member states',
       event: 'China-SCO Digital Economy Forum: project signing ceremony, Smart China Expo 2021 (SCE 2021), Chongqing, 23-25 August 2021',
       venue: 'Chongqing International Expo Center, Hall N1, Level 2, Conference Room 3, 66 Yuelai Avenue, Liangjiang New Area',
     };
-    const pdf = await renderCertificate({ agreement: { ...agreementNow, sectors: [...SECTORS] }, ceremony, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
-    const file = join(OUT, 'certificate-long-facts.pdf');
-    writeFileSync(file, pdf);
-    const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
-    for (const part of [ceremony.title, ceremony.event, ceremony.venue, 'Education 教育, Other 其他']) expect(text).toContain(part);
+    const pdf = await renderVariant(bilateral.id, ({ agreement, ceremony }) => ({ agreement: { ...agreement, sectors: [...SECTORS] }, ceremony: { ...ceremony, ...long } }), 'certificate-long-facts');
+    const text = pdfToText(pdf, { raw: true }).replace(/\s+/g, ' ');
+    for (const part of [long.title, long.event, long.venue, 'Education 教育, Other 其他']) expect(text).toContain(part);
     const blocks = await drawnBlocks(pdf);
     expect(touchingLines(blocks)).toEqual([]);
     // Field values stay at 85% of their 9.5 pt or more: they wrap instead.
-    const values = blocks.filter((b) => [ceremony.title, ceremony.venue, 'Digital economy'].some((v) => b.map((g) => g.text).join('').startsWith(v.slice(0, 12))));
+    const values = blocks.filter((b) => [long.title, long.venue, 'Digital economy'].some((v) => b.map((g) => g.text).join('').startsWith(v.slice(0, 12))));
     expect(values.length).toBeGreaterThanOrEqual(3);
     for (const value of values) expect(value[0]!.size).toBeGreaterThanOrEqual(9.5 * 0.85);
   });
 
   it('lays out every field at its schema maximum without overlap, on every page, with nothing lost', async () => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
     const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
-    const ceremony = { ...ceremonyNow, title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue'), city: words(100, 'City') };
-    const parties = agreementNow.parties.map((p: any, i: number) => ({
-      ...p, name: words(200, `Name${i}x`), localName: '名'.repeat(200), lang: 'zh-Hans', role: words(100, 'Role'),
-      signatory: { name: words(200, 'Signatory'), title: words(200, 'Title') },
-    }));
-    const agreement = { ...agreementNow, title: words(300, 'Title'), titleZh: '题'.repeat(300), parties, status: 'voided', summary: undefined };
-    const pdf = await renderCertificate({ agreement, ceremony, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` });
+    const long = { title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue'), city: words(100, 'City') };
+    const title = words(300, 'Title');
+    const name = (i: number) => words(200, `Name${i}x`);
+    const signatory = { name: words(200, 'Signatory'), title: words(200, 'Title') };
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+      agreement: {
+        ...a, title, titleZh: '题'.repeat(300), status: 'voided', summary: undefined,
+        parties: a.parties.map((p: any, i: number) => ({ ...p, name: name(i), localName: '名'.repeat(200), lang: 'zh-Hans', role: words(100, 'Role'), signatory })),
+      },
+      ceremony: { ...ceremony, ...long },
+    }), 'certificate-maximal');
     const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
     for (let n = 0; n < doc.getPageCount(); n++) expect(touchingLines(await drawnBlocks(pdf, n)), `page ${n + 1}`).toEqual([]);
-    const file = join(OUT, 'certificate-maximal.pdf');
-    writeFileSync(file, pdf);
-    const text = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
-    for (const part of [agreement.title, ceremony.title, ceremony.event, ceremony.venue, parties[0].name, parties[1].signatory.title]) expect(text).toContain(part);
+    const text = pdfToText(pdf, { raw: true }).replace(/\s+/g, ' ');
+    for (const part of [title, long.title, long.event, long.venue, name(0), signatory.title]) expect(text).toContain(part);
     expect(text.replace(/ /g, '')).toContain('题'.repeat(300));
   });
 
@@ -345,12 +335,9 @@ describe('certificate content', () => {
 
 describe('determinism', () => {
   it('renders the same input to the same bytes, whatever the caches hold', async () => {
-    const { renderCertificate } = await import('#shared/certificate/render.ts');
-    const agreementNow = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
-    const ceremonyNow = (await t.call('GET', `/ceremonies/${cer}`)).body;
-    const input = { agreement: { ...agreementNow, title: 'A title never shaped before' }, ceremony: ceremonyNow, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` };
-    const cold = Buffer.from(await renderCertificate(input)); // its title is not in the shaping cache yet
-    const warm = Buffer.from(await renderCertificate(input));
+    const render = () => renderVariant(bilateral.id, ({ agreement }) => ({ agreement: { ...agreement, title: 'A title never shaped before' } }));
+    const cold = await render(); // its title is not in the shaping cache yet
+    const warm = await render();
     expect(sha256(warm)).toBe(sha256(cold));
   });
 

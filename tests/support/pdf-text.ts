@@ -4,11 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function pdfToText(pdf: Uint8Array): string {
+/**
+ * What poppler's pdftotext reads: laid out as on the page, or `raw` in content-stream order (one
+ * party's wrapped name stays together); all pages, or `page` (1-based) alone.
+ */
+export function pdfToText(pdf: Uint8Array, options: { raw?: boolean; page?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'concord-pdf-'));
   try {
     writeFileSync(join(dir, 'in.pdf'), pdf);
-    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', join(dir, 'in.pdf'), '-'], { encoding: 'utf8' });
+    const pages = options.page === undefined ? [] : ['-f', `${options.page}`, '-l', `${options.page}`];
+    const text = execFileSync('pdftotext', [options.raw ? '-raw' : '-layout', ...pages, '-enc', 'UTF-8', join(dir, 'in.pdf'), '-'], { encoding: 'utf8' });
     // pdftotext wraps right-to-left words in directional embedding controls: layout, not text.
     return text.replace(/[\u202A-\u202E]/g, '').normalize('NFC');
   } finally {
