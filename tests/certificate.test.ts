@@ -288,6 +288,9 @@ describe('certificate content', () => {
     expect(lines.join('')).toBe(myanmar);
     for (const line of lines) expect(line, line).not.toMatch(/^\p{M}/u);
     expect(wrap('Acme\u00A0Trading Company of Greater Chongqing', 11, 90)).toContain('Acme\u00A0Trading');
+    // Spaces stay as written within a line (U+3000 is not turned into U+0020); a break drops them.
+    expect(wrap('重庆市\u3000人民政府  外事办公室', 11, 500, { lang: 'zh-Hans' })).toEqual(['重庆市\u3000人民政府  外事办公室']);
+    expect(wrap('重庆市\u3000人民政府\u3000外事办公室', 11, 60, { lang: 'zh-Hans' })).toEqual(['重庆市', '人民政府', '外事办公室']);
   });
 
   it('wraps long facts (venue, ceremony, all eleven sectors) instead of shrinking them to a few points, and nothing touches', async () => {

@@ -254,10 +254,11 @@ export function inkExtent(text: string, size: number, opts: TextOptions = {}): {
 const inks = new WeakMap<ShapedLine, { above: number; below: number }>();
 
 /** Spaces a line may break at: every space separator but the no-break ones (U+00A0, U+2007, U+202F). */
-const BREAKING_SPACES = /[ \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]+/;
+const BREAKING_SPACE_RUN = /([ \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]+)/;
 
 /**
- * Greedy wrap at spaces (a no-break space holds its words together). A word wider than
+ * Greedy wrap at spaces (a no-break space holds its words together); within a line, words keep the
+ * spaces written between them (an ideographic space stays one), and a break drops them. A word wider than
  * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes, never before
  * a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle); each break is
  * found by bisection, so a long word costs a few measurements per line, not one per grapheme.
@@ -266,8 +267,12 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
   const lines: string[] = [];
   let line = '';
   const fits = (t: string) => measure(t, size, opts) <= maxWidth;
-  for (const word of text.split(BREAKING_SPACES).filter(Boolean)) {
-    const candidate = line ? `${line} ${word}` : word;
+  // Words at even indices, each after the space it follows (at odd ones): kept as written within a line.
+  const parts = text.split(BREAKING_SPACE_RUN);
+  for (let i = 0; i < parts.length; i += 2) {
+    const word = parts[i]!;
+    if (!word) continue;
+    const candidate = line ? `${line}${parts[i - 1]}${word}` : word;
     if (fits(candidate)) { line = candidate; continue; }
     if (line) lines.push(line);
     line = '';
