@@ -1,6 +1,6 @@
 /**
- * ISO reference codes: ISO 3166-1 alpha-2 country codes and ISO 4217
- * currency codes with their minor-unit digits.
+ * ISO reference codes: ISO 3166-1 alpha-2 country codes (with the English short names that
+ * certificates print) and ISO 4217 currency codes with their minor-unit digits.
  *
  * These are static lists on purpose. Validation has to be exact and work
  * offline, and the runtime's Intl/ICU data can't be trusted for it: it
