@@ -60,7 +60,7 @@ describe('history', () => {
     expect((await t.call('GET', `/agreements/${id}`, { token: t.tokens.partner('his-c') })).status).toBe(200);
   });
 
-  it('a record whose history would outgrow one item (400 KB) refuses the change with 422, keeping what it had', async () => {
+  it('a record whose history would outgrow one item (400 KB) refuses the change with 422, keeping what it had and room to be voided', async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `big-${i}`);
     for (const id of ids) await t.call('POST', '/parties', { body: party(id, { name: `${id} ${'N'.repeat(190)}`, localName: 'ß'.repeat(200) }) });
     const signers = (round: number) => ids.map((partyId) => ({ partyId, role: `r${round}`.padEnd(100, 'r'), signatory: { name: `${round}`.padEnd(200, 's'), title: 'T'.repeat(200) } }));
@@ -74,8 +74,20 @@ describe('history', () => {
     }
     expect(statuses.at(-1), statuses.join(',')).toBe(422);
     expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
+    // Then amendments of 2,000 characters until the record takes no more: the last is refused, yet a
+    // void with the longest reason (1,000 characters of 3 bytes each) still gets through.
+    let version = statuses.length;
+    let last: Awaited<ReturnType<typeof t.call>> | undefined;
+    for (let i = 0; i < 40 && last?.status !== 422; i++) {
+      last = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { summary: `${i}`.padEnd(2000, 'abc'), reason: 'fill' }, headers: { 'if-match': `"${version}"` } });
+      if (last.status === 200) version = last.body.version;
+    }
+    expect(last?.status).toBe(422);
+    expect(last?.body.detail).toMatch(/can still be voided/);
+    const voided = await t.call('POST', `/agreements/${created.body.id}/void`, { body: { reason: '語'.repeat(1000) }, headers: { 'if-match': `"${version}"` } });
+    expect(voided.status, JSON.stringify(voided.body)).toBe(200);
     const h = await t.call('GET', `/agreements/${created.body.id}/history`);
-    expect(h.body.items).toHaveLength(statuses.length);
+    expect(h.body.items).toHaveLength(version + 1);
     expect(h.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
   });
 

@@ -109,9 +109,10 @@ async function loadForChange(id: string, expectedVersion: number | undefined): P
   return stored;
 }
 
-async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
+async function commit(stored: store.StoredAgreement, next: Versioned): Promise<Agreement> {
+  const before = stored.agreement;
   await store.putLinks(next.agreement);
-  if (!(await store.commitVersion(next, before.version))) {
+  if (!(await store.commitVersion(next, stored))) {
     const now = await store.getAgreement(before.id);
     if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
     throw new VersionMismatch('The agreement was changed by someone else meanwhile');
@@ -126,19 +127,20 @@ async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
 const headHash = (history: HistoryEntry[]) => history.at(-1)!.hash;
 
 export async function amend(id: string, expectedVersion: number | undefined, patch: AgreementPatch, principal: Principal): Promise<Agreement> {
-  const { agreement: current, history } = await loadForChange(id, expectedVersion);
+  const stored = await loadForChange(id, expectedVersion);
+  const { agreement: current, history } = stored;
   let parties: AgreementParty[] | undefined;
   if (patch.parties) {
     const unknown = patch.parties.filter((p) => !current.parties.some((c) => c.partyId === p.partyId));
     parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), current.parties);
   }
   const next = amendAgreement(current, headHash(history), patch, parties, stamp(principal), new Date());
-  return next ? commit(current, next) : current;
+  return next ? commit(stored, next) : current;
 }
 
 export async function voidSigning(id: string, expectedVersion: number | undefined, reason: string, principal: Principal): Promise<Agreement> {
-  const { agreement: current, history } = await loadForChange(id, expectedVersion);
-  return commit(current, voidAgreement(current, headHash(history), reason, stamp(principal)));
+  const stored = await loadForChange(id, expectedVersion);
+  return commit(stored, voidAgreement(stored.agreement, headHash(stored.history), reason, stamp(principal)));
 }
 
 export async function history(id: string, principal: Principal) {

@@ -8,6 +8,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import * as z from 'zod';
 import { signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
+import { RuleViolation } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
@@ -101,9 +102,36 @@ export function insertAgreement(v: Versioned, requestHash: string): Promise<bool
   })));
 }
 
-/** The commit of a new version; false unless the item is still active at `expectedVersion`. */
-export function commitVersion(v: Versioned, expectedVersion: number): Promise<boolean> {
+/** DynamoDB's limit on one item. */
+const ITEM_LIMIT = 400 * 1024;
+/**
+ * What every agreement item keeps free for its void, so that no number of amendments can leave
+ * an agreement that cannot be voided. A void adds one history entry (a reason of at most 1,000
+ * UTF-16 units, so at most 3,000 bytes of UTF-8, with hashes and stamps) and changes three fields.
+ */
+const VOID_ROOM = 8 * 1024;
+/** Keys, type, version and request hash: what an item holds besides its record and history. */
+const ITEM_OVERHEAD = 1024;
+
+/**
+ * An upper estimate of an agreement item's size: its JSON spends at least as many bytes as
+ * DynamoDB on every name, string and container (and DynamoDB's numbers take no more than JSON's digits).
+ */
+const itemBytes = (agreement: Agreement, history: readonly HistoryEntry[]) =>
+  Buffer.byteLength(JSON.stringify({ data: agreement, history })) + ITEM_OVERHEAD;
+
+/**
+ * The commit of a new version on top of `before`; false unless the item is still active at
+ * `before`'s version. An amendment that would leave no room for a void is refused (422).
+ */
+export function commitVersion(v: Versioned, before: StoredAgreement): Promise<boolean> {
   const { agreement, entry } = v;
+  const expectedVersion = before.agreement.version;
+  if (entry.action !== 'voided' && itemBytes(agreement, [...before.history, entry]) > ITEM_LIMIT - VOID_ROOM) {
+    return Promise.reject(new RuleViolation('This agreement\'s record is full: a record holds 400 KB, its history included, and the rest is kept so that it can always be voided. It can still be voided; nothing was changed', [
+      { path: '', message: 'would leave the record no room to be voided' },
+    ]));
+  }
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
   return conditional(dynamo.send(new UpdateCommand({
     TableName: tableName,
