@@ -348,8 +348,15 @@ describe('determinism', () => {
     const again = await certificate(all18.id);
     expect(sha256(again.body)).toBe(sha256(all18.pdf));
     expect(again.headers.get('etag')).toBe(`"${sha256(all18.pdf)}"`);
-    const cached = await t.call('GET', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': again.headers.get('etag')! } });
-    expect(cached.status).toBe(304);
+    const tag = again.headers.get('etag')!;
+    // If-None-Match compares weakly, takes a list, and "*" matches any file (RFC 9110 §13.1.2).
+    for (const ifNoneMatch of [tag, `W/${tag}`, `"other", ${tag}`, '*']) {
+      const cached = await t.call('GET', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': ifNoneMatch } });
+      expect(cached.status, ifNoneMatch).toBe(304);
+      expect(cached.headers.get('etag')).toBe(tag);
+    }
+    const stale = await t.call('GET', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': '"0000"' } });
+    expect(stale.status).toBe(200);
   });
 });
 
@@ -496,6 +503,21 @@ describe('verification', () => {
     expect(r.body).toContain('Chongqing Municipality · <bdi>重庆市</bdi>');
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
     expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · 2021年8月23日 14:30');
+  });
+
+  it.each([
+    ['a browser', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8', 'text/html'],
+    ['a media type in capitals', 'TEXT/HTML', 'text/html'],
+    ['HTML preferred by q', 'application/json;q=0.5, text/html;q=0.9', 'text/html'],
+    ['HTML refused with q=0', 'text/html;q=0, application/json', 'application/json'],
+    ['only HTML refused', 'text/html;q=0', 'application/json'],
+    ['anything (curl)', '*/*', 'application/json'],
+    ['no Accept', undefined, 'application/json'],
+  ])('answers %s with %s (Accept: $1)', async (_name, accept, type) => {
+    const { link } = await readOnlySigning();
+    const r = await t.call('GET', link, { token: null, headers: accept === undefined ? {} : { accept } });
+    expect(r.headers.get('content-type')).toMatch(new RegExp(`^${type}`));
+    expect(r.headers.get('vary')).toBe('Accept');
   });
 
   it.each([

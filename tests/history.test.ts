@@ -77,7 +77,7 @@ describe('history', () => {
     // Then amendments of 2,000 characters until the record takes no more: the last is refused, yet a
     // void with the longest reason (1,000 characters of 3 bytes each) still gets through.
     let version = statuses.length;
-    let last: Awaited<ReturnType<typeof t.call>> | undefined;
+    let last: { status: number; body: any } | undefined;
     for (let i = 0; i < 40 && last?.status !== 422; i++) {
       last = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { summary: `${i}`.padEnd(2000, 'abc'), reason: 'fill' }, headers: { 'if-match': `"${version}"` } });
       if (last.status === 200) version = last.body.version;

@@ -217,11 +217,13 @@ describe('amendment rules', () => {
     ['missing', undefined, 428],
     ['stale', '"5"', 412],
     ['weak, even if current (If-Match compares strongly)', 'W/"1"', 412],
+    ['with a leading zero, even if current (another tag)', '"01"', 412],
     ['a wildcard', '*', 400],
   ])('If-Match %s -> $2', async (_name, ifMatch, status) => {
     const { id } = await signed();
     const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'fix' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
     expect(r.status, JSON.stringify(r.body)).toBe(status);
+    if (status === 412) expect(r.body.detail).toBe(ifMatch === '"5"' ? 'The agreement is at version 1, not 5' : 'The agreement is at version 1, and If-Match names no version of it (send the ETag you received, like "1")');
   });
 
   it.each([

@@ -2,6 +2,7 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { certificateQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
+import { noneMatchHits } from '#shared/http/request.ts';
 import { etag } from '#shared/http/response.ts';
 import { certificateFor } from '#shared/registry/certificates.ts';
 
@@ -10,7 +11,7 @@ export const handler = lambdaHandler('certificates', {
     const { version } = parseInput(certificateQuery, req.query, 'query');
     const { bytes, etag: sha256, filename } = await certificateFor(req.params.id!, version, req.principal);
     const headers = { etag: etag(sha256), 'cache-control': 'private, no-cache' };
-    if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(headers.etag)) return { status: 304, headers };
+    if (noneMatchHits(req, headers.etag)) return { status: 304, headers };
     return { status: 200, body: bytes, headers: { ...headers, 'content-type': 'application/pdf', 'content-disposition': `inline; filename="${filename}"` } };
   },
 });

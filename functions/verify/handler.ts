@@ -3,15 +3,13 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
 import { verificationPage } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import type { ApiRequest } from '#shared/http/request.ts';
+import { preferredType, type ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
-/** Browsers (Accept: text/html before JSON) get a page; everyone else JSON. */
+/** Browsers (whose Accept prefers text/html) get a page; everyone else JSON. */
 function answer(req: ApiRequest, result: Verification): ApiResponse {
-  const accept = req.headers.accept ?? '';
-  const html = accept.includes('text/html') && (!accept.includes('application/json') || accept.indexOf('text/html') < accept.indexOf('application/json'));
-  return html
+  return preferredType(req, ['application/json', 'text/html']) === 'text/html'
     ? { status: 200, body: verificationPage(result), headers: { 'content-type': 'text/html; charset=utf-8', vary: 'Accept' } }
     : { status: 200, body: result, headers: { vary: 'Accept' } };
 }

@@ -30,6 +30,12 @@ export class AlreadyExists extends DomainError {}
 /** The record's state forbids the change (e.g. amending a voided agreement). */
 export class StateConflict extends DomainError {}
 /** The caller's version (If-Match) is not the current one. */
-export class VersionMismatch extends DomainError {}
+export class VersionMismatch extends DomainError {
+  /** `expected` 0: the caller's tag names no version at all (a weak or unknown ETag). */
+  static of(record: string, current: number, expected: number): VersionMismatch {
+    const named = expected > 0 ? `not ${expected}` : `and If-Match names no version of it (send the ETag you received, like "${current}")`;
+    return new VersionMismatch(`The ${record} is at version ${current}, ${named}`);
+  }
+}
 /** A change was attempted without naming the version it is based on. */
 export class VersionRequired extends DomainError {}

@@ -89,15 +89,57 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
 
 /**
  * The version named by If-Match, undefined if the header is absent. If-Match compares strongly
- * (RFC 9110): a weak tag never matches, so it names version 0, which no record has (412).
+ * (RFC 9110): only the exact tag the registry sends ("3") names version 3; any other entity-tag
+ * ("03", W/"3") matches no version, so it names 0, which no record has (412).
  */
 export function expectedVersion(req: ApiRequest): number | undefined {
-  const value = req.headers['if-match'];
+  const value = req.headers['if-match']?.trim();
   if (value === undefined) return undefined;
-  if (/^W\/"\d{1,9}"$/.test(value.trim())) return 0;
-  const match = /^"(\d{1,9})"$/.exec(value.trim());
-  if (!match) throw new InvalidInput('If-Match must be the ETag you received, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3"' }]);
-  return Number(match[1]);
+  const version = /^"([1-9]\d{0,8})"$/.exec(value);
+  if (version) return Number(version[1]);
+  if (/^(?:W\/)?"[\x21\x23-\x7e]*"$/.test(value)) return 0;
+  throw new InvalidInput('If-Match must be the ETag you received, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3"' }]);
+}
+
+/**
+ * Whether If-None-Match matches the current ETag: "*" does, as does any tag in the list, compared
+ * weakly (RFC 9110 §13.1.2: W/"x" matches "x").
+ */
+export function noneMatchHits(req: ApiRequest, current: string): boolean {
+  const value = req.headers['if-none-match']?.trim();
+  if (!value) return false;
+  if (value === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return value.split(',').some((tag) => opaque(tag) === opaque(current));
+}
+
+/**
+ * The one of `offered` media types that Accept prefers (RFC 9110 §12.5.1): each takes the q of the
+ * most specific range covering it (the type itself, else its type's wildcard, else the full
+ * wildcard); names compare without case. Ties, an absent Accept, and nothing acceptable all give
+ * the first offered.
+ */
+export function preferredType<T extends string>(req: ApiRequest, offered: readonly [T, ...T[]]): T {
+  const ranges = (req.headers.accept ?? '').split(',').map((part) => {
+    const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
+    const weight = q === undefined ? 1 : Number(q);
+    return { range, q: Number.isFinite(weight) ? Math.min(1, Math.max(0, weight)) : 0 };
+  });
+  const quality = (type: string) => {
+    for (const range of [type, `${type.split('/')[0]}/*`, '*/*']) {
+      const hits = ranges.filter((r) => r.range === range);
+      if (hits.length > 0) return Math.max(...hits.map((r) => r.q));
+    }
+    return 0;
+  };
+  let best = offered[0];
+  let bestQ = 0;
+  for (const type of offered) {
+    const q = quality(type);
+    if (q > bestQ) [best, bestQ] = [type, q];
+  }
+  return best;
 }
 
 export function idempotencyKey(req: ApiRequest): string {

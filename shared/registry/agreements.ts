@@ -104,7 +104,7 @@ async function loadForChange(id: string, expectedVersion: number | undefined): P
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
   if (stored.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
   if (stored.agreement.version !== expectedVersion) {
-    throw new VersionMismatch(`The agreement is at version ${stored.agreement.version}, not ${expectedVersion}`);
+    throw VersionMismatch.of('agreement', stored.agreement.version, expectedVersion);
   }
   return stored;
 }

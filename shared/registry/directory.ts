@@ -25,7 +25,7 @@ export async function updateParty(id: string, expectedVersion: number | undefine
   if (expectedVersion === undefined) throw new VersionRequired('Send If-Match with the ETag of the party you are changing');
   const current = await store.getParty(id);
   if (!current) throw new NotFound(`No party with id "${id}"`);
-  if (current.version !== expectedVersion) throw new VersionMismatch(`The party is at version ${current.version}, not ${expectedVersion}`);
+  if (current.version !== expectedVersion) throw VersionMismatch.of('party', current.version, expectedVersion);
   const next = patchParty(current, patch, stamp(principal));
   if (!next) return current;
   if (!(await store.replaceParty(next, expectedVersion))) throw new VersionMismatch('The party was changed by someone else meanwhile');
