@@ -23,6 +23,18 @@ describe('request bodies', () => {
     expect(r.body.errors.map((e: any) => e.path)).toContain(path);
   });
 
+  it.each([
+    ['bytes that are no UTF-8', Buffer.from([0xff, 0xfe])],
+    ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80])],
+    ['an overlong encoding', Buffer.from([0xc0, 0xaf])],
+  ])('a JSON body with %s is a 400, not text with U+FFFD in it', async (_name, bad) => {
+    const body = Buffer.concat([Buffer.from('{"kind":"organization","name":"Bad'), bad, Buffer.from('","id":"http-bad-utf8"}')]);
+    const r = await t.call('POST', '/parties', { body, headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(400);
+    expect(r.body.detail).toBe('The body is not valid UTF-8');
+    expect((await t.call('GET', '/parties/http-bad-utf8')).status).toBe(404);
+  });
+
   it('accepts JSON with a charset and a +json type', async () => {
     expect((await t.call('POST', '/parties', { body: party('http-cs'), headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(201);
     expect((await t.call('POST', '/parties', { body: party('http-plus'), headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(201);
@@ -52,6 +64,38 @@ describe('routes', () => {
     const wrong = await t.call('DELETE', '/parties/x');
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET, PATCH');
+  });
+
+  it('a query parameter named __proto__ is an unknown field like any other', async () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      const r = await t.call('GET', `/agreements?${name}=x`);
+      expect(r.status, name).toBe(400);
+      expect(r.body.errors).toContainEqual({ path: name, message: 'is not a known field' });
+    }
+  });
+
+  it('answers what Node\'s HTTP parser refuses with problem+json too, and a body declared over 10 MB at once', async () => {
+    const raw = async (request: string) => {
+      const { connect } = await import('node:net');
+      const socket = connect(Number(new URL(t.url).port), '127.0.0.1');
+      socket.end(request);
+      const chunks: Buffer[] = [];
+      for await (const chunk of socket) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: body ? JSON.parse(body) : undefined };
+    };
+    const long = await raw(`GET /agreements/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(long.status).toBe(431);
+    expect(long.head).toContain('content-type: application/problem+json');
+    expect(long.body).toMatchObject({ status: 431, detail: 'The request line or headers are too large' });
+    const broken = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n');
+    expect(broken.status).toBe(400);
+    expect(broken.body).toMatchObject({ status: 400 });
+    // Declared, never sent: refused before the server waits for it.
+    const huge = await raw('POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 20000000\r\n\r\n');
+    expect(huge.status).toBe(413);
+    expect(huge.body).toMatchObject({ status: 413 });
   });
 
   it('an unknown id is 404 for every kind of record', async () => {

@@ -3,6 +3,7 @@
  * structured Lambda result back to HTTP. This is all the local server does besides hosting
  * dynalite: the handlers are the same modules Lambda runs.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -44,14 +45,20 @@ export interface HttpInput {
 
 export function toEvent(input: HttpInput, match: { route: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
   const url = new URL(input.url, 'http://local');
-  const headers: Record<string, string> = {};
+  // Built in Maps, then made objects with own properties only: a name like __proto__ stays a name
+  // (as in the JSON event Lambda parses), instead of reaching the object's prototype.
+  const headerMap = new Map<string, string>();
   for (const [name, value] of Object.entries(input.headers)) {
-    if (value !== undefined && name !== 'cookie') headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined && name !== 'cookie') headerMap.set(name.toLowerCase(), Array.isArray(value) ? value.join(',') : value);
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const headers = Object.fromEntries(headerMap);
+  const queryMap = new Map<string, string>();
+  for (const [name, value] of url.searchParams) queryMap.set(name, queryMap.has(name) ? `${queryMap.get(name)},${value}` : value);
+  const query = Object.fromEntries(queryMap);
   const routeKey = `${match.route.method} ${match.route.path}`;
-  const binary = input.body.length > 0 && !TEXT_TYPE.test(headers['content-type'] ?? '');
+  // Text goes as text, unless it is not UTF-8: then its bytes go base64, so that no replacement
+  // character hides the damage from the handler.
+  const binary = input.body.length > 0 && (!TEXT_TYPE.test(headerMap.get('content-type') ?? '') || !isUtf8(input.body));
   const now = new Date();
   return {
     version: '2.0',
@@ -60,7 +67,7 @@ export function toEvent(input: HttpInput, match: { route: Route; params: Record<
     rawQueryString: url.search.slice(1),
     headers,
     ...(input.headers.cookie && { cookies: input.headers.cookie.split(/;\s*/) }),
-    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+    ...(queryMap.size > 0 && { queryStringParameters: query }),
     ...(Object.keys(match.params).length > 0 && { pathParameters: match.params }),
     requestContext: {
       accountId: 'local',

@@ -133,6 +133,12 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const http = createServer(async (req, res) => {
     const started = performance.now();
     try {
+      // Like the gateway, refuse a body declared too large before waiting for it.
+      if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) {
+        const out = refuse(413, 'The request body is over 10 MB');
+        res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length, connection: 'close' }).end(out.body);
+        return;
+      }
       const body = await readBody(req);
       const out = body === undefined
         ? refuse(413, 'The request body is over 10 MB')
@@ -145,6 +151,15 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       if (!res.headersSent) res.writeHead(out.status, out.headers);
       res.end(out.body);
     }
+  });
+  // Requests Node's parser refuses (a request line or headers over its limits, a malformed header
+  // or chunk) get problem+json too, instead of a bare status line.
+  http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const out = refuse(tooLarge ? 431 : 400, tooLarge ? 'The request line or headers are too large' : `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`);
+    const head = Object.entries({ ...out.headers, 'content-length': String(out.body.length), connection: 'close' }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${out.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${head}\r\n\r\n`), out.body]));
   });
   // Idle keep-alive sockets outlive clients' own idle timeouts (undici: 4 s), so a client never
   // reuses a socket the server is just closing.

@@ -44,6 +44,8 @@ function authorize(route: Route, principal: Principal | undefined): Principal {
   return principal;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 /** Binary uploads (a PDF to verify): the right media type, not empty, not over the route's limit. */
@@ -67,8 +69,14 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   if (!type || !JSON_TYPE.test(type)) {
     throw new HttpError(415, `Send the body as application/json (UTF-8), not ${type ?? 'without a Content-Type'}`, [{ path: 'Content-Type', message: 'must be application/json' }]);
   }
+  let json: string;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    json = UTF8.decode(raw);
+  } catch {
+    throw new InvalidInput('The body is not valid UTF-8', [{ path: '', message: 'is not valid UTF-8' }]);
+  }
+  try {
+    return JSON.parse(json);
   } catch (error) {
     throw new InvalidInput(`The body is not valid JSON: ${(error as Error).message}`, [{ path: '', message: 'is not valid JSON' }]);
   }
