@@ -58,6 +58,11 @@ describe('party rules', () => {
     ['a name with a noncharacter beyond the BMP', { kind: 'enterprise', name: 'Acme \u{1FFFE}', countryCode: 'CN' }, 400, '/name'],
     ['a name with a line separator', { kind: 'enterprise', name: 'Acme\u2028Trading', countryCode: 'CN' }, 400, '/name'],
     ['a name with a C1 control', { kind: 'enterprise', name: 'Acme\u0085Trading', countryCode: 'CN' }, 400, '/name'],
+    ['a name with U+FFFD (text damaged on its way)', { kind: 'enterprise', name: 'Bad\uFFFD\uFFFDUTF8', countryCode: 'CN' }, 400, '/name'],
+    ['a name that is only a zero-width joiner', { kind: 'enterprise', name: '\u200D', countryCode: 'CN' }, 400, '/name'],
+    ['a local name that is only a combining mark', { kind: 'enterprise', name: 'X', localName: '\u0301', countryCode: 'CN' }, 400, '/localName'],
+    ['a name that begins with a combining mark', { kind: 'enterprise', name: '\u0301Acme', countryCode: 'CN' }, 400, '/name'],
+    ['a name of punctuation and digits only', { kind: 'enterprise', name: '3.14', countryCode: 'CN' }, 201, undefined],
   ])('%s -> $2', async (_name, body, status, path) => {
     const r = await t.call('POST', '/parties', { body });
     if (status === 201) {
@@ -65,6 +70,12 @@ describe('party rules', () => {
       expect(r.headers.get('location')).toBe(`/parties/${r.body.id}`);
       expect(r.body).toMatchObject({ ...body, version: 1 });
     } else expectProblem(r, status, path);
+  });
+
+  it('stores a language tag in its canonical case', async () => {
+    const r = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Chongqing', localName: '重庆', lang: 'ZH-hans', countryCode: 'CN' } });
+    expect(r.status).toBe(201);
+    expect(r.body.lang).toBe('zh-Hans');
   });
 
   it('names the character that is not text, by code point', async () => {
@@ -110,6 +121,9 @@ describe('ceremony rules', () => {
     ['a valid ceremony', {}, 201, undefined],
     ['a start time without offset', { startsAt: '2021-08-23T14:00:00' }, 400, '/startsAt'],
     ['an impossible date', { startsAt: '2021-02-30T14:00:00+08:00' }, 400, '/startsAt'],
+    ['an offset past +14:00', { startsAt: '2021-08-23T14:00:00+14:59' }, 400, '/startsAt'],
+    ['a time that is in the year 10000 in UTC', { startsAt: '9999-12-31T23:59:59-12:00' }, 400, '/startsAt'],
+    ['the last time before the year 10000 in UTC', { startsAt: '9999-12-31T23:59:59Z' }, 201, undefined],
     ['an unknown time zone', { timeZone: 'Mars/Olympus_Mons' }, 400, '/timeZone'],
     ['an end after the start', { endsAt: '2021-08-23T16:00:00+08:00' }, 201, undefined],
     ['an end before the start', { endsAt: '2021-08-23T13:00:00+08:00' }, 422, '/endsAt'],
@@ -162,6 +176,21 @@ describe('agreement rules', () => {
       expect(r.headers.get('etag')).toBe('"1"');
       expect(r.body).toMatchObject({ status: 'active', version: 1, ceremonyId: cer, code: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) });
     } else expectProblem(r, status, path);
+  });
+
+  it('lists by signing time to the nanosecond, not to the millisecond that index keys hold', async () => {
+    const titles = async (query: string) => (await t.call('GET', `/agreements?${query}`)).body.items.map((a: any) => a.title);
+    const at = (fraction: string) => `2021-08-26T00:00:00${fraction}Z`;
+    await t.call('POST', '/ceremonies', { body: { id: 'fine-cer', title: 'Fine', venue: 'V', city: 'Almaty', countryCode: 'KZ', startsAt: at('') } });
+    for (const [title, fraction] of [['F0', ''], ['F4', '.0004']]) {
+      expect((await logSigning(t, 'fine-cer', agreement(two, { title, signedAt: at(fraction) }), `fine-${title}`)).status).toBe(201);
+    }
+    expect(await titles(`ceremonyId=fine-cer&signedTo=${at('.0003')}`)).toEqual(['F0']);
+    expect(await titles(`ceremonyId=fine-cer&signedFrom=${at('.0001')}`)).toEqual(['F4']);
+    expect(await titles(`partyId=ent-kz&ceremonyId=fine-cer&signedFrom=${at('.0004')}&signedTo=${at('.000400000')}`)).toEqual(['F4']);
+    // Within one millisecond, a reversed range is still a reversed range.
+    const reversed = await t.call('GET', `/agreements?signedFrom=${at('.0004')}&signedTo=${at('.0003')}`);
+    expect([reversed.status, reversed.body.errors?.[0]?.path]).toEqual([422, 'signedTo']);
   });
 
   it('names every missing party in a 422', async () => {

@@ -28,16 +28,22 @@ export const decimalAmount = z
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
 
-/** True when every component is in range (no 30 February, no 25:00, offsets up to ±14:00). */
+/**
+ * True when every component is in range (no 30 February, no 25:00, offsets from -14:00 to +14:00)
+ * and the instant falls in a year from 0000 to 9999 in UTC, where ISO strings still sort as instants
+ * (9999-12-31T23:59-12:00 is in 10000 UTC).
+ */
 function isRealDateTime(value: string): boolean {
   const m = DATE_TIME.exec(value);
   if (!m) return false;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as number[];
-  const date = new Date(Date.UTC(year!, month! - 1, day!));
-  const offsetOk = m[7] === 'Z' || (Number(m[8]) <= 14 && Number(m[9]) < 60);
+  const date = new Date(0);
+  date.setUTCFullYear(year!, month! - 1, day!);
+  const offsetOk = m[7] === 'Z' || (Number(m[9]) < 60 && Number(m[8]) * 60 + Number(m[9]) <= 14 * 60);
+  const utcYear = new Date(value).getUTCFullYear();
   return (
     date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day &&
-    hour! < 24 && minute! < 60 && second! < 60 && offsetOk
+    hour! < 24 && minute! < 60 && second! < 60 && offsetOk && utcYear >= 0 && utcYear <= 9999
   );
 }
 
@@ -53,13 +59,14 @@ export const dateOrDateTime = z
     'must be a date like "2021-08-23" or a date-time with an offset',
   );
 
+/** A BCP 47 language tag, stored in its canonical case ("ZH-hans" is kept as "zh-Hans"). */
 export const languageTag = z.string().refine((tag) => {
   try {
     return Intl.getCanonicalLocales(tag).length === 1;
   } catch {
     return false;
   }
-}, 'must be a BCP 47 language tag, like "kk" or "zh-Hans"');
+}, { message: 'must be a BCP 47 language tag, like "kk" or "zh-Hans"', abort: true }).overwrite((tag) => Intl.getCanonicalLocales(tag)[0]!);
 
 export const timeZone = z.string().refine((tz) => {
   if (!/^[A-Za-z]+(?:[/_+-][A-Za-z0-9]+)*$/.test(tz)) return false;
@@ -78,7 +85,9 @@ export const timeZone = z.string().refine((tz) => {
  * ("Trojan Source"). The marks that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
  * LRM/RLM/ALM. Line and paragraph breaks count as controls except in multiline texts.
  */
-const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F]/u;
+const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F\uFFFD]/u;
+/** What makes text visible: a letter, digit, symbol or punctuation mark (not only spaces, marks or joiners). */
+const VISIBLE = /[\p{L}\p{N}\p{S}\p{P}]/u;
 const LINE_BREAKS = /[\n\r\t\u2028\u2029]/u;
 
 /** A character as Unicode writes it: U+202E, U+20BB7. */
@@ -86,7 +95,8 @@ export const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).to
 
 /**
  * Free text: trimmed, NFC-normalized (so the same name always compares and hashes equal), bounded,
- * and made of text characters only. Only `multiline` texts (summaries, reasons) may hold line
+ * made of text characters only, with something visible in it, and not starting with a combining
+ * mark (which would sit on nothing). Only `multiline` texts (summaries, reasons) may hold line
  * breaks and tabs.
  */
 export const text = (max: number, { multiline = false } = {}) =>
@@ -95,14 +105,25 @@ export const text = (max: number, { multiline = false } = {}) =>
       // for..of walks code points: a valid surrogate pair is one character, an unpaired half is its own.
       for (const ch of value) {
         if (NOT_TEXT.test(ch) && !(multiline && LINE_BREAKS.test(ch))) {
-          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters and bidirectional controls are not allowed here` });
+          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters, bidirectional controls and U+FFFD are not allowed here` });
           return;
         }
       }
+      if (value !== '' && !VISIBLE.test(value)) ctx.addIssue({ code: 'custom', message: 'must contain a letter, digit, symbol or punctuation mark' });
+      else if (/^\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value)})` });
     })
-    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters or bidirectional embedding, override and isolate controls${multiline ? '; line breaks and tabs allowed' : ''}.` });
+    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls or U+FFFD, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });
 
-/** The instant of a date-time string, as a sortable UTC ISO string (used in keys). */
+/** The instant of a date-time string, as a sortable UTC ISO string to the millisecond (used in keys). */
 export function toUtcIso(value: string): string {
   return new Date(value).toISOString();
+}
+
+/**
+ * The instant to the nanosecond, as a sortable UTC string ("2024-01-01T00:00:00.000400000Z"): for
+ * comparing instants exactly, where toUtcIso would make two within one millisecond equal.
+ */
+export function toUtcNanos(value: string): string {
+  const digits = /\.(\d+)(?:Z|[+-]\d{2}:\d{2})$/.exec(value)?.[1] ?? '';
+  return `${toUtcIso(value).slice(0, -1)}${digits.slice(3).padEnd(6, '0')}Z`;
 }

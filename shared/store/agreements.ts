@@ -7,7 +7,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { signedKey, type Versioned } from '#shared/domain/agreement.ts';
-import { matchesFilter, signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
+import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
@@ -185,7 +185,7 @@ function linkSource(pk: string, range: { from?: string; to?: string }): Source<A
 }
 
 export async function listAgreements(filter: AgreementFilter, page: { limit: number; cursor?: string | undefined }): Promise<Page<Agreement>> {
-  const range = signedBounds(filter);
+  const range = signedKeyRange(filter);
   const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range)
     : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
     : filter.ceremonyId !== undefined ? indexSource('gsi2', `CEREMONY#${filter.ceremonyId}`, range)
