@@ -66,6 +66,16 @@ describe('routes', () => {
     expect(wrong.headers.get('allow')).toBe('GET, PATCH');
   });
 
+  it('a route without query parameters refuses any, naming them, as the list routes do', async () => {
+    const id = (await t.call('POST', '/parties', { body: party('http-noquery') })).body.id;
+    for (const [method, path] of [['GET', `/parties/${id}?x=1`], ['POST', '/parties?dryRun=1'], ['GET', '/healthz?probe=1']] as const) {
+      const r = await t.call(method, path, method === 'POST' ? { body: party('http-noquery-2') } : {});
+      expect(r.status, path).toBe(400);
+      expect(r.body.errors[0].message).toBe('is not a known field');
+    }
+    expect((await t.call('GET', '/parties/http-noquery-2')).status).toBe(404);
+  });
+
   it('a query parameter named __proto__ is an unknown field like any other', async () => {
     for (const name of ['__proto__', 'constructor', 'prototype']) {
       const r = await t.call('GET', `/agreements?${name}=x`);

@@ -89,6 +89,10 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
   const rawBody = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   const query = Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']));
+  // Routes with a query schema name unknown parameters when they parse it; the others take none.
+  if (!route.query && Object.keys(query).length > 0) {
+    throw new InvalidInput('This request takes no query parameters', Object.keys(query).map((name) => ({ path: name, message: 'is not a known field' })));
+  }
   const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // An id that cannot exist is simply not found (and never reaches a key: keys have size limits).
   if (params.id !== undefined && !ID_PATTERN.test(params.id)) throw new NotFound(`Nothing is registered under "${params.id.slice(0, 80)}"`);
