@@ -288,6 +288,9 @@ describe('certificate content', () => {
     expect(lines.join('')).toBe(myanmar);
     for (const line of lines) expect(line, line).not.toMatch(/^\p{M}/u);
     expect(wrap('Acme\u00A0Trading Company of Greater Chongqing', 11, 90)).toContain('Acme\u00A0Trading');
+    // A space no bundled font has (U+1680) is set as U+0020, not as an empty box.
+    const { shapeLine } = await import('#shared/certificate/shaping.ts');
+    expect(shapeLine('Acme\u1680Trading').glyphs.filter((g) => g.gid === 0)).toEqual([]);
     // Spaces stay as written within a line (U+3000 is not turned into U+0020); a break drops them.
     expect(wrap('重庆市\u3000人民政府  外事办公室', 11, 500, { lang: 'zh-Hans' })).toEqual(['重庆市\u3000人民政府  外事办公室']);
     expect(wrap('重庆市\u3000人民政府\u3000外事办公室', 11, 60, { lang: 'zh-Hans' })).toEqual(['重庆市', '人民政府', '外事办公室']);
@@ -454,6 +457,12 @@ describe('verification', () => {
     const decoded = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>;
     expect(verifiedPayload(`${header}.${b64(JSON.stringify(decoded(body), null, 1))}.${signature}`, [key])).toBeUndefined();
     expect(verifiedPayload(`${b64(JSON.stringify({ ...decoded(header), crit: [] }))}.${body}.${signature}`, [key])).toBeUndefined();
+    // The last of the 86 characters has 4 unused bits: another character with the same 2 bits decodes to the same bytes.
+    const sixBits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = sixBits.indexOf(signature.at(-1)!);
+    const sameBytes = sixBits[(last & 0b110000) | ((last + 1) & 0b001111)]!;
+    expect(Buffer.from(signature.slice(0, -1) + sameBytes, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect(verifiedPayload(`${header}.${body}.${signature.slice(0, -1)}${sameBytes}`, [key])).toBeUndefined();
   });
 
   it('records every file it hands out, by the SHA-256 of its bytes', async () => {
@@ -513,7 +522,9 @@ describe('verification', () => {
     ['only HTML refused', 'text/html;q=0', 'application/json'],
     ['anything (curl)', '*/*', 'application/json'],
     ['no Accept', undefined, 'application/json'],
-  ])('answers %s with %s (Accept: $1)', async (_name, accept, type) => {
+    ['a tie (the first offered, JSON)', 'text/html, application/json', 'application/json'],
+    ['a malformed q (not acceptable)', 'text/html;q=0x1, application/json;q=0.5', 'application/json'],
+  ])('answers %s with $2', async (_name, accept, type) => {
     const { link } = await readOnlySigning();
     const r = await t.call('GET', link, { token: null, headers: accept === undefined ? {} : { accept } });
     expect(r.headers.get('content-type')).toMatch(new RegExp(`^${type}`));

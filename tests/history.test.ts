@@ -84,6 +84,14 @@ describe('history', () => {
     }
     expect(last?.status).toBe(422);
     expect(last?.body.detail).toMatch(/can still be voided/);
+    // A refused amendment writes nothing at all: not even the link of a party it would have added.
+    await t.call('POST', '/parties', { body: party('big-late') });
+    const adding = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { parties: [...signers(0).slice(1), { partyId: 'big-late', role: 'late', signatory: { name: 'Late' } }], reason: 'add' }, headers: { 'if-match': `"${version}"` } });
+    expect(adding.status).toBe(422);
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+    const links = await dynamo.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'PARTY#big-late' } }));
+    expect(links.Items?.filter((i) => String(i.sk).startsWith('SIGNED#'))).toEqual([]);
     const voided = await t.call('POST', `/agreements/${created.body.id}/void`, { body: { reason: '語'.repeat(1000) }, headers: { 'if-match': `"${version}"` } });
     expect(voided.status, JSON.stringify(voided.body)).toBe(200);
     const h = await t.call('GET', `/agreements/${created.body.id}/history`);

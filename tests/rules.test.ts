@@ -62,6 +62,9 @@ describe('party rules', () => {
     ['a name that is only a zero-width joiner', { kind: 'enterprise', name: '\u200D', countryCode: 'CN' }, 400, '/name'],
     ['a local name that is only a combining mark', { kind: 'enterprise', name: 'X', localName: '\u0301', countryCode: 'CN' }, 400, '/localName'],
     ['a name that begins with a combining mark', { kind: 'enterprise', name: '\u0301Acme', countryCode: 'CN' }, 400, '/name'],
+    ['a name that begins with a joiner and a combining mark', { kind: 'enterprise', name: '\u200D\u0301Acme', countryCode: 'CN' }, 400, '/name'],
+    ['a name that is a Hangul filler (a blank letter)', { kind: 'enterprise', name: '\u3164', countryCode: 'CN' }, 400, '/name'],
+    ['a name that is a blank Braille pattern', { kind: 'enterprise', name: '\u2800\u2800', countryCode: 'CN' }, 400, '/name'],
     ['a name of punctuation and digits only', { kind: 'enterprise', name: '3.14', countryCode: 'CN' }, 201, undefined],
   ])('%s -> $2', async (_name, body, status, path) => {
     const r = await t.call('POST', '/parties', { body });
@@ -72,10 +75,13 @@ describe('party rules', () => {
     } else expectProblem(r, status, path);
   });
 
-  it('stores a language tag in its canonical case', async () => {
+  it('stores a language tag in its canonical case, and changes nothing else in it', async () => {
     const r = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Chongqing', localName: '重庆', lang: 'ZH-hans', countryCode: 'CN' } });
     expect(r.status).toBe(201);
     expect(r.body.lang).toBe('zh-Hans');
+    // "iw" is an old alias of "he": it stays as written (the runtime's alias table is not ours to apply).
+    const old = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Jerusalem', lang: 'IW', countryCode: 'IL' } });
+    expect(old.body.lang).toBe('iw');
   });
 
   it('names the character that is not text, by code point', async () => {
@@ -125,6 +131,9 @@ describe('ceremony rules', () => {
     ['a time that is in the year 10000 in UTC', { startsAt: '9999-12-31T23:59:59-12:00' }, 400, '/startsAt'],
     ['the last time before the year 10000 in UTC', { startsAt: '9999-12-31T23:59:59Z' }, 201, undefined],
     ['an unknown time zone', { timeZone: 'Mars/Olympus_Mons' }, 400, '/timeZone'],
+    ['an alias time zone in lower case (its capitals are unknown here)', { timeZone: 'asia/kolkata' }, 400, '/timeZone'],
+    ['an alias time zone with its capitals', { timeZone: 'Asia/Kolkata' }, 201, undefined],
+    ['an end 0.3 ms before the start', { startsAt: '2021-08-23T14:00:00.0004+08:00', endsAt: '2021-08-23T14:00:00.0001+08:00' }, 422, '/endsAt'],
     ['an end after the start', { endsAt: '2021-08-23T16:00:00+08:00' }, 201, undefined],
     ['an end before the start', { endsAt: '2021-08-23T13:00:00+08:00' }, 422, '/endsAt'],
     ['a missing venue', { venue: undefined }, 400, '/venue'],
@@ -132,6 +141,13 @@ describe('ceremony rules', () => {
     const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), over) });
     if (status === 201) expect(r.status, JSON.stringify(r.body)).toBe(201);
     else expectProblem(r, status, path);
+  });
+
+  it('stores a time zone with the capitals IANA gives it, and keeps an alias as written', async () => {
+    const lower = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), { timeZone: 'asia/shanghai' }) });
+    expect([lower.status, lower.body.timeZone]).toEqual([201, 'Asia/Shanghai']);
+    const alias = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), { timeZone: 'Asia/Kolkata' }) });
+    expect(alias.body.timeZone).toBe('Asia/Kolkata');
   });
 
   it('creating a ceremony id that exists is 409', async () => {
@@ -182,7 +198,7 @@ describe('agreement rules', () => {
     const titles = async (query: string) => (await t.call('GET', `/agreements?${query}`)).body.items.map((a: any) => a.title);
     const at = (fraction: string) => `2021-08-26T00:00:00${fraction}Z`;
     await t.call('POST', '/ceremonies', { body: { id: 'fine-cer', title: 'Fine', venue: 'V', city: 'Almaty', countryCode: 'KZ', startsAt: at('') } });
-    for (const [title, fraction] of [['F0', ''], ['F4', '.0004']]) {
+    for (const [title, fraction] of [['F0', ''], ['F4', '.0004']] as const) {
       expect((await logSigning(t, 'fine-cer', agreement(two, { title, signedAt: at(fraction) }), `fine-${title}`)).status).toBe(201);
     }
     expect(await titles(`ceremonyId=fine-cer&signedTo=${at('.0003')}`)).toEqual(['F0']);

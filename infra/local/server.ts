@@ -4,7 +4,7 @@
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
 import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import dynalite from 'dynalite';
@@ -137,6 +137,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) {
         const out = refuse(413, 'The request body is over 10 MB');
         res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length, connection: 'close' }).end(out.body);
+        options.log?.(`${req.method} ${req.url} ${out.status} ${(performance.now() - started).toFixed(0)}ms`);
         return;
       }
       const body = await readBody(req);
@@ -156,10 +157,12 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   // or chunk) get problem+json too, instead of a bare status line.
   http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const out = refuse(tooLarge ? 431 : 400, tooLarge ? 'The request line or headers are too large' : `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`);
+    const [status, detail] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'The request line or headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'The request did not arrive in time']
+      : [400, `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`];
+    const out = refuse(status, detail);
     const head = Object.entries({ ...out.headers, 'content-length': String(out.body.length), connection: 'close' }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
-    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${out.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${head}\r\n\r\n`), out.body]));
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n\r\n`), out.body]));
   });
   // Idle keep-alive sockets outlive clients' own idle timeouts (undici: 4 s), so a client never
   // reuses a socket the server is just closing.

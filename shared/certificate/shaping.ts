@@ -178,7 +178,12 @@ export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
   return line;
 }
 
-function shapeUncached(text: string, opts: TextOptions): ShapedLine {
+/** Space separators no bundled font has (U+1680 OGHAM SPACE MARK) are set as U+0020, not as an empty box. */
+const drawableSpaces = (text: string, weight: Weight) =>
+  text.replace(/\p{Zs}/gu, (ch) => (FONTS.some(({ key }) => face(key, weight).cmap.has(ch.codePointAt(0)!)) ? ch : ' '));
+
+function shapeUncached(original: string, opts: TextOptions): ShapedLine {
+  const text = drawableSpaces(original, opts.weight ?? 'regular');
   const glyphs: ShapedGlyph[] = [];
   let pen = 0;
   for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl))) {

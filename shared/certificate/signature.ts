@@ -73,6 +73,8 @@ export function signPayload(payload: CertificatePayload, key: SigningKey): strin
 export function keyThatSigned(payload: CertificatePayload, signature: string, keys: readonly SigningKey[]): SigningKey | undefined {
   if (!/^[A-Za-z0-9_-]{86}$/.test(signature)) return undefined;
   const sig = Buffer.from(signature, 'base64url');
+  // The 86th character carries 4 unused bits: only the one encoding the registry writes counts.
+  if (sig.toString('base64url') !== signature) return undefined;
   return keys.find((k) => verify(null, Buffer.from(signingInput(payload, k.kid)), k.publicKey, sig));
 }
 

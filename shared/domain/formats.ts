@@ -59,24 +59,53 @@ export const dateOrDateTime = z
     'must be a date like "2021-08-23" or a date-time with an offset',
   );
 
-/** A BCP 47 language tag, stored in its canonical case ("ZH-hans" is kept as "zh-Hans"). */
+/**
+ * RFC 5646's case for a tag: language lower case, script title case, region upper case, and
+ * everything from a singleton (extensions, private use) on lower case.
+ */
+function tagCase(tag: string): string {
+  let extension = false;
+  return tag.split('-').map((sub, i) => {
+    extension ||= i > 0 && sub.length === 1;
+    if (i === 0 || extension) return sub.toLowerCase();
+    if (/^[a-z]{4}$/i.test(sub)) return sub[0]!.toUpperCase() + sub.slice(1).toLowerCase();
+    return /^(?:[a-z]{2}|\d{3})$/i.test(sub) ? sub.toUpperCase() : sub.toLowerCase();
+  }).join('-');
+}
+
+/**
+ * A BCP 47 language tag, stored in its canonical case ("ZH-hans" is kept as "zh-Hans"); only the
+ * case changes, never the subtags (the runtime's alias table would turn "iw" into "he", and
+ * differently on different Node versions).
+ */
 export const languageTag = z.string().refine((tag) => {
   try {
     return Intl.getCanonicalLocales(tag).length === 1;
   } catch {
     return false;
   }
-}, { message: 'must be a BCP 47 language tag, like "kk" or "zh-Hans"', abort: true }).overwrite((tag) => Intl.getCanonicalLocales(tag)[0]!);
+}, { message: 'must be a BCP 47 language tag, like "kk" or "zh-Hans"', abort: true }).overwrite(tagCase);
 
+const zoneName = (tz: string) => new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
+
+/**
+ * An IANA time zone, stored with the capitals IANA gives it ("asia/shanghai" is kept as
+ * "Asia/Shanghai"). Only the case changes, never the name: the runtime resolves some names to
+ * older aliases (Asia/Kolkata to Asia/Calcutta). A name it only knows as such an alias must be
+ * written with its capitals.
+ */
 export const timeZone = z.string().refine((tz) => {
   if (!/^[A-Za-z]+(?:[/_+-][A-Za-z0-9]+)*$/.test(tz)) return false;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
+    const resolved = zoneName(tz);
+    return resolved.toLowerCase() === tz.toLowerCase() || /^[A-Z][A-Za-z]*(?:\/[A-Z][A-Za-z0-9_+-]*)*$/.test(tz);
   } catch {
     return false;
   }
-}, 'must be an IANA time zone, like "Asia/Shanghai"');
+}, { message: 'must be an IANA time zone, with its capitals, like "Asia/Shanghai"', abort: true }).overwrite((tz) => {
+  const resolved = zoneName(tz);
+  return resolved.toLowerCase() === tz.toLowerCase() ? resolved : tz;
+});
 
 /**
  * Characters that are not text: C0/C1 controls, unpaired surrogates (no UTF-8 can carry them),
@@ -86,8 +115,12 @@ export const timeZone = z.string().refine((tz) => {
  * LRM/RLM/ALM. Line and paragraph breaks count as controls except in multiline texts.
  */
 const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F\uFFFD]/u;
-/** What makes text visible: a letter, digit, symbol or punctuation mark (not only spaces, marks or joiners). */
-const VISIBLE = /[\p{L}\p{N}\p{S}\p{P}]/u;
+/**
+ * What makes text visible: a letter, digit, symbol or punctuation mark (not only spaces, marks or
+ * joiners), and not one of the blanks that count as letters or symbols (Hangul fillers, which are
+ * default-ignorable, and the blank Braille pattern).
+ */
+const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{S}\p{P}]/u;
 const LINE_BREAKS = /[\n\r\t\u2028\u2029]/u;
 
 /** A character as Unicode writes it: U+202E, U+20BB7. */
@@ -110,7 +143,7 @@ export const text = (max: number, { multiline = false } = {}) =>
         }
       }
       if (value !== '' && !VISIBLE.test(value)) ctx.addIssue({ code: 'custom', message: 'must contain a letter, digit, symbol or punctuation mark' });
-      else if (/^\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value)})` });
+      else if (/^\p{Cf}*\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value.replace(/^\p{Cf}*/u, ''))})` });
     })
     .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls or U+FFFD, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });
 

@@ -1,5 +1,5 @@
 /** Parties and ceremonies: the records agreements point at. */
-import { toUtcIso } from './formats.ts';
+import { toUtcNanos } from './formats.ts';
 import { RuleViolation } from './errors.ts';
 import type { Ceremony, CeremonyInput, Party, PartyInput, PartyPatch } from './schemas.ts';
 
@@ -29,7 +29,7 @@ export function patchParty(party: Party, patch: PartyPatch, { at, actor }: Stamp
 }
 
 export function newCeremony(id: string, input: CeremonyInput, { at, actor }: Stamp): Ceremony {
-  if (input.endsAt !== undefined && toUtcIso(input.endsAt) < toUtcIso(input.startsAt)) {
+  if (input.endsAt !== undefined && toUtcNanos(input.endsAt) < toUtcNanos(input.startsAt)) {
     throw new RuleViolation('A ceremony cannot end before it starts', [
       { path: '/endsAt', message: 'must not be before startsAt' },
     ]);

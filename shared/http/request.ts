@@ -135,8 +135,8 @@ export function preferredType<T extends string>(req: ApiRequest, offered: readon
   const ranges = (req.headers.accept ?? '').split(',').map((part) => {
     const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
     const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
-    const weight = q === undefined ? 1 : Number(q);
-    return { range, q: Number.isFinite(weight) ? Math.min(1, Math.max(0, weight)) : 0 };
+    // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ); anything else counts as 0.
+    return { range, q: q === undefined ? 1 : /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(q) ? Number(q) : 0 };
   });
   const quality = (type: string) => {
     for (const range of [type, `${type.split('/')[0]}/*`, '*/*']) {

@@ -111,8 +111,9 @@ async function loadForChange(id: string, expectedVersion: number | undefined): P
 
 async function commit(stored: store.StoredAgreement, next: Versioned): Promise<Agreement> {
   const before = stored.agreement;
+  store.assertRoomForVoid(next, stored); // before any write, links included
   await store.putLinks(next.agreement);
-  if (!(await store.commitVersion(next, stored))) {
+  if (!(await store.commitVersion(next, before.version))) {
     const now = await store.getAgreement(before.id);
     if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
     throw new VersionMismatch('The agreement was changed by someone else meanwhile');

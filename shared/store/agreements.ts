@@ -114,24 +114,24 @@ const VOID_ROOM = 8 * 1024;
 const ITEM_OVERHEAD = 1024;
 
 /**
- * An upper estimate of an agreement item's size: its JSON spends at least as many bytes as
- * DynamoDB on every name, string and container (and DynamoDB's numbers take no more than JSON's digits).
+ * An upper estimate of an agreement item's size: its JSON, which spends more bytes than DynamoDB on
+ * every named attribute and list element (DynamoDB counts a byte or so more only for a one-digit
+ * number or an empty container, far fewer than the quotes, colons and commas JSON adds).
  */
 const itemBytes = (agreement: Agreement, history: readonly HistoryEntry[]) =>
   Buffer.byteLength(JSON.stringify({ data: agreement, history })) + ITEM_OVERHEAD;
 
-/**
- * The commit of a new version on top of `before`; false unless the item is still active at
- * `before`'s version. An amendment that would leave no room for a void is refused (422).
- */
-export function commitVersion(v: Versioned, before: StoredAgreement): Promise<boolean> {
+/** Refuses (422) an amendment that would leave `before`'s item no room for a void; a void always passes. */
+export function assertRoomForVoid(v: Versioned, before: StoredAgreement): void {
+  if (v.entry.action === 'voided' || itemBytes(v.agreement, [...before.history, v.entry]) <= ITEM_LIMIT - VOID_ROOM) return;
+  throw new RuleViolation('This agreement\'s record is full: a record holds 400 KB, its history included, and the rest is kept so that it can always be voided. It can still be voided; nothing was changed', [
+    { path: '', message: 'would leave the record no room to be voided' },
+  ]);
+}
+
+/** The commit of a new version; false unless the item is still active at `expectedVersion`. */
+export function commitVersion(v: Versioned, expectedVersion: number): Promise<boolean> {
   const { agreement, entry } = v;
-  const expectedVersion = before.agreement.version;
-  if (entry.action !== 'voided' && itemBytes(agreement, [...before.history, entry]) > ITEM_LIMIT - VOID_ROOM) {
-    return Promise.reject(new RuleViolation('This agreement\'s record is full: a record holds 400 KB, its history included, and the rest is kept so that it can always be voided. It can still be voided; nothing was changed', [
-      { path: '', message: 'would leave the record no room to be voided' },
-    ]));
-  }
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
   return conditional(dynamo.send(new UpdateCommand({
     TableName: tableName,
