@@ -378,6 +378,21 @@ describe('access', () => {
     expect(r.status).toBe(status);
     if (status === 200) expect(r.headers.get('content-type')).toBe('application/pdf');
   });
+
+  it('gives a partner only the versions that list its party: not one from before it joined', async () => {
+    const { body: signed } = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title: 'Partners change' }));
+    const replaced = await t.call('PATCH', `/agreements/${signed.id}`, {
+      body: { parties: [{ partyId: 'cq', signatory: { name: 'Mayor' } }, { partyId: 'st-cn', signatory: { name: 'Minister' } }], reason: 'the state signs instead' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(200);
+    const status = async (party: string, version: number) => (await certificate(signed.id, `?version=${version}`, t.tokens.partner(party))).status;
+    expect([await status('cq', 1), await status('cq', 2)]).toEqual([200, 200]); // on both versions
+    expect([await status('st-cn', 1), await status('st-cn', 2)]).toEqual([404, 200]); // joined in version 2
+    expect([await status('ent-x', 1), await status('ent-x', 2)]).toEqual([404, 404]); // no longer a party: none of it is theirs
+    expect(await status('st-cn', 3)).toBe(404);
+    expect((await certificate(signed.id, '?version=1', t.tokens.auditor)).status).toBe(200);
+  });
 });
 
 describe('verification', () => {

@@ -67,8 +67,8 @@ export async function logSigning(
   return replayOrReject(winner, requestHash);
 }
 
-/** Partners see an agreement only if their party signed it; otherwise it does not exist for them. */
-function visibleTo(agreement: Agreement, principal: Principal): boolean {
+/** Staff and auditors see every agreement; partners only those that list their party (the others do not exist for them). */
+export function visibleTo(agreement: Agreement, principal: Principal): boolean {
   return readsEverything(principal) || agreement.parties.some((p) => p.partyId === principal.partyId);
 }
 

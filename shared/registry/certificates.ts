@@ -18,7 +18,7 @@ import { getIssuedCertificate, recordIssuedCertificate } from '#shared/store/cer
 import { getCeremony } from '#shared/store/directory.ts';
 import type { Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
-import { load } from './agreements.ts';
+import { load, visibleTo } from './agreements.ts';
 
 const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
 
@@ -66,6 +66,12 @@ const recorded = new Set<string>();
 export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
   const stored = await load(id, principal);
   const v = version ?? stored.agreement.version;
+  // A partner gets the versions its party is on: not one from before it joined (an earlier
+  // version's parties and terms are history, which partners do not read).
+  const certified = v >= 1 && v <= stored.agreement.version ? replay(stored.agreement, stored.history, v) : undefined;
+  if (certified && !visibleTo(certified, principal)) {
+    throw new NotFound(`Version ${v} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: 'must be a version that lists your party' }]);
+  }
   const { bytes, sha256, kid } = await issue(stored, v);
   const { id: agreementId, code } = stored.agreement;
   // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
