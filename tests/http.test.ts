@@ -1,7 +1,7 @@
 /** The HTTP edge: bodies, media types, sizes, unknown routes, OpenAPI, and the problem+json shape. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '#shared/http/routes.ts';
-import { party } from './support/fixtures.ts';
+import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
 let t: TestRegistry;
@@ -145,5 +145,37 @@ describe('routes', () => {
     expect(r.body.paths['/agreements'].get.parameters.map((p: any) => p.name)).toEqual(
       expect.arrayContaining(['ceremonyId', 'partyId', 'country', 'sector', 'status', 'signedFrom', 'signedTo', 'limit', 'cursor']),
     );
+  });
+
+  it('documents what the server really answers: statuses, media types and headers', async () => {
+    const doc = (await t.call('GET', '/openapi.json', { token: null })).body;
+    const cer = await setup(t, [party('oa-a'), party('oa-b')], 'oa-cer');
+    const signed = await logSigning(t, cer, agreement(['oa-a', 'oa-b']));
+    const pdf = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
+    const link = /\/verify\/\S+/.exec((await import('./support/pdf-text.ts')).pdfToText(pdf.body as Buffer))![0];
+    const cases: [string, string, Awaited<ReturnType<typeof t.call>>][] = [
+      ['POST', '/ceremonies/{id}/agreements', signed],
+      ['GET', '/agreements/{id}/certificate.pdf', pdf],
+      ['GET', '/agreements/{id}/certificate.pdf', await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`, { headers: { 'if-none-match': pdf.headers.get('etag')! } })],
+      ['GET', '/agreements/{id}', await t.call('GET', `/agreements/${signed.body.id}`)],
+      ['POST', '/parties', await t.call('POST', '/parties', { body: party('oa-a') })],
+      ['POST', '/ceremonies', await t.call('POST', '/ceremonies', { body: { id: cer, title: 'T', venue: 'V', city: 'C', countryCode: 'CN', startsAt: '2021-08-23T10:00:00+08:00' } })],
+      ['GET', '/agreements', await t.call('GET', '/agreements?signedFrom=2022-01-02&signedTo=2022-01-01')],
+      ['GET', '/verify/{code}', await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })],
+      ['GET', '/openapi.json', await t.call('GET', '/openapi.json', { token: null })],
+    ];
+    const seen = cases.map(([method, path, r]) => {
+      const documented = doc.paths[path][method.toLowerCase()].responses[r.status];
+      const type = r.headers.get('content-type')?.split(';')[0];
+      const headers = ['etag', 'location', 'idempotent-replayed'].filter((h) => r.headers.has(h));
+      return {
+        at: `${method} ${path} ${r.status}`,
+        documented: documented !== undefined,
+        type: type === undefined ? documented?.content === undefined : type in (documented?.content ?? {}),
+        headers: headers.every((h) => Object.keys(documented?.headers ?? {}).some((name) => name.toLowerCase() === h)),
+      };
+    });
+    expect(seen).toEqual(seen.map(({ at }) => ({ at, documented: true, type: true, headers: true })));
+    expect(cases.map(([, , r]) => r.status)).toEqual([201, 200, 304, 200, 409, 409, 422, 200, 200]);
   });
 });

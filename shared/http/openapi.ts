@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 document, generated from the routes table and the zod schemas it names. */
 import * as z from 'zod';
+import { IDEMPOTENCY_KEY } from './request.ts';
 import { ROUTES, type Route } from './routes.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
@@ -18,17 +19,29 @@ const problemSchema = {
 
 const problemRef = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 
+const HEADER_MEANING = {
+  ETag: 'The version ("3"), or for a file the SHA-256 of its bytes; send it back in If-Match to change the record',
+  Location: 'Where the new record is',
+  'Idempotent-Replayed': '"true" when this is the first response to the same Idempotency-Key and body, sent again',
+} as const;
+
 function operation(route: Route) {
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const query = route.query ? jsonSchema(route.query, 'input') : undefined;
   const queryParams = Object.entries((query?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-  const headerParams = (route.headers ?? []).map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } }));
+  const headerParams: { name: string; in: 'header'; required: boolean; schema: object }[] = (route.headers ?? []).map((name) => ({
+    name, in: 'header', required: true,
+    schema: name === 'Idempotency-Key' ? { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 } : { type: 'string', pattern: '^"[1-9][0-9]*"$' },
+  }));
+  if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });
   const errors: Record<string, object> = { 400: { description: 'Invalid request', ...problemRef } };
   if (route.access !== 'public') Object.assign(errors, { 401: { description: 'No valid token', ...problemRef }, 403: { description: 'Role not allowed', ...problemRef } });
   if (route.path.includes('{')) errors[404] = { description: 'Not found', ...problemRef };
   if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
   if (route.upload) Object.assign(errors, { 413: { description: `Body over ${route.upload.maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${route.upload.contentType}`, ...problemRef } });
   if (route.headers?.includes('If-Match')) Object.assign(errors, { 409: { description: 'Voided', ...problemRef }, 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
+  for (const [status, description] of Object.entries(route.problems ?? {})) errors[status] = { description, ...problemRef };
+  const success = route.response ? jsonSchema(route.response, 'output') : undefined;
   return {
     summary: route.summary,
     'x-roles': route.access,
@@ -39,9 +52,14 @@ function operation(route: Route) {
     responses: {
       [route.status]: {
         description: 'OK',
-        ...(route.response && { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }),
-        ...(route.produces && { content: { [route.produces]: { schema: { type: 'string', contentMediaType: route.produces } } } }),
+        ...(route.sends && { headers: Object.fromEntries(route.sends.map((name) => [name, { description: HEADER_MEANING[name], schema: { type: 'string' } }])) }),
+        content: {
+          ...(success && { 'application/json': { schema: success } }),
+          ...(route.produces && { [route.produces]: { schema: { type: 'string', contentMediaType: route.produces } } }),
+          ...Object.fromEntries((route.alsoAs ?? []).map((type) => [type, { schema: { type: 'string', contentMediaType: type } }])),
+        },
       },
+      ...(route.conditional && { 304: { description: 'Not modified: If-None-Match names the current ETag', headers: { ETag: { description: HEADER_MEANING.ETag, schema: { type: 'string' } } } } }),
       ...errors,
     },
   };

@@ -154,9 +154,12 @@ export function preferredType<T extends string>(req: ApiRequest, offered: readon
   return best;
 }
 
+/** An Idempotency-Key: 1-255 visible ASCII characters (no spaces, so a list cannot pass for a key). */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
 export function idempotencyKey(req: ApiRequest): string {
   const key = req.headers['idempotency-key'];
   if (key === undefined) throw new InvalidInput('Idempotency-Key is required: any unique string per signing, reused on retries', [{ path: 'Idempotency-Key', message: 'is required' }]);
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new InvalidInput('Idempotency-Key must be 1-255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }]);
+  if (!IDEMPOTENCY_KEY.test(key)) throw new InvalidInput('Idempotency-Key must be 1-255 printable ASCII characters, without spaces', [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters, without spaces' }]);
   return key;
 }

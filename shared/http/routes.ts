@@ -55,6 +55,14 @@ export interface Route {
   response?: z.ZodType;
   /** Media type of a non-JSON success response. */
   produces?: string;
+  /** Other media types the success response comes in, chosen by Accept. */
+  alsoAs?: readonly string[];
+  /** Headers of the success response. */
+  sends?: readonly ('ETag' | 'Location' | 'Idempotent-Replayed')[];
+  /** Answers a matching If-None-Match with 304 Not Modified. */
+  conditional?: true;
+  /** Problem statuses beyond those the route's shape implies (see openapi.ts), and what they mean. */
+  problems?: Partial<Record<409 | 422, string>>;
   /** Status of a successful response. */
   status: 200 | 201;
 }
@@ -77,23 +85,23 @@ const jwks = z.object({ keys: z.array(publicJwk) });
 
 export const ROUTES = [
   { method: 'GET', path: '/healthz', fn: 'meta', access: 'public', status: 200, summary: 'Liveness check', response: z.object({ status: z.literal('ok') }) },
-  { method: 'GET', path: '/openapi.json', fn: 'meta', access: 'public', status: 200, summary: 'This API, as OpenAPI 3.1' },
-  { method: 'POST', path: '/parties', fn: 'parties-write', access: STAFF, status: 201, summary: 'Register a party', body: s.partyInput, response: s.partyRecord },
+  { method: 'GET', path: '/openapi.json', fn: 'meta', access: 'public', status: 200, summary: 'This API, as OpenAPI 3.1', response: z.looseObject({ openapi: z.literal('3.1.0') }) },
+  { method: 'POST', path: '/parties', fn: 'parties-write', access: STAFF, status: 201, summary: 'Register a party', body: s.partyInput, response: s.partyRecord, sends: ['Location', 'ETag'], problems: { 409: 'The id is taken' } },
   { method: 'GET', path: '/parties', fn: 'parties-read', access: READERS, status: 200, summary: 'List parties', query: s.partyListQuery, response: page(s.partyRecord) },
-  { method: 'GET', path: '/parties/{id}', fn: 'parties-read', access: EVERYONE, status: 200, summary: 'Read a party (partners: their own)', response: s.partyRecord },
-  { method: 'PATCH', path: '/parties/{id}', fn: 'parties-write', access: STAFF, status: 200, summary: 'Rename a party', body: s.partyPatch, headers: ['If-Match'], response: s.partyRecord },
-  { method: 'POST', path: '/ceremonies', fn: 'ceremonies-write', access: STAFF, status: 201, summary: 'Open a signing ceremony', body: s.ceremonyInput, response: s.ceremonyRecord },
+  { method: 'GET', path: '/parties/{id}', fn: 'parties-read', access: EVERYONE, status: 200, summary: 'Read a party (partners: their own)', response: s.partyRecord, sends: ['ETag'] },
+  { method: 'PATCH', path: '/parties/{id}', fn: 'parties-write', access: STAFF, status: 200, summary: 'Rename a party', body: s.partyPatch, headers: ['If-Match'], response: s.partyRecord, sends: ['ETag'] },
+  { method: 'POST', path: '/ceremonies', fn: 'ceremonies-write', access: STAFF, status: 201, summary: 'Open a signing ceremony', body: s.ceremonyInput, response: s.ceremonyRecord, sends: ['Location'], problems: { 409: 'The id is taken' } },
   { method: 'GET', path: '/ceremonies', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'List ceremonies, newest first', query: s.ceremonyListQuery, response: page(s.ceremonyRecord) },
   { method: 'GET', path: '/ceremonies/{id}', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Read a ceremony', response: s.ceremonyRecord },
-  { method: 'POST', path: '/ceremonies/{id}/agreements', fn: 'agreements-write', access: STAFF, status: 201, summary: 'Log a signing (idempotent)', body: s.agreementInput, headers: ['Idempotency-Key'], response: s.agreementRecord },
-  { method: 'GET', path: '/agreements', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'List agreements, newest signing first (partners: their own)', query: s.agreementListQuery, response: page(s.agreementRecord) },
-  { method: 'GET', path: '/agreements/{id}', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'Read an agreement (partners: if a party)', response: s.agreementRecord },
-  { method: 'PATCH', path: '/agreements/{id}', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Amend an agreement, with a reason', body: s.agreementPatch, headers: ['If-Match'], response: s.agreementRecord },
-  { method: 'POST', path: '/agreements/{id}/void', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Void an agreement, with a reason', body: s.voidInput, headers: ['If-Match'], response: s.agreementRecord },
+  { method: 'POST', path: '/ceremonies/{id}/agreements', fn: 'agreements-write', access: STAFF, status: 201, summary: 'Log a signing (idempotent)', body: s.agreementInput, headers: ['Idempotency-Key'], response: s.agreementRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'] },
+  { method: 'GET', path: '/agreements', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'List agreements, newest signing first (partners: their own)', query: s.agreementListQuery, response: page(s.agreementRecord), problems: { 422: 'signedFrom is after signedTo' } },
+  { method: 'GET', path: '/agreements/{id}', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'Read an agreement (partners: if a party)', response: s.agreementRecord, sends: ['ETag'] },
+  { method: 'PATCH', path: '/agreements/{id}', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Amend an agreement, with a reason', body: s.agreementPatch, headers: ['If-Match'], response: s.agreementRecord, sends: ['ETag'] },
+  { method: 'POST', path: '/agreements/{id}/void', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Void an agreement, with a reason', body: s.voidInput, headers: ['If-Match'], response: s.agreementRecord, sends: ['ETag'] },
   { method: 'GET', path: '/agreements/{id}/history', fn: 'agreements-read', access: READERS, status: 200, summary: 'Every version, hash-chained', response: historyResponse },
-  { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf' },
-  { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord },
-  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: s.verificationRecord },
+  { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf', sends: ['ETag'], conditional: true },
+  { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord, alsoAs: ['text/html'] },
+  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: s.verificationRecord, alsoAs: ['text/html'] },
   { method: 'GET', path: '/.well-known/concord-keys.json', fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 
