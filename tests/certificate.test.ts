@@ -290,7 +290,9 @@ describe('certificate content', () => {
     expect(wrap('Acme\u00A0Trading Company of Greater Chongqing', 11, 90)).toContain('Acme\u00A0Trading');
     // A space no bundled font has (U+1680) is set as U+0020, not as an empty box.
     const { shapeLine } = await import('#shared/certificate/shaping.ts');
-    expect(shapeLine('Acme\u1680Trading').glyphs.filter((g) => g.gid === 0)).toEqual([]);
+    const ogham = shapeLine('Acme\u1680Trading').glyphs;
+    expect(ogham.filter((g) => g.gid === 0)).toEqual([]);
+    expect(ogham.map((g) => g.text).join('')).toBe('Acme\u1680Trading');
     // Spaces stay as written within a line (U+3000 is not turned into U+0020); a break drops them.
     expect(wrap('重庆市\u3000人民政府  外事办公室', 11, 500, { lang: 'zh-Hans' })).toEqual(['重庆市\u3000人民政府  外事办公室']);
     expect(wrap('重庆市\u3000人民政府\u3000外事办公室', 11, 60, { lang: 'zh-Hans' })).toEqual(['重庆市', '人民政府', '外事办公室']);
@@ -357,6 +359,7 @@ describe('determinism', () => {
       const cached = await t.call('GET', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': ifNoneMatch } });
       expect(cached.status, ifNoneMatch).toBe(304);
       expect(cached.headers.get('etag')).toBe(tag);
+      expect(cached.headers.get('content-type')).toBe('application/pdf'); // not a type the gateway would pick
     }
     const stale = await t.call('GET', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': '"0000"' } });
     expect(stale.status).toBe(200);
@@ -509,6 +512,12 @@ describe('verification', () => {
     const code = /verify\/([^?]+)/.exec(link)![1]!;
     const sloppy = code.toLowerCase().replace(/0/g, 'o').replace(/1/g, 'l');
     expect((await checkLink(link.replace(code, sloppy))).body.status).toBe('valid');
+  });
+
+  it('a shared link with tracking parameters added still checks out', async () => {
+    const { link } = await readOnlySigning();
+    const r = await checkLink(`${link}&utm_source=wechat&fbclid=IwAR0x`);
+    expect([r.status, r.body.status]).toEqual([200, 'valid']);
   });
 
   it('a link with an absurdly long signature is invalid, not an error', async () => {

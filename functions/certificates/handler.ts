@@ -10,8 +10,9 @@ export const handler = lambdaHandler('certificates', {
   'GET /agreements/{id}/certificate.pdf': async (req) => {
     const { version } = parseInput(certificateQuery, req.query, 'query');
     const { bytes, etag: sha256, filename } = await certificateFor(req.params.id!, version, req.principal);
-    const headers = { etag: etag(sha256), 'cache-control': 'private, no-cache' };
+    // The 304 names its type too: API Gateway would otherwise give it one (text/plain).
+    const headers = { etag: etag(sha256), 'cache-control': 'private, no-cache', 'content-type': 'application/pdf' };
     if (noneMatchHits(req, headers.etag)) return { status: 304, headers };
-    return { status: 200, body: bytes, headers: { ...headers, 'content-type': 'application/pdf', 'content-disposition': `inline; filename="${filename}"` } };
+    return { status: 200, body: bytes, headers: { ...headers, 'content-disposition': `inline; filename="${filename}"` } };
   },
 });

@@ -45,8 +45,8 @@ export class RegistryApi extends Construct {
       corsPreflight: {
         allowOrigins: [props.consoleOrigin],
         allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH],
-        allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
-        exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'www-authenticate'],
+        allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
+        exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'www-authenticate', 'content-disposition'],
         maxAge: Duration.hours(1),
       },
     });

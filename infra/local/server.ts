@@ -130,39 +130,43 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     await seedDemoData({ dataDir, token, invoke });
   }
 
+  const logLine = (method: string | undefined, url: string | undefined, status: number, started: number) =>
+    options.log?.(`${method} ${url} ${status} ${(performance.now() - started).toFixed(0)}ms`);
+
   const http = createServer(async (req, res) => {
     const started = performance.now();
+    const send = (out: ReturnType<typeof refuse>, extra: Record<string, string> = {}) => {
+      // A 304 has no content, and no Content-Length: it would have to be the length of the 200.
+      const length = out.status === 304 || out.status === 204 ? {} : { 'content-length': String(out.body.length) };
+      if (!res.headersSent) res.writeHead(out.status, { ...out.headers, ...length, ...extra });
+      res.end(out.status === 304 || out.status === 204 ? undefined : out.body);
+      logLine(req.method, req.url, out.status, started);
+    };
     try {
       // Like the gateway, refuse a body declared too large before waiting for it.
-      if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) {
-        const out = refuse(413, 'The request body is over 10 MB');
-        res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length, connection: 'close' }).end(out.body);
-        options.log?.(`${req.method} ${req.url} ${out.status} ${(performance.now() - started).toFixed(0)}ms`);
-        return;
-      }
+      if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return send(refuse(413, 'The request body is over 10 MB'), { connection: 'close' });
       const body = await readBody(req);
-      const out = body === undefined
+      send(body === undefined
         ? refuse(413, 'The request body is over 10 MB')
-        : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' });
-      res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length }).end(out.body);
-      options.log?.(`${req.method} ${req.url} ${out.status} ${(performance.now() - started).toFixed(0)}ms`);
+        : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }));
     } catch (error) {
       console.error(error);
-      const out = refuse(500, 'The local server failed; see its console');
-      if (!res.headersSent) res.writeHead(out.status, out.headers);
-      res.end(out.body);
+      send(refuse(500, 'The local server failed; see its console'));
     }
   });
   // Requests Node's parser refuses (a request line or headers over its limits, a malformed header
-  // or chunk) get problem+json too, instead of a bare status line.
+  // or chunk) get problem+json too, instead of a bare status line; unless a response on this
+  // connection is already under way (pipelining), which only closing can end cleanly.
   http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (!socket.writable || inFlight || error.code === 'ECONNRESET') return void socket.destroy();
     const [status, detail] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'The request line or headers are too large']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'The request did not arrive in time']
       : [400, `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`];
     const out = refuse(status, detail);
     const head = Object.entries({ ...out.headers, 'content-length': String(out.body.length), connection: 'close' }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
     socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n\r\n`), out.body]));
+    logLine('-', '(unparsed request)', status, performance.now());
   });
   // Idle keep-alive sockets outlive clients' own idle timeouts (undici: 4 s), so a client never
   // reuses a socket the server is just closing.

@@ -178,7 +178,10 @@ export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
   return line;
 }
 
-/** Space separators no bundled font has (U+1680 OGHAM SPACE MARK) are set as U+0020, not as an empty box. */
+/**
+ * Space separators no bundled font has (U+1680 OGHAM SPACE MARK) are set as U+0020, not as an
+ * empty box; their text stays as written. One UTF-16 unit for one, so offsets still match.
+ */
 const drawableSpaces = (text: string, weight: Weight) =>
   text.replace(/\p{Zs}/gu, (ch) => (FONTS.some(({ key }) => face(key, weight).cmap.has(ch.codePointAt(0)!)) ? ch : ' '));
 
@@ -210,7 +213,7 @@ function shapeUncached(original: string, opts: TextOptions): ShapedLine {
       // Arabic letter) before a mark above or below it, which extractors would read as another word.
       const spacing = members.filter((i) => out[i]!.xAdvance! > 0);
       const on = spacing.find((i) => !out[i]!.xOffset && !out[i]!.yOffset) ?? spacing.find((i) => !out[i]!.yOffset) ?? spacing[0] ?? members[0]!;
-      const chars = text.slice(c, bounds[bounds.indexOf(c) + 1]);
+      const chars = original.slice(c, bounds[bounds.indexOf(c) + 1]); // as written: a replaced space still copies as itself
       // Extractors turn right-to-left text into logical order by reversing the characters they read
       // left to right, a cluster's characters among them: a cluster of several characters (a Thaana
       // consonant and its vowel sign, an Arabic letter and its harakat) is mapped in reverse, so it

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { currencyMinorUnits, isCountryCode } from './iso-codes.ts';
+import { ianaTimeZone } from './time-zones.ts';
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
@@ -86,26 +87,20 @@ export const languageTag = z.string().refine((tag) => {
   }
 }, { message: 'must be a BCP 47 language tag, like "kk" or "zh-Hans"', abort: true }).overwrite(tagCase);
 
-const zoneName = (tz: string) => new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
-
 /**
- * An IANA time zone, stored with the capitals IANA gives it ("asia/shanghai" is kept as
- * "Asia/Shanghai"). Only the case changes, never the name: the runtime resolves some names to
- * older aliases (Asia/Kolkata to Asia/Calcutta). A name it only knows as such an alias must be
- * written with its capitals.
+ * An IANA time zone name, stored as IANA spells it ("asia/shanghai" is kept as "Asia/Shanghai"),
+ * aliases included (Asia/Kolkata stays Asia/Kolkata); the runtime must know it too.
  */
 export const timeZone = z.string().refine((tz) => {
-  if (!/^[A-Za-z]+(?:[/_+-][A-Za-z0-9]+)*$/.test(tz)) return false;
+  const name = ianaTimeZone(tz);
+  if (!name) return false;
   try {
-    const resolved = zoneName(tz);
-    return resolved.toLowerCase() === tz.toLowerCase() || /^[A-Z][A-Za-z]*(?:\/[A-Z][A-Za-z0-9_+-]*)*$/.test(tz);
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
   } catch {
     return false;
   }
-}, { message: 'must be an IANA time zone, with its capitals, like "Asia/Shanghai"', abort: true }).overwrite((tz) => {
-  const resolved = zoneName(tz);
-  return resolved.toLowerCase() === tz.toLowerCase() ? resolved : tz;
-});
+}, { message: 'must be an IANA time zone, like "Asia/Shanghai"', abort: true }).overwrite((tz) => ianaTimeZone(tz)!);
 
 /**
  * Characters that are not text: C0/C1 controls, unpaired surrogates (no UTF-8 can carry them),
@@ -114,7 +109,7 @@ export const timeZone = z.string().refine((tz) => {
  * ("Trojan Source"). The marks that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
  * LRM/RLM/ALM. Line and paragraph breaks count as controls except in multiline texts.
  */
-const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F\uFFFD]/u;
+const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F\uFFFD\u115F\u1160\u3164\uFFA0\u2800]/u;
 /**
  * What makes text visible: a letter, digit, symbol or punctuation mark (not only spaces, marks or
  * joiners), and not one of the blanks that count as letters or symbols (Hangul fillers, which are
@@ -138,14 +133,14 @@ export const text = (max: number, { multiline = false } = {}) =>
       // for..of walks code points: a valid surrogate pair is one character, an unpaired half is its own.
       for (const ch of value) {
         if (NOT_TEXT.test(ch) && !(multiline && LINE_BREAKS.test(ch))) {
-          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters, bidirectional controls and U+FFFD are not allowed here` });
+          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters, bidirectional controls, U+FFFD and blank fillers are not allowed here` });
           return;
         }
       }
       if (value !== '' && !VISIBLE.test(value)) ctx.addIssue({ code: 'custom', message: 'must contain a letter, digit, symbol or punctuation mark' });
       else if (/^\p{Cf}*\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value.replace(/^\p{Cf}*/u, ''))})` });
     })
-    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls or U+FFFD, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });
+    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, U+FFFD or blank fillers, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });
 
 /** The instant of a date-time string, as a sortable UTC ISO string to the millisecond (used in keys). */
 export function toUtcIso(value: string): string {

@@ -146,7 +146,11 @@ export const agreementListQuery = z.strictObject({
 });
 const positiveInt = (name: string) => z.string().regex(/^[1-9]\d{0,8}$/, `must be a ${name} (a positive integer)`).transform(Number);
 export const certificateQuery = z.strictObject({ version: positiveInt('version number').optional() });
-export const verifyLinkQuery = z.strictObject({
+/**
+ * The printed verification link's query. The one query that lets unknown parameters pass: links
+ * get shared, and messengers and mailers append theirs (utm_source, fbclid).
+ */
+export const verifyLinkQuery = z.object({
   v: positiveInt('version number'),
   sig: z.string().min(1, 'is required').max(2000),
 });

@@ -20,10 +20,15 @@ const problemSchema = {
 const problemRef = { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 
 const HEADER_MEANING = {
-  ETag: 'The version ("3"), or for a file the SHA-256 of its bytes; send it back in If-Match to change the record',
+  ETag: 'A record\'s version ("3"), to send back in If-Match to change it; for a file, the SHA-256 of its bytes, to send back in If-None-Match',
   Location: 'Where the new record is',
   'Idempotent-Replayed': '"true" when this is the first response to the same Idempotency-Key and body, sent again',
+  Vary: '"Accept": JSON or HTML, by what the client prefers',
+  'Content-Disposition': 'inline, with a file name: concord-<code>-v<version>.pdf',
 } as const;
+
+/** What API Gateway itself answers with (its JWT authorizer, its throttle), ahead of the handlers. */
+const gatewayMessage = { content: { 'application/json': { schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } } } };
 
 function operation(route: Route) {
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
@@ -35,12 +40,19 @@ function operation(route: Route) {
   }));
   if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });
   const errors: Record<string, object> = { 400: { description: 'Invalid request', ...problemRef } };
-  if (route.access !== 'public') Object.assign(errors, { 401: { description: 'No valid token', ...problemRef }, 403: { description: 'Role not allowed', ...problemRef } });
-  if (route.path.includes('{')) errors[404] = { description: 'Not found', ...problemRef };
+  if (route.access !== 'public') {
+    Object.assign(errors, {
+      401: { description: 'No valid token (on AWS the gateway\'s JWT authorizer answers first, with {"message":"Unauthorized"})', content: { ...problemRef.content, ...gatewayMessage.content } },
+      403: { description: 'Role not allowed', ...problemRef },
+    });
+  }
+  if (route.path.includes('{id}')) errors[404] = { description: 'Not found', ...problemRef };
   if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
   if (route.upload) Object.assign(errors, { 413: { description: `Body over ${route.upload.maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${route.upload.contentType}`, ...problemRef } });
-  if (route.headers?.includes('If-Match')) Object.assign(errors, { 409: { description: 'Voided', ...problemRef }, 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
+  if (route.headers?.includes('If-Match')) Object.assign(errors, { 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
   for (const [status, description] of Object.entries(route.problems ?? {})) errors[status] = { description, ...problemRef };
+  errors[429] = { description: 'Too many requests: the gateway\'s throttle, {"message":"Too Many Requests"}', ...gatewayMessage };
+  errors.default = { description: 'A fault on the server\'s side (a bug)', ...problemRef };
   const success = route.response ? jsonSchema(route.response, 'output') : undefined;
   return {
     summary: route.summary,

@@ -21,6 +21,6 @@ export function render(response: ApiResponse): APIGatewayProxyStructuredResultV2
     return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
   }
   if (typeof body === 'string') return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body };
-  if (body === undefined) return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body: '' }; // 304: no content, no type
+  if (body === undefined) return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body: '' }; // 304: no content
   return { statusCode: status, headers: { ...BASE_HEADERS, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }

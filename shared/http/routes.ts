@@ -58,11 +58,11 @@ export interface Route {
   /** Other media types the success response comes in, chosen by Accept. */
   alsoAs?: readonly string[];
   /** Headers of the success response. */
-  sends?: readonly ('ETag' | 'Location' | 'Idempotent-Replayed')[];
+  sends?: readonly ('ETag' | 'Location' | 'Idempotent-Replayed' | 'Vary' | 'Content-Disposition')[];
   /** Answers a matching If-None-Match with 304 Not Modified. */
   conditional?: true;
   /** Problem statuses beyond those the route's shape implies (see openapi.ts), and what they mean. */
-  problems?: Partial<Record<409 | 422, string>>;
+  problems?: Partial<Record<403 | 409 | 422, string>>;
   /** Status of a successful response. */
   status: 200 | 201;
 }
@@ -94,14 +94,14 @@ export const ROUTES = [
   { method: 'GET', path: '/ceremonies', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'List ceremonies, newest first', query: s.ceremonyListQuery, response: page(s.ceremonyRecord) },
   { method: 'GET', path: '/ceremonies/{id}', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Read a ceremony', response: s.ceremonyRecord },
   { method: 'POST', path: '/ceremonies/{id}/agreements', fn: 'agreements-write', access: STAFF, status: 201, summary: 'Log a signing (idempotent)', body: s.agreementInput, headers: ['Idempotency-Key'], response: s.agreementRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'] },
-  { method: 'GET', path: '/agreements', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'List agreements, newest signing first (partners: their own)', query: s.agreementListQuery, response: page(s.agreementRecord), problems: { 422: 'signedFrom is after signedTo' } },
+  { method: 'GET', path: '/agreements', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'List agreements, newest signing first (partners: their own)', query: s.agreementListQuery, response: page(s.agreementRecord), problems: { 403: 'Role not allowed, or (partners) a filter on another party', 422: 'signedFrom is after signedTo' } },
   { method: 'GET', path: '/agreements/{id}', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'Read an agreement (partners: if a party)', response: s.agreementRecord, sends: ['ETag'] },
-  { method: 'PATCH', path: '/agreements/{id}', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Amend an agreement, with a reason', body: s.agreementPatch, headers: ['If-Match'], response: s.agreementRecord, sends: ['ETag'] },
-  { method: 'POST', path: '/agreements/{id}/void', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Void an agreement, with a reason', body: s.voidInput, headers: ['If-Match'], response: s.agreementRecord, sends: ['ETag'] },
+  { method: 'PATCH', path: '/agreements/{id}', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Amend an agreement, with a reason', body: s.agreementPatch, headers: ['If-Match'], response: s.agreementRecord, sends: ['ETag'], problems: { 409: 'The agreement is voided' } },
+  { method: 'POST', path: '/agreements/{id}/void', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Void an agreement, with a reason', body: s.voidInput, headers: ['If-Match'], response: s.agreementRecord, sends: ['ETag'], problems: { 409: 'The agreement is voided' } },
   { method: 'GET', path: '/agreements/{id}/history', fn: 'agreements-read', access: READERS, status: 200, summary: 'Every version, hash-chained', response: historyResponse },
-  { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf', sends: ['ETag'], conditional: true },
-  { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord, alsoAs: ['text/html'] },
-  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: s.verificationRecord, alsoAs: ['text/html'] },
+  { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf', sends: ['ETag', 'Content-Disposition'], conditional: true },
+  { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
+  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
   { method: 'GET', path: '/.well-known/concord-keys.json', fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 

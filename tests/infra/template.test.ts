@@ -189,6 +189,9 @@ describe('stateless stack: HTTP API', () => {
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: expect.any(Number), ThrottlingRateLimit: expect.any(Number) });
     const api = only(s.stateless$, 'AWS::ApiGatewayV2::Api');
     expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(['https://console.concord.example']);
+    // A browser console may send every request header the API reads, and read every response header it documents.
+    expect(api.Properties.CorsConfiguration.AllowHeaders).toEqual(expect.arrayContaining(['if-match', 'if-none-match', 'idempotency-key']));
+    expect(api.Properties.CorsConfiguration.ExposeHeaders).toEqual(expect.arrayContaining(['etag', 'location', 'idempotent-replayed', 'content-disposition']));
   });
 
   it('outputs the API URL, user pool id and client id', () => {
