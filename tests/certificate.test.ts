@@ -483,11 +483,28 @@ describe('verification', () => {
     expect(verifiedPayload(`${header}.${body}.${signature.slice(0, -1)}${sameBytes}`, [key])).toBeUndefined();
   });
 
-  it('records every file it hands out, by the SHA-256 of its bytes', async () => {
-    const { getIssuedCertificate } = await import('#shared/store/certificates.ts');
+  it('records every file it hands out, under its version, by the SHA-256 of its bytes, with the address it prints', async () => {
+    const { getIssuedCertificate, issuersOf } = await import('#shared/store/certificates.ts');
     const { kid } = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0];
-    expect(await getIssuedCertificate(sha256(bilateral.pdf))).toMatchObject({ agreementId: bilateral.id, version: 1, kid, bytes: bilateral.pdf.length });
-    expect(await getIssuedCertificate(sha256(Buffer.from('not a certificate')))).toBeUndefined();
+    expect(await getIssuedCertificate(bilateral.id, 1, sha256(bilateral.pdf))).toMatchObject({ agreementId: bilateral.id, version: 1, kid, bytes: bilateral.pdf.length, iss: BASE });
+    expect(await getIssuedCertificate(bilateral.id, 1, sha256(Buffer.from('not a certificate')))).toBeUndefined();
+    expect(await issuersOf(bilateral.id, 1)).toEqual([BASE]);
+  });
+
+  it('a link printed under an address the registry has since left still checks out; a signature for no address it used does not', async () => {
+    const { recordIssuedCertificate } = await import('#shared/store/certificates.ts');
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { certificatePayloadOf, signPayload, signatureOf } = await import('#shared/certificate/signature.ts');
+    const { id } = await freshSigning('Printed under an old address');
+    const entry = (await t.call('GET', `/agreements/${id}/history`)).body.items[0];
+    const agreementNow = (await t.call('GET', `/agreements/${id}`)).body;
+    const [key] = await signingKeys();
+    const linkUnder = (iss: string) => `/verify/${agreementNow.code}?v=1&sig=${signatureOf(signPayload(certificatePayloadOf(agreementNow, entry, iss), key!))}`;
+    const old = 'https://old.concord.example';
+    expect((await checkLink(linkUnder(old))).body.status).toBe('invalid'); // no file was ever handed out there
+    await recordIssuedCertificate({ sha256: 'a'.repeat(64), agreementId: id, version: 1, kid: key!.kid, bytes: 1, firstIssuedAt: '2021-08-23T06:30:00.000Z', iss: old });
+    expect((await checkLink(linkUnder(old))).body).toMatchObject({ status: 'valid', version: 1 });
+    expect((await checkLink(linkUnder('https://elsewhere.example'))).body.status).toBe('invalid');
   });
 
   it('a file on record stays valid after re-rendering stops reproducing it (new fonts or layout); one off record does not', async () => {
@@ -496,7 +513,7 @@ describe('verification', () => {
     const kid = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0].kid as string;
     // What an older renderer might have produced: the same signed payload in other bytes.
     const older = (tag: string) => Buffer.concat([pdf, Buffer.from(`% ${tag}\n`)]);
-    const record = (file: Buffer, version = 1) => recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version, kid, bytes: file.length, firstIssuedAt: '2021-08-23T06:30:00.000Z' });
+    const record = (file: Buffer, version = 1) => recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version, kid, bytes: file.length, firstIssuedAt: '2021-08-23T06:30:00.000Z', iss: BASE });
     const handedOut = older('Concord 0');
     expect((await checkFile(handedOut)).body.status).toBe('invalid');
     await record(handedOut);

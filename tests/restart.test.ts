@@ -94,6 +94,9 @@ describe('restart on the same data dir', () => {
     const upload = (pdf: Buffer) =>
       fetch(`${third.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: pdf }).then((r) => r.json() as Promise<any>);
     expect((await upload(pdfBefore)).status).toBe('valid');
+    // The link the old file prints (the old address, and signed for it) still checks out at the new one.
+    const printedLink = /\/verify\/\S+/.exec(pdfToText(pdfBefore))![0];
+    expect(((await get(`${third.url}${printedLink}`, third.staff)) as { status: string }).status).toBe('valid');
     const reissued = await certificate(third.url, third.staff);
     expect(sha256(reissued)).not.toBe(sha256(pdfBefore));
     expect((await upload(reissued)).status).toBe('valid');

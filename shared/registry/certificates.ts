@@ -14,7 +14,7 @@ import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
 import { certificateLinks, certificatePayloadOf, keyThatSigned, signPayload, verifiedPayload, type SigningKey } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
-import { getIssuedCertificate, recordIssuedCertificate } from '#shared/store/certificates.ts';
+import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
 import type { Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
@@ -75,7 +75,7 @@ export async function certificateFor(id: string, version: number | undefined, pr
   const { id: agreementId, code } = stored.agreement;
   // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
   if (!recorded.has(sha256)) {
-    await recordIssuedCertificate({ sha256, agreementId, version: v, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString() });
+    await recordIssuedCertificate({ sha256, agreementId, version: v, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString(), iss: PUBLIC_BASE_URL });
     if (recorded.size >= 1000) recorded.clear();
     recorded.add(sha256);
   }
@@ -116,7 +116,11 @@ export async function verifyLink(typed: string, version: number, signature: stri
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
-  if (!keyThatSigned(certificatePayloadOf(stored.agreement, entry, PUBLIC_BASE_URL), signature, await signingKeys())) {
+  // The link was printed under the registry's address at the time: this one, or (after a move)
+  // another that files of this version were handed out under.
+  const keys = await signingKeys();
+  const signedUnder = (iss: string) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, keys);
+  if (!signedUnder(PUBLIC_BASE_URL) && !(await issuersOf(stored.agreement.id, version)).some((iss) => iss !== PUBLIC_BASE_URL && signedUnder(iss))) {
     return invalid('The signature does not match: this link was not issued by the registry.');
   }
   return verdict(stored, version);
@@ -137,8 +141,8 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
     return invalid('The signed payload does not match any agreement version in the registry.');
   }
   const digest = sha256Hex(pdf);
-  const onRecord = await getIssuedCertificate(digest);
-  if (onRecord?.agreementId === payload.id && onRecord.version === payload.version && onRecord.kid === key.kid) return verdict(stored, payload.version);
+  const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
+  if (onRecord?.kid === key.kid) return verdict(stored, payload.version);
   // Not on record (handed out before records were kept): re-issue it with the key that signed it
   // (so certificates from before a key rollover still verify) and compare the bytes.
   const { sha256 } = await issue(stored, payload.version, key, payload.iss);

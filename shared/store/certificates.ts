@@ -1,9 +1,10 @@
 /**
- * Certificates the registry has handed out, one item per file, keyed by the SHA-256 of its bytes.
- * Re-rendering reproduces a file only while fonts, shaper and layout stay exactly as they were;
- * this record keeps every file ever handed out verifiable after any of them changes.
+ * Certificates the registry has handed out, one item per file, under its agreement version and
+ * keyed by the SHA-256 of its bytes. Re-rendering reproduces a file only while fonts, shaper,
+ * layout and the registry's address stay exactly as they were; this record keeps every file ever
+ * handed out verifiable after any of them changes, by its bytes and by its printed link.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { dynamo, tableName } from './client.ts';
 import * as keys from './keys.ts';
@@ -19,6 +20,8 @@ export const issuedCertificate = z.object({
   bytes: z.number().int().positive(),
   /** When this file was first handed out. */
   firstIssuedAt: z.string(),
+  /** The registry's base URL the file prints (and its signed payload names). */
+  iss: z.string(),
 });
 export type IssuedCertificate = z.infer<typeof issuedCertificate>;
 
@@ -26,12 +29,27 @@ export type IssuedCertificate = z.infer<typeof issuedCertificate>;
 export async function recordIssuedCertificate(record: IssuedCertificate): Promise<void> {
   await conditional(dynamo.send(new PutCommand({
     TableName: tableName,
-    Item: { ...keys.issuedCertificateKey(record.sha256), type: 'certificate', data: record },
+    Item: { ...keys.issuedCertificateKey(record.agreementId, record.version, record.sha256), type: 'certificate', data: record },
     ConditionExpression: 'attribute_not_exists(pk)',
   })));
 }
 
-export async function getIssuedCertificate(sha256: string): Promise<IssuedCertificate | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.issuedCertificateKey(sha256), ConsistentRead: true }));
+export async function getIssuedCertificate(agreementId: string, version: number, sha256: string): Promise<IssuedCertificate | undefined> {
+  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.issuedCertificateKey(agreementId, version, sha256), ConsistentRead: true }));
   return out.Item ? issuedCertificate.parse(out.Item.data) : undefined;
+}
+
+/** The base URLs that files of this version were handed out under (usually one; more after a move). */
+export async function issuersOf(agreementId: string, version: number): Promise<string[]> {
+  const issuers = new Set<string>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(new QueryCommand({
+      TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.issuedCertificatesPk(agreementId, version) },
+      ProjectionExpression: '#data.iss', ExpressionAttributeNames: { '#data': 'data' }, ExclusiveStartKey: startKey,
+    }));
+    for (const item of out.Items ?? []) if (typeof item.data?.iss === 'string') issuers.add(item.data.iss);
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return [...issuers];
 }

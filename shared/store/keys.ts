@@ -14,7 +14,9 @@ export const codeKey = (code: string): Key => ({ pk: `CODE#${code}`, sk: 'CODE' 
 
 /** Certificates handed out, by the SHA-256 of their bytes. The prefix also scopes the IAM grant that writes them. */
 export const ISSUED_CERTIFICATE_PREFIX = 'CERTIFICATE#';
-export const issuedCertificateKey = (sha256: string): Key => ({ pk: `${ISSUED_CERTIFICATE_PREFIX}${sha256}`, sk: 'CERTIFICATE' });
+/** The files handed out for one version, one item each: found by version (links) and by bytes (uploads). */
+export const issuedCertificatesPk = (agreementId: string, version: number) => `${ISSUED_CERTIFICATE_PREFIX}${agreementId}#${version}`;
+export const issuedCertificateKey = (agreementId: string, version: number, sha256: string): Key => ({ pk: issuedCertificatesPk(agreementId, version), sk: `FILE#${sha256}` });
 
 /** Links: pointers from a party or a country to an agreement, sorted by signing time. */
 export const partyLinkPk = (partyId: string) => `PARTY#${partyId}`;
