@@ -129,9 +129,35 @@ describe('claims', () => {
     expect(parseGroups(value)).toEqual(groups);
   });
 
+  it.each([
+    ['not valid before an hour from now (nbf)', { nbf: 3600 }],
+    ['issued a year from now (iat)', { iat: 365 * 24 * 3600 }],
+  ])('refuses a correctly signed token that is %s, as API Gateway would', async (_name, offsets) => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: 'concord-local', sub: 'early', 'cognito:groups': ['staff'], exp: now + 7200, ...Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, now + v])) };
+    expect((await t.call('GET', '/agreements', { token: signToken(Buffer.from(secretHex, 'hex'), claims) })).status).toBe(401);
+    expect((await t.call('GET', '/agreements', { token: signToken(Buffer.from(secretHex, 'hex'), { ...claims, nbf: now - 5, iat: now - 5 }) })).status).toBe(200);
+  });
+
+  it('refuses a signature in any encoding but base64url (padding, "+/")', async () => {
+    const good = t.tokens.staff;
+    const signature = good.slice(good.lastIndexOf('.') + 1);
+    const standard = Buffer.from(signature, 'base64url').toString('base64');
+    expect(standard).not.toBe(signature);
+    for (const token of [`${good}=`, `${good.slice(0, good.lastIndexOf('.') + 1)}${standard}`]) {
+      expect((await t.call('GET', '/agreements', { token })).status).toBe(401);
+    }
+    expect((await t.call('GET', '/agreements', { token: good })).status).toBe(200);
+  });
+
   it('ignores unknown groups and reads the partner party', () => {
     const p = principalFrom({ sub: 'u1', 'cognito:groups': '[partner admins]', 'custom:partyId': 'city-chongqing' });
     expect(p).toEqual({ actor: 'u1', roles: new Set(['partner']), partyId: 'city-chongqing' });
     expect(principalFrom({ 'cognito:groups': '[staff]' })).toBeUndefined();
+    // The subject is recorded as the actor in history: it must be text fit for that.
+    for (const sub of ['', 'a\u202Eb', 'a\u0000b', 'two words', 'x'.repeat(257), '\uD800']) {
+      expect(principalFrom({ sub, 'cognito:groups': '[staff]' }), JSON.stringify(sub)).toBeUndefined();
+    }
+    expect(principalFrom({ sub: '7d3f9a2e-1c4b-4e8a-9f6d-2b5c8e1a0f37', 'cognito:groups': '[staff]' })?.actor).toBe('7d3f9a2e-1c4b-4e8a-9f6d-2b5c8e1a0f37');
   });
 });

@@ -4,9 +4,9 @@
  * certificates come out byte-identical; after a key rollover, certificates signed with the old key
  * still verify.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,11 @@ describe('restart on the same data dir', () => {
       fetch(`${url}/agreements/${target.id}/certificate.pdf`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => Buffer.from(await r.arrayBuffer()));
     const pdfBefore = await certificate(first.url, first.staff);
     expect(pdfBefore.subarray(0, 5).toString()).toBe('%PDF-');
+    // A second server on the same data dir is refused with a message, and the first one keeps going.
+    const refused = await start().then(() => 'started', (error: Error) => error.message);
+    expect(refused).toMatch(/^server exited with 1: .*is in use by another Concord process \(pid \d+\)/s);
+    expect(refused).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect((await get(`${first.url}/agreements/${target.id}/history`, first.staff)).items).toHaveLength(2);
     await first.stop();
 
     // Even without the seed marker, re-seeding must not duplicate anything.
@@ -104,4 +109,29 @@ describe('restart on the same data dir', () => {
     expect((await get(`${third.url}/.well-known/concord-keys.json`, third.staff)).keys).toHaveLength(2);
     await third.stop();
   }, 60_000); // three real `npm start` processes: a budget for a busy 2-core machine, not a speed check
+});
+
+describe('local tools refuse a data dir they cannot use, with a message', () => {
+  const run = (script: string, env: Record<string, string>, args: string[] = []) =>
+    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+
+  it('the token tool will not mint against a data dir no registry has used (its token would be refused)', () => {
+    const missing = join(tmpdir(), `concord-missing-${process.pid}`);
+    const r = run('infra/local/token-cli.ts', { DATA_DIR: missing }, ['staff']);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(/local-jwt-secret does not exist: start the registry first/);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it.each([
+    ['a file', (file: string) => file, /is not a directory/],
+    ['empty', () => '', /^DATA_DIR: must name a directory/m],
+  ])('npm start with DATA_DIR %s', (_name, dir, message) => {
+    const file = join(dataDir, 'not-a-dir');
+    writeFileSync(file, '');
+    const r = run('infra/local/main.ts', { DATA_DIR: dir(file), PORT: '0' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });

@@ -13,10 +13,15 @@ const DAY_SECONDS = 24 * 60 * 60;
 
 export type TokenClaims = Record<string, unknown> & { sub: string; exp: number };
 
-/** A random 32-byte secret kept in the data dir (created on first use), e.g. the JWT signing secret. */
-export function loadSecret(dataDir: string, name = 'local-jwt-secret'): Buffer {
+/**
+ * A random 32-byte secret kept in the data dir (created on first use), e.g. the JWT signing secret.
+ * With `create: false` a missing secret is an error: a token signed with a fresh one would be
+ * refused by the server that holds the real one.
+ */
+export function loadSecret(dataDir: string, name = 'local-jwt-secret', { create = true } = {}): Buffer {
   const file = join(dataDir, name);
   if (!existsSync(file)) {
+    if (!create) throw new Error(`${file} does not exist: start the registry first (npm start), or set DATA_DIR to its data directory`);
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   }
@@ -44,19 +49,30 @@ export function mintToken(secret: Buffer, role: Role, options: { partyId?: strin
   });
 }
 
-/** The verified claims, or undefined for a missing, malformed, forged or expired token. */
+/** Seconds of clock skew allowed on `nbf` and `iat`, as JWT validators commonly allow. */
+const SKEW_SECONDS = 60;
+
+/**
+ * The verified claims, or undefined for a missing, malformed, forged, expired or not-yet-valid
+ * token (future `nbf` or `iat`), as API Gateway's JWT authorizer would refuse it.
+ */
 export function verifyToken(secret: Buffer, token: string, nowSeconds = Date.now() / 1000): TokenClaims | undefined {
   const [header, payload, signature, ...rest] = token.split('.');
   if (!header || !payload || !signature || rest.length) return undefined;
   const expected = sign(secret, `${header}.${payload}`);
+  // Only the one base64url encoding of the signature (no padding, no "+/", no stray bits).
+  if (signature !== expected.toString('base64url')) return undefined;
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const head: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
     const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     if ((head as { alg?: unknown }).alg !== 'HS256' || typeof claims !== 'object' || claims === null) return undefined;
-    const { sub, exp, iss } = claims as Record<string, unknown>;
+    const { sub, exp, iss, nbf, iat } = claims as Record<string, unknown>;
     if (typeof sub !== 'string' || typeof exp !== 'number' || exp <= nowSeconds || iss !== ISSUER) return undefined;
+    for (const notBefore of [nbf, iat]) {
+      if (notBefore !== undefined && (typeof notBefore !== 'number' || notBefore > nowSeconds + SKEW_SECONDS)) return undefined;
+    }
     return claims as TokenClaims;
   } catch {
     return undefined;

@@ -3,7 +3,7 @@
  * demo data on first start, and an HTTP server that hands each request to the real Lambda
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -67,12 +67,43 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/** Another live process serves this data dir (dynalite's LevelDB can have one owner only). */
+export class DataDirInUse extends Error {}
+
+/**
+ * Claims the data dir for this process with a pid file, before dynalite opens it (whose own lock
+ * error surfaces asynchronously, as a crash). A file left by a process that is gone is taken over.
+ */
+function claimDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'server.pid');
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(readFileSync(file, 'utf8'));
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      throw new DataDirInUse(`${dataDir} is in use by another Concord process (pid ${holder}); stop it, or set DATA_DIR to another directory`);
+    }
+    writeFileSync(file, String(process.pid));
+  }
+  return () => rmSync(file, { force: true });
+}
+
 /** The gateway's own refusals, in the same problem+json the handlers answer with. */
 const refuse = (status: number, detail: string, headers: Record<string, string> = {}) => toHttp(problem(status, detail, [], headers));
 
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const release = claimDataDir(dataDir);
   const secret = loadSecret(dataDir);
   const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dbPort = await listen(db, 0, '127.0.0.1');
@@ -186,6 +217,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       await closeServer(http);
       await closeServer(secrets.server);
       await closeServer(db);
+      release();
     },
   };
   return registry;

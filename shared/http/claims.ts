@@ -22,9 +22,15 @@ export function parseGroups(value: unknown): string[] {
   return text.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
 }
 
+/**
+ * A subject fit to be recorded as the actor in history: 1-256 characters, no spaces, no control,
+ * format (bidirectional) or unassigned characters. Cognito's are UUIDs.
+ */
+const SUBJECT = /^[^\p{C}\p{Z}]{1,256}$/u;
+
 export function principalFrom(claims: Claims | undefined): Principal | undefined {
   const sub = claims?.sub;
-  if (typeof sub !== 'string' || sub === '') return undefined;
+  if (typeof sub !== 'string' || !SUBJECT.test(sub)) return undefined;
   const roles = new Set(parseGroups(claims?.['cognito:groups']).filter((g): g is Role => (ROLES as readonly string[]).includes(g)));
   const partyId = claims?.['custom:partyId'];
   return { actor: sub, roles, ...(typeof partyId === 'string' && partyId !== '' && { partyId }) };
