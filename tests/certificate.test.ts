@@ -524,6 +524,18 @@ describe('verification', () => {
     expect((await checkFile(mismatched)).body.status).toBe('invalid');
   });
 
+  it('still finds a record written before records moved under their version', async () => {
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { id, pdf } = await freshSigning('Recorded the old way');
+    const kid = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0].kid as string;
+    const older = Buffer.concat([pdf, Buffer.from('% an older renderer\n')]);
+    expect((await checkFile(older)).body.status).toBe('invalid');
+    const data = { sha256: sha256(older), agreementId: id, version: 1, kid, bytes: older.length, firstIssuedAt: '2021-08-23T06:30:00.000Z' };
+    await dynamo.send(new PutCommand({ TableName: tableName, Item: { pk: `CERTIFICATE#${data.sha256}`, sk: 'CERTIFICATE', type: 'certificate', data } }));
+    expect((await checkFile(older)).body).toMatchObject({ status: 'valid', version: 1 });
+  });
+
   it('reads a typed code as Crockford base32: any case, O for 0, I or L for 1', async () => {
     const { link } = await readOnlySigning();
     const code = /verify\/([^?]+)/.exec(link)![1]!;

@@ -67,7 +67,7 @@ describe('restart on the same data dir', () => {
     expect(pdfBefore.subarray(0, 5).toString()).toBe('%PDF-');
     // A second server on the same data dir is refused with a message, and the first one keeps going.
     const refused = await start().then(() => 'started', (error: Error) => error.message);
-    expect(refused).toMatch(/^server exited with 1: .*is in use by another Concord process \(pid \d+\)/s);
+    expect(refused).toMatch(/^server exited with 1: .*is in use by another Concord process \(pid \d+, in \S+server\.pid\)/s);
     expect(refused).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect((await get(`${first.url}/agreements/${target.id}/history`, first.staff)).items).toHaveLength(2);
     await first.stop();
@@ -113,7 +113,7 @@ describe('restart on the same data dir', () => {
 
 describe('local tools refuse a data dir they cannot use, with a message', () => {
   const run = (script: string, env: Record<string, string>, args: string[] = []) =>
-    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
 
   it('the token tool will not mint against a data dir no registry has used (its token would be refused)', () => {
     const missing = join(tmpdir(), `concord-missing-${process.pid}`);

@@ -155,6 +155,11 @@ describe('ceremony rules', () => {
     expect([r.status, r.body.timeZone]).toEqual([201, stored]);
   });
 
+  it('knows every time zone the runtime knows (its list is frozen: a newer tzdata needs it updated)', async () => {
+    const { ianaTimeZone } = await import('#shared/domain/time-zones.ts');
+    expect(Intl.supportedValuesOf('timeZone').filter((zone) => ianaTimeZone(zone) !== zone)).toEqual([]);
+  });
+
   it('creating a ceremony id that exists is 409', async () => {
     expectProblem(await t.call('POST', '/ceremonies', { body: ceremony(cer) }), 409, '/id');
   });

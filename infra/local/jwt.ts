@@ -60,9 +60,10 @@ export function verifyToken(secret: Buffer, token: string, nowSeconds = Date.now
   const [header, payload, signature, ...rest] = token.split('.');
   if (!header || !payload || !signature || rest.length) return undefined;
   const expected = sign(secret, `${header}.${payload}`);
-  // Only the one base64url encoding of the signature (no padding, no "+/", no stray bits).
-  if (signature !== expected.toString('base64url')) return undefined;
   const given = Buffer.from(signature, 'base64url');
+  // Only the one base64url encoding of the signature (no padding, no "+/", no stray bits), checked
+  // without the secret; the comparison with it stays constant-time.
+  if (given.toString('base64url') !== signature) return undefined;
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const head: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));

@@ -3,7 +3,7 @@
  * demo data on first start, and an HTTP server that hands each request to the real Lambda
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -72,10 +72,13 @@ export class DataDirInUse extends Error {}
 
 /**
  * Claims the data dir for this process with a pid file, before dynalite opens it (whose own lock
- * error surfaces asynchronously, as a crash). A file left by a process that is gone is taken over.
+ * error surfaces asynchronously, as a crash). The file appears whole or not at all (written
+ * aside, then linked into place); one left by a process that is gone is taken over. Returns the
+ * release, which removes the file only while it is still this process's.
  */
 function claimDataDir(dataDir: string): () => void {
   const file = join(dataDir, 'server.pid');
+  const mine = join(dataDir, `server.pid.${process.pid}`);
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
@@ -84,17 +87,34 @@ function claimDataDir(dataDir: string): () => void {
       return (error as NodeJS.ErrnoException).code === 'EPERM';
     }
   };
+  writeFileSync(mine, String(process.pid));
   try {
-    writeFileSync(file, String(process.pid), { flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const holder = Number(readFileSync(file, 'utf8'));
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-      throw new DataDirInUse(`${dataDir} is in use by another Concord process (pid ${holder}); stop it, or set DATA_DIR to another directory`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(mine, file);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      }
+      const holder = Number(readFileSync(file, 'utf8'));
+      if (holder !== process.pid && (!Number.isInteger(holder) || holder <= 0 || alive(holder))) {
+        throw new DataDirInUse(`${dataDir} is in use by another Concord process (pid ${holder || 'unknown'}, in ${file}); stop it, or set DATA_DIR to another directory (delete ${file} if no such process runs)`);
+      }
+      rmSync(file, { force: true }); // left by a process that is gone (or by this one): once more
     }
-    writeFileSync(file, String(process.pid));
+  } finally {
+    rmSync(mine, { force: true });
   }
-  return () => rmSync(file, { force: true });
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    try {
+      if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+    } catch {
+      // Already gone.
+    }
+  };
 }
 
 /** The gateway's own refusals, in the same problem+json the handlers answer with. */

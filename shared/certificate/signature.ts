@@ -69,12 +69,17 @@ export function signPayload(payload: CertificatePayload, key: SigningKey): strin
   return `${input}.${b64(sign(null, Buffer.from(input), key.privateKey))}`;
 }
 
+/**
+ * Whether `signature` can be an Ed25519 signature as the registry writes it: 86 base64url
+ * characters, in the one encoding of its 64 bytes (the 86th character carries 4 unused bits).
+ */
+export const wellFormedSignature = (signature: string) =>
+  /^[A-Za-z0-9_-]{86}$/.test(signature) && Buffer.from(signature, 'base64url').toString('base64url') === signature;
+
 /** The key (if any) whose signature over this payload is `signature` (base64url). */
 export function keyThatSigned(payload: CertificatePayload, signature: string, keys: readonly SigningKey[]): SigningKey | undefined {
-  if (!/^[A-Za-z0-9_-]{86}$/.test(signature)) return undefined;
+  if (!wellFormedSignature(signature)) return undefined;
   const sig = Buffer.from(signature, 'base64url');
-  // The 86th character carries 4 unused bits: only the one encoding the registry writes counts.
-  if (sig.toString('base64url') !== signature) return undefined;
   return keys.find((k) => verify(null, Buffer.from(signingInput(payload, k.kid)), k.publicKey, sig));
 }
 

@@ -24,9 +24,9 @@ export function parseGroups(value: unknown): string[] {
 
 /**
  * A subject fit to be recorded as the actor in history: 1-256 characters, no spaces, no control,
- * format (bidirectional) or unassigned characters. Cognito's are UUIDs.
+ * format (bidirectional), surrogate or private-use characters. Cognito's are UUIDs.
  */
-const SUBJECT = /^[^\p{C}\p{Z}]{1,256}$/u;
+const SUBJECT = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Z}]{1,256}$/u;
 
 export function principalFrom(claims: Claims | undefined): Principal | undefined {
   const sub = claims?.sub;

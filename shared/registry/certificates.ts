@@ -12,7 +12,7 @@ import { NotFound } from '#shared/domain/errors.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
-import { certificateLinks, certificatePayloadOf, keyThatSigned, signPayload, verifiedPayload, type SigningKey } from '#shared/certificate/signature.ts';
+import { certificateLinks, certificatePayloadOf, keyThatSigned, signPayload, verifiedPayload, wellFormedSignature, type SigningKey } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
@@ -116,6 +116,7 @@ export async function verifyLink(typed: string, version: number, signature: stri
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
+  if (!wellFormedSignature(signature)) return invalid('The signature does not match: this link was not issued by the registry.');
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
   const keys = await signingKeys();

@@ -20,8 +20,8 @@ export const issuedCertificate = z.object({
   bytes: z.number().int().positive(),
   /** When this file was first handed out. */
   firstIssuedAt: z.string(),
-  /** The registry's base URL the file prints (and its signed payload names). */
-  iss: z.string(),
+  /** The registry's base URL the file prints (and its signed payload names); unknown for records written before it was kept. */
+  iss: z.string().optional(),
 });
 export type IssuedCertificate = z.infer<typeof issuedCertificate>;
 
@@ -34,9 +34,14 @@ export async function recordIssuedCertificate(record: IssuedCertificate): Promis
   })));
 }
 
+/** The record of these bytes as a file of this version; records from before they moved under their version are found too. */
 export async function getIssuedCertificate(agreementId: string, version: number, sha256: string): Promise<IssuedCertificate | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.issuedCertificateKey(agreementId, version, sha256), ConsistentRead: true }));
-  return out.Item ? issuedCertificate.parse(out.Item.data) : undefined;
+  for (const key of [keys.issuedCertificateKey(agreementId, version, sha256), keys.legacyIssuedCertificateKey(sha256)]) {
+    const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+    const record = out.Item ? issuedCertificate.parse(out.Item.data) : undefined;
+    if (record?.agreementId === agreementId && record.version === version) return record;
+  }
+  return undefined;
 }
 
 /** The base URLs that files of this version were handed out under (usually one; more after a move). */

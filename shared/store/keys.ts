@@ -17,6 +17,8 @@ export const ISSUED_CERTIFICATE_PREFIX = 'CERTIFICATE#';
 /** The files handed out for one version, one item each: found by version (links) and by bytes (uploads). */
 export const issuedCertificatesPk = (agreementId: string, version: number) => `${ISSUED_CERTIFICATE_PREFIX}${agreementId}#${version}`;
 export const issuedCertificateKey = (agreementId: string, version: number, sha256: string): Key => ({ pk: issuedCertificatesPk(agreementId, version), sk: `FILE#${sha256}` });
+/** Where records written before they moved under their version are (read only). */
+export const legacyIssuedCertificateKey = (sha256: string): Key => ({ pk: `${ISSUED_CERTIFICATE_PREFIX}${sha256}`, sk: 'CERTIFICATE' });
 
 /** Links: pointers from a party or a country to an agreement, sorted by signing time. */
 export const partyLinkPk = (partyId: string) => `PARTY#${partyId}`;

@@ -179,6 +179,8 @@ describe('function bundles', () => {
     ok(pdf, 200, 'certificates');
     expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'valid', version: 2 });
+    // A link whose signature checks out under no address: the addresses files were handed out under are queried.
+    expect((await call('verify', 'GET', `/verify/${signed.json.code}?v=2&sig=${'A'.repeat(86)}`)).json).toMatchObject({ status: 'invalid' });
     ok(await call('agreements-write', 'POST', `/agreements/${id}/void`, { reason: 'signed twice' }, { 'if-match': '"2"' }), 200, 'agreements-write');
     expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'voided' });
     const keys = await call('verify', 'GET', '/.well-known/concord-keys.json');
