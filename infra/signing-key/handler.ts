@@ -1,7 +1,9 @@
 /**
- * CloudFormation custom resource (Lambda-backed, no provider framework): on Create, puts a fresh
- * Ed25519 key into the signing-key secret unless it already holds keys, so the private key never
- * appears in code, template or logs. Update and Delete leave the secret alone (it is retained).
+ * CloudFormation custom resource (Lambda-backed, no provider framework): on Create and on Update
+ * (a replaced secret arrives as an Update of this resource), puts a fresh Ed25519 key into the
+ * signing-key secret while it holds CloudFormation's placeholder, so the private key never appears
+ * in code, template or logs; a secret holding anything else is kept. Delete leaves the secret
+ * alone (it is retained).
  */
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
@@ -38,7 +40,7 @@ export async function handler(raw: unknown): Promise<void> {
   try {
     if (!parsed.success) throw new TypeError('malformed custom resource event');
     const event = parsed.data;
-    if (event.RequestType === 'Create') reason = await fillSecret(event.ResourceProperties.SecretArn);
+    if (event.RequestType !== 'Delete') reason = await fillSecret(event.ResourceProperties.SecretArn);
   } catch (error) {
     // The reason shows in the CloudFormation console: the error's name only, never secret data.
     status = 'FAILED';

@@ -11,13 +11,17 @@ export const keySet = z.object({
 });
 export type KeySet = z.infer<typeof keySet>;
 
-/** True when the secret still holds the placeholder CloudFormation created (or anything without keys). */
+/**
+ * True only when the secret holds CloudFormation's placeholder, an object whose `keys` is empty.
+ * Anything else is kept as it is, even a value this code cannot read: overwriting a key ring would
+ * make every certificate signed with it unverifiable, while a broken one fails loudly at run time.
+ */
 export function holdsNoKeys(secretString: string | undefined): boolean {
   try {
-    const parsed = keySet.safeParse(JSON.parse(secretString ?? ''));
-    return !parsed.success || parsed.data.keys.length === 0;
+    const value: unknown = JSON.parse(secretString ?? '');
+    return typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys) && (value as { keys: unknown[] }).keys.length === 0;
   } catch {
-    return true;
+    return false;
   }
 }
 

@@ -132,6 +132,23 @@ describe('signing-key custom resource bundle', () => {
     expect(aws.secrets.get(SECRET_ARN)).toBe(first);
     expect(keyInit().output()).not.toContain('PRIVATE KEY');
   });
+
+  it('fills a replaced secret on Update, and never overwrites a value that is not the placeholder', async () => {
+    const update = (n: number) => ({ ...create(n), RequestType: 'Update', PhysicalResourceId: 'signing-key:old', OldResourceProperties: { SecretArn: 'arn:old' } });
+    aws.secrets.set(SECRET_ARN, JSON.stringify({ keys: [], placeholder: 'generated-by-cloudformation' }));
+    await keyInit().invoke(update(3));
+    expect(aws.cfnResponses.get('/cfn/3')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated' });
+    const ring = aws.secrets.get(SECRET_ARN)!; // the functions below sign with it
+    // A ring in the runtime's shape (no kid), a PEM after a newline, or a value no one can read: kept.
+    for (const [n, value] of [[4, { keys: [{ privateKeyPem: '\n-----BEGIN PRIVATE KEY-----\n...' }] }], [5, 'not json']] as const) {
+      const stored = typeof value === 'string' ? value : JSON.stringify(value);
+      aws.secrets.set(SECRET_ARN, stored);
+      await keyInit().invoke(update(n));
+      expect(aws.cfnResponses.get(`/cfn/${n}`)).toMatchObject({ Status: 'SUCCESS', Reason: 'kept' });
+      expect(aws.secrets.get(SECRET_ARN)).toBe(stored);
+    }
+    aws.secrets.set(SECRET_ARN, ring);
+  });
 });
 
 describe('function bundles', () => {
