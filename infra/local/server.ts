@@ -18,8 +18,13 @@ import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
 export const TABLE_NAME = 'concord';
-/** API Gateway's own payload limit; the handlers enforce the registry's (much lower) ones. */
-const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/**
+ * The most a request body can be on AWS and still reach a function: Lambda takes events of 6 MB,
+ * and API Gateway base64-encodes a binary body (4/3), so about 4 MB of body, headers aside.
+ * Larger bodies fail in front of the function there; here they get a 413. The handlers enforce
+ * the registry's own, lower limits (64 KB of JSON, a 2 MB PDF).
+ */
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface RegistryOptions {
   dataDir: string;
@@ -195,10 +200,10 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     };
     try {
       // Like the gateway, refuse a body declared too large before waiting for it.
-      if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return send(refuse(413, 'The request body is over 10 MB'), { connection: 'close' });
+      if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return send(refuse(413, 'The request body is over the 4 MB a request can carry to a function'), { connection: 'close' });
       const body = await readBody(req);
       send(body === undefined
-        ? refuse(413, 'The request body is over 10 MB')
+        ? refuse(413, 'The request body is over the 4 MB a request can carry to a function')
         : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }));
     } catch (error) {
       console.error(error);

@@ -2,7 +2,7 @@
  * Everything that can be rebuilt from code: the functions, the HTTP API and its alarms. State
  * (table, signing key, users) comes in from the stateful stack.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -41,6 +41,11 @@ export class StatelessStack extends Stack {
     // Set after the API exists: the URL names the API, which does not depend on the functions.
     const publicBaseUrl = props.publicBaseUrl ?? this.api.url;
     for (const fn of this.functions.byName.values()) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
+    if (!props.publicBaseUrl) {
+      // Every certificate prints its verification link: one under the execute-api URL stops
+      // working when this stack (and so the API) is rebuilt.
+      Annotations.of(this).addWarningV2('concord:public-base-url', 'No publicBaseUrl: certificates print the API\'s execute-api URL, which changes if this stack is ever rebuilt, and every link printed before would then lead nowhere. For production, deploy with -c publicBaseUrl=https://<a custom domain that routes to this API>.');
+    }
     new RegistryAlarms(this, 'Alarms', { email: props.alarmEmail, stage: this.api.stage, functions: this.functions.byName });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the registry API' });

@@ -5,7 +5,7 @@
  * must say why; a new resource that trips a rule fails here with its path. (One synthesis for both.)
  */
 import { Validations } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,6 +214,12 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))));
 }
+
+describe('deployment warnings', () => {
+  it('warns at synth when certificates would print the execute-api URL (no publicBaseUrl)', () => {
+    Annotations.fromStack(s.stateless).hasWarning('/Concord-prod-Stateless', Match.stringLikeRegexp('No publicBaseUrl: certificates print the API.s execute-api URL'));
+  });
+});
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding (errors or warnings)', () => {
