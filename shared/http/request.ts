@@ -159,7 +159,7 @@ export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function idempotencyKey(req: ApiRequest): string {
   const key = req.headers['idempotency-key'];
-  if (key === undefined) throw new InvalidInput('Idempotency-Key is required: any unique string per signing, reused on retries', [{ path: 'Idempotency-Key', message: 'is required' }]);
+  if (key === undefined) throw new InvalidInput('Idempotency-Key is required: 1-255 visible ASCII characters, unique per signing, reused on retries', [{ path: 'Idempotency-Key', message: 'is required' }]);
   if (!IDEMPOTENCY_KEY.test(key)) throw new InvalidInput('Idempotency-Key must be 1-255 printable ASCII characters, without spaces', [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters, without spaces' }]);
   return key;
 }
