@@ -136,7 +136,7 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
 <h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
 <div class="facts">
 <div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>Status 状态</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
-<div><label>Signed 签署</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c))}</div>
+<div><label>Signed 签署</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
 <div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>Parties 签约方 (${a.parties.length})</b></div>
 <div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);row-gap:${s.detail * 0.9}pt">${parties}</div></div>

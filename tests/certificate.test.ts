@@ -333,7 +333,19 @@ describe('certificate content', () => {
     for (let n = 0; n < doc.getPageCount(); n++) expect(touchingLines(await drawnBlocks(pdf, n)), `page ${n + 1}`).toEqual([]);
     const text = pdfToText(pdf, { raw: true }).replace(/\s+/g, ' ');
     for (const part of [title, long.title, long.event, long.venue, name(0), signatory.title]) expect(text).toContain(part);
+    // Every page of a void agreement says so, an annex page that travels alone included.
+    for (let n = 2; n <= doc.getPageCount(); n++) expect(pdfToText(pdf, { page: n }), `page ${n}`).toContain('VOIDED · 已作废');
     expect(text.replace(/ /g, '')).toContain('题'.repeat(300));
+  });
+
+  it('prints the signing time on the venue\'s clock when the ceremony has no time zone, and the agreement\'s own place', async () => {
+    const pdf = await renderVariant(bilateral.id, ({ agreement, ceremony }) => ({
+      agreement: { ...agreement, signedAt: '2024-03-11T04:30:00Z', place: 'Hall B, Pavilion of the SCO States' },
+      ceremony: { ...ceremony, timeZone: undefined, startsAt: '2024-03-10T22:00:00-05:00' },
+    }));
+    const text = pdfToText(pdf).replace(/\s+/g, ' ');
+    expect(text).toContain('10 March 2024, 23:30 (UTC-05:00) · 2024年3月10日 23:30');
+    expect(text).toContain('Hall B, Pavilion of the SCO States, Chongqing International Expo Center');
   });
 
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
@@ -565,6 +577,21 @@ describe('verification', () => {
     expect(r.body).toContain('Chongqing Municipality · <bdi>重庆市</bdi>');
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
     expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · 2021年8月23日 14:30');
+  });
+
+  it('tells a browser what to do: which version is current, and what an incomplete address lacks', async () => {
+    const { id, link } = await freshSigning('Advice for readers');
+    await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Advice for readers, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
+    const browser = { accept: 'text/html' };
+    const superseded = await t.call('GET', link, { token: null, headers: browser });
+    expect(superseded.body).toContain('Ask the parties or the registry for the certificate of version 2, which is current.');
+    expect(superseded.body).toContain('请向签约方或登记机构索取现行的第 2 版证书。');
+    const typed = await t.call('GET', link.replace(/\?.*/, ''), { token: null, headers: browser });
+    expect([typed.status, typed.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
+    expect(typed.body).toContain('This address is incomplete');
+    // API clients still get problem+json naming the fields.
+    const api = await t.call('GET', link.replace(/\?.*/, ''), { token: null });
+    expect([api.status, api.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
   });
 
   it.each([

@@ -103,6 +103,8 @@ function fitLines(text: string, sizes: number[], opts: TextOptions): { size: num
 /** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
 function masthead(w: Writer, a: Agreement, page?: number): void {
   w.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+  // An annex page can travel alone: it says so too when the agreement is void.
+  if (page && a.status === 'voided') w.centred('VOIDED  ·  已作废', H - 58, { size: 8, weight: 'bold', color: ALERT });
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
 }
 
@@ -152,7 +154,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   ));
   row(Math.max(
     w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, y, col - 10),
-    w.field('Venue 地点', venueLine(ceremony), right, y, col - 10),
+    w.field('Venue 地点', venueLine(ceremony, a.place), right, y, col - 10),
   ));
   row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony), left, y, 2 * col));
   return y - 3;

@@ -11,13 +11,24 @@ const LOOK: Record<Verification['status'], [string, string, string]> = {
   invalid: ['Not a genuine certificate', '证书无效', '#a11a1a'],
 };
 
+/** What a reader should do next, in English and Chinese. */
+function advice(v: Verification): [string, string] {
+  switch (v.status) {
+    case 'valid': return ['The details below are the registry\'s record: they should match the certificate in front of you.', '以下内容为登记系统的记录，应与您手中的证书一致。'];
+    case 'superseded': return [`This certificate describes version ${v.version}. Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`, `此证书对应第 ${v.version} 版。请向签约方或登记机构索取现行的第 ${v.currentVersion} 版证书。`];
+    case 'voided': return ['The agreement is no longer in force: do not rely on this certificate.', '该协议已不再有效，请勿依据此证书。'];
+    case 'invalid': return ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向应出具该证书的登记机构核实。'];
+  }
+}
+
 export function verificationPage(v: Verification): string {
   const [en, zh, colour] = LOOK[v.status];
+  const [adviceEn, adviceZh] = advice(v);
   const a = v.agreement;
   const facts = a
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
 <dl><dt>Code · 编号</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion})</dd>
-<dt>Signed · 签署</dt><dd>${escape(formatSigningTime(a.signedAt, a.ceremony?.timeZone ? { timeZone: a.ceremony.timeZone } : {}).join(' · '))}</dd>
+<dt>Signed · 签署</dt><dd>${escape(formatSigningTime(a.signedAt, a.ceremony ?? {}).join(' · '))}</dd>
 ${a.ceremony ? `<dt>Ceremony · 仪式</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
 <dt>Parties · 签约方</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
@@ -25,5 +36,6 @@ ${a.ceremony ? `<dt>Ceremony · 仪式</dt><dd>${escape([a.ceremony.title, a.cer
 <title>${en} · Concord</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1c2130}
 .status{border-left:.4rem solid ${colour};padding:.5rem 1rem;background:#f5f6f8}.status strong{color:${colour};font-size:1.3rem}
 dt{color:#667;font-size:.85rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}</style></head>
-<body><p>Concord registry · 协议登记</p><div class="status"><strong>${en} · ${zh}</strong><p>${escape(v.detail)}</p></div>${facts}</body></html>`;
+<body><p>Concord registry · 协议登记</p><div class="status"><strong>${en} · ${zh}</strong><p>${escape(v.detail)}</p>
+<p>${escape(adviceEn)}<br><span lang="zh-Hans">${escape(adviceZh)}</span></p></div>${facts}</body></html>`;
 }

@@ -43,8 +43,8 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
 
 export { countryName };
 
-/** Where the ceremony took place: venue, city, country. */
-export const venueLine = (c: Ceremony): string => [c.venue, c.city, countryName(c.countryCode)].join(', ');
+/** Where the signing took place: its own place when the agreement names one, then the ceremony's venue, city and country. */
+export const venueLine = (c: Ceremony, place?: string): string => [place, c.venue, c.city, countryName(c.countryCode)].filter(Boolean).join(', ');
 
 /** The ceremony, with the event it was part of. */
 export const ceremonyLine = (c: Ceremony): string => (c.event ? `${c.title} — ${c.event}` : c.title);
@@ -88,16 +88,17 @@ const two = (n: number) => String(n).padStart(2, '0');
 
 /**
  * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone, or else in
- * the offset it was logged with; English and Chinese. Formatted by hand, not by Intl, so that a
- * certificate stays byte-identical across ICU versions.
+ * the offset of the ceremony's own start time (the venue's clock; a signing logged in UTC would
+ * otherwise print the wrong day), or else in the offset it was logged with; English and Chinese.
+ * Formatted by hand, not by Intl, so that a certificate stays byte-identical across ICU versions.
  */
-export function formatSigningTime(signedAt: string, ceremony: Pick<Ceremony, 'timeZone'>): [string, string] {
+export function formatSigningTime(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined }): [string, string] {
   const instant = new Date(signedAt);
   let minutes: number;
   if (ceremony.timeZone) {
     minutes = zoneOffset(ceremony.timeZone, instant);
   } else {
-    const [, sign = '+', hh = '00', mm = '00'] = /([+-])(\d{2}):(\d{2})$/.exec(signedAt) ?? [];
+    const [, sign = '+', hh = '00', mm = '00'] = /([+-])(\d{2}):(\d{2})$/.exec(ceremony.startsAt ?? signedAt) ?? [];
     minutes = (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
   }
   const wall = new Date(instant.getTime() + minutes * 60_000);

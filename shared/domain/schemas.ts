@@ -248,7 +248,7 @@ export const verificationRecord = z.object({
     titleZh: z.string().optional(),
     signedAt: z.string(),
     parties: z.array(z.object({ name: z.string(), localName: z.string().optional() })),
-    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), timeZone: z.string().optional() }).optional(),
+    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), timeZone: z.string().optional() }).optional(),
   }).optional(),
 });
 export type Verification = z.infer<typeof verificationRecord>;

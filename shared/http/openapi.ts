@@ -39,7 +39,9 @@ function operation(route: Route) {
     schema: name === 'Idempotency-Key' ? { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 } : { type: 'string', pattern: '^"[1-9][0-9]*"$' },
   }));
   if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });
-  const errors: Record<string, object> = { 400: { description: 'Invalid request', ...problemRef } };
+  // Where browsers get pages, an incomplete request gets one too.
+  const badRequestPage = route.alsoAs?.includes('text/html') ? { 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } } : {};
+  const errors: Record<string, object> = { 400: { description: 'Invalid request', content: { ...problemRef.content, ...badRequestPage } } };
   if (route.access !== 'public') {
     Object.assign(errors, {
       401: { description: 'No valid token (on AWS the gateway\'s JWT authorizer answers first, with {"message":"Unauthorized"})', content: { ...problemRef.content, ...gatewayMessage.content } },

@@ -103,7 +103,7 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
       ...(certified.titleZh && { titleZh: certified.titleZh }),
       signedAt: certified.signedAt,
       parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName }) })),
-      ...(ceremony && { ceremony: { title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, ...(ceremony.timeZone && { timeZone: ceremony.timeZone }) } }),
+      ...(ceremony && { ceremony: { title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt, ...(ceremony.timeZone && { timeZone: ceremony.timeZone }) } }),
     },
   };
 }
