@@ -12,7 +12,7 @@ export interface FunctionSettings {
   signingKey?: true;
   /** Ships the certificate fonts and harfbuzz.wasm beside its bundle. */
   assets?: true;
-  /** Pages through lists: gets CURSOR_SECRET, the key that authenticates list cursors. */
+  /** Pages through lists: may read the secret holding the key that authenticates list cursors (CURSOR_SECRET_ARN). */
   lists?: true;
 }
 

@@ -52,8 +52,8 @@ export class RegistryFunctions extends Construct {
         environment: {
           TABLE_NAME: props.table.tableName,
           ...(settings.signingKey && { SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn }),
-          // A CloudFormation dynamic reference: resolved at deploy, never written into the template.
-          ...(settings.lists && { CURSOR_SECRET: props.cursorKey.secretValue.unsafeUnwrap() }),
+          // Secrets by ARN only: each function reads its own at cold start (shared/store/secrets.ts).
+          ...(settings.lists && { CURSOR_SECRET_ARN: props.cursorKey.secretArn }),
         },
         files: settings.assets ? certificateFiles() : [],
       });
@@ -69,6 +69,7 @@ export class RegistryFunctions extends Construct {
         }));
       }
       if (settings.signingKey) props.signingKey.grantRead(fn);
+      if (settings.lists) props.cursorKey.grantRead(fn);
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${indexWildcard(props.table.tableName)}]`,
         reason: 'Queries use the GSIs of shared/store/table.ts; the grant covers the indexes of this one table and nothing else.',

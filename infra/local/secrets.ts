@@ -1,8 +1,8 @@
 /**
  * A local stand-in for AWS Secrets Manager's GetSecretValue, serving the certificate signing key
- * ring from the data dir (generated on first start, mode 0600). The handlers use the real SDK
- * client, pointed here by AWS_ENDPOINT_URL_SECRETS_MANAGER, exactly as they read the real secret
- * on AWS.
+ * ring and the list-cursor key from the data dir (generated on first start, mode 0600). The
+ * handlers use the real SDK client, pointed here by AWS_ENDPOINT_URL_SECRETS_MANAGER, exactly as
+ * they read the real secrets on AWS.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { newKeySet } from '../signing-key/key-set.ts';
 
 export const SIGNING_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord/signing-key';
-const SECRET_NAME = 'concord/signing-key';
+export const CURSOR_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord/cursor-key';
 
 /** The key ring file, the secret's own format (`{"keys":[{kid, privateKeyPem}]}`), created once with a new Ed25519 key. */
 export function loadKeyRing(dataDir: string): string {
@@ -20,8 +20,12 @@ export function loadKeyRing(dataDir: string): string {
   return readFileSync(file, 'utf8');
 }
 
-export async function startSecretsStub(dataDir: string): Promise<{ endpoint: string; server: Server }> {
-  const secretString = loadKeyRing(dataDir);
+export async function startSecretsStub(dataDir: string, cursorKey: string): Promise<{ endpoint: string; server: Server }> {
+  // By ARN, and by name (the ARN's last part), as Secrets Manager finds them.
+  const secrets = new Map<string, string>();
+  for (const [arn, value] of [[SIGNING_KEY_SECRET_ARN, loadKeyRing(dataDir)], [CURSOR_KEY_SECRET_ARN, cursorKey]] as const) {
+    secrets.set(arn, value).set(arn.slice(arn.lastIndexOf(':') + 1), value);
+  }
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -38,13 +42,11 @@ export async function startSecretsStub(dataDir: string): Promise<{ endpoint: str
       if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
         return reply(400, { __type: 'UnknownOperationException', message: 'Only GetSecretValue is served locally' });
       }
-      if (secretId !== SIGNING_KEY_SECRET_ARN && secretId !== SECRET_NAME) {
+      const secretString = typeof secretId === 'string' ? secrets.get(secretId) : undefined;
+      if (secretString === undefined) {
         return reply(400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret: ${String(secretId)}` });
       }
-      return reply(200, {
-        ARN: SIGNING_KEY_SECRET_ARN, Name: SECRET_NAME, SecretString: secretString,
-        VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: 0,
-      });
+      return reply(200, { ARN: secretId, Name: secretId, SecretString: secretString, VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: 0 });
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));

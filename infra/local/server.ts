@@ -15,7 +15,7 @@ import type { FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
 import { lambdaContext, matchRoute, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
-import { SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
+import { CURSOR_KEY_SECRET_ARN, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
 export const TABLE_NAME = 'concord';
 /**
@@ -132,7 +132,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const secret = loadSecret(dataDir);
   const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dbPort = await listen(db, 0, '127.0.0.1');
-  const secrets = await startSecretsStub(dataDir);
+  const secrets = await startSecretsStub(dataDir, loadSecret(dataDir, 'cursor-secret').toString('hex'));
 
   // The handlers read these at module load, exactly as on Lambda (where CDK sets TABLE_NAME).
   Object.assign(process.env, {
@@ -143,7 +143,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dbPort}`,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     SIGNING_KEY_SECRET_ARN,
-    CURSOR_SECRET: loadSecret(dataDir, 'cursor-secret').toString('hex'),
+    CURSOR_SECRET_ARN: CURSOR_KEY_SECRET_ARN,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const { ensureTable } = await import('#shared/store/setup.ts');

@@ -67,7 +67,7 @@ export class StatefulStack extends Stack {
     });
     Validations.of(this.cursorKey).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The cursor key only authenticates short-lived list cursors, which cannot widen what a caller may see; a new value reaches the functions only when their stack next changes them (a dynamic reference resolves at deploy), invalidating cursors in flight and nothing else, so scheduled rotation adds no protection.',
+      reason: 'The cursor key only authenticates short-lived list cursors, which cannot widen what a caller may see; a new value reaches each function at its next cold start, invalidating cursors in flight and nothing else, so scheduled rotation adds no protection.',
     });
 
     const keyInit = new HouseFunction(this, 'SigningKeyInit', {

@@ -35,7 +35,7 @@ export async function collectPage<T>(
   options: { limit: number; cursor?: string | undefined; digest: string; accept?: (item: T) => boolean },
 ): Promise<Page<T>> {
   const { limit, digest, accept = () => true } = options;
-  let after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, digest, (p) => source.holds(p));
+  let after = options.cursor === undefined ? undefined : await decodeCursor(options.cursor, digest, (p) => source.holds(p));
   const found: Candidate<T>[] = [];
   let examined = 0;
   let done = false;
@@ -50,8 +50,8 @@ export async function collectPage<T>(
     done = batch.done && found.length <= limit;
   }
   const items = found.slice(0, limit).map((c) => c.item as T);
-  if (found.length > limit) return { items, nextCursor: encodeCursor(found[limit - 1]!.pos, digest) };
-  return { items, nextCursor: done || after === undefined ? null : encodeCursor(after, digest) };
+  if (found.length > limit) return { items, nextCursor: await encodeCursor(found[limit - 1]!.pos, digest) };
+  return { items, nextCursor: done || after === undefined ? null : await encodeCursor(after, digest) };
 }
 
 /** Inclusive bounds on a sort key; `prefix` is prepended to both. */

@@ -5,18 +5,16 @@
  * in code, in the template or in the environment. The local server serves the same secret from
  * its data dir through the SDK's own endpoint override (AWS_ENDPOINT_URL_SECRETS_MANAGER).
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { signingKey, type SigningKey } from '#shared/certificate/signature.ts';
+import { secretNamedBy } from './secrets.ts';
 
 const secret = z.object({ keys: z.array(z.object({ privateKeyPem: z.string().min(1) })).min(1) });
 
 let ring: Promise<SigningKey[]> | undefined;
 
 async function load(): Promise<SigningKey[]> {
-  const secretId = z.string().min(1, 'SIGNING_KEY_SECRET_ARN must name the signing key secret').parse(process.env.SIGNING_KEY_SECRET_ARN);
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));
-  return secret.parse(JSON.parse(out.SecretString ?? '{}')).keys.map((k) => signingKey(k.privateKeyPem));
+  return secret.parse(JSON.parse(await secretNamedBy('SIGNING_KEY_SECRET_ARN'))).keys.map((k) => signingKey(k.privateKeyPem));
 }
 
 /** All keys, current first. A failed load is retried on the next call, not cached. */

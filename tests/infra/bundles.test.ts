@@ -25,6 +25,7 @@ import { synthesize, type Synthesized } from './synth.ts';
 const MAX_API_BUNDLE_BYTES = 1024 * 1024;
 const WRITES: string[] = TABLE_CALLS.map((call) => `dynamodb:${call}`);
 const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord-signing-key';
+const CURSOR_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord-cursor-key';
 const PUBLIC_BASE_URL = 'https://registry.smoke.example';
 const ASSET_PATHS = new Set(CERTIFICATE_ASSETS.map((a) => a.bundlePath));
 
@@ -44,7 +45,7 @@ function bundleOf(stack: 'stateful$' | 'stateless$', logicalId: string): Bundle 
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries<unknown>(props.Environment?.Variables ?? {})) {
     // CloudFormation fills these tokens at deploy time; here they name the local stand-ins.
-    const local = typeof value === 'string' ? value : { SIGNING_KEY_SECRET_ARN: SECRET_ARN, PUBLIC_BASE_URL, CURSOR_SECRET: 'c'.repeat(48) }[name];
+    const local = typeof value === 'string' ? value : { SIGNING_KEY_SECRET_ARN: SECRET_ARN, PUBLIC_BASE_URL, CURSOR_SECRET_ARN }[name];
     if (!local) throw new Error(`${logicalId}: no local value for the token in ${name}`);
     env[name] = local;
   }
@@ -85,6 +86,7 @@ beforeAll(async () => {
   db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((ok) => db.listen(0, '127.0.0.1', ok));
   aws = await startFakeAws();
+  aws.secrets.set(CURSOR_SECRET_ARN, 'c'.repeat(48));
   baseEnv = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'local',
@@ -190,6 +192,12 @@ describe('function bundles', () => {
     ok(await call('agreements-write', 'PATCH', `/agreements/${id}`, { parties: agreement(['smoke-a', 'smoke-d']).parties, reason: 'wrong party' }, { 'if-match': '"1"' }), 200, 'agreements-write');
     expect((await call('agreements-read', 'GET', `/agreements/${id}`)).json).toMatchObject({ id, version: 2 });
     expect((await call('agreements-read', 'GET', '/agreements?partyId=smoke-d')).json.items).toHaveLength(1);
+    // A page and the next: the cursor key comes from its secret, read with the function's own grant.
+    const firstPage = (await call('parties-read', 'GET', '/parties?limit=1')).json;
+    expect(firstPage.nextCursor).toEqual(expect.any(String));
+    const nextPage = await call('parties-read', 'GET', `/parties?limit=1&cursor=${firstPage.nextCursor}`);
+    ok(nextPage, 200, 'parties-read');
+    expect(nextPage.json.items[0].id).not.toBe(firstPage.items[0].id);
     ok(await call('agreements-read', 'GET', `/agreements/${id}/history`), 200, 'agreements-read');
 
     const pdf = await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`);

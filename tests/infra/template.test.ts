@@ -110,10 +110,10 @@ describe('stateless stack: functions', () => {
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
     expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: 'concord-prod' });
     expect('SIGNING_KEY_SECRET_ARN' in props.Environment.Variables).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
-    // The cursor key reaches list functions only, as a dynamic reference resolved at deploy time.
-    const cursorKey = props.Environment.Variables.CURSOR_SECRET;
-    expect(cursorKey !== undefined).toBe(FUNCTION_SETTINGS[fn].lists === true);
-    if (cursorKey !== undefined) expect(JSON.stringify(cursorKey)).toContain('{{resolve:secretsmanager:');
+    // The cursor key reaches list functions only, by its secret's ARN: no secret value sits in any
+    // function's configuration, not even as a dynamic reference resolved at deploy.
+    expect('CURSOR_SECRET_ARN' in props.Environment.Variables).toBe(FUNCTION_SETTINGS[fn].lists === true);
+    expect(JSON.stringify(props.Environment.Variables)).not.toContain('resolve:secretsmanager');
   });
 
   it('sets a retention on every log group', () => {
@@ -149,9 +149,11 @@ describe('stateless stack: least privilege', () => {
     }
   });
 
-  it.each(FUNCTION_NAMES)('%s: reads the signing key only if its settings say so, and never writes it', (fn) => {
+  it.each(FUNCTION_NAMES)('%s: reads the signing key and the cursor key only if its settings say so, and never writes them', (fn) => {
     const secretActions = actionsOf(fn).filter((a) => a.startsWith('secretsmanager:'));
-    expect(secretActions.includes('secretsmanager:GetSecretValue')).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
+    const read = statementsOf(fn).filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue')).flatMap((st) => asArray(st.Resource)).map((r) => JSON.stringify(r));
+    expect(read.some((r) => r.includes('SigningKey'))).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
+    expect(read.some((r) => r.includes('CursorKey'))).toBe(FUNCTION_SETTINGS[fn].lists === true);
     expect(secretActions.filter((a) => !['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].includes(a))).toEqual([]);
   });
 });
