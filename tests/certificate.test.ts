@@ -338,6 +338,16 @@ describe('certificate content', () => {
     expect(text.replace(/ /g, '')).toContain('题'.repeat(300));
   });
 
+  it.each([
+    ['logged in UTC, at a ceremony on UTC-05:00: the venue\'s clock', '2024-03-11T04:30:00Z', '2024-03-10T22:00:00-05:00', '10 March 2024, 23:30 (UTC-05:00)'],
+    ['logged on UTC+08:00, at a ceremony whose start was logged in UTC: as logged', '2024-03-10T23:30:00+08:00', '2024-03-10T14:00:00Z', '10 March 2024, 23:30 (UTC+08:00)'],
+    ['logged on UTC-04:00, at a ceremony on UTC-05:00: as logged', '2024-03-10T23:30:00-04:00', '2024-03-10T22:00:00-05:00', '10 March 2024, 23:30 (UTC-04:00)'],
+    ['logged in UTC, at a ceremony logged in UTC: UTC', '2024-03-11T04:30:00Z', '2024-03-10T22:00:00Z', '11 March 2024, 04:30 (UTC+00:00)'],
+  ])('without a ceremony time zone, prints a signing %s', async (_name, signedAt, startsAt, printed) => {
+    const { formatSigningTime } = await import('#shared/certificate/wording.ts');
+    expect(formatSigningTime(signedAt, { startsAt })[0]).toBe(printed);
+  });
+
   it('prints the signing time on the venue\'s clock when the ceremony has no time zone, and the agreement\'s own place', async () => {
     const pdf = await renderVariant(bilateral.id, ({ agreement, ceremony }) => ({
       agreement: { ...agreement, signedAt: '2024-03-11T04:30:00Z', place: 'Hall B, Pavilion of the SCO States' },
@@ -428,6 +438,8 @@ describe('verification', () => {
     for (const r of [await checkLink(link), await checkFile(pdf)]) {
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ status: 'valid', version: 1, currentVersion: 1, agreement: { title: 'Valid one', parties: [{ name: 'Chongqing Municipality', localName: '重庆市' }, { name: 'Zhōngguó Ëxample Trading Co.' }] } });
+      // The ceremony's start goes along: a page shows signing times on its clock when it has no time zone.
+      expect(r.body.agreement.ceremony).toMatchObject({ startsAt: expect.stringMatching(/^\d{4}-/) });
     }
   });
 
@@ -585,10 +597,12 @@ describe('verification', () => {
     const browser = { accept: 'text/html' };
     const superseded = await t.call('GET', link, { token: null, headers: browser });
     expect(superseded.body).toContain('Ask the parties or the registry for the certificate of version 2, which is current.');
-    expect(superseded.body).toContain('请向签约方或登记机构索取现行的第 2 版证书。');
+    expect(superseded.body).toContain('请向签约方或登记系统索取现行的第 2 版证书。');
     const typed = await t.call('GET', link.replace(/\?.*/, ''), { token: null, headers: browser });
     expect([typed.status, typed.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
     expect(typed.body).toContain('This address is incomplete');
+    expect(typed.body).toContain('Incomplete address · 网址不完整');
+    expect(typed.body).not.toContain('Not a genuine certificate'); // nothing was checked, nothing is wrong with the paper
     // API clients still get problem+json naming the fields.
     const api = await t.call('GET', link.replace(/\?.*/, ''), { token: null });
     expect([api.status, api.headers.get('content-type')]).toEqual([400, 'application/problem+json']);

@@ -1,7 +1,7 @@
 /** GET /verify/{code}, POST /verify, GET /.well-known/concord-keys.json (all public) */
 import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
-import { verificationPage } from '#shared/certificate/verify-page.ts';
+import { incompleteLinkPage, verificationPage } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { preferredType, type ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
@@ -10,10 +10,10 @@ import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certifi
 const wantsPage = (req: ApiRequest) => preferredType(req, ['application/json', 'text/html']) === 'text/html';
 
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON. */
-function answer(req: ApiRequest, result: Verification, status = 200): ApiResponse {
+function answer(req: ApiRequest, result: Verification): ApiResponse {
   return wantsPage(req)
-    ? { status, body: verificationPage(result), headers: { 'content-type': 'text/html; charset=utf-8', vary: 'Accept' } }
-    : { status, body: result, headers: { vary: 'Accept' } };
+    ? { status: 200, body: verificationPage(result), headers: { 'content-type': 'text/html; charset=utf-8', vary: 'Accept' } }
+    : { status: 200, body: result, headers: { vary: 'Accept' } };
 }
 
 export const handler = lambdaHandler('verify', {
@@ -21,7 +21,7 @@ export const handler = lambdaHandler('verify', {
     // Someone who typed only the code into a browser gets a page that says what is missing; API
     // clients get the usual problem+json naming the fields.
     if (wantsPage(req) && !verifyLinkQuery.safeParse(req.query).success) {
-      return answer(req, { status: 'invalid', detail: 'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.' }, 400);
+      return { status: 400, body: incompleteLinkPage(), headers: { 'content-type': 'text/html; charset=utf-8', vary: 'Accept' } };
     }
     const { v, sig } = parseInput(verifyLinkQuery, req.query, 'query');
     return answer(req, await verifyLink(req.params.code!, v, sig));

@@ -86,21 +86,22 @@ function zoneOffset(timeZone: string, instant: Date): number {
 
 const two = (n: number) => String(n).padStart(2, '0');
 
+/** Minutes east of UTC that a date-time string was written in; undefined for "Z" (a machine's UTC, not a place's clock). */
+function writtenOffset(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : /([+-])(\d{2}):(\d{2})$/.exec(value);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : undefined;
+}
+
 /**
- * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone, or else in
- * the offset of the ceremony's own start time (the venue's clock; a signing logged in UTC would
- * otherwise print the wrong day), or else in the offset it was logged with; English and Chinese.
- * Formatted by hand, not by Intl, so that a certificate stays byte-identical across ICU versions.
+ * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone; or else
+ * in the offset the signing was logged with; or, for a signing logged in UTC ("Z"), in the offset
+ * of the ceremony's own start (the venue's clock: UTC would print the wrong day); else UTC.
+ * English and Chinese. Formatted by hand, not by Intl, so that a certificate stays byte-identical
+ * across ICU versions.
  */
 export function formatSigningTime(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined }): [string, string] {
   const instant = new Date(signedAt);
-  let minutes: number;
-  if (ceremony.timeZone) {
-    minutes = zoneOffset(ceremony.timeZone, instant);
-  } else {
-    const [, sign = '+', hh = '00', mm = '00'] = /([+-])(\d{2}):(\d{2})$/.exec(ceremony.startsAt ?? signedAt) ?? [];
-    minutes = (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
-  }
+  const minutes = ceremony.timeZone ? zoneOffset(ceremony.timeZone, instant) : writtenOffset(signedAt) ?? writtenOffset(ceremony.startsAt) ?? 0;
   const wall = new Date(instant.getTime() + minutes * 60_000);
   const [y, m, d, time] = [wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate(), `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`];
   const offset = `UTC${minutes < 0 ? '-' : '+'}${two(Math.floor(Math.abs(minutes) / 60))}:${two(Math.abs(minutes) % 60)}`;

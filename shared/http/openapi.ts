@@ -40,7 +40,7 @@ function operation(route: Route) {
   }));
   if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });
   // Where browsers get pages, an incomplete request gets one too.
-  const badRequestPage = route.alsoAs?.includes('text/html') ? { 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } } : {};
+  const badRequestPage = route.alsoAs?.includes('text/html') && route.query ? { 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } } : {};
   const errors: Record<string, object> = { 400: { description: 'Invalid request', content: { ...problemRef.content, ...badRequestPage } } };
   if (route.access !== 'public') {
     Object.assign(errors, {

@@ -15,7 +15,7 @@ const payload = z.strictObject({ v: z.literal(1), p: z.string().min(1).max(600),
 export const filterDigest = (filter: unknown) => hashOf(filter).slice(0, 16);
 
 /** Read on first use: only functions that page through lists need (and may read) the key. */
-const cursorKey = async () => Buffer.from(z.string().min(32, 'the cursor key must hold at least 32 characters').parse(await secretNamedBy('CURSOR_SECRET_ARN')));
+const cursorKey = () => secretNamedBy('CURSOR_SECRET_ARN', (value) => Buffer.from(z.string().min(32, 'the cursor key must hold at least 32 characters').parse(value)));
 
 const mac = async (position: string, digest: string) => createHmac('sha256', await cursorKey()).update(`${position}\n${digest}`).digest().subarray(0, 16).toString('base64url');
 

@@ -8,16 +8,20 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import * as z from 'zod';
 
 let client: SecretsManagerClient | undefined;
-const loaded = new Map<string, Promise<string>>();
+const loaded = new Map<string, Promise<unknown>>();
 
-/** The secret string of the secret whose ARN is in `arnVariable`; a failed read is retried on the next call, not cached. */
-export function secretNamedBy(arnVariable: string): Promise<string> {
-  let value = loaded.get(arnVariable);
+/**
+ * The secret whose ARN is in `arnVariable`, read and made usable by `use` once per cold start.
+ * A failed read, or a value `use` refuses (a placeholder not yet filled), is not kept: the next
+ * call reads the secret again.
+ */
+export function secretNamedBy<T>(arnVariable: string, use: (secretString: string) => T): Promise<T> {
+  let value = loaded.get(arnVariable) as Promise<T> | undefined;
   if (!value) {
     value = (async () => {
       const secretId = z.string().min(1, `${arnVariable} must name a secret`).parse(process.env[arnVariable]);
       const out = await (client ??= new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: secretId }));
-      return z.string().min(1, `the secret in ${arnVariable} is empty`).parse(out.SecretString);
+      return use(z.string().min(1, `the secret in ${arnVariable} is empty`).parse(out.SecretString));
     })();
     loaded.set(arnVariable, value);
     value.catch(() => loaded.delete(arnVariable));

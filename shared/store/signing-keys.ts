@@ -11,17 +11,6 @@ import { secretNamedBy } from './secrets.ts';
 
 const secret = z.object({ keys: z.array(z.object({ privateKeyPem: z.string().min(1) })).min(1) });
 
-let ring: Promise<SigningKey[]> | undefined;
-
-async function load(): Promise<SigningKey[]> {
-  return secret.parse(JSON.parse(await secretNamedBy('SIGNING_KEY_SECRET_ARN'))).keys.map((k) => signingKey(k.privateKeyPem));
-}
-
-/** All keys, current first. A failed load is retried on the next call, not cached. */
-export function signingKeys(): Promise<SigningKey[]> {
-  ring ??= load().catch((error: unknown) => {
-    ring = undefined;
-    throw error;
-  });
-  return ring;
-}
+/** All keys, current first. A failed load (or a secret still holding its placeholder) is retried on the next call, not cached. */
+export const signingKeys = (): Promise<SigningKey[]> =>
+  secretNamedBy('SIGNING_KEY_SECRET_ARN', (value) => secret.parse(JSON.parse(value)).keys.map((k) => signingKey(k.privateKeyPem)));
