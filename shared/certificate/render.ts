@@ -217,8 +217,9 @@ interface PartyGrid { blocks: BlockLine[][][]; offsets: number[][][]; pitches: n
 
 /**
  * Lines are spaced by their ink, so stacked Arabic harakat, Myanmar medials and Khmer subscripts
- * never touch the line above or below; each row is as tall as its tallest block, and the detail
- * lines of a row align.
+ * never touch the line above or below; each row is as tall as its tallest block. A party's
+ * signatory line follows its own names (aligned across the row, it drifted away from a short
+ * name beside a long one and read as the next party's).
  */
 function partyGrid({ style }: PartyBlocks, blocks: BlockLine[][][], rows: number): PartyGrid {
   const usual = [0, style.local * 1.15, style.detail * 1.6]; // from the line before to a part's first baseline
@@ -234,9 +235,8 @@ function partyGrid({ style }: PartyBlocks, blocks: BlockLine[][][], rows: number
         const prev = lowest.get(i)!;
         return [i, part > 0 && first ? prev.offset + Math.max(usual[part]!, prev.below + first.above + LINE_GAP) : 0];
       }));
-      const aligned = part === 2 ? Math.max(...starts.values()) : undefined;
       for (const i of inRow) {
-        let offset = aligned ?? starts.get(i)!;
+        let offset = starts.get(i)!;
         offsets[i]![part] = blocks[i]![part]!.map((line, k, lines) => {
           if (k > 0) offset += Math.max(line.style.size * 1.2, lines[k - 1]!.below + line.above + LINE_GAP);
           lowest.set(i, { offset, below: line.below });
