@@ -12,7 +12,7 @@ import { assetFile, FONT_ASSETS } from '#shared/certificate/assets.ts';
 import type { CertificateInput } from '#shared/certificate/render.ts';
 import { certificateLinks, certificatePayloadOf, signingKey, signPayload } from '#shared/certificate/signature.ts';
 import {
-  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, venueLine,
+  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from '#shared/certificate/wording.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
@@ -135,7 +135,7 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
 <h1 class="accent">Certificate of Agreement</h1><div class="zh1 accent" lang="zh-Hans">协议证书</div>
 <h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
 <div class="facts">
-<div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>Status 状态</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
+<div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>${esc(statusLabel(a.version))}</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
 <div><label>Signed 签署</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
 <div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>Parties 签约方 (${a.parties.length})</b></div>

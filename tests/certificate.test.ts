@@ -358,6 +358,10 @@ describe('certificate content', () => {
     expect(text).toContain('Hall B, Pavilion of the SCO States, Chongqing International Expo Center');
   });
 
+  it('says the status is the version\'s: a certificate is fixed once issued, and the QR check tells what came later', () => {
+    expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain('Status at version 1 第 1 版状态 In force · 有效');
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

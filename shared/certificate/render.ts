@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { inkExtent, measure, wrap, type TextOptions } from './shaping.ts';
 import {
-  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, venueLine,
+  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -150,7 +150,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   const row = (lines: number) => { y -= 15 + (lines - 1) * FIELD_LINE; };
   row(Math.max(
     w.field('Kind 类型', `${kindEn} · ${kindZh}`, left, y, col - 10),
-    w.field('Status 状态', `${statusEn} · ${statusZh}`, right, y, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }),
+    w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }),
   ));
   row(Math.max(
     w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, y, col - 10),

@@ -43,6 +43,12 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
 
 export { countryName };
 
+/**
+ * The status row's label: a certificate is fixed once issued, so its status is the version's. A
+ * later version, or a void, shows when the QR code is checked.
+ */
+export const statusLabel = (version: number): string => `Status at version ${version} 第 ${version} 版状态`;
+
 /** Where the signing took place: its own place when the agreement names one, then the ceremony's venue, city and country. */
 export const venueLine = (c: Ceremony, place?: string): string => [place, c.venue, c.city, countryName(c.countryCode)].filter(Boolean).join(', ');
 
