@@ -31,11 +31,19 @@ export class AlreadyExists extends DomainError {}
 export class StateConflict extends DomainError {}
 /** The caller's version (If-Match) is not the current one. */
 export class VersionMismatch extends DomainError {
+  constructor(message: string, errors: FieldError[] = [{ path: 'If-Match', message: 'does not name the current version' }]) {
+    super(message, errors);
+  }
+
   /** `expected` 0: the caller's tag names no version at all (a weak or unknown ETag). */
   static of(record: string, current: number, expected: number): VersionMismatch {
     const named = expected > 0 ? `not ${expected}` : `and If-Match names no version of it (send the ETag you received, like "${current}")`;
-    return new VersionMismatch(`The ${record} is at version ${current}, ${named}`);
+    return new VersionMismatch(`The ${record} is at version ${current}, ${named}`, [{ path: 'If-Match', message: `must be "${current}", the current ETag` }]);
   }
 }
 /** A change was attempted without naming the version it is based on. */
-export class VersionRequired extends DomainError {}
+export class VersionRequired extends DomainError {
+  constructor(message: string, errors: FieldError[] = [{ path: 'If-Match', message: 'is required' }]) {
+    super(message, errors);
+  }
+}

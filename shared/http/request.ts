@@ -52,7 +52,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?ut
 function checkUpload(route: Route, headers: Record<string, string>, raw: Buffer): void {
   if (!route.upload) return;
   const { contentType, maxBytes } = route.upload;
-  if (raw.length > maxBytes) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${maxBytes}`);
+  if (raw.length > maxBytes) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${maxBytes}`, [{ path: '', message: `must be at most ${maxBytes} bytes` }]);
   if ((headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== contentType) {
     throw new HttpError(415, `Send the file as ${contentType}`, [{ path: 'Content-Type', message: `must be ${contentType}` }]);
   }
@@ -64,7 +64,7 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   checkUpload(route, headers, raw);
   if (!route.body) return undefined;
   if (raw.length === 0) throw new InvalidInput('This request needs a JSON body', [{ path: '', message: 'is required' }]);
-  if (raw.length > MAX_BODY_BYTES) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}`);
+  if (raw.length > MAX_BODY_BYTES) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}`, [{ path: '', message: `must be at most ${MAX_BODY_BYTES} bytes` }]);
   const type = headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) {
     throw new HttpError(415, `Send the body as application/json (UTF-8), not ${type ?? 'without a Content-Type'}`, [{ path: 'Content-Type', message: 'must be application/json' }]);
