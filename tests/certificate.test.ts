@@ -609,7 +609,8 @@ describe('verification', () => {
     expect(typed.body).not.toContain('Not a genuine certificate'); // nothing was checked, nothing is wrong with the paper
     // API clients still get problem+json naming the fields.
     const api = await t.call('GET', link.replace(/\?.*/, ''), { token: null });
-    expect([api.status, api.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
+    expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([400, 'application/problem+json', 'Accept']);
+    expect(typed.headers.get('vary')).toBe('Accept');
   });
 
   it.each([

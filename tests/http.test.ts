@@ -44,6 +44,7 @@ describe('request bodies', () => {
     const big = party('http-big', { name: 'x', localName: 'y'.repeat(70 * 1024) });
     const r = await t.call('POST', '/parties', { body: big });
     expect(r.status).toBe(413);
+    expect(r.body.errors).toEqual([{ path: '', message: 'must be at most 65536 bytes' }]);
     expect((await t.call('GET', '/parties/http-big')).status).toBe(404);
   });
 

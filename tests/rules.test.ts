@@ -278,6 +278,7 @@ describe('amendment rules', () => {
     const { id } = await signed();
     const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'fix' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
     expect(r.status, JSON.stringify(r.body)).toBe(status);
+    if (status >= 412) expect(r.body.errors).toEqual([{ path: 'If-Match', message: expect.any(String) }]); // 412 and 428 name the header
     if (status === 412) expect(r.body.detail).toBe(ifMatch === '"5"' ? 'The agreement is at version 1, not 5' : 'The agreement is at version 1, and If-Match names no version of it (send the ETag you received, like "1")');
   });
 

@@ -9,11 +9,11 @@ import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certifi
 
 const wantsPage = (req: ApiRequest) => preferredType(req, ['application/json', 'text/html']) === 'text/html';
 
-/** Browsers (whose Accept prefers text/html) get a page; everyone else JSON. */
+/** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */
 function answer(req: ApiRequest, result: Verification): ApiResponse {
   return wantsPage(req)
-    ? { status: 200, body: verificationPage(result), headers: { 'content-type': 'text/html; charset=utf-8', vary: 'Accept' } }
-    : { status: 200, body: result, headers: { vary: 'Accept' } };
+    ? { status: 200, body: verificationPage(result), headers: { 'content-type': 'text/html; charset=utf-8' } }
+    : { status: 200, body: result };
 }
 
 export const handler = lambdaHandler('verify', {
@@ -21,7 +21,7 @@ export const handler = lambdaHandler('verify', {
     // Someone who typed only the code into a browser gets a page that says what is missing; API
     // clients get the usual problem+json naming the fields.
     if (wantsPage(req) && !verifyLinkQuery.safeParse(req.query).success) {
-      return { status: 400, body: incompleteLinkPage(), headers: { 'content-type': 'text/html; charset=utf-8', vary: 'Accept' } };
+      return { status: 400, body: incompleteLinkPage(), headers: { 'content-type': 'text/html; charset=utf-8' } };
     }
     const { v, sig } = parseInput(verifyLinkQuery, req.query, 'query');
     return answer(req, await verifyLink(req.params.code!, v, sig));

@@ -1,7 +1,7 @@
 /** `npm start`: the whole registry on this machine. */
 import { localConfig } from './config.ts';
 import { DEMO_CEREMONY, DEMO_PARTNER_PARTY } from './demo/demo-data.ts';
-import { DataDirInUse, startRegistry } from './server.ts';
+import { DataDirInUse, DataDirUnusable, startRegistry } from './server.ts';
 
 const { PORT, HOST, DATA_DIR, PUBLIC_BASE_URL } = localConfig;
 
@@ -11,9 +11,7 @@ try {
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') console.error(`Port ${PORT} is taken: stop the other server or run PORT=3001 npm start`);
-  else if (error instanceof DataDirInUse) console.error(error.message);
-  else if (code === 'EEXIST' || code === 'ENOTDIR') console.error(`DATA_DIR=${DATA_DIR} is not a directory (a file is in the way); set DATA_DIR to a directory`);
-  else if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') console.error(`DATA_DIR=${DATA_DIR} cannot be written (${code}); set DATA_DIR to a directory you can write`);
+  else if (error instanceof DataDirInUse || error instanceof DataDirUnusable) console.error(error.message);
   else console.error(error);
   process.exit(1);
 }

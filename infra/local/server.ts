@@ -74,6 +74,22 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 /** Another live process serves this data dir (dynalite's LevelDB can have one owner only). */
 export class DataDirInUse extends Error {}
+/** The data dir cannot be made or written (a file in the way, no permission). */
+export class DataDirUnusable extends Error {}
+
+/** Makes the data dir, or says in a DataDirUnusable why it cannot be one. */
+function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, '.writable'), '');
+    rmSync(join(dataDir, '.writable'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new DataDirUnusable(`DATA_DIR=${dataDir} is not a directory (a file is in the way); set DATA_DIR to a directory`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new DataDirUnusable(`DATA_DIR=${dataDir} cannot be written (${code}); set DATA_DIR to a directory you can write`);
+    throw error;
+  }
+}
 
 /**
  * Claims the data dir for this process with a pid file, before dynalite opens it (whose own lock
@@ -127,7 +143,7 @@ const refuse = (status: number, detail: string, headers: Record<string, string> 
 
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDir(dataDir);
   const release = claimDataDir(dataDir);
   const secret = loadSecret(dataDir);
   const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
