@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGroups, principalFrom } from '#shared/http/claims.ts';
 import { ROUTES } from '#shared/http/routes.ts';
-import { signToken } from '#infra/local/jwt.ts';
+import { ISSUER, loadSecret, signToken } from '#infra/local/jwt.ts';
 import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
@@ -21,8 +21,8 @@ function tokenFor(caller: Caller): string | null {
   const now = Math.floor(Date.now() / 1000);
   switch (caller) {
     case 'none': return null;
-    case 'forged': return signToken(Buffer.alloc(32, 7), { iss: 'concord-local', sub: 'mallory', 'cognito:groups': ['staff'], exp: now + 600 });
-    case 'expired': return signToken(Buffer.from(secretHex, 'hex'), { iss: 'concord-local', sub: 'late', 'cognito:groups': ['staff'], exp: now - 1 });
+    case 'forged': return signToken(Buffer.alloc(32, 7), { iss: ISSUER, sub: 'mallory', 'cognito:groups': ['staff'], exp: now + 600 });
+    case 'expired': return signToken(secret, { iss: ISSUER, sub: 'late', 'cognito:groups': ['staff'], exp: now - 1 });
     case 'staff': return t.tokens.staff;
     case 'auditor': return t.tokens.auditor;
     case 'partnerOwn': return t.tokens.partner('auth-a');
@@ -31,7 +31,7 @@ function tokenFor(caller: Caller): string | null {
   }
 }
 /** The local server's signing secret: an expired token must fail on expiry, not on signature. */
-let secretHex = '';
+let secret: Buffer;
 
 const anyone = (status: number) => Object.fromEntries(CALLERS.map((c) => [c, status])) as Record<Caller, number>;
 
@@ -85,8 +85,7 @@ const expected = (row: Partial<Record<Caller, number>>, caller: Caller) =>
 
 beforeAll(async () => {
   t = await startTestRegistry();
-  const { readFileSync } = await import('node:fs');
-  secretHex = readFileSync(`${t.registry.dataDir}/local-jwt-secret`, 'utf8').trim();
+  secret = loadSecret(t.registry.dataDir);
   cer = await setup(t, [party('auth-a'), party('auth-b'), party('auth-c')]);
   sharedAgreement = await freshAgreement();
 });
@@ -134,9 +133,9 @@ describe('claims', () => {
     ['issued a year from now (iat)', { iat: 365 * 24 * 3600 }],
   ])('refuses a correctly signed token that is %s, as API Gateway would', async (_name, offsets) => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: 'concord-local', sub: 'early', 'cognito:groups': ['staff'], exp: now + 7200, ...Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, now + v])) };
-    expect((await t.call('GET', '/agreements', { token: signToken(Buffer.from(secretHex, 'hex'), claims) })).status).toBe(401);
-    expect((await t.call('GET', '/agreements', { token: signToken(Buffer.from(secretHex, 'hex'), { ...claims, nbf: now - 5, iat: now - 5 }) })).status).toBe(200);
+    const claims = { iss: ISSUER, sub: 'early', 'cognito:groups': ['staff'], exp: now + 7200, ...Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, now + v])) };
+    expect((await t.call('GET', '/agreements', { token: signToken(secret, claims) })).status).toBe(401);
+    expect((await t.call('GET', '/agreements', { token: signToken(secret, { ...claims, nbf: now - 5, iat: now - 5 }) })).status).toBe(200);
   });
 
   it('refuses a signature in any encoding but base64url (padding, "+/")', async () => {

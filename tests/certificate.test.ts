@@ -709,7 +709,6 @@ const popplerForms = (name: string) => {
   return marks ? [name, `${marks}${name.slice(0, -marks.length)}`] : [name];
 };
 
-/** The block drawing `text` holds exactly HarfBuzz's glyphs for it, at HarfBuzz's positions (±1 font unit). */
 /** The reference fonts, read and parsed once per file (HarfBuzz and fontkit). */
 const referenceFonts = new Map<string, { face: hb.Face; font: hb.Font; original: ReturnType<typeof fontkit.create> }>();
 function referenceFont(file: string) {
@@ -722,6 +721,7 @@ function referenceFont(file: string) {
   return f;
 }
 
+/** The block drawing `text` holds exactly HarfBuzz's glyphs for it, at HarfBuzz's positions (±1 font unit). */
 function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string, label: string, weight: 'Regular' | 'Bold' = 'Regular') {
   const [pkg, stem] = (FONT_OF_LANG[lang] ?? '/NotoSans').split('/');
   const style = weight === 'Bold' ? '700Bold' : '400Regular';

@@ -35,14 +35,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function linksOf(pk: string) {
-  const { dynamo, tableName } = await import('#shared/store/client.ts');
-  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
-  const out = await dynamo.send(new QueryCommand({
-    TableName: tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)', ExpressionAttributeValues: { ':pk': pk, ':s': 'SIGNED#' },
-  }));
-  return out.Items ?? [];
-}
+
+/** Imported once the registry runs: the store's client reads its endpoint at load. */
+const linksOf = async (pk: string) => (await import('./support/links.ts')).linksOf(pk);
 
 describe('crash between link write and commit', () => {
   it('leaves links but no visible agreement; a retry completes it once', async () => {

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { newKeySet } from '../signing-key/key-set.ts';
+import { loadSecret } from './jwt.ts';
 
 export const SIGNING_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord/signing-key';
 export const CURSOR_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord/cursor-key';
@@ -20,7 +21,8 @@ export function loadKeyRing(dataDir: string): string {
   return readFileSync(file, 'utf8');
 }
 
-export async function startSecretsStub(dataDir: string, cursorKey: string): Promise<{ endpoint: string; server: Server }> {
+export async function startSecretsStub(dataDir: string): Promise<{ endpoint: string; server: Server }> {
+  const cursorKey = loadSecret(dataDir, 'cursor-secret').toString('hex');
   // By ARN, and by name (the ARN's last part), as Secrets Manager finds them.
   const secrets = new Map<string, string>();
   for (const [arn, value] of [[SIGNING_KEY_SECRET_ARN, loadKeyRing(dataDir)], [CURSOR_KEY_SECRET_ARN, cursorKey]] as const) {

@@ -140,6 +140,7 @@ function claimDataDir(dataDir: string): () => void {
 
 /** The gateway's own refusals, in the same problem+json the handlers answer with. */
 const refuse = (status: number, detail: string, headers: Record<string, string> = {}) => toHttp(problem(status, detail, [], headers));
+const tooLarge = () => refuse(413, 'The request body is over the 4 MB a request can carry to a function');
 
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
   const dataDir = resolve(options.dataDir);
@@ -148,7 +149,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const secret = loadSecret(dataDir);
   const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dbPort = await listen(db, 0, '127.0.0.1');
-  const secrets = await startSecretsStub(dataDir, loadSecret(dataDir, 'cursor-secret').toString('hex'));
+  const secrets = await startSecretsStub(dataDir);
 
   // The handlers read these at module load, exactly as on Lambda (where CDK sets TABLE_NAME).
   Object.assign(process.env, {
@@ -209,17 +210,17 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     const started = performance.now();
     const send = (out: ReturnType<typeof refuse>, extra: Record<string, string> = {}) => {
       // A 304 has no content, and no Content-Length: it would have to be the length of the 200.
-      const length = out.status === 304 || out.status === 204 ? {} : { 'content-length': String(out.body.length) };
-      if (!res.headersSent) res.writeHead(out.status, { ...out.headers, ...length, ...extra });
-      res.end(out.status === 304 || out.status === 204 ? undefined : out.body);
+      const empty = out.status === 304 || out.status === 204;
+      if (!res.headersSent) res.writeHead(out.status, { ...out.headers, ...(!empty && { 'content-length': String(out.body.length) }), ...extra });
+      res.end(empty ? undefined : out.body);
       logLine(req.method, req.url, out.status, started);
     };
     try {
       // Like the gateway, refuse a body declared too large before waiting for it.
-      if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return send(refuse(413, 'The request body is over the 4 MB a request can carry to a function'), { connection: 'close' });
+      if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return send(tooLarge(), { connection: 'close' });
       const body = await readBody(req);
       send(body === undefined
-        ? refuse(413, 'The request body is over the 4 MB a request can carry to a function')
+        ? tooLarge()
         : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }));
     } catch (error) {
       console.error(error);

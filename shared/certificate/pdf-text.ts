@@ -145,9 +145,8 @@ export class TextEngine {
         const [x, y] = at(g);
         ops.push(`1 0 0 1 ${pdfNumber(x)} ${pdfNumber(y)} Tm <${cidOf(g)}> Tj`);
       }
-      if (!whole) ops.push('EMC');
+      ops.push('EMC'); // closes the TAB span, or the line's ActualText span (a line has one only when it has marks)
     }
-    if (whole) ops.push('EMC');
     ops.push('ET');
     this.pageState(page).ops.push(ops.join('\n'));
     return (width * o.size) / 1000;

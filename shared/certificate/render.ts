@@ -216,38 +216,37 @@ function partyBlocks(list: AgreementParty[]): PartyBlocks {
 interface PartyGrid { blocks: BlockLine[][][]; offsets: number[][][]; pitches: number[]; nameAbove: number; natural: number }
 
 /**
- * Lines are spaced by their ink, so stacked Arabic harakat, Myanmar medials and Khmer subscripts
- * never touch the line above or below; each row is as tall as its tallest block. A party's
- * signatory line follows its own names (aligned across the row, it drifted away from a short
- * name beside a long one and read as the next party's).
+ * One block's baseline offsets, part by part, and how far its ink reaches below its first
+ * baseline, at full size: lines are spaced by their ink, so stacked Arabic harakat, Myanmar
+ * medials and Khmer subscripts never touch the line above or below. A block's layout depends on
+ * nothing else (its signatory line follows its own names), so it is worked out once per certificate.
  */
-function partyGrid({ style }: PartyBlocks, blocks: BlockLine[][][], rows: number): PartyGrid {
+const layouts = new WeakMap<BlockLine[][], { offsets: number[][]; end: number }>();
+function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): { offsets: number[][]; end: number } {
+  let layout = layouts.get(parts);
+  if (layout) return layout;
   const usual = [0, style.local * 1.15, style.detail * 1.6]; // from the line before to a part's first baseline
+  let last = { offset: 0, below: 0 };
+  const offsets = parts.map((lines, part) => {
+    const first = lines[0];
+    let offset = part > 0 && first ? last.offset + Math.max(usual[part]!, last.below + first.above + LINE_GAP) : 0;
+    return lines.map((line, k) => {
+      if (k > 0) offset += Math.max(line.style.size * 1.2, lines[k - 1]!.below + line.above + LINE_GAP);
+      last = { offset, below: line.below };
+      return offset;
+    });
+  });
+  layouts.set(parts, (layout = { offsets, end: last.offset + last.below }));
+  return layout;
+}
+
+/** Blocks in `rows` rows, column by column: each row is as tall as its tallest block. */
+function partyGrid({ style }: PartyBlocks, blocks: BlockLine[][][], rows: number): PartyGrid {
   const nameAbove = Math.max(0, ...blocks.map((parts) => parts[0]![0]!.above));
-  const offsets: number[][][] = blocks.map(() => []);
-  const pitches: number[] = [];
-  for (let row = 0; row < rows; row++) {
-    const inRow = blocks.flatMap((_, i) => (i % rows === row ? [i] : []));
-    const lowest = new Map(inRow.map((i) => [i, { offset: 0, below: 0 }])); // each block's last line so far
-    for (let part = 0; part < 3; part++) {
-      const starts = new Map(inRow.map((i) => {
-        const first = blocks[i]![part]![0];
-        const prev = lowest.get(i)!;
-        return [i, part > 0 && first ? prev.offset + Math.max(usual[part]!, prev.below + first.above + LINE_GAP) : 0];
-      }));
-      for (const i of inRow) {
-        let offset = starts.get(i)!;
-        offsets[i]![part] = blocks[i]![part]!.map((line, k, lines) => {
-          if (k > 0) offset += Math.max(line.style.size * 1.2, lines[k - 1]!.below + line.above + LINE_GAP);
-          lowest.set(i, { offset, below: line.below });
-          return offset;
-        });
-      }
-    }
-    const end = Math.max(...inRow.map((i) => lowest.get(i)!.offset + lowest.get(i)!.below));
-    pitches.push(Math.max(style.block, end + BLOCK_GAP + nameAbove));
-  }
-  return { blocks, offsets, pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
+  const laid = blocks.map((parts) => blockLayout(style, parts));
+  const pitches = Array.from({ length: rows }, (_, row) =>
+    Math.max(style.block, Math.max(...laid.filter((_, i) => i % rows === row).map((l) => l.end)) + BLOCK_GAP + nameAbove));
+  return { blocks, offsets: laid.map((l) => l.offsets), pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
 }
 
 /** Below this scale a party grid is too small to read: the list continues on an annex page instead. */

@@ -183,7 +183,12 @@ export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
  * empty box; their text stays as written. One UTF-16 unit for one, so offsets still match.
  */
 const drawableSpaces = (text: string, weight: Weight) =>
-  text.replace(/\p{Zs}/gu, (ch) => (FONTS.some(({ key }) => face(key, weight).cmap.has(ch.codePointAt(0)!)) ? ch : ' '));
+  text.replace(/(?! )\p{Zs}/gu, (ch) => {
+    const cp = ch.codePointAt(0)!;
+    // The faces already loaded first: the search through FONTS loads every face it passes.
+    const drawable = [...faces.values()].some((f) => f.cmap.has(cp)) || FONTS.some(({ key }) => face(key, weight).cmap.has(cp));
+    return drawable ? ch : ' ';
+  });
 
 function shapeUncached(original: string, opts: TextOptions): ShapedLine {
   const text = drawableSpaces(original, opts.weight ?? 'regular');

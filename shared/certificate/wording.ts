@@ -41,8 +41,6 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
   voided: ['Voided', '已作废'],
 };
 
-export { countryName };
-
 /**
  * The status row's label: a certificate is fixed once issued, so its status is the version's. A
  * later version, or a void, shows when the QR code is checked.

@@ -78,8 +78,6 @@ const CURRENCY_SOURCE =
   'SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH ' +
   'USD USN UYU UZS VED VES WST XAD XCD XCG YER ZAR ZMW ZWG';
 
-export const COUNTRY_CODES: ReadonlySet<string> = new Set(COUNTRIES.keys());
-
 export const CURRENCIES: ReadonlyMap<string, number> = new Map(
   CURRENCY_SOURCE.split(';').flatMap((group) => {
     const [digits = '', codes = ''] = group.split(':');
@@ -89,7 +87,7 @@ export const CURRENCIES: ReadonlyMap<string, number> = new Map(
 
 /** Exact, case-sensitive check against the assigned ISO 3166-1 alpha-2 codes. */
 export function isCountryCode(code: string): boolean {
-  return COUNTRY_CODES.has(code);
+  return COUNTRIES.has(code);
 }
 
 /** The English short name of an ISO 3166-1 country, or the code itself if it is not one. */

@@ -20,7 +20,7 @@ export function render(response: ApiResponse): APIGatewayProxyStructuredResultV2
   if (body instanceof Uint8Array) {
     return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
   }
-  if (typeof body === 'string') return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body };
-  if (body === undefined) return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body: '' }; // 304: no content
+  // Strings (HTML) go as they are; no body (a 304) goes as none.
+  if (typeof body === 'string' || body === undefined) return { statusCode: status, headers: { ...BASE_HEADERS, ...headers }, body: body ?? '' };
   return { statusCode: status, headers: { ...BASE_HEADERS, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }

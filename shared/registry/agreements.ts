@@ -109,9 +109,7 @@ async function loadForChange(id: string, expectedVersion: number | undefined): P
   return stored;
 }
 
-async function commit(stored: store.StoredAgreement, next: Versioned): Promise<Agreement> {
-  const before = stored.agreement;
-  store.assertRoomForVoid(next, stored); // before any write, links included
+async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
   await store.putLinks(next.agreement);
   if (!(await store.commitVersion(next, before.version))) {
     const now = await store.getAgreement(before.id);
@@ -128,20 +126,21 @@ async function commit(stored: store.StoredAgreement, next: Versioned): Promise<A
 const headHash = (history: HistoryEntry[]) => history.at(-1)!.hash;
 
 export async function amend(id: string, expectedVersion: number | undefined, patch: AgreementPatch, principal: Principal): Promise<Agreement> {
-  const stored = await loadForChange(id, expectedVersion);
-  const { agreement: current, history } = stored;
+  const { agreement: current, history } = await loadForChange(id, expectedVersion);
   let parties: AgreementParty[] | undefined;
   if (patch.parties) {
     const unknown = patch.parties.filter((p) => !current.parties.some((c) => c.partyId === p.partyId));
     parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), current.parties);
   }
   const next = amendAgreement(current, headHash(history), patch, parties, stamp(principal), new Date());
-  return next ? commit(stored, next) : current;
+  if (!next) return current;
+  store.assertRoomForVoid(next, history); // before any write, links included
+  return commit(current, next);
 }
 
 export async function voidSigning(id: string, expectedVersion: number | undefined, reason: string, principal: Principal): Promise<Agreement> {
-  const stored = await loadForChange(id, expectedVersion);
-  return commit(stored, voidAgreement(stored.agreement, headHash(stored.history), reason, stamp(principal)));
+  const { agreement: current, history } = await loadForChange(id, expectedVersion);
+  return commit(current, voidAgreement(current, headHash(history), reason, stamp(principal)));
 }
 
 export async function history(id: string, principal: Principal) {

@@ -121,9 +121,9 @@ const ITEM_OVERHEAD = 1024;
 const itemBytes = (agreement: Agreement, history: readonly HistoryEntry[]) =>
   Buffer.byteLength(JSON.stringify({ data: agreement, history })) + ITEM_OVERHEAD;
 
-/** Refuses (422) an amendment that would leave `before`'s item no room for a void; a void always passes. */
-export function assertRoomForVoid(v: Versioned, before: StoredAgreement): void {
-  if (v.entry.action === 'voided' || itemBytes(v.agreement, [...before.history, v.entry]) <= ITEM_LIMIT - VOID_ROOM) return;
+/** Refuses (422) an amendment that would leave the item (with `history` so far) no room for a void. */
+export function assertRoomForVoid(amendment: Versioned, history: readonly HistoryEntry[]): void {
+  if (itemBytes(amendment.agreement, [...history, amendment.entry]) <= ITEM_LIMIT - VOID_ROOM) return;
   throw new RuleViolation('This agreement\'s record is full: a record holds 400 KB, its history included, and the rest is kept so that it can always be voided. It can still be voided; nothing was changed', [
     { path: '', message: 'would leave the record no room to be voided' },
   ]);

@@ -12,7 +12,7 @@ export const ceremonyKey = (id: string): Key => ({ pk: `CEREMONY#${id}`, sk: 'CE
 export const agreementKey = (id: string): Key => ({ pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' });
 export const codeKey = (code: string): Key => ({ pk: `CODE#${code}`, sk: 'CODE' });
 
-/** Certificates handed out, by the SHA-256 of their bytes. The prefix also scopes the IAM grant that writes them. */
+/** Prefix of the records of certificates handed out; it also scopes the IAM grant that writes them. */
 export const ISSUED_CERTIFICATE_PREFIX = 'CERTIFICATE#';
 /** The files handed out for one version, one item each: found by version (links) and by bytes (uploads). */
 export const issuedCertificatesPk = (agreementId: string, version: number) => `${ISSUED_CERTIFICATE_PREFIX}${agreementId}#${version}`;

@@ -1,9 +1,7 @@
 /**
- * The certificate signing keys, from AWS Secrets Manager (SIGNING_KEY_SECRET_ARN), read once per
- * cold start. The secret holds `{"keys":[{"privateKeyPem": "..."}]}`: the first key signs, all of
- * them verify (so certificates stay verifiable across a key rotation). The private key never sits
- * in code, in the template or in the environment. The local server serves the same secret from
- * its data dir through the SDK's own endpoint override (AWS_ENDPOINT_URL_SECRETS_MANAGER).
+ * The certificate signing keys, from the secret SIGNING_KEY_SECRET_ARN names (read as secrets.ts
+ * reads every secret). It holds `{"keys":[{"privateKeyPem": "..."}]}`: the first key signs, all of
+ * them verify, so certificates stay verifiable across a key rotation.
  */
 import * as z from 'zod';
 import { signingKey, type SigningKey } from '#shared/certificate/signature.ts';

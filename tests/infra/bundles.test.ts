@@ -26,6 +26,8 @@ const MAX_API_BUNDLE_BYTES = 1024 * 1024;
 const WRITES: string[] = TABLE_CALLS.map((call) => `dynamodb:${call}`);
 const SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord-signing-key';
 const CURSOR_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord-cursor-key';
+/** What CloudFormation puts in the signing-key secret before the custom resource fills it. */
+const PLACEHOLDER = JSON.stringify({ keys: [], placeholder: 'generated-by-cloudformation' });
 const PUBLIC_BASE_URL = 'https://registry.smoke.example';
 const ASSET_PATHS = new Set(CERTIFICATE_ASSETS.map((a) => a.bundlePath));
 
@@ -120,7 +122,7 @@ describe('signing-key custom resource bundle', () => {
   const keyInit = () => run('signing-key', bundleOf('stateful$', s.logicalId(s.stateful, s.stateful.node.findChild('SigningKeyInit') as never)));
 
   it('fills the placeholder secret with an Ed25519 key once, and keeps it on a second Create', async () => {
-    aws.secrets.set(SECRET_ARN, JSON.stringify({ keys: [], placeholder: 'generated-by-cloudformation' }));
+    aws.secrets.set(SECRET_ARN, PLACEHOLDER);
     await keyInit().invoke(create(1));
     expect(aws.cfnResponses.get('/cfn/1')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated', RequestId: 'r1' });
     const first = aws.secrets.get(SECRET_ARN)!;
@@ -137,7 +139,7 @@ describe('signing-key custom resource bundle', () => {
 
   it('fills a replaced secret on Update, and never overwrites a value that is not the placeholder', async () => {
     const update = (n: number) => ({ ...create(n), RequestType: 'Update', PhysicalResourceId: 'signing-key:old', OldResourceProperties: { SecretArn: 'arn:old' } });
-    aws.secrets.set(SECRET_ARN, JSON.stringify({ keys: [], placeholder: 'generated-by-cloudformation' }));
+    aws.secrets.set(SECRET_ARN, PLACEHOLDER);
     await keyInit().invoke(update(3));
     expect(aws.cfnResponses.get('/cfn/3')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated' });
     const ring = aws.secrets.get(SECRET_ARN)!; // the functions below sign with it
@@ -154,7 +156,7 @@ describe('signing-key custom resource bundle', () => {
 
   it('a function that read the secret while it still held the placeholder reads it again once it is filled', async () => {
     const ring = aws.secrets.get(SECRET_ARN)!;
-    aws.secrets.set(SECRET_ARN, JSON.stringify({ keys: [], placeholder: 'generated-by-cloudformation' }));
+    aws.secrets.set(SECRET_ARN, PLACEHOLDER);
     expect((await call('verify', 'GET', '/.well-known/concord-keys.json')).statusCode).toBe(500);
     aws.secrets.set(SECRET_ARN, ring);
     const keys = await call('verify', 'GET', '/.well-known/concord-keys.json');
