@@ -256,6 +256,28 @@ describe('certificate content', () => {
     expect(touchingLines(blocks)).toEqual([]);
   });
 
+  it('sets a wrapped right-to-left name right to left: every line in the name\'s direction, each starting on the right', async () => {
+    // Wraps before "Digital": a second line read on its own would begin left to right, with the Latin on the left.
+    const localName = 'وزارت ارتباطات و فناوری اطلاعات جمهوری Digital Silk Road دفتر همکاری';
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [{ ...a.parties[0], localName, lang: 'fa' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] },
+    }), 'certificate-rtl-wrap');
+    const blocks = await drawnBlocks(pdf);
+    const inked = (line: DrawnGlyph[]) => line.filter((g) => g.ink).map((g) => g.ink!);
+    const lines = blocks.filter((b) => b.some((g) => g.font.includes('Arabic'))).sort((p, q) => q[0]!.y - p[0]!.y);
+    expect(lines).toHaveLength(2);
+    const arabic = inked(lines[1]!.filter((g) => g.font.includes('Arabic')));
+    const latin = inked(lines[1]!.filter((g) => !g.font.includes('Arabic')));
+    expect(latin.length).toBeGreaterThan(10);
+    // "Digital Silk Road" comes first, so it stands on the right of the line, the Persian after it on the left.
+    expect(Math.min(...latin.map((ink) => ink[0]))).toBeGreaterThan(Math.max(...arabic.map((ink) => ink[2])));
+    // Both lines end on the right together (within side bearings); the shorter second line starts further in on the left.
+    const [first, second] = lines.map((line) => ({ left: Math.min(...inked(line).map((ink) => ink[0])), right: Math.max(...inked(line).map((ink) => ink[2])) }));
+    expect(Math.abs(first!.right - second!.right)).toBeLessThan(1.5);
+    expect(second!.left - first!.left).toBeGreaterThan(20);
+    expect(touchingLines(blocks)).toEqual([]);
+  });
+
   it('continues the party list on an annex page when more parties sign than one page holds legibly (here 30)', async () => {
     const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
       agreement: { ...a, parties: Array.from({ length: 30 }, (_, i) => ({ ...a.parties[i % 18], partyId: `p-${i}`, signatory: { name: `Signatory No. ${i + 1}`, title: 'Director' } })) },

@@ -6,6 +6,7 @@ import { incompleteLinkPage, verificationPage } from '#shared/certificate/verify
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { preferredType, type ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
+import { KEYS_PATH } from '#shared/certificate/signature.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
 const PAGE = { 'content-type': 'text/html; charset=utf-8' };
@@ -30,5 +31,5 @@ export const handler = lambdaHandler('verify', {
     return answer(page, await verifyLink(req.params.code!, query.v, query.sig));
   },
   'POST /verify': async (req) => answer(wantsPage(req), await verifyDocument(req.rawBody)),
-  'GET /.well-known/concord-keys.json': async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
+  [`GET ${KEYS_PATH}`]: async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
 });

@@ -10,7 +10,7 @@ import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { inkExtent, measure, wrap, type TextOptions } from './shaping.ts';
+import { inkExtent, measure, rtlParagraph, wrap, type TextOptions } from './shaping.ts';
 import {
   ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
@@ -71,7 +71,7 @@ class Writer {
   field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}): number {
     const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
     const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle, 3);
-    lines.forEach((line, i) => this.at(line.text, x + labelWidth + 6, y - i * FIELD_LINE, line.style, width - labelWidth - 6));
+    lines.forEach((line, i) => this.at(line.text, x + labelWidth + 6 + line.indent, y - i * FIELD_LINE, line.style, width - labelWidth - 6));
     return lines.length;
   }
 }
@@ -167,16 +167,21 @@ export const PARTY_STYLES = [
   { upTo: Infinity, name: 9, local: 9.5, detail: 6.5, block: 31, columns: () => 3 },
 ];
 
-/** One printed line of a party block, with how far its ink reaches above and below the baseline (points, at full size). */
-interface BlockLine { text: string; style: Style; above: number; below: number }
+/**
+ * One printed line of a party block or field, with how far its ink reaches above and below the
+ * baseline and how far it is set in from the block's left edge (points, at full size).
+ */
+interface BlockLine { text: string; style: Style; above: number; below: number; indent: number }
 
 /**
  * `text` in `width`: on one line if it fits with the type at least 85% of its size; else wrapped,
  * onto two lines if the type need not shrink below 60% for that, else at full size onto as many
  * lines as it takes, up to `maxLines` (past those, the type shrinks again).
  */
-function blockLines(text: string, size: number, width: number, style: Omit<Style, 'size'>, maxLines = Infinity): BlockLine[] {
-  const line = (t: string, s: number): BlockLine => ({ text: t, style: { ...style, size: s }, ...inkExtent(t, s, style) });
+function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines = Infinity): BlockLine[] {
+  // Every line keeps the paragraph's direction: a right-to-left name's second line may begin with Latin or digits.
+  const style = { ...paragraph, rtl: rtlParagraph(text) };
+  const line = (t: string, s: number): BlockLine => ({ text: t, style: { ...style, size: s }, ...inkExtent(t, s, style), indent: 0 });
   const oneLine = Math.min(size, (size * width) / Math.max(1, measure(text, size, style)));
   if (oneLine >= size * 0.85) return [line(text, oneLine)];
   const shrinkTo = (most: number, floor: number) => {
@@ -187,7 +192,14 @@ function blockLines(text: string, size: number, width: number, style: Omit<Style
   };
   let { s, lines } = shrinkTo(2, size * 0.6);
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
-  return lines.map((t) => line(t, s));
+  const block = lines.map((t) => line(t, s));
+  if (style.rtl) {
+    // Right-to-left lines start at the right: they align on the right edge of the widest, which stays at the block's left.
+    const widths = lines.map((t) => measure(t, s, style));
+    const widest = Math.max(...widths);
+    block.forEach((l, i) => (l.indent = widest - widths[i]!));
+  }
+  return block;
 }
 
 interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; width: number; blocks: BlockLine[][][] }
@@ -291,7 +303,7 @@ function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: numb
     const x = M + 10 + Math.floor(i / rows) * (parts.width + PARTY_GAP);
     const y = first - grid.pitches.slice(0, i % rows).reduce((a, b) => a + b, 0) * scale;
     block.forEach((lines, part) => lines.forEach((line, k) => {
-      w.at(line.text, x, y - grid.offsets[i]![part]![k]! * scale, { ...line.style, size: line.style.size * scale }, parts.width);
+      w.at(line.text, x + line.indent * scale, y - grid.offsets[i]![part]![k]! * scale, { ...line.style, size: line.style.size * scale }, parts.width);
     }));
   });
 }

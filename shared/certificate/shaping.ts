@@ -83,6 +83,15 @@ function pickFace(script: string | null, cp: number, weight: Weight): Face {
 
 interface Run { start: number; end: number; face: Face; script: string; level: number }
 
+/** A paragraph runs right to left when its first strong character does (UBA P2/P3; digits are weak). */
+export function rtlParagraph(text: string): boolean {
+  for (const ch of text) {
+    const script = scriptOf(ch);
+    if (script && !DIGIT.test(ch)) return RTL_SCRIPTS.has(script);
+  }
+  return false;
+}
+
 /**
  * Runs of (font, script, bidi level). Bidi is a reduced UBA: strong L/R by script, W1 (marks
  * follow their base), W7 (digits after L are L), N1/N2, I1/I2 levels. No explicit embeddings or
@@ -95,7 +104,7 @@ function itemize(text: string, weight: Weight, rtl?: boolean): Run[] {
   const sc = chars.map(scriptOf);
   // Digits first: Arabic-Indic digits have Script=Arabic but must not run right-to-left.
   const t = chars.map((ch, i) => (DIGIT.test(ch) ? 'EN' : sc[i] ? (RTL_SCRIPTS.has(sc[i]!) ? 'R' : 'L') : INHERITED.test(ch) ? 'M' : 'N'));
-  const base = (rtl ?? t.find((c) => c === 'L' || c === 'R') === 'R') ? 1 : 0;
+  const base = (rtl ?? rtlParagraph(text)) ? 1 : 0;
   let strong = base ? 'R' : 'L';
   t.forEach((c, i) => {
     if (c === 'M') t[i] = i ? t[i - 1]! : 'N';

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
-import { publicJwk } from '#shared/certificate/signature.ts';
+import { KEYS_PATH, publicJwk } from '#shared/certificate/signature.ts';
 import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
 
 /** Every DynamoDB write call the store makes. */
@@ -102,7 +102,7 @@ export const ROUTES = [
   { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf', sends: ['ETag', 'Content-Disposition'], conditional: true },
   { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
   { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
-  { method: 'GET', path: '/.well-known/concord-keys.json', fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
+  { method: 'GET', path: KEYS_PATH, fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 
 export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;
