@@ -256,23 +256,27 @@ describe('certificate content', () => {
     expect(touchingLines(blocks)).toEqual([]);
   });
 
-  it('sets a wrapped right-to-left name right to left: every line in the name\'s direction, each starting on the right', async () => {
-    // Wraps before "Digital": a second line read on its own would begin left to right, with the Latin on the left.
+  it('sets a wrapped right-to-left name or title right to left: every line in its direction, a name\'s lines starting on the right', async () => {
+    // Each wraps before Latin words: a second line read on its own would begin left to right, with the Latin on the left.
     const localName = 'وزارت ارتباطات و فناوری اطلاعات جمهوری Digital Silk Road دفتر همکاری';
+    const title = 'یادداشت تفاهم همکاری میان وزارت ارتباطات و فناوری اطلاعات جمهوری اسلامی ایران و شهرداری Digital Silk Road دفتر همکاری';
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
-      agreement: { ...a, parties: [{ ...a.parties[0], localName, lang: 'fa' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] },
+      agreement: { ...a, title, parties: [{ ...a.parties[0], localName, lang: 'fa' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] },
     }), 'certificate-rtl-wrap');
     const blocks = await drawnBlocks(pdf);
     const inked = (line: DrawnGlyph[]) => line.filter((g) => g.ink).map((g) => g.ink!);
+    // From the top: the title's two lines, then the name's two.
     const lines = blocks.filter((b) => b.some((g) => g.font.includes('Arabic'))).sort((p, q) => q[0]!.y - p[0]!.y);
-    expect(lines).toHaveLength(2);
-    const arabic = inked(lines[1]!.filter((g) => g.font.includes('Arabic')));
-    const latin = inked(lines[1]!.filter((g) => !g.font.includes('Arabic')));
-    expect(latin.length).toBeGreaterThan(10);
-    // "Digital Silk Road" comes first, so it stands on the right of the line, the Persian after it on the left.
-    expect(Math.min(...latin.map((ink) => ink[0]))).toBeGreaterThan(Math.max(...arabic.map((ink) => ink[2])));
-    // Both lines end on the right together (within side bearings); the shorter second line starts further in on the left.
-    const [first, second] = lines.map((line) => ({ left: Math.min(...inked(line).map((ink) => ink[0])), right: Math.max(...inked(line).map((ink) => ink[2])) }));
+    expect(lines).toHaveLength(4);
+    for (const line of [lines[1]!, lines[3]!]) {
+      const arabic = inked(line.filter((g) => g.font.includes('Arabic')));
+      const latin = inked(line.filter((g) => !g.font.includes('Arabic')));
+      expect(latin.length).toBeGreaterThan(6);
+      // The Latin words come first, so they stand on the right of the line, the Persian after them on the left.
+      expect(Math.min(...latin.map((ink) => ink[0]))).toBeGreaterThan(Math.max(...arabic.map((ink) => ink[2])));
+    }
+    // The name's lines end on the right together (within side bearings); the shorter second line starts further in on the left.
+    const [first, second] = lines.slice(2).map((line) => ({ left: Math.min(...inked(line).map((ink) => ink[0])), right: Math.max(...inked(line).map((ink) => ink[2])) }));
     expect(Math.abs(first!.right - second!.right)).toBeLessThan(1.5);
     expect(second!.left - first!.left).toBeGreaterThan(20);
     expect(touchingLines(blocks)).toEqual([]);
@@ -300,6 +304,19 @@ describe('certificate content', () => {
     // One size on every page, and at three quarters of the usual 9 pt or more.
     expect(sizes.size).toBe(1);
     expect([...sizes][0]).toBeGreaterThanOrEqual(9 * 0.75);
+  });
+
+  it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
+    const { shapeLine } = await import('#shared/certificate/shaping.ts');
+    // The line as drawn, left to right, each right-to-left cluster's characters in drawing order too.
+    const drawn = (text: string) => shapeLine(text).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    expect(drawn('سرمایه 1,234.56 ریال')).toBe('لایر 1,234.56 هیامرس');
+    expect(drawn('سرمایه ۱٬۲۳۴٫۵۶ ریال')).toBe('لایر ۱٬۲۳۴٫۵۶ هیامرس');
+    expect(drawn('شعبه 12:30 تهران')).toBe('نارهت 12:30 هبعش');
+    expect(drawn('نمبر ۱۲۳٫۴۵')).toBe('۱۲۳٫۴۵ ربمن');
+    // A sign after a European number goes with it; after Arabic letters digits are Arabic numbers, and it does not (W2, W5).
+    expect(drawn('Room 12% قسمت')).toBe('Room 12% تمسق');
+    expect(drawn('شعبه 3.5% تهران')).toBe('نارهت %3.5 هبعش');
   });
 
   it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {

@@ -89,15 +89,19 @@ function frame(w: Writer): void {
 
 const rule = (w: Writer, y: number) => w.draw(stroke([0.75, 0.78, 0.84], 0.5, `${M + 10} ${pdfNumber(y)} m ${pdfNumber(W - M - 10)} ${pdfNumber(y)} l`));
 
-/** `text` wrapped at the largest of `sizes` that needs at most two lines; else at the smallest, on as many lines as it takes. */
-function fitLines(text: string, sizes: number[], opts: TextOptions): { size: number; lines: string[] } {
+/**
+ * `text` wrapped at the largest of `sizes` that needs at most two lines; else at the smallest, on as
+ * many lines as it takes. Every line keeps the paragraph's direction (`style.rtl`).
+ */
+function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'rtl'>): { size: number; lines: string[]; style: TextOptions } {
   const width = W - 2 * M - 120;
+  const style = { ...paragraph, rtl: rtlParagraph(text) };
   for (const size of sizes) {
-    const lines = wrap(text, size, width, opts);
-    if (lines.length <= 2) return { size, lines };
+    const lines = wrap(text, size, width, style);
+    if (lines.length <= 2) return { size, lines, style };
   }
   const size = sizes.at(-1)!;
-  return { size, lines: wrap(text, size, width, opts) };
+  return { size, lines: wrap(text, size, width, style), style };
 }
 
 /** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
@@ -117,7 +121,7 @@ function heading(w: Writer, a: Agreement): number {
   const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' });
   title.lines.forEach((line, i) => {
     if (i > 0) y -= (title.size * 19) / 15;
-    w.centred(line, y, { size: title.size, weight: 'bold' });
+    w.centred(line, y, { ...title.style, size: title.size });
   });
   // The next baseline clears this line's descenders and the next line's ascenders, whatever their sizes.
   let next = (size: number) => Math.max((title.size * 19) / 15, title.size * 0.3 + size * 1.05 + 1);
@@ -125,7 +129,7 @@ function heading(w: Writer, a: Agreement): number {
     const zh = fitLines(a.titleZh, [12, 11, 10, 9], { lang: 'zh-Hans' });
     for (const line of zh.lines) {
       y -= next(zh.size);
-      w.centred(line, y, { size: zh.size, lang: 'zh-Hans' });
+      w.centred(line, y, { ...zh.style, size: zh.size });
       next = () => (zh.size * 17) / 12;
     }
   }

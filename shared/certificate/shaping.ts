@@ -39,7 +39,6 @@ const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa']);
 const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
 const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
-const DIGIT = /\p{Nd}/u;
 
 export interface Face {
   bold: boolean;
@@ -83,42 +82,94 @@ function pickFace(script: string | null, cp: number, weight: Weight): Face {
 
 interface Run { start: number; end: number; face: Face; script: string; level: number }
 
-/** A paragraph runs right to left when its first strong character does (UBA P2/P3; digits are weak). */
+/**
+ * Bidi classes (UAX #9, Table 4) of the weak characters that matter in names and figures, by
+ * code point: JavaScript has no Bidi_Class property. Everything else is strong by its script
+ * (AL for Arabic and Thaana, R for Hebrew, L for the rest), a nonspacing mark, or neutral.
+ */
+const EUROPEAN_NUMBER = /[0-9\u00B2\u00B3\u00B9\u06F0-\u06F9\u2070\u2074-\u2079\u2080-\u2089\u2488-\u249B\uFF10-\uFF19\u{1D7CE}-\u{1D7FF}\u{1F100}-\u{1F10A}]/u;
+const ARABIC_NUMBER = /[\u0600-\u0605\u0660-\u0669\u066B\u066C\u06DD\u0890\u0891\u08E2]/u;
+const EUROPEAN_SEPARATOR = /[+\-\u207A\u207B\u208A\u208B\u2212\uFB29\uFE62\uFE63\uFF0B\uFF0D]/u;
+const COMMON_SEPARATOR = /[,./:\u00A0\u060C\u202F\u2044\uFE50\uFE52\uFE55\uFF0C\uFF0E\uFF0F\uFF1A]/u;
+// Currency signs are terminators, but for the Afghani and Rial signs, which are Arabic letters (AL).
+const EUROPEAN_TERMINATOR = /[#%\u00B0\u00B1\u0609\u060A\u066A\u2030-\u2034\u212E\u2213\uFE5F\uFE69\uFE6A\uFF03-\uFF05]|(?![\u060B\uFDFC])\p{Sc}/u;
+const ARABIC_LETTERS = new Set(['Arab', 'Thaa']);
+
+type BidiClass = 'L' | 'R' | 'AL' | 'EN' | 'AN' | 'ES' | 'CS' | 'ET' | 'NSM' | 'N';
+
+function bidiClass(ch: string, script: string | null): BidiClass {
+  if (EUROPEAN_NUMBER.test(ch)) return 'EN';
+  if (ARABIC_NUMBER.test(ch)) return 'AN'; // before the script: Arabic-Indic digits are Script=Arabic
+  if (EUROPEAN_SEPARATOR.test(ch)) return 'ES';
+  if (COMMON_SEPARATOR.test(ch)) return 'CS';
+  if (EUROPEAN_TERMINATOR.test(ch)) return 'ET';
+  if (script) return ARABIC_LETTERS.has(script) ? 'AL' : RTL_SCRIPTS.has(script) ? 'R' : 'L';
+  return INHERITED.test(ch) ? 'NSM' : 'N';
+}
+
+/** A paragraph runs right to left when its first strong character does (UBA P2/P3). */
 export function rtlParagraph(text: string): boolean {
   for (const ch of text) {
-    const script = scriptOf(ch);
-    if (script && !DIGIT.test(ch)) return RTL_SCRIPTS.has(script);
+    const c = bidiClass(ch, scriptOf(ch));
+    if (c === 'L' || c === 'R' || c === 'AL') return c !== 'L';
   }
   return false;
 }
 
 /**
- * Runs of (font, script, bidi level). Bidi is a reduced UBA: strong L/R by script, W1 (marks
- * follow their base), W7 (digits after L are L), N1/N2, I1/I2 levels. No explicit embeddings or
- * bracket pairing: enough for names and certificate lines. Neutrals and marks stay in the
- * preceding run when its font covers them, so they are shaped in context (the Sinhala ZWJ must
- * reach HarfBuzz inside its run).
+ * Resolved bidi types of a paragraph, every character L, R, EN or AN, or N where rules N1/N2
+ * decide: UBA W1-W7 (a number keeps its separators, "1,234.56" and "12:30"; digits after Arabic
+ * letters are Arabic numbers; a percent or currency sign goes with its European number).
+ */
+function weakTypes(chars: string[], sc: (string | null)[], base: 0 | 1): string[] {
+  const sos = base ? 'R' : 'L';
+  const t: string[] = chars.map((ch, i) => bidiClass(ch, sc[i]!));
+  let strong = sos;
+  t.forEach((c, i) => {
+    if (c === 'NSM') t[i] = c = i ? t[i - 1]! : sos; // W1
+    if (c === 'EN' && strong === 'AL') t[i] = 'AN'; // W2
+    else if (c === 'L' || c === 'R' || c === 'AL') strong = c;
+  });
+  t.forEach((c, i) => { if (c === 'AL') t[i] = 'R'; }); // W3
+  for (let i = 1; i + 1 < t.length; i++) { // W4
+    const [before, after] = [t[i - 1], t[i + 1]];
+    if (before !== after) continue;
+    if ((t[i] === 'ES' && before === 'EN') || (t[i] === 'CS' && (before === 'EN' || before === 'AN'))) t[i] = before!;
+  }
+  for (let i = 0; i < t.length; i++) { // W5: a run of terminators touching a European number joins it
+    if (t[i] !== 'ET') continue;
+    let j = i;
+    while (t[j] === 'ET') j++;
+    if (t[i - 1] === 'EN' || t[j] === 'EN') t.fill('EN', i, j);
+    i = j;
+  }
+  strong = sos;
+  return t.map((c) => { // W6: separators and terminators left over are neutral; W7: numbers after L are L
+    if (c === 'ES' || c === 'CS' || c === 'ET') return 'N';
+    if (c === 'L' || c === 'R') strong = c;
+    return c === 'EN' && strong === 'L' ? 'L' : c;
+  });
+}
+
+/**
+ * Runs of (font, script, bidi level). Bidi is a reduced UBA: strong types by script, the weak
+ * rules W1-W7, N1/N2, I1/I2 levels. No explicit embeddings or bracket pairing: enough for names
+ * and certificate lines. Neutrals and marks stay in the preceding run when its font covers them,
+ * so they are shaped in context (the Sinhala ZWJ must reach HarfBuzz inside its run).
  */
 function itemize(text: string, weight: Weight, rtl?: boolean): Run[] {
   const chars = [...text];
   const sc = chars.map(scriptOf);
-  // Digits first: Arabic-Indic digits have Script=Arabic but must not run right-to-left.
-  const t = chars.map((ch, i) => (DIGIT.test(ch) ? 'EN' : sc[i] ? (RTL_SCRIPTS.has(sc[i]!) ? 'R' : 'L') : INHERITED.test(ch) ? 'M' : 'N'));
   const base = (rtl ?? rtlParagraph(text)) ? 1 : 0;
-  let strong = base ? 'R' : 'L';
-  t.forEach((c, i) => {
-    if (c === 'M') t[i] = i ? t[i - 1]! : 'N';
-    else if (c === 'EN' && strong === 'L') t[i] = 'L';
-    else if (c === 'L' || c === 'R') strong = c;
-  });
-  const dir = (c: string) => (c === 'EN' ? 'R' : c);
+  const t = weakTypes(chars, sc, base);
+  const dir = (c: string) => (c === 'EN' || c === 'AN' ? 'R' : c); // N1: numbers count as R
   const near = (i: number, step: number) => {
     for (let j = i + step; j >= 0 && j < t.length; j += step) if (t[j] !== 'N') return dir(t[j]!);
     return base ? 'R' : 'L';
   };
   const levels = t.map((c, i) => {
     const d = c === 'N' ? (near(i, -1) === near(i, 1) ? near(i, -1) : base ? 'R' : 'L') : c;
-    return d === 'R' ? 1 : d === 'EN' || base ? 2 : 0;
+    return d === 'R' ? 1 : d === 'EN' || d === 'AN' || base ? 2 : 0;
   });
   const nextScript = (i: number) => sc.slice(i).find((x) => x) ?? sc.slice(0, i).reverse().find((x) => x) ?? 'Latn';
   const runs: Run[] = [];
