@@ -3,7 +3,7 @@
  * and concurrent amendments based on one version must let exactly one through.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
 let t: TestRegistry;
@@ -14,6 +14,38 @@ beforeAll(async () => {
   cer = await setup(t, [party('con-a'), party('con-b', { countryCode: 'KZ' })]);
 });
 afterAll(() => t.close());
+
+describe('creating parties and ceremonies, safe to retry', () => {
+  it('a party sent again, with its id or with an Idempotency-Key instead, is created once and the retry says it is a replay', async () => {
+    for (const [body, headers] of [[party('retry-p', { name: 'Retried Ltd' }), {}], [{ kind: 'enterprise', name: 'Keyed Ltd', countryCode: 'CN' }, { 'idempotency-key': 'party-key-1' }]] as const) {
+      const replies = await Promise.all(Array.from({ length: 10 }, () => t.call('POST', '/parties', { body, headers })));
+      expect(replies.map((r) => r.status)).toEqual(Array(10).fill(201));
+      expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
+      expect(replies.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
+      expect((await t.call('GET', '/parties?limit=100')).body.items.filter((p: any) => p.name === body.name)).toHaveLength(1);
+    }
+    // After a rename the same request still replays, with the party as it is now; another body is refused.
+    const again = () => t.call('POST', '/parties', { body: { kind: 'enterprise', name: 'Keyed Ltd', countryCode: 'CN' }, headers: { 'idempotency-key': 'party-key-1' } });
+    const id = (await again()).body.id;
+    expect((await t.call('PATCH', `/parties/${id}`, { body: { name: 'Keyed Holdings' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect([(await again()).status, (await again()).body.name]).toEqual([201, 'Keyed Holdings']);
+    const other = await t.call('POST', '/parties', { body: { kind: 'enterprise', name: 'Other Ltd', countryCode: 'CN' }, headers: { 'idempotency-key': 'party-key-1' } });
+    expect([other.status, other.body.errors[0].path]).toEqual([422, 'Idempotency-Key']);
+    // Without an id or a key every request is a new party, as the README says.
+    const plain = { kind: 'enterprise', name: 'Unkeyed Ltd', countryCode: 'CN' };
+    const [a, b] = [await t.call('POST', '/parties', { body: plain }), await t.call('POST', '/parties', { body: plain })];
+    expect(a.body.id).not.toBe(b.body.id);
+  });
+
+  it('a ceremony sent again with an Idempotency-Key is opened once', async () => {
+    const { id: _id, ...body } = { ...ceremony('unused'), title: 'Keyed ceremony' };
+    const replies = await Promise.all(Array.from({ length: 10 }, () => t.call('POST', '/ceremonies', { body, headers: { 'idempotency-key': 'ceremony-key-1' } })));
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(201));
+    expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
+    expect(replies.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+    expect((await t.call('GET', '/ceremonies?limit=100')).body.items.filter((c: any) => c.title === 'Keyed ceremony')).toHaveLength(1);
+  });
+});
 
 describe('idempotent logging', () => {
   it('50 concurrent duplicates create exactly one agreement', async () => {

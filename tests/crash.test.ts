@@ -11,6 +11,8 @@ import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 let t: TestRegistry;
 let cer: string;
 let crashNextCommit = false;
+/** The next call of this command reaches the table, then its answer is lost and the SDK retries it. */
+let loseAnswerOf: string | undefined;
 
 beforeAll(async () => {
   t = await startTestRegistry();
@@ -31,6 +33,19 @@ beforeAll(async () => {
       return next(args);
     },
     { step: 'initialize', name: 'injectCrashBeforeCommit' },
+  );
+  // Below the SDK's retry middleware: the write is applied, then the connection drops (a timeout,
+  // a reset, a 500 after the write), so the SDK sends the very same write again.
+  dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (loseAnswerOf !== undefined && context.commandName === loseAnswerOf) {
+        loseAnswerOf = undefined;
+        throw Object.assign(new Error('injected: connection reset after the write'), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} });
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'injectLostAnswer' },
   );
 });
 afterAll(() => t.close());
@@ -93,5 +108,31 @@ describe('crash between link write and commit', () => {
     expect(await ids('country=AM')).toContain(id);
     expect(await ids('partyId=crash-b')).not.toContain(id);
     expect((await linksOf('PARTY#crash-b')).map((l) => l.agreementId)).not.toContain(id);
+  });
+});
+
+describe('a write applied whose answer was lost, sent again by the SDK', () => {
+  it('reports the change it made, not a conflict with itself: amend, void, rename, create', async () => {
+    const created = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Lost answers' }), 'crash-lost');
+    const id = created.body.id as string;
+
+    loseAnswerOf = 'UpdateItemCommand';
+    const amended = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Lost answers, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
+    expect([amended.status, amended.body.version, amended.body.title]).toEqual([200, 2, 'Lost answers, amended']);
+    expect(loseAnswerOf).toBeUndefined(); // the fault did fire
+
+    loseAnswerOf = 'UpdateItemCommand';
+    const voided = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'Logged twice' }, headers: { 'if-match': '"2"' } });
+    expect([voided.status, voided.body.version, voided.body.status]).toEqual([200, 3, 'voided']);
+    expect((await t.call('GET', `/agreements/${id}/history`)).body.items).toHaveLength(3);
+
+    loseAnswerOf = 'PutItemCommand';
+    const renamed = await t.call('PATCH', '/parties/crash-b', { body: { name: 'Crash B Renamed' }, headers: { 'if-match': '"1"' } });
+    expect([renamed.status, renamed.body.version, renamed.body.name]).toEqual([200, 2, 'Crash B Renamed']);
+
+    loseAnswerOf = 'PutItemCommand';
+    const party = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Lost Answer City', countryCode: 'UZ' }, headers: { 'idempotency-key': 'lost-party' } });
+    expect([party.status, party.body.name]).toEqual([201, 'Lost Answer City']);
+    expect(loseAnswerOf).toBeUndefined();
   });
 });

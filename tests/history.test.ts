@@ -60,6 +60,15 @@ describe('history', () => {
     expect((await t.call('GET', `/agreements/${id}`, { token: t.tokens.partner('his-c') })).status).toBe(200);
   });
 
+  it('a new agreement is held to the same room for its void as an amendment (field limits keep signings far below it today)', async () => {
+    const { assertRoomForVoid } = await import('#shared/store/agreements.ts');
+    const created = (await logSigning(t, cer, agreement(['his-a', 'his-b']))).body;
+    const [entry] = (await t.call('GET', `/agreements/${created.id}/history`)).body.items;
+    const sized = (bytes: number) => ({ agreement: { ...created, summary: 'x'.repeat(bytes) }, entry });
+    expect(() => assertRoomForVoid(sized(400_000) as any, [])).toThrow(/too large to record/);
+    expect(() => assertRoomForVoid(sized(390_000) as any, [])).not.toThrow();
+  });
+
   it('a record whose history would outgrow one item (400 KB) refuses the change with 422, keeping what it had and room to be voided', async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `big-${i}`);
     for (const id of ids) await t.call('POST', '/parties', { body: party(id, { name: `${id} ${'N'.repeat(190)}`, localName: 'ß'.repeat(200) }) });

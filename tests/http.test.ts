@@ -161,8 +161,9 @@ describe('routes', () => {
       ['GET', '/agreements/{id}/certificate.pdf', pdf],
       ['GET', '/agreements/{id}/certificate.pdf', await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`, { headers: { 'if-none-match': pdf.headers.get('etag')! } })],
       ['GET', '/agreements/{id}', await t.call('GET', `/agreements/${signed.body.id}`)],
-      ['POST', '/parties', await t.call('POST', '/parties', { body: party('oa-a') })],
+      ['POST', '/parties', await t.call('POST', '/parties', { body: party('oa-a', { name: 'Another party' }) })],
       ['POST', '/ceremonies', await t.call('POST', '/ceremonies', { body: { id: cer, title: 'T', venue: 'V', city: 'C', countryCode: 'CN', startsAt: '2021-08-23T10:00:00+08:00' } })],
+      ['POST', '/parties', await t.call('POST', '/parties', { body: party('oa-a') })], // the same request again: replayed
       ['GET', '/agreements', await t.call('GET', '/agreements?signedFrom=2022-01-02&signedTo=2022-01-01')],
       ['GET', '/verify/{code}', await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })],
       ['GET', '/openapi.json', await t.call('GET', '/openapi.json', { token: null })],
@@ -179,7 +180,8 @@ describe('routes', () => {
       };
     });
     expect(seen).toEqual(seen.map(({ at }) => ({ at, documented: true, type: true, headers: true })));
-    expect(cases.map(([, , r]) => r.status)).toEqual([201, 201, 201, 200, 304, 200, 409, 409, 422, 200, 200]);
+    expect(cases.map(([, , r]) => r.status)).toEqual([201, 201, 201, 200, 304, 200, 409, 409, 201, 422, 200, 200]);
+    expect(cases[8]![2].headers.get('idempotent-replayed')).toBe('true');
     expect(cases[2]![2].headers.get('idempotent-replayed')).toBe('true');
   });
 });

@@ -53,6 +53,14 @@ describe('agreement filters (newest signing first)', () => {
     expect(await titles(query)).toEqual(expected);
   });
 
+  it('folds only ASCII letters of a country: ß, the dotless ı and ligatures are not codes (Unicode would read SS, IN, FI)', async () => {
+    for (const country of ['ß', 'ın', 'ﬁ', 'ＵＺ']) {
+      const r = await t.call('GET', `/agreements?country=${encodeURIComponent(country)}`);
+      expect([r.status, r.body.errors?.[0]?.path], country).toEqual([400, 'country']);
+      expect((await t.call('GET', `/parties?country=${encodeURIComponent(country)}`)).status, country).toBe(400);
+    }
+  });
+
   it('a partner sees only their party, whatever else they filter on', async () => {
     expect(await titles('', t.tokens.partner('lis-uz'))).toEqual(['L3', 'L2']);
     expect(await titles('sector=trade', t.tokens.partner('lis-uz'))).toEqual(['L2']);

@@ -39,6 +39,8 @@ describe('party rules', () => {
     ['a lower-case country code', { kind: 'city', name: 'X', countryCode: 'kz' }, 400, '/countryCode'],
     ['a BCP 47 language tag', { kind: 'city', name: 'Almaty', localName: 'Алматы', lang: 'kk-Cyrl', countryCode: 'KZ' }, 201, undefined],
     ['a malformed language tag', { kind: 'city', name: 'X', lang: 'not a tag', countryCode: 'KZ' }, 400, '/lang'],
+    // A valid private-use tag, but 54 KB of it would sit in every snapshot of the party (and could fill a record).
+    ['a language tag over 35 characters', { kind: 'city', name: 'X', lang: `en-x-${'abcdefgh-'.repeat(4)}a`, countryCode: 'KZ' }, 400, '/lang'],
     ['a 200-character name', { kind: 'enterprise', name: 'n'.repeat(200), countryCode: 'CN' }, 201, undefined],
     ['a 201-character name', { kind: 'enterprise', name: 'n'.repeat(201), countryCode: 'CN' }, 400, '/name'],
     ['an unknown kind', { kind: 'company', name: 'X', countryCode: 'CN' }, 400, '/kind'],
@@ -65,6 +67,7 @@ describe('party rules', () => {
     ['a name that begins with a joiner and a combining mark', { kind: 'enterprise', name: '\u200D\u0301Acme', countryCode: 'CN' }, 400, '/name'],
     ['a name that is a Hangul filler (a blank letter)', { kind: 'enterprise', name: '\u3164', countryCode: 'CN' }, 400, '/name'],
     ['a name that is a blank Braille pattern', { kind: 'enterprise', name: '\u2800\u2800', countryCode: 'CN' }, 400, '/name'],
+    ['a name with an invisible tag character (U+E0041) after it', { kind: 'enterprise', name: 'Acme\u{E0041}', countryCode: 'CN' }, 400, '/name'],
     ['a name with a Hangul filler in front (looks like another)', { kind: 'enterprise', name: '\u3164Acme', countryCode: 'CN' }, 400, '/name'],
     ['a name of punctuation and digits only', { kind: 'enterprise', name: '3.14', countryCode: 'CN' }, 201, undefined],
   ])('%s -> $2', async (_name, body, status, path) => {
@@ -91,7 +94,7 @@ describe('party rules', () => {
     expect(r.body.errors[0].message).toMatch(/^must not contain U\+202E: /);
   });
 
-  it('creating an id that exists is 409; the first record is untouched', async () => {
+  it('creating an id that another request took is 409; the first record is untouched', async () => {
     const first = await t.call('POST', '/parties', { body: party('dup-party', { name: 'First' }) });
     expect(first.status).toBe(201);
     expectProblem(await t.call('POST', '/parties', { body: party('dup-party', { name: 'Second' }) }), 409, '/id');
@@ -160,8 +163,8 @@ describe('ceremony rules', () => {
     expect(Intl.supportedValuesOf('timeZone').filter((zone) => ianaTimeZone(zone) !== zone)).toEqual([]);
   });
 
-  it('creating a ceremony id that exists is 409', async () => {
-    expectProblem(await t.call('POST', '/ceremonies', { body: ceremony(cer) }), 409, '/id');
+  it('creating a ceremony id that another request took is 409', async () => {
+    expectProblem(await t.call('POST', '/ceremonies', { body: ceremony(cer, { title: 'Another ceremony' }) }), 409, '/id');
   });
 });
 
@@ -217,6 +220,11 @@ describe('agreement rules', () => {
     // Within one millisecond, a reversed range is still a reversed range.
     const reversed = await t.call('GET', `/agreements?signedFrom=${at('.0004')}&signedTo=${at('.0003')}`);
     expect([reversed.status, reversed.body.errors?.[0]?.path]).toEqual([422, 'signedTo']);
+  });
+
+  it('says what type a field must be, in English ("an array", "a string")', async () => {
+    const r = await logSigning(t, cer, agreement(two, { parties: 'ent-cn', title: 7 }));
+    expect(r.body.errors).toEqual(expect.arrayContaining([{ path: '/parties', message: 'must be an array' }, { path: '/title', message: 'must be a string' }]));
   });
 
   it('names every missing party in a 422', async () => {

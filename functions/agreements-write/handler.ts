@@ -3,7 +3,7 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { agreementInput, agreementPatch, voidInput, type Agreement } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { expectedVersion, idempotencyKey } from '#shared/http/request.ts';
-import { etag, type ApiResponse } from '#shared/http/response.ts';
+import { etag, replayedHeader, type ApiResponse } from '#shared/http/response.ts';
 import { amend, logSigning, voidSigning } from '#shared/registry/agreements.ts';
 
 const ok = (agreement: Agreement): ApiResponse => ({ status: 200, body: agreement, headers: { etag: etag(agreement.version) } });
@@ -16,7 +16,7 @@ export const handler = lambdaHandler('agreements-write', {
     return {
       status: 201,
       body: agreement,
-      headers: { location: `/agreements/${agreement.id}`, etag: etag(agreement.version), ...(replayed && { 'idempotent-replayed': 'true' }) },
+      headers: { location: `/agreements/${agreement.id}`, etag: etag(agreement.version), ...replayedHeader(replayed) },
     };
   },
   'PATCH /agreements/{id}': async (req) => {

@@ -2,14 +2,15 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { partyInput, partyPatch } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { expectedVersion } from '#shared/http/request.ts';
-import { etag } from '#shared/http/response.ts';
+import { expectedVersion, optionalIdempotencyKey } from '#shared/http/request.ts';
+import { etag, replayedHeader } from '#shared/http/response.ts';
 import { createParty, updateParty } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('parties-write', {
   'POST /parties': async (req) => {
-    const party = await createParty(parseInput(partyInput, req.body, 'body'), req.principal);
-    return { status: 201, body: party, headers: { location: `/parties/${party.id}`, etag: etag(party.version) } };
+    const key = optionalIdempotencyKey(req);
+    const { record: party, replayed } = await createParty(parseInput(partyInput, req.body, 'body'), key, req.principal);
+    return { status: 201, body: party, headers: { location: `/parties/${party.id}`, etag: etag(party.version), ...replayedHeader(replayed) } };
   },
   'PATCH /parties/{id}': async (req) => {
     const version = expectedVersion(req);

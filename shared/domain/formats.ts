@@ -79,7 +79,8 @@ function tagCase(tag: string): string {
  * case changes, never the subtags (the runtime's alias table would turn "iw" into "he", and
  * differently on different Node versions).
  */
-export const languageTag = z.string().refine((tag) => {
+// 35 characters hold every tag but private-use and extension ones (RFC 5646, 4.4.1), and keep snapshots small.
+export const languageTag = z.string().max(35, 'must be a language tag of at most 35 characters').refine((tag) => {
   try {
     return Intl.getCanonicalLocales(tag).length === 1;
   } catch {
@@ -106,10 +107,11 @@ export const timeZone = z.string().refine((tz) => {
  * Characters that are not text: C0/C1 controls, unpaired surrogates (no UTF-8 can carry them),
  * noncharacters, the deprecated format controls, and the bidirectional embedding, override and
  * isolate controls, which would silently reorder a name on a certificate or a verification page
- * ("Trojan Source"). The marks that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
+ * ("Trojan Source"), and the tag characters (invisible; only emoji flag sequences use them).
+ * The marks that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
  * LRM/RLM/ALM. Line and paragraph breaks count as controls except in multiline texts.
  */
-const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F\uFFFD\u115F\u1160\u3164\uFFA0\u2800]/u;
+const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F\uFFFD\u115F\u1160\u3164\uFFA0\u2800\u{E0000}-\u{E007F}]/u;
 /**
  * What makes text visible: a letter, digit, symbol or punctuation mark (not only spaces, marks or
  * joiners), and not one of the blanks that count as letters or symbols (Hangul fillers, which are
@@ -133,14 +135,14 @@ export const text = (max: number, { multiline = false } = {}) =>
       // for..of walks code points: a valid surrogate pair is one character, an unpaired half is its own.
       for (const ch of value) {
         if (NOT_TEXT.test(ch) && !(multiline && LINE_BREAKS.test(ch))) {
-          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters, bidirectional controls, U+FFFD and blank fillers are not allowed here` });
+          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters, bidirectional controls, U+FFFD, blank fillers and tag characters are not allowed here` });
           return;
         }
       }
       if (value !== '' && !VISIBLE.test(value)) ctx.addIssue({ code: 'custom', message: 'must contain a letter, digit, symbol or punctuation mark' });
       else if (/^\p{Cf}*\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value.replace(/^\p{Cf}*/u, ''))})` });
     })
-    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, U+FFFD or blank fillers, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });
+    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, U+FFFD, blank fillers or tag characters, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });
 
 /** The instant of a date-time string, as a sortable UTC ISO string to the millisecond (used in keys). */
 export function toUtcIso(value: string): string {

@@ -1,6 +1,7 @@
 /**
- * Identifiers. Agreement ids are derived from (ceremony, Idempotency-Key) so that a retried or
- * concurrent duplicate request lands on the same item; agreement codes are short, typeable and
+ * Identifiers. Agreement ids are derived from (ceremony, Idempotency-Key), and those of parties and
+ * ceremonies created with a key but no id from the key, so that a retried or concurrent duplicate
+ * request lands on the same item; agreement codes are short, typeable and
  * free of look-alike characters (Crockford base32: no I, L, O, U).
  */
 import { randomBytes } from 'node:crypto';
@@ -37,6 +38,11 @@ export function agreementCode(agreementId: string, attempt: number): string {
 }
 
 /** A fresh id for a party or ceremony created without one: kind prefix + 12 random base32 chars. */
+/** The id of a party or ceremony created without one but with an Idempotency-Key: a retry lands on the same record. */
+export function deriveId(prefix: 'p' | 'c', idempotencyKey: string): string {
+  return `${prefix}-${base32(Buffer.from(sha256Hex(`${prefix}\n${idempotencyKey}`), 'hex'), 12).toLowerCase()}`;
+}
+
 export function newId(prefix: string): string {
   return `${prefix}-${base32(randomBytes(8), 12).toLowerCase()}`;
 }

@@ -4,6 +4,7 @@
  * OpenAPI document is generated from the same schemas.
  */
 import * as z from 'zod';
+import { asciiUpper } from './ascii-case.ts';
 import {
   countryCode,
   currencyCode,
@@ -130,7 +131,7 @@ export const limit = z
   .pipe(z.number().int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
 
 const page = { limit: limit.optional(), cursor: z.string().max(2000).optional() };
-const upper = <T extends z.ZodType<string, string>>(schema: T) => z.string().transform((v) => v.toUpperCase()).pipe(schema);
+const upper = <T extends z.ZodType<string, string>>(schema: T) => z.string().transform(asciiUpper).pipe(schema);
 
 export const partyListQuery = z.strictObject({ ...page, kind: z.enum(PARTY_KINDS).optional(), country: upper(countryCode).optional() });
 export const ceremonyListQuery = z.strictObject(page);

@@ -4,6 +4,8 @@
  * runtime's ICU, which resolves some names to older aliases (Asia/Kolkata to Asia/Calcutta) and
  * differently from one Node version to the next.
  */
+import { asciiLower } from './ascii-case.ts';
+
 const NAMES = (
   'Africa/Abidjan Africa/Accra Africa/Addis_Ababa Africa/Algiers Africa/Asmara Africa/Asmera ' +
   'Africa/Bamako Africa/Bangui Africa/Banjul Africa/Bissau Africa/Blantyre Africa/Brazzaville ' +
@@ -114,4 +116,4 @@ const NAMES = (
 const BY_LOWER_CASE: ReadonlyMap<string, string> = new Map(NAMES.map((name) => [name.toLowerCase(), name]));
 
 /** The IANA spelling of a time zone name written in any case, or undefined if IANA has no such name. */
-export const ianaTimeZone = (name: string): string | undefined => BY_LOWER_CASE.get(name.toLowerCase());
+export const ianaTimeZone = (name: string): string | undefined => BY_LOWER_CASE.get(asciiLower(name));

@@ -34,8 +34,10 @@ function operation(route: Route) {
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const query = route.query ? jsonSchema(route.query, 'input') : undefined;
   const queryParams = Object.entries((query?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-  const headerParams: { name: string; in: 'header'; required: boolean; schema: object }[] = (route.headers ?? []).map((name) => ({
-    name, in: 'header', required: true,
+  const headerParams: { name: string; in: 'header'; required: boolean; schema: object }[] = [
+    ...(route.headers ?? []).map((name) => ({ name, required: true })), ...(route.optionalHeaders ?? []).map((name) => ({ name, required: false })),
+  ].map(({ name, required }) => ({
+    name, in: 'header', required,
     schema: name === 'Idempotency-Key' ? { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 } : { type: 'string', pattern: '^"[1-9][0-9]*"$' },
   }));
   if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });

@@ -157,9 +157,15 @@ export function preferredType<T extends string>(req: ApiRequest, offered: readon
 /** An Idempotency-Key: 1-255 visible ASCII characters (no spaces, so a list cannot pass for a key). */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function idempotencyKey(req: ApiRequest): string {
+/** The request's Idempotency-Key, if it sent one. */
+export function optionalIdempotencyKey(req: ApiRequest): string | undefined {
   const key = req.headers['idempotency-key'];
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new InvalidInput('Idempotency-Key must be 1-255 printable ASCII characters, without spaces', [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters, without spaces' }]);
+  return key;
+}
+
+export function idempotencyKey(req: ApiRequest): string {
+  const key = optionalIdempotencyKey(req);
   if (key === undefined) throw new InvalidInput('Idempotency-Key is required: 1-255 visible ASCII characters, unique per signing, reused on retries', [{ path: 'Idempotency-Key', message: 'is required' }]);
-  if (!IDEMPOTENCY_KEY.test(key)) throw new InvalidInput('Idempotency-Key must be 1-255 printable ASCII characters, without spaces', [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters, without spaces' }]);
   return key;
 }

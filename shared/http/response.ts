@@ -14,6 +14,9 @@ export interface ApiResponse {
 
 export const etag = (tag: number | string) => `"${tag}"`;
 
+/** Marks the first answer to a request, sent again (same Idempotency-Key or id, same body). */
+export const replayedHeader = (replayed: boolean): Record<string, string> => (replayed ? { 'idempotent-replayed': 'true' } : {});
+
 /** JSON by default; bytes (a PDF) go base64-encoded, strings (HTML) as they are. */
 export function render(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
   const { status, body, headers } = response;

@@ -52,6 +52,8 @@ export interface Route {
   query?: z.ZodType;
   /** Request headers the route requires (documented; enforced by the implementation). */
   headers?: readonly ('If-Match' | 'Idempotency-Key')[];
+  /** Request headers the route takes but does not require. */
+  optionalHeaders?: readonly 'Idempotency-Key'[];
   response?: z.ZodType;
   /** Media type of a non-JSON success response. */
   produces?: string;
@@ -86,11 +88,11 @@ const jwks = z.object({ keys: z.array(publicJwk) });
 export const ROUTES = [
   { method: 'GET', path: '/healthz', fn: 'meta', access: 'public', status: 200, summary: 'Liveness check', response: z.object({ status: z.literal('ok') }) },
   { method: 'GET', path: '/openapi.json', fn: 'meta', access: 'public', status: 200, summary: 'This API, as OpenAPI 3.1', response: z.looseObject({ openapi: z.literal('3.1.0') }) },
-  { method: 'POST', path: '/parties', fn: 'parties-write', access: STAFF, status: 201, summary: 'Register a party', body: s.partyInput, response: s.partyRecord, sends: ['Location', 'ETag'], problems: { 409: 'The id is taken' } },
+  { method: 'POST', path: '/parties', fn: 'parties-write', access: STAFF, status: 201, summary: 'Register a party (idempotent with an id or an Idempotency-Key)', body: s.partyInput, optionalHeaders: ['Idempotency-Key'], response: s.partyRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'], problems: { 409: 'The id is taken by another request', 422: 'The Idempotency-Key was used with a different body' } },
   { method: 'GET', path: '/parties', fn: 'parties-read', access: READERS, status: 200, summary: 'List parties', query: s.partyListQuery, response: page(s.partyRecord) },
   { method: 'GET', path: '/parties/{id}', fn: 'parties-read', access: EVERYONE, status: 200, summary: 'Read a party (partners: their own)', response: s.partyRecord, sends: ['ETag'] },
   { method: 'PATCH', path: '/parties/{id}', fn: 'parties-write', access: STAFF, status: 200, summary: 'Rename a party', body: s.partyPatch, headers: ['If-Match'], response: s.partyRecord, sends: ['ETag'] },
-  { method: 'POST', path: '/ceremonies', fn: 'ceremonies-write', access: STAFF, status: 201, summary: 'Open a signing ceremony', body: s.ceremonyInput, response: s.ceremonyRecord, sends: ['Location'], problems: { 409: 'The id is taken' } },
+  { method: 'POST', path: '/ceremonies', fn: 'ceremonies-write', access: STAFF, status: 201, summary: 'Open a signing ceremony (idempotent with an id or an Idempotency-Key)', body: s.ceremonyInput, optionalHeaders: ['Idempotency-Key'], response: s.ceremonyRecord, sends: ['Location', 'Idempotent-Replayed'], problems: { 409: 'The id is taken by another request', 422: 'The Idempotency-Key was used with a different body' } },
   { method: 'GET', path: '/ceremonies', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'List ceremonies, newest first', query: s.ceremonyListQuery, response: page(s.ceremonyRecord) },
   { method: 'GET', path: '/ceremonies/{id}', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Read a ceremony', response: s.ceremonyRecord },
   { method: 'POST', path: '/ceremonies/{id}/agreements', fn: 'agreements-write', access: STAFF, status: 201, summary: 'Log a signing (idempotent)', body: s.agreementInput, headers: ['Idempotency-Key'], response: s.agreementRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'] },

@@ -59,6 +59,7 @@ export async function logSigning(
   const code = await claimAnyCode(id);
   const created = createAgreement({ id, code, ceremonyId }, input, parties, stamp(principal), new Date());
 
+  store.assertRoomForVoid(created, []);
   await store.putLinks(created.agreement);
   if (await store.insertAgreement(created, requestHash)) return { agreement: created.agreement, replayed: false };
   // A concurrent duplicate committed first: answer as it did.
@@ -113,8 +114,14 @@ async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
   await store.putLinks(next.agreement);
   if (!(await store.commitVersion(next, before.version))) {
     const now = await store.getAgreement(before.id);
-    if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
-    throw new VersionMismatch('The agreement was changed by someone else meanwhile');
+    // The SDK retries a write whose answer was lost (a timeout, a 500 after the write): its own
+    // first attempt then fails the retry's condition. The entry's hash (stamped to the millisecond,
+    // chained to the one before) says whether the version on record is this very change.
+    const committed = now !== undefined && headHash(now.history) === next.entry.hash;
+    if (!committed) {
+      if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
+      throw new VersionMismatch('The agreement was changed by someone else meanwhile');
+    }
   }
   // Committed: a failed cleanup must not turn success into an error (stale links are dropped on read).
   await store.removeStaleLinks(before, next.agreement).catch((error: unknown) => {

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import { replay } from '#shared/domain/agreement.ts';
+import { asciiUpper } from '#shared/domain/ascii-case.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound } from '#shared/domain/errors.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
@@ -111,7 +112,7 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
 export async function verifyLink(typed: string, version: number, signature: string): Promise<Verification> {
   // Codes are read aloud and typed: Crockford base32 ignores case and reads O as 0, I and L as 1.
-  const code = typed.toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
+  const code = asciiUpper(typed).replace(/O/g, '0').replace(/[IL]/g, '1');
   const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];

@@ -1,6 +1,7 @@
 /** Use cases for parties and ceremonies. */
-import { AlreadyExists, NotFound, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
-import { newId } from '#shared/domain/ids.ts';
+import { hashOf } from '#shared/domain/canonical.ts';
+import { AlreadyExists, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { deriveId, newId } from '#shared/domain/ids.ts';
 import { newCeremony, newParty, patchParty, type Ceremony, type Party } from '#shared/domain/party.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
@@ -8,10 +9,34 @@ import * as store from '#shared/store/directory.ts';
 
 const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
 
-export async function createParty(input: PartyInput, principal: Principal): Promise<Party> {
-  const party = newParty(input.id ?? newId('p'), input, stamp(principal));
-  if (!(await store.insertParty(party))) throw new AlreadyExists(`A party with id "${party.id}" already exists`, [{ path: '/id', message: 'is taken' }]);
-  return party;
+/** A create's outcome: the record, and whether it is the first answer to this request sent again. */
+export interface CreateResult<T> { record: T; replayed: boolean }
+
+/**
+ * Creates a party or ceremony once, however often the request is sent. The id is the body's, or
+ * derived from the Idempotency-Key, or new; the request's hash stays with the record. When the
+ * id is taken by the same request (a client's retry, or the SDK's after a lost answer), it
+ * answers with the record as a replay; by another request, 409 for a chosen id and 422 for a key
+ * used with a different body.
+ */
+async function createOnce<T extends { id: string }>(
+  prefix: 'p' | 'c', noun: string, input: { id?: string | undefined }, key: string | undefined, make: (id: string) => T,
+  insert: (record: T, requestHash: string) => Promise<boolean>, read: (id: string) => Promise<store.Created<T> | undefined>,
+): Promise<CreateResult<T>> {
+  const id = input.id ?? (key === undefined ? newId(prefix) : deriveId(prefix, key));
+  const requestHash = hashOf(input);
+  const record = make(id);
+  if (await insert(record, requestHash)) return { record, replayed: false };
+  const existing = await read(id);
+  if (existing && existing.requestHash === requestHash) return { record: existing.record, replayed: true };
+  if (input.id === undefined && key !== undefined) {
+    throw new RuleViolation('This Idempotency-Key was already used for a different request', [{ path: 'Idempotency-Key', message: 'was already used with a different body' }]);
+  }
+  throw new AlreadyExists(`A ${noun} with id "${id}" already exists`, [{ path: '/id', message: 'is taken' }]);
+}
+
+export function createParty(input: PartyInput, key: string | undefined, principal: Principal): Promise<CreateResult<Party>> {
+  return createOnce('p', 'party', input, key, (id) => newParty(id, input, stamp(principal)), store.insertParty, store.getPartyCreated);
 }
 
 /** A partner sees only their own party; anyone else's is "not found", never "forbidden". */
@@ -23,21 +48,25 @@ export async function readParty(id: string, principal: Principal): Promise<Party
 
 export async function updateParty(id: string, expectedVersion: number | undefined, patch: PartyPatch, principal: Principal): Promise<Party> {
   if (expectedVersion === undefined) throw new VersionRequired('Send If-Match with the ETag of the party you are changing');
-  const current = await store.getParty(id);
-  if (!current) throw new NotFound(`No party with id "${id}"`);
+  const found = await store.getPartyCreated(id);
+  if (!found) throw new NotFound(`No party with id "${id}"`);
+  const current = found.record;
   if (current.version !== expectedVersion) throw VersionMismatch.of('party', current.version, expectedVersion);
   const next = patchParty(current, patch, stamp(principal));
   if (!next) return current;
-  if (!(await store.replaceParty(next, expectedVersion))) throw new VersionMismatch('The party was changed by someone else meanwhile');
+  if (!(await store.replaceParty(next, expectedVersion, found.requestHash))) {
+    // An SDK retry of this very write (its answer lost) fails its own condition: the record then
+    // holds exactly `next`, stamped to the millisecond with this request's actor.
+    const now = await store.getParty(id);
+    if (!now || hashOf(now) !== hashOf(next)) throw new VersionMismatch('The party was changed by someone else meanwhile');
+  }
   return next;
 }
 
 export const listParties = store.listParties;
 
-export async function createCeremony(input: CeremonyInput, principal: Principal): Promise<Ceremony> {
-  const ceremony = newCeremony(input.id ?? newId('c'), input, stamp(principal));
-  if (!(await store.insertCeremony(ceremony))) throw new AlreadyExists(`A ceremony with id "${ceremony.id}" already exists`, [{ path: '/id', message: 'is taken' }]);
-  return ceremony;
+export function createCeremony(input: CeremonyInput, key: string | undefined, principal: Principal): Promise<CreateResult<Ceremony>> {
+  return createOnce('c', 'ceremony', input, key, (id) => newCeremony(id, input, stamp(principal)), store.insertCeremony, store.getCeremonyCreated);
 }
 
 export async function readCeremony(id: string): Promise<Ceremony> {

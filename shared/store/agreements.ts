@@ -121,9 +121,14 @@ const ITEM_OVERHEAD = 1024;
 const itemBytes = (agreement: Agreement, history: readonly HistoryEntry[]) =>
   Buffer.byteLength(JSON.stringify({ data: agreement, history })) + ITEM_OVERHEAD;
 
-/** Refuses (422) an amendment that would leave the item (with `history` so far) no room for a void. */
-export function assertRoomForVoid(amendment: Versioned, history: readonly HistoryEntry[]): void {
-  if (itemBytes(amendment.agreement, [...history, amendment.entry]) <= ITEM_LIMIT - VOID_ROOM) return;
+/** Refuses (422) a new agreement or an amendment that would leave the item (with `history` so far) no room for a void. */
+export function assertRoomForVoid(change: Versioned, history: readonly HistoryEntry[]): void {
+  if (itemBytes(change.agreement, [...history, change.entry]) <= ITEM_LIMIT - VOID_ROOM) return;
+  if (history.length === 0) {
+    throw new RuleViolation('This agreement is too large to record: a record holds 400 KB, its history included, and room is kept so that it can always be voided. Nothing was recorded', [
+      { path: '', message: 'would leave the record no room to be voided' },
+    ]);
+  }
   throw new RuleViolation('This agreement\'s record is full: a record holds 400 KB, its history included, and the rest is kept so that it can always be voided. It can still be voided; nothing was changed', [
     { path: '', message: 'would leave the record no room to be voided' },
   ]);

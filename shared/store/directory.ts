@@ -16,21 +16,29 @@ const ID = keys.ID_SOURCE;
 const putIf = (item: Record<string, unknown>, condition: string, values?: Record<string, unknown>) =>
   conditional(dynamo.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values })));
 
-function partyItem(p: Party) {
-  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p };
+/** A directory record with the hash of the request that created it (absent on records older than it): the same request again is a replay. */
+export interface Created<T> { record: T; requestHash: string | undefined }
+
+/** `requestHash` stays with the item for good: a rename keeps it, so the creating request still replays. */
+function partyItem(p: Party, requestHash: string | undefined) {
+  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }) };
 }
 
 /** false if a party with this id exists already. */
-export const insertParty = (p: Party) => putIf(partyItem(p), 'attribute_not_exists(pk)');
+export const insertParty = (p: Party, requestHash: string) => putIf(partyItem(p, requestHash), 'attribute_not_exists(pk)');
 
 /** false unless the stored party is still at `expectedVersion`. */
-export const replaceParty = (p: Party, expectedVersion: number) =>
-  putIf(partyItem(p), 'version = :expected', { ':expected': expectedVersion });
+export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined) =>
+  putIf(partyItem(p, requestHash), 'version = :expected', { ':expected': expectedVersion });
 
-export async function getParty(id: string): Promise<Party | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.partyKey(id), ConsistentRead: true }));
-  return out.Item ? partyRecord.parse(out.Item.data) : undefined;
+const getItem = async (key: keys.Key) => (await dynamo.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+
+export async function getPartyCreated(id: string): Promise<Created<Party> | undefined> {
+  const item = await getItem(keys.partyKey(id));
+  return item && { record: partyRecord.parse(item.data), requestHash: item.requestHash as string | undefined };
 }
+
+export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyCreated(id))?.record;
 
 export async function getParties(ids: readonly string[]): Promise<Map<string, Party>> {
   const found = await batchGetData(ids.map(keys.partyKey), (d) => partyRecord.parse(d));
@@ -56,15 +64,17 @@ export async function listParties(
 // ---- ceremonies -------------------------------------------------------------------------
 
 /** false if a ceremony with this id exists already. */
-export function insertCeremony(c: Ceremony): Promise<boolean> {
+export function insertCeremony(c: Ceremony, requestHash: string): Promise<boolean> {
   const index = keys.ceremonyIndexKeys({ id: c.id, startsAtUtc: toUtcIso(c.startsAt) });
-  return putIf({ ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', data: c }, 'attribute_not_exists(pk)');
+  return putIf({ ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', data: c, requestHash }, 'attribute_not_exists(pk)');
 }
 
-export async function getCeremony(id: string): Promise<Ceremony | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.ceremonyKey(id), ConsistentRead: true }));
-  return out.Item ? ceremonyRecord.parse(out.Item.data) : undefined;
+export async function getCeremonyCreated(id: string): Promise<Created<Ceremony> | undefined> {
+  const item = await getItem(keys.ceremonyKey(id));
+  return item && { record: ceremonyRecord.parse(item.data), requestHash: item.requestHash as string | undefined };
 }
+
+export const getCeremony = async (id: string): Promise<Ceremony | undefined> => (await getCeremonyCreated(id))?.record;
 
 /** Newest ceremony first. */
 export function listCeremonies(page: { limit: number; cursor?: string | undefined }): Promise<Page<Ceremony>> {
