@@ -36,8 +36,9 @@ export class RegistryUsers extends Construct {
       { id: 'AwsSolutions-COG8', reason: 'Plus tier (threat protection) is a per-user cost decision for the operator; self sign-up is off and every account is created by staff.' },
     );
 
+    // Retained with the pool: deleting a group would take every user's membership (their role) with it.
     for (const role of ROLES) {
-      this.pool.addGroup(`${role}Group`, { groupName: role, description: `Concord ${role} role` });
+      this.pool.addGroup(`${role}Group`, { groupName: role, description: `Concord ${role} role` }).applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
 
     this.consoleClient = this.pool.addClient('Console', {
@@ -55,5 +56,6 @@ export class RegistryUsers extends Construct {
       // Never custom:partyId: a partner who could write it could read another party's agreements.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
     });
+    this.consoleClient.applyRemovalPolicy(RemovalPolicy.RETAIN);
   }
 }

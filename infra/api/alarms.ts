@@ -2,7 +2,7 @@
  * Alarms that need a human: API 5xx, and errors or throttles of any function, mailed through one
  * SNS topic. Thresholds are deliberately low: a registry's normal error rate is zero.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -27,7 +27,8 @@ export class RegistryAlarms extends Construct {
   constructor(scope: Construct, id: string, props: RegistryAlarmsProps) {
     super(scope, id);
     // A customer-managed key because CloudWatch cannot publish to a topic under the AWS-managed SNS key.
-    const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Concord alarm topic' });
+    // Goes with the stateless stack (after KMS's shortest waiting period): it encrypts alarm mail in transit, nothing kept.
+    const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Concord alarm topic', removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) });
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'Concord alarms', masterKey: key, enforceSSL: true });
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));

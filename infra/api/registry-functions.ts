@@ -10,7 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
-import { FUNCTIONS, type FunctionName } from '#shared/http/routes.ts';
+import { FUNCTIONS, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { FUNCTION_SETTINGS } from '../functions.ts';
 import { HouseFunction, type BundledFile } from '../house-function.ts';
 import { functionEntry } from '../paths.ts';
@@ -45,36 +45,41 @@ export class RegistryFunctions extends Construct {
     super(scope, id);
     for (const name of FUNCTION_NAMES) {
       const settings = FUNCTION_SETTINGS[name];
+      const reads = !('reads' in FUNCTIONS[name]);
       const fn = new HouseFunction(this, constructId(name), {
         entry: functionEntry(name),
         description: `Concord ${name}: ${FUNCTIONS[name].description}`,
         memoryMb: settings.memoryMb,
         environment: {
-          TABLE_NAME: props.table.tableName,
+          ...(reads && { TABLE_NAME: props.table.tableName }),
           ...(settings.signingKey && { SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn }),
-          // Secrets by ARN only: each function reads its own at cold start (shared/store/secrets.ts).
+          // Secrets by ARN only: each function reads its own at cold start and every few minutes (shared/store/secrets.ts).
           ...(settings.lists && { CURSOR_SECRET_ARN: props.cursorKey.secretArn }),
         },
         files: settings.assets ? certificateFiles() : [],
       });
-      // Exactly the calls shared/store makes: no Scan (the app never scans), no table management.
-      const { writes } = FUNCTIONS[name];
-      props.table.grant(fn, ...READS, ...writes.flatMap((w) => (typeof w === 'string' ? [`dynamodb:${w}`] : [])));
-      for (const w of writes) {
-        if (typeof w === 'string') continue;
-        fn.addToRolePolicy(new iam.PolicyStatement({
-          actions: [`dynamodb:${w.call}`],
-          resources: [props.table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [w.keys] } },
-        }));
-      }
+      if (reads) this.grantTable(fn, name, props.table);
       if (settings.signingKey) props.signingKey.grantRead(fn);
       if (settings.lists) props.cursorKey.grantRead(fn);
-      Validations.of(fn.role!).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${indexWildcard(props.table.tableName)}]`,
-        reason: 'Queries use the GSIs of shared/store/table.ts; the grant covers the indexes of this one table and nothing else.',
-      });
       this.byName.set(name, fn);
     }
+  }
+
+  /** Exactly the calls shared/store makes: no Scan (the app never scans), no table management. */
+  private grantTable(fn: HouseFunction, name: FunctionName, table: dynamodb.ITableV2): void {
+    const { writes } = FUNCTIONS[name];
+    table.grant(fn, ...READS, ...writes.flatMap((w: TableWrite) => (typeof w === 'string' ? [`dynamodb:${w}`] : [])));
+    for (const w of writes as readonly TableWrite[]) {
+      if (typeof w === 'string') continue;
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: [`dynamodb:${w.call}`],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...w.keys] } },
+      }));
+    }
+    Validations.of(fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${indexWildcard(table.tableName)}]`,
+      reason: 'Queries use the GSIs of shared/store/table.ts; the grant covers the indexes of this one table and nothing else.',
+    });
   }
 }

@@ -8,34 +8,53 @@ import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
 import { KEYS_PATH, publicJwk } from '#shared/certificate/signature.ts';
-import { ISSUED_CERTIFICATE_PREFIX } from '#shared/store/keys.ts';
+import { agreementKey, ceremonyKey, codeKey, countryLinkPk, ISSUED_CERTIFICATE_PREFIX, partyKey, partyLinkPk } from '#shared/store/keys.ts';
 
 /** Every DynamoDB write call the store makes. */
 export const TABLE_CALLS = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
 export type TableCall = (typeof TABLE_CALLS)[number];
-/** A write call on any item, or only on items whose partition key matches `keys` (an IAM StringLike pattern). */
-export type TableWrite = TableCall | { call: TableCall; keys: string };
+/** A write call on any item, or only on items whose partition key matches one of `keys` (IAM StringLike patterns). */
+export type TableWrite = TableCall | { call: TableCall; keys: readonly string[] };
+
+/** Partition keys of each kind of item (IAM StringLike patterns), from the key functions the store uses. */
+const ANY = {
+  party: partyKey('*').pk,
+  ceremony: ceremonyKey('*').pk,
+  agreement: agreementKey('*').pk,
+  code: codeKey('*').pk,
+  // A party's links share its partition: the agreement function writes there too (never the party item itself, but IAM cannot tell).
+  links: [partyLinkPk('*'), countryLinkPk('*')],
+  certificate: `${ISSUED_CERTIFICATE_PREFIX}*`,
+};
 
 /** The call a write entry grants. */
 export const writeCall = (write: TableWrite): TableCall => (typeof write === 'string' ? write : write.call);
 
 /**
- * Functions group routes of one capability. Every function may read the table (GetItem,
- * BatchGetItem, Query); `writes` lists the write calls its code makes, and its IAM grant holds
- * exactly those (the bundle test runs each function behind that policy and checks both ways).
+ * Functions group routes of one capability. Every function but `meta` may read the table
+ * (GetItem, BatchGetItem, Query); `writes` lists the write calls its code makes, each limited to
+ * the partitions it writes, and its IAM grant holds exactly those (the bundle test runs each
+ * function behind that policy and checks both ways). No function can write certificate records
+ * but the one that hands certificates out, which `POST /verify` trusts.
  */
 export const FUNCTIONS = {
-  meta: { writes: [], description: 'health and API description' },
+  meta: { reads: false, writes: [], description: 'health and API description' },
   'parties-read': { writes: [], description: 'read parties' },
-  'parties-write': { writes: ['PutItem'], description: 'create and edit parties' },
+  'parties-write': { writes: [{ call: 'PutItem', keys: [ANY.party] }], description: 'create and edit parties' },
   'ceremonies-read': { writes: [], description: 'read ceremonies' },
-  'ceremonies-write': { writes: ['PutItem'], description: 'create ceremonies' },
+  'ceremonies-write': { writes: [{ call: 'PutItem', keys: [ANY.ceremony] }], description: 'create ceremonies' },
   'agreements-read': { writes: [], description: 'read and list agreements and their history' },
-  'agreements-write': { writes: ['PutItem', 'UpdateItem', 'DeleteItem'], description: 'log, amend and void signings' },
-  // Records each certificate it hands out, and may write nothing else.
-  certificates: { writes: [{ call: 'PutItem', keys: `${ISSUED_CERTIFICATE_PREFIX}*` }], description: 'render signed PDF certificates' },
+  'agreements-write': {
+    writes: [
+      { call: 'PutItem', keys: [ANY.agreement, ANY.code, ...ANY.links] },
+      { call: 'UpdateItem', keys: [ANY.agreement] },
+      { call: 'DeleteItem', keys: ANY.links },
+    ],
+    description: 'log, amend and void signings',
+  },
+  certificates: { writes: [{ call: 'PutItem', keys: [ANY.certificate] }], description: 'render signed PDF certificates' },
   verify: { writes: [], description: 'verify certificates; publish the public keys' },
-} as const satisfies Record<string, { writes: readonly TableWrite[]; description: string }>;
+} as const satisfies Record<string, { reads?: false; writes: readonly TableWrite[]; description: string }>;
 export type FunctionName = keyof typeof FUNCTIONS;
 
 export type Method = 'GET' | 'POST' | 'PATCH';

@@ -100,7 +100,7 @@ beforeAll(async () => {
   };
   for (const fn of FUNCTION_NAMES) iam.set(fn, await startIamProxy(baseEnv.AWS_ENDPOINT_URL_DYNAMODB!, s.allowStatements(fn)));
   // The table the template names, created from the same definition by the store's own setup.
-  const { env } = functionBundle('meta');
+  const { env } = functionBundle('agreements-read');
   Object.assign(process.env, baseEnv, { TABLE_NAME: env.TABLE_NAME });
   const { ensureTable } = await import('#shared/store/setup.ts');
   await ensureTable();

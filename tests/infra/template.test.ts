@@ -85,6 +85,15 @@ describe('stateful stack: signing key and users', () => {
     expect(groups.sort()).toEqual(['auditor', 'partner', 'staff']);
   });
 
+  it('keeps on destroy what holds records, keys or users (groups and the client too: users keep their roles); the stateless stack keeps nothing', () => {
+    const kept = ['AWS::DynamoDB::GlobalTable', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolGroup', 'AWS::Cognito::UserPoolClient'];
+    const all = (t: typeof s.stateful$) => Object.entries<Resource>(t.toJSON().Resources);
+    const stateful = all(s.stateful$).filter(([, r]) => kept.includes(r.Type));
+    expect(stateful.length).toBeGreaterThanOrEqual(6);
+    for (const [id, r] of stateful) expect([id, r.DeletionPolicy]).toEqual([id, 'Retain']);
+    expect(all(s.stateless$).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => id)).toEqual([]);
+  });
+
   it('lets the console client read custom:partyId but never write it', () => {
     const client = only(s.stateful$, 'AWS::Cognito::UserPoolClient');
     expect(client.Properties.ReadAttributes).toContain('custom:partyId');
@@ -108,7 +117,8 @@ describe('stateless stack: functions', () => {
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     expect(props.MemorySize).toBe(FUNCTION_SETTINGS[fn].memoryMb);
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
-    expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: 'concord-prod' });
+    expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
+    expect(props.Environment.Variables.TABLE_NAME).toBe(fn === 'meta' ? undefined : 'concord-prod');
     expect('SIGNING_KEY_SECRET_ARN' in props.Environment.Variables).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
     // The cursor key reaches list functions only, by its secret's ARN: no secret value sits in any
     // function's configuration, not even as a dynamic reference resolved at deploy.
@@ -127,7 +137,9 @@ describe('stateless stack: least privilege', () => {
   it.each(FUNCTION_NAMES)('%s: table writes exactly the calls FUNCTIONS lists', (fn) => {
     const actions = actionsOf(fn);
     const unconditional = statementsOf(fn).filter((st) => !st.Condition).flatMap((st) => asArray(st.Action));
-    expect(actions).toContain('dynamodb:Query');
+    // Every function reads the table but meta (health and the API description), which gets no table right at all.
+    if (fn === 'meta') expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    else expect(actions).toContain('dynamodb:Query');
     const anyItem = (FUNCTIONS[fn].writes as readonly TableWrite[]).filter((w) => typeof w === 'string');
     expect(WRITE_ACTIONS.filter((write) => unconditional.includes(write))).toEqual(anyItem.map((call) => `dynamodb:${call}`));
     // The store never scans, so no function may; nor manage the table itself.
@@ -138,7 +150,7 @@ describe('stateless stack: least privilege', () => {
     const scoped = statementsOf(fn).filter((st) => st.Condition);
     const expected = (FUNCTIONS[fn].writes as readonly TableWrite[]).flatMap((w) => (typeof w === 'string' ? [] : [w]));
     expect(scoped.map((st) => ({ actions: asArray(st.Action), condition: st.Condition }))).toEqual(expected.map((w) => ({
-      actions: [`dynamodb:${w.call}`], condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [w.keys] } },
+      actions: [`dynamodb:${w.call}`], condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': w.keys } },
     })));
   });
 
