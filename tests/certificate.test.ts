@@ -355,6 +355,30 @@ describe('certificate content', () => {
     for (const value of values) expect(value[0]!.size).toBeGreaterThanOrEqual(9.5 * 0.85);
   });
 
+  it('keeps the facts on the page and readable whatever the title\'s width: 300 of the widest character, and long venues', async () => {
+    const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word} ${i}`).join(' ').slice(0, n).trim();
+    const wide = '\uFDFD'.repeat(300); // ﷽, one character some three ems wide
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+      agreement: { ...a, title: wide, titleZh: wide, place: words(200, 'Pavilion') },
+      ceremony: { ...ceremony, venue: words(200, 'Hall'), city: words(100, 'Chongqing'), title: words(300, 'Ceremony'), event: words(300, 'Forum') },
+    }), 'certificate-wide-title');
+    const blocks = await drawnBlocks(pdf);
+    expect(touchingLines(blocks)).toEqual([]);
+    const page1 = pdfToText(pdf, { page: 1 });
+    for (const label of ['Kind 类型', 'Status at version 1', 'Signed 签署', 'Venue 地点', 'Ceremony 签约仪式', 'Sectors 领域']) expect(page1).toContain(label);
+    // Every glyph inside the frame; the facts above the footer (its first line sits at 150 pt).
+    for (const g of blocks.flat().filter((g) => g.ink)) {
+      expect(g.ink![1]).toBeGreaterThan(20);
+      expect(g.ink![3]).toBeLessThan(595.28 - 20);
+    }
+    const labelY = (label: string) => blocks.find((b) => b.map((g) => g.text).join('').startsWith(label))![0]!.y;
+    expect(labelY('Ceremony')).toBeGreaterThan(170);
+    // The venue and the ceremony wrap across the page at a readable size instead of shrinking to a few points.
+    const sizes = blocks.filter((b) => /^(Pavilion|Ceremony 0|Forum 0)/.test(b.map((g) => g.text).join(''))).map((b) => b[0]!.size);
+    expect(sizes.length).toBeGreaterThanOrEqual(2);
+    for (const size of sizes) expect(size).toBeGreaterThanOrEqual(7);
+  });
+
   it('lays out every field at its schema maximum without overlap, on every page, with nothing lost', async () => {
     const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
     const long = { title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue'), city: words(100, 'City') };

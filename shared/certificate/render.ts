@@ -67,10 +67,11 @@ class Writer {
     this.at(text, xRight - measure(text, size, style), y, { ...style, size });
   }
 
-  /** A label and its value; a long value wraps (see blockLines, at most three lines) under itself. Returns the lines it took. */
-  field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}): number {
+  /** A label and its value; a long value wraps (see blockLines, at most `maxLines` lines) under itself. Returns the lines it took. */
+  field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}, maxLines = 3): number {
     const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
-    const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle, 3);
+    // A fact takes another line rather than shrink below 85%: it has the width of the page to wrap in.
+    const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle, maxLines, 0.85);
     lines.forEach((line, i) => this.at(line.text, x + labelWidth + 6 + line.indent, y - i * FIELD_LINE, line.style, width - labelWidth - 6));
     return lines.length;
   }
@@ -91,17 +92,21 @@ const rule = (w: Writer, y: number) => w.draw(stroke([0.75, 0.78, 0.84], 0.5, `$
 
 /**
  * `text` wrapped at the largest of `sizes` that needs at most two lines; else at the smallest, on as
- * many lines as it takes. Every line keeps the paragraph's direction (`style.rtl`).
+ * many lines as it takes up to `maxLines`, past which the type shrinks further: a title of 300
+ * very wide characters (U+FDFD) must not push the facts off the page. Every line keeps the
+ * paragraph's direction (`style.rtl`).
  */
-function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'rtl'>): { size: number; lines: string[]; style: TextOptions } {
+function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'rtl'>, maxLines: number): { size: number; lines: string[]; style: TextOptions } {
   const width = W - 2 * M - 120;
   const style = { ...paragraph, rtl: rtlParagraph(text) };
   for (const size of sizes) {
     const lines = wrap(text, size, width, style);
     if (lines.length <= 2) return { size, lines, style };
   }
-  const size = sizes.at(-1)!;
-  return { size, lines: wrap(text, size, width, style), style };
+  let size = sizes.at(-1)!;
+  let lines = wrap(text, size, width, style);
+  while (lines.length > maxLines) lines = wrap(text, (size *= 0.9), width, style);
+  return { size, lines, style };
 }
 
 /** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
@@ -118,7 +123,7 @@ function heading(w: Writer, a: Agreement): number {
   w.centred('协议证书', H - 112, { size: 13, color: ACCENT });
   let y = H - 140;
   // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
-  const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' });
+  const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
   title.lines.forEach((line, i) => {
     if (i > 0) y -= (title.size * 19) / 15;
     w.centred(line, y, { ...title.style, size: title.size });
@@ -126,11 +131,11 @@ function heading(w: Writer, a: Agreement): number {
   // The next baseline clears this line's descenders and the next line's ascenders, whatever their sizes.
   let next = (size: number) => Math.max((title.size * 19) / 15, title.size * 0.3 + size * 1.05 + 1);
   if (a.titleZh) {
-    const zh = fitLines(a.titleZh, [12, 11, 10, 9], { lang: 'zh-Hans' });
+    const zh = fitLines(a.titleZh, [12, 11, 10, 9], { lang: 'zh-Hans' }, 3);
     for (const line of zh.lines) {
       y -= next(zh.size);
       w.centred(line, y, { ...zh.style, size: zh.size });
-      next = () => (zh.size * 17) / 12;
+      next = (size: number) => Math.max((zh.size * 17) / 12, zh.size * 0.3 + size * 1.05 + 1);
     }
   }
   y -= next(12);
@@ -150,17 +155,23 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   const left = M + 10;
   const right = left + col + 10;
   // Rows of two fields side by side, then the ceremony across; a row is as tall as its longer value.
+  // A venue longer than two lines beside the signing time gets a row across of its own, so that
+  // it wraps at a readable size. Four lines at most across: the heading and these rows always leave
+  // the footer its room, whatever the lengths.
   let y = top;
   const row = (lines: number) => { y -= 15 + (lines - 1) * FIELD_LINE; };
   row(Math.max(
     w.field('Kind 类型', `${kindEn} · ${kindZh}`, left, y, col - 10),
     w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }),
   ));
+  const venue = ['Venue 地点', venueLine(ceremony, a.place)] as const;
+  const venueAcross = wrap(venue[1], 9.5, col - 10 - measure(venue[0], 7.5) - 6).length > 2;
   row(Math.max(
     w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, y, col - 10),
-    w.field('Venue 地点', venueLine(ceremony, a.place), right, y, col - 10),
+    venueAcross ? 1 : w.field(...venue, right, y, col - 10),
   ));
-  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony), left, y, 2 * col));
+  if (venueAcross) row(w.field(...venue, left, y, 2 * col, {}, 4));
+  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony), left, y, 2 * col, {}, 4));
   return y - 3;
 }
 
@@ -179,10 +190,11 @@ interface BlockLine { text: string; style: Style; above: number; below: number; 
 
 /**
  * `text` in `width`: on one line if it fits with the type at least 85% of its size; else wrapped,
- * onto two lines if the type need not shrink below 60% for that, else at full size onto as many
- * lines as it takes, up to `maxLines` (past those, the type shrinks again).
+ * onto two lines if the type need not shrink below `twoLinesDownTo` (60%, compact party blocks) for
+ * that, else at full size onto as many lines as it takes, up to `maxLines` (past those, the type
+ * shrinks again).
  */
-function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines = Infinity): BlockLine[] {
+function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines = Infinity, twoLinesDownTo = 0.6): BlockLine[] {
   // Every line keeps the paragraph's direction: a right-to-left name's second line may begin with Latin or digits.
   const style = { ...paragraph, rtl: rtlParagraph(text) };
   const line = (t: string, s: number): BlockLine => ({ text: t, style: { ...style, size: s }, ...inkExtent(t, s, style), indent: 0 });
@@ -194,7 +206,7 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
     while (lines.length > most && s > floor) lines = wrap(text, (s = Math.max(floor, s * 0.9)), width, style);
     return { s, lines };
   };
-  let { s, lines } = shrinkTo(2, size * 0.6);
+  let { s, lines } = shrinkTo(2, size * twoLinesDownTo);
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   const block = lines.map((t) => line(t, s));
   if (style.rtl) {
