@@ -106,7 +106,7 @@ describe('routes', () => {
     // Declared, never sent: refused before the server waits for it.
     const huge = await raw('POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 5000000\r\n\r\n');
     expect(huge.status).toBe(413);
-    expect(huge.body).toMatchObject({ status: 413 });
+    expect(huge.body).toMatchObject({ status: 413, errors: [{ path: '', message: 'must be at most 4194304 bytes' }] });
   });
 
   it('an unknown id is 404 for every kind of record', async () => {

@@ -79,7 +79,8 @@ export class TextEngine {
   /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
   drawText(page: PDFPage, text: string, o: DrawOptions): number {
     const { glyphs, width } = shapeLine(text, o);
-    for (const g of glyphs) if (g.gid === 0) for (const ch of g.text) this.undrawable.add(ch);
+    // A box's cluster may hold joiners and variation selectors: they draw nothing in any font, so they are not what is missing.
+    for (const g of glyphs) if (g.gid === 0) for (const ch of g.text) if (!/\p{Default_Ignorable_Code_Point}/u.test(ch)) this.undrawable.add(ch);
     const rest = glyphs.filter((g) => !g.text);
     // A left-to-right line with marks or conjunct tails (Devanagari, Khmer, Sinhala, Myanmar...) is
     // one ActualText span holding the line's text: every extractor that reads ActualText (poppler,

@@ -79,22 +79,36 @@ export function formatMoney({ amount, currency }: { amount: string; currency: st
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** Minutes east of UTC in `timeZone` at `instant` (only the offset comes from the runtime's tz data). */
+/**
+ * Seconds east of UTC in `timeZone` at `instant` (only the offset comes from the runtime's tz data):
+ * whole seconds, since local mean time before the 1900s was not a whole number of minutes (Shanghai
+ * in 1890: +08:05:43).
+ */
 function zoneOffset(timeZone: string, instant: Date): number {
   let format = offsetFormats.get(timeZone);
   if (!format) offsetFormats.set(timeZone, (format = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' })));
   const name = format.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const [, sign = '+', hh = '0', mm = '0'] = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name) ?? [];
-  return (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
+  const [, sign = '+', hh = '0', mm = '0', ss = '0'] = /GMT([+-])(\d{2}):?(\d{2})?(?::?(\d{2}))?/.exec(name) ?? [];
+  return (sign === '-' ? -1 : 1) * (Number(hh) * 3600 + Number(mm) * 60 + Number(ss));
 }
 
 const two = (n: number) => String(n).padStart(2, '0');
 
-/** Minutes east of UTC that a date-time string was written in; undefined for "Z" (a machine's UTC, not a place's clock). */
+/** Seconds east of UTC that a date-time string was written in; undefined for "Z" (a machine's UTC, not a place's clock). */
 function writtenOffset(value: string | undefined): number | undefined {
   const m = value === undefined ? null : /([+-])(\d{2}):(\d{2})$/.exec(value);
-  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : undefined;
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : undefined;
 }
+
+/** "UTC+08:00", or with seconds where a local mean time had them ("UTC+08:05:43"). */
+function offsetLabel(seconds: number): string {
+  const abs = Math.abs(seconds);
+  const hhmm = `${two(Math.floor(abs / 3600))}:${two(Math.floor(abs / 60) % 60)}`;
+  return `UTC${seconds < 0 ? '-' : '+'}${hhmm}${abs % 60 ? `:${two(abs % 60)}` : ''}`;
+}
+
+/** A year in at least four digits, as ISO 8601 writes it (0050, not 50; -0001 is 2 BC). */
+const yearOf = (y: number) => (y < 0 ? `-${String(-y).padStart(4, '0')}` : String(y).padStart(4, '0'));
 
 /**
  * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone; or else
@@ -105,10 +119,10 @@ function writtenOffset(value: string | undefined): number | undefined {
  */
 export function formatSigningTime(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined }): [string, string] {
   const instant = new Date(signedAt);
-  const minutes = ceremony.timeZone ? zoneOffset(ceremony.timeZone, instant) : writtenOffset(signedAt) ?? writtenOffset(ceremony.startsAt) ?? 0;
-  const wall = new Date(instant.getTime() + minutes * 60_000);
-  const [y, m, d, time] = [wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate(), `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`];
-  const offset = `UTC${minutes < 0 ? '-' : '+'}${two(Math.floor(Math.abs(minutes) / 60))}:${two(Math.abs(minutes) % 60)}`;
+  const seconds = ceremony.timeZone ? zoneOffset(ceremony.timeZone, instant) : writtenOffset(signedAt) ?? writtenOffset(ceremony.startsAt) ?? 0;
+  const wall = new Date(instant.getTime() + seconds * 1000);
+  const [y, m, d, time] = [yearOf(wall.getUTCFullYear()), wall.getUTCMonth(), wall.getUTCDate(), `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`];
+  const offset = offsetLabel(seconds);
   const zone = ceremony.timeZone ? `${offset}, ${ceremony.timeZone}` : offset;
   return [`${d} ${MONTHS[m]} ${y}, ${time} (${zone})`, `${y}年${m + 1}月${d}日 ${time}`];
 }

@@ -133,7 +133,8 @@ const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\
 /** POST /verify: are these exact bytes a certificate the registry issued, and what is its status? */
 export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
-  if (!jws) return invalid('This file carries no Concord certificate signature.');
+  // Where the registry writes it, readable in the bytes; a program that re-saves the file (compressing its objects) hides it, and alters the file anyway.
+  if (!jws) return invalid('No Concord certificate signature can be read in this file: it is not a certificate the registry issued, or one re-saved by another program, which alters it.');
   const verified = verifiedPayload(jws, await signingKeys());
   if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.');
   const { payload, key } = verified;
