@@ -43,7 +43,8 @@ export class RegistryUsers extends Construct {
 
     this.consoleClient = this.pool.addClient('Console', {
       generateSecret: false,
-      authFlows: { userSrp: true },
+      // SRP for the web console; a password over TLS for the AWS CLI (README: getting a token), until that console exists.
+      authFlows: { userSrp: true, userPassword: true },
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,

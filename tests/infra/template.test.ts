@@ -99,6 +99,8 @@ describe('stateful stack: signing key and users', () => {
     expect(client.Properties.ReadAttributes).toContain('custom:partyId');
     expect(client.Properties.WriteAttributes).not.toContain('custom:partyId');
     expect(client.Properties.GenerateSecret).toBe(false);
+    // SRP (the console) and a password over TLS (the AWS CLI, as the README shows), refresh tokens; nothing else.
+    expect(client.Properties.ExplicitAuthFlows.sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']);
   });
 });
 
