@@ -12,7 +12,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type FunctionName } from '#shared/http/routes.ts';
+import { ROUTES, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { LOG_RETENTION } from '../house-function.ts';
 
 export interface RegistryApiProps {
@@ -66,6 +66,13 @@ export class RegistryApi extends Construct {
       if (!integrations.has(fn)) integrations.set(fn, new HttpLambdaIntegration(`${fn}-integration`, props.functions.get(fn)!));
       return integrations.get(fn)!;
     };
+
+    // Whatever no route matches: the meta function answers 404, or 405 with Allow, in problem+json
+    // (API Gateway itself would answer {"message":"Not Found"}), as the local server does.
+    const unmatched = new apigw.HttpRoute(this, 'Unmatched', {
+      httpApi: this.api, routeKey: apigw.HttpRouteKey.DEFAULT, integration: integrationOf(UNMATCHED_FUNCTION),
+    });
+    Validations.of(unmatched).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'The $default route only answers 404/405 for paths and methods no route has; it reads nothing.' });
 
     for (const route of ROUTES) {
       const isPublic = route.access === 'public';

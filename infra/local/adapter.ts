@@ -8,23 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ApiEvent } from '#shared/http/request.ts';
-import { ROUTES, type Route } from '#shared/http/routes.ts';
+import { UNMATCHED_ROUTE_KEY, type Route } from '#shared/http/routes.ts';
 
-const compiled = ROUTES.map((route) => ({
-  route: route as Route,
-  pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
-}));
-
-export type Match = { route: Route; params: Record<string, string> } | { status: 404 } | { status: 405; allow: string };
-
-export function matchRoute(method: string, path: string): Match {
-  const onPath = compiled.filter((c) => c.pattern.test(path));
-  if (onPath.length === 0) return { status: 404 };
-  const hit = onPath.find((c) => c.route.method === method);
-  if (!hit) return { status: 405, allow: onPath.map((c) => c.route.method).join(', ') };
-  const groups = hit.pattern.exec(path)?.groups ?? {};
-  return { route: hit.route, params: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)])) };
-}
+export { matchRoute, type Match } from '#shared/http/routes.ts';
 
 /** API Gateway passes every claim as a string; arrays become "[a b]". */
 export function flattenClaims(claims: Record<string, unknown>): Record<string, string> {
@@ -43,7 +29,8 @@ export interface HttpInput {
   sourceIp: string;
 }
 
-export function toEvent(input: HttpInput, match: { route: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
+/** The event for a matched route, or (no `route`) for API Gateway's `$default` route, which takes every request no route matches. */
+export function toEvent(input: HttpInput, match: { route?: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
   const url = new URL(input.url, 'http://local');
   // Built in Maps, then made objects with own properties only: a name like __proto__ stays a name
   // (as in the JSON event Lambda parses), instead of reaching the object's prototype.
@@ -55,7 +42,7 @@ export function toEvent(input: HttpInput, match: { route: Route; params: Record<
   const queryMap = new Map<string, string>();
   for (const [name, value] of url.searchParams) queryMap.set(name, queryMap.has(name) ? `${queryMap.get(name)},${value}` : value);
   const query = Object.fromEntries(queryMap);
-  const routeKey = `${match.route.method} ${match.route.path}`;
+  const routeKey = match.route ? `${match.route.method} ${match.route.path}` : UNMATCHED_ROUTE_KEY;
   // Text goes as text, unless it is not UTF-8: then its bytes go base64, so that no replacement
   // character hides the damage from the handler.
   const binary = input.body.length > 0 && (!TEXT_TYPE.test(headerMap.get('content-type') ?? '') || !isUtf8(input.body));

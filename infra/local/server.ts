@@ -11,7 +11,7 @@ import dynalite from 'dynalite';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
-import type { FunctionName } from '#shared/http/routes.ts';
+import { UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
 import { lambdaContext, matchRoute, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
@@ -181,11 +181,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     } catch {
       return refuse(400, 'The path is not valid percent-encoding');
     }
-    if ('status' in match) {
-      return match.status === 404
-        ? refuse(404, `No route for ${path}`)
-        : refuse(405, `${path} accepts ${match.allow}`, { allow: match.allow });
-    }
+    // What no route matches goes where API Gateway sends it: its $default route, to the meta function.
+    if ('status' in match) return toHttp(await (await handlerOf(UNMATCHED_FUNCTION))(toEvent(input, { params: {} }), lambdaContext(`concord-${UNMATCHED_FUNCTION}`)));
     let claims: Record<string, unknown> | undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(String(input.headers.authorization ?? ''))?.[1];
     if (match.route.access !== 'public') {

@@ -8,7 +8,7 @@ import { ID_PATTERN } from '#shared/domain/formats.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { principalFrom, type Claims } from './claims.ts';
 import { HttpError } from './problem.ts';
-import { findRoute, type Route } from './routes.ts';
+import { findRoute, matchRoute, UNMATCHED_ROUTE_KEY, type Route } from './routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -82,7 +82,21 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   }
 }
 
+/** A request no route matches (API Gateway's `$default` route): 404, or 405 with the methods its path takes. */
+function unmatched(event: ApiEvent): HttpError {
+  const path = event.rawPath;
+  let match;
+  try {
+    match = matchRoute(event.requestContext.http.method, path);
+  } catch {
+    return new HttpError(400, 'The path is not valid percent-encoding');
+  }
+  if (!('status' in match)) return new HttpError(500, `${event.routeKey} reached ${match.route.path}`); // API Gateway routes before us
+  return match.status === 404 ? new HttpError(404, `No route for ${path}`) : new HttpError(405, `${path} accepts ${match.allow}`, [], { allow: match.allow });
+}
+
 export function toApiRequest(event: ApiEvent): ApiRequest {
+  if (event.routeKey === UNMATCHED_ROUTE_KEY) throw unmatched(event);
   const route = findRoute(event.routeKey);
   if (!route) throw new Error(`no route for ${event.routeKey}`);
   const principal = authorize(route, principalFrom(event.requestContext.authorizer?.jwt?.claims));

@@ -135,3 +135,27 @@ export const findRoute = (key: string): Route | undefined => byKey.get(key);
 
 /** Route keys served by one function, in table order. */
 export const routesOf = (fn: FunctionName): Route[] => ROUTES.filter((r) => r.fn === fn);
+
+/**
+ * The route key API Gateway gives a request no route matches. The stack sends it to `meta`, and
+ * the local server does the same: both answer 404, or 405 with Allow, in problem+json.
+ */
+export const UNMATCHED_ROUTE_KEY = '$default';
+export const UNMATCHED_FUNCTION: FunctionName = 'meta';
+
+const compiled = ROUTES.map((route) => ({
+  route: route as Route,
+  pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+}));
+
+export type Match = { route: Route; params: Record<string, string> } | { status: 404 } | { status: 405; allow: string };
+
+/** The route for a method and path, as API Gateway routes them; throws URIError on a path that is not valid percent-encoding. */
+export function matchRoute(method: string, path: string): Match {
+  const onPath = compiled.filter((c) => c.pattern.test(path));
+  if (onPath.length === 0) return { status: 404 };
+  const hit = onPath.find((c) => c.route.method === method);
+  if (!hit) return { status: 405, allow: onPath.map((c) => c.route.method).join(', ') };
+  const groups = hit.pattern.exec(path)?.groups ?? {};
+  return { route: hit.route, params: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)])) };
+}

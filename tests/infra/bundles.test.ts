@@ -11,7 +11,7 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { signingKey } from '#shared/certificate/signature.ts';
-import { FUNCTIONS, routesOf, TABLE_CALLS, writeCall, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
+import { FUNCTIONS, routesOf, TABLE_CALLS, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, writeCall, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { matchRoute, toEvent } from '#infra/local/adapter.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -241,4 +241,17 @@ describe('function bundles', () => {
     }
     expect(iam.get(fn)!.denied).toEqual([]);
   }, 30_000);
+
+  it('answers API Gateway\'s $default route (what no route matches) with problem+json 404, or 405 with Allow', async () => {
+    const unmatched = async (method: string, url: string) => {
+      const event = toEvent({ method, url, headers: { host: 'registry.smoke.example' }, body: Buffer.alloc(0), sourceIp: '127.0.0.1' }, { params: {} });
+      expect(event.routeKey).toBe(UNMATCHED_ROUTE_KEY);
+      const result = await run(UNMATCHED_FUNCTION, functionBundle(UNMATCHED_FUNCTION)).invoke(event);
+      return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(String(result.body)) };
+    };
+    const missing = await unmatched('GET', '/no/such/path');
+    expect([missing.status, missing.headers['content-type'], missing.body.detail]).toEqual([404, 'application/problem+json', 'No route for /no/such/path']);
+    const wrongMethod = await unmatched('DELETE', '/parties');
+    expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, 'POST, GET']);
+  });
 });
