@@ -315,6 +315,11 @@ describe('certificate content', () => {
     expect([...sizes][0]).toBeGreaterThanOrEqual(9 * 0.75);
   });
 
+  it('takes a paragraph\'s direction from its first strong character, the directional marks (LRM, RLM) included', async () => {
+    const { rtlParagraph } = await import('#shared/certificate/shaping.ts');
+    expect([rtlParagraph('\u200Fabc شركة'), rtlParagraph('\u200Eشركة abc'), rtlParagraph('12 شركة'), rtlParagraph('؟ abc')]).toEqual([true, false, true, true]);
+  });
+
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
     const { shapeLine } = await import('#shared/certificate/shaping.ts');
     // The line as drawn, left to right, each right-to-left cluster's characters in drawing order too.
@@ -386,6 +391,18 @@ describe('certificate content', () => {
     const sizes = blocks.filter((b) => /^(Pavilion|Ceremony 0|Forum 0)/.test(b.map((g) => g.text).join(''))).map((b) => b[0]!.size);
     expect(sizes.length).toBeGreaterThanOrEqual(2);
     for (const size of sizes) expect(size).toBeGreaterThanOrEqual(7);
+
+    // Facts of the widest character too: each keeps to its four lines, however small that makes it.
+    const widest = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+      agreement: { ...a, title: wide, titleZh: wide, place: wide.slice(0, 200) },
+      ceremony: { ...ceremony, venue: wide.slice(0, 200), city: wide.slice(0, 100), title: wide, event: wide },
+    }), 'certificate-widest-facts');
+    const widestBlocks = await drawnBlocks(widest);
+    expect(touchingLines(widestBlocks)).toEqual([]);
+    const ceremonyLabel = widestBlocks.find((b) => b.map((g) => g.text).join('').startsWith('Ceremony'))!;
+    const ceremonyLines = widestBlocks.filter((b) => b[0]!.font.includes('Arabic') && b[0]!.y <= ceremonyLabel[0]!.y + 0.01 && b[0]!.y > 150);
+    expect(ceremonyLines.length).toBeGreaterThan(0);
+    expect(Math.min(...ceremonyLines.map((b) => b[0]!.y))).toBeGreaterThan(150 + 9);
   });
 
   it('lays out every field at its schema maximum without overlap, on every page, with nothing lost', async () => {

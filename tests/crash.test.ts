@@ -13,6 +13,8 @@ let cer: string;
 let crashNextCommit = false;
 /** The next call of this command reaches the table, then its answer is lost and the SDK retries it. */
 let loseAnswerOf: string | undefined;
+/** Runs after that call reached the table and before the SDK sends it again: another client's write. */
+let meanwhile: (() => Promise<unknown>) | undefined;
 
 beforeAll(async () => {
   t = await startTestRegistry();
@@ -41,6 +43,9 @@ beforeAll(async () => {
       const result = await next(args);
       if (loseAnswerOf !== undefined && context.commandName === loseAnswerOf) {
         loseAnswerOf = undefined;
+        const other = meanwhile;
+        meanwhile = undefined;
+        await other?.();
         throw Object.assign(new Error('injected: connection reset after the write'), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} });
       }
       return result;
@@ -129,6 +134,14 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
     loseAnswerOf = 'PutItemCommand';
     const renamed = await t.call('PATCH', '/parties/crash-b', { body: { name: 'Crash B Renamed' }, headers: { 'if-match': '"1"' } });
     expect([renamed.status, renamed.body.version, renamed.body.name]).toEqual([200, 2, 'Crash B Renamed']);
+
+    // Another client's amendment lands between the lost answer and the retry: ours is still reported as made.
+    const raced = (await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Raced' }), 'crash-raced')).body.id as string;
+    loseAnswerOf = 'UpdateItemCommand';
+    meanwhile = () => t.call('PATCH', `/agreements/${raced}`, { body: { title: 'Raced, second writer', reason: 'b' }, headers: { 'if-match': '"2"' } });
+    const first = await t.call('PATCH', `/agreements/${raced}`, { body: { title: 'Raced, first writer', reason: 'a' }, headers: { 'if-match': '"1"' } });
+    expect([first.status, first.body.version, first.body.title]).toEqual([200, 2, 'Raced, first writer']);
+    expect((await t.call('GET', `/agreements/${raced}`)).body).toMatchObject({ version: 3, title: 'Raced, second writer' });
 
     loseAnswerOf = 'PutItemCommand';
     const party = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Lost Answer City', countryCode: 'UZ' }, headers: { 'idempotency-key': 'lost-party' } });

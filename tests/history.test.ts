@@ -60,7 +60,7 @@ describe('history', () => {
     expect((await t.call('GET', `/agreements/${id}`, { token: t.tokens.partner('his-c') })).status).toBe(200);
   });
 
-  it('a new agreement is held to the same room for its void as an amendment (field limits keep signings far below it today)', async () => {
+  it('the room check logSigning runs before any write refuses a new agreement too large to be voided later (field limits keep real signings far below it)', async () => {
     const { assertRoomForVoid } = await import('#shared/store/agreements.ts');
     const created = (await logSigning(t, cer, agreement(['his-a', 'his-b']))).body;
     const [entry] = (await t.call('GET', `/agreements/${created.id}/history`)).body.items;

@@ -208,6 +208,8 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   };
   let { s, lines } = shrinkTo(2, size * twoLinesDownTo);
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
+  // A bounded block (a fact) keeps its bound whatever it takes: the page below it is spoken for.
+  if (lines.length > maxLines) ({ s, lines } = shrinkTo(maxLines, 0));
   const block = lines.map((t) => line(t, s));
   if (style.rtl) {
     // Right-to-left lines start at the right: they align on the right edge of the widest, which stays at the block's left.

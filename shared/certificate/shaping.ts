@@ -97,7 +97,12 @@ const ARABIC_LETTERS = new Set(['Arab', 'Thaa']);
 
 type BidiClass = 'L' | 'R' | 'AL' | 'EN' | 'AN' | 'ES' | 'CS' | 'ET' | 'NSM' | 'N';
 
+/** Strong characters of the Common script: the directional marks (LRM, RLM, ALM), and Arabic punctuation and tatweel. */
+const COMMON_STRONG: Record<string, BidiClass> = { '\u200E': 'L', '\u200F': 'R', '\u061C': 'AL', '\u061B': 'AL', '\u061F': 'AL', '\u0640': 'AL' };
+
 function bidiClass(ch: string, script: string | null): BidiClass {
+  const strong = COMMON_STRONG[ch];
+  if (strong) return strong;
   if (EUROPEAN_NUMBER.test(ch)) return 'EN';
   if (ARABIC_NUMBER.test(ch)) return 'AN'; // before the script: Arabic-Indic digits are Script=Arabic
   if (EUROPEAN_SEPARATOR.test(ch)) return 'ES';

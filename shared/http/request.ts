@@ -91,7 +91,8 @@ function unmatched(event: ApiEvent): HttpError {
   } catch {
     return new HttpError(400, 'The path is not valid percent-encoding');
   }
-  if (!('status' in match)) return new HttpError(500, `${event.routeKey} reached ${match.route.path}`); // API Gateway routes before us
+  // A path API Gateway matched to no route though the table has one (an encoded slash, say) is still not found.
+  if (!('status' in match)) return new HttpError(404, `No route for ${path}`);
   return match.status === 404 ? new HttpError(404, `No route for ${path}`) : new HttpError(405, `${path} accepts ${match.allow}`, [], { allow: match.allow });
 }
 

@@ -115,9 +115,10 @@ async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
   if (!(await store.commitVersion(next, before.version))) {
     const now = await store.getAgreement(before.id);
     // The SDK retries a write whose answer was lost (a timeout, a 500 after the write): its own
-    // first attempt then fails the retry's condition. The entry's hash (stamped to the millisecond,
-    // chained to the one before) says whether the version on record is this very change.
-    const committed = now !== undefined && headHash(now.history) === next.entry.hash;
+    // first attempt then fails the retry's condition. The entry at this version's place in the
+    // history (stamped to the millisecond, chained to the one before) says whether it is this very
+    // change, even if another change has been committed on top of it since.
+    const committed = now !== undefined && now.history[next.entry.version - 1]?.hash === next.entry.hash;
     if (!committed) {
       if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
       throw new VersionMismatch('The agreement was changed by someone else meanwhile');

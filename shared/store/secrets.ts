@@ -7,39 +7,47 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 
+// A read that hangs must not hold a request up to the function's timeout: it fails and is tried again.
 let client: SecretsManagerClient | undefined;
+const secretsManager = () => (client ??= new SecretsManagerClient({ requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 } }));
 
 /**
  * How long a secret is used before it is read again: a rotated signing key ring or cursor key
  * reaches warm functions within this, without a redeploy.
  */
 export const SECRET_REFRESH_MS = 5 * 60_000;
+/** After a failed refresh, the last good value serves this long before the next attempt. */
+export const SECRET_RETRY_MS = 30_000;
 
-interface Loaded { value: Promise<unknown>; at: number }
+interface Loaded { value: Promise<unknown>; at: number; refreshing?: Promise<unknown> }
 const loaded = new Map<string, Loaded>();
 
 async function read<T>(arnVariable: string, use: (secretString: string) => T): Promise<T> {
   const secretId = z.string().min(1, `${arnVariable} must name a secret`).parse(process.env[arnVariable]);
-  const out = await (client ??= new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: secretId }));
+  const out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
   return use(z.string().min(1, `the secret in ${arnVariable} is empty`).parse(out.SecretString));
 }
 
 /**
  * The secret whose ARN is in `arnVariable`, read and made usable by `use`, then kept for
- * SECRET_REFRESH_MS. A failed read, or a value `use` refuses (a placeholder not yet filled), is not
- * kept: the next call reads the secret again. While a refresh fails, the last good value serves.
+ * SECRET_REFRESH_MS. The first read is awaited; a failed one, or a value `use` refuses (a
+ * placeholder not yet filled), is not kept, so the next call reads again. After that, the last good
+ * value answers at once while one refresh runs behind it; a failed refresh keeps it for
+ * SECRET_RETRY_MS more.
  */
 export function secretNamedBy<T>(arnVariable: string, use: (secretString: string) => T): Promise<T> {
   const last = loaded.get(arnVariable);
-  if (last && Date.now() - last.at < SECRET_REFRESH_MS) return last.value as Promise<T>;
-  const fresh = read(arnVariable, use);
-  const entry: Loaded = { value: last ? fresh.catch(() => last.value) : fresh, at: Date.now() };
-  loaded.set(arnVariable, entry);
-  fresh.catch(() => {
-    // Tried again on the next call: the last good value, still due for a refresh, or nothing.
-    if (loaded.get(arnVariable) !== entry) return;
-    if (last) loaded.set(arnVariable, last);
-    else loaded.delete(arnVariable);
-  });
-  return entry.value as Promise<T>;
+  if (!last) {
+    const entry: Loaded = { value: read(arnVariable, use), at: Date.now() };
+    loaded.set(arnVariable, entry);
+    entry.value.catch(() => loaded.get(arnVariable) === entry && loaded.delete(arnVariable));
+    return entry.value as Promise<T>;
+  }
+  if (Date.now() - last.at >= SECRET_REFRESH_MS && !last.refreshing) {
+    last.refreshing = read(arnVariable, use).then(
+      (value) => loaded.set(arnVariable, { value: Promise.resolve(value), at: Date.now() }),
+      () => loaded.set(arnVariable, { value: last.value, at: Date.now() - SECRET_REFRESH_MS + SECRET_RETRY_MS }),
+    );
+  }
+  return last.value as Promise<T>;
 }

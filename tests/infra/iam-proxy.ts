@@ -7,7 +7,8 @@
  * can show that no grant is wider than the code needs.
  *
  * Stricter than AWS in one place: where the proxy cannot see a call's partition keys (a Query's
- * key condition), a LeadingKeys statement does not apply. This project scopes only PutItem.
+ * key condition), a LeadingKeys statement does not apply. This project scopes only writes (PutItem,
+ * UpdateItem, DeleteItem), whose keys are always visible.
  */
 import { createServer, request } from 'node:http';
 import { asArray, listenLocally, readAll } from './local-endpoint.ts';

@@ -1,44 +1,70 @@
 /**
- * Secrets reach warm functions again after a rotation: a value is kept for SECRET_REFRESH_MS,
- * then read again, and a failed refresh keeps the last good value. Against the Secrets Manager
- * stand-in the bundle tests use; only Date is faked (the HTTP calls are real).
+ * Secrets reach warm functions again after a rotation: a value is kept for SECRET_REFRESH_MS, then
+ * refreshed behind the last good value, which keeps answering at once, also while a refresh hangs
+ * or fails. Against a Secrets Manager stand-in that can hang; only Date is faked.
  */
+import { createServer, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { startFakeAws, type FakeAws } from './fake-aws.ts';
+import { listenLocally } from './local-endpoint.ts';
 
-const ARN = 'arn:aws:secretsmanager:local:000000000000:secret:rotated';
-let aws: FakeAws;
+let value: string | undefined = 'key-1';
+let hang = false;
+const hanging: ServerResponse[] = [];
+let requests = 0;
+let endpoint: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
-  aws = await startFakeAws();
+  endpoint = await listenLocally(createServer((req, res) => {
+    requests += 1;
+    req.resume();
+    if (hang) return void hanging.push(res);
+    const reply = (status: number, json: object) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
+    if (value === undefined) return reply(400, { __type: 'ResourceNotFoundException', message: 'gone' });
+    return reply(200, { ARN: 'arn', SecretString: value, VersionId: 'v' });
+  }));
   Object.assign(process.env, {
-    ROTATED_SECRET_ARN: ARN, AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    ROTATED_SECRET_ARN: 'arn:aws:secretsmanager:local:000000000000:secret:rotated',
+    AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.url,
   });
   vi.useFakeTimers({ toFake: ['Date'] });
 });
 afterAll(async () => {
   vi.useRealTimers();
-  await aws.close();
+  for (const res of hanging) res.destroy();
+  await endpoint.close();
 });
 
-it('reads a rotated secret again after the refresh interval, and keeps the last good value while it cannot', async () => {
-  const { secretNamedBy, SECRET_REFRESH_MS } = await import('#shared/store/secrets.ts');
-  const reads: string[] = [];
-  const secret = () => secretNamedBy('ROTATED_SECRET_ARN', (value) => (reads.push(value), value));
-  aws.secrets.set(ARN, 'key-1');
+it('refreshes a rotated secret behind the last good value, which answers at once even while a refresh hangs or fails', async () => {
+  const { secretNamedBy, SECRET_REFRESH_MS, SECRET_RETRY_MS } = await import('#shared/store/secrets.ts');
+  const secret = () => secretNamedBy('ROTATED_SECRET_ARN', (v) => v);
   expect(await secret()).toBe('key-1');
 
-  aws.secrets.set(ARN, 'key-2');
+  value = 'key-2';
   vi.advanceTimersByTime(SECRET_REFRESH_MS - 1000);
-  expect(await secret()).toBe('key-1'); // still within the interval: no read
+  expect(await secret()).toBe('key-1'); // within the interval: not read again
+  expect(requests).toBe(1);
   vi.advanceTimersByTime(2000);
-  expect(await secret()).toBe('key-2');
-  expect(reads).toEqual(['key-1', 'key-2']);
+  expect(await secret()).toBe('key-1'); // the refresh starts; the last good value answers meanwhile
+  await vi.waitFor(async () => expect(await secret()).toBe('key-2'));
+  expect(requests).toBe(2);
 
-  // Secrets Manager unreachable (here: the secret gone) at the next refresh: the last good value serves, and the one after tries again.
-  aws.secrets.delete(ARN);
+  // A refresh that hangs holds nobody up, and only one runs at a time.
+  hang = true;
   vi.advanceTimersByTime(SECRET_REFRESH_MS + 1);
+  expect(await Promise.all([secret(), secret(), secret()])).toEqual(['key-2', 'key-2', 'key-2']);
+  await vi.waitFor(() => expect(hanging).toHaveLength(1));
+  for (const res of hanging.splice(0)) res.destroy(); // the connection drops: the refresh fails
+
+  // A failed refresh keeps the last good value, and is tried again SECRET_RETRY_MS later, not on every call.
+  hang = false;
+  value = undefined;
+  await vi.waitFor(() => expect(requests).toBeGreaterThanOrEqual(3));
+  const afterFailure = requests;
   expect(await secret()).toBe('key-2');
-  aws.secrets.set(ARN, 'key-3');
-  expect(await secret()).toBe('key-3');
+  expect(requests).toBe(afterFailure);
+  value = 'key-3';
+  await vi.waitFor(async () => {
+    vi.advanceTimersByTime(SECRET_RETRY_MS + 1);
+    expect(await secret()).toBe('key-3');
+  });
 });
