@@ -31,6 +31,9 @@ describe('creating parties and ceremonies, safe to retry', () => {
     expect([(await again()).status, (await again()).body.name]).toEqual([201, 'Keyed Holdings']);
     const other = await t.call('POST', '/parties', { body: { kind: 'enterprise', name: 'Other Ltd', countryCode: 'CN' }, headers: { 'idempotency-key': 'party-key-1' } });
     expect([other.status, other.body.errors[0].path]).toEqual([422, 'Idempotency-Key']);
+    // An id and a key together: the key would guard nothing, so the request says so.
+    const both = await t.call('POST', '/parties', { body: party('both-p'), headers: { 'idempotency-key': 'party-key-2' } });
+    expect([both.status, both.body.errors[0].path]).toEqual([400, 'Idempotency-Key']);
     // Without an id or a key every request is a new party, as the README says.
     const plain = { kind: 'enterprise', name: 'Unkeyed Ltd', countryCode: 'CN' };
     const [a, b] = [await t.call('POST', '/parties', { body: plain }), await t.call('POST', '/parties', { body: plain })];

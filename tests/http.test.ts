@@ -65,6 +65,9 @@ describe('routes', () => {
     const wrong = await t.call('DELETE', '/parties/x');
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET, PATCH');
+    // A path is taken as sent: "//x/healthz" is no route (read as a URL, it would be host x, path /healthz).
+    const doubled = await t.call('GET', '//x/healthz', { token: null });
+    expect([doubled.status, doubled.body.detail]).toEqual([404, 'No route for //x/healthz']);
   });
 
   it('a route without query parameters refuses any, naming them, as the list routes do', async () => {

@@ -30,8 +30,14 @@ export interface HttpInput {
 }
 
 /** The event for a matched route, or (no `route`) for API Gateway's `$default` route, which takes every request no route matches. */
+/**
+ * A request target as a URL, its path exactly as sent: resolved against a base, "//x/parties"
+ * would read as host x and path /parties.
+ */
+export const requestUrl = (target: string) => new URL(target.startsWith('/') ? `http://local${target}` : target, 'http://local');
+
 export function toEvent(input: HttpInput, match: { route?: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
-  const url = new URL(input.url, 'http://local');
+  const url = requestUrl(input.url);
   // Built in Maps, then made objects with own properties only: a name like __proto__ stays a name
   // (as in the JSON event Lambda parses), instead of reaching the object's prototype.
   const headerMap = new Map<string, string>();

@@ -13,7 +13,7 @@ import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
 import { UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
-import { lambdaContext, matchRoute, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { lambdaContext, matchRoute, requestUrl, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { CURSOR_KEY_SECRET_ARN, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
@@ -174,7 +174,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   };
 
   async function invoke(input: HttpInput) {
-    const path = new URL(input.url, 'http://local').pathname;
+    const path = requestUrl(input.url).pathname;
     let match;
     try {
       match = matchRoute(input.method, path);

@@ -1,6 +1,6 @@
 /** Use cases for parties and ceremonies. */
 import { hashOf } from '#shared/domain/canonical.ts';
-import { AlreadyExists, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
 import { newCeremony, newParty, patchParty, type Ceremony, type Party } from '#shared/domain/party.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
@@ -23,6 +23,12 @@ async function createOnce<T extends { id: string }>(
   prefix: 'p' | 'c', noun: string, input: { id?: string | undefined }, key: string | undefined, make: (id: string) => T,
   insert: (record: T, requestHash: string) => Promise<boolean>, read: (id: string) => Promise<store.Created<T> | undefined>,
 ): Promise<CreateResult<T>> {
+  // One or the other names the record: a key beside an id would be checked against nothing.
+  if (input.id !== undefined && key !== undefined) {
+    throw new InvalidInput(`Send an id or an Idempotency-Key, not both: with an id, retrying the same ${noun} is already safe`, [
+      { path: 'Idempotency-Key', message: 'must not be sent with an id' },
+    ]);
+  }
   const id = input.id ?? (key === undefined ? newId(prefix) : deriveId(prefix, key));
   const requestHash = hashOf(input);
   const record = make(id);
