@@ -333,6 +333,28 @@ describe('certificate content', () => {
     expect(drawn('شعبه 3.5% تهران')).toBe('نارهت %3.5 هبعش');
   });
 
+  it('resolves a wrapped line\'s bidi in its paragraph: a number reads the same wherever the line breaks', async () => {
+    const { contextsOf, shapeLine, wrap } = await import('#shared/certificate/shaping.ts');
+    const drawn = (text: string, context?: { before: string; after: string }) =>
+      shapeLine(text, { rtl: true, context }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    // After Persian words, digits are Arabic numbers (W2): "3-4" reads 4-3 and "50%" %50, as on a line of their own.
+    expect(drawn('ساختمان 3-4 و 50% تخفیف')).toBe('فیفخت %50 و 4-3 نامتخاس');
+    expect(drawn('3-4 و 50% تخفیف', { before: 'ساختمان ', after: '' })).toBe('فیفخت %50 و 4-3');
+    expect(drawn('3-4 و 50% تخفیف')).not.toBe('فیفخت %50 و 4-3'); // alone, the line would start a paragraph of its own
+    // And the renderer hands each wrapped line its place in the paragraph. This name breaks before
+    // 1234-5678, which as Arabic numbers reads 5678-1234; a line of its own would read 1234-5678.
+    const name = 'شهرداری کلان‌شهر تهران منطقه دوازده 1234-5678 و 50% تخفیف ویژه';
+    const lines = wrap(name, 14, 120, { rtl: true });
+    expect(lines.length).toBeGreaterThan(2);
+    const contexts = contextsOf(name, lines);
+    expect(contexts.map((c, i) => `${c!.before}${lines[i]}${c!.after}`)).toEqual(lines.map(() => name));
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [{ ...a.parties[0], localName: name, lang: 'fa' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] },
+    }));
+    const numbers = (await drawnBlocks(pdf)).filter((b) => b.some((g) => g.font.includes('Arabic'))).map((b) => b.map((g) => g.text).join('').replace(/[^0-9%-]/g, ''));
+    expect(numbers.join('')).toBe('%505678-1234');
+  });
+
   it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {
     const { wrap } = await import('#shared/certificate/shaping.ts');
     const myanmar = 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'.repeat(3);

@@ -10,7 +10,7 @@ import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { inkExtent, measure, rtlParagraph, wrap, type TextOptions } from './shaping.ts';
+import { contextsOf, inkExtent, measure, rtlParagraph, wrap, type LineContext, type TextOptions } from './shaping.ts';
 import {
   ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
@@ -96,17 +96,21 @@ const rule = (w: Writer, y: number) => w.draw(stroke([0.75, 0.78, 0.84], 0.5, `$
  * very wide characters (U+FDFD) must not push the facts off the page. Every line keeps the
  * paragraph's direction (`style.rtl`).
  */
-function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'rtl'>, maxLines: number): { size: number; lines: string[]; style: TextOptions } {
+function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'rtl' | 'context'>, maxLines: number): { size: number; lines: { text: string; style: TextOptions }[] } {
   const width = W - 2 * M - 120;
   const style = { ...paragraph, rtl: rtlParagraph(text) };
+  const fitted = (size: number, lines: string[]) => {
+    const contexts = contextsOf(text, lines);
+    return { size, lines: lines.map((t, i) => ({ text: t, style: { ...style, context: contexts[i] } })) };
+  };
   for (const size of sizes) {
     const lines = wrap(text, size, width, style);
-    if (lines.length <= 2) return { size, lines, style };
+    if (lines.length <= 2) return fitted(size, lines);
   }
   let size = sizes.at(-1)!;
   let lines = wrap(text, size, width, style);
   while (lines.length > maxLines) lines = wrap(text, (size *= 0.9), width, style);
-  return { size, lines, style };
+  return fitted(size, lines);
 }
 
 /** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
@@ -126,7 +130,7 @@ function heading(w: Writer, a: Agreement): number {
   const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
   title.lines.forEach((line, i) => {
     if (i > 0) y -= (title.size * 19) / 15;
-    w.centred(line, y, { ...title.style, size: title.size });
+    w.centred(line.text, y, { ...line.style, size: title.size });
   });
   // The next baseline clears this line's descenders and the next line's ascenders, whatever their sizes.
   let next = (size: number) => Math.max((title.size * 19) / 15, title.size * 0.3 + size * 1.05 + 1);
@@ -134,7 +138,7 @@ function heading(w: Writer, a: Agreement): number {
     const zh = fitLines(a.titleZh, [12, 11, 10, 9], { lang: 'zh-Hans' }, 3);
     for (const line of zh.lines) {
       y -= next(zh.size);
-      w.centred(line, y, { ...zh.style, size: zh.size });
+      w.centred(line.text, y, { ...line.style, size: zh.size });
       next = (size: number) => Math.max((zh.size * 17) / 12, zh.size * 0.3 + size * 1.05 + 1);
     }
   }
@@ -197,7 +201,8 @@ interface BlockLine { text: string; style: Style; above: number; below: number; 
 function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines = Infinity, twoLinesDownTo = 0.6): BlockLine[] {
   // Every line keeps the paragraph's direction: a right-to-left name's second line may begin with Latin or digits.
   const style = { ...paragraph, rtl: rtlParagraph(text) };
-  const line = (t: string, s: number): BlockLine => ({ text: t, style: { ...style, size: s }, ...inkExtent(t, s, style), indent: 0 });
+  const line = (t: string, s: number, context?: LineContext): BlockLine =>
+    ({ text: t, style: { ...style, size: s, context }, ...inkExtent(t, s, { ...style, context }), indent: 0 });
   const oneLine = Math.min(size, (size * width) / Math.max(1, measure(text, size, style)));
   if (oneLine >= size * 0.85) return [line(text, oneLine)];
   const shrinkTo = (most: number, floor: number) => {
@@ -210,10 +215,11 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   // A bounded block (a fact) keeps its bound whatever it takes: the page below it is spoken for.
   if (lines.length > maxLines) ({ s, lines } = shrinkTo(maxLines, 0));
-  const block = lines.map((t) => line(t, s));
+  const contexts = contextsOf(text, lines);
+  const block = lines.map((t, i) => line(t, s, contexts[i]));
   if (style.rtl) {
     // Right-to-left lines start at the right: they align on the right edge of the widest, which stays at the block's left.
-    const widths = lines.map((t) => measure(t, s, style));
+    const widths = block.map((l) => measure(l.text, s, l.style));
     const widest = Math.max(...widths);
     block.forEach((l, i) => (l.indent = widest - widths[i]!));
   }

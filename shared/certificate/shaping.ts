@@ -157,25 +157,37 @@ function weakTypes(chars: string[], sc: (string | null)[], base: 0 | 1): string[
 }
 
 /**
- * Runs of (font, script, bidi level). Bidi is a reduced UBA: strong types by script, the weak
- * rules W1-W7, N1/N2, I1/I2 levels. No explicit embeddings or bracket pairing: enough for names
- * and certificate lines. Neutrals and marks stay in the preceding run when its font covers them,
- * so they are shaped in context (the Sinhala ZWJ must reach HarfBuzz inside its run).
+ * Bidi levels of a paragraph's characters (code points): strong types by script, the weak rules
+ * W1-W7, N1/N2, I1/I2. No explicit embeddings or bracket pairing: enough for names and
+ * certificate lines.
  */
-function itemize(text: string, weight: Weight, rtl?: boolean): Run[] {
-  const chars = [...text];
-  const sc = chars.map(scriptOf);
-  const base = (rtl ?? rtlParagraph(text)) ? 1 : 0;
-  const t = weakTypes(chars, sc, base);
+function paragraphLevels(chars: string[], base: 0 | 1): number[] {
+  const t = weakTypes(chars, chars.map(scriptOf), base);
   const dir = (c: string) => (c === 'EN' || c === 'AN' ? 'R' : c); // N1: numbers count as R
   const near = (i: number, step: number) => {
     for (let j = i + step; j >= 0 && j < t.length; j += step) if (t[j] !== 'N') return dir(t[j]!);
     return base ? 'R' : 'L';
   };
-  const levels = t.map((c, i) => {
+  return t.map((c, i) => {
     const d = c === 'N' ? (near(i, -1) === near(i, 1) ? near(i, -1) : base ? 'R' : 'L') : c;
     return d === 'R' ? 1 : d === 'EN' || d === 'AN' || base ? 2 : 0;
   });
+}
+
+/**
+ * Runs of (font, script, bidi level) of one line. Levels are the paragraph's (UBA resolves them
+ * before lines break): a wrapped line gets the text around it as `context`, so "3-4" after Persian
+ * words reads the same whether or not a line starts with it. Neutrals and marks stay in the
+ * preceding run when its font covers them, so they are shaped in context (the Sinhala ZWJ must
+ * reach HarfBuzz inside its run).
+ */
+function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineContext): Run[] {
+  const chars = [...text];
+  const sc = chars.map(scriptOf);
+  const before = [...(context?.before ?? '')];
+  const paragraph = [...before, ...chars, ...(context?.after ?? '')];
+  const base = (rtl ?? rtlParagraph(paragraph.join(''))) ? 1 : 0;
+  const levels = paragraphLevels(paragraph, base).slice(before.length, before.length + chars.length);
   const nextScript = (i: number) => sc.slice(i).find((x) => x) ?? sc.slice(0, i).reverse().find((x) => x) ?? 'Latn';
   const runs: Run[] = [];
   let pos = 0;
@@ -223,7 +235,10 @@ export interface ShapedGlyph {
   rtl: boolean;
 }
 
-export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean }
+/** The text of a wrapped line's paragraph before and after it (the spaces it broke at included). */
+export interface LineContext { before: string; after: string }
+
+export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean; context?: LineContext | undefined }
 
 export interface ShapedLine { glyphs: readonly ShapedGlyph[]; width: number }
 
@@ -233,7 +248,8 @@ const SHAPED_MAX = 4000;
 
 /** Shapes one line: glyphs in visual (left-to-right drawing) order. Results are shared: never mutate them. */
 export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
-  const key = `${opts.weight ?? 'regular'}|${opts.lang ?? ''}|${opts.rtl ?? ''}|${text}`;
+  const around = opts.context ? `${opts.context.before}\u0000${opts.context.after}` : '';
+  const key = `${opts.weight ?? 'regular'}|${opts.lang ?? ''}|${opts.rtl ?? ''}|${around}|${text}`;
   let line = shaped.get(key);
   if (!line) {
     line = shapeUncached(text, opts);
@@ -259,7 +275,7 @@ function shapeUncached(original: string, opts: TextOptions): ShapedLine {
   const text = drawableSpaces(original, opts.weight ?? 'regular');
   const glyphs: ShapedGlyph[] = [];
   let pen = 0;
-  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl))) {
+  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl, opts.context))) {
     const buf = new hb.Buffer();
     // The whole string plus an item range gives HarfBuzz the context on both sides, and
     // clusters come back as UTF-16 indices into `text`.
@@ -330,6 +346,21 @@ export function inkExtent(text: string, size: number, opts: TextOptions = {}): {
 
 /** Ink extents of shaped lines, in 1/1000 em: computed once per line, like the shaping itself. */
 const inks = new WeakMap<ShapedLine, { above: number; below: number }>();
+
+/**
+ * Where each of `text`'s wrapped lines sits in it, for shaping the line with its paragraph's bidi
+ * levels; nothing for a text on one line, which is its own paragraph.
+ */
+export function contextsOf(text: string, lines: readonly string[]): (LineContext | undefined)[] {
+  if (lines.length < 2) return lines.map(() => undefined);
+  let from = 0;
+  return lines.map((line) => {
+    const at = text.indexOf(line, from);
+    if (at < 0) return undefined;
+    from = at + line.length;
+    return { before: text.slice(0, at), after: text.slice(from) };
+  });
+}
 
 /** Spaces a line may break at: every space separator but the no-break ones (U+00A0, U+2007, U+202F). */
 const BREAKING_SPACE_RUN = /([ \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]+)/;
