@@ -355,6 +355,21 @@ describe('certificate content', () => {
     expect(numbers.join('')).toBe('%505678-1234');
   });
 
+  it('lets one name of the widest characters shrink itself, not every party\'s block', async () => {
+    const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: a.parties.map((p: any, i: number) => (i === 0 ? { ...p, localName: '\uFDFD'.repeat(200), lang: 'ar' } : p)) },
+    }));
+    const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
+    const sizes: number[] = [];
+    for (let n = 0; n < doc.getPageCount(); n++) {
+      const blocks = await drawnBlocks(pdf, n);
+      expect(touchingLines(blocks), `page ${n + 1}`).toEqual([]);
+      sizes.push(...blocks.filter((b) => b[0]!.font.includes('Bold') && STATES.some((st) => st.name === b.map((g) => g.text).join(''))).map((b) => b[0]!.size));
+    }
+    expect(sizes).toHaveLength(18);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(9 * 0.75);
+  });
+
   it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {
     const { wrap } = await import('#shared/certificate/shaping.ts');
     const myanmar = 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'.repeat(3);

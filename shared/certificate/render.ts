@@ -231,7 +231,9 @@ interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; w
 /**
  * Every party's block at full size, wrapped once per certificate: the name, the local name and the
  * detail line, each wrapped onto a second line rather than shrunk far when long (a ministry's full
- * name). The style and the number of columns follow the number of parties.
+ * name). The style and the number of columns follow the number of parties. Past a bound of lines
+ * (six for a name, eight for the detail line) a part shrinks itself, so that one name of the
+ * widest characters cannot shrink every party's block on every page.
  */
 function partyBlocks(list: AgreementParty[]): PartyBlocks {
   const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
@@ -240,9 +242,9 @@ function partyBlocks(list: AgreementParty[]): PartyBlocks {
   const blocks = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
     return [
-      blockLines(p.name, style.name, width, { weight: 'bold' }),
-      local ? blockLines(local, style.local, width, { lang: p.lang }) : [],
-      blockLines(partyDetail(p), style.detail, width, { color: MUTED }),
+      blockLines(p.name, style.name, width, { weight: 'bold' }, 6),
+      local ? blockLines(local, style.local, width, { lang: p.lang }, 6) : [],
+      blockLines(partyDetail(p), style.detail, width, { color: MUTED }, 8),
     ];
   });
   return { style, columns, width, blocks };
