@@ -474,6 +474,15 @@ describe('certificate content', () => {
     expect(formatSigningTime(signedAt, { startsAt })[0]).toBe(printed);
   });
 
+  it('names each part of the venue line once: a place that already names the venue is not followed by it again', async () => {
+    const { venueLine } = await import('#shared/certificate/wording.ts');
+    const expo = { venue: 'Chongqing International Expo Center', city: 'Chongqing', countryCode: 'CN' } as any;
+    expect(venueLine(expo, 'Pavilion 3, Chongqing International Expo Center')).toBe('Pavilion 3, Chongqing International Expo Center, Chongqing, China');
+    expect(venueLine(expo, 'Hall B')).toBe('Hall B, Chongqing International Expo Center, Chongqing, China');
+    expect(venueLine(expo)).toBe('Chongqing International Expo Center, Chongqing, China');
+    expect(venueLine({ ...expo, venue: 'Yuelai Expo Center, CHONGQING' })).toBe('Yuelai Expo Center, CHONGQING, China');
+  });
+
   it('prints early years in four digits, and a local mean time\'s offset to the second', async () => {
     const { formatSigningTime } = await import('#shared/certificate/wording.ts');
     expect(formatSigningTime('0050-01-01T12:00:00Z', {})).toEqual(['1 January 0050, 12:00 (UTC+00:00)', '0050年1月1日 12:00']);

@@ -47,6 +47,18 @@ describe('history', () => {
     // The state hash of the last entry is the hash of the record the API returns.
     const current = await t.call('GET', `/agreements/${id}`);
     expect(sha256(canonical(current.body))).toBe(v3.stateHash);
+    // And every state hash can be recomputed from the history answer alone, as the README says:
+    // identity and creation from the answer and version 1, the changes applied in order (no `to`
+    // removes the field), then the version and who changed it last.
+    let state: Record<string, unknown> = { id, code: h.body.code, ceremonyId: h.body.ceremonyId, createdAt: v1.at, createdBy: v1.actor };
+    for (const entry of h.body.items) {
+      for (const [field, change] of Object.entries<any>(entry.changes)) {
+        if ('to' in change) state[field] = change.to;
+        else delete state[field];
+      }
+      state = { ...state, version: entry.version, updatedAt: entry.at, updatedBy: entry.actor };
+      expect(sha256(canonical(state)), `version ${entry.version}`).toBe(entry.stateHash);
+    }
   });
 
   it('an amendment that moves the agreement to other parties moves it in the listings', async () => {

@@ -21,7 +21,7 @@ const staff = registry.token('staff');
 console.log(`
 Concord registry running at ${url}   (data in ${registry.dataDir})
 
-Tokens (valid 24 h; mint more with: npm run --silent token -- <staff|auditor|partner> [partyId])
+Tokens (valid 24 h; mint more with: ${DATA_DIR === '.data' ? '' : `DATA_DIR=${DATA_DIR} `}npm run --silent token -- <staff|auditor|partner> [partyId])
   STAFF=${staff}
   AUDITOR=${registry.token('auditor')}
   PARTNER=${registry.token('partner', DEMO_PARTNER_PARTY)}   (partner of ${DEMO_PARTNER_PARTY})

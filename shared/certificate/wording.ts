@@ -48,7 +48,23 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
 export const statusLabel = (version: number): string => `Status at version ${version} 第 ${version} 版状态`;
 
 /** Where the signing took place: its own place when the agreement names one, then the ceremony's venue, city and country. */
-export const venueLine = (c: Ceremony, place?: string): string => [place, c.venue, c.city, countryName(c.countryCode)].filter(Boolean).join(', ');
+/**
+ * Where it was signed: the agreement's own place, the venue, the city, the country. A part that
+ * is already one of the comma-separated items before it is left out: a place written as
+ * "Pavilion 3, Chongqing International Expo Center" is not followed by the venue again (while
+ * the city Chongqing still follows the venue whose name holds it).
+ */
+export function venueLine(c: Ceremony, place?: string): string {
+  const fold = (s: string) => s.normalize('NFKC').toLowerCase().trim();
+  const named = new Set<string>();
+  const parts: string[] = [];
+  for (const part of [place, c.venue, c.city, countryName(c.countryCode)]) {
+    if (!part || named.has(fold(part))) continue;
+    parts.push(part);
+    for (const item of part.split(/[,，、]/)) named.add(fold(item));
+  }
+  return parts.join(', ');
+}
 
 /** The ceremony, with the event it was part of. */
 export const ceremonyLine = (c: Ceremony): string => (c.event ? `${c.title} — ${c.event}` : c.title);

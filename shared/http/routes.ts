@@ -97,6 +97,8 @@ const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), 
 export const historyResponse = z.object({
   agreementId: z.string(),
   code: z.string(),
+  /** With id and code, what every stateHash covers besides the changes: enough to recompute them from this answer alone. */
+  ceremonyId: z.string(),
   version: z.number().int(),
   items: z.array(s.historyEntryRecord),
   integrity: z.object({ chainValid: z.boolean(), stateMatches: z.boolean(), firstBadVersion: z.number().int().nullable() }),

@@ -153,5 +153,5 @@ export async function voidSigning(id: string, expectedVersion: number | undefine
 
 export async function history(id: string, principal: Principal) {
   const { agreement, history: entries } = await load(id, principal);
-  return { agreementId: agreement.id, code: agreement.code, version: agreement.version, items: entries, integrity: verifyHistory(agreement, entries) };
+  return { agreementId: agreement.id, code: agreement.code, ceremonyId: agreement.ceremonyId, version: agreement.version, items: entries, integrity: verifyHistory(agreement, entries) };
 }

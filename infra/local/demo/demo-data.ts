@@ -46,7 +46,7 @@ export const DEMO_CEREMONY: CeremonyInput = {
 };
 
 const at = (time: string) => `2021-08-23T${time}:00+08:00`;
-const place = 'China-SCO Digital Economy Cooperation Pavilion, Chongqing International Expo Center';
+const place = 'China-SCO Digital Economy Cooperation Pavilion';
 
 /** Keyed by the Idempotency-Key they are logged with, so re-seeding never duplicates them. */
 export const DEMO_AGREEMENTS: Record<string, AgreementInput> = {
