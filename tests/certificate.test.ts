@@ -735,10 +735,39 @@ describe('verification', () => {
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.body).toContain('Valid certificate');
     expect(r.body).toContain('For a browser');
-    // Native names are isolated, so a right-to-left name cannot reorder the text around it.
-    expect(r.body).toContain('Chongqing Municipality · <bdi>重庆市</bdi>');
+    // Native names are isolated, so a right-to-left name cannot reorder the text around it, and carry
+    // their language (screen readers, Han glyph forms); so does every Chinese part.
+    expect(r.body).toContain('Chongqing Municipality · <bdi lang="zh-Hans">重庆市</bdi>');
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
-    expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · 2021年8月23日 14:30');
+    expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · <span lang="zh-Hans">2021年8月23日 14:30</span>');
+    // The verdict is the page's one top heading, in both languages; the version note too.
+    expect(r.body.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书有效</span>');
+    expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第 1 版，共 1 版<\/span>\)/);
+    expect(r.body).toContain('<title>Valid certificate · 证书有效 · Concord</title>');
+    // Nothing loads or runs, and no other site may frame it.
+    expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(r.body).not.toMatch(/<script|https?:\/\/(?!concord)/);
+  });
+
+  it('forgives what copying and typing do to a link, and says when one was cut short', async () => {
+    const { link } = await readOnlySigning();
+    const [, code, sig] = /\/verify\/([^?]+)\?v=1&sig=(.+)$/.exec(link)!;
+    for (const [name, changed] of [
+      ['a line break in the signature', link.replace(sig!, `${sig!.slice(0, 40)}%0A${sig!.slice(40)}`)],
+      ['a space and a soft hyphen in the signature', link.replace(sig!, `${sig!.slice(0, 30)}%20${sig!.slice(30, 50)}%C2%AD${sig!.slice(50)}`)],
+      ['a full stop after it', `${link}.`],
+      ['the code without its hyphen', link.replace(code!, code!.replace('-', ''))],
+      ['the code with a space for its hyphen, in lower case', link.replace(code!, code!.replace('-', '%20').toLowerCase())],
+    ] as const) {
+      expect((await checkLink(changed)).body.status, name).toBe('valid');
+    }
+    const cut = await checkLink(link.replace(sig!, sig!.slice(0, 60)));
+    expect(cut.body.status).toBe('invalid');
+    expect(cut.body.detail).toMatch(/60 characters long, a certificate's is 86: the address was probably cut short/);
+    // A changed character is still a forgery.
+    const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
+    expect((await checkLink(link.replace(sig!, flipped))).body.status).toBe('invalid');
   });
 
   it('tells a browser what to do: which version is current, and what an incomplete address lacks', async () => {

@@ -9,7 +9,11 @@ import type { ApiResponse } from '#shared/http/response.ts';
 import { KEYS_PATH } from '#shared/certificate/signature.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
-const PAGE = { 'content-type': 'text/html; charset=utf-8' };
+/** The pages load nothing and run nothing, and no other site may frame them (to dress up a verdict). */
+const PAGE = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
 const wantsPage = (req: ApiRequest) => preferredType(req, ['application/json', 'text/html']) === 'text/html';
 
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */

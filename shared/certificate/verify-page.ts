@@ -21,33 +21,43 @@ function advice(v: Verification): [string, string] {
   }
 }
 
+/** A line in English, then its Chinese on the next line, each marked with its language. */
+type Lines = [en: string, zh?: string];
+
 export function verificationPage(v: Verification): string {
   const [en, zh, colour] = LOOK[v.status];
-  const [adviceEn, adviceZh] = advice(v);
   const a = v.agreement;
+  const zhSpan = (text: string) => `<span lang="zh-Hans">${escape(text)}</span>`;
   const facts = a
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
-<dl><dt>Code · 编号</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion})</dd>
-<dt>Signed · 签署</dt><dd>${escape(formatSigningTime(a.signedAt, a.ceremony ?? {}).join(' · '))}</dd>
-${a.ceremony ? `<dt>Ceremony · 仪式</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
-<dt>Parties · 签约方</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
+<dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion} · ${zhSpan(`第 ${v.version} 版，共 ${v.currentVersion} 版`)})</dd>
+<dt>Signed · ${zhSpan('签署')}</dt><dd>${(([whenEn, whenZh]) => `${escape(whenEn)} · ${zhSpan(whenZh)}`)(formatSigningTime(a.signedAt, a.ceremony ?? {}))}</dd>
+${a.ceremony ? `<dt>Ceremony · ${zhSpan('仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
+<dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
-  return page(en, zh, colour, [v.detail, `${adviceEn}\n${adviceZh}`], facts);
+  return page(en, zh, colour, [[v.detail], advice(v)], facts);
 }
 
 /** For someone who typed only a certificate's code: nothing was checked yet, nothing is wrong with the paper. */
 export function incompleteLinkPage(): string {
-  return page('Incomplete address', '网址不完整', '#1a4080', [
+  return page('Incomplete address', '网址不完整', '#1a4080', [[
     'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
     '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
-  ], '');
+  ]], '');
 }
 
-function page(en: string, zh: string, colour: string, lines: string[], facts: string): string {
-  const paragraphs = lines.map((line) => `<p>${line.split('\n').map(escape).join('<br>')}</p>`).join('\n');
+/**
+ * The page: the verdict as its one top heading (what a screen reader jumps to), English then
+ * Chinese, each part marked with its language; no script, no external resource, no framing.
+ */
+function page(en: string, zh: string, colour: string, paragraphs: Lines[], facts: string): string {
+  const text = paragraphs
+    .map(([lineEn, lineZh]) => `<p>${escape(lineEn)}${lineZh ? `<br><span lang="zh-Hans">${escape(lineZh)}</span>` : ''}</p>`)
+    .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${en} · Concord</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1c2130}
-.status{border-left:.4rem solid ${colour};padding:.5rem 1rem;background:#f5f6f8}.status strong{color:${colour};font-size:1.3rem}
-dt{color:#667;font-size:.85rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}</style></head>
-<body><p>Concord registry · 协议登记</p><div class="status"><strong>${en} · ${zh}</strong>${paragraphs}</div>${facts}</body></html>`;
+<title>${escape(en)} · ${escape(zh)} · Concord</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
+.status{border-left:.4rem solid ${colour};padding:.5rem 1rem;background:#f5f6f8}.status h1{color:${colour};font-size:1.3rem;margin:.2rem 0}
+h1 span{white-space:nowrap}h2{font-size:1.1rem;margin:1.2rem 0 .2rem}dt{color:#667;font-size:.85rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}</style></head>
+<body><header><p>Concord registry · <span lang="zh-Hans">协议登记</span></p></header>
+<main><section class="status"><h1>${escape(en)} · <span lang="zh-Hans">${escape(zh)}</span></h1>${text}</section>${facts}</main></body></html>`;
 }

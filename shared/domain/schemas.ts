@@ -248,7 +248,8 @@ export const verificationRecord = z.object({
     title: z.string(),
     titleZh: z.string().optional(),
     signedAt: z.string(),
-    parties: z.array(z.object({ name: z.string(), localName: z.string().optional() })),
+    /** `lang` of the local name, so that a page can mark its language (screen readers, Han glyph forms). */
+    parties: z.array(z.object({ name: z.string(), localName: z.string().optional(), lang: z.string().optional() })),
     ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), timeZone: z.string().optional() }).optional(),
   }).optional(),
 });

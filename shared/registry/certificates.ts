@@ -103,20 +103,30 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
       title: certified.title,
       ...(certified.titleZh && { titleZh: certified.titleZh }),
       signedAt: certified.signedAt,
-      parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName }) })),
+      parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName, ...(p.lang && { lang: p.lang }) }) })),
       ...(ceremony && { ceremony: { title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt, ...(ceremony.timeZone && { timeZone: ceremony.timeZone }) } }),
     },
   };
 }
 
+/** A signature's length in base64url: 64 bytes of Ed25519. */
+const SIGNATURE_CHARACTERS = 86;
+
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
-export async function verifyLink(typed: string, version: number, signature: string): Promise<Verification> {
-  // Codes are read aloud and typed: Crockford base32 ignores case and reads O as 0, I and L as 1.
-  const code = asciiUpper(typed).replace(/O/g, '0').replace(/[IL]/g, '1');
+export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
+  // Codes are read aloud and typed: Crockford base32 ignores case, hyphens and spaces, and reads O as 0, I and L as 1.
+  const compact = asciiUpper(typed).replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  const code = compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4)}` : compact;
+  // What copying adds to a link (a line break, a space, a full stop after it, a soft hyphen) is
+  // not base64url, so it cannot be part of a signature: dropped, the signature is checked as printed.
+  const signature = copied.replace(/[^A-Za-z0-9_-]/g, '');
   const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
+  if (signature.length < SIGNATURE_CHARACTERS) {
+    return invalid(`The signature in this address is ${signature.length} characters long, a certificate's is ${SIGNATURE_CHARACTERS}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`);
+  }
   if (!wellFormedSignature(signature)) return invalid('The signature does not match: this link was not issued by the registry.');
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
