@@ -370,6 +370,28 @@ describe('certificate content', () => {
     expect(Math.min(...sizes)).toBeGreaterThanOrEqual(9 * 0.75);
   });
 
+  it('shapes any number of lines in bounded memory, and tells lines apart whatever their text holds', async () => {
+    const { shapeLine, shapingLanguage } = await import('#shared/certificate/shaping.ts');
+    // One HarfBuzz buffer for every run: each new buffer was freed only by a finalizer, which a
+    // synchronous render never lets run (50 maximal parties took 2 GB of WASM memory).
+    shapeLine('warm-up ب');
+    const before = process.memoryUsage().external;
+    for (let i = 0; i < 300; i++) shapeLine(`${i} ${'aب'.repeat(50)}`);
+    expect((process.memoryUsage().external - before) / 1e6).toBeLessThan(20);
+    // The cache key keeps its parts apart: "|" in a name once made two lines share a key.
+    const first = shapeLine('L1', { context: { before: 'W ', after: ' Q|Z' } });
+    const second = shapeLine('Z|L1', { context: { before: 'W ', after: ' Q' } });
+    expect([first, second].map((line) => line.glyphs.map((g) => g.text).join(''))).toEqual(['L1', 'Z|L1']);
+    // HarfBuzz hears language, script and region only: it keeps state for every tag it is told.
+    expect(['zh-Hans', 'ar-x-00000001', 'en-u-ca-gregory', 'sr-Latn-RS', 'es-419', 'kk', 'tlh'].map(shapingLanguage)).toEqual(['zh-Hans', 'ar', 'en', 'sr-Latn-RS', 'es-419', 'kk', 'tlh']);
+  });
+
+  it('refuses, with a 422 that says why, a certificate too large for a function to hand out', async () => {
+    const { assertServable, MAX_CERTIFICATE_BYTES } = await import('#shared/registry/certificates.ts');
+    expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES), 'ABCD-EFGH')).not.toThrow();
+    expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES + 1), 'ABCD-EFGH')).toThrow(/ABCD-EFGH would be 4\.0 MB, more than the 4 MB/);
+  });
+
   it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {
     const { wrap } = await import('#shared/certificate/shaping.ts');
     const myanmar = 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'.repeat(3);

@@ -242,22 +242,44 @@ export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?:
 
 export interface ShapedLine { glyphs: readonly ShapedGlyph[]; width: number }
 
-/** Shaped lines by text and options: labels, boilerplate and party names recur across certificates. */
+/**
+ * Shaped lines by text and options: labels, boilerplate and party names recur across certificates.
+ * Least recently used first out, within a budget of glyphs (not of entries: a line of a thousand
+ * broken clusters weighs a thousand times one of a single word).
+ */
 const shaped = new Map<string, ShapedLine>();
-const SHAPED_MAX = 4000;
+const SHAPED_GLYPH_BUDGET = 400_000;
+let shapedGlyphs = 0;
 
 /** Shapes one line: glyphs in visual (left-to-right drawing) order. Results are shared: never mutate them. */
 export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
-  const around = opts.context ? `${opts.context.before}\u0000${opts.context.after}` : '';
-  const key = `${opts.weight ?? 'regular'}|${opts.lang ?? ''}|${opts.rtl ?? ''}|${around}|${text}`;
+  // Every part in its own slot: text may hold any separator a key could use.
+  const key = JSON.stringify([opts.weight ?? 'regular', opts.lang ?? '', opts.rtl ?? null, opts.context?.before ?? null, opts.context?.after ?? null, text]);
   let line = shaped.get(key);
-  if (!line) {
+  if (line) {
+    shaped.delete(key); // most recently used goes last
+  } else {
     line = shapeUncached(text, opts);
-    if (shaped.size >= SHAPED_MAX) shaped.delete(shaped.keys().next().value!);
-    shaped.set(key, line);
+    shapedGlyphs += line.glyphs.length;
+    for (const [oldest, old] of shaped) {
+      if (shapedGlyphs <= SHAPED_GLYPH_BUDGET) break;
+      shaped.delete(oldest);
+      shapedGlyphs -= old.glyphs.length;
+    }
   }
+  shaped.set(key, line);
   return line;
 }
+
+/**
+ * The language HarfBuzz is told: language, script and region subtags only. Variants, extensions
+ * and private use select nothing in these fonts, and HarfBuzz keeps state for every tag it sees,
+ * for good: 3,000 made-up tags (ar-x-00000001, ...) slowed every later line eightfold.
+ */
+export const shapingLanguage = (tag: string) => /^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?(?=-|$)/.exec(tag)?.[0];
+
+/** One HarfBuzz buffer, reset for every run: a buffer is freed only by a finalizer, which no synchronous render lets run (2 GB of WASM memory). */
+let buffer: hb.Buffer | undefined;
 
 /**
  * Space separators no bundled font has (U+1680 OGHAM SPACE MARK) are set as U+0020, not as an
@@ -276,13 +298,15 @@ function shapeUncached(original: string, opts: TextOptions): ShapedLine {
   const glyphs: ShapedGlyph[] = [];
   let pen = 0;
   for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl, opts.context))) {
-    const buf = new hb.Buffer();
+    const buf = (buffer ??= new hb.Buffer());
+    buf.reset();
     // The whole string plus an item range gives HarfBuzz the context on both sides, and
     // clusters come back as UTF-16 indices into `text`.
     buf.addText(text, run.start, run.end - run.start);
     buf.setDirection(run.level % 2 === 1 ? hb.Direction.RTL : hb.Direction.LTR);
     buf.setScript(run.script);
-    if (opts.lang) buf.setLanguage(opts.lang);
+    const language = opts.lang && shapingLanguage(opts.lang);
+    if (language) buf.setLanguage(language);
     hb.shape(run.face.hbFont, buf);
     const out = buf.getGlyphInfosAndPositions();
     const k = 1000 / run.face.upem;

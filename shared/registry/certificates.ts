@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { replay } from '#shared/domain/agreement.ts';
 import { asciiUpper } from '#shared/domain/ascii-case.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
-import { NotFound } from '#shared/domain/errors.ts';
+import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
@@ -48,6 +48,21 @@ async function issue(stored: store.StoredAgreement, version: number, key?: Signi
   return { ...(await file), kid: signer.kid };
 }
 
+/**
+ * The largest certificate a function can answer with: Lambda carries at most 6 MB of response,
+ * and a PDF goes base64 (4 bytes for 3). Real certificates take tens of kilobytes; names and
+ * titles made of tens of thousands of distinct Han characters reach this.
+ */
+export const MAX_CERTIFICATE_BYTES = 4 * 1024 * 1024;
+
+/** Refuses (422) a certificate too large to hand out, instead of a gateway error. */
+export function assertServable(bytes: Uint8Array, code: string): void {
+  if (bytes.length <= MAX_CERTIFICATE_BYTES) return;
+  throw new RuleViolation(`The certificate of ${code} would be ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_CERTIFICATE_BYTES / 1024 / 1024} MB a certificate may take: its names and titles use too many distinct characters to embed`, [
+    { path: '', message: `must render to at most ${MAX_CERTIFICATE_BYTES} bytes` },
+  ]);
+}
+
 async function render(stored: store.StoredAgreement, version: number, jws: string, links: ReturnType<typeof certificateLinks>): Promise<{ bytes: Uint8Array; sha256: string }> {
   const agreement = replay(stored.agreement, stored.history, version)!;
   const ceremony = await getCeremony(agreement.ceremonyId);
@@ -55,9 +70,10 @@ async function render(stored: store.StoredAgreement, version: number, jws: strin
   const bytes = await renderCertificate({ agreement, ceremony, jws, ...links }, ({ undrawable }) => {
     // Still a valid certificate, but with empty boxes where those characters go: tell operators.
     if (undrawable.length > 0) {
-      console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, characters: undrawable }));
+      console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, count: undrawable.length, characters: undrawable.slice(0, 100) }));
     }
   });
+  assertServable(bytes, agreement.code);
   return { bytes, sha256: sha256Hex(bytes) };
 }
 
