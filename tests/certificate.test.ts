@@ -392,6 +392,29 @@ describe('certificate content', () => {
     expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES + 1), 'ABCD-EFGH')).toThrow(/ABCD-EFGH would be 4\.0 MB, more than the 4 MB/);
   });
 
+  it('rules a size out without wrapping only where wrapping would need more lines (so skipping it changes no layout)', async () => {
+    const { surelyMoreLines, wrap } = await import('#shared/certificate/shaping.ts');
+    const texts = [
+      'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan',
+      '重庆市\u3000人民政府\u3000\u3000外事办公室\u3000国际合作处',
+      'A    B    C    D    E    F    G    H    I    J    K    L',
+      'وزارت ارتباطات و فناوری اطلاعات جمهوری اسلامی ایران',
+      '\uFDFD'.repeat(40),
+      'ព្រះរាជាណាចក្រកម្ពុជា '.repeat(6),
+    ];
+    let ruledOut = 0;
+    for (const text of texts) {
+      for (let size = 3; size <= 16; size += 0.25) { // fine steps: some fall just past where the text fits
+        for (const [width, most] of [[120, 2], [240, 2], [240, 4], [700, 4]] as const) {
+          if (!surelyMoreLines(text, size, width, most)) continue;
+          ruledOut += 1;
+          expect(wrap(text, size, width).length, `${text.slice(0, 20)} at ${size} pt in ${width}`).toBeGreaterThan(most);
+        }
+      }
+    }
+    expect(ruledOut).toBeGreaterThan(20);
+  });
+
   it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {
     const { wrap } = await import('#shared/certificate/shaping.ts');
     const myanmar = 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'.repeat(3);

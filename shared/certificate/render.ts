@@ -10,7 +10,7 @@ import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { contextsOf, inkExtent, measure, rtlParagraph, wrap, type LineContext, type TextOptions } from './shaping.ts';
+import { contextsOf, inkExtent, measure, rtlParagraph, surelyMoreLines, wrap, type LineContext, type TextOptions } from './shaping.ts';
 import {
   ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
@@ -108,6 +108,7 @@ function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'r
     if (lines.length <= 2) return fitted(size, lines);
   }
   let size = sizes.at(-1)!;
+  while (surelyMoreLines(text, size, width, maxLines, style)) size *= 0.9;
   let lines = wrap(text, size, width, style);
   while (lines.length > maxLines) lines = wrap(text, (size *= 0.9), width, style);
   return fitted(size, lines);
@@ -207,6 +208,7 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   if (oneLine >= size * 0.85) return [line(text, oneLine)];
   const shrinkTo = (most: number, floor: number) => {
     let s = size;
+    while (s > floor && surelyMoreLines(text, s, width, most, style)) s = Math.max(floor, s * 0.9);
     let lines = wrap(text, s, width, style);
     while (lines.length > most && s > floor) lines = wrap(text, (s = Math.max(floor, s * 0.9)), width, style);
     return { s, lines };

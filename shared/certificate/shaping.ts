@@ -390,6 +390,19 @@ export function contextsOf(text: string, lines: readonly string[]): (LineContext
 const BREAKING_SPACE_RUN = /([ \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]+)/;
 
 /**
+ * Whether `text` at `size` surely wraps onto more than `most` lines of `maxWidth`: even its whole
+ * width, less all that `most - 1` breaks could drop (a run of spaces each, at most an em a space),
+ * and with a margin for kerning, is wider than `most` lines. Such sizes need no wrap to be ruled
+ * out: shrinking a text of the widest characters to fit skips them (forty wraps saved, each a
+ * bisection per line), and ends where trying every size would.
+ */
+export function surelyMoreLines(text: string, size: number, maxWidth: number, most: number, opts: TextOptions = {}): boolean {
+  if (!Number.isFinite(most)) return false;
+  const longestBreak = Math.max(0, ...text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 1).map((run) => [...run].length));
+  return measure(text, size, opts) - (most - 1) * longestBreak * size > 1.01 * most * maxWidth;
+}
+
+/**
  * Greedy wrap at spaces (a no-break space holds its words together); within a line, words keep the
  * spaces written between them (an ideographic space stays one), and a break drops them. A word wider than
  * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes, never before
