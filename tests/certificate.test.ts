@@ -390,6 +390,11 @@ describe('certificate content', () => {
     const { assertServable, MAX_CERTIFICATE_BYTES } = await import('#shared/registry/certificates.ts');
     expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES), 'ABCD-EFGH')).not.toThrow();
     expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES + 1), 'ABCD-EFGH')).toThrow(/ABCD-EFGH would be 4\.0 MB, more than the 4 MB/);
+    // Such a file comes from tens of thousands of distinct Han characters: refused before seconds of subsetting.
+    const { assertFewEnoughCharacters, MAX_DISTINCT_CHARACTERS } = await import('#shared/registry/certificates.ts');
+    const han = (n: number) => Array.from({ length: n }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
+    expect(() => assertFewEnoughCharacters({ title: han(MAX_DISTINCT_CHARACTERS - 100) }, 'ABCD-EFGH')).not.toThrow();
+    expect(() => assertFewEnoughCharacters({ title: han(MAX_DISTINCT_CHARACTERS + 1) }, 'ABCD-EFGH')).toThrow(/draw \d+ distinct characters, more than the 10000/);
   });
 
   it('rules a size out without wrapping only where wrapping would need more lines (so skipping it changes no layout)', async () => {

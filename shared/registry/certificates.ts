@@ -63,10 +63,26 @@ export function assertServable(bytes: Uint8Array, code: string): void {
   ]);
 }
 
+/**
+ * The most distinct characters a certificate embeds glyphs for. Real ones use a few hundred;
+ * names and titles of tens of thousands of distinct Han characters take seconds to subset and
+ * megabytes to embed, so they are refused before any of that work.
+ */
+export const MAX_DISTINCT_CHARACTERS = 10_000;
+
+export function assertFewEnoughCharacters(texts: unknown, code: string): void {
+  const distinct = new Set(JSON.stringify(texts)).size; // a string iterates by code point
+  if (distinct <= MAX_DISTINCT_CHARACTERS) return;
+  throw new RuleViolation(`The certificate of ${code} would draw ${distinct} distinct characters, more than the ${MAX_DISTINCT_CHARACTERS} a certificate may embed`, [
+    { path: '', message: `must use at most ${MAX_DISTINCT_CHARACTERS} distinct characters` },
+  ]);
+}
+
 async function render(stored: store.StoredAgreement, version: number, jws: string, links: ReturnType<typeof certificateLinks>): Promise<{ bytes: Uint8Array; sha256: string }> {
   const agreement = replay(stored.agreement, stored.history, version)!;
   const ceremony = await getCeremony(agreement.ceremonyId);
   if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+  assertFewEnoughCharacters([agreement, ceremony], agreement.code);
   const bytes = await renderCertificate({ agreement, ceremony, jws, ...links }, ({ undrawable }) => {
     // Still a valid certificate, but with empty boxes where those characters go: tell operators.
     if (undrawable.length > 0) {
