@@ -10,7 +10,7 @@ import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { contextsOf, inkExtent, measure, rtlParagraph, surelyMoreLines, wrap, type LineContext, type TextOptions } from './shaping.ts';
+import { contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type LineContext, type TextOptions } from './shaping.ts';
 import {
   ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
@@ -107,12 +107,10 @@ function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'r
     const lines = wrap(text, size, width, style);
     if (lines.length <= 2) return fitted(size, lines);
   }
-  let size = sizes.at(-1)!;
-  while (surelyMoreLines(text, size, width, maxLines, style)) size *= 0.9;
-  let lines = wrap(text, size, width, style);
-  while (lines.length > maxLines) lines = wrap(text, (size *= 0.9), width, style);
+  const { size, lines } = shrinkToFit(text, shrinking(sizes.at(-1)!, 0), width, maxLines, style);
   return fitted(size, lines);
 }
+
 
 /** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
 function masthead(w: Writer, a: Agreement, page?: number): void {
@@ -207,10 +205,7 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   const oneLine = Math.min(size, (size * width) / Math.max(1, measure(text, size, style)));
   if (oneLine >= size * 0.85) return [line(text, oneLine)];
   const shrinkTo = (most: number, floor: number) => {
-    let s = size;
-    while (s > floor && surelyMoreLines(text, s, width, most, style)) s = Math.max(floor, s * 0.9);
-    let lines = wrap(text, s, width, style);
-    while (lines.length > most && s > floor) lines = wrap(text, (s = Math.max(floor, s * 0.9)), width, style);
+    const { size: s, lines } = shrinkToFit(text, shrinking(size, floor), width, most, style);
     return { s, lines };
   };
   let { s, lines } = shrinkTo(2, size * twoLinesDownTo);

@@ -390,11 +390,11 @@ export function contextsOf(text: string, lines: readonly string[]): (LineContext
 const BREAKING_SPACE_RUN = /([ \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]+)/;
 
 /**
- * Whether `text` at `size` surely wraps onto more than `most` lines of `maxWidth`: even its whole
- * width, less all that `most - 1` breaks could drop (a run of spaces each, at most an em a space),
- * and with a margin for kerning, is wider than `most` lines. Such sizes need no wrap to be ruled
- * out: shrinking a text of the widest characters to fit skips them (forty wraps saved, each a
- * bisection per line), and ends where trying every size would.
+ * Whether `text` at `size` almost surely wraps onto more than `most` lines of `maxWidth`: even its
+ * whole width, less all that `most - 1` breaks could drop (a run of spaces each, at most an em a
+ * space), and with a margin for kerning, is wider than `most` lines. Not a strict bound: a line on
+ * its own may take narrower fonts than the whole text (neutrals after Han text), and a grapheme
+ * wider than the line overflows it; callers check the size before the one it lets them start at.
  */
 export function surelyMoreLines(text: string, size: number, maxWidth: number, most: number, opts: TextOptions = {}): boolean {
   if (!Number.isFinite(most)) return false;
@@ -447,4 +447,36 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
   }
   if (line) lines.push(line);
   return lines;
+}
+
+/** Sizes from `size` down by 10% a step, as far as `floor` (which is the last), or for 200 steps (type far below a point). */
+export function shrinking(size: number, floor: number): number[] {
+  const sizes = [size];
+  while (sizes.length < 200 && sizes.at(-1)! > floor) sizes.push(Math.max(floor, sizes.at(-1)! * 0.9));
+  return sizes;
+}
+
+/**
+ * `text` wrapped at the first of `sizes` (largest first) that takes at most `most` lines, or at the
+ * last. Sizes that surely take more (see surelyMoreLines) are passed over without a wrap; that rule
+ * bounds most texts but not all (a line on its own may take narrower fonts than the whole text),
+ * so from the first size tried it steps back up while the larger size fits too. Where fitting is
+ * monotonic in size, this ends where trying every size in turn would; a text of the widest
+ * characters is spared forty wraps.
+ */
+export function shrinkToFit(text: string, sizes: number[], width: number, most: number, style: TextOptions): { size: number; lines: string[] } {
+  const wrapAt = (i: number) => wrap(text, sizes[i]!, width, style);
+  let i = 0;
+  while (i < sizes.length - 1 && surelyMoreLines(text, sizes[i]!, width, most, style)) i++;
+  let lines = wrapAt(i);
+  if (lines.length <= most) {
+    for (let up = i - 1; up >= 0; up--) {
+      const larger = wrapAt(up);
+      if (larger.length > most) break;
+      [i, lines] = [up, larger];
+    }
+  } else {
+    while (lines.length > most && i < sizes.length - 1) lines = wrapAt(++i);
+  }
+  return { size: sizes[i]!, lines };
 }
