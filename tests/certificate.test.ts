@@ -387,14 +387,18 @@ describe('certificate content', () => {
   });
 
   it('refuses, with a 422 that says why, a certificate too large for a function to hand out', async () => {
-    const { assertServable, MAX_CERTIFICATE_BYTES } = await import('#shared/registry/certificates.ts');
+    const { assertServable } = await import('#shared/registry/certificates.ts');
+    // No larger than POST /verify takes back: every file handed out can be checked by upload.
+    const { MAX_CERTIFICATE_BYTES } = await import('#shared/certificate/signature.ts');
+    const { ROUTES } = await import('#shared/http/routes.ts');
+    expect(MAX_CERTIFICATE_BYTES).toBe(ROUTES.find((r) => r.method === 'POST' && r.path === '/verify')!.upload!.maxBytes);
     expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES), 'ABCD-EFGH')).not.toThrow();
-    expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES + 1), 'ABCD-EFGH')).toThrow(/ABCD-EFGH would be 4\.0 MB, more than the 4 MB/);
+    expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES + 1), 'ABCD-EFGH')).toThrow(/ABCD-EFGH would be 2\.0 MB, more than the 2 MB/);
     // Such a file comes from tens of thousands of distinct Han characters: refused before seconds of subsetting.
     const { assertFewEnoughCharacters, MAX_DISTINCT_CHARACTERS } = await import('#shared/registry/certificates.ts');
     const han = (n: number) => Array.from({ length: n }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
     expect(() => assertFewEnoughCharacters(han(MAX_DISTINCT_CHARACTERS), 'ABCD-EFGH')).not.toThrow();
-    expect(() => assertFewEnoughCharacters(han(MAX_DISTINCT_CHARACTERS + 1), 'ABCD-EFGH')).toThrow(/draw 10001 distinct characters, more than the 10000/);
+    expect(() => assertFewEnoughCharacters(han(MAX_DISTINCT_CHARACTERS + 1), 'ABCD-EFGH')).toThrow(/draw 8001 distinct characters, more than the 8000/);
     // Only what is printed counts: a summary (never printed) of other characters does not.
     const { printedText } = await import('#shared/registry/certificates.ts');
     const now = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
@@ -827,6 +831,13 @@ describe('verification', () => {
     const cut = await checkLink(link.replace(sig!, sig!.slice(0, 60)));
     expect(cut.body.status).toBe('invalid');
     expect(cut.body.detail).toMatch(/60 characters long, a certificate's is 86: the address was probably cut short/);
+    // A browser is told the address is incomplete, in both languages: not that the paper is forged.
+    const cutPage = await t.call('GET', link.replace(sig!, sig!.slice(0, 60)), { token: null, headers: { accept: 'text/html' } });
+    expect(cutPage.status).toBe(400);
+    expect(cutPage.body).toContain('<h1>Incomplete address · <span lang="zh-Hans">网址不完整</span></h1>');
+    expect(cutPage.body).toContain('its signature has 60 of the 86 characters');
+    expect(cutPage.body).toContain('签名只有 60 个字符');
+    expect(cutPage.body).not.toContain('Not a genuine certificate');
     // A changed character is still a forgery.
     const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
     expect((await checkLink(link.replace(sig!, flipped))).body.status).toBe('invalid');

@@ -70,6 +70,7 @@ describe('party rules', () => {
     ['a name with an invisible tag character (U+E0041) after it', { kind: 'enterprise', name: 'Acme\u{E0041}', countryCode: 'CN' }, 400, '/name'],
     // 63 marks on one letter made a cluster whose text map poppler drops, with the word after it.
     ['a local name with 31 combining marks on one letter', { kind: 'enterprise', name: 'Zalgo', localName: `مصر ب${'\u064E'.repeat(31)} مصر`, countryCode: 'EG' }, 400, '/localName'],
+    ['a local name with 31 combining marks on one letter, directional marks between them', { kind: 'enterprise', name: 'Marked', localName: `x${'\u0301\u200E'.repeat(31)}`, countryCode: 'CN' }, 400, '/localName'],
     ['a local name with 31 combining marks on one letter, joiners between them', { kind: 'enterprise', name: 'Joined', localName: `مصر ب${'\u064E\u200D'.repeat(31)} مصر`, countryCode: 'EG' }, 400, '/localName'],
     ['a local name with 30 combining marks on one letter', { kind: 'enterprise', name: 'Stacked', localName: `مصر ب${'\u064E'.repeat(30)} مصر`, countryCode: 'EG' }, 201, undefined],
     ['a name with a Hangul filler in front (looks like another)', { kind: 'enterprise', name: '\u3164Acme', countryCode: 'CN' }, 400, '/name'],

@@ -7,7 +7,7 @@ import { lambdaHandler } from '#shared/http/handler.ts';
 import { preferredType, type ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
 import { KEYS_PATH } from '#shared/certificate/signature.ts';
-import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
+import { publicKeys, SIGNATURE_CHARACTERS, signatureAsPrinted, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
 /** The pages load nothing and run nothing, and no other site may frame them (to dress up a verdict). */
 const PAGE = {
@@ -31,6 +31,12 @@ export const handler = lambdaHandler('verify', {
       // clients get the usual problem+json naming the fields.
       if (page && error instanceof InvalidInput) return { status: 400, body: incompleteLinkPage(), headers: PAGE };
       throw error;
+    }
+    // A browser whose link lost the end of its signature gets the page for an incomplete address:
+    // the certificate may well be genuine. API clients get the verdict (invalid, saying why).
+    const signature = signatureAsPrinted(query.sig);
+    if (page && signature.length < SIGNATURE_CHARACTERS) {
+      return { status: 400, body: incompleteLinkPage({ signatureLength: signature.length, expected: SIGNATURE_CHARACTERS }), headers: PAGE };
     }
     return answer(page, await verifyLink(req.params.code!, query.v, query.sig));
   },

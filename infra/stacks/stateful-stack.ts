@@ -3,7 +3,7 @@
  * pool (accounts and MFA enrolments cannot be recreated). All are retained on stack deletion; the
  * stateless stack can be torn down and rebuilt freely.
  */
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -67,7 +67,7 @@ export class StatefulStack extends Stack {
     });
     Validations.of(this.cursorKey).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The cursor key only authenticates short-lived list cursors, which cannot widen what a caller may see; a new value reaches each function at its next cold start, invalidating cursors in flight and nothing else, so scheduled rotation adds no protection.',
+      reason: 'The cursor key only authenticates short-lived list cursors, which cannot widen what a caller may see; a new value reaches each function within minutes (shared/store/secrets.ts), invalidating cursors in flight and nothing else, so scheduled rotation adds no protection.',
     });
 
     const keyInit = new HouseFunction(this, 'SigningKeyInit', {
@@ -88,5 +88,8 @@ export class StatefulStack extends Stack {
     init.node.addDependency(keyInit);
 
     this.users = new RegistryUsers(this, 'Users');
+    // For key rollovers, and for importing them after a destroy (README).
+    new CfnOutput(this, 'SigningKeySecretArn', { value: this.signingKey.secretArn, description: 'Certificate signing key ring (Secrets Manager)' });
+    new CfnOutput(this, 'CursorKeySecretArn', { value: this.cursorKey.secretArn, description: 'List-cursor key (Secrets Manager)' });
   }
 }

@@ -41,6 +41,12 @@ export const certificatePayloadOf = (a: Pick<Agreement, 'id' | 'code'>, entry: P
 
 export const KEYS_PATH = '/.well-known/concord-keys.json';
 
+/**
+ * The largest certificate file: what the registry hands out at most, and what `POST /verify`
+ * takes back, so that every file it issues can be checked by upload.
+ */
+export const MAX_CERTIFICATE_BYTES = 2 * 1024 * 1024;
+
 /** The addresses a certificate prints: the link that checks it (QR code), and where the keys to check it offline are. */
 export const certificateLinks = (payload: CertificatePayload, jws: string) => ({
   verifyUrl: `${payload.iss}/verify/${payload.code}?v=${payload.version}&sig=${signatureOf(jws)}`,

@@ -38,12 +38,20 @@ ${a.ceremony ? `<dt>Ceremony · ${zhSpan('仪式')}</dt><dd>${escape([a.ceremony
   return page(en, zh, colour, [[v.detail], advice(v)], facts);
 }
 
-/** For someone who typed only a certificate's code: nothing was checked yet, nothing is wrong with the paper. */
-export function incompleteLinkPage(): string {
-  return page('Incomplete address', '网址不完整', '#1a4080', [[
-    'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
-    '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
-  ]], '');
+/**
+ * For someone who typed only a certificate's code, or whose copy of the link lost the end of its
+ * signature (`signatureLength` of `expected`): nothing could be checked, nothing is wrong with the paper.
+ */
+export function incompleteLinkPage(cut?: { signatureLength: number; expected: number }): string {
+  return page('Incomplete address', '网址不完整', '#1a4080', [cut
+    ? [
+      `This address is cut short: its signature has ${cut.signatureLength} of the ${cut.expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
+      `此网址不完整：其中的签名只有 ${cut.signatureLength} 个字符，证书的签名应有 ${cut.expected} 个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
+    ]
+    : [
+      'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
+      '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
+    ]], '');
 }
 
 /**

@@ -141,8 +141,9 @@ export const text = (max: number, { multiline = false } = {}) =>
       }
       if (value !== '' && !VISIBLE.test(value)) ctx.addIssue({ code: 'custom', message: 'must contain a letter, digit, symbol or punctuation mark' });
       // Unicode's stream-safe limit (UAX #15): no writing system stacks more; "Zalgo" text does,
-      // and a certificate's text map cannot carry such a cluster to every reader.
-      else if (/(?:\p{M}[\u200C\u200D]*){31}/u.test(value)) ctx.addIssue({ code: 'custom', message: 'must not stack more than 30 combining marks on one character' });
+      // and a certificate's text map cannot carry such a cluster to every reader. Invisible
+      // characters between the marks (joiners, directional marks) do not break the stack.
+      else if (/(?:\p{M}[\p{Cf}\p{Default_Ignorable_Code_Point}]*){31}/u.test(value)) ctx.addIssue({ code: 'custom', message: 'must not stack more than 30 combining marks on one character' });
       else if (/^\p{Cf}*\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value.replace(/^\p{Cf}*/u, ''))})` });
     })
     .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, U+FFFD, blank fillers or tag characters, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
-import { KEYS_PATH, publicJwk } from '#shared/certificate/signature.ts';
+import { KEYS_PATH, MAX_CERTIFICATE_BYTES, publicJwk } from '#shared/certificate/signature.ts';
 import { agreementKey, ceremonyKey, codeKey, countryLinkPk, ISSUED_CERTIFICATE_PREFIX, partyKey, partyLinkPk } from '#shared/store/keys.ts';
 
 /** Every DynamoDB write call the store makes. */
@@ -124,7 +124,7 @@ export const ROUTES = [
   { method: 'GET', path: '/agreements/{id}/history', fn: 'agreements-read', access: READERS, status: 200, summary: 'Every version, hash-chained', response: historyResponse },
   { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf', sends: ['ETag', 'Content-Disposition'], conditional: true, problems: { 422: 'The certificate would embed too many distinct characters, or be too large to hand out' } },
   { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
-  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: 2 * 1024 * 1024 }, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
+  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: MAX_CERTIFICATE_BYTES }, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
   { method: 'GET', path: KEYS_PATH, fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 

@@ -13,7 +13,7 @@ import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
-import { certificateLinks, certificatePayloadOf, keyThatSigned, signPayload, verifiedPayload, wellFormedSignature, type SigningKey } from '#shared/certificate/signature.ts';
+import { certificateLinks, certificatePayloadOf, MAX_CERTIFICATE_BYTES, keyThatSigned, signPayload, verifiedPayload, wellFormedSignature, type SigningKey } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
@@ -48,13 +48,6 @@ async function issue(stored: store.StoredAgreement, version: number, key?: Signi
   return { ...(await file), kid: signer.kid };
 }
 
-/**
- * The largest certificate a function can answer with: Lambda carries at most 6 MB of response,
- * and a PDF goes base64 (4 bytes for 3). Real certificates take tens of kilobytes; names and
- * titles made of tens of thousands of distinct Han characters reach this.
- */
-export const MAX_CERTIFICATE_BYTES = 4 * 1024 * 1024;
-
 /** Refuses (422) a certificate too large to hand out, instead of a gateway error. */
 export function assertServable(bytes: Uint8Array, code: string): void {
   if (bytes.length <= MAX_CERTIFICATE_BYTES) return;
@@ -68,7 +61,7 @@ export function assertServable(bytes: Uint8Array, code: string): void {
  * names and titles of tens of thousands of distinct Han characters take seconds to subset and
  * megabytes to embed, so they are refused before any of that work.
  */
-export const MAX_DISTINCT_CHARACTERS = 10_000;
+export const MAX_DISTINCT_CHARACTERS = 8_000;
 
 /** The free text a certificate of `a` prints (its fixed wording aside): what its fonts are subset for. */
 export const printedText = (a: Agreement, c: Ceremony): string =>
@@ -147,16 +140,20 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
 }
 
 /** A signature's length in base64url: 64 bytes of Ed25519. */
-const SIGNATURE_CHARACTERS = 86;
+export const SIGNATURE_CHARACTERS = 86;
+
+/**
+ * A link's signature as printed: what copying adds to a link (a line break, a space, a full stop
+ * after it, a soft hyphen) is not base64url, so it cannot be part of a signature, and is dropped.
+ */
+export const signatureAsPrinted = (copied: string) => copied.replace(/[^A-Za-z0-9_-]/g, '');
 
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
 export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
   // Codes are read aloud and typed: Crockford base32 ignores case, hyphens and spaces, and reads O as 0, I and L as 1.
   const compact = asciiUpper(typed).replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   const code = compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4)}` : compact;
-  // What copying adds to a link (a line break, a space, a full stop after it, a soft hyphen) is
-  // not base64url, so it cannot be part of a signature: dropped, the signature is checked as printed.
-  const signature = copied.replace(/[^A-Za-z0-9_-]/g, '');
+  const signature = signatureAsPrinted(copied);
   const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];

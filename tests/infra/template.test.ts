@@ -216,6 +216,8 @@ describe('stateless stack: HTTP API', () => {
 
   it('outputs the API URL, user pool id and client id', () => {
     expect(Object.keys(s.stateless$.findOutputs('*'))).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId']));
+    // The secrets' ARNs, which a key rollover and an import after a destroy need (README).
+    expect(Object.keys(s.stateful$.findOutputs('*'))).toEqual(expect.arrayContaining(['SigningKeySecretArn', 'CursorKeySecretArn']));
   });
 
   it('alarms on API 5xx and on errors and throttles of every function', () => {
