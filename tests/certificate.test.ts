@@ -395,12 +395,12 @@ describe('certificate content', () => {
     expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES), 'ABCD-EFGH')).not.toThrow();
     expect(() => assertServable(new Uint8Array(MAX_CERTIFICATE_BYTES + 1), 'ABCD-EFGH')).toThrow(/ABCD-EFGH would be 2\.0 MB, more than the 2 MB/);
     // Such a file comes from tens of thousands of distinct Han characters: refused before seconds of subsetting.
-    const { assertFewEnoughCharacters, MAX_DISTINCT_CHARACTERS } = await import('#shared/registry/certificates.ts');
+    const { assertFewEnoughCharacters, MAX_DISTINCT_CHARACTERS } = await import('#shared/certificate/wording.ts');
     const han = (n: number) => Array.from({ length: n }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
     expect(() => assertFewEnoughCharacters(han(MAX_DISTINCT_CHARACTERS), 'ABCD-EFGH')).not.toThrow();
     expect(() => assertFewEnoughCharacters(han(MAX_DISTINCT_CHARACTERS + 1), 'ABCD-EFGH')).toThrow(/draw 8001 distinct characters, more than the 8000/);
     // Only what is printed counts: a summary (never printed) of other characters does not.
-    const { printedText } = await import('#shared/registry/certificates.ts');
+    const { printedText } = await import('#shared/certificate/wording.ts');
     const now = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
     const ceremonyNow = (await t.call('GET', `/ceremonies/${now.ceremonyId}`)).body;
     expect(printedText({ ...now, summary: han(2000) }, ceremonyNow)).toBe(printedText(now, ceremonyNow));

@@ -232,6 +232,17 @@ describe('agreement rules', () => {
     expect(r.body.errors).toEqual(expect.arrayContaining([{ path: '/parties', message: 'must be an array' }, { path: '/title', message: 'must be a string' }]));
   });
 
+  it('refuses a signing whose certificate would print more distinct characters than one may embed, when it is logged', async () => {
+    const han = (from: number) => Array.from({ length: 200 }, (_, i) => String.fromCodePoint(0x4e00 + from + i)).join('');
+    const ids = Array.from({ length: 41 }, (_, i) => `han-${i}`);
+    for (const [i, id] of ids.entries()) expect((await t.call('POST', '/parties', { body: party(id, { localName: han(i * 200), lang: 'zh-Hans' }) })).status).toBe(201);
+    const r = await logSigning(t, cer, agreement(ids));
+    expectProblem(r, 422, '');
+    expect(r.body.detail).toMatch(/would draw \d+ distinct characters, more than the 8000/);
+    // 39 parties' names (7,800 Han characters and a few Latin ones) still pass.
+    expect((await logSigning(t, cer, agreement(ids.slice(0, 39)))).status).toBe(201);
+  });
+
   it('names every missing party in a 422', async () => {
     const r = await logSigning(t, cer, agreement(['ghost-a', 'ent-cn', 'ghost-b']));
     expectProblem(r, 422, '/parties/0/partyId');

@@ -3,6 +3,7 @@
  * time zone, and money formatted for people from its exact decimal string (never via a float).
  */
 import { countryName, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
+import { RuleViolation } from '#shared/domain/errors.ts';
 import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
@@ -141,4 +142,24 @@ export function formatSigningTime(signedAt: string, ceremony: { timeZone?: strin
   const offset = offsetLabel(seconds);
   const zone = ceremony.timeZone ? `${offset}, ${ceremony.timeZone}` : offset;
   return [`${d} ${MONTHS[m]} ${y}, ${time} (${zone})`, `${y}年${m + 1}月${d}日 ${time}`];
+}
+
+/**
+ * The most distinct characters a certificate embeds glyphs for. Real ones use a few hundred;
+ * names and titles of tens of thousands of distinct Han characters take seconds to subset and
+ * megabytes to embed, so they are refused before any of that work.
+ */
+export const MAX_DISTINCT_CHARACTERS = 8_000;
+
+/** The free text a certificate of `a` prints (its fixed wording aside): what its fonts are subset for. */
+export const printedText = (a: Agreement, c: Ceremony): string =>
+  [a.title, a.titleZh, a.place, a.code, ...a.parties.flatMap((p) => [p.name, p.localName, p.role, p.signatory.name, p.signatory.title]), c.title, c.event, c.venue, c.city]
+    .filter(Boolean).join('');
+
+export function assertFewEnoughCharacters(printed: string, code: string): void {
+  const distinct = new Set(printed).size; // a string iterates by code point
+  if (distinct <= MAX_DISTINCT_CHARACTERS) return;
+  throw new RuleViolation(`The certificate of ${code} would draw ${distinct} distinct characters, more than the ${MAX_DISTINCT_CHARACTERS} a certificate may embed: use fewer distinct characters in its names and titles`, [
+    { path: '', message: `must use at most ${MAX_DISTINCT_CHARACTERS} distinct characters` },
+  ]);
 }

@@ -10,6 +10,7 @@ import { replay } from '#shared/domain/agreement.ts';
 import { asciiUpper } from '#shared/domain/ascii-case.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
+import { assertFewEnoughCharacters, printedText } from '#shared/certificate/wording.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
@@ -17,7 +18,7 @@ import { certificateLinks, certificatePayloadOf, MAX_CERTIFICATE_BYTES, keyThatS
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
-import type { Agreement, Ceremony, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
+import type { Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { load, visibleTo } from './agreements.ts';
 
@@ -53,26 +54,6 @@ export function assertServable(bytes: Uint8Array, code: string): void {
   if (bytes.length <= MAX_CERTIFICATE_BYTES) return;
   throw new RuleViolation(`The certificate of ${code} would be ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_CERTIFICATE_BYTES / 1024 / 1024} MB a certificate may take: its names and titles use too many distinct characters to embed`, [
     { path: '', message: `must render to at most ${MAX_CERTIFICATE_BYTES} bytes` },
-  ]);
-}
-
-/**
- * The most distinct characters a certificate embeds glyphs for. Real ones use a few hundred;
- * names and titles of tens of thousands of distinct Han characters take seconds to subset and
- * megabytes to embed, so they are refused before any of that work.
- */
-export const MAX_DISTINCT_CHARACTERS = 8_000;
-
-/** The free text a certificate of `a` prints (its fixed wording aside): what its fonts are subset for. */
-export const printedText = (a: Agreement, c: Ceremony): string =>
-  [a.title, a.titleZh, a.place, a.code, ...a.parties.flatMap((p) => [p.name, p.localName, p.role, p.signatory.name, p.signatory.title]), c.title, c.event, c.venue, c.city]
-    .filter(Boolean).join('');
-
-export function assertFewEnoughCharacters(printed: string, code: string): void {
-  const distinct = new Set(printed).size; // a string iterates by code point
-  if (distinct <= MAX_DISTINCT_CHARACTERS) return;
-  throw new RuleViolation(`The certificate of ${code} would draw ${distinct} distinct characters, more than the ${MAX_DISTINCT_CHARACTERS} a certificate may embed`, [
-    { path: '', message: `must use at most ${MAX_DISTINCT_CHARACTERS} distinct characters` },
   ]);
 }
 
