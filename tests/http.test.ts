@@ -149,6 +149,11 @@ describe('routes', () => {
     expect(r.body.paths['/agreements'].get.parameters.map((p: any) => p.name)).toEqual(
       expect.arrayContaining(['ceremonyId', 'partyId', 'country', 'sector', 'status', 'signedFrom', 'signedTo', 'limit', 'cursor']),
     );
+    // What the server requires, the document requires; what it refuses, the schema does not allow.
+    expect(r.body.paths['/verify/{code}'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.required])).toEqual([['v', true], ['sig', true]]);
+    const limitPattern = new RegExp(r.body.paths['/agreements'].get.parameters.find((p: any) => p.name === 'limit').schema.pattern);
+    expect(['0', '1', '25', '100', '101', '999'].filter((v) => limitPattern.test(v))).toEqual(['1', '25', '100']);
+    expect(create.requestBody.content['application/json'].schema.properties.sectors.uniqueItems).toBe(true);
   });
 
   it('documents what the server really answers: statuses, media types and headers', async () => {

@@ -15,12 +15,14 @@ export const id = z
 export const countryCode = z
   .string()
   .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code in capitals, like "CN"', abort: true })
-  .refine(isCountryCode, 'is not an assigned ISO 3166-1 alpha-2 country code');
+  .refine(isCountryCode, 'is not an assigned ISO 3166-1 alpha-2 country code')
+  .meta({ description: 'An assigned ISO 3166-1 alpha-2 country code, in capitals ("CN")' });
 
 export const currencyCode = z
   .string()
   .regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code in capitals, like "CNY"', abort: true })
-  .refine((c) => currencyMinorUnits(c) !== undefined, 'is not an active ISO 4217 currency code');
+  .refine((c) => currencyMinorUnits(c) !== undefined, 'is not an active ISO 4217 currency code')
+  .meta({ description: 'An active ISO 4217 currency code, in capitals ("CNY"); an amount may have no more decimals than it has' });
 
 /** A decimal amount as a string: floats cannot carry money exactly. */
 export const decimalAmount = z
@@ -50,7 +52,8 @@ function isRealDateTime(value: string): boolean {
 
 export const dateTimeWithOffset = z
   .string()
-  .refine(isRealDateTime, 'must be an ISO 8601 date-time with an offset, like "2021-08-23T10:30:00+08:00"');
+  .refine(isRealDateTime, 'must be an ISO 8601 date-time with an offset, like "2021-08-23T10:30:00+08:00"')
+  .meta({ description: 'An ISO 8601 date-time with an offset (at most ±14:00; seconds optional), in the years 0000-9999 UTC' });
 
 /** A bare date (taken as UTC) or a date-time with offset; used by range filters. */
 export const dateOrDateTime = z
@@ -86,7 +89,8 @@ export const languageTag = z.string().max(35, 'must be a language tag of at most
   } catch {
     return false;
   }
-}, { message: 'must be a BCP 47 language tag, like "kk" or "zh-Hans"', abort: true }).overwrite(tagCase);
+}, { message: 'must be a BCP 47 language tag, like "kk" or "zh-Hans"', abort: true }).overwrite(tagCase)
+  .meta({ description: 'A BCP 47 language tag ("kk", "zh-Hans"), at most 35 characters; stored in canonical case' });
 
 /**
  * An IANA time zone name, stored as IANA spells it ("asia/shanghai" is kept as "Asia/Shanghai"),
@@ -101,7 +105,8 @@ export const timeZone = z.string().refine((tz) => {
   } catch {
     return false;
   }
-}, { message: 'must be an IANA time zone, like "Asia/Shanghai"', abort: true }).overwrite((tz) => ianaTimeZone(tz)!);
+}, { message: 'must be an IANA time zone, like "Asia/Shanghai"', abort: true }).overwrite((tz) => ianaTimeZone(tz)!)
+  .meta({ description: 'An IANA time zone name, links included ("Asia/Shanghai"); stored as IANA spells it' });
 
 /**
  * Characters that are not text: C0/C1 controls, unpaired surrogates (no UTF-8 can carry them),
@@ -146,7 +151,7 @@ export const text = (max: number, { multiline = false } = {}) =>
       else if (/(?:\p{M}[\p{Cf}\p{Default_Ignorable_Code_Point}]*){31}/u.test(value)) ctx.addIssue({ code: 'custom', message: 'must not stack more than 30 combining marks on one character' });
       else if (/^\p{Cf}*\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value.replace(/^\p{Cf}*/u, ''))})` });
     })
-    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, U+FFFD, blank fillers or tag characters, with a visible character and not starting with a combining mark${multiline ? '; line breaks and tabs allowed' : ''}.` });
+    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, U+FFFD, blank fillers or tag characters, with a visible character, not starting with a combining mark, and with at most 30 combining marks on one character${multiline ? '; line breaks and tabs allowed' : ''}.` });
 
 /** The instant of a date-time string, as a sortable UTC ISO string to the millisecond (used in keys). */
 export function toUtcIso(value: string): string {

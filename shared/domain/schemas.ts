@@ -41,6 +41,7 @@ export const partyInput = z
     lang: languageTag.optional(),
     countryCode: countryCode.optional(),
   })
+  .meta({ description: 'countryCode is required for every kind but "organization"' })
   .superRefine((party, ctx) => {
     if (party.kind !== 'organization' && party.countryCode === undefined) {
       ctx.addIssue({ code: 'custom', path: ['countryCode'], message: `is required for a party of kind "${party.kind}"` });
@@ -91,7 +92,8 @@ const agreementFields = {
   sectors: z
     .array(z.enum(SECTORS))
     .min(1, 'must list at least one sector')
-    .refine((s) => new Set(s).size === s.length, 'must not repeat a sector'),
+    .refine((s) => new Set(s).size === s.length, 'must not repeat a sector')
+    .meta({ uniqueItems: true }),
   value: money.optional(),
   signedAt: dateTimeWithOffset,
   place: text(200).optional(),
@@ -117,7 +119,8 @@ export const agreementPatch = z
   })
   .refine((p) => Object.keys(p).some((k) => k !== 'reason'), {
     message: 'must change at least one field besides "reason"',
-  });
+  })
+  .meta({ description: 'At least one field besides reason; null removes an optional field; parties replaces the whole list' });
 export type AgreementPatch = z.infer<typeof agreementPatch>;
 
 export const voidInput = z.strictObject({ reason });
@@ -126,7 +129,7 @@ export const voidInput = z.strictObject({ reason });
 
 export const limit = z
   .string()
-  .regex(/^\d{1,3}$/, { message: 'must be an integer from 1 to 100', abort: true })
+  .regex(/^(?:[1-9]\d?|100)$/, { message: 'must be an integer from 1 to 100', abort: true })
   .transform(Number)
   .pipe(z.number().int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
 

@@ -33,7 +33,8 @@ const gatewayMessage = { content: { 'application/json': { schema: { type: 'objec
 function operation(route: Route) {
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const query = route.query ? jsonSchema(route.query, 'input') : undefined;
-  const queryParams = Object.entries((query?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+  const requiredQuery = new Set((query?.required ?? []) as string[]);
+  const queryParams = Object.entries((query?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'query', required: requiredQuery.has(name), schema }));
   const headerParams: { name: string; in: 'header'; required: boolean; schema: object }[] = [
     ...(route.headers ?? []).map((name) => ({ name, required: true })), ...(route.optionalHeaders ?? []).map((name) => ({ name, required: false })),
   ].map(({ name, required }) => ({
