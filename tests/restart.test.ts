@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,35 @@ describe('local tools refuse a data dir they cannot use, with a message', () => 
     expect([r.status, r.stdout]).toEqual([1, '']);
     expect(r.stderr).toMatch(/local-jwt-secret does not exist: start the registry first/);
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it.each([
+    // A disk that filled up while the secret was first written left it empty: anyone could sign tokens with an empty key.
+    ['an empty token secret', 'local-jwt-secret', '', /local-jwt-secret is damaged \(it must hold 64 hexadecimal digits\)/],
+    ['a token secret that is not hex', 'local-jwt-secret', 'not-hex-at-all', /local-jwt-secret is damaged/],
+    ['an empty signing key ring', 'signing-keys.json', '', /signing-keys.json is damaged \(it must hold a key ring/],
+  ])('npm start refuses a data dir with %s, and says what to do', (_name, file, contents, message) => {
+    const dir = join(dataDir, `damaged-${file}-${contents.length}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, file), contents);
+    const r = run('infra/local/main.ts', { DATA_DIR: dir, PORT: '0' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/delete it and start again/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['HOST set to nothing: the default, not every interface', { HOST: '' }, { HOST: '127.0.0.1' }],
+    ['PORT set to nothing: the default', { PORT: '' }, { PORT: 3000 }],
+    ['PORT in hex', { PORT: '0x0c22' }, /PORT: must be a port number/],
+    ['a base URL with a fragment, which would swallow the verification path', { PUBLIC_BASE_URL: 'http://reg.example/#qr' }, /PUBLIC_BASE_URL: must be an http\(s\) address without a query, fragment/],
+    ['a base URL that is not http(s)', { PUBLIC_BASE_URL: 'javascript:alert(1)' }, /PUBLIC_BASE_URL: must be an http\(s\) address/],
+  ])('local settings: %s', (_name, env, expected) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./infra/local/config.ts').then((m) => console.log(JSON.stringify(m.localConfig)))"],
+      { env: { ...process.env, HOST: '', PORT: '', PUBLIC_BASE_URL: '', ...env }, encoding: 'utf8', timeout: 30_000 });
+    if (expected instanceof RegExp) expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(expected)]);
+    else expect(JSON.parse(r.stdout)).toMatchObject(expected);
   });
 
   it.each([

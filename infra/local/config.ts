@@ -1,12 +1,22 @@
 /** Settings of the local server and token tool, from the environment. */
 import * as z from 'zod';
 
+/** A variable set to nothing (`HOST=` in a CI file) counts as unset: an empty HOST listened on every interface. */
+const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
+
 const settings = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('127.0.0.1'),
+  PORT: z.preprocess(unsetIfEmpty, z.string().regex(/^\d{1,5}$/, 'must be a port number from 0 to 65535').transform(Number)
+    .pipe(z.number().max(65535, 'must be a port number from 0 to 65535')).default(3000)),
+  HOST: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
   DATA_DIR: z.string().min(1, 'must name a directory (unset, it is .data)').default('.data'),
-  /** Where phones that scan a certificate's QR code reach this server, e.g. http://192.168.1.20:3000. */
-  PUBLIC_BASE_URL: z.url().optional(),
+  /**
+   * Where phones that scan a certificate's QR code reach this server, e.g. http://192.168.1.20:3000.
+   * Printed on certificates for good: http(s), and no query or fragment, which would swallow the
+   * verification path.
+   */
+  PUBLIC_BASE_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) address, like http://192.168.1.20:3000' })
+    .refine((u) => { const url = new URL(u); return !url.search && !url.hash && !url.username && !url.password; }, 'must be an http(s) address without a query, fragment or credentials')
+    .optional()),
 });
 
 const parsed = settings.safeParse(process.env);

@@ -4,9 +4,10 @@
  * `custom:partyId`). Never used on AWS.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '#shared/domain/principal.ts';
+import { createOnce, readChecked } from './data-files.ts';
 
 export const ISSUER = 'concord-local';
 const DAY_SECONDS = 24 * 60 * 60;
@@ -23,9 +24,10 @@ export function loadSecret(dataDir: string, name = 'local-jwt-secret', { create 
   if (!existsSync(file)) {
     if (!create) throw new Error(`${file} does not exist: start the registry first (npm start), or set DATA_DIR to its data directory`);
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    createOnce(file, randomBytes(32).toString('hex'));
   }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  // 32 bytes or nothing: an empty or garbled file would be an HMAC key anyone can sign with.
+  return readChecked(file, (text) => (/^[0-9a-f]{64}$/.test(text.trim()) ? Buffer.from(text.trim(), 'hex') : undefined), '64 hexadecimal digits');
 }
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -5,12 +5,16 @@ import { DataDirInUse, DataDirUnusable, startRegistry } from './server.ts';
 
 const { PORT, HOST, DATA_DIR, PUBLIC_BASE_URL } = localConfig;
 
+/** Variables as a shell takes them before a command, each value quoted when it needs to be: printed commands paste as they are. */
+const sh = (vars: Record<string, string>) =>
+  Object.entries(vars).map(([k, v]) => `${k}=${/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`} `).join('');
+
 let registry;
 try {
   registry = await startRegistry({ dataDir: DATA_DIR, port: PORT, host: HOST, seed: true, ...(PUBLIC_BASE_URL && { publicBaseUrl: PUBLIC_BASE_URL }), log: (line) => console.log(line) });
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') console.error(`Port ${PORT} is taken: stop the other server or run PORT=3001 npm start`);
+  if (code === 'EADDRINUSE') console.error(`Port ${PORT} is taken: stop the other server, or run ${sh({ ...(DATA_DIR !== '.data' && { DATA_DIR }), ...(HOST !== '127.0.0.1' && { HOST }), PORT: String(PORT + 1) })}npm start`);
   else if (error instanceof DataDirInUse || error instanceof DataDirUnusable) console.error(error.message);
   else console.error(error);
   process.exit(1);
@@ -21,10 +25,10 @@ const staff = registry.token('staff');
 console.log(`
 Concord registry running at ${url}   (data in ${registry.dataDir})
 
-Tokens (valid 24 h; mint more with: ${DATA_DIR === '.data' ? '' : `DATA_DIR=${DATA_DIR} `}npm run --silent token -- <staff|auditor|partner> [partyId])
+Tokens (valid 24 h; mint more with: ${sh(DATA_DIR === '.data' ? {} : { DATA_DIR })}npm run --silent token -- <staff|auditor|partner> [partyId])
   STAFF=${staff}
   AUDITOR=${registry.token('auditor')}
-  PARTNER=${registry.token('partner', DEMO_PARTNER_PARTY)}   (partner of ${DEMO_PARTNER_PARTY})
+  PARTNER=${registry.token('partner', DEMO_PARTNER_PARTY)}   # partner of ${DEMO_PARTNER_PARTY}
 
 Try (after pasting the token lines above into your shell):
   curl -s ${url}/healthz

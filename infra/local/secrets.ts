@@ -4,11 +4,12 @@
  * handlers use the real SDK client, pointed here by AWS_ENDPOINT_URL_SECRETS_MANAGER, exactly as
  * they read the real secrets on AWS.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { newKeySet } from '../signing-key/key-set.ts';
+import { isKeySet, newKeySet } from '../signing-key/key-set.ts';
+import { createOnce, readChecked } from './data-files.ts';
 import { loadSecret } from './jwt.ts';
 
 export const SIGNING_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:secret:concord/signing-key';
@@ -17,8 +18,8 @@ export const CURSOR_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:
 /** The key ring file, the secret's own format (`{"keys":[{kid, privateKeyPem}]}`), created once with a new Ed25519 key. */
 export function loadKeyRing(dataDir: string): string {
   const file = join(dataDir, 'signing-keys.json');
-  if (!existsSync(file)) writeFileSync(file, `${JSON.stringify(newKeySet(), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  return readFileSync(file, 'utf8');
+  if (!existsSync(file)) createOnce(file, `${JSON.stringify(newKeySet(), null, 2)}\n`);
+  return readChecked(file, (text) => (isKeySet(text) ? text : undefined), 'a key ring: {"keys":[{"kid", "privateKeyPem"}]}');
 }
 
 export async function startSecretsStub(dataDir: string): Promise<{ endpoint: string; server: Server }> {

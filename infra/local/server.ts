@@ -3,7 +3,7 @@
  * demo data on first start, and an HTTP server that hands each request to the real Lambda
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -14,8 +14,9 @@ import type { ApiEvent } from '#shared/http/request.ts';
 import { UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
 import { lambdaContext, matchRoute, requestUrl, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
-import { CURSOR_KEY_SECRET_ARN, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
+import { CURSOR_KEY_SECRET_ARN, loadKeyRing, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
 export const TABLE_NAME = 'concord';
 /**
@@ -72,10 +73,19 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-/** Another live process serves this data dir (dynalite's LevelDB can have one owner only). */
-export class DataDirInUse extends Error {}
-/** The data dir cannot be made or written (a file in the way, no permission). */
-export class DataDirUnusable extends Error {}
+export { DataDirInUse, DataDirUnusable } from './data-files.ts';
+
+/** dynalite fails on a database it cannot write with an uncaught "Database is closed"; say why first. */
+function assertDatabaseWritable(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const entry of [dir, ...readdirSync(dir).map((name) => join(dir, name))]) {
+    try {
+      accessSync(entry, constants.W_OK);
+    } catch {
+      throw new DataDirUnusable(`${entry} cannot be written by this user (left by another user, e.g. root?); fix its owner, or set DATA_DIR to another directory`);
+    }
+  }
+}
 
 /** Makes the data dir, or says in a DataDirUnusable why it cannot be one. */
 function makeDataDir(dataDir: string): void {
@@ -146,8 +156,11 @@ const tooLarge = () =>
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
   const dataDir = resolve(options.dataDir);
   makeDataDir(dataDir);
-  const release = claimDataDir(dataDir);
+  // Checked (and made, whole) before the dir is claimed: a damaged one is refused with a message.
   const secret = loadSecret(dataDir);
+  loadKeyRing(dataDir);
+  assertDatabaseWritable(join(dataDir, 'dynamodb'));
+  const release = claimDataDir(dataDir);
   const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dbPort = await listen(db, 0, '127.0.0.1');
   const secrets = await startSecretsStub(dataDir);
@@ -244,7 +257,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
   const port = await listen(http, options.port ?? 3000, options.host ?? '127.0.0.1');
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  // Listening on every interface (0.0.0.0, ::) is reached here through the loopback address.
+  const host = options.host && !['0.0.0.0', '::', '[::]'].includes(options.host) ? options.host : '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   // Read by the certificate functions when they first load (after this point).
   process.env.PUBLIC_BASE_URL = options.publicBaseUrl ?? url;
