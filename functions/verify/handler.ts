@@ -6,8 +6,8 @@ import { incompleteLinkPage, verificationPage } from '#shared/certificate/verify
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { preferredType, type ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
-import { KEYS_PATH } from '#shared/certificate/signature.ts';
-import { publicKeys, SIGNATURE_CHARACTERS, signatureAsPrinted, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
+import { cutShort, KEYS_PATH } from '#shared/certificate/signature.ts';
+import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
 /** The pages load nothing and run nothing, and no other site may frame them (to dress up a verdict). */
 const PAGE = {
@@ -34,10 +34,8 @@ export const handler = lambdaHandler('verify', {
     }
     // A browser whose link lost the end of its signature gets the page for an incomplete address:
     // the certificate may well be genuine. API clients get the verdict (invalid, saying why).
-    const signature = signatureAsPrinted(query.sig);
-    if (page && signature.length < SIGNATURE_CHARACTERS) {
-      return { status: 400, body: incompleteLinkPage({ signatureLength: signature.length, expected: SIGNATURE_CHARACTERS }), headers: PAGE };
-    }
+    const cut = page ? cutShort(query.sig) : undefined;
+    if (cut) return { status: 400, body: incompleteLinkPage(cut), headers: PAGE };
     return answer(page, await verifyLink(req.params.code!, query.v, query.sig));
   },
   'POST /verify': async (req) => answer(wantsPage(req), await verifyDocument(req.rawBody)),

@@ -10,8 +10,6 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ApiEvent } from '#shared/http/request.ts';
 import { UNMATCHED_ROUTE_KEY, type Route } from '#shared/http/routes.ts';
 
-export { matchRoute, type Match } from '#shared/http/routes.ts';
-
 /** API Gateway passes every claim as a string; arrays become "[a b]". */
 export function flattenClaims(claims: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
@@ -29,13 +27,13 @@ export interface HttpInput {
   sourceIp: string;
 }
 
-/** The event for a matched route, or (no `route`) for API Gateway's `$default` route, which takes every request no route matches. */
 /**
  * A request target as a URL, its path exactly as sent: resolved against a base, "//x/parties"
  * would read as host x and path /parties.
  */
 export const requestUrl = (target: string) => new URL(target.startsWith('/') ? `http://local${target}` : target, 'http://local');
 
+/** The event for a matched route, or (no `route`) for API Gateway's `$default` route, which takes every request no route matches. */
 export function toEvent(input: HttpInput, match: { route?: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
   const url = requestUrl(input.url);
   // Built in Maps, then made objects with own properties only: a name like __proto__ stays a name

@@ -1,7 +1,8 @@
 /** `npm start`: the whole registry on this machine. */
 import { localConfig } from './config.ts';
 import { DEMO_CEREMONY, DEMO_PARTNER_PARTY } from './demo/demo-data.ts';
-import { DataDirInUse, DataDirUnusable, startRegistry } from './server.ts';
+import { DataDirInUse, DataDirUnusable } from './data-files.ts';
+import { startRegistry } from './server.ts';
 
 const { PORT, HOST, DATA_DIR, PUBLIC_BASE_URL } = localConfig;
 

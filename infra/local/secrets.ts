@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { isKeySet, newKeySet } from '../signing-key/key-set.ts';
+import { keyRingOf } from '#shared/store/signing-keys.ts';
+import { newKeySet } from '../signing-key/key-set.ts';
 import { createOnce, readChecked } from './data-files.ts';
 import { loadSecret } from './jwt.ts';
 
@@ -19,14 +20,20 @@ export const CURSOR_KEY_SECRET_ARN = 'arn:aws:secretsmanager:local:000000000000:
 export function loadKeyRing(dataDir: string): string {
   const file = join(dataDir, 'signing-keys.json');
   if (!existsSync(file)) createOnce(file, `${JSON.stringify(newKeySet(), null, 2)}\n`);
-  return readChecked(file, (text) => (isKeySet(text) ? text : undefined), 'a key ring: {"keys":[{"kid", "privateKeyPem"}]}');
+  // As the functions read it: a ring they could not sign with is refused here, with a message.
+  const loads = (text: string) => { try { return keyRingOf(text).length > 0; } catch { return false; } };
+  return readChecked(file, (text) => (loads(text) ? text : undefined), 'a key ring: {"keys":[{"kid", "privateKeyPem"}]}');
 }
 
-export async function startSecretsStub(dataDir: string): Promise<{ endpoint: string; server: Server }> {
-  const cursorKey = loadSecret(dataDir, 'cursor-secret').toString('hex');
+/** The data dir's secrets, read (and made, whole, when missing) once: the signing key ring and the list-cursor key. */
+export interface LocalSecrets { keyRing: string; cursorKey: string }
+export const loadLocalSecrets = (dataDir: string): LocalSecrets =>
+  ({ keyRing: loadKeyRing(dataDir), cursorKey: loadSecret(dataDir, 'cursor-secret').toString('hex') });
+
+export async function startSecretsStub({ keyRing, cursorKey }: LocalSecrets): Promise<{ endpoint: string; server: Server }> {
   // By ARN, and by name (the ARN's last part), as Secrets Manager finds them.
   const secrets = new Map<string, string>();
-  for (const [arn, value] of [[SIGNING_KEY_SECRET_ARN, loadKeyRing(dataDir)], [CURSOR_KEY_SECRET_ARN, cursorKey]] as const) {
+  for (const [arn, value] of [[SIGNING_KEY_SECRET_ARN, keyRing], [CURSOR_KEY_SECRET_ARN, cursorKey]] as const) {
     secrets.set(arn, value).set(arn.slice(arn.lastIndexOf(':') + 1), value);
   }
   const server = createServer((req, res) => {

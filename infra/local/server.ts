@@ -11,12 +11,12 @@ import dynalite from 'dynalite';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
-import { UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
+import { matchRoute, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
-import { lambdaContext, matchRoute, requestUrl, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { lambdaContext, requestUrl, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
-import { CURSOR_KEY_SECRET_ARN, loadKeyRing, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
+import { CURSOR_KEY_SECRET_ARN, loadLocalSecrets, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
 export const TABLE_NAME = 'concord';
 /**
@@ -72,8 +72,6 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     req.on('error', fail);
   });
 }
-
-export { DataDirInUse, DataDirUnusable } from './data-files.ts';
 
 /** dynalite fails on a database it cannot write with an uncaught "Database is closed"; say why first. */
 function assertDatabaseWritable(dir: string): void {
@@ -158,12 +156,12 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   makeDataDir(dataDir);
   // Checked (and made, whole) before the dir is claimed: a damaged one is refused with a message.
   const secret = loadSecret(dataDir);
-  loadKeyRing(dataDir);
+  const localSecrets = loadLocalSecrets(dataDir);
   assertDatabaseWritable(join(dataDir, 'dynamodb'));
   const release = claimDataDir(dataDir);
   const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dbPort = await listen(db, 0, '127.0.0.1');
-  const secrets = await startSecretsStub(dataDir);
+  const secrets = await startSecretsStub(localSecrets);
 
   // The handlers read these at module load, exactly as on Lambda (where CDK sets TABLE_NAME).
   Object.assign(process.env, {

@@ -25,21 +25,6 @@ export function holdsNoKeys(secretString: string | undefined): boolean {
   }
 }
 
-/**
- * Whether a secret's value is a key ring the functions can sign with: at least one key, each a
- * private key that loads (`kid` is informational, as shared/store/signing-keys.ts reads it).
- */
-export function isKeySet(secretString: string): boolean {
-  try {
-    const parsed = z.object({ keys: z.array(z.object({ privateKeyPem: z.string() })).min(1) }).safeParse(JSON.parse(secretString));
-    if (!parsed.success) return false;
-    for (const key of parsed.data.keys) signingKey(key.privateKeyPem);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A fresh Ed25519 key. Its kid is the RFC 7638 thumbprint the JWKS publishes (informational here). */
 export function newKeySet(): KeySet {
   const { privateKey } = generateKeyPairSync('ed25519');

@@ -100,7 +100,7 @@ function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'r
   const width = W - 2 * M - 120;
   const style = { ...paragraph, rtl: rtlParagraph(text) };
   const fitted = (size: number, lines: string[]) => {
-    const contexts = contextsOf(text, lines);
+    const contexts = contextsOf(text, lines, style.rtl);
     return { size, lines: lines.map((t, i) => ({ text: t, style: { ...style, context: contexts[i] } })) };
   };
   for (const size of sizes) {
@@ -212,7 +212,7 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   // A bounded block (a fact) keeps its bound whatever it takes: the page below it is spoken for.
   if (lines.length > maxLines) ({ s, lines } = shrinkTo(maxLines, 0));
-  const contexts = contextsOf(text, lines);
+  const contexts = contextsOf(text, lines, style.rtl);
   const block = lines.map((t, i) => line(t, s, contexts[i]));
   if (style.rtl) {
     // Right-to-left lines start at the right: they align on the right edge of the widest, which stays at the block's left.

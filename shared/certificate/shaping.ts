@@ -39,6 +39,8 @@ const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa']);
 const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
 const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
+/** Anything that can make a bidi level above 0 in a left-to-right paragraph: right-to-left letters, Arabic numbers, RLM, ALM. */
+const RTL_TEXT = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Thaana}\u0600-\u0605\u06DD\u0890\u0891\u08E2\u200F\u061C]/u;
 
 export interface Face {
   bold: boolean;
@@ -375,8 +377,10 @@ const inks = new WeakMap<ShapedLine, { above: number; below: number }>();
  * Where each of `text`'s wrapped lines sits in it, for shaping the line with its paragraph's bidi
  * levels; nothing for a text on one line, which is its own paragraph.
  */
-export function contextsOf(text: string, lines: readonly string[]): (LineContext | undefined)[] {
-  if (lines.length < 2) return lines.map(() => undefined);
+export function contextsOf(text: string, lines: readonly string[], rtl = false): (LineContext | undefined)[] {
+  // Without a right-to-left letter or an Arabic number, every level is 0 whatever surrounds a line:
+  // the context would change nothing, and would make wrap()'s shaped lines miss the cache.
+  if (lines.length < 2 || (!rtl && !RTL_TEXT.test(text))) return lines.map(() => undefined);
   let from = 0;
   return lines.map((line) => {
     const at = text.indexOf(line, from);

@@ -75,12 +75,28 @@ export function signPayload(payload: CertificatePayload, key: SigningKey): strin
   return `${input}.${b64(sign(null, Buffer.from(input), key.privateKey))}`;
 }
 
+/** A signature's length in base64url: the 64 bytes of an Ed25519 signature. */
+export const SIGNATURE_CHARACTERS = 86;
+const SIGNATURE = new RegExp(`^[A-Za-z0-9_-]{${SIGNATURE_CHARACTERS}}$`);
+
 /**
  * Whether `signature` can be an Ed25519 signature as the registry writes it: 86 base64url
  * characters, in the one encoding of its 64 bytes (the 86th character carries 4 unused bits).
  */
 export const wellFormedSignature = (signature: string) =>
-  /^[A-Za-z0-9_-]{86}$/.test(signature) && Buffer.from(signature, 'base64url').toString('base64url') === signature;
+  SIGNATURE.test(signature) && Buffer.from(signature, 'base64url').toString('base64url') === signature;
+
+/**
+ * A link's signature as printed: what copying adds to a link (a line break, a space, a full stop
+ * after it, a soft hyphen) is not base64url, so it cannot be part of a signature, and is dropped.
+ */
+export const signatureAsPrinted = (copied: string) => copied.replace(/[^A-Za-z0-9_-]/g, '');
+
+/** How much of a link's signature survived copying, when it was cut short; undefined when it is whole. */
+export function cutShort(copied: string): { signatureLength: number; expected: number } | undefined {
+  const signatureLength = signatureAsPrinted(copied).length;
+  return signatureLength < SIGNATURE_CHARACTERS ? { signatureLength, expected: SIGNATURE_CHARACTERS } : undefined;
+}
 
 /** The key (if any) whose signature over this payload is `signature` (base64url). */
 export function keyThatSigned(payload: CertificatePayload, signature: string, keys: readonly SigningKey[]): SigningKey | undefined {

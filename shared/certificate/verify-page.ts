@@ -3,6 +3,8 @@ import type { Verification } from '#shared/domain/schemas.ts';
 import { formatSigningTime } from './wording.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Chinese text, marked as such (screen readers, Han glyph forms). */
+const zhSpan = (text: string) => `<span lang="zh-Hans">${escape(text)}</span>`;
 
 const LOOK: Record<Verification['status'], [string, string, string]> = {
   valid: ['Valid certificate', '证书有效', '#1b6e3a'],
@@ -27,11 +29,10 @@ type Lines = [en: string, zh?: string];
 export function verificationPage(v: Verification): string {
   const [en, zh, colour] = LOOK[v.status];
   const a = v.agreement;
-  const zhSpan = (text: string) => `<span lang="zh-Hans">${escape(text)}</span>`;
   const facts = a
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
 <dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion} · ${zhSpan(`第 ${v.version} 版，共 ${v.currentVersion} 版`)})</dd>
-<dt>Signed · ${zhSpan('签署')}</dt><dd>${(([whenEn, whenZh]) => `${escape(whenEn)} · ${zhSpan(whenZh)}`)(formatSigningTime(a.signedAt, a.ceremony ?? {}))}</dd>
+<dt>Signed · ${zhSpan('签署')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
 ${a.ceremony ? `<dt>Ceremony · ${zhSpan('仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
@@ -60,12 +61,12 @@ export function incompleteLinkPage(cut?: { signatureLength: number; expected: nu
  */
 function page(en: string, zh: string, colour: string, paragraphs: Lines[], facts: string): string {
   const text = paragraphs
-    .map(([lineEn, lineZh]) => `<p>${escape(lineEn)}${lineZh ? `<br><span lang="zh-Hans">${escape(lineZh)}</span>` : ''}</p>`)
+    .map(([lineEn, lineZh]) => `<p>${escape(lineEn)}${lineZh ? `<br>${zhSpan(lineZh)}` : ''}</p>`)
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(en)} · ${escape(zh)} · Concord</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
 .status{border-left:.4rem solid ${colour};padding:.5rem 1rem;background:#f5f6f8}.status h1{color:${colour};font-size:1.3rem;margin:.2rem 0}
 h1 span{white-space:nowrap}h2{font-size:1.1rem;margin:1.2rem 0 .2rem}dt{color:#667;font-size:.85rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}</style></head>
 <body><header><p>Concord registry · <span lang="zh-Hans">协议登记</span></p></header>
-<main><section class="status"><h1>${escape(en)} · <span lang="zh-Hans">${escape(zh)}</span></h1>${text}</section>${facts}</main></body></html>`;
+<main><section class="status"><h1>${escape(en)} · ${zhSpan(zh)}</h1>${text}</section>${facts}</main></body></html>`;
 }

@@ -48,7 +48,6 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
  */
 export const statusLabel = (version: number): string => `Status at version ${version} 第 ${version} 版状态`;
 
-/** Where the signing took place: its own place when the agreement names one, then the ceremony's venue, city and country. */
 /**
  * Where it was signed: the agreement's own place, the venue, the city, the country. A part that
  * is already one of the comma-separated items before it is left out: a place written as
@@ -155,6 +154,9 @@ export const MAX_DISTINCT_CHARACTERS = 8_000;
 export const printedText = (a: Agreement, c: Ceremony): string =>
   [a.title, a.titleZh, a.place, a.code, ...a.parties.flatMap((p) => [p.name, p.localName, p.role, p.signatory.name, p.signatory.title]), c.title, c.event, c.venue, c.city]
     .filter(Boolean).join('');
+
+/** Refuses (422) an agreement whose certificate would print too many distinct characters. */
+export const assertPrintable = (a: Agreement, c: Ceremony): void => assertFewEnoughCharacters(printedText(a, c), a.code);
 
 export function assertFewEnoughCharacters(printed: string, code: string): void {
   const distinct = new Set(printed).size; // a string iterates by code point

@@ -31,18 +31,20 @@ export function deriveAgreementId(ceremonyId: string, idempotencyKey: string): s
   return `ag-${base32(digest, 20).toLowerCase()}`;
 }
 
+/** Eight code characters as a code is printed: "ABCD-EFGH". */
+export const hyphenated = (eight: string) => `${eight.slice(0, 4)}-${eight.slice(4)}`;
+
 /** The n-th candidate code for an agreement; n > 0 only after a (rare) collision. */
 export function agreementCode(agreementId: string, attempt: number): string {
-  const c = base32(Buffer.from(sha256Hex(`${agreementId}#${attempt}`), 'hex'), 8);
-  return `${c.slice(0, 4)}-${c.slice(4)}`;
+  return hyphenated(base32(Buffer.from(sha256Hex(`${agreementId}#${attempt}`), 'hex'), 8));
 }
 
-/** A fresh id for a party or ceremony created without one: kind prefix + 12 random base32 chars. */
 /** The id of a party or ceremony created without one but with an Idempotency-Key: a retry lands on the same record. */
 export function deriveId(prefix: 'p' | 'c', idempotencyKey: string): string {
   return `${prefix}-${base32(Buffer.from(sha256Hex(`${prefix}\n${idempotencyKey}`), 'hex'), 12).toLowerCase()}`;
 }
 
+/** A fresh id for a party or ceremony created without one: kind prefix + 12 random base32 chars. */
 export function newId(prefix: string): string {
   return `${prefix}-${base32(randomBytes(8), 12).toLowerCase()}`;
 }

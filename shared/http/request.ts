@@ -92,8 +92,8 @@ function unmatched(event: ApiEvent): HttpError {
     return new HttpError(400, 'The path is not valid percent-encoding');
   }
   // A path API Gateway matched to no route though the table has one (an encoded slash, say) is still not found.
-  if (!('status' in match)) return new HttpError(404, `No route for ${path}`);
-  return match.status === 404 ? new HttpError(404, `No route for ${path}`) : new HttpError(405, `${path} accepts ${match.allow}`, [], { allow: match.allow });
+  if ('status' in match && match.status === 405) return new HttpError(405, `${path} accepts ${match.allow}`, [], { allow: match.allow });
+  return new HttpError(404, `No route for ${path}`);
 }
 
 export function toApiRequest(event: ApiEvent): ApiRequest {

@@ -11,7 +11,7 @@ import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-fil
 import { hashOf } from '#shared/domain/canonical.ts';
 import { Forbidden, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId } from '#shared/domain/ids.ts';
-import { assertFewEnoughCharacters, printedText } from '#shared/certificate/wording.ts';
+import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
 import * as store from '#shared/store/agreements.ts';
@@ -61,7 +61,7 @@ export async function logSigning(
   const created = createAgreement({ id, code, ceremonyId }, input, parties, stamp(principal), new Date());
 
   // Refused now, not when a partner downloads its certificate.
-  assertFewEnoughCharacters(printedText(created.agreement, ceremony), code);
+  assertPrintable(created.agreement, ceremony);
   store.assertRoomForVoid(created, []);
   await store.putLinks(created.agreement);
   if (await store.insertAgreement(created, requestHash)) return { agreement: created.agreement, replayed: false };
@@ -146,7 +146,7 @@ export async function amend(id: string, expectedVersion: number | undefined, pat
   const next = amendAgreement(current, headHash(history), patch, parties, stamp(principal), new Date());
   if (!next) return current;
   const ceremony = await getCeremony(current.ceremonyId);
-  if (ceremony) assertFewEnoughCharacters(printedText(next.agreement, ceremony), current.code);
+  if (ceremony) assertPrintable(next.agreement, ceremony);
   store.assertRoomForVoid(next, history); // before any write, links included
   return commit(current, next);
 }

@@ -10,11 +10,13 @@ import { replay } from '#shared/domain/agreement.ts';
 import { asciiUpper } from '#shared/domain/ascii-case.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
-import { assertFewEnoughCharacters, printedText } from '#shared/certificate/wording.ts';
-import { CODE_PATTERN } from '#shared/domain/ids.ts';
+import { assertPrintable } from '#shared/certificate/wording.ts';
+import { CODE_PATTERN, hyphenated } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
-import { certificateLinks, certificatePayloadOf, MAX_CERTIFICATE_BYTES, keyThatSigned, signPayload, verifiedPayload, wellFormedSignature, type SigningKey } from '#shared/certificate/signature.ts';
+import {
+  certificateLinks, certificatePayloadOf, cutShort, keyThatSigned, MAX_CERTIFICATE_BYTES, signatureAsPrinted, signPayload, verifiedPayload, wellFormedSignature, type SigningKey,
+} from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony } from '#shared/store/directory.ts';
@@ -61,7 +63,7 @@ async function render(stored: store.StoredAgreement, version: number, jws: strin
   const agreement = replay(stored.agreement, stored.history, version)!;
   const ceremony = await getCeremony(agreement.ceremonyId);
   if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
-  assertFewEnoughCharacters(printedText(agreement, ceremony), agreement.code);
+  assertPrintable(agreement, ceremony);
   const bytes = await renderCertificate({ agreement, ceremony, jws, ...links }, ({ undrawable }) => {
     // Still a valid certificate, but with empty boxes where those characters go: tell operators.
     if (undrawable.length > 0) {
@@ -120,27 +122,19 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
   };
 }
 
-/** A signature's length in base64url: 64 bytes of Ed25519. */
-export const SIGNATURE_CHARACTERS = 86;
-
-/**
- * A link's signature as printed: what copying adds to a link (a line break, a space, a full stop
- * after it, a soft hyphen) is not base64url, so it cannot be part of a signature, and is dropped.
- */
-export const signatureAsPrinted = (copied: string) => copied.replace(/[^A-Za-z0-9_-]/g, '');
-
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
 export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
   // Codes are read aloud and typed: Crockford base32 ignores case, hyphens and spaces, and reads O as 0, I and L as 1.
   const compact = asciiUpper(typed).replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
-  const code = compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4)}` : compact;
+  const code = compact.length === 8 ? hyphenated(compact) : compact;
   const signature = signatureAsPrinted(copied);
+  const cut = cutShort(copied);
   const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
-  if (signature.length < SIGNATURE_CHARACTERS) {
-    return invalid(`The signature in this address is ${signature.length} characters long, a certificate's is ${SIGNATURE_CHARACTERS}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`);
+  if (cut) {
+    return invalid(`The signature in this address is ${cut.signatureLength} characters long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`);
   }
   if (!wellFormedSignature(signature)) return invalid('The signature does not match: this link was not issued by the registry.');
   // The link was printed under the registry's address at the time: this one, or (after a move)

@@ -35,7 +35,7 @@ async function createOnce<T extends { id: string }>(
   if (await insert(record, requestHash)) return { record, replayed: false };
   const existing = await read(id);
   if (existing && existing.requestHash === requestHash) return { record: existing.record, replayed: true };
-  if (input.id === undefined && key !== undefined) {
+  if (key !== undefined) {
     throw new RuleViolation('This Idempotency-Key was already used for a different request', [{ path: 'Idempotency-Key', message: 'was already used with a different body' }]);
   }
   throw new AlreadyExists(`A ${noun} with id "${id}" already exists`, [{ path: '/id', message: 'is taken' }]);

@@ -13,7 +13,7 @@ import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry 
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional } from './operations.ts';
+import { batchGetData, conditional, getItem } from './operations.ts';
 import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
 
 const storedItem = z.object({
@@ -24,9 +24,9 @@ const storedItem = z.object({
 export type StoredAgreement = { agreement: Agreement; history: HistoryEntry[]; requestHash: string };
 
 export async function getAgreement(id: string): Promise<StoredAgreement | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.agreementKey(id), ConsistentRead: true }));
-  if (!out.Item) return undefined;
-  const item = storedItem.parse(out.Item);
+  const found = await getItem(keys.agreementKey(id));
+  if (!found) return undefined;
+  const item = storedItem.parse(found);
   return { agreement: item.data, history: item.history, requestHash: item.requestHash };
 }
 
@@ -124,12 +124,10 @@ const itemBytes = (agreement: Agreement, history: readonly HistoryEntry[]) =>
 /** Refuses (422) a new agreement or an amendment that would leave the item (with `history` so far) no room for a void. */
 export function assertRoomForVoid(change: Versioned, history: readonly HistoryEntry[]): void {
   if (itemBytes(change.agreement, [...history, change.entry]) <= ITEM_LIMIT - VOID_ROOM) return;
-  if (history.length === 0) {
-    throw new RuleViolation('This agreement is too large to record: a record holds 400 KB, its history included, and room is kept so that it can always be voided. Nothing was recorded', [
-      { path: '', message: 'would leave the record no room to be voided' },
-    ]);
-  }
-  throw new RuleViolation('This agreement\'s record is full: a record holds 400 KB, its history included, and the rest is kept so that it can always be voided. It can still be voided; nothing was changed', [
+  const [what, outcome] = history.length === 0
+    ? ['This agreement is too large to record', 'and room is kept so that it can always be voided. Nothing was recorded']
+    : ['This agreement\'s record is full', 'and the rest is kept so that it can always be voided. It can still be voided; nothing was changed'];
+  throw new RuleViolation(`${what}: a record holds 400 KB, its history included, ${outcome}`, [
     { path: '', message: 'would leave the record no room to be voided' },
   ]);
 }

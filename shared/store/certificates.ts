@@ -4,11 +4,11 @@
  * layout and the registry's address stay exactly as they were; this record keeps every file ever
  * handed out verifiable after any of them changes, by its bytes and by its printed link.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { dynamo, tableName } from './client.ts';
 import * as keys from './keys.ts';
-import { conditional } from './operations.ts';
+import { batchGetData, conditional } from './operations.ts';
 
 export const issuedCertificate = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -36,12 +36,9 @@ export async function recordIssuedCertificate(record: IssuedCertificate): Promis
 
 /** The record of these bytes as a file of this version; records from before they moved under their version are found too. */
 export async function getIssuedCertificate(agreementId: string, version: number, sha256: string): Promise<IssuedCertificate | undefined> {
-  for (const key of [keys.issuedCertificateKey(agreementId, version, sha256), keys.legacyIssuedCertificateKey(sha256)]) {
-    const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-    const record = out.Item ? issuedCertificate.parse(out.Item.data) : undefined;
-    if (record?.agreementId === agreementId && record.version === version) return record;
-  }
-  return undefined;
+  // Both places in one round trip: a file off record (altered, or from before records) misses both.
+  const found = await batchGetData([keys.issuedCertificateKey(agreementId, version, sha256), keys.legacyIssuedCertificateKey(sha256)], (d) => issuedCertificate.parse(d));
+  return found.find((record) => record.agreementId === agreementId && record.version === version);
 }
 
 /** The base URLs that files of this version were handed out under (usually one; more after a move). */

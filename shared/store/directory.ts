@@ -2,13 +2,13 @@
  * Parties and ceremonies: the directory agreements refer to. Creates are conditional on the id
  * being new; party updates are conditional on the version the caller saw.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { toUtcIso } from '#shared/domain/formats.ts';
 import { ceremonyRecord, partyRecord, type Ceremony, type Party, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional } from './operations.ts';
+import { batchGetData, conditional, getItem } from './operations.ts';
 import { collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
 
 const ID = keys.ID_SOURCE;
@@ -30,8 +30,6 @@ export const insertParty = (p: Party, requestHash: string) => putIf(partyItem(p,
 /** false unless the stored party is still at `expectedVersion`. */
 export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined) =>
   putIf(partyItem(p, requestHash), 'version = :expected', { ':expected': expectedVersion });
-
-const getItem = async (key: keys.Key) => (await dynamo.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
 
 export async function getPartyCreated(id: string): Promise<Created<Party> | undefined> {
   const item = await getItem(keys.partyKey(id));

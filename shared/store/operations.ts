@@ -1,7 +1,7 @@
 /** Building blocks every store module uses: conditional writes and batched reads of `data`. */
 import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { RuleViolation } from '#shared/domain/errors.ts';
-import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableName } from './client.ts';
 import type { Key } from './keys.ts';
 
@@ -23,6 +23,10 @@ export function conditional(write: Promise<unknown>): Promise<boolean> {
     throw error;
   });
 }
+
+/** One item (strongly consistent), if it exists. */
+export const getItem = async (key: Key): Promise<Record<string, unknown> | undefined> =>
+  (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }))).Item;
 
 /** The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped, repeated ones read once (BatchGetItem rejects duplicates). */
 export async function batchGetData<T>(keys: readonly Key[], parse: (data: unknown) => T): Promise<T[]> {
