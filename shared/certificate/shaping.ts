@@ -114,13 +114,19 @@ function bidiClass(ch: string, script: string | null): BidiClass {
   return INHERITED.test(ch) ? 'NSM' : 'N';
 }
 
-/** A paragraph runs right to left when its first strong character does (UBA P2/P3). */
-export function rtlParagraph(text: string): boolean {
-  for (const ch of text) {
-    const c = bidiClass(ch, scriptOf(ch));
+/** Whether the first strong character runs right to left (UBA P2/P3). */
+function firstStrongRtl(chars: string[], sc: (string | null)[]): boolean {
+  for (let i = 0; i < chars.length; i++) {
+    const c = bidiClass(chars[i]!, sc[i]!);
     if (c === 'L' || c === 'R' || c === 'AL') return c !== 'L';
   }
   return false;
+}
+
+/** A paragraph runs right to left when its first strong character does (UBA P2/P3). */
+export function rtlParagraph(text: string): boolean {
+  const chars = [...text];
+  return firstStrongRtl(chars, chars.map(scriptOf));
 }
 
 /**
@@ -163,8 +169,8 @@ function weakTypes(chars: string[], sc: (string | null)[], base: 0 | 1): string[
  * W1-W7, N1/N2, I1/I2. No explicit embeddings or bracket pairing: enough for names and
  * certificate lines.
  */
-function paragraphLevels(chars: string[], base: 0 | 1): number[] {
-  const t = weakTypes(chars, chars.map(scriptOf), base);
+function paragraphLevels(chars: string[], sc: (string | null)[], base: 0 | 1): number[] {
+  const t = weakTypes(chars, sc, base);
   const dir = (c: string) => (c === 'EN' || c === 'AN' ? 'R' : c); // N1: numbers count as R
   const near = (i: number, step: number) => {
     for (let j = i + step; j >= 0 && j < t.length; j += step) if (t[j] !== 'N') return dir(t[j]!);
@@ -176,6 +182,22 @@ function paragraphLevels(chars: string[], base: 0 | 1): number[] {
   });
 }
 
+/** A paragraph's code points, their scripts and bidi levels. */
+interface Paragraph { text: string; rtl: boolean | undefined; scripts: (string | null)[]; levels: number[] }
+let lastParagraph: Paragraph | undefined;
+
+/**
+ * The last paragraph analysed is kept: a wrapped paragraph's lines are shaped one after another,
+ * each with the same paragraph around it, which is then analysed once, not once per line.
+ */
+function analyse(text: string, rtl: boolean | undefined): Paragraph {
+  if (lastParagraph?.text === text && lastParagraph.rtl === rtl) return lastParagraph;
+  const chars = [...text];
+  const scripts = chars.map(scriptOf);
+  const base = (rtl ?? firstStrongRtl(chars, scripts)) ? 1 : 0;
+  return (lastParagraph = { text, rtl, scripts, levels: paragraphLevels(chars, scripts, base) });
+}
+
 /**
  * Runs of (font, script, bidi level) of one line. Levels are the paragraph's (UBA resolves them
  * before lines break): a wrapped line gets the text around it as `context`, so "3-4" after Persian
@@ -185,11 +207,10 @@ function paragraphLevels(chars: string[], base: 0 | 1): number[] {
  */
 function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineContext): Run[] {
   const chars = [...text];
-  const sc = chars.map(scriptOf);
-  const before = [...(context?.before ?? '')];
-  const paragraph = [...before, ...chars, ...(context?.after ?? '')];
-  const base = (rtl ?? rtlParagraph(paragraph.join(''))) ? 1 : 0;
-  const levels = paragraphLevels(paragraph, base).slice(before.length, before.length + chars.length);
+  const from = context ? [...context.before].length : 0;
+  const paragraph = analyse(context ? context.before + text + context.after : text, rtl);
+  const sc = paragraph.scripts.slice(from, from + chars.length);
+  const levels = paragraph.levels.slice(from, from + chars.length);
   const nextScript = (i: number) => sc.slice(i).find((x) => x) ?? sc.slice(0, i).reverse().find((x) => x) ?? 'Latn';
   const runs: Run[] = [];
   let pos = 0;
