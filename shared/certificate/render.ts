@@ -10,7 +10,7 @@ import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type LineContext, type TextOptions } from './shaping.ts';
+import { contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
   ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
@@ -96,19 +96,24 @@ const rule = (w: Writer, y: number) => w.draw(stroke([0.75, 0.78, 0.84], 0.5, `$
  * very wide characters (U+FDFD) must not push the facts off the page. Every line keeps the
  * paragraph's direction (`style.rtl`).
  */
-function fitLines(text: string, sizes: number[], paragraph: Omit<TextOptions, 'rtl' | 'context'>, maxLines: number): { size: number; lines: { text: string; style: TextOptions }[] } {
+function fitLines<S extends Omit<TextOptions, 'rtl' | 'context'>>(text: string, sizes: number[], paragraph: S, maxLines: number): { size: number; lines: { text: string; style: S & TextOptions }[] } {
   const width = W - 2 * M - 120;
-  const style = { ...paragraph, rtl: rtlParagraph(text) };
-  const fitted = (size: number, lines: string[]) => {
-    const contexts = contextsOf(text, lines, style.rtl);
-    return { size, lines: lines.map((t, i) => ({ text: t, style: { ...style, context: contexts[i] } })) };
-  };
+  const style = paragraphStyle(text, paragraph);
   for (const size of sizes) {
     const lines = wrap(text, size, width, style);
-    if (lines.length <= 2) return fitted(size, lines);
+    if (lines.length <= 2) return { size, lines: paragraphLines(text, lines, style) };
   }
   const { size, lines } = shrinkToFit(text, shrinking(sizes.at(-1)!, 0), width, maxLines, style);
-  return fitted(size, lines);
+  return { size, lines: paragraphLines(text, lines, style) };
+}
+
+/** A paragraph's style: every line keeps its direction (a right-to-left name's second line may begin with Latin or digits). */
+const paragraphStyle = <S extends object>(text: string, paragraph: S): S & { rtl: boolean } => ({ ...paragraph, rtl: rtlParagraph(text) });
+
+/** `text`'s wrapped lines, each with its paragraph's style and the text around it (for the paragraph's bidi levels). */
+function paragraphLines<S extends TextOptions>(text: string, lines: string[], style: S): { text: string; style: S }[] {
+  const contexts = contextsOf(text, lines, style.rtl);
+  return lines.map((t, i) => ({ text: t, style: { ...style, context: contexts[i] } }));
 }
 
 
@@ -198,12 +203,11 @@ interface BlockLine { text: string; style: Style; above: number; below: number; 
  * shrinks again).
  */
 function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines = Infinity, twoLinesDownTo = 0.6): BlockLine[] {
-  // Every line keeps the paragraph's direction: a right-to-left name's second line may begin with Latin or digits.
-  const style = { ...paragraph, rtl: rtlParagraph(text) };
-  const line = (t: string, s: number, context?: LineContext): BlockLine =>
-    ({ text: t, style: { ...style, size: s, context }, ...inkExtent(t, s, { ...style, context }), indent: 0 });
+  const style = paragraphStyle(text, paragraph);
+  const line = (t: string, lineStyle: TextOptions, s: number): BlockLine =>
+    ({ text: t, style: { ...lineStyle, size: s }, ...inkExtent(t, s, lineStyle), indent: 0 });
   const oneLine = Math.min(size, (size * width) / Math.max(1, measure(text, size, style)));
-  if (oneLine >= size * 0.85) return [line(text, oneLine)];
+  if (oneLine >= size * 0.85) return [line(text, style, oneLine)];
   const shrinkTo = (most: number, floor: number) => {
     const { size: s, lines } = shrinkToFit(text, shrinking(size, floor), width, most, style);
     return { s, lines };
@@ -212,8 +216,7 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   // A bounded block (a fact) keeps its bound whatever it takes: the page below it is spoken for.
   if (lines.length > maxLines) ({ s, lines } = shrinkTo(maxLines, 0));
-  const contexts = contextsOf(text, lines, style.rtl);
-  const block = lines.map((t, i) => line(t, s, contexts[i]));
+  const block = paragraphLines(text, lines, style).map((l) => line(l.text, l.style, s));
   if (style.rtl) {
     // Right-to-left lines start at the right: they align on the right edge of the widest, which stays at the block's left.
     const widths = block.map((l) => measure(l.text, s, l.style));
@@ -223,7 +226,10 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   return block;
 }
 
-interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; width: number; blocks: BlockLine[][][] }
+/** A party's block: its parts' lines (name, local name, detail line), their baselines' offsets, and how far its ink reaches below the first baseline. */
+interface PartyBlock { parts: BlockLine[][]; offsets: number[][]; end: number }
+
+interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; width: number; blocks: PartyBlock[] }
 
 /**
  * Every party's block at full size, wrapped once per certificate: the name, the local name and the
@@ -238,28 +244,25 @@ function partyBlocks(list: AgreementParty[]): PartyBlocks {
   const width = (W - 2 * M - 20 - PARTY_GAP * (columns - 1)) / columns;
   const blocks = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
-    return [
+    return blockLayout(style, [
       blockLines(p.name, style.name, width, { weight: 'bold' }, 6),
       local ? blockLines(local, style.local, width, { lang: p.lang }, 6) : [],
       blockLines(partyDetail(p), style.detail, width, { color: MUTED }, 8),
-    ];
+    ]);
   });
   return { style, columns, width, blocks };
 }
 
 /** Blocks laid out in `rows` rows, column by column: each block's baseline offsets and each row's height, at full size. */
-interface PartyGrid { blocks: BlockLine[][][]; offsets: number[][][]; pitches: number[]; nameAbove: number; natural: number }
+interface PartyGrid { blocks: PartyBlock[]; pitches: number[]; nameAbove: number; natural: number }
 
 /**
- * One block's baseline offsets, part by part, and how far its ink reaches below its first
+ * A block with its baseline offsets, part by part, and how far its ink reaches below its first
  * baseline, at full size: lines are spaced by their ink, so stacked Arabic harakat, Myanmar
  * medials and Khmer subscripts never touch the line above or below. A block's layout depends on
  * nothing else (its signatory line follows its own names), so it is worked out once per certificate.
  */
-const layouts = new WeakMap<BlockLine[][], { offsets: number[][]; end: number }>();
-function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): { offsets: number[][]; end: number } {
-  let layout = layouts.get(parts);
-  if (layout) return layout;
+function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): PartyBlock {
   const usual = [0, style.local * 1.15, style.detail * 1.6]; // from the line before to a part's first baseline
   let last = { offset: 0, below: 0 };
   const offsets = parts.map((lines, part) => {
@@ -271,17 +274,15 @@ function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): { offse
       return offset;
     });
   });
-  layouts.set(parts, (layout = { offsets, end: last.offset + last.below }));
-  return layout;
+  return { parts, offsets, end: last.offset + last.below };
 }
 
 /** Blocks in `rows` rows, column by column: each row is as tall as its tallest block. */
-function partyGrid({ style }: PartyBlocks, blocks: BlockLine[][][], rows: number): PartyGrid {
-  const nameAbove = Math.max(0, ...blocks.map((parts) => parts[0]![0]!.above));
-  const laid = blocks.map((parts) => blockLayout(style, parts));
+function partyGrid({ style }: PartyBlocks, blocks: PartyBlock[], rows: number): PartyGrid {
+  const nameAbove = Math.max(0, ...blocks.map((b) => b.parts[0]![0]!.above));
   const pitches = Array.from({ length: rows }, (_, row) =>
-    Math.max(style.block, Math.max(...laid.filter((_, i) => i % rows === row).map((l) => l.end)) + BLOCK_GAP + nameAbove));
-  return { blocks, offsets: laid.map((l) => l.offsets), pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
+    Math.max(style.block, Math.max(...blocks.filter((_, i) => i % rows === row).map((b) => b.end)) + BLOCK_GAP + nameAbove));
+  return { blocks, pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
 }
 
 /** Below this scale a party grid is too small to read: the list continues on an annex page instead. */
@@ -325,8 +326,8 @@ function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: numb
   grid.blocks.forEach((block, i) => {
     const x = M + 10 + Math.floor(i / rows) * (parts.width + PARTY_GAP);
     const y = first - grid.pitches.slice(0, i % rows).reduce((a, b) => a + b, 0) * scale;
-    block.forEach((lines, part) => lines.forEach((line, k) => {
-      w.at(line.text, x + line.indent * scale, y - grid.offsets[i]![part]![k]! * scale, { ...line.style, size: line.style.size * scale }, parts.width);
+    block.parts.forEach((lines, part) => lines.forEach((line, k) => {
+      w.at(line.text, x + line.indent * scale, y - block.offsets[part]![k]! * scale, { ...line.style, size: line.style.size * scale }, parts.width);
     }));
   });
 }
