@@ -12,6 +12,16 @@ const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor 
 /** A create's outcome: the record, and whether it is the first answer to this request sent again. */
 export interface CreateResult<T> { record: T; replayed: boolean }
 
+/** What createOnce needs to know of a kind of directory record. */
+interface Directory<T> {
+  prefix: 'p' | 'c';
+  noun: string;
+  insert: (record: T, requestHash: string) => Promise<boolean>;
+  read: (id: string) => Promise<store.Created<T> | undefined>;
+}
+const PARTIES: Directory<Party> = { prefix: 'p', noun: 'party', insert: store.insertParty, read: store.getPartyCreated };
+const CEREMONIES: Directory<Ceremony> = { prefix: 'c', noun: 'ceremony', insert: store.insertCeremony, read: store.getCeremonyCreated };
+
 /**
  * Creates a party or ceremony once, however often the request is sent. The id is the body's, or
  * derived from the Idempotency-Key, or new; the request's hash stays with the record. When the
@@ -20,8 +30,7 @@ export interface CreateResult<T> { record: T; replayed: boolean }
  * used with a different body.
  */
 async function createOnce<T extends { id: string }>(
-  prefix: 'p' | 'c', noun: string, input: { id?: string | undefined }, key: string | undefined, make: (id: string) => T,
-  insert: (record: T, requestHash: string) => Promise<boolean>, read: (id: string) => Promise<store.Created<T> | undefined>,
+  { prefix, noun, insert, read }: Directory<T>, input: { id?: string | undefined }, key: string | undefined, make: (id: string) => T,
 ): Promise<CreateResult<T>> {
   // One or the other names the record: a key beside an id would be checked against nothing.
   if (input.id !== undefined && key !== undefined) {
@@ -42,7 +51,7 @@ async function createOnce<T extends { id: string }>(
 }
 
 export function createParty(input: PartyInput, key: string | undefined, principal: Principal): Promise<CreateResult<Party>> {
-  return createOnce('p', 'party', input, key, (id) => newParty(id, input, stamp(principal)), store.insertParty, store.getPartyCreated);
+  return createOnce(PARTIES, input, key, (id) => newParty(id, input, stamp(principal)));
 }
 
 /** A partner sees only their own party; anyone else's is "not found", never "forbidden". */
@@ -72,7 +81,7 @@ export async function updateParty(id: string, expectedVersion: number | undefine
 export const listParties = store.listParties;
 
 export function createCeremony(input: CeremonyInput, key: string | undefined, principal: Principal): Promise<CreateResult<Ceremony>> {
-  return createOnce('c', 'ceremony', input, key, (id) => newCeremony(id, input, stamp(principal)), store.insertCeremony, store.getCeremonyCreated);
+  return createOnce(CEREMONIES, input, key, (id) => newCeremony(id, input, stamp(principal)));
 }
 
 export async function readCeremony(id: string): Promise<Ceremony> {

@@ -31,10 +31,12 @@ export const insertParty = (p: Party, requestHash: string) => putIf(partyItem(p,
 export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined) =>
   putIf(partyItem(p, requestHash), 'version = :expected', { ':expected': expectedVersion });
 
-export async function getPartyCreated(id: string): Promise<Created<Party> | undefined> {
-  const item = await getItem(keys.partyKey(id));
-  return item && { record: partyRecord.parse(item.data), requestHash: item.requestHash as string | undefined };
+async function getCreated<T>(key: keys.Key, schema: { parse: (data: unknown) => T }): Promise<Created<T> | undefined> {
+  const item = await getItem(key);
+  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined };
 }
+
+export const getPartyCreated = (id: string) => getCreated(keys.partyKey(id), partyRecord);
 
 export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyCreated(id))?.record;
 
@@ -67,10 +69,7 @@ export function insertCeremony(c: Ceremony, requestHash: string): Promise<boolea
   return putIf({ ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', data: c, requestHash }, 'attribute_not_exists(pk)');
 }
 
-export async function getCeremonyCreated(id: string): Promise<Created<Ceremony> | undefined> {
-  const item = await getItem(keys.ceremonyKey(id));
-  return item && { record: ceremonyRecord.parse(item.data), requestHash: item.requestHash as string | undefined };
-}
+export const getCeremonyCreated = (id: string) => getCreated(keys.ceremonyKey(id), ceremonyRecord);
 
 export const getCeremony = async (id: string): Promise<Ceremony | undefined> => (await getCeremonyCreated(id))?.record;
 
