@@ -72,8 +72,10 @@ describe('restart on the same data dir', () => {
     expect((await get(`${first.url}/agreements/${target.id}/history`, first.staff)).items).toHaveLength(2);
     await first.stop();
 
-    // Even without the seed marker, re-seeding must not duplicate anything.
+    // Even without the seed marker, re-seeding must not duplicate anything; a claim left by a
+    // process that is gone (killed, its pid file kept) is taken over.
     unlinkSync(join(dataDir, 'demo-seeded'));
+    writeFileSync(join(dataDir, 'server.pid'), String(spawnSync('true').pid));
     const second = await start();
     const after = await get(`${second.url}/agreements?limit=100`, second.staff);
     expect(after.items.map((a: any) => a.id).sort()).toEqual(seeded.items.map((a: any) => a.id).sort());

@@ -13,15 +13,18 @@ export class DataDirUnusable extends Error {}
 
 /**
  * Creates `file` with `contents` unless it exists: written aside first and linked into place, so
- * it appears whole or not at all, and a file made meanwhile by another process is kept.
+ * it appears whole or not at all, and a file made meanwhile by another process is kept. Whether
+ * this call made it.
  */
-export function createOnce(file: string, contents: string): void {
+export function createOnce(file: string, contents: string): boolean {
   const aside = `${file}.${process.pid}.new`;
   writeFileSync(aside, contents, { mode: 0o600 });
   try {
     linkSync(aside, file);
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
   } finally {
     unlinkSync(aside);
   }

@@ -3,7 +3,7 @@
  * demo data on first start, and an HTTP server that hands each request to the real Lambda
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
-import { accessSync, constants, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import type { ApiEvent } from '#shared/http/request.ts';
 import { matchRoute, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
 import { lambdaContext, requestUrl, toEvent, toHttp, type HttpInput } from './adapter.ts';
-import { DataDirInUse, DataDirUnusable } from './data-files.ts';
+import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { CURSOR_KEY_SECRET_ARN, loadLocalSecrets, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
@@ -107,7 +107,6 @@ function makeDataDir(dataDir: string): void {
  */
 function claimDataDir(dataDir: string): () => void {
   const file = join(dataDir, 'server.pid');
-  const mine = join(dataDir, `server.pid.${process.pid}`);
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
@@ -116,23 +115,19 @@ function claimDataDir(dataDir: string): () => void {
       return (error as NodeJS.ErrnoException).code === 'EPERM';
     }
   };
-  writeFileSync(mine, String(process.pid));
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        linkSync(mine, file);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      }
-      const holder = Number(readFileSync(file, 'utf8'));
-      if (holder !== process.pid && (!Number.isInteger(holder) || holder <= 0 || alive(holder))) {
-        throw new DataDirInUse(`${dataDir} is in use by another Concord process (pid ${holder || 'unknown'}, in ${file}); stop it, or set DATA_DIR to another directory (delete ${file} if no such process runs)`);
-      }
-      rmSync(file, { force: true }); // left by a process that is gone (or by this one): once more
+  for (let attempt = 0; !createOnce(file, String(process.pid)); attempt++) {
+    let holder: number;
+    try {
+      holder = Number(readFileSync(file, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile: once more
+      throw error;
     }
-  } finally {
-    rmSync(mine, { force: true });
+    // Once more only once: a second holder is a process that claimed the dir meanwhile.
+    if (attempt > 0 || (holder !== process.pid && (!Number.isInteger(holder) || holder <= 0 || alive(holder)))) {
+      throw new DataDirInUse(`${dataDir} is in use by another Concord process (pid ${holder || 'unknown'}, in ${file}); stop it, or set DATA_DIR to another directory (delete ${file} if no such process runs)`);
+    }
+    rmSync(file, { force: true }); // left by a process that is gone (or by this one): once more
   }
   let released = false;
   return () => {
