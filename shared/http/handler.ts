@@ -7,19 +7,19 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { toProblem } from './problem.ts';
 import { toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
 import { render, type ApiResponse } from './response.ts';
-import { findRoute, routesOf, routeKey, type FunctionName, type RouteKey } from './routes.ts';
+import { findRoute, routesOf, routeKey, type FunctionName, type Route, type RouteKey } from './routes.ts';
 
 export type RouteImpl = (req: ApiRequest) => Promise<ApiResponse>;
 type Result = APIGatewayProxyStructuredResultV2;
 type ApiContext = Context & { api?: ApiRequest };
 
 /** A route whose answers depend on Accept says so on every response, errors included, so caches keep them apart. */
-const negotiated = (routeKey: string, response: Result): Result =>
-  findRoute(routeKey)?.alsoAs ? { ...response, headers: { ...response.headers, vary: 'Accept' } } : response;
+const negotiated = (route: Route | undefined, response: Result): Result =>
+  route?.alsoAs ? { ...response, headers: { ...response.headers, vary: 'Accept' } } : response;
 
 const problemResponses = (): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
   onError: (request) => {
-    request.response = negotiated(request.event.routeKey, toProblem(request.error));
+    request.response = negotiated(findRoute(request.event.routeKey), toProblem(request.error));
   },
 });
 
@@ -41,6 +41,6 @@ export function lambdaHandler(fn: FunctionName, impls: Partial<Record<RouteKey, 
     .handler(async (_event, context) => {
       const req = context.api!;
       const impl = impls[routeKey(req.route)]!;
-      return negotiated(routeKey(req.route), render(await impl(req)));
+      return negotiated(req.route, render(await impl(req)));
     });
 }
