@@ -144,14 +144,20 @@ describe('local tools refuse a data dir they cannot use, with a message', () => 
   it.each([
     ['HOST set to nothing: the default, not every interface', { HOST: '' }, { HOST: '127.0.0.1' }],
     ['PORT set to nothing: the default', { PORT: '' }, { PORT: 3000 }],
-    ['PORT in hex', { PORT: '0x0c22' }, /PORT: must be a port number/],
-    ['a base URL with a fragment, which would swallow the verification path', { PUBLIC_BASE_URL: 'http://reg.example/#qr' }, /PUBLIC_BASE_URL: must be an http\(s\) address without a query, fragment/],
-    ['a base URL that is not http(s)', { PUBLIC_BASE_URL: 'javascript:alert(1)' }, /PUBLIC_BASE_URL: must be an http\(s\) address/],
-  ])('local settings: %s', (_name, env, expected) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./infra/local/config.ts').then((m) => console.log(JSON.stringify(m.localConfig)))"],
-      { env: { ...process.env, HOST: '', PORT: '', PUBLIC_BASE_URL: '', ...env }, encoding: 'utf8', timeout: 30_000 });
-    if (expected instanceof RegExp) expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(expected)]);
-    else expect(JSON.parse(r.stdout)).toMatchObject(expected);
+    ['PORT in hex', { PORT: '0x0c22' }, /^PORT: must be a port number/],
+    ['a base URL with a fragment, which would swallow the verification path', { PUBLIC_BASE_URL: 'http://reg.example/#qr' }, /^PUBLIC_BASE_URL: must be an http\(s\) address without a query, fragment/],
+    ['a base URL that is not http(s)', { PUBLIC_BASE_URL: 'javascript:alert(1)' }, /^PUBLIC_BASE_URL: must be an http\(s\) address/],
+  ])('local settings: %s', async (_name, env, expected) => {
+    const { parseLocalConfig } = await import('../infra/local/config.ts');
+    const parsed = parseLocalConfig({ HOST: '', PORT: '', PUBLIC_BASE_URL: '', ...env });
+    if (expected instanceof RegExp) expect(parsed).toEqual({ errors: [expect.stringMatching(expected)] });
+    else expect(parsed).toMatchObject({ config: expected });
+  });
+
+  it('npm start with a wrong setting says which, and exits 2', () => {
+    const r = run('infra/local/main.ts', { PORT: '0x0c22', DATA_DIR: join(dataDir, 'never-made') });
+    expect([r.status, r.stderr]).toEqual([2, 'PORT: must be a port number from 0 to 65535\n']);
+    expect(existsSync(join(dataDir, 'never-made'))).toBe(false);
   });
 
   it.each([

@@ -19,10 +19,18 @@ const settings = z.object({
     .optional()),
 });
 
-const parsed = settings.safeParse(process.env);
-if (!parsed.success) {
-  for (const issue of parsed.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
-  process.exit(2);
+export type LocalConfig = z.infer<typeof settings>;
+
+/** The settings in `env`, or a message for each variable that is wrong. */
+export function parseLocalConfig(env: Record<string, string | undefined>): { config: LocalConfig } | { errors: string[] } {
+  const parsed = settings.safeParse(env);
+  return parsed.success ? { config: parsed.data } : { errors: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
 }
 
-export const localConfig = parsed.data;
+/** The settings of this process's environment; a wrong one ends the process with its message (exit 2). */
+export function localConfig(): LocalConfig {
+  const parsed = parseLocalConfig(process.env);
+  if ('config' in parsed) return parsed.config;
+  for (const error of parsed.errors) console.error(error);
+  process.exit(2);
+}

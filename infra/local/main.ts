@@ -4,7 +4,7 @@ import { DEMO_CEREMONY, DEMO_PARTNER_PARTY } from './demo/demo-data.ts';
 import { DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { startRegistry } from './server.ts';
 
-const { PORT, HOST, DATA_DIR, PUBLIC_BASE_URL } = localConfig;
+const { PORT, HOST, DATA_DIR, PUBLIC_BASE_URL } = localConfig();
 
 /** Variables as a shell takes them before a command, each value quoted when it needs to be: printed commands paste as they are. */
 const sh = (vars: Record<string, string>) =>

@@ -10,7 +10,7 @@ if (!role || !(ROLES as readonly string[]).includes(role) || (role === 'partner'
   process.exit(2);
 }
 try {
-  process.stdout.write(`${mintToken(loadSecret(localConfig.DATA_DIR, undefined, { create: false }), role as Role, partyId ? { partyId } : {})}\n`);
+  process.stdout.write(`${mintToken(loadSecret(localConfig().DATA_DIR, undefined, { create: false }), role as Role, partyId ? { partyId } : {})}\n`);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
