@@ -27,7 +27,8 @@ let cer: string;
 let all18: { id: string; code: string; pdf: Buffer };
 let bilateral: { id: string; code: string; pdf: Buffer };
 
-
+/** The id of the key that signs certificates now, as the public key set gives it. */
+const signingKeyId = async () => (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0].kid as string;
 
 async function certificate(id: string, query = '', token = t.tokens.staff) {
   return t.call('GET', `/agreements/${id}/certificate.pdf${query}`, { token });
@@ -725,7 +726,7 @@ describe('verification', () => {
 
   it('records every file it hands out, under its version, by the SHA-256 of its bytes, with the address it prints', async () => {
     const { getIssuedCertificate, issuersOf } = await import('#shared/store/certificates.ts');
-    const { kid } = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0];
+    const kid = await signingKeyId();
     expect(await getIssuedCertificate(bilateral.id, 1, sha256(bilateral.pdf))).toMatchObject({ agreementId: bilateral.id, version: 1, kid, bytes: bilateral.pdf.length, iss: BASE });
     expect(await getIssuedCertificate(bilateral.id, 1, sha256(Buffer.from('not a certificate')))).toBeUndefined();
     expect(await issuersOf(bilateral.id, 1)).toEqual([BASE]);
@@ -750,7 +751,7 @@ describe('verification', () => {
   it('a file on record stays valid after re-rendering stops reproducing it (new fonts or layout); one off record does not', async () => {
     const { recordIssuedCertificate } = await import('#shared/store/certificates.ts');
     const { id, pdf } = await freshSigning('Issued by an older renderer');
-    const kid = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0].kid as string;
+    const kid = await signingKeyId();
     // What an older renderer might have produced: the same signed payload in other bytes.
     const older = (tag: string) => Buffer.concat([pdf, Buffer.from(`% ${tag}\n`)]);
     const record = (file: Buffer, version = 1) => recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version, kid, bytes: file.length, firstIssuedAt: '2021-08-23T06:30:00.000Z', iss: BASE });
@@ -768,7 +769,7 @@ describe('verification', () => {
     const { dynamo, tableName } = await import('#shared/store/client.ts');
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { id, pdf } = await freshSigning('Recorded the old way');
-    const kid = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body.keys[0].kid as string;
+    const kid = await signingKeyId();
     const older = Buffer.concat([pdf, Buffer.from('% an older renderer\n')]);
     expect((await checkFile(older)).body.status).toBe('invalid');
     const data = { sha256: sha256(older), agreementId: id, version: 1, kid, bytes: older.length, firstIssuedAt: '2021-08-23T06:30:00.000Z' };

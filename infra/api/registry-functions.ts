@@ -10,7 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
-import { FUNCTIONS, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
+import { FUNCTIONS, readsTable, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { FUNCTION_SETTINGS } from '../functions.ts';
 import { HouseFunction, type BundledFile } from '../house-function.ts';
 import { functionEntry } from '../paths.ts';
@@ -45,7 +45,7 @@ export class RegistryFunctions extends Construct {
     super(scope, id);
     for (const name of FUNCTION_NAMES) {
       const settings = FUNCTION_SETTINGS[name];
-      const reads = !('reads' in FUNCTIONS[name]);
+      const reads = readsTable(name);
       const fn = new HouseFunction(this, constructId(name), {
         entry: functionEntry(name),
         description: `Concord ${name}: ${FUNCTIONS[name].description}`,

@@ -57,6 +57,9 @@ export const FUNCTIONS = {
 } as const satisfies Record<string, { reads?: false; writes: readonly TableWrite[]; description: string }>;
 export type FunctionName = keyof typeof FUNCTIONS;
 
+/** Whether a function may read the table: all but those FUNCTIONS marks `reads: false`. */
+export const readsTable = (fn: FunctionName): boolean => !('reads' in FUNCTIONS[fn]);
+
 export type Method = 'GET' | 'POST' | 'PATCH';
 
 export interface Route {

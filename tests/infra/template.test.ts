@@ -9,7 +9,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, ROUTES, routeKey, TABLE_CALLS, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
+import { FUNCTIONS, readsTable, ROUTES, routeKey, TABLE_CALLS, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -31,8 +31,6 @@ const only = (t: Template, type: string) => {
 
 /** Every Allow statement attached to a function's role, across its policies. */
 const statementsOf = (fn: FunctionName) => s.allowStatements(fn);
-/** Every function reads the table but those FUNCTIONS marks `reads: false` (meta). */
-const readsTable = (fn: FunctionName) => !('reads' in FUNCTIONS[fn]);
 const actionsOf = (fn: FunctionName) => statementsOf(fn).flatMap((st) => asArray(st.Action));
 
 const WRITE_ACTIONS = TABLE_CALLS.map((call) => `dynamodb:${call}`);
