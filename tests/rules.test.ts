@@ -292,18 +292,25 @@ describe('amendment rules', () => {
     } else expectProblem(r, status, path);
   });
 
+  const namesNone = 'The agreement is at version 1, and If-Match names no version of it (send the ETag you received, like "1")';
   it.each([
-    ['missing', undefined, 428],
-    ['stale', '"5"', 412],
-    ['weak, even if current (If-Match compares strongly)', 'W/"1"', 412],
-    ['with a leading zero, even if current (another tag)', '"01"', 412],
-    ['a wildcard', '*', 400],
-  ])('If-Match %s -> $2', async (_name, ifMatch, status) => {
+    ['missing', undefined, 428, 'Send If-Match with the ETag of the agreement version you are changing'],
+    ['stale', '"5"', 412, 'The agreement is at version 1, not 5'],
+    ['weak, even if current (If-Match compares strongly)', 'W/"1"', 412, namesNone],
+    ['with a leading zero, even if current (another tag)', '"01"', 412, namesNone],
+    ['a list without the current tag', '"5", W/"1","7"', 412, 'The agreement is at version 1, not 5 or 7'],
+    ['a list with the current tag (RFC 9110: any may match)', '"5", "1"', 200, undefined],
+    ['a wildcard, which would change whatever version is current', '*', 400, 'If-Match: * would change whatever version is current: send the ETag of the version you are changing, like "3"'],
+    ['not an entity-tag', '1', 400, 'If-Match must be the ETag you received, like "3"'],
+    ['a list with a bare word in it', '"1", 2', 400, 'If-Match must be the ETag you received, like "3"'],
+  ])('If-Match %s -> $2', async (_name, ifMatch, status, detail) => {
     const { id } = await signed();
     const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'New', reason: 'fix' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
     expect(r.status, JSON.stringify(r.body)).toBe(status);
-    if (status >= 412) expect(r.body.errors).toEqual([{ path: 'If-Match', message: expect.any(String) }]); // 412 and 428 name the header
-    if (status === 412) expect(r.body.detail).toBe(ifMatch === '"5"' ? 'The agreement is at version 1, not 5' : 'The agreement is at version 1, and If-Match names no version of it (send the ETag you received, like "1")');
+    if (status === 200) return void expect([r.body.version, r.body.title]).toEqual([2, 'New']);
+    expect(r.body.errors).toEqual([{ path: 'If-Match', message: expect.any(String) }]); // every refusal names the header
+    expect(r.body.detail).toBe(detail);
+    expect((await t.call('GET', `/agreements/${id}`)).body.version).toBe(1);
   });
 
   it.each([

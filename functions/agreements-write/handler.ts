@@ -2,7 +2,7 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { agreementInput, agreementPatch, voidInput, type Agreement } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { expectedVersion, idempotencyKey } from '#shared/http/request.ts';
+import { expectedVersions, idempotencyKey } from '#shared/http/request.ts';
 import { etag, replayedHeader, type ApiResponse } from '#shared/http/response.ts';
 import { amend, logSigning, voidSigning } from '#shared/registry/agreements.ts';
 
@@ -20,11 +20,11 @@ export const handler = lambdaHandler('agreements-write', {
     };
   },
   'PATCH /agreements/{id}': async (req) => {
-    const version = expectedVersion(req);
+    const version = expectedVersions(req);
     return ok(await amend(req.params.id!, version, parseInput(agreementPatch, req.body, 'body'), req.principal));
   },
   'POST /agreements/{id}/void': async (req) => {
-    const version = expectedVersion(req);
+    const version = expectedVersions(req);
     const { reason } = parseInput(voidInput, req.body, 'body');
     return ok(await voidSigning(req.params.id!, version, reason, req.principal));
   },

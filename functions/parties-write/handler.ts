@@ -2,7 +2,7 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { partyInput, partyPatch } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { expectedVersion, optionalIdempotencyKey } from '#shared/http/request.ts';
+import { expectedVersions, optionalIdempotencyKey } from '#shared/http/request.ts';
 import { etag, replayedHeader } from '#shared/http/response.ts';
 import { createParty, updateParty } from '#shared/registry/directory.ts';
 
@@ -13,7 +13,7 @@ export const handler = lambdaHandler('parties-write', {
     return { status: 201, body: party, headers: { location: `/parties/${party.id}`, etag: etag(party.version), ...replayedHeader(replayed) } };
   },
   'PATCH /parties/{id}': async (req) => {
-    const version = expectedVersion(req);
+    const version = expectedVersions(req);
     const patch = parseInput(partyPatch, req.body, 'body');
     const party = await updateParty(req.params.id!, version, patch, req.principal);
     return { status: 200, body: party, headers: { etag: etag(party.version) } };

@@ -36,8 +36,8 @@ export class VersionMismatch extends DomainError {
   }
 
   /** `expected` 0: the caller's tag names no version at all (a weak or unknown ETag). */
-  static of(record: string, current: number, expected: number): VersionMismatch {
-    const named = expected > 0 ? `not ${expected}` : `and If-Match names no version of it (send the ETag you received, like "${current}")`;
+  static of(record: string, current: number, expected: readonly number[]): VersionMismatch {
+    const named = expected.length > 0 ? `not ${expected.join(' or ')}` : `and If-Match names no version of it (send the ETag you received, like "${current}")`;
     return new VersionMismatch(`The ${record} is at version ${current}, ${named}`, [{ path: 'If-Match', message: `must be "${current}", the current ETag` }]);
   }
 }

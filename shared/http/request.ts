@@ -114,18 +114,30 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   return { route, params, query, headers, rawBody, principal, body: parseBody(route, headers, rawBody) };
 }
 
+const ENTITY_TAG = '(W\\/)?"([\\x21\\x23-\\x7e]*)"';
+const ENTITY_TAG_LIST = new RegExp(`^${ENTITY_TAG}\\s*(?:,\\s*${ENTITY_TAG}\\s*)*$`);
+
+/** The entity-tags of a list (RFC 9110 §8.8.3: "x" or W/"x", comma-separated), or undefined if `value` is not one. */
+function entityTags(value: string): { weak: boolean; opaque: string }[] | undefined {
+  if (!ENTITY_TAG_LIST.test(value)) return undefined;
+  return [...value.matchAll(new RegExp(ENTITY_TAG, 'g'))].map((m) => ({ weak: m[1] !== undefined, opaque: m[2]! }));
+}
+
 /**
- * The version named by If-Match, undefined if the header is absent. If-Match compares strongly
- * (RFC 9110): only the exact tag the registry sends ("3") names version 3; any other entity-tag
- * ("03", W/"3") matches no version, so it names 0, which no record has (412).
+ * The versions If-Match names (one ETag, or a list of them), undefined if the header is absent.
+ * If-Match compares strongly (RFC 9110 §13.1.1): only the exact tag the registry sends ("3") names
+ * version 3; any other entity-tag ("03", W/"3") names no version, and a change it guards meets a
+ * 412. "*" (whatever version is current) is refused: a change says which version it was based on.
  */
-export function expectedVersion(req: ApiRequest): number | undefined {
+export function expectedVersions(req: ApiRequest): number[] | undefined {
   const value = req.headers['if-match']?.trim();
   if (value === undefined) return undefined;
-  const version = /^"([1-9]\d{0,8})"$/.exec(value);
-  if (version) return Number(version[1]);
-  if (/^(?:W\/)?"[\x21\x23-\x7e]*"$/.test(value)) return 0;
-  throw new InvalidInput('If-Match must be the ETag you received, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3"' }]);
+  if (value === '*') {
+    throw new InvalidInput('If-Match: * would change whatever version is current: send the ETag of the version you are changing, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3", not *' }]);
+  }
+  const tags = entityTags(value);
+  if (!tags) throw new InvalidInput('If-Match must be the ETag you received, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3"' }]);
+  return tags.filter((tag) => !tag.weak && /^[1-9]\d{0,8}$/.test(tag.opaque)).map((tag) => Number(tag.opaque));
 }
 
 /**
@@ -136,8 +148,8 @@ export function noneMatchHits(req: ApiRequest, current: string): boolean {
   const value = req.headers['if-none-match']?.trim();
   if (!value) return false;
   if (value === '*') return true;
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
-  return value.split(',').some((tag) => opaque(tag) === opaque(current));
+  const opaque = entityTags(current)?.[0]?.opaque;
+  return entityTags(value)?.some((tag) => tag.opaque === opaque) ?? false;
 }
 
 /**

@@ -102,13 +102,13 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
 }
 
 /** Loads the version a change is based on, or says precisely why it cannot be changed. */
-async function loadForChange(id: string, expectedVersion: number | undefined): Promise<store.StoredAgreement> {
-  if (expectedVersion === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
+async function loadForChange(id: string, expectedVersions: readonly number[] | undefined): Promise<store.StoredAgreement> {
+  if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
   const stored = await store.getAgreement(id);
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
   if (stored.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
-  if (stored.agreement.version !== expectedVersion) {
-    throw VersionMismatch.of('agreement', stored.agreement.version, expectedVersion);
+  if (!expectedVersions.includes(stored.agreement.version)) {
+    throw VersionMismatch.of('agreement', stored.agreement.version, expectedVersions);
   }
   return stored;
 }
@@ -136,8 +136,8 @@ async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
 
 const headHash = (history: HistoryEntry[]) => history.at(-1)!.hash;
 
-export async function amend(id: string, expectedVersion: number | undefined, patch: AgreementPatch, principal: Principal): Promise<Agreement> {
-  const { agreement: current, history } = await loadForChange(id, expectedVersion);
+export async function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<Agreement> {
+  const { agreement: current, history } = await loadForChange(id, expectedVersions);
   let parties: AgreementParty[] | undefined;
   if (patch.parties) {
     const unknown = patch.parties.filter((p) => !current.parties.some((c) => c.partyId === p.partyId));
@@ -151,8 +151,8 @@ export async function amend(id: string, expectedVersion: number | undefined, pat
   return commit(current, next);
 }
 
-export async function voidSigning(id: string, expectedVersion: number | undefined, reason: string, principal: Principal): Promise<Agreement> {
-  const { agreement: current, history } = await loadForChange(id, expectedVersion);
+export async function voidSigning(id: string, expectedVersions: readonly number[] | undefined, reason: string, principal: Principal): Promise<Agreement> {
+  const { agreement: current, history } = await loadForChange(id, expectedVersions);
   return commit(current, voidAgreement(current, headHash(history), reason, stamp(principal)));
 }
 

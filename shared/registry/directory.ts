@@ -61,15 +61,15 @@ export async function readParty(id: string, principal: Principal): Promise<Party
   return party;
 }
 
-export async function updateParty(id: string, expectedVersion: number | undefined, patch: PartyPatch, principal: Principal): Promise<Party> {
-  if (expectedVersion === undefined) throw new VersionRequired('Send If-Match with the ETag of the party you are changing');
+export async function updateParty(id: string, expectedVersions: readonly number[] | undefined, patch: PartyPatch, principal: Principal): Promise<Party> {
+  if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the party you are changing');
   const found = await store.getPartyCreated(id);
   if (!found) throw new NotFound(`No party with id "${id}"`);
   const current = found.record;
-  if (current.version !== expectedVersion) throw VersionMismatch.of('party', current.version, expectedVersion);
+  if (!expectedVersions.includes(current.version)) throw VersionMismatch.of('party', current.version, expectedVersions);
   const next = patchParty(current, patch, stamp(principal));
   if (!next) return current;
-  if (!(await store.replaceParty(next, expectedVersion, found.requestHash))) {
+  if (!(await store.replaceParty(next, current.version, found.requestHash))) {
     // An SDK retry of this very write (its answer lost) fails its own condition: the record then
     // holds exactly `next`, stamped to the millisecond with this request's actor.
     const now = await store.getParty(id);
