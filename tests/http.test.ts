@@ -16,9 +16,12 @@ describe('request bodies', () => {
     ['plain text', '{"kind":"city"}', { 'content-type': 'text/plain' }, 415, 'Content-Type'],
     ['JSON in another charset', '{"kind":"city"}', { 'content-type': 'application/json; charset=latin1' }, 415, 'Content-Type'],
     ['an empty body', '', { 'content-type': 'application/json' }, 400, ''],
+    // Taken for its bytes, a compressed body (or one labelled so) would be recorded as it came.
+    ['a body labelled compressed', '{"kind":"organization","name":"Labelled gzip","id":"http-gzip"}', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, 415, 'Content-Encoding'],
   ])('%s -> $3', async (_name, body, headers, status, path) => {
     const r = await t.call('POST', '/parties', { body, headers });
     expect(r.status).toBe(status);
+    expect((await t.call('GET', '/parties/http-gzip')).status).toBe(404);
     expect(r.headers.get('content-type')).toBe('application/problem+json');
     expect(r.body.errors.map((e: any) => e.path)).toContain(path);
   });
@@ -38,6 +41,7 @@ describe('request bodies', () => {
   it('accepts JSON with a charset and a +json type', async () => {
     expect((await t.call('POST', '/parties', { body: party('http-cs'), headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(201);
     expect((await t.call('POST', '/parties', { body: party('http-plus'), headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(201);
+    expect((await t.call('POST', '/parties', { body: party('http-identity'), headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } })).status).toBe(201);
   });
 
   it('a body over 64 KB is 413 and nothing is written', async () => {

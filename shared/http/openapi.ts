@@ -52,8 +52,8 @@ function operation(route: Route) {
     });
   }
   if (route.path.includes('{id}')) errors[404] = { description: 'Not found', ...problemRef };
-  if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
-  if (route.upload) Object.assign(errors, { 413: { description: `Body over ${route.upload.maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${route.upload.contentType}`, ...problemRef } });
+  if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON, or sent with a Content-Encoding', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
+  if (route.upload) Object.assign(errors, { 413: { description: `Body over ${route.upload.maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${route.upload.contentType}, or sent with a Content-Encoding`, ...problemRef } });
   if (route.headers?.includes('If-Match')) Object.assign(errors, { 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
   for (const [status, description] of Object.entries(route.problems ?? {})) errors[status] = { description, ...problemRef };
   errors[429] = { description: 'Too many requests: the gateway\'s throttle, {"message":"Too Many Requests"}', ...gatewayMessage };

@@ -61,6 +61,11 @@ function checkUpload(route: Route, headers: Record<string, string>, raw: Buffer)
 
 /** The body as the route takes it: checked bytes for uploads, parsed JSON for JSON routes. */
 function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): unknown {
+  // A compressed body would be taken for its bytes (RFC 9110 §8.4: 415 for a coding not accepted).
+  const coding = headers['content-encoding']?.trim();
+  if ((route.body || route.upload) && coding && coding.toLowerCase() !== 'identity') {
+    throw new HttpError(415, `Send the body without a Content-Encoding (not ${coding.slice(0, 40)})`, [{ path: 'Content-Encoding', message: 'must be absent or identity' }]);
+  }
   checkUpload(route, headers, raw);
   if (!route.body) return undefined;
   if (raw.length === 0) throw new InvalidInput('This request needs a JSON body', [{ path: '', message: 'is required' }]);
