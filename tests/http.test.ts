@@ -5,7 +5,21 @@ import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
 let t: TestRegistry;
-beforeAll(async () => { t = await startTestRegistry(); });
+/** The server's log lines, as they come. */
+const logged = new EventTarget();
+beforeAll(async () => { t = await startTestRegistry({ log: (line) => logged.dispatchEvent(new MessageEvent('line', { data: line })) }); });
+
+/** One request written to a socket as it is given (fetch would tidy it up), and the answer. */
+async function raw(request: string) {
+  const { connect } = await import('node:net');
+  const socket = connect(Number(new URL(t.url).port), '127.0.0.1');
+  socket.end(request);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: body ? JSON.parse(body) : undefined };
+}
 afterAll(() => t.close());
 
 describe('request bodies', () => {
@@ -93,16 +107,6 @@ describe('routes', () => {
   });
 
   it('answers what Node\'s HTTP parser refuses with problem+json too, and a body declared over 4 MB (what reaches a function on AWS) at once', async () => {
-    const raw = async (request: string) => {
-      const { connect } = await import('node:net');
-      const socket = connect(Number(new URL(t.url).port), '127.0.0.1');
-      socket.end(request);
-      const chunks: Buffer[] = [];
-      for await (const chunk of socket) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', body = ''] = text.split('\r\n\r\n');
-      return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: body ? JSON.parse(body) : undefined };
-    };
     const long = await raw(`GET /agreements/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect(long.status).toBe(431);
     expect(long.head).toContain('content-type: application/problem+json');
@@ -114,6 +118,48 @@ describe('routes', () => {
     const huge = await raw('POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 5000000\r\n\r\n');
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({ status: 413, errors: [{ path: '', message: 'must be at most 4194304 bytes' }] });
+  });
+
+  it('answers a request without Host, with an unknown Expect or transfer coding, with problem+json naming the header', async () => {
+    const noHost = await raw('GET /healthz HTTP/1.1\r\n\r\n');
+    expect([noHost.status, noHost.body?.errors]).toEqual([400, [{ path: 'Host', message: 'is required' }]]);
+    const expectation = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: banana\r\n\r\n');
+    expect([expectation.status, expectation.head, expectation.body?.errors]).toEqual([417, expect.stringContaining('content-type: application/problem+json'), [{ path: 'Expect', message: 'must be 100-continue, or absent' }]]);
+    const body = '{"kind":"organization","name":"Coded","id":"http-coded"}';
+    const coded = await raw(`POST /parties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.tokens.staff}\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    expect([coded.status, coded.body?.errors]).toEqual([400, [{ path: 'Transfer-Encoding', message: 'must be chunked, or absent' }]]);
+    expect((await t.call('GET', '/parties/http-coded')).status).toBe(404);
+  });
+
+  it('joins a repeated header as API Gateway does: two Authorization headers are no token, two Content-Types no JSON', async () => {
+    const body = '{"kind":"organization","name":"Twice","id":"http-twice"}';
+    const request = (headers: string) => raw(`POST /parties HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: ${body.length}\r\n\r\n${body}`);
+    const auth = `Authorization: Bearer ${t.tokens.staff}\r\n`;
+    expect((await request(`${auth}Authorization: Bearer forged\r\nContent-Type: application/json\r\n`)).status).toBe(401);
+    const types = await request(`${auth}Content-Type: application/json\r\nContent-Type: text/plain\r\n`);
+    expect([types.status, types.body?.errors]).toEqual([415, [{ path: 'Content-Type', message: 'must be application/json' }]]);
+    expect((await t.call('GET', '/parties/http-twice')).status).toBe(404);
+    expect((await t.call('POST', '/parties', { body })).status).toBe(201); // the same request, each header once
+  });
+
+  it('takes a path as sent: encoded dot segments are no way to another route', async () => {
+    await t.call('POST', '/parties', { body: party('http-dots') });
+    const staff = `Authorization: Bearer ${t.tokens.staff}\r\n`;
+    const rename = '{"name":"Renamed through dots"}';
+    const patched = await raw(`PATCH /agreements/%2e%2e/parties/http-dots HTTP/1.1\r\nHost: x\r\n${staff}If-Match: "1"\r\nContent-Type: application/json\r\nContent-Length: ${rename.length}\r\n\r\n${rename}`);
+    expect([patched.status, patched.body?.detail]).toEqual([404, 'No route for /agreements/%2e%2e/parties/http-dots']);
+    for (const path of ['/verify/%2e%2e/parties', '/agreements/%2E%2E/%2E%2E/healthz', '/agreements/../parties']) {
+      expect((await raw(`GET ${path} HTTP/1.1\r\nHost: x\r\n${staff}\r\n`)).status, path).toBe(404);
+    }
+    expect((await t.call('GET', '/parties/http-dots')).body.name).not.toBe('Renamed through dots');
+  });
+
+  it('a client that goes away mid-body is logged as such, not as a server failure', async () => {
+    const line = new Promise<string>((resolve) => logged.addEventListener('line', (e) => { if (/abandoned|500/.test((e as MessageEvent).data)) resolve((e as MessageEvent).data); }));
+    const { connect } = await import('node:net');
+    const socket = connect(Number(new URL(t.url).port), '127.0.0.1');
+    socket.write(`POST /parties HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"kind":`, () => socket.destroy());
+    expect(await line).toMatch(/^POST \/parties abandoned by the client/);
   });
 
   it('an unknown id is 404 for every kind of record', async () => {

@@ -5,7 +5,6 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ApiEvent } from '#shared/http/request.ts';
 import { UNMATCHED_ROUTE_KEY, type Route } from '#shared/http/routes.ts';
@@ -22,29 +21,52 @@ const TEXT_TYPE = /^(text\/|application\/([\w.+-]*\+)?(json|xml)|application\/x-
 export interface HttpInput {
   method: string;
   url: string;
-  headers: IncomingHttpHeaders;
+  /** Node's headersDistinct (every value of a repeated header), or one value each. */
+  headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   sourceIp: string;
 }
 
 /**
- * A request target as a URL, its path exactly as sent: resolved against a base, "//x/parties"
- * would read as host x and path /parties.
+ * A request target's path and query string exactly as sent, as API Gateway passes them (rawPath,
+ * rawQueryString): no dot segment is resolved ("/agreements/%2e%2e/parties" is not /parties) and
+ * "//x/parties" is not host x. An absolute-form target ("http://host/path?q") gives its path.
  */
-export const requestUrl = (target: string) => new URL(target.startsWith('/') ? `http://local${target}` : target, 'http://local');
+export function requestTarget(target: string): { path: string; query: string } {
+  const origin = target.replace(/^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i, '');
+  const [pathAndQuery = ''] = origin.split('#', 1);
+  const at = pathAndQuery.indexOf('?');
+  const path = at < 0 ? pathAndQuery : pathAndQuery.slice(0, at);
+  return { path: path || '/', query: at < 0 ? '' : pathAndQuery.slice(at + 1) };
+}
+
+/**
+ * Headers as API Gateway (payload 2.0) passes them: names in lower case, the values of a repeated
+ * header joined by commas (two Authorization headers make one that no authorizer accepts, where
+ * Node would keep the first), cookies aside.
+ */
+export function gatewayHeaders(headers: HttpInput['headers']): Map<string, string> {
+  const joined = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const values = Array.isArray(value) ? value : [value];
+    joined.set(key, joined.has(key) ? [joined.get(key)!, ...values].join(',') : values.join(','));
+  }
+  return joined;
+}
 
 /** The event for a matched route, or (no `route`) for API Gateway's `$default` route, which takes every request no route matches. */
 export function toEvent(input: HttpInput, match: { route?: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
-  const url = requestUrl(input.url);
+  const target = requestTarget(input.url);
   // Built in Maps, then made objects with own properties only: a name like __proto__ stays a name
   // (as in the JSON event Lambda parses), instead of reaching the object's prototype.
-  const headerMap = new Map<string, string>();
-  for (const [name, value] of Object.entries(input.headers)) {
-    if (value !== undefined && name !== 'cookie') headerMap.set(name.toLowerCase(), Array.isArray(value) ? value.join(',') : value);
-  }
+  const headerMap = gatewayHeaders(input.headers);
+  const cookie = headerMap.get('cookie');
+  headerMap.delete('cookie');
   const headers = Object.fromEntries(headerMap);
   const queryMap = new Map<string, string>();
-  for (const [name, value] of url.searchParams) queryMap.set(name, queryMap.has(name) ? `${queryMap.get(name)},${value}` : value);
+  for (const [name, value] of new URLSearchParams(target.query)) queryMap.set(name, queryMap.has(name) ? `${queryMap.get(name)},${value}` : value);
   const query = Object.fromEntries(queryMap);
   const routeKey = match.route ? `${match.route.method} ${match.route.path}` : UNMATCHED_ROUTE_KEY;
   // Text goes as text, unless it is not UTF-8: then its bytes go base64, so that no replacement
@@ -54,10 +76,10 @@ export function toEvent(input: HttpInput, match: { route?: Route; params: Record
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: target.path,
+    rawQueryString: target.query,
     headers,
-    ...(input.headers.cookie && { cookies: input.headers.cookie.split(/;\s*/) }),
+    ...(cookie && { cookies: cookie.split(/[;,]\s*/) }),
     ...(queryMap.size > 0 && { queryStringParameters: query }),
     ...(Object.keys(match.params).length > 0 && { pathParameters: match.params }),
     requestContext: {
@@ -65,7 +87,7 @@ export function toEvent(input: HttpInput, match: { route?: Route; params: Record
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
-      http: { method: input.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: input.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      http: { method: input.method, path: target.path, protocol: 'HTTP/1.1', sourceIp: input.sourceIp, userAgent: headers['user-agent'] ?? '' },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',

@@ -4,16 +4,17 @@
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import dynalite from 'dynalite';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { FieldError } from '#shared/domain/errors.ts';
 import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
 import { matchRoute, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
-import { lambdaContext, requestUrl, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { gatewayHeaders, lambdaContext, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { CURSOR_KEY_SECRET_ARN, loadLocalSecrets, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
@@ -142,7 +143,7 @@ function claimDataDir(dataDir: string): () => void {
 }
 
 /** The gateway's own refusals, in the same problem+json the handlers answer with. */
-const refuse = (status: number, detail: string, headers: Record<string, string> = {}) => toHttp(problem(status, detail, [], headers));
+const refuse = (status: number, detail: string, headers: Record<string, string> = {}, errors: FieldError[] = []) => toHttp(problem(status, detail, errors, headers));
 const tooLarge = () =>
   toHttp(problem(413, 'The request body is over the 4 MB a request can carry to a function', [{ path: '', message: `must be at most ${MAX_REQUEST_BYTES} bytes` }]));
 
@@ -180,7 +181,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   };
 
   async function invoke(input: HttpInput) {
-    const path = requestUrl(input.url).pathname;
+    const { path } = requestTarget(input.url);
     let match;
     try {
       match = matchRoute(input.method, path);
@@ -190,7 +191,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     // What no route matches goes where API Gateway sends it: its $default route, to the meta function.
     if ('status' in match) return toHttp(await (await handlerOf(UNMATCHED_FUNCTION))(toEvent(input, { params: {} }), lambdaContext(`concord-${UNMATCHED_FUNCTION}`)));
     let claims: Record<string, unknown> | undefined;
-    const bearer = /^Bearer\s+(\S+)$/i.exec(String(input.headers.authorization ?? ''))?.[1];
+    const bearer = /^Bearer\s+(\S+)$/i.exec(gatewayHeaders(input.headers).get('authorization') ?? '')?.[1];
     if (match.route.access !== 'public') {
       claims = bearer ? verifyToken(secret, bearer) : undefined;
       if (!claims) return refuse(401, 'Send a valid, unexpired bearer token (npm run token -- staff)', { 'www-authenticate': 'Bearer' });
@@ -210,7 +211,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const logLine = (method: string | undefined, url: string | undefined, status: number, started: number) =>
     options.log?.(`${method} ${url} ${status} ${(performance.now() - started).toFixed(0)}ms`);
 
-  const http = createServer(async (req, res) => {
+  // Missing Host and unknown Expect are answered below, as problem+json, not by Node's bare status line.
+  const http = createServer({ requireHostHeader: false }, async (req, res) => {
     const started = performance.now();
     const send = (out: ReturnType<typeof refuse>, extra: Record<string, string> = {}) => {
       // A 304 has no content, and no Content-Length: it would have to be the length of the 200.
@@ -220,16 +222,30 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       logLine(req.method, req.url, out.status, started);
     };
     try {
+      if (!req.headers.host) return send(refuse(400, 'Send a Host header (HTTP/1.1 requires one)', {}, [{ path: 'Host', message: 'is required' }]), { connection: 'close' });
+      // Bodies come whole (Content-Length) or chunked: another transfer coding would reach the handler still coded.
+      const coding = req.headers['transfer-encoding'];
+      if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+        return send(refuse(400, `Transfer-Encoding ${coding.slice(0, 40)} is not supported: send the body as it is, chunked or with a Content-Length`, {}, [{ path: 'Transfer-Encoding', message: 'must be chunked, or absent' }]), { connection: 'close' });
+      }
       // Like the gateway, refuse a body declared too large before waiting for it.
       if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return send(tooLarge(), { connection: 'close' });
       const body = await readBody(req);
       send(body === undefined
         ? tooLarge()
-        : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }));
+        : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }));
     } catch (error) {
+      // A client that went away mid-body (or sent a malformed chunk, which clientError answers) is
+      // no failure of the server's: a 500 in the log would set off whoever watches for them.
+      if (req.destroyed) return void options.log?.(`${req.method} ${req.url} abandoned by the client (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       console.error(error);
       send(refuse(500, 'The local server failed; see its console'));
     }
+  });
+  http.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const out = refuse(417, `Expect: ${String(req.headers.expect).slice(0, 40)} is not supported (only 100-continue is)`, { connection: 'close' }, [{ path: 'Expect', message: 'must be 100-continue, or absent' }]);
+    res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length) }).end(out.body);
+    logLine(req.method, req.url, out.status, performance.now());
   });
   // Requests Node's parser refuses (a request line or headers over its limits, a malformed header
   // or chunk) get problem+json too, instead of a bare status line; unless a response on this

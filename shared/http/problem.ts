@@ -31,12 +31,15 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   403: ['forbidden', 'Your role does not allow this'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
+  408: ['request-timeout', 'The request did not arrive in time'],
   409: ['conflict', 'Conflict with the current state'],
   412: ['version-mismatch', 'The version you sent is not the current one'],
   413: ['too-large', 'The request body is too large'],
   415: ['unsupported-media-type', 'Unsupported content type'],
+  417: ['expectation-failed', 'The expectation cannot be met'],
   422: ['rule-violated', 'The request breaks a registry rule'],
   428: ['version-required', 'If-Match is required'],
+  431: ['headers-too-large', 'The request headers are too large'],
   500: ['internal', 'Internal error'],
 };
 

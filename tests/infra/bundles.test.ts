@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { signingKey } from '#shared/certificate/signature.ts';
 import { FUNCTIONS, matchRoute, routesOf, TABLE_CALLS, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, writeCall, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
-import { requestUrl, toEvent } from '#infra/local/adapter.ts';
+import { requestTarget, toEvent } from '#infra/local/adapter.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
 import { agreement, ceremony, party } from '../support/fixtures.ts';
@@ -69,7 +69,7 @@ const STAFF = { sub: 'smoke-staff', 'cognito:groups': ['staff'] };
 
 /** Sends one request to a function's bundle as API Gateway would, after the JWT authorizer. */
 async function call(fn: FunctionName, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const match = matchRoute(method, requestUrl(url).pathname);
+  const match = matchRoute(method, requestTarget(url).path);
   if (!('route' in match)) throw new Error(`no route for ${method} ${url}`);
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body === undefined ? '' : JSON.stringify(body));
   const type = body === undefined ? {} : { 'content-type': Buffer.isBuffer(body) ? 'application/pdf' : 'application/json' };

@@ -28,9 +28,9 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export async function startTestRegistry(options: { seed?: boolean; dataDir?: string; publicBaseUrl?: string } = {}): Promise<TestRegistry> {
+export async function startTestRegistry(options: { seed?: boolean; dataDir?: string; publicBaseUrl?: string; log?: (line: string) => void } = {}): Promise<TestRegistry> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concord-test-'));
-  const registry = await startRegistry({ dataDir, port: 0, seed: options.seed ?? false, ...(options.publicBaseUrl && { publicBaseUrl: options.publicBaseUrl }) });
+  const registry = await startRegistry({ dataDir, port: 0, seed: options.seed ?? false, ...(options.publicBaseUrl && { publicBaseUrl: options.publicBaseUrl }), ...(options.log && { log: options.log }) });
   const tokens = {
     staff: registry.token('staff'),
     auditor: registry.token('auditor'),
