@@ -123,6 +123,8 @@ describe('claims', () => {
     ['API Gateway\'s string form', '[staff auditor]', ['staff', 'auditor']],
     ['a JSON array in a string', '["partner"]', ['partner']],
     ['a single bracketed group', '[staff]', ['staff']],
+    ['a list nested in the list, which names no group', [['staff'], 'auditor'], ['auditor']],
+    ['a nested list in a string', '[["staff"]]', []],
     ['nothing', undefined, []],
   ])('parses groups given as %s', (_name, value, groups) => {
     expect(parseGroups(value)).toEqual(groups);
@@ -154,7 +156,7 @@ describe('claims', () => {
     expect(p).toEqual({ actor: 'u1', roles: new Set(['partner']), partyId: 'city-chongqing' });
     expect(principalFrom({ 'cognito:groups': '[staff]' })).toBeUndefined();
     // The subject is recorded as the actor in history: it must be text fit for that.
-    for (const sub of ['', 'a\u202Eb', 'a\u0000b', 'two words', 'x'.repeat(257), '\uD800']) {
+    for (const sub of ['', 'a\u202Eb', 'a\u0000b', 'two words', 'x'.repeat(257), '\uD800', 'a\uFFFFb', 'a\u{10FFFE}b']) {
       expect(principalFrom({ sub, 'cognito:groups': '[staff]' }), JSON.stringify(sub)).toBeUndefined();
     }
     expect(principalFrom({ sub: '7d3f9a2e-1c4b-4e8a-9f6d-2b5c8e1a0f37', 'cognito:groups': '[staff]' })?.actor).toBe('7d3f9a2e-1c4b-4e8a-9f6d-2b5c8e1a0f37');

@@ -7,14 +7,16 @@ import { ROLES, type Principal, type Role } from '#shared/domain/principal.ts';
 
 export type Claims = Record<string, string | number | boolean | string[]>;
 
+/** Group names; anything in the list that is not a string (a nested list, a number) names no group. */
 export function parseGroups(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
+  const names = (list: unknown[]) => list.filter((g): g is string => typeof g === 'string');
+  if (Array.isArray(value)) return names(value);
   if (typeof value !== 'string') return [];
   const text = value.trim();
   if (text.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String);
+      if (Array.isArray(parsed)) return names(parsed);
     } catch {
       // Not JSON: API Gateway's "[a b]" form, handled below.
     }
@@ -24,9 +26,10 @@ export function parseGroups(value: unknown): string[] {
 
 /**
  * A subject fit to be recorded as the actor in history: 1-256 characters, no spaces, no control,
- * format (bidirectional), surrogate or private-use characters. Cognito's are UUIDs.
+ * format (bidirectional), surrogate, private-use or unassigned characters (noncharacters among
+ * them), as text fields refuse. Cognito's are UUIDs.
  */
-const SUBJECT = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Z}]{1,256}$/u;
+const SUBJECT = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Z}]{1,256}$/u;
 
 export function principalFrom(claims: Claims | undefined): Principal | undefined {
   const sub = claims?.sub;
