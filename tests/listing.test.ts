@@ -162,3 +162,15 @@ describe('pagination', () => {
     },
   );
 });
+
+describe('what real DynamoDB refuses and dynalite takes', () => {
+  it('is refused in these tests too: an empty key value in an item, a key or a key condition', async () => {
+    const { dynamoRefusal } = await import('./support/dynamo-fidelity.ts');
+    expect(dynamoRefusal('QueryCommand', { KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi', ExpressionAttributeValues: { ':pk': { S: 'P' }, ':lo': { S: '' }, ':hi': { S: 'z' } } })).toMatch(/cannot contain an empty string value/);
+    expect(dynamoRefusal('PutItemCommand', { Item: { pk: { S: 'P' }, sk: { S: 'S' }, gsi2sk: { S: '' } } })).toMatch(/Key: gsi2sk/);
+    expect(dynamoRefusal('GetItemCommand', { Key: { pk: { S: '' }, sk: { S: 'S' } } })).toMatch(/Key: pk/);
+    // Not a key: an empty string is a value like any other.
+    expect(dynamoRefusal('PutItemCommand', { Item: { pk: { S: 'P' }, sk: { S: 'S' }, note: { S: '' } } })).toBeUndefined();
+    expect(dynamoRefusal('QueryCommand', { KeyConditionExpression: '#pk = :pk', FilterExpression: 'x = :e', ExpressionAttributeValues: { ':pk': { S: 'P' }, ':e': { S: '' } } })).toBeUndefined();
+  });
+});

@@ -86,9 +86,11 @@ export function partitionReader(q: PartitionQuery) {
       const input: QueryCommandInput = {
         TableName: tableName,
         IndexName: q.index,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        // DynamoDB refuses an empty string as a key value, even as a bound (dynalite takes it):
+        // no lower bound is then written as none.
+        KeyConditionExpression: lo === '' ? '#pk = :pk AND #sk <= :hi' : '#pk = :pk AND #sk BETWEEN :lo AND :hi',
         ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
-        ExpressionAttributeValues: { ':pk': q.pk, ':lo': lo, ':hi': hi },
+        ExpressionAttributeValues: { ':pk': q.pk, ':hi': hi, ...(lo !== '' && { ':lo': lo }) },
         ScanIndexForward: !q.descending,
         Limit: max,
         ExclusiveStartKey: after === undefined ? undefined : q.startKey(after),

@@ -4,7 +4,8 @@
  * touches (the table, or `table/<name>/index/<index>` for an index query), and must satisfy its
  * `dynamodb:LeadingKeys` condition for every partition key the call writes or reads. A refused
  * call gets AWS's AccessDeniedException. It also notes every action the function used, so a test
- * can show that no grant is wider than the code needs.
+ * can show that no grant is wider than the code needs. A call DynamoDB itself would refuse and
+ * dynalite would take (an empty key value) gets DynamoDB's ValidationException.
  *
  * Stricter than AWS in one place: where the proxy cannot see a call's partition keys (a Query's
  * key condition), a LeadingKeys statement does not apply. This project scopes only writes (PutItem,
@@ -12,6 +13,7 @@
  */
 import { createServer, request } from 'node:http';
 import { asArray, listenLocally, readAll } from './local-endpoint.ts';
+import { dynamoRefusal } from '../support/dynamo-fidelity.ts';
 
 export interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, string | string[]>> }
 
@@ -88,6 +90,12 @@ export async function startIamProxy(dynamoUrl: string, statements: Statement[]):
       denied.push([action, ...call.resources, ...(call.keys ?? [])].join(' '));
       return res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
         .end(JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: `not authorized to perform: ${action}` }));
+    }
+    // What DynamoDB itself refuses and dynalite would take (an empty key value).
+    const refusal = dynamoRefusal(`${String(req.headers['x-amz-target']).split('.')[1]}Command`, JSON.parse(body.toString('utf8') || '{}'));
+    if (refusal) {
+      return res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
+        .end(JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message: refusal }));
     }
     used.add(action);
     const forward = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upstream) => {

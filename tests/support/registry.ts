@@ -31,6 +31,8 @@ export interface TestRegistry {
 export async function startTestRegistry(options: { seed?: boolean; dataDir?: string; publicBaseUrl?: string; log?: (line: string) => void } = {}): Promise<TestRegistry> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concord-test-'));
   const registry = await startRegistry({ dataDir, port: 0, seed: options.seed ?? false, ...(options.publicBaseUrl && { publicBaseUrl: options.publicBaseUrl }), ...(options.log && { log: options.log }) });
+  // After the start: the client reads TABLE_NAME, which the server sets, when it is first loaded.
+  await (await import('./dynamo-fidelity.ts')).checkLikeDynamoDB();
   const tokens = {
     staff: registry.token('staff'),
     auditor: registry.token('auditor'),
