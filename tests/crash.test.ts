@@ -15,6 +15,8 @@ let crashNextCommit = false;
 let loseAnswerOf: string | undefined;
 /** Runs after that call reached the table and before the SDK sends it again: another client's write. */
 let meanwhile: (() => Promise<unknown>) | undefined;
+/** How many of the next batch reads DynamoDB answers only in part (it does under load), leaving the rest unprocessed. */
+let partialBatches = 0;
 
 beforeAll(async () => {
   t = await startTestRegistry();
@@ -51,6 +53,20 @@ beforeAll(async () => {
       return result;
     },
     { step: 'deserialize', name: 'injectLostAnswer' },
+  );
+  dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'BatchGetItemCommand' || partialBatches === 0) return next(args);
+      const input = args.input as { RequestItems: Record<string, { Keys: unknown[] }> };
+      const [table, read] = Object.entries(input.RequestItems)[0]!;
+      const asked = read.Keys.slice(0, Math.ceil(read.Keys.length / 2));
+      if (asked.length === read.Keys.length) return next(args);
+      partialBatches -= 1;
+      const result = await next({ ...args, input: { ...input, RequestItems: { [table]: { ...read, Keys: asked } } } });
+      (result.output as { UnprocessedKeys?: unknown }).UnprocessedKeys = { [table]: { ...read, Keys: read.Keys.slice(asked.length) } };
+      return result;
+    },
+    { step: 'initialize', name: 'answerPartOfBatch' },
   );
 });
 afterAll(() => t.close());
@@ -147,5 +163,26 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
     const party = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Lost Answer City', countryCode: 'UZ' }, headers: { 'idempotency-key': 'lost-party' } });
     expect([party.status, party.body.name]).toEqual([201, 'Lost Answer City']);
     expect(loseAnswerOf).toBeUndefined();
+  });
+});
+
+describe('a batch read DynamoDB answers in part', () => {
+  it('is asked again for the rest: a signing gets every party, a list every agreement', async () => {
+    for (const id of ['partial-a', 'partial-b']) expect((await t.call('POST', '/parties', { body: party(id) })).status).toBe(201);
+    const body = (title: string) => agreement(['partial-a', 'partial-b'], { title });
+    const earlier = [];
+    for (const n of [1, 2, 3]) earlier.push((await logSigning(t, cer, body(`Earlier ${n}`), `partial-${n}`)).body.id);
+    try {
+      partialBatches = 1;
+      const logged = await logSigning(t, cer, body('Partly answered'), 'partial-4');
+      expect([logged.status, logged.body.parties?.map((p: any) => p.partyId)]).toEqual([201, ['partial-a', 'partial-b']]);
+      expect(partialBatches).toBe(0); // its parties were read in two rounds
+      partialBatches = 2;
+      const listed = (await t.call('GET', '/agreements?partyId=partial-a&limit=100')).body.items.map((a: any) => a.id);
+      expect(listed.sort()).toEqual([logged.body.id, ...earlier].sort());
+      expect(partialBatches).toBe(0); // four agreements: read in three rounds
+    } finally {
+      partialBatches = 0;
+    }
   });
 });

@@ -1,7 +1,8 @@
 /** Building blocks every store module uses: conditional writes and batched reads of `data`. */
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { RuleViolation } from '#shared/domain/errors.ts';
 import { BatchGetCommand, GetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { RuleViolation } from '#shared/domain/errors.ts';
 import { dynamo, tableName } from './client.ts';
 import type { Key } from './keys.ts';
 
@@ -28,13 +29,22 @@ export function conditional(write: Promise<unknown>): Promise<boolean> {
 export const getItem = async (key: Key): Promise<Record<string, unknown> | undefined> =>
   (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }))).Item;
 
-/** The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped, repeated ones read once (BatchGetItem rejects duplicates). */
+/** Rounds of a batch's unprocessed keys before giving up (the waits between them add up to 10 s at most). */
+const UNPROCESSED_ROUNDS = 8;
+
+/**
+ * The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped,
+ * repeated ones read once (BatchGetItem rejects duplicates). Keys DynamoDB leaves unprocessed (it
+ * does under load) are asked again after a growing, jittered wait, as AWS advises.
+ */
 export async function batchGetData<T>(keys: readonly Key[], parse: (data: unknown) => T): Promise<T[]> {
   const found: T[] = [];
   const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
   for (let i = 0; i < unique.length; i += 100) {
     let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
-    while (request && request.length > 0) {
+    for (let round = 0; request && request.length > 0; round++) {
+      if (round === UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${request.length} keys of a batch read unprocessed ${round} times`);
+      if (round > 0) await delay(Math.random() * 40 * 2 ** round);
       const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
         RequestItems: { [tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: '#data', ExpressionAttributeNames: { '#data': 'data' } } },
       }));
