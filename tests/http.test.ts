@@ -162,6 +162,12 @@ describe('routes', () => {
     expect(await line).toMatch(/^POST \/parties abandoned by the client/);
   });
 
+  it('a function\'s answer over what Lambda hands back (6 MB) counts as a 5xx here too, as on AWS', async () => {
+    const { LAMBDA_RESPONSE_BYTES, overLambdaLimit } = await import('#infra/local/adapter.ts');
+    expect(overLambdaLimit({ statusCode: 200, body: 'x'.repeat(LAMBDA_RESPONSE_BYTES) })).toBe(true);
+    expect(overLambdaLimit({ statusCode: 200, body: 'x'.repeat(LAMBDA_RESPONSE_BYTES - 100) })).toBe(false);
+  });
+
   it('an unknown id is 404 for every kind of record', async () => {
     for (const path of ['/parties/nobody', '/ceremonies/nothing', '/agreements/ag-none', '/agreements/ag-none/history']) {
       const r = await t.call('GET', path);

@@ -163,6 +163,39 @@ describe('pagination', () => {
   );
 });
 
+describe('a page of large records', () => {
+  it('stops short of the limit rather than outgrow a Lambda answer (6 MB), and the cursor goes on from there', async () => {
+    const { collectPage, PAGE_BYTES } = await import('#shared/store/paging.ts');
+    // Ten records of a megabyte each, in a fake partition: four fit in a page, whatever the limit.
+    const records = Array.from({ length: 10 }, (_, i) => ({ id: `big-${i}`, text: 'x'.repeat(1_000_000) }));
+    const source = {
+      holds: (p: string) => /^big-\d$/.test(p),
+      async read(after: string | undefined, max: number) {
+        const from = after === undefined ? 0 : records.findIndex((r) => r.id === after) + 1;
+        const slice = records.slice(from, from + max);
+        return { candidates: slice.map((r) => ({ pos: r.id, item: r })), done: from + max >= records.length };
+      },
+    };
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await collectPage(source, { limit: 100, digest: 'big-records-0001', ...(cursor && { cursor }) });
+      expect(Buffer.byteLength(JSON.stringify(page.items))).toBeLessThanOrEqual(PAGE_BYTES + 100);
+      pages.push(page.items.map((r) => r.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 2]);
+    expect(pages.flat()).toEqual(records.map((r) => r.id));
+  });
+
+  it('holds one record however large', async () => {
+    const { collectPage, PAGE_BYTES } = await import('#shared/store/paging.ts');
+    const huge = { id: 'huge', text: 'x'.repeat(PAGE_BYTES + 1) };
+    const page = await collectPage({ holds: () => true, read: async () => ({ candidates: [{ pos: 'huge', item: huge }], done: true }) }, { limit: 5, digest: 'huge-record-0001' });
+    expect([page.items.length, page.nextCursor]).toEqual([1, null]);
+  });
+});
+
 describe('what real DynamoDB refuses and dynalite takes', () => {
   it('is refused in these tests too: an empty key value in an item, a key or a key condition', async () => {
     const { dynamoRefusal } = await import('./support/dynamo-fidelity.ts');

@@ -118,6 +118,12 @@ export function lambdaContext(functionName: string): Context {
   };
 }
 
+/** What a synchronous Lambda may answer (its whole JSON result); past it, API Gateway answers a 5xx. */
+export const LAMBDA_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+/** Whether a function's result is over what Lambda would hand back. */
+export const overLambdaLimit = (result: APIGatewayProxyStructuredResultV2) => Buffer.byteLength(JSON.stringify(result)) > LAMBDA_RESPONSE_BYTES;
+
 export function toHttp(result: APIGatewayProxyStructuredResultV2): { status: number; headers: Record<string, string>; body: Buffer } {
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
   const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');

@@ -14,7 +14,7 @@ import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
 import { matchRoute, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
-import { gatewayHeaders, lambdaContext, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { gatewayHeaders, LAMBDA_RESPONSE_BYTES, lambdaContext, overLambdaLimit, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { CURSOR_KEY_SECRET_ARN, loadLocalSecrets, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
@@ -198,6 +198,11 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     }
     const handler = await handlerOf(match.route.fn);
     const result = await handler(toEvent(input, match, claims), lambdaContext(`concord-${match.route.fn}`));
+    // As on AWS: an answer Lambda would not hand back is a 5xx here too, so tests see it.
+    if (overLambdaLimit(result)) {
+      console.error(`${match.route.fn} answered ${input.method} ${path} with over the ${LAMBDA_RESPONSE_BYTES} bytes Lambda hands back`);
+      return refuse(502, 'The function\'s answer is over the 6 MB a Lambda function may answer with (on AWS, API Gateway answers 5xx)');
+    }
     return toHttp(result);
   }
 

@@ -41,6 +41,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   428: ['version-required', 'If-Match is required'],
   431: ['headers-too-large', 'The request headers are too large'],
   500: ['internal', 'Internal error'],
+  502: ['bad-gateway', 'The function could not answer'],
 };
 
 const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [

@@ -95,7 +95,10 @@ const READERS: readonly Role[] = ['staff', 'auditor'];
 const EVERYONE: readonly Role[] = ['staff', 'auditor', 'partner'];
 const STAFF: readonly Role[] = ['staff'];
 
-const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+const page = <T extends z.ZodType>(item: T) => z.object({
+  items: z.array(item).describe('At most `limit`; fewer (even none) when the page stopped after 500 index entries or 4 MB of records'),
+  nextCursor: z.string().nullable().describe('Where the next page starts; null when there is no more'),
+});
 
 export const historyResponse = z.object({
   agreementId: z.string(),

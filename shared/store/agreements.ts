@@ -4,7 +4,7 @@
  * written BEFORE that commit and checked on every read, so a crash in between never shows a
  * phantom agreement and a retry simply completes the work.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
@@ -47,8 +47,8 @@ export async function claimCode(code: string, agreementId: string): Promise<bool
 }
 
 export async function agreementIdByCode(code: string): Promise<string | undefined> {
-  const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: keys.codeKey(code) }));
-  return typeof out.Item?.agreementId === 'string' ? out.Item.agreementId : undefined;
+  const item = await getItem(keys.codeKey(code)); // consistent: a link checked right after its signing finds it
+  return typeof item?.agreementId === 'string' ? item.agreementId : undefined;
 }
 
 function linkKeys(a: Agreement): keys.Key[] {

@@ -29,27 +29,31 @@ export function conditional(write: Promise<unknown>): Promise<boolean> {
 export const getItem = async (key: Key): Promise<Record<string, unknown> | undefined> =>
   (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }))).Item;
 
-/** Rounds of a batch's unprocessed keys before giving up (the waits between them add up to 10 s at most). */
-const UNPROCESSED_ROUNDS = 8;
+/** Rounds in a row that DynamoDB answers with nothing before a batch read gives up (the waits between them add up to 2.5 s at most: the function has 10). */
+const EMPTY_ROUNDS = 6;
 
 /**
  * The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped,
- * repeated ones read once (BatchGetItem rejects duplicates). Keys DynamoDB leaves unprocessed (it
- * does under load) are asked again after a growing, jittered wait, as AWS advises.
+ * repeated ones read once (BatchGetItem rejects duplicates). Keys DynamoDB leaves unprocessed are
+ * asked again: at once after a round that answered some (a response stops at 16 MB, dynalite's at
+ * 1 MB), after a growing, jittered wait, as AWS advises for throttling, after one that answered none.
  */
 export async function batchGetData<T>(keys: readonly Key[], parse: (data: unknown) => T): Promise<T[]> {
   const found: T[] = [];
   const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
   for (let i = 0; i < unique.length; i += 100) {
     let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
-    for (let round = 0; request && request.length > 0; round++) {
-      if (round === UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${request.length} keys of a batch read unprocessed ${round} times`);
-      if (round > 0) await delay(Math.random() * 40 * 2 ** round);
+    for (let empty = 0; request && request.length > 0;) {
+      if (empty === EMPTY_ROUNDS) throw new Error(`DynamoDB answered none of ${request.length} keys of a batch read ${empty} times in a row`);
+      if (empty > 0) await delay(Math.random() * 40 * 2 ** empty);
       const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
         RequestItems: { [tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: '#data', ExpressionAttributeNames: { '#data': 'data' } } },
       }));
-      for (const item of out.Responses?.[tableName] ?? []) found.push(parse(item.data));
-      request = out.UnprocessedKeys?.[tableName]?.Keys;
+      const answered = out.Responses?.[tableName] ?? [];
+      for (const item of answered) found.push(parse(item.data));
+      const left: Record<string, unknown>[] | undefined = out.UnprocessedKeys?.[tableName]?.Keys;
+      empty = left && left.length === request.length && answered.length === 0 ? empty + 1 : 0;
+      request = left;
     }
   }
   return found;

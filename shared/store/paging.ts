@@ -1,8 +1,9 @@
 /**
  * Cursor-paged reads over one sorted partition (an index partition or a link partition), with
- * an optional filter applied after the read. Pages stop at `limit` matches or after examining
- * MAX_EXAMINED candidates, whichever comes first, so a selective filter never makes one request
- * unbounded; the cursor then resumes exactly where the examination stopped.
+ * an optional filter applied after the read. Pages stop at `limit` matches, after examining
+ * MAX_EXAMINED candidates, or at PAGE_BYTES of records, whichever comes first, so a selective
+ * filter never makes one request unbounded and a page of large records still fits in a Lambda's
+ * answer; the cursor then resumes exactly where the page stopped.
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableName } from './client.ts';
@@ -10,6 +11,11 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { IndexName } from './table.ts';
 
 const MAX_EXAMINED = 500;
+/**
+ * The most bytes of records (as JSON) one page holds: a Lambda's answer may take 6 MB, and a hundred
+ * agreements of up to 130 KB each (fifty parties, long texts) would take 13.
+ */
+export const PAGE_BYTES = 4 * 1024 * 1024;
 const HIGHEST = '\uffff';
 
 export interface Candidate<T> {
@@ -38,13 +44,21 @@ export async function collectPage<T>(
   let after = options.cursor === undefined ? undefined : await decodeCursor(options.cursor, digest, (p) => source.holds(p));
   const found: Candidate<T>[] = [];
   let examined = 0;
+  let bytes = 0;
   let done = false;
   while (!done && found.length <= limit && examined < MAX_EXAMINED) {
     const batch = await source.read(after, Math.min(100, limit + 1 - found.length));
     for (const candidate of batch.candidates) {
+      const accepted = candidate.item !== undefined && accept(candidate.item);
+      if (accepted && found.length < limit) {
+        const size = Buffer.byteLength(JSON.stringify(candidate.item));
+        // Full before this record (a page always holds one): the next page starts with it.
+        if (found.length > 0 && bytes + size > PAGE_BYTES) return { items: found.map((c) => c.item as T), nextCursor: await encodeCursor(found.at(-1)!.pos, digest) };
+        bytes += size;
+      }
       examined += 1;
       after = candidate.pos;
-      if (candidate.item !== undefined && accept(candidate.item)) found.push(candidate);
+      if (accepted) found.push(candidate);
       if (found.length > limit) break;
     }
     done = batch.done && found.length <= limit;
