@@ -8,6 +8,8 @@ import type { FunctionName } from '#shared/http/routes.ts';
 export interface FunctionSettings {
   /** Lambda memory; CPU scales with it, so PDF rendering gets more. */
   memoryMb: number;
+  /** Seconds a call may take (default 10); API Gateway waits 30 at most. */
+  timeoutSeconds?: number;
   /** Gets SIGNING_KEY_SECRET_ARN and read access to the signing-key secret. */
   signingKey?: true;
   /** Ships the certificate fonts and harfbuzz.wasm beside its bundle. */
@@ -27,6 +29,8 @@ export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
   'ceremonies-write': API,
   'agreements-read': LISTS,
   'agreements-write': API,
-  certificates: { memoryMb: 1536, signingKey: true, assets: true },
+  // A certificate at the limits (fifty parties, thousands of distinct Han characters) takes about 3 s, cold,
+  // on a developer's machine; a Lambda's share of a CPU at 1.5 GB is slower, and 10 s left too little room.
+  certificates: { memoryMb: 1536, timeoutSeconds: 28, signingKey: true, assets: true },
   verify: { memoryMb: 1536, signingKey: true, assets: true },
 };

@@ -4,7 +4,7 @@
  * see the signing key, only certificate functions carry the fonts.
  */
 import { createRequire } from 'node:module';
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -50,6 +50,7 @@ export class RegistryFunctions extends Construct {
         entry: functionEntry(name),
         description: `Concord ${name}: ${FUNCTIONS[name].description}`,
         memoryMb: settings.memoryMb,
+        ...(settings.timeoutSeconds && { timeout: Duration.seconds(settings.timeoutSeconds) }),
         environment: {
           ...(reads && { TABLE_NAME: props.table.tableName }),
           ...(settings.signingKey && { SIGNING_KEY_SECRET_ARN: props.signingKey.secretArn }),

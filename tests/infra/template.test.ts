@@ -110,7 +110,7 @@ describe('stateless stack: functions', () => {
     expect(Object.keys(resources(s.stateless$, 'AWS::Lambda::Function'))).toHaveLength(FUNCTION_NAMES.length);
   });
 
-  it.each(FUNCTION_NAMES)('%s: arm64, Node.js 24, active tracing, source maps, memory from its settings', (fn) => {
+  it.each(FUNCTION_NAMES)('%s: arm64, Node.js 24, active tracing, source maps, memory and timeout from its settings', (fn) => {
     const id = s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!);
     const props = resources(s.stateless$, 'AWS::Lambda::Function')[id]!.Properties;
     expect(props.Runtime).toBe('nodejs24.x');
@@ -118,6 +118,8 @@ describe('stateless stack: functions', () => {
     expect(props.Handler).toBe('index.handler');
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     expect(props.MemorySize).toBe(FUNCTION_SETTINGS[fn].memoryMb);
+    // API Gateway waits 30 s for a function at most; certificates get the most of it (rendering).
+    expect(props.Timeout).toBe(fn === 'certificates' ? 28 : 10);
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
     expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
     expect(props.Environment.Variables.TABLE_NAME).toBe(readsTable(fn) ? 'concord-prod' : undefined);
