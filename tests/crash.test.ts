@@ -173,7 +173,7 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
 });
 
 describe('a batch read DynamoDB answers in part', () => {
-  it('is asked again for the rest (at once, or after a wait when nothing came): a signing gets every party, a list every agreement', async () => {
+  it('is asked again for the rest (after a short wait, a doubling one when nothing came) and, throttled for good, is a 503: a signing gets every party, a list every agreement', async () => {
     for (const id of ['partial-a', 'partial-b']) expect((await t.call('POST', '/parties', { body: party(id) })).status).toBe(201);
     const body = (title: string) => agreement(['partial-a', 'partial-b'], { title });
     const earlier = [];
@@ -191,6 +191,11 @@ describe('a batch read DynamoDB answers in part', () => {
       const throttled = (await t.call('GET', '/agreements?partyId=partial-b&limit=100')).body.items.map((a: any) => a.id);
       expect(throttled.sort()).toEqual([logged.body.id, ...earlier].sort());
       expect(unansweredBatches).toBe(0);
+      // Throttled for good: after a second of waiting in all, the list is a 503 that says to try again.
+      unansweredBatches = 1000;
+      const busy = await t.call('GET', '/agreements?partyId=partial-b&limit=100');
+      expect([busy.status, busy.headers.get('retry-after'), busy.body.type]).toEqual([503, '2', '/problems/unavailable']);
+      expect(unansweredBatches).toBeGreaterThan(990);
     } finally {
       partialBatches = 0;
       unansweredBatches = 0;

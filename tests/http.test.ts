@@ -168,6 +168,15 @@ describe('routes', () => {
     expect(overLambdaLimit({ statusCode: 200, body: 'x'.repeat(LAMBDA_RESPONSE_BYTES - 100) })).toBe(false);
   });
 
+  it('a database that throttles past the SDK\'s retries is a 503 with Retry-After, not a 500', async () => {
+    const { toProblem } = await import('#shared/http/problem.ts');
+    for (const name of ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']) {
+      const r = toProblem(Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name }));
+      expect([r.statusCode, r.headers?.['retry-after'], JSON.parse(String(r.body)).type], name).toEqual([503, '2', '/problems/unavailable']);
+    }
+    expect(toProblem(new Error('a bug')).statusCode).toBe(500);
+  });
+
   it('an unknown id is 404 for every kind of record', async () => {
     for (const path of ['/parties/nobody', '/ceremonies/nothing', '/agreements/ag-none', '/agreements/ag-none/history']) {
       const r = await t.call('GET', path);

@@ -300,6 +300,8 @@ describe('amendment rules', () => {
     ['with a leading zero, even if current (another tag)', '"01"', 412, namesNone],
     ['a list without the current tag', '"5", W/"1","7"', 412, 'The agreement is at version 1, not 5 or 7'],
     ['a list with the current tag (RFC 9110: any may match)', '"5", "1"', 200, undefined],
+    ['a list with empty elements and the current tag', ', "5",, "1" ,', 200, undefined],
+    ['a list naming one stale version twice', '"5", "5"', 412, 'The agreement is at version 1, not 5'],
     ['a wildcard, which would change whatever version is current', '*', 400, 'If-Match: * would change whatever version is current: send the ETag of the version you are changing, like "3"'],
     ['not an entity-tag', '1', 400, 'If-Match must be the ETag you received, like "3"'],
     ['a list with a bare word in it', '"1", 2', 400, 'If-Match must be the ETag you received, like "3"'],

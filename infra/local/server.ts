@@ -241,8 +241,9 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
         : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }));
     } catch (error) {
       // A client that went away mid-body (or sent a malformed chunk, which clientError answers) is
-      // no failure of the server's: a 500 in the log would set off whoever watches for them.
-      if (req.destroyed) return void options.log?.(`${req.method} ${req.url} abandoned by the client (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      // no failure of the server's: a 500 in the log would set off whoever watches for them. (Not
+      // req.destroyed: a request whose body was read whole is destroyed too.)
+      if (!req.complete) return void options.log?.(`${req.method} ${req.url} abandoned by the client (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       console.error(error);
       send(refuse(500, 'The local server failed; see its console'));
     }

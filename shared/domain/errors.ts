@@ -27,6 +27,8 @@ export class NotFound extends DomainError {}
 /** The caller may not use this at all (as opposed to NotFound, which hides existence). */
 export class Forbidden extends DomainError {}
 export class AlreadyExists extends DomainError {}
+/** The database is too busy to answer now (throttled past every retry): try again shortly. */
+export class Unavailable extends DomainError {}
 /** The record's state forbids the change (e.g. amending a voided agreement). */
 export class StateConflict extends DomainError {}
 /** The caller's version (If-Match) is not the current one. */
@@ -35,7 +37,7 @@ export class VersionMismatch extends DomainError {
     super(message, errors);
   }
 
-  /** `expected` 0: the caller's tag names no version at all (a weak or unknown ETag). */
+  /** `expected`: the versions the caller's tags name; none when they name no version at all (weak or unknown ETags). */
   static of(record: string, current: number, expected: readonly number[]): VersionMismatch {
     const named = expected.length > 0 ? `not ${expected.join(' or ')}` : `and If-Match names no version of it (send the ETag you received, like "${current}")`;
     return new VersionMismatch(`The ${record} is at version ${current}, ${named}`, [{ path: 'If-Match', message: `must be "${current}", the current ETag` }]);

@@ -26,10 +26,10 @@ export function parseGroups(value: unknown): string[] {
 
 /**
  * A subject fit to be recorded as the actor in history: 1-256 characters, no spaces, no control,
- * format (bidirectional), surrogate, private-use or unassigned characters (noncharacters among
- * them), as text fields refuse. Cognito's are UUIDs.
+ * format (bidirectional), surrogate, private-use or noncharacters (which text fields refuse too).
+ * Cognito's are UUIDs.
  */
-const SUBJECT = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Z}]{1,256}$/u;
+const SUBJECT = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Noncharacter_Code_Point}\p{Z}]{1,256}$/u;
 
 export function principalFrom(claims: Claims | undefined): Principal | undefined {
   const sub = claims?.sub;

@@ -1,7 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the routes table and the zod schemas it names. */
 import * as z from 'zod';
 import { IDEMPOTENCY_KEY } from './request.ts';
-import { ROUTES, type Route } from './routes.ts';
+import { readsTable, ROUTES, type Route } from './routes.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -57,6 +57,7 @@ function operation(route: Route) {
   if (route.headers?.includes('If-Match')) Object.assign(errors, { 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
   for (const [status, description] of Object.entries(route.problems ?? {})) errors[status] = { description, ...problemRef };
   errors[429] = { description: 'Too many requests: the gateway\'s throttle, {"message":"Too Many Requests"}', ...gatewayMessage };
+  if (readsTable(route.fn)) errors[503] = { description: 'The database is busy: try again after Retry-After seconds (the same request again is safe)', ...problemRef };
   errors.default = { description: 'A fault on the server\'s side (a bug)', ...problemRef };
   const success = route.response ? jsonSchema(route.response, 'output') : undefined;
   return {

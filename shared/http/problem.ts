@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
-  AlreadyExists, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict,
+  AlreadyExists, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, Unavailable,
   VersionMismatch, VersionRequired, type FieldError,
 } from '#shared/domain/errors.ts';
 import { BASE_HEADERS } from './response.ts';
@@ -42,6 +42,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   431: ['headers-too-large', 'The request headers are too large'],
   500: ['internal', 'Internal error'],
   502: ['bad-gateway', 'The function could not answer'],
+  503: ['unavailable', 'The registry is busy'],
 };
 
 const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
@@ -55,6 +56,12 @@ const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
   [VersionRequired, 428],
 ];
 
+/** What the AWS SDK throws when DynamoDB (or Secrets Manager) still throttles after the SDK's own retries. */
+const THROTTLED = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'LimitExceededException']);
+
+/** Seconds a busy answer asks the client to wait before trying again. */
+const RETRY_AFTER = '2';
+
 export function problem(status: number, detail: string, errors: FieldError[] = [], headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   const [slug, title] = TITLES[status] ?? ['error', 'Error'];
   return {
@@ -66,6 +73,12 @@ export function problem(status: number, detail: string, errors: FieldError[] = [
 
 export function toProblem(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof HttpError && error.expose) return problem(error.status, error.message, error.errors, error.headers);
+  const busy = error instanceof Unavailable || (error instanceof Error && THROTTLED.has(error.name));
+  if (busy) {
+    // Not a bug, but worth seeing: a table that throttles needs more capacity.
+    console.warn(JSON.stringify({ level: 'warn', message: 'throttled', error: { name: (error as Error).name, message: (error as Error).message } }));
+    return problem(503, 'The registry is busy: try again in a moment (sending the same request again is safe)', [], { 'retry-after': RETRY_AFTER });
+  }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1];
     if (status !== undefined) return problem(status, error.message, error.errors);

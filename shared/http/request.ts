@@ -120,7 +120,8 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
 }
 
 const ENTITY_TAG = '(W\\/)?"([\\x21\\x23-\\x7e]*)"';
-const ENTITY_TAG_LIST = new RegExp(`^${ENTITY_TAG}\\s*(?:,\\s*${ENTITY_TAG}\\s*)*$`);
+// Empty elements are allowed (RFC 9110 §5.6.1): "a", , "b" and a header sent twice, once empty, joined.
+const ENTITY_TAG_LIST = new RegExp(`^[\\s,]*${ENTITY_TAG}(?:\\s*,[\\s,]*${ENTITY_TAG})*[\\s,]*$`);
 
 /** The entity-tags of a list (RFC 9110 §8.8.3: "x" or W/"x", comma-separated), or undefined if `value` is not one. */
 function entityTags(value: string): { weak: boolean; opaque: string }[] | undefined {
@@ -142,7 +143,7 @@ export function expectedVersions(req: ApiRequest): number[] | undefined {
   }
   const tags = entityTags(value);
   if (!tags) throw new InvalidInput('If-Match must be the ETag you received, like "3"', [{ path: 'If-Match', message: 'must be an ETag like "3"' }]);
-  return tags.filter((tag) => !tag.weak && /^[1-9]\d{0,8}$/.test(tag.opaque)).map((tag) => Number(tag.opaque));
+  return [...new Set(tags.filter((tag) => !tag.weak && /^[1-9]\d{0,8}$/.test(tag.opaque)).map((tag) => Number(tag.opaque)))];
 }
 
 /**

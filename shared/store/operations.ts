@@ -2,7 +2,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { RuleViolation } from '#shared/domain/errors.ts';
+import { RuleViolation, Unavailable } from '#shared/domain/errors.ts';
 import { dynamo, tableName } from './client.ts';
 import type { Key } from './keys.ts';
 
@@ -29,31 +29,39 @@ export function conditional(write: Promise<unknown>): Promise<boolean> {
 export const getItem = async (key: Key): Promise<Record<string, unknown> | undefined> =>
   (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }))).Item;
 
-/** Rounds in a row that DynamoDB answers with nothing before a batch read gives up (the waits between them add up to 2.5 s at most: the function has 10). */
-const EMPTY_ROUNDS = 6;
+/**
+ * What one batch read may spend waiting on keys DynamoDB leaves unprocessed, in all: a list page
+ * makes up to five batch reads, and the function has 10 s.
+ */
+const UNPROCESSED_WAIT_MS = 1000;
 
 /**
  * The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped,
  * repeated ones read once (BatchGetItem rejects duplicates). Keys DynamoDB leaves unprocessed are
- * asked again: at once after a round that answered some (a response stops at 16 MB, dynalite's at
- * 1 MB), after a growing, jittered wait, as AWS advises for throttling, after one that answered none.
+ * asked again after a jittered wait, as AWS advises: a short one after a round that answered some
+ * (a response stops at 16 MB, dynalite's at 1 MB), a doubling one after each that answered none.
+ * Past the wait budget the read gives up as Unavailable (503, try again).
  */
 export async function batchGetData<T>(keys: readonly Key[], parse: (data: unknown) => T): Promise<T[]> {
   const found: T[] = [];
   const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+  let waited = 0;
   for (let i = 0; i < unique.length; i += 100) {
     let request: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
-    for (let empty = 0; request && request.length > 0;) {
-      if (empty === EMPTY_ROUNDS) throw new Error(`DynamoDB answered none of ${request.length} keys of a batch read ${empty} times in a row`);
-      if (empty > 0) await delay(Math.random() * 40 * 2 ** empty);
+    for (let empty = -1; request && request.length > 0;) {
+      if (empty >= 0) {
+        const wait = Math.random() * 10 * 2 ** Math.min(empty, 10);
+        if (waited + wait > UNPROCESSED_WAIT_MS) throw new Unavailable(`DynamoDB left ${request.length} keys of a batch read unprocessed for ${Math.round(waited)} ms`);
+        await delay(wait);
+        waited += wait;
+      }
       const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
         RequestItems: { [tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: '#data', ExpressionAttributeNames: { '#data': 'data' } } },
       }));
       const answered = out.Responses?.[tableName] ?? [];
       for (const item of answered) found.push(parse(item.data));
-      const left: Record<string, unknown>[] | undefined = out.UnprocessedKeys?.[tableName]?.Keys;
-      empty = left && left.length === request.length && answered.length === 0 ? empty + 1 : 0;
-      request = left;
+      request = out.UnprocessedKeys?.[tableName]?.Keys;
+      empty = answered.length > 0 ? 0 : empty + 1;
     }
   }
   return found;

@@ -12,8 +12,9 @@ import type { IndexName } from './table.ts';
 
 const MAX_EXAMINED = 500;
 /**
- * The most bytes of records (as JSON) one page holds: a Lambda's answer may take 6 MB, and a hundred
- * agreements of up to 130 KB each (fifty parties, long texts) would take 13.
+ * The most bytes of records one page holds, as they sit in the function's answer: a Lambda's answer
+ * may take 6 MB, and a hundred agreements of up to 130 KB each (fifty parties, long texts) would
+ * take 13, or twice that if their texts are quotes.
  */
 export const PAGE_BYTES = 4 * 1024 * 1024;
 const HIGHEST = '\uffff';
@@ -51,7 +52,9 @@ export async function collectPage<T>(
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
       if (accepted && found.length < limit) {
-        const size = Buffer.byteLength(JSON.stringify(candidate.item));
+        // As it sits in the function's answer: the body is a JSON string, so its quotes and
+        // backslashes are escaped a second time (a name of quotes takes twice its size there).
+        const size = Buffer.byteLength(JSON.stringify(JSON.stringify(candidate.item)));
         // Full before this record (a page always holds one): the next page starts with it.
         if (found.length > 0 && bytes + size > PAGE_BYTES) return { items: found.map((c) => c.item as T), nextCursor: await encodeCursor(found.at(-1)!.pos, digest) };
         bytes += size;
