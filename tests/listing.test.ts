@@ -202,6 +202,8 @@ describe('what real DynamoDB refuses and dynalite takes', () => {
     expect(dynamoRefusal('QueryCommand', { KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi', ExpressionAttributeValues: { ':pk': { S: 'P' }, ':lo': { S: '' }, ':hi': { S: 'z' } } })).toMatch(/cannot contain an empty string value/);
     expect(dynamoRefusal('PutItemCommand', { Item: { pk: { S: 'P' }, sk: { S: 'S' }, gsi2sk: { S: '' } } })).toMatch(/Key: gsi2sk/);
     expect(dynamoRefusal('GetItemCommand', { Key: { pk: { S: '' }, sk: { S: 'S' } } })).toMatch(/Key: pk/);
+    expect(dynamoRefusal('UpdateItemCommand', { Key: { pk: { S: 'P' }, sk: { S: 'S' } }, UpdateExpression: 'SET #d = :d, #g = :g', ExpressionAttributeNames: { '#d': 'data', '#g': 'gsi1sk' }, ExpressionAttributeValues: { ':d': { S: '' }, ':g': { S: '' } } })).toMatch(/Key: gsi1sk/);
+    expect(dynamoRefusal('UpdateItemCommand', { Key: { pk: { S: 'P' }, sk: { S: 'S' } }, UpdateExpression: 'SET #d = :d', ExpressionAttributeNames: { '#d': 'data' }, ExpressionAttributeValues: { ':d': { S: '' } } })).toBeUndefined();
     // Not a key: an empty string is a value like any other.
     expect(dynamoRefusal('PutItemCommand', { Item: { pk: { S: 'P' }, sk: { S: 'S' }, note: { S: '' } } })).toBeUndefined();
     expect(dynamoRefusal('QueryCommand', { KeyConditionExpression: '#pk = :pk', FilterExpression: 'x = :e', ExpressionAttributeValues: { ':pk': { S: 'P' }, ':e': { S: '' } } })).toBeUndefined();

@@ -24,11 +24,18 @@ export function dynamoRefusal(command: string, input: Record<string, any>): stri
   const refuse = (name: string) => `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${name}`;
   if (command === 'QueryCommand') {
     const placeholders = String(input.KeyConditionExpression ?? '').match(/:[\w]+/g) ?? [];
-    const bad = placeholders.find((p) => empty(input.ExpressionAttributeValues?.[p]));
+    const bad = placeholders.find((p) => empty(input.ExpressionAttributeValues?.[p])) ?? emptyKey(input.ExclusiveStartKey);
     return bad && refuse(bad);
   }
   if (command === 'PutItemCommand') return (emptyKey(input.Item) && refuse(emptyKey(input.Item)!));
-  if (['GetItemCommand', 'DeleteItemCommand', 'UpdateItemCommand'].includes(command)) return emptyKey(input.Key) && refuse(emptyKey(input.Key)!);
+  if (command === 'UpdateItemCommand') {
+    // An index key the update sets ("SET #k = :v", the name maybe behind a placeholder) is checked like one in an item.
+    const sets = [...String(input.UpdateExpression ?? '').matchAll(/([#\w]+)\s*=\s*(:\w+)/g)]
+      .map(([, name, value]) => [name!.startsWith('#') ? input.ExpressionAttributeNames?.[name!] : name, input.ExpressionAttributeValues?.[value!]] as const);
+    const set = sets.find(([name, value]) => KEY_ATTRIBUTES.has(name) && empty(value));
+    return emptyKey(input.Key) ? refuse(emptyKey(input.Key)!) : set && refuse(set[0]);
+  }
+  if (['GetItemCommand', 'DeleteItemCommand'].includes(command)) return emptyKey(input.Key) && refuse(emptyKey(input.Key)!);
   if (command === 'BatchGetItemCommand') {
     for (const { Keys = [] } of Object.values(input.RequestItems ?? {}) as { Keys?: Item[] }[]) for (const key of Keys) if (emptyKey(key)) return refuse(emptyKey(key)!);
   }
