@@ -172,3 +172,33 @@ describe('local tools refuse a data dir they cannot use, with a message', () => 
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('a first start killed while it made the table', () => {
+  it('leaves a table CREATING for good, which the next start replaces (it held no records) instead of failing for ever', async () => {
+    const dir = join(dataDir, 'half-made');
+    // What such a kill leaves: a table saved as CREATING, whose switch to ACTIVE never came.
+    const { default: dynalite } = await import('dynalite');
+    const { CreateTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const stuck = dynalite({ path: join(dir, 'dynamodb'), createTableMs: 3_600_000 });
+    await new Promise<void>((ok) => stuck.listen(0, '127.0.0.1', () => ok()));
+    const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(stuck.address() as { port: number }).port}`, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const { TABLE_NAME } = await import('#infra/local/server.ts');
+    await client.send(new CreateTableCommand({
+      TableName: TABLE_NAME, BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }));
+    client.destroy();
+    await new Promise((ok) => stuck.close(ok));
+
+    const lines: string[] = [];
+    const { startTestRegistry } = await import('./support/registry.ts');
+    const t = await startTestRegistry({ dataDir: dir, log: (line) => lines.push(line) });
+    try {
+      expect(lines).toContainEqual(expect.stringMatching(/was left half-made by an earlier start; it held no records, and starts afresh$/));
+      expect((await t.call('POST', '/parties', { body: { kind: 'city', name: 'Chongqing', countryCode: 'CN', id: 'half-made-city' } })).status).toBe(201);
+      expect((await t.call('GET', '/parties?limit=5')).body.items.map((p: any) => p.id)).toEqual(['half-made-city']);
+    } finally {
+      await t.close();
+    }
+  });
+});

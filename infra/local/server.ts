@@ -155,7 +155,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const localSecrets = loadLocalSecrets(dataDir);
   assertDatabaseWritable(join(dataDir, 'dynamodb'));
   const release = claimDataDir(dataDir);
-  const db = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const database = () => dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let db = database();
   const dbPort = await listen(db, 0, '127.0.0.1');
   const secrets = await startSecretsStub(localSecrets);
 
@@ -172,7 +173,18 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const { ensureTable } = await import('#shared/store/setup.ts');
-  await ensureTable();
+  if ((await ensureTable()) !== 'ACTIVE') {
+    // A process that ended while it made the table (a kill in the first start's first moments)
+    // leaves it CREATING for good, and dynalite refuses every call to it. Such a table never took a
+    // record: the database starts afresh, on the same port (the client already points there).
+    options.log?.(`The database in ${join(dataDir, 'dynamodb')} was left half-made by an earlier start; it held no records, and starts afresh`);
+    await closeServer(db);
+    rmSync(join(dataDir, 'dynamodb'), { recursive: true, force: true });
+    db = database();
+    await listen(db, dbPort, '127.0.0.1');
+    const status = await ensureTable();
+    if (status !== 'ACTIVE') throw new DataDirUnusable(`The database in ${join(dataDir, 'dynamodb')} does not become ready (${status}); delete that directory and start again`);
+  }
 
   const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
   const handlerOf = (fn: FunctionName) => {
