@@ -202,3 +202,34 @@ describe('a batch read DynamoDB answers in part', () => {
     }
   });
 });
+
+describe('a local server killed between dynalite\'s index write and its item write', () => {
+  it('leaves index entries of a write that never happened, which the repair after an unclean stop removes', async () => {
+    const { createRequire } = await import('node:module');
+    // dynalite writes index entries, then the item: an item write that fails after its entries
+    // (every attempt the SDK makes) leaves what a kill between the two leaves.
+    const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as { updateIndexes: (...args: any[]) => void };
+    const original = dynaliteDb.updateIndexes;
+    const body = agreement(['crash-a', 'crash-b'], { title: 'Before the kill', signedAt: '2021-08-23T11:00:00+08:00' });
+    const logged = await logSigning(t, cer, body, 'ghost-key');
+    const id = logged.body.id as string;
+    const listed = async () => (await t.call('GET', `/agreements?ceremonyId=${cer}&limit=100`)).body.items.filter((a: any) => a.id === id).map((a: any) => [a.version, a.title]);
+    dynaliteDb.updateIndexes = (store, table, existing, item, cb) =>
+      original(store, table, existing, item, (error?: Error) => cb(error ?? (JSON.stringify(item ?? {}).includes('Never committed')
+        ? Object.assign(new Error('killed'), { statusCode: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'killed' } })
+        : undefined)));
+    try {
+      const amend = await t.call('PATCH', `/agreements/${id}`, { headers: { 'if-match': '"1"' }, body: { title: 'Never committed', signedAt: '2021-08-23T12:00:00+08:00', reason: 'ghost' } });
+      expect(amend.status).toBe(500);
+    } finally {
+      dynaliteDb.updateIndexes = original;
+    }
+    expect((await t.call('GET', `/agreements/${id}`)).body.version).toBe(1);
+    expect(await listed()).toEqual([[2, 'Never committed']]); // the flaw: a version that never was, listed in place of the real one
+
+    const { repairIndexes } = await import('#infra/local/repair.ts');
+    expect(await repairIndexes()).toBeGreaterThan(0);
+    expect(await listed()).toEqual([[1, 'Before the kill']]);
+    expect(await repairIndexes()).toBe(0); // nothing left to mend
+  });
+});

@@ -17,7 +17,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'concord-restart-'));
 const children: ChildProcess[] = [];
 
 /** Starts the real `npm start` entry point on a free port; resolves with its URL and tokens. */
-function start(publicBaseUrl = 'https://concord.example'): Promise<{ url: string; staff: string; partner: string; stop: () => Promise<void> }> {
+function start(publicBaseUrl = 'https://concord.example'): Promise<{ url: string; staff: string; partner: string; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, PUBLIC_BASE_URL: publicBaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,7 +32,7 @@ function start(publicBaseUrl = 'https://concord.example'): Promise<{ url: string
       const staff = /STAFF=(\S+)/.exec(out)?.[1];
       const partner = /PARTNER=(\S+)/.exec(out)?.[1];
       if (url && staff && partner) {
-        resolve({ url, staff, partner, stop: () => new Promise((done) => { child.once('exit', () => done()); child.kill('SIGTERM'); }) });
+        resolve({ url, staff, partner, output: () => out, stop: () => new Promise((done) => { child.once('exit', () => done()); child.kill('SIGTERM'); }) });
       }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
@@ -77,6 +77,9 @@ describe('restart on the same data dir', () => {
     unlinkSync(join(dataDir, 'demo-seeded'));
     writeFileSync(join(dataDir, 'server.pid'), String(spawnSync('true').pid));
     const second = await start();
+    // Stopped uncleanly, the last server may have left index entries of an unfinished write: checked.
+    expect(first.output()).not.toMatch(/did not stop cleanly/);
+    expect(second.output()).toMatch(/did not stop cleanly: its indexes were checked\n/);
     const after = await get(`${second.url}/agreements?limit=100`, second.staff);
     expect(after.items.map((a: any) => a.id).sort()).toEqual(seeded.items.map((a: any) => a.id).sort());
     expect((await get(`${second.url}/parties?limit=100`, second.staff)).items).toHaveLength(parties);

@@ -104,9 +104,10 @@ function makeDataDir(dataDir: string): void {
  * Claims the data dir for this process with a pid file, before dynalite opens it (whose own lock
  * error surfaces asynchronously, as a crash). The file appears whole or not at all (written
  * aside, then linked into place); one left by a process that is gone is taken over. Returns the
- * release, which removes the file only while it is still this process's.
+ * release, which removes the file only while it is still this process's, and whether the last
+ * server on this dir stopped without releasing it (killed, or the machine lost power).
  */
-function claimDataDir(dataDir: string): () => void {
+function claimDataDir(dataDir: string): { release: () => void; unclean: boolean } {
   const file = join(dataDir, 'server.pid');
   const alive = (pid: number) => {
     try {
@@ -116,6 +117,7 @@ function claimDataDir(dataDir: string): () => void {
       return (error as NodeJS.ErrnoException).code === 'EPERM';
     }
   };
+  let unclean = false;
   for (let attempt = 0; !createOnce(file, String(process.pid)); attempt++) {
     let holder: number;
     try {
@@ -129,9 +131,10 @@ function claimDataDir(dataDir: string): () => void {
       throw new DataDirInUse(`${dataDir} is in use by another Concord process (pid ${holder || 'unknown'}, in ${file}); stop it, or set DATA_DIR to another directory (delete ${file} if no such process runs)`);
     }
     rmSync(file, { force: true }); // left by a process that is gone (or by this one): once more
+    unclean = true;
   }
   let released = false;
-  return () => {
+  const release = () => {
     if (released) return;
     released = true;
     try {
@@ -140,6 +143,7 @@ function claimDataDir(dataDir: string): () => void {
       // Already gone.
     }
   };
+  return { release, unclean };
 }
 
 /** The gateway's own refusals, in the same problem+json the handlers answer with. */
@@ -154,7 +158,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const secret = loadSecret(dataDir);
   const localSecrets = loadLocalSecrets(dataDir);
   assertDatabaseWritable(join(dataDir, 'dynamodb'));
-  const release = claimDataDir(dataDir);
+  const { release, unclean } = claimDataDir(dataDir);
   const database = () => dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   let db = database();
   const dbPort = await listen(db, 0, '127.0.0.1');
@@ -184,6 +188,10 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     await listen(db, dbPort, '127.0.0.1');
     const status = await ensureTable();
     if (status !== 'ACTIVE') throw new DataDirUnusable(`The database in ${join(dataDir, 'dynamodb')} does not become ready (${status}); delete that directory and start again`);
+  } else if (unclean) {
+    // Killed mid-write, dynalite may have left index entries of a write it never finished.
+    const removed = await (await import('./repair.ts')).repairIndexes();
+    options.log?.(`The last server on ${dataDir} did not stop cleanly: its indexes were checked${removed ? `, and ${removed} entries of unfinished writes removed` : ''}`);
   }
 
   const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
