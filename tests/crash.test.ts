@@ -210,14 +210,18 @@ describe('a local server killed between dynalite\'s index write and its item wri
     // (every attempt the SDK makes) leaves what a kill between the two leaves.
     const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as { updateIndexes: (...args: any[]) => void };
     const original = dynaliteDb.updateIndexes;
+    /** Every write of an item holding `marker` fails after its index entries are written. */
+    const killAfterIndexWrites = (marker: string) => {
+      dynaliteDb.updateIndexes = (store, table, existing, item, cb) =>
+        original(store, table, existing, item, (error?: Error) => cb(error ?? (JSON.stringify(item ?? {}).includes(marker)
+          ? Object.assign(new Error('killed'), { statusCode: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'killed' } })
+          : undefined)));
+    };
     const body = agreement(['crash-a', 'crash-b'], { title: 'Before the kill', signedAt: '2021-08-23T11:00:00+08:00' });
     const logged = await logSigning(t, cer, body, 'ghost-key');
     const id = logged.body.id as string;
     const listed = async () => (await t.call('GET', `/agreements?ceremonyId=${cer}&limit=100`)).body.items.filter((a: any) => a.id === id).map((a: any) => [a.version, a.title]);
-    dynaliteDb.updateIndexes = (store, table, existing, item, cb) =>
-      original(store, table, existing, item, (error?: Error) => cb(error ?? (JSON.stringify(item ?? {}).includes('Never committed')
-        ? Object.assign(new Error('killed'), { statusCode: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'killed' } })
-        : undefined)));
+    killAfterIndexWrites('Never committed');
     try {
       const amend = await t.call('PATCH', `/agreements/${id}`, { headers: { 'if-match': '"1"' }, body: { title: 'Never committed', signedAt: '2021-08-23T12:00:00+08:00', reason: 'ghost' } });
       expect(amend.status).toBe(500);
@@ -227,9 +231,23 @@ describe('a local server killed between dynalite\'s index write and its item wri
     expect((await t.call('GET', `/agreements/${id}`)).body.version).toBe(1);
     expect(await listed()).toEqual([[2, 'Never committed']]); // the flaw: a version that never was, listed in place of the real one
 
+    // And a new signing killed the same way: listed, though GET finds nothing.
+    killAfterIndexWrites('Never committed');
+    let phantom: string;
+    try {
+      const signing = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Never committed either' }), 'phantom-key');
+      expect(signing.status).toBe(500);
+      phantom = deriveAgreementId(cer, 'phantom-key');
+    } finally {
+      dynaliteDb.updateIndexes = original;
+    }
+    const phantoms = async () => (await t.call('GET', `/agreements?ceremonyId=${cer}&limit=100`)).body.items.filter((a: any) => a.id === phantom).length;
+    expect([(await t.call('GET', `/agreements/${phantom}`)).status, await phantoms()]).toEqual([404, 1]);
+
     const { repairIndexes } = await import('#infra/local/repair.ts');
     expect(await repairIndexes()).toBeGreaterThan(0);
     expect(await listed()).toEqual([[1, 'Before the kill']]);
+    expect(await phantoms()).toBe(0);
     expect(await repairIndexes()).toBe(0); // nothing left to mend
   });
 });
