@@ -39,7 +39,8 @@ function operation(route: Route) {
     ...(route.headers ?? []).map((name) => ({ name, required: true })), ...(route.optionalHeaders ?? []).map((name) => ({ name, required: false })),
   ].map(({ name, required }) => ({
     name, in: 'header', required,
-    schema: name === 'Idempotency-Key' ? { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 } : { type: 'string', pattern: '^"[1-9][0-9]*"$' },
+    schema: name === 'Idempotency-Key' ? { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 } : { type: 'string', pattern: '^[\\s,]*(W/)?"[^"]*"(\\s*,[\\s,]*(W/)?"[^"]*")*[\\s,]*$' },
+    ...(name === 'If-Match' && { description: 'The ETag of the version being changed, as received ("3"); a list matches when any of its tags names the current version (compared strongly: W/"3" names none); * is refused' }),
   }));
   if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });
   // Where browsers get pages, an incomplete request gets one too.
