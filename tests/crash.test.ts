@@ -3,6 +3,9 @@
  * use, right before the agreement's PutItem) must leave no visible agreement, and a retry with
  * the same Idempotency-Key must complete it exactly once.
  */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAgreementId } from '#shared/domain/ids.ts';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
@@ -245,9 +248,25 @@ describe('a local server killed between dynalite\'s index write and its item wri
     expect([(await t.call('GET', `/agreements/${phantom}`)).status, await phantoms()]).toEqual([404, 1]);
 
     const { repairIndexes } = await import('#infra/local/repair.ts');
-    expect(await repairIndexes()).toBeGreaterThan(0);
+    const journal = join(mkdtempSync(join(tmpdir(), 'concord-repair-')), 'index-repair.json');
+    expect(await repairIndexes(journal)).toBeGreaterThan(0);
     expect(await listed()).toEqual([[1, 'Before the kill']]);
     expect(await phantoms()).toBe(0);
-    expect(await repairIndexes()).toBe(0); // nothing left to mend
+    expect(await repairIndexes(journal)).toBe(0); // nothing left to mend
+
+    // A repair killed between its two writes leaves the item under a stray entry's keys (listed
+    // at a signing time it never had); its journal says how the pair ends, and the next repair ends it.
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' } }))).Item!;
+    expect(item.gsi2sk).toEqual(expect.stringContaining(id));
+    await dynamo.send(new PutCommand({ TableName: tableName, Item: { ...item, gsi2sk: `2099-01-01T00:00:00.000Z#${id}` } }));
+    writeFileSync(journal, JSON.stringify({ restore: item }));
+    expect((await t.call('GET', `/agreements?ceremonyId=${cer}&limit=1`)).body.items[0].id).toBe(id); // now "newest"
+    await repairIndexes(journal);
+    expect((await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' } }))).Item).toEqual(item);
+    expect(await listed()).toEqual([[1, 'Before the kill']]);
+    expect((await t.call('GET', `/agreements?ceremonyId=${cer}&limit=1`)).body.items[0].id).not.toBe(id);
+    expect(existsSync(journal)).toBe(false);
   });
 });

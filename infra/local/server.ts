@@ -190,7 +190,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     if (status !== 'ACTIVE') throw new DataDirUnusable(`The database in ${join(dataDir, 'dynamodb')} does not become ready (${status}); delete that directory and start again`);
   } else if (unclean) {
     // Killed mid-write, dynalite may have left index entries of a write it never finished.
-    const removed = await (await import('./repair.ts')).repairIndexes();
+    const removed = await (await import('./repair.ts')).repairIndexes(join(dataDir, 'index-repair.json'));
     options.log?.(`The last server on ${dataDir} did not stop cleanly: its indexes were checked${removed ? `, and ${removed} entries of unfinished writes removed` : ''}`);
   }
 
