@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document, generated from the routes table and the zod schemas it names. */
 import * as z from 'zod';
-import { IDEMPOTENCY_KEY } from './request.ts';
+import { ENTITY_TAG_LIST, IDEMPOTENCY_KEY } from './request.ts';
 import { readsTable, ROUTES, type Route } from './routes.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
@@ -39,7 +39,7 @@ function operation(route: Route) {
     ...(route.headers ?? []).map((name) => ({ name, required: true })), ...(route.optionalHeaders ?? []).map((name) => ({ name, required: false })),
   ].map(({ name, required }) => ({
     name, in: 'header', required,
-    schema: name === 'Idempotency-Key' ? { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 } : { type: 'string', pattern: '^[\\s,]*(W/)?"[^"]*"(\\s*,[\\s,]*(W/)?"[^"]*")*[\\s,]*$' },
+    schema: name === 'Idempotency-Key' ? { type: 'string', pattern: IDEMPOTENCY_KEY.source, maxLength: 255 } : { type: 'string', pattern: ENTITY_TAG_LIST.source },
     ...(name === 'If-Match' && { description: 'The ETag of the version being changed, as received ("3"); a list matches when any of its tags names the current version (compared strongly: W/"3" names none); * is refused' }),
   }));
   if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });

@@ -121,7 +121,7 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
 
 const ENTITY_TAG = '(W\\/)?"([\\x21\\x23-\\x7e]*)"';
 // Empty elements are allowed (RFC 9110 §5.6.1): "a", , "b" and a header sent twice, once empty, joined.
-const ENTITY_TAG_LIST = new RegExp(`^[\\s,]*${ENTITY_TAG}(?:\\s*,[\\s,]*${ENTITY_TAG})*[\\s,]*$`);
+export const ENTITY_TAG_LIST = new RegExp(`^[\\s,]*${ENTITY_TAG}(?:\\s*,[\\s,]*${ENTITY_TAG})*[\\s,]*$`);
 
 /** The entity-tags of a list (RFC 9110 §8.8.3: "x" or W/"x", comma-separated), or undefined if `value` is not one. */
 function entityTags(value: string): { weak: boolean; opaque: string }[] | undefined {

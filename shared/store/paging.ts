@@ -17,6 +17,21 @@ const MAX_EXAMINED = 500;
  * take 13, or twice that if their texts are quotes.
  */
 export const PAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Bytes of a record as it sits in the function's answer: its JSON, inside the body's JSON string,
+ * where each quote and backslash is escaped once more (a name of quotes takes twice its size there;
+ * JSON holds no raw control character to escape). Counted, not built: the page is serialized later.
+ */
+function answerBytes(record: unknown): number {
+  const json = JSON.stringify(record);
+  let escapes = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) escapes += 1;
+  }
+  return Buffer.byteLength(json) + 2 + escapes;
+}
 const HIGHEST = '\uffff';
 
 export interface Candidate<T> {
@@ -52,9 +67,7 @@ export async function collectPage<T>(
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
       if (accepted && found.length < limit) {
-        // As it sits in the function's answer: the body is a JSON string, so its quotes and
-        // backslashes are escaped a second time (a name of quotes takes twice its size there).
-        const size = Buffer.byteLength(JSON.stringify(JSON.stringify(candidate.item)));
+        const size = answerBytes(candidate.item);
         // Full before this record (a page always holds one): the next page starts with it.
         if (found.length > 0 && bytes + size > PAGE_BYTES) return { items: found.map((c) => c.item as T), nextCursor: await encodeCursor(found.at(-1)!.pos, digest) };
         bytes += size;
