@@ -1,12 +1,14 @@
 /** POST /ceremonies/{id}/agreements, PATCH /agreements/{id}, POST /agreements/{id}/void */
 import { parseInput } from '#shared/domain/validation.ts';
-import { agreementInput, agreementPatch, voidInput, type Agreement } from '#shared/domain/schemas.ts';
+import { agreementInput, agreementPatch, voidInput } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { expectedVersions, idempotencyKey } from '#shared/http/request.ts';
 import { etag, replayedHeader, type ApiResponse } from '#shared/http/response.ts';
-import { amend, logSigning, voidSigning } from '#shared/registry/agreements.ts';
+import { amend, logSigning, voidSigning, type ChangeResult } from '#shared/registry/agreements.ts';
 
-const ok = (agreement: Agreement): ApiResponse => ({ status: 200, body: agreement, headers: { etag: etag(agreement.version) } });
+/** A change's answer; a change sent again after it was made answers as it did, marked as a replay. */
+const ok = ({ agreement, replayed }: ChangeResult): ApiResponse =>
+  ({ status: 200, body: agreement, headers: { etag: etag(agreement.version), ...replayedHeader(replayed) } });
 
 export const handler = lambdaHandler('agreements-write', {
   'POST /ceremonies/{id}/agreements': async (req) => {

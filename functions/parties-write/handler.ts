@@ -15,7 +15,7 @@ export const handler = lambdaHandler('parties-write', {
   'PATCH /parties/{id}': async (req) => {
     const version = expectedVersions(req);
     const patch = parseInput(partyPatch, req.body, 'body');
-    const party = await updateParty(req.params.id!, version, patch, req.principal);
-    return { status: 200, body: party, headers: { etag: etag(party.version) } };
+    const { record: party, replayed } = await updateParty(req.params.id!, version, patch, req.principal);
+    return { status: 200, body: party, headers: { etag: etag(party.version), ...replayedHeader(replayed) } };
   },
 });

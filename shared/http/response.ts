@@ -14,7 +14,7 @@ export interface ApiResponse {
 
 export const etag = (tag: number | string) => `"${tag}"`;
 
-/** Marks the first answer to a request, sent again (same Idempotency-Key or id, same body). */
+/** Marks an answer to a request that was made already (same Idempotency-Key or id and body; same change from the same version). */
 export const replayedHeader = (replayed: boolean): Record<string, string> => (replayed ? { 'idempotent-replayed': 'true' } : {});
 
 /** JSON by default; bytes (a PDF) go base64-encoded, strings (HTML) as they are. */

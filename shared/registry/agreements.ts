@@ -9,7 +9,7 @@ import {
 } from '#shared/domain/agreement.ts';
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
-import { Forbidden, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
@@ -101,59 +101,112 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
   return store.listAgreements(filter, page);
 }
 
-/** Loads the version a change is based on, or says precisely why it cannot be changed. */
-async function loadForChange(id: string, expectedVersions: readonly number[] | undefined): Promise<store.StoredAgreement> {
+/** A change's outcome: the agreement as it left it, and whether this is its first answer, sent again. */
+export interface ChangeResult { agreement: Agreement; replayed: boolean }
+
+/** A change to make on `base`, the version the caller saw (`prior`: its history up to it); null when it changes nothing. */
+type Change = (base: Agreement, prior: readonly HistoryEntry[]) => Promise<Versioned | null>;
+
+const headHash = (history: readonly HistoryEntry[]) => history.at(-1)!.hash;
+
+/** Whether `entry` records the very change `again` would: same place in the chain, action, actor, reason and field changes (at another instant). */
+function sameChange(entry: HistoryEntry | undefined, again: HistoryEntry): entry is HistoryEntry {
+  return entry !== undefined && entry.version === again.version && entry.prevHash === again.prevHash && entry.action === again.action
+    && entry.actor === again.actor && entry.reason === again.reason && hashOf(entry.changes) === hashOf(again.changes);
+}
+
+/**
+ * The agreement as a change sent again left it, when it was made already: a client that lost the
+ * answer (venue Wi-Fi) sends it again with the If-Match it had, which its own first attempt has
+ * moved past. The entry that followed `version` tells: if it is this change by this actor, the
+ * change is made, whatever came after it.
+ */
+async function madeBefore(stored: store.StoredAgreement, version: number, actor: string, change: Change): Promise<Agreement | undefined> {
+  const entry = stored.history[version]; // history[i] is version i + 1
+  if (version < 1 || entry?.actor !== actor) return undefined;
+  const prior = stored.history.slice(0, version);
+  let again: Versioned | null;
+  try {
+    again = await change(replay(stored.agreement, prior)!, prior);
+  } catch (error) {
+    // A change the rules refuse at that version was never made there: the caller's version is stale.
+    if (error instanceof RuleViolation || error instanceof InvalidInput) return undefined;
+    throw error;
+  }
+  return again && sameChange(entry, again.entry) ? replay(stored.agreement, stored.history, version + 1) : undefined;
+}
+
+/**
+ * Makes a change on the version the caller names in If-Match, with one conditional write. The
+ * same change sent again after it was made (a lost answer) is answered as made, with the
+ * agreement as it left it (`replayed`), not refused as stale (412) or as too late (409, voided).
+ */
+async function changeAgreement(id: string, expectedVersions: readonly number[] | undefined, principal: Principal, change: Change): Promise<ChangeResult> {
   if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
   const stored = await store.getAgreement(id);
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
-  if (stored.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
-  if (!expectedVersions.includes(stored.agreement.version)) {
-    throw VersionMismatch.of('agreement', stored.agreement.version, expectedVersions);
+  const { agreement: current, history } = stored;
+  if (current.status !== 'voided' && expectedVersions.includes(current.version)) {
+    const next = await change(current, history);
+    return next ? commit(current, next) : { agreement: current, replayed: false };
   }
-  return stored;
+  for (const version of expectedVersions) {
+    const made = await madeBefore(stored, version, principal.actor, change);
+    if (made) {
+      await cleanUpLinks(replay(current, history, version)!, made);
+      return { agreement: made, replayed: true };
+    }
+  }
+  if (current.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
+  throw VersionMismatch.of('agreement', current.version, expectedVersions);
 }
 
-async function commit(before: Agreement, next: Versioned): Promise<Agreement> {
+/** Drops the links `before` had and `after` has not (a failed cleanup is no error: stale links are dropped on read). */
+async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> {
+  await store.removeStaleLinks(before, after).catch((error: unknown) => {
+    console.warn(JSON.stringify({ level: 'warn', message: 'stale link cleanup failed', agreementId: before.id, error: String(error) }));
+  });
+}
+
+async function commit(before: Agreement, next: Versioned): Promise<ChangeResult> {
   await store.putLinks(next.agreement);
+  let result: ChangeResult = { agreement: next.agreement, replayed: false };
   if (!(await store.commitVersion(next, before.version))) {
     const now = await store.getAgreement(before.id);
-    // The SDK retries a write whose answer was lost (a timeout, a 500 after the write): its own
-    // first attempt then fails the retry's condition. The entry at this version's place in the
-    // history (stamped to the millisecond, chained to the one before) says whether it is this very
+    // Either the SDK sent this write again after its answer was lost (its own first attempt then
+    // fails the retry's condition), or the client sent this change twice at once: the entry at
+    // this version's place in the history (chained to the one before) says whether it is this
     // change, even if another change has been committed on top of it since.
-    const committed = now !== undefined && now.history[next.entry.version - 1]?.hash === next.entry.hash;
-    if (!committed) {
+    const entry = now?.history[next.entry.version - 1];
+    if (!now || !sameChange(entry, next.entry)) {
       if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
       throw new VersionMismatch('The agreement was changed by someone else meanwhile');
     }
+    // The SDK's retry made the very entry (same instant): this request's own change, not a replay.
+    if (entry.hash !== next.entry.hash) result = { agreement: replay(now.agreement, now.history, entry.version)!, replayed: true };
   }
-  // Committed: a failed cleanup must not turn success into an error (stale links are dropped on read).
-  await store.removeStaleLinks(before, next.agreement).catch((error: unknown) => {
-    console.warn(JSON.stringify({ level: 'warn', message: 'stale link cleanup failed', agreementId: before.id, error: String(error) }));
+  await cleanUpLinks(before, result.agreement);
+  return result;
+}
+
+export function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<ChangeResult> {
+  return changeAgreement(id, expectedVersions, principal, async (base, prior) => {
+    let parties: AgreementParty[] | undefined;
+    if (patch.parties) {
+      const unknown = patch.parties.filter((p) => !base.parties.some((c) => c.partyId === p.partyId));
+      parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), base.parties);
+    }
+    const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date());
+    if (!next) return null;
+    const ceremony = await getCeremony(base.ceremonyId);
+    if (ceremony) assertPrintable(next.agreement, ceremony);
+    store.assertRoomForVoid(next, prior); // before any write, links included
+    return next;
   });
-  return next.agreement;
 }
 
-const headHash = (history: HistoryEntry[]) => history.at(-1)!.hash;
-
-export async function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<Agreement> {
-  const { agreement: current, history } = await loadForChange(id, expectedVersions);
-  let parties: AgreementParty[] | undefined;
-  if (patch.parties) {
-    const unknown = patch.parties.filter((p) => !current.parties.some((c) => c.partyId === p.partyId));
-    parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), current.parties);
-  }
-  const next = amendAgreement(current, headHash(history), patch, parties, stamp(principal), new Date());
-  if (!next) return current;
-  const ceremony = await getCeremony(current.ceremonyId);
-  if (ceremony) assertPrintable(next.agreement, ceremony);
-  store.assertRoomForVoid(next, history); // before any write, links included
-  return commit(current, next);
-}
-
-export async function voidSigning(id: string, expectedVersions: readonly number[] | undefined, reason: string, principal: Principal): Promise<Agreement> {
-  const { agreement: current, history } = await loadForChange(id, expectedVersions);
-  return commit(current, voidAgreement(current, headHash(history), reason, stamp(principal)));
+export function voidSigning(id: string, expectedVersions: readonly number[] | undefined, reason: string, principal: Principal): Promise<ChangeResult> {
+  return changeAgreement(id, expectedVersions, principal, async (base, prior) => voidAgreement(base, headHash(prior), reason, stamp(principal)));
 }
 
 export async function history(id: string, principal: Principal) {

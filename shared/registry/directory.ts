@@ -9,8 +9,8 @@ import * as store from '#shared/store/directory.ts';
 
 const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
 
-/** A create's outcome: the record, and whether it is the first answer to this request sent again. */
-export interface CreateResult<T> { record: T; replayed: boolean }
+/** A write's outcome: the record, and whether it is the first answer to this request sent again. */
+export interface WriteResult<T> { record: T; replayed: boolean }
 
 /** What createOnce needs to know of a kind of directory record. */
 interface Directory<T> {
@@ -31,7 +31,7 @@ const CEREMONIES: Directory<Ceremony> = { prefix: 'c', noun: 'ceremony', insert:
  */
 async function createOnce<T extends { id: string }>(
   { prefix, noun, insert, read }: Directory<T>, input: { id?: string | undefined }, key: string | undefined, make: (id: string) => T,
-): Promise<CreateResult<T>> {
+): Promise<WriteResult<T>> {
   // One or the other names the record: a key beside an id would be checked against nothing.
   if (input.id !== undefined && key !== undefined) {
     throw new InvalidInput(`Send an id or an Idempotency-Key, not both: with an id, retrying the same ${noun} is already safe`, [
@@ -50,7 +50,7 @@ async function createOnce<T extends { id: string }>(
   throw new AlreadyExists(`A ${noun} with id "${id}" already exists`, [{ path: '/id', message: 'is taken' }]);
 }
 
-export function createParty(input: PartyInput, key: string | undefined, principal: Principal): Promise<CreateResult<Party>> {
+export function createParty(input: PartyInput, key: string | undefined, principal: Principal): Promise<WriteResult<Party>> {
   return createOnce(PARTIES, input, key, (id) => newParty(id, input, stamp(principal)));
 }
 
@@ -61,26 +61,38 @@ export async function readParty(id: string, principal: Principal): Promise<Party
   return party;
 }
 
-export async function updateParty(id: string, expectedVersions: readonly number[] | undefined, patch: PartyPatch, principal: Principal): Promise<Party> {
+/**
+ * Renames a party at the version the caller names in If-Match. The same rename sent again after
+ * it was made (a lost answer, or twice at once) answers as made (`replayed`) rather than 412, as
+ * long as it is still the party's latest change: a party keeps no history to tell past that.
+ */
+export async function updateParty(id: string, expectedVersions: readonly number[] | undefined, patch: PartyPatch, principal: Principal): Promise<WriteResult<Party>> {
   if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the party you are changing');
   const found = await store.getPartyCreated(id);
   if (!found) throw new NotFound(`No party with id "${id}"`);
   const current = found.record;
-  if (!expectedVersions.includes(current.version)) throw VersionMismatch.of('party', current.version, expectedVersions);
-  const next = patchParty(current, patch, stamp(principal));
-  if (!next) return current;
-  if (!(await store.replaceParty(next, current.version, found.requestHash))) {
-    // An SDK retry of this very write (its answer lost) fails its own condition: the record then
-    // holds exactly `next`, stamped to the millisecond with this request's actor.
-    const now = await store.getParty(id);
-    if (!now || hashOf(now) !== hashOf(next)) throw new VersionMismatch('The party was changed by someone else meanwhile');
+  // Names a change: the version it starts from, who makes it, and what it sets.
+  const changeHash = (from: number) => hashOf({ from, actor: principal.actor, patch });
+  const madeAlready = (now: store.Created<Party>) => now.changeHash === changeHash(now.record.version - 1);
+  if (!expectedVersions.includes(current.version)) {
+    if (expectedVersions.includes(current.version - 1) && madeAlready(found)) return { record: current, replayed: true };
+    throw VersionMismatch.of('party', current.version, expectedVersions);
   }
-  return next;
+  const next = patchParty(current, patch, stamp(principal));
+  if (!next) return { record: current, replayed: false };
+  if (!(await store.replaceParty(next, current.version, found.requestHash, changeHash(current.version)))) {
+    // An SDK retry of this very write (its answer lost) fails its own condition, and so does the
+    // second of two copies of this change sent at once: the party then holds this change.
+    const now = await store.getPartyCreated(id);
+    if (!now || now.record.version !== next.version || !madeAlready(now)) throw new VersionMismatch('The party was changed by someone else meanwhile');
+    return { record: now.record, replayed: hashOf(now.record) !== hashOf(next) };
+  }
+  return { record: next, replayed: false };
 }
 
 export const listParties = store.listParties;
 
-export function createCeremony(input: CeremonyInput, key: string | undefined, principal: Principal): Promise<CreateResult<Ceremony>> {
+export function createCeremony(input: CeremonyInput, key: string | undefined, principal: Principal): Promise<WriteResult<Ceremony>> {
   return createOnce(CEREMONIES, input, key, (id) => newCeremony(id, input, stamp(principal)));
 }
 

@@ -16,24 +16,28 @@ const ID = keys.ID_SOURCE;
 const putIf = (item: Record<string, unknown>, condition: string, values?: Record<string, unknown>) =>
   conditional(dynamo.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values })));
 
-/** A directory record with the hash of the request that created it (absent on records older than it): the same request again is a replay. */
-export interface Created<T> { record: T; requestHash: string | undefined }
+/**
+ * A directory record with the hash of the request that created it (absent on records older than
+ * it): the same request again is a replay. A renamed party also keeps the hash of the change that
+ * made its current version, so that change sent again is one too.
+ */
+export interface Created<T> { record: T; requestHash: string | undefined; changeHash?: string | undefined }
 
 /** `requestHash` stays with the item for good: a rename keeps it, so the creating request still replays. */
-function partyItem(p: Party, requestHash: string | undefined) {
-  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }) };
+function partyItem(p: Party, requestHash: string | undefined, changeHash?: string) {
+  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }), ...(changeHash && { changeHash }) };
 }
 
 /** false if a party with this id exists already. */
 export const insertParty = (p: Party, requestHash: string) => putIf(partyItem(p, requestHash), 'attribute_not_exists(pk)');
 
-/** false unless the stored party is still at `expectedVersion`. */
-export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined) =>
-  putIf(partyItem(p, requestHash), 'version = :expected', { ':expected': expectedVersion });
+/** false unless the stored party is still at `expectedVersion`. `changeHash` names the change that makes `p`. */
+export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined, changeHash: string) =>
+  putIf(partyItem(p, requestHash, changeHash), 'version = :expected', { ':expected': expectedVersion });
 
 async function getCreated<T>(key: keys.Key, schema: { parse: (data: unknown) => T }): Promise<Created<T> | undefined> {
   const item = await getItem(key);
-  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined };
+  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined, changeHash: item.changeHash as string | undefined };
 }
 
 export const getPartyCreated = (id: string) => getCreated(keys.partyKey(id), partyRecord);
