@@ -2,7 +2,7 @@
  * Flaky venue Wi-Fi: retries and concurrent duplicates must never create a second agreement or
  * record a change twice, and concurrent amendments based on one version must let exactly one through.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSecret, mintToken } from '#infra/local/jwt.ts';
 import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
@@ -101,8 +101,18 @@ describe('idempotent logging', () => {
 describe('changes sent again after their answer was lost', () => {
   const otherStaff = () => mintToken(loadSecret(t.registry.dataDir), 'staff', { sub: 'other-staff' });
   const historyOf = async (id: string) => (await t.call('GET', `/agreements/${id}/history`)).body;
+  const signatory = { name: 'N', title: 'T' };
+  /** Runs `copies` at once with every clock reading the same millisecond, so that their history entries come out identical. */
+  async function atOneInstant<T>(copies: () => Promise<T>[]): Promise<T[]> {
+    const clock = vi.spyOn(Date.prototype, 'toISOString').mockReturnValue('2026-11-30T06:00:00.000Z');
+    try {
+      return await Promise.all(copies());
+    } finally {
+      clock.mockRestore();
+    }
+  }
 
-  it('an amendment sent again with its If-Match answers as made, even after later changes; another change or another user is still 412', async () => {
+  it('an amendment sent again with its If-Match answers as made while it is the latest change; another change, another user, or a change on top is 412', async () => {
     const id = (await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Resent' }))).body.id as string;
     const amend = (body: Record<string, unknown>, token?: string) =>
       t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"1"' }, ...(token && { token }) });
@@ -113,44 +123,51 @@ describe('changes sent again after their answer was lost', () => {
     expect([again.status, again.headers.get('etag'), again.headers.get('idempotent-replayed')]).toEqual([200, '"2"', 'true']);
     expect(again.body).toEqual(first.body);
 
-    // Someone else changes it on top: the resent change is still the one made, answered as it left the agreement.
-    const later = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Resent, later', reason: 'b' }, headers: { 'if-match': '"2"' }, token: otherStaff() });
-    expect(later.status).toBe(200);
-    const late = await amend(change);
-    expect([late.status, late.body, late.headers.get('idempotent-replayed')]).toEqual([200, first.body, 'true']);
-
     // Not the same change: another reason, another value, a field fewer, another user, or one the
-    // rules refuse at that version (stale all the same, not a 422).
-    const unknownParty = { parties: ['con-a', 'no-such-party'].map((partyId) => ({ partyId, signatory: { name: 'N', title: 'T' } })) };
+    // rules refuse on that version (stale all the same, not a 422).
+    const unknownParty = { parties: ['con-a', 'no-such-party'].map((partyId) => ({ partyId, signatory })) };
     for (const [body, token] of [[{ ...change, reason: 'other' }], [{ ...change, title: 'Resent, fixed again' }], [{ title: change.title, reason: 'typo' }], [change, otherStaff()], [{ ...change, ...unknownParty }]] as const) {
       const stale = await amend(body, token);
       expect([stale.status, stale.body.errors?.[0]?.path]).toEqual([412, 'If-Match']);
     }
+    // Once someone changes it on top, the sender's view is stale, whatever it sent before.
+    const later = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Resent, later', reason: 'b' }, headers: { 'if-match': '"2"' }, token: otherStaff() });
+    expect(later.status).toBe(200);
+    expect((await amend(change)).status).toBe(412);
     const history = await historyOf(id);
     expect(history.items.map((e: any) => [e.version, e.actor])).toEqual([[1, 'local-staff'], [2, 'local-staff'], [3, 'other-staff']]);
     expect(history.integrity.chainValid).toBe(true);
-    expect((await t.call('GET', `/agreements/${id}`)).body).toMatchObject({ version: 3, title: 'Resent, later' });
   });
 
-  it('a void sent again answers as made, not 409; an amendment made before a void answers as made too', async () => {
+  it('an amendment that added a party answers as made even after that party is renamed', async () => {
+    expect((await t.call('POST', '/parties', { body: party('resent-c', { name: 'Added Ltd' }) })).status).toBe(201);
+    const id = (await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Party added' }))).body.id as string;
+    const change = { parties: ['con-a', 'con-b', 'resent-c'].map((partyId) => ({ partyId, signatory })), reason: 'third signatory' };
+    const amend = () => t.call('PATCH', `/agreements/${id}`, { body: change, headers: { 'if-match': '"1"' } });
+    const first = await amend();
+    expect([first.status, first.body.parties[2].name]).toEqual([200, 'Added Ltd']);
+    expect((await t.call('PATCH', '/parties/resent-c', { body: { name: 'Added Holdings' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const again = await amend();
+    expect([again.status, again.headers.get('idempotent-replayed'), again.body]).toEqual([200, 'true', first.body]);
+  });
+
+  it('a void sent again answers as made, not 409; a change from before the void is 409', async () => {
     const id = (await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Void resent' }))).body.id as string;
-    const amended = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Void resent, fixed', reason: 'typo' }, headers: { 'if-match': '"1"' } });
-    const voidIt = () => t.call('POST', `/agreements/${id}/void`, { body: { reason: 'Logged twice' }, headers: { 'if-match': '"2"' } });
+    const amendment = () => t.call('PATCH', `/agreements/${id}`, { body: { title: 'Void resent, fixed', reason: 'typo' }, headers: { 'if-match': '"1"' } });
+    expect((await amendment()).status).toBe(200);
+    const voidIt = (reason = 'Logged twice') => t.call('POST', `/agreements/${id}/void`, { body: { reason }, headers: { 'if-match': '"2"' } });
     const first = await voidIt();
     expect([first.status, first.body.status, first.headers.get('idempotent-replayed')]).toEqual([200, 'voided', null]);
     const again = await voidIt();
     expect([again.status, again.headers.get('idempotent-replayed'), again.body]).toEqual([200, 'true', first.body]);
-    const resentAmendment = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Void resent, fixed', reason: 'typo' }, headers: { 'if-match': '"1"' } });
-    expect([resentAmendment.status, resentAmendment.headers.get('idempotent-replayed'), resentAmendment.body]).toEqual([200, 'true', amended.body]);
-    // Another change to the voided agreement is still refused for what it is.
-    const other = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'Another reason' }, headers: { 'if-match': '"2"' } });
-    expect(other.status).toBe(409);
+    expect((await amendment()).status).toBe(409);
+    expect((await voidIt('Another reason')).status).toBe(409);
     expect((await historyOf(id)).items).toHaveLength(3);
   });
 
-  it('ten copies of one change sent at once make one change, and every copy answers 200', async () => {
+  it('ten copies of one change sent at once, stamped the same millisecond, make one change; one answer is the change, nine are replays', async () => {
     const id = (await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Burst' }))).body.id as string;
-    const replies = await Promise.all(Array.from({ length: 10 }, () =>
+    const replies = await atOneInstant(() => Array.from({ length: 10 }, () =>
       t.call('PATCH', `/agreements/${id}`, { body: { title: 'Burst, fixed', reason: 'typo' }, headers: { 'if-match': '"1"' } })));
     expect(replies.map((r) => [r.status, r.body.version])).toEqual(Array(10).fill([200, 2]));
     expect(replies.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
@@ -167,7 +184,7 @@ describe('changes sent again after their answer was lost', () => {
     expect([again.status, again.headers.get('etag'), again.headers.get('idempotent-replayed'), again.body]).toEqual([200, '"2"', 'true', first.body]);
     expect((await rename({ name: 'Resent Holdings' }, otherStaff())).status).toBe(412);
     expect((await rename({ name: 'Resent Holdings', localName: '重发' })).status).toBe(412);
-    const copies = await Promise.all(Array.from({ length: 5 }, () =>
+    const copies = await atOneInstant(() => Array.from({ length: 5 }, () =>
       t.call('PATCH', '/parties/resent-p', { body: { localName: '重发控股' }, headers: { 'if-match': '"2"' } })));
     expect(copies.map((r) => [r.status, r.body.version])).toEqual(Array(5).fill([200, 3]));
     expect(copies.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);

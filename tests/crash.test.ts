@@ -148,24 +148,25 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
 
     loseAnswerOf = 'UpdateItemCommand';
     const amended = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Lost answers, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
-    expect([amended.status, amended.body.version, amended.body.title]).toEqual([200, 2, 'Lost answers, amended']);
+    // The client sent it once: its answer is the change, not a replay.
+    expect([amended.status, amended.body.version, amended.body.title, amended.headers.get('idempotent-replayed')]).toEqual([200, 2, 'Lost answers, amended', null]);
     expect(loseAnswerOf).toBeUndefined(); // the fault did fire
 
     loseAnswerOf = 'UpdateItemCommand';
     const voided = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'Logged twice' }, headers: { 'if-match': '"2"' } });
-    expect([voided.status, voided.body.version, voided.body.status]).toEqual([200, 3, 'voided']);
+    expect([voided.status, voided.body.version, voided.body.status, voided.headers.get('idempotent-replayed')]).toEqual([200, 3, 'voided', null]);
     expect((await t.call('GET', `/agreements/${id}/history`)).body.items).toHaveLength(3);
 
     loseAnswerOf = 'PutItemCommand';
     const renamed = await t.call('PATCH', '/parties/crash-b', { body: { name: 'Crash B Renamed' }, headers: { 'if-match': '"1"' } });
-    expect([renamed.status, renamed.body.version, renamed.body.name]).toEqual([200, 2, 'Crash B Renamed']);
+    expect([renamed.status, renamed.body.version, renamed.body.name, renamed.headers.get('idempotent-replayed')]).toEqual([200, 2, 'Crash B Renamed', null]);
 
     // Another client's amendment lands between the lost answer and the retry: ours is still reported as made.
     const raced = (await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Raced' }), 'crash-raced')).body.id as string;
     loseAnswerOf = 'UpdateItemCommand';
     meanwhile = () => t.call('PATCH', `/agreements/${raced}`, { body: { title: 'Raced, second writer', reason: 'b' }, headers: { 'if-match': '"2"' } });
     const first = await t.call('PATCH', `/agreements/${raced}`, { body: { title: 'Raced, first writer', reason: 'a' }, headers: { 'if-match': '"1"' } });
-    expect([first.status, first.body.version, first.body.title]).toEqual([200, 2, 'Raced, first writer']);
+    expect([first.status, first.body.version, first.body.title, first.headers.get('idempotent-replayed')]).toEqual([200, 2, 'Raced, first writer', null]);
     expect((await t.call('GET', `/agreements/${raced}`)).body).toMatchObject({ version: 3, title: 'Raced, second writer' });
 
     loseAnswerOf = 'PutItemCommand';

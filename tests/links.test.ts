@@ -42,11 +42,11 @@ describe('link cleanup races', () => {
     // A: v1 -> v2 drops P (links first, then the commit; its cleanup is delayed).
     const a = await nextVersion(id, ['lnk-q', 'lnk-r']);
     await store.putLinks(a.next.agreement);
-    expect(await store.commitVersion(a.next, 1)).toBe(true);
+    expect(await store.commitVersion(a.next, 1, 'token-a')).toBe(true);
     // B: v2 -> v3 adds P back, completely, cleanup included.
     const b = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r']);
     await store.putLinks(b.next.agreement);
-    expect(await store.commitVersion(b.next, 2)).toBe(true);
+    expect(await store.commitVersion(b.next, 2, 'token-b')).toBe(true);
     await store.removeStaleLinks(b.current, b.next.agreement);
     // A's cleanup finally runs: by v1 -> v2 alone, P's link is stale.
     await store.removeStaleLinks(a.current, a.next.agreement);
@@ -61,10 +61,10 @@ describe('link cleanup races', () => {
     const v1 = (await store.getAgreement(id))!.agreement;
     const drop = await nextVersion(id, ['lnk-q', 'lnk-r']);
     await store.putLinks(drop.next.agreement);
-    await store.commitVersion(drop.next, 1);
+    await store.commitVersion(drop.next, 1, 'token-drop');
     const back = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r']);
     await store.putLinks(back.next.agreement);
-    await store.commitVersion(back.next, 2);
+    await store.commitVersion(back.next, 2, 'token-back');
     // A retry of the very first create re-writes its links (version 1) after all that...
     await store.putLinks(v1);
     // ...and the cleanup of v1 -> v2 runs again: P's link is still version 3, so it stays.

@@ -22,7 +22,7 @@ const problemRef = { content: { 'application/problem+json': { schema: { $ref: '#
 const HEADER_MEANING = {
   ETag: 'A record\'s version ("3"), to send back in If-Match to change it; for a file, the SHA-256 of its bytes, to send back in If-None-Match',
   Location: 'Where the new record is',
-  'Idempotent-Replayed': '"true" when this answers a request that was made already (the same Idempotency-Key or id and body; the same change by the same user from the same version): the record as that first request left it',
+  'Idempotent-Replayed': '"true" when this answers a request that was made already (the same Idempotency-Key or id and body; the same change by the same user on the same version, while it is the latest): the record as that first request left it',
   Vary: '"Accept": JSON or HTML, by what the client prefers',
   'Content-Disposition': 'inline, with a file name: concord-<code>-v<version>.pdf',
 } as const;

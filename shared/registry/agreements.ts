@@ -3,6 +3,7 @@
  * The order of writes is the design: indexes first (code claim, links), then ONE conditional
  * write to the agreement item commits; stale links are cleaned after the commit.
  */
+import { randomUUID } from 'node:crypto';
 import {
   amendAgreement, createAgreement, snapshotParties, verifyHistory, voidAgreement, replay,
   type Agreement, type AgreementParty, type HistoryEntry, type Versioned,
@@ -104,8 +105,12 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
 /** A change's outcome: the agreement as it left it, and whether this is its first answer, sent again. */
 export interface ChangeResult { agreement: Agreement; replayed: boolean }
 
-/** A change to make on `base`, the version the caller saw (`prior`: its history up to it); null when it changes nothing. */
-type Change = (base: Agreement, prior: readonly HistoryEntry[]) => Promise<Versioned | null>;
+/**
+ * A change to make on `base`, the version the caller saw (`prior`: its history up to it); null
+ * when it changes nothing. Parties it adds take their snapshot from `snapshots` when there, else
+ * from the directory as it is now.
+ */
+type Change = (base: Agreement, prior: readonly HistoryEntry[], snapshots: readonly AgreementParty[]) => Promise<Versioned | null>;
 
 const headHash = (history: readonly HistoryEntry[]) => history.at(-1)!.hash;
 
@@ -116,30 +121,37 @@ function sameChange(entry: HistoryEntry | undefined, again: HistoryEntry): entry
 }
 
 /**
- * The agreement as a change sent again left it, when it was made already: a client that lost the
- * answer (venue Wi-Fi) sends it again with the If-Match it had, which its own first attempt has
- * moved past. The entry that followed `version` tells: if it is this change by this actor, the
- * change is made, whatever came after it.
+ * Whether the agreement's latest version is `change`, made by `actor` on the version before it: a
+ * client that lost the answer (venue Wi-Fi) sends the change again with the If-Match it had, which
+ * its own first attempt has moved past. Only the latest change counts: once another one is made
+ * on top, the caller's view is stale whatever it sent before (412: reload).
  */
-async function madeBefore(stored: store.StoredAgreement, version: number, actor: string, change: Change): Promise<Agreement | undefined> {
-  const entry = stored.history[version]; // history[i] is version i + 1
-  if (version < 1 || entry?.actor !== actor) return undefined;
-  const prior = stored.history.slice(0, version);
-  let again: Versioned | null;
+async function isLatestChange(stored: store.StoredAgreement, actor: string, change: Change): Promise<boolean> {
+  const { agreement: current, history } = stored;
+  const entry = history.at(-1)!;
+  if (entry.version < 2 || entry.actor !== actor) return false;
+  const prior = history.slice(0, -1);
   try {
-    again = await change(replay(stored.agreement, prior)!, prior);
+    // Parties it added as they were when it was made, not as renamed since.
+    const again = await change(replay(current, prior)!, prior, current.parties);
+    return again !== null && sameChange(entry, again.entry);
   } catch (error) {
-    // A change the rules refuse at that version was never made there: the caller's version is stale.
-    if (error instanceof RuleViolation || error instanceof InvalidInput) return undefined;
+    // A change the rules refuse on that version was never made on it: the caller's version is stale.
+    if (error instanceof RuleViolation || error instanceof InvalidInput) return false;
     throw error;
   }
-  return again && sameChange(entry, again.entry) ? replay(stored.agreement, stored.history, version + 1) : undefined;
+}
+
+/** 409 for a voided agreement, else 412. */
+function conflict(now: Agreement | undefined, expectedVersions?: readonly number[]): never {
+  if (now?.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
+  throw now && expectedVersions ? VersionMismatch.of('agreement', now.version, expectedVersions) : new VersionMismatch('The agreement was changed by someone else meanwhile');
 }
 
 /**
  * Makes a change on the version the caller names in If-Match, with one conditional write. The
- * same change sent again after it was made (a lost answer) is answered as made, with the
- * agreement as it left it (`replayed`), not refused as stale (412) or as too late (409, voided).
+ * same change sent again after it was made (a lost answer), while it is the latest, is answered
+ * as made (`replayed`), not refused as stale (412) or as too late (409, voided).
  */
 async function changeAgreement(id: string, expectedVersions: readonly number[] | undefined, principal: Principal, change: Change): Promise<ChangeResult> {
   if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
@@ -147,18 +159,14 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
   const { agreement: current, history } = stored;
   if (current.status !== 'voided' && expectedVersions.includes(current.version)) {
-    const next = await change(current, history);
+    const next = await change(current, history, current.parties);
     return next ? commit(current, next) : { agreement: current, replayed: false };
   }
-  for (const version of expectedVersions) {
-    const made = await madeBefore(stored, version, principal.actor, change);
-    if (made) {
-      await cleanUpLinks(replay(current, history, version)!, made);
-      return { agreement: made, replayed: true };
-    }
+  if (expectedVersions.includes(current.version - 1) && await isLatestChange(stored, principal.actor, change)) {
+    await cleanUpLinks(replay(current, history, current.version - 1)!, current); // in case its first attempt stopped short of it
+    return { agreement: current, replayed: true };
   }
-  if (current.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
-  throw VersionMismatch.of('agreement', current.version, expectedVersions);
+  conflict(current, expectedVersions);
 }
 
 /** Drops the links `before` had and `after` has not (a failed cleanup is no error: stale links are dropped on read). */
@@ -169,32 +177,34 @@ async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> 
 }
 
 async function commit(before: Agreement, next: Versioned): Promise<ChangeResult> {
+  const token = randomUUID();
   await store.putLinks(next.agreement);
   let result: ChangeResult = { agreement: next.agreement, replayed: false };
-  if (!(await store.commitVersion(next, before.version))) {
+  if (!(await store.commitVersion(next, before.version, token))) {
     const now = await store.getAgreement(before.id);
-    // Either the SDK sent this write again after its answer was lost (its own first attempt then
-    // fails the retry's condition), or the client sent this change twice at once: the entry at
-    // this version's place in the history (chained to the one before) says whether it is this
-    // change, even if another change has been committed on top of it since.
     const entry = now?.history[next.entry.version - 1];
-    if (!now || !sameChange(entry, next.entry)) {
-      if (now?.agreement.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
-      throw new VersionMismatch('The agreement was changed by someone else meanwhile');
+    if (!now || !sameChange(entry, next.entry)) conflict(now?.agreement);
+    // This change is in its place in the history (chained to the version it was made on). This
+    // very request made it if the SDK sent the write again after its answer was lost (its first
+    // attempt then fails the retry's condition): the item still carries this request's token, or,
+    // once a later change has replaced that, the entry is the very one (same instant). Otherwise a
+    // copy of this request sent at once made it: a replay, while it is the latest change.
+    const latest = now.agreement.version === entry.version;
+    if (!(latest ? now.changeToken === token : entry.hash === next.entry.hash)) {
+      if (!latest) conflict(now.agreement);
+      result = { agreement: now.agreement, replayed: true };
     }
-    // The SDK's retry made the very entry (same instant): this request's own change, not a replay.
-    if (entry.hash !== next.entry.hash) result = { agreement: replay(now.agreement, now.history, entry.version)!, replayed: true };
   }
   await cleanUpLinks(before, result.agreement);
   return result;
 }
 
 export function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<ChangeResult> {
-  return changeAgreement(id, expectedVersions, principal, async (base, prior) => {
+  return changeAgreement(id, expectedVersions, principal, async (base, prior, snapshots) => {
     let parties: AgreementParty[] | undefined;
     if (patch.parties) {
-      const unknown = patch.parties.filter((p) => !base.parties.some((c) => c.partyId === p.partyId));
-      parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), base.parties);
+      const unknown = patch.parties.filter((p) => !snapshots.some((c) => c.partyId === p.partyId));
+      parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), snapshots);
     }
     const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date());
     if (!next) return null;

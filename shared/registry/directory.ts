@@ -1,4 +1,5 @@
 /** Use cases for parties and ceremonies. */
+import { randomUUID } from 'node:crypto';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
@@ -63,31 +64,31 @@ export async function readParty(id: string, principal: Principal): Promise<Party
 
 /**
  * Renames a party at the version the caller names in If-Match. The same rename sent again after
- * it was made (a lost answer, or twice at once) answers as made (`replayed`) rather than 412, as
- * long as it is still the party's latest change: a party keeps no history to tell past that.
+ * it was made (a lost answer, or two copies at once) answers as made (`replayed`) rather than 412,
+ * while it is still the party's latest change: a party keeps no history to tell past that.
  */
 export async function updateParty(id: string, expectedVersions: readonly number[] | undefined, patch: PartyPatch, principal: Principal): Promise<WriteResult<Party>> {
   if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the party you are changing');
   const found = await store.getPartyCreated(id);
   if (!found) throw new NotFound(`No party with id "${id}"`);
   const current = found.record;
-  // Names a change: the version it starts from, who makes it, and what it sets.
+  // What a change is: the version it starts from, who makes it, and what it sets.
   const changeHash = (from: number) => hashOf({ from, actor: principal.actor, patch });
-  const madeAlready = (now: store.Created<Party>) => now.changeHash === changeHash(now.record.version - 1);
+  const isLatestChange = (now: store.Created<Party>) => now.change?.hash === changeHash(now.record.version - 1);
   if (!expectedVersions.includes(current.version)) {
-    if (expectedVersions.includes(current.version - 1) && madeAlready(found)) return { record: current, replayed: true };
+    if (expectedVersions.includes(current.version - 1) && isLatestChange(found)) return { record: current, replayed: true };
     throw VersionMismatch.of('party', current.version, expectedVersions);
   }
   const next = patchParty(current, patch, stamp(principal));
   if (!next) return { record: current, replayed: false };
-  if (!(await store.replaceParty(next, current.version, found.requestHash, changeHash(current.version)))) {
-    // An SDK retry of this very write (its answer lost) fails its own condition, and so does the
-    // second of two copies of this change sent at once: the party then holds this change.
-    const now = await store.getPartyCreated(id);
-    if (!now || now.record.version !== next.version || !madeAlready(now)) throw new VersionMismatch('The party was changed by someone else meanwhile');
-    return { record: now.record, replayed: hashOf(now.record) !== hashOf(next) };
-  }
-  return { record: next, replayed: false };
+  const change = { hash: changeHash(current.version), token: randomUUID() };
+  if (await store.replaceParty(next, current.version, found.requestHash, change)) return { record: next, replayed: false };
+  // This request's write went in if the SDK sent it again after its answer was lost (its first
+  // attempt then fails the retry's condition): the party carries this request's token. Another
+  // copy of this change sent at once may have gone in instead: a replay.
+  const now = await store.getPartyCreated(id);
+  if (!now || now.record.version !== next.version || !isLatestChange(now)) throw new VersionMismatch('The party was changed by someone else meanwhile');
+  return { record: now.record, replayed: now.change?.token !== change.token };
 }
 
 export const listParties = store.listParties;

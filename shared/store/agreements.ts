@@ -20,14 +20,19 @@ const storedItem = z.object({
   data: agreementRecord,
   history: z.array(historyEntryRecord),
   requestHash: z.string(),
+  changeToken: z.string().optional(),
 });
-export type StoredAgreement = { agreement: Agreement; history: HistoryEntry[]; requestHash: string };
+/**
+ * An agreement item: the record, its history, the hash of the request that logged it, and the
+ * token of the request that made its latest change (absent until a change, or on older items).
+ */
+export type StoredAgreement = { agreement: Agreement; history: HistoryEntry[]; requestHash: string; changeToken?: string | undefined };
 
 export async function getAgreement(id: string): Promise<StoredAgreement | undefined> {
   const found = await getItem(keys.agreementKey(id));
   if (!found) return undefined;
   const item = storedItem.parse(found);
-  return { agreement: item.data, history: item.history, requestHash: item.requestHash };
+  return { agreement: item.data, history: item.history, requestHash: item.requestHash, changeToken: item.changeToken };
 }
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
@@ -132,19 +137,22 @@ export function assertRoomForVoid(change: Versioned, history: readonly HistoryEn
   ]);
 }
 
-/** The commit of a new version; false unless the item is still active at `expectedVersion`. */
-export function commitVersion(v: Versioned, expectedVersion: number): Promise<boolean> {
+/**
+ * The commit of a new version; false unless the item is still active at `expectedVersion`.
+ * `token` (unique to the request) stays on the item until the next change: who made this one.
+ */
+export function commitVersion(v: Versioned, expectedVersion: number, token: string): Promise<boolean> {
   const { agreement, entry } = v;
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
   return conditional(dynamo.send(new UpdateCommand({
     TableName: tableName,
     Key: keys.agreementKey(agreement.id),
-    UpdateExpression: 'SET #data = :data, #version = :next, #history = list_append(#history, :entry), gsi1sk = :g1, gsi2sk = :g2',
+    UpdateExpression: 'SET #data = :data, #version = :next, #history = list_append(#history, :entry), gsi1sk = :g1, gsi2sk = :g2, changeToken = :token',
     ConditionExpression: '#version = :expected AND #data.#status = :active',
     ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#history': 'history', '#status': 'status' },
     ExpressionAttributeValues: {
       ':data': agreement, ':next': agreement.version, ':entry': [entry], ':expected': expectedVersion,
-      ':active': 'active', ':g1': index.gsi1sk, ':g2': index.gsi2sk,
+      ':active': 'active', ':g1': index.gsi1sk, ':g2': index.gsi2sk, ':token': token,
     },
   })));
 }

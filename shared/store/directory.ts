@@ -3,6 +3,7 @@
  * being new; party updates are conditional on the version the caller saw.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { toUtcIso } from '#shared/domain/formats.ts';
 import { ceremonyRecord, partyRecord, type Ceremony, type Party, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
@@ -18,26 +19,31 @@ const putIf = (item: Record<string, unknown>, condition: string, values?: Record
 
 /**
  * A directory record with the hash of the request that created it (absent on records older than
- * it): the same request again is a replay. A renamed party also keeps the hash of the change that
- * made its current version, so that change sent again is one too.
+ * it): the same request again is a replay. A renamed party also keeps what its latest change was
+ * (its hash) and which request made it (its token), so that change sent again is one too.
  */
-export interface Created<T> { record: T; requestHash: string | undefined; changeHash?: string | undefined }
+export interface Created<T> { record: T; requestHash: string | undefined; change?: Change | undefined }
+
+/** A party's latest change: a hash of what it was, and the token unique to the request that made it. */
+export interface Change { hash: string; token: string }
 
 /** `requestHash` stays with the item for good: a rename keeps it, so the creating request still replays. */
-function partyItem(p: Party, requestHash: string | undefined, changeHash?: string) {
-  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }), ...(changeHash && { changeHash }) };
+function partyItem(p: Party, requestHash: string | undefined, change?: Change) {
+  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }), ...(change && { change }) };
 }
 
 /** false if a party with this id exists already. */
 export const insertParty = (p: Party, requestHash: string) => putIf(partyItem(p, requestHash), 'attribute_not_exists(pk)');
 
-/** false unless the stored party is still at `expectedVersion`. `changeHash` names the change that makes `p`. */
-export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined, changeHash: string) =>
-  putIf(partyItem(p, requestHash, changeHash), 'version = :expected', { ':expected': expectedVersion });
+/** false unless the stored party is still at `expectedVersion`. `change` is the change that makes `p`. */
+export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined, change: Change) =>
+  putIf(partyItem(p, requestHash, change), 'version = :expected', { ':expected': expectedVersion });
+
+const storedChange = z.object({ hash: z.string(), token: z.string() }).optional();
 
 async function getCreated<T>(key: keys.Key, schema: { parse: (data: unknown) => T }): Promise<Created<T> | undefined> {
   const item = await getItem(key);
-  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined, changeHash: item.changeHash as string | undefined };
+  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined, change: storedChange.parse(item.change) };
 }
 
 export const getPartyCreated = (id: string) => getCreated(keys.partyKey(id), partyRecord);
