@@ -3,8 +3,9 @@
  * the file is deterministic and small, and it verifies (or not) exactly as it should.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hb from 'harfbuzzjs';
 import * as fontkit from 'fontkit';
@@ -19,7 +20,10 @@ import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 const require = createRequire(import.meta.url);
 const jsQR = require('jsqr') as typeof import('jsqr').default;
 const STATES: { code: string; name: string; localName: string; lang: string }[] = JSON.parse(readFileSync('infra/local/demo/sco-states.json', 'utf8')).states;
+/** Certificates and renderings for people to look at, kept after the run. */
 const OUT = 'tests/out';
+/** The files this run reads back with poppler: its own, so that another run at the same time cannot swap them. */
+const WORK = mkdtempSync(join(tmpdir(), 'concord-certificates-'));
 const BASE = 'https://concord.example';
 
 let t: TestRegistry;
@@ -45,8 +49,16 @@ async function renderVariant(agreementId: string, change: (now: { agreement: any
   const ceremony = (await t.call('GET', `/ceremonies/${agreement.ceremonyId}`)).body;
   const input = { agreement, ceremony, ...change({ agreement, ceremony }), jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` };
   const pdf = Buffer.from(await renderCertificate(input));
-  if (name) writeFileSync(join(OUT, `${name}.pdf`), pdf);
+  if (name) keep(name, pdf);
   return pdf;
+}
+
+/** Writes `name`.pdf for this run's tools to read (the path returned), and a copy into OUT for people. */
+function keep(name: string, pdf: Uint8Array): string {
+  const file = join(WORK, `${name}.pdf`);
+  writeFileSync(file, pdf);
+  writeFileSync(join(OUT, `${name}.pdf`), pdf);
+  return file;
 }
 
 beforeAll(async () => {
@@ -68,7 +80,10 @@ beforeAll(async () => {
   bilateral = { id: two.body.id, code: two.body.code, pdf: p2.body };
   mkdirSync(OUT, { recursive: true });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  rmSync(WORK, { recursive: true, force: true });
+});
 
 describe('certificate content', () => {
   it('gives back every state\'s official name, in its own script, through pdftotext', () => {
@@ -137,8 +152,7 @@ describe('certificate content', () => {
     await setup(t, LATER_PARTNERS.map((p) => party(`lp-${p.lang}`, { kind: 'state', name: p.name, localName: p.localName, lang: p.lang, countryCode: p.code })), cer);
     const signed = await logSigning(t, cer, agreement(LATER_PARTNERS.map((p) => `lp-${p.lang}`), { title: 'Partners in their own scripts' }));
     const pdf = (await certificate(signed.body.id)).body as Buffer;
-    writeFileSync(join(OUT, 'certificate-later-partners.pdf'), pdf);
-    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', join(OUT, 'certificate-later-partners.pdf'), join(OUT, 'certificate-later-partners')]);
+    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-later-partners', pdf), join(OUT, 'certificate-later-partners')]);
     const text = pdfToText(pdf);
     const lines = await pdfiumLines(pdf);
     const items = await pdfjsItems(pdf);
@@ -187,27 +201,25 @@ describe('certificate content', () => {
     const text = pdfToText(bilateral.pdf);
     const printed = /(https:\/\/concord\.example\/verify\/\S+)/.exec(text)?.[1];
     expect(printed).toMatch(new RegExp(`^${BASE}/verify/${bilateral.code}\\?v=1&sig=[A-Za-z0-9_-]{86}$`));
-    const file = join(OUT, 'certificate-2-parties');
-    writeFileSync(`${file}.pdf`, bilateral.pdf);
+    const file = keep('certificate-2-parties', bilateral.pdf);
     // No raster anywhere (the dictionaries sit in compressed object streams, so ask poppler).
-    const images = execFileSync('pdfimages', ['-list', `${file}.pdf`], { encoding: 'utf8' }).trim().split('\n').slice(2);
+    const images = execFileSync('pdfimages', ['-list', file], { encoding: 'utf8' }).trim().split('\n').slice(2);
     expect(images).toEqual([]);
-    execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', `${file}.pdf`, file]);
-    const png = PNG.sync.read(readFileSync(`${file}.png`));
+    execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', file, join(WORK, 'qr')]);
+    const png = PNG.sync.read(readFileSync(join(WORK, 'qr.png')));
     expect(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data).toBe(printed);
   });
 
   it('renders sample PNGs for people to look at', () => {
     for (const [name, pdf] of [['certificate-18-states', all18.pdf], ['certificate-2-parties', bilateral.pdf]] as const) {
-      writeFileSync(join(OUT, `${name}.pdf`), pdf);
-      execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', join(OUT, `${name}.pdf`), join(OUT, name)]);
-      expect(readFileSync(join(OUT, `${name}.png`)).length).toBeGreaterThan(50_000);
+      execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep(name, pdf), join(WORK, name)]);
+      expect(readFileSync(join(WORK, `${name}.png`)).length).toBeGreaterThan(50_000);
+      copyFileSync(join(WORK, `${name}.png`), join(OUT, `${name}.png`));
     }
   });
 
   it('sets the metadata, dated at the signing time', () => {
-    const file = join(OUT, 'certificate-18-states.pdf');
-    writeFileSync(file, all18.pdf);
+    const file = keep('certificate-18-states', all18.pdf);
     const info = execFileSync('pdfinfo', ['-isodates', file], { encoding: 'utf8' });
     expect(info).toMatch(new RegExp(`Title:\\s+Certificate ${all18.code} v1: Joint Declaration on Digital Economy Cooperation`));
     expect(info).toMatch(/Subject:\s+Certificate of agreement .+ version 1/);
@@ -231,7 +243,7 @@ describe('certificate content', () => {
     ['300 characters', `Memorandum of Understanding on the SCO Digital Economy Cooperation Platform ${'and Joint Research Centre '.repeat(9)}`.slice(0, 300).trimEnd()],
   ])('writes a title with %s into the metadata intact', async (_name, title) => {
     await renderVariant(bilateral.id, ({ agreement }) => ({ agreement: { ...agreement, title } }), 'certificate-title');
-    const file = join(OUT, 'certificate-title.pdf');
+    const file = join(WORK, 'certificate-title.pdf');
     const info = spawnSync('pdfinfo', ['-enc', 'UTF-8', file], { encoding: 'utf8' });
     expect(info.stdout).toContain(`Title:           Certificate ${bilateral.code} v1: ${title}\n`);
     expect(info.stderr).toBe(''); // no "Syntax Error" of any kind
@@ -296,7 +308,7 @@ describe('certificate content', () => {
     const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
       agreement: { ...a, parties: Array.from({ length: 30 }, (_, i) => ({ ...a.parties[i % 18], partyId: `p-${i}`, signatory: { name: `Signatory No. ${i + 1}`, title: 'Director' } })) },
     }), 'certificate-30-parties');
-    expect(execFileSync('pdfinfo', [join(OUT, 'certificate-30-parties.pdf')], { encoding: 'utf8' })).toMatch(/Pages:\s+2\n/);
+    expect(execFileSync('pdfinfo', [join(WORK, 'certificate-30-parties.pdf')], { encoding: 'utf8' })).toMatch(/Pages:\s+2\n/);
     const page = (n: number) => pdfToText(pdf, { raw: true, page: n });
     const signatories = (text: string) => [...text.matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1]));
     // Every party once, in order, the first page first; the annex says what it continues.

@@ -102,13 +102,14 @@ describe('changes sent again after their answer was lost', () => {
   const otherStaff = () => mintToken(loadSecret(t.registry.dataDir), 'staff', { sub: 'other-staff' });
   const historyOf = async (id: string) => (await t.call('GET', `/agreements/${id}/history`)).body;
   const signatory = { name: 'N', title: 'T' };
-  /** Runs `copies` at once with every clock reading the same millisecond, so that their history entries come out identical. */
+  /** Runs `copies` at once with the clock stopped, so that every copy is stamped the same millisecond. */
   async function atOneInstant<T>(copies: () => Promise<T>[]): Promise<T[]> {
-    const clock = vi.spyOn(Date.prototype, 'toISOString').mockReturnValue('2026-11-30T06:00:00.000Z');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now());
     try {
       return await Promise.all(copies());
     } finally {
-      clock.mockRestore();
+      vi.useRealTimers();
     }
   }
 

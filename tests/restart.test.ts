@@ -35,7 +35,8 @@ function start(publicBaseUrl = 'https://concord.example'): Promise<{ url: string
         resolve({ url, staff, partner, output: () => out, stop: () => new Promise((done) => { child.once('exit', () => done()); child.kill('SIGTERM'); }) });
       }
     });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    // 'close', not 'exit': by then its output has been read to the end.
+    child.once('close', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
   });
 }
 
@@ -113,7 +114,7 @@ describe('restart on the same data dir', () => {
     expect(pdfToText(reissued)).toContain('https://registry.example.org/verify/');
     expect((await get(`${third.url}/.well-known/concord-keys.json`, third.staff)).keys).toHaveLength(2);
     await third.stop();
-  }, 60_000); // three real `npm start` processes: a budget for a busy 2-core machine, not a speed check
+  }, 120_000); // three real `npm start` processes: a budget for a busy 2-core machine, not a speed check
 });
 
 describe('local tools refuse a data dir they cannot use, with a message', () => {
