@@ -72,6 +72,7 @@ const ROWS: [string, () => Promise<Call>, Partial<Record<Caller, number>>][] = [
   ['GET /agreements/{id}/history', async () => ({ method: 'GET', path: `/agreements/${await freshAgreement()}/history` }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
   ['GET /agreements/{id}/certificate.pdf', async () => ({ method: 'GET', path: `/agreements/${sharedAgreement}/certificate.pdf` }), { staff: 200, auditor: 200, partnerOwn: 200, partnerOther: 404, partnerNoParty: 403 }],
   ['GET /verify/{code}', async () => ({ method: 'GET', path: '/verify/ABCD-EFGH?v=1&sig=x' }), anyone(200)],
+  ['GET /verify', async () => ({ method: 'GET', path: '/verify' }), anyone(200)],
   ['POST /verify', async () => ({ method: 'POST', path: '/verify', body: '%PDF-1.7 not really', headers: { 'content-type': 'application/pdf' } }), anyone(200)],
   ['GET /.well-known/concord-keys.json', async () => ({ method: 'GET', path: '/.well-known/concord-keys.json' }), anyone(200)],
 ];

@@ -2,6 +2,7 @@
  * Certificates: every script comes back out of the PDF exactly, the glyphs drawn are HarfBuzz's,
  * the file is deterministic and small, and it verifies (or not) exactly as it should.
  */
+import { randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -906,6 +907,99 @@ describe('verification', () => {
     ['a file over 2 MB', 413, { 'content-type': 'application/pdf' }, Buffer.alloc(2 * 1024 * 1024 + 1, 32)],
   ])('POST /verify with %s -> %i', async (_name, status, headers, body) => {
     expect((await t.call('POST', '/verify', { token: null, body, headers })).status).toBe(status);
+  });
+
+  describe('the upload page, for people who hold the file', () => {
+    const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    /** A form as a browser's engine encodes it (undici's FormData writes the same multipart/form-data). */
+    const upload = (form: FormData, accept?: string) =>
+      fetch(`${t.url}/verify`, { method: 'POST', body: form, headers: accept ? { accept } : {} });
+    const withFile = (bytes: Uint8Array, field = 'file') => {
+      const form = new FormData();
+      form.append('note', 'a field before the file');
+      form.append(field, new Blob([bytes], { type: 'application/pdf' }), 'certificate "v1" 证书.pdf');
+      return form;
+    };
+
+    it('GET /verify is a page with a form that posts the file to POST /verify, and runs nothing', async () => {
+      const r = await t.call('GET', '/verify', { token: null });
+      expect([r.status, r.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(r.body).toContain('<form method="post" enctype="multipart/form-data">');
+      expect(r.body).toContain('<input type="file" id="file" name="file" accept="application/pdf,.pdf" required>');
+      expect(r.body).toContain('Certificate (PDF, at most 2 MB)');
+      expect(r.body.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Check a certificate · <span lang="zh-Hans">核验证书</span>');
+      const csp = r.headers.get('content-security-policy');
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("form-action 'self'"); // its own form, and nowhere else
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(r.body).not.toMatch(/<script|https?:\/\//);
+    });
+
+    it('a file sent by the form gets the verdict: a page for a browser, JSON for anyone else', async () => {
+      const { pdf } = await freshSigning('Uploaded by a form');
+      const page = await upload(withFile(pdf), browser);
+      const html = await page.text();
+      expect([page.status, page.headers.get('content-type'), page.headers.get('vary')]).toEqual([200, 'text/html; charset=utf-8', 'Accept']);
+      expect(html.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书有效</span>');
+      expect(html).toContain('Uploaded by a form');
+      expect(html).toContain('<a href="">Check another certificate file</a>'); // back to GET /verify
+      expect(page.headers.get('content-security-policy')).toContain("form-action 'none'");
+      const json = await upload(withFile(pdf));
+      expect([json.status, ((await json.json()) as any).status]).toEqual([200, 'valid']);
+      const forged = await upload(withFile(randomBytes(3000)));
+      expect(((await forged.json()) as any).status).toBe('invalid');
+    });
+
+    it('a form a browser sends with no file chosen, or a form without the field, is a 400 naming "file": a page for a browser', async () => {
+      // What a browser sends for an empty file input: the part, with an empty file name and no bytes.
+      const none = new FormData();
+      none.append('file', new Blob([], { type: 'application/octet-stream' }), '');
+      const empty = await upload(none);
+      expect([empty.status, empty.headers.get('content-type'), ((await empty.json()) as any).errors]).toEqual([400, 'application/problem+json', [{ path: 'file', message: 'is empty' }]]);
+      const other = await upload(withFile(Buffer.from('%PDF-1.7'), 'document'));
+      expect([other.status, ((await other.json()) as any).errors]).toEqual([400, [{ path: 'file', message: 'is required' }]]);
+      const page = await upload(withFile(Buffer.from('%PDF-1.7'), 'document'), browser);
+      const html = await page.text();
+      expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
+      expect(html.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Nothing could be checked · <span lang="zh-Hans">无法核验</span>');
+      expect(html).toContain('The form has no &#34;file&#34; field');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    });
+
+    it('a file over 2 MB in a form is a 413 naming "file"; a browser gets a page', async () => {
+      const big = Buffer.alloc(2 * 1024 * 1024 + 1, 32);
+      const r = await upload(withFile(big));
+      expect([r.status, ((await r.json()) as any).errors[0].path]).toEqual([413, 'file']);
+      const page = await upload(withFile(big), browser);
+      expect([page.status, page.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
+      expect(await page.text()).toContain('The file is 2097153 bytes; the limit is 2097152');
+      // The raw upload says the same to a browser (what a page would show for a form's limit).
+      const raw = await t.call('POST', '/verify', { token: null, body: big, headers: { 'content-type': 'application/pdf', accept: browser } });
+      expect([raw.status, raw.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
+    });
+
+    it.each([
+      ['no boundary named', 'multipart/form-data', 'x', 'Content-Type'],
+      ['a boundary the body never uses', 'multipart/form-data; boundary=abc', '--xyz\r\n\r\nhello\r\n--xyz--\r\n', ''],
+      ['a part never closed', 'multipart/form-data; boundary=abc', '--abc\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7', ''],
+      ['a part without the end of its headers', 'multipart/form-data; boundary="abc"', '--abc\r\nContent-Disposition: form-data; name="file"', ''],
+    ])('a form with %s is a 400 naming %s', async (_name, type, body, path) => {
+      const r = await t.call('POST', '/verify', { token: null, body: Buffer.from(body, 'latin1'), headers: { 'content-type': type } });
+      expect([r.status, r.headers.get('content-type'), r.body.errors?.[0]?.path]).toEqual([400, 'application/problem+json', path]);
+    });
+
+    it('takes a form written the way Chrome writes one: a quoted boundary, a preamble-free body, the file after other fields', async () => {
+      const { pdf } = await readOnlySigning();
+      const boundary = '----WebKitFormBoundary7MA4YWxkTrZu0gW';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n`),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="%22v1%22 证书.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+        pdf,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const r = await t.call('POST', '/verify', { token: null, body, headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` } });
+      expect([r.status, r.body.status]).toEqual([200, 'valid']);
+    });
   });
 
   it('calls every damaged copy of a genuine certificate invalid, never an error: 60 seeded mutations', async () => {

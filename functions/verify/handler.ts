@@ -1,24 +1,29 @@
-/** GET /verify/{code}, POST /verify, GET /.well-known/concord-keys.json (all public) */
+/** GET /verify/{code}, GET /verify, POST /verify, GET /.well-known/concord-keys.json (all public) */
 import { InvalidInput } from '#shared/domain/errors.ts';
 import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
-import { incompleteLinkPage, verificationPage } from '#shared/certificate/verify-page.ts';
+import { incompleteLinkPage, problemPage, uploadPage, verificationPage } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { preferredType, type ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
-import { cutShort, KEYS_PATH } from '#shared/certificate/signature.ts';
+import { cutShort, KEYS_PATH, MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
-/** The pages load nothing and run nothing, and no other site may frame them (to dress up a verdict). */
-const PAGE = {
+/**
+ * The pages load nothing and run nothing, and no other site may frame them (to dress up a
+ * verdict). The upload page's form may post to the registry itself, and nowhere else.
+ */
+const policy = (formAction: string) => ({
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-};
-const wantsPage = (req: ApiRequest) => preferredType(req, ['application/json', 'text/html']) === 'text/html';
+  'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action ${formAction}; frame-ancestors 'none'`,
+});
+const PAGE = policy("'none'");
+const FORM_PAGE = policy("'self'");
+const wantsPage = (req: ApiRequest) => preferredType(req.headers, ['application/json', 'text/html']) === 'text/html';
 
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */
-const answer = (page: boolean, result: Verification): ApiResponse =>
-  page ? { status: 200, body: verificationPage(result), headers: PAGE } : { status: 200, body: result };
+const answer = (page: boolean, result: Verification, uploaded = false): ApiResponse =>
+  page ? { status: 200, body: verificationPage(result, uploaded), headers: PAGE } : { status: 200, body: result };
 
 export const handler = lambdaHandler('verify', {
   'GET /verify/{code}': async (req) => {
@@ -38,6 +43,10 @@ export const handler = lambdaHandler('verify', {
     if (cut) return { status: 400, body: incompleteLinkPage(cut), headers: PAGE };
     return answer(page, await verifyLink(req.params.code!, query.v, query.sig));
   },
-  'POST /verify': async (req) => answer(wantsPage(req), await verifyDocument(req.rawBody)),
+  'GET /verify': async () => ({ status: 200, body: uploadPage(MAX_CERTIFICATE_BYTES), headers: FORM_PAGE }),
+  'POST /verify': async (req) => answer(wantsPage(req), await verifyDocument(req.body as Buffer), true),
   [`GET ${KEYS_PATH}`]: async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
+}, {
+  // A browser that sent something the pages cannot take gets a page saying so, not problem+json.
+  errorPage: (status, detail) => ({ body: problemPage(status, detail), headers: PAGE }),
 });

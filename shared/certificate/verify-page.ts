@@ -26,7 +26,8 @@ function advice(v: Verification): [string, string] {
 /** A line in English, then its Chinese on the next line, each marked with its language. */
 type Lines = [en: string, zh?: string];
 
-export function verificationPage(v: Verification): string {
+/** `anotherFile`: the answer to an uploaded file, which offers to check another. */
+export function verificationPage(v: Verification, anotherFile = false): string {
   const [en, zh, colour] = LOOK[v.status];
   const a = v.agreement;
   const facts = a
@@ -36,7 +37,40 @@ export function verificationPage(v: Verification): string {
 ${a.ceremony ? `<dt>Ceremony · ${zhSpan('仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
-  return page(en, zh, colour, [[v.detail], advice(v)], facts);
+  return page(en, zh, colour, [[v.detail], advice(v)], facts + (anotherFile ? CHECK_ANOTHER : ''));
+}
+
+/** Back to the upload page: the answer to a form sits at the form's own address (`POST /verify`), so "" is `GET /verify`. */
+const CHECK_ANOTHER = `<p><a href="">Check another certificate file</a> · <a href="" lang="zh-Hans">核验其他证书文件</a></p>`;
+
+/**
+ * The page that takes a certificate file: a plain form (no script) that sends it to its own
+ * address, `POST /verify`, as multipart/form-data; the answer is the verdict page.
+ */
+export function uploadPage(maxBytes: number): string {
+  const mb = maxBytes / (1024 * 1024);
+  const form = `<form method="post" enctype="multipart/form-data">
+<p><label for="file">Certificate (PDF, at most ${mb} MB) · ${zhSpan(`证书（PDF，不超过 ${mb} MB）`)}</label><br>
+<input type="file" id="file" name="file" accept="application/pdf,.pdf" required></p>
+<p><button type="submit">Check · ${zhSpan('核验')}</button></p></form>`;
+  return page('Check a certificate', '核验证书', '#1a4080', [[
+    'Choose the PDF file of a Concord certificate: the registry says whether these exact bytes are a certificate it issued, and whether the agreement is still in force. The file is checked, not kept.',
+    '请选择 Concord 证书的 PDF 文件：登记系统将核验该文件是否确为其签发的证书，以及协议是否仍然有效。文件仅用于核验，不会被保存。',
+  ], [
+    'A certificate on paper: scan its QR code instead.',
+    '纸质证书：请扫描其二维码。',
+  ]], form);
+}
+
+/** A request the verification pages could not take (no file, a file too large, a busy registry), for a browser. */
+export function problemPage(status: number, detail: string): string {
+  const busy = status >= 500;
+  return page(busy ? 'Nothing could be checked just now' : 'Nothing could be checked', busy ? '暂时无法核验' : '无法核验', '#1a4080', [
+    [detail],
+    busy
+      ? ['Try again in a moment.', '请稍后再试。']
+      : ['Go back, and choose the certificate\'s PDF file, or scan its QR code.', '请返回并选择证书的 PDF 文件，或扫描证书上的二维码。'],
+  ], '');
 }
 
 /**

@@ -5,7 +5,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { toProblem } from './problem.ts';
-import { toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
+import { preferredType, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
 import { render, type ApiResponse } from './response.ts';
 import { findRoute, routesOf, routeKey, type FunctionName, type Route, type RouteKey } from './routes.ts';
 
@@ -17,9 +17,23 @@ type ApiContext = Context & { api?: ApiRequest };
 const negotiated = (route: Route | undefined, response: Result): Result =>
   route?.alsoAs ? { ...response, headers: { ...response.headers, vary: 'Accept' } } : response;
 
-const problemResponses = (): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
+/** How a function shows a problem to a browser, on routes that answer browsers with pages. */
+export type ErrorPage = (status: number, detail: string) => { body: string; headers: Record<string, string> };
+
+/** The problem as a page, when the route answers in HTML too and the client prefers it (a browser). */
+function asPage(route: Route | undefined, event: ApiEvent, problem: Result, errorPage: ErrorPage | undefined): Result {
+  if (!errorPage || !route?.alsoAs?.includes('text/html')) return problem;
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  if (preferredType(headers, ['application/json', 'text/html']) !== 'text/html') return problem;
+  const { status, detail } = JSON.parse(problem.body!) as { status: number; detail: string };
+  const page = errorPage(status, detail);
+  return { ...problem, headers: { ...problem.headers, ...page.headers }, body: page.body };
+}
+
+const problemResponses = (errorPage: ErrorPage | undefined): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
   onError: (request) => {
-    request.response = negotiated(findRoute(request.event.routeKey), toProblem(request.error));
+    const route = findRoute(request.event.routeKey);
+    request.response = negotiated(route, asPage(route, request.event, toProblem(request.error), errorPage));
   },
 });
 
@@ -29,14 +43,17 @@ const apiRequest = (): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> 
   },
 });
 
-/** Builds the handler of one function; it must implement exactly the routes the table gives it. */
-export function lambdaHandler(fn: FunctionName, impls: Partial<Record<RouteKey, RouteImpl>>) {
+/**
+ * Builds the handler of one function; it must implement exactly the routes the table gives it.
+ * `errorPage`: how its routes that also answer in HTML show a problem to a browser.
+ */
+export function lambdaHandler(fn: FunctionName, impls: Partial<Record<RouteKey, RouteImpl>>, { errorPage }: { errorPage?: ErrorPage } = {}) {
   const expected = routesOf(fn).map(routeKey).sort();
   const given = Object.keys(impls).sort();
   if (expected.join() !== given.join()) throw new Error(`${fn} implements [${given}] but the routes table gives it [${expected}]`);
 
   return middy<ApiEvent, Result, Error, ApiContext>()
-    .use(problemResponses())
+    .use(problemResponses(errorPage))
     .use(apiRequest())
     .handler(async (_event, context) => {
       const req = context.api!;

@@ -30,6 +30,17 @@ const HEADER_MEANING = {
 /** What API Gateway itself answers with (its JWT authorizer, its throttle), ahead of the handlers. */
 const gatewayMessage = { content: { 'application/json': { schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } } } };
 
+/** An upload's body: the file itself, or (where the route takes a form) a form with the file in its field. */
+function uploadContent({ contentType, formField }: NonNullable<Route['upload']>) {
+  const file = { type: 'string', contentMediaType: contentType };
+  return {
+    [contentType]: { schema: file },
+    ...(formField !== undefined && {
+      'multipart/form-data': { schema: { type: 'object', required: [formField], properties: { [formField]: file } }, encoding: { [formField]: { contentType: `${contentType}, application/octet-stream` } } },
+    }),
+  };
+}
+
 function operation(route: Route) {
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const query = route.query ? jsonSchema(route.query, 'input') : undefined;
@@ -43,9 +54,7 @@ function operation(route: Route) {
     ...(name === 'If-Match' && { description: 'The ETag of the version being changed, as received ("3"); a list matches when any of its tags names the current version (compared strongly: W/"3" names none); * is refused' }),
   }));
   if (route.conditional) headerParams.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });
-  // Where browsers get pages, an incomplete request gets one too.
-  const badRequestPage = route.alsoAs?.includes('text/html') && route.query ? { 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } } : {};
-  const errors: Record<string, object> = { 400: { description: 'Invalid request', content: { ...problemRef.content, ...badRequestPage } } };
+  const errors: Record<string, object> = { 400: { description: 'Invalid request', ...problemRef } };
   if (route.access !== 'public') {
     Object.assign(errors, {
       401: { description: 'No valid token (on AWS the gateway\'s JWT authorizer answers first, with {"message":"Unauthorized"})', content: { ...problemRef.content, ...gatewayMessage.content } },
@@ -54,12 +63,22 @@ function operation(route: Route) {
   }
   if (route.path.includes('{id}')) errors[404] = { description: 'Not found', ...problemRef };
   if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON, or sent with a Content-Encoding', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
-  if (route.upload) Object.assign(errors, { 413: { description: `Body over ${route.upload.maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${route.upload.contentType}, or sent with a Content-Encoding`, ...problemRef } });
+  if (route.upload) {
+    const { contentType, maxBytes, formField } = route.upload;
+    const form = formField === undefined ? '' : ' (in a form: its file)';
+    Object.assign(errors, { 413: { description: `Body${form} over ${maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${contentType}${formField === undefined ? '' : ' or multipart/form-data'}, or sent with a Content-Encoding`, ...problemRef } });
+  }
   if (route.headers?.includes('If-Match')) Object.assign(errors, { 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
   for (const [status, description] of Object.entries(route.problems ?? {})) errors[status] = { description, ...problemRef };
   errors[429] = { description: 'Too many requests: the gateway\'s throttle, {"message":"Too Many Requests"}', ...gatewayMessage };
   if (readsTable(route.fn)) errors[503] = { description: 'The database is busy: try again after Retry-After seconds (the same request again is safe)', ...problemRef };
   errors.default = { description: 'A fault on the server\'s side (a bug)', ...problemRef };
+  // Where browsers get pages, they get a page for a problem too (as Accept prefers).
+  if (route.alsoAs?.includes('text/html')) {
+    for (const error of Object.values(errors) as { content?: Record<string, object> }[]) {
+      if (error.content?.['application/problem+json']) error.content = { ...error.content, 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } };
+    }
+  }
   const success = route.response ? jsonSchema(route.response, 'output') : undefined;
   return {
     summary: route.summary,
@@ -67,7 +86,7 @@ function operation(route: Route) {
     ...(route.access !== 'public' && { security: [{ bearer: [] }] }),
     parameters: [...pathParams, ...queryParams, ...headerParams],
     ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
-    ...(route.upload && { requestBody: { required: true, content: { [route.upload.contentType]: { schema: { type: 'string', contentMediaType: route.upload.contentType } } } } }),
+    ...(route.upload && { requestBody: { required: true, content: uploadContent(route.upload) } }),
     responses: {
       [route.status]: {
         description: 'OK',

@@ -7,6 +7,7 @@ import { InvalidInput, NotFound } from '#shared/domain/errors.ts';
 import { ID_PATTERN } from '#shared/domain/formats.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { principalFrom, type Claims } from './claims.ts';
+import { formFile } from './form.ts';
 import { HttpError } from './problem.ts';
 import { findRoute, matchRoute, UNMATCHED_ROUTE_KEY, type Route } from './routes.ts';
 
@@ -25,7 +26,7 @@ export interface ApiRequest {
   query: Record<string, string>;
   /** Lower-cased names, as API Gateway delivers them. */
   headers: Record<string, string>;
-  /** Parsed JSON for routes with a body schema; raw bytes stay in `rawBody`. */
+  /** Parsed JSON for routes with a body schema, the file's bytes for uploads; raw bytes stay in `rawBody`. */
   body: unknown;
   rawBody: Buffer;
   principal: Principal;
@@ -48,25 +49,42 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
-/** Binary uploads (a PDF to verify): the right media type, not empty, not over the route's limit. */
-function checkUpload(route: Route, headers: Record<string, string>, raw: Buffer): void {
-  if (!route.upload) return;
-  const { contentType, maxBytes } = route.upload;
-  if (raw.length > maxBytes) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${maxBytes}`, [{ path: '', message: `must be at most ${maxBytes} bytes` }]);
-  if ((headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== contentType) {
-    throw new HttpError(415, `Send the file as ${contentType}`, [{ path: 'Content-Type', message: `must be ${contentType}` }]);
+/** What a form's body may hold besides its file: the boundaries and part headers a browser writes. */
+const FORM_OVERHEAD_BYTES = 16 * 1024;
+
+/**
+ * A binary upload (a PDF to verify): the body itself in the route's media type, or, where the
+ * route takes a form, the file in its field of a multipart/form-data body (what a page without
+ * script sends). Not empty, not over the route's limit.
+ */
+function uploadedFile(upload: NonNullable<Route['upload']>, headers: Record<string, string>, raw: Buffer): Buffer {
+  const { contentType, maxBytes, formField } = upload;
+  const tooLarge = (size: number, what: string) =>
+    new HttpError(413, `The ${what} is ${size} bytes; the limit is ${maxBytes}`, [{ path: what === 'file' ? formField! : '', message: `must be at most ${maxBytes} bytes` }]);
+  const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (formField !== undefined && type === 'multipart/form-data') {
+    if (raw.length > maxBytes + FORM_OVERHEAD_BYTES) throw tooLarge(raw.length, 'body');
+    const file = formFile(raw, headers['content-type']!, formField);
+    if (file.length > maxBytes) throw tooLarge(file.length, 'file');
+    return file;
+  }
+  if (raw.length > maxBytes) throw tooLarge(raw.length, 'body');
+  if (type !== contentType) {
+    const accepted = formField === undefined ? contentType : `${contentType}, or as multipart/form-data with the file in its "${formField}" field`;
+    throw new HttpError(415, `Send the file as ${accepted}`, [{ path: 'Content-Type', message: `must be ${contentType}${formField === undefined ? '' : ' or multipart/form-data'}` }]);
   }
   if (raw.length === 0) throw new InvalidInput('This request needs the file as its body', [{ path: '', message: 'is required' }]);
+  return raw;
 }
 
-/** The body as the route takes it: checked bytes for uploads, parsed JSON for JSON routes. */
+/** The body as the route takes it: the uploaded file's bytes for uploads, parsed JSON for JSON routes. */
 function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): unknown {
   // A compressed body would be taken for its bytes (RFC 9110 §8.4: 415 for a coding not accepted).
   const coding = headers['content-encoding']?.trim();
   if ((route.body || route.upload) && coding && coding.toLowerCase() !== 'identity') {
     throw new HttpError(415, `Send the body without a Content-Encoding (not ${coding.slice(0, 40)})`, [{ path: 'Content-Encoding', message: 'must be absent or identity' }]);
   }
-  checkUpload(route, headers, raw);
+  if (route.upload) return uploadedFile(route.upload, headers, raw);
   if (!route.body) return undefined;
   if (raw.length === 0) throw new InvalidInput('This request needs a JSON body', [{ path: '', message: 'is required' }]);
   if (raw.length > MAX_BODY_BYTES) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}`, [{ path: '', message: `must be at most ${MAX_BODY_BYTES} bytes` }]);
@@ -164,8 +182,8 @@ export function noneMatchHits(req: ApiRequest, current: string): boolean {
  * wildcard); names compare without case. Ties, an absent Accept, and nothing acceptable all give
  * the first offered.
  */
-export function preferredType<T extends string>(req: ApiRequest, offered: readonly [T, ...T[]]): T {
-  const ranges = (req.headers.accept ?? '').split(',').map((part) => {
+export function preferredType<T extends string>(headers: Record<string, string | undefined>, offered: readonly [T, ...T[]]): T {
+  const ranges = (headers.accept ?? '').split(',').map((part) => {
     const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
     const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
     // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ); anything else counts as 0.

@@ -69,8 +69,11 @@ export interface Route {
   access: 'public' | readonly Role[];
   summary: string;
   body?: z.ZodType;
-  /** A binary body instead of JSON: its media type and size limit. */
-  upload?: { contentType: string; maxBytes: number };
+  /**
+   * A binary body instead of JSON: its media type and size limit; `formField`: also taken as that
+   * field of a multipart/form-data form (what a page without script can send).
+   */
+  upload?: { contentType: string; maxBytes: number; formField?: string };
   query?: z.ZodType;
   /** Request headers the route requires (documented; enforced by the implementation). */
   headers?: readonly ('If-Match' | 'Idempotency-Key')[];
@@ -130,7 +133,8 @@ export const ROUTES = [
   { method: 'GET', path: '/agreements/{id}/history', fn: 'agreements-read', access: READERS, status: 200, summary: 'Every version, hash-chained', response: historyResponse },
   { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf', sends: ['ETag', 'Content-Disposition'], conditional: true, problems: { 422: 'The certificate would embed too many distinct characters, or be too large to hand out' } },
   { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
-  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued', upload: { contentType: 'application/pdf', maxBytes: MAX_CERTIFICATE_BYTES }, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
+  { method: 'GET', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'A page for people to check a certificate file they hold: it uploads the file to POST /verify as a form', produces: 'text/html' },
+  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued (the file as the body, or in the "file" field of a form)', upload: { contentType: 'application/pdf', maxBytes: MAX_CERTIFICATE_BYTES, formField: 'file' }, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
   { method: 'GET', path: KEYS_PATH, fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 
