@@ -973,6 +973,9 @@ describe('verification', () => {
       const page = await upload(withFile(big), browser);
       expect([page.status, page.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
       expect(await page.text()).toContain('The file is 2097153 bytes; the limit is 2097152');
+      // A form far over the limit is refused by its size before it is read, naming the field all the same.
+      const huge = await upload(withFile(Buffer.alloc(3 * 1024 * 1024, 32)));
+      expect([huge.status, ((await huge.json()) as any).errors[0].path]).toEqual([413, 'file']);
       // The raw upload says the same to a browser (what a page would show for a form's limit).
       const raw = await t.call('POST', '/verify', { token: null, body: big, headers: { 'content-type': 'application/pdf', accept: browser } });
       expect([raw.status, raw.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
@@ -986,6 +989,27 @@ describe('verification', () => {
     ])('a form with %s is a 400 naming %s', async (_name, type, body, path) => {
       const r = await t.call('POST', '/verify', { token: null, body: Buffer.from(body, 'latin1'), headers: { 'content-type': type } });
       expect([r.status, r.headers.get('content-type'), r.body.errors?.[0]?.path]).toEqual([400, 'application/problem+json', path]);
+    });
+
+    it('finds the file past a preamble, and never takes another part\'s bytes for it', async () => {
+      const { formFile } = await import('#shared/http/form.ts');
+      const { InvalidInput } = await import('#shared/domain/errors.ts');
+      const part = (boundary: string) => `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7\r\n--${boundary}--\r\n`;
+      for (const [preamble, boundary] of [['', 'ab'], ['\r\n', 'ab--'], ['This is a preamble.\r\n', 'ab']] as const) {
+        expect(formFile(Buffer.from(`${preamble}${part(boundary)}`), `multipart/form-data; boundary="${boundary}"`, 'file').toString(), JSON.stringify(preamble)).toBe('%PDF-1.7');
+      }
+      // A part whose headers run into the next delimiter has no content: it is malformed, not the next part's bytes.
+      const crossing = '--abc\r\nContent-Disposition: form-data; name="file"\r\n--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\nNOT-THE-FILE\r\n--abc--';
+      expect(() => formFile(Buffer.from(crossing), 'multipart/form-data; boundary=abc', 'file')).toThrow(InvalidInput);
+      expect(() => formFile(Buffer.from(crossing), 'multipart/form-data; boundary=abc', 'file')).toThrow(/a part has no end to its headers/);
+    });
+
+    it('ignores a query string on the page and on the form it posts, as messengers add one (utm_source=...)', async () => {
+      const page = await t.call('GET', '/verify?utm_source=wechat&fbclid=IwAR0x', { token: null, headers: { accept: browser } });
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      const { pdf } = await readOnlySigning();
+      const r = await fetch(`${t.url}/verify?utm_source=wechat`, { method: 'POST', body: withFile(pdf) });
+      expect([r.status, ((await r.json()) as any).status]).toEqual([200, 'valid']);
     });
 
     it('takes a form written the way Chrome writes one: a quoted boundary, a preamble-free body, the file after other fields', async () => {

@@ -33,20 +33,26 @@ function fieldName(headers: string): string | undefined {
  */
 export function formFile(body: Buffer, contentType: string, field: string): Buffer {
   const delimiter = Buffer.from(`--${boundaryOf(contentType)}`);
+  const nextDelimiter = Buffer.concat([CRLF, delimiter]);
   // The first delimiter may open the body; every later one follows a CRLF (which belongs to it).
-  let at = body.subarray(0, delimiter.length).equals(delimiter) ? 0 : body.indexOf(Buffer.concat([CRLF, delimiter]));
-  if (at < 0) throw malformed('no part starts with the boundary the Content-Type names');
-  if (at > 0) at += CRLF.length;
+  let at = 0;
+  if (!body.subarray(0, delimiter.length).equals(delimiter)) {
+    const first = body.indexOf(nextDelimiter);
+    if (first < 0) throw malformed('no part starts with the boundary the Content-Type names');
+    at = first + CRLF.length;
+  }
   for (;;) {
     const afterDelimiter = at + delimiter.length;
     if (body.subarray(afterDelimiter, afterDelimiter + 2).toString('latin1') === '--') break; // the closing delimiter
-    const headersStart = body.indexOf(CRLF, afterDelimiter) + CRLF.length;
-    const headersEnd = body.indexOf(HEADERS_END, headersStart - CRLF.length);
-    if (headersStart < CRLF.length || headersEnd < 0) throw malformed('a part has no end to its headers');
-    const contentStart = headersEnd + HEADERS_END.length;
-    const next = body.indexOf(Buffer.concat([CRLF, delimiter]), contentStart);
+    const lineEnd = body.indexOf(CRLF, afterDelimiter);
+    const next = body.indexOf(nextDelimiter, afterDelimiter);
     if (next < 0) throw malformed('a part is not closed by the boundary');
-    if (fieldName(body.subarray(headersStart, headersEnd).toString('utf8')) === field) {
+    // The part's headers end at its first blank line, which must come before the part does.
+    const headersEnd = lineEnd < 0 ? -1 : body.indexOf(HEADERS_END, lineEnd);
+    const contentStart = headersEnd + HEADERS_END.length;
+    if (headersEnd < 0 || contentStart > next) throw malformed('a part has no end to its headers');
+    const headersStart = lineEnd + CRLF.length;
+    if (fieldName(body.subarray(headersStart, Math.max(headersStart, headersEnd)).toString('utf8')) === field) {
       const file = body.subarray(contentStart, next);
       if (file.length === 0) throw new InvalidInput(`The form's "${field}" field holds no file: choose the certificate's PDF file`, [{ path: field, message: 'is empty' }]);
       return file;

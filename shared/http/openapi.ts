@@ -65,7 +65,7 @@ function operation(route: Route) {
   if (route.body) Object.assign(errors, { 413: { description: 'Body over 64 KB', ...problemRef }, 415: { description: 'Not JSON, or sent with a Content-Encoding', ...problemRef }, 422: { description: 'Rule violated', ...problemRef } });
   if (route.upload) {
     const { contentType, maxBytes, formField } = route.upload;
-    const form = formField === undefined ? '' : ' (in a form: its file)';
+    const form = formField === undefined ? '' : ` (in a form: its file, or the form over ${maxBytes} bytes and its boundaries)`;
     Object.assign(errors, { 413: { description: `Body${form} over ${maxBytes} bytes`, ...problemRef }, 415: { description: `Not ${contentType}${formField === undefined ? '' : ' or multipart/form-data'}, or sent with a Content-Encoding`, ...problemRef } });
   }
   if (route.headers?.includes('If-Match')) Object.assign(errors, { 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
@@ -75,8 +75,10 @@ function operation(route: Route) {
   errors.default = { description: 'A fault on the server\'s side (a bug)', ...problemRef };
   // Where browsers get pages, they get a page for a problem too (as Accept prefers).
   if (route.alsoAs?.includes('text/html')) {
-    for (const error of Object.values(errors) as { content?: Record<string, object> }[]) {
-      if (error.content?.['application/problem+json']) error.content = { ...error.content, 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } };
+    for (const error of Object.values(errors) as { content?: Record<string, object>; headers?: object }[]) {
+      if (!error.content?.['application/problem+json']) continue;
+      error.content = { ...error.content, 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } };
+      error.headers = { ...error.headers, Vary: { description: HEADER_MEANING.Vary, schema: { type: 'string' } } };
     }
   }
   const success = route.response ? jsonSchema(route.response, 'output') : undefined;

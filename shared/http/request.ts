@@ -59,11 +59,13 @@ const FORM_OVERHEAD_BYTES = 16 * 1024;
  */
 function uploadedFile(upload: NonNullable<Route['upload']>, headers: Record<string, string>, raw: Buffer): Buffer {
   const { contentType, maxBytes, formField } = upload;
-  const tooLarge = (size: number, what: string) =>
+  const tooLarge = (size: number, what: 'file' | 'body') =>
     new HttpError(413, `The ${what} is ${size} bytes; the limit is ${maxBytes}`, [{ path: what === 'file' ? formField! : '', message: `must be at most ${maxBytes} bytes` }]);
   const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (formField !== undefined && type === 'multipart/form-data') {
-    if (raw.length > maxBytes + FORM_OVERHEAD_BYTES) throw tooLarge(raw.length, 'body');
+    if (raw.length > maxBytes + FORM_OVERHEAD_BYTES) {
+      throw new HttpError(413, `The form is ${raw.length} bytes: it can carry a file of at most ${maxBytes} bytes`, [{ path: formField, message: `must be at most ${maxBytes} bytes` }]);
+    }
     const file = formFile(raw, headers['content-type']!, formField);
     if (file.length > maxBytes) throw tooLarge(file.length, 'file');
     return file;

@@ -115,6 +115,9 @@ export const historyResponse = z.object({
 
 const jwks = z.object({ keys: z.array(publicJwk) });
 
+/** Takes any query parameters, and drops them all. */
+const ANY_QUERY = z.object({});
+
 export const ROUTES = [
   { method: 'GET', path: '/healthz', fn: 'meta', access: 'public', status: 200, summary: 'Liveness check', response: z.object({ status: z.literal('ok') }) },
   { method: 'GET', path: '/openapi.json', fn: 'meta', access: 'public', status: 200, summary: 'This API, as OpenAPI 3.1', response: z.looseObject({ openapi: z.literal('3.1.0') }) },
@@ -133,8 +136,9 @@ export const ROUTES = [
   { method: 'GET', path: '/agreements/{id}/history', fn: 'agreements-read', access: READERS, status: 200, summary: 'Every version, hash-chained', response: historyResponse },
   { method: 'GET', path: '/agreements/{id}/certificate.pdf', fn: 'certificates', access: EVERYONE, status: 200, summary: 'The signed PDF certificate of a version (default: the latest)', query: s.certificateQuery, produces: 'application/pdf', sends: ['ETag', 'Content-Disposition'], conditional: true, problems: { 422: 'The certificate would embed too many distinct characters, or be too large to hand out' } },
   { method: 'GET', path: '/verify/{code}', fn: 'verify', access: 'public', status: 200, summary: 'Check a certificate link (JSON, or HTML for browsers)', query: s.verifyLinkQuery, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
-  { method: 'GET', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'A page for people to check a certificate file they hold: it uploads the file to POST /verify as a form', produces: 'text/html' },
-  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued (the file as the body, or in the "file" field of a form)', upload: { contentType: 'application/pdf', maxBytes: MAX_CERTIFICATE_BYTES, formField: 'file' }, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
+  // The page and its form take (and ignore) any query string: messengers add utm_source and the like, and the form posts to the page's own address.
+  { method: 'GET', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'A page for people to check a certificate file they hold: it uploads the file to POST /verify as a form', query: ANY_QUERY, produces: 'text/html' },
+  { method: 'POST', path: '/verify', fn: 'verify', access: 'public', status: 200, summary: 'Check that a PDF file is a certificate the registry issued (the file as the body, or in the "file" field of a form)', upload: { contentType: 'application/pdf', maxBytes: MAX_CERTIFICATE_BYTES, formField: 'file' }, query: ANY_QUERY, response: s.verificationRecord, alsoAs: ['text/html'], sends: ['Vary'] },
   { method: 'GET', path: KEYS_PATH, fn: 'verify', access: 'public', status: 200, summary: 'Public keys (JWKS) that sign certificates', response: jwks },
 ] as const satisfies readonly Route[];
 
