@@ -8,13 +8,16 @@ import { createInterface } from 'node:readline';
 
 const MARK = '@@concord-result ';
 
-// The Lambda runtime's part: import the module, call `handler(event, context)` per event.
+// The Lambda runtime's part: import the module, call `handler(event, context)` per event, with
+// the function's own timeout counting down from the start of each invocation.
 const RUNTIME = `
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 const mod = await import(pathToFileURL(process.argv[1]).href);
-const context = { awsRequestId: 'smoke', functionName: 'smoke', getRemainingTimeInMillis: () => 10000 };
+const timeoutMs = Number(process.argv[2]);
 for await (const line of createInterface({ input: process.stdin })) {
+  const deadline = Date.now() + timeoutMs;
+  const context = { awsRequestId: 'smoke', functionName: 'smoke', getRemainingTimeInMillis: () => deadline - Date.now() };
   let out;
   try { out = { ok: true, result: await mod.handler(JSON.parse(line), context) }; }
   catch (error) { out = { ok: false, error: String(error && error.stack || error) }; }
@@ -28,8 +31,9 @@ export interface BundleProcess {
   stop(): void;
 }
 
-export function startBundle(bundleFile: string, cwd: string, env: Record<string, string>): BundleProcess {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--input-type=module', '-e', RUNTIME, bundleFile], { cwd, env });
+/** `timeoutSeconds`: the function's timeout, as its template sets it. */
+export function startBundle(bundleFile: string, cwd: string, env: Record<string, string>, timeoutSeconds: number): BundleProcess {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--input-type=module', '-e', RUNTIME, bundleFile, String(timeoutSeconds * 1000)], { cwd, env });
   const waiting: ((value: unknown) => void)[] = [];
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));

@@ -39,7 +39,7 @@ const processes = new Map<string, BundleProcess>();
 /** Each API function reaches DynamoDB through a proxy that enforces its own IAM policy from the template. */
 const iam = new Map<FunctionName, IamProxy>();
 
-interface Bundle { dir: string; env: Record<string, string> }
+interface Bundle { dir: string; env: Record<string, string>; timeoutSeconds: number }
 
 /** A function's asset directory in cdk.out and the environment its template sets. */
 function bundleOf(stack: 'stateful$' | 'stateless$', logicalId: string): Bundle {
@@ -51,7 +51,8 @@ function bundleOf(stack: 'stateful$' | 'stateless$', logicalId: string): Bundle 
     if (!local) throw new Error(`${logicalId}: no local value for the token in ${name}`);
     env[name] = local;
   }
-  return { dir: join(s.outdir, `asset.${String(props.Code.S3Key).replace(/\.zip$/, '')}`), env };
+  // CloudFormation's default timeout is 3 s.
+  return { dir: join(s.outdir, `asset.${String(props.Code.S3Key).replace(/\.zip$/, '')}`), env, timeoutSeconds: props.Timeout ?? 3 };
 }
 
 function functionBundle(fn: FunctionName): Bundle {
@@ -61,7 +62,7 @@ function functionBundle(fn: FunctionName): Bundle {
 }
 
 function run(name: string, bundle: Bundle): BundleProcess {
-  if (!processes.has(name)) processes.set(name, startBundle(join(bundle.dir, 'index.mjs'), bundle.dir, { ...baseEnv, ...bundle.env }));
+  if (!processes.has(name)) processes.set(name, startBundle(join(bundle.dir, 'index.mjs'), bundle.dir, { ...baseEnv, ...bundle.env }, bundle.timeoutSeconds));
   return processes.get(name)!;
 }
 
