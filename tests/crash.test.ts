@@ -22,6 +22,8 @@ let meanwhile: (() => Promise<unknown>) | undefined;
 let partialBatches = 0;
 /** How many of the next batch reads DynamoDB answers with nothing at all (throttled), leaving every key unprocessed. */
 let unansweredBatches = 0;
+/** Runs once, before the next batch read is sent: other clients' requests landing in the middle of one. */
+let beforeNextBatch: (() => Promise<unknown>) | undefined;
 
 beforeAll(async () => {
   t = await startTestRegistry();
@@ -58,6 +60,17 @@ beforeAll(async () => {
       return result;
     },
     { step: 'deserialize', name: 'injectLostAnswer' },
+  );
+  dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchGetItemCommand' && beforeNextBatch) {
+        const run = beforeNextBatch;
+        beforeNextBatch = undefined;
+        await run();
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'runBeforeNextBatch' },
   );
   dynamo.middlewareStack.add(
     (next, context) => async (args) => {
@@ -173,6 +186,27 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
     const party = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Lost Answer City', countryCode: 'UZ' }, headers: { 'idempotency-key': 'lost-party' } });
     expect([party.status, party.body.name]).toEqual([201, 'Lost Answer City']);
     expect(loseAnswerOf).toBeUndefined();
+  });
+});
+
+describe('two copies of one change sent at once', () => {
+  it('answer as one change even when a party the change adds is renamed between the two copies\' reads', async () => {
+    expect((await t.call('POST', '/parties', { body: party('crash-added', { name: 'Added Ltd' }) })).status).toBe(201);
+    const id = (await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Copies and a rename' }))).body.id as string;
+    const change = { parties: ['crash-a', 'crash-b', 'crash-added'].map((partyId) => ({ partyId, signatory: { name: 'S', title: 'T' } })), reason: 'third party' };
+    const copy = () => t.call('PATCH', `/agreements/${id}`, { body: change, headers: { 'if-match': '"1"' } });
+    // The second copy has read version 1 and is about to read the party it adds, when the first
+    // copy is made in full (with the party as it was) and the party is renamed.
+    let first: Awaited<ReturnType<typeof copy>> | undefined;
+    beforeNextBatch = async () => {
+      first = await copy();
+      expect((await t.call('PATCH', '/parties/crash-added', { body: { name: 'Added Holdings' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    };
+    const second = await copy();
+    expect(beforeNextBatch).toBeUndefined(); // it did run in the middle
+    expect([first!.status, first!.headers.get('idempotent-replayed'), first!.body.parties[2].name]).toEqual([200, null, 'Added Ltd']);
+    expect([second.status, second.headers.get('idempotent-replayed'), second.body]).toEqual([200, 'true', first!.body]);
+    expect((await t.call('GET', `/agreements/${id}/history`)).body.items).toHaveLength(2);
   });
 });
 

@@ -143,10 +143,12 @@ async function isLatestChange(stored: store.StoredAgreement, actor: string, chan
 }
 
 /** 409 for a voided agreement, else 412. */
-function conflict(now: Agreement | undefined, expectedVersions?: readonly number[]): never {
-  if (now?.status === 'voided') throw new StateConflict('A voided agreement cannot be changed');
-  throw now && expectedVersions ? VersionMismatch.of('agreement', now.version, expectedVersions) : new VersionMismatch('The agreement was changed by someone else meanwhile');
+function conflict(now: Agreement, expectedVersions: readonly number[]): never {
+  if (now.status === 'voided') throw voided();
+  throw VersionMismatch.of('agreement', now.version, expectedVersions);
 }
+
+const voided = () => new StateConflict('A voided agreement cannot be changed', [{ path: '', message: 'changes an agreement that is voided' }]);
 
 /**
  * Makes a change on the version the caller names in If-Match, with one conditional write. The
@@ -160,8 +162,17 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
   const { agreement: current, history } = stored;
   if (current.status !== 'voided' && expectedVersions.includes(current.version)) {
     const next = await change(current, history, current.parties);
-    return next ? commit(current, next) : { agreement: current, replayed: false };
+    if (!next) return { agreement: current, replayed: false };
+    const outcome = await commit(current, next);
+    // Another write got in first: it may be a copy of this very change, sent at the same time.
+    return 'lostTo' in outcome ? answerOnceMade(outcome.lostTo, expectedVersions, principal, change) : outcome;
   }
+  return answerOnceMade(stored, expectedVersions, principal, change);
+}
+
+/** The answer to a change the agreement has moved past: a replay if its latest version is this change, else 412 (409 if voided). */
+async function answerOnceMade(stored: store.StoredAgreement, expectedVersions: readonly number[], principal: Principal, change: Change): Promise<ChangeResult> {
+  const { agreement: current, history } = stored;
   if (expectedVersions.includes(current.version - 1) && await isLatestChange(stored, principal.actor, change)) {
     await cleanUpLinks(replay(current, history, current.version - 1)!, current); // in case its first attempt stopped short of it
     return { agreement: current, replayed: true };
@@ -176,27 +187,23 @@ async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> 
   });
 }
 
-async function commit(before: Agreement, next: Versioned): Promise<ChangeResult> {
+/** Commits `next` on `before`; `lostTo`: the agreement as another write left it, which got in first. */
+async function commit(before: Agreement, next: Versioned): Promise<ChangeResult | { lostTo: store.StoredAgreement }> {
   const token = randomUUID();
   await store.putLinks(next.agreement);
-  let result: ChangeResult = { agreement: next.agreement, replayed: false };
   if (!(await store.commitVersion(next, before.version, token))) {
     const now = await store.getAgreement(before.id);
-    const entry = now?.history[next.entry.version - 1];
-    if (!now || !sameChange(entry, next.entry)) conflict(now?.agreement);
-    // This change is in its place in the history (chained to the version it was made on). This
-    // very request made it if the SDK sent the write again after its answer was lost (its first
-    // attempt then fails the retry's condition): the item still carries this request's token, or,
-    // once a later change has replaced that, the entry is the very one (same instant). Otherwise a
-    // copy of this request sent at once made it: a replay, while it is the latest change.
-    const latest = now.agreement.version === entry.version;
-    if (!(latest ? now.changeToken === token : entry.hash === next.entry.hash)) {
-      if (!latest) conflict(now.agreement);
-      result = { agreement: now.agreement, replayed: true };
-    }
+    if (!now) throw new Error(`agreement ${before.id} vanished during a change`);
+    // This very request's write went in if the SDK sent it again after its answer was lost (its
+    // first attempt then fails the retry's condition): its very entry (same instant) is in its
+    // place in the history, and the item still carries this request's token unless a later change
+    // has replaced it (two copies stamped the same instant make the same entry).
+    const entry = now.history[next.entry.version - 1];
+    const own = entry?.hash === next.entry.hash && (now.agreement.version !== entry.version || now.changeToken === token);
+    if (!own) return { lostTo: now };
   }
-  await cleanUpLinks(before, result.agreement);
-  return result;
+  await cleanUpLinks(before, next.agreement);
+  return { agreement: next.agreement, replayed: false };
 }
 
 export function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<ChangeResult> {
