@@ -183,6 +183,9 @@ describe('changes sent again after their answer was lost', () => {
     expect([first.status, first.headers.get('idempotent-replayed')]).toEqual([200, null]);
     const again = await rename({ name: 'Resent Holdings' });
     expect([again.status, again.headers.get('etag'), again.headers.get('idempotent-replayed'), again.body]).toEqual([200, '"2"', 'true', first.body]);
+    // The same change is what it does: removing a local name it never had changes nothing more.
+    const sameEffect = await rename({ name: 'Resent Holdings', localName: null });
+    expect([sameEffect.status, sameEffect.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
     expect((await rename({ name: 'Resent Holdings' }, otherStaff())).status).toBe(412);
     expect((await rename({ name: 'Resent Holdings', localName: '重发' })).status).toBe(412);
     const copies = await atOneInstant(() => Array.from({ length: 5 }, () =>

@@ -28,6 +28,28 @@ export function patchParty(party: Party, patch: PartyPatch, { at, actor }: Stamp
   return { ...next, version: party.version + 1, updatedAt: at, updatedBy: actor };
 }
 
+/** The fields a rename may change. */
+const RENAMABLE = ['name', 'localName', 'lang'] as const;
+
+/** What a rename changed: each field it set to another value, from what to what (null: absent). */
+export type Rename = Partial<Record<(typeof RENAMABLE)[number], { from: string | null; to: string | null }>>;
+
+export function renameOf(before: Party, after: Party): Rename {
+  return Object.fromEntries(RENAMABLE.filter((f) => before[f] !== after[f]).map((f) => [f, { from: before[f] ?? null, to: after[f] ?? null }]));
+}
+
+/** The party as it was before `rename`: its fields back to what they were. */
+export function beforeRename(party: Party, rename: Rename): Party {
+  const before: Party = { ...party };
+  for (const field of RENAMABLE) {
+    const change = rename[field];
+    if (!change) continue;
+    if (change.from === null) delete before[field];
+    else before[field] = change.from;
+  }
+  return before;
+}
+
 export function newCeremony(id: string, input: CeremonyInput, { at, actor }: Stamp): Ceremony {
   if (input.endsAt !== undefined && toUtcNanos(input.endsAt) < toUtcNanos(input.startsAt)) {
     throw new RuleViolation('A ceremony cannot end before it starts', [

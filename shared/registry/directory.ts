@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
-import { newCeremony, newParty, patchParty, type Ceremony, type Party } from '#shared/domain/party.ts';
+import { beforeRename, newCeremony, newParty, patchParty, renameOf, type Ceremony, type Party } from '#shared/domain/party.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import * as store from '#shared/store/directory.ts';
@@ -72,16 +72,21 @@ export async function updateParty(id: string, expectedVersions: readonly number[
   const found = await store.getPartyCreated(id);
   if (!found) throw new NotFound(`No party with id "${id}"`);
   const current = found.record;
-  // What a change is: the version it starts from, who makes it, and what it sets.
-  const changeHash = (from: number) => hashOf({ from, actor: principal.actor, patch });
-  const isLatestChange = (now: store.Created<Party>) => now.change?.hash === changeHash(now.record.version - 1);
+  // Whether the party's latest change is this very one: by this user, and, made again on the
+  // version before it, changing the same fields from and to the same values.
+  const isLatestChange = ({ record, change }: store.Created<Party>) => {
+    if (change?.actor !== principal.actor) return false;
+    const before = beforeRename(record, change.rename);
+    const again = patchParty(before, patch, stamp(principal));
+    return again !== null && hashOf(renameOf(before, again)) === hashOf(change.rename);
+  };
   if (!expectedVersions.includes(current.version)) {
     if (expectedVersions.includes(current.version - 1) && isLatestChange(found)) return { record: current, replayed: true };
     throw VersionMismatch.of('party', current.version, expectedVersions);
   }
   const next = patchParty(current, patch, stamp(principal));
   if (!next) return { record: current, replayed: false };
-  const change = { hash: changeHash(current.version), token: randomUUID() };
+  const change = { rename: renameOf(current, next), actor: principal.actor, token: randomUUID() };
   if (await store.replaceParty(next, current.version, found.requestHash, change)) return { record: next, replayed: false };
   // This request's write went in if the SDK sent it again after its answer was lost (its first
   // attempt then fails the retry's condition): the party carries this request's token. Another

@@ -5,6 +5,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { toUtcIso } from '#shared/domain/formats.ts';
+import type { Rename } from '#shared/domain/party.ts';
 import { ceremonyRecord, partyRecord, type Ceremony, type Party, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
@@ -19,13 +20,13 @@ const putIf = (item: Record<string, unknown>, condition: string, values?: Record
 
 /**
  * A directory record with the hash of the request that created it (absent on records older than
- * it): the same request again is a replay. A renamed party also keeps what its latest change was
- * (its hash) and which request made it (its token), so that change sent again is one too.
+ * it): the same request again is a replay. A renamed party also keeps what its latest change did,
+ * who made it and which request (its token), so that change sent again is one too.
  */
 export interface Created<T> { record: T; requestHash: string | undefined; change?: Change | undefined }
 
-/** A party's latest change: a hash of what it was, and the token unique to the request that made it. */
-export interface Change { hash: string; token: string }
+/** A party's latest change: what it changed, its actor, and the token unique to the request that made it. */
+export interface Change { rename: Rename; actor: string; token: string }
 
 /** `requestHash` stays with the item for good: a rename keeps it, so the creating request still replays. */
 function partyItem(p: Party, requestHash: string | undefined, change?: Change) {
@@ -39,11 +40,16 @@ export const insertParty = (p: Party, requestHash: string) => putIf(partyItem(p,
 export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined, change: Change) =>
   putIf(partyItem(p, requestHash, change), 'version = :expected', { ':expected': expectedVersion });
 
-const storedChange = z.object({ hash: z.string(), token: z.string() }).optional();
+const storedChange = z.object({
+  rename: z.partialRecord(z.enum(['name', 'localName', 'lang']), z.object({ from: z.string().nullable(), to: z.string().nullable() })),
+  actor: z.string(),
+  token: z.string(),
+});
 
 async function getCreated<T>(key: keys.Key, schema: { parse: (data: unknown) => T }): Promise<Created<T> | undefined> {
   const item = await getItem(key);
-  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined, change: storedChange.parse(item.change) };
+  // A change of another shape (none, or written before changes were kept this way) is simply not known.
+  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined, change: storedChange.safeParse(item.change).data };
 }
 
 export const getPartyCreated = (id: string) => getCreated(keys.partyKey(id), partyRecord);
