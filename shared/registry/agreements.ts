@@ -115,8 +115,8 @@ type Change = (base: Agreement, prior: readonly HistoryEntry[], snapshots: reado
 const headHash = (history: readonly HistoryEntry[]) => history.at(-1)!.hash;
 
 /** Whether `entry` records the very change `again` would: same place in the chain, action, actor, reason and field changes (at another instant). */
-function sameChange(entry: HistoryEntry | undefined, again: HistoryEntry): entry is HistoryEntry {
-  return entry !== undefined && entry.version === again.version && entry.prevHash === again.prevHash && entry.action === again.action
+function sameChange(entry: HistoryEntry, again: HistoryEntry): boolean {
+  return entry.version === again.version && entry.prevHash === again.prevHash && entry.action === again.action
     && entry.actor === again.actor && entry.reason === again.reason && hashOf(entry.changes) === hashOf(again.changes);
 }
 
@@ -144,11 +144,9 @@ async function isLatestChange(stored: store.StoredAgreement, actor: string, chan
 
 /** 409 for a voided agreement, else 412. */
 function conflict(now: Agreement, expectedVersions: readonly number[]): never {
-  if (now.status === 'voided') throw voided();
+  if (now.status === 'voided') throw new StateConflict('A voided agreement cannot be changed', [{ path: '', message: 'changes an agreement that is voided' }]);
   throw VersionMismatch.of('agreement', now.version, expectedVersions);
 }
-
-const voided = () => new StateConflict('A voided agreement cannot be changed', [{ path: '', message: 'changes an agreement that is voided' }]);
 
 /**
  * Makes a change on the version the caller names in If-Match, with one conditional write. The
