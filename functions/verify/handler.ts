@@ -4,7 +4,7 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
 import { incompleteLinkPage, problemPage, uploadPage, verificationPage } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { preferredType, type ApiRequest } from '#shared/http/request.ts';
+import { prefersPage, type ApiRequest } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
 import { cutShort, KEYS_PATH, MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
@@ -19,7 +19,7 @@ const policy = (formAction: string) => ({
 });
 const PAGE = policy("'none'");
 const FORM_PAGE = policy("'self'");
-const wantsPage = (req: ApiRequest) => preferredType(req.headers, ['application/json', 'text/html']) === 'text/html';
+const wantsPage = (req: ApiRequest) => prefersPage(req.headers);
 
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */
 const answer = (page: boolean, result: Verification, uploaded = false): ApiResponse =>

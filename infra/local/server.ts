@@ -149,7 +149,7 @@ function claimDataDir(dataDir: string): { release: () => void; unclean: boolean 
 /** The gateway's own refusals, in the same problem+json the handlers answer with. */
 const refuse = (status: number, detail: string, headers: Record<string, string> = {}, errors: FieldError[] = []) => toHttp(problem(status, detail, errors, headers));
 const tooLarge = () =>
-  toHttp(problem(413, 'The request body is over the 4 MB a request can carry to a function', [{ path: '', message: `must be at most ${MAX_REQUEST_BYTES} bytes` }]));
+  refuse(413, 'The request body is over the 4 MB a request can carry to a function', {}, [{ path: '', message: `must be at most ${MAX_REQUEST_BYTES} bytes` }]);
 
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
   const dataDir = resolve(options.dataDir);

@@ -29,7 +29,7 @@ export function patchParty(party: Party, patch: PartyPatch, { at, actor }: Stamp
 }
 
 /** The fields a rename may change. */
-const RENAMABLE = ['name', 'localName', 'lang'] as const;
+export const RENAMABLE = ['name', 'localName', 'lang'] as const;
 
 /** What a rename changed: each field it set to another value, from what to what (null: absent). */
 export type Rename = Partial<Record<(typeof RENAMABLE)[number], { from: string | null; to: string | null }>>;

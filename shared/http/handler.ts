@@ -4,8 +4,8 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { toProblem } from './problem.ts';
-import { preferredType, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
+import { problemOf, problemResponse, type Problem } from './problem.ts';
+import { prefersPage, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
 import { render, type ApiResponse } from './response.ts';
 import { findRoute, routesOf, routeKey, type FunctionName, type Route, type RouteKey } from './routes.ts';
 
@@ -20,20 +20,19 @@ const negotiated = (route: Route | undefined, response: Result): Result =>
 /** How a function shows a problem to a browser, on routes that answer browsers with pages. */
 export type ErrorPage = (status: number, detail: string) => { body: string; headers: Record<string, string> };
 
-/** The problem as a page, when the route answers in HTML too and the client prefers it (a browser). */
-function asPage(route: Route | undefined, event: ApiEvent, problem: Result, errorPage: ErrorPage | undefined): Result {
-  if (!errorPage || !route?.alsoAs?.includes('text/html')) return problem;
-  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  if (preferredType(headers, ['application/json', 'text/html']) !== 'text/html') return problem;
-  const { status, detail } = JSON.parse(problem.body!) as { status: number; detail: string };
-  const page = errorPage(status, detail);
-  return { ...problem, headers: { ...problem.headers, ...page.headers }, body: page.body };
+/** The problem as a page, when the route answers in HTML too and the client prefers it (a browser); else as problem+json. */
+function answer(route: Route | undefined, event: ApiEvent, found: Problem, errorPage: ErrorPage | undefined): Result {
+  const response = problemResponse(found);
+  if (!errorPage || !route?.alsoAs?.includes('text/html')) return response;
+  if (!prefersPage(Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])))) return response;
+  const page = errorPage(found.status, found.detail);
+  return { ...response, headers: { ...response.headers, ...page.headers }, body: page.body };
 }
 
 const problemResponses = (errorPage: ErrorPage | undefined): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
   onError: (request) => {
     const route = findRoute(request.event.routeKey);
-    request.response = negotiated(route, asPage(route, request.event, toProblem(request.error), errorPage));
+    request.response = negotiated(route, answer(route, request.event, problemOf(request.error), errorPage));
   },
 });
 

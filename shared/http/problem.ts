@@ -71,18 +71,28 @@ export function problem(status: number, detail: string, errors: FieldError[] = [
   };
 }
 
-export function toProblem(error: unknown): APIGatewayProxyStructuredResultV2 {
-  if (error instanceof HttpError && error.expose) return problem(error.status, error.message, error.errors, error.headers);
+/** What a problem says: its status, detail, the fields at fault, and headers of its own. */
+export interface Problem { status: number; detail: string; errors?: FieldError[]; headers?: Record<string, string> }
+
+/** The response for a problem, as application/problem+json. */
+export const problemResponse = ({ status, detail, errors, headers }: Problem) => problem(status, detail, errors, headers);
+
+/** The problem+json response for an error. */
+export const toProblem = (error: unknown) => problemResponse(problemOf(error));
+
+/** The problem an error is for the client; anything unforeseen is logged and is a 500. */
+export function problemOf(error: unknown): Problem {
+  if (error instanceof HttpError && error.expose) return { status: error.status, detail: error.message, errors: error.errors, headers: error.headers };
   const busy = error instanceof Unavailable || (error instanceof Error && THROTTLED.has(error.name));
   if (busy) {
     // Not a bug, but worth seeing: a table that throttles needs more capacity.
     console.warn(JSON.stringify({ level: 'warn', message: 'throttled', error: { name: (error as Error).name, message: (error as Error).message } }));
-    return problem(503, 'The registry is busy: try again in a moment (sending the same request again is safe)', [], { 'retry-after': RETRY_AFTER });
+    return { status: 503, detail: 'The registry is busy: try again in a moment (sending the same request again is safe)', headers: { 'retry-after': RETRY_AFTER } };
   }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1];
-    if (status !== undefined) return problem(status, error.message, error.errors);
+    if (status !== undefined) return { status, detail: error.message, errors: error.errors };
   }
   console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }));
-  return problem(500, 'The registry could not complete this request. It has been logged; please try again.');
+  return { status: 500, detail: 'The registry could not complete this request. It has been logged; please try again.' };
 }

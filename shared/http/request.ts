@@ -207,6 +207,10 @@ export function preferredType<T extends string>(headers: Record<string, string |
   return best;
 }
 
+/** Whether the client prefers a page to JSON (a browser's Accept does). */
+export const prefersPage = (headers: Record<string, string | undefined>): boolean =>
+  preferredType(headers, ['application/json', 'text/html']) === 'text/html';
+
 /** An Idempotency-Key: 1-255 visible ASCII characters (no spaces, so a list cannot pass for a key). */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 

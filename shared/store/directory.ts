@@ -5,7 +5,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { toUtcIso } from '#shared/domain/formats.ts';
-import type { Rename } from '#shared/domain/party.ts';
+import { RENAMABLE, type Rename } from '#shared/domain/party.ts';
 import { ceremonyRecord, partyRecord, type Ceremony, type Party, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
@@ -41,7 +41,7 @@ export const replaceParty = (p: Party, expectedVersion: number, requestHash: str
   putIf(partyItem(p, requestHash, change), 'version = :expected', { ':expected': expectedVersion });
 
 const storedChange = z.object({
-  rename: z.partialRecord(z.enum(['name', 'localName', 'lang']), z.object({ from: z.string().nullable(), to: z.string().nullable() })),
+  rename: z.partialRecord(z.enum(RENAMABLE), z.object({ from: z.string().nullable(), to: z.string().nullable() })),
   actor: z.string(),
   token: z.string(),
 });
