@@ -613,6 +613,18 @@ describe('determinism', () => {
     const stale = await t.call('GET', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': '"0000"' } });
     expect(stale.status).toBe(200);
   });
+
+  it('answers HEAD with the headers of the GET (ETag, type, length) and no content', async () => {
+    const head = await t.call('HEAD', `/agreements/${all18.id}/certificate.pdf`);
+    expect([head.status, head.headers.get('etag'), head.headers.get('content-type'), head.headers.get('content-length')])
+      .toEqual([200, `"${sha256(all18.pdf)}"`, 'application/pdf', String(all18.pdf.length)]);
+    expect(head.headers.get('content-disposition')).toMatch(/^inline; filename="concord-.+-v1\.pdf"$/);
+    expect(head.body).toHaveLength(0);
+    expect((await t.call('HEAD', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': head.headers.get('etag')! } })).status).toBe(304);
+    // Access is the GET's: no token, no headers worth having.
+    const anonymous = await t.call('HEAD', `/agreements/${all18.id}/certificate.pdf`, { token: null });
+    expect([anonymous.status, anonymous.headers.get('etag'), anonymous.body.length]).toEqual([401, null, 0]);
+  });
 });
 
 

@@ -82,10 +82,20 @@ describe('routes', () => {
     expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
     const wrong = await t.call('DELETE', '/parties/x');
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET, PATCH');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, PATCH');
     // A path is taken as sent: "//x/healthz" is no route (read as a URL, it would be host x, path /healthz).
     const doubled = await t.call('GET', '//x/healthz', { token: null });
     expect([doubled.status, doubled.body.detail]).toEqual([404, 'No route for //x/healthz']);
+  });
+
+  it('a GET route answers HEAD with its status and headers, without content; other routes do not', async () => {
+    const get = await t.call('GET', '/openapi.json', { token: null });
+    const head = await t.call('HEAD', '/openapi.json', { token: null });
+    expect([head.status, head.headers.get('content-type'), head.headers.get('content-length'), head.body]).toEqual([200, 'application/json', String(Buffer.byteLength(JSON.stringify(get.body))), '']);
+    const missing = await t.call('HEAD', '/parties/nobody-here');
+    expect([missing.status, missing.headers.get('content-type'), missing.body]).toEqual([404, 'application/problem+json', '']);
+    const post = await t.call('HEAD', '/ceremonies/any/agreements');
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'POST']);
   });
 
   it('a route without query parameters refuses any, naming them, as the list routes do', async () => {

@@ -12,7 +12,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
+import { methodsOf, ROUTES, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { LOG_RETENTION } from '../house-function.ts';
 
 export interface RegistryApiProps {
@@ -76,16 +76,17 @@ export class RegistryApi extends Construct {
 
     for (const route of ROUTES) {
       const isPublic = route.access === 'public';
-      const [created] = this.api.addRoutes({
+      // A GET route answers HEAD too: one API Gateway route per method, to the same function.
+      const created = this.api.addRoutes({
         path: route.path,
-        methods: [apigw.HttpMethod[route.method]],
+        methods: methodsOf(route).map((method) => apigw.HttpMethod[method]),
         integration: integrationOf(route.fn),
         ...(!isPublic && { authorizer }),
       });
-      if (isPublic) {
-        Validations.of(created!).acknowledge({
+      for (const gatewayRoute of isPublic ? created : []) {
+        Validations.of(gatewayRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public in shared/http/routes.ts (health, API description, certificate verification).`,
+          reason: `${methodsOf(route).join('/')} ${route.path} is public in shared/http/routes.ts (health, API description, certificate verification).`,
         });
       }
     }

@@ -68,7 +68,8 @@ export function toEvent(input: HttpInput, match: { route?: Route; params: Record
   const queryMap = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(target.query)) queryMap.set(name, queryMap.has(name) ? `${queryMap.get(name)},${value}` : value);
   const query = Object.fromEntries(queryMap);
-  const routeKey = match.route ? `${match.route.method} ${match.route.path}` : UNMATCHED_ROUTE_KEY;
+  // The matched route's key for the method asked: a HEAD reaches a GET route by its "HEAD ..." key, as on API Gateway.
+  const routeKey = match.route ? `${input.method} ${match.route.path}` : UNMATCHED_ROUTE_KEY;
   // Text goes as text, unless it is not UTF-8: then its bytes go base64, so that no replacement
   // character hides the damage from the handler.
   const binary = input.body.length > 0 && (!TEXT_TYPE.test(headerMap.get('content-type') ?? '') || !isUtf8(input.body));

@@ -240,9 +240,10 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const http = createServer({ requireHostHeader: false }, async (req, res) => {
     const started = performance.now();
     const send = (out: ReturnType<typeof refuse>, extra: Record<string, string> = {}) => {
-      // A 304 has no content, and no Content-Length: it would have to be the length of the 200.
+      // A 304 has no content, and no Content-Length: it would have to be the length of the 200. An
+      // answer to HEAD has no content either, and the Content-Length its function gave (the GET's).
       const empty = out.status === 304 || out.status === 204;
-      if (!res.headersSent) res.writeHead(out.status, { ...out.headers, ...(!empty && { 'content-length': String(out.body.length) }), ...extra });
+      if (!res.headersSent) res.writeHead(out.status, { ...(!empty && { 'content-length': String(out.body.length) }), ...out.headers, ...extra });
       res.end(empty ? undefined : out.body);
       logLine(req.method, req.url, out.status, started);
     };

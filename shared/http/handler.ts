@@ -17,6 +17,16 @@ type ApiContext = Context & { api?: ApiRequest };
 const negotiated = (route: Route | undefined, response: Result): Result =>
   route?.alsoAs ? { ...response, headers: { ...response.headers, vary: 'Accept' } } : response;
 
+/**
+ * A HEAD request gets the answer a GET would, without its content (RFC 9110 §9.3.2); its
+ * Content-Length is that of the content a GET would carry.
+ */
+function asAsked(event: ApiEvent, response: Result): Result {
+  if (event.requestContext.http.method !== 'HEAD' || !response.body) return response;
+  const length = Buffer.byteLength(response.body, response.isBase64Encoded ? 'base64' : 'utf8');
+  return { ...response, headers: { ...response.headers, 'content-length': String(length) }, body: '', isBase64Encoded: false };
+}
+
 /** How a function shows a problem to a browser, on routes that answer browsers with pages. */
 export type ErrorPage = (status: number, detail: string) => { body: string; headers: Record<string, string> };
 
@@ -32,7 +42,7 @@ function answer(route: Route | undefined, event: ApiEvent, found: Problem, error
 const problemResponses = (errorPage: ErrorPage | undefined): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
   onError: (request) => {
     const route = findRoute(request.event.routeKey);
-    request.response = negotiated(route, answer(route, request.event, problemOf(request.error), errorPage));
+    request.response = asAsked(request.event, negotiated(route, answer(route, request.event, problemOf(request.error), errorPage)));
   },
 });
 
@@ -54,9 +64,9 @@ export function lambdaHandler(fn: FunctionName, impls: Partial<Record<RouteKey, 
   return middy<ApiEvent, Result, Error, ApiContext>()
     .use(problemResponses(errorPage))
     .use(apiRequest())
-    .handler(async (_event, context) => {
+    .handler(async (event, context) => {
       const req = context.api!;
       const impl = impls[routeKey(req.route)]!;
-      return negotiated(req.route, render(await impl(req)));
+      return asAsked(event, negotiated(req.route, render(await impl(req))));
     });
 }

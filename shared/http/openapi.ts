@@ -110,7 +110,7 @@ let cached: object | undefined;
 export function openApiDocument(): object {
   cached ??= {
     openapi: '3.1.0',
-    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history.' },
+    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content.' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Problem: problemSchema } },
     paths: ROUTES.reduce<Record<string, Record<string, object>>>((paths, route) => {
       (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);

@@ -146,7 +146,17 @@ export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[n
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>) => `${r.method} ${r.path}` as RouteKey;
 
-const byKey = new Map<string, Route>(ROUTES.map((r) => [routeKey(r), r]));
+/**
+ * The methods a route answers: a GET route answers HEAD too (RFC 9110 §9.3.2), with the status and
+ * headers of the GET and no content, for link checkers, `curl -I` and caches that ask before fetching.
+ */
+export const methodsOf = (r: Pick<Route, 'method'>): (Method | 'HEAD')[] => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]);
+
+/** The route keys API Gateway has for a route: one per method it answers ("HEAD /verify/{code}"). */
+export const gatewayRouteKeys = (r: Pick<Route, 'method' | 'path'>): string[] => methodsOf(r).map((method) => `${method} ${r.path}`);
+
+const byKey = new Map<string, Route>(ROUTES.flatMap((r) => gatewayRouteKeys(r).map((key) => [key, r] as const)));
+/** The route an API Gateway route key names ("HEAD /x" names the GET route). */
 export const findRoute = (key: string): Route | undefined => byKey.get(key);
 
 /** Route keys served by one function, in table order. */
@@ -170,8 +180,8 @@ export type Match = { route: Route; params: Record<string, string> } | { status:
 export function matchRoute(method: string, path: string): Match {
   const onPath = compiled.filter((c) => c.pattern.test(path));
   if (onPath.length === 0) return { status: 404 };
-  const hit = onPath.find((c) => c.route.method === method);
-  if (!hit) return { status: 405, allow: onPath.map((c) => c.route.method).join(', ') };
+  const hit = onPath.find((c) => methodsOf(c.route).some((m) => m === method));
+  if (!hit) return { status: 405, allow: onPath.flatMap((c) => methodsOf(c.route)).join(', ') };
   const groups = hit.pattern.exec(path)?.groups ?? {};
   return { route: hit.route, params: Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)])) };
 }

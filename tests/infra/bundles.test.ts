@@ -216,6 +216,9 @@ describe('function bundles', () => {
     const pdf = await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`);
     ok(pdf, 200, 'certificates');
     expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    // API Gateway's "HEAD ..." route key reaches the GET's code, which answers without the content.
+    const head = await call('certificates', 'HEAD', `/agreements/${id}/certificate.pdf`);
+    expect([head.statusCode, head.headers?.etag, head.headers?.['content-length'], head.bytes.length]).toEqual([200, pdf.headers?.etag, String(pdf.bytes.length), 0]);
     expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'valid', version: 2 });
     // A link whose signature checks out under no address: the addresses files were handed out under are queried.
     expect((await call('verify', 'GET', `/verify/${signed.json.code}?v=2&sig=${'A'.repeat(86)}`)).json).toMatchObject({ status: 'invalid' });
@@ -253,6 +256,6 @@ describe('function bundles', () => {
     const missing = await unmatched('GET', '/no/such/path');
     expect([missing.status, missing.headers['content-type'], missing.body.detail]).toEqual([404, 'application/problem+json', 'No route for /no/such/path']);
     const wrongMethod = await unmatched('DELETE', '/parties');
-    expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, 'POST, GET']);
+    expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, 'POST, GET, HEAD']);
   });
 });
