@@ -324,9 +324,31 @@ describe('certificate content', () => {
       expect(names.length).toBeGreaterThan(8);
       for (const name of names) sizes.add(name[0]!.size);
     }
-    // One size on every page, and at three quarters of the usual 9 pt or more.
+    // One size on every page, and at 85% of the usual 9 pt or more.
     expect(sizes.size).toBe(1);
-    expect([...sizes][0]).toBeGreaterThanOrEqual(9 * 0.75);
+    expect([...sizes][0]).toBeGreaterThanOrEqual(9 * 0.85);
+  });
+
+  it('prints no party\'s name below 6.5 pt and no signatory line below 5.5 pt, however many parties sign and however long their lines', async () => {
+    const title = 'Deputy Minister for International Cooperation, Digital Development and Innovation of the Republic (acting)';
+    const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: Array.from({ length: 50 }, (_, i) => ({ ...a.parties[i % 18], partyId: `p-${i}`, role: 'Co-organizer of the digital economy platform', signatory: { name: `Signatory No. ${i + 1}`, title } })) },
+    }), 'certificate-50-parties');
+    const { SMALLEST_NAME, SMALLEST_DETAIL } = await import('#shared/certificate/render.ts');
+    const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
+    const signatories: number[] = [];
+    for (let n = 0; n < doc.getPageCount(); n++) {
+      const blocks = await drawnBlocks(pdf, n);
+      expect(touchingLines(blocks), `page ${n + 1}`).toEqual([]);
+      // The smallest type on a certificate is a party's signatory line.
+      expect(Math.min(...blocks.flat().map((g) => g.size)), `page ${n + 1}`).toBeGreaterThanOrEqual(SMALLEST_DETAIL - 0.01);
+      const names = blocks.filter((b) => b[0]!.font.includes('Bold') && STATES.some((st) => st.name === b.map((g) => g.text).join('')));
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) expect(name[0]!.size, `page ${n + 1}`).toBeGreaterThanOrEqual(SMALLEST_NAME - 0.01);
+      signatories.push(...[...pdfToText(pdf, { raw: true, page: n + 1 }).matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1])));
+    }
+    expect(signatories).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(pdfToText(pdf, { raw: true }).replace(/\s+/g, ' ')).toContain(title);
   });
 
   it('takes a paragraph\'s direction from its first strong character, the directional marks (LRM, RLM) included', async () => {

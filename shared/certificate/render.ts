@@ -197,22 +197,21 @@ export const PARTY_STYLES = [
 interface BlockLine { text: string; style: Style; above: number; below: number; indent: number }
 
 /**
- * `text` in `width`: on one line if it fits with the type at least 85% of its size; else wrapped,
- * onto two lines if the type need not shrink below `twoLinesDownTo` (60%, compact party blocks) for
- * that, else at full size onto as many lines as it takes, up to `maxLines` (past those, the type
- * shrinks again).
+ * `text` in `width`: on one line if it fits with the type at least `downTo` of its size (85% or
+ * more); else wrapped, onto two lines if the type need not shrink below `downTo` for that, else at
+ * full size onto as many lines as it takes, up to `maxLines` (past those, the type shrinks again).
  */
-function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines = Infinity, twoLinesDownTo = 0.6): BlockLine[] {
+function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines: number, downTo: number): BlockLine[] {
   const style = paragraphStyle(text, paragraph);
   const line = (t: string, lineStyle: TextOptions, s: number): BlockLine =>
     ({ text: t, style: { ...lineStyle, size: s }, ...inkExtent(t, s, lineStyle), indent: 0 });
   const oneLine = Math.min(size, (size * width) / Math.max(1, measure(text, size, style)));
-  if (oneLine >= size * 0.85) return [line(text, style, oneLine)];
+  if (oneLine >= size * Math.max(0.85, downTo)) return [line(text, style, oneLine)];
   const shrinkTo = (most: number, floor: number) => {
     const { size: s, lines } = shrinkToFit(text, shrinking(size, floor), width, most, style);
     return { s, lines };
   };
-  let { s, lines } = shrinkTo(2, size * twoLinesDownTo);
+  let { s, lines } = shrinkTo(2, size * downTo);
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   // A bounded block (a fact) keeps its bound whatever it takes: the page below it is spoken for.
   if (lines.length > maxLines) ({ s, lines } = shrinkTo(maxLines, 0));
@@ -245,9 +244,9 @@ function partyBlocks(list: AgreementParty[]): PartyBlocks {
   const blocks = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
     return blockLayout(style, [
-      blockLines(p.name, style.name, width, { weight: 'bold' }, 6),
-      local ? blockLines(local, style.local, width, { lang: p.lang }, 6) : [],
-      blockLines(partyDetail(p), style.detail, width, { color: MUTED }, 8),
+      blockLines(p.name, style.name, width, { weight: 'bold' }, 6, downTo(style.name, SMALLEST_NAME)),
+      local ? blockLines(local, style.local, width, { lang: p.lang }, 6, downTo(style.local, SMALLEST_NAME)) : [],
+      blockLines(partyDetail(p), style.detail, width, { color: MUTED }, 8, downTo(style.detail, SMALLEST_DETAIL)),
     ]);
   });
   return { style, columns, width, blocks };
@@ -286,7 +285,18 @@ function partyGrid({ style }: PartyBlocks, blocks: PartyBlock[], rows: number): 
 }
 
 /** Below this scale a party grid is too small to read: the list continues on an annex page instead. */
-const MIN_PARTY_SCALE = 0.75;
+const MIN_PARTY_SCALE = 0.85;
+
+/** The smallest a party's name (or local name) and its signatory line print, however many parties sign (points). */
+export const SMALLEST_NAME = 6.5;
+export const SMALLEST_DETAIL = 5.5;
+
+/**
+ * How far a party block's part may shrink to stay on one or two lines (at least 60% of its size),
+ * so that even on a grid at MIN_PARTY_SCALE it prints no smaller than `smallest` points: past
+ * that it wraps, at full size.
+ */
+const downTo = (size: number, smallest: number) => Math.min(1, Math.max(0.6, smallest / (size * MIN_PARTY_SCALE)));
 
 /**
  * Which parties go on which page, in whole rows: all on the first page if they fit at
