@@ -87,6 +87,16 @@ describe('idempotent logging', () => {
     expect((await t.call('GET', `/agreements/${first.body.id}`)).body.title).toBe('Original');
   });
 
+  it('a key sent twice (a list, as the header arrives) is refused, not taken for a new key', async () => {
+    const body = agreement(['con-a', 'con-b'], { title: 'Two keys' });
+    for (const key of ['k-one,k-two', 'k-one, k-two']) {
+      const r = await logSigning(t, cer, body, key);
+      expect([r.status, r.body.errors]).toEqual([400, [{ path: 'Idempotency-Key', message: expect.stringContaining('without spaces or commas') }]]);
+    }
+    // Each key alone is still new: the refused list recorded nothing.
+    expect((await logSigning(t, cer, body, 'k-one')).headers.get('idempotent-replayed')).toBeNull();
+  });
+
   it('the same key in another ceremony is another signing', async () => {
     await t.call('POST', '/ceremonies', { body: { id: 'con-other', title: 'Other', venue: 'V', city: 'C', countryCode: 'CN', startsAt: '2021-08-24T10:00:00+08:00' } });
     const body = agreement(['con-a', 'con-b'], { title: 'Per ceremony' });

@@ -52,6 +52,12 @@ describe('request bodies', () => {
     expect((await t.call('GET', '/parties/http-bad-utf8')).status).toBe(404);
   });
 
+  it('accepts JSON after a byte order mark, as some Windows tools write it', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(party('http-bom')))]);
+    const r = await t.call('POST', '/parties', { body, headers: { 'content-type': 'application/json' } });
+    expect([r.status, r.body.name]).toEqual([201, party('http-bom').name]);
+  });
+
   it('accepts JSON with a charset and a +json type', async () => {
     expect((await t.call('POST', '/parties', { body: party('http-cs'), headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(201);
     expect((await t.call('POST', '/parties', { body: party('http-plus'), headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(201);
@@ -229,6 +235,7 @@ describe('routes', () => {
     const limitPattern = new RegExp(r.body.paths['/agreements'].get.parameters.find((p: any) => p.name === 'limit').schema.pattern);
     expect(['0', '1', '25', '100', '101', '999'].filter((v) => limitPattern.test(v))).toEqual(['1', '25', '100']);
     expect(create.requestBody.content['application/json'].schema.properties.sectors.uniqueItems).toBe(true);
+    expect(Object.keys(r.body.paths['/agreements'].get.responses['503'].headers)).toEqual(['Retry-After']);
   });
 
   it('documents what the server really answers: statuses, media types and headers', async () => {

@@ -161,6 +161,24 @@ describe('pagination', () => {
       expect(r.body.errors[0].path).toBe(path);
     },
   );
+
+  it.each([
+    ['a filter sent twice', 'country=CN&country=RU', 'country', 'takes one value: it was sent more than once, or holds a comma'],
+    ['a status sent twice', 'status=active&status=voided', 'status', 'takes one value: it was sent more than once, or holds a comma'],
+    ['an offset\'s "+" sent bare (a space)', 'signedFrom=2021-08-24T00:00:00+08:00', 'signedFrom', 'has a space where its offset\'s "+" should be: send "+" as %2B in a query string'],
+    ['a date that is no day', 'signedFrom=2021-02-30', 'signedFrom', 'must be a date like "2021-08-23" or a date-time with an offset'],
+  ])('says what is wrong with %s', async (_name, query, path, message) => {
+    const r = await t.call('GET', `/agreements?${query}`);
+    expect([r.status, r.body.errors]).toEqual([400, [{ path, message }]]);
+  });
+
+  it('takes a known filter sent empty (a form\'s blank field) as not sent, and still refuses an unknown one', async () => {
+    const all = await t.call('GET', `/agreements?ceremonyId=${cer}`);
+    const blanks = await t.call('GET', `/agreements?ceremonyId=${cer}&country=&sector=&status=&signedFrom=&signedTo=&limit=&cursor=`);
+    expect([blanks.status, blanks.body]).toEqual([200, all.body]);
+    const unknown = await t.call('GET', `/agreements?ceremonyId=${cer}&colour=`);
+    expect([unknown.status, unknown.body.errors]).toEqual([400, [{ path: 'colour', message: 'is not a known field' }]]);
+  });
 });
 
 describe('a page of large records', () => {

@@ -2,7 +2,7 @@
  * Turns zod issues into FieldErrors that name the field, and throws InvalidInput.
  * Body fields are named by JSON Pointer ("/parties/0/partyId"); query parameters and headers by name.
  */
-import type { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInput, type FieldError } from './errors.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -17,17 +17,38 @@ function describe(issue: RawIssue): string | undefined {
   return undefined;
 }
 
+/**
+ * What a query parameter's value says of how it was sent, where that explains the refusal better
+ * than the format: a parameter sent twice arrives joined by a comma (as API Gateway joins them),
+ * and the "+" of an offset, sent bare, arrives as a space.
+ */
+function queryHint(input: unknown): string | undefined {
+  if (typeof input !== 'string') return undefined;
+  if (input.includes(',')) return 'takes one value: it was sent more than once, or holds a comma';
+  if (/T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)? \d{2}:?\d{2}$/.test(input)) return 'has a space where its offset\'s "+" should be: send "+" as %2B in a query string';
+  return undefined;
+}
+
 function toFieldErrors(issues: readonly Issue[], location: 'body' | 'query'): FieldError[] {
   const name = (path: PropertyKey[]) => (location === 'body' ? pointer(path) : path.map(String).join('.'));
   return issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ path: name([...issue.path, key]), message: 'is not a known field' }))
-      : [{ path: name(issue.path), message: issue.message }],
+      : [{ path: name(issue.path), message: (location === 'query' && queryHint(issue.input)) || issue.message }],
   );
 }
 
+/**
+ * A query parameter the route knows, sent empty (`?country=`, as a form sends a field left
+ * blank), counts as not sent. An unknown one is still refused, empty or not.
+ */
+function withoutBlanks(schema: z.ZodType, query: unknown): unknown {
+  if (!(schema instanceof z.ZodObject) || typeof query !== 'object' || query === null) return query;
+  return Object.fromEntries(Object.entries(query).filter(([name, value]) => !(value === '' && Object.hasOwn(schema.shape, name))));
+}
+
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, location: 'body' | 'query'): z.output<S> {
-  const result = schema.safeParse(input, { error: describe, reportInput: true });
+  const result = schema.safeParse(location === 'query' ? withoutBlanks(schema, input) : input, { error: describe, reportInput: true });
   if (result.success) return result.data;
   const errors = toFieldErrors(result.error.issues, location);
   const summary = errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ');

@@ -71,7 +71,13 @@ function operation(route: Route) {
   if (route.headers?.includes('If-Match')) Object.assign(errors, { 412: { description: 'Stale If-Match', ...problemRef }, 428: { description: 'If-Match missing', ...problemRef } });
   for (const [status, description] of Object.entries(route.problems ?? {})) errors[status] = { description, ...problemRef };
   errors[429] = { description: 'Too many requests: the gateway\'s throttle, {"message":"Too Many Requests"}', ...gatewayMessage };
-  if (readsTable(route.fn)) errors[503] = { description: 'The database is busy: try again after Retry-After seconds (the same request again is safe)', ...problemRef };
+  if (readsTable(route.fn)) {
+    errors[503] = {
+      description: 'The database is busy: try again after Retry-After seconds (the same request again is safe)',
+      headers: { 'Retry-After': { description: 'Seconds to wait before sending the same request again', schema: { type: 'integer', minimum: 1 } } },
+      ...problemRef,
+    };
+  }
   errors.default = { description: 'A fault on the server\'s side (a bug)', ...problemRef };
   // Where browsers get pages, they get a page for a problem too (as Accept prefers).
   if (route.alsoAs?.includes('text/html')) {

@@ -45,7 +45,8 @@ function authorize(route: Route, principal: Principal | undefined): Principal {
   return principal;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// A byte order mark before the JSON is dropped (RFC 8259 §8.1 lets a parser ignore it): some Windows tools write one.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
@@ -211,13 +212,18 @@ export function preferredType<T extends string>(headers: Record<string, string |
 export const prefersPage = (headers: Record<string, string | undefined>): boolean =>
   preferredType(headers, ['application/json', 'text/html']) === 'text/html';
 
-/** An Idempotency-Key: 1-255 visible ASCII characters (no spaces, so a list cannot pass for a key). */
-export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/**
+ * An Idempotency-Key: 1-255 visible ASCII characters, without spaces or commas, so that a list
+ * cannot pass for a key: a header sent twice arrives joined by a comma, and two keys joined would
+ * be a new key (a second signing when one of them is sent again alone).
+ */
+export const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
+const KEY_RULE = 'must be 1-255 visible ASCII characters, without spaces or commas (sent twice, a header arrives as a list)';
 
 /** The request's Idempotency-Key, if it sent one. */
 export function optionalIdempotencyKey(req: ApiRequest): string | undefined {
   const key = req.headers['idempotency-key'];
-  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new InvalidInput('Idempotency-Key must be 1-255 printable ASCII characters, without spaces', [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters, without spaces' }]);
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new InvalidInput(`Idempotency-Key ${KEY_RULE}`, [{ path: 'Idempotency-Key', message: KEY_RULE }]);
   return key;
 }
 
