@@ -172,18 +172,35 @@ describe('certificate content', () => {
     expect(touchingLines(blocks)).toEqual([]);
   });
 
+  it('draws the scripts of the expos\' neighbours and partners too: Korean, Thai, Georgian, Hebrew, Bengali, India\'s other scripts, Ethiopic, Mongolian, Tibetan', async () => {
+    const ids = MORE_SCRIPTS.map((p, i) => `ms-${i}-${p.lang.toLowerCase()}`);
+    await setup(t, MORE_SCRIPTS.map((p, i) => party(ids[i]!, { kind: p.kind, name: p.name, localName: p.localName, lang: p.lang, countryCode: p.code })), cer);
+    const signed = await logSigning(t, cer, agreement(ids, { title: 'Names in many more scripts' }));
+    const pdf = (await certificate(signed.body.id)).body as Buffer;
+    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-more-scripts', pdf), join(OUT, 'certificate-more-scripts')]);
+    const text = pdfToText(pdf);
+    const blocks = await drawnBlocks(pdf);
+    for (const p of MORE_SCRIPTS) {
+      expectHarfBuzzGlyphs(blocks, p.localName, p.lang, `${p.code} ${p.lang}`);
+      const forms = popplerForms(p.localName.normalize('NFC'));
+      expect(forms.some((form) => text.includes(form)), `${p.lang}: ${forms.join(' or ')}`).toBe(true);
+    }
+    expect(blocks.flat().filter((g) => g.gid === 0).map((g) => g.text)).toEqual([]);
+    expect(touchingLines(blocks)).toEqual([]);
+  });
+
   it('tells operators when a name has characters no bundled font can draw (it still renders, with boxes)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      await setup(t, [party('he-party', { name: 'State of Israel', localName: 'מדינת ישראל', lang: 'he', countryCode: 'IL' })], cer);
+      await setup(t, [party('chr-party', { kind: 'organization', name: 'Cherokee Nation', localName: 'ᏣᎳᎩ ᎠᏰᎵ', lang: 'chr', countryCode: 'US' })], cer);
       const covered = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title: 'Every character covered' }));
       expect((await certificate(covered.body.id)).status).toBe(200);
       expect(warn).not.toHaveBeenCalled();
-      const signed = await logSigning(t, cer, agreement(['cq', 'he-party'], { title: 'A script without a font' }));
+      const signed = await logSigning(t, cer, agreement(['cq', 'chr-party'], { title: 'A script without a font' }));
       expect((await certificate(signed.body.id)).status).toBe(200);
       const logged = warn.mock.calls.map(([line]) => JSON.parse(String(line)));
       expect(logged).toEqual([expect.objectContaining({ message: expect.stringContaining('no bundled font'), agreementId: signed.body.id, version: 1 })]);
-      expect(logged[0].characters.sort()).toEqual(['U+05D0', 'U+05D3', 'U+05D9', 'U+05DC', 'U+05DE', 'U+05E0', 'U+05E8', 'U+05E9', 'U+05EA']);
+      expect(logged[0].characters.sort()).toEqual(['U+13A0', 'U+13A9', 'U+13B3', 'U+13B5', 'U+13E3', 'U+13F0']);
     } finally {
       warn.mockRestore();
     }
@@ -1097,11 +1114,17 @@ describe('verification', () => {
   });
 });
 
-const FONT_OF_LANG: Record<string, string> = {
-  'zh-Hans': 'sc/NotoSansSC', hi: 'devanagari/NotoSansDevanagari', ne: 'devanagari/NotoSansDevanagari', ur: 'arabic/NotoSansArabic',
-  fa: 'arabic/NotoSansArabic', hy: 'armenian/NotoSansArmenian', km: 'khmer/NotoSansKhmer', si: 'sinhala/NotoSansSinhala',
-  dv: 'thaana/NotoSansThaana', my: 'myanmar/NotoSansMyanmar', lo: 'lao/NotoSansLao', ta: 'tamil/NotoSansTamil', ar: 'arabic/NotoSansArabic',
-};
+/** The font package and file stem a name's script is drawn in, by the name's language (Noto Sans for the rest). */
+const FONT_OF_LANG: Record<string, string> = Object.fromEntries(Object.entries({
+  'sans-sc/NotoSansSC': ['zh-Hans'], 'sans-devanagari/NotoSansDevanagari': ['hi', 'ne'], 'sans-arabic/NotoSansArabic': ['ur', 'fa', 'ar'],
+  'sans-armenian/NotoSansArmenian': ['hy'], 'sans-khmer/NotoSansKhmer': ['km'], 'sans-sinhala/NotoSansSinhala': ['si'],
+  'sans-thaana/NotoSansThaana': ['dv'], 'sans-myanmar/NotoSansMyanmar': ['my'], 'sans-lao/NotoSansLao': ['lo'], 'sans-tamil/NotoSansTamil': ['ta'],
+  'sans-kr/NotoSansKR': ['ko'], 'sans-thai/NotoSansThai': ['th'], 'sans-georgian/NotoSansGeorgian': ['ka'], 'sans-hebrew/NotoSansHebrew': ['he'],
+  'sans-bengali/NotoSansBengali': ['bn'], 'sans-gujarati/NotoSansGujarati': ['gu'], 'sans-gurmukhi/NotoSansGurmukhi': ['pa'],
+  'sans-kannada/NotoSansKannada': ['kn'], 'sans-telugu/NotoSansTelugu': ['te'], 'sans-malayalam/NotoSansMalayalam': ['ml'],
+  'sans-oriya/NotoSansOriya': ['or'], 'sans-ethiopic/NotoSansEthiopic': ['am'], 'sans-mongolian/NotoSansMongolian': ['mn-Mong'],
+  'serif-tibetan/NotoSerifTibetan': ['bo'],
+}).flatMap(([font, langs]) => langs.map((lang) => [lang, font])));
 
 /** Official names of SCO partners that joined after 2021 (and Tamil, Sri Lanka's other official language). */
 const LATER_PARTNERS = [
@@ -1111,6 +1134,25 @@ const LATER_PARTNERS = [
   { code: 'LK', name: 'Democratic Socialist Republic of Sri Lanka', localName: 'இலங்கை ஜனநாயக சோசலிசக் குடியரசு', lang: 'ta' },
   // Fully vocalized: harakat make right-to-left clusters of several characters, kerned bases among them.
   { code: 'SA', name: 'Kingdom of Saudi Arabia', localName: 'ٱلْمَمْلَكَة ٱلْعَرَبِيَّة ٱلسُّعُودِيَّة', lang: 'ar' },
+];
+
+/** Names in the scripts of the expos' neighbours and trading partners, India's other scripts, and China's Tibetan and Mongolian. */
+const MORE_SCRIPTS = [
+  { code: 'KR', kind: 'state', name: 'Republic of Korea', localName: '대한민국', lang: 'ko' },
+  { code: 'KR', kind: 'enterprise', name: 'Samsung SDS Co., Ltd.', localName: '삼성에스디에스 주식회사', lang: 'ko' },
+  { code: 'TH', kind: 'state', name: 'Kingdom of Thailand', localName: 'ราชอาณาจักรไทย', lang: 'th' },
+  { code: 'GE', kind: 'state', name: 'Georgia', localName: 'საქართველო', lang: 'ka' },
+  { code: 'IL', kind: 'state', name: 'State of Israel', localName: 'מדינת ישראל', lang: 'he' },
+  { code: 'BD', kind: 'state', name: "People's Republic of Bangladesh", localName: 'গণপ্রজাতন্ত্রী বাংলাদেশ', lang: 'bn' },
+  { code: 'IN', kind: 'city', name: 'Ahmedabad', localName: 'અમદાવાદ', lang: 'gu' },
+  { code: 'IN', kind: 'city', name: 'Amritsar', localName: 'ਅੰਮ੍ਰਿਤਸਰ', lang: 'pa' },
+  { code: 'IN', kind: 'city', name: 'Bengaluru', localName: 'ಬೆಂಗಳೂರು', lang: 'kn' },
+  { code: 'IN', kind: 'city', name: 'Hyderabad', localName: 'హైదరాబాద్', lang: 'te' },
+  { code: 'IN', kind: 'city', name: 'Kochi', localName: 'കൊച്ചി', lang: 'ml' },
+  { code: 'IN', kind: 'city', name: 'Bhubaneswar', localName: 'ଭୁବନେଶ୍ୱର', lang: 'or' },
+  { code: 'ET', kind: 'state', name: 'Federal Democratic Republic of Ethiopia', localName: 'የኢትዮጵያ ፌዴራላዊ ዲሞክራሲያዊ ሪፐብሊክ', lang: 'am' },
+  { code: 'CN', kind: 'city', name: 'Hohhot', localName: 'ᠬᠥᠬᠡᠬᠣᠲᠠ', lang: 'mn-Mong' },
+  { code: 'CN', kind: 'city', name: 'Lhasa', localName: 'ལྷ་ས་', lang: 'bo' },
 ];
 
 /**
@@ -1136,9 +1178,9 @@ function referenceFont(file: string) {
 
 /** The block drawing `text` holds exactly HarfBuzz's glyphs for it, at HarfBuzz's positions (±1 font unit). */
 function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string, label: string, weight: 'Regular' | 'Bold' = 'Regular') {
-  const [pkg, stem] = (FONT_OF_LANG[lang] ?? '/NotoSans').split('/');
+  const [pkg, stem] = (FONT_OF_LANG[lang] ?? 'sans/NotoSans').split('/');
   const style = weight === 'Bold' ? '700Bold' : '400Regular';
-  const { face, font, original } = referenceFont(`@expo-google-fonts/noto-sans${pkg ? `-${pkg}` : ''}/${style}/${stem}_${style}.ttf`);
+  const { face, font, original } = referenceFont(`@expo-google-fonts/noto-${pkg}/${style}/${stem}_${style}.ttf`);
   const buffer = new hb.Buffer();
   buffer.addText(text);
   buffer.guessSegmentProperties();

@@ -36,6 +36,23 @@ export const FONT_ASSETS = {
   myanmar: font('noto-sans-myanmar', 'NotoSansMyanmar', '400Regular'),
   lao: font('noto-sans-lao', 'NotoSansLao', '400Regular'),
   tamil: font('noto-sans-tamil', 'NotoSansTamil', '400Regular'),
+  // Neighbours and trading partners at the expos (Korea, Thailand, Georgia, Israel, Bangladesh,
+  // Ethiopia), India's other scripts, and China's Tibetan and Mongolian (Inner Mongolia) names.
+  korean: font('noto-sans-kr', 'NotoSansKR', '400Regular'),
+  thai: font('noto-sans-thai', 'NotoSansThai', '400Regular'),
+  georgian: font('noto-sans-georgian', 'NotoSansGeorgian', '400Regular'),
+  hebrew: font('noto-sans-hebrew', 'NotoSansHebrew', '400Regular'),
+  bengali: font('noto-sans-bengali', 'NotoSansBengali', '400Regular'),
+  gujarati: font('noto-sans-gujarati', 'NotoSansGujarati', '400Regular'),
+  gurmukhi: font('noto-sans-gurmukhi', 'NotoSansGurmukhi', '400Regular'),
+  kannada: font('noto-sans-kannada', 'NotoSansKannada', '400Regular'),
+  telugu: font('noto-sans-telugu', 'NotoSansTelugu', '400Regular'),
+  malayalam: font('noto-sans-malayalam', 'NotoSansMalayalam', '400Regular'),
+  oriya: font('noto-sans-oriya', 'NotoSansOriya', '400Regular'),
+  ethiopic: font('noto-sans-ethiopic', 'NotoSansEthiopic', '400Regular'),
+  mongolian: font('noto-sans-mongolian', 'NotoSansMongolian', '400Regular'),
+  // Google Fonts has Tibetan in a serif face only.
+  tibetan: font('noto-serif-tibetan', 'NotoSerifTibetan', '400Regular'),
 } as const satisfies Record<string, Asset>;
 
 export const CERTIFICATE_ASSETS: Asset[] = [

@@ -27,6 +27,21 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; scripts: string[] }[] 
   { key: 'sc', regular: FONT_ASSETS.han, scripts: ['Hani', 'Hira', 'Kana', 'Bopo'] },
   // Last resort only (no script prefers it): the few Han characters Noto Sans SC does not have.
   { key: 'jp', regular: FONT_ASSETS.hanExtra, scripts: [] },
+  // After the fonts above in the fallback search: each is loaded only for its own script.
+  { key: 'kore', regular: FONT_ASSETS.korean, scripts: ['Hang'] },
+  { key: 'thai', regular: FONT_ASSETS.thai, scripts: ['Thai'] },
+  { key: 'geor', regular: FONT_ASSETS.georgian, scripts: ['Geor'] },
+  { key: 'hebr', regular: FONT_ASSETS.hebrew, scripts: ['Hebr'] },
+  { key: 'beng', regular: FONT_ASSETS.bengali, scripts: ['Beng'] },
+  { key: 'gujr', regular: FONT_ASSETS.gujarati, scripts: ['Gujr'] },
+  { key: 'guru', regular: FONT_ASSETS.gurmukhi, scripts: ['Guru'] },
+  { key: 'knda', regular: FONT_ASSETS.kannada, scripts: ['Knda'] },
+  { key: 'telu', regular: FONT_ASSETS.telugu, scripts: ['Telu'] },
+  { key: 'mlym', regular: FONT_ASSETS.malayalam, scripts: ['Mlym'] },
+  { key: 'orya', regular: FONT_ASSETS.oriya, scripts: ['Orya'] },
+  { key: 'ethi', regular: FONT_ASSETS.ethiopic, scripts: ['Ethi'] },
+  { key: 'mong', regular: FONT_ASSETS.mongolian, scripts: ['Mong'] },
+  { key: 'tibt', regular: FONT_ASSETS.tibetan, scripts: ['Tibt'] },
 ];
 
 /** Unicode script -> ISO 15924 tag (what HarfBuzz's setScript expects). */
@@ -34,6 +49,8 @@ const SCRIPTS = Object.entries({
   Latin: 'Latn', Cyrillic: 'Cyrl', Greek: 'Grek', Armenian: 'Armn', Arabic: 'Arab', Hebrew: 'Hebr',
   Devanagari: 'Deva', Khmer: 'Khmr', Sinhala: 'Sinh', Tamil: 'Taml', Thaana: 'Thaa', Myanmar: 'Mymr', Lao: 'Laoo',
   Han: 'Hani', Hiragana: 'Hira', Katakana: 'Kana', Bopomofo: 'Bopo',
+  Hangul: 'Hang', Thai: 'Thai', Georgian: 'Geor', Bengali: 'Beng', Gujarati: 'Gujr', Gurmukhi: 'Guru', Kannada: 'Knda',
+  Telugu: 'Telu', Malayalam: 'Mlym', Oriya: 'Orya', Ethiopic: 'Ethi', Mongolian: 'Mong', Tibetan: 'Tibt',
 }).map(([name, tag]) => [new RegExp(`\\p{Script=${name}}`, 'u'), tag] as const);
 const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa']);
 const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
