@@ -29,7 +29,7 @@ const signer = (partyId: string) => ({ partyId, signatory: { name: `Signer of ${
 async function nextVersion(id: string, partyIds: string[]) {
   const { agreement: current, history } = (await store.getAgreement(id))!;
   const parties = domain.snapshotParties(partyIds.map(signer), await directory.getParties(partyIds), current.parties);
-  const next = domain.amendAgreement(current, history.at(-1)!.hash, { parties: partyIds.map(signer), reason: 'race' }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date())!;
+  const next = domain.amendAgreement(current, history.at(-1)!.hash, { parties: partyIds.map(signer), reason: 'race' }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date(), { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' })!;
   return { current, next };
 }
 

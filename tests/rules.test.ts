@@ -189,8 +189,6 @@ describe('agreement rules', () => {
     ['more decimals than the currency has', agreement(two, { value: { amount: '10.505', currency: 'USD' } }), 422, '/value/amount'],
     ['decimals on a zero-decimal currency', agreement(two, { value: { amount: '100.5', currency: 'JPY' } }), 422, '/value/amount'],
     ['an unknown currency', agreement(two, { value: { amount: '1', currency: 'ABC' } }), 400, '/value/currency'],
-    ['a signing an hour from now', agreement(two, { signedAt: inHours(1) }), 201, undefined],
-    ['a signing two days from now', agreement(two, { signedAt: inHours(48) }), 422, '/signedAt'],
     ['a signing time without offset', agreement(two, { signedAt: '2021-08-23T14:30:00' }), 400, '/signedAt'],
     ['no sectors', agreement(two, { sectors: [] }), 400, '/sectors'],
     ['an unknown sector', agreement(two, { sectors: ['mining'] }), 400, '/sectors/0'],
@@ -210,6 +208,45 @@ describe('agreement rules', () => {
       expect(r.headers.get('etag')).toBe('"1"');
       expect(r.body).toMatchObject({ status: 'active', version: 1, ceremonyId: cer, code: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) });
     } else expectProblem(r, status, path);
+  });
+
+  it('takes a signing up to 24 hours ahead, not more', async () => {
+    // A ceremony from yesterday to the day after tomorrow: the signing-day rule holds whatever the hour.
+    const open = 'rules-open-now';
+    await t.call('POST', '/ceremonies', { body: ceremony(open, { startsAt: inHours(-24), endsAt: inHours(72), timeZone: 'UTC' }) });
+    expect((await logSigning(t, open, agreement(two, { signedAt: inHours(1) }))).status).toBe(201);
+    expectProblem(await logSigning(t, open, agreement(two, { signedAt: inHours(48) })), 422, '/signedAt');
+  });
+
+  it.each([
+    ['the morning of the ceremony\'s day', {}, '2021-08-23T09:00:00+08:00', undefined],
+    ['the last minute of its day', {}, '2021-08-23T23:59:00+08:00', undefined],
+    ['its day, written on another offset', {}, '2021-08-23T02:00:00-07:00', undefined],
+    ['the next day by its clock, though the same day in UTC', {}, '2021-08-23T16:00:00Z', "must fall on the ceremony's day, 2021-08-23 (Asia/Shanghai); it falls on 2021-08-24"],
+    ['another year (a typing mistake)', {}, '2014-08-23T14:30:00+08:00', "must fall on the ceremony's day, 2021-08-23 (Asia/Shanghai); it falls on 2014-08-23"],
+    ['the last day of a three-day ceremony', { endsAt: '2021-08-25T18:00:00+08:00' }, '2021-08-25T20:00:00+08:00', undefined],
+    ['the day after a three-day ceremony', { endsAt: '2021-08-25T18:00:00+08:00' }, '2021-08-26T09:00:00+08:00', "must fall on the ceremony's days, 2021-08-23 to 2021-08-25 (Asia/Shanghai); it falls on 2021-08-26"],
+    ['its day by the offset its start was written in (no time zone)', { startsAt: '2024-03-10T22:00:00-05:00', timeZone: undefined }, '2024-03-11T04:30:00Z', undefined],
+    ['the next day by that offset', { startsAt: '2024-03-10T22:00:00-05:00', timeZone: undefined }, '2024-03-11T05:30:00Z', "must fall on the ceremony's day, 2024-03-10 (UTC-05:00); it falls on 2024-03-11"],
+  ])('a signing on %s -> %#', async (_name, times, signedAt, message) => {
+    const id = `rules-day-${uniqueKey('c')}`.toLowerCase().slice(0, 60);
+    expect((await t.call('POST', '/ceremonies', { body: ceremony(id, times) })).status).toBe(201);
+    const r = await logSigning(t, id, agreement(two, { signedAt }));
+    if (message === undefined) expect(r.status, JSON.stringify(r.body)).toBe(201);
+    else expect([r.status, r.body.errors]).toEqual([422, [{ path: '/signedAt', message }]]);
+  });
+
+  it('holds an amendment to the signing day, and only an amendment that changes signedAt', async () => {
+    const signed = await logSigning(t, cer, agreement(two, { title: 'Signing-day amendment' }));
+    const moved = await t.call('PATCH', `/agreements/${signed.body.id}`, { body: { signedAt: '2021-08-24T10:00:00+08:00', reason: 'wrong day' }, headers: { 'if-match': '"1"' } });
+    expect([moved.status, moved.body.errors]).toEqual([422, [{ path: '/signedAt', message: "must fall on the ceremony's day, 2021-08-23 (Asia/Shanghai); it falls on 2021-08-24" }]]);
+    // A record from before the rule, dated off the ceremony's days, is still amendable in its other fields.
+    const domain = await import('#shared/domain/agreement.ts');
+    const before = { ...signed.body, signedAt: '2014-08-23T14:30:00+08:00' };
+    const stamp = { at: new Date().toISOString(), actor: 'test' };
+    const times = { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' };
+    expect(domain.amendAgreement(before, 'h', { title: 'Fixed title', reason: 'typo' }, undefined, stamp, new Date(), times)?.agreement.title).toBe('Fixed title');
+    expect(() => domain.amendAgreement(before, 'h', { signedAt: '2014-08-24T14:30:00+08:00', reason: 'still off' }, undefined, stamp, new Date(), times)).toThrow(/must fall on the ceremony's day/);
   });
 
   it('lists by signing time to the nanosecond, not to the millisecond that index keys hold', async () => {

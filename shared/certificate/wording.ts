@@ -4,6 +4,7 @@
  */
 import { countryName, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
+import { writtenOffset, zoneOffset } from '#shared/domain/time-zones.ts';
 import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
@@ -93,28 +94,10 @@ export function formatMoney({ amount, currency }: { amount: string; currency: st
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 
-/**
- * Seconds east of UTC in `timeZone` at `instant` (only the offset comes from the runtime's tz data):
- * whole seconds, since local mean time before the 1900s was not a whole number of minutes (Shanghai
- * in 1890: +08:05:43).
- */
-function zoneOffset(timeZone: string, instant: Date): number {
-  let format = offsetFormats.get(timeZone);
-  if (!format) offsetFormats.set(timeZone, (format = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' })));
-  const name = format.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const [, sign = '+', hh = '0', mm = '0', ss = '0'] = /GMT([+-])(\d{2}):?(\d{2})?(?::?(\d{2}))?/.exec(name) ?? [];
-  return (sign === '-' ? -1 : 1) * (Number(hh) * 3600 + Number(mm) * 60 + Number(ss));
-}
 
 const two = (n: number) => String(n).padStart(2, '0');
 
-/** Seconds east of UTC that a date-time string was written in; undefined for "Z" (a machine's UTC, not a place's clock). */
-function writtenOffset(value: string | undefined): number | undefined {
-  const m = value === undefined ? null : /([+-])(\d{2}):(\d{2})$/.exec(value);
-  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : undefined;
-}
 
 /** "UTC+08:00", or with seconds where a local mean time had them ("UTC+08:05:43"). */
 function offsetLabel(seconds: number): string {

@@ -10,7 +10,8 @@ import { RuleViolation, type FieldError } from './errors.ts';
 import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
 import type { Stamp } from './party.ts';
-import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, HistoryAction, HistoryEntry, Party } from './schemas.ts';
+import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryEntry, Party } from './schemas.ts';
+import { writtenOffset, zoneOffset } from './time-zones.ts';
 
 export type { Agreement, AgreementParty, HistoryEntry };
 
@@ -89,7 +90,37 @@ export function snapshotParties(
   return snapshots;
 }
 
-export function checkAgreementRules(content: Content, now: Date): void {
+/** What the signing-day rule needs of the ceremony a signing is logged under. */
+export type CeremonyTimes = Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The signing must fall on one of the ceremony's days, by the ceremony's clock (its time zone, or
+ * else the offset its start was written in): from the day it starts to the day it ends (or starts,
+ * without an end). A whole day either side of the hours is room enough for a signing logged before
+ * the doors open or after the speeches; a signing dated another day (2014 for 2024, or an offset
+ * that moves it a day) is a typing mistake the certificate would print as fact.
+ */
+function signingDayError(signedAt: string, ceremony: CeremonyTimes): FieldError | undefined {
+  const secondsEast = (instant: Date) => (ceremony.timeZone ? zoneOffset(ceremony.timeZone, instant) : writtenOffset(ceremony.startsAt) ?? 0);
+  const dayOf = (value: string) => {
+    const instant = new Date(value);
+    return Math.floor((instant.getTime() + secondsEast(instant) * 1000) / DAY_MS);
+  };
+  const [day, first, last] = [dayOf(signedAt), dayOf(ceremony.startsAt), dayOf(ceremony.endsAt ?? ceremony.startsAt)];
+  if (day >= first && day <= last) return undefined;
+  const date = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+  const clock = ceremony.timeZone ?? (writtenOffset(ceremony.startsAt) === undefined ? 'UTC' : `UTC${ceremony.startsAt.slice(-6)}`);
+  const days = first === last ? `day, ${date(first)}` : `days, ${date(first)} to ${date(last)}`;
+  return { path: '/signedAt', message: `must fall on the ceremony's ${days} (${clock}); it falls on ${date(day)}` };
+}
+
+/**
+ * The rules across an agreement's fields; `during`: the ceremony whose days the signing must fall
+ * on (given where `signedAt` is new: a signing, or an amendment that changes it).
+ */
+export function checkAgreementRules(content: Content, now: Date, during?: CeremonyTimes): void {
   const errors: FieldError[] = [];
   if (content.kind === 'sister-city') {
     const [a, b] = content.parties;
@@ -101,6 +132,9 @@ export function checkAgreementRules(content: Content, now: Date): void {
   }
   if (Date.parse(content.signedAt) > now.getTime() + FUTURE_TOLERANCE_MS) {
     errors.push({ path: '/signedAt', message: 'must not be more than 24 hours in the future' });
+  } else if (during) {
+    const error = signingDayError(content.signedAt, during);
+    if (error) errors.push(error);
   }
   if (content.value) {
     const digits = content.value.amount.split('.')[1]?.length ?? 0;
@@ -125,10 +159,11 @@ export function createAgreement(
   parties: AgreementParty[],
   stamp: Stamp,
   now: Date,
+  ceremony: CeremonyTimes,
 ): Versioned {
   const { parties: _inputs, ...fields } = input;
   const content: Content = { status: 'active', ...fields, parties };
-  checkAgreementRules(content, now);
+  checkAgreementRules(content, now, ceremony);
   const agreement = present({
     ...identity, ...content, version: 1,
     createdAt: stamp.at, createdBy: stamp.actor, updatedAt: stamp.at, updatedBy: stamp.actor,
@@ -144,6 +179,7 @@ export function amendAgreement(
   parties: AgreementParty[] | undefined,
   stamp: Stamp,
   now: Date,
+  ceremony: CeremonyTimes | undefined,
 ): Versioned | null {
   const { reason, parties: _inputs, ...fields } = patch;
   const next: Agreement = { ...current, ...(parties && { parties }) };
@@ -154,7 +190,8 @@ export function amendAgreement(
   }
   const changes = diff(current, next);
   if (Object.keys(changes).length === 0) return null;
-  checkAgreementRules(next, now);
+  // A record from before the signing-day rule is still amendable in its other fields.
+  checkAgreementRules(next, now, 'signedAt' in changes ? ceremony : undefined);
   const agreement = present({ ...next, version: current.version + 1, updatedAt: stamp.at, updatedBy: stamp.actor });
   return { agreement, entry: entryFor(agreement, 'amended', changes, reason, prevHash) };
 }

@@ -117,3 +117,24 @@ const BY_LOWER_CASE: ReadonlyMap<string, string> = new Map(NAMES.map((name) => [
 
 /** The IANA spelling of a time zone name written in any case, or undefined if IANA has no such name. */
 export const ianaTimeZone = (name: string): string | undefined => BY_LOWER_CASE.get(asciiLower(name));
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Seconds east of UTC in `timeZone` at `instant` (only the offset comes from the runtime's tz data):
+ * whole seconds, since local mean time before the 1900s was not a whole number of minutes (Shanghai
+ * in 1890: +08:05:43).
+ */
+export function zoneOffset(timeZone: string, instant: Date): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) offsetFormats.set(timeZone, (format = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' })));
+  const name = format.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const [, sign = '+', hh = '0', mm = '0', ss = '0'] = /GMT([+-])(\d{2}):?(\d{2})?(?::?(\d{2}))?/.exec(name) ?? [];
+  return (sign === '-' ? -1 : 1) * (Number(hh) * 3600 + Number(mm) * 60 + Number(ss));
+}
+
+/** Seconds east of UTC that a date-time string was written in; undefined for "Z" (a machine's UTC, not a place's clock). */
+export function writtenOffset(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : /([+-])(\d{2}):(\d{2})$/.exec(value);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : undefined;
+}

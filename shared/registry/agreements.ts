@@ -59,7 +59,7 @@ export async function logSigning(
   if (!ceremony) throw new NotFound(`No ceremony with id "${ceremonyId}"`);
   const parties = snapshotParties(input.parties, directory);
   const code = await claimAnyCode(id);
-  const created = createAgreement({ id, code, ceremonyId }, input, parties, stamp(principal), new Date());
+  const created = createAgreement({ id, code, ceremonyId }, input, parties, stamp(principal), new Date(), ceremony);
 
   // Refused now, not when a partner downloads its certificate.
   assertPrintable(created.agreement, ceremony);
@@ -211,9 +211,9 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
       const unknown = patch.parties.filter((p) => !snapshots.some((c) => c.partyId === p.partyId));
       parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), snapshots);
     }
-    const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date());
-    if (!next) return null;
     const ceremony = await getCeremony(base.ceremonyId);
+    const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date(), ceremony);
+    if (!next) return null;
     if (ceremony) assertPrintable(next.agreement, ceremony);
     store.assertRoomForVoid(next, prior); // before any write, links included
     return next;
