@@ -16,7 +16,7 @@ const SIGNINGS = [
 
 beforeAll(async () => {
   t = await startTestRegistry();
-  cer = await setup(t, [party('lis-cn'), party('lis-kz', { countryCode: 'KZ' }), party('lis-uz', { countryCode: 'UZ' }), party('lis-org', { kind: 'organization', countryCode: undefined })], 'lis-cer');
+  cer = await setup(t, [party('lis-cn'), party('lis-kz', { countryCode: 'KZ' }), party('lis-uz', { countryCode: 'UZ' }), party('lis-org', { kind: 'organization', countryCode: undefined })], 'lis-cer', { endsAt: '2021-08-25T18:00:00+08:00' });
   await t.call('POST', '/ceremonies', { body: { id: 'lis-other', title: 'Other', venue: 'V', city: 'Almaty', countryCode: 'KZ', startsAt: '2021-08-25T10:00:00+06:00' } });
   for (const s of SIGNINGS) {
     const r = await logSigning(t, s.other ? 'lis-other' : cer, agreement(s.parties, { title: s.title, sectors: s.sectors, signedAt: s.signedAt }), `lis-${s.title}`);

@@ -20,13 +20,13 @@ export const agreement = (partyIds: string[], over: Record<string, unknown> = {}
 let counter = 0;
 export const uniqueKey = (prefix = 'key') => `${prefix}-${process.pid}-${(counter += 1)}`;
 
-/** Creates parties (ignoring ones that exist) and a ceremony; returns the ceremony id. */
-export async function setup(t: TestRegistry, parties: Record<string, unknown>[], ceremonyId = 'cer-test'): Promise<string> {
+/** Creates parties (ignoring ones that exist) and a ceremony (`over` changes its fields); returns the ceremony id. */
+export async function setup(t: TestRegistry, parties: Record<string, unknown>[], ceremonyId = 'cer-test', over: Record<string, unknown> = {}): Promise<string> {
   for (const p of parties) {
     const r = await t.call('POST', '/parties', { body: p });
     if (r.status !== 201 && r.status !== 409) throw new Error(`setup party: ${r.status} ${JSON.stringify(r.body)}`);
   }
-  const c = await t.call('POST', '/ceremonies', { body: ceremony(ceremonyId) });
+  const c = await t.call('POST', '/ceremonies', { body: ceremony(ceremonyId, over) });
   if (c.status !== 201 && c.status !== 409) throw new Error(`setup ceremony: ${c.status} ${JSON.stringify(c.body)}`);
   return ceremonyId;
 }
