@@ -104,7 +104,7 @@ describe('authorization matrix', () => {
     const r = await t.call(call.method, call.path, { token: tokenFor(caller), body: call.body, headers: call.headers ?? {} });
     expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(status);
     if (status >= 400) expect(r.headers.get('content-type')).toBe('application/problem+json');
-    if (status === 401) expect(r.headers.get('www-authenticate')).toBe('Bearer');
+    if (status === 401) expect([r.headers.get('www-authenticate'), r.body.errors[0]?.path]).toEqual(['Bearer', 'Authorization']);
   });
 
   it('a partner listing sees only agreements their party signed', async () => {

@@ -214,7 +214,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     const bearer = /^Bearer\s+(\S+)$/i.exec(gatewayHeaders(input.headers).get('authorization') ?? '')?.[1];
     if (match.route.access !== 'public') {
       claims = bearer ? verifyToken(secret, bearer) : undefined;
-      if (!claims) return refuse(401, 'Send a valid, unexpired bearer token (npm run token -- staff)', { 'www-authenticate': 'Bearer' });
+      if (!claims) return refuse(401, 'Send a valid, unexpired bearer token (npm run token -- staff)', { 'www-authenticate': 'Bearer' }, [{ path: 'Authorization', message: 'must be a valid, unexpired bearer token' }]);
     }
     const handler = await handlerOf(match.route.fn);
     const result = await handler(toEvent(input, match, claims), lambdaContext(`concord-${match.route.fn}`));

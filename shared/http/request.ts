@@ -36,7 +36,7 @@ const ANONYMOUS: Principal = { actor: 'anonymous', roles: new Set() };
 
 function authorize(route: Route, principal: Principal | undefined): Principal {
   if (route.access === 'public') return principal ?? ANONYMOUS;
-  if (!principal) throw new HttpError(401, 'Send a valid bearer token in the Authorization header', [], { 'www-authenticate': 'Bearer' });
+  if (!principal) throw new HttpError(401, 'Send a valid bearer token in the Authorization header', [{ path: 'Authorization', message: 'must be a valid bearer token' }], { 'www-authenticate': 'Bearer' });
   const allowed = route.access.filter((role) => principal.roles.has(role));
   if (allowed.length === 0) throw new HttpError(403, `This needs one of the roles: ${route.access.join(', ')}`);
   if (allowed.length === 1 && allowed[0] === 'partner' && !principal.partyId) {
