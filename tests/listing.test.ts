@@ -167,6 +167,7 @@ describe('pagination', () => {
     ['a status sent twice', 'status=active&status=voided', 'status', 'takes one value: it was sent more than once, or holds a comma'],
     ['an offset\'s "+" sent bare (a space)', 'signedFrom=2021-08-24T00:00:00+08:00', 'signedFrom', 'has a space where its offset\'s "+" should be: send "+" as %2B in a query string'],
     ['a date that is no day', 'signedFrom=2021-02-30', 'signedFrom', 'must be a date like "2021-08-23" or a date-time with an offset'],
+    ['a cursor far longer than any the registry gives out', `cursor=${'A'.repeat(8000)}`, 'cursor', 'is not a cursor this query returned'],
   ])('says what is wrong with %s', async (_name, query, path, message) => {
     const r = await t.call('GET', `/agreements?${query}`);
     expect([r.status, r.body.errors]).toEqual([400, [{ path, message }]]);

@@ -133,7 +133,8 @@ export const limit = z
   .transform(Number)
   .pipe(z.number().int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
 
-const page = { limit: limit.optional(), cursor: z.string().max(2000).optional() };
+// No cursor the registry gives out is near 2000 characters: a longer one is refused as any foreign cursor is.
+const page = { limit: limit.optional(), cursor: z.string().max(2000, 'is not a cursor this query returned').optional() };
 const upper = <T extends z.ZodType<string, string>>(schema: T) => z.string().transform(asciiUpper).pipe(schema);
 
 export const partyListQuery = z.strictObject({ ...page, kind: z.enum(PARTY_KINDS).optional(), country: upper(countryCode).optional() });
