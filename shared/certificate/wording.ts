@@ -4,7 +4,7 @@
  */
 import { countryName, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
-import { writtenOffset, zoneOffset } from '#shared/domain/time-zones.ts';
+import { offsetLabel, signingClock, two, yearOf } from '#shared/domain/time-zones.ts';
 import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
@@ -95,20 +95,6 @@ export function formatMoney({ amount, currency }: { amount: string; currency: st
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-
-const two = (n: number) => String(n).padStart(2, '0');
-
-
-/** "UTC+08:00", or with seconds where a local mean time had them ("UTC+08:05:43"). */
-function offsetLabel(seconds: number): string {
-  const abs = Math.abs(seconds);
-  const hhmm = `${two(Math.floor(abs / 3600))}:${two(Math.floor(abs / 60) % 60)}`;
-  return `UTC${seconds < 0 ? '-' : '+'}${hhmm}${abs % 60 ? `:${two(abs % 60)}` : ''}`;
-}
-
-/** A year in at least four digits, as ISO 8601 writes it (0050, not 50; -0001 is 2 BC). */
-const yearOf = (y: number) => (y < 0 ? `-${String(-y).padStart(4, '0')}` : String(y).padStart(4, '0'));
-
 /**
  * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone; or else
  * in the offset the signing was logged with; or, for a signing logged in UTC ("Z"), in the offset
@@ -118,7 +104,7 @@ const yearOf = (y: number) => (y < 0 ? `-${String(-y).padStart(4, '0')}` : Strin
  */
 export function formatSigningTime(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined }): [string, string] {
   const instant = new Date(signedAt);
-  const seconds = ceremony.timeZone ? zoneOffset(ceremony.timeZone, instant) : writtenOffset(signedAt) ?? writtenOffset(ceremony.startsAt) ?? 0;
+  const seconds = signingClock(signedAt, ceremony);
   const wall = new Date(instant.getTime() + seconds * 1000);
   const [y, m, d, time] = [yearOf(wall.getUTCFullYear()), wall.getUTCMonth(), wall.getUTCDate(), `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`];
   const offset = offsetLabel(seconds);

@@ -11,7 +11,7 @@ import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
 import type { Stamp } from './party.ts';
 import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryEntry, Party } from './schemas.ts';
-import { writtenOffset, zoneOffset } from './time-zones.ts';
+import { offsetLabel, signingClock, two, writtenOffset, yearOf, zoneOffset } from './time-zones.ts';
 
 export type { Agreement, AgreementParty, HistoryEntry };
 
@@ -96,24 +96,32 @@ export type CeremonyTimes = Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The signing must fall on one of the ceremony's days, by the ceremony's clock (its time zone, or
- * else the offset its start was written in): from the day it starts to the day it ends (or starts,
- * without an end). A whole day either side of the hours is room enough for a signing logged before
- * the doors open or after the speeches; a signing dated another day (2014 for 2024, or an offset
- * that moves it a day) is a typing mistake the certificate would print as fact.
+ * The signing must fall on one of the ceremony's days, from the day it starts to the day it ends
+ * (or starts, without an end). Its day is the one its certificate prints (signingClock); the
+ * ceremony's days are by its time zone, or else by the offsets its start and end were written in
+ * (one written in UTC, "Z", names no place's clock: any day an offset from -12:00 to +14:00 gives).
+ * A whole day either side of the hours is room enough for a signing logged before the doors open
+ * or after the speeches; a signing dated another day (2014 for 2024, or an offset that moves it a
+ * day) is a typing mistake the certificate would print as fact.
  */
 function signingDayError(signedAt: string, ceremony: CeremonyTimes): FieldError | undefined {
-  const secondsEast = (instant: Date) => (ceremony.timeZone ? zoneOffset(ceremony.timeZone, instant) : writtenOffset(ceremony.startsAt) ?? 0);
-  const dayOf = (value: string) => {
-    const instant = new Date(value);
-    return Math.floor((instant.getTime() + secondsEast(instant) * 1000) / DAY_MS);
-  };
-  const [day, first, last] = [dayOf(signedAt), dayOf(ceremony.startsAt), dayOf(ceremony.endsAt ?? ceremony.startsAt)];
+  const dayAt = (value: string, secondsEast: number) => Math.floor((Date.parse(value) + secondsEast * 1000) / DAY_MS);
+  const { timeZone, startsAt } = ceremony;
+  const endsAt = ceremony.endsAt ?? startsAt;
+  const ceremonyDay = (value: string, unwritten: number) =>
+    dayAt(value, timeZone ? zoneOffset(timeZone, new Date(value)) : writtenOffset(value) ?? unwritten);
+  const [first, last] = [ceremonyDay(startsAt, -12 * 3600), ceremonyDay(endsAt, 14 * 3600)];
+  const clock = signingClock(signedAt, ceremony);
+  const day = dayAt(signedAt, clock);
   if (day >= first && day <= last) return undefined;
-  const date = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
-  const clock = ceremony.timeZone ?? (writtenOffset(ceremony.startsAt) === undefined ? 'UTC' : `UTC${ceremony.startsAt.slice(-6)}`);
+  const date = (n: number) => {
+    const d = new Date(n * DAY_MS);
+    return `${yearOf(d.getUTCFullYear())}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+  };
+  const ceremonyClock = timeZone ?? (writtenOffset(startsAt) === undefined ? 'any time zone: its start is logged in UTC' : offsetLabel(writtenOffset(startsAt)!));
   const days = first === last ? `day, ${date(first)}` : `days, ${date(first)} to ${date(last)}`;
-  return { path: '/signedAt', message: `must fall on the ceremony's ${days} (${clock}); it falls on ${date(day)}` };
+  const signingLabel = timeZone || offsetLabel(clock) === ceremonyClock ? '' : ` (${offsetLabel(clock)}, as logged)`;
+  return { path: '/signedAt', message: `must fall on the ceremony's ${days} (${ceremonyClock}); it falls on ${date(day)}${signingLabel}` };
 }
 
 /**

@@ -138,3 +138,24 @@ export function writtenOffset(value: string | undefined): number | undefined {
   const m = value === undefined ? null : /([+-])(\d{2}):(\d{2})$/.exec(value);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : undefined;
 }
+
+export const two = (n: number) => String(n).padStart(2, '0');
+
+/** "UTC+08:00", or with seconds where a local mean time had them ("UTC+08:05:43"). */
+export function offsetLabel(seconds: number): string {
+  const abs = Math.abs(seconds);
+  const hhmm = `${two(Math.floor(abs / 3600))}:${two(Math.floor(abs / 60) % 60)}`;
+  return `UTC${seconds < 0 ? '-' : '+'}${hhmm}${abs % 60 ? `:${two(abs % 60)}` : ''}`;
+}
+
+/** A year in at least four digits, as ISO 8601 writes it (0050, not 50; -0001 is 2 BC). */
+export const yearOf = (y: number) => (y < 0 ? `-${String(-y).padStart(4, '0')}` : String(y).padStart(4, '0'));
+
+/**
+ * The clock a signing is printed by (seconds east of UTC): the ceremony's IANA time zone; or else
+ * the offset the signing was logged with; or, for a signing logged in UTC ("Z"), the offset of
+ * the ceremony's own start (the venue's clock: UTC would print the wrong day); else UTC.
+ */
+export function signingClock(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined }): number {
+  return ceremony.timeZone ? zoneOffset(ceremony.timeZone, new Date(signedAt)) : writtenOffset(signedAt) ?? writtenOffset(ceremony.startsAt) ?? 0;
+}
