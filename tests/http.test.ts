@@ -104,6 +104,23 @@ describe('routes', () => {
     expect([post.status, post.headers.get('allow')]).toEqual([405, 'POST']);
   });
 
+  it('a function answers HEAD without the content itself (Node would drop it locally; API Gateway is not asked to)', async () => {
+    const { lambdaContext, toEvent } = await import('#infra/local/adapter.ts');
+    const { matchRoute } = await import('#shared/http/routes.ts');
+    const invoke = async (fn: string, method: string, url: string) => {
+      const match = matchRoute(method, url);
+      if (!('route' in match)) throw new Error(`no route for ${method} ${url}`);
+      const { handler } = await import(`#functions/${fn}/handler.ts`);
+      const event = toEvent({ method, url, headers: { host: 'registry.example' }, body: Buffer.alloc(0), sourceIp: '127.0.0.1' }, match, { sub: 'head-test', 'cognito:groups': ['staff'] });
+      return handler(event, lambdaContext(fn));
+    };
+    const get = await invoke('meta', 'GET', '/openapi.json');
+    const head = await invoke('meta', 'HEAD', '/openapi.json');
+    expect([head.statusCode, head.body, head.headers['content-type'], head.headers['content-length']]).toEqual([200, '', 'application/json', String(Buffer.byteLength(get.body))]);
+    const missing = await invoke('parties-read', 'HEAD', '/parties/nobody-here');
+    expect([missing.statusCode, missing.body, missing.headers['content-type'], Number(missing.headers['content-length']) > 0]).toEqual([404, '', 'application/problem+json', true]);
+  });
+
   it('a route without query parameters refuses any, naming them, as the list routes do', async () => {
     const id = (await t.call('POST', '/parties', { body: party('http-noquery') })).body.id;
     for (const [method, path] of [['GET', `/parties/${id}?x=1`], ['POST', '/parties?dryRun=1'], ['GET', '/healthz?probe=1']] as const) {
