@@ -28,7 +28,7 @@ const STAMP = '2021-08-23T14:35:00+08:00';
 const ceremony: Ceremony = {
   id: 'sce-2021-signing', title: 'China-SCO Digital Economy Forum: project signing ceremony',
   event: 'Smart China Expo 2021 (SCE 2021)', venue: 'Chongqing International Expo Center', city: 'Chongqing',
-  countryCode: 'CN', startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai', createdAt: STAMP, createdBy: 'bench',
+  countryCode: 'CN', startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai', version: 1, createdAt: STAMP, createdBy: 'bench', updatedAt: STAMP, updatedBy: 'bench',
 };
 
 const party = (p: Omit<AgreementParty, 'signatory'>, i: number): AgreementParty =>

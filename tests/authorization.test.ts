@@ -57,6 +57,12 @@ const ROWS: [string, () => Promise<Call>, Partial<Record<Caller, number>>][] = [
   ['POST /ceremonies', async () => ({ method: 'POST', path: '/ceremonies', body: ceremony(`auth-cer-${next()}`) }), { staff: 201, auditor: 403, partnerOwn: 403 }],
   ['GET /ceremonies', async () => ({ method: 'GET', path: '/ceremonies' }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
   ['GET /ceremonies/{id}', async () => ({ method: 'GET', path: `/ceremonies/${cer}` }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
+  ['PATCH /ceremonies/{id}', async () => {
+    const id = `auth-fix-${next()}`;
+    await t.call('POST', '/ceremonies', { body: ceremony(id) });
+    return { method: 'PATCH', path: `/ceremonies/${id}`, body: { venue: 'Hall 3', reason: 'moved' }, headers: { 'if-match': '"1"' } };
+  }, { staff: 200, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /ceremonies/{id}/history', async () => ({ method: 'GET', path: `/ceremonies/${cer}/history` }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
   ['POST /ceremonies/{id}/agreements', async () => ({
     method: 'POST', path: `/ceremonies/${cer}/agreements`, body: agreement(['auth-a', 'auth-b']), headers: { 'idempotency-key': `auth-${next()}` },
   }), { staff: 201, auditor: 403, partnerOwn: 403, partnerOther: 403 }],

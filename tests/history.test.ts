@@ -3,7 +3,7 @@
  * outside the API (straight into the table) is detected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { canonical, expectChain, sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
@@ -134,5 +134,108 @@ describe('history', () => {
     }));
     const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
     expect(h.body.integrity).toEqual(integrity);
+  });
+});
+
+describe('ceremony corrections', () => {
+  const open = async (id: string, over: Record<string, unknown> = {}) => {
+    const r = await t.call('POST', '/ceremonies', { body: { ...ceremony(id), ...over } });
+    expect([r.status, r.headers.get('etag')]).toEqual([201, '"1"']);
+    return r.body;
+  };
+  const correct = (id: string, body: unknown, ifMatch: string | null = '"1"') =>
+    t.call('PATCH', `/ceremonies/${id}`, { body, headers: ifMatch === null ? {} : { 'if-match': ifMatch } });
+
+  it('corrects a ceremony with a reason, keeps every correction, and certificates print the corrected ceremony', async () => {
+    const opened = await open('his-cer-fix');
+    const signed = await logSigning(t, 'his-cer-fix', agreement(['his-a', 'his-b'], { title: 'At a mistyped venue' }));
+    const before = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
+    const fixed = await correct('his-cer-fix', { venue: 'Chongqing Yuelai International Convention Center', event: null, reason: 'venue moved; no event' });
+    expect([fixed.status, fixed.headers.get('etag'), fixed.body.version, fixed.body.venue, 'event' in fixed.body, fixed.body.createdAt]).toEqual([200, '"2"', 2, 'Chongqing Yuelai International Convention Center', false, opened.createdAt]);
+    const again = await correct('his-cer-fix', { startsAt: '2021-08-23T15:00:00+08:00', reason: 'started late' }, '"2"');
+    expect(again.status).toBe(200);
+    const read = await t.call('GET', '/ceremonies/his-cer-fix', { token: t.tokens.auditor });
+    expect([read.headers.get('etag'), read.body]).toEqual(['"3"', again.body]);
+    const history = await t.call('GET', '/ceremonies/his-cer-fix/history', { token: t.tokens.auditor });
+    expect(history.body).toEqual({
+      ceremonyId: 'his-cer-fix', version: 3,
+      items: [
+        { version: 1, action: 'created', at: opened.createdAt, actor: 'local-staff', reason: null, changes: {} },
+        { version: 2, action: 'amended', at: fixed.body.updatedAt, actor: 'local-staff', reason: 'venue moved; no event', changes: {
+          venue: { from: opened.venue, to: 'Chongqing Yuelai International Convention Center' }, ...(opened.event !== undefined && { event: { from: opened.event, to: null } }),
+        } },
+        { version: 3, action: 'amended', at: again.body.updatedAt, actor: 'local-staff', reason: 'started late', changes: { startsAt: { from: opened.startsAt, to: '2021-08-23T15:00:00+08:00' } } },
+      ],
+    });
+    const pdf = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
+    expect((await import('./support/pdf-text.ts')).pdfToText(pdf.body).replace(/\s+/g, ' ')).toContain('Chongqing Yuelai International Convention Center');
+    expect(pdf.headers.get('etag')).not.toBe(before.headers.get('etag'));
+    // A file handed out before the correction is still one the registry issued.
+    const upload = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf' } });
+    expect([upload.status, upload.body.status]).toEqual([200, 'valid']);
+  });
+
+  it('a file from before files were recorded, of a ceremony corrected since, still checks out (re-rendered as the ceremony stood)', async () => {
+    await open('his-cer-legacy');
+    const signed = await logSigning(t, 'his-cer-legacy', agreement(['his-a', 'his-b'], { title: 'Handed out long ago' }));
+    const file = (await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`)).body as Buffer;
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const keys = await import('#shared/store/keys.ts');
+    await dynamo.send(new DeleteCommand({ TableName: tableName, Key: keys.issuedCertificateKey(signed.body.id, 1, sha256(file)) }));
+    const check = async (pdf: Buffer) => (await t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf' } })).body.status;
+    expect(await check(file)).toBe('valid');
+    expect((await correct('his-cer-legacy', { title: 'Corrected title', reason: 'typo' })).status).toBe(200);
+    expect((await correct('his-cer-legacy', { city: 'Corrected city', reason: 'typo' }, '"2"')).status).toBe(200);
+    expect(await check(file)).toBe('valid');
+    expect(await check(Buffer.concat([file, Buffer.from('% altered\n')]))).toBe('invalid');
+  });
+
+  it('refuses what an amendment refuses: no If-Match, a stale one, no reason, nothing but a reason, an end before the start', async () => {
+    await open('his-cer-bad');
+    expect((await correct('his-cer-bad', { venue: 'V2', reason: 'r' }, null)).status).toBe(428);
+    expect((await correct('his-cer-bad', { venue: 'V2', reason: 'r' }, '"7"')).status).toBe(412);
+    expect((await correct('his-cer-bad', { venue: 'V2' })).body.errors).toEqual([{ path: '/reason', message: 'is required' }]);
+    expect((await correct('his-cer-bad', { reason: 'r' })).status).toBe(400);
+    const backwards = await correct('his-cer-bad', { endsAt: '2021-08-22T10:00:00+08:00', reason: 'r' });
+    expect([backwards.status, backwards.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'must not be before startsAt' }]]);
+    expect((await correct('his-cer-missing', { venue: 'V2', reason: 'r' })).status).toBe(404);
+    // A correction that changes nothing records nothing.
+    const same = await correct('his-cer-bad', { venue: ceremony('x').venue, reason: 'no-op' });
+    expect([same.status, same.body.version]).toEqual([200, 1]);
+    expect((await t.call('GET', '/ceremonies/his-cer-bad/history')).body.items).toHaveLength(1);
+  });
+
+  it('a correction sent again while it is the latest change answers as made; copies sent at once make one change', async () => {
+    await open('his-cer-retry');
+    const body = { city: 'Liangjiang, Chongqing', reason: 'district left out' };
+    const copies = await Promise.all(Array.from({ length: 6 }, () => correct('his-cer-retry', body)));
+    expect(copies.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(copies.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(5);
+    expect((await t.call('GET', '/ceremonies/his-cer-retry/history')).body.items).toHaveLength(2);
+    // The same fields with another reason is another change: the sender's view is stale.
+    expect((await correct('his-cer-retry', { ...body, reason: 'another reason' })).status).toBe(412);
+  });
+
+  it('a later start moves the ceremony in the list, which stays newest start first', async () => {
+    await open('his-cer-late', { startsAt: '2021-08-20T09:00:00+08:00' });
+    await open('his-cer-early', { startsAt: '2021-08-21T09:00:00+08:00' });
+    const order = async () => (await t.call('GET', '/ceremonies?limit=100')).body.items.map((c: { id: string }) => c.id).filter((id: string) => ['his-cer-late', 'his-cer-early'].includes(id));
+    expect(await order()).toEqual(['his-cer-early', 'his-cer-late']);
+    expect((await correct('his-cer-late', { startsAt: '2021-08-22T09:00:00+08:00', reason: 'wrong day' })).status).toBe(200);
+    expect(await order()).toEqual(['his-cer-late', 'his-cer-early']);
+  });
+
+  it('reads and corrects a ceremony stored before ceremonies had versions, as version 1', async () => {
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const keys = await import('#shared/store/keys.ts');
+    const data = { ...ceremony('his-cer-old'), createdAt: '2021-08-01T00:00:00.000Z', createdBy: 'early-staff' };
+    await dynamo.send(new PutCommand({ TableName: tableName, Item: { ...keys.ceremonyKey('his-cer-old'), ...keys.ceremonyIndexKeys({ id: 'his-cer-old', startsAtUtc: '2021-08-23T06:00:00.000Z' }), type: 'ceremony', data, requestHash: 'h' } }));
+    const read = await t.call('GET', '/ceremonies/his-cer-old');
+    expect([read.headers.get('etag'), read.body.version, read.body.updatedAt, read.body.updatedBy]).toEqual(['"1"', 1, data.createdAt, 'early-staff']);
+    expect((await correct('his-cer-old', { title: 'Renamed ceremony', reason: 'title typo' })).body).toMatchObject({ version: 2, title: 'Renamed ceremony', createdBy: 'early-staff' });
+    // Version 1 names only a ceremony that exists: a correction never creates one.
+    expect((await correct('his-cer-never', { title: 'X', reason: 'r' })).status).toBe(404);
   });
 });

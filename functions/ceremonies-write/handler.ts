@@ -1,15 +1,21 @@
-/** POST /ceremonies */
+/** POST /ceremonies, PATCH /ceremonies/{id} */
 import { parseInput } from '#shared/domain/validation.ts';
-import { ceremonyInput } from '#shared/domain/schemas.ts';
+import { ceremonyInput, ceremonyPatch } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { optionalIdempotencyKey } from '#shared/http/request.ts';
-import { replayedHeader } from '#shared/http/response.ts';
-import { createCeremony } from '#shared/registry/directory.ts';
+import { expectedVersions, optionalIdempotencyKey } from '#shared/http/request.ts';
+import { etag, replayedHeader } from '#shared/http/response.ts';
+import { updateCeremony, createCeremony } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('ceremonies-write', {
   'POST /ceremonies': async (req) => {
     const key = optionalIdempotencyKey(req);
     const { record: ceremony, replayed } = await createCeremony(parseInput(ceremonyInput, req.body, 'body'), key, req.principal);
-    return { status: 201, body: ceremony, headers: { location: `/ceremonies/${ceremony.id}`, ...replayedHeader(replayed) } };
+    return { status: 201, body: ceremony, headers: { location: `/ceremonies/${ceremony.id}`, etag: etag(ceremony.version), ...replayedHeader(replayed) } };
+  },
+  'PATCH /ceremonies/{id}': async (req) => {
+    const version = expectedVersions(req);
+    const patch = parseInput(ceremonyPatch, req.body, 'body');
+    const { record: ceremony, replayed } = await updateCeremony(req.params.id!, version, patch, req.principal);
+    return { status: 200, body: ceremony, headers: { etag: etag(ceremony.version), ...replayedHeader(replayed) } };
   },
 });

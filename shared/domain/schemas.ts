@@ -71,6 +71,23 @@ export const ceremonyInput = z.strictObject({
 });
 export type CeremonyInput = z.infer<typeof ceremonyInput>;
 
+/** A correction, with its reason: optional fields may be set to null to remove them. */
+export const ceremonyPatch = z
+  .strictObject({
+    title: ceremonyInput.shape.title.optional(),
+    event: ceremonyInput.shape.event.unwrap().nullable().optional(),
+    venue: ceremonyInput.shape.venue.optional(),
+    city: ceremonyInput.shape.city.optional(),
+    countryCode: countryCode.optional(),
+    startsAt: dateTimeWithOffset.optional(),
+    endsAt: dateTimeWithOffset.nullable().optional(),
+    timeZone: timeZone.nullable().optional(),
+    reason,
+  })
+  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), { message: 'must change at least one field besides "reason"' })
+  .meta({ description: 'At least one field besides reason; null removes an optional field' });
+export type CeremonyPatch = z.infer<typeof ceremonyPatch>;
+
 // ---- agreements -------------------------------------------------------------------------
 
 export const money = z.strictObject({ amount: decimalAmount, currency: currencyCode });
@@ -189,10 +206,24 @@ export const ceremonyRecord = z.object({
   startsAt: z.string(),
   endsAt: z.string().optional(),
   timeZone: z.string().optional(),
-  createdAt: z.string(),
-  createdBy: z.string(),
+  version: z.number().int(),
+  ...stamps,
 });
 export type Ceremony = z.infer<typeof ceremonyRecord>;
+
+/** A field a change set, from what to what (null: absent). */
+const fieldChange = z.object({ from: z.string().nullable(), to: z.string().nullable() });
+
+/** One version of a ceremony: how it was opened, or what a correction changed, by whom and why. */
+export const ceremonyEntryRecord = z.object({
+  version: z.number().int(),
+  action: z.enum(['created', 'amended']),
+  at: z.string(),
+  actor: z.string(),
+  reason: z.string().nullable(),
+  changes: z.record(z.string(), fieldChange).describe('For a correction: each field it changed; for the opening: none (the record\'s first values are its fields undone by every later change)'),
+});
+export type CeremonyEntry = z.infer<typeof ceremonyEntryRecord>;
 
 /** A party as it was when it signed: a later rename of the party never changes a signed record. */
 export const agreementPartyRecord = z.object({

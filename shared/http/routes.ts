@@ -42,7 +42,7 @@ export const FUNCTIONS = {
   'parties-read': { writes: [], description: 'read parties' },
   'parties-write': { writes: [{ call: 'PutItem', keys: [ANY.party] }], description: 'create and edit parties' },
   'ceremonies-read': { writes: [], description: 'read ceremonies' },
-  'ceremonies-write': { writes: [{ call: 'PutItem', keys: [ANY.ceremony] }], description: 'create ceremonies' },
+  'ceremonies-write': { writes: [{ call: 'PutItem', keys: [ANY.ceremony] }], description: 'open and correct ceremonies' },
   'agreements-read': { writes: [], description: 'read and list agreements and their history' },
   'agreements-write': {
     writes: [
@@ -115,6 +115,8 @@ export const historyResponse = z.object({
 
 const jwks = z.object({ keys: z.array(publicJwk) });
 
+const ceremonyHistoryResponse = z.object({ ceremonyId: z.string(), version: z.number().int(), items: z.array(s.ceremonyEntryRecord) });
+
 /** Takes any query parameters, and drops them all. */
 const ANY_QUERY = z.object({});
 
@@ -125,9 +127,11 @@ export const ROUTES = [
   { method: 'GET', path: '/parties', fn: 'parties-read', access: READERS, status: 200, summary: 'List parties', query: s.partyListQuery, response: page(s.partyRecord) },
   { method: 'GET', path: '/parties/{id}', fn: 'parties-read', access: EVERYONE, status: 200, summary: 'Read a party (partners: their own)', response: s.partyRecord, sends: ['ETag'] },
   { method: 'PATCH', path: '/parties/{id}', fn: 'parties-write', access: STAFF, status: 200, summary: 'Rename a party (the same rename sent again, while it is the latest change: 200, Idempotent-Replayed)', body: s.partyPatch, headers: ['If-Match'], response: s.partyRecord, sends: ['ETag', 'Idempotent-Replayed'] },
-  { method: 'POST', path: '/ceremonies', fn: 'ceremonies-write', access: STAFF, status: 201, summary: 'Open a signing ceremony (idempotent with an id or an Idempotency-Key)', body: s.ceremonyInput, optionalHeaders: ['Idempotency-Key'], response: s.ceremonyRecord, sends: ['Location', 'Idempotent-Replayed'], problems: { 409: 'The id is taken by another request', 422: 'The Idempotency-Key was used with a different body, or the ceremony ends before it starts' } },
+  { method: 'POST', path: '/ceremonies', fn: 'ceremonies-write', access: STAFF, status: 201, summary: 'Open a signing ceremony (idempotent with an id or an Idempotency-Key)', body: s.ceremonyInput, optionalHeaders: ['Idempotency-Key'], response: s.ceremonyRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'], problems: { 409: 'The id is taken by another request', 422: 'The Idempotency-Key was used with a different body, or the ceremony ends before it starts' } },
   { method: 'GET', path: '/ceremonies', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'List ceremonies, latest start first', query: s.ceremonyListQuery, response: page(s.ceremonyRecord) },
-  { method: 'GET', path: '/ceremonies/{id}', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Read a ceremony', response: s.ceremonyRecord },
+  { method: 'GET', path: '/ceremonies/{id}', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Read a ceremony', response: s.ceremonyRecord, sends: ['ETag'] },
+  { method: 'PATCH', path: '/ceremonies/{id}', fn: 'ceremonies-write', access: STAFF, status: 200, summary: 'Correct a ceremony, with a reason (every certificate of its signings prints it; the same correction sent again, while it is the latest change: 200, Idempotent-Replayed)', body: s.ceremonyPatch, headers: ['If-Match'], response: s.ceremonyRecord, sends: ['ETag', 'Idempotent-Replayed'], problems: { 422: 'The ceremony would end before it starts' } },
+  { method: 'GET', path: '/ceremonies/{id}/history', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Every version of a ceremony: its opening and each correction, with who made it, when and why', response: ceremonyHistoryResponse },
   { method: 'POST', path: '/ceremonies/{id}/agreements', fn: 'agreements-write', access: STAFF, status: 201, summary: 'Log a signing (idempotent)', body: s.agreementInput, headers: ['Idempotency-Key'], response: s.agreementRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'] },
   { method: 'GET', path: '/agreements', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'List agreements, newest signing first (partners: their own)', query: s.agreementListQuery, response: page(s.agreementRecord), problems: { 403: 'Role not allowed, or (partners) a filter on another party', 422: 'signedFrom is after signedTo' } },
   { method: 'GET', path: '/agreements/{id}', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'Read an agreement (partners: if a party)', response: s.agreementRecord, sends: ['ETag'] },

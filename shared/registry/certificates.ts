@@ -1,12 +1,14 @@
 /**
  * Certificates: issue one for an agreement version, and verify a link (code + version +
- * signature) or an uploaded PDF. A certificate is a pure function of (version, signing key), and
+ * signature) or an uploaded PDF. A certificate is a pure function of (version, ceremony as it
+ * stands, signing key): a correction of the ceremony is printed on every certificate after it, and
  * every file handed out is recorded by its SHA-256: verifying a file means finding exactly those
  * bytes on record (or, for files from before records were kept, re-issuing it and comparing
  * bytes), so any edit makes it `invalid`, and a new font or layout never does.
  */
 import * as z from 'zod';
-import { replay } from '#shared/domain/agreement.ts';
+import { replay, type Agreement } from '#shared/domain/agreement.ts';
+import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
 import { asciiUpper } from '#shared/domain/ascii-case.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
@@ -19,7 +21,7 @@ import {
 } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
-import { getCeremony } from '#shared/store/directory.ts';
+import { getCeremony, getCeremonyStored } from '#shared/store/directory.ts';
 import type { Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { load, visibleTo } from './agreements.ts';
@@ -30,22 +32,32 @@ const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) =>
 const rendered = new Map<string, Promise<{ bytes: Uint8Array; sha256: string }>>();
 const CACHE_SIZE = 32;
 
+/** The ceremony an agreement was signed at, as it stands (the latest of its versions first) and as it stood before each correction. */
+async function ceremonyOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[]> {
+  const found = await getCeremonyStored(agreement.ceremonyId);
+  if (!found) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+  return ceremonyVersions(found.record, found.corrections);
+}
+
 /**
  * Renders a version, signed by `key` (default: the current key), for the registry at `iss` (default:
- * this one). The JWS needs only the stored agreement and the version's history entry, so a cached
- * certificate costs neither a replay of the history nor a read of the ceremony.
+ * this one), printing `ceremony` (default: as it stands). The JWS needs only the stored agreement
+ * and the version's history entry: with the ceremony's version it names the file, so a cached
+ * certificate costs no replay of the history.
  */
-async function issue(stored: store.StoredAgreement, version: number, key?: SigningKey, iss = PUBLIC_BASE_URL): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
+async function issue(stored: store.StoredAgreement, version: number, { key, iss = PUBLIC_BASE_URL, ceremony }: { key?: SigningKey; iss?: string; ceremony?: Ceremony } = {}): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
   const entry = stored.history[version - 1];
   if (!entry) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
   const signer = key ?? (await signingKeys())[0]!;
+  const printed = ceremony ?? (await ceremonyOf(stored.agreement))[0]!;
   const payload = certificatePayloadOf(stored.agreement, entry, iss);
   const jws = signPayload(payload, signer);
-  let file = rendered.get(jws);
+  const name = `${jws}#${printed.version}`;
+  let file = rendered.get(name);
   if (!file) {
-    file = render(stored, version, jws, certificateLinks(payload, jws));
-    rendered.set(jws, file);
-    file.catch(() => rendered.delete(jws));
+    file = render(stored, version, printed, jws, certificateLinks(payload, jws));
+    rendered.set(name, file);
+    file.catch(() => rendered.delete(name));
     if (rendered.size > CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
   }
   return { ...(await file), kid: signer.kid };
@@ -59,10 +71,8 @@ export function assertServable(bytes: Uint8Array, code: string): void {
   ]);
 }
 
-async function render(stored: store.StoredAgreement, version: number, jws: string, links: ReturnType<typeof certificateLinks>): Promise<{ bytes: Uint8Array; sha256: string }> {
+async function render(stored: store.StoredAgreement, version: number, ceremony: Ceremony, jws: string, links: ReturnType<typeof certificateLinks>): Promise<{ bytes: Uint8Array; sha256: string }> {
   const agreement = replay(stored.agreement, stored.history, version)!;
-  const ceremony = await getCeremony(agreement.ceremonyId);
-  if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
   assertPrintable(agreement, ceremony);
   const bytes = await renderCertificate({ agreement, ceremony, jws, ...links }, ({ undrawable }) => {
     // Still a valid certificate, but with empty boxes where those characters go: tell operators.
@@ -166,17 +176,19 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
   if (onRecord?.kid === key.kid) return verdict(stored, payload.version);
   // Not on record (handed out before records were kept): re-issue it with the key that signed it
-  // (so certificates from before a key rollover still verify) and compare the bytes.
-  let sha256;
+  // (so certificates from before a key rollover still verify), printing the ceremony as it stands
+  // or as it stood before each of its corrections, and compare the bytes.
   try {
-    ({ sha256 } = await issue(stored, payload.version, key, payload.iss));
+    for (const ceremony of await ceremonyOf(stored.agreement)) {
+      const { sha256 } = await issue(stored, payload.version, { key, iss: payload.iss, ceremony });
+      if (sha256 === digest) return verdict(stored, payload.version);
+    }
   } catch (error) {
     // A version too large to render now (see the limits above) cannot be compared byte for byte.
     if (error instanceof RuleViolation) return invalid(`These exact bytes are not on record, and this version cannot be re-rendered to compare them: ${error.message}.`);
     throw error;
   }
-  if (sha256 !== digest) return invalid('The signature is genuine but the file has been altered since it was issued.');
-  return verdict(stored, payload.version);
+  return invalid('The signature is genuine but the file has been altered since it was issued.');
 }
 
 export async function publicKeys() {

@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
-import { beforeRename, newCeremony, newParty, patchParty, renameOf, type Ceremony, type Party } from '#shared/domain/party.ts';
+import type { FieldChanges } from '#shared/domain/changes.ts';
+import { beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
+import { beforeRename, newParty, patchParty, renameOf, type Party } from '#shared/domain/party.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
-import type { CeremonyInput, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
+import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import * as store from '#shared/store/directory.ts';
 
 const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
@@ -62,39 +64,68 @@ export async function readParty(id: string, principal: Principal): Promise<Party
   return party;
 }
 
+/** What changeOnce needs to know of a kind of directory record it changes. */
+interface Changing<T extends { version: number }, P, F extends store.Created<T> = store.Created<T>> {
+  noun: 'party' | 'ceremony';
+  read: (id: string) => Promise<F | undefined>;
+  /** The record with the patch applied, one version on; null when it would change nothing. */
+  apply: (record: T, patch: P, stamp: { at: string; actor: string }) => T | null;
+  changesOf: (before: T, after: T) => FieldChanges;
+  undo: (record: T, changes: FieldChanges) => T;
+  /** Writes `next` if the stored record is still `found` (at its version); false if not. */
+  write: (next: T, found: F, change: store.Change) => Promise<boolean>;
+  reason?: (patch: P) => string;
+}
+
 /**
- * Renames a party at the version the caller names in If-Match. The same rename sent again after
- * it was made (a lost answer, or two copies at once) answers as made (`replayed`) rather than 412,
- * while it is still the party's latest change: a party keeps no history to tell past that.
+ * Changes a party or a ceremony at the version the caller names in If-Match. The same change sent
+ * again after it was made (a lost answer, or two copies at once) answers as made (`replayed`)
+ * rather than 412, while it is still the record's latest change: by the same user, with the same
+ * reason, and, made again on the version before it, changing the same fields from and to the same
+ * values.
  */
-export async function updateParty(id: string, expectedVersions: readonly number[] | undefined, patch: PartyPatch, principal: Principal): Promise<WriteResult<Party>> {
-  if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the party you are changing');
-  const found = await store.getPartyCreated(id);
-  if (!found) throw new NotFound(`No party with id "${id}"`);
+async function changeOnce<T extends { version: number }, P, F extends store.Created<T>>(
+  how: Changing<T, P, F>, id: string, expectedVersions: readonly number[] | undefined, patch: P, principal: Principal,
+): Promise<WriteResult<T>> {
+  if (expectedVersions === undefined) throw new VersionRequired(`Send If-Match with the ETag of the ${how.noun} you are changing`);
+  const found = await how.read(id);
+  if (!found) throw new NotFound(`No ${how.noun} with id "${id}"`);
   const current = found.record;
-  // Whether the party's latest change is this very one: by this user, and, made again on the
-  // version before it, changing the same fields from and to the same values.
-  const isLatestChange = ({ record, change }: store.Created<Party>) => {
-    if (change?.actor !== principal.actor) return false;
-    const before = beforeRename(record, change.rename);
-    const again = patchParty(before, patch, stamp(principal));
-    return again !== null && hashOf(renameOf(before, again)) === hashOf(change.rename);
+  const reason = how.reason?.(patch);
+  const isLatestChange = ({ record, change }: store.Created<T>) => {
+    if (change?.actor !== principal.actor || change.reason !== reason) return false;
+    const before = how.undo(record, change.changes);
+    const again = how.apply(before, patch, stamp(principal));
+    return again !== null && hashOf(how.changesOf(before, again)) === hashOf(change.changes);
   };
   if (!expectedVersions.includes(current.version)) {
     if (expectedVersions.includes(current.version - 1) && isLatestChange(found)) return { record: current, replayed: true };
-    throw VersionMismatch.of('party', current.version, expectedVersions);
+    throw VersionMismatch.of(how.noun, current.version, expectedVersions);
   }
-  const next = patchParty(current, patch, stamp(principal));
+  const next = how.apply(current, patch, stamp(principal));
   if (!next) return { record: current, replayed: false };
-  const change = { rename: renameOf(current, next), actor: principal.actor, token: randomUUID() };
-  if (await store.replaceParty(next, current.version, found.requestHash, change)) return { record: next, replayed: false };
+  const change = { changes: how.changesOf(current, next), actor: principal.actor, token: randomUUID(), ...(reason !== undefined && { reason }) };
+  if (await how.write(next, found, change)) return { record: next, replayed: false };
   // This request's write went in if the SDK sent it again after its answer was lost (its first
-  // attempt then fails the retry's condition): the party carries this request's token. Another
+  // attempt then fails the retry's condition): the record carries this request's token. Another
   // copy of this change sent at once may have gone in instead: a replay.
-  const now = await store.getPartyCreated(id);
-  if (!now || now.record.version !== next.version || !isLatestChange(now)) throw new VersionMismatch('The party was changed by someone else meanwhile');
+  const now = await how.read(id);
+  if (!now || now.record.version !== next.version || !isLatestChange(now)) throw new VersionMismatch(`The ${how.noun} was changed by someone else meanwhile`);
   return { record: now.record, replayed: now.change?.token !== change.token };
 }
+
+const RENAMING: Changing<Party, PartyPatch> = {
+  noun: 'party',
+  read: store.getPartyCreated,
+  apply: patchParty,
+  changesOf: renameOf,
+  undo: beforeRename,
+  write: (next, found, change) => store.replaceParty(next, found.record.version, found.requestHash, change),
+};
+
+/** Renames a party (a party keeps only its latest change: it has no history to tell past that). */
+export const updateParty = (id: string, expectedVersions: readonly number[] | undefined, patch: PartyPatch, principal: Principal) =>
+  changeOnce(RENAMING, id, expectedVersions, patch, principal);
 
 export const listParties = store.listParties;
 
@@ -106,6 +137,28 @@ export async function readCeremony(id: string): Promise<Ceremony> {
   const ceremony = await store.getCeremony(id);
   if (!ceremony) throw new NotFound(`No ceremony with id "${id}"`);
   return ceremony;
+}
+
+const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
+  noun: 'ceremony',
+  read: store.getCeremonyStored,
+  apply: correctCeremony,
+  changesOf: correctionOf,
+  undo: beforeCorrection,
+  write: (next, found, change) =>
+    store.replaceCeremony(next, found.record.version, found.requestHash, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
+  reason: (patch) => patch.reason,
+};
+
+/** Corrects a ceremony, with a reason; every correction is kept. */
+export const updateCeremony = (id: string, expectedVersions: readonly number[] | undefined, patch: CeremonyPatch, principal: Principal) =>
+  changeOnce(CORRECTING, id, expectedVersions, patch, principal);
+
+/** Every version of a ceremony: its opening and each correction, with its reason. */
+export async function ceremonyHistoryOf(id: string): Promise<{ ceremonyId: string; version: number; items: CeremonyEntry[] }> {
+  const found = await store.getCeremonyStored(id);
+  if (!found) throw new NotFound(`No ceremony with id "${id}"`);
+  return { ceremonyId: id, version: found.record.version, items: ceremonyHistory(found.record, found.corrections) };
 }
 
 export const listCeremonies = store.listCeremonies;

@@ -5,8 +5,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { toUtcIso } from '#shared/domain/formats.ts';
-import { RENAMABLE, type Rename } from '#shared/domain/party.ts';
-import { ceremonyRecord, partyRecord, type Ceremony, type Party, type PartyKind } from '#shared/domain/schemas.ts';
+import type { FieldChanges } from '#shared/domain/changes.ts';
+import { RENAMABLE } from '#shared/domain/party.ts';
+import { ceremonyEntryRecord, ceremonyRecord, partyRecord, type Ceremony, type CeremonyEntry, type Party, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
@@ -20,17 +21,18 @@ const putIf = (item: Record<string, unknown>, condition: string, values?: Record
 
 /**
  * A directory record with the hash of the request that created it (absent on records older than
- * it): the same request again is a replay. A renamed party also keeps what its latest change did,
- * who made it and which request (its token), so that change sent again is one too.
+ * it): the same request again is a replay. A changed record also keeps what its latest change did,
+ * who made it, why, and which request (its token), so that change sent again is one too.
  */
 export interface Created<T> { record: T; requestHash: string | undefined; change?: Change | undefined }
 
-/** A party's latest change: what it changed, its actor, and the token unique to the request that made it. */
-export interface Change { rename: Rename; actor: string; token: string }
+/** A record's latest change: what it changed, its actor, its reason (a ceremony's), and the token unique to the request that made it. */
+export interface Change { changes: FieldChanges; actor: string; token: string; reason?: string | undefined }
 
 /** `requestHash` stays with the item for good: a rename keeps it, so the creating request still replays. */
 function partyItem(p: Party, requestHash: string | undefined, change?: Change) {
-  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }), ...(change && { change }) };
+  const stored = change && { rename: change.changes, actor: change.actor, token: change.token };
+  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }), ...(stored && { change: stored }) };
 }
 
 /** false if a party with this id exists already. */
@@ -46,13 +48,13 @@ const storedChange = z.object({
   token: z.string(),
 });
 
-async function getCreated<T>(key: keys.Key, schema: { parse: (data: unknown) => T }): Promise<Created<T> | undefined> {
-  const item = await getItem(key);
+export async function getPartyCreated(id: string): Promise<Created<Party> | undefined> {
+  const item = await getItem(keys.partyKey(id));
   // A change of another shape (none, or written before changes were kept this way) is simply not known.
-  return item && { record: schema.parse(item.data), requestHash: item.requestHash as string | undefined, change: storedChange.safeParse(item.change).data };
+  const stored = storedChange.safeParse(item?.change).data;
+  const change = stored && { changes: stored.rename, actor: stored.actor, token: stored.token };
+  return item && { record: partyRecord.parse(item.data), requestHash: item.requestHash as string | undefined, change };
 }
-
-export const getPartyCreated = (id: string) => getCreated(keys.partyKey(id), partyRecord);
 
 export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyCreated(id))?.record;
 
@@ -79,15 +81,51 @@ export async function listParties(
 
 // ---- ceremonies -------------------------------------------------------------------------
 
-/** false if a ceremony with this id exists already. */
-export function insertCeremony(c: Ceremony, requestHash: string): Promise<boolean> {
-  const index = keys.ceremonyIndexKeys({ id: c.id, startsAtUtc: toUtcIso(c.startsAt) });
-  return putIf({ ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', data: c, requestHash }, 'attribute_not_exists(pk)');
+/** A ceremony as stored: one opened before ceremonies had versions is at version 1, unchanged since. */
+const storedCeremony = ceremonyRecord.extend({ version: z.number().int().optional(), updatedAt: z.string().optional(), updatedBy: z.string().optional() });
+
+function ceremonyOf(data: unknown): Ceremony {
+  const c = storedCeremony.parse(data);
+  return { ...c, version: c.version ?? 1, updatedAt: c.updatedAt ?? c.createdAt, updatedBy: c.updatedBy ?? c.createdBy };
 }
 
-export const getCeremonyCreated = (id: string) => getCreated(keys.ceremonyKey(id), ceremonyRecord);
+/** A ceremony with its corrections, the latest of them made by the request with `token`. */
+function ceremonyItem(c: Ceremony, requestHash: string | undefined, corrections: readonly CeremonyEntry[] = [], token?: string) {
+  const index = keys.ceremonyIndexKeys({ id: c.id, startsAtUtc: toUtcIso(c.startsAt) });
+  return {
+    ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', version: c.version, data: c,
+    ...(requestHash && { requestHash }), ...(corrections.length > 0 && { corrections }), ...(token && { changeToken: token }),
+  };
+}
 
-export const getCeremony = async (id: string): Promise<Ceremony | undefined> => (await getCeremonyCreated(id))?.record;
+/** false if a ceremony with this id exists already. */
+export const insertCeremony = (c: Ceremony, requestHash: string) => putIf(ceremonyItem(c, requestHash), 'attribute_not_exists(pk)');
+
+/** false unless the stored ceremony is still at `expectedVersion`; `corrections` ends with the one that makes `c`. */
+export function replaceCeremony(c: Ceremony, expectedVersion: number, requestHash: string | undefined, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
+  // A ceremony opened before ceremonies had versions has no version attribute: it is at 1.
+  const condition = expectedVersion === 1 ? 'attribute_exists(pk) AND (version = :expected OR attribute_not_exists(version))' : 'version = :expected';
+  return putIf(ceremonyItem(c, requestHash, corrections, token), condition, { ':expected': expectedVersion });
+}
+
+const storedCorrections = z.array(ceremonyEntryRecord);
+
+/** A ceremony with the corrections it keeps (oldest first), the latest one as its change. */
+export type StoredCeremony = Created<Ceremony> & { corrections: CeremonyEntry[] };
+
+export async function getCeremonyStored(id: string): Promise<StoredCeremony | undefined> {
+  const item = await getItem(keys.ceremonyKey(id));
+  if (!item) return undefined;
+  const corrections = item.corrections === undefined ? [] : storedCorrections.parse(item.corrections);
+  const latest = corrections.at(-1);
+  const token = item.changeToken as string | undefined;
+  const change = latest && token ? { changes: latest.changes, actor: latest.actor, token, reason: latest.reason ?? undefined } : undefined;
+  return { record: ceremonyOf(item.data), requestHash: item.requestHash as string | undefined, change, corrections };
+}
+
+export const getCeremonyCreated = getCeremonyStored;
+
+export const getCeremony = async (id: string): Promise<Ceremony | undefined> => (await getCeremonyStored(id))?.record;
 
 /** Newest ceremony first. */
 export function listCeremonies(page: { limit: number; cursor?: string | undefined }): Promise<Page<Ceremony>> {
@@ -96,5 +134,5 @@ export function listCeremonies(page: { limit: number; cursor?: string | undefine
     startKey: (pos) => ({ ...keys.ceremonyKey(keys.idFromSortKey(pos)), gsi1pk: 'CEREMONIES', gsi1sk: pos }),
     positionPattern: new RegExp(`^${keys.INSTANT_SOURCE}#${ID}$`),
   };
-  return collectPage(dataSource(query, (d) => ceremonyRecord.parse(d)), { ...page, digest: filterDigest(['ceremonies']) });
+  return collectPage(dataSource(query, ceremonyOf), { ...page, digest: filterDigest(['ceremonies']) });
 }

@@ -1,0 +1,61 @@
+/**
+ * Ceremonies: where and when signings happen. A ceremony is opened once and corrected, with a
+ * reason, when it was logged wrong (every certificate of its signings prints it); each correction
+ * keeps what it changed, so its history goes back to how it was opened.
+ */
+import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
+import { RuleViolation } from './errors.ts';
+import { toUtcNanos } from './formats.ts';
+import type { Stamp } from './party.ts';
+import type { Ceremony, CeremonyEntry, CeremonyInput, CeremonyPatch } from './schemas.ts';
+
+export type { Ceremony, CeremonyEntry };
+
+/** The fields a correction may change: all but the id. */
+export const CORRECTABLE = ['title', 'event', 'venue', 'city', 'countryCode', 'startsAt', 'endsAt', 'timeZone'] as const;
+export type Correction = FieldChanges<(typeof CORRECTABLE)[number]>;
+
+function assertEndsAfterStart(c: Pick<Ceremony, 'startsAt' | 'endsAt'>): void {
+  if (c.endsAt !== undefined && toUtcNanos(c.endsAt) < toUtcNanos(c.startsAt)) {
+    throw new RuleViolation('A ceremony cannot end before it starts', [{ path: '/endsAt', message: 'must not be before startsAt' }]);
+  }
+}
+
+export function newCeremony(id: string, input: CeremonyInput, { at, actor }: Stamp): Ceremony {
+  assertEndsAfterStart(input);
+  const { id: _ignored, ...fields } = input;
+  return { id, ...fields, version: 1, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
+}
+
+export const correctionOf = (before: Ceremony, after: Ceremony): Correction => changesOf(CORRECTABLE, before, after);
+
+/** The ceremony as it was before `correction`. */
+export const beforeCorrection = (ceremony: Ceremony, correction: Correction): Ceremony => undone(CORRECTABLE, ceremony, correction);
+
+/** Applies a correction (null removes an optional field); null when it would change nothing. */
+export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, actor }: Stamp): Ceremony | null {
+  const { reason: _reason, ...fields } = patch;
+  const next = patched(ceremony, fields);
+  if (Object.keys(correctionOf(ceremony, next)).length === 0) return null;
+  assertEndsAfterStart(next);
+  return { ...next, version: ceremony.version + 1, updatedAt: at, updatedBy: actor };
+}
+
+/** The history entry of a correction. */
+export const correctionEntry = (next: Ceremony, correction: Correction, reason: string): CeremonyEntry =>
+  ({ version: next.version, action: 'amended', at: next.updatedAt, actor: next.updatedBy, reason, changes: correction });
+
+/** Every version of a ceremony, its opening first, from the corrections it keeps. */
+export const ceremonyHistory = (ceremony: Ceremony, corrections: readonly CeremonyEntry[]): CeremonyEntry[] => [
+  { version: 1, action: 'created', at: ceremony.createdAt, actor: ceremony.createdBy, reason: null, changes: {} },
+  ...corrections,
+];
+
+/** Every version of a ceremony, the latest first, from its corrections: what certificates printed at each. */
+export function ceremonyVersions(latest: Ceremony, corrections: readonly CeremonyEntry[]): Ceremony[] {
+  const versions = [latest];
+  for (const entry of [...corrections].reverse()) {
+    versions.push({ ...beforeCorrection(versions.at(-1)!, entry.changes as Correction), version: entry.version - 1 });
+  }
+  return versions;
+}
