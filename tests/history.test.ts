@@ -191,6 +191,19 @@ describe('ceremony corrections', () => {
     expect(await check(Buffer.concat([file, Buffer.from('% altered\n')]))).toBe('invalid');
   });
 
+  it('refuses, with a 422 and nothing changed, a correction that would outgrow the ceremony\'s item (400 KB)', async () => {
+    await open('his-cer-full');
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const keys = await import('#shared/store/keys.ts');
+    // 130 corrections of the longest reason, written straight into the item (through the API they would take hours).
+    const corrections = Array.from({ length: 130 }, (_, i) => ({ version: i + 2, action: 'amended', at: '2021-08-23T06:00:00.000Z', actor: 'local-staff', reason: 'r'.repeat(1000) + 'é'.repeat(1000), changes: { title: { from: `T${i}`, to: `T${i + 1}` } } }));
+    await dynamo.send(new UpdateCommand({ TableName: tableName, Key: keys.ceremonyKey('his-cer-full'), UpdateExpression: 'SET corrections = :c', ExpressionAttributeValues: { ':c': corrections } }));
+    const full = await correct('his-cer-full', { venue: 'Hall 9', reason: 'é'.repeat(1000) });
+    expect([full.status, full.body.errors]).toEqual([422, [{ path: '', message: 'would outgrow the ceremony\'s record' }]]);
+    expect((await t.call('GET', '/ceremonies/his-cer-full')).body).toMatchObject({ version: 1, venue: ceremony('x').venue });
+  });
+
   it('refuses what an amendment refuses: no If-Match, a stale one, no reason, nothing but a reason, an end before the start', async () => {
     await open('his-cer-bad');
     expect((await correct('his-cer-bad', { venue: 'V2', reason: 'r' }, null)).status).toBe(428);

@@ -13,7 +13,7 @@ import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry 
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional, getItem } from './operations.ts';
+import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes } from './operations.ts';
 import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
 
 const storedItem = z.object({
@@ -107,28 +107,16 @@ export function insertAgreement(v: Versioned, requestHash: string): Promise<bool
   })));
 }
 
-/** DynamoDB's limit on one item. */
-const ITEM_LIMIT = 400 * 1024;
 /**
  * What every agreement item keeps free for its void, so that no number of amendments can leave
  * an agreement that cannot be voided. A void adds one history entry (a reason of at most 1,000
  * UTF-16 units, so at most 3,000 bytes of UTF-8, with hashes and stamps) and changes three fields.
  */
 const VOID_ROOM = 8 * 1024;
-/** Keys, type, version and request hash: what an item holds besides its record and history. */
-const ITEM_OVERHEAD = 1024;
-
-/**
- * An upper estimate of an agreement item's size: its JSON, which spends more bytes than DynamoDB on
- * every named attribute and list element (DynamoDB counts a byte or so more only for a one-digit
- * number or an empty container, far fewer than the quotes, colons and commas JSON adds).
- */
-const itemBytes = (agreement: Agreement, history: readonly HistoryEntry[]) =>
-  Buffer.byteLength(JSON.stringify({ data: agreement, history })) + ITEM_OVERHEAD;
 
 /** Refuses (422) a new agreement or an amendment that would leave the item (with `history` so far) no room for a void. */
 export function assertRoomForVoid(change: Versioned, history: readonly HistoryEntry[]): void {
-  if (itemBytes(change.agreement, [...history, change.entry]) <= ITEM_LIMIT - VOID_ROOM) return;
+  if (itemBytes({ data: change.agreement, history: [...history, change.entry] }) <= ITEM_LIMIT - VOID_ROOM) return;
   const [what, outcome] = history.length === 0
     ? ['This agreement is too large to record', 'and room is kept so that it can always be voided. Nothing was recorded']
     : ['This agreement\'s record is full', 'and the rest is kept so that it can always be voided. It can still be voided; nothing was changed'];

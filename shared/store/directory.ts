@@ -6,12 +6,13 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { toUtcIso } from '#shared/domain/formats.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
+import { RuleViolation } from '#shared/domain/errors.ts';
 import { RENAMABLE } from '#shared/domain/party.ts';
 import { ceremonyEntryRecord, ceremonyRecord, partyRecord, type Ceremony, type CeremonyEntry, type Party, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional, getItem } from './operations.ts';
+import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes } from './operations.ts';
 import { collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
 
 const ID = keys.ID_SOURCE;
@@ -101,8 +102,17 @@ function ceremonyItem(c: Ceremony, requestHash: string | undefined, corrections:
 /** false if a ceremony with this id exists already. */
 export const insertCeremony = (c: Ceremony, requestHash: string) => putIf(ceremonyItem(c, requestHash), 'attribute_not_exists(pk)');
 
-/** false unless the stored ceremony is still at `expectedVersion`; `corrections` ends with the one that makes `c`. */
+/**
+ * false unless the stored ceremony is still at `expectedVersion`; `corrections` ends with the one
+ * that makes `c`. A ceremony whose corrections would outgrow its item (400 KB: hundreds of them)
+ * refuses another with a 422, keeping what it has.
+ */
 export function replaceCeremony(c: Ceremony, expectedVersion: number, requestHash: string | undefined, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
+  if (itemBytes({ data: c, corrections }) > ITEM_LIMIT) {
+    throw new RuleViolation('This ceremony\'s record is full: a record holds 400 KB, its corrections included. Nothing was changed', [
+      { path: '', message: 'would outgrow the ceremony\'s record' },
+    ]);
+  }
   // A ceremony opened before ceremonies had versions has no version attribute: it is at 1.
   const condition = expectedVersion === 1 ? 'attribute_exists(pk) AND (version = :expected OR attribute_not_exists(version))' : 'version = :expected';
   return putIf(ceremonyItem(c, requestHash, corrections, token), condition, { ':expected': expectedVersion });

@@ -9,6 +9,19 @@ import type { Key } from './keys.ts';
 /** DynamoDB's 400 KB item limit (no modeled error class: a ValidationException with this message). */
 const ITEM_TOO_LARGE = /size .*exceeded the maximum allowed size/i;
 
+/** DynamoDB's limit on one item. */
+export const ITEM_LIMIT = 400 * 1024;
+/** Keys, type, version and request hash: what an item holds besides its record and history. */
+export const ITEM_OVERHEAD = 1024;
+
+/**
+ * An upper estimate of the size of an item holding `attributes` (with ITEM_OVERHEAD for the rest):
+ * their JSON, which spends more bytes than DynamoDB on every named attribute and list element
+ * (DynamoDB counts a byte or so more only for a one-digit number or an empty container, far fewer
+ * than the quotes, colons and commas JSON adds).
+ */
+export const itemBytes = (attributes: Record<string, unknown>) => Buffer.byteLength(JSON.stringify(attributes)) + ITEM_OVERHEAD;
+
 /**
  * Resolves a conditional write to true, or to false when its condition did not hold. A write
  * that would outgrow one item is the caller's rule to break (422), not a server fault.
