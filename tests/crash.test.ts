@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deriveAgreementId } from '#shared/domain/ids.ts';
-import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
 let t: TestRegistry;
@@ -186,6 +186,15 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
     const party = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Lost Answer City', countryCode: 'UZ' }, headers: { 'idempotency-key': 'lost-party' } });
     expect([party.status, party.body.name]).toEqual([201, 'Lost Answer City']);
     expect(loseAnswerOf).toBeUndefined();
+
+    // A ceremony keeps its corrections: another's landing between the lost answer and the retry leaves ours reported as made.
+    expect((await t.call('POST', '/ceremonies', { body: ceremony('crash-cer-lost') })).status).toBe(201);
+    loseAnswerOf = 'PutItemCommand';
+    meanwhile = () => t.call('PATCH', '/ceremonies/crash-cer-lost', { body: { city: 'Second writer', reason: 'b' }, headers: { 'if-match': '"2"' } });
+    const corrected = await t.call('PATCH', '/ceremonies/crash-cer-lost', { body: { venue: 'First writer', reason: 'a' }, headers: { 'if-match': '"1"' } });
+    expect([corrected.status, corrected.body.version, corrected.body.venue, corrected.headers.get('idempotent-replayed')]).toEqual([200, 2, 'First writer', null]);
+    expect(loseAnswerOf).toBeUndefined();
+    expect((await t.call('GET', '/ceremonies/crash-cer-lost/history')).body.items.map((e: { reason: string | null }) => e.reason)).toEqual([null, 'a', 'b']);
   });
 });
 

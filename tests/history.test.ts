@@ -228,6 +228,8 @@ describe('ceremony corrections', () => {
     expect((await t.call('GET', '/ceremonies/his-cer-retry/history')).body.items).toHaveLength(2);
     // The same fields with another reason is another change: the sender's view is stale.
     expect((await correct('his-cer-retry', { ...body, reason: 'another reason' })).status).toBe(412);
+    // So is one the rules would refuse on the version it names: 412, not 422.
+    expect((await correct('his-cer-retry', { endsAt: '2021-08-22T10:00:00+08:00', reason: body.reason })).status).toBe(412);
   });
 
   it('a later start moves the ceremony in the list, which stays newest start first', async () => {

@@ -286,6 +286,20 @@ describe('agreement rules', () => {
     expect((await logSigning(t, cer, agreement(ids.slice(0, 39)))).status).toBe(201);
   });
 
+  it('refuses a ceremony correction that would leave a signing a certificate it cannot print, and takes one that prints no new character', async () => {
+    const han = (from: number, length = 200) => Array.from({ length }, (_, i) => String.fromCodePoint(0x4e00 + from + i)).join('');
+    const ids = Array.from({ length: 39 }, (_, i) => `han-${i}`);
+    for (const [i, id] of ids.entries()) expect([201, 409]).toContain((await t.call('POST', '/parties', { body: party(id, { localName: han(i * 200), lang: 'zh-Hans' }) })).status);
+    expect((await t.call('POST', '/ceremonies', { body: ceremony('han-cer') })).status).toBe(201);
+    expect((await logSigning(t, 'han-cer', agreement(ids))).status).toBe(201);
+    const fix = (body: object, version: number) => t.call('PATCH', '/ceremonies/han-cer', { body, headers: { 'if-match': `"${version}"` } });
+    const r = await fix({ title: han(9000, 300), reason: 'the title in Chinese' }, 1);
+    expectProblem(r, 422, '');
+    expect(r.body.detail).toMatch(/would draw \d+ distinct characters, more than the 8000/);
+    expect((await t.call('GET', '/ceremonies/han-cer')).body.version).toBe(1);
+    expect((await fix({ title: 'Ceremony', reason: 'shorter' }, 1)).status).toBe(200);
+  });
+
   it('names every missing party in a 422', async () => {
     const r = await logSigning(t, cer, agreement(['ghost-a', 'ent-cn', 'ghost-b']));
     expectProblem(r, 422, '/parties/0/partyId');

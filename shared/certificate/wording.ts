@@ -119,9 +119,12 @@ export function formatSigningTime(signedAt: string, ceremony: { timeZone?: strin
  */
 export const MAX_DISTINCT_CHARACTERS = 8_000;
 
+/** The free text a certificate prints of its ceremony. */
+export const ceremonyText = (c: Ceremony): string => [c.title, c.event, c.venue, c.city].filter(Boolean).join('');
+
 /** The free text a certificate of `a` prints (its fixed wording aside): what its fonts are subset for. */
 export const printedText = (a: Agreement, c: Ceremony): string =>
-  [a.title, a.titleZh, a.place, a.code, ...a.parties.flatMap((p) => [p.name, p.localName, p.role, p.signatory.name, p.signatory.title]), c.title, c.event, c.venue, c.city]
+  [a.title, a.titleZh, a.place, a.code, ...a.parties.flatMap((p) => [p.name, p.localName, p.role, p.signatory.name, p.signatory.title]), ceremonyText(c)]
     .filter(Boolean).join('');
 
 /** Refuses (422) an agreement whose certificate would print too many distinct characters. */

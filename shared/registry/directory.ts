@@ -8,6 +8,8 @@ import { beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, co
 import { beforeRename, newParty, patchParty, renameOf, type Party } from '#shared/domain/party.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
+import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
+import { listAgreements } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
 
 const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
@@ -72,8 +74,12 @@ interface Changing<T extends { version: number }, P, F extends store.Created<T> 
   apply: (record: T, patch: P, stamp: { at: string; actor: string }) => T | null;
   changesOf: (before: T, after: T) => FieldChanges;
   undo: (record: T, changes: FieldChanges) => T;
+  /** Refuses (throws) a change that breaks a rule across records, before it is written. */
+  check?: (current: T, next: T) => Promise<void>;
   /** Writes `next` if the stored record is still `found` (at its version); false if not. */
   write: (next: T, found: F, change: store.Change) => Promise<boolean>;
+  /** Whether `now` records this very change as its version `next.version`, whatever came after (a record that keeps its changes). */
+  holds?: (now: F, next: T, change: store.Change) => boolean;
   reason?: (patch: P) => string;
 }
 
@@ -95,7 +101,14 @@ async function changeOnce<T extends { version: number }, P, F extends store.Crea
   const isLatestChange = ({ record, change }: store.Created<T>) => {
     if (change?.actor !== principal.actor || change.reason !== reason) return false;
     const before = how.undo(record, change.changes);
-    const again = how.apply(before, patch, stamp(principal));
+    let again;
+    try {
+      again = how.apply(before, patch, stamp(principal));
+    } catch (error) {
+      // A patch the rules refuse on the version before is no change made on it: a stale request (412).
+      if (error instanceof RuleViolation) return false;
+      throw error;
+    }
     return again !== null && hashOf(how.changesOf(before, again)) === hashOf(change.changes);
   };
   if (!expectedVersions.includes(current.version)) {
@@ -105,11 +118,14 @@ async function changeOnce<T extends { version: number }, P, F extends store.Crea
   const next = how.apply(current, patch, stamp(principal));
   if (!next) return { record: current, replayed: false };
   const change = { changes: how.changesOf(current, next), actor: principal.actor, token: randomUUID(), ...(reason !== undefined && { reason }) };
+  await how.check?.(current, next);
   if (await how.write(next, found, change)) return { record: next, replayed: false };
   // This request's write went in if the SDK sent it again after its answer was lost (its first
-  // attempt then fails the retry's condition): the record carries this request's token. Another
-  // copy of this change sent at once may have gone in instead: a replay.
+  // attempt then fails the retry's condition): the record carries this request's token, or (one
+  // that keeps its changes) this very change, even under another made since. Another copy of this
+  // change sent at once may have gone in instead: a replay.
   const now = await how.read(id);
+  if (now && how.holds?.(now, next, change)) return { record: next, replayed: false };
   if (!now || now.record.version !== next.version || !isLatestChange(now)) throw new VersionMismatch(`The ${how.noun} was changed by someone else meanwhile`);
   return { record: now.record, replayed: now.change?.token !== change.token };
 }
@@ -145,10 +161,32 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   apply: correctCeremony,
   changesOf: correctionOf,
   undo: beforeCorrection,
+  check: assertSigningsStayPrintable,
   write: (next, found, change) =>
     store.replaceCeremony(next, found.record.version, found.requestHash, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
+  // Its entry: the same instant, actor, reason and changes (two copies are stamped apart).
+  holds: (now, next, change) => {
+    const entry = now.corrections[next.version - 2];
+    return entry !== undefined && hashOf(entry) === hashOf(correctionEntry(next, change.changes, change.reason!));
+  },
   reason: (patch) => patch.reason,
 };
+
+/**
+ * Refuses (422) a correction that would leave a signing of the ceremony with a certificate it
+ * cannot print (more distinct characters than one embeds). Only a correction that brings
+ * characters the ceremony did not print before can, and only then are its signings read.
+ */
+async function assertSigningsStayPrintable(before: Ceremony, after: Ceremony): Promise<void> {
+  const printed = new Set(ceremonyText(before));
+  if ([...ceremonyText(after)].every((ch) => printed.has(ch))) return;
+  let cursor: string | undefined;
+  do {
+    const page = await listAgreements({ ceremonyId: after.id }, { limit: 100, ...(cursor && { cursor }) });
+    for (const agreement of page.items) assertPrintable(agreement, after);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
 
 /** Corrects a ceremony, with a reason; every correction is kept. */
 export const updateCeremony = (id: string, expectedVersions: readonly number[] | undefined, patch: CeremonyPatch, principal: Principal) =>
