@@ -172,7 +172,10 @@ describe('ceremony corrections', () => {
     expect(pdf.headers.get('etag')).not.toBe(before.headers.get('etag'));
     // A file handed out before the correction is still one the registry issued.
     const upload = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf' } });
-    expect([upload.status, upload.body.status]).toEqual([200, 'valid']);
+    expect([upload.status, upload.body.status, upload.body.agreement.ceremony.correctedAt]).toEqual([200, 'valid', again.body.updatedAt]);
+    // A person holding that file is told why its ceremony may read otherwise than the registry's.
+    const page = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
+    expect(page.body).toContain(`Corrected on ${again.body.updatedAt.slice(0, 10)} (UTC): a certificate issued before then prints the ceremony as it was.`);
   });
 
   it('a file from before files were recorded, of a ceremony corrected since, still checks out (re-rendered as the ceremony stood)', async () => {
@@ -212,11 +215,16 @@ describe('ceremony corrections', () => {
     expect((await correct('his-cer-bad', { reason: 'r' })).status).toBe(400);
     const backwards = await correct('his-cer-bad', { endsAt: '2021-08-22T10:00:00+08:00', reason: 'r' });
     expect([backwards.status, backwards.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'must not be before startsAt' }]]);
+    // The field the correction sent is the one named.
+    expect((await correct('his-cer-bad', { endsAt: '2021-08-24T10:00:00+08:00', reason: 'two days' })).status).toBe(200);
+    const late = await correct('his-cer-bad', { startsAt: '2021-08-25T10:00:00+08:00', reason: 'r' }, '"2"');
+    expect([late.status, late.body.errors]).toEqual([422, [{ path: '/startsAt', message: 'must not be after endsAt' }]]);
+    expect((await correct('his-cer-bad', { endsAt: null, reason: 'one day after all' }, '"2"')).status).toBe(200);
     expect((await correct('his-cer-missing', { venue: 'V2', reason: 'r' })).status).toBe(404);
     // A correction that changes nothing records nothing.
-    const same = await correct('his-cer-bad', { venue: ceremony('x').venue, reason: 'no-op' });
-    expect([same.status, same.body.version]).toEqual([200, 1]);
-    expect((await t.call('GET', '/ceremonies/his-cer-bad/history')).body.items).toHaveLength(1);
+    const same = await correct('his-cer-bad', { venue: ceremony('x').venue, reason: 'no-op' }, '"3"');
+    expect([same.status, same.body.version]).toEqual([200, 3]);
+    expect((await t.call('GET', '/ceremonies/his-cer-bad/history')).body.items).toHaveLength(3);
   });
 
   it('a correction sent again while it is the latest change answers as made; copies sent at once make one change', async () => {

@@ -16,12 +16,21 @@ const LOOK: Record<Verification['status'], [string, string, string]> = {
 /** What a reader should do next, in English and Chinese. */
 function advice(v: Verification): [string, string] {
   switch (v.status) {
-    case 'valid': return ['The details below are the registry\'s record: they should match the certificate in front of you.', '以下内容为登记系统的记录，应与您手中的证书一致。'];
+    case 'valid': return v.agreement?.ceremony?.correctedAt
+      ? ['The details below are the registry\'s record: they should match the certificate in front of you, but for the ceremony\'s if the certificate was issued before its correction (see below).', '以下内容为登记系统的记录，应与您手中的证书一致；如证书签发于仪式信息更正之前，仪式信息可能不同（见下文）。']
+      : ['The details below are the registry\'s record: they should match the certificate in front of you.', '以下内容为登记系统的记录，应与您手中的证书一致。'];
     case 'superseded': return [`This certificate describes version ${v.version}. Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`, `此证书对应第 ${v.version} 版。请向签约方或登记系统索取现行的第 ${v.currentVersion} 版证书。`];
     case 'voided': return ['The agreement is no longer in force: do not rely on this certificate.', '该协议已不再有效，请勿以此证书为依据。'];
     case 'invalid': return ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向应出具该证书的登记系统核实。'];
   }
 }
+
+/** A note that the ceremony was corrected, and when: a certificate issued before prints it as it was. */
+const correction = (at: string | undefined) => {
+  if (!at) return '';
+  const day = at.slice(0, 10);
+  return `<br><small>Corrected on ${escape(day)} (UTC): a certificate issued before then prints the ceremony as it was. · ${zhSpan(`已于 ${day}（UTC）更正：此前签发的证书按更正前的信息印制。`)}</small>`;
+};
 
 /** A line in English, then its Chinese on the next line, each marked with its language. */
 type Lines = [en: string, zh?: string];
@@ -34,7 +43,7 @@ export function verificationPage(v: Verification, anotherFile = false): string {
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
 <dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion} · ${zhSpan(`第 ${v.version} 版，共 ${v.currentVersion} 版`)})</dd>
 <dt>Signed · ${zhSpan('签署')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
-${a.ceremony ? `<dt>Ceremony · ${zhSpan('仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}</dd>` : ''}
+${a.ceremony ? `<dt>Ceremony · ${zhSpan('仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}${correction(a.ceremony.correctedAt)}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
   return page(en, zh, colour, [[v.detail], advice(v)], facts + (anotherFile ? CHECK_ANOTHER : ''));

@@ -15,9 +15,12 @@ export type { Ceremony, CeremonyEntry };
 export const CORRECTABLE = ['title', 'event', 'venue', 'city', 'countryCode', 'startsAt', 'endsAt', 'timeZone'] as const;
 export type Correction = FieldChanges<(typeof CORRECTABLE)[number]>;
 
-function assertEndsAfterStart(c: Pick<Ceremony, 'startsAt' | 'endsAt'>): void {
+/** `sent`: the field the request set, which the 422 names (a correction may move the start past the end). */
+function assertEndsAfterStart(c: Pick<Ceremony, 'startsAt' | 'endsAt'>, sent: 'startsAt' | 'endsAt' = 'endsAt'): void {
   if (c.endsAt !== undefined && toUtcNanos(c.endsAt) < toUtcNanos(c.startsAt)) {
-    throw new RuleViolation('A ceremony cannot end before it starts', [{ path: '/endsAt', message: 'must not be before startsAt' }]);
+    throw new RuleViolation('A ceremony cannot end before it starts', [
+      sent === 'endsAt' ? { path: '/endsAt', message: 'must not be before startsAt' } : { path: '/startsAt', message: 'must not be after endsAt' },
+    ]);
   }
 }
 
@@ -37,7 +40,7 @@ export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, 
   const { reason: _reason, ...fields } = patch;
   const next = patched(ceremony, fields);
   if (Object.keys(correctionOf(ceremony, next)).length === 0) return null;
-  assertEndsAfterStart(next);
+  assertEndsAfterStart(next, patch.endsAt === undefined ? 'startsAt' : 'endsAt');
   return { ...next, version: ceremony.version + 1, updatedAt: at, updatedBy: actor };
 }
 

@@ -285,7 +285,10 @@ export const verificationRecord = z.object({
     signedAt: z.string(),
     /** `lang` of the local name, so that a page can mark its language (screen readers, Han glyph forms). */
     parties: z.array(z.object({ name: z.string(), localName: z.string().optional(), lang: z.string().optional() })),
-    ceremony: z.object({ title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), timeZone: z.string().optional() }).optional(),
+    ceremony: z.object({
+      title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), timeZone: z.string().optional(),
+      correctedAt: z.string().optional().describe('When the ceremony was last corrected, if ever: a certificate issued before then prints it as it was'),
+    }).optional(),
   }).optional(),
 });
 export type Verification = z.infer<typeof verificationRecord>;

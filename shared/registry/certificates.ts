@@ -127,7 +127,10 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
       ...(certified.titleZh && { titleZh: certified.titleZh }),
       signedAt: certified.signedAt,
       parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName, ...(p.lang && { lang: p.lang }) }) })),
-      ...(ceremony && { ceremony: { title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt, ...(ceremony.timeZone && { timeZone: ceremony.timeZone }) } }),
+      ...(ceremony && { ceremony: {
+        title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt,
+        ...(ceremony.timeZone && { timeZone: ceremony.timeZone }), ...(ceremony.version > 1 && { correctedAt: ceremony.updatedAt }),
+      } }),
     },
   };
 }
