@@ -207,6 +207,17 @@ describe('ceremony corrections', () => {
     expect((await t.call('GET', '/ceremonies/his-cer-full')).body).toMatchObject({ version: 1, venue: ceremony('x').venue });
   });
 
+  it('reads every signing of a ceremony page by page, without a cursor, for the checks a correction makes', async () => {
+    await open('his-cer-pages');
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await logSigning(t, 'his-cer-pages', agreement(['his-a', 'his-b'], { title: `Page ${i}` }))).body.id);
+    const { agreementsOfCeremony } = await import('#shared/store/agreements.ts');
+    const pages: string[][] = [];
+    for await (const page of agreementsOfCeremony('his-cer-pages', 2)) pages.push(page.map((a) => a.id));
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat().sort()).toEqual(ids.sort());
+  });
+
   it('refuses what an amendment refuses: no If-Match, a stale one, no reason, nothing but a reason, an end before the start', async () => {
     await open('his-cer-bad');
     expect((await correct('his-cer-bad', { venue: 'V2', reason: 'r' }, null)).status).toBe(428);

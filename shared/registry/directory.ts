@@ -9,7 +9,7 @@ import { beforeRename, newParty, patchParty, renameOf, type Party } from '#share
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
-import { listAgreements } from '#shared/store/agreements.ts';
+import { agreementsOfCeremony } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
 
 const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
@@ -180,12 +180,7 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
 async function assertSigningsStayPrintable(before: Ceremony, after: Ceremony): Promise<void> {
   const printed = new Set(ceremonyText(before));
   if ([...ceremonyText(after)].every((ch) => printed.has(ch))) return;
-  let cursor: string | undefined;
-  do {
-    const page = await listAgreements({ ceremonyId: after.id }, { limit: 100, ...(cursor && { cursor }) });
-    for (const agreement of page.items) assertPrintable(agreement, after);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  for await (const agreements of agreementsOfCeremony(after.id)) for (const agreement of agreements) assertPrintable(agreement, after);
 }
 
 /** Corrects a ceremony, with a reason; every correction is kept. */

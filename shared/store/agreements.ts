@@ -159,6 +159,22 @@ function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string;
   }, (d) => agreementRecord.parse(d));
 }
 
+/**
+ * Every agreement of a ceremony, `pageSize` at a time, read straight from its index partition: for
+ * checks across a ceremony's signings, with no cursor to sign (the function checking may not hold
+ * the cursor key).
+ */
+export async function* agreementsOfCeremony(ceremonyId: string, pageSize = 100): AsyncGenerator<Agreement[]> {
+  const source = indexSource('gsi2', `CEREMONY#${ceremonyId}`, {});
+  let after: string | undefined;
+  for (;;) {
+    const { candidates, done } = await source.read(after, pageSize);
+    yield candidates.flatMap((c) => (c.item ? [c.item] : []));
+    if (done || candidates.length === 0) return;
+    after = candidates.at(-1)!.pos;
+  }
+}
+
 /** Agreements behind a party's or country's links; links that point at nothing are dropped. */
 function linkSource(pk: string, range: { from?: string; to?: string }): Source<Agreement> {
   const reader = partitionReader({

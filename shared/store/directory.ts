@@ -104,8 +104,8 @@ export const insertCeremony = (c: Ceremony, requestHash: string) => putIf(ceremo
 
 /**
  * false unless the stored ceremony is still at `expectedVersion`; `corrections` ends with the one
- * that makes `c`. A ceremony whose corrections would outgrow its item (400 KB: hundreds of them)
- * refuses another with a 422, keeping what it has.
+ * that makes `c`. A ceremony whose corrections would outgrow its item (400 KB: about a hundred of
+ * the longest, many more short ones) refuses another with a 422, keeping what it has.
  */
 export function replaceCeremony(c: Ceremony, expectedVersion: number, requestHash: string | undefined, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
   if (itemBytes({ data: c, corrections }) > ITEM_LIMIT) {
