@@ -207,6 +207,21 @@ describe('ceremony corrections', () => {
     expect((await t.call('GET', '/ceremonies/his-cer-full')).body).toMatchObject({ version: 1, venue: ceremony('x').venue });
   });
 
+  it('refuses a correction that would leave a signing off the ceremony\'s days, naming it; a voided one does not count', async () => {
+    await open('his-cer-days');
+    const kept = await logSigning(t, 'his-cer-days', agreement(['his-a', 'his-b'], { title: 'Kept', signedAt: '2021-08-23T16:00:00+08:00' }));
+    const voided = await logSigning(t, 'his-cer-days', agreement(['his-a', 'his-b'], { title: 'Voided', signedAt: '2021-08-23T17:00:00+08:00' }));
+    await t.call('POST', `/agreements/${voided.body.id}/void`, { body: { reason: 'logged twice' }, headers: { 'if-match': '"1"' } });
+    const moved = await correct('his-cer-days', { startsAt: '2021-08-25T10:00:00+08:00', reason: 'wrong day' });
+    expect([moved.status, moved.body.errors]).toEqual([422, [{ path: '/startsAt', message: 'would leave 1 signing off the ceremony\'s days' }]]);
+    expect(moved.body.detail).toContain(`${kept.body.code} (signed 2021-08-23T16:00:00+08:00)`);
+    expect(moved.body.detail).not.toContain(voided.body.code);
+    // Moved so that its signing still fits: taken.
+    expect((await correct('his-cer-days', { startsAt: '2021-08-22T10:00:00+08:00', endsAt: '2021-08-23T18:00:00+08:00', reason: 'two days' })).status).toBe(200);
+    const shorter = await correct('his-cer-days', { endsAt: null, reason: 'one day' }, '"2"');
+    expect([shorter.status, shorter.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'would leave 1 signing off the ceremony\'s days' }]]);
+  });
+
   it('reads every signing of a ceremony page by page, without a cursor, for the checks a correction makes', async () => {
     await open('his-cer-pages');
     const ids = [];

@@ -104,7 +104,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * or after the speeches; a signing dated another day (2014 for 2024, or an offset that moves it a
  * day) is a typing mistake the certificate would print as fact.
  */
-function signingDayError(signedAt: string, ceremony: CeremonyTimes): FieldError | undefined {
+export function signingDayError(signedAt: string, ceremony: CeremonyTimes): FieldError | undefined {
   const dayAt = (value: string, secondsEast: number) => Math.floor((Date.parse(value) + secondsEast * 1000) / DAY_MS);
   const { timeZone, startsAt } = ceremony;
   const endsAt = ceremony.endsAt ?? startsAt;

@@ -9,6 +9,7 @@ import { beforeRename, newParty, patchParty, renameOf, type Party } from '#share
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
+import { signingDayError } from '#shared/domain/agreement.ts';
 import { agreementsOfCeremony } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
 
@@ -161,7 +162,7 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   apply: correctCeremony,
   changesOf: correctionOf,
   undo: beforeCorrection,
-  check: assertSigningsStayPrintable,
+  check: assertSigningsStillFit,
   write: (next, found, change) =>
     store.replaceCeremony(next, found.record.version, found.requestHash, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
   // Its entry: the same instant, actor, reason and changes (two copies are stamped apart).
@@ -172,15 +173,34 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   reason: (patch) => patch.reason,
 };
 
+/** How many signings a refused correction names, at most. */
+const NAMED = 10;
+
 /**
- * Refuses (422) a correction that would leave a signing of the ceremony with a certificate it
- * cannot print (more distinct characters than one embeds). Only a correction that brings
- * characters the ceremony did not print before can, and only then are its signings read.
+ * Refuses (422) a correction its ceremony's signings would no longer fit: one that would leave a
+ * signing dated off the ceremony's days (those it names are to be amended first, or the ceremony
+ * corrected so that they fit), or with a certificate it cannot print (more distinct characters than
+ * one embeds). Only a correction that moves the ceremony's days, or brings characters it did not
+ * print before, can; only then are its signings read.
  */
-async function assertSigningsStayPrintable(before: Ceremony, after: Ceremony): Promise<void> {
+async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promise<void> {
   const printed = new Set(ceremonyText(before));
-  if ([...ceremonyText(after)].every((ch) => printed.has(ch))) return;
-  for await (const agreements of agreementsOfCeremony(after.id)) for (const agreement of agreements) assertPrintable(agreement, after);
+  const newCharacters = [...ceremonyText(after)].some((ch) => !printed.has(ch));
+  const moved = before.startsAt !== after.startsAt || before.endsAt !== after.endsAt || before.timeZone !== after.timeZone;
+  if (!newCharacters && !moved) return;
+  const offDays: string[] = [];
+  for await (const agreements of agreementsOfCeremony(after.id)) {
+    for (const agreement of agreements) {
+      if (newCharacters) assertPrintable(agreement, after);
+      if (moved && agreement.status !== 'voided' && signingDayError(agreement.signedAt, after)) offDays.push(`${agreement.code} (signed ${agreement.signedAt})`);
+    }
+  }
+  if (offDays.length === 0) return;
+  const named = offDays.slice(0, NAMED).join(', ') + (offDays.length > NAMED ? ` and ${offDays.length - NAMED} more` : '');
+  const field = before.startsAt !== after.startsAt ? '/startsAt' : before.endsAt !== after.endsAt ? '/endsAt' : '/timeZone';
+  throw new RuleViolation(`This correction would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days: ${named}. Amend their signedAt first, or correct the ceremony so that they fit`, [
+    { path: field, message: `would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days` },
+  ]);
 }
 
 /** Corrects a ceremony, with a reason; every correction is kept. */
