@@ -260,6 +260,19 @@ describe('ceremony corrections', () => {
     expect(copies.map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(copies.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(5);
     expect((await t.call('GET', '/ceremonies/his-cer-retry/history')).body.items).toHaveLength(2);
+    // Copies stamped in the same millisecond (the clock stopped) too: one is the change, the others replays.
+    const { vi } = await import('vitest');
+    await open('his-cer-instant');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now());
+    let sameInstant;
+    try {
+      sameInstant = await Promise.all(Array.from({ length: 3 }, () => correct('his-cer-instant', body)));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(sameInstant.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(sameInstant.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(2);
     // The same fields with another reason is another change: the sender's view is stale.
     expect((await correct('his-cer-retry', { ...body, reason: 'another reason' })).status).toBe(412);
     // So is one the rules would refuse on the version it names: 412, not 422.

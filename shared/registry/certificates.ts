@@ -32,6 +32,13 @@ const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) =>
 const rendered = new Map<string, Promise<{ bytes: Uint8Array; sha256: string }>>();
 const CACHE_SIZE = 32;
 
+/** The ceremony an agreement was signed at, as it stands. */
+async function ceremonyNow(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony> {
+  const ceremony = await getCeremony(agreement.ceremonyId);
+  if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+  return ceremony;
+}
+
 /** The ceremony an agreement was signed at, as it stands (the latest of its versions first) and as it stood before each correction. */
 async function ceremonyOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[]> {
   const found = await getCeremonyStored(agreement.ceremonyId);
@@ -49,7 +56,7 @@ async function issue(stored: store.StoredAgreement, version: number, { key, iss 
   const entry = stored.history[version - 1];
   if (!entry) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
   const signer = key ?? (await signingKeys())[0]!;
-  const printed = ceremony ?? (await ceremonyOf(stored.agreement))[0]!;
+  const printed = ceremony ?? (await ceremonyNow(stored.agreement));
   const payload = certificatePayloadOf(stored.agreement, entry, iss);
   const jws = signPayload(payload, signer);
   const name = `${jws}#${printed.version}`;

@@ -165,10 +165,11 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   check: assertSigningsStillFit,
   write: (next, found, change) =>
     store.replaceCeremony(next, found.record.version, found.requestHash, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
-  // Its entry: the same instant, actor, reason and changes (two copies are stamped apart).
+  // Under another correction since: its entry, the same instant, actor, reason and changes (copies
+  // sent at once are stamped apart, but for the same millisecond). At its own version, the token tells.
   holds: (now, next, change) => {
     const entry = now.corrections[next.version - 2];
-    return entry !== undefined && hashOf(entry) === hashOf(correctionEntry(next, change.changes, change.reason!));
+    return now.record.version > next.version && entry !== undefined && hashOf(entry) === hashOf(correctionEntry(next, change.changes, change.reason!));
   },
   reason: (patch) => patch.reason,
 };

@@ -135,7 +135,11 @@ export async function getCeremonyStored(id: string): Promise<StoredCeremony | un
 
 export const getCeremonyCreated = getCeremonyStored;
 
-export const getCeremony = async (id: string): Promise<Ceremony | undefined> => (await getCeremonyStored(id))?.record;
+/** A ceremony as it stands, without the corrections its item keeps (up to 400 KB of them): what signings and certificates read. */
+export async function getCeremony(id: string): Promise<Ceremony | undefined> {
+  const item = await getItem(keys.ceremonyKey(id), ['data']);
+  return item && ceremonyOf(item.data);
+}
 
 /** Newest ceremony first. */
 export function listCeremonies(page: { limit: number; cursor?: string | undefined }): Promise<Page<Ceremony>> {

@@ -38,9 +38,12 @@ export function conditional(write: Promise<unknown>): Promise<boolean> {
   });
 }
 
-/** One item (strongly consistent), if it exists. */
-export const getItem = async (key: Key): Promise<Record<string, unknown> | undefined> =>
-  (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }))).Item;
+/** One item (strongly consistent), if it exists; only its `attributes` if named (top-level names). */
+export const getItem = async (key: Key, attributes?: readonly string[]): Promise<Record<string, unknown> | undefined> =>
+  (await dynamo.send(new GetCommand({
+    TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true,
+    ...(attributes && { ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])) }),
+  }))).Item;
 
 /**
  * What one batch read may spend waiting on keys DynamoDB leaves unprocessed, in all: a list page

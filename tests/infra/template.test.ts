@@ -118,8 +118,8 @@ describe('stateless stack: functions', () => {
     expect(props.Handler).toBe('index.handler');
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     expect(props.MemorySize).toBe(FUNCTION_SETTINGS[fn].memoryMb);
-    // API Gateway waits 30 s for a function at most; the two that render certificates get the most of it.
-    expect(props.Timeout).toBe(fn === 'certificates' || fn === 'verify' ? 28 : 10);
+    // API Gateway waits 30 s for a function at most; those that render certificates, or read a ceremony's every signing, get the most of it.
+    expect(props.Timeout).toBe(['certificates', 'verify', 'ceremonies-write'].includes(fn) ? 28 : 10);
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
     expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
     expect(props.Environment.Variables.TABLE_NAME).toBe(readsTable(fn) ? 'concord-prod' : undefined);
