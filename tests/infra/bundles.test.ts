@@ -205,6 +205,11 @@ describe('function bundles', () => {
     ok(await call('agreements-write', 'PATCH', `/agreements/${id}`, { parties: agreement(['smoke-a', 'smoke-d']).parties, reason: 'wrong party' }, { 'if-match': '"1"' }), 200, 'agreements-write');
     expect((await call('agreements-read', 'GET', `/agreements/${id}`)).json).toMatchObject({ id, version: 2 });
     expect((await call('agreements-read', 'GET', '/agreements?partyId=smoke-d')).json.items).toHaveLength(1);
+    // A correction that moves the ceremony's start and prints new characters reads its signings from the index, behind its own grant.
+    const corrected = await call('ceremonies-write', 'PATCH', '/ceremonies/smoke-c', { startsAt: '2021-08-23T09:00:00+08:00', venue: 'Yuelai Hall', reason: 'earlier, elsewhere' }, { 'if-match': '"1"' });
+    ok(corrected, 200, 'ceremonies-write');
+    expect(corrected.json).toMatchObject({ version: 2, venue: 'Yuelai Hall' });
+    expect((await call('ceremonies-read', 'GET', '/ceremonies/smoke-c/history')).json.items).toHaveLength(2);
     // A page and the next: the cursor key comes from its secret (the grant itself is checked in the template test).
     const firstPage = (await call('parties-read', 'GET', '/parties?limit=1')).json;
     expect(firstPage.nextCursor).toEqual(expect.any(String));
