@@ -841,6 +841,13 @@ describe('verification', () => {
     expect((await checkFile(older)).body).toMatchObject({ status: 'valid', version: 1 });
   });
 
+  it('says a link whose signature came twice (joined by a comma) holds it twice, rather than call it a forgery', async () => {
+    const { link } = await readOnlySigning();
+    const sig = /sig=([^&]+)/.exec(link)![1]!;
+    const twice = await checkLink(`${link}&sig=${sig}`);
+    expect([twice.status, twice.body.errors]).toEqual([400, [{ path: 'sig', message: 'takes one value: it was sent more than once, or holds a comma' }]]);
+  });
+
   it('reads a typed code as Crockford base32: any case, O for 0, I or L for 1', async () => {
     const { link } = await readOnlySigning();
     const code = /verify\/([^?]+)/.exec(link)![1]!;

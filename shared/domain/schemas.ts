@@ -174,7 +174,8 @@ export const certificateQuery = z.strictObject({ version: positiveInt('version n
  */
 export const verifyLinkQuery = z.object({
   v: positiveInt('version number'),
-  sig: z.string().min(1, 'is required').max(2000),
+  // A signature is base64url: one with a comma was sent twice (joined), which the 400 says.
+  sig: z.string().min(1, 'is required').max(2000).regex(/^[^,]*$/),
 });
 export type PartyListQuery = z.infer<typeof partyListQuery>;
 export type AgreementListQuery = z.infer<typeof agreementListQuery>;
