@@ -9,8 +9,8 @@ import { beforeRename, newParty, patchParty, renameOf, type Party } from '#share
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
-import { signingDayError } from '#shared/domain/agreement.ts';
-import { agreementsOfCeremony } from '#shared/store/agreements.ts';
+import { replay, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
+import { agreementsOfCeremony, getAgreement } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
 
 const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
@@ -177,12 +177,21 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
 /** How many signings a refused correction names, at most. */
 const NAMED = 10;
 
+/** Every version of an agreement (each has a certificate that prints its ceremony), the latest first. */
+async function everyVersion(latest: Agreement): Promise<Agreement[]> {
+  if (latest.version === 1) return [latest];
+  const stored = await getAgreement(latest.id);
+  if (!stored) return [latest];
+  return Array.from({ length: stored.agreement.version }, (_, i) => replay(stored.agreement, stored.history, stored.agreement.version - i)!);
+}
+
 /**
  * Refuses (422) a correction its ceremony's signings would no longer fit: one that would leave a
- * signing dated off the ceremony's days (those it names are to be amended first, or the ceremony
- * corrected so that they fit), or with a certificate it cannot print (more distinct characters than
- * one embeds). Only a correction that moves the ceremony's days, or brings characters it did not
- * print before, can; only then are its signings read.
+ * signing, in any of its versions, dated off the ceremony's days (those it names are to be amended
+ * first, or the ceremony corrected so that they fit), or with a certificate it cannot print (more
+ * distinct characters than one embeds). Only a correction that moves the ceremony's days, or
+ * brings characters it did not print before, can; only then are its signings read (an amended
+ * one's history too).
  */
 async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promise<void> {
   const printed = new Set(ceremonyText(before));
@@ -192,8 +201,14 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   const offDays: string[] = [];
   for await (const agreements of agreementsOfCeremony(after.id)) {
     for (const agreement of agreements) {
-      if (newCharacters) assertPrintable(agreement, after);
-      if (moved && agreement.status !== 'voided' && signingDayError(agreement.signedAt, after)) offDays.push(`${agreement.code} (signed ${agreement.signedAt})`);
+      for (const version of await everyVersion(agreement)) {
+        if (newCharacters) assertPrintable(version, after);
+        // A voided signing is no longer in force: its days do not hold a correction back.
+        if (moved && agreement.status !== 'voided' && signingDayError(version.signedAt, after)) {
+          offDays.push(`${agreement.code} (${version.version === agreement.version ? '' : `version ${version.version}, `}signed ${version.signedAt})`);
+          break;
+        }
+      }
     }
   }
   if (offDays.length === 0) return;
