@@ -220,11 +220,10 @@ describe('ceremony corrections', () => {
     expect((await correct('his-cer-days', { startsAt: '2021-08-22T10:00:00+08:00', endsAt: '2021-08-23T18:00:00+08:00', reason: 'two days' })).status).toBe(200);
     const shorter = await correct('his-cer-days', { endsAt: null, reason: 'one day' }, '"2"');
     expect([shorter.status, shorter.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'would leave 1 signing off the ceremony\'s days' }]]);
-    // An amended signing's earlier version counts too: its certificate prints the ceremony as corrected.
+    // Once the signing is amended to the right day, the ceremony can be corrected to it: the first
+    // version's (wrong) day cannot be amended, and does not hold the correction back.
     await t.call('PATCH', `/agreements/${kept.body.id}`, { body: { signedAt: '2021-08-22T16:00:00+08:00', reason: 'the day before' }, headers: { 'if-match': '"1"' } });
-    const later = await correct('his-cer-days', { startsAt: '2021-08-22T08:00:00+08:00', endsAt: '2021-08-22T20:00:00+08:00', reason: 'one day' }, '"2"');
-    expect(later.status).toBe(422);
-    expect(later.body.detail).toContain(`${kept.body.code} (version 1, signed 2021-08-23T16:00:00+08:00)`);
+    expect((await correct('his-cer-days', { endsAt: null, reason: 'one day' }, '"2"')).status).toBe(200);
   });
 
   it('reads every signing of a ceremony page by page, without a cursor, for the checks a correction makes', async () => {

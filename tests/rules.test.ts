@@ -298,6 +298,13 @@ describe('agreement rules', () => {
     expect(r.body.detail).toMatch(/would draw \d+ distinct characters, more than the 8000/);
     expect((await t.call('GET', '/ceremonies/han-cer')).body.version).toBe(1);
     expect((await fix({ title: 'Ceremony', reason: 'shorter' }, 1)).status).toBe(200);
+    // An amendment that drops those names leaves its first version, whose certificate still prints them.
+    const [signed] = (await t.call('GET', '/agreements?ceremonyId=han-cer')).body.items;
+    const amended = await t.call('PATCH', `/agreements/${signed.id}`, { body: { parties: agreement(ids.slice(0, 2)).parties, reason: 'two signed' }, headers: { 'if-match': '"1"' } });
+    expect(amended.status).toBe(200);
+    const again = await fix({ title: han(9000, 300), reason: 'the title in Chinese' }, 2);
+    expectProblem(again, 422, '');
+    expect(again.body.detail).toMatch(/would draw \d+ distinct characters, more than the 8000/);
   });
 
   it('names every missing party in a 422', async () => {

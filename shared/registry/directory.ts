@@ -187,11 +187,12 @@ async function everyVersion(latest: Agreement): Promise<Agreement[]> {
 
 /**
  * Refuses (422) a correction its ceremony's signings would no longer fit: one that would leave a
- * signing, in any of its versions, dated off the ceremony's days (those it names are to be amended
- * first, or the ceremony corrected so that they fit), or with a certificate it cannot print (more
- * distinct characters than one embeds). Only a correction that moves the ceremony's days, or
- * brings characters it did not print before, can; only then are its signings read (an amended
- * one's history too).
+ * signing dated off the ceremony's days (those it names are to be amended first, or the ceremony
+ * corrected so that they fit), or with a certificate it cannot print (more distinct characters than
+ * one embeds), of any of its versions. Only a correction that moves the ceremony's days, or brings
+ * characters it did not print before, can; only then are its signings read (an amended one's
+ * history too, for its characters). An earlier version's date does not hold a correction back: it
+ * cannot be amended, and was most often amended for being wrong.
  */
 async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promise<void> {
   const printed = new Set(ceremonyText(before));
@@ -201,14 +202,9 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   const offDays: string[] = [];
   for await (const agreements of agreementsOfCeremony(after.id)) {
     for (const agreement of agreements) {
-      for (const version of await everyVersion(agreement)) {
-        if (newCharacters) assertPrintable(version, after);
-        // A voided signing is no longer in force: its days do not hold a correction back.
-        if (moved && agreement.status !== 'voided' && signingDayError(version.signedAt, after)) {
-          offDays.push(`${agreement.code} (${version.version === agreement.version ? '' : `version ${version.version}, `}signed ${version.signedAt})`);
-          break;
-        }
-      }
+      if (newCharacters) for (const version of await everyVersion(agreement)) assertPrintable(version, after);
+      // A voided signing is no longer in force: its day does not hold a correction back.
+      if (moved && agreement.status !== 'voided' && signingDayError(agreement.signedAt, after)) offDays.push(`${agreement.code} (signed ${agreement.signedAt})`);
     }
   }
   if (offDays.length === 0) return;
