@@ -253,6 +253,13 @@ describe('routes', () => {
     expect(['0', '1', '25', '100', '101', '999'].filter((v) => limitPattern.test(v))).toEqual(['1', '25', '100']);
     expect(create.requestBody.content['application/json'].schema.properties.sectors.uniqueItems).toBe(true);
     expect(Object.keys(r.body.paths['/agreements'].get.responses['503'].headers)).toEqual(['Retry-After']);
+    // Every GET has its HEAD twin: the same parameters and headers, no content.
+    for (const route of ROUTES.filter((x) => x.method === 'GET')) {
+      const head = r.body.paths[route.path].head;
+      expect(head?.parameters, route.path).toEqual(r.body.paths[route.path].get.parameters);
+      expect(Object.values(head.responses).some((x: any) => x.content), route.path).toBe(false);
+    }
+    expect(r.body.paths['/agreements/{id}/certificate.pdf'].head.responses['200'].headers.ETag).toBeDefined();
   });
 
   it('documents what the server really answers: statuses, media types and headers', async () => {

@@ -111,6 +111,15 @@ function operation(route: Route) {
   };
 }
 
+/** A GET's HEAD twin: the same parameters, statuses and headers, no content (RFC 9110 §9.3.2). */
+function headOperation(get: ReturnType<typeof operation>) {
+  const responses = Object.fromEntries(Object.entries(get.responses).map(([status, response]) => {
+    const { content: _none, ...rest } = response as { content?: unknown };
+    return [status, rest];
+  }));
+  return { ...get, summary: `${get.summary} (headers only)`, responses };
+}
+
 let cached: object | undefined;
 
 export function openApiDocument(): object {
@@ -119,7 +128,9 @@ export function openApiDocument(): object {
     info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content.' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Problem: problemSchema } },
     paths: ROUTES.reduce<Record<string, Record<string, object>>>((paths, route) => {
-      (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+      const op = operation(route);
+      (paths[route.path] ??= {})[route.method.toLowerCase()] = op;
+      if (route.method === 'GET') paths[route.path]!.head = headOperation(op);
       return paths;
     }, {}),
   };
