@@ -3,12 +3,11 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { agreementInput, agreementPatch, voidInput } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { expectedVersions, idempotencyKey } from '#shared/http/request.ts';
-import { etag, replayedHeader, type ApiResponse } from '#shared/http/response.ts';
+import { changed, etag, replayedHeader } from '#shared/http/response.ts';
 import { amend, logSigning, voidSigning, type ChangeResult } from '#shared/registry/agreements.ts';
 
 /** A change's answer; a change sent again after it was made answers as it did, marked as a replay. */
-const ok = ({ agreement, replayed }: ChangeResult): ApiResponse =>
-  ({ status: 200, body: agreement, headers: { etag: etag(agreement.version), ...replayedHeader(replayed) } });
+const ok = ({ agreement, replayed }: ChangeResult) => changed(agreement, replayed);
 
 export const handler = lambdaHandler('agreements-write', {
   'POST /ceremonies/{id}/agreements': async (req) => {

@@ -3,7 +3,7 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { ceremonyInput, ceremonyPatch } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { expectedVersions, optionalIdempotencyKey } from '#shared/http/request.ts';
-import { etag, replayedHeader } from '#shared/http/response.ts';
+import { changed, etag, replayedHeader } from '#shared/http/response.ts';
 import { updateCeremony, createCeremony } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('ceremonies-write', {
@@ -15,7 +15,7 @@ export const handler = lambdaHandler('ceremonies-write', {
   'PATCH /ceremonies/{id}': async (req) => {
     const version = expectedVersions(req);
     const patch = parseInput(ceremonyPatch, req.body, 'body');
-    const { record: ceremony, replayed } = await updateCeremony(req.params.id!, version, patch, req.principal);
-    return { status: 200, body: ceremony, headers: { etag: etag(ceremony.version), ...replayedHeader(replayed) } };
+    const { record, replayed } = await updateCeremony(req.params.id!, version, patch, req.principal);
+    return changed(record, replayed);
   },
 });

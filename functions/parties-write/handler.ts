@@ -3,7 +3,7 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { partyInput, partyPatch } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { expectedVersions, optionalIdempotencyKey } from '#shared/http/request.ts';
-import { etag, replayedHeader } from '#shared/http/response.ts';
+import { changed, etag, replayedHeader } from '#shared/http/response.ts';
 import { createParty, updateParty } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('parties-write', {
@@ -15,7 +15,7 @@ export const handler = lambdaHandler('parties-write', {
   'PATCH /parties/{id}': async (req) => {
     const version = expectedVersions(req);
     const patch = parseInput(partyPatch, req.body, 'body');
-    const { record: party, replayed } = await updateParty(req.params.id!, version, patch, req.principal);
-    return { status: 200, body: party, headers: { etag: etag(party.version), ...replayedHeader(replayed) } };
+    const { record, replayed } = await updateParty(req.params.id!, version, patch, req.principal);
+    return changed(record, replayed);
   },
 });

@@ -5,7 +5,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { problemOf, problemResponse, type Problem } from './problem.ts';
-import { prefersPage, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
+import { headersOf, prefersPage, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
 import { render, type ApiResponse } from './response.ts';
 import { findRoute, routesOf, routeKey, type FunctionName, type Route, type RouteKey } from './routes.ts';
 
@@ -34,7 +34,7 @@ export type ErrorPage = (status: number, detail: string) => { body: string; head
 function answer(route: Route | undefined, event: ApiEvent, found: Problem, errorPage: ErrorPage | undefined): Result {
   const response = problemResponse(found);
   if (!errorPage || !route?.alsoAs?.includes('text/html')) return response;
-  if (!prefersPage(Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])))) return response;
+  if (!prefersPage(headersOf(event))) return response;
   const page = errorPage(found.status, found.detail);
   return { ...response, headers: { ...response.headers, ...page.headers }, body: page.body };
 }

@@ -122,12 +122,16 @@ function unmatched(event: ApiEvent): HttpError {
   return new HttpError(404, `No route for ${path}`);
 }
 
+/** The event's headers by lower-cased name (as API Gateway delivers them, and as a test might not). */
+export const headersOf = (event: ApiEvent): Record<string, string> =>
+  Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
+
 export function toApiRequest(event: ApiEvent): ApiRequest {
   if (event.routeKey === UNMATCHED_ROUTE_KEY) throw unmatched(event);
   const route = findRoute(event.routeKey);
   if (!route) throw new Error(`no route for ${event.routeKey}`);
   const principal = authorize(route, principalFrom(event.requestContext.authorizer?.jwt?.claims));
-  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
+  const headers = headersOf(event);
   const rawBody = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   const query = Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // Routes with a query schema name unknown parameters when they parse it; the others take none.

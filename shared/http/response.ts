@@ -17,6 +17,10 @@ export const etag = (tag: number | string) => `"${tag}"`;
 /** Marks an answer to a request that was made already (same Idempotency-Key or id and body; same change from the same version). */
 export const replayedHeader = (replayed: boolean): Record<string, string> => (replayed ? { 'idempotent-replayed': 'true' } : {});
 
+/** The answer to a change of a versioned record: 200, its ETag, and whether the change was made already (sent again). */
+export const changed = (record: { version: number }, replayed: boolean): ApiResponse =>
+  ({ status: 200, body: record, headers: { etag: etag(record.version), ...replayedHeader(replayed) } });
+
 /** JSON by default; bytes (a PDF) go base64-encoded, strings (HTML) as they are. */
 export function render(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
   const { status, body, headers } = response;

@@ -40,7 +40,7 @@ async function ceremonyNow(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Pro
 }
 
 /** The ceremony an agreement was signed at, as it stands (the latest of its versions first) and as it stood before each correction. */
-async function ceremonyOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[]> {
+async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[]> {
   const found = await getCeremonyStored(agreement.ceremonyId);
   if (!found) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
   return ceremonyVersions(found.record, found.corrections);
@@ -189,7 +189,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   // (so certificates from before a key rollover still verify) and compare the bytes. Such a file
   // printed the ceremony as it was opened (corrections came after records); it is tried after the
   // ceremony as it stands, which is most often the same and already rendered. Two renders at most.
-  const versions = await ceremonyOf(stored.agreement);
+  const versions = await ceremonyVersionsOf(stored.agreement);
   let unprintable: RuleViolation | undefined;
   for (const ceremony of new Set([versions[0]!, versions.at(-1)!])) {
     try {

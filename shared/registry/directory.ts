@@ -26,7 +26,7 @@ interface Directory<T> {
   read: (id: string) => Promise<store.Created<T> | undefined>;
 }
 const PARTIES: Directory<Party> = { prefix: 'p', noun: 'party', insert: store.insertParty, read: store.getPartyCreated };
-const CEREMONIES: Directory<Ceremony> = { prefix: 'c', noun: 'ceremony', insert: store.insertCeremony, read: store.getCeremonyCreated };
+const CEREMONIES: Directory<Ceremony> = { prefix: 'c', noun: 'ceremony', insert: store.insertCeremony, read: store.getCeremonyStored };
 
 /**
  * Creates a party or ceremony once, however often the request is sent. The id is the body's, or
@@ -197,7 +197,8 @@ async function everyVersion(latest: Agreement): Promise<Agreement[]> {
 async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promise<void> {
   const printed = new Set(ceremonyText(before));
   const newCharacters = [...ceremonyText(after)].some((ch) => !printed.has(ch));
-  const moved = before.startsAt !== after.startsAt || before.endsAt !== after.endsAt || before.timeZone !== after.timeZone;
+  // The first of the fields that set the ceremony's days that the correction changes, if any: the 422 names it.
+  const moved = (['startsAt', 'endsAt', 'timeZone'] as const).find((field) => before[field] !== after[field]);
   if (!newCharacters && !moved) return;
   const offDays: string[] = [];
   for await (const agreements of agreementsOfCeremony(after.id)) {
@@ -209,9 +210,8 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   }
   if (offDays.length === 0) return;
   const named = offDays.slice(0, NAMED).join(', ') + (offDays.length > NAMED ? ` and ${offDays.length - NAMED} more` : '');
-  const field = before.startsAt !== after.startsAt ? '/startsAt' : before.endsAt !== after.endsAt ? '/endsAt' : '/timeZone';
   throw new RuleViolation(`This correction would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days: ${named}. Amend their signedAt first, or correct the ceremony so that they fit`, [
-    { path: field, message: `would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days` },
+    { path: `/${moved}`, message: `would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days` },
   ]);
 }
 

@@ -133,8 +133,6 @@ export async function getCeremonyStored(id: string): Promise<StoredCeremony | un
   return { record: ceremonyOf(item.data), requestHash: item.requestHash as string | undefined, change, corrections };
 }
 
-export const getCeremonyCreated = getCeremonyStored;
-
 /** A ceremony as it stands, without the corrections its item keeps (up to 400 KB of them): what signings and certificates read. */
 export async function getCeremony(id: string): Promise<Ceremony | undefined> {
   const item = await getItem(keys.ceremonyKey(id), ['data']);
