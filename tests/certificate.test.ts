@@ -1044,7 +1044,10 @@ describe('verification', () => {
       ['a boundary the body never uses', 'multipart/form-data; boundary=abc', '--xyz\r\n\r\nhello\r\n--xyz--\r\n', ''],
       ['a part never closed', 'multipart/form-data; boundary=abc', '--abc\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7', ''],
       ['a part without the end of its headers', 'multipart/form-data; boundary="abc"', '--abc\r\nContent-Disposition: form-data; name="file"', ''],
-    ])('a form with %s is a 400 naming %s', async (_name, type, body, path) => {
+      ['a boundary over 70 characters', `multipart/form-data; boundary=${'b'.repeat(71)}`, `--${'b'.repeat(71)}\r\n\r\nx\r\n--${'b'.repeat(71)}--`, 'Content-Type'],
+      ['a quoted boundary over 70 characters', `multipart/form-data; boundary="${'b'.repeat(71)}"`, `--${'b'.repeat(71)}\r\n\r\nx\r\n--${'b'.repeat(71)}--`, 'Content-Type'],
+      ['a boundary found only as the start of a longer one', 'multipart/form-data; boundary=abc', '--abcdef\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7\r\n--abcdef--\r\n', ''],
+    ])('a form with %s is a 400 naming what is wrong', async (_name, type, body, path) => {
       const r = await t.call('POST', '/verify', { token: null, body: Buffer.from(body, 'latin1'), headers: { 'content-type': type } });
       expect([r.status, r.headers.get('content-type'), r.body.errors?.[0]?.path]).toEqual([400, 'application/problem+json', path]);
     });
@@ -1056,6 +1059,9 @@ describe('verification', () => {
       for (const [preamble, boundary] of [['', 'ab'], ['\r\n', 'ab--'], ['This is a preamble.\r\n', 'ab']] as const) {
         expect(formFile(Buffer.from(`${preamble}${part(boundary)}`), `multipart/form-data; boundary="${boundary}"`, 'file').toString(), JSON.stringify(preamble)).toBe('%PDF-1.7');
       }
+      // The boundary inside a longer line is the file's content, not a delimiter; spaces may pad a delimiter's line.
+      const inside = '--abc  \r\nContent-Disposition: form-data; name="file"\r\n\r\n%PDF\r\n--abcdef\r\n--abc-x\r\n--abc\t\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--abc--';
+      expect(formFile(Buffer.from(inside), 'multipart/form-data; boundary=abc', 'file').toString()).toBe('%PDF\r\n--abcdef\r\n--abc-x');
       // A part whose headers run into the next delimiter has no content: it is malformed, not the next part's bytes.
       const crossing = '--abc\r\nContent-Disposition: form-data; name="file"\r\n--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\nNOT-THE-FILE\r\n--abc--';
       expect(() => formFile(Buffer.from(crossing), 'multipart/form-data; boundary=abc', 'file')).toThrow(InvalidInput);

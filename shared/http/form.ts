@@ -11,9 +11,12 @@ const HEADERS_END = Buffer.from('\r\n\r\n');
 
 /** The boundary a multipart Content-Type names (RFC 2046 §5.1.1: 1-70 characters, maybe quoted). */
 function boundaryOf(contentType: string): string {
-  const match = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+  const match = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^\s;"]*))\s*(?:;|$)/i.exec(contentType);
   const boundary = match?.[1] ?? match?.[2];
   if (!boundary) throw new InvalidInput('A multipart/form-data body needs its boundary named in the Content-Type', [{ path: 'Content-Type', message: 'must name a boundary' }]);
+  if (boundary.length > 70) {
+    throw new InvalidInput(`The boundary the Content-Type names is ${boundary.length} characters long; a multipart boundary has at most 70`, [{ path: 'Content-Type', message: 'must name a boundary of at most 70 characters' }]);
+  }
   return boundary;
 }
 
@@ -33,31 +36,47 @@ function fieldName(headers: string): string | undefined {
  */
 export function formFile(body: Buffer, contentType: string, field: string): Buffer {
   const delimiter = Buffer.from(`--${boundaryOf(contentType)}`);
-  const nextDelimiter = Buffer.concat([CRLF, delimiter]);
   // The first delimiter may open the body; every later one follows a CRLF (which belongs to it).
-  let at = 0;
-  if (!body.subarray(0, delimiter.length).equals(delimiter)) {
-    const first = body.indexOf(nextDelimiter);
-    if (first < 0) throw malformed('no part starts with the boundary the Content-Type names');
-    at = first + CRLF.length;
-  }
+  let at = delimiterEnd(body, delimiter, 0) === undefined ? nextDelimiter(body, delimiter, 0) : 0;
+  if (at < 0) throw malformed('no part starts with the boundary the Content-Type names');
   for (;;) {
-    const afterDelimiter = at + delimiter.length;
-    if (body.subarray(afterDelimiter, afterDelimiter + 2).toString('latin1') === '--') break; // the closing delimiter
-    const lineEnd = body.indexOf(CRLF, afterDelimiter);
-    const next = body.indexOf(nextDelimiter, afterDelimiter);
+    const lineEnd = delimiterEnd(body, delimiter, at);
+    if (lineEnd === 'closing' || lineEnd === undefined) break;
+    const next = nextDelimiter(body, delimiter, lineEnd);
     if (next < 0) throw malformed('a part is not closed by the boundary');
+    const contentEnd = next - CRLF.length;
     // The part's headers end at its first blank line, which must come before the part does.
-    const headersEnd = lineEnd < 0 ? -1 : body.indexOf(HEADERS_END, lineEnd);
+    const headersEnd = body.indexOf(HEADERS_END, lineEnd - CRLF.length);
     const contentStart = headersEnd + HEADERS_END.length;
-    if (headersEnd < 0 || contentStart > next) throw malformed('a part has no end to its headers');
-    const headersStart = lineEnd + CRLF.length;
-    if (fieldName(body.subarray(headersStart, Math.max(headersStart, headersEnd)).toString('utf8')) === field) {
-      const file = body.subarray(contentStart, next);
+    if (headersEnd < 0 || contentStart > contentEnd) throw malformed('a part has no end to its headers');
+    if (fieldName(body.subarray(lineEnd, Math.max(lineEnd, headersEnd)).toString('utf8')) === field) {
+      const file = body.subarray(contentStart, contentEnd);
       if (file.length === 0) throw new InvalidInput(`The form's "${field}" field holds no file: choose the certificate's PDF file`, [{ path: field, message: 'is empty' }]);
       return file;
     }
-    at = next + CRLF.length;
+    at = next;
   }
   throw new InvalidInput(`The form has no "${field}" field: send the certificate's PDF file in it`, [{ path: field, message: 'is required' }]);
+}
+
+/**
+ * Where the delimiter line at `at` ends (past its CRLF), or 'closing' for the closing delimiter;
+ * undefined when `at` holds no delimiter: the boundary followed by anything but `--`, or by
+ * spaces (transport padding) and a CRLF, is part of a longer line, not a delimiter.
+ */
+function delimiterEnd(body: Buffer, delimiter: Buffer, at: number): number | 'closing' | undefined {
+  if (!body.subarray(at, at + delimiter.length).equals(delimiter)) return undefined;
+  let end = at + delimiter.length;
+  if (body.subarray(end, end + 2).toString('latin1') === '--') return 'closing';
+  while (body[end] === 0x20 || body[end] === 0x09) end += 1;
+  return body.subarray(end, end + CRLF.length).equals(CRLF) ? end + CRLF.length : undefined;
+}
+
+/** Where the next delimiter after `from` starts (past the CRLF that belongs to it); -1 when there is none. */
+function nextDelimiter(body: Buffer, delimiter: Buffer, from: number): number {
+  const afterLineEnd = Buffer.concat([CRLF, delimiter]);
+  for (let found = body.indexOf(afterLineEnd, from); found >= 0; found = body.indexOf(afterLineEnd, found + 1)) {
+    if (delimiterEnd(body, delimiter, found + CRLF.length) !== undefined) return found + CRLF.length;
+  }
+  return -1;
 }
