@@ -94,6 +94,12 @@ describe('routes', () => {
     expect([doubled.status, doubled.body.detail]).toEqual([404, 'No route for //x/healthz']);
   });
 
+  it('a path that is not valid percent-encoding is a 400 naming the path', async () => {
+    const broken = await t.call('GET', '/verify/%E0%A4%A?v=1&sig=x', { token: null });
+    expect([broken.status, broken.headers.get('content-type'), broken.body.errors]).toEqual([400, 'application/problem+json', [{ path: 'path', message: 'is not valid percent-encoding' }]]);
+    expect(broken.body.detail).toBe('The path /verify/%E0%A4%A is not valid percent-encoding');
+  });
+
   it('a GET route answers HEAD with its status and headers, without content; other routes do not', async () => {
     const get = await t.call('GET', '/openapi.json', { token: null });
     const head = await t.call('HEAD', '/openapi.json', { token: null });

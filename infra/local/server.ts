@@ -206,10 +206,10 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     try {
       match = matchRoute(input.method, path);
     } catch {
-      return refuse(400, 'The path is not valid percent-encoding');
+      match = undefined; // a path that is not valid percent-encoding: the meta function says so, as it answers any path it cannot match
     }
     // What no route matches goes where API Gateway sends it: its $default route, to the meta function.
-    if ('status' in match) return toHttp(await (await handlerOf(UNMATCHED_FUNCTION))(toEvent(input, { params: {} }), lambdaContext(`concord-${UNMATCHED_FUNCTION}`)));
+    if (!match || 'status' in match) return toHttp(await (await handlerOf(UNMATCHED_FUNCTION))(toEvent(input, { params: {} }), lambdaContext(`concord-${UNMATCHED_FUNCTION}`)));
     let claims: Record<string, unknown> | undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(gatewayHeaders(input.headers).get('authorization') ?? '')?.[1];
     if (match.route.access !== 'public') {

@@ -115,7 +115,7 @@ function unmatched(event: ApiEvent): HttpError {
   try {
     match = matchRoute(event.requestContext.http.method, path);
   } catch {
-    return new HttpError(400, 'The path is not valid percent-encoding');
+    return new HttpError(400, `The path ${path} is not valid percent-encoding`, [{ path: 'path', message: 'is not valid percent-encoding' }]);
   }
   // A path API Gateway matched to no route though the table has one (an encoded slash, say) is still not found.
   if ('status' in match && match.status === 405) return new HttpError(405, `${path} accepts ${match.allow}`, [], { allow: match.allow });
