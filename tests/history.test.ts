@@ -72,6 +72,34 @@ describe('history', () => {
     expect((await t.call('GET', `/agreements/${id}`, { token: t.tokens.partner('his-c') })).status).toBe(200);
   });
 
+  it('a rename reaches a signed agreement only through an amendment that refreshes the party, and that amendment answers as made when sent again', async () => {
+    expect((await t.call('POST', '/parties', { body: party('his-renamed', { name: 'Misspelt Trading Co.', localName: '错字贸易' }) })).status).toBe(201);
+    const id = (await logSigning(t, cer, agreement(['his-a', 'his-renamed'], { title: 'Renamed partner' }))).body.id as string;
+    const rename = (body: Record<string, unknown>, version: number) => t.call('PATCH', '/parties/his-renamed', { body, headers: { 'if-match': `"${version}"` } });
+    expect((await rename({ name: 'Correct Trading Co.', localName: '正确贸易' }, 1)).status).toBe(200);
+    const named = async () => (await t.call('GET', `/agreements/${id}`)).body.parties[1];
+    expect(await named()).toMatchObject({ name: 'Misspelt Trading Co.', localName: '错字贸易' });
+    const [first, second] = agreement(['his-a', 'his-renamed']).parties;
+    const signatories = (refresh?: true) => [first!, { ...second!, ...(refresh && { refresh }) }];
+    const amend = (refresh?: true) => t.call('PATCH', `/agreements/${id}`, { body: { parties: signatories(refresh), reason: 'partner name corrected' }, headers: { 'if-match': '"1"' } });
+    // The parties as recorded, sent back: nothing changes.
+    expect((await amend()).body.version).toBe(1);
+    const refreshed = await amend(true);
+    expect([refreshed.status, refreshed.body.version, refreshed.headers.get('idempotent-replayed')]).toEqual([200, 2, null]);
+    expect(refreshed.body.parties[1]).toEqual({ partyId: 'his-renamed', signatory: second!.signatory, kind: 'enterprise', name: 'Correct Trading Co.', localName: '正确贸易', countryCode: 'CN' });
+    const entry = (await t.call('GET', `/agreements/${id}/history`)).body.items[1];
+    expect([entry.reason, entry.changes.parties.from[1].name, entry.changes.parties.to[1].name]).toEqual(['partner name corrected', 'Misspelt Trading Co.', 'Correct Trading Co.']);
+    // Sent again (a lost answer), even after another rename: the change as it was made.
+    expect((await rename({ name: 'Renamed Again Co.' }, 2)).status).toBe(200);
+    const again = await amend(true);
+    expect([again.status, again.headers.get('idempotent-replayed'), again.body]).toEqual([200, 'true', refreshed.body]);
+    // A signing takes every party as the directory has it: refresh is an amendment's.
+    const logged = await t.call('POST', `/ceremonies/${cer}/agreements`, { body: agreement(['his-a', 'his-renamed']), headers: { 'idempotency-key': 'his-refresh-on-signing' } });
+    expect(logged.status).toBe(201);
+    const refused = await t.call('POST', `/ceremonies/${cer}/agreements`, { body: { ...agreement(['his-a', 'his-renamed']), parties: signatories(true) }, headers: { 'idempotency-key': 'his-refresh-on-signing-2' } });
+    expect([refused.status, refused.body.errors]).toEqual([400, [{ path: '/parties/1/refresh', message: 'is not a known field' }]]);
+  });
+
   it('the room check logSigning runs before any write refuses a new agreement too large to be voided later (field limits keep real signings far below it)', async () => {
     const { assertRoomForVoid } = await import('#shared/store/agreements.ts');
     const created = (await logSigning(t, cer, agreement(['his-a', 'his-b']))).body;

@@ -60,9 +60,9 @@ function entryFor(agreement: Agreement, action: HistoryAction, changes: Record<s
 
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
-/** Party snapshots for the agreement; existing snapshots are kept so renames never leak in. */
+/** Party snapshots for the agreement; existing snapshots are kept so renames never leak in, unless a party asks to be refreshed. */
 export function snapshotParties(
-  inputs: AgreementInput['parties'],
+  inputs: readonly (AgreementInput['parties'][number] & { refresh?: true })[],
   directory: ReadonlyMap<string, Party>,
   kept: readonly AgreementParty[] = [],
 ): AgreementParty[] {
@@ -71,7 +71,7 @@ export function snapshotParties(
   const snapshots = inputs.map((input, i) => {
     if (seen.has(input.partyId)) errors.push({ path: `/parties/${i}/partyId`, message: `lists party "${input.partyId}" twice` });
     seen.add(input.partyId);
-    const before = kept.find((p) => p.partyId === input.partyId);
+    const before = input.refresh ? undefined : kept.find((p) => p.partyId === input.partyId);
     const party = directory.get(input.partyId);
     if (!before && !party) errors.push({ path: `/parties/${i}/partyId`, message: `no party with id "${input.partyId}" exists` });
     const source = before ?? party;

@@ -101,6 +101,11 @@ export const agreementPartyInput = z.strictObject({
   signatory,
 });
 
+/** A party in an amendment: `refresh` takes it as the directory has it now (after a rename), not as the agreement recorded it. */
+export const agreementPartyChange = agreementPartyInput.extend({
+  refresh: z.literal(true).optional().meta({ description: 'Take this party\'s name, local name, language, kind and country from the directory as they are now (after a rename) instead of as this agreement recorded them' }),
+});
+
 const agreementFields = {
   title: text(300),
   titleZh: text(300).optional(),
@@ -126,7 +131,7 @@ export const agreementPatch = z
     title: agreementFields.title.optional(),
     titleZh: agreementFields.titleZh.unwrap().nullable().optional(),
     kind: agreementFields.kind.optional(),
-    parties: agreementFields.parties.optional(),
+    parties: z.array(agreementPartyChange).min(2, 'must list at least 2 parties').max(50, 'must list at most 50 parties').optional(),
     sectors: agreementFields.sectors.optional(),
     value: money.nullable().optional(),
     signedAt: agreementFields.signedAt.optional(),
@@ -137,7 +142,7 @@ export const agreementPatch = z
   .refine((p) => Object.keys(p).some((k) => k !== 'reason'), {
     message: 'must change at least one field besides "reason"',
   })
-  .meta({ description: 'At least one field besides reason; null removes an optional field; parties replaces the whole list' });
+  .meta({ description: 'At least one field besides reason; null removes an optional field; parties replaces the whole list (each party as this agreement recorded it, unless `refresh`)' });
 export type AgreementPatch = z.infer<typeof agreementPatch>;
 
 export const voidInput = z.strictObject({ reason });

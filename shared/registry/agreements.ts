@@ -108,9 +108,10 @@ export interface ChangeResult { agreement: Agreement; replayed: boolean }
 /**
  * A change to make on `base`, the version the caller saw (`prior`: its history up to it); null
  * when it changes nothing. Parties it adds take their snapshot from `snapshots` when there, else
- * from the directory as it is now.
+ * from the directory as it is now. `asMade`: the change is worked out again to compare it with
+ * one made (its parties are all in `snapshots`, as they were then, refreshed ones included).
  */
-type Change = (base: Agreement, prior: readonly HistoryEntry[], snapshots: readonly AgreementParty[]) => Promise<Versioned | null>;
+type Change = (base: Agreement, prior: readonly HistoryEntry[], snapshots: readonly AgreementParty[], asMade: boolean) => Promise<Versioned | null>;
 
 const headHash = (history: readonly HistoryEntry[]) => history.at(-1)!.hash;
 
@@ -133,7 +134,7 @@ async function isLatestChange(stored: store.StoredAgreement, actor: string, chan
   const prior = history.slice(0, -1);
   try {
     // Parties it added as they were when it was made, not as renamed since.
-    const again = await change(replay(current, prior)!, prior, current.parties);
+    const again = await change(replay(current, prior)!, prior, current.parties, true);
     return again !== null && sameChange(entry, again.entry);
   } catch (error) {
     // A change the rules refuse on that version was never made on it: the caller's version is stale.
@@ -159,7 +160,7 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
   const { agreement: current, history } = stored;
   if (current.status !== 'voided' && expectedVersions.includes(current.version)) {
-    const next = await change(current, history, current.parties);
+    const next = await change(current, history, current.parties, false);
     if (!next) return { agreement: current, replayed: false };
     const outcome = await commit(current, next);
     // Another write got in first: it may be a copy of this very change, sent at the same time.
@@ -205,11 +206,13 @@ async function commit(before: Agreement, next: Versioned): Promise<ChangeResult 
 }
 
 export function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<ChangeResult> {
-  return changeAgreement(id, expectedVersions, principal, async (base, prior, snapshots) => {
+  return changeAgreement(id, expectedVersions, principal, async (base, prior, snapshots, asMade) => {
     let parties: AgreementParty[] | undefined;
     if (patch.parties) {
-      const unknown = patch.parties.filter((p) => !snapshots.some((c) => c.partyId === p.partyId));
-      parties = snapshotParties(patch.parties, await getParties(unknown.map((p) => p.partyId)), snapshots);
+      // Parties it adds, and those it refreshes (after a rename), as the directory has them now.
+      const inputs = asMade ? patch.parties.map(({ refresh: _asNow, ...input }) => input) : patch.parties;
+      const fromDirectory = inputs.filter((p) => ('refresh' in p && p.refresh) || !snapshots.some((c) => c.partyId === p.partyId));
+      parties = snapshotParties(inputs, await getParties(fromDirectory.map((p) => p.partyId)), snapshots);
     }
     const ceremony = await getCeremony(base.ceremonyId);
     const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date(), ceremony);
