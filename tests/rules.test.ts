@@ -210,6 +210,19 @@ describe('agreement rules', () => {
     } else expectProblem(r, status, path);
   });
 
+  it('says what a rule across fields wants, after the field it names', async () => {
+    const details = await Promise.all([
+      agreement(['city-cq', 'ent-kz'], { kind: 'sister-city' }),
+      agreement(['city-cq', 'city-sh'], { kind: 'sister-city' }),
+      agreement(two, { value: { amount: '100.5', currency: 'JPY' } }),
+    ].map(async (body) => (await logSigning(t, cer, body)).body.detail));
+    expect(details).toEqual([
+      '/parties must be two cities in a sister-city agreement',
+      '/parties must be two cities in different countries in a sister-city agreement',
+      '/value/amount must have at most 0 decimal places in JPY; got 1',
+    ]);
+  });
+
   it('takes a signing up to 24 hours ahead, not more', async () => {
     // A ceremony from yesterday to the day after tomorrow: the signing-day rule holds whatever the hour.
     const open = 'rules-open-now';

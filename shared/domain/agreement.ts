@@ -133,9 +133,9 @@ export function checkAgreementRules(content: Content, now: Date, during?: Ceremo
   if (content.kind === 'sister-city') {
     const [a, b] = content.parties;
     if (content.parties.length !== 2 || a?.kind !== 'city' || b?.kind !== 'city') {
-      errors.push({ path: '/parties', message: 'a sister-city agreement needs exactly two parties, both cities' });
+      errors.push({ path: '/parties', message: 'must be two cities in a sister-city agreement' });
     } else if (a.countryCode === b.countryCode) {
-      errors.push({ path: '/parties', message: 'the two cities of a sister-city agreement must be in different countries' });
+      errors.push({ path: '/parties', message: 'must be two cities in different countries in a sister-city agreement' });
     }
   }
   if (Date.parse(content.signedAt) > now.getTime() + FUTURE_TOLERANCE_MS) {
@@ -148,7 +148,7 @@ export function checkAgreementRules(content: Content, now: Date, during?: Ceremo
     const digits = content.value.amount.split('.')[1]?.length ?? 0;
     const allowed = currencyMinorUnits(content.value.currency) ?? 0;
     if (digits > allowed) {
-      errors.push({ path: '/value/amount', message: `${content.value.currency} has ${allowed} decimal places; got ${digits}` });
+      errors.push({ path: '/value/amount', message: `must have at most ${allowed} decimal places in ${content.value.currency}; got ${digits}` });
     }
   }
   if (errors.length) throw new RuleViolation(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
