@@ -731,11 +731,21 @@ describe('verification', () => {
     expect((await checkFile(v2)).body).toMatchObject({ status: 'valid', version: 2 });
   });
 
-  it('a voided agreement\'s certificate verifies as voided', async () => {
+  it('a voided agreement\'s certificate verifies as voided, saying when; the void version\'s certificate prints the day', async () => {
     const { id, pdf, link } = await freshSigning('To be voided');
-    await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"1"' } });
-    expect((await checkLink(link)).body.status).toBe('voided');
-    expect((await checkFile(pdf)).body.status).toBe('voided');
+    const voided = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"1"' } });
+    for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body).toMatchObject({ status: 'voided', voidedAt: voided.body.updatedAt });
+    // The day on the ceremony's clock (Asia/Shanghai), as the signing time prints.
+    const on = new Date(Date.parse(voided.body.updatedAt) + 8 * 3600_000);
+    const [en, zh] = [`${on.getUTCDate()} ${on.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${on.getUTCFullYear()}`, `${on.getUTCFullYear()}年${on.getUTCMonth() + 1}月${on.getUTCDate()}日`];
+    const page = await t.call('GET', link, { token: null, headers: { accept: 'text/html' } });
+    expect(page.body).toContain(`The agreement was voided on ${en} and is no longer in force`);
+    expect(page.body).toContain(`该协议已于${zh}作废`);
+    expect(page.body).toContain('证书真实，但协议已作废，不再有效。');
+    const v2 = (await certificate(id)).body as Buffer;
+    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`VOIDED on ${en} — this agreement is no longer in force · 本协议已于${zh}作废`);
+    // An agreement in force has no such field.
+    expect((await checkLink((await freshSigning('Not voided')).link)).body.voidedAt).toBeUndefined();
   });
 
   it.each([
@@ -882,6 +892,9 @@ describe('verification', () => {
     expect(r.body.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书有效</span>');
     expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第 1 版，共 1 版<\/span>\)/);
     expect(r.body).toContain('<title>Valid certificate · 证书有效 · Concord</title>');
+    // The verdict's line in both languages too, and the labels as the certificate prints them.
+    expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
+    expect(r.body).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt>');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

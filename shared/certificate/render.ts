@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
-  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
+  ceremonyLine, formatMoney, formatDay, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -125,7 +125,7 @@ function masthead(w: Writer, a: Agreement, page?: number): void {
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
 }
 
-function heading(w: Writer, a: Agreement): number {
+function heading(w: Writer, a: Agreement, ceremony: Ceremony): number {
   masthead(w, a);
   w.centred('Certificate of Agreement', H - 92, { size: 22, weight: 'bold', color: ACCENT });
   w.centred('协议证书', H - 112, { size: 13, color: ACCENT });
@@ -148,7 +148,8 @@ function heading(w: Writer, a: Agreement): number {
   }
   y -= next(12);
   if (a.status === 'voided') {
-    w.centred('VOIDED — this agreement is no longer in force  ·  本协议已作废', y, { size: 10, weight: 'bold', color: ALERT });
+    const [onEn, onZh] = formatDay(a.updatedAt, ceremony);
+    w.centred(`VOIDED on ${onEn} — this agreement is no longer in force  ·  本协议已于${onZh}作废`, y, { size: 10, weight: 'bold', color: ALERT });
     y -= 15;
   }
   rule(w, y + 4);
@@ -419,7 +420,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const engine = new TextEngine(doc);
   const w = new Writer(engine, page);
   frame(w);
-  const top = facts(w, a, ceremony, heading(w, a));
+  const top = facts(w, a, ceremony, heading(w, a, ceremony));
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const parts = partyBlocks(a.parties);
   const annexTop = H - 78;

@@ -102,14 +102,23 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
  * English and Chinese. Formatted by hand, not by Intl, so that a certificate stays byte-identical
  * across ICU versions.
  */
-export function formatSigningTime(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined }): [string, string] {
-  const instant = new Date(signedAt);
-  const seconds = signingClock(signedAt, ceremony);
-  const wall = new Date(instant.getTime() + seconds * 1000);
-  const [y, m, d, time] = [yearOf(wall.getUTCFullYear()), wall.getUTCMonth(), wall.getUTCDate(), `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`];
+export function formatSigningTime(signedAt: string, ceremony: CeremonyClock): [string, string] {
+  const { seconds, day: [en, zh], time } = wallClock(signedAt, ceremony);
   const offset = offsetLabel(seconds);
   const zone = ceremony.timeZone ? `${offset}, ${ceremony.timeZone}` : offset;
-  return [`${d} ${MONTHS[m]} ${y}, ${time} (${zone})`, `${y}年${m + 1}月${d}日 ${time}`];
+  return [`${en}, ${time} (${zone})`, `${zh} ${time}`];
+}
+
+/** The day of an instant on the clock its signing time prints by (see formatSigningTime): "30 November 2026", "2026年11月30日". */
+export const formatDay = (at: string, ceremony: CeremonyClock): [string, string] => wallClock(at, ceremony).day;
+
+type CeremonyClock = { timeZone?: string | undefined; startsAt?: string | undefined };
+
+function wallClock(at: string, ceremony: CeremonyClock): { seconds: number; day: [string, string]; time: string } {
+  const seconds = signingClock(at, ceremony);
+  const wall = new Date(new Date(at).getTime() + seconds * 1000);
+  const [y, m, d] = [yearOf(wall.getUTCFullYear()), wall.getUTCMonth(), wall.getUTCDate()];
+  return { seconds, day: [`${d} ${MONTHS[m]} ${y}`, `${y}年${m + 1}月${d}日`], time: `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}` };
 }
 
 /**

@@ -284,6 +284,7 @@ export const verificationRecord = z.object({
   code: z.string().optional(),
   version: z.number().int().optional(),
   currentVersion: z.number().int().optional(),
+  voidedAt: z.string().optional().describe('When the agreement was voided (status voided)'),
   /** The minimal public facts: enough to recognise the agreement, nothing more. */
   agreement: z.object({
     title: z.string(),

@@ -129,6 +129,7 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
   }[status];
   return {
     status, detail, code: current.code, version, currentVersion: current.version,
+    ...(status === 'voided' && { voidedAt: current.updatedAt }),
     agreement: {
       title: certified.title,
       ...(certified.titleZh && { titleZh: certified.titleZh }),
