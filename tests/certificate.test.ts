@@ -172,7 +172,7 @@ describe('certificate content', () => {
     expect(touchingLines(blocks)).toEqual([]);
   });
 
-  it('draws the scripts of the expos\' neighbours and partners too: Korean, Thai, Georgian, Hebrew, Bengali, India\'s other scripts, Ethiopic, Mongolian, Tibetan', async () => {
+  it('draws the scripts of the expos\' neighbours and partners too: Korean, Thai, Georgian, Hebrew, Bengali, India\'s other scripts, Ethiopic, Mongolian, Tibetan; Han in Japanese and Korean forms', async () => {
     const ids = MORE_SCRIPTS.map((p, i) => `ms-${i}-${p.lang.toLowerCase()}`);
     await setup(t, MORE_SCRIPTS.map((p, i) => party(ids[i]!, { kind: p.kind, name: p.name, localName: p.localName, lang: p.lang, countryCode: p.code })), cer);
     const signed = await logSigning(t, cer, agreement(ids, { title: 'Names in many more scripts' }));
@@ -1145,7 +1145,7 @@ const FONT_OF_LANG: Record<string, string> = Object.fromEntries(Object.entries({
   'sans-sc/NotoSansSC': ['zh-Hans'], 'sans-devanagari/NotoSansDevanagari': ['hi', 'ne'], 'sans-arabic/NotoSansArabic': ['ur', 'fa', 'ar'],
   'sans-armenian/NotoSansArmenian': ['hy'], 'sans-khmer/NotoSansKhmer': ['km'], 'sans-sinhala/NotoSansSinhala': ['si'],
   'sans-thaana/NotoSansThaana': ['dv'], 'sans-myanmar/NotoSansMyanmar': ['my'], 'sans-lao/NotoSansLao': ['lo'], 'sans-tamil/NotoSansTamil': ['ta'],
-  'sans-kr/NotoSansKR': ['ko'], 'sans-thai/NotoSansThai': ['th'], 'sans-georgian/NotoSansGeorgian': ['ka'], 'sans-hebrew/NotoSansHebrew': ['he'],
+  'sans-kr/NotoSansKR': ['ko'], 'sans-jp/NotoSansJP': ['ja'], 'sans-thai/NotoSansThai': ['th'], 'sans-georgian/NotoSansGeorgian': ['ka'], 'sans-hebrew/NotoSansHebrew': ['he'],
   'sans-bengali/NotoSansBengali': ['bn'], 'sans-gujarati/NotoSansGujarati': ['gu'], 'sans-gurmukhi/NotoSansGurmukhi': ['pa'],
   'sans-kannada/NotoSansKannada': ['kn'], 'sans-telugu/NotoSansTelugu': ['te'], 'sans-malayalam/NotoSansMalayalam': ['ml'],
   'sans-oriya/NotoSansOriya': ['or'], 'sans-ethiopic/NotoSansEthiopic': ['am'], 'sans-mongolian/NotoSansMongolian': ['mn-Mong'],
@@ -1179,6 +1179,9 @@ const MORE_SCRIPTS = [
   { code: 'ET', kind: 'state', name: 'Federal Democratic Republic of Ethiopia', localName: 'የኢትዮጵያ ፌዴራላዊ ዲሞክራሲያዊ ሪፐብሊክ', lang: 'am' },
   { code: 'CN', kind: 'city', name: 'Hohhot', localName: 'ᠬᠥᠬᠡᠬᠣᠲᠠ', lang: 'mn-Mong' },
   { code: 'CN', kind: 'city', name: 'Lhasa', localName: 'ལྷ་ས་', lang: 'bo' },
+  // Han in Japanese and Korean names takes those languages' forms (直 and 骨 differ from Chinese ones).
+  { code: 'JP', kind: 'enterprise', name: 'Sakura Smart Logistics Co., Ltd.', localName: 'さくら直骨物流株式会社', lang: 'ja' },
+  { code: 'KR', kind: 'city', name: 'Busan (in Hanja)', localName: '釜山廣域市', lang: 'ko' },
 ];
 
 /**

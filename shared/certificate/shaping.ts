@@ -92,7 +92,15 @@ function scriptOf(ch: string): string | null {
   return WEAK.test(ch) ? null : 'Zzzz';
 }
 
-function pickFace(script: string | null, cp: number, weight: Weight): Face {
+/**
+ * The font whose Han forms a language reads: Japanese and Korean draw many characters otherwise
+ * than Chinese (直, 骨, 角), and a name typed in Japanese should print as a Japanese reader writes it.
+ */
+const HAN_BY_LANGUAGE: Record<string, string> = { ja: 'jp', ko: 'kore' };
+
+function pickFace(script: string | null, cp: number, weight: Weight, lang?: string): Face {
+  const byLanguage = script && CJK.has(script) && lang ? HAN_BY_LANGUAGE[lang.split('-')[0]!.toLowerCase()] : undefined;
+  if (byLanguage && face(byLanguage, weight).cmap.has(cp)) return face(byLanguage, weight);
   const preferred = FONTS.find((f) => script && f.scripts.includes(script));
   if (preferred && face(preferred.key, weight).cmap.has(cp)) return face(preferred.key, weight);
   for (const { key } of FONTS) if (face(key, weight).cmap.has(cp)) return face(key, weight);
@@ -222,7 +230,7 @@ function analyse(text: string, rtl: boolean | undefined): Paragraph {
  * preceding run when its font covers them, so they are shaped in context (the Sinhala ZWJ must
  * reach HarfBuzz inside its run).
  */
-function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineContext): Run[] {
+function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineContext, lang?: string): Run[] {
   const chars = [...text];
   const from = context ? [...context.before].length : 0;
   const paragraph = analyse(context ? context.before + text + context.after : text, rtl);
@@ -238,7 +246,7 @@ function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineCont
     const script = sc[i] ?? (same ? prev.script : nextScript(i));
     // ASCII digits, spaces and punctuation after CJK text take the Latin font (as typesetters do).
     const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || cp === 0x200c || cp === 0x200d) && !(CJK.has(prev.script) && cp < 0x250);
-    const f = keepsRun ? prev.face : pickFace(sc[i] ?? (CJK.has(script) && cp < 0x250 ? 'Latn' : script), cp, weight);
+    const f = keepsRun ? prev.face : pickFace(sc[i] ?? (CJK.has(script) && cp < 0x250 ? 'Latn' : script), cp, weight, lang);
     if (same && prev.face === f && prev.script === script) prev.end = pos + ch.length;
     else runs.push({ start: pos, end: pos + ch.length, face: f, script, level: levels[i]! });
     pos += ch.length;
@@ -337,7 +345,7 @@ function shapeUncached(original: string, opts: TextOptions): ShapedLine {
   const text = drawableSpaces(original, opts.weight ?? 'regular');
   const glyphs: ShapedGlyph[] = [];
   let pen = 0;
-  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl, opts.context))) {
+  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl, opts.context, opts.lang))) {
     const buf = (buffer ??= new hb.Buffer());
     buf.reset();
     // The whole string plus an item range gives HarfBuzz the context on both sides, and
