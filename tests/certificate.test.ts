@@ -373,6 +373,14 @@ describe('certificate content', () => {
     expect([rtlParagraph('\u200Fabc شركة'), rtlParagraph('\u200Eشركة abc'), rtlParagraph('12 شركة'), rtlParagraph('؟ abc')]).toEqual([true, false, true, true]);
   });
 
+  it('sets spaces and punctuation between two scripts in the Latin font; between words of one script, in its own', async () => {
+    const { measure } = await import('#shared/certificate/shaping.ts');
+    // Noto Sans Sinhala's space is 500 units, Noto Sans's 260: a separator after a Sinhala title gaped.
+    const [title, separator] = ['නගරාධිපති', '  ·  City 城市'];
+    expect(measure(`${title}${separator}`, 1000)).toBeCloseTo(measure(title, 1000) + measure(separator, 1000), 6);
+    expect(measure('කේසර සේනානායක', 1000)).toBeCloseTo(measure('කේසර', 1000) + 500 + measure('සේනානායක', 1000), 6);
+  });
+
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
     const { shapeLine } = await import('#shared/certificate/shaping.ts');
     // The line as drawn, left to right, each right-to-left cluster's characters in drawing order too.

@@ -237,6 +237,12 @@ function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineCont
   const sc = paragraph.scripts.slice(from, from + chars.length);
   const levels = paragraph.levels.slice(from, from + chars.length);
   const nextScript = (i: number) => sc.slice(i).find((x) => x) ?? sc.slice(0, i).reverse().find((x) => x) ?? 'Latn';
+  // The script of the next character that has one, for each position (undefined: none in the line).
+  const following: (string | undefined)[] = [];
+  for (let i = chars.length - 1, next: string | undefined; i >= 0; i--) {
+    following[i] = next;
+    next = sc[i] ?? next;
+  }
   const runs: Run[] = [];
   let pos = 0;
   chars.forEach((ch, i) => {
@@ -244,9 +250,12 @@ function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineCont
     const prev = runs.at(-1);
     const same = prev !== undefined && prev.level === levels[i];
     const script = sc[i] ?? (same ? prev.script : nextScript(i));
-    // ASCII digits, spaces and punctuation after CJK text take the Latin font (as typesetters do).
-    const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || cp === 0x200c || cp === 0x200d) && !(CJK.has(prev.script) && cp < 0x250);
-    const f = keepsRun ? prev.face : pickFace(sc[i] ?? (CJK.has(script) && cp < 0x250 ? 'Latn' : script), cp, weight, lang);
+    // ASCII digits, spaces and punctuation after CJK text, or between the words of two scripts, take
+    // the Latin font (as typesetters do): the spaces of the separator between a Sinhala title and
+    // "City" are not Sinhala's, twice as wide as Latin's.
+    const latin = !sc[i] && cp < 0x250 && (CJK.has(script) || (prev !== undefined && (following[i] ?? prev.script) !== prev.script));
+    const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || cp === 0x200c || cp === 0x200d) && !latin;
+    const f = keepsRun ? prev.face : pickFace(sc[i] ?? (latin ? 'Latn' : script), cp, weight, lang);
     if (same && prev.face === f && prev.script === script) prev.end = pos + ch.length;
     else runs.push({ start: pos, end: pos + ch.length, face: f, script, level: levels[i]! });
     pos += ch.length;
