@@ -752,6 +752,9 @@ describe('verification', () => {
     expect(page.body).toContain('证书真实，但协议已作废，不再有效。');
     const v2 = (await certificate(id)).body as Buffer;
     expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`VOIDED on ${en} — this agreement is no longer in force · 本协议已于${zh}作废`);
+    // Created when signed, modified when voided (what a viewer's document properties show).
+    const info = execFileSync('pdfinfo', ['-isodates', keep('certificate-voided', v2)], { encoding: 'utf8' });
+    expect([/CreationDate:\s+(\S+)/.exec(info)?.[1], /ModDate:\s+(\S+)/.exec(info)?.[1]]).toEqual(['2021-08-23T06:30:00Z', `${voided.body.updatedAt.slice(0, 19)}Z`]);
     // An agreement in force has no such field.
     expect((await checkLink((await freshSigning('Not voided')).link)).body.voidedAt).toBeUndefined();
   });

@@ -412,8 +412,9 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   doc.setLanguage('en');
   // Viewers show the title (code, version, agreement) in their title bar, not the file name.
   doc.catalog.getOrCreateViewerPreferences().setDisplayDocTitle(true);
+  // Created when signed; modified when this version was recorded (a void or an amendment, later).
   doc.setCreationDate(signed);
-  doc.setModificationDate(signed);
+  doc.setModificationDate(new Date(a.updatedAt));
   info.set(PDFName.of(JWS_INFO_KEY), PDFString.of(jws));
 
   const page = doc.addPage([W, H]);
