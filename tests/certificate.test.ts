@@ -215,6 +215,15 @@ describe('certificate content', () => {
     expect(reported).toEqual([['U+1F468', 'U+1F469', 'U+2764']]);
   });
 
+  it('prints every label in English and Chinese', () => {
+    const text = pdfToText(bilateral.pdf).replace(/\s+/g, ' ');
+    for (const label of [
+      'CONCORD REGISTRY · 协议登记', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议证书', 'Kind 类型', 'Status at version 1 第 1 版状态',
+      'In force · 有效', 'Signed 签署', 'Venue 地点', 'Ceremony 签约仪式', 'Parties 签约方 (2)', 'Signed by 签署人:', 'City 城市', 'Enterprise 企业',
+      'Sectors 领域', 'Digital economy 数字经济', 'Value 金额', '本证书由 Concord 协议登记系统签发',
+    ]) expect(text, label).toContain(label);
+  });
+
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {
     const text = pdfToText(bilateral.pdf);
     const printed = /(https:\/\/concord\.example\/verify\/\S+)/.exec(text)?.[1];
@@ -649,6 +658,8 @@ describe('determinism', () => {
     const again = await certificate(all18.id);
     expect(sha256(again.body)).toBe(sha256(all18.pdf));
     expect(again.headers.get('etag')).toBe(`"${sha256(all18.pdf)}"`);
+    // A partner's certificate is for them: no shared cache keeps it, and every use asks again (304 while unchanged).
+    expect(again.headers.get('cache-control')).toBe('private, no-cache');
     const tag = again.headers.get('etag')!;
     // If-None-Match compares weakly, takes a list, and "*" matches any file (RFC 9110 §13.1.2).
     for (const ifNoneMatch of [tag, `W/${tag}`, `"other", ${tag}`, '*']) {
@@ -656,6 +667,7 @@ describe('determinism', () => {
       expect(cached.status, ifNoneMatch).toBe(304);
       expect(cached.headers.get('etag')).toBe(tag);
       expect(cached.headers.get('content-type')).toBe('application/pdf'); // not a type the gateway would pick
+      expect(cached.headers.get('cache-control')).toBe('private, no-cache');
     }
     const stale = await t.call('GET', `/agreements/${all18.id}/certificate.pdf`, { headers: { 'if-none-match': '"0000"' } });
     expect(stale.status).toBe(200);
@@ -732,8 +744,8 @@ describe('verification', () => {
   it('an amended agreement\'s old certificate is superseded; the new version gets a new, valid one', async () => {
     const { id, pdf, link } = await freshSigning('To be amended');
     await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
-    expect((await checkLink(link)).body).toMatchObject({ status: 'superseded', version: 1, currentVersion: 2 });
-    expect((await checkFile(pdf)).body.status).toBe('superseded');
+    // The facts are those of the version certified, not of the one that replaced it.
+    for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body).toMatchObject({ status: 'superseded', version: 1, currentVersion: 2, agreement: { title: 'To be amended' } });
     const v2 = (await certificate(id)).body as Buffer;
     expect(sha256(v2)).not.toBe(sha256(pdf));
     expect((await checkFile(v2)).body).toMatchObject({ status: 'valid', version: 2 });
@@ -1140,20 +1152,23 @@ describe('verification', () => {
 
   it('publishes the public key that verifies the embedded JWS offline', async () => {
     const jwks = (await t.call('GET', '/.well-known/concord-keys.json', { token: null })).body;
-    expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', kid: expect.any(String) })]);
+    // The public half only: exactly these members (a private JWK would add "d").
+    expect(jwks.keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), kid: expect.any(String), alg: 'EdDSA', use: 'sig' }]);
     const jws = /\/ConcordCertificate \(([^)]+)\)/.exec(bilateral.pdf.toString('latin1'))![1]!;
     const [header, payload, signature] = jws.split('.');
     const { createPublicKey, verify } = await import('node:crypto');
     const key = createPublicKey({ key: jwks.keys[0], format: 'jwk' });
     expect(verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature!, 'base64url'))).toBe(true);
     expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toEqual({ alg: 'EdDSA', kid: jwks.keys[0].kid });
-    expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toMatchObject({ typ: 'concord-certificate', id: bilateral.id, code: bilateral.code, version: 1, stateHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The payload names the version by its state hash and the time it was recorded, as its history has them.
+    const [entry] = (await t.call('GET', `/agreements/${bilateral.id}/history`)).body.items;
+    expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toEqual({ typ: 'concord-certificate', id: bilateral.id, code: bilateral.code, version: 1, stateHash: entry.stateHash, issuedAt: entry.at, iss: BASE });
   });
 });
 
 /** The font package and file stem a name's script is drawn in, by the name's language (Noto Sans for the rest). */
 const FONT_OF_LANG: Record<string, string> = Object.fromEntries(Object.entries({
-  'sans-sc/NotoSansSC': ['zh-Hans'], 'sans-devanagari/NotoSansDevanagari': ['hi', 'ne'], 'sans-arabic/NotoSansArabic': ['ur', 'fa', 'ar'],
+  'sans-sc/NotoSansSC': ['zh-Hans'], 'sans-devanagari/NotoSansDevanagari': ['hi', 'ne', 'mr'], 'sans-arabic/NotoSansArabic': ['ur', 'fa', 'ar'],
   'sans-armenian/NotoSansArmenian': ['hy'], 'sans-khmer/NotoSansKhmer': ['km'], 'sans-sinhala/NotoSansSinhala': ['si'],
   'sans-thaana/NotoSansThaana': ['dv'], 'sans-myanmar/NotoSansMyanmar': ['my'], 'sans-lao/NotoSansLao': ['lo'], 'sans-tamil/NotoSansTamil': ['ta'],
   'sans-kr/NotoSansKR': ['ko'], 'sans-jp/NotoSansJP': ['ja'], 'sans-thai/NotoSansThai': ['th'], 'sans-georgian/NotoSansGeorgian': ['ka'], 'sans-hebrew/NotoSansHebrew': ['he'],
@@ -1190,6 +1205,9 @@ const MORE_SCRIPTS = [
   { code: 'ET', kind: 'state', name: 'Federal Democratic Republic of Ethiopia', localName: 'የኢትዮጵያ ፌዴራላዊ ዲሞክራሲያዊ ሪፐብሊክ', lang: 'am' },
   { code: 'CN', kind: 'city', name: 'Hohhot', localName: 'ᠬᠥᠬᠡᠬᠣᠲᠠ', lang: 'mn-Mong' },
   { code: 'CN', kind: 'city', name: 'Lhasa', localName: 'ལྷ་ས་', lang: 'bo' },
+  // Shaped by their language (HarfBuzz picks Marathi's and Urdu's own forms, other than Hindi's and Arabic's).
+  { code: 'IN', kind: 'city', name: 'Mumbai, Maharashtra', localName: 'महाराष्ट्र', lang: 'mr' },
+  { code: 'PK', kind: 'city', name: 'Karachi', localName: 'کراچی', lang: 'ur' },
   // Han in Japanese and Korean names takes those languages' forms (直 and 骨 differ from Chinese ones).
   { code: 'JP', kind: 'enterprise', name: 'Sakura Smart Logistics Co., Ltd.', localName: 'さくら直骨物流株式会社', lang: 'ja' },
   { code: 'KR', kind: 'city', name: 'Busan (in Hanja)', localName: '釜山廣域市', lang: 'ko' },
