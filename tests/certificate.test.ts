@@ -851,7 +851,7 @@ describe('verification', () => {
     const kid = await signingKeyId();
     // What an older renderer might have produced: the same signed payload in other bytes.
     const older = (tag: string) => Buffer.concat([pdf, Buffer.from(`% ${tag}\n`)]);
-    const record = (file: Buffer, version = 1) => recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version, kid, bytes: file.length, firstIssuedAt: '2021-08-23T06:30:00.000Z', iss: BASE });
+    const record = (file: Buffer, version = 1, by = kid) => recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version, kid: by, bytes: file.length, firstIssuedAt: '2021-08-23T06:30:00.000Z', iss: BASE });
     const handedOut = older('Concord 0');
     expect((await checkFile(handedOut)).body.status).toBe('invalid');
     await record(handedOut);
@@ -860,6 +860,48 @@ describe('verification', () => {
     const mismatched = older('Concord 1');
     await record(mismatched, 2);
     expect((await checkFile(mismatched)).body.status).toBe('invalid');
+    // And only for the key that signed it.
+    const otherKey = older('Concord 2');
+    await record(otherKey, 1, 'another-key');
+    expect((await checkFile(otherKey)).body.status).toBe('invalid');
+  });
+
+  it('a file off record, signed by a key rotated out since, is re-rendered with that key and checks out', async () => {
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { issuedCertificateKey } = await import('#shared/store/keys.ts');
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { signingKey } = await import('#shared/certificate/signature.ts');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { id, pdf } = await freshSigning('Signed before a key rotation');
+    // As if handed out before files were recorded.
+    await dynamo.send(new DeleteCommand({ TableName: tableName, Key: issuedCertificateKey(id, 1, sha256(pdf)) }));
+    const ring = await signingKeys(); // the process's key ring: a new key in front signs from now on
+    ring.unshift(signingKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()));
+    try {
+      expect((await checkFile(pdf)).body).toMatchObject({ status: 'valid', version: 1 });
+      expect((await checkFile(Buffer.concat([pdf, Buffer.from('%\n')]))).body.status).toBe('invalid');
+    } finally {
+      ring.shift();
+    }
+  });
+
+  it('a file whose signed payload names no version as the registry holds it is invalid, recorded or not', async () => {
+    const { recordIssuedCertificate } = await import('#shared/store/certificates.ts');
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { certificatePayloadOf, signPayload } = await import('#shared/certificate/signature.ts');
+    const { id, pdf } = await freshSigning('Payload swapped');
+    const entry = (await t.call('GET', `/agreements/${id}/history`)).body.items[0];
+    const [key] = await signingKeys();
+    const genuine = signPayload(certificatePayloadOf((await t.call('GET', `/agreements/${id}`)).body, entry, BASE), key!);
+    expect(pdf.toString('latin1')).toContain(genuine);
+    // Signed by the registry's own key, over another state of the agreement: same length, so the file stays whole.
+    const forged = signPayload(certificatePayloadOf((await t.call('GET', `/agreements/${id}`)).body, { ...entry, stateHash: 'f'.repeat(64) }, BASE), key!);
+    expect(forged).toHaveLength(genuine.length);
+    const file = Buffer.from(pdf.toString('latin1').replace(genuine, forged), 'latin1');
+    expect((await checkFile(file)).body).toMatchObject({ status: 'invalid', detail: expect.stringMatching(/does not match any agreement version/) });
+    await recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version: 1, kid: key!.kid, bytes: file.length, firstIssuedAt: entry.at, iss: BASE });
+    expect((await checkFile(file)).body.status).toBe('invalid');
   });
 
   it('still finds a record written before records moved under their version', async () => {
@@ -872,6 +914,13 @@ describe('verification', () => {
     const data = { sha256: sha256(older), agreementId: id, version: 1, kid, bytes: older.length, firstIssuedAt: '2021-08-23T06:30:00.000Z' };
     await dynamo.send(new PutCommand({ TableName: tableName, Item: { pk: `CERTIFICATE#${data.sha256}`, sk: 'CERTIFICATE', type: 'certificate', data } }));
     expect((await checkFile(older)).body).toMatchObject({ status: 'valid', version: 1 });
+    // Such a record too vouches only for the agreement and version it names.
+    for (const [tag, other] of [['another version', { version: 2 }], ['another agreement', { agreementId: bilateral.id }]] as const) {
+      const copy = Buffer.concat([pdf, Buffer.from(`% recorded for ${tag}\n`)]);
+      const record = { ...data, ...other, sha256: sha256(copy), bytes: copy.length };
+      await dynamo.send(new PutCommand({ TableName: tableName, Item: { pk: `CERTIFICATE#${record.sha256}`, sk: 'CERTIFICATE', type: 'certificate', data: record } }));
+      expect((await checkFile(copy)).body.status, tag).toBe('invalid');
+    }
   });
 
   it('says a link whose signature came twice (joined by a comma) holds it twice, rather than call it a forgery', async () => {
