@@ -220,8 +220,18 @@ describe('certificate content', () => {
     for (const label of [
       'CONCORD REGISTRY · 协议登记', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议证书', 'Kind 类型', 'Status at version 1 第 1 版状态',
       'In force · 有效', 'Signed 签署', 'Venue 地点', 'Ceremony 签约仪式', 'Parties 签约方 (2)', 'Signed by 签署人:', 'City 城市', 'Enterprise 企业',
-      'Sectors 领域', 'Digital economy 数字经济', 'Value 金额', '本证书由 Concord 协议登记系统签发',
+      'Sectors 领域', 'Digital economy 数字经济', 'Value 金额', '本证书由 Concord 协议登记系统签发', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
     ]) expect(text, label).toContain(label);
+  });
+
+  it('has a Chinese name for every country it has an English one for, and for no other code', async () => {
+    const { countryName, countryNameZh, isCountryCode } = await import('#shared/domain/iso-codes.ts');
+    const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+    const codes = letters.flatMap((a) => letters.map((b) => a + b));
+    expect(codes.filter((c) => isCountryCode(c) !== (countryNameZh(c) !== undefined))).toEqual([]);
+    expect(codes.filter(isCountryCode)).toHaveLength(249);
+    expect(['CN', 'KZ', 'RU', 'IN', 'PK', 'BY'].map((c) => `${countryName(c)} ${countryNameZh(c)}`))
+      .toEqual(['China 中国', 'Kazakhstan 哈萨克斯坦', 'Russia 俄罗斯', 'India 印度', 'Pakistan 巴基斯坦', 'Belarus 白俄罗斯']);
   });
 
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {

@@ -2,7 +2,7 @@
  * What a certificate says, in English and Simplified Chinese: labels, dates in the ceremony's
  * time zone, and money formatted for people from its exact decimal string (never via a float).
  */
-import { countryName, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
+import { countryName, countryNameZh, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
 import { offsetLabel, signingClock, two, yearOf } from '#shared/domain/time-zones.ts';
 import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
@@ -74,7 +74,8 @@ export const ceremonyLine = (c: Ceremony): string => (c.event ? `${c.title} — 
 export function partyDetail(p: AgreementParty): string {
   const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
   const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
-  return [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, p.countryCode && countryName(p.countryCode)].filter(Boolean).join('  ·  ');
+  const country = p.countryCode && [countryName(p.countryCode), countryNameZh(p.countryCode)].filter(Boolean).join(' ');
+  return [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, country].filter(Boolean).join('  ·  ');
 }
 
 /** What the registry states under the facts, in English and Chinese. */
