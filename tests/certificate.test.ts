@@ -215,6 +215,20 @@ describe('certificate content', () => {
     expect(reported).toEqual([['U+1F468', 'U+1F469', 'U+2764']]);
   });
 
+  it('lists the parties in their order row by row, as a list is read: the first two side by side', async () => {
+    const blocks = await drawnBlocks(all18.pdf);
+    const at = (name: string) => {
+      const block = blocks.find((b) => b.map((g) => g.text).join('') === name && b[0]!.font.includes('Bold'));
+      expect(block, name).toBeDefined();
+      return { x: Math.round(block![0]!.x), y: Math.round(block![0]!.y) };
+    };
+    const places = STATES.map((s) => at(s.name));
+    const columns = [...new Set(places.map((p) => p.x))].sort((a, b) => a - b);
+    const rows = [...new Set(places.map((p) => p.y))].sort((a, b) => b - a);
+    expect([columns.length, rows.length]).toEqual([3, 6]);
+    expect(places.map((p) => [rows.indexOf(p.y), columns.indexOf(p.x)])).toEqual(STATES.map((_, i) => [Math.floor(i / 3), i % 3]));
+  });
+
   it('prints every label in English and Chinese', () => {
     const text = pdfToText(bilateral.pdf).replace(/\s+/g, ' ');
     for (const label of [

@@ -253,7 +253,7 @@ function partyBlocks(list: AgreementParty[]): PartyBlocks {
   return { style, columns, width, blocks };
 }
 
-/** Blocks laid out in `rows` rows, column by column: each block's baseline offsets and each row's height, at full size. */
+/** Blocks laid out in `rows` rows, in reading order (row by row): each block's baseline offsets and each row's height, at full size. */
 interface PartyGrid { blocks: PartyBlock[]; pitches: number[]; nameAbove: number; natural: number }
 
 /**
@@ -277,11 +277,14 @@ function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): PartyBl
   return { parts, offsets, end: last.offset + last.below };
 }
 
-/** Blocks in `rows` rows, column by column: each row is as tall as its tallest block. */
-function partyGrid({ style }: PartyBlocks, blocks: PartyBlock[], rows: number): PartyGrid {
+/**
+ * Blocks in `rows` rows, in the parties' order row by row (left to right, as a list of signatories
+ * is read: the first two parties side by side): each row is as tall as its tallest block.
+ */
+function partyGrid({ style, columns }: PartyBlocks, blocks: PartyBlock[], rows: number): PartyGrid {
   const nameAbove = Math.max(0, ...blocks.map((b) => b.parts[0]![0]!.above));
   const pitches = Array.from({ length: rows }, (_, row) =>
-    Math.max(style.block, Math.max(...blocks.filter((_, i) => i % rows === row).map((b) => b.end)) + BLOCK_GAP + nameAbove));
+    Math.max(style.block, Math.max(...blocks.slice(row * columns, (row + 1) * columns).map((b) => b.end)) + BLOCK_GAP + nameAbove));
   return { blocks, pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
 }
 
@@ -312,12 +315,13 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
   if (all.natural * MIN_PARTY_SCALE <= firstBand) return { pages: [all], scale: Math.min(1, firstBand / all.natural) };
   const pages: PartyGrid[] = [];
   for (let from = 0, band = firstBand; from < blocks.length; band = annexBand) {
-    // The most rows that fit: blocks run down the columns, so height is not monotonic in rows; try each.
+    // The most rows that fit (each row adds height).
     let rows = 0;
     let grid = gridOf(from, 0);
     for (let r = 1; r <= Math.ceil((blocks.length - from) / columns); r++) {
       const candidate = gridOf(from, r);
-      if (candidate.natural * MIN_PARTY_SCALE <= band) [rows, grid] = [r, candidate];
+      if (candidate.natural * MIN_PARTY_SCALE > band) break;
+      [rows, grid] = [r, candidate];
     }
     if (rows === 0 && pages.length > 0) [rows, grid] = [1, gridOf(from, 1)]; // an annex page always makes progress
     pages.push(grid);
@@ -330,13 +334,12 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
 /** Draws one page's party grid under its heading, between `top` and `bottom`: centred on the first page, from the top on an annex. */
 function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: number, heading: string, top: number, bottom: number, centred: boolean): void {
   const band = top - 10 - bottom;
-  const rows = grid.pitches.length;
   const first = top - 10 - (centred ? (band - grid.natural * scale) / 2 : 0) - grid.nameAbove * scale;
   // The heading sits right above the grid, wherever centring puts it.
   w.at(heading, M + 10, first + grid.nameAbove * scale + 8, { size: 9, weight: 'bold', color: ACCENT });
   grid.blocks.forEach((block, i) => {
-    const x = M + 10 + Math.floor(i / rows) * (parts.width + PARTY_GAP);
-    const y = first - grid.pitches.slice(0, i % rows).reduce((a, b) => a + b, 0) * scale;
+    const x = M + 10 + (i % parts.columns) * (parts.width + PARTY_GAP);
+    const y = first - grid.pitches.slice(0, Math.floor(i / parts.columns)).reduce((a, b) => a + b, 0) * scale;
     block.parts.forEach((lines, part) => lines.forEach((line, k) => {
       w.at(line.text, x + line.indent * scale, y - block.offsets[part]![k]! * scale, { ...line.style, size: line.style.size * scale }, parts.width);
     }));

@@ -74,8 +74,9 @@ export const ceremonyLine = (c: Ceremony): string => (c.event ? `${c.title} — 
 export function partyDetail(p: AgreementParty): string {
   const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
   const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
-  const country = p.countryCode && [countryName(p.countryCode), countryNameZh(p.countryCode)].filter(Boolean).join(' ');
-  return [`Signed by 签署人: ${who}`, p.role, `${kindEn} ${kindZh}`, country].filter(Boolean).join('  ·  ');
+  // A no-break space keeps each English name with its Chinese one when the line wraps.
+  const country = p.countryCode && [countryName(p.countryCode), countryNameZh(p.countryCode)].filter(Boolean).join('\u00A0');
+  return [`Signed by 签署人: ${who}`, p.role, `${kindEn}\u00A0${kindZh}`, country].filter(Boolean).join('  ·  ');
 }
 
 /** What the registry states under the facts, in English and Chinese. */
