@@ -229,12 +229,25 @@ describe('certificate content', () => {
     expect(places.map((p) => [rows.indexOf(p.y), columns.indexOf(p.x)])).toEqual(STATES.map((_, i) => [Math.floor(i / 3), i % 3]));
   });
 
+  it.each([
+    ['one day', '2021-08-23T14:00:00+08:00', undefined, 'Asia/Shanghai', '23 August 2021', '2021年8月23日'],
+    ['days in a month', '2021-08-23T09:00:00+08:00', '2021-08-25T18:00:00+08:00', 'Asia/Shanghai', '23–25 August 2021', '2021年8月23日至25日'],
+    ['days across months', '2021-08-30T09:00:00+08:00', '2021-09-02T18:00:00+08:00', undefined, '30 August – 2 September 2021', '2021年8月30日至9月2日'],
+    ['days across years', '2021-12-30T09:00:00-05:00', '2022-01-02T12:00:00-05:00', 'America/New_York', '30 December 2021 – 2 January 2022', '2021年12月30日至2022年1月2日'],
+    ['an evening in UTC, on the venue\'s clock', '2021-08-23T16:30:00Z', '2021-08-23T20:00:00Z', 'Asia/Shanghai', '24 August 2021', '2021年8月24日'],
+    ['an end written in an offset that puts it on the day before', '2021-08-24T00:30:00+08:00', '2021-08-23T12:00:00-05:00', undefined, '24 August 2021', '2021年8月24日'],
+  ])('prints a ceremony\'s days on its own clock: %s', async (_name, startsAt, endsAt, timeZone, en, zh) => {
+    const { ceremonyDays } = await import('#shared/certificate/wording.ts');
+    expect(ceremonyDays({ startsAt, ...(endsAt && { endsAt }), ...(timeZone && { timeZone }) })).toEqual([en, zh]);
+  });
+
   it('prints every label in English and Chinese', () => {
     const text = pdfToText(bilateral.pdf).replace(/\s+/g, ' ');
     for (const label of [
       'CONCORD REGISTRY · 协议登记', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议证书', 'Kind 类型', 'Status at version 1 第 1 版状态',
       'In force · 有效', 'Signed 签署', 'Venue 地点', 'Ceremony 签约仪式', 'Parties 签约方 (2)', 'Signed by 签署人:', 'City 城市', 'Enterprise 企业',
       'Sectors 领域', 'Digital economy 数字经济', 'Value 金额', '本证书由 Concord 协议登记系统签发', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
+      'Ceremony 签约仪式 Ceremony cer-test · 23 August 2021 · 2021年8月23日',
     ]) expect(text, label).toContain(label);
   });
 

@@ -67,8 +67,25 @@ export function venueLine(c: Ceremony, place?: string): string {
   return parts.join(', ');
 }
 
-/** The ceremony, with the event it was part of. */
-export const ceremonyLine = (c: Ceremony): string => (c.event ? `${c.title} — ${c.event}` : c.title);
+/** The ceremony, with the event it was part of, and its days (on its own clock) in English and Chinese. */
+export const ceremonyLine = (c: Ceremony): string => [c.event ? `${c.title} — ${c.event}` : c.title, ...ceremonyDays(c)].join(' · ');
+
+/**
+ * A ceremony's days on its own clock (its time zone, else the offsets its start and end were
+ * written in): "23 August 2021", "23–25 August 2021", "30 August – 2 September 2021", and in
+ * Chinese "2021年8月23日至25日".
+ */
+export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>): [string, string] {
+  const from = wallDate(c.startsAt, c);
+  const to = c.endsAt ? wallDate(c.endsAt, c) : from;
+  const [y1, m1, d1] = [from.y, from.m, from.d];
+  const [y2, m2, d2] = [to.y, to.m, to.d];
+  // An end written in another offset can fall on an earlier day than the start: one day, then.
+  if (`${y2}-${two(m2)}-${two(d2)}` <= `${y1}-${two(m1)}-${two(d1)}`) return [`${d1} ${MONTHS[m1]} ${y1}`, `${y1}年${m1 + 1}月${d1}日`];
+  if (y1 !== y2) return [`${d1} ${MONTHS[m1]} ${y1} – ${d2} ${MONTHS[m2]} ${y2}`, `${y1}年${m1 + 1}月${d1}日至${y2}年${m2 + 1}月${d2}日`];
+  if (m1 !== m2) return [`${d1} ${MONTHS[m1]} – ${d2} ${MONTHS[m2]} ${y1}`, `${y1}年${m1 + 1}月${d1}日至${m2 + 1}月${d2}日`];
+  return [`${d1}–${d2} ${MONTHS[m1]} ${y1}`, `${y1}年${m1 + 1}月${d1}日至${d2}日`];
+}
 
 /** The line under a party's names: who signed for it, its role, its kind, its country. */
 export function partyDetail(p: AgreementParty): string {
@@ -117,10 +134,15 @@ export const formatDay = (at: string, ceremony: CeremonyClock): [string, string]
 type CeremonyClock = { timeZone?: string | undefined; startsAt?: string | undefined };
 
 function wallClock(at: string, ceremony: CeremonyClock): { seconds: number; day: [string, string]; time: string } {
+  const { y, m, d, seconds, wall } = wallDate(at, ceremony);
+  return { seconds, day: [`${d} ${MONTHS[m]} ${y}`, `${y}年${m + 1}月${d}日`], time: `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}` };
+}
+
+/** The calendar date of an instant on the clock its signing time prints by (month 0-11, year as printed). */
+function wallDate(at: string, ceremony: CeremonyClock): { y: string; m: number; d: number; seconds: number; wall: Date } {
   const seconds = signingClock(at, ceremony);
   const wall = new Date(new Date(at).getTime() + seconds * 1000);
-  const [y, m, d] = [yearOf(wall.getUTCFullYear()), wall.getUTCMonth(), wall.getUTCDate()];
-  return { seconds, day: [`${d} ${MONTHS[m]} ${y}`, `${y}年${m + 1}月${d}日`], time: `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}` };
+  return { y: yearOf(wall.getUTCFullYear()), m: wall.getUTCMonth(), d: wall.getUTCDate(), seconds, wall };
 }
 
 /**
