@@ -215,7 +215,7 @@ describe('certificate content', () => {
     expect(reported).toEqual([['U+1F468', 'U+1F469', 'U+2764']]);
   });
 
-  it('lists the parties in their order row by row, as a list is read: the first two side by side', async () => {
+  it('lists the parties in their order row by row, left to right, as a list is read', async () => {
     const blocks = await drawnBlocks(all18.pdf);
     const at = (name: string) => {
       const block = blocks.find((b) => b.map((g) => g.text).join('') === name && b[0]!.font.includes('Bold'));

@@ -89,10 +89,21 @@ describe('history', () => {
     expect(refreshed.body.parties[1]).toEqual({ partyId: 'his-renamed', signatory: second!.signatory, kind: 'enterprise', name: 'Correct Trading Co.', localName: '正确贸易', countryCode: 'CN' });
     const entry = (await t.call('GET', `/agreements/${id}/history`)).body.items[1];
     expect([entry.reason, entry.changes.parties.from[1].name, entry.changes.parties.to[1].name]).toEqual(['partner name corrected', 'Misspelt Trading Co.', 'Correct Trading Co.']);
-    // Sent again (a lost answer), even after another rename: the change as it was made.
-    expect((await rename({ name: 'Renamed Again Co.' }, 2)).status).toBe(200);
+    // Sent again (a lost answer): the change as it was made. Without the refresh it is another change: stale.
     const again = await amend(true);
     expect([again.status, again.headers.get('idempotent-replayed'), again.body]).toEqual([200, 'true', refreshed.body]);
+    expect((await amend()).status).toBe(412);
+    // After another rename, the refresh would take another name: it is not the change made (reload, 412).
+    expect((await rename({ name: 'Renamed Again Co.' }, 2)).status).toBe(200);
+    expect((await amend(true)).status).toBe(412);
+    expect(await named()).toMatchObject({ name: 'Correct Trading Co.', localName: '正确贸易' });
+    // A change made without the refresh is not answered as one made with it (nor is "refresh": false a refresh).
+    const other = (await logSigning(t, cer, agreement(['his-a', 'his-renamed'], { title: 'Renamed since' }))).body.id as string;
+    expect((await rename({ name: 'Third Name Co.' }, 3)).status).toBe(200);
+    const signatoryFixed = (refresh: boolean) => ({ parties: [first!, { ...second!, signatory: { name: 'Fixed Name' }, refresh }], reason: 'signatory misspelt' });
+    const fixed = await t.call('PATCH', `/agreements/${other}`, { body: signatoryFixed(false), headers: { 'if-match': '"1"' } });
+    expect([fixed.status, fixed.body.version, fixed.body.parties[1].name]).toEqual([200, 2, 'Renamed Again Co.']);
+    expect((await t.call('PATCH', `/agreements/${other}`, { body: signatoryFixed(true), headers: { 'if-match': '"1"' } })).status).toBe(412);
     // A signing takes every party as the directory has it: refresh is an amendment's.
     const logged = await t.call('POST', `/ceremonies/${cer}/agreements`, { body: agreement(['his-a', 'his-renamed']), headers: { 'idempotency-key': 'his-refresh-on-signing' } });
     expect(logged.status).toBe(201);

@@ -62,7 +62,7 @@ const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
 /** Party snapshots for the agreement; existing snapshots are kept so renames never leak in, unless a party asks to be refreshed. */
 export function snapshotParties(
-  inputs: readonly (AgreementInput['parties'][number] & { refresh?: true })[],
+  inputs: readonly (AgreementInput['parties'][number] & { refresh?: boolean })[],
   directory: ReadonlyMap<string, Party>,
   kept: readonly AgreementParty[] = [],
 ): AgreementParty[] {

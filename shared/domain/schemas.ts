@@ -103,7 +103,7 @@ export const agreementPartyInput = z.strictObject({
 
 /** A party in an amendment: `refresh` takes it as the directory has it now (after a rename), not as the agreement recorded it. */
 export const agreementPartyChange = agreementPartyInput.extend({
-  refresh: z.literal(true).optional().meta({ description: 'Take this party\'s name, local name, language, kind and country from the directory as they are now (after a rename) instead of as this agreement recorded them' }),
+  refresh: z.boolean().optional().meta({ description: 'Take this party\'s name, local name, language, kind and country from the directory as they are now (after a rename) instead of as this agreement recorded them' }),
 });
 
 const agreementFields = {

@@ -108,10 +108,9 @@ export interface ChangeResult { agreement: Agreement; replayed: boolean }
 /**
  * A change to make on `base`, the version the caller saw (`prior`: its history up to it); null
  * when it changes nothing. Parties it adds take their snapshot from `snapshots` when there, else
- * from the directory as it is now. `asMade`: the change is worked out again to compare it with
- * one made (its parties are all in `snapshots`, as they were then, refreshed ones included).
+ * from the directory as it is now.
  */
-type Change = (base: Agreement, prior: readonly HistoryEntry[], snapshots: readonly AgreementParty[], asMade: boolean) => Promise<Versioned | null>;
+type Change = (base: Agreement, prior: readonly HistoryEntry[], snapshots: readonly AgreementParty[]) => Promise<Versioned | null>;
 
 const headHash = (history: readonly HistoryEntry[]) => history.at(-1)!.hash;
 
@@ -134,7 +133,7 @@ async function isLatestChange(stored: store.StoredAgreement, actor: string, chan
   const prior = history.slice(0, -1);
   try {
     // Parties it added as they were when it was made, not as renamed since.
-    const again = await change(replay(current, prior)!, prior, current.parties, true);
+    const again = await change(replay(current, prior)!, prior, current.parties);
     return again !== null && sameChange(entry, again.entry);
   } catch (error) {
     // A change the rules refuse on that version was never made on it: the caller's version is stale.
@@ -160,7 +159,7 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
   const { agreement: current, history } = stored;
   if (current.status !== 'voided' && expectedVersions.includes(current.version)) {
-    const next = await change(current, history, current.parties, false);
+    const next = await change(current, history, current.parties);
     if (!next) return { agreement: current, replayed: false };
     const outcome = await commit(current, next);
     // Another write got in first: it may be a copy of this very change, sent at the same time.
@@ -206,13 +205,15 @@ async function commit(before: Agreement, next: Versioned): Promise<ChangeResult 
 }
 
 export function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<ChangeResult> {
-  return changeAgreement(id, expectedVersions, principal, async (base, prior, snapshots, asMade) => {
+  return changeAgreement(id, expectedVersions, principal, async (base, prior, snapshots) => {
     let parties: AgreementParty[] | undefined;
     if (patch.parties) {
-      // Parties it adds, and those it refreshes (after a rename), as the directory has them now.
-      const inputs = asMade ? patch.parties.map(({ refresh: _asNow, ...input }) => input) : patch.parties;
-      const fromDirectory = inputs.filter((p) => ('refresh' in p && p.refresh) || !snapshots.some((c) => c.partyId === p.partyId));
-      parties = snapshotParties(inputs, await getParties(fromDirectory.map((p) => p.partyId)), snapshots);
+      // Parties of the version changed stay as it has them; those it adds are as `snapshots` has
+      // them (as made, when a change is worked out again), else as the directory has them now, as
+      // are those it refreshes. A refresh worked out again after another rename differs: 412.
+      const kept = [...base.parties, ...snapshots.filter((s) => !base.parties.some((p) => p.partyId === s.partyId))];
+      const fromDirectory = patch.parties.filter((p) => p.refresh || !kept.some((c) => c.partyId === p.partyId));
+      parties = snapshotParties(patch.parties, await getParties(fromDirectory.map((p) => p.partyId)), kept);
     }
     const ceremony = await getCeremony(base.ceremonyId);
     const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date(), ceremony);
