@@ -98,7 +98,7 @@ hr { border: 0; border-top: 0.5pt solid rgb(191,199,214); margin: 6pt 0 }
 .facts { display: grid; grid-template-columns: 1fr 1fr; gap: 3pt 20pt; font-size: 9.5pt; white-space: nowrap }
 .facts .wide { grid-column: 1 / 3 } label { font-size: 7.5pt; color: rgb(102,110,128); margin-right: 6pt }
 .parties { flex: 1; display: flex; flex-direction: column; justify-content: center; min-height: 0 }
-.grid { display: grid; grid-auto-flow: column; gap: 0 14pt }
+.grid { display: grid; grid-auto-flow: row; gap: 0 14pt }
 /* Left-aligned like the PDF even when dir=auto makes a line RTL; fixed line height, as tall scripts would push rows apart. */
 .party div { white-space: nowrap; overflow: hidden; text-align: left; line-height: 1.2 }
 .footer { display: flex; gap: 20pt; align-items: flex-end }
@@ -137,7 +137,7 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
 <div class="facts">
 <div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>${esc(statusLabel(a.version))}</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
 <div><label>Signed 签署</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
-<div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c))}</div></div>
+<div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c, a.signedAt))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>Parties 签约方 (${a.parties.length})</b></div>
 <div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);row-gap:${s.detail * 0.9}pt">${parties}</div></div>
 <div class="footer"><div class="text"><div><label>Sectors 领域</label>${esc(sectors)}</div>${a.value ? `<div><label>Value 金额</label>${esc(formatMoney(a.value))}</div>` : ''}

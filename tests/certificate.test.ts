@@ -236,9 +236,13 @@ describe('certificate content', () => {
     ['days across years', '2021-12-30T09:00:00-05:00', '2022-01-02T12:00:00-05:00', 'America/New_York', '30 December 2021 – 2 January 2022', '2021年12月30日至2022年1月2日'],
     ['an evening in UTC, on the venue\'s clock', '2021-08-23T16:30:00Z', '2021-08-23T20:00:00Z', 'Asia/Shanghai', '24 August 2021', '2021年8月24日'],
     ['an end written in an offset that puts it on the day before', '2021-08-24T00:30:00+08:00', '2021-08-23T12:00:00-05:00', undefined, '24 August 2021', '2021年8月24日'],
+    // Without a time zone, a start in UTC names no clock: the signing's (here UTC-08:00), as its date prints.
+    ['a start in UTC, read on the signing\'s clock', '2021-08-23T01:00:00Z', undefined, undefined, '22 August 2021', '2021年8月22日'],
+    ['a start in UTC and an end with an offset', '2021-08-23T01:00:00Z', '2021-08-22T20:00:00-08:00', undefined, '22 August 2021', '2021年8月22日'],
+    ['the last day of 9999 into 10000 on the venue\'s clock', '9999-12-31T05:00:00Z', '9999-12-31T20:00:00Z', 'Pacific/Kiritimati', '31 December 9999 – 1 January 10000', '9999年12月31日至10000年1月1日'],
   ])('prints a ceremony\'s days on its own clock: %s', async (_name, startsAt, endsAt, timeZone, en, zh) => {
     const { ceremonyDays } = await import('#shared/certificate/wording.ts');
-    expect(ceremonyDays({ startsAt, ...(endsAt && { endsAt }), ...(timeZone && { timeZone }) })).toEqual([en, zh]);
+    expect(ceremonyDays({ startsAt, ...(endsAt && { endsAt }), ...(timeZone && { timeZone }) }, '2021-08-22T19:00:00-08:00')).toEqual([en, zh]);
   });
 
   it('prints every label in English and Chinese', () => {
@@ -282,13 +286,20 @@ describe('certificate content', () => {
     }
   });
 
-  it('sets the metadata, dated at the signing time', () => {
+  it('sets the metadata, dated at the signing time and modified when recorded', async () => {
     const file = keep('certificate-18-states', all18.pdf);
     const info = execFileSync('pdfinfo', ['-isodates', file], { encoding: 'utf8' });
     expect(info).toMatch(new RegExp(`Title:\\s+Certificate ${all18.code} v1: Joint Declaration on Digital Economy Cooperation`));
     expect(info).toMatch(/Subject:\s+Certificate of agreement .+ version 1/);
     expect(info).toMatch(new RegExp(`Keywords:\\s+Concord certificate ${all18.code} version 1 ${all18.id}`));
     expect(info).toMatch(/CreationDate:\s+2021-08-23T06:30:00/);
+    // Modified when the version was recorded (logged after the signing here).
+    const { createdAt } = (await t.call('GET', `/agreements/${all18.id}`)).body;
+    expect(/ModDate:\s+(\S+)/.exec(info)?.[1]).toBe(`${createdAt.slice(0, 19)}Z`);
+    // A signing logged ahead of its time is not modified before it was created.
+    const ahead = await renderVariant(bilateral.id, ({ agreement }) => ({ agreement: { ...agreement, signedAt: '2030-01-01T08:00:00+08:00', updatedAt: '2029-12-31T12:00:00.000Z' } }));
+    const aheadInfo = execFileSync('pdfinfo', ['-isodates', keep('certificate-logged-ahead', ahead)], { encoding: 'utf8' });
+    expect([/CreationDate:\s+(\S+)/.exec(aheadInfo)?.[1], /ModDate:\s+(\S+)/.exec(aheadInfo)?.[1]]).toEqual(['2030-01-01T00:00:00Z', '2030-01-01T00:00:00Z']);
     expect(info).toMatch(/Pages:\s+1/);
     expect(info).toMatch(/Page size:\s+841.89 x 595.28/);
   });
@@ -1182,8 +1193,8 @@ describe('verification', () => {
         expect(formFile(Buffer.from(`${preamble}${part(boundary)}`), `multipart/form-data; boundary="${boundary}"`, 'file').toString(), JSON.stringify(preamble)).toBe('%PDF-1.7');
       }
       // The boundary inside a longer line is the file's content, not a delimiter; spaces may pad a delimiter's line.
-      const inside = '--abc  \r\nContent-Disposition: form-data; name="file"\r\n\r\n%PDF\r\n--abcdef\r\n--abc-x\r\n--abc\t\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--abc--';
-      expect(formFile(Buffer.from(inside), 'multipart/form-data; boundary=abc', 'file').toString()).toBe('%PDF\r\n--abcdef\r\n--abc-x');
+      const inside = '--abc  \r\nContent-Disposition: form-data; name="file"\r\n\r\n%PDF\r\n--abcdef\r\n--abc-x\r\n--abc--not-the-end\r\n--abc\t\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n--abc--';
+      expect(formFile(Buffer.from(inside), 'multipart/form-data; boundary=abc', 'file').toString()).toBe('%PDF\r\n--abcdef\r\n--abc-x\r\n--abc--not-the-end');
       // A part whose headers run into the next delimiter has no content: it is malformed, not the next part's bytes.
       const crossing = '--abc\r\nContent-Disposition: form-data; name="file"\r\n--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\nNOT-THE-FILE\r\n--abc--';
       expect(() => formFile(Buffer.from(crossing), 'multipart/form-data; boundary=abc', 'file')).toThrow(InvalidInput);

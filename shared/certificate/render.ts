@@ -180,7 +180,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
     venueAcross ? 1 : w.field(...venue, right, y, col - 10),
   ));
   if (venueAcross) row(w.field(...venue, left, y, 2 * col, {}, 4));
-  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony), left, y, 2 * col, {}, 4));
+  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony, a.signedAt), left, y, 2 * col, {}, 4));
   return y - 3;
 }
 
@@ -415,9 +415,10 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   doc.setLanguage('en');
   // Viewers show the title (code, version, agreement) in their title bar, not the file name.
   doc.catalog.getOrCreateViewerPreferences().setDisplayDocTitle(true);
-  // Created when signed; modified when this version was recorded (a void or an amendment, later).
+  // Created when signed; modified when this version was recorded (a void or an amendment, later;
+  // a signing may be logged up to a day before it is signed: then the signing time).
   doc.setCreationDate(signed);
-  doc.setModificationDate(new Date(a.updatedAt));
+  doc.setModificationDate(new Date(Math.max(signed.getTime(), Date.parse(a.updatedAt))));
   info.set(PDFName.of(JWS_INFO_KEY), PDFString.of(jws));
 
   const page = doc.addPage([W, H]);

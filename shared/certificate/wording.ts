@@ -4,7 +4,7 @@
  */
 import { countryName, countryNameZh, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
-import { offsetLabel, signingClock, two, yearOf } from '#shared/domain/time-zones.ts';
+import { offsetLabel, signingClock, two, writtenOffset, yearOf, zoneOffset } from '#shared/domain/time-zones.ts';
 import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
@@ -67,24 +67,34 @@ export function venueLine(c: Ceremony, place?: string): string {
   return parts.join(', ');
 }
 
-/** The ceremony, with the event it was part of, and its days (on its own clock) in English and Chinese. */
-export const ceremonyLine = (c: Ceremony): string => [c.event ? `${c.title} — ${c.event}` : c.title, ...ceremonyDays(c)].join(' · ');
+/** The ceremony, with the event it was part of, and its days in English and Chinese (see ceremonyDays). */
+export const ceremonyLine = (c: Ceremony, signedAt: string): string =>
+  [c.event ? `${c.title} — ${c.event}` : c.title, ...ceremonyDays(c, signedAt)].join(' · ');
 
 /**
- * A ceremony's days on its own clock (its time zone, else the offsets its start and end were
- * written in): "23 August 2021", "23–25 August 2021", "30 August – 2 September 2021", and in
- * Chinese "2021年8月23日至25日".
+ * A ceremony's days on its own clock: its time zone, else the offsets its start and end were
+ * written in; one written in UTC ("Z") names no place's clock, and is read on the clock the
+ * signing prints by, so that the two dates on a certificate agree. "23 August 2021",
+ * "23–25 August 2021", "30 August – 2 September 2021"; in Chinese "2021年8月23日至25日".
  */
-export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>): [string, string] {
-  const from = wallDate(c.startsAt, c);
-  const to = c.endsAt ? wallDate(c.endsAt, c) : from;
-  const [y1, m1, d1] = [from.y, from.m, from.d];
-  const [y2, m2, d2] = [to.y, to.m, to.d];
+export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>, signedAt: string): [string, string] {
+  const day = (at: string) => dayNumber(at, c.timeZone ? zoneOffset(c.timeZone, new Date(at)) : writtenOffset(at) ?? signingClock(signedAt, c));
+  const first = day(c.startsAt);
   // An end written in another offset can fall on an earlier day than the start: one day, then.
-  if (`${y2}-${two(m2)}-${two(d2)}` <= `${y1}-${two(m1)}-${two(d1)}`) return [`${d1} ${MONTHS[m1]} ${y1}`, `${y1}年${m1 + 1}月${d1}日`];
-  if (y1 !== y2) return [`${d1} ${MONTHS[m1]} ${y1} – ${d2} ${MONTHS[m2]} ${y2}`, `${y1}年${m1 + 1}月${d1}日至${y2}年${m2 + 1}月${d2}日`];
-  if (m1 !== m2) return [`${d1} ${MONTHS[m1]} – ${d2} ${MONTHS[m2]} ${y1}`, `${y1}年${m1 + 1}月${d1}日至${m2 + 1}月${d2}日`];
-  return [`${d1}–${d2} ${MONTHS[m1]} ${y1}`, `${y1}年${m1 + 1}月${d1}日至${d2}日`];
+  const [from, to] = [dateOfDay(first), dateOfDay(Math.max(first, c.endsAt ? day(c.endsAt) : first))];
+  if (from.d === to.d && from.m === to.m && from.y === to.y) return [`${from.d} ${MONTHS[from.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日`];
+  if (from.y !== to.y) return [`${from.d} ${MONTHS[from.m]} ${from.y} – ${to.d} ${MONTHS[to.m]} ${to.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.y}年${to.m + 1}月${to.d}日`];
+  if (from.m !== to.m) return [`${from.d} ${MONTHS[from.m]} – ${to.d} ${MONTHS[to.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.m + 1}月${to.d}日`];
+  return [`${from.d}–${to.d} ${MONTHS[from.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.d}日`];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Days since 1970-01-01 of an instant on a clock `secondsEast` of UTC. */
+const dayNumber = (at: string, secondsEast: number) => Math.floor((Date.parse(at) + secondsEast * 1000) / DAY_MS);
+/** The calendar date of a day number (month 0-11, year as printed). */
+function dateOfDay(n: number): { y: string; m: number; d: number } {
+  const date = new Date(n * DAY_MS);
+  return { y: yearOf(date.getUTCFullYear()), m: date.getUTCMonth(), d: date.getUTCDate() };
 }
 
 /** The line under a party's names: who signed for it, its role, its kind, its country. */
@@ -131,18 +141,13 @@ export function formatSigningTime(signedAt: string, ceremony: CeremonyClock): [s
 /** The day of an instant on the clock its signing time prints by (see formatSigningTime): "30 November 2026", "2026年11月30日". */
 export const formatDay = (at: string, ceremony: CeremonyClock): [string, string] => wallClock(at, ceremony).day;
 
-type CeremonyClock = { timeZone?: string | undefined; startsAt?: string | undefined };
+type CeremonyClock = Parameters<typeof signingClock>[1];
 
 function wallClock(at: string, ceremony: CeremonyClock): { seconds: number; day: [string, string]; time: string } {
-  const { y, m, d, seconds, wall } = wallDate(at, ceremony);
-  return { seconds, day: [`${d} ${MONTHS[m]} ${y}`, `${y}年${m + 1}月${d}日`], time: `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}` };
-}
-
-/** The calendar date of an instant on the clock its signing time prints by (month 0-11, year as printed). */
-function wallDate(at: string, ceremony: CeremonyClock): { y: string; m: number; d: number; seconds: number; wall: Date } {
   const seconds = signingClock(at, ceremony);
-  const wall = new Date(new Date(at).getTime() + seconds * 1000);
-  return { y: yearOf(wall.getUTCFullYear()), m: wall.getUTCMonth(), d: wall.getUTCDate(), seconds, wall };
+  const { y, m, d } = dateOfDay(dayNumber(at, seconds));
+  const wall = new Date(Date.parse(at) + seconds * 1000);
+  return { seconds, day: [`${d} ${MONTHS[m]} ${y}`, `${y}年${m + 1}月${d}日`], time: `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}` };
 }
 
 /**

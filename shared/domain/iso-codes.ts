@@ -65,8 +65,9 @@ const COUNTRIES: ReadonlyMap<string, string> = new Map(
 );
 
 /**
- * The same countries' short names in Simplified Chinese, frozen the same way (CLDR via
- * Intl.DisplayNames('zh-Hans'), Node v20.20.2): a certificate prints a party's country in both.
+ * The same countries' names in Simplified Chinese, frozen the same way (CLDR's default forms via
+ * Intl.DisplayNames('zh-Hans'), Node v20.20.2, as the English ones: 中国香港特别行政区 beside
+ * "Hong Kong SAR China"): a certificate prints a party's country in both.
  */
 const COUNTRIES_ZH: ReadonlyMap<string, string> = new Map(
   (

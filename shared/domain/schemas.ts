@@ -106,11 +106,14 @@ export const agreementPartyChange = agreementPartyInput.extend({
   refresh: z.boolean().optional().meta({ description: 'Take this party\'s name, local name, language, kind and country from the directory as they are now (after a rename) instead of as this agreement recorded them' }),
 });
 
+/** The parties of an agreement: 2 to 50. */
+const partyList = <T extends z.ZodType>(party: T) => z.array(party).min(2, 'must list at least 2 parties').max(50, 'must list at most 50 parties');
+
 const agreementFields = {
   title: text(300),
   titleZh: text(300).optional(),
   kind: z.enum(AGREEMENT_KINDS),
-  parties: z.array(agreementPartyInput).min(2, 'must list at least 2 parties').max(50, 'must list at most 50 parties'),
+  parties: partyList(agreementPartyInput),
   sectors: z
     .array(z.enum(SECTORS))
     .min(1, 'must list at least one sector')
@@ -131,7 +134,7 @@ export const agreementPatch = z
     title: agreementFields.title.optional(),
     titleZh: agreementFields.titleZh.unwrap().nullable().optional(),
     kind: agreementFields.kind.optional(),
-    parties: z.array(agreementPartyChange).min(2, 'must list at least 2 parties').max(50, 'must list at most 50 parties').optional(),
+    parties: partyList(agreementPartyChange).optional(),
     sectors: agreementFields.sectors.optional(),
     value: money.nullable().optional(),
     signedAt: agreementFields.signedAt.optional(),

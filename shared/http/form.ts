@@ -60,16 +60,20 @@ export function formFile(body: Buffer, contentType: string, field: string): Buff
 }
 
 /**
- * Where the delimiter line at `at` ends (past its CRLF), or 'closing' for the closing delimiter;
- * undefined when `at` holds no delimiter: the boundary followed by anything but `--`, or by
- * spaces (transport padding) and a CRLF, is part of a longer line, not a delimiter.
+ * Where the delimiter line at `at` ends (past its CRLF), or 'closing' for the closing delimiter
+ * (`--` after the boundary, ending the line or the body); undefined when `at` holds no delimiter:
+ * the boundary followed by anything else than spaces (transport padding) and the line's end is
+ * part of a longer line, not a delimiter.
  */
 function delimiterEnd(body: Buffer, delimiter: Buffer, at: number): number | 'closing' | undefined {
   if (!body.subarray(at, at + delimiter.length).equals(delimiter)) return undefined;
   let end = at + delimiter.length;
-  if (body.subarray(end, end + 2).toString('latin1') === '--') return 'closing';
+  const closing = body.subarray(end, end + 2).toString('latin1') === '--';
+  if (closing) end += 2;
   while (body[end] === 0x20 || body[end] === 0x09) end += 1;
-  return body.subarray(end, end + CRLF.length).equals(CRLF) ? end + CRLF.length : undefined;
+  if (closing && end === body.length) return 'closing';
+  if (!body.subarray(end, end + CRLF.length).equals(CRLF)) return undefined;
+  return closing ? 'closing' : end + CRLF.length;
 }
 
 /** Where the next delimiter after `from` starts (past the CRLF that belongs to it); -1 when there is none. */
