@@ -98,6 +98,9 @@ describe('routes', () => {
     const broken = await t.call('GET', '/verify/%E0%A4%A?v=1&sig=x', { token: null });
     expect([broken.status, broken.headers.get('content-type'), broken.body.errors]).toEqual([400, 'application/problem+json', [{ path: 'path', message: 'is not valid percent-encoding' }]]);
     expect(broken.body.detail).toBe('The path /verify/%E0%A4%A is not valid percent-encoding');
+    // A long path is named by its start.
+    const long = await t.call('GET', `/${'x'.repeat(5000)}`, { token: null });
+    expect([long.status, long.body.detail]).toEqual([404, `No route for /${'x'.repeat(199)}…`]);
   });
 
   it('a GET route answers HEAD with its status and headers, without content; other routes do not', async () => {

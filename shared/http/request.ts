@@ -111,15 +111,16 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
 /** A request no route matches (API Gateway's `$default` route): 404, or 405 with the methods its path takes. */
 function unmatched(event: ApiEvent): HttpError {
   const path = event.rawPath;
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path; // as much as a message needs to name it
   let match;
   try {
     match = matchRoute(event.requestContext.http.method, path);
   } catch {
-    return new HttpError(400, `The path ${path} is not valid percent-encoding`, [{ path: 'path', message: 'is not valid percent-encoding' }]);
+    return new HttpError(400, `The path ${shown} is not valid percent-encoding`, [{ path: 'path', message: 'is not valid percent-encoding' }]);
   }
   // A path API Gateway matched to no route though the table has one (an encoded slash, say) is still not found.
-  if ('status' in match && match.status === 405) return new HttpError(405, `${path} accepts ${match.allow}`, [], { allow: match.allow });
-  return new HttpError(404, `No route for ${path}`);
+  if ('status' in match && match.status === 405) return new HttpError(405, `${shown} accepts ${match.allow}`, [], { allow: match.allow });
+  return new HttpError(404, `No route for ${shown}`);
 }
 
 /** The event's headers by lower-cased name (as API Gateway delivers them, and as a test might not). */
