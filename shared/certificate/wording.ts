@@ -4,7 +4,7 @@
  */
 import { countryName, countryNameZh, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
-import { offsetLabel, signingClock, two, writtenOffset, yearOf, zoneOffset } from '#shared/domain/time-zones.ts';
+import { dateOfDay, dayNumber, offsetLabel, signingClock, two, writtenOffset, zoneOffset } from '#shared/domain/time-zones.ts';
 import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
@@ -86,15 +86,6 @@ export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone
   if (from.y !== to.y) return [`${from.d} ${MONTHS[from.m]} ${from.y} – ${to.d} ${MONTHS[to.m]} ${to.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.y}年${to.m + 1}月${to.d}日`];
   if (from.m !== to.m) return [`${from.d} ${MONTHS[from.m]} – ${to.d} ${MONTHS[to.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.m + 1}月${to.d}日`];
   return [`${from.d}–${to.d} ${MONTHS[from.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.d}日`];
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** Days since 1970-01-01 of an instant on a clock `secondsEast` of UTC. */
-const dayNumber = (at: string, secondsEast: number) => Math.floor((Date.parse(at) + secondsEast * 1000) / DAY_MS);
-/** The calendar date of a day number (month 0-11, year as printed). */
-function dateOfDay(n: number): { y: string; m: number; d: number } {
-  const date = new Date(n * DAY_MS);
-  return { y: yearOf(date.getUTCFullYear()), m: date.getUTCMonth(), d: date.getUTCDate() };
 }
 
 /** The line under a party's names: who signed for it, its role, its kind, its country. */

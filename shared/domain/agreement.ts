@@ -11,7 +11,7 @@ import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
 import type { Stamp } from './party.ts';
 import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryEntry, Party } from './schemas.ts';
-import { offsetLabel, signingClock, two, writtenOffset, yearOf, zoneOffset } from './time-zones.ts';
+import { dateOfDay, dayNumber, offsetLabel, signingClock, two, writtenOffset, zoneOffset } from './time-zones.ts';
 
 export type { Agreement, AgreementParty, HistoryEntry };
 
@@ -93,8 +93,6 @@ export function snapshotParties(
 /** What the signing-day rule needs of the ceremony a signing is logged under. */
 export type CeremonyTimes = Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
  * The signing must fall on one of the ceremony's days, from the day it starts to the day it ends
  * (or starts, without an end). Its day is the one its certificate prints (signingClock); the
@@ -105,18 +103,17 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * day) is a typing mistake the certificate would print as fact.
  */
 export function signingDayError(signedAt: string, ceremony: CeremonyTimes): FieldError | undefined {
-  const dayAt = (value: string, secondsEast: number) => Math.floor((Date.parse(value) + secondsEast * 1000) / DAY_MS);
   const { timeZone, startsAt } = ceremony;
   const endsAt = ceremony.endsAt ?? startsAt;
   const ceremonyDay = (value: string, unwritten: number) =>
-    dayAt(value, timeZone ? zoneOffset(timeZone, new Date(value)) : writtenOffset(value) ?? unwritten);
+    dayNumber(value, timeZone ? zoneOffset(timeZone, new Date(value)) : writtenOffset(value) ?? unwritten);
   const [first, last] = [ceremonyDay(startsAt, -12 * 3600), ceremonyDay(endsAt, 14 * 3600)];
   const clock = signingClock(signedAt, ceremony);
-  const day = dayAt(signedAt, clock);
+  const day = dayNumber(signedAt, clock);
   if (day >= first && day <= last) return undefined;
   const date = (n: number) => {
-    const d = new Date(n * DAY_MS);
-    return `${yearOf(d.getUTCFullYear())}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+    const { y, m, d } = dateOfDay(n);
+    return `${y}-${two(m + 1)}-${two(d)}`;
   };
   const ceremonyClock = timeZone ?? (writtenOffset(startsAt) === undefined ? 'any time zone: its start is logged in UTC' : offsetLabel(writtenOffset(startsAt)!));
   const days = first === last ? `day, ${date(first)}` : `days, ${date(first)} to ${date(last)}`;

@@ -151,6 +151,17 @@ export function offsetLabel(seconds: number): string {
 /** A year in at least four digits, as ISO 8601 writes it (0050, not 50; -0001 is 2 BC). */
 export const yearOf = (y: number) => (y < 0 ? `-${String(-y).padStart(4, '0')}` : String(y).padStart(4, '0'));
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The day (since 1970-01-01) an instant falls on, on a clock `secondsEast` of UTC. */
+export const dayNumber = (at: string, secondsEast: number) => Math.floor((Date.parse(at) + secondsEast * 1000) / DAY_MS);
+
+/** The calendar date of a day number (month 0-11, year as ISO 8601 writes it). */
+export function dateOfDay(n: number): { y: string; m: number; d: number } {
+  const date = new Date(n * DAY_MS);
+  return { y: yearOf(date.getUTCFullYear()), m: date.getUTCMonth(), d: date.getUTCDate() };
+}
+
 /**
  * The clock a signing is printed by (seconds east of UTC): the ceremony's IANA time zone; or else
  * the offset the signing was logged with; or, for a signing logged in UTC ("Z"), the offset of
