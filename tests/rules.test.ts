@@ -235,18 +235,21 @@ describe('agreement rules', () => {
     ['the morning of the ceremony\'s day', {}, '2021-08-23T09:00:00+08:00', undefined],
     ['the last minute of its day', {}, '2021-08-23T23:59:00+08:00', undefined],
     ['its day, written on another offset', {}, '2021-08-23T02:00:00-07:00', undefined],
-    ['the next day by its clock, though the same day in UTC', {}, '2021-08-23T16:00:00Z', "must fall on the ceremony's day, 2021-08-23 (Asia/Shanghai); it falls on 2021-08-24"],
+    ['the next day by its clock, though the same day in UTC', {}, '2021-08-23T16:00:00Z', "must fall on the ceremony's day, 2021-08-23 (Asia/Shanghai); it falls on 2021-08-24 (UTC+08:00; logged in UTC)"],
     ['another year (a typing mistake)', {}, '2014-08-23T14:30:00+08:00', "must fall on the ceremony's day, 2021-08-23 (Asia/Shanghai); it falls on 2014-08-23"],
     ['the last day of a three-day ceremony', { endsAt: '2021-08-25T18:00:00+08:00' }, '2021-08-25T20:00:00+08:00', undefined],
     ['the day after a three-day ceremony', { endsAt: '2021-08-25T18:00:00+08:00' }, '2021-08-26T09:00:00+08:00', "must fall on the ceremony's days, 2021-08-23 to 2021-08-25 (Asia/Shanghai); it falls on 2021-08-26"],
     ['its day by the offset its start was written in (no time zone)', { startsAt: '2024-03-10T22:00:00-05:00', timeZone: undefined }, '2024-03-11T04:30:00Z', undefined],
-    ['the next day by that offset', { startsAt: '2024-03-10T22:00:00-05:00', timeZone: undefined }, '2024-03-11T05:30:00Z', "must fall on the ceremony's day, 2024-03-10 (UTC-05:00); it falls on 2024-03-11"],
+    ['the next day by that offset', { startsAt: '2024-03-10T22:00:00-05:00', timeZone: undefined }, '2024-03-11T05:30:00Z', "must fall on the ceremony's day, 2024-03-10 (UTC-05:00); it falls on 2024-03-11 (UTC-05:00; logged in UTC)"],
     // Without a time zone a certificate prints a signing as logged: the rule reads its day the same way.
     ['its day as logged on another offset (no time zone)', { startsAt: '2024-03-10T22:00:00+08:00', timeZone: undefined }, '2024-03-10T20:00:00-05:00', undefined],
     ['the next day as logged on another offset (no time zone)', { startsAt: '2024-03-10T22:00:00-05:00', timeZone: undefined }, '2024-03-11T01:00:00+08:00', "must fall on the ceremony's day, 2024-03-10 (UTC-05:00); it falls on 2024-03-11 (UTC+08:00, as logged)"],
     ['the morning of a ceremony whose start is logged in UTC', { startsAt: '2021-08-23T02:00:00Z', timeZone: undefined }, '2021-08-23T07:30:00+08:00', undefined],
-    ['a day well off a ceremony whose start is logged in UTC', { startsAt: '2021-08-23T02:00:00Z', timeZone: undefined }, '2021-08-25T07:30:00+08:00', "must fall on the ceremony's days, 2021-08-22 to 2021-08-23 (any time zone: its start is logged in UTC); it falls on 2021-08-25 (UTC+08:00, as logged)"],
-    ['another day at the edge of the calendar', { startsAt: '0000-01-01T02:00:00Z', timeZone: 'America/New_York' }, '0000-01-02T12:00:00Z', "must fall on the ceremony's day, -0001-12-31 (America/New_York); it falls on 0000-01-02"],
+    // A start logged in UTC names no clock: it is read on the signing's, as the certificate prints both.
+    ['a day well off a ceremony whose start is logged in UTC', { startsAt: '2021-08-23T02:00:00Z', timeZone: undefined }, '2021-08-25T07:30:00+08:00', "must fall on the ceremony's day, 2021-08-23 (UTC+08:00, the signing's clock: its start is logged in UTC); it falls on 2021-08-25"],
+    ['the day after a ceremony logged in UTC ends, on the signing\'s clock', { startsAt: '2025-03-30T22:00:00Z', endsAt: '2025-04-01T10:00:00Z', timeZone: undefined }, '2025-04-02T00:30:00+08:00', "must fall on the ceremony's days, 2025-03-31 to 2025-04-01 (UTC+08:00, the signing's clock: its start is logged in UTC); it falls on 2025-04-02"],
+    ['the evening before a ceremony logged in UTC opens, on the signing\'s clock', { startsAt: '2025-05-10T20:00:00Z', timeZone: undefined }, '2025-05-10T23:00:00+08:00', "must fall on the ceremony's day, 2025-05-11 (UTC+08:00, the signing's clock: its start is logged in UTC); it falls on 2025-05-10"],
+    ['another day at the edge of the calendar', { startsAt: '0000-01-01T02:00:00Z', timeZone: 'America/New_York' }, '0000-01-02T12:00:00Z', "must fall on the ceremony's day, -0001-12-31 (America/New_York); it falls on 0000-01-02 (UTC-04:56:02; logged in UTC)"],
   ])('a signing on %s -> %#', async (_name, times, signedAt, message) => {
     const id = `rules-day-${uniqueKey('c')}`.toLowerCase().slice(0, 60);
     expect((await t.call('POST', '/ceremonies', { body: ceremony(id, times) })).status).toBe(201);

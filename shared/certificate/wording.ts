@@ -4,7 +4,7 @@
  */
 import { countryName, countryNameZh, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
-import { dateOfDay, dayNumber, offsetLabel, signingClock, two, writtenOffset, zoneOffset } from '#shared/domain/time-zones.ts';
+import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two } from '#shared/domain/time-zones.ts';
 import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
@@ -72,16 +72,12 @@ export const ceremonyLine = (c: Ceremony, signedAt: string): string =>
   [c.event ? `${c.title} — ${c.event}` : c.title, ...ceremonyDays(c, signedAt)].join(' · ');
 
 /**
- * A ceremony's days on its own clock: its time zone, else the offsets its start and end were
- * written in; one written in UTC ("Z") names no place's clock, and is read on the clock the
- * signing prints by, so that the two dates on a certificate agree. "23 August 2021",
+ * A ceremony's days on its own clock (ceremonyDayRange: the days the signing-day rule holds a
+ * signing to, so that the two dates on a certificate agree). "23 August 2021",
  * "23–25 August 2021", "30 August – 2 September 2021"; in Chinese "2021年8月23日至25日".
  */
 export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>, signedAt: string): [string, string] {
-  const day = (at: string) => dayNumber(at, c.timeZone ? zoneOffset(c.timeZone, new Date(at)) : writtenOffset(at) ?? signingClock(signedAt, c));
-  const first = day(c.startsAt);
-  // An end written in another offset can fall on an earlier day than the start: one day, then.
-  const [from, to] = [dateOfDay(first), dateOfDay(Math.max(first, c.endsAt ? day(c.endsAt) : first))];
+  const [from, to] = ceremonyDayRange(c, signedAt).map(dateOfDay) as [ReturnType<typeof dateOfDay>, ReturnType<typeof dateOfDay>];
   if (from.d === to.d && from.m === to.m && from.y === to.y) return [`${from.d} ${MONTHS[from.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日`];
   if (from.y !== to.y) return [`${from.d} ${MONTHS[from.m]} ${from.y} – ${to.d} ${MONTHS[to.m]} ${to.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.y}年${to.m + 1}月${to.d}日`];
   if (from.m !== to.m) return [`${from.d} ${MONTHS[from.m]} – ${to.d} ${MONTHS[to.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.m + 1}月${to.d}日`];

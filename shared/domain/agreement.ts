@@ -11,7 +11,7 @@ import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
 import type { Stamp } from './party.ts';
 import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryEntry, Party } from './schemas.ts';
-import { dateOfDay, dayNumber, offsetLabel, signingClock, two, writtenOffset, zoneOffset } from './time-zones.ts';
+import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two, writtenOffset } from './time-zones.ts';
 
 export type { Agreement, AgreementParty, HistoryEntry };
 
@@ -97,17 +97,15 @@ export type CeremonyTimes = Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>;
  * The signing must fall on one of the ceremony's days, from the day it starts to the day it ends
  * (or starts, without an end). Its day is the one its certificate prints (signingClock); the
  * ceremony's days are by its time zone, or else by the offsets its start and end were written in
- * (one written in UTC, "Z", names no place's clock: any day an offset from -12:00 to +14:00 gives).
+ * (one written in UTC, "Z", names no place's clock: it is read on the signing's), as the
+ * certificate prints them (ceremonyDayRange).
  * A whole day either side of the hours is room enough for a signing logged before the doors open
  * or after the speeches; a signing dated another day (2014 for 2024, or an offset that moves it a
  * day) is a typing mistake the certificate would print as fact.
  */
 export function signingDayError(signedAt: string, ceremony: CeremonyTimes): FieldError | undefined {
   const { timeZone, startsAt } = ceremony;
-  const endsAt = ceremony.endsAt ?? startsAt;
-  const ceremonyDay = (value: string, unwritten: number) =>
-    dayNumber(value, timeZone ? zoneOffset(timeZone, new Date(value)) : writtenOffset(value) ?? unwritten);
-  const [first, last] = [ceremonyDay(startsAt, -12 * 3600), ceremonyDay(endsAt, 14 * 3600)];
+  const [first, last] = ceremonyDayRange(ceremony, signedAt);
   const clock = signingClock(signedAt, ceremony);
   const day = dayNumber(signedAt, clock);
   if (day >= first && day <= last) return undefined;
@@ -115,9 +113,12 @@ export function signingDayError(signedAt: string, ceremony: CeremonyTimes): Fiel
     const { y, m, d } = dateOfDay(n);
     return `${y}-${two(m + 1)}-${two(d)}`;
   };
-  const ceremonyClock = timeZone ?? (writtenOffset(startsAt) === undefined ? 'any time zone: its start is logged in UTC' : offsetLabel(writtenOffset(startsAt)!));
+  const startOffset = writtenOffset(startsAt);
+  const ceremonyClock = timeZone ?? (startOffset === undefined ? `${offsetLabel(clock)}, the signing's clock: its start is logged in UTC` : offsetLabel(startOffset));
   const days = first === last ? `day, ${date(first)}` : `days, ${date(first)} to ${date(last)}`;
-  const signingLabel = timeZone || offsetLabel(clock) === ceremonyClock ? '' : ` (${offsetLabel(clock)}, as logged)`;
+  // Say which clock the signing's day is read on when it is not the one just named.
+  const loggedInUtc = writtenOffset(signedAt) === undefined && clock !== 0 ? ` (${offsetLabel(clock)}; logged in UTC)` : '';
+  const signingLabel = timeZone || startOffset === undefined || startOffset === clock ? loggedInUtc : ` (${offsetLabel(clock)}, as logged)`;
   return { path: '/signedAt', message: `must fall on the ceremony's ${days} (${ceremonyClock}); it falls on ${date(day)}${signingLabel}` };
 }
 
