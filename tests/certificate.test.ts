@@ -831,6 +831,8 @@ describe('verification', () => {
     const r = await checkLink(tamper(link));
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('invalid');
+    // Why, in Chinese too (a browser's page shows both).
+    expect(r.body.detailZh).toMatch(/\p{Script=Han}/u);
     expect(r.body.agreement).toBeUndefined();
   });
 
@@ -1014,7 +1016,7 @@ describe('verification', () => {
     expect(r.body).toContain('<title>Valid certificate · 证书有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
-    expect(r.body).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt>');
+    expect(r.body).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd>Ceremony cer-test, Chongqing · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

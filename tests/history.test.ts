@@ -214,7 +214,9 @@ describe('ceremony corrections', () => {
     expect([upload.status, upload.body.status, upload.body.agreement.ceremony.correctedAt]).toEqual([200, 'valid', again.body.updatedAt]);
     // A person holding that file is told why its ceremony may read otherwise than the registry's.
     const page = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
-    expect(page.body).toContain(`Corrected on ${again.body.updatedAt.slice(0, 10)} (UTC): a certificate issued before then prints the ceremony as it was.`);
+    const corrected = new Date(again.body.updatedAt);
+    expect(page.body).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()} (UTC): a certificate issued before then prints the ceremony as it was.`);
+    expect(page.body).toContain(`已于${corrected.getUTCFullYear()}年${corrected.getUTCMonth() + 1}月${corrected.getUTCDate()}日（UTC）更正`);
   });
 
   it('a file from before files were recorded, of a ceremony corrected since, still checks out (re-rendered as the ceremony stood)', async () => {

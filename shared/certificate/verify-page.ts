@@ -1,6 +1,6 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
 import type { Verification } from '#shared/domain/schemas.ts';
-import { formatDay, formatSigningTime } from './wording.ts';
+import { ceremonyDays, formatDay, formatSigningTime } from './wording.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Chinese text, marked as such (screen readers, Han glyph forms). */
@@ -17,7 +17,7 @@ const LOOK: Record<Verification['status'], [string, string, string]> = {
 function advice(v: Verification): [string, string] {
   switch (v.status) {
     case 'valid': return v.agreement?.ceremony?.correctedAt
-      ? ['The details below are the registry\'s record: they should match the certificate in front of you, but for the ceremony\'s if the certificate was issued before its correction (see below).', '以下内容为登记系统的记录，应与您手中的证书一致；如证书签发于仪式信息更正之前，仪式信息可能不同（见下文）。']
+      ? ['The details below are the registry\'s record: they should match the certificate in front of you, except the ceremony\'s details if the certificate was issued before they were corrected (see below).', '以下内容为登记系统的记录，应与您手中的证书一致；如证书签发于仪式信息更正之前，仪式信息可能不同（见下文）。']
       : ['The details below are the registry\'s record: they should match the certificate in front of you.', '以下内容为登记系统的记录，应与您手中的证书一致。'];
     case 'superseded': return [`This certificate describes version ${v.version}. Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`, `此证书对应第 ${v.version} 版。请向签约方或登记系统索取现行的第 ${v.currentVersion} 版证书。`];
     case 'voided': {
@@ -26,26 +26,26 @@ function advice(v: Verification): [string, string] {
         ? [`The agreement was voided on ${en} and is no longer in force: do not rely on this certificate.`, `该协议已于${zh}作废，不再有效，请勿以此证书为依据。`]
         : ['The agreement is no longer in force: do not rely on this certificate.', '该协议已不再有效，请勿以此证书为依据。'];
     }
-    case 'invalid': return ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向应出具该证书的登记系统核实。'];
+    case 'invalid': return ['Do not rely on this document or link as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件或链接作为证书使用。如有人将其作为证书提供给您，请向应出具该证书的登记系统核实。'];
   }
 }
+
+/** The ceremony's days as the certificate prints them, in both languages. */
+const days = (c: NonNullable<NonNullable<Verification['agreement']>['ceremony']>, signedAt: string) => {
+  if (!c.startsAt) return '';
+  const [en, zh] = ceremonyDays({ startsAt: c.startsAt, endsAt: c.endsAt, timeZone: c.timeZone }, signedAt);
+  return ` · ${escape(en)} · ${zhSpan(zh)}`;
+};
 
 /** A note that the ceremony was corrected, and when: a certificate issued before prints it as it was. */
 const correction = (at: string | undefined) => {
   if (!at) return '';
-  const day = at.slice(0, 10);
-  return `<br><small>Corrected on ${escape(day)} (UTC): a certificate issued before then prints the ceremony as it was. · ${zhSpan(`已于 ${day}（UTC）更正：此前签发的证书按更正前的信息印制。`)}</small>`;
+  const [en, zh] = formatDay(at, {}); // UTC: the record's time, written in it
+  return `<br><small>Corrected on ${escape(en)} (UTC): a certificate issued before then prints the ceremony as it was. · ${zhSpan(`已于${zh}（UTC）更正：此前签发的证书按更正前的信息印制。`)}</small>`;
 };
 
 /** A line in English, then its Chinese on the next line, each marked with its language. */
 type Lines = [en: string, zh?: string];
-
-/** The verdict of a genuine certificate in Chinese (an invalid one's reasons vary; its advice is in both). */
-const VERDICT_ZH: Partial<Record<Verification['status'], (v: Verification) => string>> = {
-  valid: () => '此证书由登记系统签发，所载为协议的现行版本。',
-  superseded: (v) => `证书真实，但协议此后已修订：现行版本为第 ${v.currentVersion} 版。`,
-  voided: () => '证书真实，但协议已作废，不再有效。',
-};
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
 export function verificationPage(v: Verification, anotherFile = false): string {
@@ -55,10 +55,10 @@ export function verificationPage(v: Verification, anotherFile = false): string {
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
 <dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion} · ${zhSpan(`第 ${v.version} 版，共 ${v.currentVersion} 版`)})</dd>
 <dt>Signed · ${zhSpan('签署')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
-${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}${correction(a.ceremony.correctedAt)}</dd>` : ''}
+${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
-  return page(en, zh, colour, [[v.detail, VERDICT_ZH[v.status]?.(v)], advice(v)], facts + (anotherFile ? CHECK_ANOTHER : ''));
+  return page(en, zh, colour, [[v.detail, v.detailZh], advice(v)], facts + (anotherFile ? CHECK_ANOTHER : ''));
 }
 
 /** Back to the upload page: the answer to a form sits at the form's own address (`POST /verify`), so "" is `GET /verify`. */

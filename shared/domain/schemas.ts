@@ -284,6 +284,7 @@ export type HistoryAction = HistoryEntry['action'];
 export const verificationRecord = z.object({
   status: z.enum(['valid', 'superseded', 'voided', 'invalid']),
   detail: z.string(),
+  detailZh: z.string().describe('The detail in Simplified Chinese'),
   code: z.string().optional(),
   version: z.number().int().optional(),
   currentVersion: z.number().int().optional(),
@@ -296,7 +297,7 @@ export const verificationRecord = z.object({
     /** `lang` of the local name, so that a page can mark its language (screen readers, Han glyph forms). */
     parties: z.array(z.object({ name: z.string(), localName: z.string().optional(), lang: z.string().optional() })),
     ceremony: z.object({
-      title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), timeZone: z.string().optional(),
+      title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), endsAt: z.string().optional(), timeZone: z.string().optional(),
       correctedAt: z.string().optional().describe('When the ceremony was last corrected, if ever: a certificate issued before then prints it as it was'),
     }).optional(),
   }).optional(),

@@ -115,20 +115,21 @@ export async function certificateFor(id: string, version: number | undefined, pr
 
 // ---- verification -----------------------------------------------------------------------
 
-const invalid = (detail: string): Verification => ({ status: 'invalid', detail });
+const invalid = (detail: string, detailZh: string): Verification => ({ status: 'invalid', detail, detailZh });
+const NO_SUCH_LINK = ['The signature does not match: this link was not issued by the registry.', '签名不符：此链接并非由登记系统签发。'] as const;
 
 async function verdict(stored: store.StoredAgreement, version: number): Promise<Verification> {
   const certified = replay(stored.agreement, stored.history, version)!;
   const current = stored.agreement;
   const ceremony = await getCeremony(certified.ceremonyId);
   const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
-  const detail = {
-    valid: 'This certificate was issued by the registry and describes the agreement as it stands.',
-    superseded: `Genuine, but the agreement was amended since: version ${current.version} is current.`,
-    voided: 'Genuine, but the agreement has been voided and is no longer in force.',
+  const [detail, detailZh] = {
+    valid: ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
+    superseded: [`Genuine, but the agreement was amended since: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第 ${current.version} 版。`],
+    voided: ['Genuine, but the agreement has been voided and is no longer in force.', '证书真实，但协议已作废，不再有效。'],
   }[status];
   return {
-    status, detail, code: current.code, version, currentVersion: current.version,
+    status, detail: detail!, detailZh: detailZh!, code: current.code, version, currentVersion: current.version,
     ...(status === 'voided' && { voidedAt: current.updatedAt }),
     agreement: {
       title: certified.title,
@@ -137,6 +138,7 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
       parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName, ...(p.lang && { lang: p.lang }) }) })),
       ...(ceremony && { ceremony: {
         title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt,
+        ...(ceremony.endsAt && { endsAt: ceremony.endsAt }),
         ...(ceremony.timeZone && { timeZone: ceremony.timeZone }), ...(ceremony.version > 1 && { correctedAt: ceremony.updatedAt }),
       } }),
     },
@@ -153,17 +155,20 @@ export async function verifyLink(typed: string, version: number, copied: string)
   const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
-  if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.');
+  if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.', '登记系统未签发过此编号和版本的证书。');
   if (cut) {
-    return invalid(`The signature in this address is ${cut.signatureLength} characters long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`);
+    return invalid(
+      `The signature in this address is ${cut.signatureLength} characters long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
+      `此网址中的签名长 ${cut.signatureLength} 个字符，证书的签名为 ${cut.expected} 个字符：网址可能在复制时被截断。请扫描二维码，或输入完整的印刷网址。`,
+    );
   }
-  if (!wellFormedSignature(signature)) return invalid('The signature does not match: this link was not issued by the registry.');
+  if (!wellFormedSignature(signature)) return invalid(...NO_SUCH_LINK);
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
   const keys = await signingKeys();
   const signedUnder = (iss: string) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, keys);
   if (!signedUnder(PUBLIC_BASE_URL) && !(await issuersOf(stored.agreement.id, version)).some((iss) => iss !== PUBLIC_BASE_URL && signedUnder(iss))) {
-    return invalid('The signature does not match: this link was not issued by the registry.');
+    return invalid(...NO_SUCH_LINK);
   }
   return verdict(stored, version);
 }
@@ -174,14 +179,19 @@ const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\
 export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
   // Where the registry writes it, readable in the bytes; a program that re-saves the file (compressing its objects) hides it, and alters the file anyway.
-  if (!jws) return invalid('No Concord certificate signature can be read in this file: it is not a certificate the registry issued, or one re-saved by another program, which alters it.');
+  if (!jws) {
+    return invalid(
+      'No Concord certificate signature can be read in this file: it is not a certificate the registry issued, or one re-saved by another program, which alters it.',
+      '此文件中读不到 Concord 证书签名：它不是登记系统签发的证书，或已被其他程序另存（另存即改动了文件）。',
+    );
+  }
   const verified = verifiedPayload(jws, await signingKeys());
-  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.');
+  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验不通过：它并非由登记系统签发。');
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
   if (!stored || !entry || canonicalJson(certificatePayloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
-    return invalid('The signed payload does not match any agreement version in the registry.');
+    return invalid('The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本都不相符。');
   }
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
@@ -203,8 +213,13 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
       unprintable ??= error;
     }
   }
-  if (unprintable) return invalid(`These exact bytes are not on record, and this version cannot be re-rendered to compare them: ${unprintable.message}.`);
-  return invalid('The signature is genuine but the file has been altered since it was issued.');
+  if (unprintable) {
+    return invalid(
+      `These exact bytes are not on record, and this version cannot be re-rendered to compare them: ${unprintable.message}.`,
+      '登记系统没有这份文件的记录，且此版本无法重新生成以逐字节比对。',
+    );
+  }
+  return invalid('The signature is genuine but the file has been altered since it was issued.', '签名真实，但文件在签发后已被改动。');
 }
 
 export async function publicKeys() {
