@@ -255,6 +255,13 @@ describe('certificate content', () => {
     ]) expect(text, label).toContain(label);
   });
 
+  it('keeps a party\'s kind and country whole, with their Chinese names, when its signatory line wraps', async () => {
+    const { partyDetail } = await import('#shared/certificate/wording.ts');
+    const detail = (kind: string, countryCode?: string) => partyDetail({ partyId: 'x', kind: kind as 'state', name: 'X', signatory: { name: 'A' }, ...(countryCode && { countryCode }) });
+    expect(detail('state', 'LK')).toContain('State\u00A0国家  ·  Sri\u00A0Lanka\u00A0斯里兰卡');
+    expect(detail('organization')).toContain('International\u00A0organization\u00A0国际组织');
+  });
+
   it('has a Chinese name for every country it has an English one for, and for no other code', async () => {
     const { countryName, countryNameZh, isCountryCode } = await import('#shared/domain/iso-codes.ts');
     const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
@@ -436,6 +443,16 @@ describe('certificate content', () => {
     const [title, separator] = ['නගරාධිපති', '  ·  City 城市'];
     expect(measure(`${title}${separator}`, 1000)).toBeCloseTo(measure(title, 1000) + measure(separator, 1000), 6);
     expect(measure('කේසර සේනානායක', 1000)).toBeCloseTo(measure('කේසර', 1000) + 500 + measure('සේනානායක', 1000), 6);
+  });
+
+  it('draws digits between Han characters in bold text in the Han font, which has no bold: not bold digits among regular Han', async () => {
+    const { shapeLine } = await import('#shared/certificate/shaping.ts');
+    const faces = (text: string, weight: 'regular' | 'bold') => new Set(shapeLine(text, { weight }).glyphs.map((g) => g.face));
+    expect(faces('本协议已于2026年11月30日作废', 'bold').size).toBe(1);
+    expect([...faces('本协议已于2026年11月30日作废', 'bold')][0]!.bold).toBe(false);
+    // In regular text digits take the Latin font, as typesetters set them; after Han at a line's end too, in bold.
+    expect(faces('已于2026年', 'regular').size).toBe(2);
+    expect(faces('签约方 (18)', 'bold').size).toBe(2);
   });
 
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
@@ -1182,6 +1199,7 @@ describe('verification', () => {
       ['a boundary over 70 characters', `multipart/form-data; boundary=${'b'.repeat(71)}`, `--${'b'.repeat(71)}\r\n\r\nx\r\n--${'b'.repeat(71)}--`, 'Content-Type'],
       ['a quoted boundary over 70 characters', `multipart/form-data; boundary="${'b'.repeat(71)}"`, `--${'b'.repeat(71)}\r\n\r\nx\r\n--${'b'.repeat(71)}--`, 'Content-Type'],
       ['a boundary found only as the start of a longer one', 'multipart/form-data; boundary=abc', '--abcdef\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7\r\n--abcdef--\r\n', ''],
+      ['two files in its field', 'multipart/form-data; boundary=abc', '--abc\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7\r\n--abc\r\nContent-Disposition: form-data; name="file"; filename="b.pdf"\r\n\r\n%PDF-1.7\r\n--abc--\r\n', 'file'],
     ])('a form with %s is a 400 naming what is wrong', async (_name, type, body, path) => {
       const r = await t.call('POST', '/verify', { token: null, body: Buffer.from(body, 'latin1'), headers: { 'content-type': type } });
       expect([r.status, r.headers.get('content-type'), r.body.errors?.[0]?.path]).toEqual([400, 'application/problem+json', path]);

@@ -252,8 +252,10 @@ function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineCont
     const script = sc[i] ?? (same ? prev.script : nextScript(i));
     // ASCII digits, spaces and punctuation after CJK text, or between the words of two scripts, take
     // the Latin font (as typesetters do): the spaces of the separator between a Sinhala title and
-    // "City" are not Sinhala's, twice as wide as Latin's.
-    const latin = !sc[i] && cp < 0x250 && (CJK.has(script) || (prev !== undefined && (following[i] ?? prev.script) !== prev.script));
+    // "City" are not Sinhala's, twice as wide as Latin's. In bold, digits between Han characters
+    // (2026年11月30日) stay in the Han font: there is no bold Han, and bold digits stood out.
+    const inCjkBold = weight === 'bold' && cp >= 0x30 && cp <= 0x39 && CJK.has(following[i] ?? '');
+    const latin = !sc[i] && cp < 0x250 && (CJK.has(script) ? !inCjkBold : prev !== undefined && (following[i] ?? prev.script) !== prev.script);
     const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || cp === 0x200c || cp === 0x200d) && !latin;
     const f = keepsRun ? prev.face : pickFace(sc[i] ?? (latin ? 'Latn' : script), cp, weight, lang);
     if (same && prev.face === f && prev.script === script) prev.end = pos + ch.length;

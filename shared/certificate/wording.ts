@@ -88,9 +88,10 @@ export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone
 export function partyDetail(p: AgreementParty): string {
   const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
   const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
-  // A no-break space keeps each English name with its Chinese one when the line wraps.
-  const country = p.countryCode && [countryName(p.countryCode), countryNameZh(p.countryCode)].filter(Boolean).join('\u00A0');
-  return [`Signed by 签署人: ${who}`, p.role, `${kindEn}\u00A0${kindZh}`, country].filter(Boolean).join('  ·  ');
+  // No-break spaces keep a kind or country whole, with its Chinese name, when the line wraps ("Sri Lanka 斯里兰卡").
+  const whole = (...names: (string | undefined)[]) => names.filter(Boolean).join(' ').replace(/ /g, '\u00A0');
+  const country = p.countryCode && whole(countryName(p.countryCode), countryNameZh(p.countryCode));
+  return [`Signed by 签署人: ${who}`, p.role, whole(kindEn, kindZh), country].filter(Boolean).join('  ·  ');
 }
 
 /** What the registry states under the facts, in English and Chinese. */

@@ -31,14 +31,15 @@ function fieldName(headers: string): string | undefined {
 }
 
 /**
- * The bytes of the file sent in field `field`. A form with no such field, or with it empty (no file
- * chosen), is a 400 naming the field.
+ * The bytes of the file sent in field `field`. A form with no such field, with it empty (no file
+ * chosen), or with it twice (two files: which one to check?), is a 400 naming the field.
  */
 export function formFile(body: Buffer, contentType: string, field: string): Buffer {
   const delimiter = Buffer.from(`--${boundaryOf(contentType)}`);
   // The first delimiter may open the body; every later one follows a CRLF (which belongs to it).
   let at = delimiterEnd(body, delimiter, 0) === undefined ? nextDelimiter(body, delimiter, 0) : 0;
   if (at < 0) throw malformed('no part starts with the boundary the Content-Type names');
+  let found: Buffer | undefined;
   for (;;) {
     const lineEnd = delimiterEnd(body, delimiter, at);
     if (lineEnd === 'closing' || lineEnd === undefined) break;
@@ -50,12 +51,13 @@ export function formFile(body: Buffer, contentType: string, field: string): Buff
     const contentStart = headersEnd + HEADERS_END.length;
     if (headersEnd < 0 || contentStart > contentEnd) throw malformed('a part has no end to its headers');
     if (fieldName(body.subarray(lineEnd, Math.max(lineEnd, headersEnd)).toString('utf8')) === field) {
-      const file = body.subarray(contentStart, contentEnd);
-      if (file.length === 0) throw new InvalidInput(`The form's "${field}" field holds no file: choose the certificate's PDF file`, [{ path: field, message: 'is empty' }]);
-      return file;
+      if (found) throw new InvalidInput(`The form's "${field}" field holds more than one file: send one certificate at a time`, [{ path: field, message: 'must hold one file' }]);
+      found = body.subarray(contentStart, contentEnd);
+      if (found.length === 0) throw new InvalidInput(`The form's "${field}" field holds no file: choose the certificate's PDF file`, [{ path: field, message: 'is empty' }]);
     }
     at = next;
   }
+  if (found) return found;
   throw new InvalidInput(`The form has no "${field}" field: send the certificate's PDF file in it`, [{ path: field, message: 'is required' }]);
 }
 
