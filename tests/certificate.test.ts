@@ -238,7 +238,8 @@ describe('certificate content', () => {
     ['an end written in an offset that puts it on the day before', '2021-08-24T00:30:00+08:00', '2021-08-23T12:00:00-05:00', undefined, '24 August 2021', '2021年8月24日'],
     // Without a time zone, a start in UTC names no clock: the signing's (here UTC-08:00), as its date prints.
     ['a start in UTC, read on the signing\'s clock', '2021-08-23T01:00:00Z', undefined, undefined, '22 August 2021', '2021年8月22日'],
-    ['a start in UTC and an end with an offset', '2021-08-23T01:00:00Z', '2021-08-22T20:00:00-08:00', undefined, '22 August 2021', '2021年8月22日'],
+    ['a start in UTC and an end with an offset: the start on the end\'s', '2021-08-23T01:00:00Z', '2021-08-22T20:00:00-08:00', undefined, '22 August 2021', '2021年8月22日'],
+    ['a start with an offset and an end in UTC: the end on the start\'s', '2024-03-10T20:00:00-05:00', '2024-03-11T03:30:00Z', undefined, '10 March 2024', '2024年3月10日'],
     ['the last day of 9999 into 10000 on the venue\'s clock', '9999-12-31T05:00:00Z', '9999-12-31T20:00:00Z', 'Pacific/Kiritimati', '31 December 9999 – 1 January 10000', '9999年12月31日至10000年1月1日'],
   ])('prints a ceremony\'s days on its own clock: %s', async (_name, startsAt, endsAt, timeZone, en, zh) => {
     const { ceremonyDays } = await import('#shared/certificate/wording.ts');

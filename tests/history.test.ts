@@ -104,6 +104,14 @@ describe('history', () => {
     const fixed = await t.call('PATCH', `/agreements/${other}`, { body: signatoryFixed(false), headers: { 'if-match': '"1"' } });
     expect([fixed.status, fixed.body.version, fixed.body.parties[1].name]).toEqual([200, 2, 'Renamed Again Co.']);
     expect((await t.call('PATCH', `/agreements/${other}`, { body: signatoryFixed(true), headers: { 'if-match': '"1"' } })).status).toBe(412);
+    // A party an amendment adds is taken as the directory has it: "refresh" on it means nothing, and sent again after a rename it is still the change made.
+    expect((await t.call('POST', '/parties', { body: party('his-added', { name: 'Added Co.' }) })).status).toBe(201);
+    const adding = { parties: [first!, second!, { partyId: 'his-added', signatory: { name: 'C' }, refresh: true }], reason: 'third party' };
+    const added = await t.call('PATCH', `/agreements/${other}`, { body: adding, headers: { 'if-match': '"2"' } });
+    expect([added.status, added.body.version, added.body.parties[2].name]).toEqual([200, 3, 'Added Co.']);
+    expect((await t.call('PATCH', '/parties/his-added', { body: { name: 'Added Renamed Co.' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const addedAgain = await t.call('PATCH', `/agreements/${other}`, { body: adding, headers: { 'if-match': '"2"' } });
+    expect([addedAgain.status, addedAgain.headers.get('idempotent-replayed'), addedAgain.body]).toEqual([200, 'true', added.body]);
     // A signing takes every party as the directory has it: refresh is an amendment's.
     const logged = await t.call('POST', `/ceremonies/${cer}/agreements`, { body: agreement(['his-a', 'his-renamed']), headers: { 'idempotency-key': 'his-refresh-on-signing' } });
     expect(logged.status).toBe(201);
@@ -259,12 +267,29 @@ describe('ceremony corrections', () => {
     expect(moved.body.detail).not.toContain(voided.body.code);
     // Moved so that its signing still fits: taken.
     expect((await correct('his-cer-days', { startsAt: '2021-08-22T10:00:00+08:00', endsAt: '2021-08-23T18:00:00+08:00', reason: 'two days' })).status).toBe(200);
+    // Its certificate, and the answer and page its link gives, print the ceremony's two days.
+    const pdf = (await t.call('GET', `/agreements/${kept.body.id}/certificate.pdf`)).body as Buffer;
+    const text = (await import('./support/pdf-text.ts')).pdfToText(pdf).replace(/\s+/g, ' ');
+    expect(text).toContain('22–23 August 2021 · 2021年8月22日至23日');
+    const link = /https?:\/\/\S+(\/verify\/\S+)/.exec(text)![1]!;
+    expect((await t.call('GET', link, { token: null })).body.agreement.ceremony).toMatchObject({ startsAt: '2021-08-22T10:00:00+08:00', endsAt: '2021-08-23T18:00:00+08:00' });
+    expect((await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })).body).toContain('22–23 August 2021 · <span lang="zh-Hans">2021年8月22日至23日</span>');
     const shorter = await correct('his-cer-days', { endsAt: null, reason: 'one day' }, '"2"');
     expect([shorter.status, shorter.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'would leave 1 signing off the ceremony\'s days' }]]);
     // Once the signing is amended to the right day, the ceremony can be corrected to it: the first
     // version's (wrong) day cannot be amended, and does not hold the correction back.
     await t.call('PATCH', `/agreements/${kept.body.id}`, { body: { signedAt: '2021-08-22T16:00:00+08:00', reason: 'the day before' }, headers: { 'if-match': '"1"' } });
     expect((await correct('his-cer-days', { endsAt: null, reason: 'one day' }, '"2"')).status).toBe(200);
+  });
+
+  it('says when a correction that would leave a signing off the days moves the clock they are read on (a time rewritten in UTC)', async () => {
+    await open('his-cer-clock');
+    // 01:30 on the 23rd at the venue (UTC+08:00), logged in UTC: the 22nd once the ceremony's times are all written in UTC.
+    const early = await logSigning(t, 'his-cer-clock', agreement(['his-a', 'his-b'], { title: 'Early', signedAt: '2021-08-22T17:30:00Z' }));
+    expect(early.status).toBe(201);
+    const rewritten = await correct('his-cer-clock', { startsAt: '2021-08-23T06:00:00Z', timeZone: null, reason: 'times in UTC' });
+    expect(rewritten.status).toBe(422);
+    expect(rewritten.body.detail).toContain('(it moves the clock the ceremony\'s days are read on from Asia/Shanghai to each signing\'s own clock)');
   });
 
   it('reads every signing of a ceremony page by page, without a cursor, for the checks a correction makes', async () => {

@@ -11,7 +11,7 @@ import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
 import type { Stamp } from './party.ts';
 import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryEntry, Party } from './schemas.ts';
-import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two, writtenOffset } from './time-zones.ts';
+import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two, venueOffset, writtenOffset } from './time-zones.ts';
 
 export type { Agreement, AgreementParty, HistoryEntry };
 
@@ -104,7 +104,7 @@ export type CeremonyTimes = Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>;
  * day) is a typing mistake the certificate would print as fact.
  */
 export function signingDayError(signedAt: string, ceremony: CeremonyTimes): FieldError | undefined {
-  const { timeZone, startsAt } = ceremony;
+  const { timeZone } = ceremony;
   const [first, last] = ceremonyDayRange(ceremony, signedAt);
   const clock = signingClock(signedAt, ceremony);
   const day = dayNumber(signedAt, clock);
@@ -113,12 +113,12 @@ export function signingDayError(signedAt: string, ceremony: CeremonyTimes): Fiel
     const { y, m, d } = dateOfDay(n);
     return `${y}-${two(m + 1)}-${two(d)}`;
   };
-  const startOffset = writtenOffset(startsAt);
-  const ceremonyClock = timeZone ?? (startOffset === undefined ? `${offsetLabel(clock)}, the signing's clock: its start is logged in UTC` : offsetLabel(startOffset));
+  const venue = venueOffset(ceremony);
+  const ceremonyClock = timeZone ?? (venue === undefined ? `${offsetLabel(clock)}, the signing's clock: its times are logged in UTC` : offsetLabel(venue));
   const days = first === last ? `day, ${date(first)}` : `days, ${date(first)} to ${date(last)}`;
   // Say which clock the signing's day is read on when it is not the one just named.
   const loggedInUtc = writtenOffset(signedAt) === undefined && clock !== 0 ? ` (${offsetLabel(clock)}; logged in UTC)` : '';
-  const signingLabel = timeZone || startOffset === undefined || startOffset === clock ? loggedInUtc : ` (${offsetLabel(clock)}, as logged)`;
+  const signingLabel = timeZone || venue === undefined || venue === clock ? loggedInUtc : ` (${offsetLabel(clock)}, as logged)`;
   return { path: '/signedAt', message: `must fall on the ceremony's ${days} (${ceremonyClock}); it falls on ${date(day)}${signingLabel}` };
 }
 

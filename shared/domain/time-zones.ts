@@ -167,20 +167,24 @@ export function dateOfDay(n: number): { y: string; m: number; d: number } {
  * the offset the signing was logged with; or, for a signing logged in UTC ("Z"), the offset of
  * the ceremony's own start (the venue's clock: UTC would print the wrong day); else UTC.
  */
-export function signingClock(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined }): number {
-  return ceremony.timeZone ? zoneOffset(ceremony.timeZone, new Date(signedAt)) : writtenOffset(signedAt) ?? writtenOffset(ceremony.startsAt) ?? 0;
+export function signingClock(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined; endsAt?: string | undefined }): number {
+  return ceremony.timeZone ? zoneOffset(ceremony.timeZone, new Date(signedAt)) : writtenOffset(signedAt) ?? venueOffset(ceremony) ?? 0;
 }
+
+/** Without a time zone, the venue's clock as the ceremony was written: its start's offset, else its end's (undefined: both in UTC). */
+export const venueOffset = (ceremony: { startsAt?: string | undefined; endsAt?: string | undefined }) => writtenOffset(ceremony.startsAt) ?? writtenOffset(ceremony.endsAt);
 
 /**
  * The first and last day (day numbers) of a ceremony, as a certificate of a signing at `signedAt`
  * prints them and the signing-day rule reads them: on the ceremony's time zone; else each of its
- * start and end on the offset it was written in, and one written in UTC ("Z", no place's clock) on
- * the clock the signing prints by. An end that falls on an earlier day than the start (written on
- * another offset) ends on the start's day.
+ * start and end on the offset it was written in, and one written in UTC ("Z", no place's clock)
+ * on the other's offset (the venue's), or, both in UTC, on the clock the signing prints by. An end
+ * that falls on an earlier day than the start (written on another offset) ends on the start's day.
  */
 export function ceremonyDayRange(ceremony: { startsAt: string; endsAt?: string | undefined; timeZone?: string | undefined }, signedAt: string): [number, number] {
   const { timeZone, startsAt, endsAt } = ceremony;
-  const day = (at: string) => dayNumber(at, timeZone ? zoneOffset(timeZone, new Date(at)) : writtenOffset(at) ?? signingClock(signedAt, ceremony));
+  const unwritten = venueOffset(ceremony) ?? signingClock(signedAt, ceremony);
+  const day = (at: string) => dayNumber(at, timeZone ? zoneOffset(timeZone, new Date(at)) : writtenOffset(at) ?? unwritten);
   const first = day(startsAt);
   return [first, Math.max(first, endsAt ? day(endsAt) : first)];
 }

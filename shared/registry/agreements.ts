@@ -208,12 +208,15 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
   return changeAgreement(id, expectedVersions, principal, async (base, prior, snapshots) => {
     let parties: AgreementParty[] | undefined;
     if (patch.parties) {
-      // Parties of the version changed stay as it has them; those it adds are as `snapshots` has
-      // them (as made, when a change is worked out again), else as the directory has them now, as
-      // are those it refreshes. A refresh worked out again after another rename differs: 412.
-      const kept = [...base.parties, ...snapshots.filter((s) => !base.parties.some((p) => p.partyId === s.partyId))];
-      const fromDirectory = patch.parties.filter((p) => p.refresh || !kept.some((c) => c.partyId === p.partyId));
-      parties = snapshotParties(patch.parties, await getParties(fromDirectory.map((p) => p.partyId)), kept);
+      // Parties of the version changed stay as it has them, unless refreshed: then as the directory
+      // has them now (worked out again after another rename, a refresh differs: 412). Parties it
+      // adds are as `snapshots` has them (as made, when a change is worked out again), else as the
+      // directory has them now; `refresh` means nothing for them.
+      const onBase = (partyId: string) => base.parties.some((p) => p.partyId === partyId);
+      const inputs = patch.parties.map(({ refresh, ...input }) => ({ ...input, refresh: refresh === true && onBase(input.partyId) }));
+      const kept = [...base.parties, ...snapshots.filter((s) => !onBase(s.partyId))];
+      const fromDirectory = inputs.filter((p) => p.refresh || !kept.some((c) => c.partyId === p.partyId));
+      parties = snapshotParties(inputs, await getParties(fromDirectory.map((p) => p.partyId)), kept);
     }
     const ceremony = await getCeremony(base.ceremonyId);
     const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date(), ceremony);

@@ -123,13 +123,13 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
   const current = stored.agreement;
   const ceremony = await getCeremony(certified.ceremonyId);
   const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
-  const [detail, detailZh] = {
+  const [detail, detailZh]: readonly [string, string] = {
     valid: ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
     superseded: [`Genuine, but the agreement was amended since: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第 ${current.version} 版。`],
     voided: ['Genuine, but the agreement has been voided and is no longer in force.', '证书真实，但协议已作废，不再有效。'],
-  }[status];
+  }[status] as [string, string];
   return {
-    status, detail: detail!, detailZh: detailZh!, code: current.code, version, currentVersion: current.version,
+    status, detail, detailZh, code: current.code, version, currentVersion: current.version,
     ...(status === 'voided' && { voidedAt: current.updatedAt }),
     agreement: {
       title: certified.title,
@@ -159,7 +159,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   if (cut) {
     return invalid(
       `The signature in this address is ${cut.signatureLength} characters long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
-      `此网址中的签名长 ${cut.signatureLength} 个字符，证书的签名为 ${cut.expected} 个字符：网址可能在复制时被截断。请扫描二维码，或输入完整的印刷网址。`,
+      `此网址中的签名只有 ${cut.signatureLength} 个字符，证书的签名应有 ${cut.expected} 个字符：网址可能在复制时被截断。请扫描二维码，或输入二维码下方印制的完整网址。`,
     );
   }
   if (!wellFormedSignature(signature)) return invalid(...NO_SUCH_LINK);
@@ -182,11 +182,11 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (!jws) {
     return invalid(
       'No Concord certificate signature can be read in this file: it is not a certificate the registry issued, or one re-saved by another program, which alters it.',
-      '此文件中读不到 Concord 证书签名：它不是登记系统签发的证书，或已被其他程序另存（另存即改动了文件）。',
+      '无法读取此文件中的 Concord 证书签名：它并非登记系统签发的证书，或已被其他程序重新保存（重新保存会改动文件）。',
     );
   }
   const verified = verifiedPayload(jws, await signingKeys());
-  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验不通过：它并非由登记系统签发。');
+  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验未通过：它并非由登记系统签发。');
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
@@ -216,7 +216,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (unprintable) {
     return invalid(
       `These exact bytes are not on record, and this version cannot be re-rendered to compare them: ${unprintable.message}.`,
-      '登记系统没有这份文件的记录，且此版本无法重新生成以逐字节比对。',
+      '登记系统中没有与此文件完全相同的记录，且此版本目前无法重新生成以作逐字节比对。',
     );
   }
   return invalid('The signature is genuine but the file has been altered since it was issued.', '签名真实，但文件在签发后已被改动。');

@@ -10,6 +10,7 @@ import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
 import { replay, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
+import { offsetLabel, venueOffset } from '#shared/domain/time-zones.ts';
 import { agreementsOfCeremony, getAgreement } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
 
@@ -210,7 +211,10 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   }
   if (offDays.length === 0) return;
   const named = offDays.slice(0, NAMED).join(', ') + (offDays.length > NAMED ? ` and ${offDays.length - NAMED} more` : '');
-  throw new RuleViolation(`This correction would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days: ${named}. Amend their signedAt first, or correct the ceremony so that they fit`, [
+  // A correction that only rewrites how a time is written (+08:00 as Z) can still move the clock its days are read on.
+  const clock = (c: Ceremony) => c.timeZone ?? (venueOffset(c) === undefined ? 'each signing\'s own clock' : offsetLabel(venueOffset(c)!));
+  const clockMoves = clock(before) === clock(after) ? '' : ` (it moves the clock the ceremony's days are read on from ${clock(before)} to ${clock(after)})`;
+  throw new RuleViolation(`This correction would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days${clockMoves}: ${named}. Amend their signedAt first, or correct the ceremony so that they fit`, [
     { path: `/${moved}`, message: `would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days` },
   ]);
 }
