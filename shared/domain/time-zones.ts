@@ -164,8 +164,9 @@ export function dateOfDay(n: number): { y: string; m: number; d: number } {
 
 /**
  * The clock a signing is printed by (seconds east of UTC): the ceremony's IANA time zone; or else
- * the offset the signing was logged with; or, for a signing logged in UTC ("Z"), the offset of
- * the ceremony's own start (the venue's clock: UTC would print the wrong day); else UTC.
+ * the offset the signing was logged with; or, for a signing logged in UTC ("Z"), the offset the
+ * ceremony's start (else its end) was written with (the venue's clock: UTC would print the wrong
+ * day); else UTC.
  */
 export function signingClock(signedAt: string, ceremony: { timeZone?: string | undefined; startsAt?: string | undefined; endsAt?: string | undefined }): number {
   return ceremony.timeZone ? zoneOffset(ceremony.timeZone, new Date(signedAt)) : writtenOffset(signedAt) ?? venueOffset(ceremony) ?? 0;
