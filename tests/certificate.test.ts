@@ -249,9 +249,9 @@ describe('certificate content', () => {
   it('prints every label in English and Chinese', () => {
     const text = pdfToText(bilateral.pdf).replace(/\s+/g, ' ');
     for (const label of [
-      'CONCORD REGISTRY · 协议登记', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议证书', 'Kind 类型', 'Status at version 1 第 1 版状态',
-      'In force · 有效', 'Signed 签署', 'Venue 地点', 'Ceremony 签约仪式', 'Parties 签约方 (2)', 'Signed by 签署人:', 'City 城市', 'Enterprise 企业',
-      'Sectors 领域', 'Digital economy 数字经济', 'Value 金额', '本证书由 Concord 协议登记系统签发', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
+      'CONCORD REGISTRY · 协议登记系统', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议登记证书', 'Kind 类型', 'Status at version 1 状态（第1版）',
+      'In force · 有效', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Parties 签约方（2）', 'Signed by 签署人：', 'City 城市', 'Enterprise 企业',
+      'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第1版。', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
       'Ceremony 签约仪式 Ceremony cer-test · 23 August 2021 · 2021年8月23日',
     ]) expect(text, label).toContain(label);
   });
@@ -269,8 +269,11 @@ describe('certificate content', () => {
     const codes = letters.flatMap((a) => letters.map((b) => a + b));
     expect(codes.filter((c) => isCountryCode(c) !== (countryNameZh(c) !== undefined))).toEqual([]);
     expect(codes.filter(isCountryCode)).toHaveLength(249);
-    expect(['CN', 'KZ', 'RU', 'IN', 'PK', 'BY'].map((c) => `${countryName(c)} ${countryNameZh(c)}`))
-      .toEqual(['China 中国', 'Kazakhstan 哈萨克斯坦', 'Russia 俄罗斯', 'India 印度', 'Pakistan 巴基斯坦', 'Belarus 白俄罗斯']);
+    expect(['CN', 'KZ', 'RU', 'IN', 'PK', 'BY', 'HK', 'TW', 'PS'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
+      'China 中国', 'Kazakhstan 哈萨克斯坦', 'Russia 俄罗斯', 'India 印度', 'Pakistan 巴基斯坦', 'Belarus 白俄罗斯',
+      // As China officially writes them, where CLDR does otherwise.
+      'Hong Kong SAR China 中国香港特别行政区', 'Taiwan, China 中国台湾', 'Palestine 巴勒斯坦',
+    ]);
   });
 
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {
@@ -396,8 +399,8 @@ describe('certificate content', () => {
     const signatories = (text: string) => [...text.matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1]));
     // Every party once, in order, the first page first; the annex says what it continues.
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(page(1)).toContain('Parties 签约方 (30) · continued on the next page');
-    expect(page(2)).toMatch(new RegExp(`Parties, continued 签约方（续） · ${signatories(page(1)).length + 1}–30 of 30`));
+    expect(page(1)).toContain('Parties 签约方（30） · continued on the next page');
+    expect(page(2)).toMatch(new RegExp(`Parties, continued 签约方（续） · ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
     const sizes = new Set<number>();
     for (const n of [0, 1]) {
       const blocks = await drawnBlocks(pdf, n);
@@ -618,7 +621,7 @@ describe('certificate content', () => {
     const blocks = await drawnBlocks(pdf);
     expect(touchingLines(blocks)).toEqual([]);
     const page1 = pdfToText(pdf, { page: 1 });
-    for (const label of ['Kind 类型', 'Status at version 1', 'Signed 签署', 'Venue 地点', 'Ceremony 签约仪式', 'Sectors 领域']) expect(page1).toContain(label);
+    for (const label of ['Kind 类型', 'Status at version 1', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Sectors 合作领域']) expect(page1).toContain(label);
     // Every glyph inside the frame; the facts above the footer (its first line sits at 150 pt).
     for (const g of blocks.flat().filter((g) => g.ink)) {
       expect(g.ink![1]).toBeGreaterThan(20);
@@ -704,7 +707,7 @@ describe('certificate content', () => {
   });
 
   it('says the status is the version\'s: a certificate is fixed once issued, and the QR check tells what came later', () => {
-    expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain('Status at version 1 第 1 版状态 In force · 有效');
+    expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain('Status at version 1 状态（第1版） In force · 有效');
   });
 
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
@@ -1029,9 +1032,9 @@ describe('verification', () => {
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
     expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · <span lang="zh-Hans">2021年8月23日 14:30</span>');
     // The verdict is the page's one top heading, in both languages; the version note too.
-    expect(r.body.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书有效</span>');
-    expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第 1 版，共 1 版<\/span>\)/);
-    expect(r.body).toContain('<title>Valid certificate · 证书有效 · Concord</title>');
+    expect(r.body.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
+    expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第1版，共1版<\/span>\)/);
+    expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
     expect(r.body).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd>Ceremony cer-test, Chongqing · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
@@ -1061,7 +1064,7 @@ describe('verification', () => {
     expect(cutPage.status).toBe(400);
     expect(cutPage.body).toContain('<h1>Incomplete address · <span lang="zh-Hans">网址不完整</span></h1>');
     expect(cutPage.body).toContain('its signature has 60 of the 86 characters');
-    expect(cutPage.body).toContain('签名只有 60 个字符');
+    expect(cutPage.body).toContain('签名只有60个字符');
     expect(cutPage.body).not.toContain('Not a genuine certificate');
     // A changed character is still a forgery.
     const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
@@ -1074,7 +1077,7 @@ describe('verification', () => {
     const browser = { accept: 'text/html' };
     const superseded = await t.call('GET', link, { token: null, headers: browser });
     expect(superseded.body).toContain('Ask the parties or the registry for the certificate of version 2, which is current.');
-    expect(superseded.body).toContain('请向签约方或登记系统索取现行的第 2 版证书。');
+    expect(superseded.body).toContain('请向签约方或登记机构索取现行第2版证书。');
     const typed = await t.call('GET', link.replace(/\?.*/, ''), { token: null, headers: browser });
     expect([typed.status, typed.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
     expect(typed.body).toContain('This address is incomplete');
@@ -1151,7 +1154,7 @@ describe('verification', () => {
       const page = await upload(withFile(pdf), browser);
       const html = await page.text();
       expect([page.status, page.headers.get('content-type'), page.headers.get('vary')]).toEqual([200, 'text/html; charset=utf-8', 'Accept']);
-      expect(html.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书有效</span>');
+      expect(html.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
       expect(html).toContain('Uploaded by a form');
       expect(html).toContain('<a href="">Check another certificate file</a>'); // back to GET /verify
       expect(page.headers.get('content-security-policy')).toContain("form-action 'none'");

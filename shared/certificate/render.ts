@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
-  ceremonyLine, formatMoney, formatDay, formatSigningTime, issueStatement, KIND_LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
+  ceremonyLine, formatMoney, formatDay, formatSigningTime, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -119,7 +119,7 @@ function paragraphLines<S extends TextOptions>(text: string, lines: string[], st
 
 /** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
 function masthead(w: Writer, a: Agreement, page?: number): void {
-  w.at('CONCORD REGISTRY  ·  协议登记', M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+  w.at(LABELS.registry, M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   // An annex page can travel alone: it says so too when the agreement is void.
   if (page && a.status === 'voided') w.centred('VOIDED  ·  已作废', H - 58, { size: 8, weight: 'bold', color: ALERT });
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
@@ -128,7 +128,7 @@ function masthead(w: Writer, a: Agreement, page?: number): void {
 function heading(w: Writer, a: Agreement, ceremony: Ceremony): number {
   masthead(w, a);
   w.centred('Certificate of Agreement', H - 92, { size: 22, weight: 'bold', color: ACCENT });
-  w.centred('协议证书', H - 112, { size: 13, color: ACCENT });
+  w.centred(LABELS.titleZh, H - 112, { size: 13, color: ACCENT });
   let y = H - 140;
   // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
   const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
@@ -149,7 +149,7 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony): number {
   y -= next(12);
   if (a.status === 'voided') {
     const [onEn, onZh] = formatDay(a.updatedAt, ceremony);
-    w.centred(`VOIDED on ${onEn} — this agreement is no longer in force  ·  本协议已于${onZh}作废`, y, { size: 10, weight: 'bold', color: ALERT });
+    w.centred(`VOIDED on ${onEn} — this agreement is no longer in force  ·  本协议已于${onZh}作废，不再有效`, y, { size: 10, weight: 'bold', color: ALERT });
     y -= 15;
   }
   rule(w, y + 4);
@@ -176,7 +176,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   const venue = ['Venue 地点', venueLine(ceremony, a.place)] as const;
   const venueAcross = wrap(venue[1], 9.5, col - 10 - measure(venue[0], 7.5) - 6).length > 2;
   row(Math.max(
-    w.field('Signed 签署', `${whenEn} · ${whenZh}`, left, y, col - 10),
+    w.field(LABELS.signed, `${whenEn} · ${whenZh}`, left, y, col - 10),
     venueAcross ? 1 : w.field(...venue, right, y, col - 10),
   ));
   if (venueAcross) row(w.field(...venue, left, y, 2 * col, {}, 4));
@@ -362,12 +362,32 @@ function footer(w: Writer, input: CertificateInput): void {
   const width = qrX - M - 30;
   let y = 150;
   const sectors = a.sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(', ');
-  y -= (w.field('Sectors 领域', sectors, M + 10, y, width) - 1) * FIELD_LINE;
-  if (a.value) w.field('Value 金额', formatMoney(a.value), M + 10, (y -= 14), width);
+  y -= (w.field(LABELS.sectors, sectors, M + 10, y, width) - 1) * FIELD_LINE;
+  if (a.value) w.field(LABELS.value, formatMoney(a.value), M + 10, (y -= 14), width);
   y -= 18;
   const [statement, statementZh] = issueStatement(a.version, keysUrl);
   for (const line of wrap(statement, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED }); y -= 10; }
-  for (const line of wrap(statementZh, 7.5, width, { lang: 'zh-Hans' })) { w.at(line, M + 10, y, { size: 7.5, color: MUTED, lang: 'zh-Hans' }); y -= 10; }
+  for (const line of wrapChinese(statementZh, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED, lang: 'zh-Hans' }); y -= 10; }
+}
+
+/**
+ * Chinese prose in lines broken after its punctuation (，。：；), where Chinese breaks: wrapping at
+ * spaces alone left "Concord" on a line of its own before a sentence with none. A clause longer
+ * than a line wraps as `wrap` does.
+ */
+function wrapChinese(text: string, size: number, width: number): string[] {
+  const opts = { lang: 'zh-Hans' };
+  const lines: string[] = [];
+  let line = '';
+  for (const clause of text.split(/(?<=[，。：；])/)) {
+    if (measure(line + clause, size, opts) <= width) { line += clause; continue; }
+    if (line) lines.push(line);
+    const parts = wrap(clause, size, width, opts);
+    lines.push(...parts.slice(0, -1));
+    line = parts.at(-1) ?? '';
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 /**
@@ -435,13 +455,13 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   pages.forEach((grid, i) => {
     const shown = grid.blocks.length;
     const more = from + shown < total ? (shown === 0 ? '  ·  listed on the next page  ·  见下页' : '  ·  continued on the next page  ·  续见下页') : '';
-    if (i === 0) drawParties(w, parts, grid, scale, `Parties 签约方 (${total})${more}`, top, 168, shown > 0);
+    if (i === 0) drawParties(w, parts, grid, scale, `${LABELS.parties(total)}${more}`, top, 168, shown > 0);
     else {
       const annex = new Writer(engine, doc.addPage([W, H]));
       frame(annex);
       masthead(annex, a, i + 1);
-      const range = shown === 1 ? `${from + 1}` : `${from + 1}–${from + shown}`;
-      const heading = from === 0 ? `Parties 签约方 (${total})${more}` : `Parties, continued 签约方（续）  ·  ${range} of ${total}${more}`;
+      const [range, rangeZh] = shown === 1 ? [`${from + 1}`, `第${from + 1}方`] : [`${from + 1}–${from + shown}`, `第${from + 1}至${from + shown}方`];
+      const heading = from === 0 ? `${LABELS.parties(total)}${more}` : `Parties, continued 签约方（续）  ·  ${range} of ${total}  ·  ${rangeZh}，共${total}方${more}`;
       drawParties(annex, parts, grid, scale, heading, annexTop, M + 10, false);
     }
     from += shown;

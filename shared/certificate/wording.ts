@@ -22,7 +22,7 @@ export const SECTOR_LABELS: Record<Agreement['sectors'][number], [string, string
   'e-commerce': ['E-commerce', '电子商务'],
   'smart-tourism': ['Smart tourism', '智慧旅游'],
   'smart-logistics': ['Smart logistics', '智慧物流'],
-  'digital-channels': ['Digital channels', '数字渠道'],
+  'digital-channels': ['Digital channels', '数字通道'],
   'industrial-internet': ['Industrial internet', '工业互联网'],
   trade: ['Trade', '贸易'],
   investment: ['Investment', '投资'],
@@ -47,7 +47,17 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
  * The status row's label: a certificate is fixed once issued, so its status is the version's. A
  * later version, or a void, shows when the QR code is checked.
  */
-export const statusLabel = (version: number): string => `Status at version ${version} 第 ${version} 版状态`;
+export const statusLabel = (version: number): string => `Status at version ${version} 状态（第${version}版）`;
+
+/** Fixed labels a certificate prints (and the benchmark's HTML twin of it). */
+export const LABELS = {
+  registry: 'CONCORD REGISTRY  ·  协议登记系统',
+  titleZh: '协议登记证书',
+  signed: 'Signed 签署时间',
+  sectors: 'Sectors 合作领域',
+  value: 'Value 协议金额',
+  parties: (count: number) => `Parties 签约方（${count}）`,
+};
 
 /**
  * Where it was signed: the agreement's own place, the venue, the city, the country. A part that
@@ -91,14 +101,14 @@ export function partyDetail(p: AgreementParty): string {
   // No-break spaces keep a kind or country whole, with its Chinese name, when the line wraps ("Sri Lanka 斯里兰卡").
   const whole = (...names: (string | undefined)[]) => names.filter(Boolean).join(' ').replace(/ /g, '\u00A0');
   const country = p.countryCode && whole(countryName(p.countryCode), countryNameZh(p.countryCode));
-  return [`Signed by 签署人: ${who}`, p.role, whole(kindEn, kindZh), country].filter(Boolean).join('  ·  ');
+  return [`Signed by 签署人：${who}`, p.role, whole(kindEn, kindZh), country].filter(Boolean).join('  ·  ');
 }
 
 /** What the registry states under the facts, in English and Chinese. */
 export function issueStatement(version: number, keysUrl: string): [string, string] {
   return [
     `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`,
-    `本证书由 Concord 协议登记系统签发，证明上述协议已在所示仪式上签署并登记（第 ${version} 版）。请扫描二维码或访问下方网址核验其真实性与有效性。`,
+    `Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第${version}版。请扫描二维码或访问下方网址，核验本证书的真实性及是否为现行版本。本证书另附 Ed25519 数字签名，可使用 ${keysUrl} 公布的公钥离线验证。`,
   ];
 }
 

@@ -125,7 +125,7 @@ async function verdict(stored: store.StoredAgreement, version: number): Promise<
   const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
   const [detail, detailZh]: readonly [string, string] = {
     valid: ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
-    superseded: [`Genuine, but the agreement was amended since: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第 ${current.version} 版。`],
+    superseded: [`Genuine, but the agreement was amended since: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第${current.version}版。`],
     voided: ['Genuine, but the agreement has been voided and is no longer in force.', '证书真实，但协议已作废，不再有效。'],
   }[status] as [string, string];
   return {
@@ -159,7 +159,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   if (cut) {
     return invalid(
       `The signature in this address is ${cut.signatureLength} characters long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
-      `此网址中的签名只有 ${cut.signatureLength} 个字符，证书的签名应有 ${cut.expected} 个字符：网址可能在复制时被截断。请扫描二维码，或输入二维码下方印制的完整网址。`,
+      `此网址中的签名只有${cut.signatureLength}个字符，证书的签名应有${cut.expected}个字符，网址可能在复制时被截断。请扫描二维码，或输入二维码下方印制的完整网址。`,
     );
   }
   if (!wellFormedSignature(signature)) return invalid(...NO_SUCH_LINK);
@@ -182,16 +182,16 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (!jws) {
     return invalid(
       'No Concord certificate signature can be read in this file: it is not a certificate the registry issued, or one re-saved by another program, which alters it.',
-      '无法读取此文件中的 Concord 证书签名：它并非登记系统签发的证书，或已被其他程序重新保存（重新保存会改动文件）。',
+      '无法读取此文件中的 Concord 证书签名：该文件并非登记系统签发的证书，或已被其他程序重新保存（重新保存会改动文件）。',
     );
   }
   const verified = verifiedPayload(jws, await signingKeys());
-  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验未通过：它并非由登记系统签发。');
+  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
   if (!stored || !entry || canonicalJson(certificatePayloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
-    return invalid('The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本都不相符。');
+    return invalid('The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本均不相符。');
   }
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
