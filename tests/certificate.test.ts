@@ -44,11 +44,11 @@ async function certificate(id: string, query = '', token = t.tokens.staff) {
  * through the renderer, unsigned: for layouts no signing would reach quickly. Written to tests/out
  * under `name` when given, for people to look at.
  */
-async function renderVariant(agreementId: string, change: (now: { agreement: any; ceremony: any }) => { agreement?: any; ceremony?: any }, name?: string): Promise<Buffer> {
+async function renderVariant(agreementId: string, change: (now: { agreement: any; ceremony: any }) => { agreement?: any; ceremony?: any; verifyUrl?: string; keysUrl?: string }, name?: string): Promise<Buffer> {
   const { renderCertificate } = await import('#shared/certificate/render.ts');
   const agreement = (await t.call('GET', `/agreements/${agreementId}`)).body;
   const ceremony = (await t.call('GET', `/ceremonies/${agreement.ceremonyId}`)).body;
-  const input = { agreement, ceremony, ...change({ agreement, ceremony }), jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k` };
+  const input = { agreement, ceremony, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k`, ...change({ agreement, ceremony }) };
   const pdf = Buffer.from(await renderCertificate(input));
   if (name) keep(name, pdf);
   return pdf;
@@ -242,8 +242,32 @@ describe('certificate content', () => {
     ['a start with an offset and an end in UTC: the end on the start\'s', '2024-03-10T20:00:00-05:00', '2024-03-11T03:30:00Z', undefined, '10 March 2024', '2024年3月10日'],
     ['the last day of 9999 into 10000 on the venue\'s clock', '9999-12-31T05:00:00Z', '9999-12-31T20:00:00Z', 'Pacific/Kiritimati', '31 December 9999 – 1 January 10000', '9999年12月31日至10000年1月1日'],
   ])('prints a ceremony\'s days on its own clock: %s', async (_name, startsAt, endsAt, timeZone, en, zh) => {
+    // (The signing below is logged on UTC-08:00; what depends on its clock is tested after.)
     const { ceremonyDays } = await import('#shared/certificate/wording.ts');
     expect(ceremonyDays({ startsAt, ...(endsAt && { endsAt }), ...(timeZone && { timeZone }) }, '2021-08-22T19:00:00-08:00')).toEqual([en, zh]);
+  });
+
+  it('reads a ceremony time logged in UTC on the venue\'s offset when the other names one, else on the signing\'s clock', async () => {
+    const { ceremonyDays, formatSigningTime } = await import('#shared/certificate/wording.ts');
+    const evening = { startsAt: '2024-03-10T20:00:00-05:00', endsAt: '2024-03-11T03:30:00Z' };
+    // Signed far east: the ceremony is still one evening at the venue (UTC-05:00), not two days on UTC+08:00.
+    expect(ceremonyDays(evening, '2024-03-11T09:00:00+08:00')).toEqual(['10 March 2024', '2024年3月10日']);
+    // Both times in UTC: on the signing's clock, so its date and the ceremony's agree.
+    expect(ceremonyDays({ startsAt: '2024-03-11T01:00:00Z' }, '2024-03-11T09:00:00+08:00')).toEqual(['11 March 2024', '2024年3月11日']);
+    expect(ceremonyDays({ startsAt: '2024-03-11T01:00:00Z' }, '2024-03-10T20:30:00-05:00')).toEqual(['10 March 2024', '2024年3月10日']);
+    // A signing logged in UTC prints on the start's offset, else the end's.
+    expect(formatSigningTime('2024-03-11T04:30:00Z', { startsAt: '2024-03-11T01:00:00Z', endsAt: '2024-03-10T23:59:00-05:00' })[0]).toBe('10 March 2024, 23:30 (UTC-05:00)');
+  });
+
+  it('keeps the footer clear of the printed address, and inside the frame, under the longest registry address and every sector', async () => {
+    const base = `https://${'registry-'.repeat(21)}example.org`.slice(0, 200);
+    const pdf = await renderVariant(bilateral.id, ({ agreement }) => ({
+      agreement: { ...agreement, sectors: ['digital-economy', 'e-commerce', 'smart-tourism', 'smart-logistics', 'digital-channels', 'industrial-internet', 'trade', 'investment', 'culture', 'education', 'other'] },
+      verifyUrl: `${base}/verify/ZZZZ-ZZZZ?v=1&sig=${'A'.repeat(86)}`, keysUrl: `${base}/.well-known/concord-keys.json`,
+    }), 'certificate-long-address');
+    const blocks = await drawnBlocks(pdf);
+    expect(touchingLines(blocks)).toEqual([]);
+    for (const g of blocks.flat().filter((g) => g.ink)) expect(g.ink![1]).toBeGreaterThan(24);
   });
 
   it('prints every label in English and Chinese', () => {
@@ -251,7 +275,7 @@ describe('certificate content', () => {
     for (const label of [
       'CONCORD REGISTRY · 协议登记系统', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议登记证书', 'Kind 类型', 'Status at version 1 状态（第1版）',
       'In force · 有效', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Parties 签约方（2）', 'Signed by 签署人：', 'City 城市', 'Enterprise 企业',
-      'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第1版。', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
+      'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第1版。', '本证书另附 Ed25519 数字签名，可使用上文所列网址公布的公钥离线验证。', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
       'Ceremony 签约仪式 Ceremony cer-test · 23 August 2021 · 2021年8月23日',
     ]) expect(text, label).toContain(label);
   });
@@ -259,8 +283,13 @@ describe('certificate content', () => {
   it('keeps a party\'s kind and country whole, with their Chinese names, when its signatory line wraps', async () => {
     const { partyDetail } = await import('#shared/certificate/wording.ts');
     const detail = (kind: string, countryCode?: string) => partyDetail({ partyId: 'x', kind: kind as 'state', name: 'X', signatory: { name: 'A' }, ...(countryCode && { countryCode }) });
-    expect(detail('state', 'LK')).toContain('State\u00A0国家  ·  Sri\u00A0Lanka\u00A0斯里兰卡');
-    expect(detail('organization')).toContain('International\u00A0organization\u00A0国际组织');
+    expect(detail('state', 'LK')).toContain('State 国家  ·  Sri\u00A0Lanka 斯里兰卡');
+    expect(detail('organization')).toContain('International\u00A0organization 国际组织');
+    // A name wider than a column with its Chinese one may still break between them, not inside either.
+    const { wrap } = await import('#shared/certificate/shaping.ts');
+    const lines = wrap(detail('enterprise', 'GS'), 6.5, 140);
+    expect(lines.some((line) => line.endsWith('South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands'))).toBe(true);
+    expect(lines.at(-1)).toBe('南乔治亚和南桑威奇群岛');
   });
 
   it('has a Chinese name for every country it has an English one for, and for no other code', async () => {
@@ -457,6 +486,8 @@ describe('certificate content', () => {
     // In regular text digits take the Latin font, as typesetters set them; after Han at a line's end too, in bold.
     expect(faces('已于2026年', 'regular').size).toBe(2);
     expect(faces('签约方 (18)', 'bold').size).toBe(2);
+    // Between full-width brackets, as the parties' heading sets its count, they stay with the Han too.
+    expect(faces('签约方（18）', 'bold').size).toBe(1);
   });
 
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
@@ -686,6 +717,9 @@ describe('certificate content', () => {
     expect(venueLine(expo, 'Hall B')).toBe('Hall B, Chongqing International Expo Center, Chongqing, China');
     expect(venueLine(expo)).toBe('Chongqing International Expo Center, Chongqing, China');
     expect(venueLine({ ...expo, venue: 'Yuelai Expo Center, CHONGQING' })).toBe('Yuelai Expo Center, CHONGQING, China');
+    // A country name of several items ("Taiwan, China") already named is not repeated either.
+    expect(venueLine({ venue: 'Taipei World Trade Center, Taipei, Taiwan, China', city: 'Taipei', countryCode: 'TW' } as any)).toBe('Taipei World Trade Center, Taipei, Taiwan, China');
+    expect(venueLine({ venue: 'Taipei World Trade Center', city: 'Taipei', countryCode: 'TW' } as any)).toBe('Taipei World Trade Center, Taipei, Taiwan, China');
   });
 
   it('prints early years in four digits, and a local mean time\'s offset to the second', async () => {
@@ -1186,7 +1220,9 @@ describe('verification', () => {
       expect([r.status, ((await r.json()) as any).errors[0].path]).toEqual([413, 'file']);
       const page = await upload(withFile(big), browser);
       expect([page.status, page.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
-      expect(await page.text()).toContain('The file is 2097153 bytes; the limit is 2097152');
+      const text = await page.text();
+      expect(text).toContain('The file is 2097153 bytes; the limit is 2097152');
+      expect(text).toContain('<span lang="zh-Hans">文件过大，超出证书 PDF 文件的大小上限。</span>'); // the gist in Chinese
       // A form far over the limit is refused by its size before it is read, naming the field all the same.
       const huge = await upload(withFile(Buffer.alloc(3 * 1024 * 1024, 32)));
       expect([huge.status, ((await huge.json()) as any).errors[0].path]).toEqual([413, 'file']);

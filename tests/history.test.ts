@@ -289,7 +289,7 @@ describe('ceremony corrections', () => {
     expect(early.status).toBe(201);
     const rewritten = await correct('his-cer-clock', { startsAt: '2021-08-23T06:00:00Z', timeZone: null, reason: 'times in UTC' });
     expect(rewritten.status).toBe(422);
-    expect(rewritten.body.detail).toContain('(it moves the clock the ceremony\'s days are read on from Asia/Shanghai to each signing\'s own clock)');
+    expect(rewritten.body.detail).toContain('(it moves the clock the ceremony\'s days are read on from Asia/Shanghai to each signing\'s own clock (UTC for one logged in UTC))');
   });
 
   it('reads every signing of a ceremony page by page, without a cursor, for the checks a correction makes', async () => {

@@ -54,6 +54,8 @@ const SCRIPTS = Object.entries({
 }).map(([name, tag]) => [new RegExp(`\\p{Script=${name}}`, 'u'), tag] as const);
 const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa']);
 const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
+/** What may follow digits set among Han text: Han, kana, or CJK and full-width punctuation (年, 版, ）). */
+const CJK_AFTER_DIGITS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF01-\uFF60]/u;
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
 const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
 /** Anything that can make a bidi level above 0 in a left-to-right paragraph: right-to-left letters, Arabic numbers, RLM, ALM. */
@@ -254,7 +256,7 @@ function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineCont
     // the Latin font (as typesetters do): the spaces of the separator between a Sinhala title and
     // "City" are not Sinhala's, twice as wide as Latin's. In bold, digits between Han characters
     // (2026年11月30日) stay in the Han font: there is no bold Han, and bold digits stood out.
-    const inCjkBold = weight === 'bold' && cp >= 0x30 && cp <= 0x39 && CJK.has(following[i] ?? '');
+    const inCjkBold = weight === 'bold' && cp >= 0x30 && cp <= 0x39 && CJK_AFTER_DIGITS.test(chars.slice(i).find((c) => !/[0-9]/.test(c)) ?? '');
     const latin = !sc[i] && cp < 0x250 && (CJK.has(script) ? !inCjkBold : prev !== undefined && (following[i] ?? prev.script) !== prev.script);
     const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || cp === 0x200c || cp === 0x200d) && !latin;
     const f = keepsRun ? prev.face : pickFace(sc[i] ?? (latin ? 'Latn' : script), cp, weight, lang);

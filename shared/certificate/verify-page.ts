@@ -86,9 +86,7 @@ export function uploadPage(maxBytes: number): string {
 /** The gist of a refusal in Chinese, by status (the English detail beside it says exactly what). */
 const PROBLEM_ZH: Record<number, string> = {
   400: '所提交的内容有误，未能核验（例如未选择文件，或网址不完整）。',
-  404: '未找到此网址。',
-  405: '此网址不接受这种请求方式。',
-  413: '文件过大：证书 PDF 文件不超过 2 MB。',
+  413: '文件过大，超出证书 PDF 文件的大小上限。',
   415: '不支持此文件类型或编码：请上传证书的 PDF 文件。',
 };
 

@@ -70,7 +70,8 @@ export function venueLine(c: Ceremony, place?: string): string {
   const named = new Set<string>();
   const parts: string[] = [];
   for (const part of [place, c.venue, c.city, countryName(c.countryCode)]) {
-    if (!part || named.has(fold(part))) continue;
+    // A part of several items ("Taiwan, China") is left out when each of them is named already.
+    if (!part || part.split(/[,，、]/).every((item) => named.has(fold(item)))) continue;
     parts.push(part);
     for (const item of part.split(/[,，、]/)) named.add(fold(item));
   }
@@ -98,8 +99,10 @@ export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone
 export function partyDetail(p: AgreementParty): string {
   const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
   const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
-  // No-break spaces keep a kind or country whole, with its Chinese name, when the line wraps ("Sri Lanka 斯里兰卡").
-  const whole = (...names: (string | undefined)[]) => names.filter(Boolean).join(' ').replace(/ /g, '\u00A0');
+  // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
+  // "Sri" then "Lanka"); a line may break between the English and the Chinese name, which together
+  // can be wider than a column ("South Georgia & South Sandwich Islands 南乔治亚和南桑威奇群岛").
+  const whole = (...names: (string | undefined)[]) => names.filter(Boolean).map((name) => name!.replace(/ /g, '\u00A0')).join(' ');
   const country = p.countryCode && whole(countryName(p.countryCode), countryNameZh(p.countryCode));
   return [`Signed by 签署人：${who}`, p.role, whole(kindEn, kindZh), country].filter(Boolean).join('  ·  ');
 }
@@ -108,7 +111,7 @@ export function partyDetail(p: AgreementParty): string {
 export function issueStatement(version: number, keysUrl: string): [string, string] {
   return [
     `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`,
-    `Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第${version}版。请扫描二维码或访问下方网址，核验本证书的真实性及是否为现行版本。本证书另附 Ed25519 数字签名，可使用 ${keysUrl} 公布的公钥离线验证。`,
+    `Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第${version}版。请扫描二维码或访问下方网址，核验本证书的真实性及是否为现行版本。本证书另附 Ed25519 数字签名，可使用上文所列网址公布的公钥离线验证。`,
   ];
 }
 

@@ -212,7 +212,7 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   if (offDays.length === 0) return;
   const named = offDays.slice(0, NAMED).join(', ') + (offDays.length > NAMED ? ` and ${offDays.length - NAMED} more` : '');
   // A correction that only rewrites how a time is written (+08:00 as Z) can still move the clock its days are read on.
-  const clock = (c: Ceremony) => c.timeZone ?? (venueOffset(c) === undefined ? 'each signing\'s own clock' : offsetLabel(venueOffset(c)!));
+  const clock = (c: Ceremony) => c.timeZone ?? (venueOffset(c) === undefined ? 'each signing\'s own clock (UTC for one logged in UTC)' : offsetLabel(venueOffset(c)!));
   const clockMoves = clock(before) === clock(after) ? '' : ` (it moves the clock the ceremony's days are read on from ${clock(before)} to ${clock(after)})`;
   throw new RuleViolation(`This correction would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days${clockMoves}: ${named}. Amend their signedAt first, or correct the ceremony so that they fit`, [
     { path: `/${moved}`, message: `would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days` },
