@@ -116,8 +116,8 @@ export function signingDayError(signedAt: string, ceremony: CeremonyTimes): Fiel
   const venue = venueOffset(ceremony);
   const ceremonyClock = timeZone ?? (venue === undefined ? `${offsetLabel(clock)}, the signing's clock: its times are logged in UTC` : offsetLabel(venue));
   const days = first === last ? `day, ${date(first)}` : `days, ${date(first)} to ${date(last)}`;
-  // Say which clock the signing's day is read on when it is not the one just named.
-  const loggedInUtc = writtenOffset(signedAt) === undefined && clock !== 0 ? ` (${offsetLabel(clock)}; logged in UTC)` : '';
+  // A signing logged in UTC is read on a clock it does not name: say which, unless the one just named.
+  const loggedInUtc = writtenOffset(signedAt) !== undefined || clock === 0 ? '' : !timeZone && venue === clock ? ' (logged in UTC)' : ` (${offsetLabel(clock)}; logged in UTC)`;
   const signingLabel = timeZone || venue === undefined || venue === clock ? loggedInUtc : ` (${offsetLabel(clock)}, as logged)`;
   return { path: '/signedAt', message: `must fall on the ceremony's ${days} (${ceremonyClock}); it falls on ${date(day)}${signingLabel}` };
 }
