@@ -791,6 +791,20 @@ describe('determinism', () => {
 
 
 describe('access', () => {
+  it('reads an agreement by its printed code too: the record, its history and its certificate, to whoever may read them', async () => {
+    const byId = await t.call('GET', `/agreements/${bilateral.id}`, { token: t.tokens.auditor });
+    const byCode = await t.call('GET', `/agreements/${bilateral.code}`, { token: t.tokens.auditor });
+    expect([byCode.status, byCode.body]).toEqual([200, byId.body]);
+    expect((await t.call('GET', `/agreements/${bilateral.code}/history`, { token: t.tokens.auditor })).body.agreementId).toBe(bilateral.id);
+    expect(sha256((await certificate(bilateral.code, '', t.tokens.partner('cq'))).body)).toBe(sha256(bilateral.pdf));
+    // A partner that did not sign learns nothing more from the code than from the id.
+    const stranger = await t.call('GET', `/agreements/${bilateral.code}`, { token: t.tokens.partner('st-cn') });
+    expect([stranger.status, stranger.body.detail]).toEqual([404, `No agreement with code "${bilateral.code}"`]);
+    expect((await t.call('GET', '/agreements/ZZZZ-ZZZZ', { token: t.tokens.auditor })).body.detail).toBe('No agreement with code "ZZZZ-ZZZZ"');
+    // The code as printed, in capitals: a lower-case one is read as an id.
+    expect((await t.call('GET', `/agreements/${bilateral.code.toLowerCase()}`, { token: t.tokens.auditor })).status).toBe(404);
+  });
+
   it.each([
     ['staff', 200, () => t.tokens.staff, ''],
     ['an auditor', 200, () => t.tokens.auditor, ''],

@@ -223,7 +223,7 @@ describe('ceremony corrections', () => {
     // A person holding that file is told why its ceremony may read otherwise than the registry's.
     const page = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
     const corrected = new Date(again.body.updatedAt);
-    expect(page.body).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()} (UTC): a certificate issued before then prints the ceremony as it was.`);
+    expect(page.body).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()} (UTC): a certificate downloaded before then prints the ceremony as it was.`);
     expect(page.body).toContain(`已于${corrected.getUTCFullYear()}年${corrected.getUTCMonth() + 1}月${corrected.getUTCDate()}日（UTC）更正`);
   });
 

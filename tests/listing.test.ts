@@ -118,6 +118,16 @@ describe('pagination', () => {
     expect(r.body.errors).toEqual([{ path: 'cursor', message: expect.any(String) }]);
   });
 
+  it('rejects a cursor with anything added to it, which base64url decoding would skip', async () => {
+    const { nextCursor } = (await t.call('GET', '/agreements?partyId=lis-cn&limit=1')).body;
+    expect((await t.call('GET', `/agreements?partyId=lis-cn&limit=1&cursor=${nextCursor}`)).status).toBe(200);
+    // Whatever the cursor's length, one of these decodes to the same bytes (the last character's spare bits, padding).
+    for (const edited of [`${nextCursor}x`, `${nextCursor}%3D`, `${nextCursor}xx`, `${nextCursor}%3D%3D`]) {
+      const r = await t.call('GET', `/agreements?partyId=lis-cn&limit=1&cursor=${edited}`);
+      expect([r.status, r.body.errors?.[0]?.path], edited).toEqual([400, 'cursor']);
+    }
+  });
+
   it('rejects a cursor reused with other filters, and one pointing outside its partition', async () => {
     const first = await t.call('GET', '/agreements?partyId=lis-cn&limit=1');
     expect((await t.call('GET', `/agreements?partyId=lis-kz&limit=1&cursor=${first.body.nextCursor}`)).status).toBe(400);
@@ -166,7 +176,7 @@ describe('pagination', () => {
     ['a filter sent twice', 'country=CN&country=RU', 'country', 'takes one value: it was sent more than once, or holds a comma'],
     ['a status sent twice', 'status=active&status=voided', 'status', 'takes one value: it was sent more than once, or holds a comma'],
     ['an offset\'s "+" sent bare (a space)', 'signedFrom=2021-08-24T00:00:00+08:00', 'signedFrom', 'has a space where its offset\'s "+" should be: send "+" as %2B in a query string'],
-    ['a date that is no day', 'signedFrom=2021-02-30', 'signedFrom', 'must be a date like "2021-08-23" or a date-time with an offset'],
+    ['a date that is no day', 'signedFrom=2021-02-30', 'signedFrom', 'must be a date like "2021-08-23" or a date-time with an offset, in the years 0000-9999 UTC'],
     ['a cursor far longer than any the registry gives out', `cursor=${'A'.repeat(8000)}`, 'cursor', 'is not a cursor this query returned'],
   ])('says what is wrong with %s', async (_name, query, path, message) => {
     const r = await t.call('GET', `/agreements?${query}`);

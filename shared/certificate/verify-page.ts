@@ -17,7 +17,7 @@ const LOOK: Record<Verification['status'], [string, string, string]> = {
 function advice(v: Verification): [string, string] {
   switch (v.status) {
     case 'valid': return v.agreement?.ceremony?.correctedAt
-      ? ['The details below are the registry\'s record: they should match the certificate in front of you, except the ceremony\'s details if the certificate was issued before they were corrected (see below).', '以下为登记系统所载信息，应与您所持证书一致；如证书签发于仪式信息更正之前，仪式信息可能不同（见下文）。']
+      ? ['The details below are the registry\'s record: they should match the certificate in front of you, except the ceremony\'s details if the certificate was downloaded before they were corrected (see below).', '以下为登记系统所载信息，应与您所持证书一致；如证书下载于仪式信息更正之前，仪式信息可能不同（见下文）。']
       : ['The details below are the registry\'s record: they should match the certificate in front of you.', '以下为登记系统所载信息，应与您所持证书一致。'];
     case 'superseded': return [`This certificate describes version ${v.version}. Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`, `此证书对应第${v.version}版。请向签约方或登记机构索取现行第${v.currentVersion}版证书。`];
     case 'voided': {
@@ -41,7 +41,7 @@ const days = (c: NonNullable<NonNullable<Verification['agreement']>['ceremony']>
 const correction = (at: string | undefined) => {
   if (!at) return '';
   const [en, zh] = formatDay(at, {}); // UTC: the record's time, written in it
-  return `<br><small>Corrected on ${escape(en)} (UTC): a certificate issued before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}（UTC）更正；此前签发的证书载有更正前的仪式信息。`)}</small>`;
+  return `<br><small>Corrected on ${escape(en)} (UTC): a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}（UTC）更正；此前下载的证书载有更正前的仪式信息。`)}</small>`;
 };
 
 /** A line in English, then its Chinese on the next line, each marked with its language. */

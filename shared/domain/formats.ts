@@ -60,7 +60,7 @@ export const dateOrDateTime = z
   .string()
   .refine(
     (v) => isRealDateTime(v) || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDateTime(`${v}T00:00:00Z`)),
-    'must be a date like "2021-08-23" or a date-time with an offset',
+    'must be a date like "2021-08-23" or a date-time with an offset, in the years 0000-9999 UTC',
   );
 
 /**

@@ -298,7 +298,7 @@ export const verificationRecord = z.object({
     parties: z.array(z.object({ name: z.string(), localName: z.string().optional(), lang: z.string().optional() })),
     ceremony: z.object({
       title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), endsAt: z.string().optional(), timeZone: z.string().optional(),
-      correctedAt: z.string().optional().describe('When the ceremony was last corrected, if ever: a certificate issued before then prints it as it was'),
+      correctedAt: z.string().optional().describe('When the ceremony was last corrected, if ever: a certificate downloaded before then prints it as it was'),
     }).optional(),
   }).optional(),
 });

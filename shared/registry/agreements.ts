@@ -11,7 +11,7 @@ import {
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
-import { agreementCode, deriveAgreementId } from '#shared/domain/ids.ts';
+import { agreementCode, CODE_PATTERN, deriveAgreementId } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
@@ -77,10 +77,14 @@ export function visibleTo(agreement: Agreement, principal: Principal): boolean {
   return readsEverything(principal) || agreement.parties.some((p) => p.partyId === principal.partyId);
 }
 
-/** The agreement with its history, if this principal may see it (else NotFound). */
-export async function load(id: string, principal: Principal): Promise<store.StoredAgreement> {
-  const stored = await store.getAgreement(id);
-  if (!stored || !visibleTo(stored.agreement, principal)) throw new NotFound(`No agreement with id "${id}"`);
+/**
+ * The agreement with its history, if this principal may see it (else NotFound). Reads take its
+ * id or its code as printed (`CP92-ZQTP`): an auditor holding a paper certificate has the code.
+ */
+export async function load(idOrCode: string, principal: Principal): Promise<store.StoredAgreement> {
+  const id = CODE_PATTERN.test(idOrCode) ? await store.agreementIdByCode(idOrCode) : idOrCode;
+  const stored = id === undefined ? undefined : await store.getAgreement(id);
+  if (!stored || !visibleTo(stored.agreement, principal)) throw new NotFound(`No agreement with ${id === idOrCode ? 'id' : 'code'} "${idOrCode}"`);
   return stored;
 }
 

@@ -28,8 +28,11 @@ const invalid = () => new InvalidInput('The cursor is not valid for this query',
 /** The position inside the cursor, after checking it is ours, belongs to this query and fits `valid`. */
 export async function decodeCursor(cursor: string, digest: string, valid: (position: string) => boolean): Promise<string> {
   let parsed: unknown;
+  const bytes = Buffer.from(cursor, 'base64url');
+  // Base64url decoding skips what it cannot read: only the one spelling the registry wrote is a cursor.
+  if (bytes.toString('base64url') !== cursor) throw invalid();
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw invalid();
   }
