@@ -3,7 +3,7 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { agreementInput, agreementPatch, voidInput } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { expectedVersions, idempotencyKey } from '#shared/http/request.ts';
-import { changed, etag, replayedHeader } from '#shared/http/response.ts';
+import { changed, created } from '#shared/http/response.ts';
 import { amend, logSigning, voidSigning, type ChangeResult } from '#shared/registry/agreements.ts';
 
 /** A change's answer; a change sent again after it was made answers as it did, marked as a replay. */
@@ -14,11 +14,7 @@ export const handler = lambdaHandler('agreements-write', {
     const key = idempotencyKey(req);
     const input = parseInput(agreementInput, req.body, 'body');
     const { agreement, replayed } = await logSigning(req.params.id!, key, input, req.principal);
-    return {
-      status: 201,
-      body: agreement,
-      headers: { location: `/agreements/${agreement.id}`, etag: etag(agreement.version), ...replayedHeader(replayed) },
-    };
+    return created(agreement, `/agreements/${agreement.id}`, replayed);
   },
   'PATCH /agreements/{id}': async (req) => {
     const version = expectedVersions(req);

@@ -3,14 +3,14 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { partyInput, partyPatch } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { expectedVersions, optionalIdempotencyKey } from '#shared/http/request.ts';
-import { changed, etag, replayedHeader } from '#shared/http/response.ts';
+import { changed, created } from '#shared/http/response.ts';
 import { createParty, updateParty } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('parties-write', {
   'POST /parties': async (req) => {
     const key = optionalIdempotencyKey(req);
     const { record: party, replayed } = await createParty(parseInput(partyInput, req.body, 'body'), key, req.principal);
-    return { status: 201, body: party, headers: { location: `/parties/${party.id}`, etag: etag(party.version), ...replayedHeader(replayed) } };
+    return created(party, `/parties/${party.id}`, replayed);
   },
   'PATCH /parties/{id}': async (req) => {
     const version = expectedVersions(req);

@@ -4,7 +4,7 @@ import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
 import { incompleteLinkPage, problemPage, uploadPage, verificationPage } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { prefersPage, type ApiRequest } from '#shared/http/request.ts';
+import { prefersPage } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
 import { cutShort, KEYS_PATH, MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
@@ -19,7 +19,6 @@ const policy = (formAction: string) => ({
 });
 const PAGE = policy("'none'");
 const FORM_PAGE = policy("'self'");
-const wantsPage = (req: ApiRequest) => prefersPage(req.headers);
 
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */
 const answer = (page: boolean, result: Verification, uploaded = false): ApiResponse =>
@@ -27,7 +26,7 @@ const answer = (page: boolean, result: Verification, uploaded = false): ApiRespo
 
 export const handler = lambdaHandler('verify', {
   'GET /verify/{code}': async (req) => {
-    const page = wantsPage(req);
+    const page = prefersPage(req.headers);
     let query;
     try {
       query = parseInput(verifyLinkQuery, req.query, 'query');
@@ -44,7 +43,7 @@ export const handler = lambdaHandler('verify', {
     return answer(page, await verifyLink(req.params.code!, query.v, query.sig));
   },
   'GET /verify': async () => ({ status: 200, body: uploadPage(MAX_CERTIFICATE_BYTES), headers: FORM_PAGE }),
-  'POST /verify': async (req) => answer(wantsPage(req), await verifyDocument(req.body as Buffer), true),
+  'POST /verify': async (req) => answer(prefersPage(req.headers), await verifyDocument(req.body as Buffer), true),
   [`GET ${KEYS_PATH}`]: async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
 }, {
   // A browser that sent something the pages cannot take gets a page saying so, not problem+json.

@@ -21,6 +21,10 @@ export const replayedHeader = (replayed: boolean): Record<string, string> => (re
 export const changed = (record: { version: number }, replayed: boolean): ApiResponse =>
   ({ status: 200, body: record, headers: { etag: etag(record.version), ...replayedHeader(replayed) } });
 
+/** The answer to a record made (or made already, sent again): 201, where it lives, and its ETag. */
+export const created = (record: { version: number }, location: string, replayed: boolean): ApiResponse =>
+  ({ status: 201, body: record, headers: { location, etag: etag(record.version), ...replayedHeader(replayed) } });
+
 /** JSON by default; bytes (a PDF) go base64-encoded, strings (HTML) as they are. */
 export function render(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
   const { status, body, headers } = response;

@@ -12,7 +12,7 @@ const ITEM_TOO_LARGE = /size .*exceeded the maximum allowed size/i;
 /** DynamoDB's limit on one item. */
 export const ITEM_LIMIT = 400 * 1024;
 /** Keys, type, version and request hash: what an item holds besides its record and history. */
-export const ITEM_OVERHEAD = 1024;
+const ITEM_OVERHEAD = 1024;
 
 /**
  * An upper estimate of the size of an item holding `attributes` (with ITEM_OVERHEAD for the rest):
