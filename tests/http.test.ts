@@ -101,6 +101,9 @@ describe('routes', () => {
     // A long path is named by its start.
     const long = await t.call('GET', `/${'x'.repeat(5000)}`, { token: null });
     expect([long.status, long.body.detail]).toEqual([404, `No route for /${'x'.repeat(199)}…`]);
+    // So is a long id, the same way.
+    const id = await t.call('GET', `/parties/${'y'.repeat(5000)}`);
+    expect([id.status, id.body.detail]).toEqual([404, `Nothing is registered under "${'y'.repeat(200)}…"`]);
   });
 
   it('a GET route answers HEAD with its status and headers, without content; other routes do not', async () => {

@@ -109,10 +109,13 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   }
 }
 
+/** A path or id as a message shows it: as much as it needs to name it (the request may be megabytes). */
+const shownInMessage = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
+
 /** A request no route matches (API Gateway's `$default` route): 404, or 405 with the methods its path takes. */
 function unmatched(event: ApiEvent): HttpError {
   const path = event.rawPath;
-  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path; // as much as a message needs to name it
+  const shown = shownInMessage(path);
   let match;
   try {
     match = matchRoute(event.requestContext.http.method, path);
@@ -143,7 +146,7 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // An id that cannot exist is simply not found (and never reaches a key: keys have size limits);
   // an agreement's code as printed reads it too (the store's key sizes hold it).
-  if (params.id !== undefined && !ID_PATTERN.test(params.id) && !CODE_PATTERN.test(params.id)) throw new NotFound(`Nothing is registered under "${params.id.slice(0, 80)}"`);
+  if (params.id !== undefined && !ID_PATTERN.test(params.id) && !CODE_PATTERN.test(params.id)) throw new NotFound(`Nothing is registered under "${shownInMessage(params.id)}"`);
   return { route, params, query, headers, rawBody, principal, body: parseBody(route, headers, rawBody) };
 }
 

@@ -32,17 +32,22 @@ const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) =>
 const rendered = new Map<string, Promise<{ bytes: Uint8Array; sha256: string }>>();
 const CACHE_SIZE = 32;
 
+/** A signing's ceremony is never deleted: its absence is a broken store, a 500. */
+function ceremonyMissing(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Error {
+  return new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+}
+
 /** The ceremony an agreement was signed at, as it stands. */
 async function ceremonyNow(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony> {
   const ceremony = await getCeremony(agreement.ceremonyId);
-  if (!ceremony) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+  if (!ceremony) throw ceremonyMissing(agreement);
   return ceremony;
 }
 
 /** The ceremony an agreement was signed at, as it stands (the latest of its versions first) and as it stood before each correction. */
 async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[]> {
   const found = await getCeremonyStored(agreement.ceremonyId);
-  if (!found) throw new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
+  if (!found) throw ceremonyMissing(agreement);
   return ceremonyVersions(found.record, found.corrections);
 }
 
