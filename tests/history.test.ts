@@ -238,8 +238,12 @@ describe('ceremony corrections', () => {
     const check = async (pdf: Buffer) => (await t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf' } })).body.status;
     expect(await check(file)).toBe('valid');
     expect((await correct('his-cer-legacy', { title: 'Corrected title', reason: 'typo' })).status).toBe(200);
-    expect((await correct('his-cer-legacy', { city: 'Corrected city', reason: 'typo' }, '"2"')).status).toBe(200);
+    const corrected = await correct('his-cer-legacy', { city: 'Corrected city', reason: 'typo' }, '"2"');
+    expect(corrected.status).toBe(200);
     expect(await check(file)).toBe('valid');
+    // Its verdict gives the ceremony as it stands, saying when it was corrected.
+    const verdict = (await t.call('POST', '/verify', { token: null, body: file, headers: { 'content-type': 'application/pdf' } })).body;
+    expect(verdict.agreement.ceremony).toMatchObject({ title: 'Corrected title', city: 'Corrected city', correctedAt: corrected.body.updatedAt });
     expect(await check(Buffer.concat([file, Buffer.from('% altered\n')]))).toBe('invalid');
   });
 

@@ -123,10 +123,11 @@ export async function certificateFor(id: string, version: number | undefined, pr
 const invalid = (detail: string, detailZh: string): Verification => ({ status: 'invalid', detail, detailZh });
 const NO_SUCH_LINK = ['The signature does not match: this link was not issued by the registry.', '签名不符：此链接并非由登记系统签发。'] as const;
 
-async function verdict(stored: store.StoredAgreement, version: number): Promise<Verification> {
+/** The verdict on a genuine certificate of `version`, with its public facts; `standing` is its ceremony as it stands, when already read. */
+async function verdict(stored: store.StoredAgreement, version: number, standing?: Ceremony): Promise<Verification> {
   const certified = replay(stored.agreement, stored.history, version)!;
   const current = stored.agreement;
-  const ceremony = await getCeremony(certified.ceremonyId);
+  const ceremony = standing ?? (await getCeremony(certified.ceremonyId));
   const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
   const [detail, detailZh]: readonly [string, string] = {
     valid: ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
@@ -210,7 +211,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   for (const ceremony of new Set([versions[0]!, versions.at(-1)!])) {
     try {
       const { sha256 } = await issue(stored, payload.version, { key, iss: payload.iss, ceremony });
-      if (sha256 === digest) return verdict(stored, payload.version);
+      if (sha256 === digest) return verdict(stored, payload.version, versions[0]);
       unprintable = undefined;
     } catch (error) {
       // A version too large to render now (see the limits above) cannot be compared byte for byte.
