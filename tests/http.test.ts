@@ -58,6 +58,19 @@ describe('request bodies', () => {
     expect([r.status, r.body.name]).toEqual([201, party('http-bom').name]);
   });
 
+  it('a member given twice in one object is a 400 naming it, not the last one taken silently', async () => {
+    const body = `{"kind":"organization","name":"First","countryCode":"CN","name":"Second","id":"http-twice"}`;
+    const r = await t.call('POST', '/parties', { body, headers: { 'content-type': 'application/json' } });
+    expect([r.status, r.headers.get('content-type'), r.body.errors]).toEqual([400, 'application/problem+json', [{ path: '/name', message: 'is given more than once' }]]);
+    expect((await t.call('GET', '/parties/http-twice')).status).toBe(404);
+    // Deep in the body too, with the name escaped or not, by JSON Pointer.
+    const { repeatedMember } = await import('#shared/http/repeated-member.ts');
+    expect(repeatedMember('{"parties":[{"role":"a"},{"partyId":"x","role":"b","r\u006fle":"c"}]}')).toBe('/parties/1/role');
+    expect(repeatedMember('{"a/b":{"~":1,"~":2}}')).toBe('/a~1b/~0');
+    expect(repeatedMember('{"x":"\\","y":{"x":"}{\""},"z":[{"x":1},{"x":2}],"w":"\"x\":"}')).toBeUndefined();
+    expect(repeatedMember('[{"a":1},{"b":[{"c":1,"d":{}},{"c":2,"c":3}]}]')).toBe('/1/b/1/c');
+  });
+
   it('accepts JSON with a charset and a +json type', async () => {
     expect((await t.call('POST', '/parties', { body: party('http-cs'), headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(201);
     expect((await t.call('POST', '/parties', { body: party('http-plus'), headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(201);

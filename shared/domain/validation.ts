@@ -8,7 +8,7 @@ import { InvalidInput, type FieldError } from './errors.ts';
 type Issue = z.core.$ZodIssue;
 type RawIssue = z.core.$ZodRawIssue;
 
-const pointer = (path: PropertyKey[]) => (path.length === 0 ? "" : `/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join("/")}`);
+export const pointer = (path: readonly PropertyKey[]) => (path.length === 0 ? "" : `/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join("/")}`);
 
 function describe(issue: RawIssue): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';

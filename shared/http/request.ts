@@ -11,6 +11,7 @@ import { principalFrom, type Claims } from './claims.ts';
 import { formFile } from './form.ts';
 import { HttpError } from './problem.ts';
 import { findRoute, matchRoute, UNMATCHED_ROUTE_KEY, type Route } from './routes.ts';
+import { repeatedMember } from './repeated-member.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -102,11 +103,15 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   } catch {
     throw new InvalidInput('The body is not valid UTF-8', [{ path: '', message: 'is not valid UTF-8' }]);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(json);
+    parsed = JSON.parse(json);
   } catch (error) {
     throw new InvalidInput(`The body is not valid JSON: ${(error as Error).message}`, [{ path: '', message: 'is not valid JSON' }]);
   }
+  const repeated = repeatedMember(json);
+  if (repeated !== undefined) throw new InvalidInput(`The body gives ${repeated} more than once: send each field once`, [{ path: repeated, message: 'is given more than once' }]);
+  return parsed;
 }
 
 /** A path or id as a message shows it: as much as it needs to name it (the request may be megabytes). */
