@@ -16,6 +16,8 @@ let cer: string;
 let crashNextCommit = false;
 /** The next call of this command reaches the table, then its answer is lost and the SDK retries it. */
 let loseAnswerOf: string | undefined;
+/** Only a call of it that writes an item with this sort key, if set. */
+let loseAnswerOfSortKey: string | undefined;
 /** Runs after that call reached the table and before the SDK sends it again: another client's write. */
 let meanwhile: (() => Promise<unknown>) | undefined;
 /** How many of the next batch reads DynamoDB answers only in part (a response over its size limit), leaving the rest unprocessed. */
@@ -50,8 +52,10 @@ beforeAll(async () => {
   dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      if (loseAnswerOf !== undefined && context.commandName === loseAnswerOf) {
+      const sortKey = (args.input as { Item?: { sk?: { S?: string } } }).Item?.sk?.S; // marshalled by now
+      if (loseAnswerOf !== undefined && context.commandName === loseAnswerOf && (loseAnswerOfSortKey === undefined || sortKey === loseAnswerOfSortKey)) {
         loseAnswerOf = undefined;
+        loseAnswerOfSortKey = undefined;
         const other = meanwhile;
         meanwhile = undefined;
         await other?.();
@@ -156,7 +160,12 @@ describe('crash between link write and commit', () => {
 
 describe('a write applied whose answer was lost, sent again by the SDK', () => {
   it('reports the change it made, not a conflict with itself: amend, void, rename, create', async () => {
+    loseAnswerOf = 'PutItemCommand';
+    loseAnswerOfSortKey = 'AGREEMENT';
     const created = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Lost answers' }), 'crash-lost');
+    // Sent once by the client: made, not a replay of itself.
+    expect([created.status, created.body.version, created.headers.get('idempotent-replayed')]).toEqual([201, 1, null]);
+    expect(loseAnswerOf).toBeUndefined();
     const id = created.body.id as string;
 
     loseAnswerOf = 'UpdateItemCommand';
@@ -184,7 +193,14 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
 
     loseAnswerOf = 'PutItemCommand';
     const party = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Lost Answer City', countryCode: 'UZ' }, headers: { 'idempotency-key': 'lost-party' } });
-    expect([party.status, party.body.name]).toEqual([201, 'Lost Answer City']);
+    expect([party.status, party.body.name, party.headers.get('idempotent-replayed')]).toEqual([201, 'Lost Answer City', null]);
+    expect(loseAnswerOf).toBeUndefined();
+    // Sent again by the client: now a replay.
+    const again = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Lost Answer City', countryCode: 'UZ' }, headers: { 'idempotency-key': 'lost-party' } });
+    expect([again.status, again.body.id, again.headers.get('idempotent-replayed')]).toEqual([201, party.body.id, 'true']);
+    loseAnswerOf = 'PutItemCommand';
+    const opened = await t.call('POST', '/ceremonies', { body: ceremony('crash-cer-opened') });
+    expect([opened.status, opened.body.id, opened.headers.get('idempotent-replayed')]).toEqual([201, 'crash-cer-opened', null]);
     expect(loseAnswerOf).toBeUndefined();
 
     // A ceremony keeps its corrections: another's landing between the lost answer and the retry leaves ours reported as made.

@@ -65,10 +65,13 @@ export async function logSigning(
   assertPrintable(created.agreement, ceremony);
   store.assertRoomForVoid(created, []);
   await store.putLinks(created.agreement);
-  if (await store.insertAgreement(created, requestHash)) return { agreement: created.agreement, replayed: false };
-  // A concurrent duplicate committed first: answer as it did.
+  const requestToken = randomUUID();
+  if (await store.insertAgreement(created, requestHash, requestToken)) return { agreement: created.agreement, replayed: false };
   const winner = await store.getAgreement(id);
   if (!winner) throw new Error(`agreement ${id} vanished after a failed insert`);
+  // This request's own insert, sent again by the SDK after its answer was lost: made, not replayed.
+  if (winner.requestToken === requestToken) return { agreement: created.agreement, replayed: false };
+  // A concurrent duplicate committed first: answer as it did.
   return replayOrReject(winner, requestHash);
 }
 

@@ -23,7 +23,7 @@ export interface WriteResult<T> { record: T; replayed: boolean }
 interface Directory<T> {
   prefix: 'p' | 'c';
   noun: string;
-  insert: (record: T, requestHash: string) => Promise<boolean>;
+  insert: (record: T, origin: store.Origin) => Promise<boolean>;
   read: (id: string) => Promise<store.Created<T> | undefined>;
 }
 const PARTIES: Directory<Party> = { prefix: 'p', noun: 'party', insert: store.insertParty, read: store.getPartyCreated };
@@ -31,10 +31,10 @@ const CEREMONIES: Directory<Ceremony> = { prefix: 'c', noun: 'ceremony', insert:
 
 /**
  * Creates a party or ceremony once, however often the request is sent. The id is the body's, or
- * derived from the Idempotency-Key, or new; the request's hash stays with the record. When the
- * id is taken by the same request (a client's retry, or the SDK's after a lost answer), it
- * answers with the record as a replay; by another request, 409 for a chosen id and 422 for a key
- * used with a different body.
+ * derived from the Idempotency-Key, or new; the request's hash and token stay with the record.
+ * When the id is taken by this very request (the SDK sent it again after a lost answer), it was
+ * made; by the same request sent again (a client's retry), it answers with the record as a replay;
+ * by another request, 409 for a chosen id and 422 for a key used with a different body.
  */
 async function createOnce<T extends { id: string }>(
   { prefix, noun, insert, read }: Directory<T>, input: { id?: string | undefined }, key: string | undefined, make: (id: string) => T,
@@ -46,11 +46,12 @@ async function createOnce<T extends { id: string }>(
     ]);
   }
   const id = input.id ?? (key === undefined ? newId(prefix) : deriveId(prefix, key));
-  const requestHash = hashOf(input);
+  const origin = { requestHash: hashOf(input), requestToken: randomUUID() };
   const record = make(id);
-  if (await insert(record, requestHash)) return { record, replayed: false };
+  if (await insert(record, origin)) return { record, replayed: false };
   const existing = await read(id);
-  if (existing && existing.requestHash === requestHash) return { record: existing.record, replayed: true };
+  if (existing?.requestToken === origin.requestToken) return { record, replayed: false };
+  if (existing && existing.requestHash === origin.requestHash) return { record: existing.record, replayed: true };
   if (key !== undefined) {
     throw new RuleViolation('This Idempotency-Key was already used for a different request', [{ path: 'Idempotency-Key', message: 'was already used with a different body' }]);
   }
@@ -138,7 +139,7 @@ const RENAMING: Changing<Party, PartyPatch> = {
   apply: patchParty,
   changesOf: renameOf,
   undo: beforeRename,
-  write: (next, found, change) => store.replaceParty(next, found.record.version, found.requestHash, change),
+  write: (next, found, change) => store.replaceParty(next, found.record.version, found, change),
 };
 
 /** Renames a party (a party keeps only its latest change: it has no history to tell past that). */
@@ -165,7 +166,7 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   undo: beforeCorrection,
   check: assertSigningsStillFit,
   write: (next, found, change) =>
-    store.replaceCeremony(next, found.record.version, found.requestHash, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
+    store.replaceCeremony(next, found.record.version, found, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
   // Under another correction since: its entry, the same instant, actor, reason and changes (copies
   // sent at once are stamped apart, but for the same millisecond). At its own version, the token tells.
   holds: (now, next, change) => {

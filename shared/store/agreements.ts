@@ -20,19 +20,21 @@ const storedItem = z.object({
   data: agreementRecord,
   history: z.array(historyEntryRecord),
   requestHash: z.string(),
+  requestToken: z.string().optional(),
   changeToken: z.string().optional(),
 });
 /**
- * An agreement item: the record, its history, the hash of the request that logged it, and the
- * token of the request that made its latest change (absent until a change, or on older items).
+ * An agreement item: the record, its history, the hash and token of the request that logged it
+ * (the token is absent on older items), and the token of the request that made its latest change
+ * (absent until a change, or on older items).
  */
-export type StoredAgreement = { agreement: Agreement; history: HistoryEntry[]; requestHash: string; changeToken?: string | undefined };
+export type StoredAgreement = { agreement: Agreement; history: HistoryEntry[]; requestHash: string; requestToken?: string | undefined; changeToken?: string | undefined };
 
 export async function getAgreement(id: string): Promise<StoredAgreement | undefined> {
   const found = await getItem(keys.agreementKey(id));
   if (!found) return undefined;
   const item = storedItem.parse(found);
-  return { agreement: item.data, history: item.history, requestHash: item.requestHash, changeToken: item.changeToken };
+  return { agreement: item.data, history: item.history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken };
 }
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
@@ -89,8 +91,8 @@ export async function removeStaleLinks(before: Agreement, after: Agreement): Pro
   })))));
 }
 
-/** The commit of a new agreement; false if an item with this id already exists. */
-export function insertAgreement(v: Versioned, requestHash: string): Promise<boolean> {
+/** The commit of a new agreement, by the request with this hash and (unique) token; false if an item with this id already exists. */
+export function insertAgreement(v: Versioned, requestHash: string, requestToken: string): Promise<boolean> {
   const { agreement, entry } = v;
   return conditional(dynamo.send(new PutCommand({
     TableName: tableName,
@@ -102,6 +104,7 @@ export function insertAgreement(v: Versioned, requestHash: string): Promise<bool
       data: agreement,
       history: [entry],
       requestHash,
+      requestToken,
     },
     ConditionExpression: 'attribute_not_exists(pk)',
   })));

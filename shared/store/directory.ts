@@ -21,27 +21,36 @@ const putIf = (item: Record<string, unknown>, condition: string, values?: Record
   conditional(dynamo.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values })));
 
 /**
- * A directory record with the hash of the request that created it (absent on records older than
- * it): the same request again is a replay. A changed record also keeps what its latest change did,
- * who made it, why, and which request (its token), so that change sent again is one too.
+ * The request that created a record, kept with it for good: its hash (the same body again is a
+ * replay) and its token, unique to it (the SDK sending it again after a lost answer is still the
+ * request that made the record). Both are absent on records older than them.
  */
-export interface Created<T> { record: T; requestHash: string | undefined; change?: Change | undefined }
+export interface Origin { requestHash: string | undefined; requestToken?: string | undefined }
+
+/**
+ * A directory record with the request that created it. A changed record also keeps what its
+ * latest change did, who made it, why, and which request (its token), so that change sent again is one too.
+ */
+export interface Created<T> extends Origin { record: T; change?: Change | undefined }
+
+const originOf = (item: Record<string, unknown>): Origin => ({ requestHash: item.requestHash as string | undefined, requestToken: item.requestToken as string | undefined });
+const originItem = ({ requestHash, requestToken }: Origin) => ({ ...(requestHash && { requestHash }), ...(requestToken && { requestToken }) });
 
 /** A record's latest change: what it changed, its actor, its reason (a ceremony's), and the token unique to the request that made it. */
 export interface Change { changes: FieldChanges; actor: string; token: string; reason?: string | undefined }
 
-/** `requestHash` stays with the item for good: a rename keeps it, so the creating request still replays. */
-function partyItem(p: Party, requestHash: string | undefined, change?: Change) {
+/** The origin stays with the item for good: a rename keeps it, so the creating request still replays. */
+function partyItem(p: Party, origin: Origin, change?: Change) {
   const stored = change && { rename: change.changes, actor: change.actor, token: change.token };
-  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...(requestHash && { requestHash }), ...(stored && { change: stored }) };
+  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...originItem(origin), ...(stored && { change: stored }) };
 }
 
 /** false if a party with this id exists already. */
-export const insertParty = (p: Party, requestHash: string) => putIf(partyItem(p, requestHash), 'attribute_not_exists(pk)');
+export const insertParty = (p: Party, origin: Origin) => putIf(partyItem(p, origin), 'attribute_not_exists(pk)');
 
 /** false unless the stored party is still at `expectedVersion`. `change` is the change that makes `p`. */
-export const replaceParty = (p: Party, expectedVersion: number, requestHash: string | undefined, change: Change) =>
-  putIf(partyItem(p, requestHash, change), 'version = :expected', { ':expected': expectedVersion });
+export const replaceParty = (p: Party, expectedVersion: number, origin: Origin, change: Change) =>
+  putIf(partyItem(p, origin, change), 'version = :expected', { ':expected': expectedVersion });
 
 const storedChange = z.object({
   rename: z.partialRecord(z.enum(RENAMABLE), z.object({ from: z.string().nullable(), to: z.string().nullable() })),
@@ -54,7 +63,7 @@ export async function getPartyCreated(id: string): Promise<Created<Party> | unde
   // A change of another shape (none, or written before changes were kept this way) is simply not known.
   const stored = storedChange.safeParse(item?.change).data;
   const change = stored && { changes: stored.rename, actor: stored.actor, token: stored.token };
-  return item && { record: partyRecord.parse(item.data), requestHash: item.requestHash as string | undefined, change };
+  return item && { record: partyRecord.parse(item.data), ...originOf(item), change };
 }
 
 export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyCreated(id))?.record;
@@ -91,23 +100,23 @@ function ceremonyOf(data: unknown): Ceremony {
 }
 
 /** A ceremony with its corrections, the latest of them made by the request with `token`. */
-function ceremonyItem(c: Ceremony, requestHash: string | undefined, corrections: readonly CeremonyEntry[] = [], token?: string) {
+function ceremonyItem(c: Ceremony, origin: Origin, corrections: readonly CeremonyEntry[] = [], token?: string) {
   const index = keys.ceremonyIndexKeys({ id: c.id, startsAtUtc: toUtcIso(c.startsAt) });
   return {
     ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', version: c.version, data: c,
-    ...(requestHash && { requestHash }), ...(corrections.length > 0 && { corrections }), ...(token && { changeToken: token }),
+    ...originItem(origin), ...(corrections.length > 0 && { corrections }), ...(token && { changeToken: token }),
   };
 }
 
 /** false if a ceremony with this id exists already. */
-export const insertCeremony = (c: Ceremony, requestHash: string) => putIf(ceremonyItem(c, requestHash), 'attribute_not_exists(pk)');
+export const insertCeremony = (c: Ceremony, origin: Origin) => putIf(ceremonyItem(c, origin), 'attribute_not_exists(pk)');
 
 /**
  * false unless the stored ceremony is still at `expectedVersion`; `corrections` ends with the one
  * that makes `c`. A ceremony whose corrections would outgrow its item (400 KB: about a hundred of
  * the longest, many more short ones) refuses another with a 422, keeping what it has.
  */
-export function replaceCeremony(c: Ceremony, expectedVersion: number, requestHash: string | undefined, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
+export function replaceCeremony(c: Ceremony, expectedVersion: number, origin: Origin, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
   if (itemBytes({ data: c, corrections }) > ITEM_LIMIT) {
     throw new RuleViolation('This ceremony\'s record is full: a record holds 400 KB, its corrections included. Nothing was changed', [
       { path: '', message: 'would outgrow the ceremony\'s record' },
@@ -115,7 +124,7 @@ export function replaceCeremony(c: Ceremony, expectedVersion: number, requestHas
   }
   // A ceremony opened before ceremonies had versions has no version attribute: it is at 1.
   const condition = expectedVersion === 1 ? 'attribute_exists(pk) AND (version = :expected OR attribute_not_exists(version))' : 'version = :expected';
-  return putIf(ceremonyItem(c, requestHash, corrections, token), condition, { ':expected': expectedVersion });
+  return putIf(ceremonyItem(c, origin, corrections, token), condition, { ':expected': expectedVersion });
 }
 
 const storedCorrections = z.array(ceremonyEntryRecord);
@@ -130,7 +139,7 @@ export async function getCeremonyStored(id: string): Promise<StoredCeremony | un
   const latest = corrections.at(-1);
   const token = item.changeToken as string | undefined;
   const change = latest && token ? { changes: latest.changes, actor: latest.actor, token, reason: latest.reason ?? undefined } : undefined;
-  return { record: ceremonyOf(item.data), requestHash: item.requestHash as string | undefined, change, corrections };
+  return { record: ceremonyOf(item.data), ...originOf(item), change, corrections };
 }
 
 /** A ceremony as it stands, without the corrections its item keeps (up to 400 KB of them): what signings and certificates read. */
