@@ -20,6 +20,8 @@ let loseAnswerOf: string | undefined;
 let loseAnswerOfSortKey: string | undefined;
 /** Runs after that call reached the table and before the SDK sends it again: another client's write. */
 let meanwhile: (() => Promise<unknown>) | undefined;
+/** The error the next call of this command fails with, as the SDK throws it once its retries are spent. */
+let failNext: { command: string; error: Error } | undefined;
 /** How many of the next batch reads DynamoDB answers only in part (a response over its size limit), leaving the rest unprocessed. */
 let partialBatches = 0;
 /** How many of the next batch reads DynamoDB answers with nothing at all (throttled), leaving every key unprocessed. */
@@ -64,6 +66,17 @@ beforeAll(async () => {
       return result;
     },
     { step: 'deserialize', name: 'injectLostAnswer' },
+  );
+  dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (failNext && context.commandName === failNext.command) {
+        const { error } = failNext;
+        failNext = undefined;
+        throw error;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'failNext' },
   );
   dynamo.middlewareStack.add(
     (next, context) => async (args) => {
@@ -214,6 +227,50 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
   });
 });
 
+describe('a database failure that passes, once the SDK\'s retries are spent', () => {
+  // As the SDK throws them: the service's 500 and 503, a timeout, a connection reset.
+  const failures = () => [
+    Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+    Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
+    Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} }),
+    Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+  ];
+
+  it('is a 503 with Retry-After, and the same request sent again goes in once', async () => {
+    for (const [i, error] of failures().entries()) {
+      failNext = { command: 'UpdateItemCommand', error };
+      const created = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: `Passing failure ${i}` }));
+      const amend = () => t.call('PATCH', `/agreements/${created.body.id}`, { body: { title: `Passing failure ${i}, amended`, reason: 'typo' }, headers: { 'if-match': '"1"' } });
+      const failed = await amend();
+      expect([failed.status, failed.headers.get('retry-after'), failed.headers.get('content-type'), failed.body.detail], error.name).toEqual([
+        503, '2', 'application/problem+json', 'The registry is busy: try again in a moment (sending the same request again is safe)',
+      ]);
+      expect(failNext).toBeUndefined();
+      const again = await amend();
+      expect([again.status, again.body.version]).toEqual([200, 2]);
+    }
+    // A bug is still a 500.
+    failNext = { command: 'UpdateItemCommand', error: new TypeError('undefined is not a function') };
+    const created = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'A bug' }));
+    expect((await t.call('PATCH', `/agreements/${created.body.id}`, { body: { title: 'Bug', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(500);
+  });
+
+  it('tells a registration that named no id and no key that sending it again could record it twice', async () => {
+    const body = { kind: 'city', name: 'Flaky Wi-Fi City', countryCode: 'UZ' };
+    failNext = { command: 'PutItemCommand', error: failures()[0]! };
+    const unnamed = await t.call('POST', '/parties', { body });
+    expect([unnamed.status, unnamed.headers.get('retry-after')]).toEqual([503, '2']);
+    expect(unnamed.body.detail).toMatch(/^The registry is busy: try again in a moment\. It may have been recorded before the failure: it named no id and no Idempotency-Key, so sending it again could record it twice\./);
+    for (const named of [{ body, headers: { 'idempotency-key': 'flaky-city' } }, { body: { ...body, id: 'flaky-city' } }]) {
+      failNext = { command: 'PutItemCommand', error: failures()[0]! };
+      const r = await t.call('POST', '/parties', named);
+      expect([r.status, r.body.detail]).toEqual([503, 'The registry is busy: try again in a moment (sending the same request again is safe)']);
+    }
+    failNext = { command: 'PutItemCommand', error: new TypeError('a bug') };
+    expect((await t.call('POST', '/ceremonies', { body: { ...ceremony('flaky-cer'), id: undefined } })).body.detail).toMatch(/please try again\. It may have been recorded before the failure/);
+  });
+});
+
 describe('two copies of one change sent at once', () => {
   it('answer as one change even when a party the change adds is renamed between the two copies\' reads', async () => {
     expect((await t.call('POST', '/parties', { body: party('crash-added', { name: 'Added Ltd' }) })).status).toBe(201);
@@ -291,7 +348,7 @@ describe('a local server killed between dynalite\'s index write and its item wri
     killAfterIndexWrites('Never committed');
     try {
       const amend = await t.call('PATCH', `/agreements/${id}`, { headers: { 'if-match': '"1"' }, body: { title: 'Never committed', signedAt: '2021-08-23T12:00:00+08:00', reason: 'ghost' } });
-      expect(amend.status).toBe(500);
+      expect(amend.status).toBe(503); // an InternalServerError, after the SDK's retries
     } finally {
       dynaliteDb.updateIndexes = original;
     }
@@ -303,7 +360,7 @@ describe('a local server killed between dynalite\'s index write and its item wri
     let phantom: string;
     try {
       const signing = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Never committed either' }), 'phantom-key');
-      expect(signing.status).toBe(500);
+      expect(signing.status).toBe(503);
       phantom = deriveAgreementId(cer, 'phantom-key');
     } finally {
       dynaliteDb.updateIndexes = original;

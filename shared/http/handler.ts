@@ -4,7 +4,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { problemOf, problemResponse, type Problem } from './problem.ts';
+import { problemOf, problemResponse, type Problem, type Resend } from './problem.ts';
 import { headersOf, prefersPage, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
 import { render, type ApiResponse } from './response.ts';
 import { findRoute, routesOf, routeKey, type FunctionName, type Route, type RouteKey } from './routes.ts';
@@ -39,10 +39,18 @@ function answer(route: Route | undefined, event: ApiEvent, found: Problem, error
   return { ...response, headers: { ...response.headers, ...page.headers }, body: page.body };
 }
 
+/** Whether sending this request again is safe: see `Resend`. A request not yet parsed has written nothing. */
+function resendOf(req: ApiRequest | undefined): Resend {
+  const named = req?.route.optionalHeaders?.includes('Idempotency-Key') !== true || req.headers['idempotency-key'] !== undefined
+    || (typeof req.body === 'object' && req.body !== null && 'id' in req.body);
+  return named ? 'safe' : 'may-duplicate';
+}
+
 const problemResponses = (errorPage: ErrorPage | undefined): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
   onError: (request) => {
     const route = findRoute(request.event.routeKey);
-    request.response = asAsked(request.event, negotiated(route, answer(route, request.event, problemOf(request.error), errorPage)));
+    const found = problemOf(request.error, resendOf(request.context.api));
+    request.response = asAsked(request.event, negotiated(route, answer(route, request.event, found, errorPage)));
   },
 });
 

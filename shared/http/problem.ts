@@ -56,8 +56,34 @@ const DOMAIN_STATUS: [new (...args: never[]) => DomainError, number][] = [
   [VersionRequired, 428],
 ];
 
-/** What the AWS SDK throws when DynamoDB (or Secrets Manager) still throttles after the SDK's own retries. */
-const THROTTLED = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'LimitExceededException']);
+/**
+ * What the AWS SDK throws when DynamoDB (or Secrets Manager) still fails after its own retries in a
+ * way that passes: throttling, the service's own failure, a timeout, a dropped connection. The
+ * classes are the SDK's (its retry strategy's service error classification).
+ */
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'LimitExceededException',
+  'InternalServerError', 'ServiceUnavailable', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
+]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof Unavailable) return true;
+  if (!(error instanceof Error)) return false;
+  const { $fault, $metadata, code } = error as { $fault?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  // A service's answer the SDK could not turn into success: a 5xx (its fault, not the request's).
+  const serverFault = $metadata !== undefined && ($fault === 'server' || ($metadata.httpStatusCode ?? 0) >= 500);
+  return TRANSIENT_NAMES.has(error.name) || serverFault || (code !== undefined && NETWORK_CODES.has(code));
+}
+
+/**
+ * Whether the request, sent again, does nothing twice: every write names what it makes or changes
+ * (an id, an Idempotency-Key, an If-Match) except a party or ceremony registered with neither id
+ * nor key, which a failure may have left made.
+ */
+export type Resend = 'safe' | 'may-duplicate';
+
+const RESEND_CAUTION = 'It may have been recorded before the failure: it named no id and no Idempotency-Key, so sending it again could record it twice. Look for it first, or send it with an Idempotency-Key';
 
 /** Seconds a busy answer asks the client to wait before trying again. */
 const RETRY_AFTER = '2';
@@ -78,21 +104,21 @@ export interface Problem { status: number; detail: string; errors?: FieldError[]
 export const problemResponse = ({ status, detail, errors, headers }: Problem) => problem(status, detail, errors, headers);
 
 /** The problem+json response for an error. */
-export const toProblem = (error: unknown) => problemResponse(problemOf(error));
+export const toProblem = (error: unknown, resend: Resend = 'safe') => problemResponse(problemOf(error, resend));
 
 /** The problem an error is for the client; anything unforeseen is logged and is a 500. */
-export function problemOf(error: unknown): Problem {
+export function problemOf(error: unknown, resend: Resend = 'safe'): Problem {
   if (error instanceof HttpError && error.expose) return { status: error.status, detail: error.message, errors: error.errors, headers: error.headers };
-  const busy = error instanceof Unavailable || (error instanceof Error && THROTTLED.has(error.name));
-  if (busy) {
-    // Not a bug, but worth seeing: a table that throttles needs more capacity.
-    console.warn(JSON.stringify({ level: 'warn', message: 'throttled', error: { name: (error as Error).name, message: (error as Error).message } }));
-    return { status: 503, detail: 'The registry is busy: try again in a moment (sending the same request again is safe)', headers: { 'retry-after': RETRY_AFTER } };
+  if (isTransient(error)) {
+    // Not a bug, but worth seeing: a table that throttles needs more capacity; failures that pass, a look at the service's health.
+    console.warn(JSON.stringify({ level: 'warn', message: 'transient failure', error: { name: (error as Error).name, message: (error as Error).message } }));
+    const detail = resend === 'safe' ? 'The registry is busy: try again in a moment (sending the same request again is safe)' : `The registry is busy: try again in a moment. ${RESEND_CAUTION}.`;
+    return { status: 503, detail, headers: { 'retry-after': RETRY_AFTER } };
   }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1];
     if (status !== undefined) return { status, detail: error.message, errors: error.errors };
   }
   console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }));
-  return { status: 500, detail: 'The registry could not complete this request. It has been logged; please try again.' };
+  return { status: 500, detail: `The registry could not complete this request. It has been logged; please try again.${resend === 'safe' ? '' : ` ${RESEND_CAUTION}.`}` };
 }
