@@ -4,6 +4,7 @@
  */
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { printableBaseUrl } from '#shared/certificate/signature.ts';
 
 const deployConfig = z.object({
   /** Names the deployment (stack names, resource names): several can share one account. */
@@ -16,7 +17,7 @@ const deployConfig = z.object({
    * Base URL printed on certificates (their verify links). Certificates outlive deployments, so
    * production should use a custom domain; without one it is the API's execute-api URL.
    */
-  publicBaseUrl: z.url().optional(),
+  publicBaseUrl: printableBaseUrl('https').optional(),
 });
 export type DeployConfig = z.infer<typeof deployConfig>;
 

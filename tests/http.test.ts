@@ -119,6 +119,14 @@ describe('routes', () => {
     expect([id.status, id.body.detail]).toEqual([404, `Nothing is registered under "${'y'.repeat(200)}…"`]);
   });
 
+  it('answers OPTIONS (a browser\'s CORS preflight, without a token) with 204 and the methods of a path', async () => {
+    const options = await t.call('OPTIONS', '/agreements/ag-any/certificate.pdf', { token: null, headers: { origin: 'https://console.example', 'access-control-request-method': 'GET' } });
+    expect([options.status, options.headers.get('allow'), options.body]).toEqual([204, 'GET, HEAD', '']);
+    expect((await t.call('OPTIONS', '/parties', { token: null })).headers.get('allow')).toBe('POST, GET, HEAD');
+    const nowhere = await t.call('OPTIONS', '/nowhere', { token: null });
+    expect([nowhere.status, nowhere.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
+  });
+
   it('a GET route answers HEAD with its status and headers, without content; other routes do not', async () => {
     const get = await t.call('GET', '/openapi.json', { token: null });
     const head = await t.call('HEAD', '/openapi.json', { token: null });

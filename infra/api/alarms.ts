@@ -2,7 +2,7 @@
  * Alarms that need a human: API 5xx, and errors or throttles of any function, mailed through one
  * SNS topic. Thresholds are deliberately low: a registry's normal error rate is zero.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -31,6 +31,16 @@ export class RegistryAlarms extends Construct {
     const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Concord alarm topic', removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) });
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'Concord alarms', masterKey: key, enforceSSL: true });
+    // enforceSSL writes a topic policy, which replaces SNS's default one (that let the account's
+    // services publish): without this statement CloudWatch "is not authorized to perform SNS:Publish".
+    const { account, region, partition } = Stack.of(this);
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsOfThisAccountPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` } },
+    }));
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     const action = new SnsAction(this.topic);
 

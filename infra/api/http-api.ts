@@ -12,7 +12,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { methodsOf, ROUTES, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
+import { methodsOf, PREFLIGHT_ROUTE_KEY, ROUTES, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { LOG_RETENTION } from '../house-function.ts';
 
 export interface RegistryApiProps {
@@ -46,7 +46,8 @@ export class RegistryApi extends Construct {
         allowOrigins: [props.consoleOrigin],
         allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PATCH],
         allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'],
-        exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'www-authenticate', 'content-disposition'],
+        // A browser shows a script only these (beyond the CORS-safelisted ones): Retry-After on a 503, Allow on a 405 included.
+        exposeHeaders: ['etag', 'location', 'idempotent-replayed', 'www-authenticate', 'content-disposition', 'retry-after', 'allow'],
         maxAge: Duration.hours(1),
       },
     });
@@ -73,6 +74,14 @@ export class RegistryApi extends Construct {
       httpApi: this.api, routeKey: apigw.HttpRouteKey.DEFAULT, integration: integrationOf(UNMATCHED_FUNCTION),
     });
     Validations.of(unmatched).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'The $default route only answers 404/405 for paths and methods no route has; it reads nothing.' });
+    // A browser's CORS preflight carries no token. With a $default route, API Gateway hands OPTIONS
+    // requests to a route rather than answering them itself (http-api-cors, "$default route"): this
+    // one, without the authorizer, to the meta function, which answers 204 with Allow; API Gateway
+    // adds the CORS headers configured above.
+    const preflight = new apigw.HttpRoute(this, 'Preflight', {
+      httpApi: this.api, routeKey: apigw.HttpRouteKey.with(PREFLIGHT_ROUTE_KEY.split(' ')[1]!, apigw.HttpMethod.OPTIONS), integration: integrationOf(UNMATCHED_FUNCTION),
+    });
+    Validations.of(preflight).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'A CORS preflight carries no token by design (Fetch standard); the answer is 204 with the methods a path takes, reading nothing.' });
 
     for (const route of ROUTES) {
       const isPublic = route.access === 'public';

@@ -1,5 +1,6 @@
 /** Settings of the local server and token tool, from the environment. */
 import * as z from 'zod';
+import { printableBaseUrl } from '#shared/certificate/signature.ts';
 
 /** A variable set to nothing (`HOST=` in a CI file) counts as unset: an empty HOST listened on every interface. */
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
@@ -14,9 +15,7 @@ const settings = z.object({
    * Printed on certificates for good: http(s), and no query or fragment, which would swallow the
    * verification path.
    */
-  PUBLIC_BASE_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) address, like http://192.168.1.20:3000' })
-    .refine((u) => { const url = new URL(u); return !url.search && !url.hash && !url.username && !url.password; }, 'must be an http(s) address without a query, fragment or credentials')
-    .optional()),
+  PUBLIC_BASE_URL: z.preprocess(unsetIfEmpty, printableBaseUrl('http(s)').optional()),
 });
 
 export type LocalConfig = z.infer<typeof settings>;

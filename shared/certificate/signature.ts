@@ -9,6 +9,15 @@ import * as z from 'zod';
 import { canonicalJson } from '#shared/domain/canonical.ts';
 import type { Agreement, HistoryEntry } from '#shared/domain/schemas.ts';
 
+/**
+ * A base address certificates can print for good: the verification link is this plus
+ * `/verify/{code}?v=N&sig=...`, so a query, fragment or credentials would swallow or spoil it.
+ * `protocols`: http and https locally (a laptop on the venue's network); https for a deployment.
+ */
+export const printableBaseUrl = (protocols: 'http(s)' | 'https') =>
+  z.url({ protocol: protocols === 'https' ? /^https$/ : /^https?$/, error: `must be an ${protocols} address, like ${protocols === 'https' ? 'https://registry.example.org' : 'http://192.168.1.20:3000'}` })
+    .refine((u) => { const url = new URL(u); return !url.search && !url.hash && !url.username && !url.password; }, `must be an ${protocols} address without a query, fragment or credentials`);
+
 export interface SigningKey {
   kid: string;
   privateKey: KeyObject;

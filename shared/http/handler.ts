@@ -5,7 +5,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { problemOf, problemResponse, type Problem, type Resend } from './problem.ts';
-import { headersOf, prefersPage, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
+import { headersOf, optionsAnswer, prefersPage, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
 import { render, type ApiResponse } from './response.ts';
 import { findRoute, routesOf, routeKey, type FunctionName, type Route, type RouteKey } from './routes.ts';
 
@@ -56,7 +56,10 @@ const problemResponses = (errorPage: ErrorPage | undefined): middy.MiddlewareObj
 
 const apiRequest = (): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
   before: (request) => {
+    const options = optionsAnswer(request.event);
+    if (options) return options; // answered: middy returns it
     request.context.api = toApiRequest(request.event);
+    return undefined;
   },
 });
 

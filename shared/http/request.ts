@@ -2,7 +2,7 @@
  * API Gateway v2 event -> ApiRequest: route, principal (authorized against the routes table),
  * query, headers and JSON body, checked at the edge so handlers only see well-formed input.
  */
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { InvalidInput, NotFound } from '#shared/domain/errors.ts';
 import { ID_PATTERN } from '#shared/domain/formats.ts';
 import { CODE_PATTERN } from '#shared/domain/ids.ts';
@@ -10,6 +10,7 @@ import type { Principal } from '#shared/domain/principal.ts';
 import { principalFrom, type Claims } from './claims.ts';
 import { formFile } from './form.ts';
 import { HttpError } from './problem.ts';
+import { BASE_HEADERS } from './response.ts';
 import { findRoute, matchRoute, UNMATCHED_ROUTE_KEY, type Route } from './routes.ts';
 import { repeatedMember } from './repeated-member.ts';
 
@@ -130,6 +131,22 @@ function unmatched(event: ApiEvent): HttpError {
   // A path API Gateway matched to no route though the table has one (an encoded slash, say) is still not found.
   if ('status' in match && match.status === 405) return new HttpError(405, `${shown} accepts ${match.allow}`, [], { allow: match.allow });
   return new HttpError(404, `No route for ${shown}`);
+}
+
+/**
+ * OPTIONS on a path the API has: 204 with the methods it takes (RFC 9110 §9.3.7). A browser asks
+ * so before a cross-origin request (CORS preflight); on AWS the `OPTIONS /{proxy+}` route brings it
+ * here without a token, and API Gateway adds the CORS headers it is configured with.
+ */
+export function optionsAnswer(event: ApiEvent): APIGatewayProxyStructuredResultV2 | undefined {
+  if (event.requestContext.http.method !== 'OPTIONS') return undefined;
+  let match;
+  try {
+    match = matchRoute('OPTIONS', event.rawPath);
+  } catch {
+    return undefined; // not valid percent-encoding: the 400 says so
+  }
+  return 'status' in match && match.status === 405 ? { statusCode: 204, headers: { ...BASE_HEADERS, allow: match.allow } } : undefined;
 }
 
 /** The event's headers by lower-cased name (as API Gateway delivers them, and as a test might not). */

@@ -172,6 +172,8 @@ export const routesOf = (fn: FunctionName): Route[] => ROUTES.filter((r) => r.fn
  */
 export const UNMATCHED_ROUTE_KEY = '$default';
 export const UNMATCHED_FUNCTION: FunctionName = 'meta';
+/** OPTIONS on any path (a browser's CORS preflight, without a token), also to `meta`: 204 with Allow. */
+export const PREFLIGHT_ROUTE_KEY = 'OPTIONS /{proxy+}';
 
 const compiled = ROUTES.map((route) => ({
   route: route as Route,

@@ -9,7 +9,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, gatewayRouteKeys, readsTable, ROUTES, TABLE_CALLS, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
+import { FUNCTIONS, gatewayRouteKeys, readsTable, ROUTES, TABLE_CALLS, PREFLIGHT_ROUTE_KEY, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -177,12 +177,14 @@ describe('stateless stack: least privilege', () => {
 describe('stateless stack: HTTP API', () => {
   const routes = () => Object.values(resources(s.stateless$, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
 
-  it('has exactly the routes of the routes table, and $default for what none matches, served by meta without a token', () => {
-    expect(routes().map((r) => r.RouteKey).sort()).toEqual([...ROUTES.flatMap(gatewayRouteKeys), UNMATCHED_ROUTE_KEY].sort());
-    const unmatched = routes().find((r) => r.RouteKey === UNMATCHED_ROUTE_KEY)!;
-    expect(unmatched.AuthorizationType).toBe('NONE');
-    const integration = resources(s.stateless$, 'AWS::ApiGatewayV2::Integration')[unmatched.Target['Fn::Join'][1][1].Ref]!;
-    expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(s.logicalId(s.stateless, s.stateless.functions.byName.get(UNMATCHED_FUNCTION)!));
+  it('has exactly the routes of the routes table, $default for what none matches and OPTIONS for preflights, served by meta without a token', () => {
+    expect(routes().map((r) => r.RouteKey).sort()).toEqual([...ROUTES.flatMap(gatewayRouteKeys), UNMATCHED_ROUTE_KEY, PREFLIGHT_ROUTE_KEY].sort());
+    for (const key of [UNMATCHED_ROUTE_KEY, PREFLIGHT_ROUTE_KEY]) {
+      const route = routes().find((r) => r.RouteKey === key)!;
+      expect(route.AuthorizationType, key).toBe('NONE');
+      const integration = resources(s.stateless$, 'AWS::ApiGatewayV2::Integration')[route.Target['Fn::Join'][1][1].Ref]!;
+      expect(JSON.stringify(integration.Properties.IntegrationUri), key).toContain(s.logicalId(s.stateless, s.stateless.functions.byName.get(UNMATCHED_FUNCTION)!));
+    }
   });
 
   it('puts the Cognito JWT authorizer on every non-public route, and only there', () => {
@@ -190,7 +192,7 @@ describe('stateless stack: HTTP API', () => {
     expect(authorizer.Properties.AuthorizerType).toBe('JWT');
     expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(1);
     expect(JSON.stringify(authorizer.Properties.JwtConfiguration.Issuer)).toContain('cognito-idp');
-    const publicKeys: string[] = [...ROUTES.filter((r) => r.access === 'public').flatMap(gatewayRouteKeys), UNMATCHED_ROUTE_KEY];
+    const publicKeys: string[] = [...ROUTES.filter((r) => r.access === 'public').flatMap(gatewayRouteKeys), UNMATCHED_ROUTE_KEY, PREFLIGHT_ROUTE_KEY];
     for (const route of routes()) {
       if (publicKeys.includes(route.RouteKey)) {
         expect(route.AuthorizationType).toBe('NONE');
@@ -213,7 +215,7 @@ describe('stateless stack: HTTP API', () => {
     expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(['https://console.concord.example']);
     // A browser console may send every request header the API reads, and read every response header it documents.
     expect(api.Properties.CorsConfiguration.AllowHeaders).toEqual(expect.arrayContaining(['if-match', 'if-none-match', 'idempotency-key']));
-    expect(api.Properties.CorsConfiguration.ExposeHeaders).toEqual(expect.arrayContaining(['etag', 'location', 'idempotent-replayed', 'content-disposition']));
+    expect(api.Properties.CorsConfiguration.ExposeHeaders).toEqual(expect.arrayContaining(['etag', 'location', 'idempotent-replayed', 'content-disposition', 'retry-after', 'allow']));
   });
 
   it('outputs the API URL, user pool id and client id', () => {
@@ -229,6 +231,10 @@ describe('stateless stack: HTTP API', () => {
     expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(FUNCTION_NAMES.length);
     for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
     s.stateless$.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@concord.example' });
+    // The topic's policy (written for enforceSSL) replaces SNS's default: it must let CloudWatch publish.
+    const statements = only(s.stateless$, 'AWS::SNS::TopicPolicy').Properties.PolicyDocument.Statement as Record<string, any>[];
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }));
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
   });
 });
 
@@ -238,6 +244,17 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))));
 }
+
+describe('deployment parameters', () => {
+  it('refuse a publicBaseUrl that would spoil every certificate\'s link (a query, fragment, credentials, not https)', async () => {
+    const { readConfig } = await import('#infra/config.ts');
+    const read = (publicBaseUrl: string) => readConfig({ tryGetContext: (key: string) => ({ stage: 'prod', consoleDomain: 'console.example.org', alarmEmail: 'ops@example.org', publicBaseUrl })[key] } as never);
+    expect(read('https://registry.example.org').publicBaseUrl).toBe('https://registry.example.org');
+    for (const bad of ['https://registry.example.org/#top', 'https://registry.example.org/?utm=x', 'https://user:pw@registry.example.org', 'http://registry.example.org', 'ftp://registry.example.org']) {
+      expect(() => read(bad), bad).toThrow(/must be an https address/);
+    }
+  });
+});
 
 describe('deployment warnings', () => {
   it('warns at synth when certificates would print the execute-api URL (no publicBaseUrl)', () => {
