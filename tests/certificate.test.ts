@@ -365,6 +365,22 @@ describe('certificate content', () => {
     expect(spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' }).stderr).toBe('');
   });
 
+  it('breaks Chinese as Chinese is set: no line starts with a comma, stop or closing bracket, nor ends with an opening one', async () => {
+    const { measure, wrap } = await import('#shared/certificate/shaping.ts');
+    const opts = { lang: 'zh-Hans' };
+    const width = measure('数'.repeat(10), 11, opts) + 0.5; // ten characters a line
+    // Filled line by line, each of these would break right before the punctuation (or after the opening bracket).
+    for (const [text, mark] of [[`${'数'.repeat(10)}，${'字'.repeat(12)}`, '，'], [`${'数'.repeat(10)}）${'字'.repeat(12)}`, '）'], [`${'数'.repeat(10)}。`, '。']] as const) {
+      const lines = wrap(text, 11, width, opts);
+      expect(lines.join(''), mark).toBe(text);
+      expect(lines.map((l) => l[0]), mark).not.toContain(mark);
+      expect(lines[0], mark).toHaveLength(9); // one character moved to go with it
+    }
+    const opening = wrap(`${'数'.repeat(9)}（${'字'.repeat(12)}）`, 11, width, opts);
+    expect(opening.map((l) => l.at(-1))).not.toContain('（');
+    expect(opening[1]!.startsWith('（')).toBe(true);
+  });
+
   it('prints a title of 300 characters, and a Chinese title as long, in full, on lines that do not touch', async () => {
     const title = `Memorandum of Understanding on the Establishment of the SCO Digital Economy Platform ${'and a Joint Research Centre '.repeat(8)}`.slice(0, 300).trimEnd();
     const titleZh = '关于建立上海合作组织数字经济合作平台及联合研究中心的谅解备忘录'.repeat(10).slice(0, 300);

@@ -472,6 +472,15 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
  * a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle); each break is
  * found by bisection, so a long word costs a few measurements per line, not one per grapheme.
  */
+/**
+ * Where a line may not break between graphemes (East Asian line breaking, UAX #14 classes CL, CP,
+ * EX, IS, NS and OP): not before closing punctuation, a comma or stop, or a small kana or
+ * iteration mark (a line must not start "，和…"), nor after opening punctuation (nor end "（").
+ */
+const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ]/u;
+const NO_LINE_END = /[\p{Ps}\p{Pi}]$/u;
+const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before);
+
 export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
   const lines: string[] = [];
   let line = '';
@@ -502,6 +511,10 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
         if (fits(pieces.slice(from, mid).join(''))) lo = mid;
         else hi = mid - 1;
       }
+      // Back to where the line may break, moving a character or two to the next line (never all of this one).
+      let at = lo;
+      while (at < pieces.length && at > from + 1 && !mayBreakBetween(pieces[at - 1]!, pieces[at]!)) at -= 1;
+      if (at < pieces.length && at > from + 1) lo = at;
       const part = pieces.slice(from, lo).join('');
       if (lo < pieces.length) lines.push(part);
       else line = part;
