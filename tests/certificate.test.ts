@@ -274,7 +274,7 @@ describe('certificate content', () => {
     const text = pdfToText(bilateral.pdf).replace(/\s+/g, ' ');
     for (const label of [
       'CONCORD REGISTRY · 协议登记系统', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议登记证书', 'Kind 类型', 'Status at version 1 状态（第1版）',
-      'In force · 有效', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Parties 签约方（2）', 'Signed by 签署人：', 'City 城市', 'Enterprise 企业',
+      'In force · 有效', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Parties and signatories 签约方及签署人（2）', 'City 城市', 'Enterprise 企业',
       'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第1版。', '本证书另附 Ed25519 数字签名，可使用上文所列网址公布的公钥离线验证。', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
       'Ceremony 签约仪式 Ceremony cer-test · 23 August 2021 · 2021年8月23日',
     ]) expect(text, label).toContain(label);
@@ -283,11 +283,17 @@ describe('certificate content', () => {
   it('keeps a party\'s kind and country whole, with their Chinese names, when its signatory line wraps', async () => {
     const { partyDetail } = await import('#shared/certificate/wording.ts');
     const detail = (kind: string, countryCode?: string) => partyDetail({ partyId: 'x', kind: kind as 'state', name: 'X', signatory: { name: 'A' }, ...(countryCode && { countryCode }) });
-    expect(detail('state', 'LK')).toContain('State 国家  ·  Sri\u00A0Lanka 斯里兰卡');
-    expect(detail('organization')).toContain('International\u00A0organization 国际组织');
+    // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
+    expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');
+    expect(detail('organization')).toContain('·  International\u00A0organization\u00A0国际组织');
+    expect(detail('city', 'CN')).toContain('·  City\u00A0城市\u00A0\u00A0·  China\u00A0中国');
+    const { wrap, measure } = await import('#shared/certificate/shaping.ts');
+    for (const width of [60, 80, 100, 120]) {
+      for (const line of wrap(detail('city', 'CN'), 6.5, width)) expect(line, `${width}`).not.toMatch(/^·|^中国|^城市/);
+    }
     // A name wider than a column with its Chinese one may still break between them, not inside either.
-    const { wrap } = await import('#shared/certificate/shaping.ts');
-    const lines = wrap(detail('enterprise', 'GS'), 6.5, 140);
+    const fits = (text: string) => measure(text, 6.5, {}) <= 140;
+    const lines = wrap(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', signatory: { name: 'A' }, countryCode: 'GS' }, fits), 6.5, 140);
     expect(lines.some((line) => line.endsWith('South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands'))).toBe(true);
     expect(lines.at(-1)).toBe('南乔治亚和南桑威奇群岛');
   });
@@ -394,18 +400,25 @@ describe('certificate content', () => {
   it('wraps a long party name onto a second line at a readable size instead of shrinking it to fit one', async () => {
     const name = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan';
     const localName = 'Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі';
-    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
-      agreement: { ...a, parties: [{ ...a.parties[0], name, localName, lang: 'kk' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] },
-    }), 'certificate-long-name');
+    let otherName = '';
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => {
+      otherName = a.parties[1].name;
+      return { agreement: { ...a, parties: [{ ...a.parties[0], name, localName, lang: 'kk' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] } };
+    }, 'certificate-long-name');
     // Reading order, not layout: the other columns share the name's lines.
     const text = pdfToText(pdf, { raw: true }).replace(/\s+/g, ' ');
     expect(text).toContain(name);
     expect(text).toContain(localName);
     const blocks = await drawnBlocks(pdf);
-    const nameLines = blocks.filter((b) => b[0]!.font.includes('Bold') && name.includes(b.map((g) => g.text).join('')));
-    expect(nameLines.map((b) => b.map((g) => g.text).join(''))).toEqual(['Ministry of Digital Development, Innovations and', 'Aerospace Industry of the Republic of Kazakhstan']);
-    // Three parties print names at 13 pt; one line would have needed about 5.
-    for (const line of nameLines) expect(line[0]!.size).toBeGreaterThan(9);
+    const textOf = (b: (typeof blocks)[number]) => b.map((g) => g.text).join('');
+    const nameLines = blocks.filter((b) => b[0]!.font.includes('Bold') && name.includes(textOf(b)));
+    expect(nameLines.map(textOf).join(' ')).toBe(name);
+    expect(nameLines.length).toBeGreaterThan(1);
+    // Three parties print names at 13 pt; one line would have needed about 5. Wrapped at 85% or more,
+    // at the size every party's name prints at: names side by side look alike.
+    const other = blocks.find((b) => b[0]!.font.includes('Bold') && textOf(b) === otherName)!;
+    for (const line of nameLines) expect(line[0]!.size).toBeGreaterThanOrEqual(13 * 0.85 * 0.85);
+    expect(new Set([...nameLines, other].map((b) => b[0]!.size.toFixed(3))).size).toBe(1);
     expect(touchingLines(blocks)).toEqual([]);
   });
 
@@ -444,7 +457,7 @@ describe('certificate content', () => {
     const signatories = (text: string) => [...text.matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1]));
     // Every party once, in order, the first page first; the annex says what it continues.
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(page(1)).toContain('Parties 签约方（30） · continued on the next page');
+    expect(page(1)).toContain('Parties and signatories 签约方及签署人（30） · continued on the next page');
     expect(page(2)).toMatch(new RegExp(`Parties, continued 签约方（续） · ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
     const sizes = new Set<number>();
     for (const n of [0, 1]) {
@@ -503,7 +516,7 @@ describe('certificate content', () => {
     expect(faces('已于2026年', 'regular').size).toBe(2);
     expect(faces('签约方 (18)', 'bold').size).toBe(2);
     // Between full-width brackets, as the parties' heading sets its count, they stay with the Han too.
-    expect(faces('签约方（18）', 'bold').size).toBe(1);
+    expect(faces('签约方及签署人（18）', 'bold').size).toBe(1);
   });
 
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
@@ -758,6 +771,36 @@ describe('certificate content', () => {
 
   it('says the status is the version\'s: a certificate is fixed once issued, and the QR check tells what came later', () => {
     expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain('Status at version 1 状态（第1版） In force · 有效');
+  });
+
+  it('fits the 18 SCO states on one page when their signatories have ministers\' titles, and each signatory line on one line', async () => {
+    const titles = ['Minister of Commerce', 'Minister of Economy', 'Minister of Digital Development', 'Minister of Electronics and IT'];
+    const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: a.parties.map((p: any, i: number) => ({ ...p, signatory: { name: `Signatory ${i + 1}`, title: titles[i % titles.length] } })) },
+    }), 'certificate-18-ministers');
+    const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
+    expect(doc.getPageCount()).toBe(1);
+    const text = pdfToText(pdf, { raw: true });
+    for (let i = 1; i <= 18; i++) expect(text, `${i}`).toMatch(new RegExp(`Signatory ${i}, ${titles[(i - 1) % titles.length]} · [^\\n]+ [\\p{Script=Han}]+\\n`, 'u'));
+  });
+
+  it('lists the parties on the first page under the longest title, facts and a void banner: in smaller type rather than all on the next page', async () => {
+    const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
+    const { SECTORS } = await import('#shared/domain/schemas.ts');
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+      agreement: {
+        ...a, title: words(300, 'Title'), titleZh: '题'.repeat(300), status: 'voided', place: words(200, 'Place'),
+        sectors: [...SECTORS], value: { amount: '999999999999999999.999', currency: 'KWD' },
+      },
+      ceremony: { ...ceremony, title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue'), city: words(100, 'City'), timeZone: 'America/Argentina/Buenos_Aires' },
+    }), 'certificate-long-facts');
+    const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
+    expect(doc.getPageCount()).toBe(1);
+    const page1 = pdfToText(pdf, { page: 1 });
+    expect(page1).not.toContain('next page');
+    const parties = (await t.call('GET', `/agreements/${bilateral.id}`)).body.parties as { name: string }[];
+    for (const p of parties) expect(page1).toContain(p.name);
+    expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
   });
 
   it('keeps 18 parties in 9 scripts under 150 KB', () => {

@@ -229,27 +229,36 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
 /** A party's block: its parts' lines (name, local name, detail line), their baselines' offsets, and how far its ink reaches below the first baseline. */
 interface PartyBlock { parts: BlockLine[][]; offsets: number[][]; end: number }
 
-interface PartyBlocks { style: (typeof PARTY_STYLES)[number]; columns: number; width: number; blocks: PartyBlock[] }
+interface PartyBlocks { style: PartyStyle; columns: number; width: number; blocks: PartyBlock[] }
+
+/** Type sizes of a party grid: names, local names, signatory lines, and the height a block takes at least. */
+type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail' | 'block'>;
 
 /**
- * Every party's block at full size, wrapped once per certificate: the name, the local name and the
- * detail line, each wrapped onto a second line rather than shrunk far when long (a ministry's full
- * name). The style and the number of columns follow the number of parties. Past a bound of lines
- * (six for a name, eight for the detail line) a part shrinks itself, so that one name of the
- * widest characters cannot shrink every party's block on every page.
+ * Every party's block, wrapped once per grid. Each part (names, local names, signatory lines)
+ * prints at one size across the grid, so that parties side by side look alike: the largest at which
+ * every one of them fits on one line, but not below 85% of the style's size; one that still does not
+ * fit wraps at that size (a ministry's full name). Past a bound of lines (six for a name, eight for
+ * the signatory line) a part shrinks itself, so that one name of the widest characters cannot
+ * shrink every party's block on every page.
  */
-function partyBlocks(list: AgreementParty[]): PartyBlocks {
-  const style = PARTY_STYLES.find((p) => list.length <= p.upTo)!;
-  const columns = style.columns(list.length);
+function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number): PartyBlocks {
   const width = (W - 2 * M - 20 - PARTY_GAP * (columns - 1)) / columns;
-  const blocks = list.map((p) => {
+  const texts = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
-    return blockLayout(style, [
-      blockLines(p.name, style.name, width, { weight: 'bold' }, 6, downTo(style.name, SMALLEST_NAME)),
-      local ? blockLines(local, style.local, width, { lang: p.lang }, 6, downTo(style.local, SMALLEST_NAME)) : [],
-      blockLines(partyDetail(p), style.detail, width, { color: MUTED }, 8, downTo(style.detail, SMALLEST_DETAIL)),
-    ]);
+    return [
+      { text: p.name, paragraph: { weight: 'bold' as const }, maxLines: 6 },
+      local === undefined ? undefined : { text: local, paragraph: { lang: p.lang }, maxLines: 6 },
+      { text: partyDetail(p, (t) => measure(t, style.detail, {}) <= width), paragraph: { color: MUTED }, maxLines: 8 },
+    ];
   });
+  const sizes = ([[style.name, SMALLEST_NAME], [style.local, SMALLEST_NAME], [style.detail, SMALLEST_DETAIL]] as const).map(([full, smallest], part) => {
+    const oneLine = texts.map((t) => t[part]).filter((t) => t !== undefined)
+      .map((t) => (full * width) / Math.max(1, measure(t.text, full, paragraphStyle(t.text, t.paragraph))));
+    return Math.min(full, Math.max(oneLineFloor(full, smallest), Math.min(...oneLine))); // no such part: full
+  });
+  // At that size: on one line, or wrapped (downTo 1: not shrunk again).
+  const blocks = texts.map((parts) => blockLayout(style, parts.map((t, part) => (t ? blockLines(t.text, sizes[part]!, width, t.paragraph, t.maxLines, 1) : []))));
   return { style, columns, width, blocks };
 }
 
@@ -296,11 +305,11 @@ export const SMALLEST_NAME = 6.5;
 export const SMALLEST_DETAIL = 5.5;
 
 /**
- * How far a party block's part may shrink to stay on one or two lines (at least 60% of its size),
- * so that even on a grid at MIN_PARTY_SCALE it prints no smaller than `smallest` points: past
- * that it wraps, at full size.
+ * How small a party block's part (of `full` points in its style) may print to stay on one line: 85%
+ * of its size, and no smaller than would print below `smallest` points on a grid at
+ * MIN_PARTY_SCALE. Past that it wraps.
  */
-const downTo = (size: number, smallest: number) => Math.min(1, Math.max(0.6, smallest / (size * MIN_PARTY_SCALE)));
+const oneLineFloor = (full: number, smallest: number) => Math.min(full, Math.max(0.85 * full, smallest / MIN_PARTY_SCALE));
 
 /**
  * Which parties go on which page, in whole rows: all on the first page if they fit at
@@ -329,6 +338,26 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
   }
   const scale = Math.min(1, ...pages.map((grid, i) => (grid.natural > 0 ? (i === 0 ? firstBand : annexBand) / grid.natural : 1)));
   return { pages, scale };
+}
+
+/**
+ * The parties' blocks and their pages. At the style their number calls for if they all fit on the
+ * first page; else at the first smaller style (as many columns) at which they do: one page is worth
+ * smaller type. Else at the style their number calls for, continued on annex pages, unless not one
+ * row of it fits on the first page (long titles, a voided banner, long facts): then at the first
+ * smaller style at which one does, so that the first page lists parties.
+ */
+function layParties(list: AgreementParty[], firstBand: number, annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number } {
+  const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
+  const columns = PARTY_STYLES[natural]!.columns(list.length);
+  let paginated: { parts: PartyBlocks; pages: PartyGrid[]; scale: number } | undefined;
+  for (const style of PARTY_STYLES.slice(natural)) {
+    const parts = partyBlocks(list, style, columns);
+    const plan = { parts, ...planParties(parts, firstBand, annexBand) };
+    if (plan.pages.length === 1) return plan;
+    if (!paginated || paginated.pages[0]!.blocks.length === 0) paginated = plan;
+  }
+  return paginated!;
 }
 
 /** Draws one page's party grid under its heading, between `top` and `bottom`: centred on the first page, from the top on an annex. */
@@ -447,9 +476,8 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   frame(w);
   const top = facts(w, a, ceremony, heading(w, a, ceremony));
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
-  const parts = partyBlocks(a.parties);
   const annexTop = H - 78;
-  const { pages, scale } = planParties(parts, top - 10 - 168, annexTop - 10 - (M + 10));
+  const { parts, pages, scale } = layParties(a.parties, top - 10 - 168, annexTop - 10 - (M + 10));
   const total = a.parties.length;
   let from = 0;
   pages.forEach((grid, i) => {

@@ -56,7 +56,7 @@ export const LABELS = {
   signed: 'Signed 签署时间',
   sectors: 'Sectors 合作领域',
   value: 'Value 协议金额',
-  parties: (count: number) => `Parties 签约方（${count}）`,
+  parties: (count: number) => `Parties and signatories 签约方及签署人（${count}）`,
 };
 
 /**
@@ -95,16 +95,26 @@ export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone
   return [`${from.d}–${to.d} ${MONTHS[from.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.d}日`];
 }
 
-/** The line under a party's names: who signed for it, its role, its kind, its country. */
-export function partyDetail(p: AgreementParty): string {
-  const [kindEn, kindZh] = PARTY_KIND_LABELS[p.kind];
+/** Between the items of a signatory line: bound to the item before it, so that no line starts with it. */
+const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
+
+/**
+ * The line under a party's names: who signed for it (the heading says "and signatories", once for
+ * every party), its role, its kind (not for a state: its name says so), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
+ */
+export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
   const who = [p.signatory.name, p.signatory.title].filter(Boolean).join(', ');
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
-  // "Sri" then "Lanka"); a line may break between the English and the Chinese name, which together
-  // can be wider than a column ("South Georgia & South Sandwich Islands 南乔治亚和南桑威奇群岛").
-  const whole = (...names: (string | undefined)[]) => names.filter(Boolean).map((name) => name!.replace(/ /g, '\u00A0')).join(' ');
+  // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
+  // line ("South Georgia & South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
+  const whole = (english: string, chinese: string | undefined) => {
+    const [en, zh] = [english, chinese].map((name) => name?.replace(/ /g, '\u00A0'));
+    if (!zh) return en;
+    return fitsOnALine(`${en}\u00A0${zh}`) ? `${en}\u00A0${zh}` : `${en} ${zh}`;
+  };
+  const kind = p.kind === 'state' ? undefined : whole(...PARTY_KIND_LABELS[p.kind]);
   const country = p.countryCode && whole(countryName(p.countryCode), countryNameZh(p.countryCode));
-  return [`Signed by 签署人：${who}`, p.role, whole(kindEn, kindZh), country].filter(Boolean).join('  ·  ');
+  return [who, p.role, kind, country].filter(Boolean).join(ITEM_SEPARATOR);
 }
 
 /** What the registry states under the facts, in English and Chinese. */
