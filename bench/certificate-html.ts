@@ -71,7 +71,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 // Noto Sans also has Devanagari, which the renderer draws with Noto Sans Devanagari (preferred for
 // that script): the unicode-range sends Chromium there too, so both embed the same faces.
 const FACES: [string, keyof typeof FONT_ASSETS, number][] = [
-  ['Noto Sans', 'latin', 400], ['Noto Sans', 'latinBold', 700], ['Noto Sans Armenian', 'armenian', 400],
+  ['Noto Sans', 'latin', 400], ['Noto Sans', 'latinBold', 700], ['Noto Sans Mono', 'latinMono', 400], ['Noto Sans Armenian', 'armenian', 400],
   ['Noto Sans Devanagari', 'devanagari', 400], ['Noto Sans Arabic', 'arabic', 400], ['Noto Sans Khmer', 'khmer', 400],
   ['Noto Sans Sinhala', 'sinhala', 400], ['Noto Sans Tamil', 'tamil', 400], ['Noto Sans Thaana', 'thaana', 400],
   ['Noto Sans Myanmar', 'myanmar', 400], ['Noto Sans Lao', 'lao', 400], ['Noto Sans SC', 'han', 400], ['Noto Sans JP', 'hanExtra', 400],
@@ -79,7 +79,7 @@ const FACES: [string, keyof typeof FONT_ASSETS, number][] = [
 const NOT_DEVANAGARI = 'unicode-range: U+0000-08FF, U+0980-A8DF, U+A900-10FFFF;';
 const fontFaces = FACES.map(([family, asset, weight]) => `@font-face { font-family: '${family}'; font-weight: ${weight}; ` +
   `src: url('${pathToFileURL(assetFile(FONT_ASSETS[asset])).href}') format('truetype'); ${family === 'Noto Sans' ? NOT_DEVANAGARI : ''} }`).join('\n');
-const families = [...new Set(FACES.map(([f]) => `'${f}'`))].join(', ');
+const families = [...new Set(FACES.filter(([f]) => f !== 'Noto Sans Mono').map(([f]) => `'${f}'`))].join(', ');
 
 const CSS = `
 ${fontFaces}
@@ -104,7 +104,7 @@ hr { border: 0; border-top: 0.5pt solid rgb(191,199,214); margin: 6pt 0 }
 .footer { display: flex; gap: 20pt; align-items: flex-end }
 .footer .text { flex: 1; font-size: 9.5pt } .statement { font-size: 7.5pt; color: rgb(102,110,128); margin-top: 6pt; line-height: 10pt }
 .qr { width: 92pt; text-align: right } .qr svg { width: 92pt; height: 92pt; display: block; margin-left: auto }
-.url { font-size: 6.5pt; white-space: nowrap; text-align: right; margin-top: 3pt }
+.url { font-family: 'Noto Sans Mono'; font-size: 6.5pt; white-space: nowrap; text-align: right; margin-top: 3pt }
 `;
 
 /** The certificate as HTML with the same content and page geometry as the PDF renderer's. */

@@ -324,6 +324,15 @@ describe('certificate content', () => {
     expect(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data).toBe(printed);
   });
 
+  it('prints the verification URL, which people type from paper, in the monospaced face that tells l from I and 0 from O', async () => {
+    const blocks = await drawnBlocks(bilateral.pdf);
+    const url = blocks.find((b) => b.map((g) => g.text).join('').startsWith(`${BASE}/verify/`))!;
+    expect(new Set(url.map((g) => g.font.replace(/^[A-Z]{6}\+/, '')))).toEqual(new Set(['NotoSansMono-Regular']));
+    // Everything else Latin stays in Noto Sans.
+    const title = blocks.find((b) => b.map((g) => g.text).join('') === 'Certificate of Agreement')!;
+    expect(title[0]!.font).toMatch(/NotoSans-Bold$/);
+  });
+
   it('renders sample PNGs for people to look at', () => {
     for (const [name, pdf] of [['certificate-18-states', all18.pdf], ['certificate-2-parties', bilateral.pdf]] as const) {
       execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep(name, pdf), join(WORK, name)]);

@@ -23,6 +23,9 @@ const font = (pkg: string, stem: string, style: '400Regular' | '700Bold'): Asset
 export const FONT_ASSETS = {
   latin: font('noto-sans', 'NotoSans', '400Regular'),
   latinBold: font('noto-sans', 'NotoSans', '700Bold'),
+  // The printed verification address is typed from paper: its signature holds l and I, 0 and O,
+  // which Noto Sans draws alike (l and I as the same stroke); the monospaced face tells them apart.
+  latinMono: font('noto-sans-mono', 'NotoSansMono', '400Regular'),
   han: font('noto-sans-sc', 'NotoSansSC', '400Regular'),
   // Han characters Noto Sans SC lacks: it has 445 beyond the BMP, JP has 655 (𠮷, U+20BB7, among them).
   hanExtra: font('noto-sans-jp', 'NotoSansJP', '400Regular'),

@@ -386,7 +386,7 @@ function footer(w: Writer, input: CertificateInput): void {
   const qrX = W - M - 10 - qr;
   const qrY = M / 2 + 34;
   w.draw(qrCodeOperators(verifyUrl, qrX, qrY, qr));
-  w.right(verifyUrl, W - M - 10, M / 2 + 20, { size: 6.5, color: INK }, W - 2 * M - 20);
+  w.right(verifyUrl, W - M - 10, M / 2 + 20, { size: 6.5, color: INK, weight: 'mono' }, W - 2 * M - 20);
 
   const width = qrX - M - 30;
   let y = 150;

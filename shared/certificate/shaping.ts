@@ -10,11 +10,12 @@ import * as hb from 'harfbuzzjs';
 import { assetFile, FONT_ASSETS, type Asset } from './assets.ts';
 import { TrueTypeFont } from './truetype.ts';
 
-export type Weight = 'regular' | 'bold';
+/** A face's weight; `mono`: the monospaced Latin face (for an address to type), the regular one for other scripts. */
+export type Weight = 'regular' | 'bold' | 'mono';
 
 /** Fallback chain, in order; each font is preferred for its scripts (Noto Sans also covers Devanagari). */
-const FONTS: { key: string; regular: Asset; bold?: Asset; scripts: string[] }[] = [
-  { key: 'sans', regular: FONT_ASSETS.latin, bold: FONT_ASSETS.latinBold, scripts: ['Latn', 'Cyrl', 'Grek'] },
+const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts: string[] }[] = [
+  { key: 'sans', regular: FONT_ASSETS.latin, bold: FONT_ASSETS.latinBold, mono: FONT_ASSETS.latinMono, scripts: ['Latn', 'Cyrl', 'Grek'] },
   { key: 'armn', regular: FONT_ASSETS.armenian, scripts: ['Armn'] },
   { key: 'deva', regular: FONT_ASSETS.devanagari, scripts: ['Deva'] },
   { key: 'arab', regular: FONT_ASSETS.arabic, scripts: ['Arab'] },
@@ -76,7 +77,7 @@ const faces = new Map<string, Face>();
 
 function face(key: string, weight: Weight): Face {
   const entry = FONTS.find((f) => f.key === key)!;
-  const asset = (weight === 'bold' && entry.bold) || entry.regular;
+  const asset = (weight === 'bold' && entry.bold) || (weight === 'mono' && entry.mono) || entry.regular;
   let f = faces.get(asset.bundlePath);
   if (!f) {
     const bytes = readFileSync(assetFile(asset));
