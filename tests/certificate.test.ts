@@ -807,9 +807,14 @@ describe('certificate content', () => {
     expect(doc.getPageCount()).toBe(1);
     const page1 = pdfToText(pdf, { page: 1 });
     expect(page1).not.toContain('next page');
-    const parties = (await t.call('GET', `/agreements/${bilateral.id}`)).body.parties as { name: string }[];
-    for (const p of parties) expect(page1).toContain(p.name);
-    expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
+    const agreement = (await t.call('GET', `/agreements/${bilateral.id}`)).body;
+    for (const p of agreement.parties as { name: string }[]) expect(page1).toContain(p.name);
+    const blocks = await drawnBlocks(pdf);
+    expect(touchingLines(blocks)).toEqual([]);
+    // The venue takes a row across: so does the signing time, on one line rather than two in half the row.
+    const { formatSigningTime } = await import('#shared/certificate/wording.ts');
+    const [whenEn, whenZh] = formatSigningTime(agreement.signedAt, { startsAt: agreement.signedAt, timeZone: 'America/Argentina/Buenos_Aires' });
+    expect(blocks.map((b) => b.map((g) => g.text).join(''))).toContain(`${whenEn} · ${whenZh}`);
   });
 
   it('keeps 18 parties in 9 scripts under 150 KB', () => {

@@ -174,12 +174,14 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
     w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }),
   ));
   const venue = ['Venue 地点', venueLine(ceremony, a.place)] as const;
-  const venueAcross = wrap(venue[1], 9.5, col - 10 - measure(venue[0], 7.5) - 6).length > 2;
-  row(Math.max(
-    w.field(LABELS.signed, `${whenEn} · ${whenZh}`, left, y, col - 10),
-    venueAcross ? 1 : w.field(...venue, right, y, col - 10),
-  ));
-  if (venueAcross) row(w.field(...venue, left, y, 2 * col, {}, 4));
+  const signed = [LABELS.signed, `${whenEn} · ${whenZh}`] as const;
+  if (wrap(venue[1], 9.5, col - 10 - measure(venue[0], 7.5) - 6).length > 2) {
+    // The signing time then has the row to itself too, rather than wrap in half of it.
+    row(w.field(...signed, left, y, 2 * col));
+    row(w.field(...venue, left, y, 2 * col, {}, 4));
+  } else {
+    row(Math.max(w.field(...signed, left, y, col - 10), w.field(...venue, right, y, col - 10)));
+  }
   row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony, a.signedAt), left, y, 2 * col, {}, 4));
   return y - 3;
 }
