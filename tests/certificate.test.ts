@@ -467,7 +467,7 @@ describe('certificate content', () => {
     // Every party once, in order, the first page first; the annex says what it continues.
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(page(1)).toContain('Parties and signatories 签约方及签署人（30） · continued on the next page');
-    expect(page(2)).toMatch(new RegExp(`Parties, continued 签约方（续） · ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
+    expect(page(2)).toMatch(new RegExp(`Parties and signatories, continued 签约方及签署人（续） · ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
     const sizes = new Set<number>();
     for (const n of [0, 1]) {
       const blocks = await drawnBlocks(pdf, n);

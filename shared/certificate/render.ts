@@ -491,7 +491,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
       frame(annex);
       masthead(annex, a, i + 1);
       const [range, rangeZh] = shown === 1 ? [`${from + 1}`, `第${from + 1}方`] : [`${from + 1}–${from + shown}`, `第${from + 1}至${from + shown}方`];
-      const heading = from === 0 ? `${LABELS.parties(total)}${more}` : `Parties, continued 签约方（续）  ·  ${range} of ${total}  ·  ${rangeZh}，共${total}方${more}`;
+      const heading = from === 0 ? `${LABELS.parties(total)}${more}` : `Parties and signatories, continued 签约方及签署人（续）  ·  ${range} of ${total}  ·  ${rangeZh}，共${total}方${more}`;
       drawParties(annex, parts, grid, scale, heading, annexTop, M + 10, false);
     }
     from += shown;
