@@ -207,7 +207,10 @@ describe('ceremony corrections', () => {
     expect(history.body).toEqual({
       ceremonyId: 'his-cer-fix', version: 3,
       items: [
-        { version: 1, action: 'created', at: opened.createdAt, actor: 'local-staff', reason: null, changes: {} },
+        // The opening lists every field it was opened with, as it was before the corrections.
+        { version: 1, action: 'created', at: opened.createdAt, actor: 'local-staff', reason: null, changes: Object.fromEntries(
+          (['title', 'event', 'venue', 'city', 'countryCode', 'startsAt', 'endsAt', 'timeZone'] as const).filter((f) => opened[f] !== undefined).map((f) => [f, { from: null, to: opened[f] }]),
+        ) },
         { version: 2, action: 'amended', at: fixed.body.updatedAt, actor: 'local-staff', reason: 'venue moved; no event', changes: {
           venue: { from: opened.venue, to: 'Chongqing Yuelai International Convention Center' }, ...(opened.event !== undefined && { event: { from: opened.event, to: null } }),
         } },

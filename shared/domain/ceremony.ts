@@ -48,11 +48,18 @@ export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, 
 export const correctionEntry = (next: Ceremony, correction: Correction, reason: string): CeremonyEntry =>
   ({ version: next.version, action: 'amended', at: next.updatedAt, actor: next.updatedBy, reason, changes: correction });
 
-/** Every version of a ceremony, its opening first, from the corrections it keeps. */
-export const ceremonyHistory = (ceremony: Ceremony, corrections: readonly CeremonyEntry[]): CeremonyEntry[] => [
-  { version: 1, action: 'created', at: ceremony.createdAt, actor: ceremony.createdBy, reason: null, changes: {} },
-  ...corrections,
-];
+/**
+ * Every version of a ceremony, its opening first, from the corrections it keeps. The opening lists
+ * each field it was opened with (from null), as an agreement's history does at its creation: the
+ * history alone tells every version.
+ */
+export function ceremonyHistory(ceremony: Ceremony, corrections: readonly CeremonyEntry[]): CeremonyEntry[] {
+  const opened = ceremonyVersions(ceremony, corrections).at(-1)!;
+  return [
+    { version: 1, action: 'created', at: ceremony.createdAt, actor: ceremony.createdBy, reason: null, changes: changesOf(CORRECTABLE, {}, opened) },
+    ...corrections,
+  ];
+}
 
 /** Every version of a ceremony, the latest first, from its corrections: what certificates printed at each. */
 export function ceremonyVersions(latest: Ceremony, corrections: readonly CeremonyEntry[]): Ceremony[] {
