@@ -817,6 +817,31 @@ describe('certificate content', () => {
     expect(blocks.map((b) => b.map((g) => g.text).join(''))).toContain(`${whenEn} · ${whenZh}`);
   });
 
+  it('keeps a country\'s English and Chinese names on one line when they fit it at the size the line prints at', async () => {
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [{ ...a.parties[0], countryCode: 'GS', signatory: { name: 'A. Li' } }, a.parties[1], { ...a.parties[1], partyId: 'third' }] },
+    }));
+    const lines = (await drawnBlocks(pdf)).map((b) => b.map((g) => g.text).join(''));
+    expect(lines.find((l) => l.includes('南乔治亚和南桑威奇群岛'))).toContain('South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands\u00A0南乔治亚和南桑威奇群岛');
+  });
+
+  it('keeps the type of the parties\' number on annex pages when no smaller type gets a row onto the first page', async () => {
+    const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
+    const { SECTORS } = await import('#shared/domain/schemas.ts');
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+      agreement: {
+        ...a, title: words(300, 'Title'), titleZh: '题'.repeat(300), status: 'voided', place: words(200, 'Place'), sectors: [...SECTORS],
+        parties: [0, 1, 2].map((i) => ({ ...a.parties[i % 2], partyId: `x${i}`, name: `Party ${i + 1} ${words(180, 'Ministry')}`, localName: words(200, 'Министерство'), lang: 'ru', role: words(100, 'Role'), signatory: { name: words(200, 'Name'), title: words(200, 'Minister') } })),
+      },
+      ceremony: { ...ceremony, title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue'), city: words(100, 'City') },
+    }));
+    expect(pdfToText(pdf, { page: 1 })).toContain('listed on the next page');
+    const names = (await drawnBlocks(pdf, 1)).filter((b) => /^Party \d/.test(b.map((g) => g.text).join('')));
+    expect(names.length).toBeGreaterThan(0);
+    // Three parties' 13 pt names, at 85% at the least: not the 9 pt of many parties' type.
+    for (const name of names) expect(name[0]!.size).toBeGreaterThanOrEqual(13 * 0.85 * 0.85 - 0.01);
+  });
+
   it('keeps 18 parties in 9 scripts under 150 KB', () => {
     expect(all18.pdf.length).toBeLessThan(150 * 1024);
   });

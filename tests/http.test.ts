@@ -65,9 +65,12 @@ describe('request bodies', () => {
     expect((await t.call('GET', '/parties/http-twice')).status).toBe(404);
     // Deep in the body too, with the name escaped or not, by JSON Pointer.
     const { repeatedMember } = await import('#shared/http/repeated-member.ts');
-    expect(repeatedMember('{"parties":[{"role":"a"},{"partyId":"x","role":"b","r\u006fle":"c"}]}')).toBe('/parties/1/role');
+    expect(repeatedMember(String.raw`{"parties":[{"role":"a"},{"partyId":"x","role":"b","r\u006fle":"c"}]}`)).toBe('/parties/1/role'); // an escaped name is the name
     expect(repeatedMember('{"a/b":{"~":1,"~":2}}')).toBe('/a~1b/~0');
-    expect(repeatedMember('{"x":"\\","y":{"x":"}{\""},"z":[{"x":1},{"x":2}],"w":"\"x\":"}')).toBeUndefined();
+    // Strings that hold quotes, braces and backslashes are no members. (Valid JSON, as the function takes.)
+    const tricky = String.raw`{"x":"\\","y":{"x":"}{\""},"z":[{"x":1},{"x":2}],"w":"\"x\":"}`;
+    expect(JSON.parse(tricky)).toEqual({ x: '\\', y: { x: '}{"' }, z: [{ x: 1 }, { x: 2 }], w: '"x":' });
+    expect(repeatedMember(tricky)).toBeUndefined();
     expect(repeatedMember('[{"a":1},{"b":[{"c":1,"d":{}},{"c":2,"c":3}]}]')).toBe('/1/b/1/c');
   });
 

@@ -151,6 +151,9 @@ describe('local tools refuse a data dir they cannot use, with a message', () => 
     ['PORT in hex', { PORT: '0x0c22' }, /^PORT: must be a port number/],
     ['a base URL with a fragment, which would swallow the verification path', { PUBLIC_BASE_URL: 'http://reg.example/#qr' }, /^PUBLIC_BASE_URL: must be an http\(s\) address without a query, fragment/],
     ['a base URL that is not http(s)', { PUBLIC_BASE_URL: 'javascript:alert(1)' }, /^PUBLIC_BASE_URL: must be an http\(s\) address/],
+    ['a base URL with a bare "?", whose query is empty but still swallows the path', { PUBLIC_BASE_URL: 'http://reg.example/?' }, /^PUBLIC_BASE_URL: must be an http\(s\) address without a query/],
+    ['a base URL with empty credentials', { PUBLIC_BASE_URL: 'http://@reg.example' }, /^PUBLIC_BASE_URL: must be an http\(s\) address without a query/],
+    ['a LAN base URL with a port and a path', { PUBLIC_BASE_URL: 'http://192.168.1.20:3000/concord' }, { PUBLIC_BASE_URL: 'http://192.168.1.20:3000/concord' }],
   ])('local settings: %s', async (_name, env, expected) => {
     const { parseLocalConfig } = await import('../infra/local/config.ts');
     const parsed = parseLocalConfig({ HOST: '', PORT: '', PUBLIC_BASE_URL: '', ...env });

@@ -78,8 +78,9 @@ export class RegistryApi extends Construct {
     // requests to a route rather than answering them itself (http-api-cors, "$default route"): this
     // one, without the authorizer, to the meta function, which answers 204 with Allow; API Gateway
     // adds the CORS headers configured above.
+    const [preflightMethod, preflightPath] = PREFLIGHT_ROUTE_KEY.split(' ') as ['OPTIONS', string];
     const preflight = new apigw.HttpRoute(this, 'Preflight', {
-      httpApi: this.api, routeKey: apigw.HttpRouteKey.with(PREFLIGHT_ROUTE_KEY.split(' ')[1]!, apigw.HttpMethod.OPTIONS), integration: integrationOf(UNMATCHED_FUNCTION),
+      httpApi: this.api, routeKey: apigw.HttpRouteKey.with(preflightPath, apigw.HttpMethod[preflightMethod]), integration: integrationOf(UNMATCHED_FUNCTION),
     });
     Validations.of(preflight).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'A CORS preflight carries no token by design (Fetch standard); the answer is 204 with the methods a path takes, reading nothing.' });
 

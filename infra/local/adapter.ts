@@ -56,8 +56,11 @@ export function gatewayHeaders(headers: HttpInput['headers']): Map<string, strin
   return joined;
 }
 
-/** The event for a matched route, or (no `route`) for API Gateway's `$default` route, which takes every request no route matches. */
-export function toEvent(input: HttpInput, match: { route?: Route; params: Record<string, string> }, claims?: Record<string, unknown>): ApiEvent {
+/**
+ * The event for a matched route, or (no `route`) for the API Gateway route that takes what none of
+ * the table matches: `gatewayRoute`, by default `$default`.
+ */
+export function toEvent(input: HttpInput, match: { route?: Route; params: Record<string, string>; gatewayRoute?: string }, claims?: Record<string, unknown>): ApiEvent {
   const target = requestTarget(input.url);
   // Built in Maps, then made objects with own properties only: a name like __proto__ stays a name
   // (as in the JSON event Lambda parses), instead of reaching the object's prototype.
@@ -69,7 +72,7 @@ export function toEvent(input: HttpInput, match: { route?: Route; params: Record
   for (const [name, value] of new URLSearchParams(target.query)) queryMap.set(name, queryMap.has(name) ? `${queryMap.get(name)},${value}` : value);
   const query = Object.fromEntries(queryMap);
   // The matched route's key for the method asked: a HEAD reaches a GET route by its "HEAD ..." key, as on API Gateway.
-  const routeKey = match.route ? `${input.method} ${match.route.path}` : UNMATCHED_ROUTE_KEY;
+  const routeKey = match.route ? `${input.method} ${match.route.path}` : match.gatewayRoute ?? UNMATCHED_ROUTE_KEY;
   // Text goes as text, unless it is not UTF-8: then its bytes go base64, so that no replacement
   // character hides the damage from the handler.
   const binary = input.body.length > 0 && (!TEXT_TYPE.test(headerMap.get('content-type') ?? '') || !isUtf8(input.body));

@@ -12,7 +12,7 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { FieldError } from '#shared/domain/errors.ts';
 import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
-import { matchRoute, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
+import { matchRoute, PREFLIGHT_ROUTE_KEY, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
 import { gatewayHeaders, LAMBDA_RESPONSE_BYTES, lambdaContext, overLambdaLimit, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
@@ -208,8 +208,13 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     } catch {
       match = undefined; // a path that is not valid percent-encoding: the meta function says so, as it answers any path it cannot match
     }
-    // What no route matches goes where API Gateway sends it: its $default route, to the meta function.
-    if (!match || 'status' in match) return toHttp(await (await handlerOf(UNMATCHED_FUNCTION))(toEvent(input, { params: {} }), lambdaContext(`concord-${UNMATCHED_FUNCTION}`)));
+    // What no route matches goes where API Gateway sends it, to the meta function: OPTIONS on a path
+    // below the root by the preflight route (OPTIONS /{proxy+}), anything else by $default.
+    if (!match || 'status' in match) {
+      const preflight = input.method === 'OPTIONS' && path !== '/';
+      const event = toEvent(input, preflight ? { params: { proxy: path.slice(1) }, gatewayRoute: PREFLIGHT_ROUTE_KEY } : { params: {} });
+      return toHttp(await (await handlerOf(UNMATCHED_FUNCTION))(event, lambdaContext(`concord-${UNMATCHED_FUNCTION}`)));
+    }
     let claims: Record<string, unknown> | undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(gatewayHeaders(input.headers).get('authorization') ?? '')?.[1];
     if (match.route.access !== 'public') {

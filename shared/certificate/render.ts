@@ -203,6 +203,7 @@ interface BlockLine { text: string; style: Style; above: number; below: number; 
  * `text` in `width`: on one line if it fits with the type at least `downTo` of its size (85% or
  * more); else wrapped, onto two lines if the type need not shrink below `downTo` for that, else at
  * full size onto as many lines as it takes, up to `maxLines` (past those, the type shrinks again).
+ * Facts take 85%; party blocks 1 (never shrunk here: their size is chosen for the whole grid).
  */
 function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines: number, downTo: number): BlockLine[] {
   const style = paragraphStyle(text, paragraph);
@@ -251,7 +252,8 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number)
     return [
       { text: p.name, paragraph: { weight: 'bold' as const }, maxLines: 6 },
       local === undefined ? undefined : { text: local, paragraph: { lang: p.lang }, maxLines: 6 },
-      { text: partyDetail(p, (t) => measure(t, style.detail, {}) <= width), paragraph: { color: MUTED }, maxLines: 8 },
+      // A signatory line wraps only at its smallest one-line size: whether a pair of names fits a line is asked at that size.
+      { text: partyDetail(p, (t) => measure(t, oneLineFloor(style.detail, SMALLEST_DETAIL), {}) <= width), paragraph: { color: MUTED }, maxLines: 8 },
     ];
   });
   const sizes = ([[style.name, SMALLEST_NAME], [style.local, SMALLEST_NAME], [style.detail, SMALLEST_DETAIL]] as const).map(([full, smallest], part) => {
@@ -357,7 +359,8 @@ function layParties(list: AgreementParty[], firstBand: number, annexBand: number
     const parts = partyBlocks(list, style, columns);
     const plan = { parts, ...planParties(parts, firstBand, annexBand) };
     if (plan.pages.length === 1) return plan;
-    if (!paginated || paginated.pages[0]!.blocks.length === 0) paginated = plan;
+    // The style their number calls for, unless its first page lists none and this one's does.
+    if (!paginated || (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0)) paginated = plan;
   }
   return paginated!;
 }

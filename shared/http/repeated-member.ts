@@ -22,7 +22,7 @@ export function repeatedMember(json: string): string | undefined {
       else top.expectsName = true;
     } else if (ch === '"') {
       let end = i + 1;
-      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      while (end < json.length && json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
       if (top?.kind === 'object' && top.expectsName) {
         const name = JSON.parse(json.slice(i, end + 1)) as string;
         if (top.names.has(name)) return pointer([...path().slice(0, -1), name]);

@@ -11,7 +11,7 @@ import { principalFrom, type Claims } from './claims.ts';
 import { formFile } from './form.ts';
 import { HttpError } from './problem.ts';
 import { BASE_HEADERS } from './response.ts';
-import { findRoute, matchRoute, UNMATCHED_ROUTE_KEY, type Route } from './routes.ts';
+import { findRoute, matchRoute, PREFLIGHT_ROUTE_KEY, UNMATCHED_ROUTE_KEY, type Route } from './routes.ts';
 import { repeatedMember } from './repeated-member.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -140,12 +140,8 @@ function unmatched(event: ApiEvent): HttpError {
  */
 export function optionsAnswer(event: ApiEvent): APIGatewayProxyStructuredResultV2 | undefined {
   if (event.requestContext.http.method !== 'OPTIONS') return undefined;
-  let match;
-  try {
-    match = matchRoute('OPTIONS', event.rawPath);
-  } catch {
-    return undefined; // not valid percent-encoding: the 400 says so
-  }
+  // No route takes OPTIONS: a path some route has is a 405 with its methods (nothing is decoded).
+  const match = matchRoute('OPTIONS', event.rawPath);
   return 'status' in match && match.status === 405 ? { statusCode: 204, headers: { ...BASE_HEADERS, allow: match.allow } } : undefined;
 }
 
@@ -154,7 +150,8 @@ export const headersOf = (event: ApiEvent): Record<string, string> =>
   Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
 
 export function toApiRequest(event: ApiEvent): ApiRequest {
-  if (event.routeKey === UNMATCHED_ROUTE_KEY) throw unmatched(event);
+  // What no route of the table matches: API Gateway's $default, or OPTIONS (preflight) on a path no route has.
+  if (event.routeKey === UNMATCHED_ROUTE_KEY || event.routeKey === PREFLIGHT_ROUTE_KEY) throw unmatched(event);
   const route = findRoute(event.routeKey);
   if (!route) throw new Error(`no route for ${event.routeKey}`);
   const principal = authorize(route, principalFrom(event.requestContext.authorizer?.jwt?.claims));

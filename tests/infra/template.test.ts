@@ -250,7 +250,8 @@ describe('deployment parameters', () => {
     const { readConfig } = await import('#infra/config.ts');
     const read = (publicBaseUrl: string) => readConfig({ tryGetContext: (key: string) => ({ stage: 'prod', consoleDomain: 'console.example.org', alarmEmail: 'ops@example.org', publicBaseUrl })[key] } as never);
     expect(read('https://registry.example.org').publicBaseUrl).toBe('https://registry.example.org');
-    for (const bad of ['https://registry.example.org/#top', 'https://registry.example.org/?utm=x', 'https://user:pw@registry.example.org', 'http://registry.example.org', 'ftp://registry.example.org']) {
+    for (const bad of ['https://registry.example.org/#top', 'https://registry.example.org/?utm=x', 'https://user:pw@registry.example.org', 'http://registry.example.org', 'ftp://registry.example.org',
+      'https://registry.example.org/?', 'https://registry.example.org#', 'https://@registry.example.org']) {
       expect(() => read(bad), bad).toThrow(/must be an https address/);
     }
   });
