@@ -817,12 +817,59 @@ describe('certificate content', () => {
     expect(blocks.map((b) => b.map((g) => g.text).join(''))).toContain(`${whenEn} · ${whenZh}`);
   });
 
-  it('keeps a country\'s English and Chinese names on one line when they fit it at the size the line prints at', async () => {
+  it('keeps a country\'s English and Chinese names on one line when they fit it at the size the line prints at, else breaks between them', async () => {
+    const { measure } = await import('#shared/certificate/shaping.ts');
+    const pair = 'South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands\u00A0南乔治亚和南桑威奇群岛';
+    // Three columns: the other lines print at 8.5 pt, or, with titles that fit only a little smaller, at that size, where the pair fits.
+    const { partyDetail } = await import('#shared/certificate/wording.ts');
+    const column3 = (841.89 - 80 - 20 - 28) / 3;
+    let longer = 'First Deputy Minister of Digital Development, Innovations and Aerospace Industry';
+    const other = (title: string) => partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', countryCode: 'KZ', signatory: { name: 'B. Wang', title } });
+    while (measure(other(longer), 8.5, {}) > column3 * 1.1) longer = longer.split(' ').slice(0, -1).join(' ');
+    expect(measure(other(longer), 8.5, {})).toBeGreaterThan(column3); // it does not fit at 8.5 pt, it does at 85%
+    for (const [columns, title, together] of [[2, 'Director', true], [3, 'Director', false], [3, longer, true]] as const) {
+      const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+        agreement: { ...a, parties: [{ ...a.parties[0], countryCode: 'GS', signatory: { name: 'A. Li' } }, ...[1, 2].slice(0, columns - 1).map((i) => ({ ...a.parties[1], partyId: `p${i}`, signatory: { name: 'B. Wang', title } }))] },
+      }));
+      const lines = (await drawnBlocks(pdf)).map((b) => ({ text: b.map((g) => g.text).join(''), size: b[0]!.size }));
+      const zh = lines.find((l) => l.text.includes('南乔治亚和南桑威奇群岛'))!;
+      const column = (841.89 - 80 - 20 - 14 * (columns - 1)) / columns;
+      expect(measure(pair, zh.size, {}) <= column, `${columns} columns, ${title}: ${zh.size} pt`).toBe(together);
+      if (together) expect(zh.text).toContain(pair);
+      else {
+        expect(zh.text.startsWith('南乔治亚')).toBe(true);
+        expect(lines.some((l) => l.text.endsWith('South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands'))).toBe(true);
+      }
+    }
+  });
+
+  it('sets a signatory line left to right whatever script the signatory\'s name is in: name and title, then kind and country', async () => {
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
-      agreement: { ...a, parties: [{ ...a.parties[0], countryCode: 'GS', signatory: { name: 'A. Li' } }, a.parties[1], { ...a.parties[1], partyId: 'third' }] },
+      agreement: { ...a, parties: [{ ...a.parties[0], countryCode: 'SA', signatory: { name: 'فيصل بن فرحان آل سعود', title: 'Minister of Foreign Affairs' } }, a.parties[1]] },
+    }), 'certificate-rtl-signatory');
+    const line = (await drawnBlocks(pdf)).find((b) => b.map((g) => g.text).join('').includes('Minister of Foreign Affairs'))!;
+    const arabic = line.filter((g) => /\p{Script=Arabic}/u.test(g.text));
+    const at = (text: string) => line.find((g) => g.text === text)!.x;
+    expect(arabic.length).toBeGreaterThan(0);
+    // The name (right to left within itself) comes first, at the line's left; its title after it, then the country.
+    expect(Math.max(...arabic.map((g) => g.x))).toBeLessThan(at('M'));
+    expect(at('M')).toBeLessThan(at('S'));
+    expect(line.map((g) => g.text).join('').replace(/\s+/g, ' ')).not.toMatch(/· ·/);
+  });
+
+  it('lets a name too long for one line wrap without making the other parties\' names smaller', async () => {
+    const name = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan';
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [{ ...a.parties[0], name }, a.parties[1], { ...a.parties[1], partyId: 'p3' }, { ...a.parties[1], partyId: 'p4' }] },
     }));
-    const lines = (await drawnBlocks(pdf)).map((b) => b.map((g) => g.text).join(''));
-    expect(lines.find((l) => l.includes('南乔治亚和南桑威奇群岛'))).toContain('South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands\u00A0南乔治亚和南桑威奇群岛');
+    const blocks = await drawnBlocks(pdf);
+    const sizeOf = (text: string) => blocks.find((b) => b.map((g) => g.text).join('') === text)![0]!.size;
+    const other = (await t.call('GET', `/agreements/${bilateral.id}`)).body.parties[1];
+    // Four parties: names 10.5 pt, local names 11 pt, at one scale; the long name wraps at its party's size.
+    expect(sizeOf(other.name) / sizeOf(other.localName)).toBeCloseTo(10.5 / 11, 3);
+    const nameLines = blocks.filter((b) => b[0]!.font.includes('Bold') && name.includes(b.map((g) => g.text).join('')));
+    expect(nameLines.length).toBeGreaterThan(1);
+    for (const line of nameLines) expect(line[0]!.size).toBeCloseTo(sizeOf(other.name), 3);
   });
 
   it('keeps the type of the parties\' number on annex pages when no smaller type gets a row onto the first page', async () => {

@@ -108,7 +108,8 @@ function fitLines<S extends Omit<TextOptions, 'rtl' | 'context'>>(text: string, 
 }
 
 /** A paragraph's style: every line keeps its direction (a right-to-left name's second line may begin with Latin or digits). */
-const paragraphStyle = <S extends object>(text: string, paragraph: S): S & { rtl: boolean } => ({ ...paragraph, rtl: rtlParagraph(text) });
+const paragraphStyle = <S extends object>(text: string, paragraph: S): S & { rtl: boolean } =>
+  ({ ...paragraph, rtl: (paragraph as { rtl?: boolean }).rtl ?? rtlParagraph(text) }); // a direction given is kept
 
 /** `text`'s wrapped lines, each with its paragraph's style and the text around it (for the paragraph's bidi levels). */
 function paragraphLines<S extends TextOptions>(text: string, lines: string[], style: S): { text: string; style: S }[] {
@@ -205,7 +206,7 @@ interface BlockLine { text: string; style: Style; above: number; below: number; 
  * full size onto as many lines as it takes, up to `maxLines` (past those, the type shrinks again).
  * Facts take 85%; party blocks 1 (never shrunk here: their size is chosen for the whole grid).
  */
-function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size' | 'rtl'>, maxLines: number, downTo: number): BlockLine[] {
+function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size'>, maxLines: number, downTo: number): BlockLine[] {
   const style = paragraphStyle(text, paragraph);
   const line = (t: string, lineStyle: TextOptions, s: number): BlockLine =>
     ({ text: t, style: { ...lineStyle, size: s }, ...inkExtent(t, s, lineStyle), indent: 0 });
@@ -240,8 +241,8 @@ type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail
 /**
  * Every party's block, wrapped once per grid. Each part (names, local names, signatory lines)
  * prints at one size across the grid, so that parties side by side look alike: the largest at which
- * every one of them fits on one line, but not below 85% of the style's size; one that still does not
- * fit wraps at that size (a ministry's full name). Past a bound of lines (six for a name, eight for
+ * every one of them fits on one line, but not below 85% of the style's size; one that does not fit
+ * even at 85% (a ministry's full name) wraps at that size, and makes no other smaller. Past a bound of lines (six for a name, eight for
  * the signatory line) a part shrinks itself, so that one name of the widest characters cannot
  * shrink every party's block on every page.
  */
@@ -252,15 +253,22 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number)
     return [
       { text: p.name, paragraph: { weight: 'bold' as const }, maxLines: 6 },
       local === undefined ? undefined : { text: local, paragraph: { lang: p.lang }, maxLines: 6 },
-      // A signatory line wraps only at its smallest one-line size: whether a pair of names fits a line is asked at that size.
-      { text: partyDetail(p, (t) => measure(t, oneLineFloor(style.detail, SMALLEST_DETAIL), {}) <= width), paragraph: { color: MUTED }, maxLines: 8 },
+      // Left to right like the certificate, whatever script the signatory's name starts with: its
+      // items (name and title, role, kind, country) read in that order, each in its own direction.
+      // (Where it may break between a country's two names is decided below, at the size it prints at.)
+      { text: partyDetail(p), paragraph: { color: MUTED, rtl: false }, maxLines: 8 },
     ];
   });
   const sizes = ([[style.name, SMALLEST_NAME], [style.local, SMALLEST_NAME], [style.detail, SMALLEST_DETAIL]] as const).map(([full, smallest], part) => {
     const oneLine = texts.map((t) => t[part]).filter((t) => t !== undefined)
       .map((t) => (full * width) / Math.max(1, measure(t.text, full, paragraphStyle(t.text, t.paragraph))));
-    return Math.min(full, Math.max(oneLineFloor(full, smallest), Math.min(...oneLine))); // no such part: full
+    // One that would not fit on one line even at the floor wraps anyway: it makes no other smaller.
+    const floor = oneLineFloor(full, smallest);
+    return Math.min(full, ...oneLine.filter((size) => size >= floor));
   });
+  // A country's two names stay together on a line if they fit one at the size the line prints at
+  // (no-break spaces and spaces measure alike: the sizes above hold).
+  texts.forEach((parts, i) => (parts[2]!.text = partyDetail(list[i]!, (t) => measure(t, sizes[2]!, {}) <= width)));
   // At that size: on one line, or wrapped (downTo 1: not shrunk again).
   const blocks = texts.map((parts) => blockLayout(style, parts.map((t, part) => (t ? blockLines(t.text, sizes[part]!, width, t.paragraph, t.maxLines, 1) : []))));
   return { style, columns, width, blocks };
