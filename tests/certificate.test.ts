@@ -872,6 +872,20 @@ describe('certificate content', () => {
     for (const line of nameLines) expect(line[0]!.size).toBeCloseTo(sizeOf(other.name), 3);
   });
 
+  it('puts room the first page leaves between the rows of parties, so that one party\'s last line does not run into the next one\'s name', async () => {
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [a.parties[0], a.parties[1], { ...a.parties[0], partyId: 'p3', name: 'Third Party' }, { ...a.parties[1], partyId: 'p4' }] },
+    }));
+    const blocks = await drawnBlocks(pdf);
+    const ink = (b: (typeof blocks)[number]) => ({ bottom: Math.min(...b.filter((g) => g.ink).map((g) => g.ink![1])), top: Math.max(...b.filter((g) => g.ink).map((g) => g.ink![3])) });
+    const third = blocks.find((b) => b.map((g) => g.text).join('') === 'Third Party')!;
+    // The first party's signatory line: the last line of its block, the one right above the third's name.
+    const firstLine = blocks.filter((b) => b[0]!.x === third[0]!.x && ink(b).bottom > ink(third).top).sort((p, q) => ink(p).bottom - ink(q).bottom)[0]!;
+    // 10.5 pt names, and a page with room to spare: half a name's size more between the rows than
+    // the blocks' own spacing gives (about 9.6 pt of clear space here), 14.8 pt.
+    expect(ink(firstLine).bottom - ink(third).top).toBeGreaterThan(9.6 + 10.5 / 2 - 0.5);
+  });
+
   it('keeps the type of the parties\' number on annex pages when no smaller type gets a row onto the first page', async () => {
     const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
     const { SECTORS } = await import('#shared/domain/schemas.ts');

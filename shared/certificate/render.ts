@@ -376,12 +376,19 @@ function layParties(list: AgreementParty[], firstBand: number, annexBand: number
 /** Draws one page's party grid under its heading, between `top` and `bottom`: centred on the first page, from the top on an annex. */
 function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: number, heading: string, top: number, bottom: number, centred: boolean): void {
   const band = top - 10 - bottom;
-  const first = top - 10 - (centred ? (band - grid.natural * scale) / 2 : 0) - grid.nameAbove * scale;
+  // Room the first page's grid leaves goes partly between its rows (up to half a name's size), so
+  // that one party's last line does not run into the next one's name; the rest above and below.
+  const rows = grid.pitches.length;
+  const spare = centred ? Math.max(0, band - grid.natural * scale) : 0;
+  const rowGap = rows > 1 ? Math.min(spare / rows, (parts.style.name * scale) / 2) : 0;
+  const height = grid.natural * scale + (rows - 1) * rowGap;
+  const first = top - 10 - (centred ? (band - height) / 2 : 0) - grid.nameAbove * scale;
   // The heading sits right above the grid, wherever centring puts it.
   w.at(heading, M + 10, first + grid.nameAbove * scale + 8, { size: 9, weight: 'bold', color: ACCENT });
   grid.blocks.forEach((block, i) => {
     const x = M + 10 + (i % parts.columns) * (parts.width + PARTY_GAP);
-    const y = first - grid.pitches.slice(0, Math.floor(i / parts.columns)).reduce((a, b) => a + b, 0) * scale;
+    const row = Math.floor(i / parts.columns);
+    const y = first - grid.pitches.slice(0, row).reduce((a, b) => a + b, 0) * scale - row * rowGap;
     block.parts.forEach((lines, part) => lines.forEach((line, k) => {
       w.at(line.text, x + line.indent * scale, y - block.offsets[part]![k]! * scale, { ...line.style, size: line.style.size * scale }, parts.width);
     }));
