@@ -283,6 +283,11 @@ describe('certificate content', () => {
   it('keeps a party\'s kind and country whole, with their Chinese names, when its signatory line wraps', async () => {
     const { partyDetail } = await import('#shared/certificate/wording.ts');
     const detail = (kind: string, countryCode?: string) => partyDetail({ partyId: 'x', kind: kind as 'state', name: 'X', signatory: { name: 'A' }, ...(countryCode && { countryCode }) });
+    // A Chinese name and title are joined with a Chinese comma; any other pair with ", ".
+    const signed = (name: string, title: string) => partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', signatory: { name, title } });
+    expect(signed('朱华荣', '董事长').startsWith('朱华荣，董事长')).toBe(true);
+    expect(signed('Zhu Huarong', '董事长').startsWith('Zhu Huarong, 董事长')).toBe(true);
+    expect(signed('朱华荣', 'Chairman').startsWith('朱华荣, Chairman')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');
     expect(detail('organization')).toContain('·  International\u00A0organization\u00A0国际组织');
