@@ -242,9 +242,9 @@ type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail
  * Every party's block, wrapped once per grid. Each part (names, local names, signatory lines)
  * prints at one size across the grid, so that parties side by side look alike: the largest at which
  * every one of them fits on one line, but not below 85% of the style's size; one that does not fit
- * even at 85% (a ministry's full name) wraps at that size, and makes no other smaller. Past a bound of lines (six for a name, eight for
- * the signatory line) a part shrinks itself, so that one name of the widest characters cannot
- * shrink every party's block on every page.
+ * even at 85% (a ministry's full name) wraps at that size, and makes no other smaller. Past a bound
+ * of lines (six for a name, eight for the signatory line) a part shrinks itself, so that one name of
+ * the widest characters cannot shrink every party's block on every page.
  */
 function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number): PartyBlocks {
   const width = (W - 2 * M - 20 - PARTY_GAP * (columns - 1)) / columns;
@@ -357,7 +357,8 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
  * first page; else at the first smaller style (as many columns) at which they do: one page is worth
  * smaller type. Else at the style their number calls for, continued on annex pages, unless not one
  * row of it fits on the first page (long titles, a voided banner, long facts): then at the first
- * smaller style at which one does, so that the first page lists parties.
+ * smaller style at which one does, so that the first page lists parties (if even the smallest gets
+ * none there, the list starts on the next page, in the type of their number).
  */
 function layParties(list: AgreementParty[], firstBand: number, annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number } {
   const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
