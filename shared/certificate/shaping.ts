@@ -467,13 +467,6 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
 }
 
 /**
- * Greedy wrap at spaces (a no-break space holds its words together); within a line, words keep the
- * spaces written between them (an ideographic space stays one), and a break drops them. A word wider than
- * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes, never before
- * a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle); each break is
- * found by bisection, so a long word costs a few measurements per line, not one per grapheme.
- */
-/**
  * Where a line may not break between graphemes (East Asian line breaking, UAX #14 classes CL, CP,
  * EX, IS, NS and OP): not before closing punctuation, a comma or stop, or a small kana or
  * iteration mark (a line must not start "，和…"), nor after opening punctuation (nor end "（").
@@ -482,6 +475,14 @@ const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉�
 const NO_LINE_END = /[\p{Ps}\p{Pi}]$/u;
 const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before);
 
+/**
+ * Greedy wrap at spaces (a no-break space holds its words together); within a line, words keep the
+ * spaces written between them (an ideographic space stays one), and a break drops them. A word wider than
+ * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes, never before
+ * a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle), nor where
+ * East Asian punctuation forbids (above); each break is found by bisection, so a long word costs a
+ * few measurements per line, not one per grapheme.
+ */
 export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
   const lines: string[] = [];
   let line = '';
