@@ -54,6 +54,9 @@ async function renderVariant(agreementId: string, change: (now: { agreement: any
   return pdf;
 }
 
+/** A verification page's headline (its one h1), without the mark before it. */
+const headline = (html: string) => /<h1>(?:<span class="mark" aria-hidden="true">[^<]*<\/span>)?(.*?)<\/h1>/.exec(html)?.[1];
+
 /** Writes `name`.pdf for this run's tools to read (the path returned), and a copy into OUT for people. */
 function keep(name: string, pdf: Uint8Array): string {
   const file = join(WORK, `${name}.pdf`);
@@ -1244,7 +1247,7 @@ describe('verification', () => {
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
     expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · <span lang="zh-Hans">2021年8月23日 14:30</span>');
     // The verdict is the page's one top heading, in both languages; the version note too.
-    expect(r.body.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
+    expect(headline(r.body)).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
     expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第1版，共1版<\/span>\)/);
     expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
@@ -1254,6 +1257,42 @@ describe('verification', () => {
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(r.body).not.toMatch(/<script|https?:\/\/(?!concord)/);
+  });
+
+  it('tells the verdicts apart without colour, says what a link\'s page does not show, and leads on to the upload page', async () => {
+    const browser = { accept: 'text/html' };
+    const markOf = (html: string) => /<h1><span class="mark" aria-hidden="true">([^<]*)<\/span>/.exec(html)?.[1];
+    const { id, pdf, link } = await freshSigning('Marks');
+    const valid = (await t.call('GET', link, { token: null, headers: browser })).body as string;
+    expect(markOf(valid)).toBe('✓');
+    // The page shows the main facts only: it says so, and how to check every word.
+    expect(valid).toContain('The value, the signatories and the other terms are not shown here: to check every word, upload the certificate&#39;s PDF file.');
+    expect(valid).toContain('协议金额、签署人及其他条款不在此显示');
+    expect(valid).toContain('<a href="/verify">Check a certificate\'s PDF file</a>'); // written as HTML, not escaped text
+    // A file's page vouches for every word, since every byte was checked.
+    const file = await t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf', ...browser } });
+    expect(file.body).toContain('Every word in this file is as the registry issued it.');
+    await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Marks, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
+    expect(markOf((await t.call('GET', link, { token: null, headers: browser })).body)).toBe('!');
+    await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"2"' } });
+    expect(markOf((await t.call('GET', link, { token: null, headers: browser })).body)).toBe('⊘');
+    // A link that does not check out: a typist is told to compare it with the paper before anything else.
+    const wrong = (await t.call('GET', link.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`), { token: null, headers: browser })).body as string;
+    expect([markOf(wrong), headline(wrong)]).toEqual(['✕', 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);
+    expect(wrong).toContain('If you typed this address, check it character by character against the one printed under the QR code, or scan the code.');
+  });
+
+  it('tells someone who uploads a photo or any file that is no PDF to scan the QR code instead, without calling the paper false', async () => {
+    const { NOT_A_PDF } = await import('#shared/certificate/wording.ts');
+    const photo = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2000, 7)]);
+    const api = await checkFile(photo);
+    expect(api.body).toEqual({ status: 'invalid', detail: NOT_A_PDF[0], detailZh: NOT_A_PDF[1] });
+    const page = await t.call('POST', '/verify', { token: null, body: photo, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
+    expect(headline(page.body)).toBe('Not a PDF file · <span lang="zh-Hans">不是 PDF 文件</span>');
+    expect(page.body).toContain('is checked by scanning its QR code');
+    expect(page.body).not.toContain('Not verified');
+    // A PDF that is no certificate is still judged.
+    expect((await checkFile(Buffer.from('%PDF-1.7\n%%EOF\n'))).body.detail).toMatch(/No Concord certificate signature can be read/);
   });
 
   it('forgives what copying and typing do to a link, and says when one was cut short', async () => {
@@ -1274,10 +1313,10 @@ describe('verification', () => {
     // A browser is told the address is incomplete, in both languages: not that the paper is forged.
     const cutPage = await t.call('GET', link.replace(sig!, sig!.slice(0, 60)), { token: null, headers: { accept: 'text/html' } });
     expect(cutPage.status).toBe(400);
-    expect(cutPage.body).toContain('<h1>Incomplete address · <span lang="zh-Hans">网址不完整</span></h1>');
+    expect(headline(cutPage.body)).toBe('Incomplete address · <span lang="zh-Hans">网址不完整</span>');
     expect(cutPage.body).toContain('its signature has 60 of the 86 characters');
     expect(cutPage.body).toContain('签名只有60个字符');
-    expect(cutPage.body).not.toContain('Not a genuine certificate');
+    expect(cutPage.body).not.toContain('Not verified');
     // A changed character is still a forgery.
     const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
     expect((await checkLink(link.replace(sig!, flipped))).body.status).toBe('invalid');
@@ -1294,7 +1333,7 @@ describe('verification', () => {
     expect([typed.status, typed.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
     expect(typed.body).toContain('This address is incomplete');
     expect(typed.body).toContain('Incomplete address · 网址不完整');
-    expect(typed.body).not.toContain('Not a genuine certificate'); // nothing was checked, nothing is wrong with the paper
+    expect(typed.body).not.toContain('Not verified'); // nothing was checked, nothing is wrong with the paper
     // API clients still get problem+json naming the fields.
     const api = await t.call('GET', link.replace(/\?.*/, ''), { token: null });
     expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([400, 'application/problem+json', 'Accept']);
@@ -1353,7 +1392,7 @@ describe('verification', () => {
       expect(r.body).toContain('<form method="post" enctype="multipart/form-data">');
       expect(r.body).toContain('<input type="file" id="file" name="file" accept="application/pdf,.pdf" required>');
       expect(r.body).toContain('Certificate (PDF, at most 2 MB)');
-      expect(r.body.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Check a certificate · <span lang="zh-Hans">核验证书</span>');
+      expect(headline(r.body)).toBe('Check a certificate · <span lang="zh-Hans">核验证书</span>');
       const csp = r.headers.get('content-security-policy');
       expect(csp).toContain("default-src 'none'");
       expect(csp).toContain("form-action 'self'"); // its own form, and nowhere else
@@ -1366,7 +1405,7 @@ describe('verification', () => {
       const page = await upload(withFile(pdf), browser);
       const html = await page.text();
       expect([page.status, page.headers.get('content-type'), page.headers.get('vary')]).toEqual([200, 'text/html; charset=utf-8', 'Accept']);
-      expect(html.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
+      expect(headline(html)).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
       expect(html).toContain('Uploaded by a form');
       expect(html).toContain('<a href="">Check another certificate file</a>'); // back to GET /verify
       expect(page.headers.get('content-security-policy')).toContain("form-action 'none'");
@@ -1387,7 +1426,7 @@ describe('verification', () => {
       const page = await upload(withFile(Buffer.from('%PDF-1.7'), 'document'), browser);
       const html = await page.text();
       expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
-      expect(html.match(/<h1>(.*?)<\/h1>/)?.[1]).toBe('Nothing could be checked · <span lang="zh-Hans">无法核验</span>');
+      expect(headline(html)).toBe('Nothing could be checked · <span lang="zh-Hans">无法核验</span>');
       expect(html).toContain('The form has no &#34;file&#34; field');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     });
@@ -1400,7 +1439,7 @@ describe('verification', () => {
       expect([page.status, page.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
       const text = await page.text();
       expect(text).toContain('The file is 2097153 bytes; the limit is 2097152');
-      expect(text).toContain('<span lang="zh-Hans">文件过大，超出证书 PDF 文件的大小上限。</span>'); // the gist in Chinese
+      expect(text).toContain('The file is too large: a certificate&#39;s PDF file is at most 2 MB.<br><span lang="zh-Hans">文件过大：证书的 PDF 文件不超过 2 MB。</span>'); // the gist, in plain words in both languages
       // A form far over the limit is refused by its size before it is read, naming the field all the same.
       const huge = await upload(withFile(Buffer.alloc(3 * 1024 * 1024, 32)));
       expect([huge.status, ((await huge.json()) as any).errors[0].path]).toEqual([413, 'file']);

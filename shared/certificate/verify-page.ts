@@ -1,24 +1,37 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
 import type { Verification } from '#shared/domain/schemas.ts';
-import { ceremonyDays, formatDay, formatSigningTime } from './wording.ts';
+import { MAX_CERTIFICATE_BYTES } from './signature.ts';
+import { ceremonyDays, formatDay, formatSigningTime, NOT_A_PDF } from './wording.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Chinese text, marked as such (screen readers, Han glyph forms). */
 const zhSpan = (text: string) => `<span lang="zh-Hans">${escape(text)}</span>`;
 
-const LOOK: Record<Verification['status'], [string, string, string]> = {
-  valid: ['Valid certificate', '证书真实有效', '#1b6e3a'],
-  superseded: ['Superseded: a newer version exists', '已被新版本取代', '#8a5a00'],
-  voided: ['Voided agreement', '协议已作废', '#a11a1a'],
-  invalid: ['Not a genuine certificate', '证书核验未通过', '#a11a1a'],
-};
+/** How a verdict looks: its headline in English and Chinese, and a mark and colours that tell it apart without colour too. */
+interface Look { en: string; zh: string; mark: string; colour: string; tint: string }
 
-/** What a reader should do next, in English and Chinese. */
-function advice(v: Verification): [string, string] {
+const LOOK: Record<Verification['status'], Look> = {
+  valid: { en: 'Valid certificate', zh: '证书真实有效', mark: '✓', colour: '#1b6e3a', tint: '#e6f3ea' },
+  superseded: { en: 'Out of date: a newer version exists', zh: '已被新版本取代', mark: '!', colour: '#7a5000', tint: '#fbf1dc' },
+  voided: { en: 'Voided agreement', zh: '协议已作废', mark: '⊘', colour: '#8a3300', tint: '#f8ebe2' },
+  invalid: { en: 'Not verified', zh: '证书核验未通过', mark: '✕', colour: '#a11a1a', tint: '#fbe9e9' },
+};
+/** Nothing was judged (an incomplete address, a refused request, a file that is no PDF): information, not a verdict. */
+const INFO = { mark: 'i', colour: '#1a4080', tint: '#e8eef7' };
+
+/** What a reader should do next, in English and Chinese; `file`: the answer to an uploaded file, whose every byte was checked. */
+function advice(v: Verification, file: boolean): [string, string] {
   switch (v.status) {
-    case 'valid': return v.agreement?.ceremony?.correctedAt
-      ? ['The details below are the registry\'s record: they should match the certificate in front of you, except the ceremony\'s details if the certificate was downloaded before they were corrected (see below).', '以下为登记系统所载信息，应与您所持证书一致；如证书下载于仪式信息更正之前，仪式信息可能不同（见下文）。']
-      : ['The details below are the registry\'s record: they should match the certificate in front of you.', '以下为登记系统所载信息，应与您所持证书一致。'];
+    case 'valid': {
+      if (file) return ['Every word in this file is as the registry issued it.', '此文件与登记系统签发的证书完全一致，其中全部内容均与登记记录相符。'];
+      const [corrected, correctedZh] = v.agreement?.ceremony?.correctedAt
+        ? [' (the ceremony\'s may differ if the certificate was downloaded before they were corrected: see below)', '（如证书下载于仪式信息更正之前，仪式信息可能不同，见下文）']
+        : ['', ''];
+      return [
+        `Compare the details below with the certificate in front of you${corrected}. The value, the signatories and the other terms are not shown here: to check every word, upload the certificate's PDF file.`,
+        `请将以下信息与您所持证书核对${correctedZh}。协议金额、签署人及其他条款不在此显示；如需核验全部内容，请上传证书的 PDF 文件。`,
+      ];
+    }
     case 'superseded': return [`This certificate describes version ${v.version}. Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`, `此证书对应第${v.version}版。请向签约方或登记机构索取现行第${v.currentVersion}版证书。`];
     case 'voided': {
       const [en, zh] = v.voidedAt ? formatDay(v.voidedAt, v.agreement?.ceremony ?? {}) : [];
@@ -26,7 +39,12 @@ function advice(v: Verification): [string, string] {
         ? [`The agreement was voided on ${en} and is no longer in force: do not rely on this certificate.`, `该协议已于${zh}作废，不再有效，请勿以此证书为依据。`]
         : ['The agreement is no longer in force: do not rely on this certificate.', '该协议已不再有效，请勿以此证书为依据。'];
     }
-    case 'invalid': return ['Do not rely on this document or link as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件或链接作为证书使用。如有人将其作为证书提供给您，请向该证书声称的签发方核实。'];
+    case 'invalid': return file
+      ? ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向该证书声称的签发方核实。']
+      : [
+        'If you typed this address, check it character by character against the one printed under the QR code, or scan the code. A scanned link that fails: do not rely on the document as a certificate, and ask the registry that should have issued it.',
+        '如为手动输入的网址，请与二维码下方印制的网址逐字核对，或直接扫描二维码。如扫描所得的链接核验未通过，请勿将该文件作为证书使用，并向该证书声称的签发方核实。',
+      ];
   }
 }
 
@@ -41,7 +59,7 @@ const days = (c: NonNullable<NonNullable<Verification['agreement']>['ceremony']>
 const correction = (at: string | undefined) => {
   if (!at) return '';
   const [en, zh] = formatDay(at, {}); // UTC: the record's time, written in it
-  return `<br><small>Corrected on ${escape(en)} (UTC): a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}（UTC）更正；此前下载的证书载有更正前的仪式信息。`)}</small>`;
+  return `<br><span class="note">Corrected on ${escape(en)} (UTC): a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}（UTC）更正；此前下载的证书载有更正前的仪式信息。`)}</span>`;
 };
 
 /** A line in English, then its Chinese on the next line, each marked with its language. */
@@ -49,20 +67,26 @@ type Lines = [en: string, zh?: string];
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
 export function verificationPage(v: Verification, anotherFile = false): string {
-  const [en, zh, colour] = LOOK[v.status];
+  // A file that is no PDF at all (a photo of the paper, say) was not judged: it is told what to do instead.
+  if (v.detail === NOT_A_PDF[0]) {
+    return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], CHECK_ANOTHER);
+  }
+  const look = LOOK[v.status];
   const a = v.agreement;
   const facts = a
-    ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<p lang="zh-Hans">${escape(a.titleZh)}</p>` : ''}
+    ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''}
 <dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion} · ${zhSpan(`第${v.version}版，共${v.currentVersion}版`)})</dd>
 <dt>Signed · ${zhSpan('签署时间')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
 ${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
-  return page(en, zh, colour, [[v.detail, v.detailZh], advice(v)], facts + (anotherFile ? CHECK_ANOTHER : ''));
+  return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? CHECK_ANOTHER : CHECK_FILE));
 }
 
 /** Back to the upload page: the answer to a form sits at the form's own address (`POST /verify`), so "" is `GET /verify`. */
-const CHECK_ANOTHER = `<p><a href="">Check another certificate file</a> · <a href="" lang="zh-Hans">核验另一份证书文件</a></p>`;
+const CHECK_ANOTHER = `<p class="next"><a href="">Check another certificate file</a> · <a href="" lang="zh-Hans">核验另一份证书文件</a></p>`;
+/** From any other verification page to the upload page. */
+const CHECK_FILE = `<p class="next"><a href="/verify">Check a certificate's PDF file</a> · <a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a></p>`;
 
 /**
  * The page that takes a certificate file: a plain form (no script) that sends it to its own
@@ -74,8 +98,8 @@ export function uploadPage(maxBytes: number): string {
 <p><label for="file">Certificate (PDF, at most ${mb} MB) · ${zhSpan(`证书（PDF，不超过 ${mb} MB）`)}</label><br>
 <input type="file" id="file" name="file" accept="application/pdf,.pdf" required></p>
 <p><button type="submit">Check · ${zhSpan('核验')}</button></p></form>`;
-  return page('Check a certificate', '核验证书', '#1a4080', [[
-    'Choose the PDF file of a Concord certificate: the registry says whether these exact bytes are a certificate it issued, and whether the agreement is still in force. The file is checked, not kept.',
+  return page({ en: 'Check a certificate', zh: '核验证书', colour: INFO.colour, tint: INFO.tint }, [[
+    'Choose the PDF file of a Concord certificate: the registry says whether this very file, unaltered, is a certificate it issued, and whether the agreement is still in force. The file is checked, not kept.',
     '请选择 Concord 证书的 PDF 文件：登记系统将核验该文件是否确为其签发的证书，以及协议是否仍然有效。文件仅用于核验，不会被保存。',
   ], [
     'A certificate on paper: scan its QR code instead.',
@@ -83,22 +107,25 @@ export function uploadPage(maxBytes: number): string {
   ]], form);
 }
 
-/** The gist of a refusal in Chinese, by status (the English detail beside it says exactly what). */
-const PROBLEM_ZH: Record<number, string> = {
-  400: '所提交的内容有误，未能核验（例如未选择文件，或网址不完整）。',
-  413: '文件过大，超出证书 PDF 文件的大小上限。',
-  415: '不支持此文件类型或编码：请上传证书的 PDF 文件。',
+const MAX_MB = MAX_CERTIFICATE_BYTES / (1024 * 1024);
+
+/** The gist of a refusal, by status, in plain words in both languages (the exact detail follows it). */
+const PROBLEM_GIST: Record<number, [string, string]> = {
+  400: ['What was sent could not be checked: for example, no file was chosen, or the address is incomplete.', '所提交的内容有误，未能核验（例如未选择文件，或网址不完整）。'],
+  413: [`The file is too large: a certificate's PDF file is at most ${MAX_MB} MB.`, `文件过大：证书的 PDF 文件不超过 ${MAX_MB} MB。`],
+  415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '不支持此文件类型或编码：请上传证书的 PDF 文件。'],
 };
 
 /** A request the verification pages could not take (no file, a file too large, a busy registry), for a browser. */
 export function problemPage(status: number, detail: string): string {
   const busy = status >= 500;
-  return page(busy ? 'Nothing could be checked just now' : 'Nothing could be checked', busy ? '暂时无法核验' : '无法核验', '#1a4080', [
-    [detail, PROBLEM_ZH[status] ?? (busy ? '登记系统暂时繁忙。' : '所提交的内容有误，未能核验。')],
+  const gist = PROBLEM_GIST[status] ?? (busy ? ['The registry is busy.', '登记系统暂时繁忙。'] : ['What was sent could not be checked.', '所提交的内容有误，未能核验。']);
+  return page({ en: busy ? 'Nothing could be checked just now' : 'Nothing could be checked', zh: busy ? '暂时无法核验' : '无法核验', ...INFO }, [
+    gist,
     busy
       ? ['Try again in a moment.', '请稍后再试。']
-      : ['Go back, and choose the certificate\'s PDF file, or scan its QR code.', '请返回并选择证书的 PDF 文件，或扫描证书上的二维码。'],
-  ], '');
+      : ['Choose the certificate\'s PDF file, or scan its QR code.', '请选择证书的 PDF 文件，或扫描证书上的二维码。'],
+  ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`);
 }
 
 /**
@@ -106,7 +133,7 @@ export function problemPage(status: number, detail: string): string {
  * signature (`signatureLength` of `expected`): nothing could be checked, nothing is wrong with the paper.
  */
 export function incompleteLinkPage(cut?: { signatureLength: number; expected: number }): string {
-  return page('Incomplete address', '网址不完整', '#1a4080', [cut
+  return page({ en: 'Incomplete address', zh: '网址不完整', ...INFO }, [cut
     ? [
       `This address is cut short: its signature has ${cut.signatureLength} of the ${cut.expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
       `此网址不完整：其中的签名只有${cut.signatureLength}个字符，证书的签名应有${cut.expected}个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
@@ -114,21 +141,28 @@ export function incompleteLinkPage(cut?: { signatureLength: number; expected: nu
     : [
       'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
       '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
-    ]], '');
+    ]], CHECK_FILE);
 }
 
 /**
  * The page: the verdict as its one top heading (what a screen reader jumps to), English then
- * Chinese, each part marked with its language; no script, no external resource, no framing.
+ * Chinese, each part marked with its language, after a mark (✓, !, ⊘, ✕, i) that tells the verdicts
+ * apart without colour; no script, no external resource, no framing. Text is 15 px or more, and
+ * what a thumb taps is at least 44 px tall.
  */
-function page(en: string, zh: string, colour: string, paragraphs: Lines[], facts: string): string {
+function page(look: { en: string; zh: string; mark?: string; colour: string; tint: string }, paragraphs: Lines[], facts: string): string {
+  const { en, zh, mark, colour, tint } = look;
   const text = paragraphs
     .map(([lineEn, lineZh]) => `<p>${escape(lineEn)}${lineZh ? `<br>${zhSpan(lineZh)}` : ''}</p>`)
     .join('\n');
+  const badge = mark ? `<span class="mark" aria-hidden="true">${mark}</span>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(en)} · ${escape(zh)} · Concord</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
-.status{border-left:.4rem solid ${colour};padding:.5rem 1rem;background:#f5f6f8}.status h1{color:${colour};font-size:1.3rem;margin:.2rem 0}
-h1 span{white-space:nowrap}h2{font-size:1.1rem;margin:1.2rem 0 .2rem}dt{color:#667;font-size:.85rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}</style></head>
-<body><header><p>Concord registry · <span lang="zh-Hans">协议登记系统</span></p></header>
-<main><section class="status"><h1>${escape(en)} · ${zhSpan(zh)}</h1>${text}</section>${facts}</main></body></html>`;
+<title>${escape(en)} · ${escape(zh)} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
+.status{border-left:.4rem solid ${colour};border-radius:.3rem;padding:.5rem 1rem;background:${tint}}.status h1{color:${colour};font-size:1.35rem;margin:.2rem 0}
+.mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.4rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
+h1 span{white-space:nowrap}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2.zh{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
+.note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.6rem 0}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
+button{width:100%;min-height:3rem;border:0;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
+<body><header><p><a href="/verify">Concord registry · <span lang="zh-Hans">协议登记系统</span></a></p></header>
+<main><section class="status"><h1>${badge}${escape(en)} · ${zhSpan(zh)}</h1>${text}</section>${facts}</main></body></html>`;
 }

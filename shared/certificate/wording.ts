@@ -120,6 +120,12 @@ export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => bo
   return [who, p.role, kind, country].filter(Boolean).join(ITEM_SEPARATOR);
 }
 
+/** The verdict's detail on an uploaded file that is no PDF at all (a photo of a paper certificate, say): nothing to judge. */
+export const NOT_A_PDF = [
+  'This file is not a PDF, so it cannot be a certificate\'s file. A paper certificate, or a photo or scan of one, is checked by scanning its QR code.',
+  '此文件不是 PDF 文件，因此不是证书文件。纸质证书或其照片、扫描件，请扫描证书上的二维码核验。',
+] as const;
+
 /** What the registry states under the facts, in English and Chinese. */
 export function issueStatement(version: number, keysUrl: string): [string, string] {
   return [

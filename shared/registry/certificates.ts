@@ -12,7 +12,7 @@ import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
 import { asciiUpper } from '#shared/domain/ascii-case.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
-import { assertPrintable } from '#shared/certificate/wording.ts';
+import { assertPrintable, NOT_A_PDF } from '#shared/certificate/wording.ts';
 import { CODE_PATTERN, hyphenated } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
@@ -183,6 +183,8 @@ const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\
 
 /** POST /verify: are these exact bytes a certificate the registry issued, and what is its status? */
 export async function verifyDocument(pdf: Buffer): Promise<Verification> {
+  // A PDF says so in its first bytes (readers look as far as 1 KB in); a photo of the paper does not.
+  if (!pdf.subarray(0, 1024).includes('%PDF-')) return invalid(...NOT_A_PDF);
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
   // Where the registry writes it, readable in the bytes; a program that re-saves the file (compressing its objects) hides it, and alters the file anyway.
   if (!jws) {
