@@ -110,6 +110,22 @@ describe('routes', () => {
     expect([doubled.status, doubled.body.detail]).toEqual([404, 'No route for //x/healthz']);
   });
 
+  it('shows a browser that types an address the registry has no page at (its bare domain, say) a page that leads to the verification pages', async () => {
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    for (const path of ['/', '/verfy', '/verify/']) {
+      const page = await t.call('GET', path, { token: null, headers: browser });
+      expect([page.status, page.headers.get('content-type'), page.headers.get('vary')], path).toEqual([404, 'text/html; charset=utf-8', 'Accept']);
+      expect(page.body).toContain('No page here');
+      expect(page.body).toContain('<a href="/verify">');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
+    // API clients, and other methods, still get problem+json.
+    const api = await t.call('GET', '/', { token: null });
+    expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([404, 'application/problem+json', 'Accept']);
+    const post = await t.call('POST', '/', { token: null, headers: browser, body: '{}' });
+    expect([post.status, post.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
+  });
+
   it('a path that is not valid percent-encoding is a 400 naming the path', async () => {
     const broken = await t.call('GET', '/verify/%E0%A4%A?v=1&sig=x', { token: null });
     expect([broken.status, broken.headers.get('content-type'), broken.body.errors]).toEqual([400, 'application/problem+json', [{ path: 'path', message: 'is not valid percent-encoding' }]]);

@@ -2,23 +2,15 @@
 import { InvalidInput } from '#shared/domain/errors.ts';
 import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
-import { incompleteLinkPage, problemPage, uploadPage, verificationPage } from '#shared/certificate/verify-page.ts';
+import { FORM_PAGE_HEADERS, incompleteLinkPage, PAGE_HEADERS, problemPage, uploadPage, verificationPage } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { prefersPage } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
 import { cutShort, KEYS_PATH, MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
-/**
- * The pages load nothing and run nothing, and no other site may frame them (to dress up a
- * verdict). The upload page's form may post to the registry itself, and nowhere else.
- */
-const policy = (formAction: string) => ({
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action ${formAction}; frame-ancestors 'none'`,
-});
-const PAGE = policy("'none'");
-const FORM_PAGE = policy("'self'");
+const PAGE = PAGE_HEADERS;
+const FORM_PAGE = FORM_PAGE_HEADERS;
 
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */
 const answer = (page: boolean, result: Verification, uploaded = false): ApiResponse =>

@@ -3,6 +3,17 @@ import type { Verification } from '#shared/domain/schemas.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
 import { ceremonyDays, formatDay, formatSigningTime, NOT_A_PDF } from './wording.ts';
 
+/**
+ * The pages load nothing and run nothing, and no other site may frame them (to dress up a
+ * verdict). The upload page's form may post to the registry itself, and nowhere else.
+ */
+const policy = (formAction: string) => ({
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action ${formAction}; frame-ancestors 'none'`,
+});
+export const PAGE_HEADERS = policy("'none'");
+export const FORM_PAGE_HEADERS = policy("'self'");
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Chinese text, marked as such (screen readers, Han glyph forms). */
 const zhSpan = (text: string) => `<span lang="zh-Hans">${escape(text)}</span>`;
@@ -116,8 +127,17 @@ const PROBLEM_GIST: Record<number, [string, string]> = {
   415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '不支持此文件类型或编码：请上传证书的 PDF 文件。'],
 };
 
-/** A request the verification pages could not take (no file, a file too large, a busy registry), for a browser. */
+/**
+ * A request the verification pages could not take (no file, a file too large, a busy registry), or
+ * an address the registry has no page at (someone who typed only its domain), for a browser.
+ */
 export function problemPage(status: number, detail: string): string {
+  if (status === 404 || status === 405) {
+    return page({ en: 'No page here', zh: '此网址没有页面', ...INFO }, [
+      ['The registry has no page at this address.', '登记系统在此网址没有页面。'],
+      ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
+    ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`);
+  }
   const busy = status >= 500;
   const gist = PROBLEM_GIST[status] ?? (busy ? ['The registry is busy.', '登记系统暂时繁忙。'] : ['What was sent could not be checked.', '所提交的内容有误，未能核验。']);
   return page({ en: busy ? 'Nothing could be checked just now' : 'Nothing could be checked', zh: busy ? '暂时无法核验' : '无法核验', ...INFO }, [

@@ -30,13 +30,19 @@ function asAsked(event: ApiEvent, response: Result): Result {
 /** How a function shows a problem to a browser, on routes that answer browsers with pages. */
 export type ErrorPage = (status: number, detail: string) => { body: string; headers: Record<string, string> };
 
-/** The problem as a page, when the route answers in HTML too and the client prefers it (a browser); else as problem+json. */
+/**
+ * The problem as a page, when the client prefers HTML (a browser) and the route answers in HTML too,
+ * or no route matches a GET (someone typed an address); else as problem+json. Either way it says
+ * that the answer depends on Accept.
+ */
 function answer(route: Route | undefined, event: ApiEvent, found: Problem, errorPage: ErrorPage | undefined): Result {
   const response = problemResponse(found);
-  if (!errorPage || !route?.alsoAs?.includes('text/html')) return response;
-  if (!prefersPage(headersOf(event))) return response;
+  const unmatchedRead = route === undefined && ['GET', 'HEAD'].includes(event.requestContext.http.method);
+  if (!errorPage || !(route?.alsoAs?.includes('text/html') || unmatchedRead)) return response;
+  const varies = { ...response, headers: { ...response.headers, vary: 'Accept' } };
+  if (!prefersPage(headersOf(event))) return varies;
   const page = errorPage(found.status, found.detail);
-  return { ...response, headers: { ...response.headers, ...page.headers }, body: page.body };
+  return { ...varies, headers: { ...varies.headers, ...page.headers }, body: page.body };
 }
 
 /** Whether sending this request again is safe: see `Resend`. A request not yet parsed has written nothing. */
