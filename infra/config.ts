@@ -25,10 +25,17 @@ export const consoleOrigin = (config: DeployConfig) =>
   `${config.consoleDomain.startsWith('localhost') ? 'http' : 'https'}://${config.consoleDomain}`;
 
 export function readConfig(node: Node): DeployConfig {
-  return deployConfig.parse({
+  const parsed = deployConfig.safeParse({
     stage: node.tryGetContext('stage'),
     consoleDomain: node.tryGetContext('consoleDomain'),
     alarmEmail: node.tryGetContext('alarmEmail'),
     publicBaseUrl: node.tryGetContext('publicBaseUrl') || undefined,
   });
+  if (parsed.success) return parsed.data;
+  // One line a person can act on per parameter, rather than zod's report.
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new DeployConfigError(`Deployment parameters (cdk.json "context", or -c key=value) that cannot be used:\n${lines.join('\n')}`);
 }
+
+/** Parameters that cannot be used: `cdk synth` says which and why, without a stack trace. */
+export class DeployConfigError extends Error {}

@@ -37,22 +37,31 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,
  * (9999-12-31T23:59-12:00 is in 10000 UTC).
  */
 function isRealDateTime(value: string): boolean {
+  return isWellFormedDateTime(value) && inUtcYears(value);
+}
+
+/** Every component in range, the offset at most ±14:00 (whatever year in UTC). */
+function isWellFormedDateTime(value: string): boolean {
   const m = DATE_TIME.exec(value);
   if (!m) return false;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as number[];
   const date = new Date(0);
   date.setUTCFullYear(year!, month! - 1, day!);
   const offsetOk = m[7] === 'Z' || (Number(m[9]) < 60 && Number(m[8]) * 60 + Number(m[9]) <= 14 * 60);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day && hour! < 24 && minute! < 60 && second! < 60 && offsetOk;
+}
+
+/** The instant of a well-formed date-time falls in a year from 0000 to 9999 in UTC. */
+function inUtcYears(value: string): boolean {
   const utcYear = new Date(value).getUTCFullYear();
-  return (
-    date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day &&
-    hour! < 24 && minute! < 60 && second! < 60 && offsetOk && utcYear >= 0 && utcYear <= 9999
-  );
+  return utcYear >= 0 && utcYear <= 9999;
 }
 
 export const dateTimeWithOffset = z
   .string()
-  .refine(isRealDateTime, 'must be an ISO 8601 date-time with an offset, like "2021-08-23T10:30:00+08:00"')
+  .refine(isWellFormedDateTime, 'must be an ISO 8601 date-time with an offset, like "2021-08-23T10:30:00+08:00"')
+  // Said apart: the value is well formed, only its instant is out of range (9999-12-31T23:00-02:00 is in 10000 UTC).
+  .refine((v) => !isWellFormedDateTime(v) || inUtcYears(v), 'must fall in the years 0000-9999 in UTC')
   .meta({ description: 'An ISO 8601 date-time with an offset (at most ±14:00; seconds optional), in the years 0000-9999 UTC' });
 
 /** A bare date (taken as UTC) or a date-time with offset; used by range filters. */

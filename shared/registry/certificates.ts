@@ -164,7 +164,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.', '登记系统未签发过此编号和版本的证书。');
   if (cut) {
     return invalid(
-      `The signature in this address is ${cut.signatureLength} characters long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
+      `The signature in this address is ${cut.signatureLength} character${cut.signatureLength === 1 ? '' : 's'} long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
       `此网址中的签名只有${cut.signatureLength}个字符，证书的签名应有${cut.expected}个字符，网址可能在复制时被截断。请扫描二维码，或输入二维码下方印制的完整网址。`,
     );
   }
