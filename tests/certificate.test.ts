@@ -1275,7 +1275,10 @@ describe('verification', () => {
     await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Marks, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
     expect(markOf((await t.call('GET', link, { token: null, headers: browser })).body)).toBe('!');
     await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"2"' } });
-    expect(markOf((await t.call('GET', link, { token: null, headers: browser })).body)).toBe('⊘');
+    const voided = (await t.call('GET', link, { token: null, headers: browser })).body as string;
+    expect(markOf(voided)).toBe('⊘');
+    // Not "version 1 of 3", which reads as a newer version in force.
+    expect(voided).toContain('(version 1; version 3 voided the agreement · <span lang="zh-Hans">第1版；协议已于第3版作废</span>)');
     // A link that does not check out: a typist is told to compare it with the paper before anything else.
     const wrong = (await t.call('GET', link.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`), { token: null, headers: browser })).body as string;
     expect([markOf(wrong), headline(wrong)]).toEqual(['✕', 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);

@@ -73,6 +73,17 @@ const correction = (at: string | undefined) => {
   return `<br><span class="note">Corrected on ${escape(en)} (UTC): a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}（UTC）更正；此前下载的证书载有更正前的仪式信息。`)}</span>`;
 };
 
+/**
+ * Which version the certificate is, among how many: a void is a version too, so for a voided
+ * agreement the note says which version voided it rather than "1 of 2", which reads as a newer one in force.
+ */
+function versionNote(v: Verification): string {
+  const [version, current] = [v.version!, v.currentVersion!];
+  if (v.status !== 'voided') return `version ${version} of ${current} · ${zhSpan(`第${version}版，共${current}版`)}`;
+  if (version === current) return `version ${version}, the record of the void · ${zhSpan(`第${version}版，即作废记录`)}`;
+  return `version ${version}; version ${current} voided the agreement · ${zhSpan(`第${version}版；协议已于第${current}版作废`)}`;
+}
+
 /** A line in English, then its Chinese on the next line, each marked with its language. */
 type Lines = [en: string, zh?: string];
 
@@ -86,7 +97,7 @@ export function verificationPage(v: Verification, anotherFile = false): string {
   const a = v.agreement;
   const facts = a
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''}
-<dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (version ${v.version} of ${v.currentVersion} · ${zhSpan(`第${v.version}版，共${v.currentVersion}版`)})</dd>
+<dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (${versionNote(v)})</dd>
 <dt>Signed · ${zhSpan('签署时间')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
 ${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
