@@ -8,9 +8,9 @@ import { printableBaseUrl } from '#shared/certificate/signature.ts';
 
 const deployConfig = z.object({
   /** Names the deployment (stack names, resource names): several can share one account. */
-  stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'stage: lower-case letters, digits and dashes'),
+  stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and dashes, at most 20, starting with a letter'),
   /** Host name of the web console; the only origin CORS allows. */
-  consoleDomain: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'consoleDomain: a host name, without scheme'),
+  consoleDomain: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name (and port), without a scheme'),
   /** Who gets the alarms. */
   alarmEmail: z.email(),
   /**

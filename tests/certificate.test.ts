@@ -865,6 +865,24 @@ describe('certificate content', () => {
     expect(line.map((g) => g.text).join('').replace(/\s+/g, ' ')).not.toMatch(/· ·/);
   });
 
+  it('prints on one line the name that sets every name\'s size (it fits exactly: no rounding error may wrap it)', async () => {
+    const { measure, wrap } = await import('#shared/certificate/shaping.ts');
+    const width = (841.89 - 80 - 20 - 14) / 2; // four parties: two columns
+    const bold = { weight: 'bold' as const, rtl: false };
+    // A name whose exact one-line size measures a hair over the column (found as a reviewer did).
+    const base = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan and Partners';
+    const candidates = Array.from({ length: 400 }, (_, n) => [60, 62, 64, 66, 68, 70].map((cut) => `${base.slice(0, cut).trim()} ${n}`)).flat();
+    const name = candidates.find((t) => {
+      const exact = (10.5 * width) / measure(t, 10.5, bold);
+      return exact < 10.5 && exact >= 0.85 * 10.5 && wrap(t, exact, width, bold).length > 1;
+    })!;
+    expect(name).toBeDefined();
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [{ ...a.parties[0], name }, a.parties[1], { ...a.parties[1], partyId: 'p3' }, { ...a.parties[1], partyId: 'p4' }] },
+    }));
+    expect((await drawnBlocks(pdf)).map((b) => b.map((g) => g.text).join(''))).toContain(name);
+  });
+
   it('lets a name too long for one line wrap without making the other parties\' names smaller', async () => {
     const name = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan';
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
@@ -1294,8 +1312,9 @@ describe('verification', () => {
     expect(headline(page.body)).toBe('Not a PDF file · <span lang="zh-Hans">不是 PDF 文件</span>');
     expect(page.body).toContain('is checked by scanning its QR code');
     expect(page.body).not.toContain('Not verified');
-    // A PDF that is no certificate is still judged.
+    // A PDF that is no certificate is still judged, its header wherever in the first 1,024 bytes readers find it.
     expect((await checkFile(Buffer.from('%PDF-1.7\n%%EOF\n'))).body.detail).toMatch(/No Concord certificate signature can be read/);
+    expect((await checkFile(Buffer.concat([Buffer.alloc(1023, 32), Buffer.from('%PDF-1.7\n%%EOF\n')]))).body.detail).toMatch(/No Concord certificate signature can be read/);
   });
 
   it('forgives what copying and typing do to a link, and says when one was cut short', async () => {

@@ -254,14 +254,16 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number)
       { text: p.name, paragraph: { weight: 'bold' as const }, maxLines: 6 },
       local === undefined ? undefined : { text: local, paragraph: { lang: p.lang }, maxLines: 6 },
       // Left to right like the certificate, whatever script the signatory's name starts with: its
-      // items (name and title, role, kind, country) read in that order, each in its own direction.
+      // items (name and title, role, kind, country) read in that order; right-to-left words next to
+      // each other (an Arabic name, title and role) read as one right-to-left run.
       // (Where it may break between a country's two names is decided below, at the size it prints at.)
       { text: partyDetail(p), paragraph: { color: MUTED, rtl: false }, maxLines: 8 },
     ];
   });
   const sizes = ([[style.name, SMALLEST_NAME], [style.local, SMALLEST_NAME], [style.detail, SMALLEST_DETAIL]] as const).map(([full, smallest], part) => {
+    // A hair under the exact fit: at the exact size the text measures a rounding error over the width, and would wrap.
     const oneLine = texts.map((t) => t[part]).filter((t) => t !== undefined)
-      .map((t) => (full * width) / Math.max(1, measure(t.text, full, paragraphStyle(t.text, t.paragraph))));
+      .map((t) => ((full * width) / Math.max(1, measure(t.text, full, paragraphStyle(t.text, t.paragraph)))) * (1 - 1e-9));
     // One that would not fit on one line even at the floor wraps anyway: it makes no other smaller.
     const floor = oneLineFloor(full, smallest);
     return Math.min(full, ...oneLine.filter((size) => size >= floor));

@@ -184,7 +184,7 @@ const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\
 /** POST /verify: are these exact bytes a certificate the registry issued, and what is its status? */
 export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   // A PDF says so in its first bytes (readers look as far as 1 KB in); a photo of the paper does not.
-  if (!pdf.subarray(0, 1024).includes('%PDF-')) return invalid(...NOT_A_PDF);
+  if (!pdf.subarray(0, 1024 + 4).includes('%PDF-')) return invalid(...NOT_A_PDF); // a header starting in the first 1,024 bytes
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
   // Where the registry writes it, readable in the bytes; a program that re-saves the file (compressing its objects) hides it, and alters the file anyway.
   if (!jws) {
