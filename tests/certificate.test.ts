@@ -291,6 +291,7 @@ describe('certificate content', () => {
     expect(signed('朱华荣', '董事长').startsWith('朱华荣，董事长')).toBe(true);
     expect(signed('Zhu Huarong', '董事长').startsWith('Zhu Huarong, 董事长')).toBe(true);
     expect(signed('朱华荣', 'Chairman').startsWith('朱华荣, Chairman')).toBe(true);
+    expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎、代表取締役')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');
     expect(detail('organization')).toContain('·  International\u00A0organization\u00A0国际组织');

@@ -103,10 +103,11 @@ const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
  * every party), its role, its kind (not for a state: its name says so), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
  */
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
-  // A Chinese (or Japanese) name and title are joined as those languages write it: "朱华荣，董事长".
+  // A Chinese or Japanese name and title are joined as those languages write it: "朱华荣，董事长", "山田太郎、代表取締役".
   const cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
   const { name, title } = p.signatory;
-  const who = title ? `${name}${cjk.test([...name].at(-1)!) && cjk.test([...title][0]!) ? '，' : ', '}${title}` : name;
+  const comma = p.lang?.toLowerCase().startsWith('ja') ? '、' : '，';
+  const who = title ? `${name}${cjk.test([...name].at(-1)!) && cjk.test([...title][0]!) ? comma : ', '}${title}` : name;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
   // line ("South Georgia & South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
