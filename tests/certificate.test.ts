@@ -1304,6 +1304,21 @@ describe('verification', () => {
     expect(wrong).toContain('If you typed this address, check it character by character against the one printed under the QR code, or scan the code.');
   });
 
+  it('puts Chinese first on a page for a browser that asks for Chinese first (a phone set to Chinese), English first otherwise', async () => {
+    const { link } = await readOnlySigning();
+    const page = async (language?: string) => (await t.call('GET', link, { token: null, headers: { accept: 'text/html', ...(language && { 'accept-language': language }) } })).body as string;
+    const zhFirst = '证书真实有效</span> · <span lang="en">Valid certificate';
+    const enFirst = 'Valid certificate · <span lang="zh-Hans">证书真实有效';
+    for (const [language, expected] of [['zh-CN,zh;q=0.9,en;q=0.8', zhFirst], ['zh-TW', zhFirst], ['ru-RU,ru;q=0.9,zh;q=0.8,en;q=0.7', zhFirst],
+      ['en-US,en;q=0.9,zh-CN;q=0.8', enFirst], ['zh;q=0.5, en', enFirst], ['zh;q=0, en;q=0.1', enFirst], [undefined, enFirst]] as const) {
+      expect(headline(await page(language)), String(language)).toContain(expected);
+    }
+    expect(await page('zh-CN')).toContain('<title>证书真实有效 · Valid certificate · Concord</title>');
+    // The page for an address the registry has no page at too.
+    const missing = await t.call('GET', '/', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
+    expect(headline(missing.body)).toBe('<span lang="zh-Hans">此网址没有页面</span> · <span lang="en">No page here</span>');
+  });
+
   it('tells someone who uploads a photo or any file that is no PDF to scan the QR code instead, without calling the paper false', async () => {
     const { NOT_A_PDF } = await import('#shared/certificate/wording.ts');
     const photo = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2000, 7)]);
@@ -1359,8 +1374,8 @@ describe('verification', () => {
     expect(typed.body).not.toContain('Not verified'); // nothing was checked, nothing is wrong with the paper
     // API clients still get problem+json naming the fields.
     const api = await t.call('GET', link.replace(/\?.*/, ''), { token: null });
-    expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([400, 'application/problem+json', 'Accept']);
-    expect(typed.headers.get('vary')).toBe('Accept');
+    expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([400, 'application/problem+json', 'Accept, Accept-Language']);
+    expect(typed.headers.get('vary')).toBe('Accept, Accept-Language');
   });
 
   it.each([
@@ -1377,7 +1392,7 @@ describe('verification', () => {
     const { link } = await readOnlySigning();
     const r = await t.call('GET', link, { token: null, headers: accept === undefined ? {} : { accept } });
     expect(r.headers.get('content-type')).toMatch(new RegExp(`^${type}`));
-    expect(r.headers.get('vary')).toBe('Accept');
+    expect(r.headers.get('vary')).toBe('Accept, Accept-Language');
   });
 
   it.each([
@@ -1427,7 +1442,7 @@ describe('verification', () => {
       const { pdf } = await freshSigning('Uploaded by a form');
       const page = await upload(withFile(pdf), browser);
       const html = await page.text();
-      expect([page.status, page.headers.get('content-type'), page.headers.get('vary')]).toEqual([200, 'text/html; charset=utf-8', 'Accept']);
+      expect([page.status, page.headers.get('content-type'), page.headers.get('vary')]).toEqual([200, 'text/html; charset=utf-8', 'Accept, Accept-Language']);
       expect(headline(html)).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
       expect(html).toContain('Uploaded by a form');
       expect(html).toContain('<a href="">Check another certificate file</a>'); // back to GET /verify

@@ -114,14 +114,14 @@ describe('routes', () => {
     const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
     for (const path of ['/', '/verfy', '/verify/']) {
       const page = await t.call('GET', path, { token: null, headers: browser });
-      expect([page.status, page.headers.get('content-type'), page.headers.get('vary')], path).toEqual([404, 'text/html; charset=utf-8', 'Accept']);
+      expect([page.status, page.headers.get('content-type'), page.headers.get('vary')], path).toEqual([404, 'text/html; charset=utf-8', 'Accept, Accept-Language']);
       expect(page.body).toContain('No page here');
       expect(page.body).toContain('<a href="/verify">');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     }
     // API clients, and other methods, still get problem+json.
     const api = await t.call('GET', '/', { token: null });
-    expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([404, 'application/problem+json', 'Accept']);
+    expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([404, 'application/problem+json', 'Accept, Accept-Language']);
     const post = await t.call('POST', '/', { token: null, headers: browser, body: '{}' });
     expect([post.status, post.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
   });

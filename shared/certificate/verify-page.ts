@@ -1,5 +1,6 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
 import type { Verification } from '#shared/domain/schemas.ts';
+import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
 import { ceremonyDays, formatDay, formatSigningTime, NOT_A_PDF } from './wording.ts';
 
@@ -84,14 +85,20 @@ function versionNote(v: Verification): string {
   return `version ${version}; version ${current} voided the agreement · ${zhSpan(`第${version}版；协议已于第${current}版作废`)}`;
 }
 
+/** Which language a page puts first: English, unless the reader's browser asks for Chinese first. */
+export type Order = 'en' | 'zh';
+
+/** The order for a request's headers (lower-cased names). */
+export const pageOrder = (headers: Record<string, string | undefined>): Order => (prefersChinese(headers) ? 'zh' : 'en');
+
 /** A line in English, then its Chinese on the next line, each marked with its language. */
 type Lines = [en: string, zh?: string];
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
-export function verificationPage(v: Verification, anotherFile = false): string {
+export function verificationPage(v: Verification, anotherFile = false, order: Order = 'en'): string {
   // A file that is no PDF at all (a photo of the paper, say) was not judged: it is told what to do instead.
   if (v.detail === NOT_A_PDF[0]) {
-    return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], CHECK_ANOTHER);
+    return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], CHECK_ANOTHER, order);
   }
   const look = LOOK[v.status];
   const a = v.agreement;
@@ -102,7 +109,7 @@ export function verificationPage(v: Verification, anotherFile = false): string {
 ${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
-  return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? CHECK_ANOTHER : CHECK_FILE));
+  return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? CHECK_ANOTHER : CHECK_FILE), order);
 }
 
 /** Back to the upload page: the answer to a form sits at the form's own address (`POST /verify`), so "" is `GET /verify`. */
@@ -114,7 +121,7 @@ const CHECK_FILE = `<p class="next"><a href="/verify">Check a certificate's PDF 
  * The page that takes a certificate file: a plain form (no script) that sends it to its own
  * address, `POST /verify`, as multipart/form-data; the answer is the verdict page.
  */
-export function uploadPage(maxBytes: number): string {
+export function uploadPage(maxBytes: number, order: Order = 'en'): string {
   const mb = maxBytes / (1024 * 1024);
   const form = `<form method="post" enctype="multipart/form-data">
 <p><label for="file">Certificate (PDF, at most ${mb} MB) · ${zhSpan(`证书（PDF，不超过 ${mb} MB）`)}</label><br>
@@ -126,7 +133,7 @@ export function uploadPage(maxBytes: number): string {
   ], [
     'A certificate on paper: scan its QR code instead.',
     '如为纸质证书，请直接扫描证书上的二维码。',
-  ]], form);
+  ]], form, order);
 }
 
 const MAX_MB = MAX_CERTIFICATE_BYTES / (1024 * 1024);
@@ -142,12 +149,12 @@ const PROBLEM_GIST: Record<number, [string, string]> = {
  * A request the verification pages could not take (no file, a file too large, a busy registry), or
  * an address the registry has no page at (someone who typed only its domain), for a browser.
  */
-export function problemPage(status: number, detail: string): string {
+export function problemPage(status: number, detail: string, order: Order = 'en'): string {
   if (status === 404 || status === 405) {
     return page({ en: 'No page here', zh: '此网址没有页面', ...INFO }, [
       ['The registry has no page at this address.', '登记系统在此网址没有页面。'],
       ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
-    ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`);
+    ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`, order);
   }
   const busy = status >= 500;
   const gist = PROBLEM_GIST[status] ?? (busy ? ['The registry is busy.', '登记系统暂时繁忙。'] : ['What was sent could not be checked.', '所提交的内容有误，未能核验。']);
@@ -156,14 +163,14 @@ export function problemPage(status: number, detail: string): string {
     busy
       ? ['Try again in a moment.', '请稍后再试。']
       : ['Choose the certificate\'s PDF file, or scan its QR code.', '请选择证书的 PDF 文件，或扫描证书上的二维码。'],
-  ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`);
+  ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`, order);
 }
 
 /**
  * For someone who typed only a certificate's code, or whose copy of the link lost the end of its
  * signature (`signatureLength` of `expected`): nothing could be checked, nothing is wrong with the paper.
  */
-export function incompleteLinkPage(cut?: { signatureLength: number; expected: number }): string {
+export function incompleteLinkPage(cut?: { signatureLength: number; expected: number }, order: Order = 'en'): string {
   return page({ en: 'Incomplete address', zh: '网址不完整', ...INFO }, [cut
     ? [
       `This address is cut short: its signature has ${cut.signatureLength} of the ${cut.expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
@@ -172,7 +179,7 @@ export function incompleteLinkPage(cut?: { signatureLength: number; expected: nu
     : [
       'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
       '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
-    ]], CHECK_FILE);
+    ]], CHECK_FILE, order);
 }
 
 /**
@@ -181,19 +188,22 @@ export function incompleteLinkPage(cut?: { signatureLength: number; expected: nu
  * apart without colour; no script, no external resource, no framing. Text is 15 px or more, and
  * what a thumb taps is at least 44 px tall.
  */
-function page(look: { en: string; zh: string; mark?: string; colour: string; tint: string }, paragraphs: Lines[], facts: string): string {
+function page(look: { en: string; zh: string; mark?: string; colour: string; tint: string }, paragraphs: Lines[], facts: string, order: Order = 'en'): string {
   const { en, zh, mark, colour, tint } = look;
+  // Chinese first for a reader whose browser asks for it first; English is then marked as English.
+  const both = (lineEn: string, lineZh: string, between: string) =>
+    (order === 'zh' ? `${zhSpan(lineZh)}${between}<span lang="en">${escape(lineEn)}</span>` : `${escape(lineEn)}${between}${zhSpan(lineZh)}`);
   const text = paragraphs
-    .map(([lineEn, lineZh]) => `<p>${escape(lineEn)}${lineZh ? `<br>${zhSpan(lineZh)}` : ''}</p>`)
+    .map(([lineEn, lineZh]) => `<p>${lineZh ? both(lineEn, lineZh, '<br>') : escape(lineEn)}</p>`)
     .join('\n');
   const badge = mark ? `<span class="mark" aria-hidden="true">${mark}</span>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(en)} · ${escape(zh)} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
+<title>${order === 'zh' ? `${escape(zh)} · ${escape(en)}` : `${escape(en)} · ${escape(zh)}`} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
 .status{border-left:.4rem solid ${colour};border-radius:.3rem;padding:.5rem 1rem;background:${tint}}.status h1{color:${colour};font-size:1.35rem;margin:.2rem 0}
 .mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.4rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
 h1 span{white-space:nowrap}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2.zh{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
 .note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
 button{width:100%;min-height:3rem;border:0;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
 <body><header><p><a href="/verify">Concord registry · <span lang="zh-Hans">协议登记系统</span></a></p></header>
-<main><section class="status"><h1>${badge}${escape(en)} · ${zhSpan(zh)}</h1>${text}</section>${facts}</main></body></html>`;
+<main><section class="status"><h1>${badge}${both(en, zh, ' · ')}</h1>${text}</section>${facts}</main></body></html>`;
 }

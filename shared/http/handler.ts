@@ -13,9 +13,13 @@ export type RouteImpl = (req: ApiRequest) => Promise<ApiResponse>;
 type Result = APIGatewayProxyStructuredResultV2;
 type ApiContext = Context & { api?: ApiRequest };
 
-/** A route whose answers depend on Accept says so on every response, errors included, so caches keep them apart. */
+/**
+ * A route whose answers depend on Accept (and its pages on Accept-Language) says so on every
+ * response, errors included, so caches keep them apart.
+ */
+const VARY = 'Accept, Accept-Language';
 const negotiated = (route: Route | undefined, response: Result): Result =>
-  route?.alsoAs ? { ...response, headers: { ...response.headers, vary: 'Accept' } } : response;
+  route?.alsoAs ? { ...response, headers: { ...response.headers, vary: VARY } } : response;
 
 /**
  * A HEAD request gets the answer a GET would, without its content (RFC 9110 §9.3.2); its
@@ -27,8 +31,8 @@ function asAsked(event: ApiEvent, response: Result): Result {
   return { ...response, headers: { ...response.headers, 'content-length': String(length) }, body: '', isBase64Encoded: false };
 }
 
-/** How a function shows a problem to a browser, on routes that answer browsers with pages. */
-export type ErrorPage = (status: number, detail: string) => { body: string; headers: Record<string, string> };
+/** How a function shows a problem to a browser, on routes that answer browsers with pages (`headers`: the request's, by lower-cased name). */
+export type ErrorPage = (status: number, detail: string, headers: Record<string, string>) => { body: string; headers: Record<string, string> };
 
 /**
  * The problem as a page, when the client prefers HTML (a browser) and the route answers in HTML too,
@@ -39,9 +43,10 @@ function answer(route: Route | undefined, event: ApiEvent, found: Problem, error
   const response = problemResponse(found);
   const unmatchedRead = route === undefined && ['GET', 'HEAD'].includes(event.requestContext.http.method);
   if (!errorPage || !(route?.alsoAs?.includes('text/html') || unmatchedRead)) return response;
-  const varies = { ...response, headers: { ...response.headers, vary: 'Accept' } };
-  if (!prefersPage(headersOf(event))) return varies;
-  const page = errorPage(found.status, found.detail);
+  const varies = { ...response, headers: { ...response.headers, vary: VARY } };
+  const headers = headersOf(event);
+  if (!prefersPage(headers)) return varies;
+  const page = errorPage(found.status, found.detail, headers);
   return { ...varies, headers: { ...varies.headers, ...page.headers }, body: page.body };
 }
 

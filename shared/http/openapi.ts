@@ -23,7 +23,7 @@ const HEADER_MEANING = {
   ETag: 'A record\'s version ("3"), to send back in If-Match to change it; for a file, the SHA-256 of its bytes, to send back in If-None-Match',
   Location: 'Where the new record is',
   'Idempotent-Replayed': '"true" when this answers a request that was made already (the same Idempotency-Key or id and body; the same change by the same user on the same version, while it is the latest): the record as that first request left it',
-  Vary: '"Accept": JSON or HTML, by what the client prefers',
+  Vary: '"Accept, Accept-Language": JSON or HTML, by what the client prefers, and a page Chinese first when it asks for Chinese first',
   'Content-Disposition': 'inline, with a file name: concord-<code>-v<version>.pdf',
 } as const;
 

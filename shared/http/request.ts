@@ -237,6 +237,21 @@ export function preferredType<T extends string>(headers: Record<string, string |
   return best;
 }
 
+/**
+ * Whether the client asks for Chinese before English (Accept-Language, RFC 9110 §12.5.4): its
+ * ranges by weight, then by their order, the first that names either language ("zh-CN", "zh",
+ * "en-GB"...) deciding. A phone set to Chinese sends "zh-CN,zh;q=0.9,en;q=0.8".
+ */
+export function prefersChinese(headers: Record<string, string | undefined>): boolean {
+  const ranges = (headers['accept-language'] ?? '').split(',').map((part, at) => {
+    const [tag = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
+    return { language: tag.split('-')[0], q: q === undefined ? 1 : Number(q), at };
+  });
+  const first = ranges.filter((r) => r.q > 0 && (r.language === 'zh' || r.language === 'en')).sort((a, b) => b.q - a.q || a.at - b.at)[0];
+  return first?.language === 'zh';
+}
+
 /** Whether the client prefers a page to JSON (a browser's Accept does). */
 export const prefersPage = (headers: Record<string, string | undefined>): boolean =>
   preferredType(headers, ['application/json', 'text/html']) === 'text/html';
