@@ -72,6 +72,9 @@ describe('request bodies', () => {
     expect(JSON.parse(tricky)).toEqual({ x: '\\', y: { x: '}{"' }, z: [{ x: 1 }, { x: 2 }], w: '"x":' });
     expect(repeatedMember(tricky)).toBeUndefined();
     expect(repeatedMember('[{"a":1},{"b":[{"c":1,"d":{}},{"c":2,"c":3}]}]')).toBe('/1/b/1/c');
+    // An escaped quote neither ends a string nor starts a name.
+    expect(repeatedMember(String.raw`{"a":"\",\"a\":1"}`)).toBeUndefined();
+    expect(repeatedMember(String.raw`{"a\"b":1,"a\"b":2}`)).toBe('/a"b');
   });
 
   it('accepts JSON with a charset and a +json type', async () => {
@@ -124,6 +127,12 @@ describe('routes', () => {
     expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([404, 'application/problem+json', 'Accept, Accept-Language']);
     const post = await t.call('POST', '/', { token: null, headers: browser, body: '{}' });
     expect([post.status, post.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
+    // HEAD as GET, without content; a GET of a path only other methods take (405) as well.
+    const head = await t.call('HEAD', '/verfy', { token: null, headers: browser });
+    expect([head.status, head.headers.get('content-type'), head.body]).toEqual([404, 'text/html; charset=utf-8', '']);
+    const other = await t.call('GET', '/ceremonies/x/agreements', { token: null, headers: browser });
+    expect([other.status, other.headers.get('allow'), other.headers.get('content-type')]).toEqual([405, 'POST', 'text/html; charset=utf-8']);
+    expect(other.body).toContain('No page here');
   });
 
   it('a path that is not valid percent-encoding is a 400 naming the path', async () => {
@@ -133,6 +142,8 @@ describe('routes', () => {
     // A long path is named by its start.
     const long = await t.call('GET', `/${'x'.repeat(5000)}`, { token: null });
     expect([long.status, long.body.detail]).toEqual([404, `No route for /${'x'.repeat(199)}…`]);
+    const exactly = await t.call('GET', `/${'x'.repeat(199)}`, { token: null }); // 200 characters with its slash: whole
+    expect(exactly.body.detail).toBe(`No route for /${'x'.repeat(199)}`);
     // So is a long id, the same way.
     const id = await t.call('GET', `/parties/${'y'.repeat(5000)}`);
     expect([id.status, id.body.detail]).toEqual([404, `Nothing is registered under "${'y'.repeat(200)}…"`]);
@@ -260,6 +271,12 @@ describe('routes', () => {
       expect([r.statusCode, r.headers?.['retry-after'], JSON.parse(String(r.body)).type], name).toEqual([503, '2', '/problems/unavailable']);
     }
     expect(toProblem(new Error('a bug')).statusCode).toBe(500);
+    // Any service error the SDK marks as the server's fault, or answered with a 5xx, whatever its name.
+    expect(toProblem(Object.assign(new Error('x'), { name: 'SomeNewServiceError', $fault: 'server', $metadata: { httpStatusCode: 502 } })).statusCode).toBe(503);
+    expect(toProblem(Object.assign(new Error('x'), { name: 'SomeNewServiceError', $metadata: { httpStatusCode: 500 } })).statusCode).toBe(503);
+    expect(toProblem(Object.assign(new Error('x'), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).statusCode).toBe(500);
+    // A name that does not resolve is a wrong endpoint, a bug: 500.
+    expect(toProblem(Object.assign(new Error('getaddrinfo ENOTFOUND dynamodb.nowhere'), { code: 'ENOTFOUND' })).statusCode).toBe(500);
   });
 
   it('an unknown id is 404 for every kind of record', async () => {
