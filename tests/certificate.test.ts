@@ -291,6 +291,7 @@ describe('certificate content', () => {
     expect(signed('朱华荣', '董事长').startsWith('朱华荣，董事长')).toBe(true);
     expect(signed('Zhu Huarong', '董事长').startsWith('Zhu Huarong, 董事长')).toBe(true);
     expect(signed('朱华荣', 'Chairman').startsWith('朱华荣, Chairman')).toBe(true);
+    expect(signed('朱华荣 Zhu Huarong', '董事长').startsWith('朱华荣 Zhu Huarong, 董事长')).toBe(true); // the characters that meet decide
     expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎、代表取締役')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');
@@ -403,6 +404,15 @@ describe('certificate content', () => {
     const opening = wrap(`${'数'.repeat(9)}（${'字'.repeat(12)}）`, 11, width, opts);
     expect(opening.map((l) => l.at(-1))).not.toContain('（');
     expect(opening[1]!.startsWith('（')).toBe(true);
+    // Japanese too: no line starts with a small kana or a long-vowel or iteration mark.
+    for (const mark of ['ッ', 'ー', '々']) {
+      const lines = wrap(`${'数'.repeat(10)}${mark}${'字'.repeat(12)}`, 11, width, { lang: 'ja' });
+      expect(lines.map((l) => l[0]), mark).not.toContain(mark);
+    }
+    // A run with nowhere it may break still fills its lines (it cannot move back).
+    const dots = wrap('…'.repeat(30), 11, width, opts);
+    expect(dots.join('')).toBe('…'.repeat(30));
+    expect(dots[0]!.length).toBeGreaterThan(5);
   });
 
   it('prints a title of 300 characters, and a Chinese title as long, in full, on lines that do not touch', async () => {
@@ -911,6 +921,7 @@ describe('certificate content', () => {
     // 10.5 pt names, and a page with room to spare: half a name's size more between the rows than
     // the blocks' own spacing gives (about 9.6 pt of clear space here), 14.8 pt.
     expect(ink(firstLine).bottom - ink(third).top).toBeGreaterThan(9.6 + 10.5 / 2 - 0.5);
+    expect(ink(firstLine).bottom - ink(third).top).toBeLessThan(9.6 + 10.5 / 2 + 0.5); // half a name's size, no more
   });
 
   it('keeps the type of the parties\' number on annex pages when no smaller type gets a row onto the first page', async () => {
@@ -1298,6 +1309,15 @@ describe('verification', () => {
     expect(markOf(voided)).toBe('⊘');
     // Not "version 1 of 3", which reads as a newer version in force.
     expect(voided).toContain('(version 1; version 3 voided the agreement · <span lang="zh-Hans">第1版；协议已于第3版作废</span>)');
+    const voidCertificate = (await certificate(id)).body as Buffer;
+    const voidLink = /(https:\/\/concord\.example\/verify\/\S+)/.exec(pdfToText(voidCertificate))![1]!.slice(BASE.length);
+    expect((await t.call('GET', voidLink, { token: null, headers: browser })).body).toContain('(version 3, the record of the void · <span lang="zh-Hans">第3版，即作废记录</span>)');
+    // A tampered file's page: the file advice, not a typist's.
+    const tampered = Buffer.from(pdf);
+    tampered[tampered.length - 20]! ^= 1;
+    const tamperedPage = (await t.call('POST', '/verify', { token: null, body: tampered, headers: { 'content-type': 'application/pdf', ...browser } })).body as string;
+    expect(tamperedPage).toContain('Do not rely on this document as a certificate.');
+    expect(tamperedPage).not.toContain('If you typed this address');
     // A link that does not check out: a typist is told to compare it with the paper before anything else.
     const wrong = (await t.call('GET', link.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`), { token: null, headers: browser })).body as string;
     expect([markOf(wrong), headline(wrong)]).toEqual(['✕', 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);
@@ -1331,6 +1351,7 @@ describe('verification', () => {
     // A PDF that is no certificate is still judged, its header wherever in the first 1,024 bytes readers find it.
     expect((await checkFile(Buffer.from('%PDF-1.7\n%%EOF\n'))).body.detail).toMatch(/No Concord certificate signature can be read/);
     expect((await checkFile(Buffer.concat([Buffer.alloc(1023, 32), Buffer.from('%PDF-1.7\n%%EOF\n')]))).body.detail).toMatch(/No Concord certificate signature can be read/);
+    expect((await checkFile(Buffer.concat([Buffer.alloc(1024, 32), Buffer.from('%PDF-1.7\n%%EOF\n')]))).body.detail).toBe(NOT_A_PDF[0]);
   });
 
   it('forgives what copying and typing do to a link, and says when one was cut short', async () => {
@@ -1465,7 +1486,8 @@ describe('verification', () => {
       const html = await page.text();
       expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
       expect(headline(html)).toBe('Nothing could be checked · <span lang="zh-Hans">无法核验</span>');
-      expect(html).toContain('The form has no &#34;file&#34; field');
+      expect(html).toContain('<p class="detail">Details: The form has no &#34;file&#34; field');
+      expect(html).toContain('<a href="/verify">Check a certificate\'s PDF file</a>'); // and on to the upload page
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     });
 

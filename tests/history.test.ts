@@ -201,6 +201,9 @@ describe('ceremony corrections', () => {
     expect([fixed.status, fixed.headers.get('etag'), fixed.body.version, fixed.body.venue, 'event' in fixed.body, fixed.body.createdAt]).toEqual([200, '"2"', 2, 'Chongqing Yuelai International Convention Center', false, opened.createdAt]);
     const again = await correct('his-cer-fix', { startsAt: '2021-08-23T15:00:00+08:00', reason: 'started late' }, '"2"');
     expect(again.status).toBe(200);
+    // Corrected, it still knows the request that opened it: that request sent again is a replay, not a clash.
+    const reopened = await t.call('POST', '/ceremonies', { body: ceremony('his-cer-fix') });
+    expect([reopened.status, reopened.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
     const read = await t.call('GET', '/ceremonies/his-cer-fix', { token: t.tokens.auditor });
     expect([read.headers.get('etag'), read.body]).toEqual(['"3"', again.body]);
     const history = await t.call('GET', '/ceremonies/his-cer-fix/history', { token: t.tokens.auditor });

@@ -233,7 +233,11 @@ describe('stateless stack: HTTP API', () => {
     s.stateless$.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@concord.example' });
     // The topic's policy (written for enforceSSL) replaces SNS's default: it must let CloudWatch publish.
     const statements = only(s.stateless$, 'AWS::SNS::TopicPolicy').Properties.PolicyDocument.Statement as Record<string, any>[];
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } }));
+    // Only this account's alarms (no confused deputy: CloudWatch acting for another account).
+    expect(statements).toContainEqual(expect.objectContaining({
+      Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() }, ArnLike: { 'aws:SourceArn': expect.anything() } },
+    }));
     expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
   });
 });
@@ -254,6 +258,12 @@ describe('deployment parameters', () => {
       'https://registry.example.org/?', 'https://registry.example.org#', 'https://@registry.example.org']) {
       expect(() => read(bad), bad).toThrow(/must be an https address/);
     }
+    // Said as one line per parameter, naming it, for synth to print without a stack trace.
+    const { DeployConfigError } = await import('#infra/config.ts');
+    let thrown: unknown;
+    try { read('ftp://registry.example.org'); } catch (error) { thrown = error; }
+    expect(thrown).toBeInstanceOf(DeployConfigError);
+    expect((thrown as Error).message.split('\n')[1]).toBe('  publicBaseUrl: must be an https address, like https://registry.example.org');
   });
 });
 
