@@ -9,12 +9,9 @@ import type { ApiResponse } from '#shared/http/response.ts';
 import { cutShort, KEYS_PATH, MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
 import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
 
-const PAGE = PAGE_HEADERS;
-const FORM_PAGE = FORM_PAGE_HEADERS;
-
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */
 const answer = (page: boolean, result: Verification, uploaded: boolean, order: Order): ApiResponse =>
-  page ? { status: 200, body: verificationPage(result, uploaded, order), headers: PAGE } : { status: 200, body: result };
+  page ? { status: 200, body: verificationPage(result, uploaded, order), headers: PAGE_HEADERS } : { status: 200, body: result };
 
 export const handler = lambdaHandler('verify', {
   'GET /verify/{code}': async (req) => {
@@ -25,19 +22,19 @@ export const handler = lambdaHandler('verify', {
     } catch (error) {
       // Someone who typed only the code into a browser gets a page that says what is missing; API
       // clients get the usual problem+json naming the fields.
-      if (page && error instanceof InvalidInput) return { status: 400, body: incompleteLinkPage(undefined, pageOrder(req.headers)), headers: PAGE };
+      if (page && error instanceof InvalidInput) return { status: 400, body: incompleteLinkPage(undefined, pageOrder(req.headers)), headers: PAGE_HEADERS };
       throw error;
     }
     // A browser whose link lost the end of its signature gets the page for an incomplete address:
     // the certificate may well be genuine. API clients get the verdict (invalid, saying why).
     const cut = page ? cutShort(query.sig) : undefined;
-    if (cut) return { status: 400, body: incompleteLinkPage(cut, pageOrder(req.headers)), headers: PAGE };
+    if (cut) return { status: 400, body: incompleteLinkPage(cut, pageOrder(req.headers)), headers: PAGE_HEADERS };
     return answer(page, await verifyLink(req.params.code!, query.v, query.sig), false, pageOrder(req.headers));
   },
-  'GET /verify': async (req) => ({ status: 200, body: uploadPage(MAX_CERTIFICATE_BYTES, pageOrder(req.headers)), headers: FORM_PAGE }),
+  'GET /verify': async (req) => ({ status: 200, body: uploadPage(MAX_CERTIFICATE_BYTES, pageOrder(req.headers)), headers: FORM_PAGE_HEADERS }),
   'POST /verify': async (req) => answer(prefersPage(req.headers), await verifyDocument(req.body as Buffer), true, pageOrder(req.headers)),
   [`GET ${KEYS_PATH}`]: async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
 }, {
   // A browser that sent something the pages cannot take gets a page saying so, not problem+json.
-  errorPage: (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE }),
+  errorPage: (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE_HEADERS }),
 });

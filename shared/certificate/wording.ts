@@ -88,12 +88,15 @@ export const ceremonyLine = (c: Ceremony, signedAt: string): string =>
  * "23–25 August 2021", "30 August – 2 September 2021"; in Chinese "2021年8月23日至25日".
  */
 export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>, signedAt: string): [string, string] {
-  const [from, to] = ceremonyDayRange(c, signedAt).map(dateOfDay) as [ReturnType<typeof dateOfDay>, ReturnType<typeof dateOfDay>];
-  if (from.d === to.d && from.m === to.m && from.y === to.y) return [`${from.d} ${MONTHS[from.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日`];
+  const [first, last] = ceremonyDayRange(c, signedAt);
+  const [from, to] = [dateOfDay(first), dateOfDay(last)];
+  if (first === last) return dayLabel(from);
   if (from.y !== to.y) return [`${from.d} ${MONTHS[from.m]} ${from.y} – ${to.d} ${MONTHS[to.m]} ${to.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.y}年${to.m + 1}月${to.d}日`];
   if (from.m !== to.m) return [`${from.d} ${MONTHS[from.m]} – ${to.d} ${MONTHS[to.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.m + 1}月${to.d}日`];
   return [`${from.d}–${to.d} ${MONTHS[from.m]} ${from.y}`, `${from.y}年${from.m + 1}月${from.d}日至${to.d}日`];
 }
+
+const HAN_OR_KANA = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 
 /** Between the items of a signatory line: bound to the item before it, so that no line starts with it. */
 const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
@@ -104,10 +107,9 @@ const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
  */
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
   // A Chinese or Japanese name and title are joined as those languages write it: "朱华荣，董事长", "山田太郎、代表取締役".
-  const cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
   const { name, title } = p.signatory;
   const comma = p.lang?.toLowerCase().startsWith('ja') ? '、' : '，';
-  const who = title ? `${name}${cjk.test([...name].at(-1)!) && cjk.test([...title][0]!) ? comma : ', '}${title}` : name;
+  const who = title ? `${name}${HAN_OR_KANA.test([...name].at(-1)!) && HAN_OR_KANA.test([...title][0]!) ? comma : ', '}${title}` : name;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
   // line ("South Georgia & South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
@@ -166,10 +168,12 @@ type CeremonyClock = Parameters<typeof signingClock>[1];
 
 function wallClock(at: string, ceremony: CeremonyClock): { seconds: number; day: [string, string]; time: string } {
   const seconds = signingClock(at, ceremony);
-  const { y, m, d } = dateOfDay(dayNumber(at, seconds));
   const wall = new Date(Date.parse(at) + seconds * 1000);
-  return { seconds, day: [`${d} ${MONTHS[m]} ${y}`, `${y}年${m + 1}月${d}日`], time: `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}` };
+  return { seconds, day: dayLabel(dateOfDay(dayNumber(at, seconds))), time: `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}` };
 }
+
+/** A calendar date as certificates print it: "30 November 2026", "2026年11月30日". */
+const dayLabel = ({ y, m, d }: ReturnType<typeof dateOfDay>): [string, string] => [`${d} ${MONTHS[m]} ${y}`, `${y}年${m + 1}月${d}日`];
 
 /**
  * The most distinct characters a certificate embeds glyphs for. Real ones use a few hundred;

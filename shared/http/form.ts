@@ -36,14 +36,16 @@ function fieldName(headers: string): string | undefined {
  */
 export function formFile(body: Buffer, contentType: string, field: string): Buffer {
   const delimiter = Buffer.from(`--${boundaryOf(contentType)}`);
+  const afterLineEnd = Buffer.concat([CRLF, delimiter]);
+  const nextDelimiter = (from: number) => delimiterAfter(body, delimiter, afterLineEnd, from);
   // The first delimiter may open the body; every later one follows a CRLF (which belongs to it).
-  let at = delimiterEnd(body, delimiter, 0) === undefined ? nextDelimiter(body, delimiter, 0) : 0;
+  let at = delimiterEnd(body, delimiter, 0) === undefined ? nextDelimiter(0) : 0;
   if (at < 0) throw malformed('no part starts with the boundary the Content-Type names');
   let found: Buffer | undefined;
   for (;;) {
     const lineEnd = delimiterEnd(body, delimiter, at);
     if (lineEnd === 'closing' || lineEnd === undefined) break;
-    const next = nextDelimiter(body, delimiter, lineEnd);
+    const next = nextDelimiter(lineEnd);
     if (next < 0) throw malformed('a part is not closed by the boundary');
     const contentEnd = next - CRLF.length;
     // The part's headers end at its first blank line, which must come before the part does.
@@ -78,9 +80,8 @@ function delimiterEnd(body: Buffer, delimiter: Buffer, at: number): number | 'cl
   return closing ? 'closing' : end + CRLF.length;
 }
 
-/** Where the next delimiter after `from` starts (past the CRLF that belongs to it); -1 when there is none. */
-function nextDelimiter(body: Buffer, delimiter: Buffer, from: number): number {
-  const afterLineEnd = Buffer.concat([CRLF, delimiter]);
+/** Where the next delimiter after `from` starts (past the CRLF, `afterLineEnd` = CRLF + delimiter, that belongs to it); -1 when there is none. */
+function delimiterAfter(body: Buffer, delimiter: Buffer, afterLineEnd: Buffer, from: number): number {
   for (let found = body.indexOf(afterLineEnd, from); found >= 0; found = body.indexOf(afterLineEnd, found + 1)) {
     if (delimiterEnd(body, delimiter, found + CRLF.length) !== undefined) return found + CRLF.length;
   }

@@ -215,12 +215,7 @@ export function noneMatchHits(req: ApiRequest, current: string): boolean {
  * the first offered.
  */
 export function preferredType<T extends string>(headers: Record<string, string | undefined>, offered: readonly [T, ...T[]]): T {
-  const ranges = (headers.accept ?? '').split(',').map((part) => {
-    const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
-    const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
-    // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ); anything else counts as 0.
-    return { range, q: q === undefined ? 1 : /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(q) ? Number(q) : 0 };
-  });
+  const ranges = weightedRanges(headers.accept);
   const quality = (type: string) => {
     for (const range of [type, `${type.split('/')[0]}/*`, '*/*']) {
       const hits = ranges.filter((r) => r.range === range);
@@ -243,13 +238,19 @@ export function preferredType<T extends string>(headers: Record<string, string |
  * "en-GB"...) deciding. A phone set to Chinese sends "zh-CN,zh;q=0.9,en;q=0.8".
  */
 export function prefersChinese(headers: Record<string, string | undefined>): boolean {
-  const ranges = (headers['accept-language'] ?? '').split(',').map((part, at) => {
-    const [tag = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
-    const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
-    return { language: tag.split('-')[0], q: q === undefined ? 1 : Number(q), at };
-  });
+  const ranges = weightedRanges(headers['accept-language']).map(({ range, q }, at) => ({ language: range.split('-')[0], q, at }));
   const first = ranges.filter((r) => r.q > 0 && (r.language === 'zh' || r.language === 'en')).sort((a, b) => b.q - a.q || a.at - b.at)[0];
   return first?.language === 'zh';
+}
+
+/** The ranges of an Accept or Accept-Language header, in its order, lower-cased, each with its weight. */
+function weightedRanges(header: string | undefined): { range: string; q: number }[] {
+  return (header ?? '').split(',').map((part) => {
+    const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
+    // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ); anything else counts as 0.
+    return { range, q: q === undefined ? 1 : /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(q) ? Number(q) : 0 };
+  });
 }
 
 /** Whether the client prefers a page to JSON (a browser's Accept does). */
