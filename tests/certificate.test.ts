@@ -1052,6 +1052,7 @@ describe('verification', () => {
       expect(r.body).toMatchObject({ status: 'valid', version: 1, currentVersion: 1, agreement: { title: 'Valid one', parties: [{ name: 'Chongqing Municipality', localName: '重庆市' }, { name: 'Zhōngguó Ëxample Trading Co.' }] } });
       // The ceremony's start goes along: a page shows signing times on its clock when it has no time zone.
       expect(r.body.agreement.ceremony).toMatchObject({ startsAt: expect.stringMatching(/^\d{4}-/) });
+      expect(r.body).not.toHaveProperty('reason'); // only an invalid answer says why it is one
     }
   });
 
@@ -1086,34 +1087,35 @@ describe('verification', () => {
   });
 
   it.each([
-    ['a changed version number', (l: string) => l.replace('?v=1', '?v=2')],
-    ['a changed signature', (l: string) => l.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`)],
-    ['a signature that is too short', (l: string) => l.replace(/sig=.*/, 'sig=abc')],
-    ['another agreement\'s code', (l: string) => l.replace(/verify\/[^?]+/, `verify/${all18.code}`)],
-    ['a code nobody issued', (l: string) => l.replace(/verify\/[^?]+/, 'verify/ZZZZ-ZZZZ')],
-    ['a code that is not a code', (l: string) => l.replace(/verify\/[^?]+/, 'verify/%3Cscript%3E')],
-  ])('a link with %s is invalid', async (_name, tamper) => {
+    ['a changed version number', (l: string) => l.replace('?v=1', '?v=2'), 'unknown-code'],
+    ['a changed signature', (l: string) => l.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`), 'signature-mismatch'],
+    ['a signature that is too short', (l: string) => l.replace(/sig=.*/, 'sig=abc'), 'cut-short'],
+    ['another agreement\'s code', (l: string) => l.replace(/verify\/[^?]+/, `verify/${all18.code}`), 'signature-mismatch'],
+    ['a code nobody issued', (l: string) => l.replace(/verify\/[^?]+/, 'verify/ZZZZ-ZZZZ'), 'unknown-code'],
+    ['a code that is not a code', (l: string) => l.replace(/verify\/[^?]+/, 'verify/%3Cscript%3E'), 'unknown-code'],
+  ])('a link with %s is invalid', async (_name, tamper, reason) => {
     const { link } = await readOnlySigning();
     const r = await checkLink(tamper(link));
     expect(r.status).toBe(200);
-    expect(r.body.status).toBe('invalid');
+    // And why, for programs: the reason, which only an invalid answer has.
+    expect([r.body.status, r.body.reason]).toEqual(['invalid', reason]);
     // Why, in Chinese too (a browser's page shows both).
     expect(r.body.detailZh).toMatch(/\p{Script=Han}/u);
     expect(r.body.agreement).toBeUndefined();
   });
 
   it.each([
-    ['random bytes', () => Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256))],
-    ['a truncated certificate', () => all18.pdf.subarray(0, Math.floor(all18.pdf.length / 2))],
-    ['an edited certificate', () => { const b = Buffer.from(bilateral.pdf); b.write('Zz', b.indexOf('Certificate ') + 12, 'latin1'); return b; }],
-    ['a certificate with a forged payload', () => Buffer.from(bilateral.pdf.toString('latin1').replace(/(\/ConcordCertificate \([^.]+\.)([^.])/, (_m, head: string, c: string) => `${head}${c === 'e' ? 'f' : 'e'}`), 'latin1')],
-    ['a certificate signed by another key', () => resign(bilateral.pdf)],
+    ['random bytes', () => Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)), 'not-a-pdf'],
+    ['a truncated certificate', () => all18.pdf.subarray(0, Math.floor(all18.pdf.length / 2)), 'no-signature'],
+    ['an edited certificate', () => { const b = Buffer.from(bilateral.pdf); b.write('Zz', b.indexOf('Certificate ') + 12, 'latin1'); return b; }, 'altered'],
+    ['a certificate with a forged payload', () => Buffer.from(bilateral.pdf.toString('latin1').replace(/(\/ConcordCertificate \([^.]+\.)([^.])/, (_m, head: string, c: string) => `${head}${c === 'e' ? 'f' : 'e'}`), 'latin1'), 'bad-signature'],
+    ['a certificate signed by another key', () => resign(bilateral.pdf), 'bad-signature'],
     // Its signature sits compressed in an object stream now: the answer says what may have happened.
-    ['a certificate re-saved by another program', async () => Buffer.from(await (await (await import('pdf-lib')).PDFDocument.load(bilateral.pdf)).save({ useObjectStreams: true }))],
-  ])('a file that is %s is invalid, never a 5xx', async (name, make) => {
+    ['a certificate re-saved by another program', async () => Buffer.from(await (await (await import('pdf-lib')).PDFDocument.load(bilateral.pdf)).save({ useObjectStreams: true })), 'no-signature'],
+  ])('a file that is %s is invalid, never a 5xx', async (name, make, reason) => {
     const r = await checkFile(await make());
     expect(r.status).toBe(200);
-    expect(r.body.status).toBe('invalid');
+    expect([r.body.status, r.body.reason]).toEqual(['invalid', reason]);
     if (name.includes('re-saved')) expect(r.body.detail).toMatch(/re-saved by another program/);
   });
 
@@ -1215,7 +1217,7 @@ describe('verification', () => {
     const forged = signPayload(certificatePayloadOf((await t.call('GET', `/agreements/${id}`)).body, { ...entry, stateHash: 'f'.repeat(64) }, BASE), key!);
     expect(forged).toHaveLength(genuine.length);
     const file = Buffer.from(pdf.toString('latin1').replace(genuine, forged), 'latin1');
-    expect((await checkFile(file)).body).toMatchObject({ status: 'invalid', detail: expect.stringMatching(/does not match any agreement version/) });
+    expect((await checkFile(file)).body).toMatchObject({ status: 'invalid', reason: 'unknown-payload', detail: expect.stringMatching(/does not match any agreement version/) });
     await recordIssuedCertificate({ sha256: sha256(file), agreementId: id, version: 1, kid: key!.kid, bytes: file.length, firstIssuedAt: entry.at, iss: BASE });
     expect((await checkFile(file)).body.status).toBe('invalid');
   });
@@ -1343,7 +1345,7 @@ describe('verification', () => {
     const { NOT_A_PDF } = await import('#shared/certificate/wording.ts');
     const photo = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2000, 7)]);
     const api = await checkFile(photo);
-    expect(api.body).toEqual({ status: 'invalid', detail: NOT_A_PDF[0], detailZh: NOT_A_PDF[1] });
+    expect(api.body).toEqual({ status: 'invalid', reason: 'not-a-pdf', detail: NOT_A_PDF[0], detailZh: NOT_A_PDF[1] });
     const page = await t.call('POST', '/verify', { token: null, body: photo, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
     expect(headline(page.body)).toBe('Not a PDF file · <span lang="zh-Hans">不是 PDF 文件</span>');
     expect(page.body).toContain('is checked by scanning its QR code');

@@ -2,7 +2,7 @@
 import type { Verification } from '#shared/domain/schemas.ts';
 import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
-import { ceremonyDays, formatDay, formatSigningTime, NOT_A_PDF } from './wording.ts';
+import { ceremonyDays, formatDay, formatSigningTime } from './wording.ts';
 
 /**
  * The pages load nothing and run nothing, and no other site may frame them (to dress up a
@@ -97,7 +97,7 @@ type Lines = [en: string, zh?: string];
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
 export function verificationPage(v: Verification, anotherFile = false, order: Order = 'en'): string {
   // A file that is no PDF at all (a photo of the paper, say) was not judged: it is told what to do instead.
-  if (v.detail === NOT_A_PDF[0]) {
+  if (v.reason === 'not-a-pdf') {
     return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], CHECK_ANOTHER, order);
   }
   const look = LOOK[v.status];

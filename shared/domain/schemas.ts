@@ -280,11 +280,22 @@ export const historyEntryRecord = z.object({
 export type HistoryEntry = z.infer<typeof historyEntryRecord>;
 export type HistoryAction = HistoryEntry['action'];
 
+/**
+ * Why a link or file is `invalid`: by link, `unknown-code` (no such code and version),
+ * `cut-short` (the signature is shorter than any certificate's), `signature-mismatch`; by file,
+ * `not-a-pdf`, `no-signature` (none readable in it), `bad-signature` (not the registry's),
+ * `unknown-payload` (signed over no version the registry holds), `altered` (genuine signature,
+ * other bytes), `not-comparable` (not on record, and its version can no longer be rendered).
+ */
+export const INVALID_REASONS = ['unknown-code', 'cut-short', 'signature-mismatch', 'not-a-pdf', 'no-signature', 'bad-signature', 'unknown-payload', 'altered', 'not-comparable'] as const;
+export type InvalidReason = (typeof INVALID_REASONS)[number];
+
 /** What `GET /verify/{code}` and `POST /verify` answer about a certificate. */
 export const verificationRecord = z.object({
   status: z.enum(['valid', 'superseded', 'voided', 'invalid']),
   detail: z.string(),
   detailZh: z.string().describe('The detail in Simplified Chinese'),
+  reason: z.enum(INVALID_REASONS).optional().describe('Why a certificate is invalid, for programs (status invalid only; the detail says it for people)'),
   code: z.string().optional(),
   version: z.number().int().optional(),
   currentVersion: z.number().int().optional(),

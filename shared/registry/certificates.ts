@@ -22,7 +22,7 @@ import {
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony, getCeremonyStored } from '#shared/store/directory.ts';
-import type { Verification, VerificationStatus } from '#shared/domain/schemas.ts';
+import type { InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { load, visibleTo } from './agreements.ts';
 
@@ -120,7 +120,7 @@ export async function certificateFor(id: string, version: number | undefined, pr
 
 // ---- verification -----------------------------------------------------------------------
 
-const invalid = (detail: string, detailZh: string): Verification => ({ status: 'invalid', detail, detailZh });
+const invalid = (reason: InvalidReason, detail: string, detailZh: string): Verification => ({ status: 'invalid', reason, detail, detailZh });
 const NO_SUCH_LINK = ['The signature does not match: this link was not issued by the registry.', '签名不符：此链接并非由登记系统签发。'] as const;
 
 /** The verdict on a genuine certificate of `version`, with its public facts; `standing` is its ceremony as it stands, when already read. */
@@ -161,20 +161,21 @@ export async function verifyLink(typed: string, version: number, copied: string)
   const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
-  if (!stored || !entry) return invalid('No certificate with this code and version was issued by the registry.', '登记系统未签发过此编号和版本的证书。');
+  if (!stored || !entry) return invalid('unknown-code', 'No certificate with this code and version was issued by the registry.', '登记系统未签发过此编号和版本的证书。');
   if (cut) {
     return invalid(
+      'cut-short',
       `The signature in this address is ${cut.signatureLength} character${cut.signatureLength === 1 ? '' : 's'} long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
       `此网址中的签名只有${cut.signatureLength}个字符，证书的签名应有${cut.expected}个字符，网址可能在复制时被截断。请扫描二维码，或输入二维码下方印制的完整网址。`,
     );
   }
-  if (!wellFormedSignature(signature)) return invalid(...NO_SUCH_LINK);
+  if (!wellFormedSignature(signature)) return invalid('signature-mismatch', ...NO_SUCH_LINK);
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
   const keys = await signingKeys();
   const signedUnder = (iss: string) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, keys);
   if (!signedUnder(PUBLIC_BASE_URL) && !(await issuersOf(stored.agreement.id, version)).some((iss) => iss !== PUBLIC_BASE_URL && signedUnder(iss))) {
-    return invalid(...NO_SUCH_LINK);
+    return invalid('signature-mismatch', ...NO_SUCH_LINK);
   }
   return verdict(stored, version);
 }
@@ -184,22 +185,23 @@ const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\
 /** POST /verify: are these exact bytes a certificate the registry issued, and what is its status? */
 export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   // A PDF says so in its first bytes (readers look as far as 1 KB in); a photo of the paper does not.
-  if (!pdf.subarray(0, 1024 + 4).includes('%PDF-')) return invalid(...NOT_A_PDF); // a header starting in the first 1,024 bytes
+  if (!pdf.subarray(0, 1024 + 4).includes('%PDF-')) return invalid('not-a-pdf', ...NOT_A_PDF); // a header starting in the first 1,024 bytes
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
   // Where the registry writes it, readable in the bytes; a program that re-saves the file (compressing its objects) hides it, and alters the file anyway.
   if (!jws) {
     return invalid(
+      'no-signature',
       'No Concord certificate signature can be read in this file: it is not a certificate the registry issued, or one re-saved by another program, which alters it.',
       '无法读取此文件中的 Concord 证书签名：该文件并非登记系统签发的证书，或已被其他程序重新保存（重新保存会改动文件）。',
     );
   }
   const verified = verifiedPayload(jws, await signingKeys());
-  if (!verified) return invalid('The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
+  if (!verified) return invalid('bad-signature', 'The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
   if (!stored || !entry || canonicalJson(certificatePayloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
-    return invalid('The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本均不相符。');
+    return invalid('unknown-payload', 'The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本均不相符。');
   }
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
@@ -223,11 +225,12 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   }
   if (unprintable) {
     return invalid(
+      'not-comparable',
       `These exact bytes are not on record, and this version cannot be re-rendered to compare them: ${unprintable.message}.`,
       '登记系统中没有与此文件完全相同的记录，且此版本目前无法重新生成以作逐字节比对。',
     );
   }
-  return invalid('The signature is genuine but the file has been altered since it was issued.', '签名真实，但文件在签发后已被改动。');
+  return invalid('altered', 'The signature is genuine but the file has been altered since it was issued.', '签名真实，但文件在签发后已被改动。');
 }
 
 export async function publicKeys() {
