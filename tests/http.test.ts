@@ -126,7 +126,9 @@ describe('routes', () => {
     const api = await t.call('GET', '/', { token: null });
     expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([404, 'application/problem+json', 'Accept, Accept-Language']);
     const post = await t.call('POST', '/', { token: null, headers: browser, body: '{}' });
-    expect([post.status, post.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
+    expect([post.status, post.headers.get('content-type'), post.headers.get('vary')]).toEqual([404, 'application/problem+json', null]);
+    // A route that answers only JSON does not vary either.
+    expect((await t.call('GET', '/agreements', { headers: browser })).headers.get('vary')).toBeNull();
     // HEAD as GET, without content; a GET of a path only other methods take (405) as well.
     const head = await t.call('HEAD', '/verfy', { token: null, headers: browser });
     expect([head.status, head.headers.get('content-type'), head.body]).toEqual([404, 'text/html; charset=utf-8', '']);

@@ -13,13 +13,18 @@ export type RouteImpl = (req: ApiRequest) => Promise<ApiResponse>;
 type Result = APIGatewayProxyStructuredResultV2;
 type ApiContext = Context & { api?: ApiRequest };
 
+/** A GET (or HEAD) no route matches: someone typed an address. */
+const unmatchedRead = (route: Route | undefined, event: ApiEvent) => route === undefined && ['GET', 'HEAD'].includes(event.requestContext.http.method);
+
 /**
- * A route whose answers depend on Accept (and its pages on Accept-Language) says so on every
- * response, errors included, so caches keep them apart.
+ * An answer that depends on Accept (and, for a page, on Accept-Language) says so, errors included,
+ * so caches keep them apart: every answer of a route that answers in more than one type, and of a
+ * function that shows pages, its answer to an address no route has.
  */
-const VARY = 'Accept, Accept-Language';
-const negotiated = (route: Route | undefined, response: Result): Result =>
-  route?.alsoAs ? { ...response, headers: { ...response.headers, vary: VARY } } : response;
+function negotiated(route: Route | undefined, event: ApiEvent, response: Result, errorPage?: ErrorPage): Result {
+  const varies = route ? route.alsoAs !== undefined : errorPage !== undefined && unmatchedRead(route, event);
+  return varies ? { ...response, headers: { ...response.headers, vary: 'Accept, Accept-Language' } } : response;
+}
 
 /**
  * A HEAD request gets the answer a GET would, without its content (RFC 9110 §9.3.2); its
@@ -36,18 +41,15 @@ export type ErrorPage = (status: number, detail: string, headers: Record<string,
 
 /**
  * The problem as a page, when the client prefers HTML (a browser) and the route answers in HTML too,
- * or no route matches a GET (someone typed an address); else as problem+json. Either way it says
- * that the answer depends on Accept.
+ * or no route matches a GET (someone typed an address); else as problem+json.
  */
 function answer(route: Route | undefined, event: ApiEvent, found: Problem, errorPage: ErrorPage | undefined): Result {
   const response = problemResponse(found);
-  const unmatchedRead = route === undefined && ['GET', 'HEAD'].includes(event.requestContext.http.method);
-  if (!errorPage || !(route?.alsoAs?.includes('text/html') || unmatchedRead)) return response;
-  const varies = { ...response, headers: { ...response.headers, vary: VARY } };
+  if (!errorPage || !(route?.alsoAs?.includes('text/html') || unmatchedRead(route, event))) return response;
   const headers = headersOf(event);
-  if (!prefersPage(headers)) return varies;
+  if (!prefersPage(headers)) return response;
   const page = errorPage(found.status, found.detail, headers);
-  return { ...varies, headers: { ...varies.headers, ...page.headers }, body: page.body };
+  return { ...response, headers: { ...response.headers, ...page.headers }, body: page.body };
 }
 
 /** Whether sending this request again is safe: see `Resend`. A request not yet parsed has written nothing. */
@@ -61,7 +63,7 @@ const problemResponses = (errorPage: ErrorPage | undefined): middy.MiddlewareObj
   onError: (request) => {
     const route = findRoute(request.event.routeKey);
     const found = problemOf(request.error, resendOf(request.context.api));
-    request.response = asAsked(request.event, negotiated(route, answer(route, request.event, found, errorPage)));
+    request.response = asAsked(request.event, negotiated(route, request.event, answer(route, request.event, found, errorPage), errorPage));
   },
 });
 
@@ -89,6 +91,6 @@ export function lambdaHandler(fn: FunctionName, impls: Partial<Record<RouteKey, 
     .handler(async (event, context) => {
       const req = context.api!;
       const impl = impls[routeKey(req.route)]!;
-      return asAsked(event, negotiated(req.route, render(await impl(req))));
+      return asAsked(event, negotiated(req.route, event, render(await impl(req))));
     });
 }
