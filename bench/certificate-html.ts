@@ -132,7 +132,7 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate ${esc(a.code)}</title><style>${CSS}</style></head>
 <body><div class="frame"></div><div class="page">
 <div class="top muted"><span>${esc(LABELS.registry)}</span><span>Code 编号  ${esc(a.code)}   ·   Version 版本  ${a.version}</span></div>
-<h1 class="accent">Certificate of Agreement</h1><div class="zh1 accent" lang="zh-Hans">${LABELS.titleZh}</div>
+<h1 class="accent">${LABELS.title}</h1><div class="zh1 accent" lang="zh-Hans">${LABELS.titleZh}</div>
 <h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
 <div class="facts">
 <div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>${esc(statusLabel(a.version))}</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>

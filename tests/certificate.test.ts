@@ -797,6 +797,10 @@ describe('certificate content', () => {
     expect(text).toContain('Hall B, Pavilion of the SCO States, Chongqing International Expo Center');
   });
 
+  it('prints the keys\' address followed by a space, not a full stop that a typist would take for part of it', () => {
+    expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain(`The keys at ${BASE}/.well-known/concord-keys.json let anyone check its Ed25519 signature offline.`);
+  });
+
   it('says the status is the version\'s: a certificate is fixed once issued, and the QR check tells what came later', () => {
     expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain('Status at version 1 状态（第1版） In force · 有效');
   });
@@ -810,6 +814,45 @@ describe('certificate content', () => {
     expect(doc.getPageCount()).toBe(1);
     const text = pdfToText(pdf, { raw: true });
     for (let i = 1; i <= 18; i++) expect(text, `${i}`).toMatch(new RegExp(`Signatory ${i}, ${titles[(i - 1) % titles.length]} · [^\\n]+ [\\p{Script=Han}]+\\n`, 'u'));
+  });
+
+  it.each([false, true])('fits the 18 SCO states on one page with the signatories of a real declaration, voided too (%s): the heading made compact for them', async (voided) => {
+    // Ministers as a joint declaration lists them: titles long enough that some signatory lines wrap.
+    const ministers = [
+      'Wang Wentao, Minister of Commerce', 'Piyush Goyal, Minister of Commerce and Industry', 'Bakhyt Sultanov, Minister of Trade and Integration',
+      'Dastan Dzhumabekov, Minister of Economy and Commerce', 'Syed Naveed Qamar, Minister for Commerce', 'Maxim Reshetnikov, Minister of Economic Development',
+      'Zavqi Zavqizoda, Minister of Economic Development and Trade', 'Laziz Kudratov, Minister of Investment and Foreign Trade',
+      'Nooruddin Azizi, Acting Minister of Commerce and Industry', 'Alexei Bogdanov, Minister of Antimonopoly Regulation and Trade',
+      'Seyyed Reza Fatemi Amin, Minister of Industry, Mine and Trade', 'Bold Javkhlan, Minister of Economy and Development', 'Vahan Kerobyan, Minister of Economy',
+      'Mikayil Jabbarov, Minister of Economy', 'Pan Sorasak, Minister of Commerce', 'Damodar Bhandari, Minister for Industry, Commerce and Supplies',
+      'Nalin Fernando, Minister of Trade', 'Ömer Bolat, Minister of Trade',
+    ].map((m) => m.split(', '));
+    const voidedAt = '2021-09-01T02:00:00.000Z';
+    const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: {
+        ...a, title: 'Joint Declaration on Digital Economy Cooperation among the SCO States', titleZh: '上海合作组织国家数字经济合作联合声明',
+        parties: a.parties.map((p: any, i: number) => ({ ...p, signatory: { name: ministers[i]![0], title: ministers[i]!.slice(1).join(', ') } })),
+        ...(voided && { status: 'voided', version: 2, updatedAt: voidedAt }),
+      },
+    }), `certificate-18-declaration${voided ? '-voided' : ''}`);
+    const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
+    expect(doc.getPageCount()).toBe(1);
+    expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
+    const text = pdfToText(pdf).replace(/\s+/g, ' ');
+    expect(text).not.toContain('next page');
+    for (const [name] of ministers) expect(text).toContain(name);
+    // The certificate's English and Chinese names share a line; a void is told in the line above them, with its day.
+    const blocks = await drawnBlocks(pdf);
+    const baseline = (line: string) => blocks.find((b) => b.map((g) => g.text).join('') === line)?.[0]!.y;
+    expect(baseline('协议登记证书')).toBeCloseTo(baseline('Certificate of Agreement')!, 3);
+    if (voided) expect(text).toContain('VOIDED on 1 September 2021 · 本协议已于2021年9月1日作废 Code 编号');
+    else expect(text).not.toContain('VOIDED');
+  });
+
+  it('keeps the full heading wherever the parties fit under it', async () => {
+    const blocks = await drawnBlocks(all18.pdf);
+    const baseline = (line: string) => blocks.find((b) => b.map((g) => g.text).join('') === line)?.[0]!.y;
+    expect(baseline('Certificate of Agreement')! - baseline('协议登记证书')!).toBeCloseTo(20, 3);
   });
 
   it('lists the parties on the first page under the longest title, facts and a void banner: in smaller type rather than all on the next page', async () => {

@@ -39,13 +39,16 @@ const ALERT: Rgb = [0.72, 0.1, 0.1];
 
 interface Style extends TextOptions { size: number; color?: Rgb }
 
-/** Text placement on one page: left, centred, right, and shrink-to-fit within a width. */
+/**
+ * Text placement on one page: left, centred, right, and shrink-to-fit within a width. Without a
+ * page it only measures: a layout is tried that way before it is drawn.
+ */
 class Writer {
-  constructor(private readonly engine: TextEngine, private readonly page: PDFPage) {}
+  constructor(private readonly engine: TextEngine, private readonly page?: PDFPage) {}
 
   /** Vector drawing (frame, rules, QR code) as raw content-stream operators, in the page's one stream. */
   draw(ops: string): void {
-    this.engine.raw(this.page, ops);
+    if (this.page) this.engine.raw(this.page, ops);
   }
 
   at(text: string, x: number, y: number, style: Style, maxWidth?: number): number {
@@ -54,6 +57,7 @@ class Writer {
       const width = measure(text, size, style);
       if (width > maxWidth) size = (size * maxWidth) / width;
     }
+    if (!this.page) return measure(text, size, style); // what drawText returns
     return this.engine.drawText(this.page, text, { ...style, x, y, size, color: style.color ?? INK });
   }
 
@@ -118,19 +122,39 @@ function paragraphLines<S extends TextOptions>(text: string, lines: string[], st
 }
 
 
-/** The line at the top of every page: the registry, and the certificate's code and version (and page, on an annex). */
-function masthead(w: Writer, a: Agreement, page?: number): void {
+/**
+ * The line at the top of every page: the registry, and the certificate's code and version (and
+ * page, on an annex). `voided`: the day of the void, for a first page whose heading has no room to say it.
+ */
+function masthead(w: Writer, a: Agreement, page?: number, voided?: [string, string]): void {
   w.at(LABELS.registry, M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   // An annex page can travel alone: it says so too when the agreement is void.
   if (page && a.status === 'voided') w.centred('VOIDED  ·  已作废', H - 58, { size: 8, weight: 'bold', color: ALERT });
+  if (voided) w.centred(`VOIDED on ${voided[0]}  ·  本协议已于${voided[1]}作废`, H - 58, { size: 8, weight: 'bold', color: ALERT }, 400);
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
 }
 
-function heading(w: Writer, a: Agreement, ceremony: Ceremony): number {
-  masthead(w, a);
-  w.centred('Certificate of Agreement', H - 92, { size: 22, weight: 'bold', color: ACCENT });
-  w.centred(LABELS.titleZh, H - 112, { size: 13, color: ACCENT });
-  let y = H - 140;
+/**
+ * The heading: the certificate's name in English and Chinese, the agreement's titles, and a banner
+ * when it is void. `compact` (for a list of parties that would not fit on the page otherwise, see
+ * layParties): the two names on one line, and the void said in the masthead, 43 points less.
+ */
+function heading(w: Writer, a: Agreement, ceremony: Ceremony, compact = false): number {
+  const voided = a.status === 'voided' ? formatDay(a.updatedAt, ceremony) : undefined;
+  masthead(w, a, undefined, compact ? voided : undefined);
+  let y: number;
+  if (compact) {
+    const [en, zh] = [{ size: 20, weight: 'bold' as const, color: ACCENT }, { size: 13, color: ACCENT }];
+    const [enWidth, zhWidth] = [measure(LABELS.title, en.size, en), measure(LABELS.titleZh, zh.size)];
+    const x = (W - enWidth - 12 - zhWidth) / 2;
+    w.at(LABELS.title, x, H - 88, en);
+    w.at(LABELS.titleZh, x + enWidth + 12, H - 88, zh);
+    y = H - 112;
+  } else {
+    w.centred(LABELS.title, H - 92, { size: 22, weight: 'bold', color: ACCENT });
+    w.centred(LABELS.titleZh, H - 112, { size: 13, color: ACCENT });
+    y = H - 140;
+  }
   // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
   const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
   title.lines.forEach((line, i) => {
@@ -148,8 +172,8 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony): number {
     }
   }
   y -= next(12);
-  if (a.status === 'voided') {
-    const [onEn, onZh] = formatDay(a.updatedAt, ceremony);
+  if (voided && !compact) {
+    const [onEn, onZh] = voided;
     w.centred(`VOIDED on ${onEn} — this agreement is no longer in force  ·  本协议已于${onZh}作废，不再有效`, y, { size: 10, weight: 'bold', color: ALERT });
     y -= 15;
   }
@@ -355,23 +379,29 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
 }
 
 /**
- * The parties' blocks and their pages. At the style their number calls for if they all fit on the
- * first page; else at the first smaller style (as many columns) at which they do: one page is worth
- * smaller type. Else at the style their number calls for, continued on annex pages, unless not one
- * row of it fits on the first page (long titles, a voided banner, long facts): then at the first
- * smaller style at which one does, so that the first page lists parties (if even the smallest gets
- * none there, the list starts on the next page, in the type of their number).
+ * The parties' blocks and their pages, and which of the first page's bands (`firstBands`: under
+ * the full heading, then under the compact one) they take. At the style their number calls for if
+ * they all fit on the first page; else at the first smaller style (as many columns) at which they
+ * do: one page is worth smaller type; else the same under the compact heading. Else at the style
+ * their number calls for, under the full heading, continued on annex pages, unless not one row of it
+ * fits on the first page (long titles, a voided banner, long facts): then at the first smaller
+ * style, or the compact heading, at which one does, so that the first page lists parties (if even
+ * the smallest gets none there, the list starts on the next page, in the type of their number).
  */
-function layParties(list: AgreementParty[], firstBand: number, annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number } {
+function layParties(list: AgreementParty[], firstBands: number[], annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
   const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
   const columns = PARTY_STYLES[natural]!.columns(list.length);
-  let paginated: { parts: PartyBlocks; pages: PartyGrid[]; scale: number } | undefined;
-  for (const style of PARTY_STYLES.slice(natural)) {
-    const parts = partyBlocks(list, style, columns);
-    const plan = { parts, ...planParties(parts, firstBand, annexBand) };
-    if (plan.pages.length === 1) return plan;
-    // The style their number calls for, unless its first page lists none and this one's does.
-    if (!paginated || (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0)) paginated = plan;
+  const styles = PARTY_STYLES.slice(natural);
+  const blocks: PartyBlocks[] = []; // by style, wrapped when first needed
+  let paginated: ReturnType<typeof layParties> | undefined;
+  for (const [band, height] of firstBands.entries()) {
+    for (const [i, style] of styles.entries()) {
+      const parts = (blocks[i] ??= partyBlocks(list, style, columns));
+      const plan = { parts, band, ...planParties(parts, height, annexBand) };
+      if (plan.pages.length === 1) return plan;
+      // The style their number calls for under the full heading, unless its first page lists none and this one's does.
+      if (!paginated || (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0)) paginated = plan;
+    }
   }
   return paginated!;
 }
@@ -497,10 +527,13 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const engine = new TextEngine(doc);
   const w = new Writer(engine, page);
   frame(w);
-  const top = facts(w, a, ceremony, heading(w, a, ceremony));
+  // Where the parties' list starts under each heading, measured before anything is drawn.
+  const measuring = new Writer(engine);
+  const tops = [false, true].map((compact) => facts(measuring, a, ceremony, heading(measuring, a, ceremony, compact)));
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
-  const { parts, pages, scale } = layParties(a.parties, top - 10 - 168, annexTop - 10 - (M + 10));
+  const { parts, pages, scale, band } = layParties(a.parties, tops.map((top) => top - 10 - 168), annexTop - 10 - (M + 10));
+  const top = facts(w, a, ceremony, heading(w, a, ceremony, band === 1));
   const total = a.parties.length;
   let from = 0;
   pages.forEach((grid, i) => {

@@ -52,6 +52,7 @@ export const statusLabel = (version: number): string => `Status at version ${ver
 /** Fixed labels a certificate prints (and the benchmark's HTML twin of it). */
 export const LABELS = {
   registry: 'CONCORD REGISTRY  ·  协议登记系统',
+  title: 'Certificate of Agreement',
   titleZh: '协议登记证书',
   signed: 'Signed 签署时间',
   sectors: 'Sectors 合作领域',
@@ -132,7 +133,7 @@ export const NOT_A_PDF = [
 /** What the registry states under the facts, in English and Chinese. */
 export function issueStatement(version: number, keysUrl: string): [string, string] {
   return [
-    `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${version}. Scan the QR code or open the address below to check that it is genuine and still current. It also carries an Ed25519 signature that can be checked offline with the keys at ${keysUrl}.`,
+    `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${version}. Scan the QR code or open the address below to check that it is genuine and still current. The keys at ${keysUrl} let anyone check its Ed25519 signature offline.`, // no full stop after the address, to be typed with it
     `Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第${version}版。请扫描二维码或访问下方网址，核验本证书的真实性及是否为现行版本。本证书另附 Ed25519 数字签名，可使用上文所列网址公布的公钥离线验证。`,
   ];
 }
