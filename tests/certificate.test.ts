@@ -296,6 +296,8 @@ describe('certificate content', () => {
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');
     expect(detail('organization')).toContain('·  International\u00A0organization\u00A0国际组织');
+    // An organization of one country (a ministry, say) is not called international.
+    expect(detail('organization', 'IR')).toBe('A\u00A0\u00A0·  Organization\u00A0机构\u00A0\u00A0·  Iran\u00A0伊朗');
     expect(detail('city', 'CN')).toContain('·  City\u00A0城市\u00A0\u00A0·  China\u00A0中国');
     const { wrap, measure } = await import('#shared/certificate/shaping.ts');
     for (const width of [60, 80, 100, 120]) {
@@ -425,6 +427,29 @@ describe('certificate content', () => {
     expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
   });
 
+  it('breaks a title or a name into lines as even as they go, never inside a word: no last line of one word', async () => {
+    const { balancedWrap, wrap, measure } = await import('#shared/certificate/shaping.ts');
+    const bold = { weight: 'bold' as const };
+    // "Platform" alone on a title's second line; "Iran" alone under a state's name.
+    const title = 'Memorandum of Understanding on the China-SCO Digital Economy Industry Forum Platform';
+    expect(wrap(title, 15, 641.89, bold).at(-1)).toBe('Platform');
+    expect(balancedWrap(title, 15, 641.89, bold)).toEqual(['Memorandum of Understanding on the China-SCO', 'Digital Economy Industry Forum Platform']);
+    const width = measure('Islamic Republic of', 10.5, bold) + 1;
+    expect(wrap('Islamic Republic of Iran', 10.5, width, bold)).toEqual(['Islamic Republic of', 'Iran']);
+    expect(balancedWrap('Islamic Republic of Iran', 10.5, width, bold)).toEqual(['Islamic', 'Republic of Iran']); // the narrower of two even ways
+    // No narrower than its widest word: a word is never broken to even the lines.
+    expect(balancedWrap('Antidisestablishmentarianism is long', 10, measure('Antidisestablishmentarianism is', 10) + 1)).toEqual(['Antidisestablishmentarianism', 'is long']);
+    // Text without spaces (Chinese) evens out too; what fits on a line stays one line.
+    const zh = '关于数字政府与跨境电子支付合作的谅解备忘录';
+    const halves = balancedWrap(zh, 12, measure(zh, 12, { lang: 'zh-Hans' }) * 0.8, { lang: 'zh-Hans' });
+    expect([halves.length, Math.abs(halves[0]!.length - halves[1]!.length) <= 1, halves.join('')]).toEqual([2, true, zh]);
+    expect(balancedWrap(title, 15, 2000, bold)).toEqual([title]);
+    // On the certificate: the demo memorandum's title on two even lines.
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({ agreement: { ...a, title } }));
+    const lines = (await drawnBlocks(pdf)).map((b) => b.map((g) => g.text).join('')).filter((line) => title.includes(line) && line.length > 10);
+    expect(lines).toEqual(['Memorandum of Understanding on the China-SCO', 'Digital Economy Industry Forum Platform']);
+  });
+
   it('wraps a long party name onto a second line at a readable size instead of shrinking it to fit one', async () => {
     const name = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan';
     const localName = 'Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі';
@@ -451,9 +476,9 @@ describe('certificate content', () => {
   });
 
   it('sets a wrapped right-to-left name or title right to left: every line in its direction, a name\'s lines starting on the right', async () => {
-    // Each wraps before Latin words: a second line read on its own would begin left to right, with the Latin on the left.
-    const localName = 'وزارت ارتباطات و فناوری اطلاعات جمهوری Digital Silk Road دفتر همکاری';
-    const title = 'یادداشت تفاهم همکاری میان وزارت ارتباطات و فناوری اطلاعات جمهوری اسلامی ایران و شهرداری Digital Silk Road دفتر همکاری';
+    // Each wraps (evenly) before Latin words: a second line read on its own would begin left to right, with the Latin on the left.
+    const localName = 'وزارت ارتباطات و فناوری اطلاعات Digital Silk Road دفتر همکاری';
+    const title = 'یادداشت تفاهم همکاری میان وزارت ارتباطات و فناوری اطلاعات Digital Silk Road Cooperation Office دفتر همکاری';
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
       agreement: { ...a, title, parties: [{ ...a.parties[0], localName, lang: 'fa' }, ...a.parties.slice(1), { ...a.parties[1], partyId: 'third' }] },
     }), 'certificate-rtl-wrap');
@@ -469,10 +494,10 @@ describe('certificate content', () => {
       // The Latin words come first, so they stand on the right of the line, the Persian after them on the left.
       expect(Math.min(...latin.map((ink) => ink[0]))).toBeGreaterThan(Math.max(...arabic.map((ink) => ink[2])));
     }
-    // The name's lines end on the right together (within side bearings); the shorter second line starts further in on the left.
+    // The name's lines end on the right together (within side bearings); the second, a little shorter (evened), starts further in on the left.
     const [first, second] = lines.slice(2).map((line) => ({ left: Math.min(...inked(line).map((ink) => ink[0])), right: Math.max(...inked(line).map((ink) => ink[2])) }));
     expect(Math.abs(first!.right - second!.right)).toBeLessThan(1.5);
-    expect(second!.left - first!.left).toBeGreaterThan(20);
+    expect(second!.left - first!.left).toBeGreaterThan(4);
     expect(touchingLines(blocks)).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
+import { balancedWrap, contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
   ceremonyLine, formatMoney, formatDay, formatSigningTime, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
@@ -104,10 +104,10 @@ function fitLines<S extends Omit<TextOptions, 'rtl' | 'context'>>(text: string, 
   const width = W - 2 * M - 120;
   const style = paragraphStyle(text, paragraph);
   for (const size of sizes) {
-    const lines = wrap(text, size, width, style);
-    if (lines.length <= 2) return { size, lines: paragraphLines(text, lines, style) };
+    if (wrap(text, size, width, style).length <= 2) return { size, lines: paragraphLines(text, balancedWrap(text, size, width, style), style) };
   }
-  const { size, lines } = shrinkToFit(text, shrinking(sizes.at(-1)!, 0), width, maxLines, style);
+  const { size } = shrinkToFit(text, shrinking(sizes.at(-1)!, 0), width, maxLines, style);
+  const lines = balancedWrap(text, size, width, style);
   return { size, lines: paragraphLines(text, lines, style) };
 }
 
@@ -229,8 +229,9 @@ interface BlockLine { text: string; style: Style; above: number; below: number; 
  * more); else wrapped, onto two lines if the type need not shrink below `downTo` for that, else at
  * full size onto as many lines as it takes, up to `maxLines` (past those, the type shrinks again).
  * Facts take 85%; party blocks 1 (never shrunk here: their size is chosen for the whole grid).
+ * `balanced`: lines as even as they go (a name: see balancedWrap).
  */
-function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size'>, maxLines: number, downTo: number): BlockLine[] {
+function blockLines(text: string, size: number, width: number, paragraph: Omit<Style, 'size'>, maxLines: number, downTo: number, balanced = false): BlockLine[] {
   const style = paragraphStyle(text, paragraph);
   const line = (t: string, lineStyle: TextOptions, s: number): BlockLine =>
     ({ text: t, style: { ...lineStyle, size: s }, ...inkExtent(t, s, lineStyle), indent: 0 });
@@ -244,6 +245,7 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   // A bounded block (a fact) keeps its bound whatever it takes: the page below it is spoken for.
   if (lines.length > maxLines) ({ s, lines } = shrinkTo(maxLines, 0));
+  if (balanced) lines = balancedWrap(text, s, width, style);
   const block = paragraphLines(text, lines, style).map((l) => line(l.text, l.style, s));
   if (style.rtl) {
     // Right-to-left lines start at the right: they align on the right edge of the widest, which stays at the block's left.
@@ -275,13 +277,13 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number)
   const texts = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
     return [
-      { text: p.name, paragraph: { weight: 'bold' as const }, maxLines: 6 },
-      local === undefined ? undefined : { text: local, paragraph: { lang: p.lang }, maxLines: 6 },
+      { text: p.name, paragraph: { weight: 'bold' as const }, maxLines: 6, balanced: true },
+      local === undefined ? undefined : { text: local, paragraph: { lang: p.lang }, maxLines: 6, balanced: true },
       // Left to right like the certificate, whatever script the signatory's name starts with: its
       // items (name and title, role, kind, country) read in that order; right-to-left words next to
       // each other (an Arabic name, title and role) read as one right-to-left run.
       // (Where it may break between a country's two names is decided below, at the size it prints at.)
-      { text: partyDetail(p), paragraph: { color: MUTED, rtl: false }, maxLines: 8 },
+      { text: partyDetail(p), paragraph: { color: MUTED, rtl: false }, maxLines: 8, balanced: false },
     ];
   });
   const sizes = ([[style.name, SMALLEST_NAME], [style.local, SMALLEST_NAME], [style.detail, SMALLEST_DETAIL]] as const).map(([full, smallest], part) => {
@@ -296,7 +298,7 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number)
   // (no-break spaces and spaces measure alike: the sizes above hold).
   texts.forEach((parts, i) => (parts[2]!.text = partyDetail(list[i]!, (t) => measure(t, sizes[2]!, {}) <= width)));
   // At that size: on one line, or wrapped (downTo 1: not shrunk again).
-  const blocks = texts.map((parts) => blockLayout(style, parts.map((t, part) => (t ? blockLines(t.text, sizes[part]!, width, t.paragraph, t.maxLines, 1) : []))));
+  const blocks = texts.map((parts) => blockLayout(style, parts.map((t, part) => (t ? blockLines(t.text, sizes[part]!, width, t.paragraph, t.maxLines, 1, t.balanced) : []))));
   return { style, columns, width, blocks };
 }
 

@@ -527,6 +527,26 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
   return lines;
 }
 
+/**
+ * `text` on as many lines as `wrap` takes at `maxWidth`, but as even as they go: wrapped at the
+ * narrowest width that takes no more lines (found by bisection), so that a title's last line is not
+ * one word ("… Industry Forum / Platform"), nor a name's ("Islamic Republic of / Iran" is set
+ * "Islamic / Republic of Iran"). Never narrower than its widest word, which would break a word.
+ */
+export function balancedWrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
+  const greedy = wrap(text, size, maxWidth, opts);
+  if (greedy.length < 2) return greedy;
+  const widest = Math.max(...text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0).map((word) => measure(word, size, opts)));
+  let [narrow, wide, best] = [widest <= maxWidth ? widest : 0, maxWidth, greedy];
+  for (let step = 0; step < 12; step++) {
+    const width = (narrow + wide) / 2;
+    const lines = wrap(text, size, width, opts);
+    if (lines.length <= greedy.length) [wide, best] = [width, lines];
+    else narrow = width;
+  }
+  return best;
+}
+
 /** Sizes from `size` down by 10% a step, as far as `floor` (which is the last), or for 200 steps (type far below a point). */
 export function shrinking(size: number, floor: number): number[] {
   const sizes = [size];

@@ -38,6 +38,9 @@ export const PARTY_KIND_LABELS: Record<PartyKind, [string, string]> = {
   organization: ['International organization', '国际组织'],
 };
 
+/** An organization of one country (a ministry, an agency, a chamber of commerce) is no international one. */
+const NATIONAL_ORGANIZATION: [string, string] = ['Organization', '机构'];
+
 export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
   active: ['In force', '有效'],
   voided: ['Voided', '已作废'],
@@ -104,7 +107,8 @@ const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
 
 /**
  * The line under a party's names: who signed for it (the heading says "and signatories", once for
- * every party), its role, its kind (not for a state: its name says so), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
+ * every party), its role, its kind (not for a state: its name says so; an organization with a
+ * country is an "Organization", not an international one), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
  */
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
   // A Chinese or Japanese name and title are joined as those languages write it: "朱华荣，董事长", "山田太郎、代表取締役".
@@ -119,7 +123,7 @@ export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => bo
     if (!zh) return en;
     return fitsOnALine(`${en}\u00A0${zh}`) ? `${en}\u00A0${zh}` : `${en} ${zh}`;
   };
-  const kind = p.kind === 'state' ? undefined : whole(...PARTY_KIND_LABELS[p.kind]);
+  const kind = p.kind === 'state' ? undefined : whole(...(p.kind === 'organization' && p.countryCode ? NATIONAL_ORGANIZATION : PARTY_KIND_LABELS[p.kind]));
   const country = p.countryCode && whole(countryName(p.countryCode), countryNameZh(p.countryCode));
   return [who, p.role, kind, country].filter(Boolean).join(ITEM_SEPARATOR);
 }
