@@ -114,18 +114,19 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
   const [statusEn, statusZh] = STATUS_LABELS[a.status];
   const [whenEn, whenZh] = formatSigningTime(a.signedAt, input.ceremony);
   const c = input.ceremony;
-  // Party blocks shrink with the number of parties, as the renderer's do (imported here, when the
-  // HTML is built, so that a first-call child building its input does not load the renderer early).
-  const { PARTY_STYLES } = await import('#shared/certificate/render.ts');
-  const s = PARTY_STYLES.find((style) => a.parties.length <= style.upTo)!;
-  const columns = s.columns(a.parties.length);
+  // Party blocks in the type and columns the renderer sets them in (imported here, when the HTML is
+  // built, so that a first-call child building its input does not load the renderer early).
+  const { PARTY_STYLES, renderCertificate } = await import('#shared/certificate/render.ts');
+  let s: { name: number; local: number; detail: number } | undefined;
+  await renderCertificate(input, ({ partyType }) => (s = partyType));
+  const columns = PARTY_STYLES.find((style) => a.parties.length <= style.upTo)!.columns(a.parties.length);
   const rows = Math.ceil(a.parties.length / columns);
   const qr = await QRCode.toString(verifyUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
   const parties = a.parties.map((p) => {
     const local = p.localName && p.localName !== p.name
-      ? `<div dir="auto" lang="${esc(p.lang ?? 'und')}" style="font-size:${s.local}pt">${esc(p.localName)}</div>` : '';
-    return `<div class="party"><div dir="auto" lang="en" style="font-size:${s.name}pt"><b>${esc(p.name)}</b></div>${local}` +
-      `<div class="muted" style="font-size:${s.detail}pt">${esc(partyDetail(p))}</div></div>`;
+      ? `<div dir="auto" lang="${esc(p.lang ?? 'und')}" style="font-size:${s!.local}pt">${esc(p.localName)}</div>` : '';
+    return `<div class="party"><div dir="auto" lang="en" style="font-size:${s!.name}pt"><b>${esc(p.name)}</b></div>${local}` +
+      `<div class="muted" style="font-size:${s!.detail}pt">${esc(partyDetail(p))}</div></div>`;
   }).join('\n');
   const sectors = a.sectors.map((x) => SECTOR_LABELS[x].join(' ')).join(', ');
   const [statement, statementZh] = issueStatement(a.version, keysUrl);
@@ -139,7 +140,7 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
 <div><label>${LABELS.signed}</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
 <div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c, a.signedAt))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>${esc(LABELS.parties(a.parties.length))}</b></div>
-<div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);row-gap:${s.detail * 0.9}pt">${parties}</div></div>
+<div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);row-gap:${s!.detail * 0.9}pt">${parties}</div></div>
 <div class="footer"><div class="text"><div><label>${LABELS.sectors}</label>${esc(sectors)}</div>${a.value ? `<div><label>${LABELS.value}</label>${esc(formatMoney(a.value))}</div>` : ''}
 <p class="statement">${esc(statement)}</p><p class="statement" lang="zh-Hans">${esc(statementZh)}</p></div>
 <div class="qr">${qr}</div></div><div class="url">${esc(verifyUrl)}</div>

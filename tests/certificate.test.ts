@@ -977,6 +977,20 @@ describe('certificate content', () => {
     for (const line of nameLines) expect(line[0]!.size).toBeCloseTo(sizeOf(other.name), 3);
   });
 
+  it('prints a few parties in larger type where the page has room for it, many in the type of their number', async () => {
+    const sizes = async (pdf: Buffer, starts: string[]) => {
+      const blocks = await drawnBlocks(pdf);
+      return starts.map((start) => blocks.find((b) => b.map((g) => g.text).join('').startsWith(start))![0]!.size);
+    };
+    const two = (await t.call('GET', `/agreements/${bilateral.id}`)).body.parties;
+    // Two parties: 13 pt names and 8.5 pt signatory lines, 15% larger.
+    const [name, line] = await sizes(bilateral.pdf, [two[0].name, two[0].signatory.name]);
+    expect([name, line].map((x) => Number(x!.toFixed(3)))).toEqual([Number((13 * 1.15).toFixed(3)), Number((8.5 * 1.15).toFixed(3))]);
+    // Eighteen fill the page in their own type (9 pt names, at most).
+    const eighteen = (await t.call('GET', `/agreements/${all18.id}`)).body.parties.map((p: { name: string }) => p.name);
+    for (const size of await sizes(all18.pdf, eighteen.slice(0, 3))) expect(size).toBeLessThanOrEqual(9);
+  });
+
   it('puts room the first page leaves between the rows of parties, so that one party\'s last line does not run into the next one\'s name', async () => {
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
       agreement: { ...a, parties: [a.parties[0], a.parties[1], { ...a.parties[0], partyId: 'p3', name: 'Third Party' }, { ...a.parties[1], partyId: 'p4' }] },
@@ -986,10 +1000,13 @@ describe('certificate content', () => {
     const third = blocks.find((b) => b.map((g) => g.text).join('') === 'Third Party')!;
     // The first party's signatory line: the last line of its block, the one right above the third's name.
     const firstLine = blocks.filter((b) => b[0]!.x === third[0]!.x && ink(b).bottom > ink(third).top).sort((p, q) => ink(p).bottom - ink(q).bottom)[0]!;
-    // 10.5 pt names, and a page with room to spare: half a name's size more between the rows than
-    // the blocks' own spacing gives (about 9.6 pt of clear space here), 14.8 pt.
-    expect(ink(firstLine).bottom - ink(third).top).toBeGreaterThan(9.6 + 10.5 / 2 - 0.5);
-    expect(ink(firstLine).bottom - ink(third).top).toBeLessThan(9.6 + 10.5 / 2 + 0.5); // half a name's size, no more
+    // A page with room to spare: half a name's size more between the rows than the blocks' own
+    // spacing gives (about 9.6 pt of clear space at four parties' 10.5 pt names; here the names
+    // print larger, in the room the page has, and so does all of it).
+    const size = third[0]!.size;
+    expect(size).toBeCloseTo(10.5 * 1.15, 3);
+    expect(ink(firstLine).bottom - ink(third).top).toBeGreaterThan((9.6 * size) / 10.5 + size / 2 - 0.5);
+    expect(ink(firstLine).bottom - ink(third).top).toBeLessThan((9.6 * size) / 10.5 + size / 2 + 0.5); // half a name's size, no more
   });
 
   it('keeps the type of the parties\' number on annex pages when no smaller type gets a row onto the first page', async () => {

@@ -34,6 +34,8 @@ const M = 40;
 type Rgb = [number, number, number];
 const INK: Rgb = [0.11, 0.13, 0.19];
 const MUTED: Rgb = [0.4, 0.43, 0.5];
+/** Who signed for a party, in small type: darker than labels, lighter than names. */
+const SIGNATORY: Rgb = [0.24, 0.27, 0.33];
 const ACCENT: Rgb = [0.1, 0.25, 0.5];
 const ALERT: Rgb = [0.72, 0.1, 0.1];
 
@@ -283,7 +285,7 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number)
       // items (name and title, role, kind, country) read in that order; right-to-left words next to
       // each other (an Arabic name, title and role) read as one right-to-left run.
       // (Where it may break between a country's two names is decided below, at the size it prints at.)
-      { text: partyDetail(p), paragraph: { color: MUTED, rtl: false }, maxLines: 8, balanced: false },
+      { text: partyDetail(p), paragraph: { color: SIGNATORY, rtl: false }, maxLines: 8, balanced: false },
     ];
   });
   const sizes = ([[style.name, SMALLEST_NAME], [style.local, SMALLEST_NAME], [style.detail, SMALLEST_DETAIL]] as const).map(([full, smallest], part) => {
@@ -336,6 +338,9 @@ function partyGrid({ style, columns }: PartyBlocks, blocks: PartyBlock[], rows: 
     Math.max(style.block, Math.max(...blocks.slice(row * columns, (row + 1) * columns).map((b) => b.end)) + BLOCK_GAP + nameAbove));
   return { blocks, pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
 }
+
+/** How much larger than their number's style parties print when the page has room for it (see layParties). */
+const ROOMY = 1.15;
 
 /** Below this scale a party grid is too small to read: the list continues on an annex page instead. */
 const MIN_PARTY_SCALE = 0.85;
@@ -395,6 +400,13 @@ function layParties(list: AgreementParty[], firstBands: number[], annexBand: num
   const columns = PARTY_STYLES[natural]!.columns(list.length);
   const styles = PARTY_STYLES.slice(natural);
   const blocks: PartyBlocks[] = []; // by style, wrapped when first needed
+  // Larger type first, where the list fits under the full heading in it without shrinking and
+  // without a line more than in their number's type: a few parties fill the room they have.
+  const { name, local, detail, block } = PARTY_STYLES[natural]!;
+  const larger = partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY }, columns);
+  const roomy = { parts: larger, band: 0, ...planParties(larger, firstBands[0]!, annexBand) };
+  const lineCounts = (parts: PartyBlocks) => parts.blocks.map((b) => b.parts.map((lines) => lines.length).join()).join(';');
+  if (roomy.pages.length === 1 && roomy.scale >= 1 && lineCounts(larger) === lineCounts((blocks[0] = partyBlocks(list, styles[0]!, columns)))) return roomy;
   let paginated: ReturnType<typeof layParties> | undefined;
   for (const [band, height] of firstBands.entries()) {
     for (const [i, style] of styles.entries()) {
@@ -500,6 +512,8 @@ function keepInfoPlain(doc: PDFDocument, ref: PDFRef, info: PDFDict): void {
 export interface RenderReport {
   /** Characters no bundled font has, drawn as empty boxes, as `U+XXXX` (the text still extracts). */
   undrawable: string[];
+  /** The type the parties' names, local names and signatory lines are set in (points, before a part shrinks to stay on one line). */
+  partyType: { name: number; local: number; detail: number };
 }
 
 export async function renderCertificate(input: CertificateInput, report?: (r: RenderReport) => void): Promise<Uint8Array> {
@@ -554,7 +568,8 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   });
   footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
-  report?.({ undrawable: [...engine.undrawable].map(codePoint) });
+  const { name, local, detail } = parts.style;
+  report?.({ undrawable: [...engine.undrawable].map(codePoint), partyType: { name: name * scale, local: local * scale, detail: detail * scale } });
   keepInfoPlain(doc, infoRef, info);
   return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
 }
