@@ -387,37 +387,40 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
 
 /**
  * The parties' blocks and their pages, and which of the first page's bands (`firstBands`: under
- * the full heading, then under the compact one) they take. At the style their number calls for if
- * they all fit on the first page; else at the first smaller style (as many columns) at which they
- * do: one page is worth smaller type; else the same under the compact heading. Else at the style
- * their number calls for, under the full heading, continued on annex pages, unless not one row of it
- * fits on the first page (long titles, a voided banner, long facts): then at the first smaller
- * style, or the compact heading, at which one does, so that the first page lists parties (if even
- * the smallest gets none there, the list starts on the next page, in the type of their number).
+ * the full heading, then under the compact one; each measured when first needed) they take. At the
+ * style their number calls for if they all fit on the first page, or 15% larger (ROOMY) if that
+ * fits too, without shrinking and without a line more: a few parties fill the room they have. Else
+ * at the first smaller style (as many columns) at which they fit: one page is worth smaller type;
+ * else the same under the compact heading. Else at the style their number calls for, under the
+ * full heading, continued on annex pages, unless not one row of it fits on the first page (long
+ * titles, a voided banner, long facts): then at the first smaller style, or the compact heading, at
+ * which one does, so that the first page lists parties (if even the smallest gets none there, the
+ * list starts on the next page, in the type of their number).
  */
-function layParties(list: AgreementParty[], firstBands: number[], annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
+function layParties(list: AgreementParty[], firstBands: (() => number)[], annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
   const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
   const columns = PARTY_STYLES[natural]!.columns(list.length);
   const styles = PARTY_STYLES.slice(natural);
   const blocks: PartyBlocks[] = []; // by style, wrapped when first needed
-  // Larger type first, where the list fits under the full heading in it without shrinking and
-  // without a line more than in their number's type: a few parties fill the room they have.
-  const { name, local, detail, block } = PARTY_STYLES[natural]!;
-  const larger = partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY }, columns);
-  const roomy = { parts: larger, band: 0, ...planParties(larger, firstBands[0]!, annexBand) };
-  const lineCounts = (parts: PartyBlocks) => parts.blocks.map((b) => b.parts.map((lines) => lines.length).join()).join(';');
-  if (roomy.pages.length === 1 && roomy.scale >= 1 && lineCounts(larger) === lineCounts((blocks[0] = partyBlocks(list, styles[0]!, columns)))) return roomy;
-  let paginated: ReturnType<typeof layParties> | undefined;
-  for (const [band, height] of firstBands.entries()) {
+  const heights: number[] = [];
+  const planOf = (parts: PartyBlocks, band: number) => ({ parts, band, ...planParties(parts, (heights[band] ??= firstBands[band]!()), annexBand) });
+  const plain = planOf((blocks[0] = partyBlocks(list, styles[0]!, columns)), 0);
+  if (plain.pages.length === 1) {
+    if (plain.scale < 1 || plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // no room for larger type
+    const { name, local, detail, block } = styles[0]!;
+    const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY }, columns), 0);
+    const lineCounts = (parts: PartyBlocks) => parts.blocks.map((b) => b.parts.map((lines) => lines.length).join()).join(';');
+    return roomy.pages.length === 1 && roomy.scale >= 1 && lineCounts(roomy.parts) === lineCounts(plain.parts) ? roomy : plain;
+  }
+  let paginated: ReturnType<typeof layParties> = plain; // their number's style under the full heading, unless its first page lists none and another's does
+  for (const band of firstBands.keys()) {
     for (const [i, style] of styles.entries()) {
-      const parts = (blocks[i] ??= partyBlocks(list, style, columns));
-      const plan = { parts, band, ...planParties(parts, height, annexBand) };
+      const plan = planOf((blocks[i] ??= partyBlocks(list, style, columns)), band);
       if (plan.pages.length === 1) return plan;
-      // The style their number calls for under the full heading, unless its first page lists none and this one's does.
-      if (!paginated || (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0)) paginated = plan;
+      if (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0) paginated = plan;
     }
   }
-  return paginated!;
+  return paginated;
 }
 
 /** Draws one page's party grid under its heading, between `top` and `bottom`: centred on the first page, from the top on an annex. */
@@ -543,12 +546,12 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const engine = new TextEngine(doc);
   const w = new Writer(engine, page);
   frame(w);
-  // Where the parties' list starts under each heading, measured before anything is drawn.
+  // The room for the parties' list under each heading, measured before anything is drawn.
   const measuring = new Writer(engine);
-  const tops = [false, true].map((compact) => facts(measuring, a, ceremony, heading(measuring, a, ceremony, compact)));
+  const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, compact)) - 10 - 168;
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
-  const { parts, pages, scale, band } = layParties(a.parties, tops.map((top) => top - 10 - 168), annexTop - 10 - (M + 10));
+  const { parts, pages, scale, band } = layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10));
   const top = facts(w, a, ceremony, heading(w, a, ceremony, band === 1));
   const total = a.parties.length;
   let from = 0;
