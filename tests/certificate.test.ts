@@ -991,6 +991,17 @@ describe('certificate content', () => {
     for (const size of await sizes(all18.pdf, eighteen.slice(0, 3))) expect(size).toBeLessThanOrEqual(9);
   });
 
+  it('sets a row\'s signatory lines on one baseline, a party without a local name keeping its room', async () => {
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [a.parties[0], { ...a.parties[1], localName: undefined, lang: undefined }, { ...a.parties[0], partyId: 'p3', name: 'A name long enough to wrap onto a second line in its column' }, { ...a.parties[1], partyId: 'p4' }] },
+    }));
+    const blocks = await drawnBlocks(pdf);
+    const signatories = (await t.call('GET', `/agreements/${bilateral.id}`)).body.parties.map((p: any) => p.signatory.name);
+    const baselines = blocks.filter((b) => signatories.some((name: string) => b.map((g) => g.text).join('').startsWith(name))).map((b) => b[0]!.y);
+    expect(baselines).toHaveLength(4);
+    expect(new Set(baselines.map((y) => y.toFixed(2))).size).toBe(2); // two rows, one baseline each
+  });
+
   it('puts room the first page leaves between the rows of parties, so that one party\'s last line does not run into the next one\'s name', async () => {
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
       agreement: { ...a, parties: [a.parties[0], a.parties[1], { ...a.parties[0], partyId: 'p3', name: 'Third Party' }, { ...a.parties[1], partyId: 'p4' }] },

@@ -330,9 +330,17 @@ function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): PartyBl
 
 /**
  * Blocks in `rows` rows, in the parties' order row by row (left to right, as a list of signatories
- * is read: the first two parties side by side): each row is as tall as its tallest block.
+ * is read: the first two parties side by side): each row is as tall as its tallest block. A row's
+ * signatory lines share a baseline: a party without a local name (or with a name on fewer lines)
+ * keeps the room, rather than have its signatory line sit higher than its neighbour's.
  */
-function partyGrid({ style, columns }: PartyBlocks, blocks: PartyBlock[], rows: number): PartyGrid {
+function partyGrid({ style, columns }: PartyBlocks, placed: PartyBlock[], rows: number): PartyGrid {
+  const rowOf = (i: number) => placed.slice(i - (i % columns), i - (i % columns) + columns);
+  const blocks = placed.map((block, i) => {
+    const detail = block.offsets.at(-1)!;
+    const shift = Math.max(...rowOf(i).map((b) => b.offsets.at(-1)![0]!)) - detail[0]!;
+    return shift === 0 ? block : { ...block, offsets: [...block.offsets.slice(0, -1), detail.map((o) => o + shift)], end: block.end + shift };
+  });
   const nameAbove = Math.max(0, ...blocks.map((b) => b.parts[0]![0]!.above));
   const pitches = Array.from({ length: rows }, (_, row) =>
     Math.max(style.block, Math.max(...blocks.slice(row * columns, (row + 1) * columns).map((b) => b.end)) + BLOCK_GAP + nameAbove));
