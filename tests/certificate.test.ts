@@ -1381,6 +1381,11 @@ describe('verification', () => {
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
     expect(r.body).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd>Ceremony cer-test, Chongqing · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
+    // With the event it was part of, as the certificate names it.
+    const { verificationPage } = await import('#shared/certificate/verify-page.ts');
+    const json = (await checkLink(link)).body;
+    const withEvent = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, event: 'Smart China Expo 2021 (SCE 2021)' } } };
+    expect(verificationPage(withEvent)).toContain('<dd>Ceremony cer-test — Smart China Expo 2021 (SCE 2021), Chongqing · 23 August 2021');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

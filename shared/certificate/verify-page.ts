@@ -2,7 +2,7 @@
 import type { Verification } from '#shared/domain/schemas.ts';
 import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
-import { ceremonyDays, formatDay, formatSigningTime } from './wording.ts';
+import { ceremonyDays, ceremonyName, formatDay, formatSigningTime } from './wording.ts';
 
 /**
  * The pages load nothing and run nothing, and no other site may frame them (to dress up a
@@ -106,7 +106,7 @@ export function verificationPage(v: Verification, anotherFile = false, order: Or
     ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''}
 <dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (${versionNote(v)})</dd>
 <dt>Signed · ${zhSpan('签署时间')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
-${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape([a.ceremony.title, a.ceremony.event, a.ceremony.city].filter(Boolean).join(', '))}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
+${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
     : '';
   return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? CHECK_ANOTHER : CHECK_FILE), order);

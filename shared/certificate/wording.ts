@@ -82,9 +82,11 @@ export function venueLine(c: Ceremony, place?: string): string {
   return parts.join(', ');
 }
 
+/** The ceremony's name, with the event it was part of: "… signing ceremony — Smart China Expo 2021 (SCE 2021)". */
+export const ceremonyName = (c: Pick<Ceremony, 'title' | 'event'>): string => (c.event ? `${c.title} — ${c.event}` : c.title);
+
 /** The ceremony, with the event it was part of, and its days in English and Chinese (see ceremonyDays). */
-export const ceremonyLine = (c: Ceremony, signedAt: string): string =>
-  [c.event ? `${c.title} — ${c.event}` : c.title, ...ceremonyDays(c, signedAt)].join(' · ');
+export const ceremonyLine = (c: Ceremony, signedAt: string): string => [ceremonyName(c), ...ceremonyDays(c, signedAt)].join(' · ');
 
 /**
  * A ceremony's days on its own clock (ceremonyDayRange: the days the signing-day rule holds a
