@@ -822,8 +822,12 @@ describe('certificate content', () => {
     expect(text).toContain('Hall B, Pavilion of the SCO States, Chongqing International Expo Center');
   });
 
-  it('prints the keys\' address followed by a space, not a full stop that a typist would take for part of it', () => {
+  it('prints the keys\' address followed by a space, not a full stop that a typist would take for part of it', async () => {
     expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain(`The keys at ${BASE}/.well-known/concord-keys.json let anyone check its Ed25519 signature offline.`);
+    // The Chinese statement is a paragraph of its own: more space above it than between its lines.
+    const lines = (await drawnBlocks(bilateral.pdf)).filter((b) => b[0]!.size === 7.5).map((b) => ({ text: b.map((g) => g.text).join(''), y: b[0]!.y }));
+    const zh = lines.findIndex((l) => l.text.startsWith('Concord 协议登记系统兹证明'));
+    expect([lines[zh - 1]!.y - lines[zh]!.y, lines[zh]!.y - lines[zh + 1]!.y].map((d) => Math.round(d))).toEqual([14, 10]);
   });
 
   it('says the status is the version\'s: a certificate is fixed once issued, and the QR check tells what came later', () => {

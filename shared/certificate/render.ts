@@ -474,6 +474,7 @@ function footer(w: Writer, input: CertificateInput): void {
   y -= 18;
   const [statement, statementZh] = issueStatement(a.version, keysUrl);
   for (const line of wrap(statement, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED }); y -= 10; }
+  y -= 4; // the Chinese statement is a paragraph of its own
   for (const line of wrapChinese(statementZh, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED, lang: 'zh-Hans' }); y -= 10; }
 }
 
