@@ -595,7 +595,7 @@ describe('certificate content', () => {
     expect(drawn('3-4 و 50% تخفیف')).not.toBe('فیفخت %50 و 4-3'); // alone, the line would start a paragraph of its own
     // And the renderer hands each wrapped line its place in the paragraph. This name breaks before
     // 1234-5678, which as Arabic numbers reads 5678-1234; a line of its own would read 1234-5678.
-    const name = 'شهرداری کلان‌شهر تهران منطقه دوازده 1234-5678 و 50% تخفیف ویژه';
+    const name = 'شهرداری کلان‌شهر تهران منطقه 1234-5678 و 50% تخفیف ویژه'; // before the number in three parties' type, and 15% larger
     const lines = wrap(name, 14, 120, { rtl: true });
     expect(lines.length).toBeGreaterThan(2);
     const contexts = contextsOf(name, lines);
@@ -918,9 +918,14 @@ describe('certificate content', () => {
     const other = (title: string) => partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', countryCode: 'KZ', signatory: { name: 'B. Wang', title } });
     while (measure(other(longer), 8.5, {}) > column3 * 1.1) longer = longer.split(' ').slice(0, -1).join(' ');
     expect(measure(other(longer), 8.5, {})).toBeGreaterThan(column3); // it does not fit at 8.5 pt, it does at 85%
+    // The longest facts leave no room for larger type: three parties' own (15% larger, the pair never fits three columns).
+    const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
+    const crowded = (longest: boolean) => (longest ? { title: words(300, 'Title'), titleZh: '题'.repeat(300), place: words(200, 'Place') } : {});
+    const crowdedCeremony = (longest: boolean) => (longest ? { title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue') } : {});
     for (const [columns, title, together] of [[2, 'Director', true], [3, 'Director', false], [3, longer, true]] as const) {
-      const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
-        agreement: { ...a, parties: [{ ...a.parties[0], countryCode: 'GS', signatory: { name: 'A. Li' } }, ...[1, 2].slice(0, columns - 1).map((i) => ({ ...a.parties[1], partyId: `p${i}`, signatory: { name: 'B. Wang', title } }))] },
+      const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+        agreement: { ...a, ...crowded(title === longer), parties: [{ ...a.parties[0], countryCode: 'GS', signatory: { name: 'A. Li' } }, ...[1, 2].slice(0, columns - 1).map((i) => ({ ...a.parties[1], partyId: `p${i}`, signatory: { name: 'B. Wang', title } }))] },
+        ceremony: { ...ceremony, ...crowdedCeremony(title === longer) },
       }));
       const lines = (await drawnBlocks(pdf)).map((b) => ({ text: b.map((g) => g.text).join(''), size: b[0]!.size }));
       const zh = lines.find((l) => l.text.includes('南乔治亚和南桑威奇群岛'))!;
@@ -955,9 +960,10 @@ describe('certificate content', () => {
     // A name whose exact one-line size measures a hair over the column (found as a reviewer did).
     const base = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan and Partners';
     const candidates = Array.from({ length: 400 }, (_, n) => [60, 62, 64, 66, 68, 70].map((cut) => `${base.slice(0, cut).trim()} ${n}`)).flat();
+    const full = 10.5 * 1.15; // four parties' 10.5 pt, 15% larger in the room they have here
     const name = candidates.find((t) => {
-      const exact = (10.5 * width) / measure(t, 10.5, bold);
-      return exact < 10.5 && exact >= 0.85 * 10.5 && wrap(t, exact, width, bold).length > 1;
+      const exact = (full * width) / measure(t, full, bold);
+      return exact < full && exact >= 0.85 * full && wrap(t, exact, width, bold).length > 1;
     })!;
     expect(name).toBeDefined();
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({

@@ -330,15 +330,17 @@ function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): PartyBl
 
 /**
  * Blocks in `rows` rows, in the parties' order row by row (left to right, as a list of signatories
- * is read: the first two parties side by side): each row is as tall as its tallest block. A row's
- * signatory lines share a baseline: a party without a local name (or with a name on fewer lines)
- * keeps the room, rather than have its signatory line sit higher than its neighbour's.
+ * is read: the first two parties side by side): each row is as tall as its tallest block. A
+ * signatory line drops to the lowest of its row's within a line below it (a local name's line):
+ * a party without a local name keeps the room, rather than have its signatory line sit higher than
+ * its neighbour's; one beside a name of many lines stays under its own names.
  */
 function partyGrid({ style, columns }: PartyBlocks, placed: PartyBlock[], rows: number): PartyGrid {
   const rowOf = (i: number) => placed.slice(i - (i % columns), i - (i % columns) + columns);
   const blocks = placed.map((block, i) => {
     const detail = block.offsets.at(-1)!;
-    const shift = Math.max(...rowOf(i).map((b) => b.offsets.at(-1)![0]!)) - detail[0]!;
+    const within = rowOf(i).map((b) => b.offsets.at(-1)![0]! - detail[0]!).filter((d) => d <= style.local * 1.3);
+    const shift = Math.max(0, ...within);
     return shift === 0 ? block : { ...block, offsets: [...block.offsets.slice(0, -1), detail.map((o) => o + shift)], end: block.end + shift };
   });
   const nameAbove = Math.max(0, ...blocks.map((b) => b.parts[0]![0]!.above));
@@ -397,7 +399,7 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
  * The parties' blocks and their pages, and which of the first page's bands (`firstBands`: under
  * the full heading, then under the compact one; each measured when first needed) they take. At the
  * style their number calls for if they all fit on the first page, or 15% larger (ROOMY) if that
- * fits too, without shrinking and without a line more: a few parties fill the room they have. Else
+ * fits too without shrinking (a line too long for it wraps): a few parties fill the room they have. Else
  * at the first smaller style (as many columns) at which they fit: one page is worth smaller type;
  * else the same under the compact heading. Else at the style their number calls for, under the
  * full heading, continued on annex pages, unless not one row of it fits on the first page (long
@@ -417,8 +419,7 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
     if (plain.scale < 1 || plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // no room for larger type
     const { name, local, detail, block } = styles[0]!;
     const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY }, columns), 0);
-    const lineCounts = (parts: PartyBlocks) => parts.blocks.map((b) => b.parts.map((lines) => lines.length).join()).join(';');
-    return roomy.pages.length === 1 && roomy.scale >= 1 && lineCounts(roomy.parts) === lineCounts(plain.parts) ? roomy : plain;
+    return roomy.pages.length === 1 && roomy.scale >= 1 ? roomy : plain;
   }
   let paginated: ReturnType<typeof layParties> = plain; // their number's style under the full heading, unless its first page lists none and another's does
   for (const band of firstBands.keys()) {
