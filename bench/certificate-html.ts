@@ -126,7 +126,7 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
     const local = p.localName && p.localName !== p.name
       ? `<div dir="auto" lang="${esc(p.lang ?? 'und')}" style="font-size:${s!.local}pt">${esc(p.localName)}</div>` : '';
     return `<div class="party"><div dir="auto" lang="en" style="font-size:${s!.name}pt"><b>${esc(p.name)}</b></div>${local}` +
-      `<div class="muted" style="font-size:${s!.detail}pt">${esc(partyDetail(p))}</div></div>`;
+      `<div style="color:rgb(61,69,84);font-size:${s!.detail}pt">${esc(partyDetail(p))}</div></div>`;
   }).join('\n');
   const sectors = a.sectors.map((x) => SECTOR_LABELS[x].join(' ')).join(', ');
   const [statement, statementZh] = issueStatement(a.version, keysUrl);

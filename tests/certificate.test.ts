@@ -427,6 +427,16 @@ describe('certificate content', () => {
     expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
   });
 
+  it('never sets the Chinese title larger than the English one it translates', async () => {
+    const title = 'Memorandum of Understanding on Cooperation in Digital Government, Cross-Border Electronic Payments, Smart Logistics, Smart Tourism, Industrial Internet Platforms and the Development of Digital Channels between the Parties';
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({ agreement: { ...a, title, titleZh: '关于数字政府与跨境电子支付合作的谅解备忘录' } }));
+    const blocks = await drawnBlocks(pdf);
+    const size = (test: (text: string) => boolean) => blocks.find((b) => test(b.map((g) => g.text).join('')))![0]!.size;
+    const english = size((text) => text.startsWith('Memorandum of Understanding'));
+    expect(english).toBeLessThan(12);
+    expect(size((text) => text.startsWith('关于数字政府'))).toBeLessThanOrEqual(english);
+  });
+
   it('breaks a title or a name into lines as even as they go, never inside a word: no last line of one word', async () => {
     const { balancedWrap, wrap, measure } = await import('#shared/certificate/shaping.ts');
     const bold = { weight: 'bold' as const };
@@ -439,6 +449,12 @@ describe('certificate content', () => {
     expect(balancedWrap('Islamic Republic of Iran', 10.5, width, bold)).toEqual(['Islamic', 'Republic of Iran']); // the narrower of two even ways
     // No narrower than its widest word: a word is never broken to even the lines.
     expect(balancedWrap('Antidisestablishmentarianism is long', 10, measure('Antidisestablishmentarianism is', 10) + 1)).toEqual(['Antidisestablishmentarianism', 'is long']);
+    // Nor a word that fits, beside one wider than a line (which breaks where it must).
+    const thai = 'สำนักงานคณะกรรมการส่งเสริมการลงทุน กระทรวงการต่างประเทศ กระทรวงพาณิชย์แห่งราชอาณาจักรไทยและสำนักงานส่งเสริมการค้าระหว่างประเทศ';
+    const column = measure('สำนักงานคณะกรรมการส่งเสริมการลงทุน', 9.5, { lang: 'th' }) + 2;
+    const thaiLines = balancedWrap(thai, 9.5, column, { lang: 'th' });
+    expect(thaiLines.join('')).toBe(thai.replace(/ /g, ''));
+    for (const word of ['สำนักงานคณะกรรมการส่งเสริมการลงทุน', 'กระทรวงการต่างประเทศ']) expect(thaiLines).toContain(word);
     // Text without spaces (Chinese) evens out too; what fits on a line stays one line.
     const zh = '关于数字政府与跨境电子支付合作的谅解备忘录';
     const halves = balancedWrap(zh, 12, measure(zh, 12, { lang: 'zh-Hans' }) * 0.8, { lang: 'zh-Hans' });
@@ -499,6 +515,19 @@ describe('certificate content', () => {
     expect(Math.abs(first!.right - second!.right)).toBeLessThan(1.5);
     expect(second!.left - first!.left).toBeGreaterThan(4);
     expect(touchingLines(blocks)).toEqual([]);
+  });
+
+  it('spaces an annex page\'s rows with the room it has, so that a signatory line never runs into the next party\'s name', async () => {
+    const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: Array.from({ length: 30 }, (_, i) => ({ ...a.parties[i % 18], partyId: `p-${i}`, signatory: { name: `Signatory No. ${i + 1}`, title: 'Director' } })) },
+    }));
+    const blocks = (await drawnBlocks(pdf, 1)).map((b) => ({ text: b.map((g) => g.text).join(''), x: b[0]!.x, bottom: Math.min(...b.filter((g) => g.ink).map((g) => g.ink![1])), top: Math.max(...b.filter((g) => g.ink).map((g) => g.ink![3])) }));
+    const signatories = blocks.filter((b) => b.text.startsWith('Signatory No.'));
+    expect(signatories.length).toBeGreaterThan(3);
+    for (const line of signatories) {
+      const below = blocks.filter((b) => Math.abs(b.x - line.x) < 1 && b.top < line.bottom).sort((p, q) => q.top - p.top)[0];
+      if (below) expect(line.bottom - below.top, line.text).toBeGreaterThan(6); // half a name's size more than the blocks' own 3 pt
+    }
   });
 
   it('continues the party list on an annex page when more parties sign than one page holds legibly (here 30)', async () => {
@@ -874,14 +903,24 @@ describe('certificate content', () => {
     const blocks = await drawnBlocks(pdf);
     const baseline = (line: string) => blocks.find((b) => b.map((g) => g.text).join('') === line)?.[0]!.y;
     expect(baseline('协议登记证书')).toBeCloseTo(baseline('Certificate of Agreement')!, 3);
+    // A void is marked beside them too, framed in red, and told with its day in the line above.
     if (voided) expect(text).toContain('VOIDED on 1 September 2021 · 本协议已于2021年9月1日作废 Code 编号');
+    if (voided) expect(text).toContain('Certificate of Agreement 协议登记证书 VOIDED 已作废');
     else expect(text).not.toContain('VOIDED');
   });
 
-  it('keeps the full heading wherever the parties fit under it', async () => {
-    const blocks = await drawnBlocks(all18.pdf);
-    const baseline = (line: string) => blocks.find((b) => b.map((g) => g.text).join('') === line)?.[0]!.y;
-    expect(baseline('Certificate of Agreement')! - baseline('协议登记证书')!).toBeCloseTo(20, 3);
+  it('keeps the full heading where the parties fit under it in their own type, and turns compact where that prints them larger', async () => {
+    const headlines = async (pdf: Buffer) => {
+      const blocks = await drawnBlocks(pdf);
+      const baseline = (line: string) => blocks.find((b) => b.map((g) => g.text).join('') === line)?.[0]!.y;
+      return baseline('Certificate of Agreement')! - baseline('协议登记证书')!;
+    };
+    expect(await headlines(bilateral.pdf)).toBeCloseTo(20, 3);
+    // Eighteen states under the full heading would print at about 90%: the compact one gives them their full 9 pt.
+    expect(await headlines(all18.pdf)).toBeCloseTo(0, 3);
+    const names = (await t.call('GET', `/agreements/${all18.id}`)).body.parties.map((p: { name: string }) => p.name);
+    const sizes = (await drawnBlocks(all18.pdf)).filter((b) => names.includes(b.map((g) => g.text).join(''))).map((b) => b[0]!.size);
+    expect(Math.max(...sizes)).toBeCloseTo(9, 3);
   });
 
   it('lists the parties on the first page under the longest title, facts and a void banner: in smaller type rather than all on the next page', async () => {
@@ -913,10 +952,11 @@ describe('certificate content', () => {
     const pair = 'South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands\u00A0南乔治亚和南桑威奇群岛';
     // Three columns: the other lines print at 8.5 pt, or, with titles that fit only a little smaller, at that size, where the pair fits.
     const { partyDetail } = await import('#shared/certificate/wording.ts');
-    const column3 = (841.89 - 80 - 20 - 28) / 3;
+    const { columnWidth } = await import('#shared/certificate/render.ts');
+    const column3 = columnWidth({ name: 13 }, 3);
     let longer = 'First Deputy Minister of Digital Development, Innovations and Aerospace Industry';
     const other = (title: string) => partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', countryCode: 'KZ', signatory: { name: 'B. Wang', title } });
-    while (measure(other(longer), 8.5, {}) > column3 * 1.1) longer = longer.split(' ').slice(0, -1).join(' ');
+    while (measure(other(longer), 8.5, {}) > column3 * 1.15) longer = longer.slice(0, -1).trimEnd();
     expect(measure(other(longer), 8.5, {})).toBeGreaterThan(column3); // it does not fit at 8.5 pt, it does at 85%
     // The longest facts leave no room for larger type: three parties' own (15% larger, the pair never fits three columns).
     const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ').slice(0, n).trim();
@@ -929,7 +969,7 @@ describe('certificate content', () => {
       }));
       const lines = (await drawnBlocks(pdf)).map((b) => ({ text: b.map((g) => g.text).join(''), size: b[0]!.size }));
       const zh = lines.find((l) => l.text.includes('南乔治亚和南桑威奇群岛'))!;
-      const column = (841.89 - 80 - 20 - 14 * (columns - 1)) / columns;
+      const column = columnWidth({ name: title === longer ? 13 : 13 * 1.15 }, columns); // larger type but in the crowded case
       expect(measure(pair, zh.size, {}) <= column, `${columns} columns, ${title}: ${zh.size} pt`).toBe(together);
       if (together) expect(zh.text).toContain(pair);
       else {
@@ -955,7 +995,8 @@ describe('certificate content', () => {
 
   it('prints on one line the name that sets every name\'s size (it fits exactly: no rounding error may wrap it)', async () => {
     const { measure, wrap } = await import('#shared/certificate/shaping.ts');
-    const width = (841.89 - 80 - 20 - 14) / 2; // four parties: two columns
+    const { columnWidth } = await import('#shared/certificate/render.ts');
+    const width = columnWidth({ name: 10.5 * 1.15 }, 2); // four parties: two columns, in larger type
     const bold = { weight: 'bold' as const, rtl: false };
     // A name whose exact one-line size measures a hair over the column (found as a reviewer did).
     const base = 'Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan and Partners';
@@ -996,6 +1037,10 @@ describe('certificate content', () => {
     // Two parties: 13 pt names and 8.5 pt signatory lines, 15% larger.
     const [name, line] = await sizes(bilateral.pdf, [two[0].name, two[0].signatory.name]);
     expect([name, line].map((x) => Number(x!.toFixed(3)))).toEqual([Number((13 * 1.15).toFixed(3)), Number((8.5 * 1.15).toFixed(3))]);
+    // Columns a name and a half apart, so that names side by side do not read as one.
+    const nameBlocks = (await drawnBlocks(bilateral.pdf)).filter((b) => [two[0].name, two[1].name].includes(b.map((g) => g.text).join('')));
+    const { columnWidth } = await import('#shared/certificate/render.ts');
+    expect(nameBlocks[1]![0]!.x - nameBlocks[0]![0]!.x).toBeCloseTo(columnWidth({ name: name! }, 2) + 1.5 * name!, 3);
     // Eighteen fill the page in their own type (9 pt names, at most).
     const eighteen = (await t.call('GET', `/agreements/${all18.id}`)).body.parties.map((p: { name: string }) => p.name);
     for (const size of await sizes(all18.pdf, eighteen.slice(0, 3))) expect(size).toBeLessThanOrEqual(9);

@@ -106,11 +106,11 @@ function fitLines<S extends Omit<TextOptions, 'rtl' | 'context'>>(text: string, 
   const width = W - 2 * M - 120;
   const style = paragraphStyle(text, paragraph);
   for (const size of sizes) {
-    if (wrap(text, size, width, style).length <= 2) return { size, lines: paragraphLines(text, balancedWrap(text, size, width, style), style) };
+    const lines = wrap(text, size, width, style);
+    if (lines.length <= 2) return { size, lines: paragraphLines(text, balancedWrap(text, size, width, style, lines), style) };
   }
-  const { size } = shrinkToFit(text, shrinking(sizes.at(-1)!, 0), width, maxLines, style);
-  const lines = balancedWrap(text, size, width, style);
-  return { size, lines: paragraphLines(text, lines, style) };
+  const { size, lines } = shrinkToFit(text, shrinking(sizes.at(-1)!, 0), width, maxLines, style);
+  return { size, lines: paragraphLines(text, balancedWrap(text, size, width, style, lines), style) };
 }
 
 /** A paragraph's style: every line keeps its direction (a right-to-left name's second line may begin with Latin or digits). */
@@ -136,42 +136,56 @@ function masthead(w: Writer, a: Agreement, page?: number, voided?: [string, stri
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
 }
 
+/** The agreement's titles, laid out once for every heading tried (see fitLines). */
+interface Titles { title: ReturnType<typeof fitLines>; zh?: ReturnType<typeof fitLines> }
+
+function titlesOf(a: Agreement): Titles {
+  // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
+  const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
+  // The Chinese title no larger than the English one it translates.
+  const zhSizes = [12, 11, 10, 9].filter((size) => size <= title.size);
+  return { title, ...(a.titleZh && { zh: fitLines(a.titleZh, zhSizes.length > 0 ? zhSizes : [title.size], { lang: 'zh-Hans' }, 3) }) };
+}
+
 /**
  * The heading: the certificate's name in English and Chinese, the agreement's titles, and a banner
- * when it is void. `compact` (for a list of parties that would not fit on the page otherwise, see
- * layParties): the two names on one line, and the void said in the masthead, 43 points less.
+ * when it is void. `compact` (for a list of parties that would not fit the page as well otherwise,
+ * see layParties): the two names on one line, 26 points less, and a void marked by a badge beside
+ * them and its day in the masthead, instead of the banner (15 points more).
  */
-function heading(w: Writer, a: Agreement, ceremony: Ceremony, compact = false): number {
+function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, compact = false): number {
   const voided = a.status === 'voided' ? formatDay(a.updatedAt, ceremony) : undefined;
   masthead(w, a, undefined, compact ? voided : undefined);
   let y: number;
   if (compact) {
-    const [en, zh] = [{ size: 20, weight: 'bold' as const, color: ACCENT }, { size: 13, color: ACCENT }];
+    const [en, zh, badge] = [{ size: 20, weight: 'bold' as const, color: ACCENT }, { size: 13, color: ACCENT }, { size: 11, weight: 'bold' as const, color: ALERT }];
     const [enWidth, zhWidth] = [measure(LABELS.title, en.size, en), measure(LABELS.titleZh, zh.size)];
-    const x = (W - enWidth - 12 - zhWidth) / 2;
-    w.at(LABELS.title, x, H - 88, en);
-    w.at(LABELS.titleZh, x + enWidth + 12, H - 88, zh);
-    y = H - 112;
+    const badgeWidth = voided ? measure(VOID_BADGE, badge.size, badge) + 12 : 0;
+    const x = (W - enWidth - 12 - zhWidth - (voided ? 16 + badgeWidth : 0)) / 2;
+    w.at(LABELS.title, x, H - 86, en);
+    w.at(LABELS.titleZh, x + enWidth + 12, H - 86, zh);
+    if (voided) {
+      const left = x + enWidth + 12 + zhWidth + 16;
+      w.draw(stroke(ALERT, 1.2, `${pdfNumber(left)} ${pdfNumber(H - 91)} ${pdfNumber(badgeWidth)} 17 re`));
+      w.at(VOID_BADGE, left + 6, H - 86, badge);
+    }
+    y = H - 114;
   } else {
     w.centred(LABELS.title, H - 92, { size: 22, weight: 'bold', color: ACCENT });
     w.centred(LABELS.titleZh, H - 112, { size: 13, color: ACCENT });
     y = H - 140;
   }
-  // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
-  const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
+  const { title, zh } = titles;
   title.lines.forEach((line, i) => {
     if (i > 0) y -= (title.size * 19) / 15;
     w.centred(line.text, y, { ...line.style, size: title.size });
   });
   // The next baseline clears this line's descenders and the next line's ascenders, whatever their sizes.
   let next = (size: number) => Math.max((title.size * 19) / 15, title.size * 0.3 + size * 1.05 + 1);
-  if (a.titleZh) {
-    const zh = fitLines(a.titleZh, [12, 11, 10, 9], { lang: 'zh-Hans' }, 3);
-    for (const line of zh.lines) {
-      y -= next(zh.size);
-      w.centred(line.text, y, { ...line.style, size: zh.size });
-      next = (size: number) => Math.max((zh.size * 17) / 12, zh.size * 0.3 + size * 1.05 + 1);
-    }
+  for (const line of zh?.lines ?? []) {
+    y -= next(zh!.size);
+    w.centred(line.text, y, { ...line.style, size: zh!.size });
+    next = (size: number) => Math.max((zh!.size * 17) / 12, zh!.size * 0.3 + size * 1.05 + 1);
   }
   y -= next(12);
   if (voided && !compact) {
@@ -182,6 +196,9 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony, compact = false): 
   rule(w, y + 4);
   return y - 12;
 }
+
+/** The compact heading's mark of a void, framed in red beside the certificate's names. */
+const VOID_BADGE = 'VOIDED  已作废';
 
 function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number {
   const [kindEn, kindZh] = KIND_LABELS[a.kind];
@@ -247,7 +264,7 @@ function blockLines(text: string, size: number, width: number, paragraph: Omit<S
   if (lines.length > 2) ({ s, lines } = shrinkTo(maxLines, size * 0.3));
   // A bounded block (a fact) keeps its bound whatever it takes: the page below it is spoken for.
   if (lines.length > maxLines) ({ s, lines } = shrinkTo(maxLines, 0));
-  if (balanced) lines = balancedWrap(text, s, width, style);
+  if (balanced) lines = balancedWrap(text, s, width, style, lines);
   const block = paragraphLines(text, lines, style).map((l) => line(l.text, l.style, s));
   if (style.rtl) {
     // Right-to-left lines start at the right: they align on the right edge of the widest, which stays at the block's left.
@@ -275,7 +292,7 @@ type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail
  * the widest characters cannot shrink every party's block on every page.
  */
 function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number): PartyBlocks {
-  const width = (W - 2 * M - 20 - PARTY_GAP * (columns - 1)) / columns;
+  const width = columnWidth(style, columns);
   const texts = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
     return [
@@ -398,14 +415,16 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
 /**
  * The parties' blocks and their pages, and which of the first page's bands (`firstBands`: under
  * the full heading, then under the compact one; each measured when first needed) they take. At the
- * style their number calls for if they all fit on the first page, or 15% larger (ROOMY) if that
- * fits too without shrinking (a line too long for it wraps): a few parties fill the room they have. Else
- * at the first smaller style (as many columns) at which they fit: one page is worth smaller type;
- * else the same under the compact heading. Else at the style their number calls for, under the
- * full heading, continued on annex pages, unless not one row of it fits on the first page (long
- * titles, a voided banner, long facts): then at the first smaller style, or the compact heading, at
- * which one does, so that the first page lists parties (if even the smallest gets none there, the
- * list starts on the next page, in the type of their number).
+ * style their number calls for if they all fit on the first page under the full heading without
+ * shrinking, or 15% larger (ROOMY) if that fits too (a line too long for it wraps): a few parties
+ * fill the room they have. Else in the largest type that keeps them on one page: each style, from
+ * theirs down (as many columns), under the full heading, or under the compact one where that is
+ * what gets them onto the page or gets them onto it 5% larger or more (a list does not print
+ * smaller for a party less). Else at the style their number calls for, under the full heading,
+ * continued on annex pages, unless not one row of it fits on the first page (long titles, a voided
+ * banner, long facts): then at the first smaller style, or the compact heading, at which one does,
+ * so that the first page lists parties (if even the smallest gets none there, the list starts on
+ * the next page, in the type of their number).
  */
 function layParties(list: AgreementParty[], firstBands: (() => number)[], annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
   const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
@@ -414,20 +433,22 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
   const blocks: PartyBlocks[] = []; // by style, wrapped when first needed
   const heights: number[] = [];
   const planOf = (parts: PartyBlocks, band: number) => ({ parts, band, ...planParties(parts, (heights[band] ??= firstBands[band]!()), annexBand) });
-  const plain = planOf((blocks[0] = partyBlocks(list, styles[0]!, columns)), 0);
-  if (plain.pages.length === 1) {
-    if (plain.scale < 1 || plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // no room for larger type
+  const blocksOf = (i: number) => (blocks[i] ??= partyBlocks(list, styles[i]!, columns));
+  const plain = planOf(blocksOf(0), 0);
+  if (plain.pages.length === 1 && plain.scale >= 1) {
+    if (plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // no room for larger type
     const { name, local, detail, block } = styles[0]!;
     const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY }, columns), 0);
     return roomy.pages.length === 1 && roomy.scale >= 1 ? roomy : plain;
   }
   let paginated: ReturnType<typeof layParties> = plain; // their number's style under the full heading, unless its first page lists none and another's does
-  for (const band of firstBands.keys()) {
-    for (const [i, style] of styles.entries()) {
-      const plan = planOf((blocks[i] ??= partyBlocks(list, style, columns)), band);
-      if (plan.pages.length === 1) return plan;
-      if (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0) paginated = plan;
-    }
+  for (const i of styles.keys()) {
+    const full = i === 0 ? plain : planOf(blocksOf(i), 0);
+    const compact = planOf(blocksOf(i), 1);
+    // The compact heading where it gets them onto one page, or onto it in type 5% larger or more.
+    if (full.pages.length === 1 && (compact.pages.length > 1 || compact.scale < full.scale + 0.05)) return full;
+    if (compact.pages.length === 1) return compact;
+    for (const plan of [full, compact]) if (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0) paginated = plan;
   }
   return paginated;
 }
@@ -435,17 +456,17 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
 /** Draws one page's party grid under its heading, between `top` and `bottom`: centred on the first page, from the top on an annex. */
 function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: number, heading: string, top: number, bottom: number, centred: boolean): void {
   const band = top - 10 - bottom;
-  // Room the first page's grid leaves goes partly between its rows (up to half a name's size), so
-  // that one party's last line does not run into the next one's name; the rest above and below.
+  // Room a page's grid leaves goes partly between its rows (up to half a name's size), so that one
+  // party's last line does not run into the next one's name; on the first page the rest above and below.
   const rows = grid.pitches.length;
-  const spare = centred ? Math.max(0, band - grid.natural * scale) : 0;
+  const spare = Math.max(0, band - grid.natural * scale);
   const rowGap = rows > 1 ? Math.min(spare / rows, (parts.style.name * scale) / 2) : 0;
   const height = grid.natural * scale + (rows - 1) * rowGap;
   const first = top - 10 - (centred ? (band - height) / 2 : 0) - grid.nameAbove * scale;
   // The heading sits right above the grid, wherever centring puts it.
   w.at(heading, M + 10, first + grid.nameAbove * scale + 8, { size: 9, weight: 'bold', color: ACCENT });
   grid.blocks.forEach((block, i) => {
-    const x = M + 10 + (i % parts.columns) * (parts.width + PARTY_GAP);
+    const x = M + 10 + (i % parts.columns) * (parts.width + gutter(parts.style));
     const row = Math.floor(i / parts.columns);
     const y = first - grid.pitches.slice(0, row).reduce((a, b) => a + b, 0) * scale - row * rowGap;
     block.parts.forEach((lines, part) => lines.forEach((line, k) => {
@@ -457,7 +478,12 @@ function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: numb
 /** Points of clear space between the ink of one line of a party block and the next, and between blocks. */
 const LINE_GAP = 0.8;
 const BLOCK_GAP = 3;
-const PARTY_GAP = 14;
+
+/** Between two columns of parties: one and a half times the names' size, 14 points at least, so that names side by side do not read as one. */
+const gutter = (style: Pick<PartyStyle, 'name'>) => Math.max(14, style.name * 1.5);
+
+/** The width of a column of parties in `style`, `columns` across the page. */
+export const columnWidth = (style: Pick<PartyStyle, 'name'>, columns: number) => (W - 2 * M - 20 - gutter(style) * (columns - 1)) / columns;
 
 function footer(w: Writer, input: CertificateInput): void {
   const { agreement: a, verifyUrl, keysUrl } = input;
@@ -558,11 +584,12 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   frame(w);
   // The room for the parties' list under each heading, measured before anything is drawn.
   const measuring = new Writer(engine);
-  const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, compact)) - 10 - 168;
+  const titles = titlesOf(a);
+  const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, titles, compact)) - 10 - 168;
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
   const { parts, pages, scale, band } = layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10));
-  const top = facts(w, a, ceremony, heading(w, a, ceremony, band === 1));
+  const top = facts(w, a, ceremony, heading(w, a, ceremony, titles, band === 1));
   const total = a.parties.length;
   let from = 0;
   pages.forEach((grid, i) => {

@@ -531,14 +531,16 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
  * `text` on as many lines as `wrap` takes at `maxWidth`, but as even as they go: wrapped at the
  * narrowest width that takes no more lines (found by bisection), so that a title's last line is not
  * one word ("… Industry Forum / Platform"), nor a name's ("Islamic Republic of / Iran" is set
- * "Islamic / Republic of Iran"). Never narrower than its widest word, which would break a word.
+ * "Islamic / Republic of Iran"). Never narrower than a word that fits a line, which would break it
+ * (a word wider than a line breaks as `wrap` breaks it); to half a point.
  */
-export function balancedWrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
-  const greedy = wrap(text, size, maxWidth, opts);
+export function balancedWrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}, greedy = wrap(text, size, maxWidth, opts)): string[] {
   if (greedy.length < 2) return greedy;
-  const widest = Math.max(...text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0).map((word) => measure(word, size, opts)));
-  let [narrow, wide, best] = [widest <= maxWidth ? widest : 0, maxWidth, greedy];
-  for (let step = 0; step < 12; step++) {
+  // No narrower than a line's share of the text, nor than the widest word that fits a line (a wider one breaks anyway).
+  const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0).map((word) => measure(word, size, opts));
+  let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
+  let [wide, best] = [maxWidth, greedy];
+  while (wide - narrow > 0.5) { // to half a point
     const width = (narrow + wide) / 2;
     const lines = wrap(text, size, width, opts);
     if (lines.length <= greedy.length) [wide, best] = [width, lines];
