@@ -1606,6 +1606,8 @@ describe('verification', () => {
     it('GET /verify is a page with a form that posts the file to POST /verify, and runs nothing', async () => {
       const r = await t.call('GET', '/verify', { token: null });
       expect([r.status, r.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      // Chinese first for a reader who asks for it: a cache keeps the two orders apart.
+      expect(r.headers.get('vary')).toBe('Accept, Accept-Language');
       expect(r.body).toContain('<form method="post" enctype="multipart/form-data">');
       expect(r.body).toContain('<input type="file" id="file" name="file" accept="application/pdf,.pdf" required>');
       expect(r.body).toContain('Certificate (PDF, at most 2 MB)');

@@ -18,11 +18,12 @@ const unmatchedRead = (route: Route | undefined, event: ApiEvent) => route === u
 
 /**
  * An answer that depends on Accept (and, for a page, on Accept-Language) says so, errors included,
- * so caches keep them apart: every answer of a route that answers in more than one type, and of a
- * function that shows pages, its answer to an address no route has.
+ * so caches keep them apart: every answer of a route that says it sends Vary (one that answers in
+ * more than one type, a page in the reader's language order), and of a function that shows pages,
+ * its answer to an address no route has.
  */
 function negotiated(route: Route | undefined, event: ApiEvent, response: Result, errorPage?: ErrorPage): Result {
-  const varies = route ? route.alsoAs !== undefined : errorPage !== undefined && unmatchedRead(route, event);
+  const varies = route ? route.sends?.includes('Vary') === true : errorPage !== undefined && unmatchedRead(route, event);
   return varies ? { ...response, headers: { ...response.headers, vary: 'Accept, Accept-Language' } } : response;
 }
 
