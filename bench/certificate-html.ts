@@ -118,7 +118,8 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
   // built, so that a first-call child building its input does not load the renderer early).
   const { PARTY_STYLES, renderCertificate } = await import('#shared/certificate/render.ts');
   let s: { name: number; local: number; detail: number } | undefined;
-  await renderCertificate(input, ({ partyType }) => (s = partyType));
+  let [gutter, compact] = [14, false];
+  await renderCertificate(input, ({ partyType, partyGutter, compactHeading }) => ([s, gutter, compact] = [partyType, partyGutter, compactHeading]));
   const columns = PARTY_STYLES.find((style) => a.parties.length <= style.upTo)!.columns(a.parties.length);
   const rows = Math.ceil(a.parties.length / columns);
   const qr = await QRCode.toString(verifyUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
@@ -133,14 +134,16 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate ${esc(a.code)}</title><style>${CSS}</style></head>
 <body><div class="frame"></div><div class="page">
 <div class="top muted"><span>${esc(LABELS.registry)}</span><span>Code 编号  ${esc(a.code)}   ·   Version 版本  ${a.version}</span></div>
-<h1 class="accent">${LABELS.title}</h1><div class="zh1 accent" lang="zh-Hans">${LABELS.titleZh}</div>
+${compact
+    ? `<h1 class="accent" style="font-size:20pt">${LABELS.title} <span lang="zh-Hans" style="font-size:13pt;font-weight:400">${LABELS.titleZh}</span></h1>`
+    : `<h1 class="accent">${LABELS.title}</h1><div class="zh1 accent" lang="zh-Hans">${LABELS.titleZh}</div>`}
 <h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
 <div class="facts">
 <div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>${esc(statusLabel(a.version))}</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
 <div><label>${LABELS.signed}</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
 <div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c, a.signedAt))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>${esc(LABELS.parties(a.parties.length))}</b></div>
-<div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);row-gap:${s!.detail * 0.9}pt">${parties}</div></div>
+<div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);column-gap:${gutter}pt;row-gap:${s!.detail * 0.9}pt">${parties}</div></div>
 <div class="footer"><div class="text"><div><label>${LABELS.sectors}</label>${esc(sectors)}</div>${a.value ? `<div><label>${LABELS.value}</label>${esc(formatMoney(a.value))}</div>` : ''}
 <p class="statement">${esc(statement)}</p><p class="statement" lang="zh-Hans">${esc(statementZh)}</p></div>
 <div class="qr">${qr}</div></div><div class="url">${esc(verifyUrl)}</div>

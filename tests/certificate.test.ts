@@ -1010,7 +1010,9 @@ describe('certificate content', () => {
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
       agreement: { ...a, parties: [{ ...a.parties[0], name }, a.parties[1], { ...a.parties[1], partyId: 'p3' }, { ...a.parties[1], partyId: 'p4' }] },
     }));
-    expect((await drawnBlocks(pdf)).map((b) => b.map((g) => g.text).join(''))).toContain(name);
+    const drawn = (await drawnBlocks(pdf)).find((b) => b.map((g) => g.text).join('') === name);
+    expect(drawn).toBeDefined();
+    expect(drawn![0]!.size).toBeCloseTo((full * width) / measure(name, full, bold), 3); // at its exact fit, in the larger type
   });
 
   it('lets a name too long for one line wrap without making the other parties\' names smaller', async () => {
@@ -1055,6 +1057,20 @@ describe('certificate content', () => {
     const baselines = blocks.filter((b) => signatories.some((name: string) => b.map((g) => g.text).join('').startsWith(name))).map((b) => b[0]!.y);
     expect(baselines).toHaveLength(4);
     expect(new Set(baselines.map((y) => y.toFixed(2))).size).toBe(2); // two rows, one baseline each
+    // By lines, not points: a local name in a tall script (Myanmar) is one line too.
+    const myanmar = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: [
+        { ...a.parties[0], name: 'Republic of the Union of Myanmar', localName: 'ပြည်ထောင်စုသမ္မတ မြန်မာနိုင်ငံတော်', lang: 'my', signatory: { name: 'Signatory M' } },
+        { ...a.parties[1], name: 'ASEAN Secretariat', localName: undefined, lang: undefined, signatory: { name: 'Signatory A' } },
+        // A local name of two lines, one more than Myanmar's: they share a baseline, and the signatory
+        // line without a local name, two lines fewer, stays with Myanmar's rather than slide after it.
+        { ...a.parties[1], partyId: 'p3', name: 'Ministry', localName: 'Министерство иностранных дел Республики Казахстан', lang: 'ru', signatory: { name: 'Signatory K' } },
+      ] },
+    }));
+    const lines = (await drawnBlocks(myanmar)).map((b) => ({ text: b.map((g) => g.text).join(''), y: b[0]!.y }));
+    const at = (name: string) => lines.find((l) => l.text.startsWith(name))!.y;
+    expect(at('Signatory M')).toBeCloseTo(at('Signatory A'), 2);
+    expect(at('Signatory K')).toBeLessThan(at('Signatory M') - 10);
   });
 
   it('puts room the first page leaves between the rows of parties, so that one party\'s last line does not run into the next one\'s name', async () => {

@@ -324,6 +324,10 @@ describe('routes', () => {
     expect(['0', '1', '25', '100', '101', '999'].filter((v) => limitPattern.test(v))).toEqual(['1', '25', '100']);
     expect(create.requestBody.content['application/json'].schema.properties.sectors.uniqueItems).toBe(true);
     expect(Object.keys(r.body.paths['/agreements'].get.responses['503'].headers)).toEqual(['Retry-After']);
+    // A page in the reader's language order varies, its problems included, as an answer in two types does.
+    for (const [path, method] of [['/verify', 'get'], ['/verify/{code}', 'get'], ['/verify', 'post']] as const) {
+      expect(r.body.paths[path][method].responses['400'].headers.Vary, `${method} ${path}`).toBeDefined();
+    }
     // Every GET has its HEAD twin: the same parameters and headers, no content.
     for (const route of ROUTES.filter((x) => x.method === 'GET')) {
       const head = r.body.paths[route.path].head;

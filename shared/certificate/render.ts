@@ -347,18 +347,29 @@ function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): PartyBl
 
 /**
  * Blocks in `rows` rows, in the parties' order row by row (left to right, as a list of signatories
- * is read: the first two parties side by side): each row is as tall as its tallest block. A
- * signatory line drops to the lowest of its row's within a line below it (a local name's line):
- * a party without a local name keeps the room, rather than have its signatory line sit higher than
- * its neighbour's; one beside a name of many lines stays under its own names.
+ * is read: the first two parties side by side): each row is as tall as its tallest block. Within a
+ * row, signatory lines whose names take as many lines, or one more (a local name's), share the
+ * lowest of their baselines: a party without a local name keeps the room rather than have its
+ * signatory line sit higher than its neighbour's; one beside a name of more lines stays under its own.
  */
 function partyGrid({ style, columns }: PartyBlocks, placed: PartyBlock[], rows: number): PartyGrid {
-  const rowOf = (i: number) => placed.slice(i - (i % columns), i - (i % columns) + columns);
-  const blocks = placed.map((block, i) => {
-    const detail = block.offsets.at(-1)!;
-    const within = rowOf(i).map((b) => b.offsets.at(-1)![0]! - detail[0]!).filter((d) => d <= style.local * 1.3);
-    const shift = Math.max(0, ...within);
-    return shift === 0 ? block : { ...block, offsets: [...block.offsets.slice(0, -1), detail.map((o) => o + shift)], end: block.end + shift };
+  const linesAbove = (b: PartyBlock) => b.parts.slice(0, -1).reduce((n, lines) => n + lines.length, 0);
+  const shifts = new Map<PartyBlock, number>();
+  for (let from = 0; from < placed.length; from += columns) {
+    // Groups of a row's blocks, fewest lines first, each as many lines as its first or one more.
+    const row = placed.slice(from, from + columns).sort((p, q) => linesAbove(p) - linesAbove(q));
+    for (let start = 0; start < row.length;) {
+      let end = start;
+      while (end < row.length && linesAbove(row[end]!) <= linesAbove(row[start]!) + 1) end++;
+      const group = row.slice(start, end);
+      const baseline = Math.max(...group.map((b) => b.offsets.at(-1)![0]!));
+      for (const b of group) shifts.set(b, baseline - b.offsets.at(-1)![0]!);
+      start = end;
+    }
+  }
+  const blocks = placed.map((block) => {
+    const shift = shifts.get(block) ?? 0;
+    return shift === 0 ? block : { ...block, offsets: [...block.offsets.slice(0, -1), block.offsets.at(-1)!.map((o) => o + shift)], end: block.end + shift };
   });
   const nameAbove = Math.max(0, ...blocks.map((b) => b.parts[0]![0]!.above));
   const pitches = Array.from({ length: rows }, (_, row) =>
@@ -417,14 +428,14 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
  * the full heading, then under the compact one; each measured when first needed) they take. At the
  * style their number calls for if they all fit on the first page under the full heading without
  * shrinking, or 15% larger (ROOMY) if that fits too (a line too long for it wraps): a few parties
- * fill the room they have. Else in the largest type that keeps them on one page: each style, from
- * theirs down (as many columns), under the full heading, or under the compact one where that is
- * what gets them onto the page or gets them onto it 5% larger or more (a list does not print
- * smaller for a party less). Else at the style their number calls for, under the full heading,
- * continued on annex pages, unless not one row of it fits on the first page (long titles, a voided
- * banner, long facts): then at the first smaller style, or the compact heading, at which one does,
- * so that the first page lists parties (if even the smallest gets none there, the list starts on
- * the next page, in the type of their number).
+ * fill the room they have. Else, style by style from theirs down (as many columns): under the full
+ * heading if it holds them without shrinking, else under the compact one if it holds them on the
+ * page at all (its band is the larger: type never grows as parties are added). Else at the style
+ * their number calls for, under the full heading, continued on annex pages, unless not one row of
+ * it fits on the first page (long titles, a voided banner, long facts): then the first of its
+ * compact heading, a smaller style's full heading, its compact one... at which one does, so that
+ * the first page lists parties (if none does, the list starts on the next page, in the type of
+ * their number).
  */
 function layParties(list: AgreementParty[], firstBands: (() => number)[], annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
   const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
@@ -436,7 +447,7 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
   const blocksOf = (i: number) => (blocks[i] ??= partyBlocks(list, styles[i]!, columns));
   const plain = planOf(blocksOf(0), 0);
   if (plain.pages.length === 1 && plain.scale >= 1) {
-    if (plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // no room for larger type
+    if (plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // a quick no (parts that shrank to one line grow less)
     const { name, local, detail, block } = styles[0]!;
     const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY }, columns), 0);
     return roomy.pages.length === 1 && roomy.scale >= 1 ? roomy : plain;
@@ -445,8 +456,9 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
   for (const i of styles.keys()) {
     const full = i === 0 ? plain : planOf(blocksOf(i), 0);
     const compact = planOf(blocksOf(i), 1);
-    // The compact heading where it gets them onto one page, or onto it in type 5% larger or more.
-    if (full.pages.length === 1 && (compact.pages.length > 1 || compact.scale < full.scale + 0.05)) return full;
+    // The compact heading where the full one would shrink them (or not hold them), so that type
+    // never grows as parties are added: its band is the larger, so it prints them as large or larger.
+    if (full.pages.length === 1 && full.scale >= 1) return full;
     if (compact.pages.length === 1) return compact;
     for (const plan of [full, compact]) if (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0) paginated = plan;
   }
@@ -553,6 +565,9 @@ export interface RenderReport {
   undrawable: string[];
   /** The type the parties' names, local names and signatory lines are set in (points, before a part shrinks to stay on one line). */
   partyType: { name: number; local: number; detail: number };
+  /** The points between two columns of parties, and whether the heading is the compact one (see layParties). */
+  partyGutter: number;
+  compactHeading: boolean;
 }
 
 export async function renderCertificate(input: CertificateInput, report?: (r: RenderReport) => void): Promise<Uint8Array> {
@@ -609,7 +624,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   footer(w, input);
   engine.finalize(`${a.id}#${a.version}`);
   const { name, local, detail } = parts.style;
-  report?.({ undrawable: [...engine.undrawable].map(codePoint), partyType: { name: name * scale, local: local * scale, detail: detail * scale } });
+  report?.({ undrawable: [...engine.undrawable].map(codePoint), partyType: { name: name * scale, local: local * scale, detail: detail * scale }, partyGutter: gutter(parts.style), compactHeading: band === 1 });
   keepInfoPlain(doc, infoRef, info);
   return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
 }

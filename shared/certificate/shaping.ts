@@ -536,7 +536,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
  */
 export function balancedWrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}, greedy = wrap(text, size, maxWidth, opts)): string[] {
   if (greedy.length < 2) return greedy;
-  // No narrower than a line's share of the text, nor than the widest word that fits a line (a wider one breaks anyway).
+  // From about a line's share of the text (the spaces a break drops aside), and no narrower than the widest word that fits a line (a wider one breaks anyway).
   const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0).map((word) => measure(word, size, opts));
   let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
   let [wide, best] = [maxWidth, greedy];

@@ -41,7 +41,7 @@ export const partyInput = z
     lang: languageTag.optional(),
     countryCode: countryCode.optional(),
   })
-  .meta({ description: 'countryCode is required for every kind but "organization". An organization of one country (a ministry, an agency, a chamber of commerce) gives it, and certificates call it an "Organization" of that country; an international organization gives none (its seat is not its country) and is called one.' })
+  .meta({ description: 'countryCode is required for every kind but "organization". An organization of one country (a ministry, an agency, a chamber of commerce) gives it, and certificates call it an "Organization" of that country; an international organization gives none (its seat is not its country), and certificates call it an "International organization".' })
   .superRefine((party, ctx) => {
     if (party.kind !== 'organization' && party.countryCode === undefined) {
       ctx.addIssue({ code: 'custom', path: ['countryCode'], message: `is required for a party of kind "${party.kind}"` });

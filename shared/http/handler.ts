@@ -7,7 +7,7 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { problemOf, problemResponse, type Problem, type Resend } from './problem.ts';
 import { headersOf, optionsAnswer, prefersPage, toApiRequest, type ApiEvent, type ApiRequest } from './request.ts';
 import { render, type ApiResponse } from './response.ts';
-import { findRoute, routesOf, routeKey, type FunctionName, type Route, type RouteKey } from './routes.ts';
+import { findRoute, routesOf, routeKey, varies, type FunctionName, type Route, type RouteKey } from './routes.ts';
 
 export type RouteImpl = (req: ApiRequest) => Promise<ApiResponse>;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -18,13 +18,13 @@ const unmatchedRead = (route: Route | undefined, event: ApiEvent) => route === u
 
 /**
  * An answer that depends on Accept (and, for a page, on Accept-Language) says so, errors included,
- * so caches keep them apart: every answer of a route that says it sends Vary (one that answers in
- * more than one type, a page in the reader's language order), and of a function that shows pages,
- * its answer to an address no route has.
+ * so caches keep them apart: every answer of a route that answers in more than one type or says it
+ * sends Vary (a page in the reader's language order), and of a function that shows pages, its
+ * answer to an address no route has.
  */
 function negotiated(route: Route | undefined, event: ApiEvent, response: Result, errorPage?: ErrorPage): Result {
-  const varies = route ? route.sends?.includes('Vary') === true : errorPage !== undefined && unmatchedRead(route, event);
-  return varies ? { ...response, headers: { ...response.headers, vary: 'Accept, Accept-Language' } } : response;
+  const answersVary = route ? varies(route) : errorPage !== undefined && unmatchedRead(route, event);
+  return answersVary ? { ...response, headers: { ...response.headers, vary: 'Accept, Accept-Language' } } : response;
 }
 
 /**

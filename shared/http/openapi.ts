@@ -1,7 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the routes table and the zod schemas it names. */
 import * as z from 'zod';
 import { ENTITY_TAG_LIST, IDEMPOTENCY_KEY } from './request.ts';
-import { readsTable, ROUTES, type Route } from './routes.ts';
+import { readsTable, ROUTES, varies, type Route } from './routes.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -23,7 +23,7 @@ const HEADER_MEANING = {
   ETag: 'A record\'s version ("3"), to send back in If-Match to change it; for a file, the SHA-256 of its bytes, to send back in If-None-Match',
   Location: 'Where the new record is',
   'Idempotent-Replayed': '"true" when this answers a request that was made already (the same Idempotency-Key or id and body; the same change by the same user on the same version, while it is the latest): the record as that first request left it',
-  Vary: '"Accept, Accept-Language": JSON or HTML, by what the client prefers, and a page Chinese first when it asks for Chinese first',
+  Vary: '"Accept, Accept-Language": JSON or HTML by what the client prefers (on routes that answer in both), and a page Chinese first when it asks for Chinese first',
   'Content-Disposition': 'inline, with a file name: concord-<code>-v<version>.pdf',
 } as const;
 
@@ -79,13 +79,11 @@ function operation(route: Route) {
     };
   }
   errors.default = { description: 'A fault on the server\'s side (a bug)', ...problemRef };
-  // Where browsers get pages, they get a page for a problem too (as Accept prefers).
-  if (route.alsoAs?.includes('text/html')) {
-    for (const error of Object.values(errors) as { content?: Record<string, object>; headers?: object }[]) {
-      if (!error.content?.['application/problem+json']) continue;
-      error.content = { ...error.content, 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } };
-      error.headers = { ...error.headers, Vary: { description: HEADER_MEANING.Vary, schema: { type: 'string' } } };
-    }
+  // Where browsers get pages, they get a page for a problem too (as Accept prefers); an answer that varies does so errors included.
+  for (const error of Object.values(errors) as { content?: Record<string, object>; headers?: object }[]) {
+    if (!error.content?.['application/problem+json']) continue;
+    if (route.alsoAs?.includes('text/html')) error.content = { ...error.content, 'text/html': { schema: { type: 'string', contentMediaType: 'text/html' } } };
+    if (varies(route)) error.headers = { ...error.headers, Vary: { description: HEADER_MEANING.Vary, schema: { type: 'string' } } };
   }
   const success = route.response ? jsonSchema(route.response, 'output') : undefined;
   return {

@@ -120,6 +120,9 @@ const ceremonyHistoryResponse = z.object({ ceremonyId: z.string(), version: z.nu
 /** Takes any query parameters, and drops them all. */
 const ANY_QUERY = z.object({});
 
+/** Whether a route's answers depend on the request's Accept or Accept-Language (and say Vary): it answers in more than one type, or says it sends Vary. */
+export const varies = (route: Route): boolean => route.alsoAs !== undefined || route.sends?.includes('Vary') === true;
+
 export const ROUTES = [
   { method: 'GET', path: '/healthz', fn: 'meta', access: 'public', status: 200, summary: 'Liveness check', response: z.object({ status: z.literal('ok') }) },
   { method: 'GET', path: '/openapi.json', fn: 'meta', access: 'public', status: 200, summary: 'This API, as OpenAPI 3.1', response: z.looseObject({ openapi: z.literal('3.1.0') }) },
