@@ -909,6 +909,20 @@ describe('certificate content', () => {
     else expect(text).not.toContain('VOIDED');
   });
 
+  it('never prints a list in larger type for a party more', async () => {
+    const { renderCertificate } = await import('#shared/certificate/render.ts');
+    const agreement = (await t.call('GET', `/agreements/${all18.id}`)).body;
+    const ceremony = (await t.call('GET', `/ceremonies/${agreement.ceremonyId}`)).body;
+    for (const status of ['active', 'voided']) {
+      const sizes: number[] = [];
+      for (let n = 2; n <= 18; n++) {
+        const parties = agreement.parties.slice(0, n).map((p: any, i: number) => ({ ...p, signatory: { name: `Signatory ${i + 1}`, title: i % 2 ? 'Minister of Economic Development and Trade' : 'Minister' } }));
+        await renderCertificate({ agreement: { ...agreement, status, version: 2, parties }, ceremony, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=2&sig=z`, keysUrl: `${BASE}/k` }, (r) => sizes.push(r.partyType.name));
+      }
+      for (let n = 1; n < sizes.length; n++) expect(sizes[n], `${status}, ${n + 2} parties: ${sizes.map((x) => x.toFixed(2)).join(' ')}`).toBeLessThanOrEqual(sizes[n - 1]! + 1e-9);
+    }
+  });
+
   it('keeps the full heading where the parties fit under it in their own type, and turns compact where that prints them larger', async () => {
     const headlines = async (pdf: Buffer) => {
       const blocks = await drawnBlocks(pdf);
