@@ -427,6 +427,15 @@ describe('certificate content', () => {
     expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
   });
 
+  it('spaces wrapped title and fact lines by their ink: vocalized Arabic marks never meet the line next to them', async () => {
+    const vocalized = 'ٱلْمَمْلَكَةٱلْعَرَبِيَّةٱلسُّعُودِيَّة'.repeat(10);
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+      agreement: { ...a, title: vocalized.slice(0, 300) },
+      ceremony: { ...ceremony, title: 'Holding Logistics Free Investment of Foreign City the Trade Federation and Investment City Logistics Institute Development Trade Republic Commerce Innovation Authority Cooperation', event: vocalized.slice(0, 300) },
+    }));
+    expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
+  });
+
   it('never sets the Chinese title larger than the English one it translates', async () => {
     const title = 'Memorandum of Understanding on Cooperation in Digital Government, Cross-Border Electronic Payments, Smart Logistics, Smart Tourism, Industrial Internet Platforms and the Development of Digital Channels between the Parties';
     const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({ agreement: { ...a, title, titleZh: '关于数字政府与跨境电子支付合作的谅解备忘录' } }));

@@ -73,13 +73,21 @@ class Writer {
     this.at(text, xRight - measure(text, size, style), y, { ...style, size });
   }
 
-  /** A label and its value; a long value wraps (see blockLines, at most `maxLines` lines) under itself. Returns the lines it took. */
+  /**
+   * A label and its value; a long value wraps (see blockLines, at most `maxLines` lines) under
+   * itself, its lines FIELD_LINE apart, or further where their marks need it. Returns the lines'
+   * height it took, in lines (a line more than the first takes FIELD_LINE).
+   */
   field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}, maxLines = 3): number {
     const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
     // A fact takes another line rather than shrink below 85%: it has the width of the page to wrap in.
     const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle, maxLines, 0.85);
-    lines.forEach((line, i) => this.at(line.text, x + labelWidth + 6 + line.indent, y - i * FIELD_LINE, line.style, width - labelWidth - 6));
-    return lines.length;
+    let drop = 0;
+    lines.forEach((line, i) => {
+      if (i > 0) drop += Math.max(FIELD_LINE, lines[i - 1]!.below + line.above + LINE_GAP);
+      this.at(line.text, x + labelWidth + 6 + line.indent, y - drop, line.style, width - labelWidth - 6);
+    });
+    return 1 + drop / FIELD_LINE;
   }
 }
 
@@ -176,15 +184,19 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, co
     y = H - 140;
   }
   const { title, zh } = titles;
-  title.lines.forEach((line, i) => {
-    if (i > 0) y -= (title.size * 19) / 15;
-    w.centred(line.text, y, { ...line.style, size: title.size });
-  });
-  // The next baseline clears this line's descenders and the next line's ascenders, whatever their sizes.
+  // Each baseline clears the line above's descenders and this line's ascenders, whatever their
+  // sizes, and the ink of marks that reach further (vocalized Arabic, stacked Myanmar).
+  let above: { below: number } | undefined;
+  const put = (line: { text: string; style: TextOptions }, size: number, pitch: number) => {
+    const ink = inkExtent(line.text, size, line.style);
+    if (above) y -= Math.max(pitch, above.below + ink.above + LINE_GAP);
+    w.centred(line.text, y, { ...line.style, size });
+    above = ink;
+  };
+  for (const line of title.lines) put(line, title.size, (title.size * 19) / 15);
   let next = (size: number) => Math.max((title.size * 19) / 15, title.size * 0.3 + size * 1.05 + 1);
   for (const line of zh?.lines ?? []) {
-    y -= next(zh!.size);
-    w.centred(line.text, y, { ...line.style, size: zh!.size });
+    put(line, zh!.size, next(zh!.size));
     next = (size: number) => Math.max((zh!.size * 17) / 12, zh!.size * 0.3 + size * 1.05 + 1);
   }
   y -= next(12);
@@ -430,7 +442,7 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
  * shrinking, or 15% larger (ROOMY) if that fits too (a line too long for it wraps): a few parties
  * fill the room they have. Else, style by style from theirs down (as many columns): under the full
  * heading if it holds them without shrinking, else under the compact one if it holds them on the
- * page at all (its band is the larger: type never grows as parties are added). Else at the style
+ * page at all (its band is the larger: a party more never buys larger type by a change of heading). Else at the style
  * their number calls for, under the full heading, continued on annex pages, unless not one row of
  * it fits on the first page (long titles, a voided banner, long facts): then the first of its
  * compact heading, a smaller style's full heading, its compact one... at which one does, so that
@@ -456,8 +468,8 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
   for (const i of styles.keys()) {
     const full = i === 0 ? plain : planOf(blocksOf(i), 0);
     const compact = planOf(blocksOf(i), 1);
-    // The compact heading where the full one would shrink them (or not hold them), so that type
-    // never grows as parties are added: its band is the larger, so it prints them as large or larger.
+    // The compact heading where the full one would shrink them (or not hold them), so that a party
+    // more never buys larger type by a change of heading: its band is the larger, so it prints them as large or larger.
     if (full.pages.length === 1 && full.scale >= 1) return full;
     if (compact.pages.length === 1) return compact;
     for (const plan of [full, compact]) if (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0) paginated = plan;
