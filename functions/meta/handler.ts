@@ -1,7 +1,7 @@
 /** GET /healthz, GET /openapi.json, and what no route matches (404, 405; OPTIONS) */
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { openApiDocument } from '#shared/http/openapi.ts';
-import { PAGE_HEADERS, pageOrder, problemPage } from '#shared/certificate/verify-page.ts';
+import { browserProblemPage } from '#shared/certificate/verify-page.ts';
 
 export const handler = lambdaHandler('meta', {
   'GET /healthz': async () => ({ status: 200, body: { status: 'ok' } }),
@@ -9,5 +9,5 @@ export const handler = lambdaHandler('meta', {
 }, {
   // A person who types the registry's domain, or a near-miss address, into a browser gets a page that
   // leads to the verification pages, not problem+json (API clients still get that).
-  errorPage: (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE_HEADERS }),
+  errorPage: browserProblemPage,
 });

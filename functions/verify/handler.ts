@@ -2,7 +2,7 @@
 import { InvalidInput } from '#shared/domain/errors.ts';
 import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
-import { FORM_PAGE_HEADERS, incompleteLinkPage, PAGE_HEADERS, problemPage, pageOrder, uploadPage, verificationPage, type Order } from '#shared/certificate/verify-page.ts';
+import { browserProblemPage, FORM_PAGE_HEADERS, incompleteLinkPage, PAGE_HEADERS, pageOrder, uploadPage, verificationPage, type Order } from '#shared/certificate/verify-page.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { prefersPage } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
@@ -36,5 +36,5 @@ export const handler = lambdaHandler('verify', {
   [`GET ${KEYS_PATH}`]: async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
 }, {
   // A browser that sent something the pages cannot take gets a page saying so, not problem+json.
-  errorPage: (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE_HEADERS }),
+  errorPage: browserProblemPage,
 });

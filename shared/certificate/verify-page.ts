@@ -1,5 +1,6 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
 import type { Verification } from '#shared/domain/schemas.ts';
+import type { ErrorPage } from '#shared/http/handler.ts';
 import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
 import { ceremonyDays, ceremonyName, formatDay, formatSigningTime } from './wording.ts';
@@ -165,6 +166,9 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
       : ['Choose the certificate\'s PDF file, or scan its QR code.', '请选择证书的 PDF 文件，或扫描证书上的二维码。'],
   ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`, order);
 }
+
+/** A problem as a browser sees it, in the reader's language order (a function's `errorPage`). */
+export const browserProblemPage: ErrorPage = (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE_HEADERS });
 
 /**
  * For someone who typed only a certificate's code, or whose copy of the link lost the end of its
