@@ -1254,6 +1254,13 @@ describe('verification', () => {
     const v2 = (await certificate(id)).body as Buffer;
     expect(sha256(v2)).not.toBe(sha256(pdf));
     expect((await checkFile(v2)).body).toMatchObject({ status: 'valid', version: 2 });
+    // The new certificate says, under its status, the day the amendment was recorded (on the ceremony's clock, Asia/Shanghai).
+    const amendedAt = (await t.call('GET', `/agreements/${id}`)).body.updatedAt as string;
+    const on = new Date(Date.parse(amendedAt) + 8 * 3600_000);
+    const [en, zh] = [`${on.getUTCDate()} ${on.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${on.getUTCFullYear()}`, `${on.getUTCFullYear()}年${on.getUTCMonth() + 1}月${on.getUTCDate()}日`];
+    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-amended', v2), join(OUT, 'certificate-amended')]);
+    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 状态（第2版） In force · 有效 Amended on ${en} · ${zh}修订`);
+    expect(pdfToText(pdf)).not.toContain('Amended');
   });
 
   it('a voided agreement\'s certificate verifies as voided, saying when; the void version\'s certificate prints the day', async () => {

@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { balancedWrap, contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
-  ceremonyLine, formatMoney, formatDay, formatSigningTime, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
+  amendedNote, ceremonyLine, formatMoney, formatDay, formatSigningTime, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -75,13 +75,15 @@ class Writer {
 
   /**
    * A label and its value; a long value wraps (see blockLines, at most `maxLines` lines) under
-   * itself, its lines FIELD_LINE apart, or further where their marks need it. Returns the lines'
-   * height it took, in lines (a line more than the first takes FIELD_LINE).
+   * itself, its lines FIELD_LINE apart, or further where their marks need it; a `note` (smaller,
+   * plain) follows on a line of its own. Returns the lines' height it took, in lines (a line more
+   * than the first takes FIELD_LINE).
    */
-  field(label: string, value: string, x: number, y: number, width: number, valueStyle: Partial<Style> = {}, maxLines = 3): number {
+  field(label: string, value: string, x: number, y: number, width: number, { style = {}, maxLines = 3, note }: { style?: Partial<Style>; maxLines?: number; note?: string } = {}): number {
     const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
     // A fact takes another line rather than shrink below 85%: it has the width of the page to wrap in.
-    const lines = blockLines(value, valueStyle.size ?? 9.5, width - labelWidth - 6, valueStyle, maxLines, 0.85);
+    const lines = blockLines(value, style.size ?? 9.5, width - labelWidth - 6, style, maxLines, 0.85);
+    if (note) lines.push(...blockLines(note, 8.5, width - labelWidth - 6, { color: SIGNATORY }, 2, 0.85));
     let drop = 0;
     lines.forEach((line, i) => {
       if (i > 0) drop += Math.max(FIELD_LINE, lines[i - 1]!.below + line.above + LINE_GAP);
@@ -216,6 +218,8 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   const [kindEn, kindZh] = KIND_LABELS[a.kind];
   const [statusEn, statusZh] = STATUS_LABELS[a.status];
   const [whenEn, whenZh] = formatSigningTime(a.signedAt, ceremony);
+  // A later version in force is an amendment's: the day it was recorded, under the status.
+  const amended = a.version > 1 && a.status === 'active' ? amendedNote(formatDay(a.updatedAt, ceremony)) : undefined;
   const col = (W - 2 * M - 20) / 2;
   const left = M + 10;
   const right = left + col + 10;
@@ -227,18 +231,18 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   const row = (lines: number) => { y -= 15 + (lines - 1) * FIELD_LINE; };
   row(Math.max(
     w.field('Kind 类型', `${kindEn} · ${kindZh}`, left, y, col - 10),
-    w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }),
+    w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, { style: a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }, note: amended }),
   ));
   const venue = ['Venue 地点', venueLine(ceremony, a.place)] as const;
   const signed = [LABELS.signed, `${whenEn} · ${whenZh}`] as const;
   if (wrap(venue[1], 9.5, col - 10 - measure(venue[0], 7.5) - 6).length > 2) {
     // The signing time then has the row to itself too, rather than wrap in half of it.
     row(w.field(...signed, left, y, 2 * col));
-    row(w.field(...venue, left, y, 2 * col, {}, 4));
+    row(w.field(...venue, left, y, 2 * col, { maxLines: 4 }));
   } else {
     row(Math.max(w.field(...signed, left, y, col - 10), w.field(...venue, right, y, col - 10)));
   }
-  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony, a.signedAt), left, y, 2 * col, {}, 4));
+  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony, a.signedAt), left, y, 2 * col, { maxLines: 4 }));
   return y - 3;
 }
 

@@ -52,6 +52,9 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
  */
 export const statusLabel = (version: number): string => `Status at version ${version} 状态（第${version}版）`;
 
+/** Under the status of a later version in force: the day its amendment was recorded (see formatDay). */
+export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  ${zh}修订`;
+
 /** Fixed labels a certificate prints (and the benchmark's HTML twin of it). */
 export const LABELS = {
   registry: 'CONCORD REGISTRY  ·  协议登记系统',
