@@ -1261,6 +1261,12 @@ describe('verification', () => {
     execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-amended', v2), join(OUT, 'certificate-amended')]);
     expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 状态（第2版） In force · 有效 Amended on ${en} · ${zh}修订`);
     expect(pdfToText(pdf)).not.toContain('Amended');
+    // The old one's verdict says when it was superseded, as the page does, on the same clock.
+    for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body.supersededAt).toBe(amendedAt);
+    const page = await t.call('GET', link, { token: null, headers: { accept: 'text/html' } });
+    expect(page.body).toContain(`This certificate describes version 1. It was amended on ${en}. Ask the parties`);
+    expect(page.body).toContain(`协议已于${zh}修订。`);
+    expect((await checkFile(v2)).body).not.toHaveProperty('supersededAt');
   });
 
   it('a voided agreement\'s certificate verifies as voided, saying when; the void version\'s certificate prints the day', async () => {

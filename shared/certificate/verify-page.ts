@@ -45,7 +45,14 @@ function advice(v: Verification, file: boolean): [string, string] {
         `请将以下信息与您所持证书核对${correctedZh}。协议金额、签署人及其他条款不在此显示；如需核验全部内容，请上传证书的 PDF 文件。`,
       ];
     }
-    case 'superseded': return [`This certificate describes version ${v.version}. Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`, `此证书对应第${v.version}版。请向签约方或登记机构索取现行第${v.currentVersion}版证书。`];
+    case 'superseded': {
+      const [en, zh] = v.supersededAt ? formatDay(v.supersededAt, v.agreement?.ceremony ?? {}) : [];
+      const [since, sinceZh] = en ? [` It was amended on ${en}.`, `协议已于${zh}修订。`] : ['', ''];
+      return [
+        `This certificate describes version ${v.version}.${since} Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`,
+        `此证书对应第${v.version}版。${sinceZh}请向签约方或登记机构索取现行第${v.currentVersion}版证书。`,
+      ];
+    }
     case 'voided': {
       const [en, zh] = v.voidedAt ? formatDay(v.voidedAt, v.agreement?.ceremony ?? {}) : [];
       return en

@@ -300,6 +300,7 @@ export const verificationRecord = z.object({
   version: z.number().int().optional(),
   currentVersion: z.number().int().optional(),
   voidedAt: z.string().optional().describe('When the agreement was voided (status voided)'),
+  supersededAt: z.string().optional().describe('When the amendment that replaced this version was recorded (status superseded)'),
   /** The minimal public facts: enough to recognise the agreement, nothing more. */
   agreement: z.object({
     title: z.string(),

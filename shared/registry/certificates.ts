@@ -137,6 +137,8 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
   return {
     status, detail, detailZh, code: current.code, version, currentVersion: current.version,
     ...(status === 'voided' && { voidedAt: current.updatedAt }),
+    // The next version's entry: the amendment this certificate's version gave way to.
+    ...(status === 'superseded' && { supersededAt: stored.history[version]!.at }),
     agreement: {
       title: certified.title,
       ...(certified.titleZh && { titleZh: certified.titleZh }),
