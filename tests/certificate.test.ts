@@ -1264,7 +1264,7 @@ describe('verification', () => {
     // The old one's verdict says when it was superseded, as the page does, on the same clock.
     for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body.supersededAt).toBe(amendedAt);
     const page = await t.call('GET', link, { token: null, headers: { accept: 'text/html' } });
-    expect(page.body).toContain(`This certificate describes version 1. It was amended on ${en}. Ask the parties`);
+    expect(page.body).toContain(`This certificate describes version 1. The agreement was amended on ${en}. Ask the parties`);
     expect(page.body).toContain(`协议已于${zh}修订。`);
     expect((await checkFile(v2)).body).not.toHaveProperty('supersededAt');
   });

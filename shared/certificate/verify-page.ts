@@ -47,7 +47,7 @@ function advice(v: Verification, file: boolean): [string, string] {
     }
     case 'superseded': {
       const [en, zh] = v.supersededAt ? formatDay(v.supersededAt, v.agreement?.ceremony ?? {}) : [];
-      const [since, sinceZh] = en ? [` It was amended on ${en}.`, `协议已于${zh}修订。`] : ['', ''];
+      const [since, sinceZh] = en ? [` The agreement was amended on ${en}.`, `协议已于${zh}修订。`] : ['', ''];
       return [
         `This certificate describes version ${v.version}.${since} Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`,
         `此证书对应第${v.version}版。${sinceZh}请向签约方或登记机构索取现行第${v.currentVersion}版证书。`,
