@@ -1,6 +1,7 @@
 /** The HTTP edge: bodies, media types, sizes, unknown routes, OpenAPI, and the problem+json shape. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '#shared/http/routes.ts';
+import { ROUTES, varies } from '#shared/http/routes.ts';
+import { INVALID_REASONS } from '#shared/domain/schemas.ts';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
@@ -328,6 +329,13 @@ describe('routes', () => {
     for (const [path, method] of [['/verify', 'get'], ['/verify/{code}', 'get'], ['/verify', 'post']] as const) {
       expect(r.body.paths[path][method].responses['400'].headers.Vary, `${method} ${path}`).toBeDefined();
     }
+    // An answer in a second type varies by Accept, whether or not its route says so.
+    const healthz = ROUTES.find((x) => x.path === '/healthz')!;
+    expect([varies(healthz), varies({ ...healthz, alsoAs: ['text/html'] })]).toEqual([false, true]);
+    // GET /verify varies by language but answers problems in one type: the document does not promise HTML for them.
+    expect(Object.keys(r.body.paths['/verify'].get.responses['400'].content)).toEqual(['application/problem+json']);
+    // A verdict's reason, for programs: the document lists every one.
+    expect(r.body.paths['/verify/{code}'].get.responses['200'].content['application/json'].schema.properties.reason.enum).toEqual([...INVALID_REASONS]);
     // Every GET has its HEAD twin: the same parameters and headers, no content.
     for (const route of ROUTES.filter((x) => x.method === 'GET')) {
       const head = r.body.paths[route.path].head;
