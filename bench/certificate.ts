@@ -8,7 +8,7 @@
  * renders once, so font parsing and HarfBuzz/WASM start-up are in the number.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,7 +23,8 @@ const SELF = fileURLToPath(import.meta.url);
 const ROOT = dirname(dirname(SELF));
 const OUT = join(ROOT, 'bench', 'out');
 
-interface FirstCall { renderMs: number; processMs: number; importMs?: number }
+/** A first call: its times, and the memory the engine's processes hold once its first PDF is out (MB, PSS). */
+interface FirstCall { renderMs: number; processMs: number; importMs?: number; memoryMb: number }
 /** Names that come back exactly, per extractor: [exact, of]. */
 interface Names { names: [number, number]; missing: string[]; pdfium: [number, number]; pdfiumMissing: string[]; pdfjs: [number, number]; pdfjsMissing: string[] }
 /** One engine's timings for one case, with its last PDF: analysed only after every timing is taken. */
@@ -38,11 +39,42 @@ if (process.argv[2] === '--first-call') {
   const pdf = await renderCertificate(input);
   const t2 = performance.now();
   // performance.now() counts from process start, so t2 is the process-level time to the first PDF.
-  process.stdout.write(JSON.stringify({ importMs: t1 - t0, renderMs: t2 - t1, processMs: t2, size: pdf.length }));
+  process.stdout.write(JSON.stringify({ importMs: t1 - t0, renderMs: t2 - t1, processMs: t2, size: pdf.length, memoryMb: pssMb([process.pid]) }));
   process.exit(0);
 }
 
 const ms = (t0: number) => performance.now() - t0;
+
+/**
+ * The memory `pids` hold together, in MB: the sum of their proportional set sizes (Linux's PSS, a
+ * page shared by n processes counting 1/n in each), so that Chromium's processes sharing a zygote's
+ * pages are not counted once per process. 0 where /proc cannot tell.
+ */
+function pssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch { /* gone, or not Linux */ }
+  }
+  return kb / 1024;
+}
+
+/** The processes under `root` whose program is Chromium (its zygote, renderers and services). */
+function chromiumProcesses(root: number): number[] {
+  const parents = new Map<number, number>();
+  const programs = new Map<number, string>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      // The parent pid is the 4th field of stat, after the command name in parentheses (which may hold spaces).
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      programs.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')[0] ?? '');
+    } catch { /* exited meanwhile */ }
+  }
+  const under = (pid: number): boolean => { const parent = parents.get(pid); return parent === root || (parent !== undefined && parent > 1 && under(parent)); };
+  return [...parents.keys()].filter((pid) => under(pid) && /chrom/.test(programs.get(pid) ?? ''));
+}
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
@@ -137,7 +169,7 @@ async function chromiumRuns(inputs: Map<CaseName, CertificateInput>): Promise<{ 
       await page.goto(pages.get(name)!.url);
       await fontsReady(page);
       await page.pdf(PDF);
-      first.get(name)!.push({ renderMs: ms(t1), processMs: ms(t0) });
+      first.get(name)!.push({ renderMs: ms(t1), processMs: ms(t0), memoryMb: pssMb(chromiumProcesses(process.pid)) });
       version = browser.version();
       await browser.close();
     }
@@ -188,8 +220,8 @@ async function main() {
   const chrome = chromium && { version: chromium.version, results: new Map<CaseName, Result>() };
   for (const [name, run] of chromium?.results ?? []) chrome!.results.set(name, await analysed(run));
 
-  const rows = ['| case | engine | first call median / p95 ms | process → first PDF median / p95 ms | warm median / p95 ms | size KB | names exact: pdftotext · PDFium · pdf.js | speedup vs warm Chromium | size ratio |',
-    '|---|---|---|---|---|---|---|---|---|'];
+  const rows = ['| case | engine | first call median / p95 ms | process → first PDF median / p95 ms | memory after first PDF, median MB | warm median / p95 ms | size KB | names exact: pdftotext · PDFium · pdf.js | speedup vs warm Chromium | size ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|'];
   const verdicts: string[] = [];
   const anatomy = ['| case | engine | file KB | font programs KB | of which outlines (glyf, deflate -9) KB | page content KB | other KB |',
     '|---|---|---|---|---|---|---|'];
@@ -203,7 +235,7 @@ async function main() {
     for (const r of [us, them]) {
       if (!r) continue;
       const mine = r === us;
-      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} · ${r.pdfjs[0]}/${r.pdfjs[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
+      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${f0(stats(r.first.map((x) => x.memoryMb)).median)} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} · ${r.pdfjs[0]}/${r.pdfjs[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
       const strays = r.fonts.filter((font) => !font.startsWith('NotoSans'));
       if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
       if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext; not: ${r.missing.join(', ')}`);
@@ -232,7 +264,9 @@ async function main() {
     `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? '?'} × ${cpus().length} · ${chrome ? `Chromium ${chrome.version}` : 'no Chromium'} · N=${N} warm renders, K=${K} first calls · took ${seconds.toFixed(0)} s`, '',
     'First call: ours = first renderCertificate() in a fresh `node --import tsx` (font parsing, HarfBuzz WASM included; import of the renderer excluded),',
     'Chromium = new page + load + first page.pdf() right after launch. "process → first PDF": from process start (ours) / from launch() (Chromium).',
-    'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page.', '',
+    'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page.',
+    'Memory: the proportional set size (PSS) of the engine\'s processes once the first PDF is out: ours, the one Node process (tsx\'s loader included);',
+    'Chromium, every process of the browser (main, zygote, renderer, services).', '',
     ...rows, '', '## Verdict', '', ...verdicts, '',
     '## Where the bytes go', '', ...anatomy, '',
     'Both engines embed subsets of the same Noto TrueType fonts for the same glyphs. The outlines of those glyphs',
