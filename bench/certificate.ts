@@ -48,19 +48,25 @@ const ms = (t0: number) => performance.now() - t0;
 /**
  * The memory `pids` hold together, in MB: the sum of their proportional set sizes (Linux's PSS, a
  * page shared by n processes counting 1/n in each), so that Chromium's processes sharing a zygote's
- * pages are not counted once per process. 0 where /proc cannot tell.
+ * pages are not counted once per process. Shared pages are split with every process mapping them,
+ * other programs' too, so on a busy machine the figure moves by a few MB. NaN where /proc cannot tell.
  */
 function pssMb(pids: number[]): number {
   let kb = 0;
+  let read = 0;
   for (const pid of pids) {
     try {
-      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN);
+      read++;
     } catch { /* gone, or not Linux */ }
   }
-  return kb / 1024;
+  return read > 0 ? kb / 1024 : NaN;
 }
 
-/** The processes under `root` whose program is Chromium (its zygote, renderers and services). */
+/**
+ * The processes under `root` whose program is Chromium (its zygote, renderers and services). Its
+ * crash reporter (chrome_crashpad_handler, about 3 MB) detaches from the tree and is not counted.
+ */
 function chromiumProcesses(root: number): number[] {
   const parents = new Map<number, number>();
   const programs = new Map<number, string>();
@@ -204,6 +210,7 @@ async function chromiumRuns(inputs: Map<CaseName, CertificateInput>): Promise<{ 
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const f0 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const megabytes = (xs: number[]) => { const { median } = stats(xs); return Number.isFinite(median) ? f0(median) : 'n/a'; };
 const pair = (xs: number[]) => { const s = stats(xs); return `${f0(s.median)} / ${f0(s.p95)}`; };
 
 async function main() {
@@ -235,7 +242,7 @@ async function main() {
     for (const r of [us, them]) {
       if (!r) continue;
       const mine = r === us;
-      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${f0(stats(r.first.map((x) => x.memoryMb)).median)} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} · ${r.pdfjs[0]}/${r.pdfjs[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
+      rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${megabytes(r.first.map((x) => x.memoryMb))} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} · ${r.pdfjs[0]}/${r.pdfjs[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
       const strays = r.fonts.filter((font) => !font.startsWith('NotoSans'));
       if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
       if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext; not: ${r.missing.join(', ')}`);
@@ -265,8 +272,8 @@ async function main() {
     'First call: ours = first renderCertificate() in a fresh `node --import tsx` (font parsing, HarfBuzz WASM included; import of the renderer excluded),',
     'Chromium = new page + load + first page.pdf() right after launch. "process → first PDF": from process start (ours) / from launch() (Chromium).',
     'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page.',
-    'Memory: the proportional set size (PSS) of the engine\'s processes once the first PDF is out: ours, the one Node process (tsx\'s loader included);',
-    'Chromium, every process of the browser (main, zygote, renderer, services).', '',
+    'Memory: the proportional set size (PSS) of the engine\'s processes once the first PDF is out: ours, the one Node process (tsx\'s loader in it,',
+    'not the esbuild service it starts, about 7 MB); Chromium, the processes of the browser (main, zygote, renderer, services; not its crash reporter, about 3 MB).', '',
     ...rows, '', '## Verdict', '', ...verdicts, '',
     '## Where the bytes go', '', ...anatomy, '',
     'Both engines embed subsets of the same Noto TrueType fonts for the same glyphs. The outlines of those glyphs',

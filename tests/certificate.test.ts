@@ -1360,14 +1360,36 @@ describe('verification', () => {
     const on = new Date(Date.parse(amendedAt) + 8 * 3600_000);
     const [en, zh] = [`${on.getUTCDate()} ${on.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${on.getUTCFullYear()}`, `${on.getUTCFullYear()}年${on.getUTCMonth() + 1}月${on.getUTCDate()}日`];
     execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-amended', v2), join(OUT, 'certificate-amended')]);
-    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 状态（第2版） In force · 有效 Amended on ${en} · ${zh}修订`);
+    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 状态（第2版） In force · 有效 Amended on ${en} · 于${zh}修订`);
     expect(pdfToText(pdf)).not.toContain('Amended');
-    // The old one's verdict says when it was superseded, as the page does, on the same clock.
-    for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body.supersededAt).toBe(amendedAt);
+    // The old one's verdict says when it was superseded: by the amendment that followed it, not
+    // by the latest (a second one here); the page says so on the same clock.
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Amended again', reason: 'typo' }, headers: { 'if-match': '"2"' } })).status).toBe(200);
+    for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body).toMatchObject({ status: 'superseded', currentVersion: 3, supersededAt: amendedAt });
     const page = await t.call('GET', link, { token: null, headers: { accept: 'text/html' } });
-    expect(page.body).toContain(`This certificate describes version 1. The agreement was amended on ${en}. Ask the parties`);
-    expect(page.body).toContain(`协议已于${zh}修订。`);
-    expect((await checkFile(v2)).body).not.toHaveProperty('supersededAt');
+    expect(page.body).toContain(`This certificate describes version 1. Version 2 replaced it on ${en}. Ask the parties or the registry for the certificate of version 3, which is current.`);
+    expect(page.body).toContain(`本版已于${zh}被第2版取代。`);
+    const v3 = (await checkFile((await certificate(id)).body)).body;
+    expect(v3).toMatchObject({ status: 'valid', version: 3 });
+    expect(v3).not.toHaveProperty('supersededAt');
+  });
+
+  it('gives the day of an amendment or a void on the clock the signing time prints by, also without a time zone', async () => {
+    // Signed at 10:00 on UTC+09:00 (a ceremony without a time zone, its start logged in UTC); the
+    // change recorded at 15:28 UTC, which is already 1 December on the signing's clock.
+    const clock = { signedAt: '2026-11-30T10:00:00+09:00', version: 2, updatedAt: '2026-11-30T15:28:00.000Z' };
+    const ceremony = (c: any) => ({ ...c, timeZone: undefined, startsAt: '2026-11-30T00:00:00Z', endsAt: undefined });
+    for (const status of ['active', 'voided']) {
+      const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony: c }) => ({ agreement: { ...a, ...clock, status }, ceremony: ceremony(c) }));
+      const text = pdfToText(pdf).replace(/\s+/g, ' ');
+      expect(text).toContain('Signed 签署时间 30 November 2026, 10:00 (UTC+09:00)');
+      expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 于2026年12月1日修订' : 'VOIDED on 1 December 2026');
+    }
+    const { verificationPage } = await import('#shared/certificate/verify-page.ts');
+    const facts = { title: 'T', signedAt: clock.signedAt, parties: [], ceremony: { title: 'C', city: 'Seoul', countryCode: 'KR', startsAt: '2026-11-30T00:00:00Z' } };
+    const common = { detail: 'd', detailZh: '细', code: 'AAAA-AAAA', version: 1, agreement: facts };
+    expect(verificationPage({ ...common, status: 'superseded', currentVersion: 2, supersededAt: clock.updatedAt })).toContain('Version 2 replaced it on 1 December 2026.');
+    expect(verificationPage({ ...common, status: 'voided', currentVersion: 2, voidedAt: clock.updatedAt })).toContain('The agreement was voided on 1 December 2026');
   });
 
   it('a voided agreement\'s certificate verifies as voided, saying when; the void version\'s certificate prints the day', async () => {
@@ -1383,6 +1405,7 @@ describe('verification', () => {
     expect(page.body).toContain('证书真实，但协议已作废，不再有效。');
     const v2 = (await certificate(id)).body as Buffer;
     expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`VOIDED on ${en} — this agreement is no longer in force · 本协议已于${zh}作废`);
+    expect(pdfToText(v2)).not.toContain('Amended on'); // a later version, but a void's, not an amendment's
     // Created when signed, modified when voided (what a viewer's document properties show).
     const info = execFileSync('pdfinfo', ['-isodates', keep('certificate-voided', v2)], { encoding: 'utf8' });
     expect([/CreationDate:\s+(\S+)/.exec(info)?.[1], /ModDate:\s+(\S+)/.exec(info)?.[1]]).toEqual(['2021-08-23T06:30:00Z', `${voided.body.updatedAt.slice(0, 19)}Z`]);

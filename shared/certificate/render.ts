@@ -164,7 +164,7 @@ function titlesOf(a: Agreement): Titles {
  * them and its day in the masthead, instead of the banner (15 points more).
  */
 function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, compact = false): number {
-  const voided = a.status === 'voided' ? formatDay(a.updatedAt, ceremony) : undefined;
+  const voided = a.status === 'voided' ? formatDay(a.updatedAt, a.signedAt, ceremony) : undefined;
   masthead(w, a, undefined, compact ? voided : undefined);
   let y: number;
   if (compact) {
@@ -219,7 +219,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   const [statusEn, statusZh] = STATUS_LABELS[a.status];
   const [whenEn, whenZh] = formatSigningTime(a.signedAt, ceremony);
   // A later version in force is an amendment's: the day it was recorded, under the status.
-  const amended = a.version > 1 && a.status === 'active' ? amendedNote(formatDay(a.updatedAt, ceremony)) : undefined;
+  const amended = a.version > 1 && a.status === 'active' ? amendedNote(formatDay(a.updatedAt, a.signedAt, ceremony)) : undefined;
   const col = (W - 2 * M - 20) / 2;
   const left = M + 10;
   const right = left + col + 10;

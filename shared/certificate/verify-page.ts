@@ -46,15 +46,16 @@ function advice(v: Verification, file: boolean): [string, string] {
       ];
     }
     case 'superseded': {
-      const [en, zh] = v.supersededAt ? formatDay(v.supersededAt, v.agreement?.ceremony ?? {}) : [];
-      const [since, sinceZh] = en ? [` The agreement was amended on ${en}.`, `协议已于${zh}修订。`] : ['', ''];
+      const [en, zh] = v.supersededAt ? onSigningClock(v.supersededAt, v) : [];
+      const next = v.version! + 1;
+      const [since, sinceZh] = en ? [` Version ${next} replaced it on ${en}.`, `本版已于${zh}被第${next}版取代。`] : ['', ''];
       return [
         `This certificate describes version ${v.version}.${since} Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`,
         `此证书对应第${v.version}版。${sinceZh}请向签约方或登记机构索取现行第${v.currentVersion}版证书。`,
       ];
     }
     case 'voided': {
-      const [en, zh] = v.voidedAt ? formatDay(v.voidedAt, v.agreement?.ceremony ?? {}) : [];
+      const [en, zh] = v.voidedAt ? onSigningClock(v.voidedAt, v) : [];
       return en
         ? [`The agreement was voided on ${en} and is no longer in force: do not rely on this certificate.`, `该协议已于${zh}作废，不再有效，请勿以此证书为依据。`]
         : ['The agreement is no longer in force: do not rely on this certificate.', '该协议已不再有效，请勿以此证书为依据。'];
@@ -68,6 +69,9 @@ function advice(v: Verification, file: boolean): [string, string] {
   }
 }
 
+/** The day of `at` (a void, an amendment) on the clock the certificate prints its signing time by. */
+const onSigningClock = (at: string, v: Verification) => formatDay(at, v.agreement?.signedAt ?? at, v.agreement?.ceremony ?? {});
+
 /** The ceremony's days as the certificate prints them, in both languages. */
 const days = (c: NonNullable<NonNullable<Verification['agreement']>['ceremony']>, signedAt: string) => {
   if (!c.startsAt) return '';
@@ -78,7 +82,7 @@ const days = (c: NonNullable<NonNullable<Verification['agreement']>['ceremony']>
 /** A note that the ceremony was corrected, and when: a certificate issued before prints it as it was. */
 const correction = (at: string | undefined) => {
   if (!at) return '';
-  const [en, zh] = formatDay(at, {}); // UTC: the record's time, written in it
+  const [en, zh] = formatDay(at, at, {}); // UTC: the record's time, written in it
   return `<br><span class="note">Corrected on ${escape(en)} (UTC): a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}（UTC）更正；此前下载的证书载有更正前的仪式信息。`)}</span>`;
 };
 

@@ -53,7 +53,7 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
 export const statusLabel = (version: number): string => `Status at version ${version} 状态（第${version}版）`;
 
 /** Under the status of a later version in force: the day its amendment was recorded (see formatDay). */
-export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  ${zh}修订`;
+export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  于${zh}修订`;
 
 /** Fixed labels a certificate prints (and the benchmark's HTML twin of it). */
 export const LABELS = {
@@ -171,8 +171,16 @@ export function formatSigningTime(signedAt: string, ceremony: CeremonyClock): [s
   return [`${en}, ${time} (${zone})`, `${zh} ${time}`];
 }
 
-/** The day of an instant on the clock its signing time prints by (see formatSigningTime): "30 November 2026", "2026年11月30日". */
-export const formatDay = (at: string, ceremony: CeremonyClock): [string, string] => wallClock(at, ceremony).day;
+/**
+ * The day of an instant after the signing (a void, an amendment) on the clock the signing time
+ * prints by (see formatSigningTime): the ceremony's time zone, at that instant; else the offset
+ * the signing's own time is read on (an instant logged in UTC is not read in UTC).
+ * "30 November 2026", "2026年11月30日".
+ */
+export function formatDay(at: string, signedAt: string, ceremony: CeremonyClock): [string, string] {
+  const seconds = signingClock(ceremony.timeZone ? at : signedAt, ceremony);
+  return dayLabel(dateOfDay(dayNumber(at, seconds)));
+}
 
 type CeremonyClock = Parameters<typeof signingClock>[1];
 
