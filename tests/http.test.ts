@@ -335,7 +335,13 @@ describe('routes', () => {
     // GET /verify varies by language but answers problems in one type: the document does not promise HTML for them.
     expect(Object.keys(r.body.paths['/verify'].get.responses['400'].content)).toEqual(['application/problem+json']);
     // A verdict's reason, for programs: the document lists every one.
-    expect(r.body.paths['/verify/{code}'].get.responses['200'].content['application/json'].schema.properties.reason.enum).toEqual([...INVALID_REASONS]);
+    // Each verdict with its own fields: only an invalid one has a reason, only a superseded one supersededAt.
+    const verdicts = r.body.paths['/verify/{code}'].get.responses['200'].content['application/json'].schema.oneOf;
+    const field = (status: string) => Object.keys(verdicts.find((v: any) => v.properties.status.const === status).properties);
+    expect(verdicts.find((v: any) => v.properties.status.const === 'invalid').properties.reason.enum).toEqual([...INVALID_REASONS]);
+    expect(['valid', 'superseded', 'voided', 'invalid'].map((status) => field(status).filter((f) => ['reason', 'supersededAt', 'voidedAt', 'agreement'].includes(f)))).toEqual([
+      ['agreement'], ['agreement', 'supersededAt'], ['agreement', 'voidedAt'], ['reason'],
+    ]);
     // Every GET has its HEAD twin: the same parameters and headers, no content.
     for (const route of ROUTES.filter((x) => x.method === 'GET')) {
       const head = r.body.paths[route.path].head;

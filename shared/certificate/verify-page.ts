@@ -1,5 +1,5 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
-import type { Verification } from '#shared/domain/schemas.ts';
+import type { GenuineVerification, Verification } from '#shared/domain/schemas.ts';
 import type { ErrorPage } from '#shared/http/handler.ts';
 import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
@@ -37,7 +37,7 @@ function advice(v: Verification, file: boolean): [string, string] {
   switch (v.status) {
     case 'valid': {
       if (file) return ['Every word in this file is as the registry issued it.', '此文件与登记系统签发的证书完全一致，其中全部内容均与登记记录相符。'];
-      const [corrected, correctedZh] = v.agreement?.ceremony?.correctedAt
+      const [corrected, correctedZh] = v.agreement.ceremony?.correctedAt
         ? [' (the ceremony\'s may differ if the certificate was downloaded before they were corrected: see below)', '（如证书下载于仪式信息更正之前，仪式信息可能不同，见下文）']
         : ['', ''];
       return [
@@ -46,19 +46,16 @@ function advice(v: Verification, file: boolean): [string, string] {
       ];
     }
     case 'superseded': {
-      const [en, zh] = v.supersededAt ? onSigningClock(v.supersededAt, v) : [];
-      const next = v.version! + 1;
-      const [since, sinceZh] = en ? [` Version ${next} replaced it on ${en}.`, `本版已于${zh}被第${next}版取代。`] : ['', ''];
+      const [en, zh] = onSigningClock(v.supersededAt, v);
+      const next = v.version + 1;
       return [
-        `This certificate describes version ${v.version}.${since} Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`,
-        `此证书对应第${v.version}版。${sinceZh}请向签约方或登记机构索取现行第${v.currentVersion}版证书。`,
+        `This certificate describes version ${v.version}. Version ${next} replaced it on ${en}. Ask the parties or the registry for the certificate of version ${v.currentVersion}, which is current.`,
+        `此证书对应第${v.version}版。本版已于${zh}被第${next}版取代。请向签约方或登记机构索取现行第${v.currentVersion}版证书。`,
       ];
     }
     case 'voided': {
-      const [en, zh] = v.voidedAt ? onSigningClock(v.voidedAt, v) : [];
-      return en
-        ? [`The agreement was voided on ${en} and is no longer in force: do not rely on this certificate.`, `该协议已于${zh}作废，不再有效，请勿以此证书为依据。`]
-        : ['The agreement is no longer in force: do not rely on this certificate.', '该协议已不再有效，请勿以此证书为依据。'];
+      const [en, zh] = onSigningClock(v.voidedAt, v);
+      return [`The agreement was voided on ${en} and is no longer in force: do not rely on this certificate.`, `该协议已于${zh}作废，不再有效，请勿以此证书为依据。`];
     }
     case 'invalid': return file
       ? ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向该证书声称的签发方核实。']
@@ -70,10 +67,10 @@ function advice(v: Verification, file: boolean): [string, string] {
 }
 
 /** The day of `at` (a void, an amendment) on the clock the certificate prints its signing time by. */
-const onSigningClock = (at: string, v: Verification) => formatDay(at, v.agreement?.signedAt ?? at, v.agreement?.ceremony ?? {});
+const onSigningClock = (at: string, v: GenuineVerification) => formatDay(at, v.agreement.signedAt, v.agreement.ceremony ?? {});
 
 /** The ceremony's days as the certificate prints them, in both languages. */
-const days = (c: NonNullable<NonNullable<Verification['agreement']>['ceremony']>, signedAt: string) => {
+const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, signedAt: string) => {
   if (!c.startsAt) return '';
   const [en, zh] = ceremonyDays({ startsAt: c.startsAt, endsAt: c.endsAt, timeZone: c.timeZone }, signedAt);
   return ` · ${escape(en)} · ${zhSpan(zh)}`;
@@ -90,8 +87,8 @@ const correction = (at: string | undefined) => {
  * Which version the certificate is, among how many: a void is a version too, so for a voided
  * agreement the note says which version voided it rather than "1 of 2", which reads as a newer one in force.
  */
-function versionNote(v: Verification): string {
-  const [version, current] = [v.version!, v.currentVersion!];
+function versionNote(v: GenuineVerification): string {
+  const [version, current] = [v.version, v.currentVersion];
   if (v.status !== 'voided') return `version ${version} of ${current} · ${zhSpan(`第${version}版，共${current}版`)}`;
   if (version === current) return `version ${version}, the record of the void · ${zhSpan(`第${version}版，即作废记录`)}`;
   return `version ${version}; version ${current} voided the agreement · ${zhSpan(`第${version}版；协议已于第${current}版作废`)}`;
@@ -106,21 +103,24 @@ export const pageOrder = (headers: Record<string, string | undefined>): Order =>
 /** A line in English, then its Chinese on the next line, each marked with its language. */
 type Lines = [en: string, zh?: string];
 
+/** The public facts of a genuine certificate's agreement, to compare with the paper. */
+function publicFacts(v: GenuineVerification): string {
+  const a = v.agreement;
+  return `<h2>${escape(a.title)}</h2>${a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''}
+<dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code)} (${versionNote(v)})</dd>
+<dt>Signed · ${zhSpan('签署时间')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
+${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
+<dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
+}
+
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
 export function verificationPage(v: Verification, anotherFile = false, order: Order = 'en'): string {
   // A file that is no PDF at all (a photo of the paper, say) was not judged: it is told what to do instead.
-  if (v.reason === 'not-a-pdf') {
+  if (v.status === 'invalid' && v.reason === 'not-a-pdf') {
     return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], CHECK_ANOTHER, order);
   }
   const look = LOOK[v.status];
-  const a = v.agreement;
-  const facts = a
-    ? `<h2>${escape(a.title)}</h2>${a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''}
-<dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code ?? '')} (${versionNote(v)})</dd>
-<dt>Signed · ${zhSpan('签署时间')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
-${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
-<dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`
-    : '';
+  const facts = v.status === 'invalid' ? '' : publicFacts(v);
   return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? CHECK_ANOTHER : CHECK_FILE), order);
 }
 

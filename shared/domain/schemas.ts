@@ -290,18 +290,15 @@ export type HistoryAction = HistoryEntry['action'];
 export const INVALID_REASONS = ['unknown-code', 'cut-short', 'signature-mismatch', 'not-a-pdf', 'no-signature', 'bad-signature', 'unknown-payload', 'altered', 'not-comparable'] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
-/** What `GET /verify/{code}` and `POST /verify` answer about a certificate. */
-export const verificationRecord = z.object({
-  status: z.enum(['valid', 'superseded', 'voided', 'invalid']),
-  detail: z.string(),
-  detailZh: z.string().describe('The detail in Simplified Chinese'),
-  reason: z.enum(INVALID_REASONS).optional().describe('Why a certificate is invalid, for programs (status invalid only; the detail says it for people)'),
-  code: z.string().optional(),
-  version: z.number().int().optional(),
-  currentVersion: z.number().int().optional(),
-  voidedAt: z.string().optional().describe('When the agreement was voided (status voided)'),
-  supersededAt: z.string().optional().describe('When the amendment that replaced this version was recorded (status superseded)'),
-  /** The minimal public facts: enough to recognise the agreement, nothing more. */
+/** Every verdict's words for people, in English and Chinese. */
+const verdictText = { detail: z.string(), detailZh: z.string().describe('The detail in Simplified Chinese') };
+
+/** A genuine certificate's verdict: which version it is, of how many, and the minimal public facts: enough to recognise the agreement, nothing more. */
+const genuine = {
+  ...verdictText,
+  code: z.string(),
+  version: z.number().int().describe('The version the certificate is of'),
+  currentVersion: z.number().int().describe('The agreement\'s latest version'),
   agreement: z.object({
     title: z.string(),
     titleZh: z.string().optional(),
@@ -312,7 +309,17 @@ export const verificationRecord = z.object({
       title: z.string(), event: z.string().optional(), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), endsAt: z.string().optional(), timeZone: z.string().optional(),
       correctedAt: z.string().optional().describe('When the ceremony was last corrected, if ever: a certificate downloaded before then prints it as it was'),
     }).optional(),
-  }).optional(),
-});
+  }),
+};
+
+/** What `GET /verify/{code}` and `POST /verify` answer about a certificate: by `status`, each with its own fields. */
+export const verificationRecord = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('valid'), ...genuine }),
+  z.object({ status: z.literal('superseded'), ...genuine, supersededAt: z.string().describe('When the amendment that replaced this version was recorded') }),
+  z.object({ status: z.literal('voided'), ...genuine, voidedAt: z.string().describe('When the agreement was voided') }),
+  z.object({ status: z.literal('invalid'), ...verdictText, reason: z.enum(INVALID_REASONS).describe('Why the certificate is invalid, for programs (the detail says it for people)') }),
+]);
 export type Verification = z.infer<typeof verificationRecord>;
 export type VerificationStatus = Verification['status'];
+/** A verdict on a certificate the registry issued: valid, superseded or voided. */
+export type GenuineVerification = Exclude<Verification, { status: 'invalid' }>;

@@ -22,7 +22,7 @@ import {
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony, getCeremonyStored } from '#shared/store/directory.ts';
-import type { InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
+import type { GenuineVerification, InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { load, visibleTo } from './agreements.ts';
 
@@ -134,23 +134,24 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
     superseded: [`Genuine, but the agreement was amended since: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第${current.version}版。`],
     voided: ['Genuine, but the agreement has been voided and is no longer in force.', '证书真实，但协议已作废，不再有效。'],
   }[status] as [string, string];
-  return {
-    status, detail, detailZh, code: current.code, version, currentVersion: current.version,
-    ...(status === 'voided' && { voidedAt: current.updatedAt }),
-    // The next version's entry: the amendment this certificate's version gave way to.
-    ...(status === 'superseded' && { supersededAt: stored.history[version]!.at }),
-    agreement: {
-      title: certified.title,
-      ...(certified.titleZh && { titleZh: certified.titleZh }),
-      signedAt: certified.signedAt,
-      parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName, ...(p.lang && { lang: p.lang }) }) })),
-      ...(ceremony && { ceremony: {
-        title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt,
-        ...(ceremony.endsAt && { endsAt: ceremony.endsAt }),
-        ...(ceremony.timeZone && { timeZone: ceremony.timeZone }), ...(ceremony.version > 1 && { correctedAt: ceremony.updatedAt }),
-      } }),
-    },
+  const head = { detail, detailZh, code: current.code, version, currentVersion: current.version };
+  const agreement: GenuineVerification['agreement'] = {
+    title: certified.title,
+    ...(certified.titleZh && { titleZh: certified.titleZh }),
+    signedAt: certified.signedAt,
+    parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName, ...(p.lang && { lang: p.lang }) }) })),
+    ...(ceremony && { ceremony: {
+      title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt,
+      ...(ceremony.endsAt && { endsAt: ceremony.endsAt }),
+      ...(ceremony.timeZone && { timeZone: ceremony.timeZone }), ...(ceremony.version > 1 && { correctedAt: ceremony.updatedAt }),
+    } }),
   };
+  switch (status) {
+    case 'voided': return { status, ...head, voidedAt: current.updatedAt, agreement };
+    // The next version's entry: the amendment this certificate's version gave way to.
+    case 'superseded': return { status, ...head, supersededAt: stored.history[version]!.at, agreement };
+    case 'valid': return { status, ...head, agreement };
+  }
 }
 
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
