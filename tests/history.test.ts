@@ -228,9 +228,10 @@ describe('ceremony corrections', () => {
     expect([upload.status, upload.body.status, upload.body.agreement.ceremony.correctedAt]).toEqual([200, 'valid', again.body.updatedAt]);
     // A person holding that file is told why its ceremony may read otherwise than the registry's.
     const page = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
-    const corrected = new Date(again.body.updatedAt);
-    expect(page.body).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()} (UTC): a certificate downloaded before then prints the ceremony as it was.`);
-    expect(page.body).toContain(`已于${corrected.getUTCFullYear()}年${corrected.getUTCMonth() + 1}月${corrected.getUTCDate()}日（UTC）更正`);
+    // The day on the clock of the page's other days: the ceremony's time zone (Asia/Shanghai), not UTC.
+    const corrected = new Date(Date.parse(again.body.updatedAt) + 8 * 3600_000);
+    expect(page.body).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()}: a certificate downloaded before then prints the ceremony as it was.`);
+    expect(page.body).toContain(`已于${corrected.getUTCFullYear()}年${corrected.getUTCMonth() + 1}月${corrected.getUTCDate()}日更正`);
   });
 
   it('a file from before files were recorded, of a ceremony corrected since, still checks out (re-rendered as the ceremony stood)', async () => {

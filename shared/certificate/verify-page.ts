@@ -76,11 +76,12 @@ const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, sign
   return ` · ${escape(en)} · ${zhSpan(zh)}`;
 };
 
-/** A note that the ceremony was corrected, and when: a certificate issued before prints it as it was. */
-const correction = (at: string | undefined) => {
+/** A note that the ceremony was corrected, and when (on the clock of the page's other days): a certificate issued before prints it as it was. */
+const correction = (v: GenuineVerification) => {
+  const at = v.agreement.ceremony?.correctedAt;
   if (!at) return '';
-  const [en, zh] = formatDay(at, at, {}); // UTC: the record's time, written in it
-  return `<br><span class="note">Corrected on ${escape(en)} (UTC): a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}（UTC）更正；此前下载的证书载有更正前的仪式信息。`)}</span>`;
+  const [en, zh] = onSigningClock(at, v);
+  return `<br><span class="note">Corrected on ${escape(en)}: a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}更正；此前下载的证书载有更正前的仪式信息。`)}</span>`;
 };
 
 /**
@@ -109,7 +110,7 @@ function publicFacts(v: GenuineVerification): string {
   return `<h2>${escape(a.title)}</h2>${a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''}
 <dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code)} (${versionNote(v)})</dd>
 <dt>Signed · ${zhSpan('签署时间')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
-${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt)}${correction(a.ceremony.correctedAt)}</dd>` : ''}
+${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt)}${correction(v)}</dd>` : ''}
 <dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
 }
 
