@@ -1291,6 +1291,12 @@ describe('access', () => {
     expect((await t.call('GET', '/agreements/ZZZZ-ZZZZ', { token: t.tokens.auditor })).body.detail).toBe('No agreement with code "ZZZZ-ZZZZ"');
     // The code as printed, in capitals: a lower-case one is read as an id.
     expect((await t.call('GET', `/agreements/${bilateral.code.toLowerCase()}`, { token: t.tokens.auditor })).status).toBe(404);
+    // Changes take the id only (a code mistyped from paper must not void another agreement), and say so.
+    for (const [method, path, body] of [['PATCH', `/agreements/${bilateral.code}`, { title: 'X', reason: 'r' }], ['POST', `/agreements/${bilateral.code}/void`, { reason: 'r' }]] as const) {
+      const r = await t.call(method, path, { body, headers: { 'if-match': '"1"' } });
+      expect([r.status, r.body.detail, r.body.errors]).toEqual([404, `"${bilateral.code}" is a certificate's printed code: changes take the agreement's id (ag-…), which GET /agreements/${bilateral.code} gives`, [{ path: 'id', message: 'must be the agreement\'s id (ag-…), not its printed code' }]]);
+    }
+    expect((await t.call('GET', `/agreements/${bilateral.id}`)).body.version).toBe(1);
   });
 
   it.each([
