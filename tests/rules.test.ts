@@ -140,7 +140,13 @@ describe('ceremony rules', () => {
     ['a time that is in the year 10000 in UTC', { startsAt: '9999-12-31T23:59:59-12:00' }, 400, '/startsAt'],
     ['the last time before the year 10000 in UTC', { startsAt: '9999-12-31T23:59:59Z' }, 201, undefined],
     ['an unknown time zone', { timeZone: 'Mars/Olympus_Mons' }, 400, '/timeZone'],
-    ['a time zone IANA spells with digits and signs', { timeZone: 'EST5EDT' }, 201, undefined],
+    ['a time zone IANA spells with digits and signs', { timeZone: 'EST5EDT', startsAt: '2021-08-23T14:00:00-04:00' }, 201, undefined],
+    // A zone typed wrong would move every date the ceremony's certificates print.
+    ['a time zone its start is not written in', { timeZone: 'America/New_York' }, 422, '/timeZone'],
+    ['a time zone its end is not written in', { timeZone: 'Asia/Tokyo', startsAt: '2021-08-23T14:00:00+09:00', endsAt: '2021-08-23T17:00:00+08:00' }, 422, '/endsAt'],
+    ['a time zone in summer time, written in it', { timeZone: 'Europe/London', startsAt: '2021-08-23T14:00:00+01:00' }, 201, undefined],
+    ['a time zone in winter time, written in its summer offset', { timeZone: 'Europe/London', startsAt: '2021-12-23T14:00:00+01:00' }, 422, '/timeZone'],
+    ['a time zone with times written in UTC', { timeZone: 'America/New_York', startsAt: '2021-08-23T18:00:00Z', endsAt: '2021-08-23T20:00:00Z' }, 201, undefined],
     ['a time zone that only looks like one', { timeZone: 'Asia/Atlantis' }, 400, '/timeZone'],
     ['an end 0.3 ms before the start', { startsAt: '2021-08-23T14:00:00.0004+08:00', endsAt: '2021-08-23T14:00:00.0001+08:00' }, 422, '/endsAt'],
     ['an end after the start', { endsAt: '2021-08-23T16:00:00+08:00' }, 201, undefined],
@@ -150,6 +156,22 @@ describe('ceremony rules', () => {
     const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), over) });
     if (status === 201) expect(r.status, JSON.stringify(r.body)).toBe(201);
     else expectProblem(r, status, path);
+  });
+
+  it('refuses a time zone its times are not written in, on opening and in a correction, saying which and why', async () => {
+    const opened = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), { timeZone: 'Europe/London' }) });
+    expect([opened.status, opened.body.detail, opened.body.errors]).toEqual([422,
+      'startsAt is written in UTC+08:00, but Europe/London is UTC+01:00 then: correct the offset or the time zone (a time zone that does not hold moves every date the ceremony\'s certificates print), or write the time in UTC ("Z")',
+      [{ path: '/timeZone', message: 'must agree with the offset startsAt is written in (UTC+08:00); Europe/London is UTC+01:00 then' },
+        { path: '/startsAt', message: 'must be written in Europe/London\'s offset then (UTC+01:00), or in UTC ("Z")' }]]);
+    const id = fresh('cer');
+    expect((await t.call('POST', '/ceremonies', { body: ceremony(id) })).status).toBe(201);
+    const typo = await t.call('PATCH', `/ceremonies/${id}`, { body: { timeZone: 'America/New_York', reason: 'zone' }, headers: { 'if-match': '"1"' } });
+    expect([typo.status, typo.body.errors]).toEqual([422, [{ path: '/timeZone', message: 'must agree with the offset startsAt is written in (UTC+08:00); America/New_York is UTC-04:00 then' }]]);
+    // The ceremony is as it was; a correction of the zone with its times, or of anything else, goes through.
+    expect((await t.call('GET', `/ceremonies/${id}`)).body).toMatchObject({ version: 1, timeZone: 'Asia/Shanghai' });
+    const moved = await t.call('PATCH', `/ceremonies/${id}`, { body: { timeZone: 'Asia/Tokyo', startsAt: '2021-08-23T15:00:00+09:00', reason: 'zone' }, headers: { 'if-match': '"1"' } });
+    expect([moved.status, moved.body.timeZone]).toEqual([200, 'Asia/Tokyo']);
   });
 
   it('says a well-formed time out of the years it takes is out of range, not malformed', async () => {
@@ -168,7 +190,7 @@ describe('ceremony rules', () => {
     ['w-su', 'W-SU'],
     ['gmt+0', 'GMT+0'],
   ])('stores the time zone %s as IANA spells it: %s', async (given, stored) => {
-    const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), { timeZone: given }) });
+    const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), { timeZone: given, startsAt: '2021-08-23T06:00:00Z' }) });
     expect([r.status, r.body.timeZone]).toEqual([201, stored]);
   });
 

@@ -8,6 +8,7 @@ import { RuleViolation } from './errors.ts';
 import { toUtcNanos } from './formats.ts';
 import type { Stamp } from './party.ts';
 import type { Ceremony, CeremonyEntry, CeremonyInput, CeremonyPatch } from './schemas.ts';
+import { offsetLabel, writtenOffset, zoneOffset } from './time-zones.ts';
 
 export type { Ceremony, CeremonyEntry };
 
@@ -24,8 +25,39 @@ function assertEndsAfterStart(c: Pick<Ceremony, 'startsAt' | 'endsAt'>, sent: 's
   }
 }
 
+const CLOCK_FIELDS = ['timeZone', 'startsAt', 'endsAt'] as const;
+
+/**
+ * A ceremony's time zone agrees with the offsets its times are written in (a time written in UTC,
+ * "Z", names no place's clock): a zone typed wrong (America/New_York for a ceremony written in
+ * +08:00) would move every date its certificates print. Within a minute, for local mean times of
+ * whole seconds (Shanghai's +08:05:43 before 1901). `sent`: the fields the request set, which the 422 names.
+ */
+function assertZoneAgrees(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>, sent: readonly string[]): void {
+  const { timeZone } = c;
+  if (!timeZone) return;
+  const disagreeing = (['startsAt', 'endsAt'] as const).flatMap((field) => {
+    const time = c[field];
+    const written = writtenOffset(time);
+    if (time === undefined || written === undefined) return [];
+    const zone = zoneOffset(timeZone, new Date(time));
+    return Math.abs(zone - written) < 60 ? [] : [{ field, written, zone }];
+  });
+  const [first] = disagreeing;
+  if (!first) return;
+  const wrote = `${first.field} is written in ${offsetLabel(first.written)}, but ${timeZone} is ${offsetLabel(first.zone)} then`;
+  const sentAndNamed = CLOCK_FIELDS.filter((f) => sent.includes(f) && (f === 'timeZone' || disagreeing.some((d) => d.field === f)));
+  // A correction of the end alone, of a ceremony whose start already disagreed: the start is to be corrected.
+  const named = sentAndNamed.length > 0 ? sentAndNamed : disagreeing.map((d) => d.field);
+  throw new RuleViolation(`${wrote}: correct the offset or the time zone (a time zone that does not hold moves every date the ceremony's certificates print), or write the time in UTC ("Z")`,
+    named.map((f) => f === 'timeZone'
+      ? { path: '/timeZone', message: `must agree with the offset ${first.field} is written in (${offsetLabel(first.written)}); ${timeZone} is ${offsetLabel(first.zone)} then` }
+      : { path: `/${f}`, message: `must be written in ${timeZone}'s offset then (${offsetLabel(disagreeing.find((d) => d.field === f)!.zone)}), or in UTC ("Z")` }));
+}
+
 export function newCeremony(id: string, input: CeremonyInput, { at, actor }: Stamp): Ceremony {
   assertEndsAfterStart(input);
+  assertZoneAgrees(input, Object.keys(input));
   const { id: _ignored, ...fields } = input;
   return { id, ...fields, version: 1, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
 }
@@ -41,6 +73,9 @@ export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, 
   const next = patched(ceremony, fields);
   if (Object.keys(correctionOf(ceremony, next)).length === 0) return null;
   assertEndsAfterStart(next, patch.endsAt === undefined ? 'startsAt' : 'endsAt');
+  // Only a correction of its clock: a ceremony stored before this rule keeps its other corrections.
+  const sent = CLOCK_FIELDS.filter((f) => patch[f] !== undefined);
+  if (sent.length > 0) assertZoneAgrees(next, sent);
   return { ...next, version: ceremony.version + 1, updatedAt: at, updatedBy: actor };
 }
 
