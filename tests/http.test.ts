@@ -336,9 +336,7 @@ describe('routes', () => {
     expect(Object.keys(r.body.paths['/verify'].get.responses['400'].content)).toEqual(['application/problem+json']);
     // A verdict's reason, for programs: the document lists every one.
     // Each verdict with its own fields: only an invalid one has a reason, only a superseded one supersededAt.
-    const verdict = r.body.paths['/verify/{code}'].get.responses['200'].content['application/json'].schema;
-    expect(verdict.discriminator).toEqual({ propertyName: 'status' });
-    const verdicts = verdict.oneOf;
+    const verdicts = r.body.paths['/verify/{code}'].get.responses['200'].content['application/json'].schema.oneOf;
     const field = (status: string) => Object.keys(verdicts.find((v: any) => v.properties.status.const === status).properties);
     expect(verdicts.find((v: any) => v.properties.status.const === 'invalid').properties.reason.enum).toEqual([...INVALID_REASONS]);
     expect(['valid', 'superseded', 'voided', 'invalid'].map((status) => field(status).filter((f) => ['reason', 'supersededAt', 'voidedAt', 'agreement'].includes(f)))).toEqual([

@@ -5,15 +5,8 @@ import { readsTable, ROUTES, varies, type Route } from './routes.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
-  return withDiscriminator(rest);
+  return rest;
 };
-
-/** A oneOf whose members each fix the same property to a constant (a verdict's status) names it as their discriminator, for client generators. */
-function withDiscriminator(schema: Record<string, unknown>): Record<string, unknown> {
-  const members = schema.oneOf as { properties?: Record<string, { const?: unknown }> }[] | undefined;
-  const name = members && Object.keys(members[0]?.properties ?? {}).find((p) => members.every((m) => m.properties?.[p]?.const !== undefined));
-  return name ? { ...schema, discriminator: { propertyName: name } } : schema;
-}
 
 const problemSchema = {
   type: 'object',
