@@ -1294,8 +1294,10 @@ describe('access', () => {
     // Changes take the id only (a code mistyped from paper must not void another agreement), and say so.
     for (const [method, path, body] of [['PATCH', `/agreements/${bilateral.code}`, { title: 'X', reason: 'r' }], ['POST', `/agreements/${bilateral.code}/void`, { reason: 'r' }]] as const) {
       const r = await t.call(method, path, { body, headers: { 'if-match': '"1"' } });
-      expect([r.status, r.body.detail, r.body.errors]).toEqual([404, `"${bilateral.code}" is a certificate's printed code: changes take the agreement's id (ag-…), which GET /agreements/${bilateral.code} gives`, [{ path: 'id', message: 'must be the agreement\'s id (ag-…), not its printed code' }]]);
+      expect([r.status, r.body.detail, r.body.errors]).toEqual([404, `"${bilateral.code}" is the printed code of agreement ${bilateral.id}: changes take the agreement's id, not its code`, [{ path: 'id', message: `must be the agreement's id (${bilateral.id}), not its printed code` }]]);
     }
+    // A code no certificate has is no agreement's.
+    expect((await t.call('POST', '/agreements/ZZZZ-ZZZZ/void', { body: { reason: 'r' }, headers: { 'if-match': '"1"' } })).body.detail).toBe('No agreement with id "ZZZZ-ZZZZ"');
     expect((await t.call('GET', `/agreements/${bilateral.id}`)).body.version).toBe(1);
   });
 
@@ -1396,6 +1398,9 @@ describe('verification', () => {
     const common = { detail: 'd', detailZh: '细', code: 'AAAA-AAAA', version: 1, agreement: facts };
     expect(verificationPage({ ...common, status: 'superseded', currentVersion: 2, supersededAt: clock.updatedAt })).toContain('Version 2 replaced it on 1 December 2026.');
     expect(verificationPage({ ...common, status: 'voided', currentVersion: 2, voidedAt: clock.updatedAt })).toContain('The agreement was voided on 1 December 2026');
+    // A ceremony corrected at 20:00 UTC, in Asia/Shanghai: the next day there, as the page's other days are.
+    const corrected = { ...facts, ceremony: { ...facts.ceremony, timeZone: 'Asia/Shanghai', correctedAt: '2026-11-30T20:00:00.000Z' } };
+    expect(verificationPage({ ...common, status: 'valid', currentVersion: 1, agreement: corrected })).toContain('Corrected on 1 December 2026: a certificate downloaded before');
   });
 
   it('a voided agreement\'s certificate verifies as voided, saying when; the void version\'s certificate prints the day', async () => {

@@ -174,6 +174,26 @@ describe('ceremony rules', () => {
     expect([moved.status, moved.body.timeZone]).toEqual([200, 'Asia/Tokyo']);
   });
 
+  it('holds a ceremony stored before the time-zone rule only to what a correction changes, and replays its opening sent again', async () => {
+    const { insertCeremony } = await import('#shared/store/directory.ts');
+    const { hashOf } = await import('#shared/domain/canonical.ts');
+    const id = fresh('cer');
+    const body = ceremony(id, { timeZone: 'America/New_York' }); // written in +08:00: refused today
+    const stamp = { createdAt: '2021-08-01T00:00:00.000Z', createdBy: 'local-staff', updatedAt: '2021-08-01T00:00:00.000Z', updatedBy: 'local-staff' };
+    expect(await insertCeremony({ ...body, version: 1, ...stamp }, { requestHash: hashOf(body), requestToken: 'before-the-rule' })).toBe(true);
+    // The same opening sent again is a replay of the record, not a 422 (its client would open another).
+    const again = await t.call('POST', '/ceremonies', { body });
+    expect([again.status, again.headers.get('idempotent-replayed'), again.body.timeZone]).toEqual([201, 'true', 'America/New_York']);
+    const correct = (patch: object, version: number) => t.call('PATCH', `/ceremonies/${id}`, { body: { ...patch, reason: 'r' }, headers: { 'if-match': `"${version}"` } });
+    // A correction that leaves the zone and the start alone goes through: removing the end, or setting it in the zone's offset.
+    expect((await correct({ title: 'Renamed' }, 1)).status).toBe(200);
+    expect((await correct({ endsAt: '2021-08-23T16:00:00-04:00' }, 2)).status).toBe(200);
+    expect((await correct({ endsAt: null }, 3)).status).toBe(200);
+    // A new start in the old offset is refused, naming only the start.
+    const start = await correct({ startsAt: '2021-08-23T15:00:00+08:00' }, 4);
+    expect([start.status, start.body.errors]).toEqual([422, [{ path: '/startsAt', message: 'must be written in America/New_York\'s offset then (UTC-04:00), or in UTC ("Z")' }]]);
+  });
+
   it('says a well-formed time out of the years it takes is out of range, not malformed', async () => {
     const out = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), { startsAt: '9999-12-31T23:00:00-02:00' }) });
     expect([out.status, out.body.errors]).toEqual([400, [{ path: '/startsAt', message: 'must fall in the years 0000-9999 in UTC' }]]);

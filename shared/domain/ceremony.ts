@@ -25,41 +25,46 @@ function assertEndsAfterStart(c: Pick<Ceremony, 'startsAt' | 'endsAt'>, sent: 's
   }
 }
 
-const CLOCK_FIELDS = ['timeZone', 'startsAt', 'endsAt'] as const;
+const TIMES = ['startsAt', 'endsAt'] as const;
 
 /**
  * A ceremony's time zone agrees with the offsets its times are written in (a time written in UTC,
  * "Z", names no place's clock): a zone typed wrong (America/New_York for a ceremony written in
  * +08:00) would move every date its certificates print. Within a minute, for local mean times of
- * whole seconds (Shanghai's +08:05:43 before 1901). `sent`: the fields the request set, which the 422 names.
+ * whole seconds (Shanghai's +08:05:43 before 1901); by the runtime's time-zone data.
+ * For a correction (`before` given), only what it changes: a new zone against both times, a new
+ * time against the zone; a ceremony stored before this rule keeps its other corrections.
  */
-function assertZoneAgrees(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone'>, sent: readonly string[]): void {
-  const { timeZone } = c;
+export function assertClockAgrees(before: Ceremony | undefined, after: Ceremony): void {
+  const { timeZone } = after;
   if (!timeZone) return;
-  const disagreeing = (['startsAt', 'endsAt'] as const).flatMap((field) => {
-    const time = c[field];
+  const zoneChanged = before === undefined || before.timeZone !== timeZone;
+  const disagreeing = TIMES.flatMap((field) => {
+    const time = after[field];
     const written = writtenOffset(time);
-    if (time === undefined || written === undefined) return [];
+    if (time === undefined || written === undefined || (!zoneChanged && before[field] === time)) return [];
     const zone = zoneOffset(timeZone, new Date(time));
     return Math.abs(zone - written) < 60 ? [] : [{ field, written, zone }];
   });
   const [first] = disagreeing;
   if (!first) return;
-  const wrote = `${first.field} is written in ${offsetLabel(first.written)}, but ${timeZone} is ${offsetLabel(first.zone)} then`;
-  const sentAndNamed = CLOCK_FIELDS.filter((f) => sent.includes(f) && (f === 'timeZone' || disagreeing.some((d) => d.field === f)));
-  // A correction of the end alone, of a ceremony whose start already disagreed: the start is to be corrected.
-  const named = sentAndNamed.length > 0 ? sentAndNamed : disagreeing.map((d) => d.field);
-  throw new RuleViolation(`${wrote}: correct the offset or the time zone (a time zone that does not hold moves every date the ceremony's certificates print), or write the time in UTC ("Z")`,
-    named.map((f) => f === 'timeZone'
-      ? { path: '/timeZone', message: `must agree with the offset ${first.field} is written in (${offsetLabel(first.written)}); ${timeZone} is ${offsetLabel(first.zone)} then` }
-      : { path: `/${f}`, message: `must be written in ${timeZone}'s offset then (${offsetLabel(disagreeing.find((d) => d.field === f)!.zone)}), or in UTC ("Z")` }));
+  // A new zone is named, and the times it disagrees with that the request set.
+  const named = disagreeing.filter(({ field }) => before === undefined || before[field] !== after[field]);
+  throw new RuleViolation(
+    `${first.field} is written in ${offsetLabel(first.written)}, but ${timeZone} is ${offsetLabel(first.zone)} then: correct the offset or the time zone (a time zone that does not hold moves every date the ceremony's certificates print), or write the time in UTC ("Z")`,
+    [
+      ...(zoneChanged ? [{ path: '/timeZone', message: `must agree with the offset ${first.field} is written in (${offsetLabel(first.written)}); ${timeZone} is ${offsetLabel(first.zone)} then` }] : []),
+      ...named.map(({ field, zone }) => ({ path: `/${field}`, message: `must be written in ${timeZone}'s offset then (${offsetLabel(zone)}), or in UTC ("Z")` })),
+    ],
+  );
 }
 
 export function newCeremony(id: string, input: CeremonyInput, { at, actor }: Stamp): Ceremony {
   assertEndsAfterStart(input);
-  assertZoneAgrees(input, Object.keys(input));
   const { id: _ignored, ...fields } = input;
-  return { id, ...fields, version: 1, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
+  const ceremony = { id, ...fields, version: 1, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
+  assertClockAgrees(undefined, ceremony);
+  return ceremony;
 }
 
 export const correctionOf = (before: Ceremony, after: Ceremony): Correction => changesOf(CORRECTABLE, before, after);
@@ -73,9 +78,6 @@ export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, 
   const next = patched(ceremony, fields);
   if (Object.keys(correctionOf(ceremony, next)).length === 0) return null;
   assertEndsAfterStart(next, patch.endsAt === undefined ? 'startsAt' : 'endsAt');
-  // Only a correction of its clock: a ceremony stored before this rule keeps its other corrections.
-  const sent = CLOCK_FIELDS.filter((f) => patch[f] !== undefined);
-  if (sent.length > 0) assertZoneAgrees(next, sent);
   return { ...next, version: ceremony.version + 1, updatedAt: at, updatedBy: actor };
 }
 

@@ -163,10 +163,12 @@ function conflict(now: Agreement, expectedVersions: readonly number[]): never {
 async function changeAgreement(id: string, expectedVersions: readonly number[] | undefined, principal: Principal, change: Change): Promise<ChangeResult> {
   if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
   const stored = await store.getAgreement(id);
-  if (!stored && CODE_PATTERN.test(id)) {
-    // Reads take the printed code; changes do not, so that a code mistyped from paper cannot amend or void another agreement.
-    throw new NotFound(`"${id}" is a certificate's printed code: changes take the agreement's id (ag-…), which GET /agreements/${id} gives`, [
-      { path: 'id', message: 'must be the agreement\'s id (ag-…), not its printed code' },
+  // Reads take the printed code; changes do not, so that a code mistyped from paper cannot amend or
+  // void another agreement. Staff (who alone make changes, and read every agreement) are told the id.
+  const byCode = !stored && CODE_PATTERN.test(id) ? await store.agreementIdByCode(id) : undefined;
+  if (byCode) {
+    throw new NotFound(`"${id}" is the printed code of agreement ${byCode}: changes take the agreement's id, not its code`, [
+      { path: 'id', message: `must be the agreement's id (${byCode}), not its printed code` },
     ]);
   }
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);

@@ -4,7 +4,7 @@ import { hashOf } from '#shared/domain/canonical.ts';
 import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
-import { beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
+import { assertClockAgrees, beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
 import { beforeRename, newParty, patchParty, renameOf, type Party } from '#shared/domain/party.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
@@ -47,7 +47,15 @@ async function createOnce<T extends { id: string }>(
   }
   const id = input.id ?? (key === undefined ? newId(prefix) : deriveId(prefix, key));
   const origin = { requestHash: hashOf(input), requestToken: randomUUID() };
-  const record = make(id);
+  let record: T;
+  try {
+    record = make(id);
+  } catch (error) {
+    // The same request made before a rule it breaks came in: its record stands, and is replayed.
+    const existing = error instanceof RuleViolation ? await read(id) : undefined;
+    if (existing && existing.requestHash === origin.requestHash) return { record: existing.record, replayed: true };
+    throw error;
+  }
   if (await insert(record, origin)) return { record, replayed: false };
   const existing = await read(id);
   if (existing?.requestToken === origin.requestToken) return { record, replayed: false };
@@ -164,7 +172,11 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   apply: correctCeremony,
   changesOf: correctionOf,
   undo: beforeCorrection,
-  check: assertSigningsStillFit,
+  // Checked on a change being made, not on one sent again: its replay stands whatever rules came since.
+  check: async (before, after) => {
+    assertClockAgrees(before, after);
+    await assertSigningsStillFit(before, after);
+  },
   write: (next, found, change) =>
     store.replaceCeremony(next, found.record.version, found, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
   // Under another correction since: its entry, the same instant, actor, reason and changes (copies
