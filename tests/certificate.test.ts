@@ -1102,17 +1102,16 @@ describe('certificate content', () => {
       agreement: { ...a, parties: [a.parties[0], a.parties[1], { ...a.parties[0], partyId: 'p3', name: 'Third Party' }, { ...a.parties[1], partyId: 'p4' }] },
     }));
     const blocks = await drawnBlocks(pdf);
-    const ink = inkOf;
     const third = blocks.find((b) => textOf(b) === 'Third Party')!;
     // The first party's signatory line: the last line of its block, the one right above the third's name.
-    const firstLine = blocks.filter((b) => b[0]!.x === third[0]!.x && ink(b).bottom > ink(third).top).sort((p, q) => ink(p).bottom - ink(q).bottom)[0]!;
+    const firstLine = blocks.filter((b) => b[0]!.x === third[0]!.x && inkOf(b).bottom > inkOf(third).top).sort((p, q) => inkOf(p).bottom - inkOf(q).bottom)[0]!;
     // A page with room to spare: half a name's size more between the rows than the blocks' own
     // spacing gives (about 9.6 pt of clear space at four parties' 10.5 pt names; here the names
     // print larger, in the room the page has, and so does all of it).
     const size = third[0]!.size;
     expect(size).toBeCloseTo(10.5 * 1.15, 3);
-    expect(ink(firstLine).bottom - ink(third).top).toBeGreaterThan((9.6 * size) / 10.5 + size / 2 - 0.5);
-    expect(ink(firstLine).bottom - ink(third).top).toBeLessThan((9.6 * size) / 10.5 + size / 2 + 0.5); // half a name's size, no more
+    expect(inkOf(firstLine).bottom - inkOf(third).top).toBeGreaterThan((9.6 * size) / 10.5 + size / 2 - 0.5);
+    expect(inkOf(firstLine).bottom - inkOf(third).top).toBeLessThan((9.6 * size) / 10.5 + size / 2 + 0.5); // half a name's size, no more
   });
 
   it('keeps a row clear of the one above when it moves a signatory line down to its neighbour\'s baseline', async () => {
