@@ -1678,6 +1678,14 @@ describe('verification', () => {
       expect(headline(await page(language)), String(language)).toContain(expected);
     }
     expect(await page('zh-CN')).toContain('<title>证书真实有效 · Valid certificate · Concord</title>');
+    // The facts too: their labels, the version, the signing time and the ceremony's days.
+    const zh = await page('zh-CN');
+    expect(zh).toContain('<dt><span lang="zh-Hans">编号</span> · <span lang="en">Code</span></dt>');
+    expect(zh).toContain('(<span lang="zh-Hans">第1版，共1版</span> · <span lang="en">version 1 of 1</span>)');
+    expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai)</span></dd>');
+    expect(zh).toContain(' · <span lang="zh-Hans">2021年8月23日</span> · <span lang="en">23 August 2021</span></dd>');
+    expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> · <a href="/verify">Check a certificate\'s PDF file</a></p>');
+    expect(await page()).toContain('<dt>Code · <span lang="zh-Hans">编号</span></dt>');
     // The page for an address the registry has no page at too.
     const missing = await t.call('GET', '/', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
     expect(headline(missing.body)).toBe('<span lang="zh-Hans">此网址没有页面</span> · <span lang="en">No page here</span>');

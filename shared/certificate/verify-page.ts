@@ -69,30 +69,34 @@ function advice(v: Verification, file: boolean): [string, string] {
 /** The day of `at` (a void, an amendment) on the clock the certificate prints its signing time by. */
 const onSigningClock = (at: string, v: GenuineVerification) => formatDay(at, v.agreement.signedAt, v.agreement.ceremony ?? {});
 
+/** An English and a Chinese text in the reader's order (see Order), the second marked with its language. */
+const inOrder = (en: string, zh: string, order: Order, between = ' · ') =>
+  (order === 'zh' ? `${zhSpan(zh)}${between}<span lang="en">${escape(en)}</span>` : `${escape(en)}${between}${zhSpan(zh)}`);
+
 /** The ceremony's days as the certificate prints them, in both languages. */
-const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, signedAt: string) => {
+const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, signedAt: string, order: Order) => {
   if (!c.startsAt) return '';
   const [en, zh] = ceremonyDays({ startsAt: c.startsAt, endsAt: c.endsAt, timeZone: c.timeZone }, signedAt);
-  return ` · ${escape(en)} · ${zhSpan(zh)}`;
+  return ` · ${inOrder(en, zh, order)}`;
 };
 
 /** A note that the ceremony was corrected, and when (on the clock of the page's other days): a certificate issued before prints it as it was. */
-const correction = (v: GenuineVerification) => {
+const correction = (v: GenuineVerification, order: Order) => {
   const at = v.agreement.ceremony?.correctedAt;
   if (!at) return '';
   const [en, zh] = onSigningClock(at, v);
-  return `<br><span class="note">Corrected on ${escape(en)}: a certificate downloaded before then prints the ceremony as it was. · ${zhSpan(`仪式信息已于${zh}更正；此前下载的证书载有更正前的仪式信息。`)}</span>`;
+  return `<br><span class="note">${inOrder(`Corrected on ${en}: a certificate downloaded before then prints the ceremony as it was.`, `仪式信息已于${zh}更正；此前下载的证书载有更正前的仪式信息。`, order)}</span>`;
 };
 
 /**
  * Which version the certificate is, among how many: a void is a version too, so for a voided
  * agreement the note says which version voided it rather than "1 of 2", which reads as a newer one in force.
  */
-function versionNote(v: GenuineVerification): string {
+function versionNote(v: GenuineVerification, order: Order): string {
   const [version, current] = [v.version, v.currentVersion];
-  if (v.status !== 'voided') return `version ${version} of ${current} · ${zhSpan(`第${version}版，共${current}版`)}`;
-  if (version === current) return `version ${version}, the record of the void · ${zhSpan(`第${version}版，即作废记录`)}`;
-  return `version ${version}; version ${current} voided the agreement · ${zhSpan(`第${version}版；协议已于第${current}版作废`)}`;
+  if (v.status !== 'voided') return inOrder(`version ${version} of ${current}`, `第${version}版，共${current}版`, order);
+  if (version === current) return inOrder(`version ${version}, the record of the void`, `第${version}版，即作废记录`, order);
+  return inOrder(`version ${version}; version ${current} voided the agreement`, `第${version}版；协议已于第${current}版作废`, order);
 }
 
 /** Which language a page puts first: English, unless the reader's browser asks for Chinese first. */
@@ -105,30 +109,37 @@ export const pageOrder = (headers: Record<string, string | undefined>): Order =>
 type Lines = [en: string, zh?: string];
 
 /** The public facts of a genuine certificate's agreement, to compare with the paper. */
-function publicFacts(v: GenuineVerification): string {
+function publicFacts(v: GenuineVerification, order: Order): string {
   const a = v.agreement;
-  return `<h2>${escape(a.title)}</h2>${a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''}
-<dl><dt>Code · ${zhSpan('编号')}</dt><dd>${escape(v.code)} (${versionNote(v)})</dd>
-<dt>Signed · ${zhSpan('签署时间')}</dt><dd>${formatSigningTime(a.signedAt, a.ceremony ?? {}).map((when, i) => (i === 0 ? escape(when) : zhSpan(when))).join(' · ')}</dd>
-${a.ceremony ? `<dt>Ceremony · ${zhSpan('签约仪式')}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt)}${correction(v)}</dd>` : ''}
-<dt>Parties · ${zhSpan('签约方')}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
+  const titles = [`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''];
+  return `${(order === 'zh' ? titles.reverse() : titles).join('')}
+<dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)} (${versionNote(v, order)})</dd>
+<dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${inOrder(...formatSigningTime(a.signedAt, a.ceremony ?? {}), order)}</dd>
+${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
+<dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
 }
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
 export function verificationPage(v: Verification, anotherFile = false, order: Order = 'en'): string {
   // A file that is no PDF at all (a photo of the paper, say) was not judged: it is told what to do instead.
   if (v.status === 'invalid' && v.reason === 'not-a-pdf') {
-    return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], CHECK_ANOTHER, order);
+    return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], checkAnother(order), order);
   }
   const look = LOOK[v.status];
-  const facts = v.status === 'invalid' ? '' : publicFacts(v);
-  return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? CHECK_ANOTHER : CHECK_FILE), order);
+  const facts = v.status === 'invalid' ? '' : publicFacts(v, order);
+  return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? checkAnother(order) : checkFile(order)), order);
 }
 
 /** Back to the upload page: the answer to a form sits at the form's own address (`POST /verify`), so "" is `GET /verify`. */
-const CHECK_ANOTHER = `<p class="next"><a href="">Check another certificate file</a> · <a href="" lang="zh-Hans">核验另一份证书文件</a></p>`;
+const checkAnother = (order: Order) => nextStep('', 'Check another certificate file', '核验另一份证书文件', order);
 /** From any other verification page to the upload page. */
-const CHECK_FILE = `<p class="next"><a href="/verify">Check a certificate's PDF file</a> · <a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a></p>`;
+const checkFile = (order: Order) => nextStep('/verify', 'Check a certificate\'s PDF file', '上传证书 PDF 文件核验', order);
+
+/** A link to the next step (fixed text, as markup), in both languages, in the reader's order. */
+function nextStep(href: string, en: string, zh: string, order: Order): string {
+  const links = [`<a href="${href}">${en}</a>`, `<a href="${href}" lang="zh-Hans">${zh}</a>`];
+  return `<p class="next">${(order === 'zh' ? links.reverse() : links).join(' · ')}</p>`;
+}
 
 /**
  * The page that takes a certificate file: a plain form (no script) that sends it to its own
@@ -167,7 +178,7 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
     return page({ en: 'No page here', zh: '此网址没有页面', ...INFO }, [
       ['The registry has no page at this address.', '登记系统在此网址没有页面。'],
       ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
-    ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`, order);
+    ], `<p class="detail">Details: ${escape(detail)}</p>${checkFile(order)}`, order);
   }
   const busy = status >= 500;
   const gist = PROBLEM_GIST[status] ?? (busy ? ['The registry is busy.', '登记系统暂时繁忙。'] : ['What was sent could not be checked.', '所提交的内容有误，未能核验。']);
@@ -176,7 +187,7 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
     busy
       ? ['Try again in a moment.', '请稍后再试。']
       : ['Choose the certificate\'s PDF file, or scan its QR code.', '请选择证书的 PDF 文件，或扫描证书上的二维码。'],
-  ], `<p class="detail">Details: ${escape(detail)}</p>${CHECK_FILE}`, order);
+  ], `<p class="detail">Details: ${escape(detail)}</p>${checkFile(order)}`, order);
 }
 
 /** A problem as a browser sees it, in the reader's language order (a function's `errorPage`). */
@@ -195,7 +206,7 @@ export function incompleteLinkPage(cut?: { signatureLength: number; expected: nu
     : [
       'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
       '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
-    ]], CHECK_FILE, order);
+    ]], checkFile(order), order);
 }
 
 /**
@@ -207,8 +218,7 @@ export function incompleteLinkPage(cut?: { signatureLength: number; expected: nu
 function page(look: { en: string; zh: string; mark?: string; colour: string; tint: string }, paragraphs: Lines[], facts: string, order: Order = 'en'): string {
   const { en, zh, mark, colour, tint } = look;
   // Chinese first for a reader whose browser asks for it first; English is then marked as English.
-  const both = (lineEn: string, lineZh: string, between: string) =>
-    (order === 'zh' ? `${zhSpan(lineZh)}${between}<span lang="en">${escape(lineEn)}</span>` : `${escape(lineEn)}${between}${zhSpan(lineZh)}`);
+  const both = (lineEn: string, lineZh: string, between: string) => inOrder(lineEn, lineZh, order, between);
   const text = paragraphs
     .map(([lineEn, lineZh]) => `<p>${lineZh ? both(lineEn, lineZh, '<br>') : escape(lineEn)}</p>`)
     .join('\n');
