@@ -1685,7 +1685,11 @@ describe('verification', () => {
     expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai)</span></dd>');
     expect(zh).toContain(' · <span lang="zh-Hans">2021年8月23日</span> · <span lang="en">23 August 2021</span></dd>');
     expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> · <a href="/verify">Check a certificate\'s PDF file</a></p>');
+    expect(zh).toContain('<header><p><a href="/verify"><span lang="zh-Hans">协议登记系统</span> · <span lang="en">Concord registry</span></a></p></header>');
     expect(await page()).toContain('<dt>Code · <span lang="zh-Hans">编号</span></dt>');
+    // The upload page's form as well.
+    const form = (await t.call('GET', '/verify', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } })).body as string;
+    expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');
     // The page for an address the registry has no page at too.
     const missing = await t.call('GET', '/', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
     expect(headline(missing.body)).toBe('<span lang="zh-Hans">此网址没有页面</span> · <span lang="en">No page here</span>');

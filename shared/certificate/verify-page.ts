@@ -148,9 +148,9 @@ function nextStep(href: string, en: string, zh: string, order: Order): string {
 export function uploadPage(maxBytes: number, order: Order = 'en'): string {
   const mb = maxBytes / (1024 * 1024);
   const form = `<form method="post" enctype="multipart/form-data">
-<p><label for="file">Certificate (PDF, at most ${mb} MB) · ${zhSpan(`证书（PDF，不超过 ${mb} MB）`)}</label><br>
+<p><label for="file">${inOrder(`Certificate (PDF, at most ${mb} MB)`, `证书（PDF，不超过 ${mb} MB）`, order)}</label><br>
 <input type="file" id="file" name="file" accept="application/pdf,.pdf" required></p>
-<p><button type="submit">Check · ${zhSpan('核验')}</button></p></form>`;
+<p><button type="submit">${inOrder('Check', '核验', order)}</button></p></form>`;
   return page({ en: 'Check a certificate', zh: '核验证书', colour: INFO.colour, tint: INFO.tint }, [[
     'Choose the PDF file of a Concord certificate: the registry says whether this very file, unaltered, is a certificate it issued, and whether the agreement is still in force. The file is checked, not kept.',
     '请选择 Concord 证书的 PDF 文件：登记系统将核验该文件是否确为其签发的证书，以及协议是否仍然有效。文件仅用于核验，不会被保存。',
@@ -230,6 +230,6 @@ function page(look: { en: string; zh: string; mark?: string; colour: string; tin
 h1 span{white-space:nowrap}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2.zh{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
 .note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
 button{width:100%;min-height:3rem;border:0;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
-<body><header><p><a href="/verify">Concord registry · <span lang="zh-Hans">协议登记系统</span></a></p></header>
+<body><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>
 <main><section class="status"><h1>${badge}${both(en, zh, ' · ')}</h1>${text}</section>${facts}</main></body></html>`;
 }
