@@ -1687,6 +1687,10 @@ describe('verification', () => {
     expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> · <a href="/verify">Check a certificate\'s PDF file</a></p>');
     expect(zh).toContain('<header><p><a href="/verify"><span lang="zh-Hans">协议登记系统</span> · <span lang="en">Concord registry</span></a></p></header>');
     expect(await page()).toContain('<dt>Code · <span lang="zh-Hans">编号</span></dt>');
+    // Only Chinese is kept from breaking in the headline: the English one, in a span of its own when
+    // second, ran off a 360-pixel phone's screen ("Out of date: a newer version exists").
+    expect(zh).toContain('h1 span[lang="zh-Hans"]{white-space:nowrap}');
+    expect(zh).not.toMatch(/h1 span\{white-space:nowrap\}|span\[lang="en"\]\{white-space:nowrap/);
     // The upload page's form as well.
     const form = (await t.call('GET', '/verify', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } })).body as string;
     expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');

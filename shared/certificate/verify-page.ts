@@ -227,7 +227,7 @@ function page(look: { en: string; zh: string; mark?: string; colour: string; tin
 <title>${order === 'zh' ? `${escape(zh)} · ${escape(en)}` : `${escape(en)} · ${escape(zh)}`} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
 .status{border-left:.4rem solid ${colour};border-radius:.3rem;padding:.5rem 1rem;background:${tint}}.status h1{color:${colour};font-size:1.35rem;margin:.2rem 0}
 .mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.4rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
-h1 span{white-space:nowrap}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2.zh{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
+h1 span[lang="zh-Hans"]{white-space:nowrap}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
 .note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
 button{width:100%;min-height:3rem;border:0;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
 <body><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>
