@@ -1364,8 +1364,7 @@ describe('verification', () => {
     expect((await checkFile(v2)).body).toMatchObject({ status: 'valid', version: 2 });
     // The new certificate says, under its status, the day the amendment was recorded (on the ceremony's clock, Asia/Shanghai).
     const amendedAt = (await t.call('GET', `/agreements/${id}`)).body.updatedAt as string;
-    const on = new Date(Date.parse(amendedAt) + 8 * 3600_000);
-    const [en, zh] = [`${on.getUTCDate()} ${on.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${on.getUTCFullYear()}`, `${on.getUTCFullYear()}年${on.getUTCMonth() + 1}月${on.getUTCDate()}日`];
+    const [en, zh] = dayInShanghai(amendedAt);
     execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-amended', v2), join(OUT, 'certificate-amended')]);
     expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 状态（第2版） In force · 有效 Amended on ${en} · 于${zh}修订`);
     expect(pdfToText(pdf)).not.toContain('Amended');
@@ -1407,8 +1406,7 @@ describe('verification', () => {
     const voided = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"1"' } });
     for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body).toMatchObject({ status: 'voided', voidedAt: voided.body.updatedAt });
     // The day on the ceremony's clock (Asia/Shanghai), as the signing time prints.
-    const on = new Date(Date.parse(voided.body.updatedAt) + 8 * 3600_000);
-    const [en, zh] = [`${on.getUTCDate()} ${on.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${on.getUTCFullYear()}`, `${on.getUTCFullYear()}年${on.getUTCMonth() + 1}月${on.getUTCDate()}日`];
+    const [en, zh] = dayInShanghai(voided.body.updatedAt);
     const page = await t.call('GET', link, { token: null, headers: { accept: 'text/html' } });
     expect(page.body).toContain(`The agreement was voided on ${en} and is no longer in force`);
     expect(page.body).toContain(`该协议已于${zh}作废`);
@@ -2062,6 +2060,12 @@ function expectHarfBuzzGlyphs(blocks: DrawnGlyph[][], text: string, lang: string
     expect(i, `${label}: glyph at ${w.x.toFixed(0)},${w.y.toFixed(0)} not drawn where HarfBuzz puts it`).toBeGreaterThanOrEqual(0);
     got.splice(i, 1);
   }
+}
+
+/** The day of an instant in Asia/Shanghai (UTC+08:00 all year), in English and Chinese, worked out apart from the renderer. */
+function dayInShanghai(at: string): [string, string] {
+  const on = new Date(Date.parse(at) + 8 * 3600_000);
+  return [`${on.getUTCDate()} ${on.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${on.getUTCFullYear()}`, `${on.getUTCFullYear()}年${on.getUTCMonth() + 1}月${on.getUTCDate()}日`];
 }
 
 /** `n` characters of numbered words ("Venue0 Venue1 …"): text of a given length that wraps. */

@@ -471,10 +471,10 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
   let paginated: ReturnType<typeof layParties> = plain; // their number's style under the full heading, unless its first page lists none and another's does
   for (const i of styles.keys()) {
     const full = i === 0 ? plain : planOf(blocksOf(i), 0);
-    const compact = planOf(blocksOf(i), 1);
+    if (full.pages.length === 1 && full.scale >= 1) return full;
     // The compact heading where the full one would shrink them (or not hold them), so that a party
     // more never buys larger type by a change of heading: its band is the larger, so it prints them as large or larger.
-    if (full.pages.length === 1 && full.scale >= 1) return full;
+    const compact = planOf(blocksOf(i), 1);
     if (compact.pages.length === 1) return compact;
     for (const plan of [full, compact]) if (paginated.pages[0]!.blocks.length === 0 && plan.pages[0]!.blocks.length > 0) paginated = plan;
   }

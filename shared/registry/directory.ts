@@ -47,19 +47,22 @@ async function createOnce<T extends { id: string }>(
   }
   const id = input.id ?? (key === undefined ? newId(prefix) : deriveId(prefix, key));
   const origin = { requestHash: hashOf(input), requestToken: randomUUID() };
+  /** The record this very request made before (the same body), as a replay. */
+  const replayOf = (existing: store.Created<T> | undefined) => (existing?.requestHash === origin.requestHash ? { record: existing.record, replayed: true } : undefined);
   let record: T;
   try {
     record = make(id);
   } catch (error) {
     // The same request made before a rule it breaks came in: its record stands, and is replayed.
-    const existing = error instanceof RuleViolation ? await read(id) : undefined;
-    if (existing && existing.requestHash === origin.requestHash) return { record: existing.record, replayed: true };
+    const replay = error instanceof RuleViolation ? replayOf(await read(id)) : undefined;
+    if (replay) return replay;
     throw error;
   }
   if (await insert(record, origin)) return { record, replayed: false };
   const existing = await read(id);
   if (existing?.requestToken === origin.requestToken) return { record, replayed: false };
-  if (existing && existing.requestHash === origin.requestHash) return { record: existing.record, replayed: true };
+  const replay = replayOf(existing);
+  if (replay) return replay;
   if (key !== undefined) {
     throw new RuleViolation('This Idempotency-Key was already used for a different request', [{ path: 'Idempotency-Key', message: 'was already used with a different body' }]);
   }
