@@ -59,7 +59,7 @@ async function renderVariant(
 }
 
 /** A verification page's headline (its one h1), without the mark before it. */
-const headline = (html: string) => /<h1>(?:<span class="mark" aria-hidden="true">[^<]*<\/span>)?(.*?)<\/h1>/.exec(html)?.[1];
+const headline = (html: string) => /<h1>(?:<span class="mark" aria-hidden="true">[^<]*<\/span> )?(.*?)<\/h1>/.exec(html)?.[1];
 
 /** Writes `name`.pdf for this run's tools to read (the path returned), and a copy into OUT for people. */
 function keep(name: string, pdf: Uint8Array): string {
@@ -1644,6 +1644,8 @@ describe('verification', () => {
     // A file's page vouches for every word, since every byte was checked.
     const file = await t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf', ...browser } });
     expect(file.body).toContain('Every word in this file is as the registry issued it.');
+    // The Chinese says no more than the English: a file downloaded before a correction is still as issued.
+    expect(file.body).toContain('此文件的每一个字都与登记系统签发时完全一致。');
     await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Marks, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
     expect(markOf((await t.call('GET', link, { token: null, headers: browser })).body)).toBe('!');
     await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"2"' } });
@@ -1682,13 +1684,19 @@ describe('verification', () => {
     expect(zh).toContain('(<span lang="zh-Hans">第1版，共1版</span> · <span lang="en">version 1 of 1</span>)');
     expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai)</span></dd>');
     expect(zh).toContain(' · <span lang="zh-Hans">2021年8月23日</span> · <span lang="en">23 August 2021</span></dd>');
-    expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> · <a href="/verify">Check a certificate\'s PDF file</a></p>');
+    expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> <a href="/verify">Check a certificate\'s PDF file</a></p>');
+    // The page's own language is its first one (a screen reader reads its title by it); its body's
+    // unmarked text (names, titles, details) stays English.
+    expect(zh).toMatch(/^<!doctype html><html lang="zh-Hans">[^]*<body lang="en">/);
+    expect(await page()).toMatch(/^<!doctype html><html lang="en">[^]*<body>/);
     expect(zh).toContain('<header><p><a href="/verify"><span lang="zh-Hans">协议登记系统</span> · <span lang="en">Concord registry</span></a></p></header>');
     expect(await page()).toContain('<dt>Code · <span lang="zh-Hans">编号</span></dt>');
-    // Only Chinese is kept from breaking in the headline: the English one, in a span of its own when
-    // second, ran off a 360-pixel phone's screen ("Out of date: a newer version exists").
-    expect(zh).toContain('h1 span[lang="zh-Hans"]{white-space:nowrap}');
-    expect(zh).not.toMatch(/h1 span\{white-space:nowrap\}|span\[lang="en"\]\{white-space:nowrap/);
+    // Only Chinese is kept from breaking between its characters in the headline, and only until it
+    // does not fit: the English one, kept whole when second, ran off a 360-pixel phone's screen ("Out
+    // of date: a newer version exists"), and a Chinese one kept whole ran off it in enlarged text.
+    expect(zh).toContain('h1 span[lang="zh-Hans"],bdi{word-break:keep-all}');
+    expect(zh).toContain('overflow-wrap:anywhere');
+    expect(zh).not.toContain('nowrap');
     // The upload page's form as well.
     const form = (await t.call('GET', '/verify', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } })).body as string;
     expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');
@@ -1719,6 +1727,8 @@ describe('verification', () => {
       ['a line break in the signature', link.replace(sig!, `${sig!.slice(0, 40)}%0A${sig!.slice(40)}`)],
       ['a space and a soft hyphen in the signature', link.replace(sig!, `${sig!.slice(0, 30)}%20${sig!.slice(30, 50)}%C2%AD${sig!.slice(50)}`)],
       ['a full stop after it', `${link}.`],
+      ['a comma after it', `${link},`],
+      ['a comma and a closing bracket after it', `${link},)`],
       ['the code without its hyphen', link.replace(code!, code!.replace('-', ''))],
       ['the code with a space for its hyphen, in lower case', link.replace(code!, code!.replace('-', '%20').toLowerCase())],
     ] as const) {
@@ -1734,6 +1744,20 @@ describe('verification', () => {
     expect(cutPage.body).toContain('its signature has 60 of the 86 characters');
     expect(cutPage.body).toContain('签名只有60个字符');
     expect(cutPage.body).not.toContain('Not verified');
+    // A link with more after the comma than punctuation is not as printed (a second signature, or text
+    // pasted after the link): a browser is told so, not that the address is incomplete.
+    for (const garbled of [`${link},%20or%20upload`, `${link}&sig=${sig!}`]) {
+      const garbledPage = await t.call('GET', garbled, { token: null, headers: { accept: 'text/html' } });
+      expect([garbledPage.status, headline(garbledPage.body)]).toEqual([400, 'Address not as printed · <span lang="zh-Hans">网址与印制的不符</span>']);
+      expect(garbledPage.body).toContain('its v= or sig= part holds something a certificate&#39;s link does not');
+    }
+    // An unknown code or version is not verified, whatever its signature's length: the address is not
+    // called incomplete, in a page as in JSON.
+    for (const unknown of [link.replace(code!, 'ZZZZ-ZZZZ').replace(sig!, 'abc'), link.replace('v=1', 'v=99').replace(sig!, sig!.slice(0, 10))]) {
+      const [api, page] = [await checkLink(unknown), await t.call('GET', unknown, { token: null, headers: { accept: 'text/html' } })];
+      expect([api.status, api.body.reason]).toEqual([200, 'unknown-code']);
+      expect([page.status, headline(page.body)]).toEqual([200, 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);
+    }
     // A changed character is still a forgery.
     const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
     expect((await checkLink(link.replace(sig!, flipped))).body.status).toBe('invalid');
@@ -1810,7 +1834,7 @@ describe('verification', () => {
       expect(r.headers.get('vary')).toBe('Accept, Accept-Language');
       expect(r.body).toContain('<form method="post" enctype="multipart/form-data">');
       expect(r.body).toContain('<input type="file" id="file" name="file" accept="application/pdf,.pdf" required>');
-      expect(r.body).toContain('Certificate (PDF, at most 2 MB)');
+      expect(r.body).toContain('Certificate (PDF, at most 2\u00a0MB)'); // the size kept on one line
       expect(headline(r.body)).toBe('Check a certificate · <span lang="zh-Hans">核验证书</span>');
       const csp = r.headers.get('content-security-policy');
       expect(csp).toContain("default-src 'none'");
@@ -1846,7 +1870,7 @@ describe('verification', () => {
       const html = await page.text();
       expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
       expect(headline(html)).toBe('Nothing could be checked · <span lang="zh-Hans">无法核验</span>');
-      expect(html).toContain('<p class="detail">Details: The form has no &#34;file&#34; field');
+      expect(html).toContain('<p class="detail">Details · <span lang="zh-Hans">详情（英文）</span>: The form has no &#34;file&#34; field');
       expect(html).toContain('<a href="/verify">Check a certificate\'s PDF file</a>'); // and on to the upload page
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     });
@@ -1859,7 +1883,7 @@ describe('verification', () => {
       expect([page.status, page.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
       const text = await page.text();
       expect(text).toContain('The file is 2097153 bytes; the limit is 2097152');
-      expect(text).toContain('The file is too large: a certificate&#39;s PDF file is at most 2 MB.<br><span lang="zh-Hans">文件过大：证书的 PDF 文件不超过 2 MB。</span>'); // the gist, in plain words in both languages
+      expect(text).toContain('The file is too large: a certificate&#39;s PDF file is at most 2\u00a0MB.<br><span lang="zh-Hans">文件过大：证书的 PDF 文件不超过 2\u00a0MB。</span>'); // the gist, in plain words in both languages
       // A form far over the limit is refused by its size before it is read, naming the field all the same.
       const huge = await upload(withFile(Buffer.alloc(3 * 1024 * 1024, 32)));
       expect([huge.status, ((await huge.json()) as any).errors[0].path]).toEqual([413, 'file']);
@@ -1896,6 +1920,10 @@ describe('verification', () => {
       const crossing = '--abc\r\nContent-Disposition: form-data; name="file"\r\n--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\nNOT-THE-FILE\r\n--abc--';
       expect(() => formFile(Buffer.from(crossing), 'multipart/form-data; boundary=abc', 'file')).toThrow(InvalidInput);
       expect(() => formFile(Buffer.from(crossing), 'multipart/form-data; boundary=abc', 'file')).toThrow(/a part has no end to its headers/);
+      // A quoted file name is one value: the "name=file" inside it does not name the part's field.
+      const quoted = '--abc\r\nContent-Disposition: form-data; filename="a; name=file; b"; name="other"\r\n\r\n%PDF-1.7\r\n--abc--\r\n';
+      expect(() => formFile(Buffer.from(quoted), 'multipart/form-data; boundary=abc', 'file')).toThrow(/The form has no "file" field/);
+      expect(formFile(Buffer.from(quoted.replace('name="other"', 'NAME=file')), 'multipart/form-data; boundary=abc', 'file').toString()).toBe('%PDF-1.7');
     });
 
     it('ignores a query string on the page and on the form it posts, as messengers add one (utm_source=...)', async () => {

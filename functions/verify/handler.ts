@@ -20,16 +20,20 @@ export const handler = lambdaHandler('verify', {
     try {
       query = parseInput(verifyLinkQuery, req.query, 'query');
     } catch (error) {
-      // Someone who typed only the code into a browser gets a page that says what is missing; API
-      // clients get the usual problem+json naming the fields.
-      if (page && error instanceof InvalidInput) return { status: 400, body: incompleteLinkPage(undefined, pageOrder(req.headers)), headers: PAGE_HEADERS };
+      // Someone who typed only the code into a browser gets a page that says what is missing (or,
+      // for a link with both parts, that one of them is not as printed); API clients get the usual
+      // problem+json naming the fields.
+      const why = !req.query.v || !req.query.sig ? 'missing' : 'not-as-printed';
+      if (page && error instanceof InvalidInput) return { status: 400, body: incompleteLinkPage(why, pageOrder(req.headers)), headers: PAGE_HEADERS };
       throw error;
     }
-    // A browser whose link lost the end of its signature gets the page for an incomplete address:
-    // the certificate may well be genuine. API clients get the verdict (invalid, saying why).
-    const cut = page ? cutShort(query.sig) : undefined;
+    const result = await verifyLink(req.params.code!, query.v, query.sig);
+    // A browser whose link to a certificate the registry issued lost the end of its signature gets
+    // the page for an incomplete address: the certificate may well be genuine. API clients get the
+    // verdict (invalid, saying why); so does a browser for a code and version never issued.
+    const cut = page && result.status === 'invalid' && result.reason === 'cut-short' ? cutShort(query.sig) : undefined;
     if (cut) return { status: 400, body: incompleteLinkPage(cut, pageOrder(req.headers)), headers: PAGE_HEADERS };
-    return answer(page, await verifyLink(req.params.code!, query.v, query.sig), false, pageOrder(req.headers));
+    return answer(page, result, false, pageOrder(req.headers));
   },
   'GET /verify': async (req) => ({ status: 200, body: uploadPage(MAX_CERTIFICATE_BYTES, pageOrder(req.headers)), headers: FORM_PAGE_HEADERS }),
   'POST /verify': async (req) => answer(prefersPage(req.headers), await verifyDocument(req.body as Buffer), true, pageOrder(req.headers)),

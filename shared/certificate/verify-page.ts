@@ -26,7 +26,7 @@ interface Look { en: string; zh: string; mark: string; colour: string; tint: str
 const LOOK: Record<Verification['status'], Look> = {
   valid: { en: 'Valid certificate', zh: '证书真实有效', mark: '✓', colour: '#1b6e3a', tint: '#e6f3ea' },
   superseded: { en: 'Out of date: a newer version exists', zh: '已被新版本取代', mark: '!', colour: '#7a5000', tint: '#fbf1dc' },
-  voided: { en: 'Voided agreement', zh: '协议已作废', mark: '⊘', colour: '#8a3300', tint: '#f8ebe2' },
+  voided: { en: 'Voided agreement', zh: '协议已作废', mark: '⊘', colour: '#464d5e', tint: '#eceef3' },
   invalid: { en: 'Not verified', zh: '证书核验未通过', mark: '✕', colour: '#a11a1a', tint: '#fbe9e9' },
 };
 /** Nothing was judged (an incomplete address, a refused request, a file that is no PDF): information, not a verdict. */
@@ -36,7 +36,7 @@ const INFO = { mark: 'i', colour: '#1a4080', tint: '#e8eef7' };
 function advice(v: Verification, file: boolean): [string, string] {
   switch (v.status) {
     case 'valid': {
-      if (file) return ['Every word in this file is as the registry issued it.', '此文件与登记系统签发的证书完全一致，其中全部内容均与登记记录相符。'];
+      if (file) return ['Every word in this file is as the registry issued it.', '此文件的每一个字都与登记系统签发时完全一致。'];
       const [corrected, correctedZh] = v.agreement.ceremony?.correctedAt
         ? [' (the ceremony\'s may differ if the certificate was downloaded before they were corrected: see below)', '（如证书下载于仪式信息更正之前，仪式信息可能不同，见下文）']
         : ['', ''];
@@ -138,7 +138,7 @@ const checkFile = (order: Order) => nextStep('/verify', 'Check a certificate\'s 
 /** A link to the next step (fixed text, as markup), in both languages, in the reader's order. */
 function nextStep(href: string, en: string, zh: string, order: Order): string {
   const links = [`<a href="${href}">${en}</a>`, `<a href="${href}" lang="zh-Hans">${zh}</a>`];
-  return `<p class="next">${(order === 'zh' ? links.reverse() : links).join(' · ')}</p>`;
+  return `<p class="next">${(order === 'zh' ? links.reverse() : links).join(' ')}</p>`;
 }
 
 /**
@@ -148,7 +148,7 @@ function nextStep(href: string, en: string, zh: string, order: Order): string {
 export function uploadPage(maxBytes: number, order: Order = 'en'): string {
   const mb = maxBytes / (1024 * 1024);
   const form = `<form method="post" enctype="multipart/form-data">
-<p><label for="file">${inOrder(`Certificate (PDF, at most ${mb} MB)`, `证书（PDF，不超过 ${mb} MB）`, order)}</label><br>
+<p><label for="file">${inOrder(`Certificate (PDF, at most ${mb}\u00a0MB)`, `证书（PDF，不超过 ${mb}\u00a0MB）`, order)}</label><br>
 <input type="file" id="file" name="file" accept="application/pdf,.pdf" required></p>
 <p><button type="submit">${inOrder('Check', '核验', order)}</button></p></form>`;
   return page({ en: 'Check a certificate', zh: '核验证书', colour: INFO.colour, tint: INFO.tint }, [[
@@ -165,7 +165,7 @@ const MAX_MB = MAX_CERTIFICATE_BYTES / (1024 * 1024);
 /** The gist of a refusal, by status, in plain words in both languages (the exact detail follows it). */
 const PROBLEM_GIST: Record<number, [string, string]> = {
   400: ['What was sent could not be checked: for example, no file was chosen, or the address is incomplete.', '所提交的内容有误，未能核验（例如未选择文件，或网址不完整）。'],
-  413: [`The file is too large: a certificate's PDF file is at most ${MAX_MB} MB.`, `文件过大：证书的 PDF 文件不超过 ${MAX_MB} MB。`],
+  413: [`The file is too large: a certificate's PDF file is at most ${MAX_MB}\u00a0MB.`, `文件过大：证书的 PDF 文件不超过 ${MAX_MB}\u00a0MB。`],
   415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '不支持此文件类型或编码：请上传证书的 PDF 文件。'],
 };
 
@@ -178,7 +178,7 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
     return page({ en: 'No page here', zh: '此网址没有页面', ...INFO }, [
       ['The registry has no page at this address.', '登记系统在此网址没有页面。'],
       ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
-    ], `<p class="detail">Details: ${escape(detail)}</p>${checkFile(order)}`, order);
+    ], `<p class="detail">${inOrder('Details', '详情（英文）', order)}: ${escape(detail)}</p>${checkFile(order)}`, order);
   }
   const busy = status >= 500;
   const gist = PROBLEM_GIST[status] ?? (busy ? ['The registry is busy.', '登记系统暂时繁忙。'] : ['What was sent could not be checked.', '所提交的内容有误，未能核验。']);
@@ -187,26 +187,36 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
     busy
       ? ['Try again in a moment.', '请稍后再试。']
       : ['Choose the certificate\'s PDF file, or scan its QR code.', '请选择证书的 PDF 文件，或扫描证书上的二维码。'],
-  ], `<p class="detail">Details: ${escape(detail)}</p>${checkFile(order)}`, order);
+  ], `<p class="detail">${inOrder('Details', '详情（英文）', order)}: ${escape(detail)}</p>${checkFile(order)}`, order);
 }
 
 /** A problem as a browser sees it, in the reader's language order (a function's `errorPage`). */
 export const browserProblemPage: ErrorPage = (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE_HEADERS });
 
 /**
- * For someone who typed only a certificate's code, or whose copy of the link lost the end of its
- * signature (`signatureLength` of `expected`): nothing could be checked, nothing is wrong with the paper.
+ * Why a link could not be checked: it lacks its `v=` or `sig=` part (someone typed only the code),
+ * one of them holds what no printed link does (a second signature, text pasted after the link), or
+ * its signature lost its end (`signatureLength` of `expected`).
  */
-export function incompleteLinkPage(cut?: { signatureLength: number; expected: number }, order: Order = 'en'): string {
-  return page({ en: 'Incomplete address', zh: '网址不完整', ...INFO }, [cut
-    ? [
-      `This address is cut short: its signature has ${cut.signatureLength} of the ${cut.expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
-      `此网址不完整：其中的签名只有${cut.signatureLength}个字符，证书的签名应有${cut.expected}个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
-    ]
-    : [
+export type UncheckedLink = 'missing' | 'not-as-printed' | { signatureLength: number; expected: number };
+
+/** For a link that could not be checked (see UncheckedLink): nothing could be checked, nothing is wrong with the paper. */
+export function incompleteLinkPage(why: UncheckedLink, order: Order = 'en'): string {
+  const [en, zh, lines]: [string, string, Lines] = why === 'missing'
+    ? ['Incomplete address', '网址不完整', [
       'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
       '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
-    ]], checkFile(order), order);
+    ]]
+    : why === 'not-as-printed'
+      ? ['Address not as printed', '网址与印制的不符', [
+        'This address is not as printed under a QR code: its v= or sig= part holds something a certificate\'s link does not (a second signature, or text pasted after the link), so nothing could be checked. Scan the QR code, or type the address exactly as printed under it.',
+        '此网址与二维码下方印制的网址不符：其中的 v= 或 sig= 部分含有证书链接所没有的内容（例如第二个签名，或粘贴在链接后的文字），因此无法核验。请扫描二维码，或按印制的网址逐字输入。',
+      ]]
+      : ['Incomplete address', '网址不完整', [
+        `This address is cut short: its signature has ${why.signatureLength} of the ${why.expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
+        `此网址不完整：其中的签名只有${why.signatureLength}个字符，证书的签名应有${why.expected}个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
+      ]];
+  return page({ en, zh, ...INFO }, [lines], checkFile(order), order);
 }
 
 /**
@@ -222,14 +232,14 @@ function page(look: { en: string; zh: string; mark?: string; colour: string; tin
   const text = paragraphs
     .map(([lineEn, lineZh]) => `<p>${lineZh ? both(lineEn, lineZh, '<br>') : escape(lineEn)}</p>`)
     .join('\n');
-  const badge = mark ? `<span class="mark" aria-hidden="true">${mark}</span>` : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+  const badge = mark ? `<span class="mark" aria-hidden="true">${mark}</span> ` : '';
+  return `<!doctype html><html lang="${order === 'zh' ? 'zh-Hans' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${order === 'zh' ? `${escape(zh)} · ${escape(en)}` : `${escape(en)} · ${escape(zh)}`} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
 .status{border-left:.4rem solid ${colour};border-radius:.3rem;padding:.5rem 1rem;background:${tint}}.status h1{color:${colour};font-size:1.35rem;margin:.2rem 0}
-.mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.4rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
-h1 span[lang="zh-Hans"]{white-space:nowrap}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
-.note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
-button{width:100%;min-height:3rem;border:0;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
-<body><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>
+.mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.15rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
+h1 span[lang="zh-Hans"],bdi{word-break:keep-all}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
+.note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}.next{display:flex;flex-wrap:wrap;column-gap:1.5rem}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
+button:focus-visible{outline-offset:2px}button{width:100%;min-height:3rem;border:2px solid transparent;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
+<body${order === 'zh' ? ' lang="en"' : ''}><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>
 <main><section class="status"><h1>${badge}${both(en, zh, ' · ')}</h1>${text}</section>${facts}</main></body></html>`;
 }

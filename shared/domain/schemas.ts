@@ -182,8 +182,9 @@ export const certificateQuery = z.strictObject({ version: positiveInt('version n
  */
 export const verifyLinkQuery = z.object({
   v: positiveInt('version number'),
-  // A signature is base64url: one with a comma was sent twice (joined), which the 400 says.
-  sig: z.string().min(1, 'is required').max(2000).regex(/^[^,]*$/),
+  // A signature is base64url: one with a comma was sent twice (joined), which the 400 says. A comma
+  // followed by nothing base64url is punctuation after a pasted link, dropped with what follows it.
+  sig: z.string().min(1, 'is required').max(2000).regex(/^[^,]*(?:,[^A-Za-z0-9_-]*)*$/),
 });
 export type PartyListQuery = z.infer<typeof partyListQuery>;
 export type AgreementListQuery = z.infer<typeof agreementListQuery>;

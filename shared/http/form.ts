@@ -23,11 +23,21 @@ function boundaryOf(contentType: string): string {
 const malformed = (why: string) =>
   new InvalidInput(`The body is not a well-formed multipart/form-data form: ${why}`, [{ path: '', message: 'is not a well-formed multipart/form-data form' }]);
 
-/** The field a part's headers name in their Content-Disposition (`form-data; name="file"; ...`), if any. */
+/**
+ * The field a part's headers name in their Content-Disposition (`form-data; name="file"; ...`), if
+ * any. Parameters are read one after another, so a quoted value (a file's name) may hold `;` and
+ * `name=` without being taken for parameters.
+ */
 function fieldName(headers: string): string | undefined {
-  const disposition = headers.split('\r\n').find((line) => /^content-disposition\s*:/i.test(line));
-  if (!disposition || !/:\s*form-data\s*(;|$)/i.test(disposition)) return undefined;
-  return /;\s*name\s*=\s*(?:"([^"]*)"|([^\s;]+))/i.exec(disposition)?.slice(1).find((v) => v !== undefined);
+  const disposition = headers.split('\r\n').find((line) => /^content-disposition\s*:/i.test(line)) ?? '';
+  const type = /^[^:]*:\s*form-data\s*/i.exec(disposition);
+  if (!type) return undefined;
+  const parameter = /;\s*([^\s=;"]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;"]*))\s*/y;
+  parameter.lastIndex = type[0].length;
+  for (let match = parameter.exec(disposition); match; match = parameter.exec(disposition)) {
+    if (match[1]!.toLowerCase() === 'name') return match[2] ?? match[3];
+  }
+  return undefined;
 }
 
 /**
