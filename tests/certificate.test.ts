@@ -1288,8 +1288,12 @@ describe('access', () => {
     const stranger = await t.call('GET', `/agreements/${bilateral.code}`, { token: t.tokens.partner('st-cn') });
     expect([stranger.status, stranger.body.detail]).toEqual([404, `No agreement with code "${bilateral.code}"`]);
     expect((await t.call('GET', '/agreements/ZZZZ-ZZZZ', { token: t.tokens.auditor })).body.detail).toBe('No agreement with code "ZZZZ-ZZZZ"');
-    // The code as printed, in capitals: a lower-case one is read as an id.
-    expect((await t.call('GET', `/agreements/${bilateral.code.toLowerCase()}`, { token: t.tokens.auditor })).status).toBe(404);
+    // The code as people type it, as on the verification page: any case, without its hyphen, O for 0, I or L for 1.
+    const typed = bilateral.code.toLowerCase().replace('-', '').replace(/0/g, 'o').replace(/1/g, 'l');
+    expect((await t.call('GET', `/agreements/${typed}`, { token: t.tokens.auditor })).body).toEqual(byId.body);
+    expect(sha256((await certificate(typed, '', t.tokens.partner('cq'))).body)).toBe(sha256(bilateral.pdf));
+    const typedChange = await t.call('POST', `/agreements/${typed}/void`, { body: { reason: 'r' }, headers: { 'if-match': '"1"' } });
+    expect([typedChange.status, typedChange.body.errors?.[0]?.message]).toEqual([404, `must be the agreement's id (${bilateral.id}), not its printed code`]);
     // Changes take the id only (a code mistyped from paper must not void another agreement), and say so.
     for (const [method, path, body] of [['PATCH', `/agreements/${bilateral.code}`, { title: 'X', reason: 'r' }], ['POST', `/agreements/${bilateral.code}/void`, { reason: 'r' }]] as const) {
       const r = await t.call(method, path, { body, headers: { 'if-match': '"1"' } });

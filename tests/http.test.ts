@@ -370,11 +370,13 @@ describe('routes', () => {
       ['GET', '/agreements', await t.call('GET', '/agreements?signedFrom=2022-01-02&signedTo=2022-01-01')],
       ['GET', '/verify/{code}', await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })],
       ['GET', '/openapi.json', await t.call('GET', '/openapi.json', { token: null })],
+      ['GET', '/agreements/{id}', await t.call('GET', `/agreements/${signed.body.id}`, { token: null })],
+      ['OPTIONS', '/agreements/{id}', await t.call('OPTIONS', `/agreements/${signed.body.id}`, { token: null })],
     ];
     const seen = cases.map(([method, path, r]) => {
       const documented = doc.paths[path][method.toLowerCase()].responses[r.status];
       const type = r.headers.get('content-type')?.split(';')[0];
-      const headers = ['etag', 'location', 'idempotent-replayed', 'vary', 'content-disposition'].filter((h) => r.headers.has(h));
+      const headers = ['etag', 'location', 'idempotent-replayed', 'vary', 'content-disposition', 'www-authenticate', 'allow'].filter((h) => r.headers.has(h));
       return {
         at: `${method} ${path} ${r.status}`,
         documented: documented !== undefined,
@@ -383,7 +385,8 @@ describe('routes', () => {
       };
     });
     expect(seen).toEqual(seen.map(({ at }) => ({ at, documented: true, type: true, headers: true })));
-    expect(cases.map(([, , r]) => r.status)).toEqual([201, 201, 201, 200, 304, 200, 409, 409, 201, 422, 200, 200]);
+    expect(cases.map(([, , r]) => r.status)).toEqual([201, 201, 201, 200, 304, 200, 409, 409, 201, 422, 200, 200, 401, 204]);
+    expect([cases[12]![2].headers.get('www-authenticate'), cases[13]![2].headers.get('allow')]).toEqual(['Bearer', 'GET, HEAD, PATCH']);
     expect(cases[8]![2].headers.get('idempotent-replayed')).toBe('true');
     expect(cases[2]![2].headers.get('idempotent-replayed')).toBe('true');
   });

@@ -111,6 +111,7 @@ describe('party rules', () => {
     ['removing the local name', { localName: null }, 200],
     ['changing the id', { id: 'other' }, 400],
     ['changing the kind', { kind: 'state' }, 400],
+    ['nothing to change', {}, 400], // as for ceremonies and agreements
   ])('PATCH with %s -> $2', async (_name, body, status) => {
     const id = fresh('patch-party');
     await t.call('POST', '/parties', { body: party(id, { localName: '名字' }) });

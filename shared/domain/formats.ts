@@ -27,7 +27,7 @@ export const currencyCode = z
 /** A decimal amount as a string: floats cannot carry money exactly. */
 export const decimalAmount = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,17})(\.[0-9]{1,4})?$/, 'must be a non-negative decimal string like "1250000.00"');
+  .regex(/^(0|[1-9][0-9]{0,17})(\.[0-9]{1,4})?$/, 'must be a non-negative decimal string like "1250000.00": at most 18 digits before the point and 4 after');
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
 

@@ -5,6 +5,7 @@
  * free of look-alike characters (Crockford base32: no I, L, O, U).
  */
 import { randomBytes } from 'node:crypto';
+import { asciiUpper } from './ascii-case.ts';
 import { sha256Hex } from './canonical.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -33,6 +34,16 @@ export function deriveAgreementId(ceremonyId: string, idempotencyKey: string): s
 
 /** Eight code characters as a code is printed: "ABCD-EFGH". */
 export const hyphenated = (eight: string) => `${eight.slice(0, 4)}-${eight.slice(4)}`;
+
+/**
+ * A code as people read it aloud and type it, as printed; undefined for what is no code. Crockford
+ * base32 ignores case, hyphens and spaces, and reads O as 0, I and L as 1: "958k s6dm" is 958K-S6DM.
+ */
+export function typedCode(typed: string): string | undefined {
+  const compact = asciiUpper(typed).replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  const code = compact.length === 8 ? hyphenated(compact) : compact;
+  return CODE_PATTERN.test(code) ? code : undefined;
+}
 
 /** The n-th candidate code for an agreement; n > 0 only after a (rare) collision. */
 export function agreementCode(agreementId: string, attempt: number): string {

@@ -49,11 +49,15 @@ export const partyInput = z
   });
 export type PartyInput = z.infer<typeof partyInput>;
 
-export const partyPatch = z.strictObject({
-  name: text(200).optional(),
-  localName: text(200).nullable().optional(),
-  lang: languageTag.nullable().optional(),
-});
+export const partyPatch = z
+  .strictObject({
+    name: text(200).optional(),
+    localName: text(200).nullable().optional(),
+    lang: languageTag.nullable().optional(),
+  })
+  // As for ceremonies and agreements: an empty patch is a client's mistake, not a change.
+  .refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field: name, localName or lang' })
+  .meta({ description: 'At least one field; null removes localName or lang' });
 export type PartyPatch = z.infer<typeof partyPatch>;
 
 // ---- ceremonies -------------------------------------------------------------------------
@@ -159,20 +163,28 @@ export const limit = z
   .pipe(z.number().int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
 
 // No cursor the registry gives out is near 2000 characters: a longer one is refused as any foreign cursor is.
-const page = { limit: limit.optional(), cursor: z.string().max(2000, 'is not a cursor this query returned').optional() };
+// What a query parameter's description adds (each also: sent blank, it counts as not sent; sent twice, it is refused).
+const page = {
+  limit: limit.optional().describe('Items per page, 1 to 100; 25 when not sent'),
+  cursor: z.string().max(2000, 'is not a cursor this query returned').optional().describe('The nextCursor of the page before, with the same filters'),
+};
+const countryFilter = () => upper(countryCode).optional().describe('ISO 3166-1 alpha-2 country code, in either case (CN, cn)');
+const signedBound = (end: string) => dateOrDateTime.optional().describe(
+  `${end}, inclusive: a date (a whole UTC day) or a date-time with its offset (send "+" as %2B)`,
+);
 const upper = <T extends z.ZodType<string, string>>(schema: T) => z.string().transform(asciiUpper).pipe(schema);
 
-export const partyListQuery = z.strictObject({ ...page, kind: z.enum(PARTY_KINDS).optional(), country: upper(countryCode).optional() });
+export const partyListQuery = z.strictObject({ ...page, kind: z.enum(PARTY_KINDS).optional(), country: countryFilter() });
 export const ceremonyListQuery = z.strictObject(page);
 export const agreementListQuery = z.strictObject({
   ...page,
   ceremonyId: id.optional(),
   partyId: id.optional(),
-  country: upper(countryCode).optional(),
+  country: countryFilter().describe('ISO 3166-1 alpha-2 code of a party\'s country, in either case (CN, cn)'),
   sector: z.enum(SECTORS).optional(),
   status: z.enum(AGREEMENT_STATUSES).optional(),
-  signedFrom: dateOrDateTime.optional(),
-  signedTo: dateOrDateTime.optional(),
+  signedFrom: signedBound('Signed at or after'),
+  signedTo: signedBound('Signed at or before'),
 });
 const positiveInt = (name: string) => z.string().regex(/^[1-9]\d{0,8}$/, `must be a ${name} (a positive integer)`).transform(Number);
 export const certificateQuery = z.strictObject({ version: positiveInt('version number').optional() });
@@ -231,7 +243,7 @@ export const ceremonyEntryRecord = z.object({
   at: z.string(),
   actor: z.string(),
   reason: z.string().nullable(),
-  changes: z.record(z.string(), fieldChange).describe('For a correction: each field it changed; for the opening: none (the record\'s first values are its fields undone by every later change)'),
+  changes: z.record(z.string(), fieldChange).describe('For the opening: each field it was opened with, from null; for a correction: each field it changed (null for absent)'),
 });
 export type CeremonyEntry = z.infer<typeof ceremonyEntryRecord>;
 

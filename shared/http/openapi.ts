@@ -57,7 +57,11 @@ function operation(route: Route) {
   const errors: Record<string, object> = { 400: { description: 'Invalid request', ...problemRef } };
   if (route.access !== 'public') {
     Object.assign(errors, {
-      401: { description: 'No valid token (on AWS the gateway\'s JWT authorizer answers first, with {"message":"Unauthorized"})', content: { ...problemRef.content, ...gatewayMessage.content } },
+      401: {
+        description: 'No valid token (on AWS the gateway\'s JWT authorizer answers first, with {"message":"Unauthorized"})',
+        headers: { 'WWW-Authenticate': { description: '"Bearer" (in the registry\'s own answer): the scheme a token is sent in', schema: { type: 'string' } } },
+        content: { ...problemRef.content, ...gatewayMessage.content },
+      },
       403: { description: 'Role not allowed', ...problemRef },
     });
   }
@@ -109,6 +113,13 @@ function operation(route: Route) {
   };
 }
 
+/** OPTIONS on a path (a browser's CORS preflight): the methods it takes, without a token. */
+const optionsOperation = {
+  summary: 'The methods this path takes, in Allow (no token needed)',
+  'x-roles': 'public',
+  responses: { 204: { description: 'No content', headers: { Allow: { description: 'The methods this path takes: "GET, HEAD", say', schema: { type: 'string' } } } } },
+};
+
 /** A GET's HEAD twin: the same parameters, statuses and headers, no content (RFC 9110 §9.3.2). */
 function headOperation(get: ReturnType<typeof operation>) {
   const responses = Object.fromEntries(Object.entries(get.responses).map(([status, response]) => {
@@ -123,12 +134,13 @@ let cached: object | undefined;
 export function openApiDocument(): object {
   cached ??= {
     openapi: '3.1.0',
-    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content.' },
+    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content. Every path answers OPTIONS; a method a path does not take is a 405 (problem+json) with Allow. A query parameter sent blank counts as not sent; one sent twice is a 400.' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Problem: problemSchema } },
     paths: ROUTES.reduce<Record<string, Record<string, object>>>((paths, route) => {
       const op = operation(route);
-      (paths[route.path] ??= {})[route.method.toLowerCase()] = op;
-      if (route.method === 'GET') paths[route.path]!.head = headOperation(op);
+      const path = (paths[route.path] ??= { options: optionsOperation });
+      path[route.method.toLowerCase()] = op;
+      if (route.method === 'GET') path.head = headOperation(op);
       return paths;
     }, {}),
   };

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { InvalidInput, NotFound } from '#shared/domain/errors.ts';
 import { ID_PATTERN } from '#shared/domain/formats.ts';
-import { CODE_PATTERN } from '#shared/domain/ids.ts';
+import { typedCode } from '#shared/domain/ids.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { principalFrom, type Claims } from './claims.ts';
 import { formFile } from './form.ts';
@@ -165,7 +165,7 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // An id that cannot exist is simply not found (and never reaches a key: keys have size limits);
   // an agreement's code as printed reads it too (the store's key sizes hold it).
-  if (params.id !== undefined && !ID_PATTERN.test(params.id) && !CODE_PATTERN.test(params.id)) throw new NotFound(`Nothing is registered under "${shownInMessage(params.id)}"`);
+  if (params.id !== undefined && !ID_PATTERN.test(params.id) && !typedCode(params.id)) throw new NotFound(`Nothing is registered under "${shownInMessage(params.id)}"`);
   return { route, params, query, headers, rawBody, principal, body: parseBody(route, headers, rawBody) };
 }
 

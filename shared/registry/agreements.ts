@@ -11,7 +11,7 @@ import {
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
-import { agreementCode, CODE_PATTERN, deriveAgreementId } from '#shared/domain/ids.ts';
+import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
@@ -85,7 +85,8 @@ export function visibleTo(agreement: Agreement, principal: Principal): boolean {
  * id or its code as printed (`CP92-ZQTP`): an auditor holding a paper certificate has the code.
  */
 export async function load(idOrCode: string, principal: Principal): Promise<store.StoredAgreement> {
-  const id = CODE_PATTERN.test(idOrCode) ? await store.agreementIdByCode(idOrCode) : idOrCode;
+  const code = typedCode(idOrCode);
+  const id = code ? await store.agreementIdByCode(code) : idOrCode;
   const stored = id === undefined ? undefined : await store.getAgreement(id);
   if (!stored || !visibleTo(stored.agreement, principal)) throw new NotFound(`No agreement with ${id === idOrCode ? 'id' : 'code'} "${idOrCode}"`);
   return stored;
@@ -165,7 +166,8 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
   const stored = await store.getAgreement(id);
   // Reads take the printed code; changes do not, so that a code mistyped from paper cannot amend or
   // void another agreement. Staff (who alone make changes, and read every agreement) are told the id.
-  const byCode = !stored && CODE_PATTERN.test(id) ? await store.agreementIdByCode(id) : undefined;
+  const code = stored ? undefined : typedCode(id);
+  const byCode = code ? await store.agreementIdByCode(code) : undefined;
   if (byCode) {
     throw new NotFound(`"${id}" is the printed code of agreement ${byCode}: changes take the agreement's id, not its code`, [
       { path: 'id', message: `must be the agreement's id (${byCode}), not its printed code` },

@@ -9,11 +9,10 @@
 import * as z from 'zod';
 import { replay, type Agreement } from '#shared/domain/agreement.ts';
 import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
-import { asciiUpper } from '#shared/domain/ascii-case.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
 import { assertPrintable, NOT_A_PDF } from '#shared/certificate/wording.ts';
-import { CODE_PATTERN, hyphenated } from '#shared/domain/ids.ts';
+import { typedCode } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
 import {
@@ -156,12 +155,10 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
 
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
 export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
-  // Codes are read aloud and typed: Crockford base32 ignores case, hyphens and spaces, and reads O as 0, I and L as 1.
-  const compact = asciiUpper(typed).replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
-  const code = compact.length === 8 ? hyphenated(compact) : compact;
+  const code = typedCode(typed);
   const signature = signatureAsPrinted(copied);
   const cut = cutShort(copied);
-  const agreementId = CODE_PATTERN.test(code) ? await store.agreementIdByCode(code) : undefined;
+  const agreementId = code ? await store.agreementIdByCode(code) : undefined;
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return invalid('unknown-code', 'No certificate with this code and version was issued by the registry.', '登记系统未签发过此编号和版本的证书。');
