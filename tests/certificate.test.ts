@@ -1445,7 +1445,10 @@ describe('verification', () => {
 
   it.each([
     ['random bytes', () => Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)), 'not-a-pdf'],
-    ['a truncated certificate', () => all18.pdf.subarray(0, Math.floor(all18.pdf.length / 2)), 'no-signature'],
+    // Cut short, as an interrupted download leaves it: said so, whether or not the signature survived.
+    ['a truncated certificate', () => all18.pdf.subarray(0, Math.floor(all18.pdf.length / 2)), 'incomplete'],
+    ['a certificate without its last bytes', () => bilateral.pdf.subarray(0, bilateral.pdf.length - 8), 'incomplete'],
+    ['a certificate with bytes after its end', () => Buffer.concat([bilateral.pdf, Buffer.from('% appended\n')]), 'altered'],
     ['an edited certificate', () => { const b = Buffer.from(bilateral.pdf); b.write('Zz', b.indexOf('Certificate ') + 12, 'latin1'); return b; }, 'altered'],
     ['a certificate with a forged payload', () => Buffer.from(bilateral.pdf.toString('latin1').replace(/(\/ConcordCertificate \([^.]+\.)([^.])/, (_m, head: string, c: string) => `${head}${c === 'e' ? 'f' : 'e'}`), 'latin1'), 'bad-signature'],
     ['a certificate signed by another key', () => resign(bilateral.pdf), 'bad-signature'],
@@ -1456,6 +1459,13 @@ describe('verification', () => {
     expect(r.status).toBe(200);
     expect([r.body.status, r.body.reason]).toEqual(['invalid', reason]);
     if (name.includes('re-saved')) expect(r.body.detail).toMatch(/re-saved by another program/);
+    if (reason === 'incomplete') {
+      expect(r.body.detail).toMatch(/probably cut short\. Download the certificate again/);
+      // A browser is told what to do, not that the paper is forged.
+      const page = await t.call('POST', '/verify', { token: null, body: await make(), headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
+      expect([page.status, headline(page.body)]).toEqual([200, 'Incomplete file · <span lang="zh-Hans">文件不完整</span>']);
+      expect(page.body).not.toContain('Not verified');
+    }
   });
 
   it('accepts a JWS only in the canonical form it was signed in: the same payload re-encoded, or under another header, is refused', async () => {

@@ -1,5 +1,5 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
-import type { GenuineVerification, Verification } from '#shared/domain/schemas.ts';
+import type { GenuineVerification, InvalidReason, Verification } from '#shared/domain/schemas.ts';
 import type { ErrorPage } from '#shared/http/handler.ts';
 import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
@@ -31,6 +31,11 @@ const LOOK: Record<Verification['status'], Look> = {
 };
 /** Nothing was judged (an incomplete address, a refused request, a file that is no PDF): information, not a verdict. */
 const INFO = { mark: 'i', colour: '#1a4080', tint: '#e8eef7' };
+/** The files that were not judged, with their headlines. */
+const UNJUDGED: Partial<Record<InvalidReason, { en: string; zh: string }>> = {
+  'not-a-pdf': { en: 'Not a PDF file', zh: '不是 PDF 文件' },
+  incomplete: { en: 'Incomplete file', zh: '文件不完整' },
+};
 
 /** What a reader should do next, in English and Chinese; `file`: the answer to an uploaded file, whose every byte was checked. */
 function advice(v: Verification, file: boolean): [string, string] {
@@ -121,10 +126,10 @@ ${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${esca
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
 export function verificationPage(v: Verification, anotherFile = false, order: Order = 'en'): string {
-  // A file that is no PDF at all (a photo of the paper, say) was not judged: it is told what to do instead.
-  if (v.status === 'invalid' && v.reason === 'not-a-pdf') {
-    return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], checkAnother(order), order);
-  }
+  // A file that is no PDF at all (a photo of the paper, say), or one cut short (an interrupted
+  // download), was not judged: it is told what to do instead.
+  const unjudged = v.status === 'invalid' && UNJUDGED[v.reason];
+  if (unjudged) return page({ ...unjudged, ...INFO }, [[v.detail, v.detailZh]], checkAnother(order), order);
   const look = LOOK[v.status];
   const facts = v.status === 'invalid' ? '' : publicFacts(v, order);
   return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? checkAnother(order) : checkFile(order)), order);

@@ -300,7 +300,7 @@ export type HistoryAction = HistoryEntry['action'];
  * `unknown-payload` (signed over no version the registry holds), `altered` (genuine signature,
  * other bytes), `not-comparable` (not on record, and its version can no longer be rendered).
  */
-export const INVALID_REASONS = ['unknown-code', 'cut-short', 'signature-mismatch', 'not-a-pdf', 'no-signature', 'bad-signature', 'unknown-payload', 'altered', 'not-comparable'] as const;
+export const INVALID_REASONS = ['unknown-code', 'cut-short', 'signature-mismatch', 'not-a-pdf', 'incomplete', 'no-signature', 'bad-signature', 'unknown-payload', 'altered', 'not-comparable'] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
 /** Every verdict's words for people, in English and Chinese. */

@@ -186,6 +186,15 @@ const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\
 export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   // A PDF says so in its first bytes (readers look as far as 1 KB in); a photo of the paper does not.
   if (!pdf.subarray(0, 1024 + 4).includes('%PDF-')) return invalid('not-a-pdf', ...NOT_A_PDF); // a header starting in the first 1,024 bytes
+  // A PDF ends with %%EOF (a certificate once, at its end; an appended update after it again): a
+  // file without one was cut short, most often by an interrupted download, not forged.
+  if (!pdf.includes('%%EOF')) {
+    return invalid(
+      'incomplete',
+      'This file stops before a PDF file\'s end: its download or copy was probably cut short. Download the certificate again, or ask for a new copy, and check that one.',
+      '此文件在 PDF 文件应有的结尾之前中断，可能是下载或复制未完成。请重新下载证书，或索取新的副本后再核验。',
+    );
+  }
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
   // Where the registry writes it, readable in the bytes; a program that re-saves the file (compressing its objects) hides it, and alters the file anyway.
   if (!jws) {
