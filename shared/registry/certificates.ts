@@ -27,9 +27,16 @@ import { load, visibleTo } from './agreements.ts';
 
 const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
 
-/** Rendered certificates by JWS (which pins id, version, state and key), with their SHA-256: rendering is pure. */
+/** Rendered certificates by name (their JWS, which pins id, version, state and key, and their ceremony's version), with their SHA-256: rendering is pure. */
 const rendered = new Map<string, Promise<{ bytes: Uint8Array; sha256: string }>>();
 const CACHE_SIZE = 32;
+/**
+ * The SHA-256 of every file rendered, by name, long after its bytes have left the cache: an upload
+ * that is not on record is compared with a re-render, and anyone can upload; a copied genuine
+ * signature in another file costs one render per name and process, not one per upload.
+ */
+const digests = new Map<string, string>();
+const DIGESTS_SIZE = 4096;
 
 /** A signing's ceremony is never deleted: its absence is a broken store, a 500. */
 function ceremonyMissing(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Error {
@@ -56,22 +63,42 @@ async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'
  * and the version's history entry: with the ceremony's version it names the file, so a cached
  * certificate costs no replay of the history.
  */
-async function issue(stored: store.StoredAgreement, version: number, { key, iss = PUBLIC_BASE_URL, ceremony }: { key?: SigningKey; iss?: string; ceremony?: Ceremony } = {}): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
+async function issue(stored: store.StoredAgreement, version: number, options: IssueOptions = {}): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
+  const file = await named(stored, version, options);
+  return { ...(await renderNamed(stored, version, file)), kid: file.signer.kid };
+}
+
+type IssueOptions = { key?: SigningKey; iss?: string; ceremony?: Ceremony };
+
+/** The SHA-256 of the file issue() gives for these arguments: rendered only when this process has not rendered it before. */
+async function issuedDigest(stored: store.StoredAgreement, version: number, options: IssueOptions): Promise<string> {
+  const file = await named(stored, version, options);
+  return digests.get(file.name) ?? (await renderNamed(stored, version, file)).sha256;
+}
+
+/** What names a version's file (see issue()), and what it is made of. */
+async function named(stored: store.StoredAgreement, version: number, { key, iss = PUBLIC_BASE_URL, ceremony }: IssueOptions) {
   const entry = stored.history[version - 1];
   if (!entry) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
   const signer = key ?? (await signingKeys())[0]!;
   const printed = ceremony ?? (await ceremonyNow(stored.agreement));
   const payload = certificatePayloadOf(stored.agreement, entry, iss);
   const jws = signPayload(payload, signer);
-  const name = `${jws}#${printed.version}`;
+  return { name: `${jws}#${printed.version}`, signer, printed, payload, jws };
+}
+
+function renderNamed(stored: store.StoredAgreement, version: number, { name, printed, payload, jws }: Awaited<ReturnType<typeof named>>) {
   let file = rendered.get(name);
   if (!file) {
     file = render(stored, version, printed, jws, certificateLinks(payload, jws));
     rendered.set(name, file);
-    file.catch(() => rendered.delete(name));
+    file.then(({ sha256 }) => {
+      digests.set(name, sha256);
+      if (digests.size > DIGESTS_SIZE) digests.delete(digests.keys().next().value!);
+    }, () => rendered.delete(name));
     if (rendered.size > CACHE_SIZE) rendered.delete(rendered.keys().next().value!);
   }
-  return { ...(await file), kid: signer.kid };
+  return file;
 }
 
 /** Refuses (422) a certificate too large to hand out, instead of a gateway error. */
@@ -223,8 +250,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   let unprintable: RuleViolation | undefined;
   for (const ceremony of new Set([versions[0]!, versions.at(-1)!])) {
     try {
-      const { sha256 } = await issue(stored, payload.version, { key, iss: payload.iss, ceremony });
-      if (sha256 === digest) return verdict(stored, payload.version, versions[0]);
+      if ((await issuedDigest(stored, payload.version, { key, iss: payload.iss, ceremony })) === digest) return verdict(stored, payload.version, versions[0]);
       unprintable = undefined;
     } catch (error) {
       // A version too large to render now (see the limits above) cannot be compared byte for byte.
