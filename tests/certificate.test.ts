@@ -1772,6 +1772,10 @@ describe('verification', () => {
       expect([api.status, api.body.reason]).toEqual([200, 'unknown-code']);
       expect([page.status, headline(page.body)]).toEqual([200, 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);
     }
+    // A character typed after the signature: still no match, said with the lengths.
+    const longer = await checkLink(`${link}x`);
+    expect([longer.body.status, longer.body.reason]).toEqual(['invalid', 'signature-mismatch']);
+    expect(longer.body.detail).toMatch(/87 characters long, a certificate's is 86: it does not match\. If you typed the address, look for characters typed after the signature/);
     // A changed character is still a forgery.
     const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
     expect((await checkLink(link.replace(sig!, flipped))).body.status).toBe('invalid');

@@ -16,7 +16,7 @@ import { typedCode } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
 import {
-  certificateLinks, certificatePayloadOf, cutShort, keyThatSigned, MAX_CERTIFICATE_BYTES, signatureAsPrinted, signPayload, verifiedPayload, wellFormedSignature, type SigningKey,
+  certificateLinks, certificatePayloadOf, cutShort, keyThatSigned, MAX_CERTIFICATE_BYTES, SIGNATURE_CHARACTERS, signatureAsPrinted, signPayload, verifiedPayload, wellFormedSignature, type SigningKey,
 } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
@@ -194,6 +194,14 @@ export async function verifyLink(typed: string, version: number, copied: string)
       'cut-short',
       `The signature in this address is ${cut.signatureLength} character${cut.signatureLength === 1 ? '' : 's'} long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
       `此网址中的签名只有${cut.signatureLength}个字符，证书的签名应有${cut.expected}个字符，网址可能在复制时被截断。请扫描二维码，或输入二维码下方印制的完整网址。`,
+    );
+  }
+  if (signature.length > SIGNATURE_CHARACTERS) {
+    // Most often a character typed after it: said as for one cut short, though it is still no match.
+    return invalid(
+      'signature-mismatch',
+      `The signature in this address is ${signature.length} characters long, a certificate's is ${SIGNATURE_CHARACTERS}: it does not match. If you typed the address, look for characters typed after the signature, or scan the QR code.`,
+      `此网址中的签名有${signature.length}个字符，证书的签名应有${SIGNATURE_CHARACTERS}个字符，签名不符。如为手动输入，请检查签名后是否多输入了字符，或直接扫描二维码。`,
     );
   }
   if (!wellFormedSignature(signature)) return invalid('signature-mismatch', ...NO_SUCH_LINK);
