@@ -293,6 +293,9 @@ describe('routes', () => {
   it.each([
     ['an id far over the key size limit', 'x'.repeat(3000)],
     ['an id with characters no id has', 'A%20B'],
+    // Read as an agreement's code only while short: spaces and hyphens do not carry a long one to a key.
+    ['a code padded far over the key size limit', `ABCD${'-'.repeat(3000)}EFGH`],
+    ['a code padded with tabs and spaces', `ABCD${'%09%20'.repeat(20)}EFGH`],
   ])('a path with %s is a 404, never a 5xx', async (_name, id) => {
     for (const path of [`/parties/${id}`, `/ceremonies/${id}`, `/agreements/${id}`, `/agreements/${id}/history`, `/agreements/${id}/certificate.pdf`]) {
       expect((await t.call('GET', path)).status, path.slice(0, 40)).toBe(404);
@@ -349,6 +352,16 @@ describe('routes', () => {
       expect(Object.values(head.responses).some((x: any) => x.content), route.path).toBe(false);
     }
     expect(r.body.paths['/agreements/{id}/certificate.pdf'].head.responses['200'].headers.ETag).toBeDefined();
+    // Every path answers OPTIONS; every operation of a templated path declares its parameters (OpenAPI requires it).
+    for (const [path, item] of Object.entries(r.body.paths) as [string, Record<string, { parameters?: { name: string; in: string }[] }>][]) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(item.options, path).toBeDefined();
+      for (const [method, op] of Object.entries(item)) {
+        expect((op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name), `${method} ${path}`).toEqual(templated);
+      }
+    }
+    // What a query parameter means is said on the parameter, where documentation tools show it.
+    expect(r.body.paths['/agreements'].get.parameters.find((p: any) => p.name === 'limit').description).toBe('Items per page, 1 to 100; 25 when not sent');
   });
 
   it('documents what the server really answers: statuses, media types and headers', async () => {

@@ -1,5 +1,5 @@
 /** The verification result as a small self-contained HTML page, for people who scan the QR code. */
-import type { GenuineVerification, InvalidReason, Verification } from '#shared/domain/schemas.ts';
+import type { GenuineVerification, Verification } from '#shared/domain/schemas.ts';
 import type { ErrorPage } from '#shared/http/handler.ts';
 import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
@@ -31,11 +31,6 @@ const LOOK: Record<Verification['status'], Look> = {
 };
 /** Nothing was judged (an incomplete address, a refused request, a file that is no PDF): information, not a verdict. */
 const INFO = { mark: 'i', colour: '#1a4080', tint: '#e8eef7' };
-/** The files that were not judged, with their headlines. */
-const UNJUDGED: Partial<Record<InvalidReason, { en: string; zh: string }>> = {
-  'not-a-pdf': { en: 'Not a PDF file', zh: '不是 PDF 文件' },
-  incomplete: { en: 'Incomplete file', zh: '文件不完整' },
-};
 
 /** What a reader should do next, in English and Chinese; `file`: the answer to an uploaded file, whose every byte was checked. */
 function advice(v: Verification, file: boolean): [string, string] {
@@ -62,7 +57,11 @@ function advice(v: Verification, file: boolean): [string, string] {
       const [en, zh] = onSigningClock(v.voidedAt, v);
       return [`The agreement was voided on ${en} and is no longer in force: do not rely on this certificate.`, `该协议已于${zh}作废，不再有效，请勿以此证书为依据。`];
     }
-    case 'invalid': return file
+    // A file cut short is not verified either (a forger may cut one too), but one downloaded again may be.
+    case 'invalid': if (file && v.reason === 'incomplete') {
+      return ['Do not rely on this file as it is. If it is a certificate you downloaded, download it again from where you had it, and check the new copy.', '请勿依据此文件现有内容。如为您下载的证书，请从原处重新下载，并核验新的副本。'];
+    }
+    return file
       ? ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向该证书声称的签发方核实。']
       : [
         'If you typed this address, check it character by character against the one printed under the QR code, or scan the code. A scanned link that fails: do not rely on the document as a certificate, and ask the registry that should have issued it.',
@@ -126,10 +125,10 @@ ${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${esca
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
 export function verificationPage(v: Verification, anotherFile = false, order: Order = 'en'): string {
-  // A file that is no PDF at all (a photo of the paper, say), or one cut short (an interrupted
-  // download), was not judged: it is told what to do instead.
-  const unjudged = v.status === 'invalid' && UNJUDGED[v.reason];
-  if (unjudged) return page({ ...unjudged, ...INFO }, [[v.detail, v.detailZh]], checkAnother(order), order);
+  // A file that is no PDF at all (a photo of the paper, say) was not judged: it is told what to do instead.
+  if (v.status === 'invalid' && v.reason === 'not-a-pdf') {
+    return page({ en: 'Not a PDF file', zh: '不是 PDF 文件', ...INFO }, [[v.detail, v.detailZh]], checkAnother(order), order);
+  }
   const look = LOOK[v.status];
   const facts = v.status === 'invalid' ? '' : publicFacts(v, order);
   return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? checkAnother(order) : checkFile(order)), order);
@@ -242,7 +241,7 @@ function page(look: { en: string; zh: string; mark?: string; colour: string; tin
 <title>${order === 'zh' ? `${escape(zh)} · ${escape(en)}` : `${escape(en)} · ${escape(zh)}`} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
 .status{border-left:.4rem solid ${colour};border-radius:.3rem;padding:.5rem 1rem;background:${tint}}.status h1{color:${colour};font-size:1.35rem;margin:.2rem 0}
 .mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.15rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
-h1 span[lang="zh-Hans"],bdi{word-break:keep-all}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
+h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]){word-break:keep-all}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
 .note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}.next{display:flex;flex-wrap:wrap;column-gap:1.5rem}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
 button:focus-visible{outline-offset:2px}button{width:100%;min-height:3rem;border:2px solid transparent;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
 <body${order === 'zh' ? ' lang="en"' : ''}><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>

@@ -35,11 +35,15 @@ export function deriveAgreementId(ceremonyId: string, idempotencyKey: string): s
 /** Eight code characters as a code is printed: "ABCD-EFGH". */
 export const hyphenated = (eight: string) => `${eight.slice(0, 4)}-${eight.slice(4)}`;
 
+/** The longest text read as a code: its 8 characters and 9 for spaces and hyphens ("958K - S6DM "). */
+const MAX_TYPED_CODE = 17;
+
 /**
  * A code as people read it aloud and type it, as printed; undefined for what is no code. Crockford
  * base32 ignores case, hyphens and spaces, and reads O as 0, I and L as 1: "958k s6dm" is 958K-S6DM.
  */
 export function typedCode(typed: string): string | undefined {
+  if (typed.length > MAX_TYPED_CODE) return undefined; // what reaches a key stays small, whatever was typed
   const compact = asciiUpper(typed).replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   const code = compact.length === 8 ? hyphenated(compact) : compact;
   return CODE_PATTERN.test(code) ? code : undefined;

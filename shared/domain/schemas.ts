@@ -196,7 +196,8 @@ export const verifyLinkQuery = z.object({
   v: positiveInt('version number'),
   // A signature is base64url: one with a comma was sent twice (joined), which the 400 says. A comma
   // followed by nothing base64url is punctuation after a pasted link, dropped with what follows it.
-  sig: z.string().min(1, 'is required').max(2000).regex(/^[^,]*(?:,[^A-Za-z0-9_-]*)*$/),
+  // (One comma group, not a repeated one: that would backtrack exponentially on a run of commas.)
+  sig: z.string().min(1, 'is required').max(2000).regex(/^[^,]*(?:,[^A-Za-z0-9_-]*)?$/),
 });
 export type PartyListQuery = z.infer<typeof partyListQuery>;
 export type AgreementListQuery = z.infer<typeof agreementListQuery>;
@@ -296,7 +297,7 @@ export type HistoryAction = HistoryEntry['action'];
 /**
  * Why a link or file is `invalid`: by link, `unknown-code` (no such code and version),
  * `cut-short` (the signature is shorter than any certificate's), `signature-mismatch`; by file,
- * `not-a-pdf`, `no-signature` (none readable in it), `bad-signature` (not the registry's),
+ * `not-a-pdf`, `incomplete` (it stops before a PDF's end), `no-signature` (none readable in it), `bad-signature` (not the registry's),
  * `unknown-payload` (signed over no version the registry holds), `altered` (genuine signature,
  * other bytes), `not-comparable` (not on record, and its version can no longer be rendered).
  */

@@ -26,13 +26,14 @@ const malformed = (why: string) =>
 /**
  * The field a part's headers name in their Content-Disposition (`form-data; name="file"; ...`), if
  * any. Parameters are read one after another, so a quoted value (a file's name) may hold `;` and
- * `name=` without being taken for parameters.
+ * `name=` without being taken for parameters. A quoted value ends at the next `"`: browsers write a
+ * `"` in a name as %22 and a backslash as itself (HTML's form encoding), never escaped.
  */
 function fieldName(headers: string): string | undefined {
   const disposition = headers.split('\r\n').find((line) => /^content-disposition\s*:/i.test(line)) ?? '';
   const type = /^[^:]*:\s*form-data\s*/i.exec(disposition);
   if (!type) return undefined;
-  const parameter = /;\s*([^\s=;"]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;"]*))\s*/y;
+  const parameter = /;\s*([^\s=;"]+)\s*(?:=\s*(?:"([^"]*)"|([^\s;"]*)))?\s*/y;
   parameter.lastIndex = type[0].length;
   for (let match = parameter.exec(disposition); match; match = parameter.exec(disposition)) {
     if (match[1]!.toLowerCase() === 'name') return match[2] ?? match[3];

@@ -41,11 +41,18 @@ function uploadContent({ contentType, formField }: NonNullable<Route['upload']>)
   };
 }
 
+const pathParameters = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+  name: m[1], in: 'path', required: true, schema: { type: 'string' },
+  ...(m[1] === 'id' && path.startsWith('/agreements/') && { description: 'The agreement\'s id (ag-…); reads also take its printed code, in any case, with or without its hyphen' }),
+}));
+
 function operation(route: Route) {
-  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const pathParams = pathParameters(route.path);
   const query = route.query ? jsonSchema(route.query, 'input') : undefined;
   const requiredQuery = new Set((query?.required ?? []) as string[]);
-  const queryParams = Object.entries((query?.properties ?? {}) as Record<string, object>).map(([name, schema]) => ({ name, in: 'query', required: requiredQuery.has(name), schema }));
+  const queryParams = Object.entries((query?.properties ?? {}) as Record<string, { description?: string }>).map(([name, { description, ...schema }]) => ({
+    name, in: 'query', required: requiredQuery.has(name), ...(description && { description }), schema,
+  }));
   const headerParams: { name: string; in: 'header'; required: boolean; schema: object }[] = [
     ...(route.headers ?? []).map((name) => ({ name, required: true })), ...(route.optionalHeaders ?? []).map((name) => ({ name, required: false })),
   ].map(({ name, required }) => ({
@@ -114,11 +121,12 @@ function operation(route: Route) {
 }
 
 /** OPTIONS on a path (a browser's CORS preflight): the methods it takes, without a token. */
-const optionsOperation = {
+const optionsOperation = (path: string) => ({
   summary: 'The methods this path takes, in Allow (no token needed)',
   'x-roles': 'public',
+  parameters: pathParameters(path),
   responses: { 204: { description: 'No content', headers: { Allow: { description: 'The methods this path takes: "GET, HEAD", say', schema: { type: 'string' } } } } },
-};
+});
 
 /** A GET's HEAD twin: the same parameters, statuses and headers, no content (RFC 9110 §9.3.2). */
 function headOperation(get: ReturnType<typeof operation>) {
@@ -134,11 +142,11 @@ let cached: object | undefined;
 export function openApiDocument(): object {
   cached ??= {
     openapi: '3.1.0',
-    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content. Every path answers OPTIONS; a method a path does not take is a 405 (problem+json) with Allow. A query parameter sent blank counts as not sent; one sent twice is a 400.' },
+    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content. Every path answers OPTIONS; a method a path does not take is a 405 (problem+json) with Allow. A query parameter sent blank counts as not sent; a list filter, limit, cursor or version sent twice is a 400.' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Problem: problemSchema } },
     paths: ROUTES.reduce<Record<string, Record<string, object>>>((paths, route) => {
       const op = operation(route);
-      const path = (paths[route.path] ??= { options: optionsOperation });
+      const path = (paths[route.path] ??= { options: optionsOperation(route.path) });
       path[route.method.toLowerCase()] = op;
       if (route.method === 'GET') path.head = headOperation(op);
       return paths;

@@ -164,8 +164,12 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   }
   const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // An id that cannot exist is simply not found (and never reaches a key: keys have size limits);
-  // an agreement's code as printed reads it too (the store's key sizes hold it).
-  if (params.id !== undefined && !ID_PATTERN.test(params.id) && !typedCode(params.id)) throw new NotFound(`Nothing is registered under "${shownInMessage(params.id)}"`);
+  // an agreement's code, typed as people type it, reads it too, and goes on as printed ("ABCD-EFGH").
+  if (params.id !== undefined && !ID_PATTERN.test(params.id)) {
+    const code = typedCode(params.id);
+    if (!code) throw new NotFound(`Nothing is registered under "${shownInMessage(params.id)}"`);
+    params.id = code;
+  }
   return { route, params, query, headers, rawBody, principal, body: parseBody(route, headers, rawBody) };
 }
 

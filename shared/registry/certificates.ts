@@ -222,12 +222,13 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   // A PDF says so in its first bytes (readers look as far as 1 KB in); a photo of the paper does not.
   if (!pdf.subarray(0, 1024 + 4).includes('%PDF-')) return invalid('not-a-pdf', ...NOT_A_PDF); // a header starting in the first 1,024 bytes
   // A PDF ends with %%EOF (a certificate once, at its end; an appended update after it again): a
-  // file without one was cut short, most often by an interrupted download, not forged.
+  // file without one was cut short, most often by an interrupted download. It is not verified (it
+  // is not what the registry issued), but is told so rather than called altered.
   if (!pdf.includes('%%EOF')) {
     return invalid(
       'incomplete',
-      'This file stops before a PDF file\'s end: its download or copy was probably cut short. Download the certificate again, or ask for a new copy, and check that one.',
-      '此文件在 PDF 文件应有的结尾之前中断，可能是下载或复制未完成。请重新下载证书，或索取新的副本后再核验。',
+      'This file stops before a PDF file\'s end, so it is not the certificate as issued: its download or copy was probably cut short.',
+      '此文件在 PDF 文件应有的结尾之前中断，并非签发时的证书：可能是下载或复制未完成。',
     );
   }
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
