@@ -224,6 +224,23 @@ describe('optimistic concurrency', () => {
     expect(history.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
   });
 
+  it('concurrent PATCHes whose If-Match lists the versions they accept ("1", "2"): a loser is made on the version the winner left, if listed', async () => {
+    const created = await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Listed' }));
+    const replies = await Promise.all([0, 1].map((i) =>
+      t.call('PATCH', `/agreements/${created.body.id}`, { body: { summary: `Summary ${i}`, reason: `editor ${i}` }, headers: { 'if-match': '"1", "2"' } })));
+    // Before, the loser got 412 "The agreement is at version 2, not 1 or 2".
+    expect(replies.map((r) => r.status)).toEqual([200, 200]);
+    expect(replies.map((r) => r.body.version).sort()).toEqual([2, 3]);
+    const history = await t.call('GET', `/agreements/${created.body.id}/history`);
+    expect(history.body.items.map((e: any) => [e.version, e.reason ?? null])).toEqual([
+      [1, null], [2, replies.find((r) => r.body.version === 2)!.body.summary.replace('Summary', 'editor')], [3, replies.find((r) => r.body.version === 3)!.body.summary.replace('Summary', 'editor')],
+    ]);
+    expect(history.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+    // A third, naming only those two, is refused as stale as before: the agreement is at version 3.
+    const late = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { summary: 'Late', reason: 'late' }, headers: { 'if-match': '"1", "2"' } });
+    expect([late.status, late.body.detail]).toEqual([412, 'The agreement is at version 3, not 1 or 2']);
+  });
+
   it('a void racing an amendment: one wins, the other is told why', async () => {
     const created = await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Race' }));
     const path = `/agreements/${created.body.id}`;

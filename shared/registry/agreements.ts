@@ -174,16 +174,28 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
     ]);
   }
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
-  const { agreement: current, history } = stored;
-  if (current.status !== 'voided' && expectedVersions.includes(current.version)) {
+  let base = stored;
+  for (let attempt = 1; ; attempt += 1) {
+    const { agreement: current, history } = base;
+    if (current.status === 'voided' || !expectedVersions.includes(current.version)) return answerOnceMade(base, expectedVersions, principal, change);
     const next = await change(current, history, current.parties);
     if (!next) return { agreement: current, replayed: false };
     const outcome = await commit(current, next);
-    // Another write got in first: it may be a copy of this very change, sent at the same time.
-    return 'lostTo' in outcome ? answerOnceMade(outcome.lostTo, expectedVersions, principal, change) : outcome;
+    if (!('lostTo' in outcome)) return outcome;
+    // Another write got in first. A copy of this very change sent at the same time is a replay;
+    // another change, to a version If-Match names too ("1", "2"), is one this change may be made on,
+    // as if sent after it (a few times at most: a list names few versions).
+    const { lostTo } = outcome;
+    if (await isLatestChange(lostTo, principal.actor, change)) return answerOnceMade(lostTo, expectedVersions, principal, change);
+    if (attempt === MAX_ATTEMPTS && expectedVersions.includes(lostTo.agreement.version)) {
+      throw new VersionMismatch(`The agreement was changed by others ${MAX_ATTEMPTS} times while this change was made: send it again`, [{ path: 'If-Match', message: 'named versions changed meanwhile' }]);
+    }
+    base = lostTo;
   }
-  return answerOnceMade(stored, expectedVersions, principal, change);
 }
+
+/** How many times a change is made on a version If-Match names, after losing to other writes. */
+const MAX_ATTEMPTS = 3;
 
 /** The answer to a change the agreement has moved past: a replay if its latest version is this change, else 412 (409 if voided). */
 async function answerOnceMade(stored: store.StoredAgreement, expectedVersions: readonly number[], principal: Principal, change: Change): Promise<ChangeResult> {
