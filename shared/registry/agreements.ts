@@ -82,7 +82,8 @@ export function visibleTo(agreement: Agreement, principal: Principal): boolean {
 
 /**
  * The agreement with its history, if this principal may see it (else NotFound). Reads take its
- * id or its code as printed (`CP92-ZQTP`): an auditor holding a paper certificate has the code.
+ * id or its code, as printed (`958K-S6DM`) or typed (`958k s6dm`): an auditor holding a paper
+ * certificate has the code.
  */
 export async function load(idOrCode: string, principal: Principal): Promise<store.StoredAgreement> {
   const code = typedCode(idOrCode);
