@@ -73,9 +73,12 @@ function advice(v: Verification, file: boolean): [string, string] {
 /** The day of `at` (a void, an amendment) on the clock the certificate prints its signing time by. */
 const onSigningClock = (at: string, v: GenuineVerification) => formatDay(at, v.agreement.signedAt, v.agreement.ceremony ?? {});
 
-/** An English and a Chinese text in the reader's order (see Order), the second marked with its language. */
+/** An English and a Chinese piece (of markup) in the reader's order (see Order). */
+const ordered = (en: string, zh: string, order: Order) => (order === 'zh' ? [zh, en] : [en, zh]);
+
+/** An English and a Chinese text in the reader's order, the second marked with its language. */
 const inOrder = (en: string, zh: string, order: Order, between = ' · ') =>
-  (order === 'zh' ? `${zhSpan(zh)}${between}<span lang="en">${escape(en)}</span>` : `${escape(en)}${between}${zhSpan(zh)}`);
+  ordered(order === 'zh' ? `<span lang="en">${escape(en)}</span>` : escape(en), zhSpan(zh), order).join(between);
 
 /** The ceremony's days as the certificate prints them, in both languages. */
 const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, signedAt: string, order: Order) => {
@@ -115,8 +118,7 @@ type Lines = [en: string, zh?: string];
 /** The public facts of a genuine certificate's agreement, to compare with the paper. */
 function publicFacts(v: GenuineVerification, order: Order): string {
   const a = v.agreement;
-  const titles = [`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : ''];
-  return `${(order === 'zh' ? titles.reverse() : titles).join('')}
+  return `${ordered(`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : '', order).join('')}
 <dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)} (${versionNote(v, order)})</dd>
 <dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${inOrder(...formatSigningTime(a.signedAt, a.ceremony ?? {}), order)}</dd>
 ${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
@@ -141,8 +143,7 @@ const checkFile = (order: Order) => nextStep('/verify', 'Check a certificate\'s 
 
 /** A link to the next step (fixed text, as markup), in both languages, in the reader's order. */
 function nextStep(href: string, en: string, zh: string, order: Order): string {
-  const links = [`<a href="${href}">${en}</a>`, `<a href="${href}" lang="zh-Hans">${zh}</a>`];
-  return `<p class="next">${(order === 'zh' ? links.reverse() : links).join(' ')}</p>`;
+  return `<p class="next">${ordered(`<a href="${href}">${en}</a>`, `<a href="${href}" lang="zh-Hans">${zh}</a>`, order).join(' ')}</p>`;
 }
 
 /**
@@ -182,7 +183,7 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
     return page({ en: 'No page here', zh: '此网址没有页面', ...INFO }, [
       ['The registry has no page at this address.', '登记系统在此网址没有页面。'],
       ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
-    ], `<p class="detail">${inOrder('Details', '详情（英文）', order)}: ${escape(detail)}</p>${checkFile(order)}`, order);
+    ], details(detail, order), order);
   }
   const busy = status >= 500;
   const gist = PROBLEM_GIST[status] ?? (busy ? ['The registry is busy.', '登记系统暂时繁忙。'] : ['What was sent could not be checked.', '所提交的内容有误，未能核验。']);
@@ -191,8 +192,11 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
     busy
       ? ['Try again in a moment.', '请稍后再试。']
       : ['Choose the certificate\'s PDF file, or scan its QR code.', '请选择证书的 PDF 文件，或扫描证书上的二维码。'],
-  ], `<p class="detail">${inOrder('Details', '详情（英文）', order)}: ${escape(detail)}</p>${checkFile(order)}`, order);
+  ], details(detail, order), order);
 }
+
+/** A refusal's exact detail (English, for whoever helps), then the way on to the upload page. */
+const details = (detail: string, order: Order) => `<p class="detail">${inOrder('Details', '详情（英文）', order)}: ${escape(detail)}</p>${checkFile(order)}`;
 
 /** A problem as a browser sees it, in the reader's language order (a function's `errorPage`). */
 export const browserProblemPage: ErrorPage = (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE_HEADERS });

@@ -163,24 +163,23 @@ export const limit = z
   .pipe(z.number().int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
 
 // No cursor the registry gives out is near 2000 characters: a longer one is refused as any foreign cursor is.
-// What a query parameter's description adds (each also: sent blank, it counts as not sent; sent twice, it is refused).
 const page = {
   limit: limit.optional().describe('Items per page, 1 to 100; 25 when not sent'),
   cursor: z.string().max(2000, 'is not a cursor this query returned').optional().describe('The nextCursor of the page before, with the same filters'),
 };
-const countryFilter = () => upper(countryCode).optional().describe('ISO 3166-1 alpha-2 country code, in either case (CN, cn)');
+const countryFilter = (whose: string) => upper(countryCode).optional().describe(`ISO 3166-1 alpha-2 code of ${whose} country, in either case (CN, cn)`);
 const signedBound = (end: string) => dateOrDateTime.optional().describe(
   `${end}, inclusive: a date (a whole UTC day) or a date-time with its offset (send "+" as %2B)`,
 );
 const upper = <T extends z.ZodType<string, string>>(schema: T) => z.string().transform(asciiUpper).pipe(schema);
 
-export const partyListQuery = z.strictObject({ ...page, kind: z.enum(PARTY_KINDS).optional(), country: countryFilter() });
+export const partyListQuery = z.strictObject({ ...page, kind: z.enum(PARTY_KINDS).optional(), country: countryFilter('the party\'s') });
 export const ceremonyListQuery = z.strictObject(page);
 export const agreementListQuery = z.strictObject({
   ...page,
   ceremonyId: id.optional(),
   partyId: id.optional(),
-  country: countryFilter().describe('ISO 3166-1 alpha-2 code of a party\'s country, in either case (CN, cn)'),
+  country: countryFilter('a party\'s'),
   sector: z.enum(SECTORS).optional(),
   status: z.enum(AGREEMENT_STATUSES).optional(),
   signedFrom: signedBound('Signed at or after'),

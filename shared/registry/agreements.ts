@@ -175,10 +175,10 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
     ]);
   }
   if (!stored) throw new NotFound(`No agreement with id "${id}"`);
+  if (!changeable(stored.agreement, expectedVersions)) return (await replayOf(stored, expectedVersions, principal, change)) ?? conflict(stored.agreement, expectedVersions);
   let base = stored;
   for (let attempt = 1; ; attempt += 1) {
     const { agreement: current, history } = base;
-    if (current.status === 'voided' || !expectedVersions.includes(current.version)) return answerOnceMade(base, expectedVersions, principal, change);
     const next = await change(current, history, current.parties);
     if (!next) return { agreement: current, replayed: false };
     const outcome = await commit(current, next);
@@ -187,25 +187,28 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
     // another change, to a version If-Match names too ("1", "2"), is one this change may be made on,
     // as if sent after it (a few times at most: a list names few versions).
     const { lostTo } = outcome;
-    if (await isLatestChange(lostTo, principal.actor, change)) return answerOnceMade(lostTo, expectedVersions, principal, change);
-    if (attempt === MAX_ATTEMPTS && expectedVersions.includes(lostTo.agreement.version)) {
+    const replayed = await replayOf(lostTo, expectedVersions, principal, change);
+    if (replayed) return replayed;
+    if (!changeable(lostTo.agreement, expectedVersions)) conflict(lostTo.agreement, expectedVersions);
+    if (attempt === MAX_ATTEMPTS) {
       throw new VersionMismatch(`The agreement was changed by others ${MAX_ATTEMPTS} times while this change was made: send it again`, [{ path: 'If-Match', message: 'named versions changed meanwhile' }]);
     }
     base = lostTo;
   }
 }
 
+/** Whether a change may be made on the agreement as it stands: in force, at a version If-Match names. */
+const changeable = (agreement: Agreement, expectedVersions: readonly number[]) => agreement.status !== 'voided' && expectedVersions.includes(agreement.version);
+
 /** How many times a change is made on a version If-Match names, after losing to other writes. */
 const MAX_ATTEMPTS = 3;
 
-/** The answer to a change the agreement has moved past: a replay if its latest version is this change, else 412 (409 if voided). */
-async function answerOnceMade(stored: store.StoredAgreement, expectedVersions: readonly number[], principal: Principal, change: Change): Promise<ChangeResult> {
+/** The answer to a change the agreement has moved past, if its latest version is this very change (a replay); else undefined (412, or 409 if voided). */
+async function replayOf(stored: store.StoredAgreement, expectedVersions: readonly number[], principal: Principal, change: Change): Promise<ChangeResult | undefined> {
   const { agreement: current, history } = stored;
-  if (expectedVersions.includes(current.version - 1) && await isLatestChange(stored, principal.actor, change)) {
-    await cleanUpLinks(replay(current, history, current.version - 1)!, current); // in case its first attempt stopped short of it
-    return { agreement: current, replayed: true };
-  }
-  conflict(current, expectedVersions);
+  if (!expectedVersions.includes(current.version - 1) || !(await isLatestChange(stored, principal.actor, change))) return undefined;
+  await cleanUpLinks(replay(current, history, current.version - 1)!, current); // in case its first attempt stopped short of it
+  return { agreement: current, replayed: true };
 }
 
 /** Drops the links `before` had and `after` has not (a failed cleanup is no error: stale links are dropped on read). */
