@@ -730,6 +730,34 @@ describe('certificate content', () => {
     expect(skipped).toBeGreaterThan(20);
   });
 
+  it('wraps Thai, Lao, Khmer and Myanmar between words (a dictionary finds them), between graphemes only within a word wider than the line', async () => {
+    const { balancedWrap, wrap } = await import('#shared/certificate/shaping.ts');
+    const names: [string, string][] = [
+      ['th', 'กรมส่งเสริมการค้าระหว่างประเทศกระทรวงพาณิชย์แห่งราชอาณาจักรไทยสำนักงานส่งเสริมการค้าในต่างประเทศณนครฉงชิ่ง'],
+      ['lo', 'ກະຊວງອຸດສາຫະກຳແລະການຄ້າແຫ່ງສາທາລະນະລັດປະຊາທິປະໄຕປະຊາຊົນລາວສຳນັກງານຕາງໜ້າການຄ້າປະຈຳນະຄອນຈົງຊິ່ງ'],
+      ['km', 'ក្រសួងពាណិជ្ជកម្មនៃព្រះរាជាណាចក្រកម្ពុជានិងអគ្គនាយកដ្ឋានកម្ពុជាបារមីនិងការផ្សព្វផ្សាយពាណិជ្ជកម្ម'],
+      ['my', 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'],
+    ];
+    for (const [lang, name] of names) {
+      const starts = new Set([...new Intl.Segmenter(lang, { granularity: 'word' }).segment(name)].map((s) => s.index));
+      for (const width of [90, 150, 240]) {
+        for (const lines of [wrap(name, 11, width, { lang }), balancedWrap(name, 11, width, { lang })]) {
+          expect(lines.length, `${lang} in ${width}`).toBeGreaterThan(1);
+          expect(lines.join('')).toBe(name);
+          let at = 0;
+          for (const line of lines.slice(0, -1)) {
+            at += line.length;
+            expect(starts.has(at), `${lang} in ${width}: ${lines.join(' | ')}`).toBe(true);
+          }
+        }
+      }
+    }
+    // A word wider than the line still breaks, between graphemes (อาณาจักร, "kingdom", in 30 pt).
+    const kingdom = wrap('ราชอาณาจักรไทย', 11, 30, { lang: 'th' });
+    expect(kingdom.join('')).toBe('ราชอาณาจักรไทย');
+    expect(kingdom.slice(0, 2)).toEqual(['ราช', 'อาณา']);
+  });
+
   it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {
     const { wrap } = await import('#shared/certificate/shaping.ts');
     const myanmar = 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'.repeat(3);

@@ -476,10 +476,38 @@ const NO_LINE_END = /[\p{Ps}\p{Pi}]$/u;
 const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before);
 
 /**
+ * Scripts written without spaces between words (UAX #14 class SA): Thai, Lao, Khmer, Myanmar and
+ * the Tai scripts. A line breaks in them between words, which only a dictionary finds (ICU's, through
+ * Intl.Segmenter); between graphemes only within a word wider than the line.
+ */
+const WORDS_UNSPACED = /[\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tai_Tham}\p{Script=New_Tai_Lue}\p{Script=Tai_Viet}]/u;
+
+/** `word` (a text without spaces) as the words a line may break between: itself but in a script without spaces (see WORDS_UNSPACED). */
+const dictionaryWords = (word: string, lang: string | undefined): string[] =>
+  WORDS_UNSPACED.test(word) ? [...new Intl.Segmenter(lang, { granularity: 'word' }).segment(word)].map((s) => s.segment) : [word];
+
+/** For each of `pieces` (the graphemes of `word`, in order), whether a word starts with it; undefined when every grapheme boundary may be a break. */
+function wordStarts(word: string, pieces: readonly string[], lang: string | undefined): boolean[] | undefined {
+  if (!WORDS_UNSPACED.test(word)) return undefined;
+  const starts = new Set<number>();
+  let at = 0;
+  for (const w of dictionaryWords(word, lang)) {
+    starts.add(at);
+    at += w.length;
+  }
+  at = 0;
+  return pieces.map((piece) => {
+    const start = starts.has(at);
+    at += piece.length;
+    return start;
+  });
+}
+
+/**
  * Greedy wrap at spaces (a no-break space holds its words together); within a line, words keep the
  * spaces written between them (an ideographic space stays one), and a break drops them. A word wider than
- * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes, never before
- * a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle), nor where
+ * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes (in Thai, Lao,
+ * Khmer or Myanmar between words where one fits: see WORDS_UNSPACED), never before a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle), nor where
  * East Asian punctuation forbids (above); each break is found by bisection, so a long word costs a
  * few measurements per line, not one per grapheme.
  */
@@ -503,6 +531,8 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       if (pieces.length > 0 && /^\p{M}/u.test(segment)) pieces[pieces.length - 1] += segment;
       else pieces.push(segment);
     }
+    const words = wordStarts(word, pieces, opts.lang);
+    const mayBreakBefore = (at: number) => mayBreakBetween(pieces[at - 1]!, pieces[at]!);
     let from = 0;
     while (from < pieces.length) {
       // The most pieces from `from` that fit (at least one, so that every line makes progress).
@@ -513,9 +543,16 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
         if (fits(pieces.slice(from, mid).join(''))) lo = mid;
         else hi = mid - 1;
       }
-      // Back to where the line may break, moving a character or two to the next line (never all of this one).
+      // In a script without spaces, back to the last word that starts on this line, if one does after its first.
+      const wordBreak = (at: number) => words![at]! && mayBreakBefore(at);
+      let between = lo;
+      if (words && between < pieces.length) {
+        while (between > from + 1 && !wordBreak(between)) between -= 1;
+        if (wordBreak(between)) lo = between;
+      }
+      // Else back to where the line may break, moving a character or two to the next line (never all of this one).
       let at = lo;
-      while (at < pieces.length && at > from + 1 && !mayBreakBetween(pieces[at - 1]!, pieces[at]!)) at -= 1;
+      while (at < pieces.length && at > from + 1 && !mayBreakBefore(at)) at -= 1;
       if (at < pieces.length && at > from + 1) lo = at;
       const part = pieces.slice(from, lo).join('');
       if (lo < pieces.length) lines.push(part);
@@ -537,7 +574,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
 export function balancedWrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}, greedy = wrap(text, size, maxWidth, opts)): string[] {
   if (greedy.length < 2) return greedy;
   // From about a line's share of the text (the spaces a break drops aside), and no narrower than the widest word that fits a line (a wider one breaks anyway).
-  const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0).map((word) => measure(word, size, opts));
+  const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0).flatMap((word) => dictionaryWords(word, opts.lang)).map((word) => measure(word, size, opts));
   let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
   let [wide, best] = [maxWidth, greedy];
   while (wide - narrow > 0.5) { // to half a point
