@@ -179,7 +179,7 @@ describe('certificate content', () => {
     expect(touchingLines(blocks)).toEqual([]);
   });
 
-  it('draws the scripts of the expos\' neighbours and partners too: Korean, Thai, Georgian, Hebrew, Bengali, India\'s other scripts, Ethiopic, Mongolian, Tibetan; Han in Japanese and Korean forms', async () => {
+  it('draws the scripts of the expos\' neighbours and partners too: Korean, Thai, Georgian, Hebrew, Bengali, India\'s other scripts, Ethiopic, Mongolian, Tibetan, Yi, Syriac; Han in Japanese and Korean forms', async () => {
     const ids = MORE_SCRIPTS.map((p, i) => `ms-${i}-${p.lang.toLowerCase()}`);
     await setup(t, MORE_SCRIPTS.map((p, i) => party(ids[i]!, { kind: p.kind, name: p.name, localName: p.localName, lang: p.lang, countryCode: p.code })), cer);
     const signed = await logSigning(t, cer, agreement(ids, { title: 'Names in many more scripts' }));
@@ -220,6 +220,17 @@ describe('certificate content', () => {
       ceremony: (await t.call('GET', `/ceremonies/${now.ceremonyId}`)).body, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k`,
     }, ({ undrawable }) => reported.push(undrawable));
     expect(reported).toEqual([['U+1F468', 'U+1F469', 'U+2764']]);
+    // Boxes in a right-to-left script of the BMP (N'Ko, Samaritan) run right to left, as PDFium and
+    // pdf.js read them, so their text copies in order; Adlam, beyond the BMP, which they take for
+    // left to right, runs left to right and copies in order from pdf.js and poppler.
+    const [nko, samaritan, adlam] = ['ߒߞߏ ߞߊ߲ߜߍ', 'ࠔࠌࠓࠉ', '𞤆𞤵𞤤𞤢𞤪 𞤊𞤵𞥅𞤼𞤢'];
+    const boxes = await renderCertificate({
+      agreement: { ...now, parties: [nko, samaritan, adlam].map((localName, i) => ({ ...now.parties[i % 2], partyId: `box-${i}`, name: `Party ${i}`, localName })) },
+      ceremony: (await t.call('GET', `/ceremonies/${now.ceremonyId}`)).body, jws: 'x.y.z', verifyUrl: `${BASE}/verify/X?v=1&sig=z`, keysUrl: `${BASE}/k`,
+    });
+    const [lines, items, text] = [await pdfiumLines(boxes), await pdfjsItems(boxes), pdfToText(Buffer.from(boxes))];
+    for (const name of [nko, samaritan]) expect([lines.includes(name), items.includes(name)], name).toEqual([true, true]);
+    expect([items.includes(adlam), text.includes(adlam)]).toEqual([true, true]);
   });
 
   it('lists the parties in their order row by row, left to right, as a list is read', async () => {
@@ -2061,7 +2072,7 @@ const FONT_OF_LANG: Record<string, string> = Object.fromEntries(Object.entries({
   'sans-bengali/NotoSansBengali': ['bn'], 'sans-gujarati/NotoSansGujarati': ['gu'], 'sans-gurmukhi/NotoSansGurmukhi': ['pa'],
   'sans-kannada/NotoSansKannada': ['kn'], 'sans-telugu/NotoSansTelugu': ['te'], 'sans-malayalam/NotoSansMalayalam': ['ml'],
   'sans-oriya/NotoSansOriya': ['or'], 'sans-ethiopic/NotoSansEthiopic': ['am'], 'sans-mongolian/NotoSansMongolian': ['mn-Mong'],
-  'serif-tibetan/NotoSerifTibetan': ['bo'],
+  'serif-tibetan/NotoSerifTibetan': ['bo'], 'sans-yi/NotoSansYi': ['ii'], 'sans-syriac/NotoSansSyriac': ['syr'],
 }).flatMap(([font, langs]) => langs.map((lang) => [lang, font])));
 
 /** Official names of SCO partners that joined after 2021 (and Tamil, Sri Lanka's other official language). */
@@ -2074,7 +2085,7 @@ const LATER_PARTNERS = [
   { code: 'SA', name: 'Kingdom of Saudi Arabia', localName: 'ٱلْمَمْلَكَة ٱلْعَرَبِيَّة ٱلسُّعُودِيَّة', lang: 'ar' },
 ];
 
-/** Names in the scripts of the expos' neighbours and trading partners, India's other scripts, and China's Tibetan and Mongolian. */
+/** Names in the scripts of the expos' neighbours and trading partners, India's other scripts, China's Tibetan, Mongolian and Yi, and Syriac. */
 const MORE_SCRIPTS = [
   { code: 'KR', kind: 'state', name: 'Republic of Korea', localName: '대한민국', lang: 'ko' },
   { code: 'KR', kind: 'enterprise', name: 'Samsung SDS Co., Ltd.', localName: '삼성에스디에스 주식회사', lang: 'ko' },
@@ -2091,6 +2102,9 @@ const MORE_SCRIPTS = [
   { code: 'ET', kind: 'state', name: 'Federal Democratic Republic of Ethiopia', localName: 'የኢትዮጵያ ፌዴራላዊ ዲሞክራሲያዊ ሪፐብሊክ', lang: 'am' },
   { code: 'CN', kind: 'city', name: 'Hohhot', localName: 'ᠬᠥᠬᠡᠬᠣᠲᠠ', lang: 'mn-Mong' },
   { code: 'CN', kind: 'city', name: 'Lhasa', localName: 'ལྷ་ས་', lang: 'bo' },
+  { code: 'CN', kind: 'city', name: 'Liangshan Yi Autonomous Prefecture', localName: 'ꆃꎭꆈꌠꊨꏦꏱꅉꑤ', lang: 'ii' },
+  // Syriac joins as Arabic does, right to left.
+  { code: 'IQ', kind: 'organization', name: 'Assyrian Chamber of Commerce', localName: 'ܐܬܘܪ ܒܝܬ ܢܗܪܝܢ', lang: 'syr' },
   // Shaped by their language (HarfBuzz picks Marathi's and Urdu's own forms, other than Hindi's and Arabic's).
   { code: 'IN', kind: 'city', name: 'Mumbai, Maharashtra', localName: 'महाराष्ट्र', lang: 'mr' },
   { code: 'PK', kind: 'city', name: 'Karachi', localName: 'کراچی', lang: 'ur' },

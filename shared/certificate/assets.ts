@@ -56,6 +56,9 @@ export const FONT_ASSETS = {
   mongolian: font('noto-sans-mongolian', 'NotoSansMongolian', '400Regular'),
   // Google Fonts has Tibetan in a serif face only.
   tibetan: font('noto-serif-tibetan', 'NotoSerifTibetan', '400Regular'),
+  // China's Yi (Liangshan, Sichuan), and Syriac (Assyrian communities of Iraq, Syria and Türkiye).
+  yi: font('noto-sans-yi', 'NotoSansYi', '400Regular'),
+  syriac: font('noto-sans-syriac', 'NotoSansSyriac', '400Regular'),
 } as const satisfies Record<string, Asset>;
 
 export const CERTIFICATE_ASSETS: Asset[] = [

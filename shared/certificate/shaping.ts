@@ -43,6 +43,8 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts:
   { key: 'ethi', regular: FONT_ASSETS.ethiopic, scripts: ['Ethi'] },
   { key: 'mong', regular: FONT_ASSETS.mongolian, scripts: ['Mong'] },
   { key: 'tibt', regular: FONT_ASSETS.tibetan, scripts: ['Tibt'] },
+  { key: 'yiii', regular: FONT_ASSETS.yi, scripts: ['Yiii'] },
+  { key: 'syrc', regular: FONT_ASSETS.syriac, scripts: ['Syrc'] },
 ];
 
 /** Unicode script -> ISO 15924 tag (what HarfBuzz's setScript expects). */
@@ -52,15 +54,24 @@ const SCRIPTS = Object.entries({
   Han: 'Hani', Hiragana: 'Hira', Katakana: 'Kana', Bopomofo: 'Bopo',
   Hangul: 'Hang', Thai: 'Thai', Georgian: 'Geor', Bengali: 'Beng', Gujarati: 'Gujr', Gurmukhi: 'Guru', Kannada: 'Knda',
   Telugu: 'Telu', Malayalam: 'Mlym', Oriya: 'Orya', Ethiopic: 'Ethi', Mongolian: 'Mong', Tibetan: 'Tibt',
+  Yi: 'Yiii', Syriac: 'Syrc',
 }).map(([name, tag]) => [new RegExp(`\\p{Script=${name}}`, 'u'), tag] as const);
-const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa']);
+const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa', 'Syrc']);
+/**
+ * Letters of right-to-left scripts of the Basic Multilingual Plane that no bundled font draws:
+ * N'Ko, Samaritan, Mandaic. They print as boxes, so what they are for is the text a reader copies
+ * from those boxes, and viewers (PDFium, pdf.js) copy these scripts in order when they run right to
+ * left. Those beyond the BMP (Adlam, Mende Kikakui, the historic ones) they take for left-to-right
+ * text: those run left to right here, and are copied in order by pdf.js and poppler.
+ */
+const RTL_UNBUNDLED = /[\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}]/u;
 const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
 /** What may follow digits set among Han text: Han, kana, or CJK and full-width punctuation (年, 版, ）). */
 const CJK_AFTER_DIGITS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF01-\uFF60]/u;
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
 const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
 /** Anything that can make a bidi level above 0 in a left-to-right paragraph: right-to-left letters, Arabic numbers, RLM, ALM. */
-const RTL_TEXT = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Thaana}\u0600-\u0605\u06DD\u0890\u0891\u08E2\u200F\u061C]/u;
+const RTL_TEXT = new RegExp(`[\\p{Script=Arabic}\\p{Script=Hebrew}\\p{Script=Thaana}\\p{Script=Syriac}\\u0600-\\u0605\\u06DD\\u0890\\u0891\\u08E2\\u200F\\u061C]|${RTL_UNBUNDLED.source}`, 'u');
 
 export interface Face {
   bold: boolean;
@@ -115,7 +126,7 @@ interface Run { start: number; end: number; face: Face; script: string; level: n
 /**
  * Bidi classes (UAX #9, Table 4) of the weak characters that matter in names and figures, by
  * code point: JavaScript has no Bidi_Class property. Everything else is strong by its script
- * (AL for Arabic and Thaana, R for Hebrew, L for the rest), a nonspacing mark, or neutral.
+ * (AL for Arabic, Thaana and Syriac, R for Hebrew and other right-to-left scripts, L for the rest), a nonspacing mark, or neutral.
  */
 const EUROPEAN_NUMBER = /[0-9\u00B2\u00B3\u00B9\u06F0-\u06F9\u2070\u2074-\u2079\u2080-\u2089\u2488-\u249B\uFF10-\uFF19\u{1D7CE}-\u{1D7FF}\u{1F100}-\u{1F10A}]/u;
 const ARABIC_NUMBER = /[\u0600-\u0605\u0660-\u0669\u066B\u066C\u06DD\u0890\u0891\u08E2]/u;
@@ -123,7 +134,7 @@ const EUROPEAN_SEPARATOR = /[+\-\u207A\u207B\u208A\u208B\u2212\uFB29\uFE62\uFE63
 const COMMON_SEPARATOR = /[,./:\u00A0\u060C\u202F\u2044\uFE50\uFE52\uFE55\uFF0C\uFF0E\uFF0F\uFF1A]/u;
 // Currency signs are terminators, but for the Afghani and Rial signs, which are Arabic letters (AL).
 const EUROPEAN_TERMINATOR = /[#%\u00B0\u00B1\u0609\u060A\u066A\u2030-\u2034\u212E\u2213\uFE5F\uFE69\uFE6A\uFF03-\uFF05]|(?![\u060B\uFDFC])\p{Sc}/u;
-const ARABIC_LETTERS = new Set(['Arab', 'Thaa']);
+const ARABIC_LETTERS = new Set(['Arab', 'Thaa', 'Syrc']);
 
 type BidiClass = 'L' | 'R' | 'AL' | 'EN' | 'AN' | 'ES' | 'CS' | 'ET' | 'NSM' | 'N';
 
@@ -138,7 +149,7 @@ function bidiClass(ch: string, script: string | null): BidiClass {
   if (EUROPEAN_SEPARATOR.test(ch)) return 'ES';
   if (COMMON_SEPARATOR.test(ch)) return 'CS';
   if (EUROPEAN_TERMINATOR.test(ch)) return 'ET';
-  if (script) return ARABIC_LETTERS.has(script) ? 'AL' : RTL_SCRIPTS.has(script) ? 'R' : 'L';
+  if (script) return ARABIC_LETTERS.has(script) ? 'AL' : RTL_SCRIPTS.has(script) || RTL_UNBUNDLED.test(ch) ? 'R' : 'L';
   return INHERITED.test(ch) ? 'NSM' : 'N';
 }
 
@@ -573,8 +584,11 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
  */
 export function balancedWrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}, greedy = wrap(text, size, maxWidth, opts)): string[] {
   if (greedy.length < 2) return greedy;
-  // From about a line's share of the text (the spaces a break drops aside), and no narrower than the widest word that fits a line (a wider one breaks anyway).
-  const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0).flatMap((word) => dictionaryWords(word, opts.lang)).map((word) => measure(word, size, opts));
+  // From about a line's share of the text (the spaces a break drops aside), and no narrower than the
+  // widest word that fits a line (a wider one breaks anyway: in Thai, say, between the words in it).
+  const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0)
+    .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang)))
+    .map((word) => measure(word, size, opts));
   let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
   let [wide, best] = [maxWidth, greedy];
   while (wide - narrow > 0.5) { // to half a point
