@@ -265,6 +265,19 @@ describe('certificate content', () => {
     expect(ceremonyDays({ startsAt, ...(endsAt && { endsAt }), ...(timeZone && { timeZone }) }, '2021-08-22T19:00:00-08:00')).toEqual([en, zh]);
   });
 
+  it.each([
+    ['USD', '12500000', 'USD 12,500,000.00'],
+    ['JPY', '1000000', 'JPY 1,000,000'],
+    ['KWD', '1250.5', 'KWD 1,250.500'],
+    ['CLF', '10', 'CLF 10.0000'],
+    // A unit of account has no minor unit: its amount prints with the decimals it has.
+    ['XDR', '1500000', 'XDR 1,500,000'],
+    ['XDR', '1500000.25', 'XDR 1,500,000.25'],
+  ])('prints a value in %s for people: %s as "%s"', async (currency, amount, printed) => {
+    const { formatMoney } = await import('#shared/certificate/wording.ts');
+    expect(formatMoney({ amount, currency })).toBe(printed);
+  });
+
   it('reads a ceremony time logged in UTC on the venue\'s offset when the other names one, else on the signing\'s clock', async () => {
     const { ceremonyDays, formatSigningTime } = await import('#shared/certificate/wording.ts');
     const evening = { startsAt: '2024-03-10T20:00:00-05:00', endsAt: '2024-03-11T03:30:00Z' };

@@ -244,6 +244,8 @@ describe('agreement rules', () => {
     ['more decimals than the currency has', agreement(two, { value: { amount: '10.505', currency: 'USD' } }), 422, '/value/amount'],
     ['decimals on a zero-decimal currency', agreement(two, { value: { amount: '100.5', currency: 'JPY' } }), 422, '/value/amount'],
     ['an unknown currency', agreement(two, { value: { amount: '1', currency: 'ABC' } }), 400, '/value/currency'],
+    ['a value in Special Drawing Rights, a unit of account with four decimals', agreement(two, { value: { amount: '1500000.2525', currency: 'XDR' } }), 201, undefined],
+    ['a value in gold (a precious metal, not a currency)', agreement(two, { value: { amount: '1', currency: 'XAU' } }), 400, '/value/currency'],
     ['a signing time without offset', agreement(two, { signedAt: '2021-08-23T14:30:00' }), 400, '/signedAt'],
     ['no sectors', agreement(two, { sectors: [] }), 400, '/sectors'],
     ['an unknown sector', agreement(two, { sectors: ['mining'] }), 400, '/sectors/0'],

@@ -144,8 +144,8 @@ export function checkAgreementRules(content: Content, now: Date, during?: Ceremo
   }
   if (content.value) {
     const digits = content.value.amount.split('.')[1]?.length ?? 0;
-    const allowed = currencyMinorUnits(content.value.currency) ?? 0;
-    if (digits > allowed) {
+    const allowed = currencyMinorUnits(content.value.currency); // none for a unit of account: as any amount (four)
+    if (allowed !== undefined && digits > allowed) {
       errors.push({ path: '/value/amount', message: `must have at most ${allowed} decimal places in ${content.value.currency}; got ${digits}` });
     }
   }

@@ -3,7 +3,7 @@
  * Each is a zod schema with a message that tells the caller what a valid value looks like.
  */
 import * as z from 'zod';
-import { currencyMinorUnits, isCountryCode } from './iso-codes.ts';
+import { isCountryCode, isCurrencyCode } from './iso-codes.ts';
 import { ianaTimeZone } from './time-zones.ts';
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -21,8 +21,8 @@ export const countryCode = z
 export const currencyCode = z
   .string()
   .regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code in capitals, like "CNY"', abort: true })
-  .refine((c) => currencyMinorUnits(c) !== undefined, 'is not an active ISO 4217 currency code')
-  .meta({ description: 'An active ISO 4217 currency code, in capitals ("CNY"); an amount may have no more decimals than it has' });
+  .refine(isCurrencyCode, 'is not an active ISO 4217 currency code (nor one of the units of account XDR, XSU, XUA)')
+  .meta({ description: 'An active ISO 4217 currency code, in capitals ("CNY"), or one of the units of account XDR (the IMF\'s Special Drawing Right), XSU, XUA; an amount may have no more decimals than the currency has (a unit of account: four)' });
 
 /** A decimal amount as a string: floats cannot carry money exactly. */
 export const decimalAmount = z

@@ -9,8 +9,9 @@
  *
  * Sources: ISO 3166-1 officially assigned codes (249); ISO 4217 List One
  * through Amendment 180 (1 Jan 2026; adds XCG, XAD and ZWG, withdraws ANG,
- * BGN, CUC, SLL and ZWL). Codes whose minor unit is "N.A." (XAU, XAG, XPD,
- * XPT, XDR, XSU, XUA, XBA-XBD, XTS, XXX) are left out.
+ * BGN, CUC, SLL and ZWL). Of the codes whose minor unit is "N.A.", the units of account that
+ * international organizations value agreements in are kept (see UNITS_OF_ACCOUNT); precious
+ * metals (XAU, XAG, XPD, XPT), the European bond units (XBA-XBD), XTS and XXX are left out.
  */
 
 /**
@@ -132,7 +133,17 @@ export const countryName = (code: string): string => COUNTRIES.get(code) ?? code
 /** The Simplified Chinese short name of an ISO 3166-1 country, if it is one. */
 export const countryNameZh = (code: string): string | undefined => COUNTRIES_ZH.get(code);
 
-/** ISO 4217 minor-unit digits for an active currency code, else undefined. */
+/**
+ * ISO 4217 units of account with no minor unit ("N.A."): the IMF's Special Drawing Right (XDR),
+ * the ALBA's Sucre (XSU), the African Development Bank's Unit of Account (XUA). An amount in one
+ * may have as many decimals as any amount (four), and prints with those it has.
+ */
+const UNITS_OF_ACCOUNT = new Set(['XDR', 'XSU', 'XUA']);
+
+/** ISO 4217 minor-unit digits for an active currency code, else undefined (a unit of account among them). */
 export function currencyMinorUnits(code: string): number | undefined {
   return CURRENCIES.get(code);
 }
+
+/** Whether `code` is an active ISO 4217 code an agreement may be valued in: a currency or a unit of account. */
+export const isCurrencyCode = (code: string): boolean => CURRENCIES.has(code) || UNITS_OF_ACCOUNT.has(code);
