@@ -94,6 +94,11 @@ describe('party rules', () => {
     // "iw" is an old alias of "he": it stays as written (the runtime's alias table is not ours to apply).
     const old = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Jerusalem', lang: 'IW', countryCode: 'IL' } });
     expect(old.body.lang).toBe('iw');
+    // A grandfathered tag that Unicode locale identifiers lack is refused with the tag to write instead.
+    const minNan = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Xiamen', localName: 'Ē-mn̂g', lang: 'zh-min-nan', countryCode: 'CN' } });
+    expectProblem(minNan, 400, '/lang');
+    expect(minNan.body.errors[0].message).toBe('is a grandfathered language tag, which Unicode locale identifiers lack: write "nan"');
+    expect((await t.call('POST', '/parties', { body: { kind: 'city', name: 'Xiamen', localName: 'Ē-mn̂g', lang: 'nan', countryCode: 'CN' } })).status).toBe(201);
   });
 
   it('names the character that is not text, by code point', async () => {
