@@ -333,9 +333,9 @@ describe('certificate content', () => {
     }
     // A name wider than a column with its Chinese one may still break between them, not inside either.
     const fits = (text: string) => measure(text, 6.5, {}) <= 140;
-    const lines = wrap(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', signatory: { name: 'A' }, countryCode: 'GS' }, fits), 6.5, 140);
-    expect(lines.some((line) => line.endsWith('South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands'))).toBe(true);
-    expect(lines.at(-1)).toBe('南乔治亚和南桑威奇群岛');
+    const lines = wrap(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', signatory: { name: 'A' }, countryCode: 'HM' }, fits), 6.5, 140);
+    expect(lines.some((line) => line.endsWith('Heard\u00A0Island\u00A0and\u00A0McDonald\u00A0Islands'))).toBe(true);
+    expect(lines.at(-1)).toBe('赫德岛和麦克唐纳群岛');
   });
 
   it('has a Chinese name for every country it has an English one for, and for no other code', async () => {
@@ -344,11 +344,15 @@ describe('certificate content', () => {
     const codes = letters.flatMap((a) => letters.map((b) => a + b));
     expect(codes.filter((c) => isCountryCode(c) !== (countryNameZh(c) !== undefined))).toEqual([]);
     expect(codes.filter(isCountryCode)).toHaveLength(249);
-    expect(['CN', 'KZ', 'RU', 'IN', 'PK', 'BY', 'HK', 'TW', 'PS'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
+    expect(['CN', 'KZ', 'RU', 'IN', 'PK', 'BY', 'HK', 'MO', 'TW', 'PS'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
       'China 中国', 'Kazakhstan 哈萨克斯坦', 'Russia 俄罗斯', 'India 印度', 'Pakistan 巴基斯坦', 'Belarus 白俄罗斯',
       // As China officially writes them, where CLDR does otherwise.
-      'Hong Kong SAR China 中国香港特别行政区', 'Taiwan, China 中国台湾', 'Palestine 巴勒斯坦',
+      'Hong Kong SAR, China 中国香港特别行政区', 'Macao SAR, China 中国澳门特别行政区', 'Taiwan, China 中国台湾', 'Palestine 巴勒斯坦',
     ]);
+    // Written out as the UN and ISO write them, not in CLDR's informal forms ("&", "St.", "Congo - Kinshasa", "Myanmar (Burma)").
+    const informal = codes.filter(isCountryCode).map(countryName).filter((name) => /&|\bSt\.|\bU\.S\.| - |\(Burma\)|SAR China/.test(name));
+    expect(informal).toEqual([]);
+    expect(['CD', 'CG', 'BA', 'VC', 'MM'].map(countryName)).toEqual(['Democratic Republic of the Congo', 'Republic of the Congo', 'Bosnia and Herzegovina', 'Saint Vincent and the Grenadines', 'Myanmar']);
   });
 
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {
@@ -1026,7 +1030,7 @@ describe('certificate content', () => {
 
   it('keeps a country\'s English and Chinese names on one line when they fit it at the size the line prints at, else breaks between them', async () => {
     const { measure } = await import('#shared/certificate/shaping.ts');
-    const pair = 'South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands\u00A0南乔治亚和南桑威奇群岛';
+    const pair = 'Heard\u00A0Island\u00A0and\u00A0McDonald\u00A0Islands\u00A0赫德岛和麦克唐纳群岛';
     // Three columns: the other lines print at 8.5 pt, or, with titles that fit only a little smaller, at that size, where the pair fits.
     const { partyDetail } = await import('#shared/certificate/wording.ts');
     const { columnWidth } = await import('#shared/certificate/render.ts');
@@ -1040,17 +1044,17 @@ describe('certificate content', () => {
     const crowdedCeremony = (longest: boolean) => (longest ? { title: words(300, 'Ceremony'), event: words(300, 'Event'), venue: words(200, 'Venue') } : {});
     for (const [columns, title, together] of [[2, 'Director', true], [3, 'Director', false], [3, longer, true]] as const) {
       const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
-        agreement: { ...a, ...crowded(title === longer), parties: [{ ...a.parties[0], countryCode: 'GS', signatory: { name: 'A. Li' } }, ...[1, 2].slice(0, columns - 1).map((i) => ({ ...a.parties[1], partyId: `p${i}`, signatory: { name: 'B. Wang', title } }))] },
+        agreement: { ...a, ...crowded(title === longer), parties: [{ ...a.parties[0], countryCode: 'HM', signatory: { name: 'A. Li' } }, ...[1, 2].slice(0, columns - 1).map((i) => ({ ...a.parties[1], partyId: `p${i}`, signatory: { name: 'B. Wang', title } }))] },
         ceremony: { ...ceremony, ...crowdedCeremony(title === longer) },
       }));
       const lines = (await drawnBlocks(pdf)).map((b) => ({ text: b.map((g) => g.text).join(''), size: b[0]!.size }));
-      const zh = lines.find((l) => l.text.includes('南乔治亚和南桑威奇群岛'))!;
+      const zh = lines.find((l) => l.text.includes('赫德岛和麦克唐纳群岛'))!;
       const column = columnWidth({ name: title === longer ? 13 : 13 * 1.15 }, columns); // larger type but in the crowded case
       expect(measure(pair, zh.size, {}) <= column, `${columns} columns, ${title}: ${zh.size} pt`).toBe(together);
       if (together) expect(zh.text).toContain(pair);
       else {
-        expect(zh.text.startsWith('南乔治亚')).toBe(true);
-        expect(lines.some((l) => l.text.endsWith('South\u00A0Georgia\u00A0&\u00A0South\u00A0Sandwich\u00A0Islands'))).toBe(true);
+        expect(zh.text.startsWith('赫德岛')).toBe(true);
+        expect(lines.some((l) => l.text.endsWith('Heard\u00A0Island\u00A0and\u00A0McDonald\u00A0Islands'))).toBe(true);
       }
     }
   });
