@@ -470,13 +470,41 @@ describe('certificate content', () => {
 
   it('never sets the Chinese title larger than the English one it translates', async () => {
     const title = 'Memorandum of Understanding on Cooperation in Digital Government, Cross-Border Electronic Payments, Smart Logistics, Smart Tourism, Industrial Internet Platforms and the Development of Digital Channels between the Parties';
-    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({ agreement: { ...a, title, titleZh: '关于数字政府与跨境电子支付合作的谅解备忘录' } }));
+    // Eighteen parties leave the titles no room for a line more (see the next test).
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, title, titleZh: '关于数字政府与跨境电子支付合作的谅解备忘录', parties: Array.from({ length: 18 }, (_, i) => ({ ...a.parties[i % 2]!, partyId: `p${i}` })) },
+    }));
     const blocks = await drawnBlocks(pdf);
     const size = (test: (text: string) => boolean) => blocks.find((b) => test(b.map((g) => g.text).join('')))![0]!.size;
     const english = size((text) => text.startsWith('Memorandum of Understanding'));
     expect(english).toBeLessThan(12);
     // As large as the English one, where the Chinese title's sizes allow it (both 11 pt here).
     expect(size((text) => text.startsWith('关于数字政府'))).toBe(english);
+  });
+
+  it('sets long titles in larger type on a line more when the page has the room, and never takes it from the parties', async () => {
+    const title = 'Memorandum of Understanding between the Ministry of Commerce of the People\'s Republic of China and the Ministry of Trade and Integration of the Republic of Kazakhstan on Deepening Practical Cooperation in the Digital Economy';
+    const titleZh = '中华人民共和国商务部与哈萨克斯坦共和国贸易和一体化部关于在上海合作组织框架下深化数字经济、跨境电子商务、智慧物流和工业互联网领域务实合作以及共同推动中国—中亚数字丝绸之路建设的谅解备忘录';
+    const titleLines = async (parties: number) => {
+      const reports: RenderReport[] = [];
+      const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+        agreement: { ...a, title, titleZh, parties: Array.from({ length: parties }, (_, i) => ({ ...a.parties[i % 2]!, partyId: `p${i}` })) },
+      }), undefined, (r) => reports.push(r));
+      const lines = (await drawnBlocks(pdf)).map((b) => ({ text: b.map((g) => g.text).join(''), size: b[0]!.size }));
+      const [en, zh] = [lines.filter((l) => title.includes(l.text)), lines.filter((l) => titleZh.includes(l.text))];
+      expect([en.map((l) => l.text).join(' '), zh.map((l) => l.text).join('')]).toEqual([title, titleZh]);
+      return { en: en.length, enSize: en[0]!.size, zh: zh.length, zhSize: zh[0]!.size, party: reports[0]!.partyType.name };
+    };
+    // Two parties: the titles take three lines each in larger type (they took two, at 10 and 9 pt), the Chinese no larger than the English.
+    const roomy = await titleLines(2);
+    expect(roomy.en).toBe(3);
+    expect(roomy.enSize).toBeGreaterThanOrEqual(12);
+    expect(roomy.zhSize).toBeGreaterThan(9);
+    expect(roomy.zhSize).toBeLessThanOrEqual(roomy.enSize);
+    // Eight parties would have to shrink under the roomier titles: the titles keep to two lines.
+    const crowded = await titleLines(8);
+    expect([crowded.en, crowded.zh]).toEqual([2, 2]);
+    expect(crowded.enSize).toBeLessThan(12);
   });
 
   it('breaks a title or a name into lines as even as they go, never inside a word: no last line of one word', async () => {

@@ -107,17 +107,17 @@ function frame(w: Writer): void {
 const rule = (w: Writer, y: number) => w.draw(stroke([0.75, 0.78, 0.84], 0.5, `${M + 10} ${pdfNumber(y)} m ${pdfNumber(W - M - 10)} ${pdfNumber(y)} l`));
 
 /**
- * `text` wrapped at the largest of `sizes` that needs at most two lines; else at the smallest, on as
- * many lines as it takes up to `maxLines`, past which the type shrinks further: a title of 300
- * very wide characters (U+FDFD) must not push the facts off the page. Every line keeps the
- * paragraph's direction (`style.rtl`).
+ * `text` wrapped at the largest of `sizes` that needs at most `most` lines (two); else at the
+ * smallest, on as many lines as it takes up to `maxLines`, past which the type shrinks further: a
+ * title of 300 very wide characters (U+FDFD) must not push the facts off the page. Every line
+ * keeps the paragraph's direction (`style.rtl`).
  */
-function fitLines<S extends Omit<TextOptions, 'rtl' | 'context'>>(text: string, sizes: number[], paragraph: S, maxLines: number): { size: number; lines: { text: string; style: S & TextOptions }[] } {
+function fitLines<S extends Omit<TextOptions, 'rtl' | 'context'>>(text: string, sizes: number[], paragraph: S, maxLines: number, most = 2): { size: number; lines: { text: string; style: S & TextOptions }[] } {
   const width = W - 2 * M - 120;
   const style = paragraphStyle(text, paragraph);
   for (const size of sizes) {
     const lines = wrap(text, size, width, style);
-    if (lines.length <= 2) return { size, lines: paragraphLines(text, balancedWrap(text, size, width, style, lines), style) };
+    if (lines.length <= most) return { size, lines: paragraphLines(text, balancedWrap(text, size, width, style, lines), style) };
   }
   const { size, lines } = shrinkToFit(text, shrinking(sizes.at(-1)!, 0), width, maxLines, style);
   return { size, lines: paragraphLines(text, balancedWrap(text, size, width, style, lines), style) };
@@ -152,9 +152,25 @@ interface Titles { title: ReturnType<typeof fitLines>; zh?: ReturnType<typeof fi
 function titlesOf(a: Agreement): Titles {
   // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
   const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
-  // The Chinese title no larger than the English one it translates.
-  const zhSizes = [12, 11, 10, 9].filter((size) => size <= title.size);
-  return { title, ...(a.titleZh && { zh: fitLines(a.titleZh, zhSizes.length > 0 ? zhSizes : [title.size], { lang: 'zh-Hans' }, 3) }) };
+  return { title, ...(a.titleZh && { zh: fitLines(a.titleZh, zhSizes(title.size), { lang: 'zh-Hans' }, 3) }) };
+}
+
+/** The Chinese title's sizes: no larger than the English one it translates. */
+const zhSizes = (titleSize: number) => {
+  const sizes = [12, 11, 10, 9].filter((size) => size <= titleSize);
+  return sizes.length > 0 ? sizes : [titleSize];
+};
+
+/**
+ * Long titles in larger type, on a line more (three, or four before they shrink), for a page with
+ * the room (see renderCertificate); undefined when neither title would print larger so.
+ */
+function roomierTitles(a: Agreement, titles: Titles): Titles | undefined {
+  const title = fitLines(a.title, [15, 13.5, 12], { weight: 'bold' }, 4, 3);
+  const zh = a.titleZh ? fitLines(a.titleZh, zhSizes(title.size), { lang: 'zh-Hans' }, 4, 3) : undefined;
+  const larger = title.size > titles.title.size || (zh && titles.zh && zh.size > titles.zh.size);
+  const smaller = title.size < titles.title.size || (zh && titles.zh && zh.size < titles.zh.size);
+  return larger && !smaller ? { title, ...(zh && { zh }) } : undefined;
 }
 
 /**
@@ -615,11 +631,22 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   frame(w);
   // The room for the parties' list under each heading, measured before anything is drawn.
   const measuring = new Writer(engine);
-  const titles = titlesOf(a);
-  const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, titles, compact)) - 10 - 168;
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
-  const { parts, pages, scale, band } = layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10));
+  const lay = (t: Titles) => {
+    const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, t, compact)) - 10 - 168;
+    return layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10));
+  };
+  let titles = titlesOf(a);
+  let layout = lay(titles);
+  // Long titles take larger type on a line more where the parties keep their type, on the page, under the full heading.
+  const roomier = roomierTitles(a, titles);
+  const unshrunk = (l: typeof layout) => l.pages.length === 1 && l.scale >= 1 && l.band === 0;
+  if (roomier && unshrunk(layout)) {
+    const roomy = lay(roomier);
+    if (unshrunk(roomy) && roomy.parts.style.name >= layout.parts.style.name) [titles, layout] = [roomier, roomy];
+  }
+  const { parts, pages, scale, band } = layout;
   const top = facts(w, a, ceremony, heading(w, a, ceremony, titles, band === 1));
   const total = a.parties.length;
   let from = 0;
