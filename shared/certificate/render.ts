@@ -211,13 +211,17 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, co
     w.centred(line.text, y, { ...line.style, size });
     above = ink;
   };
-  for (const line of title.lines) put(line, title.size, (title.size * 19) / 15);
-  let next = (size: number) => Math.max((title.size * 19) / 15, title.size * 0.3 + size * 1.05 + 1);
-  for (const line of zh?.lines ?? []) {
-    put(line, zh!.size, next(zh!.size));
-    next = (size: number) => Math.max((zh!.size * 17) / 12, zh!.size * 0.3 + size * 1.05 + 1);
+  // From a line of `last` type (with its own pitch) to one of `size`: the own pitch, or more for larger type.
+  const pitch = (last: { size: number; own: number }, size: number) => Math.max(last.own, last.size * 0.3 + size * 1.05 + 1);
+  let last = { size: title.size, own: (title.size * 19) / 15 };
+  for (const line of title.lines) put(line, title.size, last.own);
+  if (zh) {
+    for (const line of zh.lines) {
+      put(line, zh.size, pitch(last, zh.size));
+      last = { size: zh.size, own: (zh.size * 17) / 12 };
+    }
   }
-  y -= next(12);
+  y -= pitch(last, 12);
   if (voided && !compact) {
     const [onEn, onZh] = voided;
     w.centred(`VOIDED on ${onEn} — this agreement is no longer in force  ·  本协议已于${onZh}作废，不再有效`, y, { size: 10, weight: 'bold', color: ALERT });
