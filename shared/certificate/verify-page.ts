@@ -210,22 +210,28 @@ export type UncheckedLink = 'missing' | 'not-as-printed' | { signatureLength: nu
 
 /** For a link that could not be checked (see UncheckedLink): nothing could be checked, nothing is wrong with the paper. */
 export function incompleteLinkPage(why: UncheckedLink, order: Order = 'en'): string {
-  const [en, zh, lines]: [string, string, Lines] = why === 'missing'
-    ? ['Incomplete address', '网址不完整', [
-      'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
-      '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
-    ]]
-    : why === 'not-as-printed'
-      ? ['Address not as printed', '网址与印制的不符', [
-        'This address is not as printed under a QR code: its v= or sig= part holds something a certificate\'s link does not (a second signature, or text pasted after the link), so nothing could be checked. Scan the QR code, or type the address exactly as printed under it.',
-        '此网址与二维码下方印制的网址不符：其中的 v= 或 sig= 部分含有证书链接所没有的内容（例如第二个签名，或粘贴在链接后的文字），因此无法核验。请扫描二维码，或按印制的网址逐字输入。',
-      ]]
-      : ['Incomplete address', '网址不完整', [
-        `This address is cut short: its signature has ${why.signatureLength} of the ${why.expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
-        `此网址不完整：其中的签名只有${why.signatureLength}个字符，证书的签名应有${why.expected}个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
-      ]];
+  const [en, zh, lines] = typeof why === 'string' ? UNCHECKED[why] : cutShortLink(why);
   return page({ en, zh, ...INFO }, [lines], checkFile(order), order);
 }
+
+/** A headline in English and Chinese, and the paragraph under it. */
+type Explained = [en: string, zh: string, lines: Lines];
+
+const UNCHECKED: Record<Exclude<UncheckedLink, object>, Explained> = {
+  missing: ['Incomplete address', '网址不完整', [
+    'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
+    '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
+  ]],
+  'not-as-printed': ['Address not as printed', '网址与印制的不符', [
+    'This address is not as printed under a QR code: its v= or sig= part holds something a certificate\'s link does not (a second signature, or text pasted after the link), so nothing could be checked. Scan the QR code, or type the address exactly as printed under it.',
+    '此网址与二维码下方印制的网址不符：其中的 v= 或 sig= 部分含有证书链接所没有的内容（例如第二个签名，或粘贴在链接后的文字），因此无法核验。请扫描二维码，或按印制的网址逐字输入。',
+  ]],
+};
+
+const cutShortLink = ({ signatureLength, expected }: Exclude<UncheckedLink, string>): Explained => ['Incomplete address', '网址不完整', [
+  `This address is cut short: its signature has ${signatureLength} of the ${expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
+  `此网址不完整：其中的签名只有${signatureLength}个字符，证书的签名应有${expected}个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
+]];
 
 /**
  * The page: the verdict as its one top heading (what a screen reader jumps to), English then
