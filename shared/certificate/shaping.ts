@@ -493,9 +493,31 @@ const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(a
  */
 const WORDS_UNSPACED = /[\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tai_Tham}\p{Script=New_Tai_Lue}\p{Script=Tai_Viet}]/u;
 
+/**
+ * `word` segmented by `granularity` for `lang`, remembered: a wrap is tried at many widths and sizes
+ * (see balancedWrap, shrinkToFit), and a segmenter, a dictionary's above all, is slow to make and run.
+ */
+function segments(word: string, lang: string | undefined, granularity: 'grapheme' | 'word'): readonly string[] {
+  const key = `${granularity} ${lang ?? ''}\u0000${word}`;
+  let found = segmented.get(key);
+  if (!found) {
+    const segmenterKey = `${granularity} ${lang ?? ''}`;
+    let segmenter = segmenters.get(segmenterKey);
+    if (!segmenter) {
+      if (segmenters.size >= 64) segmenters.clear(); // as many as names' languages: a few
+      segmenters.set(segmenterKey, (segmenter = new Intl.Segmenter(lang, { granularity })));
+    }
+    found = [...segmenter.segment(word)].map((s) => s.segment);
+    if (segmented.size >= 1024) segmented.clear();
+    segmented.set(key, found);
+  }
+  return found;
+}
+const segmenters = new Map<string, Intl.Segmenter>();
+const segmented = new Map<string, readonly string[]>();
+
 /** `word` (a text without spaces) as the words a line may break between: itself but in a script without spaces (see WORDS_UNSPACED). */
-const dictionaryWords = (word: string, lang: string | undefined): string[] =>
-  WORDS_UNSPACED.test(word) ? [...new Intl.Segmenter(lang, { granularity: 'word' }).segment(word)].map((s) => s.segment) : [word];
+const dictionaryWords = (word: string, lang: string | undefined): readonly string[] => (WORDS_UNSPACED.test(word) ? segments(word, lang, 'word') : [word]);
 
 /** For each of `pieces` (the graphemes of `word`, in order), whether a word starts with it; undefined when every grapheme boundary may be a break. */
 function wordStarts(word: string, pieces: readonly string[], lang: string | undefined): boolean[] | undefined {
@@ -538,7 +560,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
     if (fits(word)) { line = word; continue; }
     // Break points: grapheme boundaries that do not fall before a mark.
     const pieces: string[] = [];
-    for (const { segment } of new Intl.Segmenter(opts.lang, { granularity: 'grapheme' }).segment(word)) {
+    for (const segment of segments(word, opts.lang, 'grapheme')) {
       if (pieces.length > 0 && /^\p{M}/u.test(segment)) pieces[pieces.length - 1] += segment;
       else pieces.push(segment);
     }
