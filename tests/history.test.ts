@@ -287,6 +287,13 @@ describe('ceremony corrections', () => {
     expect((await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })).body).toContain('22–23 August 2021 · <span lang="zh-Hans">2021年8月22日至23日</span>');
     const shorter = await correct('his-cer-days', { endsAt: null, reason: 'one day' }, '"2"');
     expect([shorter.status, shorter.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'would leave 1 signing off the ceremony\'s days' }]]);
+    // Of two times corrected at once, the one that leaves the signing off its day is named, not the
+    // first: a start an hour later on its day moves no day, an end a day earlier does.
+    const both = await correct('his-cer-days', { startsAt: '2021-08-22T11:00:00+08:00', endsAt: '2021-08-22T18:00:00+08:00', reason: 'one day' }, '"2"');
+    expect([both.status, both.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'would leave 1 signing off the ceremony\'s days' }]]);
+    // Both moved two days later: the start now falls after the signing's day, and is named.
+    const later = await correct('his-cer-days', { startsAt: '2021-08-24T10:00:00+08:00', endsAt: '2021-08-25T18:00:00+08:00', reason: 'two days later' }, '"2"');
+    expect(later.body.errors.map((e: { path: string }) => e.path)).toEqual(['/startsAt']);
     // Once the signing is amended to the right day, the ceremony can be corrected to it: the first
     // version's (wrong) day cannot be amended, and does not hold the correction back.
     await t.call('PATCH', `/agreements/${kept.body.id}`, { body: { signedAt: '2021-08-22T16:00:00+08:00', reason: 'the day before' }, headers: { 'if-match': '"1"' } });

@@ -214,15 +214,20 @@ async function everyVersion(latest: Agreement): Promise<Agreement[]> {
 async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promise<void> {
   const printed = new Set(ceremonyText(before));
   const newCharacters = [...ceremonyText(after)].some((ch) => !printed.has(ch));
-  // The first of the fields that set the ceremony's days that the correction changes, if any: the 422 names it.
-  const moved = (['startsAt', 'endsAt', 'timeZone'] as const).find((field) => before[field] !== after[field]);
-  if (!newCharacters && !moved) return;
+  // The fields that set the ceremony's days that the correction changes.
+  const moved = DAY_FIELDS.filter((field) => before[field] !== after[field]);
+  if (!newCharacters && moved.length === 0) return;
   const offDays: string[] = [];
+  // What the 422 names: for each signing left off, the fields whose change alone, undone, would keep it (else all that changed).
+  const blamed = new Set<DayField>();
   for await (const agreements of agreementsOfCeremony(after.id)) {
     for (const agreement of agreements) {
       if (newCharacters) for (const version of await everyVersion(agreement)) assertPrintable(version, after);
       // A voided signing is no longer in force: its day does not hold a correction back.
-      if (moved && agreement.status !== 'voided' && signingDayError(agreement.signedAt, after)) offDays.push(`${agreement.code} (signed ${agreement.signedAt})`);
+      if (moved.length === 0 || agreement.status === 'voided' || !signingDayError(agreement.signedAt, after)) continue;
+      offDays.push(`${agreement.code} (signed ${agreement.signedAt})`);
+      const culprits = moved.filter((field) => !signingDayError(agreement.signedAt, undoing(after, before, field)));
+      for (const field of culprits.length > 0 ? culprits : moved) blamed.add(field);
     }
   }
   if (offDays.length === 0) return;
@@ -230,9 +235,20 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   // A correction that only rewrites how a time is written (+08:00 as Z) can still move the clock its days are read on.
   const clock = (c: Ceremony) => c.timeZone ?? (venueOffset(c) === undefined ? 'each signing\'s own clock (UTC for one logged in UTC)' : offsetLabel(venueOffset(c)!));
   const clockMoves = clock(before) === clock(after) ? '' : ` (it moves the clock the ceremony's days are read on from ${clock(before)} to ${clock(after)})`;
-  throw new RuleViolation(`This correction would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days${clockMoves}: ${named}. Amend their signedAt first, or correct the ceremony so that they fit`, [
-    { path: `/${moved}`, message: `would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days` },
-  ]);
+  throw new RuleViolation(
+    `This correction would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days${clockMoves}: ${named}. Amend their signedAt first, or correct the ceremony so that they fit`,
+    DAY_FIELDS.filter((field) => blamed.has(field)).map((field) => ({ path: `/${field}`, message: `would leave ${offDays.length} signing${offDays.length === 1 ? '' : 's'} off the ceremony's days` })),
+  );
+}
+
+/** The fields that set a ceremony's days, in the order a refusal names them. */
+const DAY_FIELDS = ['startsAt', 'endsAt', 'timeZone'] as const;
+type DayField = (typeof DAY_FIELDS)[number];
+
+/** The ceremony `after` with `field` as it was `before` (absent if it was). */
+function undoing(after: Ceremony, before: Ceremony, field: DayField): Ceremony {
+  const { [field]: _, ...rest } = after;
+  return before[field] === undefined ? (rest as Ceremony) : { ...rest, [field]: before[field] } as Ceremony;
 }
 
 /** Corrects a ceremony, with a reason; every correction is kept. */
