@@ -480,9 +480,11 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
 /**
  * Where a line may not break between graphemes (East Asian line breaking, UAX #14 classes CL, CP,
  * EX, IS, NS and OP): not before closing punctuation, a comma or stop, or a small kana or
- * iteration mark (a line must not start "，和…"), nor after opening punctuation (nor end "（").
+ * iteration mark (a line must not start "，和…"), nor after opening punctuation (nor end "（");
+ * nor before Khmer's and Myanmar's stops and commas (។ ៕ ။ ၊, class BA) or Thai's repetition and
+ * abbreviation marks (ๆ ฯ).
  */
-const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ]/u;
+const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ]/u;
 const NO_LINE_END = /[\p{Ps}\p{Pi}]$/u;
 const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before);
 
@@ -516,15 +518,30 @@ function segments(word: string, lang: string | undefined, granularity: 'grapheme
 const segmenters = new Map<string, Intl.Segmenter>();
 const segmented = new Map<string, readonly string[]>();
 
-/** `word` (a text without spaces) as the words a line may break between: itself but in a script without spaces (see WORDS_UNSPACED). */
-const dictionaryWords = (word: string, lang: string | undefined): readonly string[] => (WORDS_UNSPACED.test(word) ? segments(word, lang, 'word') : [word]);
+/**
+ * `word` (a text without breaking spaces) in a script without spaces (see WORDS_UNSPACED) as the
+ * words a line may break between: those the dictionary finds, held together across a no-break space
+ * (which a dictionary takes for a word of its own) and where a line may not break (before ។ or ๆ,
+ * say). Undefined for a word in other scripts, which is one word.
+ */
+function dictionaryWords(word: string, lang: string | undefined): readonly string[] | undefined {
+  if (!WORDS_UNSPACED.test(word)) return undefined;
+  const words: string[] = [];
+  for (const segment of segments(word, lang, 'word')) {
+    const last = words.at(-1);
+    if (last !== undefined && (/^\s/u.test(segment) || /\s$/u.test(last) || !mayBreakBetween(last, segment))) words[words.length - 1] = last + segment;
+    else words.push(segment);
+  }
+  return words;
+}
 
 /** For each of `pieces` (the graphemes of `word`, in order), whether a word starts with it; undefined when every grapheme boundary may be a break. */
 function wordStarts(word: string, pieces: readonly string[], lang: string | undefined): boolean[] | undefined {
-  if (!WORDS_UNSPACED.test(word)) return undefined;
+  const words = dictionaryWords(word, lang);
+  if (!words) return undefined;
   const starts = new Set<number>();
   let at = 0;
-  for (const w of dictionaryWords(word, lang)) {
+  for (const w of words) {
     starts.add(at);
     at += w.length;
   }
@@ -555,9 +572,11 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
     if (!word) continue;
     const candidate = line ? `${line}${parts[i - 1]}${word}` : word;
     if (fits(candidate)) { line = candidate; continue; }
-    if (line) lines.push(line);
-    line = '';
-    if (fits(word)) { line = word; continue; }
+    if (fits(word)) {
+      if (line) lines.push(line);
+      line = word;
+      continue;
+    }
     // Break points: grapheme boundaries that do not fall before a mark.
     const pieces: string[] = [];
     for (const segment of segments(word, opts.lang, 'grapheme')) {
@@ -566,7 +585,22 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
     }
     const words = wordStarts(word, pieces, opts.lang);
     const mayBreakBefore = (at: number) => mayBreakBetween(pieces[at - 1]!, pieces[at]!);
+    const wordBreak = (at: number) => words![at]! && mayBreakBefore(at);
     let from = 0;
+    if (line) {
+      // In a script without spaces, the first words of one wider than a line finish the line before it, as far as they fit.
+      const lead = `${line}${parts[i - 1]}`;
+      const breaks = words ? pieces.map((_, at) => at).filter((at) => at > 0 && wordBreak(at)) : [];
+      let [lo, hi] = [0, breaks.length]; // how many of those breaks' words fit after `lead`
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fits(lead + pieces.slice(0, breaks[mid - 1]).join(''))) lo = mid;
+        else hi = mid - 1;
+      }
+      from = lo > 0 ? breaks[lo - 1]! : 0;
+      lines.push(from > 0 ? lead + pieces.slice(0, from).join('') : line);
+      line = '';
+    }
     while (from < pieces.length) {
       // The most pieces from `from` that fit (at least one, so that every line makes progress).
       let lo = from + 1;
@@ -577,7 +611,6 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
         else hi = mid - 1;
       }
       // In a script without spaces, back to the last word that starts on this line, if one does after its first.
-      const wordBreak = (at: number) => words![at]! && mayBreakBefore(at);
       let between = lo;
       if (words && between < pieces.length) {
         while (between > from + 1 && !wordBreak(between)) between -= 1;
@@ -609,7 +642,7 @@ export function balancedWrap(text: string, size: number, maxWidth: number, opts:
   // From about a line's share of the text (the spaces a break drops aside), and no narrower than the
   // widest word that fits a line (a wider one breaks anyway: in Thai, say, between the words in it).
   const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0)
-    .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang)))
+    .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang) ?? [word]))
     .map((word) => measure(word, size, opts));
   let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
   let [wide, best] = [maxWidth, greedy];
