@@ -122,7 +122,7 @@ export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => bo
   const who = title ? `${name}${HAN_OR_KANA.test([...name].at(-1)!) && HAN_OR_KANA.test([...title][0]!) ? comma : ', '}${title}` : name;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
-  // line ("South Georgia & South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
+  // line ("South Georgia and the South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
   const whole = (english: string, chinese: string | undefined) => {
     const [en, zh] = [english, chinese].map((name) => name?.replace(/ /g, '\u00A0'));
     if (!zh) return en;

@@ -22,9 +22,9 @@
  * "Myanmar", not "Myanmar (Burma)"), and for the names a registry run by a Chinese host
  * government writes as China officially does: HK "Hong Kong SAR, China" and MO "Macao SAR, China"
  * (中国香港特别行政区, 中国澳门特别行政区), TW "Taiwan, China" (中国台湾), PS "Palestine" (巴勒斯坦), and in Chinese FK
- * 马尔维纳斯群岛（福克兰群岛）. Certificates print the name and
- * must come out byte-identical for as long as they are verified; names from the runtime's ICU
- * would change under them (CLDR renamed "Turkey" to "Türkiye" in 2022).
+ * 马尔维纳斯群岛（福克兰群岛）. Certificates print the name: it changes when the registry decides
+ * (a renamed country, a form written out), not when the runtime's ICU does (CLDR renamed "Turkey"
+ * to "Türkiye" in 2022); files already handed out stay verifiable by their record either way.
  */
 const COUNTRIES: ReadonlyMap<string, string> = new Map(
   (
