@@ -501,6 +501,11 @@ describe('certificate content', () => {
     expect(roomy.enSize).toBeGreaterThanOrEqual(12);
     expect(roomy.zhSize).toBeGreaterThan(9);
     expect(roomy.zhSize).toBeLessThanOrEqual(roomy.enSize);
+    // The parties keep the type they have under short titles (two: 15% larger than 13 pt, in the room they have).
+    const short: number[] = [];
+    await renderVariant(bilateral.id, ({ agreement: a }) => ({ agreement: { ...a, title: 'Short', titleZh: '短' } }), undefined, (r) => short.push(r.partyType.name));
+    expect(short).toEqual([roomy.party]);
+    expect(roomy.party).toBeCloseTo(13 * 1.15);
     // Eight parties would have to shrink under the roomier titles: the titles keep to two lines.
     const crowded = await titleLines(8);
     expect([crowded.en, crowded.zh]).toEqual([2, 2]);

@@ -99,6 +99,11 @@ describe('party rules', () => {
     expectProblem(minNan, 400, '/lang');
     expect(minNan.body.errors[0].message).toBe('is a grandfathered language tag, which Unicode locale identifiers lack: write "nan"');
     expect((await t.call('POST', '/parties', { body: { kind: 'city', name: 'Xiamen', localName: 'Ē-mn̂g', lang: 'nan', countryCode: 'CN' } })).status).toBe(201);
+    // One without a preferred value is said to be grandfathered, with nothing to write instead; a word that is no tag is not.
+    for (const [lang, message] of [['zh-min', 'is a grandfathered language tag, which Unicode locale identifiers lack'], ['constructor', 'must be a BCP 47 language tag, like "kk" or "zh-Hans"']]) {
+      const refused = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Xiamen', lang, countryCode: 'CN' } });
+      expect([refused.status, refused.body.errors[0].message]).toEqual([400, message]);
+    }
   });
 
   it('names the character that is not text, by code point', async () => {

@@ -151,9 +151,12 @@ interface Titles { title: ReturnType<typeof fitLines>; zh?: ReturnType<typeof fi
 
 function titlesOf(a: Agreement): Titles {
   // Titles run to 300 characters: smaller type keeps a long one to two lines, and none is ever cut.
-  const title = fitLines(a.title, [15, 13.5, 12, 11, 10], { weight: 'bold' }, 4);
+  const title = fitLines(a.title, TITLE_SIZES, { weight: 'bold' }, 4);
   return { title, ...(a.titleZh && { zh: fitLines(a.titleZh, zhSizes(title.size), { lang: 'zh-Hans' }, 3) }) };
 }
+
+/** The English title's sizes, largest first; a roomier title keeps to those of 12 pt or more (see roomierTitles). */
+const TITLE_SIZES = [15, 13.5, 12, 11, 10];
 
 /** The Chinese title's sizes: no larger than the English one it translates. */
 const zhSizes = (titleSize: number) => {
@@ -166,7 +169,7 @@ const zhSizes = (titleSize: number) => {
  * the room (see renderCertificate); undefined when neither title would print larger so.
  */
 function roomierTitles(a: Agreement, titles: Titles): Titles | undefined {
-  const title = fitLines(a.title, [15, 13.5, 12], { weight: 'bold' }, 4, 3);
+  const title = fitLines(a.title, TITLE_SIZES.filter((size) => size >= 12), { weight: 'bold' }, 4, 3);
   const zh = a.titleZh ? fitLines(a.titleZh, zhSizes(title.size), { lang: 'zh-Hans' }, 4, 3) : undefined;
   const larger = title.size > titles.title.size || (zh && titles.zh && zh.size > titles.zh.size);
   const smaller = title.size < titles.title.size || (zh && titles.zh && zh.size < titles.zh.size);
@@ -644,9 +647,9 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   let titles = titlesOf(a);
   let layout = lay(titles);
   // Long titles take larger type on a line more where the parties keep their type, on the page, under the full heading.
-  const roomier = roomierTitles(a, titles);
   const unshrunk = (l: typeof layout) => l.pages.length === 1 && l.scale >= 1 && l.band === 0;
-  if (roomier && unshrunk(layout)) {
+  const roomier = unshrunk(layout) ? roomierTitles(a, titles) : undefined;
+  if (roomier) {
     const roomy = lay(roomier);
     if (unshrunk(roomy) && roomy.parts.style.name >= layout.parts.style.name) [titles, layout] = [roomier, roomy];
   }

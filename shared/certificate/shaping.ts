@@ -56,7 +56,9 @@ const SCRIPTS = Object.entries({
   Telugu: 'Telu', Malayalam: 'Mlym', Oriya: 'Orya', Ethiopic: 'Ethi', Mongolian: 'Mong', Tibetan: 'Tibt',
   Yi: 'Yiii', Syriac: 'Syrc',
 }).map(([name, tag]) => [new RegExp(`\\p{Script=${name}}`, 'u'), tag] as const);
-const RTL_SCRIPTS = new Set(['Arab', 'Hebr', 'Thaa', 'Syrc']);
+/** The right-to-left scripts a bundled font draws, by Unicode name, with their ISO 15924 tags. */
+const RTL_BUNDLED = { Arabic: 'Arab', Hebrew: 'Hebr', Thaana: 'Thaa', Syriac: 'Syrc' };
+const RTL_SCRIPTS = new Set(Object.values(RTL_BUNDLED));
 /**
  * Letters of right-to-left scripts of the Basic Multilingual Plane that no bundled font draws:
  * N'Ko, Samaritan, Mandaic. They print as boxes, so what they are for is the text a reader copies
@@ -71,7 +73,7 @@ const CJK_AFTER_DIGITS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
 const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
 /** Anything that can make a bidi level above 0 in a left-to-right paragraph: right-to-left letters, Arabic numbers, RLM, ALM. */
-const RTL_TEXT = new RegExp(`[\\p{Script=Arabic}\\p{Script=Hebrew}\\p{Script=Thaana}\\p{Script=Syriac}\\u0600-\\u0605\\u06DD\\u0890\\u0891\\u08E2\\u200F\\u061C]|${RTL_UNBUNDLED.source}`, 'u');
+const RTL_TEXT = new RegExp(`[${Object.keys(RTL_BUNDLED).map((name) => `\\p{Script=${name}}`).join('')}\\u0600-\\u0605\\u06DD\\u0890\\u0891\\u08E2\\u200F\\u061C]|${RTL_UNBUNDLED.source}`, 'u');
 
 export interface Face {
   bold: boolean;

@@ -87,23 +87,26 @@ function tagCase(tag: string): string {
 }
 
 /**
+ * Grandfathered tags that Unicode locale identifiers lack (the rest, "zh-hakka" among them, they
+ * take), with what to write instead where the IANA registry gives a preferred value.
+ */
+const GRANDFATHERED: Record<string, string | undefined> = {
+  'zh-min-nan': 'nan', 'no-bok': 'nb', 'no-nyn': 'nn', 'i-ami': 'ami', 'i-bnn': 'bnn', 'i-hak': 'hak', 'i-klingon': 'tlh', 'i-lux': 'lb',
+  'i-navajo': 'nv', 'i-pwn': 'pwn', 'i-tao': 'tao', 'i-tay': 'tay', 'i-tsu': 'tsu', 'sgn-be-fr': 'sfb', 'sgn-be-nl': 'vgt', 'sgn-ch-de': 'sgg',
+  'en-gb-oed': 'en-GB-oxendict', 'zh-min': undefined, 'i-default': undefined, 'i-enochian': undefined, 'i-mingo': undefined,
+};
+const languageTagError = (tag: string) => {
+  const key = tag.toLowerCase();
+  if (!Object.hasOwn(GRANDFATHERED, key)) return 'must be a BCP 47 language tag, like "kk" or "zh-Hans"';
+  const instead = GRANDFATHERED[key];
+  return `is a grandfathered language tag, which Unicode locale identifiers lack${instead ? `: write "${instead}"` : ''}`;
+};
+
+/**
  * A BCP 47 language tag, stored in its canonical case ("ZH-hans" is kept as "zh-Hans"); only the
  * case changes, never the subtags (the runtime's alias table would turn "iw" into "he", and
  * differently on different Node versions).
  */
-/**
- * Grandfathered tags that Unicode locale identifiers lack (the rest, "zh-hakka" among them, they
- * take), and what to write instead: their preferred values in the IANA registry.
- */
-const GRANDFATHERED: Record<string, string> = {
-  'zh-min-nan': 'nan', 'no-bok': 'nb', 'no-nyn': 'nn', 'i-ami': 'ami', 'i-bnn': 'bnn', 'i-hak': 'hak', 'i-klingon': 'tlh', 'i-lux': 'lb',
-  'i-navajo': 'nv', 'i-pwn': 'pwn', 'i-tao': 'tao', 'i-tay': 'tay', 'i-tsu': 'tsu', 'sgn-be-fr': 'sfb', 'sgn-be-nl': 'vgt', 'sgn-ch-de': 'sgg',
-};
-const languageTagError = (tag: string) => {
-  const instead = GRANDFATHERED[tag.toLowerCase()];
-  return instead ? `is a grandfathered language tag, which Unicode locale identifiers lack: write "${instead}"` : 'must be a BCP 47 language tag, like "kk" or "zh-Hans"';
-};
-
 // 35 characters hold every tag but private-use and extension ones (RFC 5646, 4.4.1), and keep snapshots small.
 export const languageTag = z.string().max(35, 'must be a language tag of at most 35 characters').refine((tag) => {
   try {
