@@ -557,11 +557,12 @@ function wordStarts(word: string, pieces: readonly string[], lang: string | unde
 
 /**
  * Greedy wrap at spaces (a no-break space holds its words together); within a line, words keep the
- * spaces written between them (an ideographic space stays one), and a break drops them. A word wider than
- * maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes (in Thai, Lao,
- * Khmer or Myanmar between words where one fits: see WORDS_UNSPACED), never before a mark (a Myanmar or Lao vowel sign would start the next line on a dotted circle), nor where
- * East Asian punctuation forbids (above); each break is found by bisection, so a long word costs a
- * few measurements per line, not one per grapheme.
+ * spaces written between them (an ideographic space stays one), and a break drops them. A word
+ * wider than maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes (in
+ * Thai, Lao, Khmer or Myanmar between the dictionary's words where one fits, starting on the line
+ * before it: see WORDS_UNSPACED), never before a mark (a Myanmar or Lao vowel sign would start the
+ * next line on a dotted circle), nor where East Asian punctuation forbids (above); each break is
+ * found by bisection, so a long word costs a few measurements per line, not one per grapheme.
  */
 export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
   const lines: string[] = [];
