@@ -288,6 +288,9 @@ describe('certificate content', () => {
     expect(ceremonyDays({ startsAt: '2024-03-11T01:00:00Z' }, '2024-03-10T20:30:00-05:00')).toEqual(['10 March 2024', '2024年3月10日']);
     // A signing logged in UTC prints on the start's offset, else the end's.
     expect(formatSigningTime('2024-03-11T04:30:00Z', { startsAt: '2024-03-11T01:00:00Z', endsAt: '2024-03-10T23:59:00-05:00' })[0]).toBe('10 March 2024, 23:30 (UTC-05:00)');
+    // "-00:00" is UTC with the place's offset unknown (RFC 3339), as "Z" is; "+00:00" is a place's clock (London's in winter).
+    expect(formatSigningTime('2024-03-11T04:30:00-00:00', { startsAt: '2024-03-10T20:00:00-05:00' })[0]).toBe('10 March 2024, 23:30 (UTC-05:00)');
+    expect(formatSigningTime('2024-03-11T04:30:00+00:00', { startsAt: '2024-03-10T20:00:00-05:00' })[0]).toBe('11 March 2024, 04:30 (UTC+00:00)');
   });
 
   it('keeps the footer clear of the printed address, and inside the frame, under the longest registry address and every sector', async () => {

@@ -133,9 +133,12 @@ export function zoneOffset(timeZone: string, instant: Date): number {
   return (sign === '-' ? -1 : 1) * (Number(hh) * 3600 + Number(mm) * 60 + Number(ss));
 }
 
-/** Seconds east of UTC that a date-time string was written in; undefined for "Z" (a machine's UTC, not a place's clock). */
+/**
+ * Seconds east of UTC that a date-time string was written in; undefined for "Z" (a machine's UTC,
+ * not a place's clock) and for "-00:00", which RFC 3339 gives that meaning: UTC, offset unknown.
+ */
 export function writtenOffset(value: string | undefined): number | undefined {
-  const m = value === undefined ? null : /([+-])(\d{2}):(\d{2})$/.exec(value);
+  const m = value === undefined || value.endsWith('-00:00') ? null : /([+-])(\d{2}):(\d{2})$/.exec(value);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : undefined;
 }
 
