@@ -838,6 +838,34 @@ describe('certificate content', () => {
     expect(after).toHaveLength(3);
   });
 
+  it('never starts a line with what may not start one, at a space either (Thai writes "ต่าง ๆ"), nor with a no-break space, nor leaves a line wider than its width', async () => {
+    const { balancedWrap, measure, wrap } = await import('#shared/certificate/shaping.ts');
+    const cases: [string, string][] = [
+      ['th', 'กระทรวงต่าง ๆ'], ['th', 'ประเทศต่าง ๆ ในเอเชีย'], ['th', 'กรุงเทพ ฯ'], ['km', 'ព្រះរាជាណាចក្រកម្ពុជា ។'], ['my', 'မြန်မာနိုင်ငံ ။'],
+      ['zh-Hans', '数字经济 。'], ['km', 'ក្រសួង។'], ['zh-Hans', '字字。'], ['ja', '字字々'], ['zh-Hans', '字〔字'],
+      ['zh-Hans', '重庆市\u00A0人民政府'], ['en', 'Acme\u00A0Trading'], ['th', 'ไทย\u00A0ประเทศไทย'],
+    ];
+    for (const [lang, text] of cases) {
+      for (let width = 40; width <= 120; width += 0.5) {
+        for (const lines of [wrap(text, 11, width, { lang }), balancedWrap(text, 11, width, { lang })]) {
+          const shown = `${lang} in ${width}: ${lines.join(' | ')}`;
+          expect(lines.join('').replace(/ /g, ''), shown).toBe(text.replace(/ /g, ''));
+          for (const line of lines.slice(1)) expect(line, shown).not.toMatch(/^[\s\u00A0ๆฯ។៕။၊。々]/u);
+          for (const line of lines.slice(0, -1)) expect(line, shown).not.toMatch(/[〔\u00A0]$/u);
+        }
+      }
+    }
+    // "ต่าง ๆ" moves to the next line whole; the line before keeps what fits.
+    expect(wrap('กระทรวงต่าง ๆ', 11, 57.44, { lang: 'th' })).toEqual(['กระทรวง', 'ต่าง ๆ']);
+    expect(wrap('字字。', 11, 22.5, { lang: 'zh-Hans' })).toEqual(['字', '字。']);
+    // A shorter piece of Arabic can be wider (its last letter takes its final form): every line is measured.
+    for (let width = 10; width <= 40; width += 0.25) {
+      for (const line of wrap('دفتر)', 10, width, { lang: 'ar' })) {
+        if ([...line].length > 1) expect(measure(line, 10, { lang: 'ar' }), `${width}: ${line}`).toBeLessThanOrEqual(width);
+      }
+    }
+  });
+
   it('wraps a word wider than the line between graphemes, never before a mark, and keeps no-break spaces', async () => {
     const { wrap } = await import('#shared/certificate/shaping.ts');
     const myanmar = 'ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော်ဒီဂျစ်တယ်စီးပွားရေးဝန်ကြီးဌာန'.repeat(3);

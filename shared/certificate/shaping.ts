@@ -484,10 +484,13 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
  * EX, IS, NS and OP): not before closing punctuation, a comma or stop, or a small kana or
  * iteration mark (a line must not start "，和…"), nor after opening punctuation (nor end "（");
  * nor before Khmer's and Myanmar's stops and commas (។ ៕ ။ ၊, class BA) or Thai's repetition and
- * abbreviation marks (ๆ ฯ).
+ * abbreviation marks (ๆ ฯ); nor on either side of a no-break space (a word split for want of room
+ * is not split there, which would start or end a line with the space). Nor at a space before one
+ * of those (see breakableParts): Thai writes "ต่าง ๆ", French "Bonjour !"; nor, then, before that
+ * space, which would start the next line.
  */
-const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ]/u;
-const NO_LINE_END = /[\p{Ps}\p{Pi}]$/u;
+const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
+const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
 const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before);
 
 /**
@@ -556,6 +559,22 @@ function wordStarts(word: string, pieces: readonly string[], lang: string | unde
 }
 
 /**
+ * `text` split at its breaking spaces: words at even indices, each after the space it follows (at
+ * odd ones). A word a line may not start with (ๆ, ។, "!" after a space) goes with the word before
+ * it, as one that a line may not end with ("(" before a space) goes with the next: the space
+ * between them is kept, but no break.
+ */
+function breakableParts(text: string): string[] {
+  const parts: string[] = [];
+  for (const [i, part] of text.split(BREAKING_SPACE_RUN).entries()) {
+    const before = parts.at(-2);
+    if (i % 2 === 0 && i >= 2 && part && before && !mayBreakBetween(before, part)) parts.splice(-2, 2, `${before}${parts.at(-1)}${part}`);
+    else parts.push(part);
+  }
+  return parts;
+}
+
+/**
  * Greedy wrap at spaces (a no-break space holds its words together); within a line, words keep the
  * spaces written between them (an ideographic space stays one), and a break drops them. A word
  * wider than maxWidth (CJK, or a long name in a script without spaces) breaks between graphemes (in
@@ -569,7 +588,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
   let line = '';
   const fits = (t: string) => measure(t, size, opts) <= maxWidth;
   // Words at even indices, each after the space it follows (at odd ones): kept as written within a line.
-  const parts = text.split(BREAKING_SPACE_RUN);
+  const parts = breakableParts(text);
   for (let i = 0; i < parts.length; i += 2) {
     const word = parts[i]!;
     if (!word) continue;
@@ -622,7 +641,9 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       // Else back to where the line may break, moving a character or two to the next line (never all of this one).
       let at = lo;
       while (at < pieces.length && at > from + 1 && !mayBreakBefore(at)) at -= 1;
-      if (at < pieces.length && at > from + 1) lo = at;
+      if (at < pieces.length && mayBreakBefore(at)) lo = at;
+      // A shorter piece of a joining script can be wider (a letter cut off takes its wider final form): it must fit too.
+      while (lo < pieces.length && lo > from + 1 && !fits(pieces.slice(from, lo).join(''))) lo -= 1;
       const part = pieces.slice(from, lo).join('');
       if (lo < pieces.length) lines.push(part);
       else line = part;
@@ -644,7 +665,7 @@ export function balancedWrap(text: string, size: number, maxWidth: number, opts:
   if (greedy.length < 2) return greedy;
   // From about a line's share of the text (the spaces a break drops aside), and no narrower than the
   // widest word that fits a line (a wider one breaks anyway: in Thai, say, between the words in it).
-  const words = text.split(BREAKING_SPACE_RUN).filter((_, i) => i % 2 === 0)
+  const words = breakableParts(text).filter((_, i) => i % 2 === 0)
     .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang) ?? [word]))
     .map((word) => measure(word, size, opts));
   let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
