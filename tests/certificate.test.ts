@@ -846,11 +846,15 @@ describe('certificate content', () => {
       ['zh-Hans', '重庆市\u00A0人民政府'], ['en', 'Acme\u00A0Trading'], ['th', 'ไทย\u00A0ประเทศไทย'],
     ];
     for (const [lang, text] of cases) {
-      for (let width = 40; width <= 120; width += 0.5) {
+      for (let width = 10; width <= 120; width += 0.5) {
         for (const lines of [wrap(text, 11, width, { lang }), balancedWrap(text, 11, width, { lang })]) {
           const shown = `${lang} in ${width}: ${lines.join(' | ')}`;
-          expect(lines.join('').replace(/ /g, ''), shown).toBe(text.replace(/ /g, ''));
-          for (const line of lines.slice(1)) expect(line, shown).not.toMatch(/^[\s\u00A0ๆฯ។៕။၊。々]/u);
+          expect(lines.join('').replace(/\s/gu, ''), shown).toBe(text.replace(/\s/gu, ''));
+          // Never a blank line, nor a space at either end of one.
+          for (const line of lines) expect(line, shown).toMatch(/^\S(?:.*\S)?$/u);
+          // Where the line is wide enough for the two that must stay together, they do.
+          if (width < 40) continue;
+          for (const line of lines.slice(1)) expect(line, shown).not.toMatch(/^[\u00A0ๆฯ។៕။၊。々]/u);
           for (const line of lines.slice(0, -1)) expect(line, shown).not.toMatch(/[〔\u00A0]$/u);
         }
       }
@@ -858,6 +862,13 @@ describe('certificate content', () => {
     // "ต่าง ๆ" moves to the next line whole; the line before keeps what fits.
     expect(wrap('กระทรวงต่าง ๆ', 11, 57.44, { lang: 'th' })).toEqual(['กระทรวง', 'ต่าง ๆ']);
     expect(wrap('字字。', 11, 22.5, { lang: 'zh-Hans' })).toEqual(['字', '字。']);
+    expect(wrap('数字经济 。', 11, 45, { lang: 'zh-Hans' })).toEqual(['数字经', '济 。']);
+    // In Latin text, words held together at a space that do not fit a line together break there (a word is not split for them)...
+    expect(wrap('Bonjour !', 11, 42)).toEqual(['Bonjour', '!']);
+    expect(wrap('Bonjour !', 11, 60)).toEqual(['Bonjour !']);
+    // ...and quotation marks and apostrophes hold nothing together: a line may start with one.
+    for (const width of [83, 100, 133]) expect(wrap('Gemeente ’s-Hertogenbosch', 10, width), `${width}`).toEqual(['Gemeente', '’s-Hertogenbosch']);
+    expect(wrap('Verein »Freunde Chongqings« e.V.', 10, 70)).toEqual(['Verein', '»Freunde', 'Chongqings«', 'e.V.']);
     // A shorter piece of Arabic can be wider (its last letter takes its final form): every line is measured.
     for (let width = 10; width <= 40; width += 0.25) {
       for (const line of wrap('دفتر)', 10, width, { lang: 'ar' })) {

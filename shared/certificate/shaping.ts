@@ -484,14 +484,28 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
  * EX, IS, NS and OP): not before closing punctuation, a comma or stop, or a small kana or
  * iteration mark (a line must not start "，和…"), nor after opening punctuation (nor end "（");
  * nor before Khmer's and Myanmar's stops and commas (។ ៕ ။ ၊, class BA) or Thai's repetition and
- * abbreviation marks (ๆ ฯ); nor on either side of a no-break space (a word split for want of room
- * is not split there, which would start or end a line with the space). Nor at a space before one
- * of those (see breakableParts): Thai writes "ต่าง ๆ", French "Bonjour !"; nor, then, before that
- * space, which would start the next line.
+ * abbreviation marks (ๆ ฯ), Devanagari's dandas (। ॥) or Arabic's comma and stops (، ؛ ؟ ۔); nor on
+ * either side of a no-break space (a word split for want of room is not split there, which would
+ * start or end a line with the space), nor before a breaking space held between two words (see
+ * breakableParts).
  */
-const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
+const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
 const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
-const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before);
+const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before.slice(-2));
+
+/**
+ * What may not start a line even after a space (UAX #14 LB13: closing brackets and punctuation,
+ * stops, commas, ! and ?; and as Thai writes "ต่าง ๆ" and Khmer, Myanmar and Devanagari set a stop
+ * after a space, those marks), and what may not end one before a space (LB14: an opening bracket).
+ * Not quotation marks, nor small kana: a line may start "’s-Hertogenbosch" or "»Freunde«".
+ */
+/** Scripts a line breaks in between words without a space (or between any two characters): Han and kana, and those of WORDS_UNSPACED. */
+const BREAKS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Bopomofo}\p{Script=Yi}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tai_Tham}\p{Script=New_Tai_Lue}\p{Script=Tai_Viet}]/u;
+/** Spaces at either end of a line: breaking ones, and no-break ones where a line too narrow for their words had to break at one. */
+const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
+
+const NO_START_AFTER_SPACE = /^[\p{Pe}，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]/u;
+const NO_END_BEFORE_SPACE = /\p{Ps}$/u;
 
 /**
  * Scripts written without spaces between words (UAX #14 class SA): Thai, Lao, Khmer, Myanmar and
@@ -560,15 +574,16 @@ function wordStarts(word: string, pieces: readonly string[], lang: string | unde
 
 /**
  * `text` split at its breaking spaces: words at even indices, each after the space it follows (at
- * odd ones). A word a line may not start with (ๆ, ។, "!" after a space) goes with the word before
- * it, as one that a line may not end with ("(" before a space) goes with the next: the space
- * between them is kept, but no break.
+ * odd ones). A word that may not start a line after a space (ๆ, ។, "!": see NO_START_AFTER_SPACE)
+ * goes with the word before it, as one ending with an opening bracket goes with the next: the space
+ * between them stays, and is a break only where the two do not fit a line together (see wrap).
  */
 function breakableParts(text: string): string[] {
   const parts: string[] = [];
   for (const [i, part] of text.split(BREAKING_SPACE_RUN).entries()) {
     const before = parts.at(-2);
-    if (i % 2 === 0 && i >= 2 && part && before && !mayBreakBetween(before, part)) parts.splice(-2, 2, `${before}${parts.at(-1)}${part}`);
+    const glued = i % 2 === 0 && i >= 2 && part && before && (NO_START_AFTER_SPACE.test(part) || NO_END_BEFORE_SPACE.test(before.slice(-2)));
+    if (glued) parts.splice(-2, 2, `${before}${parts.at(-1)}${part}`);
     else parts.push(part);
   }
   return parts;
@@ -599,6 +614,13 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       line = word;
       continue;
     }
+    // Words held together at a space (see breakableParts) that do not fit a line together break at
+    // that space after all, unless their script breaks between words without one (Han, Thai: "数字经 / 济 。").
+    if (BREAKING_SPACE_RUN.test(word) && !BREAKS_WITHOUT_SPACES.test(word)) {
+      parts.splice(i, 1, ...word.split(BREAKING_SPACE_RUN));
+      i -= 2;
+      continue;
+    }
     // Break points: grapheme boundaries that do not fall before a mark.
     const pieces: string[] = [];
     for (const segment of segments(word, opts.lang, 'grapheme')) {
@@ -624,9 +646,15 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       line = '';
     }
     while (from < pieces.length) {
-      // The most pieces from `from` that fit (at least one, so that every line makes progress).
+      // The most pieces from `from` that fit (at least one, so that every line makes progress): a
+      // line's worth found by doubling, then by bisection, so a long word is not measured whole per line.
       let lo = from + 1;
       let hi = pieces.length;
+      for (let step = 2; lo < hi; step *= 2) {
+        const probe = Math.min(hi, from + step);
+        if (!fits(pieces.slice(from, probe).join(''))) { hi = probe - 1; break; }
+        lo = probe;
+      }
       while (lo < hi) {
         const mid = Math.ceil((lo + hi) / 2);
         if (fits(pieces.slice(from, mid).join(''))) lo = mid;
@@ -644,9 +672,9 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       if (at < pieces.length && mayBreakBefore(at)) lo = at;
       // A shorter piece of a joining script can be wider (a letter cut off takes its wider final form): it must fit too.
       while (lo < pieces.length && lo > from + 1 && !fits(pieces.slice(from, lo).join(''))) lo -= 1;
-      const part = pieces.slice(from, lo).join('');
-      if (lo < pieces.length) lines.push(part);
-      else line = part;
+      // A space a line still breaks at (one held between two words, see breakableParts, or a no-break one in too narrow a line) goes, as any space at a break.
+      const part = pieces.slice(from, lo).join('').replace(EDGE_SPACES, '');
+      if (lo < pieces.length) { if (part) lines.push(part); } else line = part;
       from = lo;
     }
   }
