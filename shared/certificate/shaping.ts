@@ -493,17 +493,15 @@ const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉�
 const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
 const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before.slice(-2));
 
+/** Spaces at either end of a line: breaking ones, and no-break ones where a line too narrow for their words had to break at one. */
+const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
+
 /**
  * What may not start a line even after a space (UAX #14 LB13: closing brackets and punctuation,
  * stops, commas, ! and ?; and as Thai writes "ต่าง ๆ" and Khmer, Myanmar and Devanagari set a stop
  * after a space, those marks), and what may not end one before a space (LB14: an opening bracket).
  * Not quotation marks, nor small kana: a line may start "’s-Hertogenbosch" or "»Freunde«".
  */
-/** Scripts a line breaks in between words without a space (or between any two characters): Han and kana, and those of WORDS_UNSPACED. */
-const BREAKS_WITHOUT_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Bopomofo}\p{Script=Yi}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tai_Tham}\p{Script=New_Tai_Lue}\p{Script=Tai_Viet}]/u;
-/** Spaces at either end of a line: breaking ones, and no-break ones where a line too narrow for their words had to break at one. */
-const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
-
 const NO_START_AFTER_SPACE = /^[\p{Pe}，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]/u;
 const NO_END_BEFORE_SPACE = /\p{Ps}$/u;
 
@@ -513,6 +511,8 @@ const NO_END_BEFORE_SPACE = /\p{Ps}$/u;
  * Intl.Segmenter); between graphemes only within a word wider than the line.
  */
 const WORDS_UNSPACED = /[\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tai_Tham}\p{Script=New_Tai_Lue}\p{Script=Tai_Viet}]/u;
+/** Scripts a line breaks in between words without a space (or between any two characters): Han and kana, Yi, and those of WORDS_UNSPACED. */
+const BREAKS_WITHOUT_SPACES = new RegExp(`[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Bopomofo}\\p{Script=Yi}]|${WORDS_UNSPACED.source}`, 'u');
 
 /**
  * `word` segmented by `granularity` for `lang`, remembered: a wrap is tried at many widths and sizes
@@ -538,17 +538,18 @@ const segmenters = new Map<string, Intl.Segmenter>();
 const segmented = new Map<string, readonly string[]>();
 
 /**
- * `word` (a text without breaking spaces) in a script without spaces (see WORDS_UNSPACED) as the
- * words a line may break between: those the dictionary finds, held together across a no-break space
- * (which a dictionary takes for a word of its own) and where a line may not break (before ។ or ๆ,
- * say). Undefined for a word in other scripts, which is one word.
+ * `word` (split at breaking spaces, but for those holding two words together: see breakableParts)
+ * in a script without spaces (see WORDS_UNSPACED) as the words a line may break between: those the
+ * dictionary finds, held together across a space (which a dictionary takes for a word of its own)
+ * and where a line may not break (before ។ or ๆ, say). Undefined for a word in other scripts, which
+ * is one word.
  */
 function dictionaryWords(word: string, lang: string | undefined): readonly string[] | undefined {
   if (!WORDS_UNSPACED.test(word)) return undefined;
   const words: string[] = [];
   for (const segment of segments(word, lang, 'word')) {
     const last = words.at(-1);
-    if (last !== undefined && (/^\s/u.test(segment) || /\s$/u.test(last) || !mayBreakBetween(last, segment))) words[words.length - 1] = last + segment;
+    if (last !== undefined && (/^\s/u.test(segment) || /\s$/u.test(last.slice(-1)) || !mayBreakBetween(last, segment))) words[words.length - 1] = last + segment;
     else words.push(segment);
   }
   return words;
