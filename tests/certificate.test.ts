@@ -866,6 +866,11 @@ describe('certificate content', () => {
     // In Latin text, words held together at a space that do not fit a line together break there (a word is not split for them)...
     expect(wrap('Bonjour !', 11, 42)).toEqual(['Bonjour', '!']);
     expect(wrap('Bonjour !', 11, 60)).toEqual(['Bonjour !']);
+    expect(balancedWrap('Bonjour !', 11, 42)).toEqual(['Bonjour', '!']);
+    // Words joined by a no-break space that do not fit a line together break there, not inside one of them.
+    expect(wrap('100\u00A0%', 10, 18, { lang: 'fr' })).toEqual(['100', '%']);
+    expect(wrap('Jean-Pierre\u00A0Dupont', 10, 60)).toEqual(['Jean-Pierre', 'Dupont']);
+    expect(balancedWrap('Jean-Pierre\u00A0Dupont', 10, 60)).toEqual(['Jean-Pierre', 'Dupont']);
     // ...and quotation marks and apostrophes hold nothing together: a line may start with one.
     for (const width of [83, 100, 133]) expect(wrap('Gemeente ’s-Hertogenbosch', 10, width), `${width}`).toEqual(['Gemeente', '’s-Hertogenbosch']);
     expect(wrap('Verein »Freunde Chongqings« e.V.', 10, 70)).toEqual(['Verein', '»Freunde', 'Chongqings«', 'e.V.']);

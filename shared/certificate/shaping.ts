@@ -573,6 +573,17 @@ function wordStarts(word: string, pieces: readonly string[], lang: string | unde
   });
 }
 
+/** Spaces that words are held together across (breaking ones, in a held group: see breakableParts). */
+const ANY_SPACE_RUN = /([ \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+)/;
+
+/**
+ * A word held together across spaces (no-break ones, or breaking ones: see breakableParts), split at
+ * them as `text.split(BREAKING_SPACE_RUN)` splits (words at even indices), for a line too narrow for
+ * it whole; undefined for one without such a space, or in a script that breaks without spaces.
+ */
+const heldApart = (word: string): string[] | undefined =>
+  ANY_SPACE_RUN.test(word) && !BREAKS_WITHOUT_SPACES.test(word) ? word.split(ANY_SPACE_RUN) : undefined;
+
 /**
  * `text` split at its breaking spaces: words at even indices, each after the space it follows (at
  * odd ones). A word that may not start a line after a space (ๆ, ។, "!": see NO_START_AFTER_SPACE)
@@ -615,10 +626,12 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       line = word;
       continue;
     }
-    // Words held together at a space (see breakableParts) that do not fit a line together break at
-    // that space after all, unless their script breaks between words without one (Han, Thai: "数字经 / 济 。").
-    if (BREAKING_SPACE_RUN.test(word) && !BREAKS_WITHOUT_SPACES.test(word)) {
-      parts.splice(i, 1, ...word.split(BREAKING_SPACE_RUN));
+    // Words held together at a space, a no-break one or one held (see breakableParts), that do not
+    // fit a line together break at that space after all, rather than inside one of them ("Jean-Pierre
+    // / Dupont-Martin"), unless their script breaks between words without one (Han, Thai: "数字经 / 济 。").
+    const held = heldApart(word);
+    if (held) {
+      parts.splice(i, 1, ...held);
       i -= 2;
       continue;
     }
@@ -695,7 +708,7 @@ export function balancedWrap(text: string, size: number, maxWidth: number, opts:
   // From about a line's share of the text (the spaces a break drops aside), and no narrower than the
   // widest word that fits a line (a wider one breaks anyway: in Thai, say, between the words in it).
   const words = breakableParts(text).filter((_, i) => i % 2 === 0)
-    .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang) ?? [word]))
+    .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang) ?? heldApart(word)?.filter((_, i) => i % 2 === 0) ?? [word]))
     .map((word) => measure(word, size, opts));
   let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
   let [wide, best] = [maxWidth, greedy];
