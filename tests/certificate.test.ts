@@ -1732,6 +1732,34 @@ describe('verification', () => {
     expect((await checkFile(file)).body.status).toBe('invalid');
   });
 
+  it('says a file not on record cannot be compared when its version can no longer be rendered, never a 5xx, upload after upload', async () => {
+    const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { certificatePayloadOf, signPayload } = await import('#shared/certificate/signature.ts');
+    const { MAX_DISTINCT_CHARACTERS } = await import('#shared/certificate/wording.ts');
+    // A version whose certificate was never rendered here, and which (as if written under an older,
+    // larger limit) now prints more distinct characters than a certificate may embed.
+    // (At a ceremony of its own: no other test's correction checks this version's characters.)
+    const own = await setup(t, [], 'cer-older-limits');
+    const r = await logSigning(t, own, agreement(['cq', 'ent-x'], { title: 'Rendered under older limits' }));
+    const entry = (await t.call('GET', `/agreements/${r.body.id}/history`)).body.items[0];
+    const [key] = await signingKeys();
+    const jws = signPayload(certificatePayloadOf(r.body, entry, BASE), key!);
+    const item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: agreementKey(r.body.id) }))).Item!;
+    const title = Array.from({ length: MAX_DISTINCT_CHARACTERS + 1 }, (_, i) => String.fromCodePoint(0x4E00 + i)).join('');
+    item.history[0].changes.title = { to: title };
+    await dynamo.send(new PutCommand({ TableName: tableName, Item: item }));
+    // A file carrying its genuine signature, not on record: re-rendering it to compare is refused, and said so.
+    const file = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /ConcordCertificate (${jws}) >>\nendobj\ntrailer\n<< /Info 1 0 R >>\n%%EOF\n`, 'latin1');
+    for (let upload = 0; upload < 2; upload++) {
+      const answer = await checkFile(file);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ status: 'invalid', reason: 'not-comparable', detail: expect.stringMatching(/cannot be re-rendered to compare them: The certificate of .+ would draw \d+ distinct characters, more than the 8000/) });
+    }
+  });
+
   it('still finds a record written before records moved under their version', async () => {
     const { dynamo, tableName } = await import('#shared/store/client.ts');
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
