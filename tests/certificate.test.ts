@@ -1760,6 +1760,35 @@ describe('verification', () => {
     }
   });
 
+  it('renders a version once per process to compare uploads not on record, however many files of it have left its cache since', async () => {
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { certificatePayloadOf, signPayload } = await import('#shared/certificate/signature.ts');
+    // A party with characters no font draws: each render of its certificate logs a warning, which counts renders.
+    const own = await setup(t, [party('chr-digest', { kind: 'organization', name: 'Cherokee Nation', localName: 'ᏣᎳᎩ ᎠᏰᎵ', lang: 'chr', countryCode: 'US' })], 'cer-digests');
+    const target = await logSigning(t, own, agreement(['cq', 'chr-digest'], { title: 'Copied signature' }));
+    const entry = (await t.call('GET', `/agreements/${target.body.id}/history`)).body.items[0];
+    const [key] = await signingKeys();
+    // Its genuine signature in a file the registry never issued (anyone can make one).
+    const jws = signPayload(certificatePayloadOf(target.body, entry, BASE), key!);
+    const file = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /ConcordCertificate (${jws}) >>\nendobj\ntrailer\n<< /Info 1 0 R >>\n%%EOF\n`, 'latin1');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const renders = () => warn.mock.calls.filter(([line]) => String(line).includes(target.body.id)).length;
+      expect((await checkFile(file)).body.reason).toBe('altered');
+      expect(renders()).toBe(1);
+      // More certificates than the cache of rendered files holds (32) push its bytes out...
+      for (let i = 0; i < 33; i++) {
+        const other = await logSigning(t, own, agreement(['cq', 'ent-x'], { title: `Cache filler ${i}` }));
+        expect((await certificate(other.body.id)).status).toBe(200);
+      }
+      // ...but its digest is kept: the same upload again costs no render.
+      expect((await checkFile(file)).body.reason).toBe('altered');
+      expect(renders()).toBe(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('still finds a record written before records moved under their version', async () => {
     const { dynamo, tableName } = await import('#shared/store/client.ts');
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
