@@ -17,6 +17,7 @@ import { actualTexts, drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.
 import { pdfiumLines, pdfjsItems, pdfToText } from './support/pdf-text.ts';
 import { sha256 } from './support/chain.ts';
 import type { RenderReport } from '#shared/certificate/render.ts';
+import type { Agreement } from '#shared/domain/schemas.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
 const require = createRequire(import.meta.url);
@@ -1506,6 +1507,14 @@ describe('verification', () => {
   const readOnlySigning = () => (shared ??= freshSigning('Read-only target'));
   const checkLink = async (path: string) => t.call('GET', path, { token: null });
   const checkFile = async (pdf: Buffer) => t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf' } });
+  /** A file the registry never issued, carrying the genuine signature of an agreement's first version (as anyone can make one). */
+  async function fileWithGenuineSignature(agreement: Agreement): Promise<Buffer> {
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { certificatePayloadOf, signPayload } = await import('#shared/certificate/signature.ts');
+    const entry = (await t.call('GET', `/agreements/${agreement.id}/history`)).body.items[0];
+    const jws = signPayload(certificatePayloadOf(agreement, entry, BASE), (await signingKeys())[0]!);
+    return Buffer.from(`%PDF-1.7\n1 0 obj\n<< /ConcordCertificate (${jws}) >>\nendobj\ntrailer\n<< /Info 1 0 R >>\n%%EOF\n`, 'latin1');
+  }
 
   it('a fresh certificate is valid, by link and by file, with the public facts', async () => {
     const { pdf, link } = await freshSigning('Valid one');
@@ -1736,23 +1745,18 @@ describe('verification', () => {
     const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { dynamo, tableName } = await import('#shared/store/client.ts');
     const { agreementKey } = await import('#shared/store/keys.ts');
-    const { signingKeys } = await import('#shared/store/signing-keys.ts');
-    const { certificatePayloadOf, signPayload } = await import('#shared/certificate/signature.ts');
     const { MAX_DISTINCT_CHARACTERS } = await import('#shared/certificate/wording.ts');
     // A version whose certificate was never rendered here, and which (as if written under an older,
     // larger limit) now prints more distinct characters than a certificate may embed.
     // (At a ceremony of its own: no other test's correction checks this version's characters.)
     const own = await setup(t, [], 'cer-older-limits');
     const r = await logSigning(t, own, agreement(['cq', 'ent-x'], { title: 'Rendered under older limits' }));
-    const entry = (await t.call('GET', `/agreements/${r.body.id}/history`)).body.items[0];
-    const [key] = await signingKeys();
-    const jws = signPayload(certificatePayloadOf(r.body, entry, BASE), key!);
     const item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: agreementKey(r.body.id) }))).Item!;
     const title = Array.from({ length: MAX_DISTINCT_CHARACTERS + 1 }, (_, i) => String.fromCodePoint(0x4E00 + i)).join('');
     item.history[0].changes.title = { to: title };
     await dynamo.send(new PutCommand({ TableName: tableName, Item: item }));
     // A file carrying its genuine signature, not on record: re-rendering it to compare is refused, and said so.
-    const file = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /ConcordCertificate (${jws}) >>\nendobj\ntrailer\n<< /Info 1 0 R >>\n%%EOF\n`, 'latin1');
+    const file = await fileWithGenuineSignature(r.body);
     for (let upload = 0; upload < 2; upload++) {
       const answer = await checkFile(file);
       expect(answer.status).toBe(200);
@@ -1761,16 +1765,10 @@ describe('verification', () => {
   });
 
   it('renders a version once per process to compare uploads not on record, however many files of it have left its cache since', async () => {
-    const { signingKeys } = await import('#shared/store/signing-keys.ts');
-    const { certificatePayloadOf, signPayload } = await import('#shared/certificate/signature.ts');
     // A party with characters no font draws: each render of its certificate logs a warning, which counts renders.
     const own = await setup(t, [party('chr-digest', { kind: 'organization', name: 'Cherokee Nation', localName: 'ᏣᎳᎩ ᎠᏰᎵ', lang: 'chr', countryCode: 'US' })], 'cer-digests');
     const target = await logSigning(t, own, agreement(['cq', 'chr-digest'], { title: 'Copied signature' }));
-    const entry = (await t.call('GET', `/agreements/${target.body.id}/history`)).body.items[0];
-    const [key] = await signingKeys();
-    // Its genuine signature in a file the registry never issued (anyone can make one).
-    const jws = signPayload(certificatePayloadOf(target.body, entry, BASE), key!);
-    const file = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /ConcordCertificate (${jws}) >>\nendobj\ntrailer\n<< /Info 1 0 R >>\n%%EOF\n`, 'latin1');
+    const file = await fileWithGenuineSignature(target.body);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const renders = () => warn.mock.calls.filter(([line]) => String(line).includes(target.body.id)).length;
