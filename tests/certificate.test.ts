@@ -1433,7 +1433,7 @@ describe('determinism', () => {
 describe('access', () => {
   it('reads a code as people type it, and nothing longer than a code typed with spaces as one', async () => {
     const { typedCode } = await import('#shared/domain/ids.ts');
-    for (const typed of ['958K-S6DM', '958k-s6dm', '958KS6DM', '958k s6dm', ' 958K - S6DM ', '958K\u3000S6DM']) expect(typedCode(typed), typed).toBe('958K-S6DM');
+    for (const typed of ['958K-S6DM', '958k-s6dm', '958KS6DM', '958k s6dm', ' 958K - S6DM ', '958K\u3000S6DM', '958K\u2010S6DM', '958K\u2013S6DM', '958K\u2212S6DM', '\uff19\uff15\uff18\uff2b\uff0d\uff33\uff16\uff24\uff2d']) expect(typedCode(typed), typed).toBe('958K-S6DM');
     expect([typedCode('1O1L-0I0O'), typedCode('loli-oioo')]).toEqual(['1011-0100', '1011-0100']);
     // U is no code character; nine characters are no code; padding beyond a typed code's is none either.
     expect([typedCode('958U-S6DM'), typedCode('958K-S6DMX'), typedCode(`958K${' '.repeat(10)}S6DM`), typedCode('ag-3bvcw19cjnhbadehvjyx')]).toEqual([undefined, undefined, undefined, undefined]);
@@ -1453,6 +1453,8 @@ describe('access', () => {
     const typed = bilateral.code.toLowerCase().replace('-', '').replace(/0/g, 'o').replace(/1/g, 'l');
     expect((await t.call('GET', `/agreements/${typed}`, { token: t.tokens.auditor })).body).toEqual(byId.body);
     expect(sha256((await certificate(typed, '', t.tokens.partner('cq'))).body)).toBe(sha256(bilateral.pdf));
+    // Copied from a document that printed its hyphen as an en dash.
+    expect((await t.call('GET', `/agreements/${encodeURIComponent(bilateral.code.replace('-', '\u2013'))}`, { token: t.tokens.auditor })).body).toEqual(byId.body);
     const typedChange = await t.call('POST', `/agreements/${typed}/void`, { body: { reason: 'r' }, headers: { 'if-match': '"1"' } });
     expect([typedChange.status, typedChange.body.errors?.[0]?.message]).toEqual([404, `must be the agreement's id (${bilateral.id}), not its printed code`]);
     // Changes take the id only (a code mistyped from paper must not void another agreement), and say so.

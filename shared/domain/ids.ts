@@ -37,14 +37,18 @@ export const hyphenated = (eight: string) => `${eight.slice(0, 4)}-${eight.slice
 
 /** The longest text read as a code: its 8 characters and 9 for spaces and hyphens ("958K - S6DM "). */
 const MAX_TYPED_CODE = 17;
+/** What separates a typed code's halves: spaces, and any dash (Unicode's Pd, and the minus sign). */
+const SPACES_AND_DASHES = /[\s\p{Pd}\u2212]/gu;
 
 /**
  * A code as people read it aloud and type it, as printed; undefined for what is no code. Crockford
  * base32 ignores case, hyphens and spaces, and reads O as 0, I and L as 1: "958k s6dm" is 958K-S6DM.
+ * Full-width forms (a Chinese keyboard's "９５８Ｋ－Ｓ６ＤＭ") and the dashes that word processors and
+ * PDF viewers put for a hyphen ("958K–S6DM", with an en dash) read as what they stand for.
  */
 export function typedCode(typed: string): string | undefined {
   if (typed.length > MAX_TYPED_CODE) return undefined; // what reaches a key stays small, whatever was typed
-  const compact = asciiUpper(typed).replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  const compact = asciiUpper(typed.normalize('NFKC')).replace(SPACES_AND_DASHES, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   const code = compact.length === 8 ? hyphenated(compact) : compact;
   return CODE_PATTERN.test(code) ? code : undefined;
 }
