@@ -1635,7 +1635,7 @@ describe('verification', () => {
       expect(r.body.detail).toMatch(/not the certificate as issued: its download or copy was probably cut short/);
       // Not verified (a forger may cut a file too), but a browser is told to download it again.
       const page = await t.call('POST', '/verify', { token: null, body: await make(), headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
-      expect([page.status, headline(page.body)]).toEqual([200, 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);
+      expect([page.status, headline(page.body)]).toEqual([200, 'Not verified<br><span lang="zh-Hans">证书核验未通过</span>']);
       expect(page.body).toContain('If it is a certificate you downloaded, download it again from where you had it');
     }
   });
@@ -1846,7 +1846,7 @@ describe('verification', () => {
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
     expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · <span lang="zh-Hans">2021年8月23日 14:30</span>');
     // The verdict is the page's one top heading, in both languages; the version note too.
-    expect(headline(r.body)).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
+    expect(headline(r.body)).toBe('Valid certificate<br><span lang="zh-Hans">证书真实有效</span>');
     expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第1版，共1版<\/span>\)/);
     expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
@@ -1896,15 +1896,15 @@ describe('verification', () => {
     expect(tamperedPage).not.toContain('If you typed this address');
     // A link that does not check out: a typist is told to compare it with the paper before anything else.
     const wrong = (await t.call('GET', link.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`), { token: null, headers: browser })).body as string;
-    expect([markOf(wrong), headline(wrong)]).toEqual(['✕', 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);
+    expect([markOf(wrong), headline(wrong)]).toEqual(['✕', 'Not verified<br><span lang="zh-Hans">证书核验未通过</span>']);
     expect(wrong).toContain('If you typed this address, check it character by character against the one printed under the QR code, or scan the code.');
   });
 
   it('puts Chinese first on a page for a browser that asks for Chinese first (a phone set to Chinese), English first otherwise', async () => {
     const { link } = await readOnlySigning();
     const page = async (language?: string) => (await t.call('GET', link, { token: null, headers: { accept: 'text/html', ...(language && { 'accept-language': language }) } })).body as string;
-    const zhFirst = '证书真实有效</span> · <span lang="en">Valid certificate';
-    const enFirst = 'Valid certificate · <span lang="zh-Hans">证书真实有效';
+    const zhFirst = '证书真实有效</span><br><span lang="en">Valid certificate';
+    const enFirst = 'Valid certificate<br><span lang="zh-Hans">证书真实有效';
     for (const [language, expected] of [['zh-CN,zh;q=0.9,en;q=0.8', zhFirst], ['zh-TW', zhFirst], ['ru-RU,ru;q=0.9,zh;q=0.8,en;q=0.7', zhFirst],
       ['en-US,en;q=0.9,zh-CN;q=0.8', enFirst], ['zh;q=0.5, en', enFirst], ['zh;q=0, en;q=0.1', enFirst], [undefined, enFirst]] as const) {
       expect(headline(await page(language)), String(language)).toContain(expected);
@@ -1934,7 +1934,7 @@ describe('verification', () => {
     expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');
     // The page for an address the registry has no page at too.
     const missing = await t.call('GET', '/', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
-    expect(headline(missing.body)).toBe('<span lang="zh-Hans">此网址没有页面</span> · <span lang="en">No page here</span>');
+    expect(headline(missing.body)).toBe('<span lang="zh-Hans">此网址没有页面</span><br><span lang="en">No page here</span>');
   });
 
   it('tells someone who uploads a photo or any file that is no PDF to scan the QR code instead, without calling the paper false', async () => {
@@ -1943,7 +1943,7 @@ describe('verification', () => {
     const api = await checkFile(photo);
     expect(api.body).toEqual({ status: 'invalid', reason: 'not-a-pdf', detail: NOT_A_PDF[0], detailZh: NOT_A_PDF[1] });
     const page = await t.call('POST', '/verify', { token: null, body: photo, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
-    expect(headline(page.body)).toBe('Not a PDF file · <span lang="zh-Hans">不是 PDF 文件</span>');
+    expect(headline(page.body)).toBe('Not a PDF file<br><span lang="zh-Hans">不是 PDF 文件</span>');
     expect(page.body).toContain('is checked by scanning its QR code');
     expect(page.body).not.toContain('Not verified');
     // A PDF that is no certificate is still judged, its header wherever in the first 1,024 bytes readers find it.
@@ -1972,7 +1972,7 @@ describe('verification', () => {
     // A browser is told the address is incomplete, in both languages: not that the paper is forged.
     const cutPage = await t.call('GET', link.replace(sig!, sig!.slice(0, 60)), { token: null, headers: { accept: 'text/html' } });
     expect(cutPage.status).toBe(400);
-    expect(headline(cutPage.body)).toBe('Incomplete address · <span lang="zh-Hans">网址不完整</span>');
+    expect(headline(cutPage.body)).toBe('Incomplete address<br><span lang="zh-Hans">网址不完整</span>');
     expect(cutPage.body).toContain('its signature has 60 of the 86 characters');
     expect(cutPage.body).toContain('签名只有60个字符');
     expect(cutPage.body).not.toContain('Not verified');
@@ -1980,7 +1980,7 @@ describe('verification', () => {
     // pasted after the link): a browser is told so, not that the address is incomplete.
     for (const garbled of [`${link},%20or%20upload`, `${link}&sig=${sig!}`]) {
       const garbledPage = await t.call('GET', garbled, { token: null, headers: { accept: 'text/html' } });
-      expect([garbledPage.status, headline(garbledPage.body)]).toEqual([400, 'Address not as printed · <span lang="zh-Hans">网址与印制的不符</span>']);
+      expect([garbledPage.status, headline(garbledPage.body)]).toEqual([400, 'Address not as printed<br><span lang="zh-Hans">网址与印制的不符</span>']);
       expect(garbledPage.body).toContain('its v= or sig= part holds something a certificate&#39;s link does not');
     }
     // An unknown code or version is not verified, whatever its signature's length: the address is not
@@ -1988,7 +1988,7 @@ describe('verification', () => {
     for (const unknown of [link.replace(code!, 'ZZZZ-ZZZZ').replace(sig!, 'abc'), link.replace('v=1', 'v=99').replace(sig!, sig!.slice(0, 10))]) {
       const [api, page] = [await checkLink(unknown), await t.call('GET', unknown, { token: null, headers: { accept: 'text/html' } })];
       expect([api.status, api.body.reason]).toEqual([200, 'unknown-code']);
-      expect([page.status, headline(page.body)]).toEqual([200, 'Not verified · <span lang="zh-Hans">证书核验未通过</span>']);
+      expect([page.status, headline(page.body)]).toEqual([200, 'Not verified<br><span lang="zh-Hans">证书核验未通过</span>']);
     }
     // A run of commas is read in one pass: the pattern that took 2^n steps for n commas blocked the process.
     const commas = await checkLink(link.replace(sig!, `${sig!}${','.repeat(60)}A`));
@@ -2075,7 +2075,7 @@ describe('verification', () => {
       expect(r.body).toContain('<form method="post" enctype="multipart/form-data">');
       expect(r.body).toContain('<input type="file" id="file" name="file" accept="application/pdf,.pdf" required>');
       expect(r.body).toContain('Certificate (PDF, at most 2\u00a0MB)'); // the size kept on one line
-      expect(headline(r.body)).toBe('Check a certificate · <span lang="zh-Hans">核验证书</span>');
+      expect(headline(r.body)).toBe('Check a certificate<br><span lang="zh-Hans">核验证书</span>');
       const csp = r.headers.get('content-security-policy');
       expect(csp).toContain("default-src 'none'");
       expect(csp).toContain("form-action 'self'"); // its own form, and nowhere else
@@ -2088,7 +2088,7 @@ describe('verification', () => {
       const page = await upload(withFile(pdf), browser);
       const html = await page.text();
       expect([page.status, page.headers.get('content-type'), page.headers.get('vary')]).toEqual([200, 'text/html; charset=utf-8', 'Accept, Accept-Language']);
-      expect(headline(html)).toBe('Valid certificate · <span lang="zh-Hans">证书真实有效</span>');
+      expect(headline(html)).toBe('Valid certificate<br><span lang="zh-Hans">证书真实有效</span>');
       expect(html).toContain('Uploaded by a form');
       expect(html).toContain('<a href="">Check another certificate file</a>'); // back to GET /verify
       expect(page.headers.get('content-security-policy')).toContain("form-action 'none'");
@@ -2109,7 +2109,7 @@ describe('verification', () => {
       const page = await upload(withFile(Buffer.from('%PDF-1.7'), 'document'), browser);
       const html = await page.text();
       expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
-      expect(headline(html)).toBe('Nothing could be checked · <span lang="zh-Hans">无法核验</span>');
+      expect(headline(html)).toBe('Nothing could be checked<br><span lang="zh-Hans">无法核验</span>');
       expect(html).toContain('<p class="detail">Details · <span lang="zh-Hans">详情（英文）</span>: The form has no &#34;file&#34; field');
       expect(html).toContain('<a href="/verify">Check a certificate\'s PDF file</a>'); // and on to the upload page
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");

@@ -235,7 +235,7 @@ const cutShortLink = ({ signatureLength, expected }: Exclude<UncheckedLink, stri
 
 /**
  * The page: the verdict as its one top heading (what a screen reader jumps to), English then
- * Chinese, each part marked with its language, after a mark (✓, !, ⊘, ✕, i) that tells the verdicts
+ * Chinese on lines of their own (no separator left at a line's end on a phone), each part marked with its language, after a mark (✓, !, ⊘, ✕, i) that tells the verdicts
  * apart without colour; no script, no external resource, no framing. Text is 15 px or more, and
  * what a thumb taps is at least 44 px tall.
  */
@@ -255,5 +255,5 @@ h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]){word-brea
 .note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}.next{display:flex;flex-wrap:wrap;column-gap:1.5rem}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
 button:focus-visible{outline-offset:2px}button{width:100%;min-height:3rem;border:2px solid transparent;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
 <body${order === 'zh' ? ' lang="en"' : ''}><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>
-<main><section class="status"><h1>${badge}${both(en, zh, ' · ')}</h1>${text}</section>${facts}</main></body></html>`;
+<main><section class="status"><h1>${badge}${both(en, zh, '<br>')}</h1>${text}</section>${facts}</main></body></html>`;
 }
