@@ -12,7 +12,7 @@ import { assetFile, FONT_ASSETS } from '#shared/certificate/assets.ts';
 import type { CertificateInput } from '#shared/certificate/render.ts';
 import { certificateLinks, certificatePayloadOf, signingKey, signPayload } from '#shared/certificate/signature.ts';
 import {
-  ceremonyLine, formatMoney, formatSigningTime, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
+  ceremonyLine, formatMoney, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
 } from '#shared/certificate/wording.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
@@ -112,7 +112,6 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
   const { agreement: a, verifyUrl, keysUrl } = input;
   const [kindEn, kindZh] = KIND_LABELS[a.kind];
   const [statusEn, statusZh] = STATUS_LABELS[a.status];
-  const [whenEn, whenZh] = formatSigningTime(a.signedAt, input.ceremony);
   const c = input.ceremony;
   // Party blocks in the type and columns the renderer sets them in (imported here, when the HTML is
   // built, so that a first-call child building its input does not load the renderer early).
@@ -140,7 +139,7 @@ ${compact
 <h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
 <div class="facts">
 <div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>${esc(statusLabel(a.version))}</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
-<div><label>${LABELS.signed}</label>${esc(`${whenEn} · ${whenZh}`)}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
+<div><label>${LABELS.signed}</label>${esc(signingTimeLine(a.signedAt, input.ceremony))}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
 <div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c, a.signedAt))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>${esc(LABELS.parties(a.parties.length))}</b></div>
 <div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);column-gap:${gutter}pt;row-gap:${s!.detail * 0.9}pt">${parties}</div></div>

@@ -280,7 +280,7 @@ describe('certificate content', () => {
   });
 
   it('reads a ceremony time logged in UTC on the venue\'s offset when the other names one, else on the signing\'s clock', async () => {
-    const { ceremonyDays, formatSigningTime } = await import('#shared/certificate/wording.ts');
+    const { ceremonyDays, signingTimeLine } = await import('#shared/certificate/wording.ts');
     const evening = { startsAt: '2024-03-10T20:00:00-05:00', endsAt: '2024-03-11T03:30:00Z' };
     // Signed far east: the ceremony is still one evening at the venue (UTC-05:00), not two days on UTC+08:00.
     expect(ceremonyDays(evening, '2024-03-11T09:00:00+08:00')).toEqual(['10 March 2024', '2024年3月10日']);
@@ -288,10 +288,10 @@ describe('certificate content', () => {
     expect(ceremonyDays({ startsAt: '2024-03-11T01:00:00Z' }, '2024-03-11T09:00:00+08:00')).toEqual(['11 March 2024', '2024年3月11日']);
     expect(ceremonyDays({ startsAt: '2024-03-11T01:00:00Z' }, '2024-03-10T20:30:00-05:00')).toEqual(['10 March 2024', '2024年3月10日']);
     // A signing logged in UTC prints on the start's offset, else the end's.
-    expect(formatSigningTime('2024-03-11T04:30:00Z', { startsAt: '2024-03-11T01:00:00Z', endsAt: '2024-03-10T23:59:00-05:00' })[0]).toBe('10 March 2024, 23:30 (UTC-05:00)');
+    expect(signingTimeLine('2024-03-11T04:30:00Z', { startsAt: '2024-03-11T01:00:00Z', endsAt: '2024-03-10T23:59:00-05:00' })).toBe('10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00');
     // "-00:00" is UTC with the place's offset unknown (RFC 3339), as "Z" is; "+00:00" is a place's clock (London's in winter).
-    expect(formatSigningTime('2024-03-11T04:30:00-00:00', { startsAt: '2024-03-10T20:00:00-05:00' })[0]).toBe('10 March 2024, 23:30 (UTC-05:00)');
-    expect(formatSigningTime('2024-03-11T04:30:00+00:00', { startsAt: '2024-03-10T20:00:00-05:00' })[0]).toBe('11 March 2024, 04:30 (UTC+00:00)');
+    expect(signingTimeLine('2024-03-11T04:30:00-00:00', { startsAt: '2024-03-10T20:00:00-05:00' })).toBe('10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00');
+    expect(signingTimeLine('2024-03-11T04:30:00+00:00', { startsAt: '2024-03-10T20:00:00-05:00' })).toBe('11 March 2024, 04:30 · 2024年3月11日 04:30 · UTC+00:00');
   });
 
   it('keeps the footer clear of the printed address, and inside the frame, under the longest registry address and every sector', async () => {
@@ -977,13 +977,13 @@ describe('certificate content', () => {
   });
 
   it.each([
-    ['logged in UTC, at a ceremony on UTC-05:00: the venue\'s clock', '2024-03-11T04:30:00Z', '2024-03-10T22:00:00-05:00', '10 March 2024, 23:30 (UTC-05:00)'],
-    ['logged on UTC+08:00, at a ceremony whose start was logged in UTC: as logged', '2024-03-10T23:30:00+08:00', '2024-03-10T14:00:00Z', '10 March 2024, 23:30 (UTC+08:00)'],
-    ['logged on UTC-04:00, at a ceremony on UTC-05:00: as logged', '2024-03-10T23:30:00-04:00', '2024-03-10T22:00:00-05:00', '10 March 2024, 23:30 (UTC-04:00)'],
-    ['logged in UTC, at a ceremony logged in UTC: UTC', '2024-03-11T04:30:00Z', '2024-03-10T22:00:00Z', '11 March 2024, 04:30 (UTC+00:00)'],
+    ['logged in UTC, at a ceremony on UTC-05:00: the venue\'s clock', '2024-03-11T04:30:00Z', '2024-03-10T22:00:00-05:00', '10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00'],
+    ['logged on UTC+08:00, at a ceremony whose start was logged in UTC: as logged', '2024-03-10T23:30:00+08:00', '2024-03-10T14:00:00Z', '10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC+08:00'],
+    ['logged on UTC-04:00, at a ceremony on UTC-05:00: as logged', '2024-03-10T23:30:00-04:00', '2024-03-10T22:00:00-05:00', '10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-04:00'],
+    ['logged in UTC, at a ceremony logged in UTC: UTC', '2024-03-11T04:30:00Z', '2024-03-10T22:00:00Z', '11 March 2024, 04:30 · 2024年3月11日 04:30 · UTC+00:00'],
   ])('without a ceremony time zone, prints a signing %s', async (_name, signedAt, startsAt, printed) => {
-    const { formatSigningTime } = await import('#shared/certificate/wording.ts');
-    expect(formatSigningTime(signedAt, { startsAt })[0]).toBe(printed);
+    const { signingTimeLine } = await import('#shared/certificate/wording.ts');
+    expect(signingTimeLine(signedAt, { startsAt })).toBe(printed);
   });
 
   it('names each part of the venue line once: a place that already names the venue is not followed by it again', async () => {
@@ -999,11 +999,11 @@ describe('certificate content', () => {
   });
 
   it('prints early years in four digits, and a local mean time\'s offset to the second', async () => {
-    const { formatSigningTime } = await import('#shared/certificate/wording.ts');
-    expect(formatSigningTime('0050-01-01T12:00:00Z', {})).toEqual(['1 January 0050, 12:00 (UTC+00:00)', '0050年1月1日 12:00']);
-    expect(formatSigningTime('1890-01-01T00:00:00Z', { timeZone: 'Asia/Shanghai' })[0]).toBe('1 January 1890, 08:05 (UTC+08:05:43, Asia/Shanghai)');
+    const { formatSigningTime, signingTimeLine } = await import('#shared/certificate/wording.ts');
+    expect(formatSigningTime('0050-01-01T12:00:00Z', {})).toEqual(['1 January 0050, 12:00', '0050年1月1日 12:00', 'UTC+00:00']);
+    expect(signingTimeLine('1890-01-01T00:00:00Z', { timeZone: 'Asia/Shanghai' })).toBe('1 January 1890, 08:05 · 1890年1月1日 08:05 · UTC+08:05:43 (Asia/Shanghai)');
     // 2 BC is year -0001 (ISO 8601), on Los Angeles' local mean time.
-    expect(formatSigningTime('0000-01-01T00:00:00Z', { timeZone: 'America/Los_Angeles' })[0]).toBe('31 December -0001, 16:07 (UTC-07:52:58, America/Los_Angeles)');
+    expect(signingTimeLine('0000-01-01T00:00:00Z', { timeZone: 'America/Los_Angeles' })).toBe('31 December -0001, 16:07 · -0001年12月31日 16:07 · UTC-07:52:58 (America/Los_Angeles)');
   });
 
   it('prints the signing time on the venue\'s clock when the ceremony has no time zone, and the agreement\'s own place', async () => {
@@ -1012,7 +1012,7 @@ describe('certificate content', () => {
       ceremony: { ...ceremony, timeZone: undefined, startsAt: '2024-03-10T22:00:00-05:00' },
     }));
     const text = pdfToText(pdf).replace(/\s+/g, ' ');
-    expect(text).toContain('10 March 2024, 23:30 (UTC-05:00) · 2024年3月10日 23:30');
+    expect(text).toContain('10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00');
     expect(text).toContain('Hall B, Pavilion of the SCO States, Chongqing International Expo Center');
   });
 
@@ -1120,9 +1120,8 @@ describe('certificate content', () => {
     const blocks = await drawnBlocks(pdf);
     expect(touchingLines(blocks)).toEqual([]);
     // The venue takes a row across: so does the signing time, on one line rather than two in half the row.
-    const { formatSigningTime } = await import('#shared/certificate/wording.ts');
-    const [whenEn, whenZh] = formatSigningTime(agreement.signedAt, { startsAt: agreement.signedAt, timeZone: 'America/Argentina/Buenos_Aires' });
-    expect(blocks.map((b) => b.map((g) => g.text).join(''))).toContain(`${whenEn} · ${whenZh}`);
+    const { signingTimeLine } = await import('#shared/certificate/wording.ts');
+    expect(blocks.map((b) => b.map((g) => g.text).join(''))).toContain(signingTimeLine(agreement.signedAt, { startsAt: agreement.signedAt, timeZone: 'America/Argentina/Buenos_Aires' }));
   });
 
   it('keeps a country\'s English and Chinese names on one line when they fit it at the size the line prints at, else breaks between them', async () => {
@@ -1563,7 +1562,7 @@ describe('verification', () => {
     for (const status of ['active', 'voided']) {
       const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony: c }) => ({ agreement: { ...a, ...clock, status }, ceremony: ceremony(c) }));
       const text = pdfToText(pdf).replace(/\s+/g, ' ');
-      expect(text).toContain('Signed 签署时间 30 November 2026, 10:00 (UTC+09:00)');
+      expect(text).toContain('Signed 签署时间 30 November 2026, 10:00 · 2026年11月30日 10:00 · UTC+09:00');
       expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 于2026年12月1日修订' : 'VOIDED on 1 December 2026');
     }
     const { verificationPage } = await import('#shared/certificate/verify-page.ts');
@@ -1844,7 +1843,7 @@ describe('verification', () => {
     // their language (screen readers, Han glyph forms); so does every Chinese part.
     expect(r.body).toContain('Chongqing Municipality · <bdi lang="zh-Hans">重庆市</bdi>');
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
-    expect(r.body).toContain('23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai) · <span lang="zh-Hans">2021年8月23日 14:30</span>');
+    expect(r.body).toContain('23 August 2021, 14:30 · <span lang="zh-Hans">2021年8月23日 14:30</span> · UTC+08:00 (Asia/Shanghai)');
     // The verdict is the page's one top heading, in both languages; the version note too.
     expect(headline(r.body)).toBe('Valid certificate<br><span lang="zh-Hans">证书真实有效</span>');
     expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第1版，共1版<\/span>\)/);
@@ -1914,7 +1913,7 @@ describe('verification', () => {
     const zh = await page('zh-CN');
     expect(zh).toContain('<dt><span lang="zh-Hans">编号</span> · <span lang="en">Code</span></dt>');
     expect(zh).toContain('(<span lang="zh-Hans">第1版，共1版</span> · <span lang="en">version 1 of 1</span>)');
-    expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30 (UTC+08:00, Asia/Shanghai)</span></dd>');
+    expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30</span> · UTC+08:00 (Asia/Shanghai)</dd>');
     expect(zh).toContain(' · <span lang="zh-Hans">2021年8月23日</span> · <span lang="en">23 August 2021</span></dd>');
     expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> <a href="/verify">Check a certificate\'s PDF file</a></p>');
     // The page's own language is its first one (a screen reader reads its title by it); its body's

@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { balancedWrap, contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
-  amendedNote, ceremonyLine, formatMoney, formatDay, formatSigningTime, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, STATUS_LABELS, statusLabel, venueLine,
+  amendedNote, ceremonyLine, formatMoney, formatDay, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -240,7 +240,6 @@ const VOID_BADGE = 'VOIDED  已作废';
 function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number {
   const [kindEn, kindZh] = KIND_LABELS[a.kind];
   const [statusEn, statusZh] = STATUS_LABELS[a.status];
-  const [whenEn, whenZh] = formatSigningTime(a.signedAt, ceremony);
   // A later version in force is an amendment's: the day it was recorded, under the status.
   const amended = a.version > 1 && a.status === 'active' ? amendedNote(formatDay(a.updatedAt, a.signedAt, ceremony)) : undefined;
   const col = (W - 2 * M - 20) / 2;
@@ -257,7 +256,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
     w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, { style: a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }, note: amended }),
   ));
   const venue = ['Venue 地点', venueLine(ceremony, a.place)] as const;
-  const signed = [LABELS.signed, `${whenEn} · ${whenZh}`] as const;
+  const signed = [LABELS.signed, signingTimeLine(a.signedAt, ceremony)] as const;
   if (wrap(venue[1], 9.5, col - 10 - measure(venue[0], 7.5) - 6).length > 2) {
     // The signing time then has the row to itself too, rather than wrap in half of it.
     row(w.field(...signed, left, y, 2 * col));

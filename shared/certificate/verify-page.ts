@@ -80,6 +80,12 @@ const ordered = (en: string, zh: string, order: Order) => (order === 'zh' ? [zh,
 const inOrder = (en: string, zh: string, order: Order, between = ' · ') =>
   ordered(order === 'zh' ? `<span lang="en">${escape(en)}</span>` : escape(en), zhSpan(zh), order).join(between);
 
+/** The signing time as the certificate prints it: in both languages, then the clock both are on. */
+const signedWhen = (...[signedAt, ceremony, order]: [...Parameters<typeof formatSigningTime>, Order]) => {
+  const [en, zh, zone] = formatSigningTime(signedAt, ceremony);
+  return `${inOrder(en, zh, order)} · ${escape(zone)}`;
+};
+
 /** The ceremony's days as the certificate prints them, in both languages. */
 const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, signedAt: string, order: Order) => {
   if (!c.startsAt) return '';
@@ -120,7 +126,7 @@ function publicFacts(v: GenuineVerification, order: Order): string {
   const a = v.agreement;
   return `${ordered(`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : '', order).join('')}
 <dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)} (${versionNote(v, order)})</dd>
-<dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${inOrder(...formatSigningTime(a.signedAt, a.ceremony ?? {}), order)}</dd>
+<dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${signedWhen(a.signedAt, a.ceremony ?? {}, order)}</dd>
 ${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
 <dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
 }

@@ -161,15 +161,20 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
  * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone; or else
  * in the offset the signing was logged with; or, for a signing logged in UTC ("Z"), in the offset
  * of the ceremony's own start (the venue's clock: UTC would print the wrong day); else UTC.
- * English and Chinese. Formatted by hand, not by Intl, so that a certificate stays byte-identical
+ * English, Chinese, and the clock: its offset (and zone). Formatted by hand, not by Intl, so that a certificate stays byte-identical
  * across ICU versions.
  */
-export function formatSigningTime(signedAt: string, ceremony: CeremonyClock): [string, string] {
+export function formatSigningTime(signedAt: string, ceremony: CeremonyClock): [en: string, zh: string, zone: string] {
   const { seconds, day: [en, zh], time } = wallClock(signedAt, ceremony);
   const offset = offsetLabel(seconds);
-  const zone = ceremony.timeZone ? `${offset}, ${ceremony.timeZone}` : offset;
-  return [`${en}, ${time} (${zone})`, `${zh} ${time}`];
+  return [`${en}, ${time}`, `${zh} ${time}`, ceremony.timeZone ? `${offset} (${ceremony.timeZone})` : offset];
 }
+
+/**
+ * The signing time as a certificate prints it: English, Chinese, then the clock both are on, so
+ * that a reader of either language has the zone ("23 August 2021, 14:30 · 2021年8月23日 14:30 · UTC+08:00 (Asia/Shanghai)").
+ */
+export const signingTimeLine = (signedAt: string, ceremony: CeremonyClock): string => formatSigningTime(signedAt, ceremony).join(' · ');
 
 /**
  * The day of an instant after the signing (a void, an amendment) on the clock the signing time
