@@ -308,9 +308,9 @@ describe('certificate content', () => {
   it('prints every label in English and Chinese', () => {
     const text = pdfToText(bilateral.pdf).replace(/\s+/g, ' ');
     for (const label of [
-      'CONCORD REGISTRY · 协议登记系统', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议登记证书', 'Kind 类型', 'Status at version 1 状态（第1版）',
-      'In force · 有效', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Parties and signatories 签约方及签署人（2）', 'City 城市', 'Enterprise 企业',
-      'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第1版。', '本证书另附 Ed25519 数字签名，可使用上文所列网址公布的公钥离线验证。', 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
+      'CONCORD REGISTRY · 协议登记系统', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议登记证书', 'Kind 协议类型', 'Status at version 1 第1版状态',
+      'In force · 有效', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Parties and signatories 签约方及签署人（共2方）', 'City 城市', 'Enterprise 企业',
+      'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第1版。', `任何人均可使用 ${BASE}/.well-known/concord-keys.json 公布的公钥，离线验证本证书的 Ed25519 数字签名。`, 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
       'Ceremony 签约仪式 Ceremony cer-test · 23 August 2021 · 2021年8月23日',
     ]) expect(text, label).toContain(label);
   });
@@ -318,13 +318,13 @@ describe('certificate content', () => {
   it('keeps a party\'s kind and country whole, with their Chinese names, when its signatory line wraps', async () => {
     const { partyDetail } = await import('#shared/certificate/wording.ts');
     const detail = (kind: string, countryCode?: string) => partyDetail({ partyId: 'x', kind: kind as 'state', name: 'X', signatory: { name: 'A' }, ...(countryCode && { countryCode }) });
-    // A Chinese name and title are joined with a Chinese comma; any other pair with ", ".
+    // A Chinese or Japanese name's title follows it in full-width brackets; any other pair is joined with ", ".
     const signed = (name: string, title: string) => partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', signatory: { name, title } });
-    expect(signed('朱华荣', '董事长').startsWith('朱华荣，董事长')).toBe(true);
+    expect(signed('朱华荣', '董事长').startsWith('朱华荣（董事长）')).toBe(true);
     expect(signed('Zhu Huarong', '董事长').startsWith('Zhu Huarong, 董事长')).toBe(true);
     expect(signed('朱华荣', 'Chairman').startsWith('朱华荣, Chairman')).toBe(true);
     expect(signed('朱华荣 Zhu Huarong', '董事长').startsWith('朱华荣 Zhu Huarong, 董事长')).toBe(true); // the characters that meet decide
-    expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎、代表取締役')).toBe(true);
+    expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎（代表取締役）')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');
     expect(detail('organization')).toContain('·  International\u00A0organization\u00A0国际组织');
@@ -617,7 +617,7 @@ describe('certificate content', () => {
     const signatories = (text: string) => [...text.matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1]));
     // Every party once, in order, the first page first; the annex says what it continues.
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(page(1)).toContain('Parties and signatories 签约方及签署人（30） · continued on the next page');
+    expect(page(1)).toContain('Parties and signatories 签约方及签署人（共30方） · continued on the next page');
     expect(page(2)).toMatch(new RegExp(`Parties and signatories, continued 签约方及签署人（续） · ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
     const sizes = new Set<number>();
     for (const n of [0, 1]) {
@@ -676,7 +676,7 @@ describe('certificate content', () => {
     expect(faces('已于2026年', 'regular').size).toBe(2);
     expect(faces('签约方 (18)', 'bold').size).toBe(2);
     // Between full-width brackets, as the parties' heading sets its count, they stay with the Han too.
-    expect(faces('签约方及签署人（18）', 'bold').size).toBe(1);
+    expect(faces('签约方及签署人（共18方）', 'bold').size).toBe(1);
   });
 
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
@@ -910,7 +910,7 @@ describe('certificate content', () => {
     };
     const pdf = await renderVariant(bilateral.id, ({ agreement, ceremony }) => ({ agreement: { ...agreement, sectors: [...SECTORS] }, ceremony: { ...ceremony, ...long } }), 'certificate-long-facts');
     const text = pdfToText(pdf, { raw: true }).replace(/\s+/g, ' ');
-    for (const part of [long.title, long.event, long.venue, 'Education 教育, Other 其他']) expect(text).toContain(part);
+    for (const part of [long.title, long.event, long.venue, 'Education 教育 · Other 其他']) expect(text).toContain(part);
     const blocks = await drawnBlocks(pdf);
     expect(touchingLines(blocks)).toEqual([]);
     // Field values stay at 85% of their 9.5 pt or more: they wrap instead.
@@ -929,7 +929,7 @@ describe('certificate content', () => {
     const blocks = await drawnBlocks(pdf);
     expect(touchingLines(blocks)).toEqual([]);
     const page1 = pdfToText(pdf, { page: 1 });
-    for (const label of ['Kind 类型', 'Status at version 1', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Sectors 合作领域']) expect(page1).toContain(label);
+    for (const label of ['Kind 协议类型', 'Status at version 1', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Sectors 合作领域']) expect(page1).toContain(label);
     // Every glyph inside the frame; the facts above the footer (its first line sits at 150 pt).
     for (const g of blocks.flat().filter((g) => g.ink)) {
       expect(g.ink![1]).toBeGreaterThan(20);
@@ -1025,7 +1025,7 @@ describe('certificate content', () => {
   });
 
   it('says the status is the version\'s: a certificate is fixed once issued, and the QR check tells what came later', () => {
-    expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain('Status at version 1 状态（第1版） In force · 有效');
+    expect(pdfToText(bilateral.pdf).replace(/\s+/g, ' ')).toContain('Status at version 1 第1版状态 In force · 有效');
   });
 
   it('fits the 18 SCO states on one page when their signatories have ministers\' titles, and each signatory line on one line', async () => {
@@ -1540,7 +1540,7 @@ describe('verification', () => {
     const amendedAt = (await t.call('GET', `/agreements/${id}`)).body.updatedAt as string;
     const [en, zh] = dayInShanghai(amendedAt);
     execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-amended', v2), join(OUT, 'certificate-amended')]);
-    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 状态（第2版） In force · 有效 Amended on ${en} · 于${zh}修订`);
+    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 第2版状态 In force · 有效 Amended on ${en} · 已于${zh}修订`);
     expect(pdfToText(pdf)).not.toContain('Amended');
     // The old one's verdict says when it was superseded: by the amendment that followed it, not
     // by the latest (a second one here); the page says so on the same clock.
@@ -1563,7 +1563,7 @@ describe('verification', () => {
       const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony: c }) => ({ agreement: { ...a, ...clock, status }, ceremony: ceremony(c) }));
       const text = pdfToText(pdf).replace(/\s+/g, ' ');
       expect(text).toContain('Signed 签署时间 30 November 2026, 10:00 · 2026年11月30日 10:00 · UTC+09:00');
-      expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 于2026年12月1日修订' : 'VOIDED on 1 December 2026');
+      expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 已于2026年12月1日修订' : 'VOIDED on 1 December 2026');
     }
     const { verificationPage } = await import('#shared/certificate/verify-page.ts');
     const facts = { title: 'T', signedAt: clock.signedAt, parties: [], ceremony: { title: 'C', city: 'Seoul', countryCode: 'KR', startsAt: '2026-11-30T00:00:00Z' } };
@@ -1876,7 +1876,7 @@ describe('verification', () => {
     const file = await t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf', ...browser } });
     expect(file.body).toContain('Every word in this file is as the registry issued it.');
     // The Chinese says no more than the English: a file downloaded before a correction is still as issued.
-    expect(file.body).toContain('此文件的每一个字都与登记系统签发时完全一致。');
+    expect(file.body).toContain('此文件内容与登记系统签发时完全一致，未经任何改动。');
     await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Marks, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
     expect(markOf((await t.call('GET', link, { token: null, headers: browser })).body)).toBe('!');
     await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"2"' } });
@@ -1912,7 +1912,7 @@ describe('verification', () => {
     // The facts too: their labels, the version, the signing time and the ceremony's days.
     const zh = await page('zh-CN');
     expect(zh).toContain('<dt><span lang="zh-Hans">编号</span> · <span lang="en">Code</span></dt>');
-    expect(zh).toContain('(<span lang="zh-Hans">第1版，共1版</span> · <span lang="en">version 1 of 1</span>)');
+    expect(zh).toContain('（<span lang="zh-Hans">第1版，共1版</span> · <span lang="en">version 1 of 1</span>）');
     expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30</span> · UTC+08:00 (Asia/Shanghai)</dd>');
     expect(zh).toContain(' · <span lang="zh-Hans">2021年8月23日</span> · <span lang="en">23 August 2021</span></dd>');
     expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> <a href="/verify">Check a certificate\'s PDF file</a></p>');
@@ -1933,7 +1933,7 @@ describe('verification', () => {
     expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');
     // The page for an address the registry has no page at too.
     const missing = await t.call('GET', '/', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
-    expect(headline(missing.body)).toBe('<span lang="zh-Hans">此网址没有页面</span><br><span lang="en">No page here</span>');
+    expect(headline(missing.body)).toBe('<span lang="zh-Hans">页面不存在</span><br><span lang="en">No page here</span>');
   });
 
   it('tells someone who uploads a photo or any file that is no PDF to scan the QR code instead, without calling the paper false', async () => {
@@ -1967,7 +1967,7 @@ describe('verification', () => {
     }
     const cut = await checkLink(link.replace(sig!, sig!.slice(0, 60)));
     expect(cut.body.status).toBe('invalid');
-    expect(cut.body.detail).toMatch(/60 characters long, a certificate's is 86: the address was probably cut short/);
+    expect(cut.body.detail).toMatch(/60 characters long; a certificate's is 86, so the address was probably cut short/);
     // A browser is told the address is incomplete, in both languages: not that the paper is forged.
     const cutPage = await t.call('GET', link.replace(sig!, sig!.slice(0, 60)), { token: null, headers: { accept: 'text/html' } });
     expect(cutPage.status).toBe(400);
@@ -1979,7 +1979,7 @@ describe('verification', () => {
     // pasted after the link): a browser is told so, not that the address is incomplete.
     for (const garbled of [`${link},%20or%20upload`, `${link}&sig=${sig!}`]) {
       const garbledPage = await t.call('GET', garbled, { token: null, headers: { accept: 'text/html' } });
-      expect([garbledPage.status, headline(garbledPage.body)]).toEqual([400, 'Address not as printed<br><span lang="zh-Hans">网址与印制的不符</span>']);
+      expect([garbledPage.status, headline(garbledPage.body)]).toEqual([400, 'Address not as printed<br><span lang="zh-Hans">网址与印制网址不符</span>']);
       expect(garbledPage.body).toContain('its v= or sig= part holds something a certificate&#39;s link does not');
     }
     // An unknown code or version is not verified, whatever its signature's length: the address is not
@@ -1996,7 +1996,7 @@ describe('verification', () => {
     // A character typed after the signature: still no match, said with the lengths.
     const longer = await checkLink(`${link}x`);
     expect([longer.body.status, longer.body.reason]).toEqual(['invalid', 'signature-mismatch']);
-    expect(longer.body.detail).toMatch(/87 characters long, a certificate's is 86: it does not match\. If you typed the address, look for characters typed after the signature/);
+    expect(longer.body.detail).toMatch(/87 characters long; a certificate's is 86, so it does not match\. If you typed the address, look for characters typed after the signature/);
     // A changed character is still a forgery.
     const flipped = `${sig!.slice(0, 10)}${sig![10] === 'A' ? 'B' : 'A'}${sig!.slice(11)}`;
     expect((await checkLink(link.replace(sig!, flipped))).body.status).toBe('invalid');
@@ -2109,7 +2109,7 @@ describe('verification', () => {
       const html = await page.text();
       expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
       expect(headline(html)).toBe('Nothing could be checked<br><span lang="zh-Hans">无法核验</span>');
-      expect(html).toContain('<p class="detail">Details · <span lang="zh-Hans">详情（英文）</span>: The form has no &#34;file&#34; field');
+      expect(html).toContain('<p class="detail">Details · <span lang="zh-Hans">详情（英文）</span>：The form has no &#34;file&#34; field');
       expect(html).toContain('<a href="/verify">Check a certificate\'s PDF file</a>'); // and on to the upload page
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     });

@@ -143,7 +143,7 @@ function masthead(w: Writer, a: Agreement, page?: number, voided?: [string, stri
   // An annex page can travel alone: it says so too when the agreement is void.
   if (page && a.status === 'voided') w.centred('VOIDED  ·  已作废', H - 58, { size: 8, weight: 'bold', color: ALERT });
   if (voided) w.centred(`VOIDED on ${voided[0]}  ·  本协议已于${voided[1]}作废`, H - 58, { size: 8, weight: 'bold', color: ALERT }, 400);
-  w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+  w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页码  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
 }
 
 /** The agreement's titles, laid out once for every heading tried (see fitLines). */
@@ -252,7 +252,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   let y = top;
   const row = (lines: number) => { y -= 15 + (lines - 1) * FIELD_LINE; };
   row(Math.max(
-    w.field('Kind 类型', `${kindEn} · ${kindZh}`, left, y, col - 10),
+    w.field('Kind 协议类型', `${kindEn} · ${kindZh}`, left, y, col - 10),
     w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, { style: a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }, note: amended }),
   ));
   const venue = ['Venue 地点', venueLine(ceremony, a.place)] as const;
@@ -545,15 +545,27 @@ function footer(w: Writer, input: CertificateInput): void {
 
   const width = qrX - M - 30;
   let y = 150;
-  const sectors = a.sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(', ');
+  const sectors = a.sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(' · '); // not ", " after Chinese
   y -= (w.field(LABELS.sectors, sectors, M + 10, y, width) - 1) * FIELD_LINE;
   if (a.value) w.field(LABELS.value, formatMoney(a.value), M + 10, (y -= 14), width);
   y -= 18;
   const [statement, statementZh] = issueStatement(a.version, keysUrl);
-  for (const line of wrap(statement, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED }); y -= 10; }
+  // Both statements name the keys' address: the longest a registry may have takes them a size smaller, clear of the printed link.
+  let size = 7.5;
+  let lines: [string[], string[]];
+  for (;; size -= 0.5) {
+    lines = [wrap(statement, size, width), wrapChinese(statementZh, size, width)];
+    if (y - (lines[0].length + lines[1].length - 1) * STATEMENT_PITCH * size - 4 >= LOWEST_STATEMENT || size <= SMALLEST_STATEMENT) break;
+  }
+  for (const line of lines[0]) { w.at(line, M + 10, y, { size, color: MUTED }); y -= STATEMENT_PITCH * size; }
   y -= 4; // the Chinese statement is a paragraph of its own
-  for (const line of wrapChinese(statementZh, 7.5, width)) { w.at(line, M + 10, y, { size: 7.5, color: MUTED, lang: 'zh-Hans' }); y -= 10; }
+  for (const line of lines[1]) { w.at(line, M + 10, y, { size, color: MUTED, lang: 'zh-Hans' }); y -= STATEMENT_PITCH * size; }
 }
+
+/** The statements' line pitch for their size (10 points at 7.5), the lowest baseline they take (clear of the printed link under the QR code), and their smallest size. */
+const STATEMENT_PITCH = 4 / 3;
+const LOWEST_STATEMENT = M / 2 + 20 + 14;
+const SMALLEST_STATEMENT = 6;
 
 /**
  * Chinese prose in lines broken after its punctuation (，。：；), where Chinese breaks: wrapping at

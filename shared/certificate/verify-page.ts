@@ -25,7 +25,7 @@ interface Look { en: string; zh: string; mark: string; colour: string; tint: str
 
 const LOOK: Record<Verification['status'], Look> = {
   valid: { en: 'Valid certificate', zh: '证书真实有效', mark: '✓', colour: '#1b6e3a', tint: '#e6f3ea' },
-  superseded: { en: 'Out of date: a newer version exists', zh: '已被新版本取代', mark: '!', colour: '#7a5000', tint: '#fbf1dc' },
+  superseded: { en: 'Out of date: a newer version exists', zh: '证书非现行版本：已有新版本', mark: '!', colour: '#7a5000', tint: '#fbf1dc' },
   voided: { en: 'Voided agreement', zh: '协议已作废', mark: '⊘', colour: '#464d5e', tint: '#eceef3' },
   invalid: { en: 'Not verified', zh: '证书核验未通过', mark: '✕', colour: '#a11a1a', tint: '#fbe9e9' },
 };
@@ -36,7 +36,7 @@ const INFO = { mark: 'i', colour: '#1a4080', tint: '#e8eef7' };
 function advice(v: Verification, file: boolean): [string, string] {
   switch (v.status) {
     case 'valid': {
-      if (file) return ['Every word in this file is as the registry issued it.', '此文件的每一个字都与登记系统签发时完全一致。'];
+      if (file) return ['Every word in this file is as the registry issued it.', '此文件内容与登记系统签发时完全一致，未经任何改动。'];
       const [corrected, correctedZh] = v.agreement.ceremony?.correctedAt
         ? [' (the ceremony\'s may differ if the certificate was downloaded before they were corrected: see below)', '（如证书下载于仪式信息更正之前，仪式信息可能不同，见下文）']
         : ['', ''];
@@ -59,13 +59,13 @@ function advice(v: Verification, file: boolean): [string, string] {
     }
     // A file cut short is not verified either (a forger may cut one too), but one downloaded again may be.
     case 'invalid': if (file && v.reason === 'incomplete') {
-      return ['Do not rely on this file as it is. If it is a certificate you downloaded, download it again from where you had it, and check the new copy.', '请勿依据此文件现有内容。如为您下载的证书，请从原处重新下载，并核验新的副本。'];
+      return ['Do not rely on this file as it is. If it is a certificate you downloaded, download it again from where you had it, and check the new copy.', '请勿以此文件现有内容为依据。如为您下载的证书，请从原处重新下载，并核验重新下载的文件。'];
     }
     return file
-      ? ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向该证书声称的签发方核实。']
+      ? ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向应签发该证书的登记机构核实。']
       : [
-        'If you typed this address, check it character by character against the one printed under the QR code, or scan the code. A scanned link that fails: do not rely on the document as a certificate, and ask the registry that should have issued it.',
-        '如为手动输入的网址，请与二维码下方印制的网址逐字核对，或直接扫描二维码。如扫描所得的链接核验未通过，请勿将该文件作为证书使用，并向该证书声称的签发方核实。',
+        'If you typed this address, check it character by character against the one printed under the QR code, or scan the code. If a scanned link fails, do not rely on the document as a certificate, and ask the registry that should have issued it.',
+        '如为手动输入的网址，请与二维码下方印制的网址逐字核对，或直接扫描二维码。如扫描所得的链接核验未通过，请勿将该文件作为证书使用，并向应签发该证书的登记机构核实。',
       ];
   }
 }
@@ -125,7 +125,7 @@ type Lines = [en: string, zh?: string];
 function publicFacts(v: GenuineVerification, order: Order): string {
   const a = v.agreement;
   return `${ordered(`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : '', order).join('')}
-<dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)} (${versionNote(v, order)})</dd>
+<dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)} ${order === 'zh' ? `（${versionNote(v, order)}）` : `(${versionNote(v, order)})`}</dd>
 <dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${signedWhen(a.signedAt, a.ceremony ?? {}, order)}</dd>
 ${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
 <dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
@@ -177,7 +177,7 @@ const MAX_MB = MAX_CERTIFICATE_BYTES / (1024 * 1024);
 const PROBLEM_GIST: Record<number, [string, string]> = {
   400: ['What was sent could not be checked: for example, no file was chosen, or the address is incomplete.', '所提交的内容有误，未能核验（例如未选择文件，或网址不完整）。'],
   413: [`The file is too large: a certificate's PDF file is at most ${MAX_MB}\u00a0MB.`, `文件过大：证书的 PDF 文件不超过 ${MAX_MB}\u00a0MB。`],
-  415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '不支持此文件类型或编码：请上传证书的 PDF 文件。'],
+  415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '无法核验此类文件：请上传证书的 PDF 文件。'],
 };
 
 /**
@@ -186,8 +186,8 @@ const PROBLEM_GIST: Record<number, [string, string]> = {
  */
 export function problemPage(status: number, detail: string, order: Order = 'en'): string {
   if (status === 404 || status === 405) {
-    return page({ en: 'No page here', zh: '此网址没有页面', ...INFO }, [
-      ['The registry has no page at this address.', '登记系统在此网址没有页面。'],
+    return page({ en: 'No page here', zh: '页面不存在', ...INFO }, [
+      ['The registry has no page at this address.', '登记系统中不存在此页面。'],
       ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
     ], details(detail, order), order);
   }
@@ -202,7 +202,7 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
 }
 
 /** A refusal's exact detail (English, for whoever helps), then the way on to the upload page. */
-const details = (detail: string, order: Order) => `<p class="detail">${inOrder('Details', '详情（英文）', order)}: ${escape(detail)}</p>${checkFile(order)}`;
+const details = (detail: string, order: Order) => `<p class="detail">${inOrder('Details', '详情（英文）', order)}${order === 'zh' ? ': ' : '：'}${escape(detail)}</p>${checkFile(order)}`;
 
 /** A problem as a browser sees it, in the reader's language order (a function's `errorPage`). */
 export const browserProblemPage: ErrorPage = (status, detail, headers) => ({ body: problemPage(status, detail, pageOrder(headers)), headers: PAGE_HEADERS });
@@ -228,7 +228,7 @@ const UNCHECKED: Record<Exclude<UncheckedLink, object>, Explained> = {
     'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
     '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
   ]],
-  'not-as-printed': ['Address not as printed', '网址与印制的不符', [
+  'not-as-printed': ['Address not as printed', '网址与印制网址不符', [
     'This address is not as printed under a QR code: its v= or sig= part holds something a certificate\'s link does not (a second signature, or text pasted after the link), so nothing could be checked. Scan the QR code, or type the address exactly as printed under it.',
     '此网址与二维码下方印制的网址不符：其中的 v= 或 sig= 部分含有证书链接所没有的内容（例如第二个签名，或粘贴在链接后的文字），因此无法核验。请扫描二维码，或按印制的网址逐字输入。',
   ]],

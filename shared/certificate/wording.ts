@@ -50,10 +50,10 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
  * The status row's label: a certificate is fixed once issued, so its status is the version's. A
  * later version, or a void, shows when the QR code is checked.
  */
-export const statusLabel = (version: number): string => `Status at version ${version} 状态（第${version}版）`;
+export const statusLabel = (version: number): string => `Status at version ${version} 第${version}版状态`;
 
 /** Under the status of a later version in force: the day its amendment was recorded (see formatDay). */
-export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  于${zh}修订`;
+export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  已于${zh}修订`;
 
 /** Fixed labels a certificate prints (and the benchmark's HTML twin of it). */
 export const LABELS = {
@@ -63,7 +63,7 @@ export const LABELS = {
   signed: 'Signed 签署时间',
   sectors: 'Sectors 合作领域',
   value: 'Value 协议金额',
-  parties: (count: number) => `Parties and signatories 签约方及签署人（${count}）`,
+  parties: (count: number) => `Parties and signatories 签约方及签署人（共${count}方）`,
 };
 
 /**
@@ -116,10 +116,9 @@ const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
  * country is an "Organization", not an international one), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
  */
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
-  // A Chinese or Japanese name and title are joined as those languages write it: "朱华荣，董事长", "山田太郎、代表取締役".
+  // A Chinese or Japanese name's title follows it in full-width brackets: "朱华荣（董事长）", "山田太郎（代表取締役）".
   const { name, title } = p.signatory;
-  const comma = p.lang?.toLowerCase().startsWith('ja') ? '、' : '，';
-  const who = title ? `${name}${HAN_OR_KANA.test([...name].at(-1)!) && HAN_OR_KANA.test([...title][0]!) ? comma : ', '}${title}` : name;
+  const who = !title ? name : HAN_OR_KANA.test([...name].at(-1)!) && HAN_OR_KANA.test([...title][0]!) ? `${name}（${title}）` : `${name}, ${title}`;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
   // line ("South Georgia and the South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
@@ -136,14 +135,14 @@ export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => bo
 /** The verdict's detail on an uploaded file that is no PDF at all (a photo of a paper certificate, say): nothing to judge. */
 export const NOT_A_PDF = [
   'This file is not a PDF, so it cannot be a certificate\'s file. A paper certificate, or a photo or scan of one, is checked by scanning its QR code.',
-  '此文件不是 PDF 文件，因此不是证书文件。纸质证书或其照片、扫描件，请扫描证书上的二维码核验。',
+  '此文件不是 PDF 文件，因此不是证书文件。如为纸质证书或其照片、扫描件，请扫描证书上的二维码核验。',
 ] as const;
 
 /** What the registry states under the facts, in English and Chinese. */
 export function issueStatement(version: number, keysUrl: string): [string, string] {
   return [
     `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${version}. Scan the QR code or open the address below to check that it is genuine and still current. The keys at ${keysUrl} let anyone check its Ed25519 signature offline.`, // no full stop after the address, to be typed with it
-    `Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第${version}版。请扫描二维码或访问下方网址，核验本证书的真实性及是否为现行版本。本证书另附 Ed25519 数字签名，可使用上文所列网址公布的公钥离线验证。`,
+    `Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第${version}版。请扫描二维码或访问下方网址，核验本证书是否真实、是否为现行版本。任何人均可使用 ${keysUrl} 公布的公钥，离线验证本证书的 Ed25519 数字签名。`,
   ];
 }
 

@@ -157,7 +157,7 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
   const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
   const [detail, detailZh]: readonly [string, string] = {
     valid: ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
-    superseded: [`Genuine, but the agreement was amended since: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第${current.version}版。`],
+    superseded: [`Genuine, but the agreement has since been amended: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第${current.version}版。`],
     voided: ['Genuine, but the agreement has been voided and is no longer in force.', '证书真实，但协议已作废，不再有效。'],
   }[status] as [string, string];
   const head = { detail, detailZh, code: current.code, version, currentVersion: current.version };
@@ -192,7 +192,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   if (cut) {
     return invalid(
       'cut-short',
-      `The signature in this address is ${cut.signatureLength} character${cut.signatureLength === 1 ? '' : 's'} long, a certificate's is ${cut.expected}: the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
+      `The signature in this address is ${cut.signatureLength} character${cut.signatureLength === 1 ? '' : 's'} long; a certificate's is ${cut.expected}, so the address was probably cut short when it was copied. Scan the QR code, or type the whole printed address.`,
       `此网址中的签名只有${cut.signatureLength}个字符，证书的签名应有${cut.expected}个字符，网址可能在复制时被截断。请扫描二维码，或输入二维码下方印制的完整网址。`,
     );
   }
@@ -200,7 +200,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
     // Most often a character typed after it: said as for one cut short, though it is still no match.
     return invalid(
       'signature-mismatch',
-      `The signature in this address is ${signature.length} characters long, a certificate's is ${SIGNATURE_CHARACTERS}: it does not match. If you typed the address, look for characters typed after the signature, or scan the QR code.`,
+      `The signature in this address is ${signature.length} characters long; a certificate's is ${SIGNATURE_CHARACTERS}, so it does not match. If you typed the address, look for characters typed after the signature, or scan the QR code.`,
       `此网址中的签名有${signature.length}个字符，证书的签名应有${SIGNATURE_CHARACTERS}个字符，签名不符。如为手动输入，请检查签名后是否多输入了字符，或直接扫描二维码。`,
     );
   }
@@ -227,8 +227,8 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (!pdf.includes('%%EOF')) {
     return invalid(
       'incomplete',
-      'This file stops before a PDF file\'s end, so it is not the certificate as issued: its download or copy was probably cut short.',
-      '此文件在 PDF 文件应有的结尾之前中断，并非签发时的证书：可能是下载或复制未完成。',
+      'This file ends before a PDF file\'s end, so it is not the certificate as issued: its download or copy was probably cut short.',
+      '此文件不完整（缺少 PDF 文件结尾），并非签发时的原始证书，可能是下载或复制中断所致。',
     );
   }
   const jws = JWS_IN_PDF.exec(pdf.toString('latin1'))?.[1];
@@ -241,7 +241,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
     );
   }
   const verified = verifiedPayload(jws, await signingKeys());
-  if (!verified) return invalid('bad-signature', 'The signature in this file does not check out: it was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
+  if (!verified) return invalid('bad-signature', 'The signature in this file is not valid: the file was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
   const entry = stored?.history[payload.version - 1];
@@ -271,7 +271,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
     return invalid(
       'not-comparable',
       `These exact bytes are not on record, and this version cannot be re-rendered to compare them: ${unprintable.message}.`,
-      '登记系统中没有与此文件完全相同的记录，且此版本目前无法重新生成以作逐字节比对。',
+      '登记系统中没有与此文件完全相同的记录，且此版本目前无法重新生成以作逐字节比对（原因详见英文说明）。',
     );
   }
   return invalid('altered', 'The signature is genuine but the file has been altered since it was issued.', '签名真实，但文件在签发后已被改动。');
