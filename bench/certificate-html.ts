@@ -12,7 +12,7 @@ import { assetFile, FONT_ASSETS } from '#shared/certificate/assets.ts';
 import type { CertificateInput } from '#shared/certificate/render.ts';
 import { certificateLinks, certificatePayloadOf, signingKey, signPayload } from '#shared/certificate/signature.ts';
 import {
-  ceremonyLine, formatMoney, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
+  ceremonyLine, formatMoney, issueStatement, KIND_LABELS, LABELS, partyDetail, sectorsLine, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
 } from '#shared/certificate/wording.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
@@ -128,7 +128,6 @@ export async function certificateHtml(input: CertificateInput): Promise<string> 
     return `<div class="party"><div dir="auto" lang="en" style="font-size:${s!.name}pt"><b>${esc(p.name)}</b></div>${local}` +
       `<div style="color:rgb(61,69,84);font-size:${s!.detail}pt">${esc(partyDetail(p))}</div></div>`;
   }).join('\n');
-  const sectors = a.sectors.map((x) => SECTOR_LABELS[x].join(' ')).join(', ');
   const [statement, statementZh] = issueStatement(a.version, keysUrl);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate ${esc(a.code)}</title><style>${CSS}</style></head>
 <body><div class="frame"></div><div class="page">
@@ -138,12 +137,12 @@ ${compact
     : `<h1 class="accent">${LABELS.title}</h1><div class="zh1 accent" lang="zh-Hans">${LABELS.titleZh}</div>`}
 <h2>${esc(a.title)}</h2>${a.titleZh ? `<div class="zh2" lang="zh-Hans">${esc(a.titleZh)}</div>` : ''}<hr>
 <div class="facts">
-<div><label>Kind 类型</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>${esc(statusLabel(a.version))}</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
-<div><label>${LABELS.signed}</label>${esc(signingTimeLine(a.signedAt, input.ceremony))}</div><div><label>Venue 地点</label>${esc(venueLine(c, a.place))}</div>
-<div class="wide"><label>Ceremony 签约仪式</label>${esc(ceremonyLine(c, a.signedAt))}</div></div>
+<div><label>${LABELS.kind}</label>${esc(`${kindEn} · ${kindZh}`)}</div><div><label>${esc(statusLabel(a.version))}</label><b>${esc(`${statusEn} · ${statusZh}`)}</b></div>
+<div><label>${LABELS.signed}</label>${esc(signingTimeLine(a.signedAt, input.ceremony))}</div><div><label>${LABELS.venue}</label>${esc(venueLine(c, a.place))}</div>
+<div class="wide"><label>${LABELS.ceremony}</label>${esc(ceremonyLine(c, a.signedAt))}</div></div>
 <div class="parties"><div class="accent" style="font-size:9pt;margin-bottom:6pt"><b>${esc(LABELS.parties(a.parties.length))}</b></div>
 <div class="grid" style="grid-template-rows:repeat(${rows}, auto);grid-template-columns:repeat(${columns}, 1fr);column-gap:${gutter}pt;row-gap:${s!.detail * 0.9}pt">${parties}</div></div>
-<div class="footer"><div class="text"><div><label>${LABELS.sectors}</label>${esc(sectors)}</div>${a.value ? `<div><label>${LABELS.value}</label>${esc(formatMoney(a.value))}</div>` : ''}
+<div class="footer"><div class="text"><div><label>${LABELS.sectors}</label>${esc(sectorsLine(a.sectors))}</div>${a.value ? `<div><label>${LABELS.value}</label>${esc(formatMoney(a.value))}</div>` : ''}
 <p class="statement">${esc(statement)}</p><p class="statement" lang="zh-Hans">${esc(statementZh)}</p></div>
 <div class="qr">${qr}</div></div><div class="url">${esc(verifyUrl)}</div>
 </div></body></html>`;

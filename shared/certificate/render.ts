@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { balancedWrap, contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
-  amendedNote, ceremonyLine, formatMoney, formatDay, issueStatement, KIND_LABELS, LABELS, partyDetail, SECTOR_LABELS, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
+  amendedNote, ceremonyLine, formatMoney, formatDay, issueStatement, KIND_LABELS, LABELS, partyDetail, sectorsLine, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -252,10 +252,10 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   let y = top;
   const row = (lines: number) => { y -= 15 + (lines - 1) * FIELD_LINE; };
   row(Math.max(
-    w.field('Kind 协议类型', `${kindEn} · ${kindZh}`, left, y, col - 10),
+    w.field(LABELS.kind, `${kindEn} · ${kindZh}`, left, y, col - 10),
     w.field(statusLabel(a.version), `${statusEn} · ${statusZh}`, right, y, col - 10, { style: a.status === 'voided' ? { color: ALERT, weight: 'bold' } : { weight: 'bold' }, note: amended }),
   ));
-  const venue = ['Venue 地点', venueLine(ceremony, a.place)] as const;
+  const venue = [LABELS.venue, venueLine(ceremony, a.place)] as const;
   const signed = [LABELS.signed, signingTimeLine(a.signedAt, ceremony)] as const;
   if (wrap(venue[1], 9.5, col - 10 - measure(venue[0], 7.5) - 6).length > 2) {
     // The signing time then has the row to itself too, rather than wrap in half of it.
@@ -264,7 +264,7 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number
   } else {
     row(Math.max(w.field(...signed, left, y, col - 10), w.field(...venue, right, y, col - 10)));
   }
-  row(w.field('Ceremony 签约仪式', ceremonyLine(ceremony, a.signedAt), left, y, 2 * col, { maxLines: 4 }));
+  row(w.field(LABELS.ceremony, ceremonyLine(ceremony, a.signedAt), left, y, 2 * col, { maxLines: 4 }));
   return y - 3;
 }
 
@@ -545,8 +545,7 @@ function footer(w: Writer, input: CertificateInput): void {
 
   const width = qrX - M - 30;
   let y = 150;
-  const sectors = a.sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(' · '); // not ", " after Chinese
-  y -= (w.field(LABELS.sectors, sectors, M + 10, y, width) - 1) * FIELD_LINE;
+  y -= (w.field(LABELS.sectors, sectorsLine(a.sectors), M + 10, y, width) - 1) * FIELD_LINE;
   if (a.value) w.field(LABELS.value, formatMoney(a.value), M + 10, (y -= 14), width);
   y -= 18;
   const [statement, statementZh] = issueStatement(a.version, keysUrl);

@@ -52,6 +52,9 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
  */
 export const statusLabel = (version: number): string => `Status at version ${version} 第${version}版状态`;
 
+/** The sectors, each in English and Chinese: "Digital economy 数字经济 · Trade 贸易" (not ", " after Chinese). */
+export const sectorsLine = (sectors: Agreement['sectors']): string => sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(' · ');
+
 /** Under the status of a later version in force: the day its amendment was recorded (see formatDay). */
 export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  已于${zh}修订`;
 
@@ -60,7 +63,10 @@ export const LABELS = {
   registry: 'CONCORD REGISTRY  ·  协议登记系统',
   title: 'Certificate of Agreement',
   titleZh: '协议登记证书',
+  kind: 'Kind 协议类型',
   signed: 'Signed 签署时间',
+  venue: 'Venue 地点',
+  ceremony: 'Ceremony 签约仪式',
   sectors: 'Sectors 合作领域',
   value: 'Value 协议金额',
   parties: (count: number) => `Parties and signatories 签约方及签署人（共${count}方）`,
