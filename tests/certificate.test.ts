@@ -679,6 +679,22 @@ describe('certificate content', () => {
     expect(faces('签约方及签署人（共18方）', 'bold').size).toBe(1);
   });
 
+  it('draws an ideographic variation sequence as the font\'s variant glyph, as HarfBuzz does: Katsushika\'s 葛\u{E0100}, not the plain 葛', async () => {
+    const { shapeLine } = await import('#shared/certificate/shaping.ts');
+    const { font } = referenceFont('@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf');
+    for (const text of ['葛\u{E0100}飾区', '辻\u{E0100}']) {
+      const buffer = new hb.Buffer();
+      buffer.addText(text);
+      buffer.guessSegmentProperties();
+      buffer.setLanguage('ja');
+      hb.shape(font, buffer);
+      const line = shapeLine(text, { lang: 'ja' });
+      expect(line.glyphs.map((g) => g.gid), text).toEqual(buffer.getGlyphInfosAndPositions().map((g) => g.codepoint));
+      expect(new Set(line.glyphs.map((g) => g.face)).size, text).toBe(1);
+      expect(line.glyphs.map((g) => g.text).join(''), text).toBe(text); // the selector is copied with its character
+    }
+  });
+
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
     const { shapeLine } = await import('#shared/certificate/shaping.ts');
     // The line as drawn, left to right, each right-to-left cluster's characters in drawing order too.

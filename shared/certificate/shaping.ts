@@ -72,6 +72,12 @@ const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
 const CJK_AFTER_DIGITS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF01-\uFF60]/u;
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
 const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
+/**
+ * What stays in the run before it, whether or not its font maps it (a face's cmap lists no
+ * variation selectors): ZWNJ and ZWJ, and variation selectors, which the font before them
+ * resolves with its base (cmap format 14: 葛 U+E0100 is Katsushika's variant in Noto Sans JP).
+ */
+const JOINS_PREVIOUS = /[\u200C\u200D\u180B-\u180D\u180F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 /** Anything that can make a bidi level above 0 in a left-to-right paragraph: right-to-left letters, Arabic numbers, RLM, ALM. */
 const RTL_TEXT = new RegExp(`[${Object.keys(RTL_BUNDLED).map((name) => `\\p{Script=${name}}`).join('')}\\u0600-\\u0605\\u06DD\\u0890\\u0891\\u08E2\\u200F\\u061C]|${RTL_UNBUNDLED.source}`, 'u');
 
@@ -272,7 +278,7 @@ function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineCont
     // (2026年11月30日) stay in the Han font: there is no bold Han, and bold digits stood out.
     const inCjkBold = weight === 'bold' && cp >= 0x30 && cp <= 0x39 && CJK_AFTER_DIGITS.test(chars.slice(i).find((c) => !/[0-9]/.test(c)) ?? '');
     const latin = !sc[i] && cp < 0x250 && (CJK.has(script) ? !inCjkBold : prev !== undefined && (following[i] ?? prev.script) !== prev.script);
-    const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || cp === 0x200c || cp === 0x200d) && !latin;
+    const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || JOINS_PREVIOUS.test(ch)) && !latin;
     const f = keepsRun ? prev.face : pickFace(sc[i] ?? (latin ? 'Latn' : script), cp, weight, lang);
     if (same && prev.face === f && prev.script === script) prev.end = pos + ch.length;
     else runs.push({ start: pos, end: pos + ch.length, face: f, script, level: levels[i]! });
