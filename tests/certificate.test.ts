@@ -708,6 +708,23 @@ describe('certificate content', () => {
     expect(drawn('شعبه 3.5% تهران')).toBe('نارهت %3.5 هبعش');
   });
 
+  it('resolves paired brackets together (UBA N0): an Arabic title\'s "(acting)" and a Latin "(Egypt)" in an Arabic name keep their brackets facing each other', async () => {
+    const { shapeLine } = await import('#shared/certificate/shaping.ts');
+    const drawn = (text: string, rtl?: boolean) => shapeLine(text, { rtl }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    const bracketsRtl = (text: string, rtl?: boolean) => shapeLine(text, { rtl }).glyphs.filter((g) => /[()[\]]/.test(g.text)).map((g) => g.rtl);
+    // A signatory line runs left to right: the brackets of an Arabic title go with the Arabic words around them, not one with the Latin after it.
+    expect(bracketsRtl('محمد علي, وزير الاقتصاد (بالإنابة) · Enterprise', false)).toEqual([true, true]);
+    expect(drawn('وزير (بالإنابة) · Enterprise', false)).toBe(')ةبانإلاب( ريزو · Enterprise'); // drawn mirrored: "(…)" as it reads
+    // A right-to-left name: the brackets of the Latin words in it go with them.
+    expect(bracketsRtl('شركة Huawei (Egypt)')).toEqual([false, false]);
+    expect(drawn('شركة Huawei (Egypt)')).toBe('Huawei (Egypt) ةكرش');
+    // Arabic in brackets after Latin words, in a left-to-right line: the brackets take the line's direction.
+    expect(bracketsRtl('Co. (شركة) Ltd', false)).toEqual([false, false]);
+    // Nested: the outer pair follows the Arabic before it, the inner one the Latin; an unmatched bracket is a neutral as before.
+    expect(bracketsRtl('شركة [Huawei (Egypt)] م', true)).toEqual([true, false, false, true]);
+    expect(bracketsRtl('شركة Huawei (Egypt', true)).toEqual([false]);
+  });
+
   it('resolves a wrapped line\'s bidi in its paragraph: a number reads the same wherever the line breaks', async () => {
     const { contextsOf, shapeLine, wrap } = await import('#shared/certificate/shaping.ts');
     const drawn = (text: string, context?: { before: string; after: string }) =>

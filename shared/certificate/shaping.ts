@@ -212,12 +212,77 @@ function weakTypes(chars: string[], sc: (string | null)[], base: 0 | 1): string[
 }
 
 /**
+ * Paired brackets (Bidi_Paired_Bracket_Type, BidiBrackets.txt): each opening bracket's closing one.
+ * Most pairs are neighbours (U+0028, U+0029); the others are listed. U+2329/U+232A pair with
+ * U+3008/U+3009 too (canonical equivalents).
+ */
+const CLOSING_BRACKET = new Map<number, number>([
+  ...[0x28, 0xf3a, 0xf3c, 0x169b, 0x2045, 0x207d, 0x208d, 0x2308, 0x230a, 0x2329, 0x27c5, 0x29fc, 0xff08, 0xff5f, 0xff62,
+    ...[0x2768, 0x27e6, 0x2983, 0x29d8, 0x2e22, 0x2e55, 0x3008, 0x3014, 0xfe59].flatMap((from) => {
+      const to = { 0x2768: 0x2775, 0x27e6: 0x27ef, 0x2983: 0x2998, 0x29d8: 0x29db, 0x2e22: 0x2e29, 0x2e55: 0x2e5c, 0x3008: 0x3011, 0x3014: 0x301b, 0xfe59: 0xfe5e }[from]!;
+      return Array.from({ length: (to - from + 1) / 2 }, (_, i) => from + 2 * i);
+    })].map((open): [number, number] => [open, open + 1]),
+  [0x5b, 0x5d], [0x7b, 0x7d], [0xff3b, 0xff3d], [0xff5b, 0xff5d],
+]);
+const CLOSES = new Set(CLOSING_BRACKET.values());
+/** The form a bracket is matched by: U+2329 and U+232A are U+3008 and U+3009 (BD16). */
+const canonicalBracket = (cp: number) => (cp === 0x2329 ? 0x3008 : cp === 0x232a ? 0x3009 : cp);
+/** BD16 stops pairing past this many open brackets. */
+const MAX_OPEN_BRACKETS = 63;
+
+/** The pairs of brackets (BD16) among a paragraph's neutrals, by their opening bracket's position. */
+function bracketPairs(chars: string[], t: string[]): [number, number][] {
+  const pairs: [number, number][] = [];
+  const open: { closing: number; at: number }[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (t[i] !== 'N') continue;
+    const cp = canonicalBracket(chars[i]!.codePointAt(0)!);
+    const closing = CLOSING_BRACKET.get(cp);
+    if (closing !== undefined) {
+      if (open.length === MAX_OPEN_BRACKETS) break;
+      open.push({ closing: canonicalBracket(closing), at: i });
+    } else if (CLOSES.has(cp)) {
+      const match = open.findLastIndex((o) => o.closing === cp);
+      if (match < 0) continue;
+      pairs.push([open[match]!.at, i]);
+      open.length = match;
+    }
+  }
+  return pairs.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * UBA N0: a pair of brackets takes the direction of the text inside it: the embedding direction
+ * when that is there; else the other when the text before the pair runs that way too; else the
+ * embedding direction. An Arabic title's "(بالإنابة)" in a left-to-right line stays one
+ * right-to-left run, and a Latin "(Egypt)" in an Arabic name one left-to-right run.
+ */
+function resolveBrackets(chars: string[], sc: (string | null)[], t: string[], base: 0 | 1): void {
+  const strong = (c: string | undefined) => (c === 'L' ? 'L' : c === 'R' || c === 'EN' || c === 'AN' ? 'R' : undefined);
+  const e = base ? 'R' : 'L';
+  for (const [open, close] of bracketPairs(chars, t)) {
+    let inside: 'L' | 'R' | undefined;
+    for (let i = open + 1; i < close && inside !== e; i++) inside = strong(t[i]) ?? inside;
+    if (!inside) continue;
+    let before: string | undefined;
+    for (let i = open - 1; i >= 0 && !before; i--) before = strong(t[i]);
+    const type = inside === e || (before ?? e) !== inside ? e : inside;
+    for (const at of [open, close]) {
+      t[at] = type;
+      // Marks on a bracket go with it (they were resolved to its type by W1).
+      for (let i = at + 1; i < chars.length && bidiClass(chars[i]!, sc[i]!) === 'NSM'; i++) t[i] = type;
+    }
+  }
+}
+
+/**
  * Bidi levels of a paragraph's characters (code points): strong types by script, the weak rules
- * W1-W7, N1/N2, I1/I2. No explicit embeddings or bracket pairing: enough for names and
+ * W1-W7, N0 (paired brackets), N1/N2, I1/I2. No explicit embeddings: enough for names and
  * certificate lines.
  */
 function paragraphLevels(chars: string[], sc: (string | null)[], base: 0 | 1): number[] {
   const t = weakTypes(chars, sc, base);
+  resolveBrackets(chars, sc, t, base);
   const dir = (c: string) => (c === 'EN' || c === 'AN' ? 'R' : c); // N1: numbers count as R
   const near = (i: number, step: number) => {
     for (let j = i + step; j >= 0 && j < t.length; j += step) if (t[j] !== 'N') return dir(t[j]!);
