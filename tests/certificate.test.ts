@@ -318,12 +318,14 @@ describe('certificate content', () => {
   it('keeps a party\'s kind and country whole, with their Chinese names, when its signatory line wraps', async () => {
     const { partyDetail } = await import('#shared/certificate/wording.ts');
     const detail = (kind: string, countryCode?: string) => partyDetail({ partyId: 'x', kind: kind as 'state', name: 'X', signatory: { name: 'A' }, ...(countryCode && { countryCode }) });
-    // A Chinese or Japanese name's title follows it in full-width brackets; any other pair is joined with ", ".
+    // A Chinese or Japanese name's title follows it in full-width brackets; an Arabic-script pair is joined with "، ", any other with ", ".
     const signed = (name: string, title: string) => partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', signatory: { name, title } });
     expect(signed('朱华荣', '董事长').startsWith('朱华荣（董事长）')).toBe(true);
     expect(signed('Zhu Huarong', '董事长').startsWith('Zhu Huarong, 董事长')).toBe(true);
     expect(signed('朱华荣', 'Chairman').startsWith('朱华荣, Chairman')).toBe(true);
     expect(signed('朱华荣 Zhu Huarong', '董事长').startsWith('朱华荣 Zhu Huarong, 董事长')).toBe(true); // the characters that meet decide
+    expect([signed('محمد علی', 'وزیر اقتصاد'), signed('محمد علی', 'Minister'), signed('Mohammad Ali', 'وزیر')].map((d) => d.split('\u00A0')[0]))
+      .toEqual(['محمد علی، وزیر اقتصاد', 'محمد علی, Minister', 'Mohammad Ali, وزیر']);
     expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎（代表取締役）')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');

@@ -112,6 +112,7 @@ export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone
 }
 
 const HAN_OR_KANA = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const ARABIC_LETTER = /(?=\p{L})\p{Script=Arabic}/u;
 
 /** Between the items of a signatory line: bound to the item before it, so that no line starts with it. */
 const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
@@ -122,9 +123,11 @@ const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
  * country is an "Organization", not an international one), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
  */
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
-  // A Chinese or Japanese name's title follows it in full-width brackets: "朱华荣（董事长）", "山田太郎（代表取締役）".
+  // A Chinese or Japanese name's title follows it in full-width brackets: "朱华荣（董事长）", "山田太郎（代表取締役）";
+  // an Arabic-script name and title are joined with the Arabic comma: "محمد علی، وزیر".
   const { name, title } = p.signatory;
-  const who = !title ? name : HAN_OR_KANA.test([...name].at(-1)!) && HAN_OR_KANA.test([...title][0]!) ? `${name}（${title}）` : `${name}, ${title}`;
+  const meet = (script: RegExp) => script.test([...name].at(-1)!) && script.test([...title!][0]!);
+  const who = !title ? name : meet(HAN_OR_KANA) ? `${name}（${title}）` : `${name}${meet(ARABIC_LETTER) ? '،' : ','} ${title}`;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
   // line ("South Georgia and the South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
