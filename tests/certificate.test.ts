@@ -455,6 +455,19 @@ describe('certificate content', () => {
     expect(dots[0]!.length).toBeGreaterThan(5);
   });
 
+  it('keeps a number or a Latin word in Chinese text whole where a line breaks: "2024", "SCO" and "12,500,000" never split', async () => {
+    const { measure, wrap } = await import('#shared/certificate/shaping.ts');
+    const text = '中国—上海合作组织数字经济论坛2024年会议SCO成员国签署12,500,000元协议';
+    for (let width = 60; width <= 300; width += 3) {
+      const lines = wrap(text, 10, width, { lang: 'zh-Hans' });
+      expect(lines.join(''), String(width)).toBe(text);
+      for (const [a, b] of lines.slice(1).map((l, i) => [lines[i]!, l] as const)) expect(`${a.at(-1)}|${b[0]}`, `${width}: ${lines.join(' / ')}`).not.toMatch(/^[0-9A-Z,]\|[0-9A-Z,]$/);
+    }
+    // A word wider than its line still breaks: after its hyphen, where one is on the line; else where the line is full.
+    expect(wrap('Dupont-Longname', 10, measure('Dupont-Longn', 10))).toEqual(['Dupont-', 'Longname']);
+    expect(wrap('Longname', 10, measure('Longn', 10))).toEqual(['Longn', 'ame']);
+  });
+
   it('prints a title of 300 characters, and a Chinese title as long, in full, on lines that do not touch', async () => {
     const title = `Memorandum of Understanding on the Establishment of the SCO Digital Economy Platform ${'and a Joint Research Centre '.repeat(8)}`.slice(0, 300).trimEnd();
     const titleZh = '关于建立上海合作组织数字经济合作平台及联合研究中心的谅解备忘录'.repeat(10).slice(0, 300);
@@ -907,6 +920,9 @@ describe('certificate content', () => {
     expect(wrap('100\u00A0%', 10, 18, { lang: 'fr' })).toEqual(['100', '%']);
     expect(wrap('Jean-Pierre\u00A0Dupont', 10, 60)).toEqual(['Jean-Pierre', 'Dupont']);
     expect(balancedWrap('Jean-Pierre\u00A0Dupont', 10, 60)).toEqual(['Jean-Pierre', 'Dupont']);
+    // A no-break space beside a breaking one goes at a break, as the breaking one does: no line starts or ends with one.
+    expect(wrap('Alpha \u00A0Beta', 10, 40)).toEqual(['Alpha', 'Beta']);
+    expect(wrap('Alpha\u00A0 Beta', 10, 40)).toEqual(['Alpha', 'Beta']);
     // ...and quotation marks and apostrophes hold nothing together: a line may start with one.
     for (const width of [83, 100, 133]) expect(wrap('Gemeente ’s-Hertogenbosch', 10, width), `${width}`).toEqual(['Gemeente', '’s-Hertogenbosch']);
     expect(wrap('Verein »Freunde Chongqings« e.V.', 10, 70)).toEqual(['Verein', '»Freunde', 'Chongqings«', 'e.V.']);

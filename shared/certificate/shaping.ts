@@ -562,7 +562,18 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
  */
 const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
 const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
-const mayBreakBetween = (before: string, after: string) => !NO_LINE_START.test(after) && !NO_LINE_END.test(before.slice(-2));
+const mayBreakBetween = (before: string, after: string) =>
+  !NO_LINE_START.test(after) && !NO_LINE_END.test(before.slice(-2)) && !inOneWord(before, after) && !(NUMBER_SEPARATED.test(before) && /^\p{N}/u.test(after));
+
+/**
+ * Letters and digits of scripts written with spaces hold together where text breaks between
+ * characters (UAX #14 LB23-LB28): "2024" and "SCO" in a Chinese title stay whole, and a word wider
+ * than its line breaks after its hyphen rather than inside it, where one is on the line. Each side's
+ * base letter decides (marks go with it). So does a number's separator between digits (LB25: "12,500").
+ */
+const inOneWord = (before: string, after: string) => spacedWordCharacter(/(\P{M})\p{M}*$/u.exec(before)?.[1]) && spacedWordCharacter(String.fromCodePoint(after.codePointAt(0) ?? 0x20));
+const spacedWordCharacter = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch) && !BREAKS_WITHOUT_SPACES.test(ch);
+const NUMBER_SEPARATED = /\p{N}\p{M}*[.,:\u060C\u066B\u066C]$/u;
 
 /** Spaces at either end of a line: breaking ones, and no-break ones where a line too narrow for their words had to break at one. */
 const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
@@ -683,6 +694,8 @@ function breakableParts(text: string): string[] {
  */
 export function wrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}): string[] {
   const lines: string[] = [];
+  // No line starts or ends with a space: a no-break one next to a breaking one at a break ("a \u00A0word") goes too.
+  const push = (l: string) => { const trimmed = l.replace(EDGE_SPACES, ''); if (trimmed) lines.push(trimmed); };
   let line = '';
   const fits = (t: string) => measure(t, size, opts) <= maxWidth;
   // Words at even indices, each after the space it follows (at odd ones): kept as written within a line.
@@ -693,7 +706,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
     const candidate = line ? `${line}${parts[i - 1]}${word}` : word;
     if (fits(candidate)) { line = candidate; continue; }
     if (fits(word)) {
-      if (line) lines.push(line);
+      push(line);
       line = word;
       continue;
     }
@@ -713,7 +726,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       else pieces.push(segment);
     }
     const words = wordStarts(word, pieces, opts.lang);
-    const mayBreakBefore = (at: number) => mayBreakBetween(pieces[at - 1]!, pieces[at]!);
+    const mayBreakBefore = (at: number) => mayBreakBetween(pieces[at - 2] === undefined ? pieces[at - 1]! : pieces[at - 2] + pieces[at - 1]!, pieces[at]!);
     const wordBreak = (at: number) => words![at]! && mayBreakBefore(at);
     let from = 0;
     if (line) {
@@ -727,7 +740,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
         else hi = mid - 1;
       }
       from = lo > 0 ? breaks[lo - 1]! : 0;
-      lines.push(from > 0 ? lead + pieces.slice(0, from).join('') : line);
+      push(from > 0 ? lead + pieces.slice(0, from).join('') : line);
       line = '';
     }
     while (from < pieces.length) {
@@ -763,7 +776,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       from = lo;
     }
   }
-  if (line) lines.push(line);
+  push(line);
   return lines;
 }
 
