@@ -59,6 +59,9 @@ async function renderVariant(
   return pdf;
 }
 
+/** A page's markup without what keeps dates, times and version numbers on one line (spans in Chinese, no-break spaces in English). */
+const plain = (html: string) => html.replace(/<span class="together">([^<]*)<\/span>/g, '$1').replace(/\u00A0/g, ' ');
+
 /** A verification page's headline (its one h1), without the mark before it. */
 const headline = (html: string) => /<h1>(?:<span class="mark" aria-hidden="true">[^<]*<\/span> )?(.*?)<\/h1>/.exec(html)?.[1];
 
@@ -1598,8 +1601,8 @@ describe('verification', () => {
     expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Amended again', reason: 'typo' }, headers: { 'if-match': '"2"' } })).status).toBe(200);
     for (const r of [await checkLink(link), await checkFile(pdf)]) expect(r.body).toMatchObject({ status: 'superseded', currentVersion: 3, supersededAt: amendedAt });
     const page = await t.call('GET', link, { token: null, headers: { accept: 'text/html' } });
-    expect(page.body).toContain(`This certificate describes version 1. Version 2 replaced it on ${en}. Ask the parties or the registry for the certificate of version 3, which is current.`);
-    expect(page.body).toContain(`本版已于${zh}被第2版取代。`);
+    expect(plain(page.body)).toContain(`This certificate describes version 1. Version 2 replaced it on ${en}. Ask the parties or the registry for the certificate of version 3, which is current.`);
+    expect(plain(page.body)).toContain(`本版已于${zh}被第2版取代。`);
     const v3 = (await checkFile((await certificate(id)).body)).body;
     expect(v3).toMatchObject({ status: 'valid', version: 3 });
     expect(v3).not.toHaveProperty('supersededAt');
@@ -1619,11 +1622,11 @@ describe('verification', () => {
     const { verificationPage } = await import('#shared/certificate/verify-page.ts');
     const facts = { title: 'T', signedAt: clock.signedAt, parties: [], ceremony: { title: 'C', city: 'Seoul', countryCode: 'KR', startsAt: '2026-11-30T00:00:00Z' } };
     const common = { detail: 'd', detailZh: '细', code: 'AAAA-AAAA', version: 1, agreement: facts };
-    expect(verificationPage({ ...common, status: 'superseded', currentVersion: 2, supersededAt: clock.updatedAt })).toContain('Version 2 replaced it on 1 December 2026.');
-    expect(verificationPage({ ...common, status: 'voided', currentVersion: 2, voidedAt: clock.updatedAt })).toContain('The agreement was voided on 1 December 2026');
+    expect(plain(verificationPage({ ...common, status: 'superseded', currentVersion: 2, supersededAt: clock.updatedAt }))).toContain('Version 2 replaced it on 1 December 2026.');
+    expect(plain(verificationPage({ ...common, status: 'voided', currentVersion: 2, voidedAt: clock.updatedAt }))).toContain('The agreement was voided on 1 December 2026');
     // A ceremony corrected at 20:00 UTC, in Asia/Shanghai: the next day there, as the page's other days are.
     const corrected = { ...facts, ceremony: { ...facts.ceremony, timeZone: 'Asia/Shanghai', correctedAt: '2026-11-30T20:00:00.000Z' } };
-    expect(verificationPage({ ...common, status: 'valid', currentVersion: 1, agreement: corrected })).toContain('Corrected on 1 December 2026: a certificate downloaded before');
+    expect(plain(verificationPage({ ...common, status: 'valid', currentVersion: 1, agreement: corrected }))).toContain('Corrected on 1 December 2026: a certificate downloaded before');
   });
 
   it('a voided agreement\'s certificate verifies as voided, saying when; the void version\'s certificate prints the day', async () => {
@@ -1633,8 +1636,8 @@ describe('verification', () => {
     // The day on the ceremony's clock (Asia/Shanghai), as the signing time prints.
     const [en, zh] = dayInShanghai(voided.body.updatedAt);
     const page = await t.call('GET', link, { token: null, headers: { accept: 'text/html' } });
-    expect(page.body).toContain(`The agreement was voided on ${en} and is no longer in force`);
-    expect(page.body).toContain(`该协议已于${zh}作废`);
+    expect(plain(page.body)).toContain(`The agreement was voided on ${en}: do not rely on this certificate.`);
+    expect(plain(page.body)).toContain(`该协议已于${zh}作废`);
     expect(page.body).toContain('证书真实，但协议已作废，不再有效。');
     const v2 = (await certificate(id)).body as Buffer;
     expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`VOIDED on ${en} — this agreement is no longer in force · 本协议已于${zh}作废`);
@@ -1894,19 +1897,19 @@ describe('verification', () => {
     // their language (screen readers, Han glyph forms); so does every Chinese part.
     expect(r.body).toContain('Chongqing Municipality · <bdi lang="zh-Hans">重庆市</bdi>');
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
-    expect(r.body).toContain('23 August 2021, 14:30 · <span lang="zh-Hans">2021年8月23日 14:30</span> · UTC+08:00 (Asia/Shanghai)');
+    expect(plain(r.body)).toContain('23 August 2021, 14:30 · <span lang="zh-Hans">2021年8月23日 14:30</span> · UTC+08:00 (Asia/Shanghai)');
     // The verdict is the page's one top heading, in both languages; the version note too.
     expect(headline(r.body)).toBe('Valid certificate<br><span lang="zh-Hans">证书真实有效</span>');
-    expect(r.body).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第1版，共1版<\/span>\)/);
+    expect(plain(r.body)).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第1版，共1版<\/span>\)/);
     expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
-    expect(r.body).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd>Ceremony cer-test, Chongqing · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
+    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd>Ceremony cer-test, Chongqing · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // With the event it was part of, as the certificate names it.
     const { verificationPage } = await import('#shared/certificate/verify-page.ts');
     const json = (await checkLink(link)).body;
     const withEvent = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, event: 'Smart China Expo 2021 (SCE 2021)' } } };
-    expect(verificationPage(withEvent)).toContain('<dd>Ceremony cer-test — Smart China Expo 2021 (SCE 2021), Chongqing · 23 August 2021');
+    expect(plain(verificationPage(withEvent))).toContain('<dd>Ceremony cer-test — Smart China Expo 2021 (SCE 2021), Chongqing · 23 August 2021');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -1931,13 +1934,13 @@ describe('verification', () => {
     await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Marks, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
     expect(markOf((await t.call('GET', link, { token: null, headers: browser })).body)).toBe('!');
     await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed twice' }, headers: { 'if-match': '"2"' } });
-    const voided = (await t.call('GET', link, { token: null, headers: browser })).body as string;
+    const voided = plain((await t.call('GET', link, { token: null, headers: browser })).body);
     expect(markOf(voided)).toBe('⊘');
-    // Not "version 1 of 3", which reads as a newer version in force.
-    expect(voided).toContain('(version 1; version 3 voided the agreement · <span lang="zh-Hans">第1版；协议已于第3版作废</span>)');
+    // Not "version 1 of 3", which reads as a newer version in force, nor "version 3 voided it", which reads as a new version.
+    expect(voided).toMatch(/\(version 1; the agreement was voided on \d{1,2} [A-Z][a-z]+ \d{4} · <span lang="zh-Hans">第1版；协议已于\d{4}年\d{1,2}月\d{1,2}日作废<\/span>\)/);
     const voidCertificate = (await certificate(id)).body as Buffer;
     const voidLink = /(https:\/\/concord\.example\/verify\/\S+)/.exec(pdfToText(voidCertificate))![1]!.slice(BASE.length);
-    expect((await t.call('GET', voidLink, { token: null, headers: browser })).body).toContain('(version 3, the record of the void · <span lang="zh-Hans">第3版，即作废记录</span>)');
+    expect(plain((await t.call('GET', voidLink, { token: null, headers: browser })).body)).toContain('(version 3, the record of the void · <span lang="zh-Hans">第3版，即作废记录</span>)');
     // A tampered file's page: the file advice, not a typist's.
     const tampered = Buffer.from(pdf);
     tampered[tampered.length - 20]! ^= 1;
@@ -1961,7 +1964,7 @@ describe('verification', () => {
     }
     expect(await page('zh-CN')).toContain('<title>证书真实有效 · Valid certificate · Concord</title>');
     // The facts too: their labels, the version, the signing time and the ceremony's days.
-    const zh = await page('zh-CN');
+    const zh = plain(await page('zh-CN'));
     expect(zh).toContain('<dt><span lang="zh-Hans">编号</span> · <span lang="en">Code</span></dt>');
     expect(zh).toContain('（<span lang="zh-Hans">第1版，共1版</span> · <span lang="en">version 1 of 1</span>）');
     expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30</span> · UTC+08:00 (Asia/Shanghai)</dd>');
@@ -1976,9 +1979,12 @@ describe('verification', () => {
     // Only Chinese is kept from breaking between its characters in the headline, and only until it
     // does not fit: the English one, kept whole when second, ran off a 360-pixel phone's screen ("Out
     // of date: a newer version exists"), and a Chinese one kept whole ran off it in enlarged text.
-    expect(zh).toContain('h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]){word-break:keep-all}'); // not Thai or Khmer names, which break between words
+    expect(zh).toContain('h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]),.together{word-break:keep-all}'); // not Thai or Khmer names, which break between words
     expect(zh).toContain('overflow-wrap:anywhere');
     expect(zh).not.toContain('nowrap');
+    // Dates and version numbers hold together while they fit a line (on a phone, "2021年8月 / 23日" and "23 / August 2021" broke).
+    const raw = await page('zh-CN');
+    for (const kept of ['<span class="together">2021年8月23日 14:30</span>', '<span class="together">第1版，共1版</span>', '23\u00A0August\u00A02021,\u00A014:30', 'version\u00A01\u00A0of\u00A01']) expect(raw).toContain(kept);
     // The upload page's form as well.
     const form = (await t.call('GET', '/verify', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } })).body as string;
     expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');
@@ -2023,7 +2029,7 @@ describe('verification', () => {
     const cutPage = await t.call('GET', link.replace(sig!, sig!.slice(0, 60)), { token: null, headers: { accept: 'text/html' } });
     expect(cutPage.status).toBe(400);
     expect(headline(cutPage.body)).toBe('Incomplete address<br><span lang="zh-Hans">网址不完整</span>');
-    expect(cutPage.body).toContain('its signature has 60 of the 86 characters');
+    expect(cutPage.body).toContain('its signature has 60 characters, a certificate&#39;s has 86');
     expect(cutPage.body).toContain('签名只有60个字符');
     expect(cutPage.body).not.toContain('Not verified');
     // A link with more after the comma than punctuation is not as printed (a second signature, or text
@@ -2058,8 +2064,8 @@ describe('verification', () => {
     await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Advice for readers, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } });
     const browser = { accept: 'text/html' };
     const superseded = await t.call('GET', link, { token: null, headers: browser });
-    expect(superseded.body).toContain('Ask the parties or the registry for the certificate of version 2, which is current.');
-    expect(superseded.body).toContain('请向签约方或登记机构索取现行第2版证书。');
+    expect(plain(superseded.body)).toContain('Ask the parties or the registry for the certificate of version 2, which is current.');
+    expect(plain(superseded.body)).toContain('请向签约方或登记机构索取现行第2版证书。');
     const typed = await t.call('GET', link.replace(/\?.*/, ''), { token: null, headers: browser });
     expect([typed.status, typed.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
     expect(typed.body).toContain('This address is incomplete');

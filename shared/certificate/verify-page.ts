@@ -3,7 +3,7 @@ import type { GenuineVerification, Verification } from '#shared/domain/schemas.t
 import type { ErrorPage } from '#shared/http/handler.ts';
 import { prefersChinese } from '#shared/http/request.ts';
 import { MAX_CERTIFICATE_BYTES } from './signature.ts';
-import { ceremonyDays, ceremonyName, formatDay, formatSigningTime } from './wording.ts';
+import { ceremonyDays, ceremonyName, formatDay, formatSigningTime, MONTHS } from './wording.ts';
 
 /**
  * The pages load nothing and run nothing, and no other site may frame them (to dress up a
@@ -17,8 +17,22 @@ export const PAGE_HEADERS = policy("'none'");
 export const FORM_PAGE_HEADERS = policy("'self'");
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Dates, times and version numbers in a page's own wording, kept on one line while they fit one: on
+ * a phone, Chinese broke "2021年8月 / 23日" and "第1 / 版", English "23 / August 2021". English ones
+ * get no-break spaces, Chinese ones a span that keeps its characters together (keep-all); in enlarged
+ * text on a narrow screen, either still breaks rather than run off it (overflow-wrap:anywhere, not nowrap).
+ */
+const KEPT_TOGETHER = new RegExp([
+  '-?\\d{4}年\\d{1,2}月\\d{1,2}日(?: \\d{2}:\\d{2})?', '第\\d+版(?:，共\\d+版)?',
+  `\\d{1,2} (?:${MONTHS.join('|')})(?: -?\\d{4})?(?:, \\d{2}:\\d{2})?`, '[Vv]ersion \\d+(?: of \\d+)?',
+].join('|'), 'g');
+const keptTogether = (html: string) =>
+  html.replace(KEPT_TOGETHER, (phrase) => (/\p{Script=Han}/u.test(phrase) ? `<span class="together">${phrase}</span>` : phrase.replace(/ /g, '\u00A0')));
+
 /** Chinese text, marked as such (screen readers, Han glyph forms). */
-const zhSpan = (text: string) => `<span lang="zh-Hans">${escape(text)}</span>`;
+const zhSpan = (text: string) => `<span lang="zh-Hans">${keptTogether(escape(text))}</span>`;
 
 /** How a verdict looks: its headline in English and Chinese, and a mark and colours that tell it apart without colour too. */
 interface Look { en: string; zh: string; mark: string; colour: string; tint: string }
@@ -55,7 +69,7 @@ function advice(v: Verification, file: boolean): [string, string] {
     }
     case 'voided': {
       const [en, zh] = onSigningClock(v.voidedAt, v);
-      return [`The agreement was voided on ${en} and is no longer in force: do not rely on this certificate.`, `该协议已于${zh}作废，不再有效，请勿以此证书为依据。`];
+      return [`The agreement was voided on ${en}: do not rely on this certificate.`, `该协议已于${zh}作废，请勿以此证书为依据。`]; // the verdict's detail says it is no longer in force
     }
     // A file cut short is not verified either (a forger may cut one too), but one downloaded again may be.
     case 'invalid': if (file && v.reason === 'incomplete') {
@@ -78,7 +92,7 @@ const ordered = (en: string, zh: string, order: Order) => (order === 'zh' ? [zh,
 
 /** An English and a Chinese text in the reader's order, the second marked with its language. */
 const inOrder = (en: string, zh: string, order: Order, between = ' · ') =>
-  ordered(order === 'zh' ? `<span lang="en">${escape(en)}</span>` : escape(en), zhSpan(zh), order).join(between);
+  ordered(order === 'zh' ? `<span lang="en">${keptTogether(escape(en))}</span>` : keptTogether(escape(en)), zhSpan(zh), order).join(between);
 
 /** The signing time as the certificate prints it: in both languages, then the clock both are on. */
 const signedWhen = (...[signedAt, ceremony, order]: [...Parameters<typeof formatSigningTime>, Order]) => {
@@ -102,14 +116,16 @@ const correction = (v: GenuineVerification, order: Order) => {
 };
 
 /**
- * Which version the certificate is, among how many: a void is a version too, so for a voided
- * agreement the note says which version voided it rather than "1 of 2", which reads as a newer one in force.
+ * Which version the certificate is, among how many: a void is recorded as a version too, so for a
+ * voided agreement the note says when it was voided rather than "1 of 2", which reads as a newer
+ * one in force, or "version 2 voided it", which reads as a new version.
  */
 function versionNote(v: GenuineVerification, order: Order): string {
   const [version, current] = [v.version, v.currentVersion];
   if (v.status !== 'voided') return inOrder(`version ${version} of ${current}`, `第${version}版，共${current}版`, order);
   if (version === current) return inOrder(`version ${version}, the record of the void`, `第${version}版，即作废记录`, order);
-  return inOrder(`version ${version}; version ${current} voided the agreement`, `第${version}版；协议已于第${current}版作废`, order);
+  const [en, zh] = onSigningClock(v.voidedAt, v);
+  return inOrder(`version ${version}; the agreement was voided on ${en}`, `第${version}版；协议已于${zh}作废`, order);
 }
 
 /** Which language a page puts first: English, unless the reader's browser asks for Chinese first. */
@@ -125,7 +141,7 @@ type Lines = [en: string, zh?: string];
 function publicFacts(v: GenuineVerification, order: Order): string {
   const a = v.agreement;
   return `${ordered(`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : '', order).join('')}
-<dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)} ${order === 'zh' ? `（${versionNote(v, order)}）` : `(${versionNote(v, order)})`}</dd>
+<dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)}${order === 'zh' ? `（${versionNote(v, order)}）` : ` (${versionNote(v, order)})`}</dd>
 <dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${signedWhen(a.signedAt, a.ceremony ?? {}, order)}</dd>
 ${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
 <dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
@@ -189,7 +205,7 @@ export function problemPage(status: number, detail: string, order: Order = 'en')
     return page({ en: 'No page here', zh: '页面不存在', ...INFO }, [
       ['The registry has no page at this address.', '登记系统中不存在此页面。'],
       ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
-    ], details(detail, order), order);
+    ], checkFile(order), order); // no details: which route a path lacks means nothing to a reader
   }
   const busy = status >= 500;
   const gist = PROBLEM_GIST[status] ?? (busy ? ['The registry is busy.', '登记系统暂时繁忙。'] : ['What was sent could not be checked.', '所提交的内容有误，未能核验。']);
@@ -225,8 +241,8 @@ type Explained = [en: string, zh: string, lines: Lines];
 
 const UNCHECKED: Record<Exclude<UncheckedLink, object>, Explained> = {
   missing: ['Incomplete address', '网址不完整', [
-    'This address is incomplete: type the whole address printed under the QR code, with its v= and sig= parts, or scan the code.',
-    '请输入二维码下方印制的完整网址（包括 v= 与 sig= 部分），或直接扫描二维码。',
+    'This address is incomplete: scan the QR code, or type the whole address printed under it, with its v= and sig= parts.',
+    '此网址不完整：请扫描二维码，或输入二维码下方印制的完整网址（包括 v= 与 sig= 部分）。',
   ]],
   'not-as-printed': ['Address not as printed', '网址与印制网址不符', [
     'This address is not as printed under a QR code: its v= or sig= part holds something a certificate\'s link does not (a second signature, or text pasted after the link), so nothing could be checked. Scan the QR code, or type the address exactly as printed under it.',
@@ -235,7 +251,7 @@ const UNCHECKED: Record<Exclude<UncheckedLink, object>, Explained> = {
 };
 
 const cutShortLink = ({ signatureLength, expected }: Exclude<UncheckedLink, string>): Explained => ['Incomplete address', '网址不完整', [
-  `This address is cut short: its signature has ${signatureLength} of the ${expected} characters a certificate's has, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
+  `This address is cut short: its signature has ${signatureLength} characters, a certificate's has ${expected}, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
   `此网址不完整：其中的签名只有${signatureLength}个字符，证书的签名应有${expected}个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
 ]];
 
@@ -257,7 +273,7 @@ function page(look: { en: string; zh: string; mark?: string; colour: string; tin
 <title>${order === 'zh' ? `${escape(zh)} · ${escape(en)}` : `${escape(en)} · ${escape(zh)}`} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
 .status{border-left:.4rem solid ${colour};border-radius:.3rem;padding:.5rem 1rem;background:${tint}}.status h1{color:${colour};font-size:1.35rem;margin:.2rem 0}
 .mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.15rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
-h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]){word-break:keep-all}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
+h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]),.together{word-break:keep-all}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
 .note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}.next{display:flex;flex-wrap:wrap;column-gap:1.5rem}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
 button:focus-visible{outline-offset:2px}button{width:100%;min-height:3rem;border:2px solid transparent;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
 <body${order === 'zh' ? ' lang="en"' : ''}><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>

@@ -163,7 +163,7 @@ export function formatMoney({ amount, currency }: { amount: string; currency: st
   return `${currency} ${grouped}${digits > 0 ? `.${fraction.padEnd(digits, '0')}` : ''}`;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /**
  * The signing time as people at the ceremony saw it: in the ceremony's IANA time zone; or else
