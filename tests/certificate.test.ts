@@ -2029,7 +2029,7 @@ describe('verification', () => {
     const cutPage = await t.call('GET', link.replace(sig!, sig!.slice(0, 60)), { token: null, headers: { accept: 'text/html' } });
     expect(cutPage.status).toBe(400);
     expect(headline(cutPage.body)).toBe('Incomplete address<br><span lang="zh-Hans">网址不完整</span>');
-    expect(cutPage.body).toContain('its signature has 60 characters, a certificate&#39;s has 86');
+    expect(cutPage.body).toContain('its signature has 60 characters where a certificate&#39;s has 86');
     expect(cutPage.body).toContain('签名只有60个字符');
     expect(cutPage.body).not.toContain('Not verified');
     // A link with more after the comma than punctuation is not as printed (a second signature, or text

@@ -251,7 +251,7 @@ const UNCHECKED: Record<Exclude<UncheckedLink, object>, Explained> = {
 };
 
 const cutShortLink = ({ signatureLength, expected }: Exclude<UncheckedLink, string>): Explained => ['Incomplete address', '网址不完整', [
-  `This address is cut short: its signature has ${signatureLength} characters, a certificate's has ${expected}, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
+  `This address is cut short: its signature has ${signatureLength} characters where a certificate's has ${expected}, so nothing could be checked. Scan the QR code, or type the whole address printed under it.`,
   `此网址不完整：其中的签名只有${signatureLength}个字符，证书的签名应有${expected}个字符，因此无法核验。请扫描二维码，或输入二维码下方印制的完整网址。`,
 ]];
 
