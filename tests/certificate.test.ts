@@ -726,6 +726,21 @@ describe('certificate content', () => {
     expect(drawn('شعبه 3.5% تهران')).toBe('نارهت %3.5 هبعش');
   });
 
+  it('takes a character\'s bidi class as Unicode gives it where its script alone would not: Common letters (ー), marks, Arabic symbols (﷽), format characters (a soft hyphen)', async () => {
+    const { rtlParagraph, shapeLine } = await import('#shared/certificate/shaping.ts');
+    const drawn = (text: string, rtl?: boolean) => shapeLine(text, { rtl }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    // A letter of the Common script is strong left to right: Japanese keeps its long-vowel mark in a right-to-left line.
+    expect(drawn('ミラー', true)).toBe('ミラー');
+    expect(drawn('aー', true)).toBe('aー');
+    // A mark goes with what it follows (a Hebrew point after a digit), and one with nothing before it takes the paragraph's direction.
+    expect(drawn('1\u05B4', true)).toBe('1\u05B4');
+    expect(drawn('\u0610محمد', false)).toBe('\u0610دمحم');
+    // The bismillah ligature is a neutral: a line opening with it is still an English line.
+    expect(rtlParagraph('\uFDFD Agreement between A and B')).toBe(false);
+    // A soft hyphen is ignored: the number around it stays in order.
+    expect(drawn('شركة 5\u00AD6 ب')).toContain('5\u00AD6');
+  });
+
   it('resolves paired brackets together (UBA N0): an Arabic title\'s "(acting)" and a Latin "(Egypt)" in an Arabic name keep their brackets facing each other', async () => {
     const { shapeLine } = await import('#shared/certificate/shaping.ts');
     const drawn = (text: string, rtl?: boolean) => shapeLine(text, { rtl }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');

@@ -71,7 +71,6 @@ const CJK = new Set(['Hani', 'Hira', 'Kana', 'Bopo']);
 /** What may follow digits set among Han text: Han, kana, or CJK and full-width punctuation (年, 版, ）). */
 const CJK_AFTER_DIGITS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF01-\uFF60]/u;
 const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
-const INHERITED = /\p{Script=Inherited}/u; // combining marks, ZWJ, ZWNJ
 /**
  * What stays in the run before it, whether or not its font maps it (a face's cmap lists no
  * variation selectors): ZWNJ and ZWJ, and variation selectors, which the font before them
@@ -144,7 +143,18 @@ const COMMON_SEPARATOR = /[,./:\u00A0\u060C\u202F\u2044\uFE50\uFE52\uFE55\uFF0C\
 const EUROPEAN_TERMINATOR = /[#%\u00B0\u00B1\u0609\u060A\u066A\u2030-\u2034\u212E\u2213\uFE5F\uFE69\uFE6A\uFF03-\uFF05]|(?![\u060B\uFDFC])\p{Sc}/u;
 const ARABIC_LETTERS = new Set(['Arab', 'Thaa', 'Syrc']);
 
-type BidiClass = 'L' | 'R' | 'AL' | 'EN' | 'AN' | 'ES' | 'CS' | 'ET' | 'NSM' | 'N';
+type BidiClass = 'L' | 'R' | 'AL' | 'EN' | 'AN' | 'ES' | 'CS' | 'ET' | 'NSM' | 'BN' | 'N';
+
+/** Format characters the algorithm sets aside (X9, Bidi_Class BN): the soft hyphen, ZWSP, ZWNJ, ZWJ, word joiners, the BOM. */
+const BOUNDARY_NEUTRAL = /[\u00AD\u180E\u200B-\u200D\u2060-\u2064\u206A-\u206F\uFEFF\u{1BCA0}-\u{1BCA3}\u{E0001}\u{E0020}-\u{E007F}]/u;
+/** Nonspacing and enclosing marks: NSM, whatever their script (Hebrew points, Arabic harakat). */
+const MARK = /[\p{Mn}\p{Me}]/u;
+/**
+ * Other neutrals (ON) of scripts whose letters are strong: Arabic symbols (U+0606, U+0607, U+060E,
+ * U+060F, ۞, ۩, the ornate parentheses, U+FD40-U+FD4F, U+FDCF, ﷽, U+FDFE, U+FDFF), the Tibetan and
+ * Ogham brackets (paired ones, see CLOSING_BRACKET), and the CJK and Kangxi radicals.
+ */
+const OTHER_NEUTRAL = /[\u0606\u0607\u060E\u060F\u06DE\u06E9\uFD3E\uFD3F\uFD40-\uFD4F\uFDCF\uFDFD-\uFDFF\u0F3A-\u0F3D\u169B\u169C\u2E80-\u2FDF]/u;
 
 /** Strong characters of the Common script: the directional marks (LRM, RLM, ALM), and Arabic punctuation and tatweel. */
 const COMMON_STRONG: Record<string, BidiClass> = { '\u200E': 'L', '\u200F': 'R', '\u061C': 'AL', '\u061B': 'AL', '\u061F': 'AL', '\u0640': 'AL' };
@@ -152,13 +162,17 @@ const COMMON_STRONG: Record<string, BidiClass> = { '\u200E': 'L', '\u200F': 'R',
 function bidiClass(ch: string, script: string | null): BidiClass {
   const strong = COMMON_STRONG[ch];
   if (strong) return strong;
+  if (BOUNDARY_NEUTRAL.test(ch)) return 'BN';
+  if (MARK.test(ch)) return 'NSM';
   if (EUROPEAN_NUMBER.test(ch)) return 'EN';
   if (ARABIC_NUMBER.test(ch)) return 'AN'; // before the script: Arabic-Indic digits are Script=Arabic
   if (EUROPEAN_SEPARATOR.test(ch)) return 'ES';
   if (COMMON_SEPARATOR.test(ch)) return 'CS';
   if (EUROPEAN_TERMINATOR.test(ch)) return 'ET';
+  if (OTHER_NEUTRAL.test(ch)) return 'N';
   if (script) return ARABIC_LETTERS.has(script) ? 'AL' : RTL_SCRIPTS.has(script) || RTL_UNBUNDLED.test(ch) ? 'R' : 'L';
-  return INHERITED.test(ch) ? 'NSM' : 'N';
+  // A letter of the Common script (ー, ʻ, µ, ℂ) is strong left to right.
+  return /\p{L}/u.test(ch) ? 'L' : 'N';
 }
 
 /** Whether the first strong character runs right to left (UBA P2/P3). */
@@ -281,6 +295,14 @@ function resolveBrackets(chars: string[], sc: (string | null)[], t: string[], ba
  * certificate lines.
  */
 function paragraphLevels(chars: string[], sc: (string | null)[], base: 0 | 1): number[] {
+  // Format characters (BN) are set aside (X9), and each takes the level of the character before it.
+  const kept = chars.flatMap((ch, i) => (bidiClass(ch, sc[i]!) === 'BN' ? [] : [i]));
+  if (kept.length < chars.length) {
+    const levels = paragraphLevels(kept.map((i) => chars[i]!), kept.map((i) => sc[i]!), base);
+    let k = 0;
+    let last: number = base;
+    return chars.map((_, i) => (kept[k] === i ? (last = levels[k++]!) : last));
+  }
   const t = weakTypes(chars, sc, base);
   resolveBrackets(chars, sc, t, base);
   const dir = (c: string) => (c === 'EN' || c === 'AN' ? 'R' : c); // N1: numbers count as R
