@@ -636,6 +636,8 @@ describe('certificate content', () => {
     // Every party once, in order, the first page first; the annex says what it continues.
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(page(1)).toContain('Parties and signatories 签约方及签署人（共30方） · continued on the next page');
+    // Each page says which of how many it is, so that a page gone missing shows.
+    expect([page(1), page(2)].map((text) => /Page 页码 (\d+\/\d+)/.exec(text)?.[1])).toEqual(['1/2', '2/2']);
     expect(page(2)).toMatch(new RegExp(`Parties and signatories, continued 签约方及签署人（续） · ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
     const sizes = new Set<number>();
     for (const n of [0, 1]) {

@@ -135,15 +135,16 @@ function paragraphLines<S extends TextOptions>(text: string, lines: string[], st
 
 
 /**
- * The line at the top of every page: the registry, and the certificate's code and version (and
- * page, on an annex). `voided`: the day of the void, for a first page whose heading has no room to say it.
+ * The line at the top of every page: the registry, and the certificate's code and version (and,
+ * where there are annex pages, the page of how many: "Page 页码 1/2", so that a missing page shows).
+ * `voided`: the day of the void, for a first page whose heading has no room to say it.
  */
-function masthead(w: Writer, a: Agreement, page?: number, voided?: [string, string]): void {
+function masthead(w: Writer, a: Agreement, page?: { page: number; of: number }, voided?: [string, string]): void {
   w.at(LABELS.registry, M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   // An annex page can travel alone: it says so too when the agreement is void.
-  if (page && a.status === 'voided') w.centred('VOIDED  ·  已作废', H - 58, { size: 8, weight: 'bold', color: ALERT });
+  if (page && page.page > 1 && a.status === 'voided') w.centred('VOIDED  ·  已作废', H - 58, { size: 8, weight: 'bold', color: ALERT });
   if (voided) w.centred(`VOIDED on ${voided[0]}  ·  本协议已于${voided[1]}作废`, H - 58, { size: 8, weight: 'bold', color: ALERT }, 400);
-  w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页码  ${page}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
+  w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页码  ${page.page}/${page.of}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
 }
 
 /** The agreement's titles, laid out once for every heading tried (see fitLines). */
@@ -182,9 +183,9 @@ function roomierTitles(a: Agreement, titles: Titles): Titles | undefined {
  * see layParties): the two names on one line, 26 points less, and a void marked by a badge beside
  * them and its day in the masthead, instead of the banner (15 points more).
  */
-function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, compact = false): number {
+function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, compact = false, pages = 1): number {
   const voided = a.status === 'voided' ? formatDay(a.updatedAt, a.signedAt, ceremony) : undefined;
-  masthead(w, a, undefined, compact ? voided : undefined);
+  masthead(w, a, pages > 1 ? { page: 1, of: pages } : undefined, compact ? voided : undefined);
   let y: number;
   if (compact) {
     const [en, zh, badge] = [{ size: 20, weight: 'bold' as const, color: ACCENT }, { size: 13, color: ACCENT }, { size: 11, weight: 'bold' as const, color: ALERT }];
@@ -664,7 +665,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
     if (unshrunk(roomy) && roomy.parts.style.name >= layout.parts.style.name) [titles, layout] = [roomier, roomy];
   }
   const { parts, pages, scale, band } = layout;
-  const top = facts(w, a, ceremony, heading(w, a, ceremony, titles, band === 1));
+  const top = facts(w, a, ceremony, heading(w, a, ceremony, titles, band === 1, pages.length));
   const total = a.parties.length;
   let from = 0;
   pages.forEach((grid, i) => {
@@ -674,7 +675,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
     else {
       const annex = new Writer(engine, doc.addPage([W, H]));
       frame(annex);
-      masthead(annex, a, i + 1);
+      masthead(annex, a, { page: i + 1, of: pages.length });
       const [range, rangeZh] = shown === 1 ? [`${from + 1}`, `第${from + 1}方`] : [`${from + 1}–${from + shown}`, `第${from + 1}至${from + shown}方`];
       const heading = from === 0 ? `${LABELS.parties(total)}${more}` : `Parties and signatories, continued 签约方及签署人（续）  ·  ${range} of ${total}  ·  ${rangeZh}，共${total}方${more}`;
       drawParties(annex, parts, grid, scale, heading, annexTop, M + 10, false);
