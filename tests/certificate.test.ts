@@ -329,6 +329,9 @@ describe('certificate content', () => {
     expect(signed('朱华荣 Zhu Huarong', '董事长').startsWith('朱华荣 Zhu Huarong, 董事长')).toBe(true); // the characters that meet decide
     expect([signed('محمد علی', 'وزیر اقتصاد'), signed('محمد علی', 'Minister'), signed('Mohammad Ali', 'وزیر')].map((d) => d.split('\u00A0')[0]))
       .toEqual(['محمد علی، وزیر اقتصاد', 'محمد علی, Minister', 'Mohammad Ali, وزیر']);
+    // The letters that meet decide, past a bracket or a digit; a title with brackets of its own follows a full-width comma.
+    expect([signed('李明', '（代）总经理'), signed('王华', '【常务】副主任'), signed('محمد عبد الله', '(بالإنابة) وزير'), signed('رضا احمدی', '۲ معاون')].map((d) => d.split('\u00A0')[0]))
+      .toEqual(['李明，（代）总经理', '王华（【常务】副主任）', 'محمد عبد الله، (بالإنابة) وزير', 'رضا احمدی، ۲ معاون']);
     expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎（代表取締役）')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');

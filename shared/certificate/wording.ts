@@ -123,11 +123,16 @@ const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
  * country is an "Organization", not an international one), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
  */
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
-  // A Chinese or Japanese name's title follows it in full-width brackets: "朱华荣（董事长）", "山田太郎（代表取締役）";
-  // an Arabic-script name and title are joined with the Arabic comma: "محمد علی، وزیر".
+  // A Chinese or Japanese name's title follows it in full-width brackets: "朱华荣（董事长）", "山田太郎（代表取締役）"
+  // (after a full-width comma where the title has brackets of its own: "李明，（代）总经理"); an
+  // Arabic-script name and title are joined with the Arabic comma: "محمد علی، وزیر". The letters
+  // that meet decide, past any bracket or digit ("（代）总经理", "۲ معاون").
   const { name, title } = p.signatory;
-  const meet = (script: RegExp) => script.test([...name].at(-1)!) && script.test([...title!][0]!);
-  const who = !title ? name : meet(HAN_OR_KANA) ? `${name}（${title}）` : `${name}${meet(ARABIC_LETTER) ? '،' : ','} ${title}`;
+  const letters = (text: string) => [...text].filter((ch) => /\p{L}/u.test(ch));
+  const meet = (script: RegExp) => script.test(letters(name).at(-1) ?? '') && script.test(letters(title!)[0] ?? '');
+  const who = !title ? name
+    : meet(HAN_OR_KANA) ? (/[（）]/.test(title) ? `${name}，${title}` : `${name}（${title}）`)
+    : `${name}${meet(ARABIC_LETTER) ? '،' : ','} ${title}`;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
   // line ("South Georgia and the South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
