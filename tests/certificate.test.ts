@@ -323,14 +323,14 @@ describe('certificate content', () => {
     const detail = (kind: string, countryCode?: string) => partyDetail({ partyId: 'x', kind: kind as 'state', name: 'X', signatory: { name: 'A' }, ...(countryCode && { countryCode }) });
     // A Chinese or Japanese name's title follows it in full-width brackets; an Arabic-script pair is joined with "، ", any other with ", ".
     const signed = (name: string, title: string) => partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', signatory: { name, title } });
-    expect(signed('朱华荣', '董事长').startsWith('朱华荣（董事长）')).toBe(true);
+    expect(signed('朱华荣', '董事长').startsWith('朱华荣（董事长）·  ')).toBe(true); // the bracket's blank half is the space before the dot
     expect(signed('Zhu Huarong', '董事长').startsWith('Zhu Huarong, 董事长')).toBe(true);
     expect(signed('朱华荣', 'Chairman').startsWith('朱华荣, Chairman')).toBe(true);
     expect(signed('朱华荣 Zhu Huarong', '董事长').startsWith('朱华荣 Zhu Huarong, 董事长')).toBe(true); // the characters that meet decide
     expect([signed('محمد علی', 'وزیر اقتصاد'), signed('محمد علی', 'Minister'), signed('Mohammad Ali', 'وزیر')].map((d) => d.split('\u00A0')[0]))
       .toEqual(['محمد علی، وزیر اقتصاد', 'محمد علی, Minister', 'Mohammad Ali, وزیر']);
     // The letters that meet decide, past a bracket or a digit; a title with brackets of its own follows a full-width comma.
-    expect([signed('李明', '（代）总经理'), signed('王华', '【常务】副主任'), signed('محمد عبد الله', '(بالإنابة) وزير'), signed('رضا احمدی', '۲ معاون')].map((d) => d.split('\u00A0')[0]))
+    expect([signed('李明', '（代）总经理'), signed('王华', '【常务】副主任'), signed('محمد عبد الله', '(بالإنابة) وزير'), signed('رضا احمدی', '۲ معاون')].map((d) => d.split(/\u00A0|·/)[0]))
       .toEqual(['李明，（代）总经理', '王华（【常务】副主任）', 'محمد عبد الله، (بالإنابة) وزير', 'رضا احمدی، ۲ معاون']);
     expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎（代表取締役）')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
@@ -638,10 +638,11 @@ describe('certificate content', () => {
     const signatories = (text: string) => [...text.matchAll(/Signatory No\. (\d+)/g)].map((m) => Number(m[1]));
     // Every party once, in order, the first page first; the annex says what it continues.
     expect([...signatories(page(1)), ...signatories(page(2))]).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(page(1)).toContain('Parties and signatories 签约方及签署人（共30方） · continued on the next page');
+    // After a full-width bracket the dot takes the bracket's blank half for its spaces before it.
+    expect(page(1)).toContain('Parties and signatories 签约方及签署人（共30方）· continued on the next page');
     // Each page says which of how many it is, so that a page gone missing shows.
     expect([page(1), page(2)].map((text) => /Page 页码 (\d+\/\d+)/.exec(text)?.[1])).toEqual(['1/2', '2/2']);
-    expect(page(2)).toMatch(new RegExp(`Parties and signatories, continued 签约方及签署人（续） · ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
+    expect(page(2)).toMatch(new RegExp(`Parties and signatories, continued 签约方及签署人（续）· ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
     const sizes = new Set<number>();
     for (const n of [0, 1]) {
       const blocks = await drawnBlocks(pdf, n);

@@ -12,7 +12,7 @@ import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
 import { balancedWrap, contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
-  amendedNote, ceremonyLine, formatMoney, formatDay, issueStatement, KIND_LABELS, LABELS, partyDetail, sectorsLine, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
+  amendedNote, ceremonyLine, formatMoney, formatDay, issueStatement, KIND_LABELS, LABELS, joinItems, partyDetail, sectorsLine, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
 
 export interface CertificateInput {
@@ -670,14 +670,15 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   let from = 0;
   pages.forEach((grid, i) => {
     const shown = grid.blocks.length;
-    const more = from + shown < total ? (shown === 0 ? '  ·  listed on the next page  ·  见下页' : '  ·  continued on the next page  ·  续见下页') : '';
-    if (i === 0) drawParties(w, parts, grid, scale, `${LABELS.parties(total)}${more}`, top, 168, shown > 0);
+    const more = from + shown < total ? (shown === 0 ? ['listed on the next page', '见下页'] : ['continued on the next page', '续见下页']) : [];
+    const partiesHeading = joinItems([LABELS.parties(total), ...more], '  ·  ');
+    if (i === 0) drawParties(w, parts, grid, scale, partiesHeading, top, 168, shown > 0);
     else {
       const annex = new Writer(engine, doc.addPage([W, H]));
       frame(annex);
       masthead(annex, a, { page: i + 1, of: pages.length });
       const [range, rangeZh] = shown === 1 ? [`${from + 1}`, `第${from + 1}方`] : [`${from + 1}–${from + shown}`, `第${from + 1}至${from + shown}方`];
-      const heading = from === 0 ? `${LABELS.parties(total)}${more}` : `Parties and signatories, continued 签约方及签署人（续）  ·  ${range} of ${total}  ·  ${rangeZh}，共${total}方${more}`;
+      const heading = from === 0 ? partiesHeading : joinItems(['Parties and signatories, continued 签约方及签署人（续）', `${range} of ${total}`, `${rangeZh}，共${total}方`, ...more], '  ·  ');
       drawParties(annex, parts, grid, scale, heading, annexTop, M + 10, false);
     }
     from += shown;

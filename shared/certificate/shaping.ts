@@ -582,7 +582,7 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
  * start or end a line with the space), nor before a breaking space held between two words (see
  * breakableParts).
  */
-const NO_LINE_START = /^[\p{Pe}\p{Pf}，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
+const NO_LINE_START = /^[\p{Pe}\p{Pf}·，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
 const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
 const mayBreakBetween = (before: string, after: string) =>
   !NO_LINE_START.test(after) && !NO_LINE_END.test(before.slice(-2)) && !inOneWord(before, after) && !(NUMBER_SEPARATED.test(before) && /^\p{N}/u.test(after));

@@ -118,6 +118,15 @@ const ARABIC_LETTER = /(?=\p{L})\p{Script=Arabic}/u;
 const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
 
 /**
+ * `items` joined by `separator` ("  ·  "), but for the spaces before its dot right after a
+ * full-width closing bracket, whose own blank half takes their place: "朱华荣（董事长）·  investor",
+ * not a gap twice as wide as the others.
+ */
+export const joinItems = (items: readonly string[], separator: string): string =>
+  items.reduce((line, item) => `${line}${FULL_WIDTH_CLOSING.test(line) ? separator.trimStart() : separator}${item}`);
+const FULL_WIDTH_CLOSING = /[）】」』〕》〉］｝]$/u;
+
+/**
  * The line under a party's names: who signed for it (the heading says "and signatories", once for
  * every party), its role, its kind (not for a state: its name says so; an organization with a
  * country is an "Organization", not an international one), its country. `fitsOnALine`: whether a text fits on one line where the line is printed.
@@ -143,7 +152,7 @@ export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => bo
   };
   const kind = p.kind === 'state' ? undefined : whole(...(p.kind === 'organization' && p.countryCode ? NATIONAL_ORGANIZATION : PARTY_KIND_LABELS[p.kind]));
   const country = p.countryCode && whole(countryName(p.countryCode), countryNameZh(p.countryCode));
-  return [who, p.role, kind, country].filter(Boolean).join(ITEM_SEPARATOR);
+  return joinItems([who, p.role, kind, country].filter((item): item is string => Boolean(item)), ITEM_SEPARATOR);
 }
 
 /** The verdict's detail on an uploaded file that is no PDF at all (a photo of a paper certificate, say): nothing to judge. */
