@@ -2175,12 +2175,18 @@ describe('verification', () => {
       expect(((await forged.json()) as any).status).toBe('invalid');
     });
 
-    it('a form a browser sends with no file chosen, or a form without the field, is a 400 naming "file": a page for a browser', async () => {
+    it('a form a browser sends with no file chosen, an empty file, or a form without the field, is a 400 naming "file": a page for a browser', async () => {
       // What a browser sends for an empty file input: the part, with an empty file name and no bytes.
       const none = new FormData();
       none.append('file', new Blob([], { type: 'application/octet-stream' }), '');
       const empty = await upload(none);
       expect([empty.status, empty.headers.get('content-type'), ((await empty.json()) as any).errors]).toEqual([400, 'application/problem+json', [{ path: 'file', message: 'is empty' }]]);
+      // A file of 0 bytes chosen by name is told so, not taken for no file chosen.
+      const zero = new FormData();
+      zero.append('file', new Blob([], { type: 'application/pdf' }), 'certificate.pdf');
+      const zeroBytes = await upload(zero);
+      expect([zeroBytes.status, ((await zeroBytes.json()) as any).errors]).toEqual([400, [{ path: 'file', message: 'is an empty file' }]]);
+      expect(await (await upload(zero, browser)).text()).toContain('The file &#34;certificate.pdf&#34; is empty (0 bytes)');
       const other = await upload(withFile(Buffer.from('%PDF-1.7'), 'document'));
       expect([other.status, ((await other.json()) as any).errors]).toEqual([400, [{ path: 'file', message: 'is required' }]]);
       const page = await upload(withFile(Buffer.from('%PDF-1.7'), 'document'), browser);

@@ -191,7 +191,7 @@ const MAX_MB = MAX_CERTIFICATE_BYTES / (1024 * 1024);
 
 /** The gist of a refusal, by status, in plain words in both languages (the exact detail follows it). */
 const PROBLEM_GIST: Record<number, [string, string]> = {
-  400: ['What was sent could not be checked: for example, no file was chosen, or the address is incomplete.', '所提交的内容有误，未能核验（例如未选择文件，或网址不完整）。'],
+  400: ['What was sent could not be checked: for example, no file was chosen, the file is empty, or the address is incomplete.', '所提交的内容有误，未能核验（例如未选择文件、文件为空，或网址不完整）。'],
   413: [`The file is too large: a certificate's PDF file is at most ${MAX_MB}\u00a0MB.`, `文件过大：证书的 PDF 文件不超过 ${MAX_MB}\u00a0MB。`],
   415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '无法核验此类文件：请上传证书的 PDF 文件。'],
 };

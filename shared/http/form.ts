@@ -20,23 +20,26 @@ function boundaryOf(contentType: string): string {
   return boundary;
 }
 
+/** A file's name as an answer shows it: no longer than a line. */
+const shownName = (name: string) => (name.length > 100 ? `${name.slice(0, 100)}…` : name);
+
 const malformed = (why: string) =>
   new InvalidInput(`The body is not a well-formed multipart/form-data form: ${why}`, [{ path: '', message: 'is not a well-formed multipart/form-data form' }]);
 
 /**
- * The field a part's headers name in their Content-Disposition (`form-data; name="file"; ...`), if
- * any. Parameters are read one after another, so a quoted value (a file's name) may hold `;` and
+ * A parameter of a part's Content-Disposition (`form-data; name="file"; filename="x.pdf"`): the
+ * field it fills, or the name of the file in it; undefined if none. Parameters are read one after another, so a quoted value (a file's name) may hold `;` and
  * `name=` without being taken for parameters. A quoted value ends at the next `"`: browsers write a
  * `"` in a name as %22 and a backslash as itself (HTML's form encoding), never escaped.
  */
-function fieldName(headers: string): string | undefined {
+function dispositionParameter(headers: string, wanted: 'name' | 'filename'): string | undefined {
   const disposition = headers.split('\r\n').find((line) => /^content-disposition\s*:/i.test(line)) ?? '';
   const type = /^[^:]*:\s*form-data\s*/i.exec(disposition);
   if (!type) return undefined;
   const parameter = /;\s*([^\s=;"]+)\s*(?:=\s*(?:"([^"]*)"|([^\s;"]*)))?\s*/y;
   parameter.lastIndex = type[0].length;
   for (let match = parameter.exec(disposition); match; match = parameter.exec(disposition)) {
-    if (match[1]!.toLowerCase() === 'name') return match[2] ?? match[3];
+    if (match[1]!.toLowerCase() === wanted) return match[2] ?? match[3];
   }
   return undefined;
 }
@@ -63,9 +66,13 @@ export function formFile(body: Buffer, contentType: string, field: string): Buff
     const headersEnd = body.indexOf(HEADERS_END, lineEnd - CRLF.length);
     const contentStart = headersEnd + HEADERS_END.length;
     if (headersEnd < 0 || contentStart > contentEnd) throw malformed('a part has no end to its headers');
-    if (fieldName(body.subarray(lineEnd, Math.max(lineEnd, headersEnd)).toString('utf8')) === field) {
+    const partHeaders = body.subarray(lineEnd, Math.max(lineEnd, headersEnd)).toString('utf8');
+    if (dispositionParameter(partHeaders, 'name') === field) {
       if (found) throw new InvalidInput(`The form's "${field}" field holds more than one file: send one certificate at a time`, [{ path: field, message: 'must hold one file' }]);
       found = body.subarray(contentStart, contentEnd);
+      // A browser sends an empty part with no file name when no file was chosen; one with a name is a file of 0 bytes.
+      const fileName = dispositionParameter(partHeaders, 'filename');
+      if (found.length === 0 && fileName) throw new InvalidInput(`The file "${shownName(fileName)}" is empty (0 bytes): choose the certificate's PDF file`, [{ path: field, message: 'is an empty file' }]);
       if (found.length === 0) throw new InvalidInput(`The form's "${field}" field holds no file: choose the certificate's PDF file`, [{ path: field, message: 'is empty' }]);
     }
     at = next;
