@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { actualTexts, drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.ts';
 import { pdfiumLines, pdfjsItems, pdfToText } from './support/pdf-text.ts';
+import { plain } from './support/pages.ts';
 import { sha256 } from './support/chain.ts';
 import type { RenderReport } from '#shared/certificate/render.ts';
 import type { Agreement } from '#shared/domain/schemas.ts';
@@ -58,9 +59,6 @@ async function renderVariant(
   if (name) keep(name, pdf);
   return pdf;
 }
-
-/** A page's markup without what keeps dates, times and version numbers on one line (spans in Chinese, no-break spaces in English). */
-const plain = (html: string) => html.replace(/<span class="together">([^<]*)<\/span>/g, '$1').replace(/\u00A0/g, ' ');
 
 /** A verification page's headline (its one h1), without the mark before it. */
 const headline = (html: string) => /<h1>(?:<span class="mark" aria-hidden="true">[^<]*<\/span> )?(.*?)<\/h1>/.exec(html)?.[1];

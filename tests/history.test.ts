@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { canonical, expectChain, sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+import { plain } from './support/pages.ts';
 
 let t: TestRegistry;
 let cer: string;
@@ -230,8 +231,8 @@ describe('ceremony corrections', () => {
     const page = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
     // The day on the clock of the page's other days: the ceremony's time zone (Asia/Shanghai), not UTC.
     const corrected = new Date(Date.parse(again.body.updatedAt) + 8 * 3600_000);
-    expect(page.body).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()}: a certificate downloaded before then prints the ceremony as it was.`);
-    expect(page.body).toContain(`已于${corrected.getUTCFullYear()}年${corrected.getUTCMonth() + 1}月${corrected.getUTCDate()}日更正`);
+    expect(plain(page.body)).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()}: a certificate downloaded before then prints the ceremony as it was.`);
+    expect(plain(page.body)).toContain(`已于${corrected.getUTCFullYear()}年${corrected.getUTCMonth() + 1}月${corrected.getUTCDate()}日更正`);
   });
 
   it('a file from before files were recorded, of a ceremony corrected since, still checks out (re-rendered as the ceremony stood)', async () => {
@@ -284,7 +285,7 @@ describe('ceremony corrections', () => {
     expect(text).toContain('22–23 August 2021 · 2021年8月22日至23日');
     const link = /https?:\/\/\S+(\/verify\/\S+)/.exec(text)![1]!;
     expect((await t.call('GET', link, { token: null })).body.agreement.ceremony).toMatchObject({ startsAt: '2021-08-22T10:00:00+08:00', endsAt: '2021-08-23T18:00:00+08:00' });
-    expect((await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })).body).toContain('22–23 August 2021 · <span lang="zh-Hans">2021年8月22日至23日</span>');
+    expect(plain((await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })).body)).toContain('22–23 August 2021 · <span lang="zh-Hans">2021年8月22日至23日</span>');
     const shorter = await correct('his-cer-days', { endsAt: null, reason: 'one day' }, '"2"');
     expect([shorter.status, shorter.body.errors]).toEqual([422, [{ path: '/endsAt', message: 'would leave 1 signing off the ceremony\'s days' }]]);
     // Of two times corrected at once, the one that leaves the signing off its day is named, not the
