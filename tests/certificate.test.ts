@@ -467,9 +467,25 @@ describe('certificate content', () => {
       expect(lines.join(''), String(width)).toBe(text);
       for (const [a, b] of lines.slice(1).map((l, i) => [lines[i]!, l] as const)) expect(`${a.at(-1)}|${b[0]}`, `${width}: ${lines.join(' / ')}`).not.toMatch(/^[0-9A-Z,]\|[0-9A-Z,]$/);
     }
-    // A word wider than its line still breaks: after its hyphen, where one is on the line; else where the line is full.
-    expect(wrap('Dupont-Longname', 10, measure('Dupont-Longn', 10))).toEqual(['Dupont-', 'Longname']);
+    // Where what would move to the next line is wider than a line anyway, the line fills instead.
+    expect(wrap('中国Internationalization', 10, measure('中国Internation', 10))).toEqual(['中国Internation', 'alization']);
     expect(wrap('Longname', 10, measure('Longn', 10))).toEqual(['Longn', 'ame']);
+    // A word wider than its line breaks after its hyphen or dash where what follows then fits a line.
+    expect(wrap('Dupont-Longname', 10, measure('Dupont-Longn', 10))).toEqual(['Dupont-', 'Longname']);
+    expect(wrap('€ 2024–2025', 18, 69.1)).toEqual(['€', '2024–', '2025']);
+    // Digits of any script hold together, and a currency sign to its number (UAX #14 LB25).
+    expect(wrap('ឆ្នាំ២០២៤', 12, 37, { lang: 'km' })).toEqual(['ឆ្នាំ', '២០២៤']);
+    expect(wrap('合作金额¥100万元整', 12, 31, { lang: 'zh-Hans' })).toEqual(['合作', '金额', '¥100', '万元', '整']);
+    // No line starts with "/" (LB13), nor ends with an opening bracket a space follows (LB14); "——" stays whole (LB17).
+    expect(wrap('Ministry of Trade / Department of Commerce', 12, 100)).toEqual(['Ministry of', 'Trade /', 'Department of', 'Commerce']);
+    expect(wrap('有限公司（ 北京）', 12, 63.5, { lang: 'zh-Hans' })).toEqual(['有限公司', '（ 北京）']);
+    for (let width = 24; width <= 80; width += 2) expect(wrap('中国——东盟博览会', 12, width, { lang: 'zh-Hans' }).join('|'), String(width)).not.toMatch(/—\|—/);
+    // Never before a hyphen (UAX #14 LB21): no line of "-" alone, none starting with one.
+    for (let width = 20; width <= 200; width += 1) {
+      const lines = wrap('Baden-Württemberg-International-Gesellschaft', 10, width);
+      expect(lines.join(''), String(width)).toBe('Baden-Württemberg-International-Gesellschaft');
+      expect(lines.filter((line) => line.startsWith('-')), `${width}: ${lines.join(' / ')}`).toEqual([]);
+    }
   });
 
   it('prints a title of 300 characters, and a Chinese title as long, in full, on lines that do not touch', async () => {

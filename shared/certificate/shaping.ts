@@ -582,20 +582,31 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
  * start or end a line with the space), nor before a breaking space held between two words (see
  * breakableParts).
  */
-const NO_LINE_START = /^[\p{Pe}\p{Pf}·，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
+const NO_LINE_START = /^[\p{Pe}\p{Pf}·\-\u2010/，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
 const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
 const mayBreakBetween = (before: string, after: string) =>
-  !NO_LINE_START.test(after) && !NO_LINE_END.test(before.slice(-2)) && !inOneWord(before, after) && !(NUMBER_SEPARATED.test(before) && /^\p{N}/u.test(after));
+  punctuationAllows(before, after) && !inOneWord(before, after) && !(NUMBER_START.test(before) && /^\p{N}/u.test(after));
+/**
+ * What punctuation alone allows: where a word wider than its line breaks when it holds no break its
+ * letters allow. Not after an opening bracket, even one a space follows (LB14: "有限公司（ / 北京）"),
+ * nor inside a dash of two em dashes ("——", LB17).
+ */
+const punctuationAllows = (before: string, after: string) =>
+  !NO_LINE_START.test(after) && !NO_LINE_END.test(before.replace(/[ \u3000]+$/u, '').slice(-2)) && !(before.endsWith('—') && after.startsWith('—'));
 
 /**
  * Letters and digits of scripts written with spaces hold together where text breaks between
- * characters (UAX #14 LB23-LB28): "2024" and "SCO" in a Chinese title stay whole, and a word wider
- * than its line breaks after its hyphen rather than inside it, where one is on the line. Each side's
- * base letter decides (marks go with it). So does a number's separator between digits (LB25: "12,500").
+ * characters (UAX #14 LB23-LB28): "2024" and "SCO" in a Chinese title stay whole. Each side's base
+ * letter decides (marks go with it). So does a number's separator between digits (LB25: "12,500").
  */
-const inOneWord = (before: string, after: string) => spacedWordCharacter(/(\P{M})\p{M}*$/u.exec(before)?.[1]) && spacedWordCharacter(String.fromCodePoint(after.codePointAt(0) ?? 0x20));
+const inOneWord = (before: string, after: string) => {
+  const [last, first] = [/(\P{M})\p{M}*$/u.exec(before)?.[1], String.fromCodePoint(after.codePointAt(0) ?? 0x20)];
+  return (spacedWordCharacter(last) && spacedWordCharacter(first)) || (DIGIT.test(last ?? '') && DIGIT.test(first)); // digits of any script (២០២៤)
+};
 const spacedWordCharacter = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch) && !BREAKS_WITHOUT_SPACES.test(ch);
-const NUMBER_SEPARATED = /\p{N}\p{M}*[.,:\u060C\u066B\u066C]$/u;
+const DIGIT = /\p{Nd}/u;
+/** What a number's next digit holds to: a separator between digits (LB25: "12,500"), a currency sign or a plus before it ("¥100", "+49"). */
+const NUMBER_START = /\p{N}\p{M}*[.,:\u060C\u066B\u066C]$|[\p{Sc}+]$/u;
 
 /** Spaces at either end of a line: breaking ones, and no-break ones where a line too narrow for their words had to break at one. */
 const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
@@ -606,7 +617,7 @@ const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
  * after a space, those marks), and what may not end one before a space (LB14: an opening bracket).
  * Not quotation marks, nor small kana: a line may start "’s-Hertogenbosch" or "»Freunde«".
  */
-const NO_START_AFTER_SPACE = /^[\p{Pe}，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]/u;
+const NO_START_AFTER_SPACE = /^[\p{Pe}/，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]/u;
 const NO_END_BEFORE_SPACE = /\p{Ps}$/u;
 
 /**
@@ -748,7 +759,8 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       else pieces.push(segment);
     }
     const words = wordStarts(word, pieces, opts.lang);
-    const mayBreakBefore = (at: number) => mayBreakBetween(pieces[at - 2] === undefined ? pieces[at - 1]! : pieces[at - 2] + pieces[at - 1]!, pieces[at]!);
+    const before = (at: number) => (pieces[at - 2] === undefined ? pieces[at - 1]! : pieces[at - 2] + pieces[at - 1]!);
+    const mayBreakBefore = (at: number) => mayBreakBetween(before(at), pieces[at]!);
     const wordBreak = (at: number) => words![at]! && mayBreakBefore(at);
     let from = 0;
     if (line) {
@@ -786,10 +798,21 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
         while (between > from + 1 && !wordBreak(between)) between -= 1;
         if (wordBreak(between)) lo = between;
       }
-      // Else back to where the line may break, moving a character or two to the next line (never all of this one).
-      let at = lo;
-      while (at < pieces.length && at > from + 1 && !mayBreakBefore(at)) at -= 1;
-      if (at < pieces.length && mayBreakBefore(at)) lo = at;
+      // Else back to where the line may break, where what it moves to the next line then fits there
+      // whole: before a number or a word of a spaced script ("2024" in Chinese), after a hyphen or
+      // dash ("2024– / 2025"). Else (what would move is wider than a line anyway) where punctuation
+      // allows, filling the line and moving a character or two to the next ("Württember / g-…",
+      // never "Württemberg / -International").
+      const movesWhole = (at: number) => {
+        let end = at + 1;
+        while (end < pieces.length && !mayBreakBefore(end)) end += 1;
+        return fits(pieces.slice(at, end).join(''));
+      };
+      for (const [allows, enough] of [[mayBreakBefore, movesWhole], [(at: number) => punctuationAllows(before(at), pieces[at]!), () => true]] as const) {
+        let at = lo;
+        while (at < pieces.length && at > from + 1 && !allows(at)) at -= 1;
+        if (at < pieces.length && allows(at) && enough(at)) { lo = at; break; }
+      }
       // A shorter piece of a joining script can be wider (a letter cut off takes its wider final form): it must fit too.
       while (lo < pieces.length && lo > from + 1 && !fits(pieces.slice(from, lo).join(''))) lo -= 1;
       // A space a line still breaks at (one held between two words, see breakableParts, or a no-break one in too narrow a line) goes, as any space at a break.
