@@ -759,6 +759,8 @@ describe('certificate content', () => {
     expect(rtlParagraph('\uFDFD Agreement between A and B')).toBe(false);
     // A soft hyphen is ignored: the number around it stays in order.
     expect(drawn('شركة 5\u00AD6 ب')).toContain('5\u00AD6');
+    // A modifier letter prime is a neutral, not a letter: at the end of a right-to-left line it goes with the line.
+    expect(drawn('شهر Tver\u02B9')).toBe('\u02B9Tver رهش');
   });
 
   it('resolves paired brackets together (UBA N0): an Arabic title\'s "(acting)" and a Latin "(Egypt)" in an Arabic name keep their brackets facing each other', async () => {
@@ -776,6 +778,8 @@ describe('certificate content', () => {
     // Nested: the outer pair follows the Arabic before it, the inner one the Latin; an unmatched bracket is a neutral as before.
     expect(bracketsRtl('شركة [Huawei (Egypt)] م', true)).toEqual([true, false, false, true]);
     expect(bracketsRtl('شركة Huawei (Egypt', true)).toEqual([false]);
+    // Pairs as BidiBrackets.txt has them: ⦍ closes with ⦐ (not its neighbour ⦎).
+    expect(shapeLine('a \u298Dאב\u2990 ג', { rtl: false }).glyphs.filter((g) => /[\u298D\u2990]/u.test(g.text)).map((g) => g.rtl)).toEqual([false, false]);
   });
 
   it('resolves a wrapped line\'s bidi in its paragraph: a number reads the same wherever the line breaks', async () => {

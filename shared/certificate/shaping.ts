@@ -76,7 +76,7 @@ const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
  * variation selectors): ZWNJ and ZWJ, and variation selectors, which the font before them
  * resolves with its base (cmap format 14: 葛 U+E0100 is Katsushika's variant in Noto Sans JP).
  */
-const JOINS_PREVIOUS = /[\u200C\u200D\u180B-\u180D\u180F\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
+const JOINS_PREVIOUS = /[\u200C\u200D\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 /** Anything that can make a bidi level above 0 in a left-to-right paragraph: right-to-left letters, Arabic numbers, RLM, ALM. */
 const RTL_TEXT = new RegExp(`[${Object.keys(RTL_BUNDLED).map((name) => `\\p{Script=${name}}`).join('')}\\u0600-\\u0605\\u06DD\\u0890\\u0891\\u08E2\\u200F\\u061C]|${RTL_UNBUNDLED.source}`, 'u');
 
@@ -131,9 +131,10 @@ function pickFace(script: string | null, cp: number, weight: Weight, lang?: stri
 interface Run { start: number; end: number; face: Face; script: string; level: number }
 
 /**
- * Bidi classes (UAX #9, Table 4) of the weak characters that matter in names and figures, by
- * code point: JavaScript has no Bidi_Class property. Everything else is strong by its script
- * (AL for Arabic, Thaana and Syriac, R for Hebrew and other right-to-left scripts, L for the rest), a nonspacing mark, or neutral.
+ * Bidi classes (UAX #9, Table 4), worked out as JavaScript has no Bidi_Class property: format
+ * characters (BN), marks (NSM), the weak characters of names and figures by code point (below),
+ * listed neutrals; then strong by script (AL for Arabic, Thaana and Syriac, R for Hebrew and other
+ * right-to-left scripts, L for the rest), L for a letter of no script, and neutral for the rest.
  */
 const EUROPEAN_NUMBER = /[0-9\u00B2\u00B3\u00B9\u06F0-\u06F9\u2070\u2074-\u2079\u2080-\u2089\u2488-\u249B\uFF10-\uFF19\u{1D7CE}-\u{1D7FF}\u{1F100}-\u{1F10A}]/u;
 const ARABIC_NUMBER = /[\u0600-\u0605\u0660-\u0669\u066B\u066C\u06DD\u0890\u0891\u08E2]/u;
@@ -147,14 +148,15 @@ type BidiClass = 'L' | 'R' | 'AL' | 'EN' | 'AN' | 'ES' | 'CS' | 'ET' | 'NSM' | '
 
 /** Format characters the algorithm sets aside (X9, Bidi_Class BN): the soft hyphen, ZWSP, ZWNJ, ZWJ, word joiners, the BOM. */
 const BOUNDARY_NEUTRAL = /[\u00AD\u180E\u200B-\u200D\u2060-\u2064\u206A-\u206F\uFEFF\u{1BCA0}-\u{1BCA3}\u{E0001}\u{E0020}-\u{E007F}]/u;
-/** Nonspacing and enclosing marks: NSM, whatever their script (Hebrew points, Arabic harakat). */
-const MARK = /[\p{Mn}\p{Me}]/u;
+/** Nonspacing and enclosing marks: NSM, whatever their script (Hebrew points, Arabic harakat); but for two Kannada vowel signs, which are L. */
+const MARK = /(?![\u0CBF\u0CC6])[\p{Mn}\p{Me}]/u;
 /**
- * Other neutrals (ON) of scripts whose letters are strong: Arabic symbols (U+0606, U+0607, U+060E,
+ * Other neutrals (ON) of scripts whose letters are strong, or of none: the modifier letters of
+ * prime, accents and tone (ʹ ˆ ˈ, not the ʻ of "Oʻzbekiston"), Arabic symbols (U+0606, U+0607, U+060E,
  * U+060F, ۞, ۩, the ornate parentheses, U+FD40-U+FD4F, U+FDCF, ﷽, U+FDFE, U+FDFF), the Tibetan and
  * Ogham brackets (paired ones, see CLOSING_BRACKET), and the CJK and Kangxi radicals.
  */
-const OTHER_NEUTRAL = /[\u0606\u0607\u060E\u060F\u06DE\u06E9\uFD3E\uFD3F\uFD40-\uFD4F\uFDCF\uFDFD-\uFDFF\u0F3A-\u0F3D\u169B\u169C\u2E80-\u2FDF]/u;
+const OTHER_NEUTRAL = /[\u02B9\u02BA\u02C2-\u02CF\u02D2-\u02DF\u02E5-\u02ED\u02EF-\u02FF\u0606\u0607\u060E\u060F\u06DE\u06E9\uFD3E\uFD3F\uFD40-\uFD4F\uFDCF\uFDFD-\uFDFF\u0F3A-\u0F3D\u169B\u169C\u2E80-\u2FDF]/u;
 
 /** Strong characters of the Common script: the directional marks (LRM, RLM, ALM), and Arabic punctuation and tatweel. */
 const COMMON_STRONG: Record<string, BidiClass> = { '\u200E': 'L', '\u200F': 'R', '\u061C': 'AL', '\u061B': 'AL', '\u061F': 'AL', '\u0640': 'AL' };
@@ -237,6 +239,8 @@ const CLOSING_BRACKET = new Map<number, number>([
       return Array.from({ length: (to - from + 1) / 2 }, (_, i) => from + 2 * i);
     })].map((open): [number, number] => [open, open + 1]),
   [0x5b, 0x5d], [0x7b, 0x7d], [0xff3b, 0xff3d], [0xff5b, 0xff5d],
+  // Not neighbours, though in the range above: ⦍ closes with ⦐, and ⦏ with ⦎ (these entries replace the range's).
+  [0x298d, 0x2990], [0x298f, 0x298e],
 ]);
 const CLOSES = new Set(CLOSING_BRACKET.values());
 /** The form a bracket is matched by: U+2329 and U+232A are U+3008 and U+3009 (BD16). */
