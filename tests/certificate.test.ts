@@ -330,6 +330,9 @@ describe('certificate content', () => {
     // The letters that meet decide, past a bracket or a digit; a title with brackets of its own follows a full-width comma.
     expect([signed('李明', '（代）总经理'), signed('王华', '【常务】副主任'), signed('محمد عبد الله', '(بالإنابة) وزير'), signed('رضا احمدی', '۲ معاون')].map((d) => d.split(/\u00A0|·/)[0]))
       .toEqual(['李明，（代）总经理', '王华（【常务】副主任）', 'محمد عبد الله، (بالإنابة) وزير', 'رضا احمدی، ۲ معاون']);
+    expect(signed('李明', '总经理(代)').startsWith('李明，总经理(代)')).toBe(true);
+    const { joinItems } = await import('#shared/certificate/wording.ts');
+    expect([joinItems([], ' · '), joinItems(['a'], ' · '), joinItems(['（a）', 'b', 'c'], '  ·  ')]).toEqual(['', 'a', '（a）·  b  ·  c']);
     expect(partyDetail({ partyId: 'x', kind: 'enterprise', name: 'X', lang: 'ja', signatory: { name: '山田太郎', title: '代表取締役' } }).startsWith('山田太郎（代表取締役）')).toBe(true);
     // A state's name says it is one: its line names its country only. Each item's separator goes with it, never starting a line.
     expect(detail('state', 'LK')).toBe('A\u00A0\u00A0·  Sri\u00A0Lanka\u00A0斯里兰卡');
@@ -2023,7 +2026,7 @@ describe('verification', () => {
     expect(zh).not.toContain('nowrap');
     // Dates and version numbers hold together while they fit a line (on a phone, "2021年8月 / 23日" and "23 / August 2021" broke).
     const raw = await page('zh-CN');
-    for (const kept of ['<span class="together">2021年8月23日 14:30</span>', '<span class="together">第1版，共1版</span>', '23\u00A0August\u00A02021,\u00A014:30', 'version\u00A01\u00A0of\u00A01']) expect(raw).toContain(kept);
+    for (const kept of ['<span class="together">2021年8月23日\u00A014:30</span>', '<span class="together">第1版，\u2060共1版</span>', '23\u00A0August\u00A02021,\u00A014:30', 'version\u00A01\u00A0of\u00A01']) expect(raw).toContain(kept);
     // The upload page's form as well.
     const form = (await t.call('GET', '/verify', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } })).body as string;
     expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');

@@ -25,11 +25,15 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
  * text on a narrow screen, either still breaks rather than run off it (overflow-wrap:anywhere, not nowrap).
  */
 const KEPT_TOGETHER = new RegExp([
-  '-?\\d{4}年\\d{1,2}月\\d{1,2}日(?: \\d{2}:\\d{2})?', '第\\d+版(?:，共\\d+版)?',
-  `\\d{1,2} (?:${MONTHS.join('|')})(?: -?\\d{4})?(?:, \\d{2}:\\d{2})?`, '[Vv]ersion \\d+(?: of \\d+)?',
+  '-?\\d{4}年\\d{1,2}月\\d{1,2}日(?:至(?:-?\\d{4}年)?(?:\\d{1,2}月)?\\d{1,2}日)?(?: \\d{2}:\\d{2})?', '第\\d+版(?:，共\\d+版)?',
+  `(?<!\\d)\\d{1,2}(?:–\\d{1,2})? (?:${MONTHS.join('|')})(?: -?\\d{4})?(?:, \\d{2}:\\d{2})?`, '[Vv]ersion \\d+(?: of \\d+)?',
 ].join('|'), 'g');
+/** No break at a space, nor after a comma (a word joiner): keep-all alone still broke "…23日 / 14:30" and "第1版， / 共12版". */
 const keptTogether = (html: string) =>
-  html.replace(KEPT_TOGETHER, (phrase) => (/\p{Script=Han}/u.test(phrase) ? `<span class="together">${phrase}</span>` : phrase.replace(/ /g, '\u00A0')));
+  html.replace(KEPT_TOGETHER, (phrase) => {
+    const unbroken = phrase.replace(/ /g, '\u00A0');
+    return /\p{Script=Han}/u.test(phrase) ? `<span class="together">${unbroken.replace(/，/g, '，\u2060')}</span>` : unbroken;
+  });
 
 /** Chinese text, marked as such (screen readers, Han glyph forms). */
 const zhSpan = (text: string) => `<span lang="zh-Hans">${keptTogether(escape(text))}</span>`;

@@ -123,8 +123,8 @@ const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
  * not a gap twice as wide as the others.
  */
 export const joinItems = (items: readonly string[], separator: string): string =>
-  items.reduce((line, item) => `${line}${FULL_WIDTH_CLOSING.test(line) ? separator.trimStart() : separator}${item}`);
-const FULL_WIDTH_CLOSING = /[）】」』〕》〉］｝]$/u;
+  items.reduce((line, item, i) => (i === 0 ? item : `${line}${FULL_WIDTH_CLOSING.test(line) ? separator.trimStart() : separator}${item}`), '');
+const FULL_WIDTH_CLOSING = /[）】」』〕》〉］｝〗〙〛｠]$/u;
 
 /**
  * The line under a party's names: who signed for it (the heading says "and signatories", once for
@@ -133,14 +133,14 @@ const FULL_WIDTH_CLOSING = /[）】」』〕》〉］｝]$/u;
  */
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
   // A Chinese or Japanese name's title follows it in full-width brackets: "朱华荣（董事长）", "山田太郎（代表取締役）"
-  // (after a full-width comma where the title has brackets of its own: "李明，（代）总经理"); an
+  // (after a full-width comma where the title has brackets of its own: "李明，（代）总经理", "李明，总经理(代)"); an
   // Arabic-script name and title are joined with the Arabic comma: "محمد علی، وزیر". The letters
   // that meet decide, past any bracket or digit ("（代）总经理", "۲ معاون").
   const { name, title } = p.signatory;
   const letters = (text: string) => [...text].filter((ch) => /\p{L}/u.test(ch));
   const meet = (script: RegExp) => script.test(letters(name).at(-1) ?? '') && script.test(letters(title!)[0] ?? '');
   const who = !title ? name
-    : meet(HAN_OR_KANA) ? (/[（）]/.test(title) ? `${name}，${title}` : `${name}（${title}）`)
+    : meet(HAN_OR_KANA) ? (/[（）()]/.test(title) ? `${name}，${title}` : `${name}（${title}）`)
     : `${name}${meet(ARABIC_LETTER) ? '،' : ','} ${title}`;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a

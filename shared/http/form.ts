@@ -21,7 +21,7 @@ function boundaryOf(contentType: string): string {
 }
 
 /** A file's name as an answer shows it: no longer than a line. */
-const shownName = (name: string) => (name.length > 100 ? `${name.slice(0, 100)}…` : name);
+const shownName = (name: string) => ([...name].length > 100 ? `${[...name].slice(0, 100).join('')}…` : name); // by code point: no half of an emoji
 
 const malformed = (why: string) =>
   new InvalidInput(`The body is not a well-formed multipart/form-data form: ${why}`, [{ path: '', message: 'is not a well-formed multipart/form-data form' }]);
