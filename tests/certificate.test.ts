@@ -1099,7 +1099,7 @@ describe('certificate content', () => {
     expect(formatSigningTime('0050-01-01T12:00:00Z', {})).toEqual(['1 January 0050, 12:00', '0050年1月1日 12:00', 'UTC+00:00']);
     expect(signingTimeLine('1890-01-01T00:00:00Z', { timeZone: 'Asia/Shanghai' })).toBe('1 January 1890, 08:05 · 1890年1月1日 08:05 · UTC+08:05:43 (Asia/Shanghai)');
     // 2 BC is year -0001 (ISO 8601), on Los Angeles' local mean time.
-    expect(signingTimeLine('0000-01-01T00:00:00Z', { timeZone: 'America/Los_Angeles' })).toBe('31 December -0001, 16:07 · -0001年12月31日 16:07 · UTC-07:52:58 (America/Los_Angeles)');
+    expect(signingTimeLine('0000-01-01T00:00:00Z', { timeZone: 'America/Los_Angeles' })).toBe('31 December -0001, 16:07 · -0001年12月31日 16:07 · UTC-07:52:58 (America/Los Angeles)'); // the zone's name as people read it, no underscore
   });
 
   it('prints the signing time on the venue\'s clock when the ceremony has no time zone, and the agreement\'s own place', async () => {

@@ -189,7 +189,8 @@ export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', '
 export function formatSigningTime(signedAt: string, ceremony: CeremonyClock): [en: string, zh: string, zone: string] {
   const { seconds, day: [en, zh], time } = wallClock(signedAt, ceremony);
   const offset = offsetLabel(seconds);
-  return [`${en}, ${time}`, `${zh} ${time}`, ceremony.timeZone ? `${offset} (${ceremony.timeZone})` : offset];
+  // The zone's name as people read it: "America/Argentina/Buenos Aires", not its identifier's "Buenos_Aires".
+  return [`${en}, ${time}`, `${zh} ${time}`, ceremony.timeZone ? `${offset} (${ceremony.timeZone.replace(/_/g, ' ')})` : offset];
 }
 
 /**
