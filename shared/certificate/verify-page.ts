@@ -261,8 +261,8 @@ const cutShortLink = ({ signatureLength, expected }: Exclude<UncheckedLink, stri
 
 /**
  * The page: the verdict as its one top heading (what a screen reader jumps to), English then
- * Chinese on lines of their own (no separator left at a line's end on a phone), each part marked with its language, after a mark (✓, !, ⊘, ✕, i) that tells the verdicts
- * apart without colour; no script, no external resource, no framing. Text is 15 px or more, and
+ * Chinese on lines of their own (no separator left at a line's end on a phone), each part marked
+ * with its language, after a mark (✓, !, ⊘, ✕, i) that tells the verdicts apart without colour; no script, no external resource, no framing. Text is 15 px or more, and
  * what a thumb taps is at least 44 px tall.
  */
 function page(look: { en: string; zh: string; mark?: string; colour: string; tint: string }, paragraphs: Lines[], facts: string, order: Order = 'en'): string {
