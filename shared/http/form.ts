@@ -29,8 +29,9 @@ const malformed = (why: string) =>
 /**
  * A parameter of a part's Content-Disposition (`form-data; name="file"; filename="x.pdf"`): the
  * field it fills, or the name of the file in it; undefined if none. Parameters are read one after
- * another, so a quoted value (a file's name) may hold `;` and `name=` without being taken for parameters. A quoted value ends at the next `"`: browsers write a
- * `"` in a name as %22 and a backslash as itself (HTML's form encoding), never escaped.
+ * another, so a quoted value (a file's name) may hold `;` and `name=` without being taken for
+ * parameters. A quoted value ends at the next `"`: browsers write a `"` in a name as %22 and a
+ * backslash as itself (HTML's form encoding), never escaped.
  */
 function dispositionParameter(headers: string, wanted: 'name' | 'filename'): string | undefined {
   const disposition = headers.split('\r\n').find((line) => /^content-disposition\s*:/i.test(line)) ?? '';
