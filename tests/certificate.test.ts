@@ -2024,6 +2024,8 @@ describe('verification', () => {
     expect(zh).toContain('h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]),.together{word-break:keep-all}'); // not Thai or Khmer names, which break between words
     expect(zh).toContain('overflow-wrap:anywhere');
     expect(zh).not.toContain('nowrap');
+    // The reader's first language's title is the larger (a Chinese title in the same size looked the smaller).
+    expect(zh).toContain('h2+h2{margin-top:0;font-size:1.05rem}');
     // Dates and version numbers hold together while they fit a line (on a phone, "2021年8月 / 23日" and "23 / August 2021" broke).
     const raw = await page('zh-CN');
     for (const kept of ['<span class="together">2021年8月23日\u00A014:30</span>', '<span class="together">第1版，\u2060共1版</span>', '23\u00A0August\u00A02021,\u00A014:30', 'version\u00A01\u00A0of\u00A01']) expect(raw).toContain(kept);
