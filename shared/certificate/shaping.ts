@@ -692,6 +692,9 @@ function wordStarts(word: string, pieces: readonly string[], lang: string | unde
   });
 }
 
+/** Where a compound breaks: after each of its hyphens and dashes. */
+const AFTER_HYPHEN = /(?<=[-\u2010\u2013\u2014])/u;
+
 /** Spaces that words are held together across (breaking ones, in a held group: see breakableParts). */
 const ANY_SPACE_RUN = /([ \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+)/;
 
@@ -763,6 +766,7 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       else pieces.push(segment);
     }
     const words = wordStarts(word, pieces, opts.lang);
+    const breaksAnywhere = BREAKS_WITHOUT_SPACES.test(word);
     const before = (at: number) => (pieces[at - 2] === undefined ? pieces[at - 1]! : pieces[at - 2] + pieces[at - 1]!);
     const mayBreakBefore = (at: number) => mayBreakBetween(before(at), pieces[at]!);
     const wordBreak = (at: number) => words![at]! && mayBreakBefore(at);
@@ -770,7 +774,8 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
     if (line) {
       // In a script without spaces, the first words of one wider than a line finish the line before it, as far as they fit.
       const lead = `${line}${parts[i - 1]}`;
-      const breaks = words ? pieces.map((_, at) => at).filter((at) => at > 0 && wordBreak(at)) : [];
+      // In Han or kana, where a line may break between any two characters, as far as they fit too.
+      const breaks = pieces.map((_, at) => at).filter((at) => at > 0 && (words ? wordBreak(at) : breaksAnywhere && mayBreakBefore(at)));
       let [lo, hi] = [0, breaks.length]; // how many of those breaks' words fit after `lead`
       while (lo < hi) {
         const mid = Math.ceil((lo + hi) / 2);
@@ -839,9 +844,10 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
 export function balancedWrap(text: string, size: number, maxWidth: number, opts: TextOptions = {}, greedy = wrap(text, size, maxWidth, opts)): string[] {
   if (greedy.length < 2) return greedy;
   // From about a line's share of the text (the spaces a break drops aside), and no narrower than the
-  // widest word that fits a line (a wider one breaks anyway: in Thai, say, between the words in it).
+  // widest word that fits a line (a wider one breaks anyway: in Thai, say, between the words in it;
+  // a compound, after its hyphens: "Nordrhein-Westfalen- / Außenwirtschaftsberatungszentrum").
   const words = breakableParts(text).filter((_, i) => i % 2 === 0)
-    .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang) ?? heldApart(word)?.filter((_, i) => i % 2 === 0) ?? [word]))
+    .flatMap((word) => (measure(word, size, opts) <= maxWidth ? [word] : dictionaryWords(word, opts.lang) ?? heldApart(word)?.filter((_, i) => i % 2 === 0) ?? word.split(AFTER_HYPHEN)))
     .map((word) => measure(word, size, opts));
   let narrow = Math.max(measure(text, size, opts) / greedy.length, ...words.filter((width) => width <= maxWidth)) - 0.01;
   let [wide, best] = [maxWidth, greedy];
