@@ -483,6 +483,9 @@ describe('certificate content', () => {
     expect(wrap('Ministry of Trade / Department of Commerce', 12, 100)).toEqual(['Ministry of', 'Trade /', 'Department of', 'Commerce']);
     expect(wrap('有限公司（ 北京）', 12, 63.5, { lang: 'zh-Hans' })).toEqual(['有限公司', '（ 北京）']);
     for (let width = 24; width <= 80; width += 2) expect(wrap('中国——东盟博览会', 12, width, { lang: 'zh-Hans' }).join('|'), String(width)).not.toMatch(/—\|—/);
+    // Nor after a hyphen between digits (LB25), nor after a stop between letters (LB29), where what follows fits a line.
+    expect(wrap('电话：1234-5678', 12, 70, { lang: 'zh-Hans' })).toEqual(['电话：', '1234-5678']);
+    expect(wrap('www.example.org/agreements', 16, 150)).toEqual(['www.example.org/', 'agreements']);
     // Never before a hyphen (UAX #14 LB21): no line of "-" alone, none starting with one.
     for (let width = 20; width <= 200; width += 1) {
       const lines = wrap('Baden-Württemberg-International-Gesellschaft', 10, width);

@@ -589,7 +589,8 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
 const NO_LINE_START = /^[\p{Pe}\p{Pf}·\-\u2010/，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
 const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
 const mayBreakBetween = (before: string, after: string) =>
-  punctuationAllows(before, after) && !inOneWord(before, after) && !(NUMBER_START.test(before) && /^\p{N}/u.test(after));
+  punctuationAllows(before, after) && !inOneWord(before, after) && !(NUMBER_START.test(before) && /^\p{N}/u.test(after))
+  && !(INFIX_SEPARATED.test(before) && spacedWordCharacter(String.fromCodePoint(after.codePointAt(0) ?? 0x20)));
 /**
  * What punctuation alone allows: where a word wider than its line breaks when it holds no break its
  * letters allow. Not after an opening bracket, even one a space follows (LB14: "有限公司（ / 北京）"),
@@ -609,8 +610,13 @@ const inOneWord = (before: string, after: string) => {
 };
 const spacedWordCharacter = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch) && !BREAKS_WITHOUT_SPACES.test(ch);
 const DIGIT = /\p{Nd}/u;
-/** What a number's next digit holds to: a separator between digits (LB25: "12,500"), a currency sign or a plus before it ("¥100", "+49"). */
-const NUMBER_START = /\p{N}\p{M}*[.,:\u060C\u066B\u066C]$|[\p{Sc}+]$/u;
+/**
+ * What a number's next digit holds to: a separator between digits (LB25: "12,500"), a currency
+ * sign, a plus or a hyphen before it ("¥100", "+49", "2024-08-22").
+ */
+const NUMBER_START = /\p{N}\p{M}*[.,:\u060C\u066B\u066C]$|[\p{Sc}+\-]$/u;
+/** A stop, comma, colon or semicolon right after a letter holds to the letter after it (LB29: "e.V.", "www.example.org"). */
+const INFIX_SEPARATED = /[\p{L}\p{N}]\p{M}*[.,:;]$/u;
 
 /** Spaces at either end of a line: breaking ones, and no-break ones where a line too narrow for their words had to break at one. */
 const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
