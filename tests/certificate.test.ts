@@ -971,6 +971,8 @@ describe('certificate content', () => {
     // A no-break space beside a breaking one goes at a break, as the breaking one does: no line starts or ends with one.
     expect(wrap('Alpha \u00A0Beta', 10, 40)).toEqual(['Alpha', 'Beta']);
     expect(wrap('Alpha\u00A0 Beta', 10, 40)).toEqual(['Alpha', 'Beta']);
+    // A breaking space before a no-break one inside a line stays (it was lost where a held group began with the no-break one).
+    expect(wrap('and \u00A0( USD', 12, 32)).toEqual(['and \u00A0(', 'USD']);
     // ...and quotation marks and apostrophes hold nothing together: a line may start with one.
     for (const width of [83, 100, 133]) expect(wrap('Gemeente ’s-Hertogenbosch', 10, width), `${width}`).toEqual(['Gemeente', '’s-Hertogenbosch']);
     expect(wrap('Verein »Freunde Chongqings« e.V.', 10, 70)).toEqual(['Verein', '»Freunde', 'Chongqings«', 'e.V.']);

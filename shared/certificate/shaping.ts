@@ -748,7 +748,11 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
   const parts = breakableParts(text);
   for (let i = 0; i < parts.length; i += 2) {
     const word = parts[i]!;
-    if (!word) continue;
+    if (!word) {
+      // An empty word (a group held apart at a space that began it): the spaces around it stay one, and none is lost.
+      if (i + 1 < parts.length) parts[i + 1] = `${parts[i - 1] ?? ''}${parts[i + 1]}`;
+      continue;
+    }
     const candidate = line ? `${line}${parts[i - 1]}${word}` : word;
     if (fits(candidate)) { line = candidate; continue; }
     if (fits(word)) {
