@@ -463,7 +463,7 @@ describe('certificate content', () => {
   });
 
   it('keeps a number or a Latin word in Chinese text whole where a line breaks: "2024", "SCO" and "12,500,000" never split', async () => {
-    const { measure, wrap } = await import('#shared/certificate/shaping.ts');
+    const { balancedWrap, measure, wrap } = await import('#shared/certificate/shaping.ts');
     const text = '中国—上海合作组织数字经济论坛2024年会议SCO成员国签署12,500,000元协议';
     for (let width = 60; width <= 300; width += 3) {
       const lines = wrap(text, 10, width, { lang: 'zh-Hans' });
@@ -486,6 +486,12 @@ describe('certificate content', () => {
     // Nor after a hyphen between digits (LB25), nor after a stop between letters (LB29), where what follows fits a line.
     expect(wrap('电话：1234-5678', 12, 70, { lang: 'zh-Hans' })).toEqual(['电话：', '1234-5678']);
     expect(wrap('www.example.org/agreements', 16, 150)).toEqual(['www.example.org/', 'agreements']);
+    // A Han word wider than its line first finishes the line it follows (a title with one space broke there, half a line short).
+    const title = '关于2021年中国—上海合作组织数字经济产业论坛（SCE 2021）框架下共建“一带一路”智慧物流枢纽及跨境电子商务（B2B）合作项目';
+    expect(wrap(title, 12, 400, { lang: 'zh-Hans' })[0]).toMatch(/（SCE 2021）框架下/);
+    // A balanced name is no narrower than the widest part of a compound between its hyphens.
+    expect(balancedWrap('Industrie- und Handelskammer Nordrhein-Westfalen-Außenwirtschaftsberatungszentrum', 9, 180, { weight: 'bold' }))
+      .toEqual(['Industrie- und Handelskammer', 'Nordrhein-Westfalen-', 'Außenwirtschaftsberatungszentrum']);
     // Never before a hyphen (UAX #14 LB21): no line of "-" alone, none starting with one.
     for (let width = 20; width <= 200; width += 1) {
       const lines = wrap('Baden-Württemberg-International-Gesellschaft', 10, width);
@@ -2040,6 +2046,7 @@ describe('verification', () => {
     // The page for an address the registry has no page at too.
     const missing = await t.call('GET', '/', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
     expect(headline(missing.body)).toBe('<span lang="zh-Hans">页面不存在</span><br><span lang="en">No page here</span>');
+    expect(missing.body).not.toContain('class="detail"'); // which route a path lacks means nothing to a reader
   });
 
   it('tells someone who uploads a photo or any file that is no PDF to scan the QR code instead, without calling the paper false', async () => {
