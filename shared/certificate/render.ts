@@ -170,6 +170,8 @@ const zhSizes = (titleSize: number) => {
  * the room (see renderCertificate); undefined when neither title would print larger so.
  */
 function roomierTitles(a: Agreement, titles: Titles): Titles | undefined {
+  // Titles already in their largest type (most are) cannot print larger: nothing to lay out again.
+  if (titles.title.size === TITLE_SIZES[0] && (!titles.zh || titles.zh.size === zhSizes(titles.title.size)[0])) return undefined;
   const title = fitLines(a.title, TITLE_SIZES.filter((size) => size >= 12), { weight: 'bold' }, 4, 3);
   const zh = a.titleZh ? fitLines(a.titleZh, zhSizes(title.size), { lang: 'zh-Hans' }, 4, 3) : undefined;
   const larger = title.size > titles.title.size || (zh && titles.zh && zh.size > titles.zh.size);

@@ -177,19 +177,12 @@ function bidiClass(ch: string, script: string | null): BidiClass {
   return /\p{L}/u.test(ch) ? 'L' : 'N';
 }
 
-/** Whether the first strong character runs right to left (UBA P2/P3). */
-function firstStrongRtl(chars: string[], sc: (string | null)[]): boolean {
-  for (let i = 0; i < chars.length; i++) {
-    const c = bidiClass(chars[i]!, sc[i]!);
-    if (c === 'L' || c === 'R' || c === 'AL') return c !== 'L';
-  }
-  return false;
-}
+/** Whether the first strong character of a paragraph of these classes runs right to left (UBA P2/P3). */
+const firstStrongRtl = (classes: readonly BidiClass[]): boolean => ['R', 'AL'].includes(classes.find((c) => c === 'L' || c === 'R' || c === 'AL') ?? 'L');
 
 /** A paragraph runs right to left when its first strong character does (UBA P2/P3). */
 export function rtlParagraph(text: string): boolean {
-  const chars = [...text];
-  return firstStrongRtl(chars, chars.map(scriptOf));
+  return firstStrongRtl([...text].map((ch) => bidiClass(ch, scriptOf(ch))));
 }
 
 /**
@@ -197,9 +190,9 @@ export function rtlParagraph(text: string): boolean {
  * decide: UBA W1-W7 (a number keeps its separators, "1,234.56" and "12:30"; digits after Arabic
  * letters are Arabic numbers; a percent or currency sign goes with its European number).
  */
-function weakTypes(chars: string[], sc: (string | null)[], base: 0 | 1): string[] {
+function weakTypes(classes: readonly BidiClass[], base: 0 | 1): string[] {
   const sos = base ? 'R' : 'L';
-  const t: string[] = chars.map((ch, i) => bidiClass(ch, sc[i]!));
+  const t: string[] = [...classes];
   let strong = sos;
   t.forEach((c, i) => {
     if (c === 'NSM') t[i] = c = i ? t[i - 1]! : sos; // W1
@@ -275,7 +268,7 @@ function bracketPairs(chars: string[], t: string[]): [number, number][] {
  * embedding direction. An Arabic title's "(بالإنابة)" in a left-to-right line stays one
  * right-to-left run, and a Latin "(Egypt)" in an Arabic name one left-to-right run.
  */
-function resolveBrackets(chars: string[], sc: (string | null)[], t: string[], base: 0 | 1): void {
+function resolveBrackets(chars: string[], classes: readonly BidiClass[], t: string[], base: 0 | 1): void {
   const strong = (c: string | undefined) => (c === 'L' ? 'L' : c === 'R' || c === 'EN' || c === 'AN' ? 'R' : undefined);
   const e = base ? 'R' : 'L';
   for (const [open, close] of bracketPairs(chars, t)) {
@@ -288,7 +281,7 @@ function resolveBrackets(chars: string[], sc: (string | null)[], t: string[], ba
     for (const at of [open, close]) {
       t[at] = type;
       // Marks on a bracket go with it (they were resolved to its type by W1).
-      for (let i = at + 1; i < chars.length && bidiClass(chars[i]!, sc[i]!) === 'NSM'; i++) t[i] = type;
+      for (let i = at + 1; i < chars.length && classes[i] === 'NSM'; i++) t[i] = type;
     }
   }
 }
@@ -298,17 +291,17 @@ function resolveBrackets(chars: string[], sc: (string | null)[], t: string[], ba
  * W1-W7, N0 (paired brackets), N1/N2, I1/I2. No explicit embeddings: enough for names and
  * certificate lines.
  */
-function paragraphLevels(chars: string[], sc: (string | null)[], base: 0 | 1): number[] {
+function paragraphLevels(chars: string[], classes: readonly BidiClass[], base: 0 | 1): number[] {
   // Format characters (BN) are set aside (X9), and each takes the level of the character before it.
-  const kept = chars.flatMap((ch, i) => (bidiClass(ch, sc[i]!) === 'BN' ? [] : [i]));
+  const kept = classes.flatMap((c, i) => (c === 'BN' ? [] : [i]));
   if (kept.length < chars.length) {
-    const levels = paragraphLevels(kept.map((i) => chars[i]!), kept.map((i) => sc[i]!), base);
+    const levels = paragraphLevels(kept.map((i) => chars[i]!), kept.map((i) => classes[i]!), base);
     let k = 0;
     let last: number = base;
     return chars.map((_, i) => (kept[k] === i ? (last = levels[k++]!) : last));
   }
-  const t = weakTypes(chars, sc, base);
-  resolveBrackets(chars, sc, t, base);
+  const t = weakTypes(classes, base);
+  resolveBrackets(chars, classes, t, base);
   const dir = (c: string) => (c === 'EN' || c === 'AN' ? 'R' : c); // N1: numbers count as R
   const near = (i: number, step: number) => {
     for (let j = i + step; j >= 0 && j < t.length; j += step) if (t[j] !== 'N') return dir(t[j]!);
@@ -332,8 +325,9 @@ function analyse(text: string, rtl: boolean | undefined): Paragraph {
   if (lastParagraph?.text === text && lastParagraph.rtl === rtl) return lastParagraph;
   const chars = [...text];
   const scripts = chars.map(scriptOf);
-  const base = (rtl ?? firstStrongRtl(chars, scripts)) ? 1 : 0;
-  return (lastParagraph = { text, rtl, scripts, levels: paragraphLevels(chars, scripts, base) });
+  const classes = chars.map((ch, i) => bidiClass(ch, scripts[i]!)); // once per paragraph
+  const base = (rtl ?? firstStrongRtl(classes)) ? 1 : 0;
+  return (lastParagraph = { text, rtl, scripts, levels: paragraphLevels(chars, classes, base) });
 }
 
 /**
@@ -588,9 +582,11 @@ export function surelyMoreLines(text: string, size: number, maxWidth: number, mo
  */
 const NO_LINE_START = /^[\p{Pe}\p{Pf}·\-\u2010/，。、；：？！．,.;:!?‼⁇⁈⁉…‥・ー々〻ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ។៕။၊ฯๆ।॥،؛؟۔\u00A0\u2007\u202F \u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]/u;
 const NO_LINE_END = /[\p{Ps}\p{Pi}\u00A0\u2007\u202F]$/u;
-const mayBreakBetween = (before: string, after: string) =>
-  punctuationAllows(before, after) && !inOneWord(before, after) && !(NUMBER_START.test(before) && /^\p{N}/u.test(after))
-  && !(INFIX_SEPARATED.test(before) && spacedWordCharacter(String.fromCodePoint(after.codePointAt(0) ?? 0x20)));
+const mayBreakBetween = (before: string, after: string) => {
+  if (!punctuationAllows(before, after)) return false;
+  const [last, first] = [/(\P{M})\p{M}*$/u.exec(before)?.[1], String.fromCodePoint(after.codePointAt(0) ?? 0x20)];
+  return !inOneWord(last, first) && !(NUMBER_START.test(before) && /\p{N}/u.test(first)) && !(INFIX_SEPARATED.test(before) && spacedWordCharacter(first));
+};
 /**
  * What punctuation alone allows: where a word wider than its line breaks when it holds no break its
  * letters allow. Not after an opening bracket, even one a space follows (LB14: "有限公司（ / 北京）"),
@@ -604,10 +600,8 @@ const punctuationAllows = (before: string, after: string) =>
  * characters (UAX #14 LB23-LB28): "2024" and "SCO" in a Chinese title stay whole. Each side's base
  * letter decides (marks go with it). So does a number's separator between digits (LB25: "12,500").
  */
-const inOneWord = (before: string, after: string) => {
-  const [last, first] = [/(\P{M})\p{M}*$/u.exec(before)?.[1], String.fromCodePoint(after.codePointAt(0) ?? 0x20)];
-  return (spacedWordCharacter(last) && spacedWordCharacter(first)) || (DIGIT.test(last ?? '') && DIGIT.test(first)); // digits of any script (២០២៤)
-};
+const inOneWord = (last: string | undefined, first: string) =>
+  (spacedWordCharacter(last) && spacedWordCharacter(first)) || (DIGIT.test(last ?? '') && DIGIT.test(first)); // digits of any script (២០២៤)
 const spacedWordCharacter = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch) && !BREAKS_WITHOUT_SPACES.test(ch);
 const DIGIT = /\p{Nd}/u;
 /**
@@ -835,8 +829,8 @@ export function wrap(text: string, size: number, maxWidth: number, opts: TextOpt
       // A shorter piece of a joining script can be wider (a letter cut off takes its wider final form): it must fit too.
       while (lo < pieces.length && lo > from + 1 && !fits(pieces.slice(from, lo).join(''))) lo -= 1;
       // A space a line still breaks at (one held between two words, see breakableParts, or a no-break one in too narrow a line) goes, as any space at a break.
-      const part = pieces.slice(from, lo).join('').replace(EDGE_SPACES, '');
-      if (lo < pieces.length) { if (part) lines.push(part); } else line = part;
+      const part = pieces.slice(from, lo).join('');
+      if (lo < pieces.length) push(part); else line = part.replace(EDGE_SPACES, '');
       from = lo;
     }
   }
