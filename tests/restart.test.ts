@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,23 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+
+/**
+ * The pid of a process that has exited but is not reaped: a shell starts `true` in the background,
+ * then becomes `sleep`, which never waits for it. Resolves once /proc shows it a zombie.
+ */
+async function zombie(): Promise<number> {
+  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(parent);
+  const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+  const pid = Number(line.toString().trim());
+  const state = () => /^\d+ \(.*\) (\S)/s.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  for (let polls = 0; state() !== 'Z'; polls++) {
+    if (polls > 1000) throw new Error(`process ${pid} did not become a zombie (state ${state()})`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return pid;
+}
 
 const get = async (url: string, token: string) => (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
 
@@ -101,7 +119,11 @@ describe('restart on the same data dir', () => {
     const ring = JSON.parse(readFileSync(ringFile, 'utf8')) as { keys: { privateKeyPem: string }[] };
     const fresh = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     writeFileSync(ringFile, JSON.stringify({ keys: [{ privateKeyPem: fresh }, ...ring.keys] }));
+    // The last server was SIGKILLed the instant before, and its parent has not reaped it yet (a
+    // zombie, which still answers signal 0): it holds nothing, and its claim is taken over.
+    writeFileSync(join(dataDir, 'server.pid'), String(await zombie()));
     const third = await start('https://registry.example.org');
+    expect(third.output()).toMatch(/did not stop cleanly: its indexes were checked\n/);
     const upload = (pdf: Buffer) =>
       fetch(`${third.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: pdf }).then((r) => r.json() as Promise<any>);
     expect((await upload(pdfBefore)).status).toBe('valid');

@@ -112,9 +112,16 @@ function claimDataDir(dataDir: string): { release: () => void; unclean: boolean 
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
-      return true;
     } catch (error) {
       return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    // A process killed but not yet reaped by its parent (a zombie: a server the instant after a
+    // SIGKILL) still answers signal 0, yet holds nothing any more. Where there is no /proc to say
+    // so, it counts as alive: refused with a message, as before.
+    try {
+      return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return !existsSync('/proc/self/stat'); // with a /proc, a pid that has none has gone meanwhile
     }
   };
   let unclean = false;
