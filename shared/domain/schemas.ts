@@ -294,8 +294,9 @@ export type HistoryEntry = z.infer<typeof historyEntryRecord>;
 export type HistoryAction = HistoryEntry['action'];
 
 /**
- * Why a link or file is `invalid`: by link, `unknown-code` (no such code and version),
- * `cut-short` (the signature is shorter than any certificate's), `signature-mismatch`; by file,
+ * Why a link or file is `invalid`: by link, `unknown-code` (not a certificate code at all),
+ * `cut-short` (the signature is shorter than any certificate's), `signature-mismatch` (no
+ * certificate of this code and version carries it, including codes and versions never issued); by file,
  * `not-a-pdf`, `incomplete` (it stops before a PDF's end), `no-signature` (none readable in it), `bad-signature` (not the registry's),
  * `unknown-payload` (signed over no version the registry holds), `altered` (genuine signature,
  * other bytes), `not-comparable` (not on record, and its version can no longer be rendered).

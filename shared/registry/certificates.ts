@@ -147,7 +147,16 @@ export async function certificateFor(id: string, version: number | undefined, pr
 // ---- verification -----------------------------------------------------------------------
 
 const invalid = (reason: InvalidReason, detail: string, detailZh: string): Verification => ({ status: 'invalid', reason, detail, detailZh });
-const NO_SUCH_LINK = ['The signature does not match: this link was not issued by the registry.', '签名不符：此链接并非由登记系统签发。'] as const;
+/**
+ * A well-formed link that no certificate of its code and version carries, whether or not that code
+ * and version exist: a public link check says nothing about agreements it cannot show. (Codes derive
+ * from ceremony ids and Idempotency-Keys, which can be guessed: said apart, answers for made-up codes
+ * would tell which signings exist, and how many versions each has.)
+ */
+const NO_SUCH_LINK = [
+  'No certificate with this code and version carries this signature: this link was not issued by the registry. If you typed it, compare it with the printed address, or scan the QR code.',
+  '登记系统未签发过此编号、此版本并带有此签名的证书，此链接并非由登记系统签发。如为手动输入，请与证书上印制的网址核对，或直接扫描二维码。',
+] as const;
 
 /** The verdict on a genuine certificate of `version`, with its public facts; `standing` is its ceremony as it stands, when already read. */
 async function verdict(stored: store.StoredAgreement, version: number, standing?: Ceremony): Promise<Verification> {
@@ -183,12 +192,11 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
 export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
   const code = typedCode(typed);
+  // Everything a link can be told without the registry's records comes first, the same for any
+  // code: what it reads there is told only as "no certificate carries this signature" (NO_SUCH_LINK).
+  if (!code) return invalid('unknown-code', 'This is not a certificate code: a code has 8 letters and digits, printed as "ABCD-EFGH".', '这不是证书编号：证书编号由8位字母和数字组成，印制格式为“ABCD-EFGH”。');
   const signature = signatureAsPrinted(copied);
   const cut = cutShort(copied);
-  const agreementId = code ? await store.agreementIdByCode(code) : undefined;
-  const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
-  const entry = stored?.history[version - 1];
-  if (!stored || !entry) return invalid('unknown-code', 'No certificate with this code and version was issued by the registry.', '登记系统未签发过此编号和版本的证书。');
   if (cut) {
     return invalid(
       'cut-short',
@@ -205,6 +213,10 @@ export async function verifyLink(typed: string, version: number, copied: string)
     );
   }
   if (!wellFormedSignature(signature)) return invalid('signature-mismatch', ...NO_SUCH_LINK);
+  const agreementId = await store.agreementIdByCode(code);
+  const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
+  const entry = stored?.history[version - 1];
+  if (!stored || !entry) return invalid('signature-mismatch', ...NO_SUCH_LINK);
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
   const keys = await signingKeys();
