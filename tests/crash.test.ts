@@ -14,6 +14,8 @@ import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 let t: TestRegistry;
 let cer: string;
 let crashNextCommit = false;
+/** Runs once, right before the next commit is sent: another change that gets in first. */
+let beforeNextCommit: (() => Promise<unknown>) | undefined;
 /** The next call of this command reaches the table, then its answer is lost and the SDK retries it. */
 let loseAnswerOf: string | undefined;
 /** Only a call of it that writes an item with this sort key, if set. */
@@ -44,6 +46,11 @@ beforeAll(async () => {
       if (crashNextCommit && isCommit) {
         crashNextCommit = false;
         throw new Error('injected crash before commit');
+      }
+      if (beforeNextCommit && isCommit) {
+        const other = beforeNextCommit;
+        beforeNextCommit = undefined;
+        await other();
       }
       return next(args);
     },
@@ -168,6 +175,31 @@ describe('crash between link write and commit', () => {
     expect(await ids('country=AM')).toContain(id);
     expect(await ids('partyId=crash-b')).not.toContain(id);
     expect((await linksOf('PARTY#crash-b')).map((l) => l.agreementId)).not.toContain(id);
+  });
+});
+
+describe('an amendment that loses its race to another', () => {
+  it('takes back the links it wrote for nothing: a party it added keeps no entry of the agreement', async () => {
+    await t.call('POST', '/parties', { body: party('crash-race', { countryCode: 'TJ' }) });
+    const id = (await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Raced' }), 'crash-race')).body.id as string;
+    const parties = [{ partyId: 'crash-a', signatory: { name: 'A' } }, { partyId: 'crash-b', signatory: { name: 'B' } }, { partyId: 'crash-race', signatory: { name: 'R' } }];
+    // Its links are written; before its commit goes, another amendment of version 1 commits.
+    beforeNextCommit = async () => {
+      const winner = await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'Got in first', reason: 'race' }, headers: { 'if-match': '"1"' } });
+      expect(winner.status).toBe(200);
+    };
+    const lost = await t.call('PATCH', `/agreements/${id}`, { body: { parties, reason: 'add a party' }, headers: { 'if-match': '"1"' } });
+    expect([lost.status, beforeNextCommit]).toEqual([412, undefined]);
+    expect((await t.call('GET', `/agreements/${id}`)).body.parties.map((p: any) => p.partyId)).toEqual(['crash-a', 'crash-b']);
+    expect((await linksOf('PARTY#crash-race')).map((l) => l.agreementId)).not.toContain(id);
+    expect((await linksOf('COUNTRY#TJ')).map((l) => l.agreementId)).not.toContain(id);
+    // The winner changed no party: it wrote no link again (each keeps the version that wrote it).
+    expect((await linksOf('PARTY#crash-a')).filter((l) => l.agreementId === id).map((l) => l.version)).toEqual([1]);
+    // Sent again on the version that won, it goes in, and its links with it (written again).
+    const again = await t.call('PATCH', `/agreements/${id}`, { body: { parties, reason: 'add a party' }, headers: { 'if-match': '"2"' } });
+    expect(again.status).toBe(200);
+    expect((await linksOf('PARTY#crash-race')).map((l) => l.agreementId)).toContain(id);
+    expect((await t.call('GET', '/agreements?partyId=crash-race')).body.items.map((a: any) => a.id)).toEqual([id]);
   });
 });
 

@@ -232,6 +232,50 @@ describe('a page of large records', () => {
   });
 });
 
+describe('the reads a page takes', () => {
+  it('reads whole batches once the filter has passed over something, not the few still missing', async () => {
+    const { collectPage } = await import('#shared/store/paging.ts');
+    // Forty entries, two of which match, the newest and the oldest: the page of two had to ask
+    // for three, then two at a time, twenty round trips in all.
+    const records = Array.from({ length: 40 }, (_, i) => ({ id: `r-${String(i).padStart(2, '0')}`, match: i === 0 || i === 39 }));
+    const asked: number[] = [];
+    const source = {
+      holds: (p: string) => /^r-\d\d$/.test(p),
+      async read(after: string | undefined, max: number) {
+        asked.push(max);
+        const from = after === undefined ? 0 : records.findIndex((r) => r.id === after) + 1;
+        return { candidates: records.slice(from, from + max).map((r) => ({ pos: r.id, item: r })), done: from + max >= records.length };
+      },
+    };
+    const page = await collectPage(source, { limit: 2, digest: 'narrow-filter-01', accept: (r) => r.match });
+    expect([page.items.map((r) => r.id), page.nextCursor]).toEqual([['r-00', 'r-39'], null]);
+    expect(asked).toEqual([3, 100]);
+    // Everything shown so far: only what the page lacks (a page of all the records asks for limit + 1).
+    asked.length = 0;
+    expect((await collectPage(source, { limit: 5, digest: 'narrow-filter-02' })).items).toHaveLength(5);
+    expect(asked).toEqual([6]);
+  });
+
+  it('reads a ceremony\'s signings, not a country\'s links, for a ceremony and a country', async () => {
+    const { dynamo } = await import('#shared/store/client.ts');
+    const queried: string[] = [];
+    dynamo.middlewareStack.add((next, context) => async (args) => {
+      const input = args.input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
+      if (context.commandName === 'QueryCommand') queried.push(input.IndexName ?? String(Object.values(input.ExpressionAttributeValues ?? {})[0]));
+      return next(args);
+    }, { step: 'initialize', name: 'recordQueries' });
+    try {
+      expect(await titles('ceremonyId=lis-cer&country=KZ')).toEqual(['L3', 'L1']);
+      expect(queried).toEqual(['gsi2']);
+      queried.length = 0;
+      expect(await titles('partyId=lis-kz&ceremonyId=lis-cer')).toEqual(['L3', 'L1']); // a party's links still lead
+      expect(queried).toEqual(['PARTY#lis-kz']);
+    } finally {
+      dynamo.middlewareStack.remove('recordQueries');
+    }
+  });
+});
+
 describe('what real DynamoDB refuses and dynalite takes', () => {
   it('is refused in these tests too: an empty key value in an item, a key or a key condition', async () => {
     const { dynamoRefusal } = await import('./support/dynamo-fidelity.ts');

@@ -221,7 +221,7 @@ async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> 
 /** Commits `next` on `before`; `lostTo`: the agreement as another write left it, which got in first. */
 async function commit(before: Agreement, next: Versioned): Promise<ChangeResult | { lostTo: store.StoredAgreement }> {
   const token = randomUUID();
-  await store.putLinks(next.agreement);
+  await store.putLinks(next.agreement, before);
   if (!(await store.commitVersion(next, before.version, token))) {
     const now = await store.getAgreement(before.id);
     if (!now) throw new Error(`agreement ${before.id} vanished during a change`);
@@ -231,7 +231,13 @@ async function commit(before: Agreement, next: Versioned): Promise<ChangeResult 
     // has replaced it (two copies stamped the same instant make the same entry).
     const entry = now.history[next.entry.version - 1];
     const own = entry?.hash === next.entry.hash && (now.agreement.version !== entry.version || now.changeToken === token);
-    if (!own) return { lostTo: now };
+    if (!own) {
+      // The links this version wrote for nothing (a party it added, a signing time it moved to)
+      // go, unless a version since has written them again: left, they filled a partition with
+      // entries its lists skip, and a page could stop on one.
+      await cleanUpLinks(next.agreement, now.agreement);
+      return { lostTo: now };
+    }
   }
   await cleanUpLinks(before, next.agreement);
   return { agreement: next.agreement, replayed: false };

@@ -66,12 +66,18 @@ function linkKeys(a: Agreement): keys.Key[] {
   return [...pks].map((pk) => keys.linkKey(pk, signedKey(a)));
 }
 
+const keyText = (k: keys.Key) => `${k.pk}|${k.sk}`;
+
 /**
- * Writes the links of a version about to be committed. A link's `version` only ever grows, so a
- * slow writer of an older version can never overwrite the marker a newer version relies on.
+ * Writes the links of a version about to be committed, but those of `before` (the version it
+ * follows) it keeps: an amendment of an 18-party agreement wrote 36 unchanged links again. A link's
+ * `version` only ever grows, so a slow writer of an older version can never overwrite the marker a
+ * newer version relies on: a link kept keeps the version that wrote it, which is above that of any
+ * removal still pending for it (a removal's delete takes only links of its version or older).
  */
-export async function putLinks(a: Agreement): Promise<void> {
-  await Promise.all(linkKeys(a).map((key) => conditional(dynamo.send(new PutCommand({
+export async function putLinks(a: Agreement, before?: Agreement): Promise<void> {
+  const kept = new Set(before ? linkKeys(before).map(keyText) : []);
+  await Promise.all(linkKeys(a).filter((key) => !kept.has(keyText(key))).map((key) => conditional(dynamo.send(new PutCommand({
     TableName: tableName,
     Item: { ...key, type: 'link', agreementId: a.id, version: a.version },
     ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
@@ -81,8 +87,8 @@ export async function putLinks(a: Agreement): Promise<void> {
 
 /** After a commit: drops links the new version no longer has, unless a newer version re-wrote them. */
 export async function removeStaleLinks(before: Agreement, after: Agreement): Promise<void> {
-  const keep = new Set(linkKeys(after).map((k) => `${k.pk}|${k.sk}`));
-  const stale = linkKeys(before).filter((k) => !keep.has(`${k.pk}|${k.sk}`));
+  const keep = new Set(linkKeys(after).map(keyText));
+  const stale = linkKeys(before).filter((k) => !keep.has(keyText(k)));
   await Promise.all(stale.map((key) => conditional(dynamo.send(new DeleteCommand({
     TableName: tableName,
     Key: key,
@@ -204,9 +210,11 @@ function linkSource(pk: string, range: { from?: string; to?: string }): Source<A
 
 export async function listAgreements(filter: AgreementFilter, page: { limit: number; cursor?: string | undefined }): Promise<Page<Agreement>> {
   const range = signedKeyRange(filter);
+  // The narrowest partition the filters name: a party's links, a ceremony's signings (one ceremony
+  // has far fewer than a country has links), a country's links, else all; the rest filter.
   const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range)
-    : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
     : filter.ceremonyId !== undefined ? indexSource('gsi2', `CEREMONY#${filter.ceremonyId}`, range)
+    : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
     : indexSource('gsi1', 'AGREEMENTS', range);
   return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: matchesFilter(filter) });
 }

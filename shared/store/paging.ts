@@ -63,7 +63,11 @@ export async function collectPage<T>(
   let bytes = 0;
   let done = false;
   while (!done && found.length <= limit && examined < MAX_EXAMINED) {
-    const batch = await source.read(after, Math.min(100, limit + 1 - found.length));
+    // Only what the page still lacks while everything read was shown; once the filter has passed
+    // over something, whole batches: asking for the few still missing made a narrow filter's page
+    // a hundred round trips of three items each.
+    const want = examined > found.length ? MAX_EXAMINED - examined : limit + 1 - found.length;
+    const batch = await source.read(after, Math.min(100, want));
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
       if (accepted && found.length < limit) {
