@@ -130,6 +130,7 @@ describe('claims', () => {
     ['API Gateway\'s string form', '[staff auditor]', ['staff', 'auditor']],
     ['a JSON array in a string', '["partner"]', ['partner']],
     ['a single bracketed group', '[staff]', ['staff']],
+    ['a group whose name holds a comma, which Cognito allows: one group, not two', '[x,staff auditor]', ['x,staff', 'auditor']],
     ['a list nested in the list, which names no group', [['staff'], 'auditor'], ['auditor']],
     ['a nested list in a string', '[["staff"]]', []],
     ['nothing', undefined, []],

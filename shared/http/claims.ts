@@ -21,7 +21,9 @@ export function parseGroups(value: unknown): string[] {
       // Not JSON: API Gateway's "[a b]" form, handled below.
     }
   }
-  return text.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  // Names are split where API Gateway joins them, at spaces: a Cognito group name may hold a comma,
+  // and "x,staff" is one group, not staff.
+  return text.replace(/^\[|\]$/g, '').split(/\s+/).filter(Boolean);
 }
 
 /**
