@@ -1946,9 +1946,11 @@ describe('verification', () => {
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.body).toContain('Valid certificate');
     expect(r.body).toContain('For a browser');
-    // Native names are isolated, so a right-to-left name cannot reorder the text around it, and carry
+    // Names are isolated, so a right-to-left one cannot reorder the text around it; native names carry
     // their language (screen readers, Han glyph forms); so does every Chinese part.
-    expect(r.body).toContain('Chongqing Municipality · <bdi lang="zh-Hans">重庆市</bdi>');
+    expect(r.body).toContain('<li><bdi>Chongqing Municipality</bdi> · <bdi lang="zh-Hans">重庆市</bdi></li>');
+    // The signature in the page's address goes to no other page in a Referer.
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer');
     // The signing time as the certificate prints it: the ceremony's wall clock and zone.
     expect(plain(r.body)).toContain('23 August 2021, 14:30 · <span lang="zh-Hans">2021年8月23日 14:30</span> · UTC+08:00 (Asia/Shanghai)');
     // The verdict is the page's one top heading, in both languages; the version note too.
@@ -1957,12 +1959,12 @@ describe('verification', () => {
     expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
-    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd>Ceremony cer-test, Chongqing · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
+    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi>, <bdi>Chongqing</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // With the event it was part of, as the certificate names it.
     const { verificationPage } = await import('#shared/certificate/verify-page.ts');
     const json = (await checkLink(link)).body;
     const withEvent = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, event: 'Smart China Expo 2021 (SCE 2021)' } } };
-    expect(plain(verificationPage(withEvent))).toContain('<dd>Ceremony cer-test — Smart China Expo 2021 (SCE 2021), Chongqing · 23 August 2021');
+    expect(plain(verificationPage(withEvent))).toContain('<dd><bdi>Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi>, <bdi>Chongqing</bdi> · 23 August 2021');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

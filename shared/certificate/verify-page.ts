@@ -7,11 +7,14 @@ import { ceremonyDays, ceremonyName, formatDay, formatSigningTime, MONTHS } from
 
 /**
  * The pages load nothing and run nothing, and no other site may frame them (to dress up a
- * verdict). The upload page's form may post to the registry itself, and nowhere else.
+ * verdict). The upload page's form may post to the registry itself, and nowhere else. Names,
+ * ceremonies and cities sit in <bdi>: a right-to-left one does not reorder the separators beside it.
  */
 const policy = (formAction: string) => ({
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action ${formAction}; frame-ancestors 'none'`,
+  // A link's page has its signature in its address: it goes nowhere else in a Referer.
+  'referrer-policy': 'no-referrer',
 });
 export const PAGE_HEADERS = policy("'none'");
 export const FORM_PAGE_HEADERS = policy("'self'");
@@ -147,8 +150,8 @@ function publicFacts(v: GenuineVerification, order: Order): string {
   return `${ordered(`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : '', order).join('')}
 <dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)}${order === 'zh' ? `（${versionNote(v, order)}）` : ` (${versionNote(v, order)})`}</dd>
 <dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${signedWhen(a.signedAt, a.ceremony ?? {}, order)}</dd>
-${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd>${escape(`${ceremonyName(a.ceremony)}, ${a.ceremony.city}`)}${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
-<dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li>${escape(p.name)}${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
+${a.ceremony ? `<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd><bdi>${escape(ceremonyName(a.ceremony))}</bdi>, <bdi>${escape(a.ceremony.city)}</bdi>${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
+<dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li><bdi>${escape(p.name)}</bdi>${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
 }
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */
