@@ -1,4 +1,6 @@
 /** The HTTP edge: bodies, media types, sizes, unknown routes, OpenAPI, and the problem+json shape. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, varies } from '#shared/http/routes.ts';
 import { INVALID_REASONS } from '#shared/domain/schemas.ts';
@@ -402,5 +404,97 @@ describe('routes', () => {
     expect([cases[12]![2].headers.get('www-authenticate'), cases[13]![2].headers.get('allow')]).toEqual(['Bearer', 'GET, HEAD, PATCH']);
     expect(cases[8]![2].headers.get('idempotent-replayed')).toBe('true');
     expect(cases[2]![2].headers.get('idempotent-replayed')).toBe('true');
+  });
+});
+
+describe('the local stand-ins for DynamoDB and Secrets Manager', () => {
+  // Both listen on loopback ports any local user can reach: they answer only requests signed with
+  // the credentials this server made for itself, which only its own process (and user) can read.
+  const region = 'local';
+  const endpoints = () => ({ dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB!, secrets: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER! });
+  const own = () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID!, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY! });
+  const strangers = () => [
+    ['the old fixed local credentials', { accessKeyId: 'local', secretAccessKey: 'local' }, 'UnrecognizedClientException'],
+    ['another access key id, with the right secret', { accessKeyId: `local-${'0'.repeat(32)}`, secretAccessKey: own().secretAccessKey }, 'UnrecognizedClientException'],
+    ['the right access key id, with a wrong secret', { accessKeyId: own().accessKeyId, secretAccessKey: 'guessed' }, 'InvalidSignatureException'],
+  ] as const;
+  /** What a caller that knows no credentials gets: a plain request, as curl would send it. */
+  const unsigned = (url: string, target: string, body: object, type: string, authorization?: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': type, 'x-amz-target': target, ...(authorization && { authorization }) }, body: JSON.stringify(body) })
+      .then(async (r) => ({ status: r.status, text: await r.text() }));
+  const refusal = async (promise: Promise<unknown>) => {
+    const error = await promise.then(() => undefined, (e: { name: string; $metadata?: { httpStatusCode?: number } }) => e);
+    return error && { name: error.name, status: error.$metadata?.httpStatusCode };
+  };
+
+  it('are reached with credentials made afresh for this server, not fixed ones', () => {
+    expect(own().accessKeyId).toMatch(/^local-[0-9a-f]{32}$/);
+    expect(own().secretAccessKey).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('Secrets Manager: the signing key goes to no one without this server\'s credentials', async () => {
+    const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    const keyRing = readFileSync(join(t.registry.dataDir, 'signing-keys.json'), 'utf8');
+    const privateKey = (JSON.parse(keyRing) as { keys: { privateKeyPem: string }[] }).keys[0]!.privateKeyPem.split('\n')[1]!;
+    const ask = { SecretId: 'concord/signing-key' };
+    for (const authorization of [undefined, 'Bearer x', `AWS4-HMAC-SHA256 Credential=local/20260101/local/secretsmanager/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`]) {
+      const r = await unsigned(endpoints().secrets, 'secretsmanager.GetSecretValue', ask, 'application/x-amz-json-1.1', authorization);
+      expect([r.status, JSON.parse(r.text).__type], authorization).toEqual([403, expect.stringMatching(/^(MissingAuthenticationToken|IncompleteSignature|UnrecognizedClient)Exception$/)]);
+      expect(r.text).not.toContain(privateKey);
+    }
+    for (const [name, credentials, error] of strangers()) {
+      const client = new SecretsManagerClient({ endpoint: endpoints().secrets, region, credentials, maxAttempts: 1 });
+      expect(await refusal(client.send(new GetSecretValueCommand(ask))), name).toEqual({ name: error, status: 403 });
+      client.destroy();
+    }
+    // Its own credentials (the handlers' client takes them from the environment) still read it.
+    const client = new SecretsManagerClient({ endpoint: endpoints().secrets, region });
+    expect((await client.send(new GetSecretValueCommand(ask))).SecretString).toBe(keyRing);
+    client.destroy();
+  });
+
+  it('DynamoDB: the table is read and written by no one without this server\'s credentials', async () => {
+    const { DescribeTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } = await import('@aws-sdk/client-dynamodb');
+    const { TABLE_NAME } = await import('#infra/local/server.ts');
+    expect((await t.call('POST', '/parties', { body: party('stand-in-a', { name: 'Kept from strangers' }) })).status).toBe(201);
+    for (const [target, body] of [['DynamoDB_20120810.Scan', { TableName: TABLE_NAME }], ['DynamoDB_20120810.ListTables', {}]] as const) {
+      const r = await unsigned(endpoints().dynamodb, target, body, 'application/x-amz-json-1.0');
+      expect([r.status, JSON.parse(r.text).__type], target).toEqual([403, 'com.amazon.coral.service#MissingAuthenticationTokenException']);
+      expect(r.text).not.toContain('Kept from strangers');
+    }
+    const stranger = { pk: { S: 'PARTY#stand-in-b' }, sk: { S: 'PARTY' }, name: { S: 'Planted' } };
+    for (const [name, credentials, error] of strangers()) {
+      const client = new DynamoDBClient({ endpoint: endpoints().dynamodb, region, credentials, maxAttempts: 1 });
+      expect(await refusal(client.send(new ScanCommand({ TableName: TABLE_NAME }))), name).toEqual({ name: error, status: 403 });
+      expect(await refusal(client.send(new PutItemCommand({ TableName: TABLE_NAME, Item: stranger }))), name).toEqual({ name: error, status: 403 });
+      client.destroy();
+    }
+    // The signature covers the request: one signed for DescribeTable, then sent as a Scan, is refused.
+    const own = new DynamoDBClient({ endpoint: endpoints().dynamodb, region });
+    const swapped = new DynamoDBClient({ endpoint: endpoints().dynamodb, region, maxAttempts: 1 });
+    swapped.middlewareStack.addRelativeTo((next: any) => (args: any) => {
+      args.request.headers['x-amz-target'] = 'DynamoDB_20120810.Scan';
+      return next(args);
+    }, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'swapTarget' });
+    expect(await refusal(swapped.send(new DescribeTableCommand({ TableName: TABLE_NAME })))).toEqual({ name: 'InvalidSignatureException', status: 403 });
+    swapped.destroy();
+
+    // Its own credentials still work, and nothing a stranger sent was written.
+    const items = JSON.stringify((await own.send(new ScanCommand({ TableName: TABLE_NAME }))).Items);
+    expect(items).toContain('Kept from strangers');
+    expect(items).not.toContain('Planted');
+    own.destroy();
+    expect((await t.call('GET', '/parties/stand-in-b')).status).toBe(404);
+  });
+
+  it('the registry\'s own calls to both still succeed: a record written and read, a certificate signed', async () => {
+    const cer = await setup(t, [party('stand-in-c'), party('stand-in-d')], 'cer-stand-in');
+    const signed = await logSigning(t, cer, agreement(['stand-in-c', 'stand-in-d']));
+    expect(signed.status).toBe(201);
+    expect((await t.call('GET', `/agreements/${signed.body.id}`)).status).toBe(200);
+    const pdf = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
+    expect([pdf.status, pdf.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    const list = await t.call('GET', '/parties?limit=1');
+    expect([list.status, typeof list.body.nextCursor]).toEqual([200, 'string']);
   });
 });

@@ -2,7 +2,8 @@
  * A local stand-in for AWS Secrets Manager's GetSecretValue, serving the certificate signing key
  * ring and the list-cursor key from the data dir (generated on first start, mode 0600). The
  * handlers use the real SDK client, pointed here by AWS_ENDPOINT_URL_SECRETS_MANAGER, exactly as
- * they read the real secrets on AWS.
+ * they read the real secrets on AWS; like it, this answers only requests signed with the
+ * server's credentials (./aws-auth.ts).
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { keyRingOf } from '#shared/store/signing-keys.ts';
 import { newKeySet } from '../signing-key/key-set.ts';
+import { requireSignedRequests, type LocalCredentials } from './aws-auth.ts';
 import { createOnce, readChecked } from './data-files.ts';
 import { loadSecret } from './jwt.ts';
 
@@ -30,7 +32,7 @@ export interface LocalSecrets { keyRing: string; cursorKey: string }
 export const loadLocalSecrets = (dataDir: string): LocalSecrets =>
   ({ keyRing: loadKeyRing(dataDir), cursorKey: loadSecret(dataDir, 'cursor-secret').toString('hex') });
 
-export async function startSecretsStub({ keyRing, cursorKey }: LocalSecrets): Promise<{ endpoint: string; server: Server }> {
+export async function startSecretsStub({ keyRing, cursorKey }: LocalSecrets, credentials: LocalCredentials): Promise<{ endpoint: string; server: Server }> {
   // By ARN, and by name (the ARN's last part), as Secrets Manager finds them.
   const secrets = new Map<string, string>();
   for (const [arn, value] of [[SIGNING_KEY_SECRET_ARN, keyRing], [CURSOR_KEY_SECRET_ARN, cursorKey]] as const) {
@@ -58,6 +60,10 @@ export async function startSecretsStub({ keyRing, cursorKey }: LocalSecrets): Pr
       }
       return reply(200, { ARN: secretId, Name: secretId, SecretString: secretString, VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: 0 });
     });
+  });
+  // Others are refused with a 403, in Secrets Manager's error shape.
+  requireSignedRequests(server, 'secretsmanager', credentials, (res, { type, message }) => {
+    res.writeHead(403, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: type, message }));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };

@@ -15,6 +15,7 @@ import type { ApiEvent } from '#shared/http/request.ts';
 import { matchRoute, PREFLIGHT_ROUTE_KEY, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
 import { gatewayHeaders, LAMBDA_RESPONSE_BYTES, lambdaContext, overLambdaLimit, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { LOCAL_CREDENTIALS, requireSignedRequests } from './aws-auth.ts';
 import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { CURSOR_KEY_SECRET_ARN, loadLocalSecrets, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
@@ -166,17 +167,24 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const localSecrets = loadLocalSecrets(dataDir);
   assertDatabaseWritable(join(dataDir, 'dynamodb'));
   const { release, unclean } = claimDataDir(dataDir);
-  const database = () => dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // dynalite answers anyone who reaches its port; this one only requests signed with this process's
+  // credentials (./aws-auth.ts), others getting a 403 in DynamoDB's error shape.
+  const database = () => requireSignedRequests(
+    dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }),
+    'dynamodb', LOCAL_CREDENTIALS,
+    (res, { type, message }) => res.writeHead(403, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message })),
+  );
   let db = database();
   const dbPort = await listen(db, 0, '127.0.0.1');
-  const secrets = await startSecretsStub(localSecrets);
+  const secrets = await startSecretsStub(localSecrets, LOCAL_CREDENTIALS);
 
   // The handlers read these at module load, exactly as on Lambda (where CDK sets TABLE_NAME).
   Object.assign(process.env, {
     TABLE_NAME,
     AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // The stand-ins answer only requests signed with these, which no other user can read.
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dbPort}`,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     SIGNING_KEY_SECRET_ARN,
