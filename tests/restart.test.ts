@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectChain, sha256 } from './support/chain.ts';
 import { pdfToText } from './support/pdf-text.ts';
@@ -47,20 +48,29 @@ afterAll(() => {
 });
 
 
+/** Polls (every 5 ms, at most 1,000 times) until `done`: for a state another process reaches. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let polls = 0; !done(); polls++) {
+    if (polls > 1000) throw new Error(`${what} did not happen`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /**
- * The pid of a process that has exited but is not reaped: a shell starts `true` in the background,
- * then becomes `sleep`, which never waits for it. Resolves once /proc shows it a zombie.
+ * The pid of a process that has exited but is not reaped: a shell starts `head` in the background,
+ * reading a pipe, then becomes `sleep`, which never waits for it; `head` ends when the pipe closes,
+ * only once the shell is `sleep` (a shell may reap a child that ends before). Resolves once /proc
+ * shows it a zombie.
  */
 async function zombie(): Promise<number> {
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent = spawn('sh', ['-c', 'head -c 1 <&3 >/dev/null & echo $!; exec sleep 600 3<&-'], { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
   children.push(parent);
   const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
   const pid = Number(line.toString().trim());
-  const state = () => /^\d+ \(.*\) (\S)/s.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
-  for (let polls = 0; state() !== 'Z'; polls++) {
-    if (polls > 1000) throw new Error(`process ${pid} did not become a zombie (state ${state()})`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  const read = (file: string) => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };
+  await until(() => read(`/proc/${parent.pid}/comm`).trim() === 'sleep', 'the shell becoming sleep');
+  (parent.stdio[3] as Writable).end();
+  await until(() => /^\d+ \(.*\) Z/s.test(read(`/proc/${pid}/stat`)), `process ${pid} becoming a zombie`);
   return pid;
 }
 
