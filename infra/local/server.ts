@@ -17,6 +17,7 @@ import { problem } from '#shared/http/problem.ts';
 import { gatewayHeaders, LAMBDA_RESPONSE_BYTES, lambdaContext, overLambdaLimit, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { LOCAL_CREDENTIALS, requireSignedRequests } from './aws-auth.ts';
 import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
+import { closeDynaliteIterators } from './dynalite-iterators.ts';
 import { loadSecret, mintToken, verifyToken } from './jwt.ts';
 import { CURSOR_KEY_SECRET_ARN, loadLocalSecrets, SIGNING_KEY_SECRET_ARN, startSecretsStub } from './secrets.ts';
 
@@ -167,6 +168,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const localSecrets = loadLocalSecrets(dataDir);
   assertDatabaseWritable(join(dataDir, 'dynamodb'));
   const { release, unclean } = claimDataDir(dataDir);
+  // dynalite never closes the iterator of a Query or Scan (./dynalite-iterators.ts): each would keep its items.
+  closeDynaliteIterators();
   // dynalite answers anyone who reaches its port; this one only requests signed with this process's
   // credentials (./aws-auth.ts), others getting a 403 in DynamoDB's error shape.
   const database = () => requireSignedRequests(
