@@ -19,9 +19,13 @@ export function buildApp(props: AppProps = {}): ConcordApp {
   const config = readConfig(app.node);
   const prefix = `Concord-${config.stage}`;
 
+  // Only what was given: a stack without an account (or region) deploys wherever the shell's credentials point.
+  const env = { ...(config.account && { account: config.account }), ...(config.region && { region: config.region }) };
+
   const tableName = `concord-${config.stage}`;
-  const stateful = new StatefulStack(app, `${prefix}-Stateful`, { description: 'Concord registry: table, signing key, users (retained)', tableName });
+  const stateful = new StatefulStack(app, `${prefix}-Stateful`, { env, description: 'Concord registry: table, signing key, users (retained)', tableName });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
+    env,
     description: 'Concord registry: functions, HTTP API, alarms',
     tableName,
     signingKey: stateful.signingKey,

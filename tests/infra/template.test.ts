@@ -4,7 +4,7 @@
  * AwsSolutions over the whole app: no finding may stand unacknowledged, and every acknowledgement
  * must say why; a new resource that trips a rule fails here with its path. (One synthesis for both.)
  */
-import { Validations } from 'aws-cdk-lib';
+import { Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,7 +13,9 @@ import { FUNCTIONS, gatewayRouteKeys, readsTable, ROUTES, TABLE_CALLS, PREFLIGHT
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
-import { asArray, synthesize, type Synthesized } from './synth.ts';
+import { buildApp } from '#infra/app.ts';
+import { DeployConfigError, readConfig } from '#infra/config.ts';
+import { asArray, CDK_CONTEXT, synthesize, type Synthesized } from './synth.ts';
 
 let s: Synthesized;
 beforeAll(() => {
@@ -122,7 +124,7 @@ describe('stateless stack: functions', () => {
     expect(props.Timeout).toBe(['certificates', 'verify', 'ceremonies-write'].includes(fn) ? 28 : 10);
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
     expect(props.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
-    expect(props.Environment.Variables.TABLE_NAME).toBe(readsTable(fn) ? 'concord-prod' : undefined);
+    expect(props.Environment.Variables.TABLE_NAME).toBe(readsTable(fn) ? 'concord-dev' : undefined);
     expect('SIGNING_KEY_SECRET_ARN' in props.Environment.Variables).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
     // The cursor key reaches list functions only, by its secret's ARN: no secret value sits in any
     // function's configuration, not even as a dynamic reference resolved at deploy.
@@ -249,27 +251,88 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
       .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))));
 }
 
+/** readConfig over these context values, as `-c key=value` would give them. */
+const contextOf = (values: Record<string, string | undefined>) => ({ tryGetContext: (key: string) => values[key] }) as never;
+/** The lines readConfig refuses the values with, or [] if it takes them. */
+const refusals = (values: Record<string, string | undefined>): string[] => {
+  try {
+    readConfig(contextOf(values));
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(DeployConfigError);
+    return (error as Error).message.split('\n').slice(1);
+  }
+};
+
 describe('deployment parameters', () => {
-  it('refuse a publicBaseUrl that would spoil every certificate\'s link (a query, fragment, credentials, not https)', async () => {
-    const { readConfig } = await import('#infra/config.ts');
-    const read = (publicBaseUrl: string) => readConfig({ tryGetContext: (key: string) => ({ stage: 'prod', consoleDomain: 'console.example.org', alarmEmail: 'ops@example.org', publicBaseUrl })[key] } as never);
+  it('refuse a publicBaseUrl that would spoil every certificate\'s link (a query, fragment, credentials, not https)', () => {
+    const read = (publicBaseUrl: string) => readConfig(contextOf({ stage: 'staging', consoleDomain: 'console.example.org', alarmEmail: 'ops@example.org', publicBaseUrl }));
     expect(read('https://registry.example.org').publicBaseUrl).toBe('https://registry.example.org');
     for (const bad of ['https://registry.example.org/#top', 'https://registry.example.org/?utm=x', 'https://user:pw@registry.example.org', 'http://registry.example.org', 'ftp://registry.example.org',
       'https://registry.example.org/?', 'https://registry.example.org#', 'https://@registry.example.org']) {
       expect(() => read(bad), bad).toThrow(/must be an https address/);
     }
     // Said as one line per parameter, naming it, for synth to print without a stack trace.
-    const { DeployConfigError } = await import('#infra/config.ts');
     let thrown: unknown;
     try { read('ftp://registry.example.org'); } catch (error) { thrown = error; }
     expect(thrown).toBeInstanceOf(DeployConfigError);
     expect((thrown as Error).message.split('\n')[1]).toBe('  publicBaseUrl: must be an https address, like https://registry.example.org');
   });
+
+  it('deploy a bare `cdk deploy` (cdk.json\'s defaults, example names and all) as stage dev, never as production', () => {
+    expect(CDK_CONTEXT.stage).toBe('dev');
+    expect([s.stateful.stackName, s.stateless.stackName]).toEqual(['Concord-dev-Stateful', 'Concord-dev-Stateless']);
+    expect(refusals(CDK_CONTEXT as Record<string, string>)).toEqual([]);
+  });
+
+  it('refuse a production stage with cdk.json\'s placeholders, without publicBaseUrl or without an account: one line each', () => {
+    for (const stage of ['prod', 'prod-eu']) {
+      expect(refusals({ ...(CDK_CONTEXT as Record<string, string>), stage }), stage).toEqual([
+        `  consoleDomain: console.concord.example is a name reserved for examples (RFC 2606/6761) that nobody can own: stage "${stage}" is production, give the web console's real host name`,
+        `  alarmEmail: ops@concord.example is at a name reserved for examples (RFC 2606/6761) that nobody can own, where no alarm would ever arrive: stage "${stage}" is production, give a mailbox someone reads`,
+        `  publicBaseUrl: stage "${stage}" is production: give the https address certificates print (a custom domain routed to the API), since certificates outlive deployments and the execute-api URL changes with a rebuild`,
+        `  account: stage "${stage}" is production: give the 12-digit id of the AWS account it belongs in (-c account=...), so it cannot land in whichever account the shell's credentials open`,
+      ]);
+    }
+    // Only `prod` and `prod-…` are production: other stages keep the example defaults.
+    for (const stage of ['dev', 'staging', 'production', 'prodx', 'preprod']) expect(refusals({ ...(CDK_CONTEXT as Record<string, string>), stage }), stage).toEqual([]);
+  });
+
+  it('refuse in production every name reserved for examples (RFC 2606/6761), and only those', () => {
+    const real = { stage: 'prod', consoleDomain: 'console.concord.eu', alarmEmail: 'ops@concord.eu', publicBaseUrl: 'https://registry.concord.eu', account: '123456789012' };
+    expect(refusals(real)).toEqual([]);
+    const reserved = ['example', 'www.example', 'a.b.test', 'x.invalid', 'localhost', 'app.localhost', 'example.com', 'console.example.com', 'EXAMPLE.NET', 'x.example.org', 'x.example.org.'];
+    const fine = ['myexample.com', 'example.com.au', 'examples.org', 'example.co', 'test.concord.eu', 'localhost.concord.eu', 'concord.testing'];
+    for (const host of reserved) {
+      expect(refusals({ ...real, consoleDomain: host }).map((l) => l.split(':')[0]), host).toEqual(['  consoleDomain']);
+      expect(refusals({ ...real, alarmEmail: `ops@${host.replace(/\.$/, '')}` }).map((l) => l.split(':')[0]), host).toEqual(['  alarmEmail']);
+      expect(refusals({ ...real, publicBaseUrl: `https://${host}` }).map((l) => l.split(':')[0]), host).toEqual(['  publicBaseUrl']);
+    }
+    expect(refusals({ ...real, consoleDomain: 'localhost:5173' })).toHaveLength(1);
+    for (const host of fine) expect(refusals({ ...real, consoleDomain: host, alarmEmail: `ops@${host}`, publicBaseUrl: `https://${host}` }), host).toEqual([]);
+  });
+
+  it('take account and region only as an AWS account id and region name', () => {
+    const base = { ...(CDK_CONTEXT as Record<string, string>) };
+    expect(refusals({ ...base, account: '12345678901', region: 'eu-central-1' })).toEqual(['  account: must be a 12-digit AWS account id']);
+    expect(refusals({ ...base, account: '123456789012', region: 'Frankfurt' })).toEqual(['  region: must be an AWS region name, like eu-central-1']);
+    expect(refusals({ ...base, account: 123456789012 as never })).toEqual(['  account: must be a 12-digit AWS account id, as a string']);
+    for (const region of ['eu-central-1', 'us-gov-west-1', 'ap-southeast-4', 'cn-north-1']) expect(refusals({ ...base, region }), region).toEqual([]);
+  });
+
+  it('deploy both stacks to the account and region given, and pin neither when none is', () => {
+    const context = { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: 'prod', consoleDomain: 'console.concord.eu', alarmEmail: 'ops@concord.eu', publicBaseUrl: 'https://registry.concord.eu', account: '123456789012', region: 'eu-central-1' };
+    const pinned = buildApp({ context });
+    for (const stack of [pinned.stateful, pinned.stateless]) expect([stack.account, stack.region], stack.stackName).toEqual(['123456789012', 'eu-central-1']);
+    expect(pinned.stateful.stackName).toBe('Concord-prod-Stateful');
+    // cdk.json names no account: the stacks resolve AWS::AccountId and AWS::Region at deploy.
+    for (const stack of [s.stateful, s.stateless]) expect([Token.isUnresolved(stack.account), Token.isUnresolved(stack.region)]).toEqual([true, true]);
+  }, 60_000);
 });
 
 describe('deployment warnings', () => {
   it('warns at synth when certificates would print the execute-api URL (no publicBaseUrl)', () => {
-    Annotations.fromStack(s.stateless).hasWarning('/Concord-prod-Stateless', Match.stringLikeRegexp('No publicBaseUrl: certificates print the API.s execute-api URL'));
+    Annotations.fromStack(s.stateless).hasWarning('/Concord-dev-Stateless', Match.stringLikeRegexp('No publicBaseUrl: certificates print the API.s execute-api URL'));
   });
 });
 
