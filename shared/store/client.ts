@@ -14,6 +14,10 @@ const env = z
 
 export const tableName = env.TABLE_NAME;
 
-export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+// A connection that hangs must not hold a request up to the function's timeout (10 s, 28 s): it
+// fails within these and the SDK tries it again (three attempts in all). A write retried after its
+// first attempt did land is safe: it then fails its condition, and the registry recognises its own
+// write by the token it wrote with (shared/registry) and answers as if the first attempt had.
+export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 } }), {
   marshallOptions: { removeUndefinedValues: true },
 });
