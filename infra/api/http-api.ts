@@ -13,7 +13,6 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { methodsOf, PREFLIGHT_ROUTE_KEY, ROUTES, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
-import { LOG_RETENTION } from '../house-function.ts';
 
 export interface RegistryApiProps {
   functions: ReadonlyMap<FunctionName, lambda.IFunction>;
@@ -22,10 +21,17 @@ export interface RegistryApiProps {
   consoleOrigin: string;
 }
 
+/** How long the access log keeps a request: a year, against the functions' three months. */
+export const ACCESS_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+
 /** Steady rate and burst for every route; well above a registry's load, well below a flood. */
 export const THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
-// HTTP API $context variables; no claims or bodies, so the access log holds no personal data.
+/**
+ * HTTP API $context variables: who called what, when and with what outcome. That is personal data:
+ * the caller's IP address, and the path, which names the party, ceremony or agreement asked for (and
+ * a certificate's verification code). No token, claim, query string or body is logged.
+ */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
   requestId: '$context.requestId', time: '$context.requestTime', ip: '$context.identity.sourceIp',
   method: '$context.httpMethod', routeKey: '$context.routeKey', path: '$context.path', status: '$context.status',
@@ -52,7 +58,9 @@ export class RegistryApi extends Construct {
       },
     });
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY });
+    // The audit trail of who called what: kept a year, and kept when this stack is destroyed or
+    // rebuilt (a rebuild starts a new group; the old one stays until its entries expire or it is deleted by hand).
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: ACCESS_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',

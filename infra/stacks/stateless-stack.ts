@@ -1,6 +1,7 @@
 /**
  * Everything that can be rebuilt from code: the functions, the HTTP API and its alarms. State
- * (table, signing key, users) comes in from the stateful stack.
+ * (table, signing key, users) comes in from the stateful stack. Only the API's access log, the
+ * audit trail, is kept when this stack goes (infra/api/http-api.ts).
  */
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';

@@ -87,13 +87,13 @@ describe('stateful stack: signing key and users', () => {
     expect(groups.sort()).toEqual(['auditor', 'partner', 'staff']);
   });
 
-  it('keeps on destroy what holds records, keys or users (groups and the client too: users keep their roles); the stateless stack keeps nothing', () => {
+  it('keeps on destroy what holds records, keys or users (groups and the client too: users keep their roles); the stateless stack keeps only the access log', () => {
     const kept = ['AWS::DynamoDB::GlobalTable', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolGroup', 'AWS::Cognito::UserPoolClient'];
     const all = (t: typeof s.stateful$) => Object.entries<Resource>(t.toJSON().Resources);
     const stateful = all(s.stateful$).filter(([, r]) => kept.includes(r.Type));
     expect(stateful.length).toBeGreaterThanOrEqual(6);
     for (const [id, r] of stateful) expect([id, r.DeletionPolicy]).toEqual([id, 'Retain']);
-    expect(all(s.stateless$).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => id)).toEqual([]);
+    expect(all(s.stateless$).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id]) => id)).toEqual([s.logicalId(s.stateless, s.stateless.node.findChild('Http').node.findChild('AccessLogs'))]);
   });
 
   it('lets the console client read custom:partyId but never write it', () => {
@@ -212,6 +212,10 @@ describe('stateless stack: HTTP API', () => {
     expect(stage.Properties.StageName).toBe('$default');
     expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
     expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toHaveProperty('requestId', '$context.requestId');
+    // The audit trail of who called what (sourceIp included): a year, and it outlives a rebuild of this stack.
+    const accessLogs = resources(s.stateless$, 'AWS::Logs::LogGroup')[stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0]]!;
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toHaveProperty('ip', '$context.identity.sourceIp');
+    expect([accessLogs.Properties.RetentionInDays, accessLogs.DeletionPolicy, accessLogs.UpdateReplacePolicy]).toEqual([365, 'Retain', 'Retain']);
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: expect.any(Number), ThrottlingRateLimit: expect.any(Number) });
     const api = only(s.stateless$, 'AWS::ApiGatewayV2::Api');
     expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(['https://console.concord.example']);
