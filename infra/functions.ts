@@ -26,8 +26,9 @@ export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
   'parties-read': LISTS,
   'parties-write': API,
   'ceremonies-read': LISTS,
-  // A correction that moves a ceremony's days reads every signing of it (hundreds at an expo) to check they still fit.
-  'ceremonies-write': { ...API, timeoutSeconds: 28 },
+  // A correction that moves a ceremony's days reads every signing of it (hundreds at an expo) to check they still fit:
+  // twice the memory is twice the CPU share to parse and check them within the time.
+  'ceremonies-write': { memoryMb: 1024, timeoutSeconds: 28 },
   'agreements-read': LISTS,
   'agreements-write': API,
   // A certificate at the limits (fifty parties, thousands of distinct Han characters) takes about 3 s, cold,

@@ -120,6 +120,8 @@ describe('stateless stack: functions', () => {
     expect(props.Handler).toBe('index.handler');
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
     expect(props.MemorySize).toBe(FUNCTION_SETTINGS[fn].memoryMb);
+    // CPU comes with memory: most for rendering certificates, more for checking a ceremony's every signing.
+    expect(props.MemorySize).toBe({ certificates: 1536, verify: 1536, 'ceremonies-write': 1024 }[fn as string] ?? 512);
     // API Gateway waits 30 s for a function at most; those that render certificates, or read a ceremony's every signing, get the most of it.
     expect(props.Timeout).toBe(['certificates', 'verify', 'ceremonies-write'].includes(fn) ? 28 : 10);
     expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
