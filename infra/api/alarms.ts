@@ -1,25 +1,40 @@
 /**
- * Alarms that need a human: API 5xx, and errors or throttles of any function, mailed through one
- * SNS topic. Thresholds are deliberately low: a registry's normal error rate is zero.
+ * Alarms that need a human: API 5xx; errors, throttles and (for the slow functions) near-timeout
+ * durations of any function; throttles and server errors of the table. Mailed through one SNS
+ * topic, when they go off and again when they recover. Thresholds are deliberately low: a
+ * registry's normal error rate is zero.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { TABLE_CALLS } from '#shared/http/routes.ts';
+import { TABLE_DEFINITION } from '#shared/store/table.ts';
+import { READ_CALLS } from './registry-functions.ts';
 
 export interface RegistryAlarmsProps {
   email: string;
   stage: apigw.HttpStage;
-  functions: ReadonlyMap<string, lambda.IFunction>;
+  functions: ReadonlyMap<string, lambda.Function>;
+  table: dynamodb.ITableV2;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** Functions allowed more than this get a duration alarm: the default 10 s is the one the others run well within. */
+const SLOW_FUNCTION_SECONDS = 10;
+/** A slow function's p99 duration alarm goes off at this share of its timeout. */
+const DURATION_ALARM_SHARE = 0.75;
+
+/** Every table call the code makes: DynamoDB reports SystemErrors per operation. */
+const TABLE_OPERATIONS = [...READ_CALLS, ...TABLE_CALLS];
 
 export class RegistryAlarms extends Construct {
   readonly topic: sns.Topic;
@@ -44,17 +59,54 @@ export class RegistryAlarms extends Construct {
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     const action = new SnsAction(this.topic);
 
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string) =>
-      new cloudwatch.Alarm(this, alarmId, {
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
         metric, threshold, evaluationPeriods: 1, alarmDescription: description,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(action);
+      });
+      // The recovery is mailed too, so whoever was woken knows when it is over without opening the console.
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+    };
 
     alarm('Api5xx', props.stage.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5, 'API answered 5xx at least 5 times in 5 minutes');
     for (const [name, fn] of props.functions) {
       alarm(`${name}-errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 3, `${name} failed at least 3 times in 5 minutes`);
       alarm(`${name}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name} was throttled`);
+      // The functions given more than the default time (certificates, a ceremony's every signing) are
+      // the ones that can creep up on their timeout, past which the caller gets an error and nothing is
+      // done. A p99 at three quarters of it says so before calls start failing; with a registry's few
+      // calls in five minutes, p99 is about the slowest one.
+      const timeout = fn.timeout ?? Duration.seconds(SLOW_FUNCTION_SECONDS);
+      if (timeout.toSeconds() > SLOW_FUNCTION_SECONDS) {
+        const thresholdMs = Math.round(timeout.toMilliseconds() * DURATION_ALARM_SHARE);
+        alarm(`${name}-duration`, fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }), thresholdMs,
+          `${name}: p99 duration reached ${thresholdMs / 1000} s of its ${timeout.toSeconds()} s timeout in 5 minutes`);
+      }
     }
+
+    // An on-demand table should never throttle at a registry's load: one throttled read or write
+    // (on the table or any of its indexes, which report apart) means a hot partition or an account
+    // limit, and the SDK's retries may not hide it. Each series is 0 where it has no data, so the sum
+    // counts whichever report. (An alarm's expression takes at most 10 metrics: 2 per table and index.)
+    const throttleSources = [{ id: 'table', dimensions: {} }, ...TABLE_DEFINITION.indexes.map((i) => ({ id: i.indexName, dimensions: { GlobalSecondaryIndexName: i.indexName } }))];
+    const throttleEvents = Object.fromEntries(throttleSources.flatMap(({ id, dimensions }) => (['Read', 'Write'] as const).map((kind) => [
+      `${kind.toLowerCase()}_${id}`,
+      props.table.metric(`${kind}ThrottleEvents`, { period: FIVE_MINUTES, statistic: 'Sum', dimensionsMap: { TableName: props.table.tableName, ...dimensions } }),
+    ])));
+    alarm('TableThrottles', new cloudwatch.MathExpression({
+      expression: Object.keys(throttleEvents).map((m) => `FILL(${m}, 0)`).join(' + '), usingMetrics: throttleEvents, period: FIVE_MINUTES, label: 'Throttle events, table and indexes',
+    }), 1, 'The registry table (or an index) throttled a read or write');
+
+    // DynamoDB's own 500s. The SDK retries each (three attempts), so one is seldom seen by a caller;
+    // three in five minutes is DynamoDB trouble that callers meet as 503s.
+    const systemErrors = Object.fromEntries(TABLE_OPERATIONS.map((operation) => [
+      operation.toLowerCase(),
+      props.table.metric('SystemErrors', { period: FIVE_MINUTES, statistic: 'Sum', dimensionsMap: { TableName: props.table.tableName, Operation: operation } }),
+    ]));
+    alarm('TableSystemErrors', new cloudwatch.MathExpression({
+      expression: Object.keys(systemErrors).map((m) => `FILL(${m}, 0)`).join(' + '), usingMetrics: systemErrors, period: FIVE_MINUTES, label: 'DynamoDB system errors, every operation the store makes',
+    }), 3, 'DynamoDB answered the registry table\'s calls with a server error at least 3 times in 5 minutes');
   }
 }

@@ -24,7 +24,9 @@ const certificateFiles = (): BundledFile[] =>
 /** `parties-read` -> `PartiesRead`: stable logical ids derived from the function name. */
 export const constructId = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
 
-const READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+/** Every DynamoDB read call the store makes (its writes are TABLE_CALLS). */
+export const READ_CALLS = ['GetItem', 'BatchGetItem', 'Query'] as const;
+const READS = READ_CALLS.map((call) => `dynamodb:${call}`);
 
 /** How cdk-nag spells the `<table>/index/*` resource the table grants add. */
 const indexWildcard = (tableName: string) =>

@@ -237,7 +237,11 @@ describe('stateless stack: HTTP API', () => {
     expect(alarms.filter((a) => a.MetricName === '5xx')).toHaveLength(1);
     expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(FUNCTION_NAMES.length);
     expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(FUNCTION_NAMES.length);
-    for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
+    // Mailed when it goes off and again when it recovers, through the one topic.
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions, alarm.AlarmDescription).toHaveLength(1);
+      expect(alarm.OKActions, alarm.AlarmDescription).toEqual(alarm.AlarmActions);
+    }
     s.stateless$.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@concord.example' });
     // The topic's policy (written for enforceSSL) replaces SNS's default: it must let CloudWatch publish.
     const statements = only(s.stateless$, 'AWS::SNS::TopicPolicy').Properties.PolicyDocument.Statement as Record<string, any>[];
@@ -247,6 +251,56 @@ describe('stateless stack: HTTP API', () => {
       Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() }, ArnLike: { 'aws:SourceArn': expect.anything() } },
     }));
     expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+  });
+});
+
+describe('stateless stack: alarms on time and on the table', () => {
+  const alarms = () => Object.values(resources(s.stateless$, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  /** The metrics of an alarm on an expression, by id, and the expression. */
+  const expressionOf = (alarm: Record<string, any>) => ({
+    expression: alarm.Metrics.find((m: Record<string, any>) => m.Expression).Expression as string,
+    metrics: alarm.Metrics.filter((m: Record<string, any>) => m.MetricStat).map((m: Record<string, any>) => ({ id: m.Id, name: m.MetricStat.Metric.MetricName, dimensions: m.MetricStat.Metric.Dimensions, stat: m.MetricStat.Stat })),
+  });
+
+  it('alarms on p99 duration at three quarters of the timeout, for each function allowed more than 10 s, and no other', () => {
+    const durations = alarms().filter((a) => a.MetricName === 'Duration');
+    const slow = FUNCTION_NAMES.filter((fn) => (FUNCTION_SETTINGS[fn].timeoutSeconds ?? 10) > 10);
+    expect(slow.sort()).toEqual(['ceremonies-write', 'certificates', 'verify']);
+    expect(durations).toHaveLength(slow.length);
+    for (const fn of slow) {
+      const id = s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!);
+      const alarm = durations.find((a) => a.Dimensions[0].Value.Ref === id)!;
+      expect(alarm, fn).toBeDefined();
+      expect([alarm.ExtendedStatistic, alarm.Period, alarm.Threshold, alarm.ComparisonOperator]).toEqual(['p99', 300, 21_000, 'GreaterThanOrEqualToThreshold']);
+    }
+  });
+
+  it('alarms on any throttled read or write of the table or its indexes', () => {
+    const [alarm, ...more] = alarms().filter((a) => a.AlarmDescription?.includes('throttled a read or write'));
+    expect(more).toEqual([]);
+    const { expression, metrics } = expressionOf(alarm!);
+    const sources = [undefined, ...TABLE_DEFINITION.indexes.map((i) => i.indexName)];
+    expect(metrics.map((m: Record<string, any>) => [m.name, m.dimensions.find((d: Record<string, string>) => d.Name === 'GlobalSecondaryIndexName')?.Value]).sort())
+      .toEqual(sources.flatMap((index) => [['ReadThrottleEvents', index], ['WriteThrottleEvents', index]]).sort());
+    for (const m of metrics) {
+      expect(m.dimensions).toContainEqual({ Name: 'TableName', Value: 'concord-dev' });
+      expect(m.stat).toBe('Sum');
+      expect(expression).toContain(`FILL(${m.id}, 0)`);
+    }
+    expect([alarm!.Threshold, alarm!.ComparisonOperator]).toEqual([1, 'GreaterThanOrEqualToThreshold']);
+  });
+
+  it('alarms on DynamoDB system errors of every call the store makes', () => {
+    const [alarm, ...more] = alarms().filter((a) => a.Metrics?.some((m: Record<string, any>) => m.MetricStat?.Metric.MetricName === 'SystemErrors'));
+    expect(more).toEqual([]);
+    const { expression, metrics } = expressionOf(alarm!);
+    expect(metrics.map((m: Record<string, any>) => m.dimensions.find((d: Record<string, string>) => d.Name === 'Operation').Value).sort())
+      .toEqual(['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']);
+    for (const m of metrics) {
+      expect(m.dimensions).toContainEqual({ Name: 'TableName', Value: 'concord-dev' });
+      expect(expression).toContain(`FILL(${m.id}, 0)`);
+    }
+    expect(alarm!.Threshold).toBe(3);
   });
 });
 
