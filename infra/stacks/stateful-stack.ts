@@ -82,6 +82,11 @@ export class StatefulStack extends Stack {
     const init = new CustomResource(this, 'SigningKeyValue', {
       serviceToken: keyInit.functionArn,
       resourceType: 'Custom::ConcordSigningKey',
+      // CloudFormation waits an hour for an answer by default. The handler answers in seconds; if it
+      // crashes or times out (60 s) before answering, none will come: fail the stack after 5 minutes
+      // instead of holding it. (Changing this sends the resource an Update, which keeps a secret that
+      // already holds keys.)
+      serviceTimeout: Duration.minutes(5),
       properties: { SecretArn: this.signingKey.secretArn },
     });
     // The function's policy must exist before CloudFormation asks it to write the secret.

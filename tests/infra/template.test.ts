@@ -74,6 +74,8 @@ describe('stateful stack: signing key and users', () => {
     }
     expect(JSON.stringify(s.stateful$.toJSON())).not.toContain('PRIVATE KEY');
     s.stateful$.hasResourceProperties('Custom::ConcordSigningKey', { SecretArn: { Ref: Match.anyValue() } });
+    // A handler that never answers fails the stack after 5 minutes, not CloudFormation's default hour.
+    expect(only(s.stateful$, 'Custom::ConcordSigningKey').Properties.ServiceTimeout).toBe('300');
   });
 
   it('has a retained user pool: no self sign-up, strong passwords, optional MFA, custom:partyId', () => {
