@@ -1,7 +1,8 @@
 /**
  * The HTTP API, built from the routes table: one route per entry, integrated with its function's
  * Lambda, behind the Cognito JWT authorizer unless the entry is public. Access logs, default
- * throttling and CORS for the console origin are set on the one `$default` stage.
+ * throttling (tighter for the public routes) and CORS for the console origin are set on the one
+ * `$default` stage.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -12,7 +13,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { methodsOf, PREFLIGHT_ROUTE_KEY, ROUTES, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
+import { gatewayRouteKeys, methodsOf, PREFLIGHT_ROUTE_KEY, routeKey, ROUTES, UNMATCHED_FUNCTION, type FunctionName, type RouteKey } from '#shared/http/routes.ts';
 
 export interface RegistryApiProps {
   functions: ReadonlyMap<FunctionName, lambda.IFunction>;
@@ -26,6 +27,20 @@ export const ACCESS_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
 /** Steady rate and burst for every route; well above a registry's load, well below a flood. */
 export const THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+/**
+ * Limits of their own for the routes anyone may call without a token (the public entries of ROUTES,
+ * HEAD with GET), tighter than THROTTLE, since a flood of them needs no account. POST /verify the
+ * tightest: each call may render the certificate a file claims to be (up to 28 s at 1.5 GB), and at
+ * THROTTLE's 50 a second such calls could hold 1,400 instances, more than an account's default
+ * Lambda concurrency (1,000), which the staff's functions share; at 20 a second they hold 60 at
+ * 3 s a call, 560 at worst. The others read a record or serve a page: half of THROTTLE.
+ */
+export const PUBLIC_THROTTLE: { default: ThrottleLimits } & Partial<Record<RouteKey, ThrottleLimits>> = {
+  default: { rateLimit: 25, burstLimit: 50 },
+  'POST /verify': { rateLimit: 20, burstLimit: 40 },
+};
+interface ThrottleLimits { rateLimit: number; burstLimit: number }
 
 /**
  * HTTP API $context variables: who called what, when and with what outcome. That is personal data:
@@ -92,6 +107,9 @@ export class RegistryApi extends Construct {
     });
     Validations.of(preflight).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'A CORS preflight carries no token by design (Fetch standard); the answer is 204 with the methods a path takes, reading nothing.' });
 
+    // The public routes' own limits go in the stage's route settings, which HttpStage does not
+    // expose. API Gateway refuses settings for a route that does not exist yet, so the stage waits for them.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of ROUTES) {
       const isPublic = route.access === 'public';
       // A GET route answers HEAD too: one API Gateway route per method, to the same function.
@@ -106,8 +124,13 @@ export class RegistryApi extends Construct {
           id: 'AwsSolutions-APIG4',
           reason: `${methodsOf(route).join('/')} ${route.path} is public in shared/http/routes.ts (health, API description, certificate verification).`,
         });
+        this.stage.node.addDependency(gatewayRoute);
       }
+      if (!isPublic) continue;
+      const limits = PUBLIC_THROTTLE[routeKey(route)] ?? PUBLIC_THROTTLE.default;
+      for (const key of gatewayRouteKeys(route)) routeSettings[key] = { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit };
     }
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = routeSettings;
   }
 
   get url(): string {

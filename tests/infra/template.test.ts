@@ -228,6 +228,25 @@ describe('stateless stack: HTTP API', () => {
     expect(api.Properties.CorsConfiguration.ExposeHeaders).toEqual(expect.arrayContaining(['etag', 'location', 'idempotent-replayed', 'content-disposition', 'retry-after', 'allow']));
   });
 
+  it('throttles the public routes tighter than the default, POST /verify (which may render a certificate) the tightest, and no other route', () => {
+    const [[stageId, stage]] = Object.entries(resources(s.stateless$, 'AWS::ApiGatewayV2::Stage')) as [[string, Resource & { DependsOn?: string[] }]];
+    const publicKeys = ROUTES.filter((r) => r.access === 'public').flatMap(gatewayRouteKeys);
+    expect(publicKeys).toEqual(expect.arrayContaining(['POST /verify', 'GET /verify/{code}', 'HEAD /verify/{code}', 'GET /verify', 'GET /healthz', 'GET /openapi.json']));
+    const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    expect(Object.keys(settings).sort()).toEqual([...publicKeys].sort());
+    const { ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst } = stage.Properties.DefaultRouteSettings;
+    for (const key of publicKeys) {
+      expect(settings[key]!.ThrottlingRateLimit, key).toBeLessThan(rate);
+      expect(settings[key]!.ThrottlingBurstLimit, key).toBeLessThan(burst);
+    }
+    expect(settings['POST /verify']).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(settings['GET /verify/{code}']).toEqual({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 });
+    // API Gateway refuses settings for a route it does not have yet: the stage is created after them.
+    const routeIds = Object.entries(resources(s.stateless$, 'AWS::ApiGatewayV2::Route')).filter(([, r]) => publicKeys.includes(r.Properties.RouteKey)).map(([id]) => id);
+    expect(routeIds).toHaveLength(publicKeys.length);
+    expect(stage.DependsOn, stageId).toEqual(expect.arrayContaining(routeIds));
+  });
+
   it('outputs the API URL, user pool id and client id', () => {
     expect(Object.keys(s.stateless$.findOutputs('*'))).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId']));
     // The secrets' ARNs, which a key rollover and an import after a destroy need (README).
