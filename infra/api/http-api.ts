@@ -97,10 +97,13 @@ export class RegistryApi extends Construct {
       httpApi: this.api, routeKey: apigw.HttpRouteKey.DEFAULT, integration: integrationOf(UNMATCHED_FUNCTION),
     });
     Validations.of(unmatched).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'The $default route only answers 404/405 for paths and methods no route has; it reads nothing.' });
-    // A browser's CORS preflight carries no token. With a $default route, API Gateway hands OPTIONS
-    // requests to a route rather than answering them itself (http-api-cors, "$default route"): this
-    // one, without the authorizer, to the meta function, which answers 204 with Allow; API Gateway
-    // adds the CORS headers configured above.
+    // A browser's CORS preflight carries no token. API Gateway answers preflights itself only while
+    // no route takes them, and a $default route takes every method, OPTIONS included (http-api-cors,
+    // "$default route and JWT authorizer"): so they reach a function, which answers 204 with Allow,
+    // and API Gateway adds the CORS headers configured above. The $default route above has no
+    // authorizer and would take them too; this route outranks it (AWS's advice for a $default route
+    // with an authorizer), so preflights stay token-free should $default ever get one, and show under
+    // their own route key in the access log.
     const [preflightMethod, preflightPath] = PREFLIGHT_ROUTE_KEY.split(' ') as ['OPTIONS', string];
     const preflight = new apigw.HttpRoute(this, 'Preflight', {
       httpApi: this.api, routeKey: apigw.HttpRouteKey.with(preflightPath, apigw.HttpMethod[preflightMethod]), integration: integrationOf(UNMATCHED_FUNCTION),
