@@ -4,7 +4,7 @@
  */
 import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { consoleOrigin, readConfig } from './config.ts';
+import { consoleOrigin, isProductionStage, readConfig } from './config.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
 
@@ -23,7 +23,13 @@ export function buildApp(props: AppProps = {}): ConcordApp {
   const env = { ...(config.account && { account: config.account }), ...(config.region && { region: config.region }) };
 
   const tableName = `concord-${config.stage}`;
-  const stateful = new StatefulStack(app, `${prefix}-Stateful`, { env, description: 'Concord registry: table, signing key, users (retained)', tableName });
+  const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
+    env,
+    description: 'Concord registry: table, signing key, users (retained)',
+    tableName,
+    email: config.emailFrom && config.region ? { from: config.emailFrom, region: config.region } : undefined,
+    production: isProductionStage(config.stage),
+  });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
     description: 'Concord registry: functions, HTTP API, alarms',

@@ -40,18 +40,29 @@ const deployConfig = z.object({
   publicBaseUrl: printableBaseUrl('https').optional(),
   /** The AWS account the stacks deploy to; without it, whichever the shell's credentials open. Production names it. */
   account: z.string({ error: 'must be a 12-digit AWS account id, as a string' }).regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  /**
+   * The sender of Cognito's mails (invitations with temporary passwords, password resets): an
+   * address at a domain verified in Amazon SES, in the stacks' region. Without it Cognito sends them
+   * itself, from its own address, with a small daily quota: not enough to invite an expo's partners.
+   */
+  emailFrom: z.email({ error: 'must be an email address at a domain verified in Amazon SES' }).optional(),
   /** The AWS region the stacks deploy to; without it, the shell's (AWS_REGION, the profile). */
   region: z.string({ error: 'must be an AWS region name, like eu-central-1' }).regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name, like eu-central-1').optional(),
 }).superRefine((config, ctx) => {
+  const refuse = (path: keyof typeof config, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  // SES identities are per region, and Cognito must be told which (an account-wide stack has none).
+  if (config.emailFrom !== undefined && config.region === undefined) refuse('region', 'emailFrom sends through Amazon SES in one region: give it (-c region=...), where the sender\'s domain is verified');
   // Fields that failed their own check are left to that message (readConfig keeps the first per parameter).
   if (typeof config.stage !== 'string' || !isProductionStage(config.stage)) return;
   const production = `stage "${config.stage}" is production`;
-  const refuse = (path: keyof typeof config, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   if (typeof config.consoleDomain === 'string' && isPlaceholderHost(config.consoleDomain)) {
     refuse('consoleDomain', `${config.consoleDomain} is ${RESERVED}: ${production}, give the web console's real host name`);
   }
   if (typeof config.alarmEmail === 'string' && isPlaceholderHost(config.alarmEmail.slice(config.alarmEmail.lastIndexOf('@') + 1))) {
     refuse('alarmEmail', `${config.alarmEmail} is at ${RESERVED}, where no alarm would ever arrive: ${production}, give a mailbox someone reads`);
+  }
+  if (typeof config.emailFrom === 'string' && isPlaceholderHost(config.emailFrom.slice(config.emailFrom.lastIndexOf('@') + 1))) {
+    refuse('emailFrom', `${config.emailFrom} is at ${RESERVED}: ${production}, give an address at the registry's own domain, verified in Amazon SES`);
   }
   if (config.publicBaseUrl === undefined) {
     refuse('publicBaseUrl', `${production}: give the https address certificates print (a custom domain routed to the API), since certificates outlive deployments and the execute-api URL changes with a rebuild`);
@@ -77,6 +88,7 @@ export function readConfig(node: Node): DeployConfig {
     alarmEmail: node.tryGetContext('alarmEmail'),
     publicBaseUrl: optional(node, 'publicBaseUrl'),
     account: optional(node, 'account'),
+    emailFrom: optional(node, 'emailFrom'),
     region: optional(node, 'region'),
   });
   if (parsed.success) return parsed.data;

@@ -8,13 +8,27 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { ROLES } from '#shared/domain/principal.ts';
 
+export interface RegistryUsersProps {
+  /** Who Cognito's mails come from, through Amazon SES in `region`; without it, Cognito's own sender and quota. */
+  email?: { from: string; region: string } | undefined;
+}
+
 export class RegistryUsers extends Construct {
   readonly pool: cognito.UserPool;
   readonly consoleClient: cognito.UserPoolClient;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: RegistryUsersProps = {}) {
     super(scope, id);
+    const { email } = props;
     this.pool = new cognito.UserPool(this, 'Pool', {
+      ...(email && {
+        email: cognito.UserPoolEmail.withSES({
+          fromEmail: email.from,
+          fromName: 'Concord registry',
+          sesVerifiedDomain: email.from.slice(email.from.lastIndexOf('@') + 1),
+          sesRegion: email.region,
+        }),
+      }),
       selfSignUpEnabled: false,
       signInAliases: { email: true },
       autoVerify: { email: true },

@@ -3,7 +3,7 @@
  * pool (accounts and MFA enrolments cannot be recreated). All are retained on stack deletion; the
  * stateless stack can be torn down and rebuilt freely.
  */
-import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -11,13 +11,17 @@ import type { Construct } from 'constructs';
 import { TABLE_DEFINITION as T } from '#shared/store/table.ts';
 import { HouseFunction } from '../house-function.ts';
 import { PROJECT_ROOT } from '../paths.ts';
-import { RegistryUsers } from '../users.ts';
+import { RegistryUsers, type RegistryUsersProps } from '../users.ts';
 
 const stringKey = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
 
 export interface StatefulStackProps extends StackProps {
   /** A fixed name, so the stateless stack finds the table by name rather than by export. */
   tableName: string;
+  /** Cognito's mails through Amazon SES (see RegistryUsers). */
+  email?: RegistryUsersProps['email'];
+  /** Production: without `email`, says at synth that Cognito's own sender will not carry an expo's invitations. */
+  production?: boolean;
 }
 
 export class StatefulStack extends Stack {
@@ -92,7 +96,10 @@ export class StatefulStack extends Stack {
     // The function's policy must exist before CloudFormation asks it to write the secret.
     init.node.addDependency(keyInit);
 
-    this.users = new RegistryUsers(this, 'Users');
+    this.users = new RegistryUsers(this, 'Users', { email: props.email });
+    if (props.production && !props.email) {
+      Annotations.of(this).addWarningV2('concord:cognito-email', 'No emailFrom: Cognito mails invitations and password resets from its own address, with a small daily quota; inviting an expo\'s partners would run past it. For production, verify the registry\'s domain in Amazon SES and deploy with -c emailFrom=registry@<that domain> -c region=<its region>.');
+    }
     // For key rollovers, and for importing them after a destroy (README).
     new CfnOutput(this, 'SigningKeySecretArn', { value: this.signingKey.secretArn, description: 'Certificate signing key ring (Secrets Manager)' });
     new CfnOutput(this, 'CursorKeySecretArn', { value: this.cursorKey.secretArn, description: 'List-cursor key (Secrets Manager)' });

@@ -5,7 +5,7 @@
  * must say why; a new resource that trips a rule fails here with its path. (One synthesis for both.)
  */
 import { Token, Validations } from 'aws-cdk-lib';
-import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -401,6 +401,15 @@ describe('deployment parameters', () => {
     for (const region of ['eu-central-1', 'us-gov-west-1', 'ap-southeast-4', 'cn-north-1']) expect(refusals({ ...base, region }), region).toEqual([]);
   });
 
+  it('take a sender for Cognito\'s mails only with the region its SES identity is in, and in production not at an example name', () => {
+    const real = { stage: 'prod', consoleDomain: 'console.concord.eu', alarmEmail: 'ops@concord.eu', publicBaseUrl: 'https://registry.concord.eu', account: '123456789012' };
+    expect(refusals({ ...real, emailFrom: 'registry@concord.eu', region: 'eu-central-1' })).toEqual([]);
+    expect(refusals({ ...real, emailFrom: 'registry@concord.eu' })).toEqual(['  region: emailFrom sends through Amazon SES in one region: give it (-c region=...), where the sender\'s domain is verified']);
+    expect(refusals({ ...real, emailFrom: 'registry', region: 'eu-central-1' })).toEqual(['  emailFrom: must be an email address at a domain verified in Amazon SES']);
+    expect(refusals({ ...real, emailFrom: 'registry@concord.example', region: 'eu-central-1' }).map((l) => l.split(':')[0])).toEqual(['  emailFrom']);
+    expect(refusals({ ...(CDK_CONTEXT as Record<string, string>), emailFrom: 'registry@concord.example', region: 'eu-central-1' })).toEqual([]); // dev: examples are fine
+  });
+
   it('deploy both stacks to the account and region given, and pin neither when none is', () => {
     const context = { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: 'prod', consoleDomain: 'console.concord.eu', alarmEmail: 'ops@concord.eu', publicBaseUrl: 'https://registry.concord.eu', account: '123456789012', region: 'eu-central-1' };
     const pinned = buildApp({ context });
@@ -408,6 +417,21 @@ describe('deployment parameters', () => {
     expect(pinned.stateful.stackName).toBe('Concord-prod-Stateful');
     // cdk.json names no account: the stacks resolve AWS::AccountId and AWS::Region at deploy.
     for (const stack of [s.stateful, s.stateless]) expect([Token.isUnresolved(stack.account), Token.isUnresolved(stack.region)]).toEqual([true, true]);
+    // Without a sender of its own, production is warned that Cognito's will not carry an expo's invitations.
+    const cognitoEmail = Match.stringLikeRegexp('No emailFrom: Cognito mails invitations');
+    Annotations.fromStack(pinned.stateful).hasWarning('/Concord-prod-Stateful', cognitoEmail);
+    Annotations.fromStack(s.stateful).hasNoWarning('*', cognitoEmail); // dev
+    // With one, its mails go through SES, from that address, verified by its domain in that region.
+    const mailing = buildApp({ context: { ...context, emailFrom: 'registry@concord.eu' } });
+    Template.fromStack(mailing.stateful).hasResourceProperties('AWS::Cognito::UserPool', {
+      EmailConfiguration: {
+        EmailSendingAccount: 'DEVELOPER',
+        From: 'Concord registry <registry@concord.eu>',
+        SourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':ses:eu-central-1:123456789012:identity/concord.eu')])] }),
+      },
+    });
+    Annotations.fromStack(mailing.stateful).hasNoWarning('*', cognitoEmail);
+    s.stateful$.hasResourceProperties('AWS::Cognito::UserPool', { EmailConfiguration: Match.absent() });
   }, 60_000);
 });
 
