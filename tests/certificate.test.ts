@@ -2111,6 +2111,28 @@ describe('verification', () => {
       }
     }
     expect((await checkLink(link.replace(code!, 'ZZZZ-ZZZZ').replace(sig!, otherSig))).body.reason).toBe('signature-mismatch');
+    // Nor in its timing: each answer after a look at the records waits out the same floor (the reads
+    // behind them differ). Counted, not timed: the waits are recorded instead of made.
+    const { UNMATCHED_LINK } = await import('#shared/registry/certificates.ts');
+    const { wait } = UNMATCHED_LINK;
+    const waits: number[] = [];
+    UNMATCHED_LINK.wait = async (ms) => { waits.push(ms); };
+    try {
+      const wrongSig = link.replace(sig!, otherSig);
+      for (const unmatched of [wrongSig, wrongSig.replace(code!, 'ZZZZ-ZZZZ'), wrongSig.replace('v=1', 'v=99')]) {
+        waits.length = 0;
+        expect((await checkLink(unmatched)).body.reason).toBe('signature-mismatch');
+        expect(waits, unmatched).toHaveLength(1);
+        expect(waits[0]).toBeGreaterThan(0);
+        expect(waits[0]).toBeLessThanOrEqual(UNMATCHED_LINK.floorMs);
+      }
+      // What is told without the records, and a certificate found, wait for nothing.
+      waits.length = 0;
+      for (const told of [link.replace(sig!, sig!.slice(0, 10)), link]) await checkLink(told);
+      expect(waits).toEqual([]);
+    } finally {
+      UNMATCHED_LINK.wait = wait;
+    }
     // A run of commas is read in one pass: the pattern that took 2^n steps for n commas blocked the process.
     const commas = await checkLink(link.replace(sig!, `${sig!}${','.repeat(60)}A`));
     expect([commas.status, commas.body.errors?.[0]?.path]).toEqual([400, 'sig']);

@@ -28,9 +28,9 @@ export const handler = lambdaHandler('verify', {
       throw error;
     }
     const result = await verifyLink(req.params.code!, query.v, query.sig);
-    // A browser whose link to a certificate the registry issued lost the end of its signature gets
-    // the page for an incomplete address: the certificate may well be genuine. API clients get the
-    // verdict (invalid, saying why); so does a browser for a code and version never issued.
+    // A browser whose link lost the end of its signature gets the page for an incomplete address:
+    // the certificate may well be genuine (told from the signature's length alone, whatever the
+    // code). API clients get the verdict (invalid, saying why).
     const cut = page && result.status === 'invalid' && result.reason === 'cut-short' ? cutShort(query.sig) : undefined;
     if (cut) return { status: 400, body: incompleteLinkPage(cut, pageOrder(req.headers)), headers: PAGE_HEADERS };
     return answer(page, result, false, pageOrder(req.headers));

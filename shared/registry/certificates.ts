@@ -6,6 +6,7 @@
  * bytes on record (or, for files from before records were kept, re-issuing it and comparing
  * bytes), so any edit makes it `invalid`, and a new font or layout never does.
  */
+import { setTimeout } from 'node:timers/promises';
 import * as z from 'zod';
 import { replay, type Agreement } from '#shared/domain/agreement.ts';
 import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
@@ -189,8 +190,23 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
   }
 }
 
+/**
+ * A link no certificate carries is answered no sooner than this after the check began: the reads
+ * behind that answer differ (none for a code never issued; the agreement for another version; the
+ * agreement, its issuers and the signature check for another signature), and a public caller timing
+ * them would learn which signings exist, and how many versions each has. Above what those reads take.
+ * `wait` is how it waits (tests count the waits rather than time them).
+ */
+export const UNMATCHED_LINK = { floorMs: 200, wait: (ms: number) => setTimeout(ms) };
+
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
 export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
+  const started = performance.now();
+  const noSuchLink = async () => {
+    const left = started + UNMATCHED_LINK.floorMs - performance.now();
+    if (left > 0) await UNMATCHED_LINK.wait(left);
+    return invalid('signature-mismatch', ...NO_SUCH_LINK);
+  };
   const code = typedCode(typed);
   // Everything a link can be told without the registry's records comes first, the same for any
   // code: what it reads there is told only as "no certificate carries this signature" (NO_SUCH_LINK).
@@ -216,14 +232,12 @@ export async function verifyLink(typed: string, version: number, copied: string)
   const agreementId = await store.agreementIdByCode(code);
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
-  if (!stored || !entry) return invalid('signature-mismatch', ...NO_SUCH_LINK);
+  if (!stored || !entry) return noSuchLink();
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
   const keys = await signingKeys();
   const signedUnder = (iss: string) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, keys);
-  if (!signedUnder(PUBLIC_BASE_URL) && !(await issuersOf(stored.agreement.id, version)).some((iss) => iss !== PUBLIC_BASE_URL && signedUnder(iss))) {
-    return invalid('signature-mismatch', ...NO_SUCH_LINK);
-  }
+  if (!signedUnder(PUBLIC_BASE_URL) && !(await issuersOf(stored.agreement.id, version)).some((iss) => iss !== PUBLIC_BASE_URL && signedUnder(iss))) return noSuchLink();
   return verdict(stored, version);
 }
 
