@@ -11,7 +11,7 @@ import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shar
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
 import { replay, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
 import { offsetLabel, venueOffset } from '#shared/domain/time-zones.ts';
-import { agreementsOfCeremony, getAgreement } from '#shared/store/agreements.ts';
+import { agreementsOfCeremony, getAgreement, type StoredAgreement } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
 
 const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
@@ -194,10 +194,11 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
 /** How many signings a refused correction names, at most. */
 const NAMED = 10;
 
+/** The stored item of an amended agreement (for its history); none needed for one never amended. */
+const amendedItem = (latest: Agreement) => (latest.version === 1 ? Promise.resolve(undefined) : getAgreement(latest.id));
+
 /** Every version of an agreement (each has a certificate that prints its ceremony), the latest first. */
-async function everyVersion(latest: Agreement): Promise<Agreement[]> {
-  if (latest.version === 1) return [latest];
-  const stored = await getAgreement(latest.id);
+function everyVersion(latest: Agreement, stored: StoredAgreement | undefined): Agreement[] {
   if (!stored) return [latest];
   return Array.from({ length: stored.agreement.version }, (_, i) => replay(stored.agreement, stored.history, stored.agreement.version - i)!);
 }
@@ -221,11 +222,12 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   // What the 422 names: for each signing left off, the fields whose change alone, undone, would keep it (else all that changed).
   const blamed = new Set<DayField>();
   for await (const agreements of agreementsOfCeremony(after.id)) {
-    // The amended ones' histories, a batch's at once: read one after another, a ceremony of 250
-    // signings, many amended, took seconds. Checked in order still, so the same one is named first.
-    const versions = newCharacters ? await Promise.all(agreements.map(everyVersion)) : [];
+    // The amended ones' items, a batch's at once: read one after another, a ceremony of 250
+    // signings, many amended, took seconds. Their versions are replayed and checked one agreement
+    // at a time, in order (the same one is named first, and one agreement's copies are held at once).
+    const items = newCharacters ? await Promise.all(agreements.map(amendedItem)) : [];
     for (const [i, agreement] of agreements.entries()) {
-      for (const version of versions[i] ?? []) assertPrintable(version, after);
+      if (newCharacters) for (const version of everyVersion(agreement, items[i])) assertPrintable(version, after);
       // A voided signing is no longer in force: its day does not hold a correction back.
       if (moved.length === 0 || agreement.status === 'voided' || !signingDayError(agreement.signedAt, after)) continue;
       offDays.push(`${agreement.code} (signed ${agreement.signedAt})`);
