@@ -128,11 +128,12 @@ describe('claims', () => {
   it.each([
     ['a JSON array', ['staff', 'auditor'], ['staff', 'auditor']],
     ['API Gateway\'s string form', '[staff auditor]', ['staff', 'auditor']],
-    ['a JSON array in a string', '["partner"]', ['partner']],
+    // Cognito allows quotes in a group's name: flattened, one group named "partner" in quotes is this.
+    ['one group whose name is in quotes, which is no other group', '["partner"]', ['"partner"']],
     ['a single bracketed group', '[staff]', ['staff']],
     ['a group whose name holds a comma, which Cognito allows: one group, not two', '[x,staff auditor]', ['x,staff', 'auditor']],
     ['a list nested in the list, which names no group', [['staff'], 'auditor'], ['auditor']],
-    ['a nested list in a string', '[["staff"]]', []],
+    ['a group named with brackets and quotes', '[["staff"]]', ['["staff"]']],
     ['nothing', undefined, []],
   ])('parses groups given as %s', (_name, value, groups) => {
     expect(parseGroups(value)).toEqual(groups);

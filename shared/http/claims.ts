@@ -12,18 +12,10 @@ export function parseGroups(value: unknown): string[] {
   const names = (list: unknown[]) => list.filter((g): g is string => typeof g === 'string');
   if (Array.isArray(value)) return names(value);
   if (typeof value !== 'string') return [];
-  const text = value.trim();
-  if (text.startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return names(parsed);
-    } catch {
-      // Not JSON: API Gateway's "[a b]" form, handled below.
-    }
-  }
-  // Names are split where API Gateway joins them, at spaces: a Cognito group name may hold a comma,
-  // and "x,staff" is one group, not staff.
-  return text.replace(/^\[|\]$/g, '').split(/\s+/).filter(Boolean);
+  // API Gateway's "[a b]": names are split where it joins them, at spaces (which no Cognito group
+  // name holds). Not read as JSON, nor split at commas: a name may hold quotes, brackets and commas,
+  // and one group named "x,staff" or "staff" in quotes ('["staff"]' once flattened) is not staff.
+  return value.trim().replace(/^\[|\]$/g, '').split(/\s+/).filter(Boolean);
 }
 
 /**
