@@ -1,4 +1,5 @@
 /** The HTTP edge: bodies, media types, sizes, unknown routes, OpenAPI, and the problem+json shape. */
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -485,6 +486,35 @@ describe('the local stand-ins for DynamoDB and Secrets Manager', () => {
     expect(items).not.toContain('Planted');
     own.destroy();
     expect((await t.call('GET', '/parties/stand-in-b')).status).toBe(404);
+  });
+
+  it('check a signature as the SDK makes it, query strings included (sorted by name, then value)', async () => {
+    const { SignatureV4 } = await import('@smithy/signature-v4');
+    const bytes = (data: string | ArrayBuffer | ArrayBufferView) =>
+      typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+    // The SDK's hash interface over node:crypto (an HMAC when given a secret).
+    class Sha256 {
+      private readonly hash;
+      constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+        this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+      }
+      update(data: string | ArrayBuffer | ArrayBufferView) { this.hash.update(bytes(data)); }
+      async digest() { return new Uint8Array(this.hash.digest()); }
+      reset() {}
+    }
+    const { authRefusal } = await import('#infra/local/aws-auth.ts');
+    const credentials = { accessKeyId: 'local-test', secretAccessKey: 'test-secret' };
+    const signer = new SignatureV4({ credentials, region, service: 'dynamodb', sha256: Sha256 });
+    // "a-b" sorts before "a" as whole "name=value" strings ("-" < "="), after it by name.
+    for (const query of [{}, { a: '1', 'a-b': '2' }, { b: ['2', '1'], a: 'x y' }] as Record<string, string | string[]>[]) {
+      const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 8000, path: '/x/y', query, headers: { host: '127.0.0.1:8000', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+      const pairs = Object.entries(signed.query ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v.map((w): [string, string] => [k, w]) : [[k, String(v)] as [string, string]]));
+      const search = new URLSearchParams(pairs).toString().replace(/\+/g, '%20');
+      const headers = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const req = { method: 'GET', url: `/x/y${search ? `?${search}` : ''}`, headers, headersDistinct: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])) };
+      expect(authRefusal(req as never, 'dynamodb', credentials), JSON.stringify(query)).toBeUndefined();
+      expect(authRefusal(req as never, 'dynamodb', { ...credentials, secretAccessKey: 'other' })?.type).toBe('InvalidSignatureException');
+    }
   });
 
   it('the registry\'s own calls to both still succeed: a record written and read, a certificate signed', async () => {

@@ -55,8 +55,10 @@ function canonicalQuery(query: string): string {
   return query.split('&').filter(Boolean)
     .map((pair) => { const at = pair.indexOf('='); return at < 0 ? [decode(pair), ''] : [decode(pair.slice(0, at)), decode(pair.slice(at + 1))]; })
     .filter(([key]) => key!.toLowerCase() !== 'x-amz-signature')
-    .map(([key, value]) => `${escapeUri(key!)}=${escapeUri(value!)}`)
-    .sort()
+    .map(([key, value]) => [escapeUri(key!), escapeUri(value!)] as const)
+    // By name, then by value (SigV4), not as whole "name=value" strings: "a-b=1" sorts before "a=1" so.
+    .sort(([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))
+    .map(([key, value]) => `${key}=${value}`)
     .join('&');
 }
 
