@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -100,6 +100,19 @@ describe('restart on the same data dir', () => {
     expect(refused).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect((await get(`${first.url}/agreements/${target.id}/history`, first.staff)).items).toHaveLength(2);
     await first.stop();
+
+    // A live process whose name reads like a zombie's state (") Z") still holds its claim.
+    const oddName = join(dataDir, 'x) Z x');
+    copyFileSync('/bin/sleep', oddName);
+    chmodSync(oddName, 0o755);
+    const odd = spawn(oddName, ['600'], { stdio: 'ignore' });
+    children.push(odd);
+    await until(() => existsSync(`/proc/${odd.pid}/stat`) && readFileSync(`/proc/${odd.pid}/stat`, 'utf8').includes('(x) Z x)'), 'the oddly named process starting');
+    writeFileSync(join(dataDir, 'server.pid'), String(odd.pid));
+    expect(await start().then(() => 'started', (error: Error) => error.message)).toMatch(/is in use by another Concord process/);
+    odd.kill('SIGKILL');
+    await once(odd, 'exit');
+    rmSync(oddName);
 
     // Even without the seed marker, re-seeding must not duplicate anything; a claim left by a
     // process that is gone (killed, its pid file kept) is taken over.

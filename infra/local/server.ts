@@ -121,7 +121,9 @@ function claimDataDir(dataDir: string): { release: () => void; unclean: boolean 
     // SIGKILL) still answers signal 0, yet holds nothing any more. Where there is no /proc to say
     // so, it counts as alive: refused with a message, as before.
     try {
-      return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      // The state follows the name in brackets, which may itself hold ") Z": read after the last ")".
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return !/^ [ZX]/.test(stat.slice(stat.lastIndexOf(')') + 1));
     } catch {
       return !existsSync('/proc/self/stat'); // with a /proc, a pid that has none has gone meanwhile
     }
