@@ -1,7 +1,7 @@
 /**
  * Alarms that need a human: API 5xx; errors, throttles and (for the slow functions) near-timeout
  * durations of any function; throttles and server errors of the table. Mailed through one SNS
- * topic, when they go off and again when they recover. Thresholds are deliberately low: a
+ * topic when they go off (and the registry-wide ones again when they recover). Thresholds are deliberately low: a
  * registry's normal error rate is zero.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -59,21 +59,26 @@ export class RegistryAlarms extends Construct {
     this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     const action = new SnsAction(this.topic);
 
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+    /**
+     * `recovery`: the recovery is mailed too, so whoever was woken knows when it is over without
+     * opening the console. Only for the alarms that speak for the whole registry: CloudWatch also
+     * sends an OK action when a new alarm first settles, so each such alarm mails "OK" once at the
+     * first deploy (six, not the two dozen every function's errors and throttles would add).
+     */
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string, recovery = true) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         metric, threshold, evaluationPeriods: 1, alarmDescription: description,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      // The recovery is mailed too, so whoever was woken knows when it is over without opening the console.
       created.addAlarmAction(action);
-      created.addOkAction(action);
+      if (recovery) created.addOkAction(action);
     };
 
     alarm('Api5xx', props.stage.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5, 'API answered 5xx at least 5 times in 5 minutes');
     for (const [name, fn] of props.functions) {
-      alarm(`${name}-errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 3, `${name} failed at least 3 times in 5 minutes`);
-      alarm(`${name}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name} was throttled`);
+      alarm(`${name}-errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 3, `${name} failed at least 3 times in 5 minutes`, false);
+      alarm(`${name}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name} was throttled`, false);
       // The functions given more than the default time (certificates, a ceremony's every signing) are
       // the ones that can creep up on their timeout, past which the caller gets an error and nothing is
       // done. A p99 at three quarters of it says so before calls start failing; with a registry's few
