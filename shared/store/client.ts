@@ -14,10 +14,19 @@ const env = z
 
 export const tableName = env.TABLE_NAME;
 
-// A connection that hangs must not hold a request up to the function's timeout (10 s, 28 s): it
-// fails within these and the SDK tries it again (three attempts in all). A write retried after its
-// first attempt did land is safe: it then fails its condition, and the registry recognises its own
-// write by the token it wrote with (shared/registry) and answers as if the first attempt had.
-export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 } }), {
+/**
+ * A connection that hangs must not hold a request up to the function's timeout (10 s, 28 s): a
+ * connect that takes over `connectionTimeout`, or a socket silent for `socketTimeout` once it has
+ * one, fails, and the SDK tries it again (three attempts in all). A write retried after its first
+ * attempt did land is safe: it then fails its condition, and the registry recognises its own write
+ * by the token it wrote with (shared/registry) and answers as if the first attempt had.
+ * `connectionTimeout` runs from the call's start, its wait for a free socket of the pool (50)
+ * included: at 1 s, a burst of calls in one process (the local server; a 50-party agreement's links)
+ * failed as 503s while queued. `requestTimeout` is not used: without throwOnRequestTimeout it only
+ * logs a warning.
+ */
+const DYNAMO_HTTP = { connectionTimeout: 5000, socketTimeout: 5000 } as const;
+
+export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: DYNAMO_HTTP }), {
   marshallOptions: { removeUndefinedValues: true },
 });

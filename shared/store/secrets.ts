@@ -7,9 +7,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 
-// A read that hangs must not hold a request up to the function's timeout: it fails and is tried again.
+// A read that hangs must not hold a request up to the function's timeout: it fails and is tried
+// again (socketTimeout: a socket silent that long; requestTimeout would only log a warning).
 let client: SecretsManagerClient | undefined;
-const secretsManager = () => (client ??= new SecretsManagerClient({ requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 } }));
+const secretsManager = () => (client ??= new SecretsManagerClient({ requestHandler: { connectionTimeout: 2000, socketTimeout: 5000 } }));
 
 /**
  * How long a secret is used before it is read again: a rotated signing key ring or cursor key
