@@ -471,7 +471,7 @@ describe('the local stand-ins for DynamoDB and Secrets Manager', () => {
       client.destroy();
     }
     // The signature covers the request: one signed for DescribeTable, then sent as a Scan, is refused.
-    const own = new DynamoDBClient({ endpoint: endpoints().dynamodb, region });
+    const mine = new DynamoDBClient({ endpoint: endpoints().dynamodb, region });
     const swapped = new DynamoDBClient({ endpoint: endpoints().dynamodb, region, maxAttempts: 1 });
     swapped.middlewareStack.addRelativeTo((next: any) => (args: any) => {
       args.request.headers['x-amz-target'] = 'DynamoDB_20120810.Scan';
@@ -481,10 +481,10 @@ describe('the local stand-ins for DynamoDB and Secrets Manager', () => {
     swapped.destroy();
 
     // Its own credentials still work, and nothing a stranger sent was written.
-    const items = JSON.stringify((await own.send(new ScanCommand({ TableName: TABLE_NAME }))).Items);
+    const items = JSON.stringify((await mine.send(new ScanCommand({ TableName: TABLE_NAME }))).Items);
     expect(items).toContain('Kept from strangers');
     expect(items).not.toContain('Planted');
-    own.destroy();
+    mine.destroy();
     expect((await t.call('GET', '/parties/stand-in-b')).status).toBe(404);
   });
 
