@@ -4,7 +4,9 @@
  * stateless stack can be torn down and rebuilt freely.
  */
 import { Annotations, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -51,6 +53,23 @@ export class StatefulStack extends Stack {
       })),
     });
 
+    // PITR restores any second of the last 35 days; these keep the registry for longer, should a
+    // loss or a bad write be found late: a backup every day kept 35 days, and every month kept a year,
+    // in a vault of their own that stays when the stack goes.
+    const vault = new backup.BackupVault(this, 'Backups', { removalPolicy: RemovalPolicy.RETAIN });
+    const plan = new backup.BackupPlan(this, 'BackupPlan', {
+      backupVault: vault,
+      backupPlanRules: [
+        new backup.BackupPlanRule({ ruleName: 'Daily', scheduleExpression: events.Schedule.cron({ hour: '3', minute: '0' }), deleteAfter: Duration.days(35) }),
+        new backup.BackupPlanRule({ ruleName: 'Monthly', scheduleExpression: events.Schedule.cron({ day: '1', hour: '4', minute: '0' }), deleteAfter: Duration.days(365) }),
+      ],
+    });
+    const selection = plan.addSelection('Registry', { resources: [backup.BackupResource.fromArn(this.table.tableArn)] });
+    Validations.of(selection).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      reason: 'AWS Backup\'s own service role policy, which AWS keeps current for the services it backs up; the selection names only the registry table.',
+    });
+
     // Created with a placeholder so the template never carries key material; the custom
     // resource below replaces it with a generated Ed25519 key on first deploy.
     this.signingKey = new secretsmanager.Secret(this, 'SigningKey', {
@@ -63,9 +82,9 @@ export class StatefulStack extends Stack {
       reason: 'Rotating an Ed25519 signing key is a key rollover (new kid first, old keys kept so issued certificates still verify), done by an operator as the README describes, not a scheduled password rotation.',
     });
 
-    // Authenticates list cursors (HMAC). Losing or changing it only invalidates cursors in flight.
+    // Seals list cursors (AES-256-GCM, keys derived from it). Losing or changing it only invalidates cursors in flight.
     this.cursorKey = new secretsmanager.Secret(this, 'CursorKey', {
-      description: 'Concord list-cursor HMAC key',
+      description: 'Concord list-cursor key',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -62,6 +62,19 @@ describe('stateful stack: the table', () => {
       expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 });
     }
   });
+
+  it('is backed up past PITR\'s 35 days: daily, kept 35 days, and monthly, kept a year, in a retained vault', () => {
+    const vault = only(s.stateful$, 'AWS::Backup::BackupVault');
+    expect([vault.DeletionPolicy, vault.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    const plan = only(s.stateful$, 'AWS::Backup::BackupPlan').Properties.BackupPlan;
+    expect(plan.BackupPlanRule.map((r: Record<string, any>) => [r.RuleName, r.ScheduleExpression, r.Lifecycle.DeleteAfterDays, r.TargetBackupVault['Fn::GetAtt'][0]])).toEqual([
+      ['Daily', 'cron(0 3 * * ? *)', 35, s.logicalId(s.stateful, s.stateful.node.findChild('Backups'))],
+      ['Monthly', 'cron(0 4 1 * ? *)', 365, s.logicalId(s.stateful, s.stateful.node.findChild('Backups'))],
+    ]);
+    // The registry table, and nothing else.
+    const selection = only(s.stateful$, 'AWS::Backup::BackupSelection').Properties.BackupSelection;
+    expect(selection.Resources).toEqual([{ 'Fn::GetAtt': [s.logicalId(s.stateful, s.stateful.table), 'Arn'] }]);
+  });
 });
 
 describe('stateful stack: signing key and users', () => {
@@ -461,6 +474,9 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges only the known rule kinds', () => {
     const kinds = new Set(acknowledgements(s.app).map((a) => a.id.replace(/^annotation::/i, '').replace(/\[.*$/, '')));
-    expect([...kinds].sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG2', 'AwsSolutions-COG8', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
+    expect([...kinds].sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-COG2', 'AwsSolutions-COG8', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
+    // An AWS managed policy only for AWS Backup's service role.
+    expect(acknowledgements(s.app).map((a) => a.id.replace(/^annotation::/i, '')).filter((id) => id.startsWith('AwsSolutions-IAM4')))
+      .toEqual(['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]']);
   });
 });
