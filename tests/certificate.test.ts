@@ -2123,7 +2123,7 @@ describe('verification', () => {
         waits.length = 0;
         expect((await checkLink(unmatched)).body.reason).toBe('signature-mismatch');
         expect(waits, unmatched).toHaveLength(1);
-        expect(waits[0]).toBeGreaterThan(0);
+        expect(waits[0]).toBeGreaterThanOrEqual(0); // 0 when the reads themselves took the floor's time
         expect(waits[0]).toBeLessThanOrEqual(UNMATCHED_LINK.floorMs);
       }
       // What is told without the records, and a certificate found, wait for nothing.

@@ -203,8 +203,7 @@ export const UNMATCHED_LINK = { floorMs: 200, wait: (ms: number) => setTimeout(m
 export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
   const started = performance.now();
   const noSuchLink = async () => {
-    const left = started + UNMATCHED_LINK.floorMs - performance.now();
-    if (left > 0) await UNMATCHED_LINK.wait(left);
+    await UNMATCHED_LINK.wait(Math.max(0, started + UNMATCHED_LINK.floorMs - performance.now()));
     return invalid('signature-mismatch', ...NO_SUCH_LINK);
   };
   const code = typedCode(typed);
@@ -229,13 +228,14 @@ export async function verifyLink(typed: string, version: number, copied: string)
     );
   }
   if (!wellFormedSignature(signature)) return invalid('signature-mismatch', ...NO_SUCH_LINK);
-  const agreementId = await store.agreementIdByCode(code);
+  // The keys are read whatever the code: on a cold start their first read is slow, and read only for
+  // an issued code, it would tell that code apart past the floor.
+  const [keys, agreementId] = await Promise.all([signingKeys(), store.agreementIdByCode(code)]);
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored?.history[version - 1];
   if (!stored || !entry) return noSuchLink();
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
-  const keys = await signingKeys();
   const signedUnder = (iss: string) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, keys);
   if (!signedUnder(PUBLIC_BASE_URL) && !(await issuersOf(stored.agreement.id, version)).some((iss) => iss !== PUBLIC_BASE_URL && signedUnder(iss))) return noSuchLink();
   return verdict(stored, version);
