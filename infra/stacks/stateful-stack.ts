@@ -55,9 +55,12 @@ export class StatefulStack extends Stack {
 
     // PITR restores any second of the last 35 days; these keep the registry for longer, should a
     // loss or a bad write be found late: a backup every day kept 35 days, and every month kept a year,
-    // in a vault of their own that stays when the stack goes.
-    const vault = new backup.BackupVault(this, 'Backups', { removalPolicy: RemovalPolicy.RETAIN });
+    // in a vault of their own that stays when the stack goes (CloudFormation cannot delete one that
+    // holds recovery points anyway). Named for the stage, like the table: a redeploy after a destroy
+    // imports it (README).
+    const vault = new backup.BackupVault(this, 'Backups', { backupVaultName: `${props.tableName}-backups`, removalPolicy: RemovalPolicy.RETAIN });
     const plan = new backup.BackupPlan(this, 'BackupPlan', {
+      backupPlanName: props.tableName,
       backupVault: vault,
       backupPlanRules: [
         new backup.BackupPlanRule({ ruleName: 'Daily', scheduleExpression: events.Schedule.cron({ hour: '3', minute: '0' }), deleteAfter: Duration.days(35) }),

@@ -65,8 +65,9 @@ describe('stateful stack: the table', () => {
 
   it('is backed up past PITR\'s 35 days: daily, kept 35 days, and monthly, kept a year, in a retained vault', () => {
     const vault = only(s.stateful$, 'AWS::Backup::BackupVault');
-    expect([vault.DeletionPolicy, vault.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect([vault.DeletionPolicy, vault.UpdateReplacePolicy, vault.Properties.BackupVaultName]).toEqual(['Retain', 'Retain', 'concord-dev-backups']);
     const plan = only(s.stateful$, 'AWS::Backup::BackupPlan').Properties.BackupPlan;
+    expect(plan.BackupPlanName).toBe('concord-dev');
     expect(plan.BackupPlanRule.map((r: Record<string, any>) => [r.RuleName, r.ScheduleExpression, r.Lifecycle.DeleteAfterDays, r.TargetBackupVault['Fn::GetAtt'][0]])).toEqual([
       ['Daily', 'cron(0 3 * * ? *)', 35, s.logicalId(s.stateful, s.stateful.node.findChild('Backups'))],
       ['Monthly', 'cron(0 4 1 * ? *)', 365, s.logicalId(s.stateful, s.stateful.node.findChild('Backups'))],
