@@ -7,11 +7,11 @@ import * as z from 'zod';
 import { printableBaseUrl } from '#shared/certificate/signature.ts';
 
 /**
- * A stage that real certificates and real users depend on: `prod`, or `prod-` and a suffix
- * (`prod-eu`). Synth refuses one with cdk.json's example defaults, so a bare `cdk deploy` (stage
- * `dev`) can never become the production registry by accident.
+ * A stage that real certificates and real users depend on: `prod` or `production`, alone or with a
+ * suffix (`prod-eu`). Synth refuses one with cdk.json's example defaults, so a bare `cdk deploy`
+ * (stage `dev`) can never become the production registry by accident.
  */
-export const isProductionStage = (stage: string) => stage === 'prod' || stage.startsWith('prod-');
+export const isProductionStage = (stage: string) => /^prod(uction)?(-|$)/.test(stage);
 
 /** Top-level domains nobody can own (RFC 2606 §2, RFC 6761 §6). */
 const RESERVED_TLDS = ['example', 'test', 'invalid', 'localhost'];

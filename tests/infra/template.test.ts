@@ -382,7 +382,7 @@ describe('deployment parameters', () => {
   });
 
   it('refuse a production stage with cdk.json\'s placeholders, without publicBaseUrl or without an account: one line each', () => {
-    for (const stage of ['prod', 'prod-eu']) {
+    for (const stage of ['prod', 'prod-eu', 'production', 'production-2']) {
       expect(refusals({ ...(CDK_CONTEXT as Record<string, string>), stage }), stage).toEqual([
         `  consoleDomain: console.concord.example is a name reserved for examples (RFC 2606/6761) that nobody can own: stage "${stage}" is production, give the web console's real host name`,
         `  alarmEmail: ops@concord.example is at a name reserved for examples (RFC 2606/6761) that nobody can own, where no alarm would ever arrive: stage "${stage}" is production, give a mailbox someone reads`,
@@ -390,8 +390,8 @@ describe('deployment parameters', () => {
         `  account: stage "${stage}" is production: give the 12-digit id of the AWS account it belongs in (-c account=...), so it cannot land in whichever account the shell's credentials open`,
       ]);
     }
-    // Only `prod` and `prod-…` are production: other stages keep the example defaults.
-    for (const stage of ['dev', 'staging', 'production', 'prodx', 'preprod']) expect(refusals({ ...(CDK_CONTEXT as Record<string, string>), stage }), stage).toEqual([]);
+    // Only `prod` and `production`, alone or with a suffix, are production: other stages keep the example defaults.
+    for (const stage of ['dev', 'staging', 'productions', 'prodx', 'preprod']) expect(refusals({ ...(CDK_CONTEXT as Record<string, string>), stage }), stage).toEqual([]);
   });
 
   it('refuse in production every name reserved for examples (RFC 2606/6761), and only those', () => {
