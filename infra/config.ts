@@ -26,6 +26,9 @@ export function isPlaceholderHost(host: string): boolean {
 
 const RESERVED = 'a name reserved for examples (RFC 2606/6761) that nobody can own';
 
+/** The domain of an email address: what SES verifies, and what must not be a placeholder. */
+export const emailDomain = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+
 const deployConfig = z.object({
   /** Names the deployment (stack names, resource names): several can share one account. */
   stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and dashes, at most 20, starting with a letter'),
@@ -58,10 +61,10 @@ const deployConfig = z.object({
   if (typeof config.consoleDomain === 'string' && isPlaceholderHost(config.consoleDomain)) {
     refuse('consoleDomain', `${config.consoleDomain} is ${RESERVED}: ${production}, give the web console's real host name`);
   }
-  if (typeof config.alarmEmail === 'string' && isPlaceholderHost(config.alarmEmail.slice(config.alarmEmail.lastIndexOf('@') + 1))) {
+  if (typeof config.alarmEmail === 'string' && isPlaceholderHost(emailDomain(config.alarmEmail))) {
     refuse('alarmEmail', `${config.alarmEmail} is at ${RESERVED}, where no alarm would ever arrive: ${production}, give a mailbox someone reads`);
   }
-  if (typeof config.emailFrom === 'string' && isPlaceholderHost(config.emailFrom.slice(config.emailFrom.lastIndexOf('@') + 1))) {
+  if (typeof config.emailFrom === 'string' && isPlaceholderHost(emailDomain(config.emailFrom))) {
     refuse('emailFrom', `${config.emailFrom} is at ${RESERVED}: ${production}, give an address at the registry's own domain, verified in Amazon SES`);
   }
   if (config.publicBaseUrl === undefined) {

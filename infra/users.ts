@@ -7,6 +7,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { ROLES } from '#shared/domain/principal.ts';
+import { emailDomain } from './config.ts';
 
 export interface RegistryUsersProps {
   /** Who Cognito's mails come from, through Amazon SES in `region`; without it, Cognito's own sender and quota. */
@@ -25,7 +26,7 @@ export class RegistryUsers extends Construct {
         email: cognito.UserPoolEmail.withSES({
           fromEmail: email.from,
           fromName: 'Concord registry',
-          sesVerifiedDomain: email.from.slice(email.from.lastIndexOf('@') + 1),
+          sesVerifiedDomain: emailDomain(email.from),
           sesRegion: email.region,
         }),
       }),

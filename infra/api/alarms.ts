@@ -28,6 +28,10 @@ export interface RegistryAlarmsProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+/** The sum of these metrics over five minutes, each 0 where it has no data (a series that reports nothing still adds up). */
+const sumOf = (metrics: Record<string, cloudwatch.IMetric>, label: string) =>
+  new cloudwatch.MathExpression({ expression: Object.keys(metrics).map((m) => `FILL(${m}, 0)`).join(' + '), usingMetrics: metrics, period: FIVE_MINUTES, label });
+
 /** Functions allowed more than this get a duration alarm: the default 10 s is the one the others run well within. */
 const SLOW_FUNCTION_SECONDS = 10;
 /** A slow function's p99 duration alarm goes off at this share of its timeout. */
@@ -100,9 +104,7 @@ export class RegistryAlarms extends Construct {
       `${kind.toLowerCase()}_${id}`,
       props.table.metric(`${kind}ThrottleEvents`, { period: FIVE_MINUTES, statistic: 'Sum', dimensionsMap: { TableName: props.table.tableName, ...dimensions } }),
     ])));
-    alarm('TableThrottles', new cloudwatch.MathExpression({
-      expression: Object.keys(throttleEvents).map((m) => `FILL(${m}, 0)`).join(' + '), usingMetrics: throttleEvents, period: FIVE_MINUTES, label: 'Throttle events, table and indexes',
-    }), 1, 'The registry table (or an index) throttled a read or write');
+    alarm('TableThrottles', sumOf(throttleEvents, 'Throttle events, table and indexes'), 1, 'The registry table (or an index) throttled a read or write');
 
     // DynamoDB's own 500s. The SDK retries each (three attempts), so one is seldom seen by a caller;
     // three in five minutes is DynamoDB trouble that callers meet as 503s.
@@ -110,8 +112,6 @@ export class RegistryAlarms extends Construct {
       operation.toLowerCase(),
       props.table.metric('SystemErrors', { period: FIVE_MINUTES, statistic: 'Sum', dimensionsMap: { TableName: props.table.tableName, Operation: operation } }),
     ]));
-    alarm('TableSystemErrors', new cloudwatch.MathExpression({
-      expression: Object.keys(systemErrors).map((m) => `FILL(${m}, 0)`).join(' + '), usingMetrics: systemErrors, period: FIVE_MINUTES, label: 'DynamoDB system errors, every operation the store makes',
-    }), 3, 'DynamoDB answered the registry table\'s calls with a server error at least 3 times in 5 minutes');
+    alarm('TableSystemErrors', sumOf(systemErrors, 'DynamoDB system errors, every operation the store makes'), 3, 'DynamoDB answered the registry table\'s calls with a server error at least 3 times in 5 minutes');
   }
 }

@@ -221,18 +221,24 @@ function weakTypes(classes: readonly BidiClass[], base: 0 | 1): string[] {
 }
 
 /**
+ * Ranges of paired brackets that are neighbours, opening then closing (U+0028 U+0029; ❨ ❩ ... ❴ ❵),
+ * from their first opening to their last closing one (BidiBrackets.txt).
+ */
+const NEIGHBOUR_BRACKETS: [first: number, last: number][] = [
+  [0x28, 0x29], [0xf3a, 0xf3d], [0x169b, 0x169c], [0x2045, 0x2046], [0x207d, 0x207e], [0x208d, 0x208e], [0x2308, 0x230b], [0x2329, 0x232a],
+  [0x2768, 0x2775], [0x27c5, 0x27c6], [0x27e6, 0x27ef], [0x2983, 0x2998], [0x29d8, 0x29db], [0x29fc, 0x29fd], [0x2e22, 0x2e29], [0x2e55, 0x2e5c],
+  [0x3008, 0x3011], [0x3014, 0x301b], [0xfe59, 0xfe5e], [0xff08, 0xff09], [0xff5f, 0xff60], [0xff62, 0xff63],
+];
+
+/**
  * Paired brackets (Bidi_Paired_Bracket_Type, BidiBrackets.txt): each opening bracket's closing one.
- * Most pairs are neighbours (U+0028, U+0029); the others are listed. U+2329/U+232A pair with
- * U+3008/U+3009 too (canonical equivalents).
+ * Most pairs are neighbours; the others are listed. U+2329/U+232A pair with U+3008/U+3009 too
+ * (canonical equivalents).
  */
 const CLOSING_BRACKET = new Map<number, number>([
-  ...[0x28, 0xf3a, 0xf3c, 0x169b, 0x2045, 0x207d, 0x208d, 0x2308, 0x230a, 0x2329, 0x27c5, 0x29fc, 0xff08, 0xff5f, 0xff62,
-    ...[0x2768, 0x27e6, 0x2983, 0x29d8, 0x2e22, 0x2e55, 0x3008, 0x3014, 0xfe59].flatMap((from) => {
-      const to = { 0x2768: 0x2775, 0x27e6: 0x27ef, 0x2983: 0x2998, 0x29d8: 0x29db, 0x2e22: 0x2e29, 0x2e55: 0x2e5c, 0x3008: 0x3011, 0x3014: 0x301b, 0xfe59: 0xfe5e }[from]!;
-      return Array.from({ length: (to - from + 1) / 2 }, (_, i) => from + 2 * i);
-    })].map((open): [number, number] => [open, open + 1]),
+  ...NEIGHBOUR_BRACKETS.flatMap(([first, last]) => Array.from({ length: (last - first + 1) / 2 }, (_, i): [number, number] => [first + 2 * i, first + 2 * i + 1])),
   [0x5b, 0x5d], [0x7b, 0x7d], [0xff3b, 0xff3d], [0xff5b, 0xff5d],
-  // Not neighbours, though in the range above: ⦍ closes with ⦐, and ⦏ with ⦎ (these entries replace the range's).
+  // Not neighbours, though in a range above: ⦍ closes with ⦐, and ⦏ with ⦎ (these entries replace the range's).
   [0x298d, 0x2990], [0x298f, 0x298e],
 ]);
 const CLOSES = new Set(CLOSING_BRACKET.values());
