@@ -1850,19 +1850,17 @@ describe('verification', () => {
   });
 
   it('says a file not on record cannot be compared when its version can no longer be rendered, never a 5xx, upload after upload', async () => {
-    const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { dynamo, tableName } = await import('#shared/store/client.ts');
-    const { agreementKey } = await import('#shared/store/keys.ts');
+    const { entryItemsOf, putItem } = await import('./support/history-items.ts');
     const { MAX_DISTINCT_CHARACTERS } = await import('#shared/certificate/wording.ts');
     // A version whose certificate was never rendered here, and which (as if written under an older,
     // larger limit) now prints more distinct characters than a certificate may embed.
     // (At a ceremony of its own: no other test's correction checks this version's characters.)
     const own = await setup(t, [], 'cer-older-limits');
     const r = await logSigning(t, own, agreement(['cq', 'ent-x'], { title: 'Rendered under older limits' }));
-    const item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: agreementKey(r.body.id) }))).Item!;
+    const [item] = await entryItemsOf(r.body.id);
     const title = Array.from({ length: MAX_DISTINCT_CHARACTERS + 1 }, (_, i) => String.fromCodePoint(0x4E00 + i)).join('');
-    item.history[0].changes.title = { to: title };
-    await dynamo.send(new PutCommand({ TableName: tableName, Item: item }));
+    item!.entry.changes.title = { to: title };
+    await putItem(item!);
     // A file carrying its genuine signature, not on record: re-rendering it to compare is refused, and said so.
     const file = await fileWithGenuineSignature(r.body);
     for (let upload = 0; upload < 2; upload++) {

@@ -366,10 +366,10 @@ describe('a local server killed between dynalite\'s index write and its item wri
     // (every attempt the SDK makes) leaves what a kill between the two leaves.
     const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as { updateIndexes: (...args: any[]) => void };
     const original = dynaliteDb.updateIndexes;
-    /** Every write of an item holding `marker` fails after its index entries are written. */
+    /** Every write of an agreement item whose record holds `marker` fails after its index entries are written. */
     const killAfterIndexWrites = (marker: string) => {
       dynaliteDb.updateIndexes = (store, table, existing, item, cb) =>
-        original(store, table, existing, item, (error?: Error) => cb(error ?? (JSON.stringify(item ?? {}).includes(marker)
+        original(store, table, existing, item, (error?: Error) => cb(error ?? (JSON.stringify(item?.data ?? {}).includes(marker)
           ? Object.assign(new Error('killed'), { statusCode: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'killed' } })
           : undefined)));
     };

@@ -10,10 +10,14 @@ import { plain } from './support/pages.ts';
 
 let t: TestRegistry;
 let cer: string;
+let deleteItem: typeof import('./support/history-items.ts').deleteItem;
+let entryItemsOf: typeof import('./support/history-items.ts').entryItemsOf;
+let putItem: typeof import('./support/history-items.ts').putItem;
 
 beforeAll(async () => {
   t = await startTestRegistry();
   cer = await setup(t, [party('his-a'), party('his-b', { countryCode: 'AM' }), party('his-c', { countryCode: 'NP' })]);
+  ({ deleteItem, entryItemsOf, putItem } = await import('./support/history-items.ts')); // the store reads the server's table name
 });
 afterAll(() => t.close());
 
@@ -120,68 +124,114 @@ describe('history', () => {
     expect([refused.status, refused.body.errors]).toEqual([400, [{ path: '/parties/1/refresh', message: 'is not a known field' }]]);
   });
 
-  it('the room check logSigning runs before any write refuses a new agreement too large to be voided later (field limits keep real signings far below it)', async () => {
-    const { assertRoomForVoid } = await import('#shared/store/agreements.ts');
+  it('refuses, before any write, an agreement or a change whose record or history entry would not fit in one item (field limits keep real ones far below it)', async () => {
+    const { assertFits } = await import('#shared/store/agreements.ts');
     const created = (await logSigning(t, cer, agreement(['his-a', 'his-b']))).body;
     const [entry] = (await t.call('GET', `/agreements/${created.id}/history`)).body.items;
-    const sized = (bytes: number) => ({ agreement: { ...created, summary: 'x'.repeat(bytes) }, entry });
-    expect(() => assertRoomForVoid(sized(400_000) as any, [])).toThrow(/too large to record/);
-    expect(() => assertRoomForVoid(sized(390_000) as any, [])).not.toThrow();
+    const sized = (bytes: number) => ({ ...created, summary: 'x'.repeat(bytes) });
+    expect(() => assertFits({ agreement: sized(410_000), entry } as any)).toThrow(/^This agreement is too large to record: its record would pass the 400 KB/);
+    expect(() => assertFits({ agreement: sized(390_000), entry } as any)).not.toThrow();
+    const change = (bytes: number) => ({ agreement: created, entry: { ...entry, version: 2, changes: { summary: { from: 'x'.repeat(bytes), to: 'y'.repeat(bytes) } } } });
+    expect(() => assertFits(change(205_000) as any)).toThrow(/^This change is too large to record: its history entry would pass the 400 KB/);
+    expect(() => assertFits(change(195_000) as any)).not.toThrow();
   });
 
-  it('a record whose history would outgrow one item (400 KB) refuses the change with 422, keeping what it had and room to be voided', async () => {
+  it('keeps each history entry in an item of its own: an agreement amended past 400 KB of history goes on, and can be voided', async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `big-${i}`);
     for (const id of ids) await t.call('POST', '/parties', { body: party(id, { name: `${id} ${'N'.repeat(190)}`, localName: 'ß'.repeat(200) }) });
     const signers = (round: number) => ids.map((partyId) => ({ partyId, role: `r${round}`.padEnd(100, 'r'), signatory: { name: `${round}`.padEnd(200, 's'), title: 'T'.repeat(200) } }));
     const created = await logSigning(t, cer, agreement(ids, { parties: signers(0) }));
     expect(created.status).toBe(201);
-    const statuses: number[] = [];
-    for (let round = 1, version = 1; round <= 12 && statuses.at(-1) !== 422; round++) {
-      const r = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { parties: signers(round), reason: `round ${round}` }, headers: { 'if-match': `"${version}"` } });
-      statuses.push(r.status);
-      if (r.status === 200) version = r.body.version;
+    const id = created.body.id as string;
+    // Each amendment's entry holds the fifty parties as they were and as they become (about 110 KB):
+    // one item holding them all took four of them at most.
+    for (let round = 1; round <= 5; round++) {
+      const r = await t.call('PATCH', `/agreements/${id}`, { body: { parties: signers(round), reason: `round ${round}` }, headers: { 'if-match': `"${round}"` } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
     }
-    expect(statuses.at(-1), statuses.join(',')).toBe(422);
-    expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
-    // Then amendments of 2,000 characters until the record takes no more: the last is refused, yet a
-    // void with the longest reason (1,000 characters of 3 bytes each) still gets through.
-    let version = statuses.length;
-    let last: { status: number; body: any } | undefined;
-    for (let i = 0; i < 40 && last?.status !== 422; i++) {
-      last = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { summary: `${i}`.padEnd(2000, 'abc'), reason: 'fill' }, headers: { 'if-match': `"${version}"` } });
-      if (last.status === 200) version = last.body.version;
-    }
-    expect(last?.status).toBe(422);
-    expect(last?.body.detail).toMatch(/can still be voided/);
-    // A refused amendment writes nothing at all: not even the link of a party it would have added.
-    await t.call('POST', '/parties', { body: party('big-late') });
-    const adding = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { parties: [...signers(0).slice(1), { partyId: 'big-late', role: 'late', signatory: { name: 'Late' } }], reason: 'add' }, headers: { 'if-match': `"${version}"` } });
-    expect(adding.status).toBe(422);
-    const { linksOf } = await import('./support/links.ts');
-    const { partyLinkPk } = await import('#shared/store/keys.ts');
-    expect(await linksOf(partyLinkPk('big-late'))).toEqual([]);
-    const voided = await t.call('POST', `/agreements/${created.body.id}/void`, { body: { reason: '語'.repeat(1000) }, headers: { 'if-match': `"${version}"` } });
+    const voided = await t.call('POST', `/agreements/${id}/void`, { body: { reason: '語'.repeat(1000) }, headers: { 'if-match': '"6"' } });
     expect(voided.status, JSON.stringify(voided.body)).toBe(200);
-    const h = await t.call('GET', `/agreements/${created.body.id}/history`);
-    expect(h.body.items).toHaveLength(version + 1);
+    const h = await t.call('GET', `/agreements/${id}/history`);
+    expect(h.body.items.map((e: any) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(Buffer.byteLength(JSON.stringify(h.body.items))).toBeGreaterThan(500_000);
+    expectChain(h.body.items);
     expect(h.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+    // The agreement's item holds its record and the hash of its latest entry, not its history.
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const item = (await getItem(agreementKey(id)))!;
+    expect([item.head, 'history' in item, Buffer.byteLength(JSON.stringify(item)) < 100_000]).toEqual([h.body.items[6].hash, false, true]);
+    expect((await entryItemsOf(id)).map((e) => [e.entry.version, e.sk.endsWith(`#${e.entry.hash}`)])).toEqual([1, 2, 3, 4, 5, 6, 7].map((v) => [v, true]));
   });
 
   it.each([
-    ['the current record', 'SET #data.title = :v', { chainValid: true, stateMatches: false, firstBadVersion: null }],
-    ['a history entry', 'SET #history[1].reason = :v', { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
-    ['a change inside history', 'SET #history[0].changes.title.#to = :v', { chainValid: false, stateMatches: true, firstBadVersion: 1 }],
-  ])('an edit of %s made behind the API is detected', async (_name, update, integrity) => {
+    ['the current record', { update: 'SET #data.title = :v' }, { chainValid: true, stateMatches: false, firstBadVersion: null }],
+    ['a history entry', { version: 2, update: 'SET #entry.reason = :v' }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
+    ['a change inside history', { version: 1, update: 'SET #entry.changes.title.#to = :v' }, { chainValid: false, stateMatches: true, firstBadVersion: 1 }],
+    ['an entry\'s hash, rewritten to match its edit', { version: 2, update: 'SET #entry.reason = :v', rehash: true }, { chainValid: false, stateMatches: true, firstBadVersion: 3 }],
+    ['the latest entry, removed', { version: 3, remove: true }, { chainValid: false, stateMatches: false, firstBadVersion: 3 }],
+    ['an entry, removed', { version: 2, remove: true }, { chainValid: false, stateMatches: false, firstBadVersion: 2 }],
+  ] as const)('an edit of %s made behind the API is detected', async (_name, edit: { version?: number; update?: string; remove?: boolean; rehash?: boolean }, integrity) => {
     const { id } = await amendedAndVoided();
     const { dynamo, tableName } = await import('#shared/store/client.ts');
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    await dynamo.send(new UpdateCommand({
-      TableName: tableName, Key: { pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' }, UpdateExpression: update,
-      ExpressionAttributeNames: Object.fromEntries([['#data', 'data'], ['#history', 'history'], ['#to', 'to']].filter(([n]) => update.includes(n!))),
-      ExpressionAttributeValues: { ':v': 'Tampered' },
-    }));
+    const target = edit.version === undefined ? { pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' } : (await entryItemsOf(id)).find((e) => e.entry.version === edit.version)!;
+    if (edit.remove) await deleteItem(target);
+    else {
+      await dynamo.send(new UpdateCommand({
+        TableName: tableName, Key: { pk: target.pk, sk: target.sk }, UpdateExpression: edit.update,
+        ExpressionAttributeNames: Object.fromEntries([['#data', 'data'], ['#entry', 'entry'], ['#to', 'to']].filter(([n]) => edit.update!.includes(n!))),
+        ExpressionAttributeValues: { ':v': 'Tampered' },
+      }));
+    }
+    if (edit.rehash) {
+      const edited = (await entryItemsOf(id)).find((e) => e.entry.version === edit.version)!;
+      const { hash: _, ...body } = edited.entry;
+      await putItem({ ...edited, entry: { ...body, hash: sha256(canonical(body)) } });
+    }
     const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
+    expect(h.status).toBe(200);
     expect(h.body.integrity).toEqual(integrity);
+  });
+
+  it('reads, certifies and amends an agreement stored before its history entries were items of their own (its next change moves them out)', async () => {
+    const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'Stored the old way' }))).body.id as string;
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Amended the old way', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const before = (await t.call('GET', `/agreements/${id}/history`)).body;
+    const certificate = await t.call('GET', `/agreements/${id}/certificate.pdf?version=1`);
+    // The item as it was written then: its whole history in it, no head, no entry items.
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const { head: _, ...item } = (await getItem(agreementKey(id)))!;
+    for (const entry of await entryItemsOf(id)) await deleteItem(entry);
+    await putItem({ ...item, history: before.items });
+    expect((await t.call('GET', `/agreements/${id}/history`)).body).toEqual(before);
+    const again = await t.call('GET', `/agreements/${id}/certificate.pdf?version=1`);
+    expect([again.status, again.headers.get('etag')]).toEqual([200, certificate.headers.get('etag')]);
+    expect((await t.call('GET', `/agreements?partyId=his-b&limit=100`)).body.items.map((a: any) => a.id)).toContain(id);
+    // Its next change writes out every entry, and the item drops its history.
+    const amended = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Amended the new way', reason: 'typo again' }, headers: { 'if-match': '"2"' } });
+    expect(amended.status).toBe(200);
+    const after = (await t.call('GET', `/agreements/${id}/history`)).body;
+    expect(after.items.slice(0, 2)).toEqual(before.items);
+    expect([after.items.length, after.integrity]).toEqual([3, { chainValid: true, stateMatches: true, firstBadVersion: null }]);
+    const stored = (await getItem(agreementKey(id)))!;
+    expect(['history' in stored, stored.head]).toEqual([false, after.items[2].hash]);
+    expect((await entryItemsOf(id)).map((e) => e.entry.version)).toEqual([1, 2, 3]);
+  });
+
+  it('leaves the entry of a change that lost its race out of the history', async () => {
+    const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'Raced' }))).body.id as string;
+    const amend = (title: string) => t.call('PATCH', `/agreements/${id}`, { body: { title, reason: 'race' }, headers: { 'if-match': '"1"' } });
+    const outcomes = await Promise.all(['One', 'Two', 'Three', 'Four'].map(amend));
+    const won = outcomes.filter((r) => r.status === 200);
+    expect(won).toHaveLength(1);
+    const h = (await t.call('GET', `/agreements/${id}/history`)).body;
+    expect([h.items.length, h.items[1].changes.title.to, h.integrity.chainValid, h.integrity.stateMatches]).toEqual([2, won[0]!.body.title, true, true]);
+    // The losers wrote their entries before their commits failed: beside the chain, never in it.
+    const written = (await entryItemsOf(id)).filter((e) => e.entry.version === 2);
+    expect(written.length).toBeGreaterThan(1);
+    expect(written.filter((e) => e.entry.hash === h.items[1].hash)).toHaveLength(1);
   });
 });
 

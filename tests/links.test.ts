@@ -27,10 +27,11 @@ const signer = (partyId: string) => ({ partyId, signatory: { name: `Signer of ${
 
 /** The next version with these parties, built as the amend use case builds it (not yet written). */
 async function nextVersion(id: string, partyIds: string[]) {
-  const { agreement: current, history } = (await store.getAgreement(id))!;
+  const base = (await store.getAgreement(id))!;
+  const { agreement: current, history } = base;
   const parties = domain.snapshotParties(partyIds.map(signer), await directory.getParties(partyIds), current.parties);
   const next = domain.amendAgreement(current, history.at(-1)!.hash, { parties: partyIds.map(signer), reason: 'race' }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date(), { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' })!;
-  return { current, next };
+  return { base, current, next };
 }
 
 const listed = async (query: string) => (await t.call('GET', `/agreements?${query}`)).body.items.map((a: { id: string }) => a.id);
@@ -42,11 +43,11 @@ describe('link cleanup races', () => {
     // A: v1 -> v2 drops P (links first, then the commit; its cleanup is delayed).
     const a = await nextVersion(id, ['lnk-q', 'lnk-r']);
     await store.putLinks(a.next.agreement);
-    expect(await store.commitVersion(a.next, 1, 'token-a')).toBe(true);
+    expect(await store.commitVersion(a.next, a.base, 'token-a')).toBe(true);
     // B: v2 -> v3 adds P back, completely, cleanup included.
     const b = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r']);
     await store.putLinks(b.next.agreement);
-    expect(await store.commitVersion(b.next, 2, 'token-b')).toBe(true);
+    expect(await store.commitVersion(b.next, b.base, 'token-b')).toBe(true);
     await store.removeStaleLinks(b.current, b.next.agreement);
     // A's cleanup finally runs: by v1 -> v2 alone, P's link is stale.
     await store.removeStaleLinks(a.current, a.next.agreement);
@@ -61,10 +62,10 @@ describe('link cleanup races', () => {
     const v1 = (await store.getAgreement(id))!.agreement;
     const drop = await nextVersion(id, ['lnk-q', 'lnk-r']);
     await store.putLinks(drop.next.agreement);
-    await store.commitVersion(drop.next, 1, 'token-drop');
+    await store.commitVersion(drop.next, drop.base, 'token-drop');
     const back = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r']);
     await store.putLinks(back.next.agreement);
-    await store.commitVersion(back.next, 2, 'token-back');
+    await store.commitVersion(back.next, back.base, 'token-back');
     // A retry of the very first create re-writes its links (version 1) after all that...
     await store.putLinks(v1);
     // ...and the cleanup of v1 -> v2 runs again: P's link is still version 3, so it stays.

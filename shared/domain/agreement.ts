@@ -235,7 +235,7 @@ export interface HistoryCheck {
   chainValid: boolean;
   /** Replaying the whole history gives exactly the current record. */
   stateMatches: boolean;
-  /** The first version whose entry does not add up, if any. */
+  /** The first version whose entry does not add up, or is missing, if any. */
   firstBadVersion: number | null;
 }
 
@@ -249,9 +249,11 @@ export function verifyHistory(current: Agreement, entries: readonly HistoryEntry
     const ok =
       entry.version === i + 1 && entry.prevHash === prevHash && hashOf(body) === hash &&
       hashOf(present(state as unknown as Agreement)) === entry.stateHash;
-    if (!ok && firstBadVersion === null) firstBadVersion = entry.version;
+    if (!ok && firstBadVersion === null) firstBadVersion = i + 1;
     prevHash = hash;
   }
+  // A history that stops short of the current version lacks an entry (one removed behind the API).
+  if (firstBadVersion === null && entries.length !== current.version) firstBadVersion = Math.min(entries.length, current.version) + 1;
   const stateMatches = state !== undefined && hashOf(present(state as unknown as Agreement)) === hashOf(present(current));
   return { chainValid: entries.length > 0 && firstBadVersion === null, stateMatches, firstBadVersion };
 }

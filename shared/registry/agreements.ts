@@ -63,7 +63,7 @@ export async function logSigning(
 
   // Refused now, not when a partner downloads its certificate.
   assertPrintable(created.agreement, ceremony);
-  store.assertRoomForVoid(created, []);
+  store.assertFits(created);
   await store.putLinks(created.agreement);
   const requestToken = randomUUID();
   if (await store.insertAgreement(created, requestHash, requestToken)) return { agreement: created.agreement, replayed: false };
@@ -85,16 +85,22 @@ export function visibleTo(agreement: Agreement, principal: Principal): boolean {
  * id or its code, as printed (`958K-S6DM`) or typed (`958k s6dm`): an auditor holding a paper
  * certificate has the code.
  */
-export async function load(idOrCode: string, principal: Principal): Promise<store.StoredAgreement> {
+export function load(idOrCode: string, principal: Principal): Promise<store.StoredAgreement> {
+  return find(idOrCode, principal, store.getAgreement);
+}
+
+/** As load(), by `read`: the whole stored agreement, or only what a caller needs of it. */
+async function find<T extends { agreement: Agreement }>(idOrCode: string, principal: Principal, read: (id: string) => Promise<T | undefined>): Promise<T> {
   const code = typedCode(idOrCode);
   const id = code ? await store.agreementIdByCode(code) : idOrCode;
-  const stored = id === undefined ? undefined : await store.getAgreement(id);
+  const stored = id === undefined ? undefined : await read(id);
   if (!stored || !visibleTo(stored.agreement, principal)) throw new NotFound(`No agreement with ${id === idOrCode ? 'id' : 'code'} "${idOrCode}"`);
   return stored;
 }
 
+/** The current record (its history, which may run to megabytes, is not read). */
 export async function readAgreement(id: string, principal: Principal): Promise<Agreement> {
-  return (await load(id, principal)).agreement;
+  return (await find(id, principal, store.getCurrentAgreement)).agreement;
 }
 
 export async function listAgreements(filter: AgreementFilter, page: { limit: number; cursor?: string | undefined }, principal: Principal) {
@@ -181,7 +187,7 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
     const { agreement: current, history } = base;
     const next = await change(current, history, current.parties);
     if (!next) return { agreement: current, replayed: false };
-    const outcome = await commit(current, next);
+    const outcome = await commit(base, next);
     if (!('lostTo' in outcome)) return outcome;
     // Another write got in first. A copy of this very change sent at the same time is a replay;
     // another change, to a version If-Match names too ("1", "2"), is one this change may be made on,
@@ -218,11 +224,12 @@ async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> 
   });
 }
 
-/** Commits `next` on `before`; `lostTo`: the agreement as another write left it, which got in first. */
-async function commit(before: Agreement, next: Versioned): Promise<ChangeResult | { lostTo: store.StoredAgreement }> {
+/** Commits `next` on `base`; `lostTo`: the agreement as another write left it, which got in first. */
+async function commit(base: store.StoredAgreement, next: Versioned): Promise<ChangeResult | { lostTo: store.StoredAgreement }> {
+  const before = base.agreement;
   const token = randomUUID();
   await store.putLinks(next.agreement, before);
-  if (!(await store.commitVersion(next, before.version, token))) {
+  if (!(await store.commitVersion(next, base, token))) {
     const now = await store.getAgreement(before.id);
     if (!now) throw new Error(`agreement ${before.id} vanished during a change`);
     // This very request's write went in if the SDK sent it again after its answer was lost (its
@@ -261,7 +268,7 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
     const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date(), ceremony);
     if (!next) return null;
     if (ceremony) assertPrintable(next.agreement, ceremony);
-    store.assertRoomForVoid(next, prior); // before any write, links included
+    store.assertFits(next); // before any write, links included
     return next;
   });
 }

@@ -1,8 +1,8 @@
 /**
  * Agreement persistence. Each state change commits with ONE conditional write to the agreement
- * item; link items (party -> agreement, country -> agreement) and the code claim are indexes
- * written BEFORE that commit and checked on every read, so a crash in between never shows a
- * phantom agreement and a retry simply completes the work.
+ * item; its history entry (an item of its own), link items (party -> agreement, country ->
+ * agreement) and the code claim are written BEFORE that commit and checked on every read, so a
+ * crash in between never shows a phantom agreement or change, and a retry simply completes the work.
  */
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -13,28 +13,79 @@ import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry 
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes } from './operations.ts';
+import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition } from './operations.ts';
 import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
 
 const storedItem = z.object({
   data: agreementRecord,
-  history: z.array(historyEntryRecord),
+  /** The hash of its latest history entry. */
+  head: z.string().optional(),
+  /** Its whole history, on an item written before entries were items of their own (then no head). */
+  history: z.array(historyEntryRecord).optional(),
   requestHash: z.string(),
   requestToken: z.string().optional(),
   changeToken: z.string().optional(),
 });
+const entryItem = z.object({ sk: z.string(), entry: historyEntryRecord });
+type EntryItem = z.infer<typeof entryItem>;
+
 /**
  * An agreement item: the record, its history, the hash and token of the request that logged it
  * (the token is absent on older items), and the token of the request that made its latest change
- * (absent until a change, or on older items).
+ * (absent until a change, or on older items). `embedded`: the item still holds its history itself
+ * (written before entries were items of their own); its next change moves it out.
  */
-export type StoredAgreement = { agreement: Agreement; history: HistoryEntry[]; requestHash: string; requestToken?: string | undefined; changeToken?: string | undefined };
+export type StoredAgreement = {
+  agreement: Agreement; history: HistoryEntry[]; requestHash: string; requestToken?: string | undefined; changeToken?: string | undefined; embedded: boolean;
+};
 
+/** The agreement with its history: its item and its entries' items, one partition read together. */
 export async function getAgreement(id: string): Promise<StoredAgreement | undefined> {
-  const found = await getItem(keys.agreementKey(id));
+  const items = await queryPartition(keys.agreementKey(id).pk);
+  const found = items.find((i) => i.sk === keys.agreementKey(id).sk);
   if (!found) return undefined;
   const item = storedItem.parse(found);
-  return { agreement: item.data, history: item.history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken };
+  const history = item.history ?? committedHistory(item.data.version, item.head, items.filter((i) => String(i.sk).startsWith(keys.HISTORY_PREFIX)).map((i) => entryItem.parse(i)));
+  return { agreement: item.data, history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken, embedded: item.history !== undefined };
+}
+
+/** The agreement's current record alone, without reading its history. */
+export async function getCurrentAgreement(id: string): Promise<{ agreement: Agreement } | undefined> {
+  const found = await getItem(keys.agreementKey(id), ['data']);
+  return found && { agreement: agreementRecord.parse(found.data) };
+}
+
+/**
+ * The entries of the committed versions, oldest first: from the head back, at each version the
+ * entry that the one after it names (by the hash its key was written with). Entries written for a
+ * change that lost its race, or that never committed, sit beside them and are left out. An entry
+ * edited behind the API is still taken in its place (and one removed leaves a gap), for the
+ * integrity check to find.
+ */
+function committedHistory(version: number, head: string | undefined, found: readonly EntryItem[]): HistoryEntry[] {
+  const byVersion = new Map<number, { hash: string; entry: HistoryEntry }[]>();
+  for (const { sk, entry } of found) {
+    const [, v, hash] = sk.split('#');
+    byVersion.set(Number(v), [...(byVersion.get(Number(v)) ?? []), { hash: hash!, entry }]);
+  }
+  const chain: HistoryEntry[] = [];
+  let wanted: string | null | undefined = head;
+  for (let v = version; v >= 1; v -= 1) {
+    const at = byVersion.get(v) ?? [];
+    const taken = at.find((e) => e.hash === wanted) ?? at[0];
+    if (!taken) continue;
+    chain.push(taken.entry);
+    wanted = taken.entry.prevHash;
+  }
+  return chain.reverse();
+}
+
+/** Writes history entries' items: before the commit that makes them the history (as links are). */
+async function putEntries(agreementId: string, entries: readonly HistoryEntry[]): Promise<void> {
+  await Promise.all(entries.map((entry) => conditional(dynamo.send(new PutCommand({
+    TableName: tableName,
+    Item: { ...keys.historyEntryKey(agreementId, entry.version, entry.hash), type: 'history', entry },
+  })))));
 }
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
@@ -98,8 +149,9 @@ export async function removeStaleLinks(before: Agreement, after: Agreement): Pro
 }
 
 /** The commit of a new agreement, by the request with this hash and (unique) token; false if an item with this id already exists. */
-export function insertAgreement(v: Versioned, requestHash: string, requestToken: string): Promise<boolean> {
+export async function insertAgreement(v: Versioned, requestHash: string, requestToken: string): Promise<boolean> {
   const { agreement, entry } = v;
+  await putEntries(agreement.id, [entry]);
   return conditional(dynamo.send(new PutCommand({
     TableName: tableName,
     Item: {
@@ -108,7 +160,7 @@ export function insertAgreement(v: Versioned, requestHash: string, requestToken:
       type: 'agreement',
       version: agreement.version,
       data: agreement,
-      history: [entry],
+      head: entry.hash,
       requestHash,
       requestToken,
     },
@@ -117,38 +169,38 @@ export function insertAgreement(v: Versioned, requestHash: string, requestToken:
 }
 
 /**
- * What every agreement item keeps free for its void, so that no number of amendments can leave
- * an agreement that cannot be voided. A void adds one history entry (a reason of at most 1,000
- * UTF-16 units, so at most 3,000 bytes of UTF-8, with hashes and stamps) and changes three fields.
+ * Refuses (422), before any write, a new agreement or a change whose record or history entry would
+ * not fit in one item. The field limits keep real ones far below it: a record of fifty parties with
+ * every text at its longest is about 130 KB, and an entry holds a field as it was and as it becomes.
+ * A void's entry holds a status and a reason: every agreement can be voided.
  */
-const VOID_ROOM = 8 * 1024;
-
-/** Refuses (422) a new agreement or an amendment that would leave the item (with `history` so far) no room for a void. */
-export function assertRoomForVoid(change: Versioned, history: readonly HistoryEntry[]): void {
-  if (itemBytes({ data: change.agreement, history: [...history, change.entry] }) <= ITEM_LIMIT - VOID_ROOM) return;
-  const [what, outcome] = history.length === 0
-    ? ['This agreement is too large to record', 'and room is kept so that it can always be voided. Nothing was recorded']
-    : ['This agreement\'s record is full', 'and the rest is kept so that it can always be voided. It can still be voided; nothing was changed'];
-  throw new RuleViolation(`${what}: a record holds 400 KB, its history included, ${outcome}`, [
-    { path: '', message: 'would leave the record no room to be voided' },
+export function assertFits(change: Versioned): void {
+  const part = itemBytes({ data: change.agreement }) > ITEM_LIMIT ? 'record' : itemBytes({ entry: change.entry }) > ITEM_LIMIT ? 'history entry' : undefined;
+  if (part === undefined) return;
+  const what = change.entry.version === 1 ? 'agreement' : 'change';
+  throw new RuleViolation(`This ${what} is too large to record: its ${part} would pass the 400 KB one item holds. Nothing was recorded`, [
+    { path: '', message: `would make its ${part} larger than 400 KB` },
   ]);
 }
 
 /**
- * The commit of a new version; false unless the item is still active at `expectedVersion`.
- * `token` (unique to the request) stays on the item until the next change: who made this one.
+ * The commit of a new version on `base`; false unless the item is still active at base's version.
+ * Its entry's item is written first; an item that still holds its history (`embedded`) has every
+ * entry written out, and drops it with this change. `token` (unique to the request) stays on the
+ * item until the next change: who made this one.
  */
-export function commitVersion(v: Versioned, expectedVersion: number, token: string): Promise<boolean> {
+export async function commitVersion(v: Versioned, base: StoredAgreement, token: string): Promise<boolean> {
   const { agreement, entry } = v;
+  await putEntries(agreement.id, base.embedded ? [...base.history, entry] : [entry]);
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
   return conditional(dynamo.send(new UpdateCommand({
     TableName: tableName,
     Key: keys.agreementKey(agreement.id),
-    UpdateExpression: 'SET #data = :data, #version = :next, #history = list_append(#history, :entry), gsi1sk = :g1, gsi2sk = :g2, changeToken = :token',
+    UpdateExpression: 'SET #data = :data, #version = :next, head = :head, gsi1sk = :g1, gsi2sk = :g2, changeToken = :token REMOVE #history',
     ConditionExpression: '#version = :expected AND #data.#status = :active',
     ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#history': 'history', '#status': 'status' },
     ExpressionAttributeValues: {
-      ':data': agreement, ':next': agreement.version, ':entry': [entry], ':expected': expectedVersion,
+      ':data': agreement, ':next': agreement.version, ':head': entry.hash, ':expected': base.agreement.version,
       ':active': 'active', ':g1': index.gsi1sk, ':g2': index.gsi2sk, ':token': token,
     },
   })));

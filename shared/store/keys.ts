@@ -12,6 +12,14 @@ export const ceremonyKey = (id: string): Key => ({ pk: `CEREMONY#${id}`, sk: 'CE
 export const agreementKey = (id: string): Key => ({ pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' });
 export const codeKey = (code: string): Key => ({ pk: `CODE#${code}`, sk: 'CODE' });
 
+/**
+ * An agreement's history entries: items of their own in its partition, one per entry, named by its
+ * version and its hash (so that two changes racing for one version never overwrite each other's).
+ */
+export const HISTORY_PREFIX = 'HISTORY#';
+export const historyEntryKey = (agreementId: string, version: number, hash: string): Key =>
+  ({ pk: agreementKey(agreementId).pk, sk: `${HISTORY_PREFIX}${String(version).padStart(10, '0')}#${hash}` });
+
 /** Prefix of the records of certificates handed out; it also scopes the IAM grant that writes them. */
 export const ISSUED_CERTIFICATE_PREFIX = 'CERTIFICATE#';
 /** The files handed out for one version, one item each: found by version (links) and by bytes (uploads). */

@@ -1,7 +1,7 @@
 /** Building blocks every store module uses: conditional writes and batched reads of `data`. */
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { RuleViolation, Unavailable } from '#shared/domain/errors.ts';
 import { dynamo, tableName } from './client.ts';
 import type { Key } from './keys.ts';
@@ -44,6 +44,20 @@ export const getItem = async (key: Key, attributes?: readonly string[]): Promise
     TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true,
     ...(attributes && { ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])) }),
   }))).Item;
+
+/** Every item of a partition (strongly consistent), in sort-key order. */
+export async function queryPartition(pk: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(new QueryCommand({
+      TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true, ExclusiveStartKey: start,
+    }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
 
 /**
  * What one batch read may spend waiting on keys DynamoDB leaves unprocessed, in all: a list page

@@ -8,8 +8,8 @@
  * | gsi2  | CEREMONY#id / signedAt#id   | PARTY_KIND#k / country#id |                      |
  * | gsi3  |                             | PARTY_COUNTRY#cc / kind#id|                      |
  *
- * GSIs project only `data` (the record as the API returns it): agreement history stays on the
- * base item and is read only when asked for.
+ * GSIs project only `data` (the record as the API returns it). An agreement's history entries
+ * are items of their own in its partition (keys.historyEntryKey), with no index keys.
  */
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
