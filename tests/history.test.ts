@@ -164,6 +164,47 @@ describe('history', () => {
     expect((await entryItemsOf(id)).map((e) => [e.entry.version, e.sk.endsWith(`#${e.entry.hash}`)])).toEqual([1, 2, 3, 4, 5, 6, 7].map((v) => [v, true]));
   });
 
+  it('a change reads the last two entries of a history, not all of it, and still answers a resent change as made', async () => {
+    const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'v1' }))).body.id as string;
+    for (let v = 1; v < 8; v++) {
+      expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: `v${v + 1}`, reason: 'again' }, headers: { 'if-match': `"${v}"` } })).status).toBe(200);
+    }
+    const { dynamo } = await import('#shared/store/client.ts');
+    const read: string[] = [];
+    dynamo.middlewareStack.add((next, context) => async (args) => {
+      const out = await next(args);
+      const output = out.output as { Items?: Record<string, unknown>[]; Item?: Record<string, unknown> };
+      if (['QueryCommand', 'GetItemCommand', 'GetCommand'].includes(context.commandName!)) {
+        for (const item of output.Items ?? (output.Item ? [output.Item] : [])) if (String(item.pk).startsWith('AGREEMENT#')) read.push(String(item.sk).replace(/#[0-9a-f]{64}$/, '').replace(/#0+/, '#'));
+      }
+      return out;
+    }, { step: 'initialize', name: 'recordReads' });
+    const body = { summary: 'Eighth change', reason: 'lost answer' };
+    try {
+      const made = await t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"8"' } });
+      expect(made.status).toBe(200);
+      expect(read).toEqual(['AGREEMENT', 'HISTORY#7', 'HISTORY#8']);
+      read.length = 0;
+      const again = await t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"8"' } });
+      expect([again.status, again.headers.get('idempotent-replayed'), again.body]).toEqual([200, 'true', made.body]);
+      expect(read).toEqual(['AGREEMENT', 'HISTORY#8', 'HISTORY#9']);
+    } finally {
+      dynamo.middlewareStack.remove('recordReads');
+    }
+    expect((await t.call('GET', `/agreements/${id}/history`)).body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+  });
+
+  it('a change on a history edited behind the API reads all of it, as it did', async () => {
+    const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'v1' }))).body.id as string;
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'v2', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const [first] = await entryItemsOf(id);
+    await putItem({ ...first, entry: { ...first!.entry, changes: { ...first!.entry.changes, title: { to: 'Tampered' } } } });
+    // The last two entries no longer add up to the record: the change replays the whole history instead.
+    const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'v3', reason: 'r' }, headers: { 'if-match': '"2"' } });
+    expect([r.status, r.body.version, r.body.title]).toEqual([200, 3, 'v3']);
+    expect((await t.call('GET', `/agreements/${id}/history`)).body.integrity).toMatchObject({ chainValid: false, firstBadVersion: 1 });
+  });
+
   it.each([
     ['the current record', { update: 'SET #data.title = :v' }, { chainValid: true, stateMatches: false, firstBadVersion: null }],
     ['a history entry', { version: 2, update: 'SET #entry.reason = :v' }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],

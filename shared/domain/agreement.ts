@@ -230,6 +230,21 @@ export function replay(identity: Identity, entries: readonly HistoryEntry[], ver
   return state && present(state as unknown as Agreement);
 }
 
+/**
+ * The version before `current` (whose latest entry is `latest`), with `before` its entry: each field
+ * `latest` changed put back as it was. Only if it hashes to `before`'s stateHash (else undefined:
+ * replay the history instead); a change needs no more of a history than its last two entries.
+ */
+export function previousVersion(current: Agreement, latest: HistoryEntry, before: HistoryEntry): Agreement | undefined {
+  const state: Record<string, unknown> = { ...current };
+  for (const [field, change] of Object.entries(latest.changes)) {
+    if (change.from === undefined) delete state[field];
+    else state[field] = change.from;
+  }
+  const previous = present(Object.assign(state, { version: before.version, updatedAt: before.at, updatedBy: before.actor }) as unknown as Agreement);
+  return latest.version === before.version + 1 && hashOf(previous) === before.stateHash ? previous : undefined;
+}
+
 export interface HistoryCheck {
   /** Every entry hashes to its `hash`, links to the previous one, and its stateHash matches the replay. */
   chainValid: boolean;

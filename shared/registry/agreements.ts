@@ -121,13 +121,11 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
 export interface ChangeResult { agreement: Agreement; replayed: boolean }
 
 /**
- * A change to make on `base`, the version the caller saw (`prior`: its history up to it); null
- * when it changes nothing. Parties it adds take their snapshot from `snapshots` when there, else
- * from the directory as it is now.
+ * A change to make on `base`, the version the caller saw (`baseHash`: the hash of its history
+ * entry); null when it changes nothing. Parties it adds take their snapshot from `snapshots` when
+ * there, else from the directory as it is now.
  */
-type Change = (base: Agreement, prior: readonly HistoryEntry[], snapshots: readonly AgreementParty[]) => Promise<Versioned | null>;
-
-const headHash = (history: readonly HistoryEntry[]) => history.at(-1)!.hash;
+type Change = (base: Agreement, baseHash: string, snapshots: readonly AgreementParty[]) => Promise<Versioned | null>;
 
 /** Whether `entry` records the very change `again` would: same place in the chain, action, actor, reason and field changes (at another instant). */
 function sameChange(entry: HistoryEntry, again: HistoryEntry): boolean {
@@ -141,14 +139,12 @@ function sameChange(entry: HistoryEntry, again: HistoryEntry): boolean {
  * its own first attempt has moved past. Only the latest change counts: once another one is made
  * on top, the caller's view is stale whatever it sent before (412: reload).
  */
-async function isLatestChange(stored: store.StoredAgreement, actor: string, change: Change): Promise<boolean> {
-  const { agreement: current, history } = stored;
-  const entry = history.at(-1)!;
-  if (entry.version < 2 || entry.actor !== actor) return false;
-  const prior = history.slice(0, -1);
+async function isLatestChange(tip: store.AgreementTip, actor: string, change: Change): Promise<boolean> {
+  const { agreement: current, latest: entry, previous } = tip;
+  if (!previous || entry.actor !== actor) return false;
   try {
     // Parties it added as they were when it was made, not as renamed since.
-    const again = await change(replay(current, prior)!, prior, current.parties);
+    const again = await change(previous, entry.prevHash!, current.parties);
     return again !== null && sameChange(entry, again.entry);
   } catch (error) {
     // A change the rules refuse on that version was never made on it: the caller's version is stale.
@@ -170,7 +166,7 @@ function conflict(now: Agreement, expectedVersions: readonly number[]): never {
  */
 async function changeAgreement(id: string, expectedVersions: readonly number[] | undefined, principal: Principal, change: Change): Promise<ChangeResult> {
   if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
-  const stored = await store.getAgreement(id);
+  const stored = await store.getAgreementTip(id);
   // Reads take the printed code; changes do not, so that a code mistyped from paper cannot amend or
   // void another agreement. Staff (who alone make changes, and read every agreement) are told the id.
   const code = stored ? undefined : typedCode(id);
@@ -184,8 +180,8 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
   if (!changeable(stored.agreement, expectedVersions)) return (await replayOf(stored, expectedVersions, principal, change)) ?? conflict(stored.agreement, expectedVersions);
   let base = stored;
   for (let attempt = 1; ; attempt += 1) {
-    const { agreement: current, history } = base;
-    const next = await change(current, history, current.parties);
+    const { agreement: current, latest } = base;
+    const next = await change(current, latest.hash, current.parties);
     if (!next) return { agreement: current, replayed: false };
     const outcome = await commit(base, next);
     if (!('lostTo' in outcome)) return outcome;
@@ -210,10 +206,10 @@ const changeable = (agreement: Agreement, expectedVersions: readonly number[]) =
 const MAX_ATTEMPTS = 3;
 
 /** The answer to a change the agreement has moved past, if its latest version is this very change (a replay); else undefined (412, or 409 if voided). */
-async function replayOf(stored: store.StoredAgreement, expectedVersions: readonly number[], principal: Principal, change: Change): Promise<ChangeResult | undefined> {
-  const { agreement: current, history } = stored;
-  if (!expectedVersions.includes(current.version - 1) || !(await isLatestChange(stored, principal.actor, change))) return undefined;
-  await cleanUpLinks(replay(current, history, current.version - 1)!, current); // in case its first attempt stopped short of it
+async function replayOf(tip: store.AgreementTip, expectedVersions: readonly number[], principal: Principal, change: Change): Promise<ChangeResult | undefined> {
+  const { agreement: current, previous } = tip;
+  if (!previous || !expectedVersions.includes(previous.version) || !(await isLatestChange(tip, principal.actor, change))) return undefined;
+  await cleanUpLinks(previous, current); // in case its first attempt stopped short of it
   return { agreement: current, replayed: true };
 }
 
@@ -225,7 +221,7 @@ async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> 
 }
 
 /** Commits `next` on `base`; `lostTo`: the agreement as another write left it, which got in first. */
-async function commit(base: store.StoredAgreement, next: Versioned): Promise<ChangeResult | { lostTo: store.StoredAgreement }> {
+async function commit(base: store.AgreementTip, next: Versioned): Promise<ChangeResult | { lostTo: store.AgreementTip }> {
   const before = base.agreement;
   const token = randomUUID();
   await store.putLinks(next.agreement, before);
@@ -243,7 +239,7 @@ async function commit(base: store.StoredAgreement, next: Versioned): Promise<Cha
       // go, unless a version since has written them again: left, they filled a partition with
       // entries its lists skip, and a page could stop on one.
       await cleanUpLinks(next.agreement, now.agreement);
-      return { lostTo: now };
+      return { lostTo: store.tipOf(now) };
     }
   }
   await cleanUpLinks(before, next.agreement);
@@ -251,7 +247,7 @@ async function commit(base: store.StoredAgreement, next: Versioned): Promise<Cha
 }
 
 export function amend(id: string, expectedVersions: readonly number[] | undefined, patch: AgreementPatch, principal: Principal): Promise<ChangeResult> {
-  return changeAgreement(id, expectedVersions, principal, async (base, prior, snapshots) => {
+  return changeAgreement(id, expectedVersions, principal, async (base, baseHash, snapshots) => {
     let parties: AgreementParty[] | undefined;
     if (patch.parties) {
       // Parties of the version changed stay as it has them, unless refreshed: then as the directory
@@ -265,7 +261,7 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
       parties = snapshotParties(inputs, await getParties(fromDirectory.map((p) => p.partyId)), kept);
     }
     const ceremony = await getCeremony(base.ceremonyId);
-    const next = amendAgreement(base, headHash(prior), patch, parties, stamp(principal), new Date(), ceremony);
+    const next = amendAgreement(base, baseHash, patch, parties, stamp(principal), new Date(), ceremony);
     if (!next) return null;
     if (ceremony) assertPrintable(next.agreement, ceremony);
     store.assertFits(next); // before any write, links included
@@ -274,7 +270,7 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
 }
 
 export function voidSigning(id: string, expectedVersions: readonly number[] | undefined, reason: string, principal: Principal): Promise<ChangeResult> {
-  return changeAgreement(id, expectedVersions, principal, async (base, prior) => voidAgreement(base, headHash(prior), reason, stamp(principal)));
+  return changeAgreement(id, expectedVersions, principal, async (base, baseHash) => voidAgreement(base, baseHash, reason, stamp(principal)));
 }
 
 export async function history(id: string, principal: Principal) {

@@ -6,14 +6,14 @@
  */
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { signedKey, type Versioned } from '#shared/domain/agreement.ts';
+import { previousVersion, replay, signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition } from './operations.ts';
+import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition, queryRange } from './operations.ts';
 import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
 
 const storedItem = z.object({
@@ -44,9 +44,52 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
   const items = await queryPartition(keys.agreementKey(id).pk);
   const found = items.find((i) => i.sk === keys.agreementKey(id).sk);
   if (!found) return undefined;
-  const item = storedItem.parse(found);
-  const history = item.history ?? committedHistory(item.data.version, item.head, items.filter((i) => String(i.sk).startsWith(keys.HISTORY_PREFIX)).map((i) => entryItem.parse(i)));
+  return storedWith(storedItem.parse(found), items.filter((i) => String(i.sk).startsWith(keys.HISTORY_PREFIX)));
+}
+
+/** The stored agreement of an item, with its history from `entryItems` (unless the item holds it). */
+function storedWith(item: z.infer<typeof storedItem>, entryItems: readonly Record<string, unknown>[]): StoredAgreement {
+  const history = item.history ?? committedHistory(item.data.version, item.head, entryItems.map((i) => entryItem.parse(i)));
   return { agreement: item.data, history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken, embedded: item.history !== undefined };
+}
+
+/**
+ * An agreement as a change needs it: the record, its latest history entry, the version before it
+ * (none at version 1), the token of its latest change, and its whole history only on an item that
+ * still holds it (`embedded`, see StoredAgreement), which the change writes out.
+ */
+export interface AgreementTip {
+  agreement: Agreement;
+  latest: HistoryEntry;
+  previous: Agreement | undefined;
+  changeToken?: string | undefined;
+  embedded: HistoryEntry[] | undefined;
+}
+
+export function tipOf(stored: StoredAgreement): AgreementTip {
+  const { agreement, history, changeToken } = stored;
+  const previous = agreement.version > 1 ? replay(agreement, history, agreement.version - 1) : undefined;
+  return { agreement, latest: history.at(-1)!, previous, changeToken, embedded: stored.embedded ? history : undefined };
+}
+
+/**
+ * The agreement as a change needs it (AgreementTip): its item, then the entries of its last two
+ * versions, not its whole history (which a change read again and again as it grew). Should those
+ * two not add up to the record (an edit behind the API), the whole history is read and replayed.
+ */
+export async function getAgreementTip(id: string): Promise<AgreementTip | undefined> {
+  const found = await getItem(keys.agreementKey(id));
+  if (!found) return undefined;
+  const item = storedItem.parse(found);
+  const { version } = item.data;
+  if (item.history) return tipOf(storedWith(item, []));
+  const last = await queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, Math.max(version - 1, 1), '').sk, keys.historyEntryKey(id, version, '\uffff').sk);
+  const chain = committedHistory(version, item.head, last.map((i) => entryItem.parse(i)));
+  const [latest, before] = [chain.at(-1), chain.at(-2)];
+  const previous = version > 1 && latest && before ? previousVersion(item.data, latest, before) : undefined;
+  if (latest?.version === version && (version === 1 || previous)) return { agreement: item.data, latest, previous, changeToken: item.changeToken, embedded: undefined };
+  const stored = await getAgreement(id);
+  return stored && tipOf(stored);
 }
 
 /** The agreement's current record alone, without reading its history. */
@@ -189,9 +232,9 @@ export function assertFits(change: Versioned): void {
  * entry written out, and drops it with this change. `token` (unique to the request) stays on the
  * item until the next change: who made this one.
  */
-export async function commitVersion(v: Versioned, base: StoredAgreement, token: string): Promise<boolean> {
+export async function commitVersion(v: Versioned, base: Pick<AgreementTip, 'agreement' | 'embedded'>, token: string): Promise<boolean> {
   const { agreement, entry } = v;
-  await putEntries(agreement.id, base.embedded ? [...base.history, entry] : [entry]);
+  await putEntries(agreement.id, [...(base.embedded ?? []), entry]);
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
   return conditional(dynamo.send(new UpdateCommand({
     TableName: tableName,

@@ -46,12 +46,18 @@ export const getItem = async (key: Key, attributes?: readonly string[]): Promise
   }))).Item;
 
 /** Every item of a partition (strongly consistent), in sort-key order. */
-export async function queryPartition(pk: string): Promise<Record<string, unknown>[]> {
+export const queryPartition = (pk: string): Promise<Record<string, unknown>[]> => queryAll('pk = :pk', { ':pk': pk });
+
+/** The items of a partition whose sort keys are from `from` to `to` (strongly consistent), in order. */
+export const queryRange = (pk: string, from: string, to: string): Promise<Record<string, unknown>[]> =>
+  queryAll('pk = :pk AND sk BETWEEN :from AND :to', { ':pk': pk, ':from': from, ':to': to });
+
+async function queryAll(condition: string, values: Record<string, string>): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const out = await dynamo.send(new QueryCommand({
-      TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true, ExclusiveStartKey: start,
+      TableName: tableName, KeyConditionExpression: condition, ExpressionAttributeValues: values, ConsistentRead: true, ExclusiveStartKey: start,
     }));
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
