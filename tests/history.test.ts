@@ -197,12 +197,24 @@ describe('history', () => {
   it('a change on a history edited behind the API reads all of it, as it did', async () => {
     const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'v1' }))).body.id as string;
     expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'v2', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
-    const [first] = await entryItemsOf(id);
-    await putItem({ ...first, entry: { ...first!.entry, changes: { ...first!.entry.changes, title: { to: 'Tampered' } } } });
+    const [, second] = await entryItemsOf(id);
+    await putItem({ ...second, entry: { ...second!.entry, changes: { ...second!.entry.changes, title: { from: 'Tampered', to: 'v2' } } } });
     // The last two entries no longer add up to the record: the change replays the whole history instead.
-    const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'v3', reason: 'r' }, headers: { 'if-match': '"2"' } });
-    expect([r.status, r.body.version, r.body.title]).toEqual([200, 3, 'v3']);
-    expect((await t.call('GET', `/agreements/${id}/history`)).body.integrity).toMatchObject({ chainValid: false, firstBadVersion: 1 });
+    const { dynamo } = await import('#shared/store/client.ts');
+    const queried: string[] = [];
+    dynamo.middlewareStack.add((next, context) => async (args) => {
+      const input = args.input as { KeyConditionExpression?: string };
+      if (context.commandName === 'QueryCommand') queried.push(String(input.KeyConditionExpression));
+      return next(args);
+    }, { step: 'initialize', name: 'recordQueries' });
+    try {
+      const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'v3', reason: 'r' }, headers: { 'if-match': '"2"' } });
+      expect([r.status, r.body.version, r.body.title]).toEqual([200, 3, 'v3']);
+    } finally {
+      dynamo.middlewareStack.remove('recordQueries');
+    }
+    expect(queried.slice(0, 2)).toEqual(['pk = :pk AND sk BETWEEN :from AND :to', 'pk = :pk']);
+    expect((await t.call('GET', `/agreements/${id}/history`)).body.integrity).toMatchObject({ chainValid: false, firstBadVersion: 2 });
   });
 
   it.each([
