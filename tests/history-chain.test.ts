@@ -1,0 +1,59 @@
+/**
+ * The history read back from entry items, under edits behind the API that the chain from the head
+ * must not paper over: a committed entry removed beside the entry of a change that lost its race,
+ * and the latest entry rewritten with its hash recomputed (the item's head still names the one
+ * that was committed).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { canonical, sha256 } from './support/chain.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+let cer: string;
+let store: typeof import('#shared/store/agreements.ts');
+let domain: typeof import('#shared/domain/agreement.ts');
+let items: typeof import('./support/history-items.ts');
+
+beforeAll(async () => {
+  t = await startTestRegistry();
+  cer = await setup(t, [party('hch-a'), party('hch-b')]);
+  // After the registry has set the environment the store reads at load.
+  store = await import('#shared/store/agreements.ts');
+  domain = await import('#shared/domain/agreement.ts');
+  items = await import('./support/history-items.ts');
+});
+afterAll(() => t.close());
+
+/** Two amendments of version 1 made at the store, one after the other: the first commits, the second loses (its entry is written all the same). */
+async function raced(id: string) {
+  const base = (await store.getAgreement(id))!;
+  const amend = (title: string) => domain.amendAgreement(base.agreement, base.history.at(-1)!.hash, { title, reason: 'race' }, undefined, { at: new Date().toISOString(), actor: 'test' }, new Date(), undefined)!;
+  const won = amend('Won');
+  const lost = amend('Lost');
+  expect(await store.commitVersion(won, base, 'token-won')).toBe(true);
+  expect(await store.commitVersion(lost, base, 'token-lost')).toBe(false);
+  return { won, lost };
+}
+
+describe('history read from entry items, edited behind the API', () => {
+  it('never stands the entry of a lost race in for a committed one removed: the gap is reported, not a change that never happened', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Raced' }))).body.id as string;
+    const { won } = await raced(id);
+    await items.deleteItem((await items.entryItemsOf(id)).find((e) => e.entry.hash === won.entry.hash)!);
+    const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
+    expect(h.items.map((e: any) => e.changes.title?.to)).not.toContain('Lost');
+    expect(h.integrity).toEqual({ chainValid: false, stateMatches: false, firstBadVersion: 2 });
+  });
+
+  it('reports the latest entry rewritten with its hash recomputed: the item\'s head names another', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Head' }))).body.id as string;
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Head, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const latest = (await items.entryItemsOf(id)).find((e) => e.entry.version === 2)!;
+    const { hash: _, ...body } = { ...latest.entry, reason: 'Tampered' };
+    await items.putItem({ ...latest, entry: { ...body, hash: sha256(canonical(body)) } });
+    const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
+    expect(h.items[1].reason).toBe('Tampered'); // shown as stored, for the check to judge
+    expect(h.integrity).toEqual({ chainValid: false, stateMatches: true, firstBadVersion: 2 });
+  });
+});
