@@ -115,7 +115,10 @@ function committedHistory(version: number, head: string | undefined, found: read
   let wanted: string | null | undefined = head;
   for (let v = version; v >= 1; v -= 1) {
     const at = byVersion.get(v) ?? [];
-    const taken = at.find((e) => e.hash === wanted) ?? at[0];
+    // The head names the latest entry: another of its version lost its race, and stands in for
+    // none (a history that lacks it is reported short). Below it, one whose successor names
+    // another hash is still taken, for the integrity check to find the broken link.
+    const taken = at.find((e) => e.hash === wanted) ?? (v === version ? undefined : at[0]);
     if (!taken) continue;
     chain.push(taken.entry);
     wanted = taken.entry.prevHash;
