@@ -27,8 +27,8 @@ afterAll(() => t.close());
 
 /** Two amendments of version 1 made at the store, one after the other: the first commits, the second loses (its entry is written all the same). */
 async function raced(id: string) {
-  const base = (await store.getAgreement(id))!;
-  const amend = (title: string) => domain.amendAgreement(base.agreement, base.history.at(-1)!.hash, { title, reason: 'race' }, undefined, { at: new Date().toISOString(), actor: 'test' }, new Date(), undefined)!;
+  const base = (await store.getAgreementTip(id))!;
+  const amend = (title: string) => domain.amendAgreement(base.agreement, base.latest.hash, { title, reason: 'race' }, undefined, { at: new Date().toISOString(), actor: 'test' }, new Date(), undefined)!;
   const won = amend('Won');
   const lost = amend('Lost');
   expect(await store.commitVersion(won, base, 'token-won')).toBe(true);

@@ -254,7 +254,8 @@ export interface HistoryCheck {
   firstBadVersion: number | null;
 }
 
-export function verifyHistory(current: Agreement, entries: readonly HistoryEntry[]): HistoryCheck {
+/** `head`: the hash the record names as its latest entry's, where it names one (a latest entry re-hashed behind the API has no successor to break). */
+export function verifyHistory(current: Agreement, entries: readonly HistoryEntry[], head?: string): HistoryCheck {
   let firstBadVersion: number | null = null;
   let prevHash: string | null = null;
   let state: Record<string, unknown> | undefined;
@@ -269,6 +270,7 @@ export function verifyHistory(current: Agreement, entries: readonly HistoryEntry
   }
   // A history that stops short of the current version lacks an entry (one removed behind the API).
   if (firstBadVersion === null && entries.length !== current.version) firstBadVersion = Math.min(entries.length, current.version) + 1;
+  if (firstBadVersion === null && head !== undefined && entries.at(-1)?.hash !== head) firstBadVersion = entries.length;
   const stateMatches = state !== undefined && hashOf(present(state as unknown as Agreement)) === hashOf(present(current));
   return { chainValid: entries.length > 0 && firstBadVersion === null, stateMatches, firstBadVersion };
 }

@@ -274,6 +274,6 @@ export function voidSigning(id: string, expectedVersions: readonly number[] | un
 }
 
 export async function history(id: string, principal: Principal) {
-  const { agreement, history: entries } = await load(id, principal);
-  return { agreementId: agreement.id, code: agreement.code, ceremonyId: agreement.ceremonyId, version: agreement.version, items: entries, integrity: verifyHistory(agreement, entries) };
+  const { agreement, history: entries, head } = await load(id, principal);
+  return { agreementId: agreement.id, code: agreement.code, ceremonyId: agreement.ceremonyId, version: agreement.version, items: entries, integrity: verifyHistory(agreement, entries, head) };
 }

@@ -37,6 +37,8 @@ type EntryItem = z.infer<typeof entryItem>;
  */
 export type StoredAgreement = {
   agreement: Agreement; history: HistoryEntry[]; requestHash: string; requestToken?: string | undefined; changeToken?: string | undefined; embedded: boolean;
+  /** The hash of its latest entry, as its item names it (absent on an item that holds its history). */
+  head?: string | undefined;
 };
 
 /** The agreement with its history: its item and its entries' items, one partition read together. */
@@ -50,7 +52,7 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
 /** The stored agreement of an item, with its history from `entryItems` (unless the item holds it). */
 function storedWith(item: z.infer<typeof storedItem>, entryItems: readonly Record<string, unknown>[]): StoredAgreement {
   const history = item.history ?? committedHistory(item.data.version, item.head, entryItems.map((i) => entryItem.parse(i)));
-  return { agreement: item.data, history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken, embedded: item.history !== undefined };
+  return { agreement: item.data, history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken, embedded: item.history !== undefined, head: item.head };
 }
 
 /**
