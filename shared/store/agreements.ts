@@ -115,8 +115,11 @@ function committedHistory(version: number, head: string | undefined, found: read
   }
   const chain: HistoryEntry[] = [];
   let wanted: string | null | undefined = head;
-  for (let v = version; v >= 1; v -= 1) {
-    const at = byVersion.get(v) ?? [];
+  // Over the versions entries were found at (a record's version edited to a huge number is no loop
+  // through every number below it), latest first.
+  const versions = [...byVersion.keys()].filter((v) => Number.isInteger(v) && v >= 1 && v <= version).sort((a, b) => b - a);
+  for (const v of versions) {
+    const at = byVersion.get(v)!;
     // The head names the latest entry: another of its version lost its race, and stands in for
     // none (a history that lacks it is reported short). Below it, one whose successor names
     // another hash is still taken, for the integrity check to find the broken link.
