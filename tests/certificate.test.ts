@@ -16,7 +16,7 @@ import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { actualTexts, drawnBlocks, type DrawnGlyph } from './support/pdf-glyphs.ts';
 import { pdfiumLines, pdfjsItems, pdfToText } from './support/pdf-text.ts';
 import { plain } from './support/pages.ts';
-import { sha256 } from './support/chain.ts';
+import { canonical, sha256 } from './support/chain.ts';
 import type { RenderReport } from '#shared/certificate/render.ts';
 import type { Agreement } from '#shared/domain/schemas.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
@@ -1850,19 +1850,27 @@ describe('verification', () => {
   });
 
   it('says a file not on record cannot be compared when its version can no longer be rendered, never a 5xx, upload after upload', async () => {
-    const { entryItemsOf, putItem } = await import('./support/history-items.ts');
+    const { deleteItem, entryItemsOf, putItem } = await import('./support/history-items.ts');
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementKey, historyEntryKey } = await import('#shared/store/keys.ts');
     const { MAX_DISTINCT_CHARACTERS } = await import('#shared/certificate/wording.ts');
     // A version whose certificate was never rendered here, and which (as if written under an older,
-    // larger limit) now prints more distinct characters than a certificate may embed.
+    // larger limit) now prints more distinct characters than a certificate may embed: its record and
+    // history written as the registry would have, hashes and all.
     // (At a ceremony of its own: no other test's correction checks this version's characters.)
     const own = await setup(t, [], 'cer-older-limits');
     const r = await logSigning(t, own, agreement(['cq', 'ent-x'], { title: 'Rendered under older limits' }));
     const [item] = await entryItemsOf(r.body.id);
     const title = Array.from({ length: MAX_DISTINCT_CHARACTERS + 1 }, (_, i) => String.fromCodePoint(0x4E00 + i)).join('');
-    item!.entry.changes.title = { to: title };
-    await putItem(item!);
+    const data = { ...r.body, title };
+    const { hash: _, ...body } = { ...item!.entry, changes: { ...item!.entry.changes, title: { to: title } }, stateHash: sha256(canonical(data)) };
+    const entry = { ...body, hash: sha256(canonical(body)) };
+    await putItem({ ...item, ...historyEntryKey(r.body.id, 1, entry.hash), entry });
+    await deleteItem(item!);
+    await putItem({ ...(await getItem(agreementKey(r.body.id)))!, data, head: entry.hash });
+    expect((await t.call('GET', `/agreements/${r.body.id}/history`)).body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
     // A file carrying its genuine signature, not on record: re-rendering it to compare is refused, and said so.
-    const file = await fileWithGenuineSignature(r.body);
+    const file = await fileWithGenuineSignature(data);
     for (let upload = 0; upload < 2; upload++) {
       const answer = await checkFile(file);
       expect(answer.status).toBe(200);

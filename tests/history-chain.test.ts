@@ -36,6 +36,16 @@ async function raced(id: string) {
   return { won, lost };
 }
 
+/** Edits the version of an agreement's record behind the API. */
+async function setVersion(id: string, version: number) {
+  const { dynamo, tableName } = await import('#shared/store/client.ts');
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  await dynamo.send(new UpdateCommand({
+    TableName: tableName, Key: { pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' }, UpdateExpression: 'SET #data.#version = :v',
+    ExpressionAttributeNames: { '#data': 'data', '#version': 'version' }, ExpressionAttributeValues: { ':v': version },
+  }));
+}
+
 describe('history read from entry items, edited behind the API', () => {
   it('never stands the entry of a lost race in for a committed one removed: the gap is reported, not a change that never happened', async () => {
     const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Raced' }))).body.id as string;
@@ -56,17 +66,49 @@ describe('history read from entry items, edited behind the API', () => {
     expect(h.items[1].reason).toBe('Tampered'); // shown as stored, for the check to judge
     expect(h.integrity).toEqual({ chainValid: false, stateMatches: true, firstBadVersion: 2 });
   });
+  it('issues, and judges genuine, no certificate of a version from the first whose entry is not the one committed', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Certified' }))).body.id as string;
+    const { won } = await raced(id);
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Third', reason: 'again' }, headers: { 'if-match': '"2"' } })).status).toBe(200);
+    const issued = await t.call('GET', `/agreements/${id}/certificate.pdf?version=2`);
+    expect(issued.status).toBe(200);
+    await items.deleteItem((await items.entryItemsOf(id)).find((e) => e.entry.hash === won.entry.hash)!);
+    const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
+    // The lost race's entry stands in, shown for the check to judge: the fault is found at its version, not the next.
+    expect([h.items[1].changes.title.to, h.integrity]).toEqual(['Lost', { chainValid: false, stateMatches: true, firstBadVersion: 2 }]);
+    const certificate = (version: number) => t.call('GET', `/agreements/${id}/certificate.pdf?version=${version}`);
+    expect((await certificate(1)).status).toBe(200);
+    for (const version of [2, 3]) {
+      const refused = await certificate(version);
+      expect([refused.status, refused.body.detail]).toEqual([409, expect.stringMatching(/does not check out from version 2 on/)]);
+    }
+    const checked = await t.call('POST', '/verify', { token: null, body: issued.body, headers: { 'content-type': 'application/pdf' } });
+    expect([checked.status, checked.body.status, checked.body.reason]).toEqual([200, 'invalid', 'unknown-payload']);
+  });
+
+  it('reads past items in an agreement\'s partition that are no entry\'s: a key not written as an entry\'s, or an entry that is no entry', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Strays' }))).body.id as string;
+    const [first] = await items.entryItemsOf(id);
+    await items.putItem({ ...first, sk: 'HISTORY#2#x' });
+    await items.putItem({ ...first, sk: `HISTORY#0000000002#${'0'.repeat(64)}`, entry: { version: 'two' } });
+    const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
+    expect([h.status, h.body.items.length, h.body.integrity]).toEqual([200, 1, { chainValid: true, stateMatches: true, firstBadVersion: null }]);
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+  });
+
+  it('checks a ceremony correction against an agreement whose version was edited to a huge number', async () => {
+    const own = await setup(t, [], 'hch-correction');
+    const id = (await logSigning(t, own, agreement(['hch-a', 'hch-b'], { title: 'Versioned' }))).body.id as string;
+    await setVersion(id, 10_000_000_000);
+    const corrected = await t.call('PATCH', '/ceremonies/hch-correction', { body: { title: 'Corrected Ω', reason: 'typo' }, headers: { 'if-match': '"1"' } });
+    expect(corrected.status, JSON.stringify(corrected.body)).toBe(200);
+  });
+
   it('answers at once for a record whose version was edited to a huge number: the chain is walked over the entries there are, not every number below it', async () => {
     const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Version' }))).body.id as string;
-    const { dynamo, tableName } = await import('#shared/store/client.ts');
-    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    await dynamo.send(new UpdateCommand({
-      TableName: tableName, Key: { pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' }, UpdateExpression: 'SET #data.#version = :v',
-      ExpressionAttributeNames: { '#data': 'data', '#version': 'version' }, ExpressionAttributeValues: { ':v': 1_000_000_000 },
-    }));
-    const started = performance.now();
+    await setVersion(id, 10_000_000_000);
+    // (Counting down from 1e10 took minutes, past the test's timeout.)
     const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
-    expect(performance.now() - started).toBeLessThan(2000); // a Lambda function has 10 s
     expect([h.status, h.body.integrity.chainValid, h.body.integrity.stateMatches]).toEqual([200, false, false]);
-  }, 120_000);
+  });
 });

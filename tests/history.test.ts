@@ -161,7 +161,32 @@ describe('history', () => {
     const { agreementKey } = await import('#shared/store/keys.ts');
     const item = (await getItem(agreementKey(id)))!;
     expect([item.head, 'history' in item, Buffer.byteLength(JSON.stringify(item)) < 100_000]).toEqual([h.body.items[6].hash, false, true]);
+    // And what the history takes in an answer, kept as it grows (the history route answers with all of it).
+    const { answerBytes } = await import('#shared/store/paging.ts');
+    expect(item.historyBytes).toBe(h.body.items.reduce((n: number, e: unknown) => n + answerBytes(e), 0));
     expect((await entryItemsOf(id)).map((e) => [e.entry.version, e.sk.endsWith(`#${e.entry.hash}`)])).toEqual([1, 2, 3, 4, 5, 6, 7].map((v) => [v, true]));
+  });
+
+  it('refuses an amendment that would leave a history no room in one answer for a void (422, nothing written), and takes the void', async () => {
+    const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'Long history' }))).body.id as string;
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const { HISTORY_BYTES } = await import('#shared/store/agreements.ts');
+    // As if amended a thousand times: what the history takes is what the item says it takes.
+    const item = (await getItem(agreementKey(id)))!;
+    await putItem({ ...item, historyBytes: HISTORY_BYTES - 8 * 1024 - 2000 });
+    const refused = await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'x'.repeat(1500), parties: [{ partyId: 'his-a', signatory: { name: 'A' } }, { partyId: 'his-c', signatory: { name: 'C' } }], reason: 'one more' }, headers: { 'if-match': '"1"' } });
+    expect([refused.status, refused.body.detail]).toEqual([422, expect.stringMatching(/^This agreement's history is full: .* It can still be voided; nothing was changed$/)]);
+    expect((await entryItemsOf(id)).length).toBe(1);
+    expect((await t.call('GET', '/agreements?partyId=his-c&limit=100')).body.items.map((a: any) => a.id)).not.toContain(id);
+    const { linksOf } = await import('./support/links.ts');
+    const { partyLinkPk } = await import('#shared/store/keys.ts');
+    expect((await linksOf(partyLinkPk('his-c'))).filter((l) => l.agreementId === id)).toEqual([]);
+    const small = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Shorter', reason: 'fits' }, headers: { 'if-match': '"1"' } });
+    expect(small.status).toBe(200);
+    const voided = await t.call('POST', `/agreements/${id}/void`, { body: { reason: '"'.repeat(1000) }, headers: { 'if-match': '"2"' } });
+    expect(voided.status, JSON.stringify(voided.body)).toBe(200);
+    expect((await getItem(agreementKey(id)))!.historyBytes).toBeLessThanOrEqual(HISTORY_BYTES);
   });
 
   it('a change reads the last two entries of a history, not all of it, and still answers a resent change as made', async () => {
@@ -221,7 +246,8 @@ describe('history', () => {
     ['the current record', { update: 'SET #data.title = :v' }, { chainValid: true, stateMatches: false, firstBadVersion: null }],
     ['a history entry', { version: 2, update: 'SET #entry.reason = :v' }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
     ['a change inside history', { version: 1, update: 'SET #entry.changes.title.#to = :v' }, { chainValid: false, stateMatches: true, firstBadVersion: 1 }],
-    ['an entry\'s hash, rewritten to match its edit', { version: 2, update: 'SET #entry.reason = :v', rehash: true }, { chainValid: false, stateMatches: true, firstBadVersion: 3 }],
+    // (Its key still has the hash it was committed with.)
+    ['an entry\'s hash, rewritten to match its edit', { version: 2, update: 'SET #entry.reason = :v', rehash: true }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
     ['the latest entry, removed', { version: 3, remove: true }, { chainValid: false, stateMatches: false, firstBadVersion: 3 }],
     ['an entry, removed', { version: 2, remove: true }, { chainValid: false, stateMatches: false, firstBadVersion: 2 }],
   ] as const)('an edit of %s made behind the API is detected', async (_name, edit: { version?: number; update?: string; remove?: boolean; rehash?: boolean }, integrity) => {
@@ -255,7 +281,7 @@ describe('history', () => {
     // The item as it was written then: its whole history in it, no head, no entry items.
     const { getItem } = await import('#shared/store/operations.ts');
     const { agreementKey } = await import('#shared/store/keys.ts');
-    const { head: _, ...item } = (await getItem(agreementKey(id)))!;
+    const { head: _, historyBytes: __, ...item } = (await getItem(agreementKey(id)))!;
     for (const entry of await entryItemsOf(id)) await deleteItem(entry);
     await putItem({ ...item, history: before.items });
     expect((await t.call('GET', `/agreements/${id}/history`)).body).toEqual(before);
@@ -270,6 +296,8 @@ describe('history', () => {
     expect([after.items.length, after.integrity]).toEqual([3, { chainValid: true, stateMatches: true, firstBadVersion: null }]);
     const stored = (await getItem(agreementKey(id)))!;
     expect(['history' in stored, stored.head]).toEqual([false, after.items[2].hash]);
+    const { answerBytes } = await import('#shared/store/paging.ts');
+    expect(stored.historyBytes).toBe(after.items.reduce((n: number, e: unknown) => n + answerBytes(e), 0));
     expect((await entryItemsOf(id)).map((e) => e.entry.version)).toEqual([1, 2, 3]);
   });
 

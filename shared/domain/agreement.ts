@@ -230,6 +230,15 @@ export function replay(identity: Identity, entries: readonly HistoryEntry[], ver
   return state && present(state as unknown as Agreement);
 }
 
+/** Every version the history tells, oldest first, in one pass (replay() of each would go over it again and again). */
+export function replayEach(identity: Identity, entries: readonly HistoryEntry[]): Agreement[] {
+  let state: Record<string, unknown> | undefined;
+  return entries.map((entry) => {
+    state = apply(state, identity, entry);
+    return present(state as unknown as Agreement);
+  });
+}
+
 /**
  * The version before `current` (whose latest entry is `latest`), with `before` its entry: each field
  * `latest` changed put back as it was. Only if it hashes to `before`'s stateHash (else undefined:
@@ -254,8 +263,7 @@ export interface HistoryCheck {
   firstBadVersion: number | null;
 }
 
-/** `head`: the hash the record names as its latest entry's, where it names one (a latest entry re-hashed behind the API has no successor to break). */
-export function verifyHistory(current: Agreement, entries: readonly HistoryEntry[], head?: string): HistoryCheck {
+export function verifyHistory(current: Agreement, entries: readonly HistoryEntry[]): HistoryCheck {
   let firstBadVersion: number | null = null;
   let prevHash: string | null = null;
   let state: Record<string, unknown> | undefined;
@@ -270,7 +278,6 @@ export function verifyHistory(current: Agreement, entries: readonly HistoryEntry
   }
   // A history that stops short of the current version lacks an entry (one removed behind the API).
   if (firstBadVersion === null && entries.length !== current.version) firstBadVersion = Math.min(entries.length, current.version) + 1;
-  if (firstBadVersion === null && head !== undefined && entries.at(-1)?.hash !== head) firstBadVersion = entries.length;
   const stateMatches = state !== undefined && hashOf(present(state as unknown as Agreement)) === hashOf(present(current));
   return { chainValid: entries.length > 0 && firstBadVersion === null, stateMatches, firstBadVersion };
 }

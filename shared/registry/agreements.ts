@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   amendAgreement, createAgreement, snapshotParties, verifyHistory, voidAgreement, replay,
-  type Agreement, type AgreementParty, type HistoryEntry, type Versioned,
+  type Agreement, type AgreementParty, type HistoryCheck, type HistoryEntry, type Versioned,
 } from '#shared/domain/agreement.ts';
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
@@ -183,6 +183,7 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
     const { agreement: current, latest } = base;
     const next = await change(current, latest.hash, current.parties);
     if (!next) return { agreement: current, replayed: false };
+    store.assertFits(next, base.historyBytes); // before any write, links included
     const outcome = await commit(base, next);
     if (!('lostTo' in outcome)) return outcome;
     // Another write got in first. A copy of this very change sent at the same time is a replay;
@@ -232,7 +233,7 @@ async function commit(base: store.AgreementTip, next: Versioned): Promise<Change
     // first attempt then fails the retry's condition): its very entry (same instant) is in its
     // place in the history, and the item still carries this request's token unless a later change
     // has replaced it (two copies stamped the same instant make the same entry).
-    const entry = now.history[next.entry.version - 1];
+    const entry = now.history.find((e) => e.version === next.entry.version);
     const own = entry?.hash === next.entry.hash && (now.agreement.version !== entry.version || now.changeToken === token);
     if (!own) {
       // The links this version wrote for nothing (a party it added, a signing time it moved to)
@@ -264,7 +265,6 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
     const next = amendAgreement(base, baseHash, patch, parties, stamp(principal), new Date(), ceremony);
     if (!next) return null;
     if (ceremony) assertPrintable(next.agreement, ceremony);
-    store.assertFits(next); // before any write, links included
     return next;
   });
 }
@@ -273,7 +273,38 @@ export function voidSigning(id: string, expectedVersions: readonly number[] | un
   return changeAgreement(id, expectedVersions, principal, async (base, baseHash) => voidAgreement(base, baseHash, reason, stamp(principal)));
 }
 
+/** Memo of integrityOf, per stored agreement read. */
+const checked = new WeakMap<store.StoredAgreement, HistoryCheck>();
+
+/**
+ * Whether the history checks out (verifyHistory), and whether each of its entries is the one
+ * committed: one that stands in for an entry removed behind the API (another of its version, which
+ * never committed), or whose hash was rewritten, is bad however well it adds up.
+ */
+export function integrityOf(stored: store.StoredAgreement): HistoryCheck {
+  let check = checked.get(stored);
+  if (!check) {
+    const { unanchored } = stored;
+    const found = verifyHistory(stored.agreement, stored.history);
+    check = unanchored === null ? found : { ...found, chainValid: false, firstBadVersion: Math.min(found.firstBadVersion ?? unanchored, unanchored) };
+    checked.set(stored, check);
+  }
+  return check;
+}
+
+/**
+ * The history entry of `version`, if the history checks out up to it: from an entry edited or
+ * removed behind the API on, versions cannot be told as they were committed, and no certificate
+ * of them is issued or judged genuine.
+ */
+export function entryOf(stored: store.StoredAgreement, version: number): HistoryEntry | undefined {
+  const { firstBadVersion } = integrityOf(stored);
+  if (firstBadVersion !== null && version >= firstBadVersion) return undefined;
+  return stored.history.find((e) => e.version === version);
+}
+
 export async function history(id: string, principal: Principal) {
-  const { agreement, history: entries, head } = await load(id, principal);
-  return { agreementId: agreement.id, code: agreement.code, ceremonyId: agreement.ceremonyId, version: agreement.version, items: entries, integrity: verifyHistory(agreement, entries, head) };
+  const stored = await load(id, principal);
+  const { agreement, history: entries } = stored;
+  return { agreementId: agreement.id, code: agreement.code, ceremonyId: agreement.ceremonyId, version: agreement.version, items: entries, integrity: integrityOf(stored) };
 }

@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { replay, type Agreement } from '#shared/domain/agreement.ts';
 import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
-import { NotFound, RuleViolation } from '#shared/domain/errors.ts';
+import { NotFound, RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { assertPrintable, NOT_A_PDF } from '#shared/certificate/wording.ts';
 import { typedCode } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
@@ -24,7 +24,7 @@ import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#share
 import { getCeremony, getCeremonyStored } from '#shared/store/directory.ts';
 import type { GenuineVerification, InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
-import { load, visibleTo } from './agreements.ts';
+import { entryOf, integrityOf, load, visibleTo } from './agreements.ts';
 
 const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
 
@@ -79,8 +79,16 @@ async function issuedDigest(stored: store.StoredAgreement, version: number, opti
 
 /** What names a version's file (see issue()), and what it is made of. */
 async function named(stored: store.StoredAgreement, version: number, { key, iss = PUBLIC_BASE_URL, ceremony }: IssueOptions) {
-  const entry = stored.history[version - 1];
-  if (!entry) throw new NotFound(`Agreement ${stored.agreement.code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${stored.agreement.version}` }]);
+  const entry = entryOf(stored, version);
+  if (!entry) {
+    const { code, version: latest } = stored.agreement;
+    if (version < 1 || version > latest) throw new NotFound(`Agreement ${code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${latest}` }]);
+    const bad = integrityOf(stored).firstBadVersion;
+    console.error(JSON.stringify({ level: 'error', message: 'agreement history does not check out', agreementId: stored.agreement.id, firstBadVersion: bad }));
+    throw new StateConflict(`The history of agreement ${code} does not check out from version ${bad} on (it was changed outside the registry): no certificate of version ${bad} or later is issued until it is restored`, [
+      { path: 'version', message: `must be below ${bad} while the history does not check out` },
+    ]);
+  }
   const signer = key ?? (await signingKeys())[0]!;
   const printed = ceremony ?? (await ceremonyNow(stored.agreement));
   const payload = certificatePayloadOf(stored.agreement, entry, iss);
@@ -185,7 +193,7 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
   switch (status) {
     case 'voided': return { status, ...head, voidedAt: current.updatedAt, agreement };
     // The next version's entry: the amendment this certificate's version gave way to.
-    case 'superseded': return { status, ...head, supersededAt: stored.history[version]!.at, agreement };
+    case 'superseded': return { status, ...head, supersededAt: stored.history.find((e) => e.version === version + 1)?.at ?? current.updatedAt, agreement };
     case 'valid': return { status, ...head, agreement };
   }
 }
@@ -232,7 +240,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   // an issued code, it would tell that code apart past the floor.
   const [keys, agreementId] = await Promise.all([signingKeys(), store.agreementIdByCode(code)]);
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
-  const entry = stored?.history[version - 1];
+  const entry = stored && entryOf(stored, version);
   if (!stored || !entry) return noSuchLink();
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
@@ -270,7 +278,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   if (!verified) return invalid('bad-signature', 'The signature in this file is not valid: the file was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
-  const entry = stored?.history[payload.version - 1];
+  const entry = stored && entryOf(stored, payload.version);
   if (!stored || !entry || canonicalJson(certificatePayloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
     return invalid('unknown-payload', 'The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本均不相符。');
   }

@@ -9,7 +9,7 @@ import { beforeRename, newParty, patchParty, renameOf, type Party } from '#share
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
-import { replay, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
+import { replayEach, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
 import { offsetLabel, venueOffset } from '#shared/domain/time-zones.ts';
 import { agreementsOfCeremony, getAgreement, type StoredAgreement } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
@@ -200,7 +200,7 @@ const amendedItem = (latest: Agreement) => (latest.version === 1 ? Promise.resol
 /** Every version of an agreement (each has a certificate that prints its ceremony), the latest first. */
 function everyVersion(latest: Agreement, stored: StoredAgreement | undefined): Agreement[] {
   if (!stored) return [latest];
-  return Array.from({ length: stored.agreement.version }, (_, i) => replay(stored.agreement, stored.history, stored.agreement.version - i)!);
+  return replayEach(stored.agreement, stored.history).reverse();
 }
 
 /**

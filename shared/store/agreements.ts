@@ -14,7 +14,7 @@ import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition, queryRange } from './operations.ts';
-import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
+import { answerBytes, collectPage, dataSource, partitionReader, PAGE_BYTES, type Page, type Source } from './paging.ts';
 
 const storedItem = z.object({
   data: agreementRecord,
@@ -22,12 +22,13 @@ const storedItem = z.object({
   head: z.string().optional(),
   /** Its whole history, on an item written before entries were items of their own (then no head). */
   history: z.array(historyEntryRecord).optional(),
+  /** What its history entries take in an answer (answerBytes): the history route answers with them all. */
+  historyBytes: z.number().optional(),
   requestHash: z.string(),
   requestToken: z.string().optional(),
   changeToken: z.string().optional(),
 });
 const entryItem = z.object({ sk: z.string(), entry: historyEntryRecord });
-type EntryItem = z.infer<typeof entryItem>;
 
 /**
  * An agreement item: the record, its history, the hash and token of the request that logged it
@@ -37,8 +38,10 @@ type EntryItem = z.infer<typeof entryItem>;
  */
 export type StoredAgreement = {
   agreement: Agreement; history: HistoryEntry[]; requestHash: string; requestToken?: string | undefined; changeToken?: string | undefined; embedded: boolean;
-  /** The hash of its latest entry, as its item names it (absent on an item that holds its history). */
-  head?: string | undefined;
+  /** The lowest version whose entry is not the one committed (see committedHistory): null when none is. */
+  unanchored: number | null;
+  /** What its history takes in an answer (see HISTORY_BYTES). */
+  historyBytes: number;
 };
 
 /** The agreement with its history: its item and its entries' items, one partition read together. */
@@ -51,8 +54,11 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
 
 /** The stored agreement of an item, with its history from `entryItems` (unless the item holds it). */
 function storedWith(item: z.infer<typeof storedItem>, entryItems: readonly Record<string, unknown>[]): StoredAgreement {
-  const history = item.history ?? committedHistory(item.data.version, item.head, entryItems.map((i) => entryItem.parse(i)));
-  return { agreement: item.data, history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken, embedded: item.history !== undefined, head: item.head };
+  const { entries: history, unanchored } = item.history ? { entries: item.history, unanchored: null } : committedHistory(item.data.version, item.head, entryItems);
+  return {
+    agreement: item.data, history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken, embedded: item.history !== undefined, unanchored,
+    historyBytes: item.historyBytes ?? history.reduce((bytes, entry) => bytes + answerBytes(entry), 0),
+  };
 }
 
 /**
@@ -66,12 +72,13 @@ export interface AgreementTip {
   previous: Agreement | undefined;
   changeToken?: string | undefined;
   embedded: HistoryEntry[] | undefined;
+  historyBytes: number;
 }
 
 export function tipOf(stored: StoredAgreement): AgreementTip {
   const { agreement, history, changeToken } = stored;
   const previous = agreement.version > 1 ? replay(agreement, history, agreement.version - 1) : undefined;
-  return { agreement, latest: history.at(-1)!, previous, changeToken, embedded: stored.embedded ? history : undefined };
+  return { agreement, latest: history.at(-1)!, previous, changeToken, embedded: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
 }
 
 /**
@@ -84,12 +91,16 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   if (!found) return undefined;
   const item = storedItem.parse(found);
   const { version } = item.data;
+  // (An item without historyBytes, written before it was kept, has it counted from its whole history.)
   if (item.history) return tipOf(storedWith(item, []));
   const last = await queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, Math.max(version - 1, 1), '').sk, keys.historyEntryKey(id, version, '\uffff').sk);
-  const chain = committedHistory(version, item.head, last.map((i) => entryItem.parse(i)));
+  const { entries: chain, unanchored } = committedHistory(version, item.head, last);
   const [latest, before] = [chain.at(-1), chain.at(-2)];
   const previous = version > 1 && latest && before ? previousVersion(item.data, latest, before) : undefined;
-  if (latest?.version === version && (version === 1 || previous)) return { agreement: item.data, latest, previous, changeToken: item.changeToken, embedded: undefined };
+  const { historyBytes } = item;
+  if (unanchored === null && historyBytes !== undefined && latest?.version === version && (version === 1 || previous)) {
+    return { agreement: item.data, latest, previous, changeToken: item.changeToken, embedded: undefined, historyBytes };
+  }
   const stored = await getAgreement(id);
   return stored && tipOf(stored);
 }
@@ -100,35 +111,49 @@ export async function getCurrentAgreement(id: string): Promise<{ agreement: Agre
   return found && { agreement: agreementRecord.parse(found.data) };
 }
 
+/** An entry item's key: `HISTORY#<10 digits>#<64 hex>` (see keys.historyEntryKey). */
+const ENTRY_KEY = new RegExp(`^${keys.HISTORY_PREFIX}(\\d{10})#([0-9a-f]{64})$`);
+
 /**
  * The entries of the committed versions, oldest first: from the head back, at each version the
- * entry that the one after it names (by the hash its key was written with). Entries written for a
- * change that lost its race, or that never committed, sit beside them and are left out. An entry
- * edited behind the API is still taken in its place (and one removed leaves a gap), for the
- * integrity check to find.
+ * entry that the one after it names (by the hash its key was written with; the head names the
+ * latest). Entries written for a change that lost its race, or that never committed, sit beside
+ * them and are left out. After an edit behind the API: an entry edited in place is still taken (its
+ * own hash fails the check); where the named one is gone, another of its version stands in (below
+ * the head; a history that lacks its latest entry is short), and `unanchored` is the lowest version
+ * whose entry is not the one named, or whose hash is not the one its key was written with. Items
+ * that are no entry's (a key not so written) are left out.
  */
-function committedHistory(version: number, head: string | undefined, found: readonly EntryItem[]): HistoryEntry[] {
+function committedHistory(version: number, head: string | undefined, found: readonly Record<string, unknown>[]): { entries: HistoryEntry[]; unanchored: number | null } {
   const byVersion = new Map<number, { hash: string; entry: HistoryEntry }[]>();
-  for (const { sk, entry } of found) {
-    const [, v, hash] = sk.split('#');
-    byVersion.set(Number(v), [...(byVersion.get(Number(v)) ?? []), { hash: hash!, entry }]);
+  for (const item of found) {
+    const key = ENTRY_KEY.exec(String(item.sk));
+    const parsed = entryItem.safeParse(item);
+    if (!key || !parsed.success) continue;
+    const v = Number(key[1]);
+    byVersion.set(v, [...(byVersion.get(v) ?? []), { hash: key[2]!, entry: parsed.data.entry }]);
   }
-  const chain: HistoryEntry[] = [];
+  const entries: HistoryEntry[] = [];
+  let unanchored: number | null = null;
+  // The hash the version above names; unknown below a gap (the gap is what the check finds).
   let wanted: string | null | undefined = head;
   // Over the versions entries were found at (a record's version edited to a huge number is no loop
   // through every number below it), latest first.
-  const versions = [...byVersion.keys()].filter((v) => Number.isInteger(v) && v >= 1 && v <= version).sort((a, b) => b - a);
-  for (const v of versions) {
+  const versions = [...byVersion.keys()].filter((v) => v >= 1 && v <= version).sort((a, b) => b - a);
+  for (const [i, v] of versions.entries()) {
+    if (i > 0 ? versions[i - 1]! - 1 !== v : v !== version) wanted = undefined;
     const at = byVersion.get(v)!;
-    // The head names the latest entry: another of its version lost its race, and stands in for
-    // none (a history that lacks it is reported short). Below it, one whose successor names
-    // another hash is still taken, for the integrity check to find the broken link.
-    const taken = at.find((e) => e.hash === wanted) ?? (v === version ? undefined : at[0]);
-    if (!taken) continue;
-    chain.push(taken.entry);
+    const named = at.find((e) => e.hash === wanted);
+    const taken = named ?? (v === version ? undefined : at[0]);
+    if (!taken) {
+      wanted = undefined;
+      continue;
+    }
+    if ((wanted !== undefined && !named) || taken.entry.hash !== taken.hash) unanchored = v;
+    entries.push(taken.entry);
     wanted = taken.entry.prevHash;
   }
-  return chain.reverse();
+  return { entries: entries.reverse(), unanchored };
 }
 
 /** Writes history entries' items: before the commit that makes them the history (as links are). */
@@ -212,6 +237,7 @@ export async function insertAgreement(v: Versioned, requestHash: string, request
       version: agreement.version,
       data: agreement,
       head: entry.hash,
+      historyBytes: answerBytes(entry),
       requestHash,
       requestToken,
     },
@@ -220,17 +246,36 @@ export async function insertAgreement(v: Versioned, requestHash: string, request
 }
 
 /**
- * Refuses (422), before any write, a new agreement or a change whose record or history entry would
- * not fit in one item. The field limits keep real ones far below it: a record of fifty parties with
- * every text at its longest is about 130 KB, and an entry holds a field as it was and as it becomes.
- * A void's entry holds a status and a reason: every agreement can be voided.
+ * What an agreement's history may take in an answer: the history route answers with every entry,
+ * and a Lambda function's answer takes 6 MB (as a list page may): over a thousand amendments of an
+ * ordinary agreement, a few dozen of one with fifty parties at every field's longest.
  */
-export function assertFits(change: Versioned): void {
-  const part = itemBytes({ data: change.agreement }) > ITEM_LIMIT ? 'record' : itemBytes({ entry: change.entry }) > ITEM_LIMIT ? 'history entry' : undefined;
-  if (part === undefined) return;
-  const what = change.entry.version === 1 ? 'agreement' : 'change';
-  throw new RuleViolation(`This ${what} is too large to record: its ${part} would pass the 400 KB one item holds. Nothing was recorded`, [
-    { path: '', message: `would make its ${part} larger than 400 KB` },
+export const HISTORY_BYTES = PAGE_BYTES;
+/**
+ * What every history keeps free for its void, so that no number of amendments can leave an
+ * agreement that cannot be voided. A void's entry holds a reason of at most 1,000 UTF-16 units (at
+ * most 4,000 bytes in an answer, each a quote escaped twice), hashes, stamps and a status.
+ */
+const VOID_ROOM = 8 * 1024;
+
+/**
+ * Refuses (422), before any write, a new agreement or a change whose record or history entry would
+ * not fit in one item (the field limits keep real ones far below it: a record of fifty parties with
+ * every text at its longest is about 130 KB, and an entry holds a field as it was and as it becomes),
+ * or an amendment that would leave its history (`historyBytes` so far) no room for a void.
+ */
+export function assertFits(change: Versioned, historyBytes = 0): void {
+  const { entry } = change;
+  const part = itemBytes({ data: change.agreement }) > ITEM_LIMIT ? 'record' : itemBytes({ entry }) > ITEM_LIMIT ? 'history entry' : undefined;
+  if (part !== undefined) {
+    const what = entry.version === 1 ? 'agreement' : 'change';
+    throw new RuleViolation(`This ${what} is too large to record: its ${part} would pass the 400 KB one item holds. Nothing was recorded`, [
+      { path: '', message: `would make its ${part} larger than 400 KB` },
+    ]);
+  }
+  if (entry.action === 'voided' || historyBytes + answerBytes(entry) <= HISTORY_BYTES - VOID_ROOM) return;
+  throw new RuleViolation(`This agreement's history is full: it may take ${HISTORY_BYTES / 1024 / 1024} MB, what one answer carries, and the rest is kept so that it can always be voided. It can still be voided; nothing was changed`, [
+    { path: '', message: 'would leave the history no room for a void' },
   ]);
 }
 
@@ -240,18 +285,18 @@ export function assertFits(change: Versioned): void {
  * entry written out, and drops it with this change. `token` (unique to the request) stays on the
  * item until the next change: who made this one.
  */
-export async function commitVersion(v: Versioned, base: Pick<AgreementTip, 'agreement' | 'embedded'>, token: string): Promise<boolean> {
+export async function commitVersion(v: Versioned, base: Pick<AgreementTip, 'agreement' | 'embedded' | 'historyBytes'>, token: string): Promise<boolean> {
   const { agreement, entry } = v;
   await putEntries(agreement.id, [...(base.embedded ?? []), entry]);
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
   return conditional(dynamo.send(new UpdateCommand({
     TableName: tableName,
     Key: keys.agreementKey(agreement.id),
-    UpdateExpression: 'SET #data = :data, #version = :next, head = :head, gsi1sk = :g1, gsi2sk = :g2, changeToken = :token REMOVE #history',
+    UpdateExpression: 'SET #data = :data, #version = :next, head = :head, historyBytes = :bytes, gsi1sk = :g1, gsi2sk = :g2, changeToken = :token REMOVE #history',
     ConditionExpression: '#version = :expected AND #data.#status = :active',
     ExpressionAttributeNames: { '#data': 'data', '#version': 'version', '#history': 'history', '#status': 'status' },
     ExpressionAttributeValues: {
-      ':data': agreement, ':next': agreement.version, ':head': entry.hash, ':expected': base.agreement.version,
+      ':data': agreement, ':next': agreement.version, ':head': entry.hash, ':bytes': base.historyBytes + answerBytes(entry), ':expected': base.agreement.version,
       ':active': 'active', ':g1': index.gsi1sk, ':g2': index.gsi2sk, ':token': token,
     },
   })));

@@ -23,7 +23,7 @@ export const PAGE_BYTES = 4 * 1024 * 1024;
  * where each quote and backslash is escaped once more (a name of quotes takes twice its size there;
  * JSON holds no raw control character to escape). Counted, not built: the page is serialized later.
  */
-function answerBytes(record: unknown): number {
+export function answerBytes(record: unknown): number {
   const json = JSON.stringify(record);
   let escapes = 0;
   for (let i = 0; i < json.length; i++) {
