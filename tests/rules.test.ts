@@ -269,12 +269,20 @@ describe('agreement rules', () => {
     ['an attempt to set version', agreement(two, { version: 9 }), 400, '/version'],
     ['an unknown agreement kind', agreement(two, { kind: 'treaty' }), 400, '/kind'],
   ])('%s -> $2', async (_name, body, status, path) => {
-    const r = await logSigning(t, cer, body);
+    const key = uniqueKey('rule');
+    const r = await logSigning(t, cer, body, key);
     if (status === 201) {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       expect(r.headers.get('etag')).toBe('"1"');
       expect(r.body).toMatchObject({ status: 'active', version: 1, ceremonyId: cer, code: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) });
-    } else expectProblem(r, status, path);
+    } else {
+      expectProblem(r, status, path);
+      // A refused signing claims no code (the code it would have had stays free).
+      const { agreementCode, deriveAgreementId } = await import('#shared/domain/ids.ts');
+      const { getItem } = await import('#shared/store/operations.ts');
+      const { codeKey } = await import('#shared/store/keys.ts');
+      expect(await getItem(codeKey(agreementCode(deriveAgreementId(cer, key), 0)))).toBeUndefined();
+    }
   });
 
   it('says what a rule across fields wants, after the field it names', async () => {

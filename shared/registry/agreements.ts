@@ -58,12 +58,16 @@ export async function logSigning(
   const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), getParties(input.parties.map((p) => p.partyId))]);
   if (!ceremony) throw new NotFound(`No ceremony with id "${ceremonyId}"`);
   const parties = snapshotParties(input.parties, directory);
-  const code = await claimAnyCode(id);
-  const created = createAgreement({ id, code, ceremonyId }, input, parties, stamp(principal), new Date(), ceremony);
-
+  const [made, now] = [stamp(principal), new Date()];
+  const build = (code: string) => createAgreement({ id, code, ceremonyId }, input, parties, made, now, ceremony);
+  // Every rule is checked on the code it most often gets (a code's length and characters are always
+  // the same) before any is claimed: a refused signing leaves no claim behind.
+  const checked = build(agreementCode(id, 0));
   // Refused now, not when a partner downloads its certificate.
-  assertPrintable(created.agreement, ceremony);
-  store.assertFits(created);
+  assertPrintable(checked.agreement, ceremony);
+  store.assertFits(checked);
+  const code = await claimAnyCode(id);
+  const created = code === checked.agreement.code ? checked : build(code);
   await store.putLinks(created.agreement);
   const requestToken = randomUUID();
   if (await store.insertAgreement(created, requestHash, requestToken)) return { agreement: created.agreement, replayed: false };

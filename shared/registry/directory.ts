@@ -191,6 +191,9 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   reason: (patch) => patch.reason,
 };
 
+/** How many amended agreements' histories a correction's check reads and holds at once. */
+const HELD_AT_ONCE = 10;
+
 /** How many signings a refused correction names, at most. */
 const NAMED = 10;
 
@@ -221,10 +224,11 @@ async function assertSigningsStillFit(before: Ceremony, after: Ceremony): Promis
   const offDays: string[] = [];
   // What the 422 names: for each signing left off, the fields whose change alone, undone, would keep it (else all that changed).
   const blamed = new Set<DayField>();
-  for await (const agreements of agreementsOfCeremony(after.id)) {
-    // The amended ones' items, a batch's at once: read one after another, a ceremony of 250
-    // signings, many amended, took seconds. Their versions are replayed and checked one agreement
-    // at a time, in order (the same one is named first, and one agreement's copies are held at once).
+  for await (const page of agreementsOfCeremony(after.id)) for (let at = 0; at < page.length; at += HELD_AT_ONCE) {
+    // The amended ones' histories, HELD_AT_ONCE at a time: read one after another, a ceremony of 250
+    // signings, many amended, took seconds (and a history may take 4 MB). Their versions are replayed
+    // and checked one agreement at a time, in order (the same one is named first).
+    const agreements = page.slice(at, at + HELD_AT_ONCE);
     const items = newCharacters ? await Promise.all(agreements.map(amendedItem)) : [];
     for (const [i, agreement] of agreements.entries()) {
       if (newCharacters) for (const version of everyVersion(agreement, items[i])) assertPrintable(version, after);
