@@ -73,20 +73,18 @@ export interface AgreementTip {
   changeToken?: string | undefined;
   embedded: HistoryEntry[] | undefined;
   historyBytes: number;
-  /** The whole stored agreement, when it was read (its history is to be checked before a change is made on it). */
-  stored?: StoredAgreement;
 }
 
 export function tipOf(stored: StoredAgreement): AgreementTip {
   const { agreement, history, changeToken } = stored;
   const previous = agreement.version > 1 ? replay(agreement, history, agreement.version - 1) : undefined;
-  return { agreement, latest: history.at(-1)!, previous, changeToken, embedded: stored.embedded ? history : undefined, historyBytes: stored.historyBytes, stored };
+  return { agreement, latest: history.at(-1)!, previous, changeToken, embedded: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
 }
 
 /**
  * The agreement as a change needs it (AgreementTip): its item, then the entries of its last two
  * versions, not its whole history (which a change read again and again as it grew). Should those
- * two not add up to the record (an edit behind the API), the whole history is read (`stored`).
+ * two not add up to the record (an edit behind the API), the whole history is read and replayed.
  */
 export async function getAgreementTip(id: string): Promise<AgreementTip | undefined> {
   const found = await getItem(keys.agreementKey(id));
