@@ -28,7 +28,7 @@ afterAll(() => t.close());
 /** Two amendments of version 1 made at the store, one after the other: the first commits, the second loses (its entry is written all the same). */
 async function raced(id: string) {
   const base = (await store.getAgreementTip(id))!;
-  const amend = (title: string) => domain.amendAgreement(base.agreement, base.latest.hash, { title, reason: 'race' }, undefined, { at: new Date().toISOString(), actor: 'test' }, new Date(), undefined)!;
+  const amend = (title: string) => domain.amendAgreement(base.agreement, base.head, { title, reason: 'race' }, undefined, { at: new Date().toISOString(), actor: 'test' }, new Date(), undefined)!;
   const won = amend('Won');
   const lost = amend('Lost');
   expect(await store.commitVersion(won, base, 'token-won')).toBe(true);
@@ -110,5 +110,38 @@ describe('history read from entry items, edited behind the API', () => {
     // (Counting down from 1e10 took minutes, past the test's timeout.)
     const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
     expect([h.status, h.body.integrity.chainValid, h.body.integrity.stateMatches]).toEqual([200, false, false]);
+  });
+  it('links a change made while the latest entry is missing or re-hashed behind the API to the entry the item\'s head names: restored, the history checks out', async () => {
+    for (const edit of ['removed', 're-hashed'] as const) {
+      const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: `Tip ${edit}` }))).body.id as string;
+      expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Two', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+      const latest = (await items.entryItemsOf(id)).find((e) => e.entry.version === 2)!;
+      if (edit === 'removed') await items.deleteItem(latest);
+      else {
+        const { hash: _, ...body } = { ...latest.entry, reason: 'Tampered' };
+        await items.putItem({ ...latest, entry: { ...body, hash: sha256(canonical(body)) } });
+      }
+      // The change goes in (the agreement can still be amended or voided), linked to the committed v2...
+      const changed = await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'Three', reason: 'r' }, headers: { 'if-match': '"2"' } });
+      expect(changed.status, edit).toBe(200);
+      const third = (await items.entryItemsOf(id)).find((e) => e.entry.version === 3)!;
+      expect(third.entry.prevHash, edit).toBe(latest.entry.hash);
+      // ...so that once the entry is put back, the whole history checks out again (it stayed broken from v2 on).
+      await items.putItem(latest);
+      const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
+      expect([h.items.length, h.integrity], edit).toEqual([3, { chainValid: true, stateMatches: true, firstBadVersion: null }]);
+    }
+  });
+
+  it('changes an agreement whose entries are all missing (no 500), linked to its head', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'No entries' }))).body.id as string;
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Two', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const all = await items.entryItemsOf(id);
+    for (const entry of all) await items.deleteItem(entry);
+    const changed = await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'void' }, headers: { 'if-match': '"2"' } });
+    expect(changed.status).toBe(200);
+    for (const entry of all) await items.putItem(entry);
+    const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
+    expect([h.items.length, h.integrity]).toEqual([3, { chainValid: true, stateMatches: true, firstBadVersion: null }]);
   });
 });

@@ -28,9 +28,9 @@ const signer = (partyId: string) => ({ partyId, signatory: { name: `Signer of ${
 /** The next version with these parties, built as the amend use case builds it (not yet written). */
 async function nextVersion(id: string, partyIds: string[]) {
   const base = (await store.getAgreementTip(id))!;
-  const { agreement: current, latest } = base;
+  const { agreement: current, head } = base;
   const parties = domain.snapshotParties(partyIds.map(signer), await directory.getParties(partyIds), current.parties);
-  const next = domain.amendAgreement(current, latest.hash, { parties: partyIds.map(signer), reason: 'race' }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date(), { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' })!;
+  const next = domain.amendAgreement(current, head, { parties: partyIds.map(signer), reason: 'race' }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date(), { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' })!;
   return { base, current, next };
 }
 

@@ -145,7 +145,7 @@ function sameChange(entry: HistoryEntry, again: HistoryEntry): boolean {
  */
 async function isLatestChange(tip: store.AgreementTip, actor: string, change: Change): Promise<boolean> {
   const { agreement: current, latest: entry, previous } = tip;
-  if (!previous || entry.actor !== actor) return false;
+  if (!previous || !entry || entry.actor !== actor) return false;
   try {
     // Parties it added as they were when it was made, not as renamed since.
     const again = await change(previous, entry.prevHash!, current.parties);
@@ -184,8 +184,8 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
   if (!changeable(stored.agreement, expectedVersions)) return (await replayOf(stored, expectedVersions, principal, change)) ?? conflict(stored.agreement, expectedVersions);
   let base = stored;
   for (let attempt = 1; ; attempt += 1) {
-    const { agreement: current, latest } = base;
-    const next = await change(current, latest.hash, current.parties);
+    const { agreement: current, head } = base;
+    const next = await change(current, head, current.parties);
     if (!next) return { agreement: current, replayed: false };
     store.assertFits(next, base.historyBytes); // before any write, links included
     const outcome = await commit(base, next);

@@ -42,6 +42,8 @@ export type StoredAgreement = {
   unanchored: number | null;
   /** What its history takes in an answer (see HISTORY_BYTES). */
   historyBytes: number;
+  /** The hash of the latest entry as its commit named it (the item's head; absent on an item that holds its history). */
+  head: string | undefined;
 };
 
 /** The agreement with its history: its item and its entries' items, one partition read together. */
@@ -58,6 +60,7 @@ function storedWith(item: z.infer<typeof storedItem>, entryItems: readonly Recor
   return {
     agreement: item.data, history, requestHash: item.requestHash, requestToken: item.requestToken, changeToken: item.changeToken, embedded: item.history !== undefined, unanchored,
     historyBytes: item.historyBytes ?? history.reduce((bytes, entry) => bytes + answerBytes(entry), 0),
+    head: item.head,
   };
 }
 
@@ -68,7 +71,14 @@ function storedWith(item: z.infer<typeof storedItem>, entryItems: readonly Recor
  */
 export interface AgreementTip {
   agreement: Agreement;
-  latest: HistoryEntry;
+  /** Its latest entry as read: none, or another version's, where an edit behind the API removed it. */
+  latest: HistoryEntry | undefined;
+  /**
+   * The hash the next change's entry links to: the item's head, the latest entry as its commit named
+   * it, not the one read (an edit behind the API may have removed or re-hashed that, and a change
+   * linked to it stayed broken once the entry was put back).
+   */
+  head: string;
   previous: Agreement | undefined;
   changeToken?: string | undefined;
   embedded: HistoryEntry[] | undefined;
@@ -78,7 +88,10 @@ export interface AgreementTip {
 export function tipOf(stored: StoredAgreement): AgreementTip {
   const { agreement, history, changeToken } = stored;
   const previous = agreement.version > 1 ? replay(agreement, history, agreement.version - 1) : undefined;
-  return { agreement, latest: history.at(-1)!, previous, changeToken, embedded: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
+  const latest = history.at(-1);
+  const head = stored.head ?? latest?.hash;
+  if (head === undefined) throw new Error(`agreement ${agreement.id} has neither a head nor a history`);
+  return { agreement, latest, head, previous, changeToken, embedded: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
 }
 
 /**
@@ -99,7 +112,7 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   const previous = version > 1 && latest && before ? previousVersion(item.data, latest, before) : undefined;
   const { historyBytes } = item;
   if (unanchored === null && historyBytes !== undefined && latest?.version === version && (version === 1 || previous)) {
-    return { agreement: item.data, latest, previous, changeToken: item.changeToken, embedded: undefined, historyBytes };
+    return { agreement: item.data, latest, head: latest.hash, previous, changeToken: item.changeToken, embedded: undefined, historyBytes };
   }
   const stored = await getAgreement(id);
   return stored && tipOf(stored);
