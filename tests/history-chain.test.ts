@@ -86,6 +86,16 @@ describe('history read from entry items, edited behind the API', () => {
     expect([checked.status, checked.body.status, checked.body.reason]).toEqual([200, 'invalid', 'unknown-payload']);
   });
 
+  it('refuses a partner a certificate of an earlier version whose entry was removed with 409, as staff, not a 500', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Partner' }))).body.id as string;
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Partner, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    await items.deleteItem((await items.entryItemsOf(id)).find((e) => e.entry.version === 1)!);
+    for (const token of [t.tokens.staff, t.tokens.partner('hch-a')]) {
+      const refused = await t.call('GET', `/agreements/${id}/certificate.pdf?version=1`, { token });
+      expect([refused.status, refused.body.detail]).toEqual([409, expect.stringMatching(/does not check out from version 1 on/)]);
+    }
+  });
+
   it('reads past items in an agreement\'s partition that are no entry\'s: a key not written as an entry\'s, or an entry that is no entry', async () => {
     const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Strays' }))).body.id as string;
     const [first] = await items.entryItemsOf(id);
