@@ -139,7 +139,8 @@ export async function certificateFor(id: string, version: number | undefined, pr
   const v = version ?? stored.agreement.version;
   // A partner gets the versions its party is on: not one from before it joined (an earlier
   // version's parties and terms are history, which partners do not read). load() checked the current one.
-  if (!readsEverything(principal) && v < stored.agreement.version && !visibleTo(replay(stored.agreement, stored.history, v)!, principal)) {
+  // A version whose history does not check out has no parties to tell: issue() refuses it (409), as for staff.
+  if (!readsEverything(principal) && v < stored.agreement.version && entryOf(stored, v) && !visibleTo(replay(stored.agreement, stored.history, v)!, principal)) {
     throw new NotFound(`Version ${v} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: 'must be a version that lists your party' }]);
   }
   const { bytes, sha256, kid } = await issue(stored, v);
