@@ -219,6 +219,26 @@ describe('history', () => {
     expect((await t.call('GET', `/agreements/${id}/history`)).body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
   });
 
+  it('a change that loses its race reads the tip again, not the whole history (the README: whatever the length of its history)', async () => {
+    const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'v1' }))).body.id as string;
+    for (let v = 1; v < 20; v++) expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: `v${v + 1}`, reason: 'again' }, headers: { 'if-match': `"${v}"` } })).status).toBe(200);
+    const { dynamo } = await import('#shared/store/client.ts');
+    const read: number[] = [];
+    dynamo.middlewareStack.add((next, context) => async (args) => {
+      const out = await next(args);
+      if (context.commandName === 'QueryCommand') read.push(((out.output as { Items?: unknown[] }).Items ?? []).length);
+      return out;
+    }, { step: 'initialize', name: 'recordRaceReads' });
+    try {
+      const outcomes = await Promise.all(['One', 'Two', 'Three'].map((title) => t.call('PATCH', `/agreements/${id}`, { body: { title, reason: 'race' }, headers: { 'if-match': '"20"' } })));
+      expect(outcomes.map((r) => r.status).sort()).toEqual([200, 412, 412]);
+    } finally {
+      dynamo.middlewareStack.remove('recordRaceReads');
+    }
+    // (Each loser read all 20 entries, and every lost race's entry beside them.)
+    expect(Math.max(...read)).toBeLessThanOrEqual(4);
+  });
+
   it('a change on a history edited behind the API reads all of it, as it did', async () => {
     const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'v1' }))).body.id as string;
     expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'v2', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
