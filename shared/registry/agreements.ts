@@ -225,26 +225,36 @@ async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> 
   });
 }
 
+/**
+ * Whether this very request's write went in, though its commit failed: the SDK sent it again after
+ * its answer was lost, and the first attempt then failed the retry's condition. Its very entry (same
+ * instant) is then committed at its version: the head, if the item still carries this request's
+ * token (two copies stamped the same instant make the same entry), or named by the entry after it.
+ * Only a change already made on top of that one needs the whole history read.
+ */
+async function committedOwn(now: store.AgreementTip, next: Versioned, token: string): Promise<boolean> {
+  const { version, hash } = next.entry;
+  if (now.agreement.version === version) return now.head === hash && now.changeToken === token;
+  if (now.agreement.version === version + 1 && now.latest?.version === version + 1) return now.latest.prevHash === hash;
+  if (now.agreement.version < version) return false;
+  const stored = await store.getAgreement(now.agreement.id);
+  return stored?.history.find((e) => e.version === version)?.hash === hash;
+}
+
 /** Commits `next` on `base`; `lostTo`: the agreement as another write left it, which got in first. */
 async function commit(base: store.AgreementTip, next: Versioned): Promise<ChangeResult | { lostTo: store.AgreementTip }> {
   const before = base.agreement;
   const token = randomUUID();
   await store.putLinks(next.agreement, before);
   if (!(await store.commitVersion(next, base, token))) {
-    const now = await store.getAgreement(before.id);
+    const now = await store.getAgreementTip(before.id);
     if (!now) throw new Error(`agreement ${before.id} vanished during a change`);
-    // This very request's write went in if the SDK sent it again after its answer was lost (its
-    // first attempt then fails the retry's condition): its very entry (same instant) is in its
-    // place in the history, and the item still carries this request's token unless a later change
-    // has replaced it (two copies stamped the same instant make the same entry).
-    const entry = now.history.find((e) => e.version === next.entry.version);
-    const own = entry?.hash === next.entry.hash && (now.agreement.version !== entry.version || now.changeToken === token);
-    if (!own) {
+    if (!(await committedOwn(now, next, token))) {
       // The links this version wrote for nothing (a party it added, a signing time it moved to)
       // go, unless a version since has written them again: left, they filled a partition with
       // entries its lists skip, and a page could stop on one.
       await cleanUpLinks(next.agreement, now.agreement);
-      return { lostTo: store.tipOf(now) };
+      return { lostTo: now };
     }
   }
   await cleanUpLinks(before, next.agreement);
@@ -278,7 +288,7 @@ export function voidSigning(id: string, expectedVersions: readonly number[] | un
 }
 
 /** Memo of integrityOf, per stored agreement read. */
-const checked = new WeakMap<store.StoredAgreement, HistoryCheck>();
+const integrities = new WeakMap<store.StoredAgreement, HistoryCheck>();
 
 /**
  * Whether the history checks out (verifyHistory), and whether each of its entries is the one
@@ -286,12 +296,12 @@ const checked = new WeakMap<store.StoredAgreement, HistoryCheck>();
  * never committed), or whose hash was rewritten, is bad however well it adds up.
  */
 export function integrityOf(stored: store.StoredAgreement): HistoryCheck {
-  let check = checked.get(stored);
+  let check = integrities.get(stored);
   if (!check) {
     const { unanchored } = stored;
     const found = verifyHistory(stored.agreement, stored.history);
     check = unanchored === null ? found : { ...found, chainValid: false, firstBadVersion: Math.min(found.firstBadVersion ?? unanchored, unanchored) };
-    checked.set(stored, check);
+    integrities.set(stored, check);
   }
   return check;
 }

@@ -67,7 +67,7 @@ function storedWith(item: z.infer<typeof storedItem>, entryItems: readonly Recor
 /**
  * An agreement as a change needs it: the record, its latest history entry, the version before it
  * (none at version 1), the token of its latest change, and its whole history only on an item that
- * still holds it (`embedded`, see StoredAgreement), which the change writes out.
+ * still holds it (`historyToMove`; see StoredAgreement's `embedded`), which the change writes out.
  */
 export interface AgreementTip {
   agreement: Agreement;
@@ -81,7 +81,7 @@ export interface AgreementTip {
   head: string;
   previous: Agreement | undefined;
   changeToken?: string | undefined;
-  embedded: HistoryEntry[] | undefined;
+  historyToMove: HistoryEntry[] | undefined;
   historyBytes: number;
 }
 
@@ -91,7 +91,7 @@ export function tipOf(stored: StoredAgreement): AgreementTip {
   const latest = history.at(-1);
   const head = stored.head ?? latest?.hash;
   if (head === undefined) throw new Error(`agreement ${agreement.id} has neither a head nor a history`);
-  return { agreement, latest, head, previous, changeToken, embedded: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
+  return { agreement, latest, head, previous, changeToken, historyToMove: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
 }
 
 /**
@@ -112,7 +112,7 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   const previous = version > 1 && latest && before ? previousVersion(item.data, latest, before) : undefined;
   const { historyBytes } = item;
   if (unanchored === null && historyBytes !== undefined && latest?.version === version && (version === 1 || previous)) {
-    return { agreement: item.data, latest, head: latest.hash, previous, changeToken: item.changeToken, embedded: undefined, historyBytes };
+    return { agreement: item.data, latest, head: latest.hash, previous, changeToken: item.changeToken, historyToMove: undefined, historyBytes };
   }
   const stored = await getAgreement(id);
   return stored && tipOf(stored);
@@ -294,13 +294,13 @@ export function assertFits(change: Versioned, historyBytes = 0): void {
 
 /**
  * The commit of a new version on `base`; false unless the item is still active at base's version.
- * Its entry's item is written first; an item that still holds its history (`embedded`) has every
+ * Its entry's item is written first; an item that still holds its history (`historyToMove`) has every
  * entry written out, and drops it with this change. `token` (unique to the request) stays on the
  * item until the next change: who made this one.
  */
-export async function commitVersion(v: Versioned, base: Pick<AgreementTip, 'agreement' | 'embedded' | 'historyBytes'>, token: string): Promise<boolean> {
+export async function commitVersion(v: Versioned, base: Pick<AgreementTip, 'agreement' | 'historyToMove' | 'historyBytes'>, token: string): Promise<boolean> {
   const { agreement, entry } = v;
-  await putEntries(agreement.id, [...(base.embedded ?? []), entry]);
+  await putEntries(agreement.id, [...(base.historyToMove ?? []), entry]);
   const index = keys.agreementIndexKeys(agreement.ceremonyId, signedKey(agreement));
   return conditional(dynamo.send(new UpdateCommand({
     TableName: tableName,
