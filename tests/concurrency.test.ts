@@ -87,6 +87,22 @@ describe('idempotent logging', () => {
     expect((await t.call('GET', `/agreements/${first.body.id}`)).body.title).toBe('Original');
   });
 
+  it('the same key sent at once with two bodies logs one, and the other leaves no link behind', async () => {
+    for (const id of ['con-x1', 'con-x2', 'con-y1', 'con-y2']) expect((await t.call('POST', '/parties', { body: party(id) })).status).toBe(201);
+    const { linksOf } = await import('./support/links.ts');
+    const { partyLinkPk } = await import('#shared/store/keys.ts');
+    const bodies = [agreement(['con-x1', 'con-x2'], { title: 'Body X' }), agreement(['con-y1', 'con-y2'], { title: 'Body Y' })];
+    for (let round = 0; round < 5; round++) {
+      const replies = await Promise.all(bodies.map((body) => logSigning(t, cer, body, `two-bodies-${round}`)));
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 422]);
+      const won = replies.find((r) => r.status === 201)!.body;
+      const linked = async (partyId: string) => (await linksOf(partyLinkPk(partyId))).some((l) => l.agreementId === won.id);
+      const winners = won.parties.map((p: any) => p.partyId as string);
+      const losers = ['con-x1', 'con-x2', 'con-y1', 'con-y2'].filter((p) => !winners.includes(p));
+      expect([await Promise.all(winners.map(linked)), await Promise.all(losers.map(linked))]).toEqual([[true, true], [false, false]]);
+    }
+  });
+
   it('a key sent twice (a list, as the header arrives) is refused, not taken for a new key', async () => {
     const body = agreement(['con-a', 'con-b'], { title: 'Two keys' });
     for (const key of ['k-one,k-two', 'k-one, k-two']) {
