@@ -154,4 +154,26 @@ describe('history read from entry items, edited behind the API', () => {
     const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
     expect([h.items.length, h.integrity]).toEqual([3, { chainValid: true, stateMatches: true, firstBadVersion: null }]);
   });
+
+  it('refuses a change (409, nothing written) while the item names no latest entry (its head, or a legacy item\'s every entry, removed behind the API): linked to the entry below, the history stayed broken once restored', async () => {
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Headless' }))).body.id as string;
+    for (let v = 1; v <= 2; v++) expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: `Headless v${v + 1}`, reason: 'r' }, headers: { 'if-match': `"${v}"` } })).status).toBe(200);
+    const item = (await getItem(agreementKey(id)))!;
+    const { head: _, ...headless } = item;
+    await items.putItem(headless);
+    const refused = await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'Four', reason: 'r' }, headers: { 'if-match': '"3"' } });
+    expect([refused.status, (await items.entryItemsOf(id)).length]).toEqual([409, 3]);
+    await items.putItem(item);
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'Four', reason: 'r' }, headers: { 'if-match': '"3"' } })).status).toBe(200);
+    const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
+    expect([h.items.length, h.integrity]).toEqual([4, { chainValid: true, stateMatches: true, firstBadVersion: null }]);
+    // An item that holds its history, emptied: no 500.
+    const legacy = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Legacy, emptied' }))).body.id as string;
+    const { head: __, historyBytes: ___, ...old } = (await getItem(agreementKey(legacy)))!;
+    for (const entry of await items.entryItemsOf(legacy)) await items.deleteItem(entry);
+    await items.putItem({ ...old, history: [] });
+    expect((await t.call('POST', `/agreements/${legacy}/void`, { body: { reason: 'void' }, headers: { 'if-match': '"1"' } })).status).toBe(409);
+  });
 });

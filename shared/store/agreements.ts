@@ -8,7 +8,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import * as z from 'zod';
 import { previousVersion, replay, signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
-import { RuleViolation } from '#shared/domain/errors.ts';
+import { RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
@@ -89,8 +89,17 @@ export function tipOf(stored: StoredAgreement): AgreementTip {
   const { agreement, history, changeToken } = stored;
   const previous = agreement.version > 1 ? replay(agreement, history, agreement.version - 1) : undefined;
   const latest = history.at(-1);
-  const head = stored.head ?? latest?.hash;
-  if (head === undefined) throw new Error(`agreement ${agreement.id} has neither a head nor a history`);
+  // The item's head; an item that still holds its history names none, and its latest entry is it.
+  // An item of neither (its head or its every entry removed behind the API) has no entry a change
+  // can link to: linked to the latest entry found instead (one below the head), the history stayed
+  // broken from there on once the item was restored.
+  const head = stored.embedded ? latest?.hash : stored.head;
+  if (head === undefined) {
+    console.error(JSON.stringify({ level: 'error', message: 'agreement item names no latest history entry', agreementId: agreement.id }));
+    throw new StateConflict(`Agreement ${agreement.code} no longer names its latest history entry (it was changed outside the registry): it cannot be changed until it is restored`, [
+      { path: '', message: 'changes an agreement whose latest history entry is unknown' },
+    ]);
+  }
   return { agreement, latest, head, previous, changeToken, historyToMove: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
 }
 
