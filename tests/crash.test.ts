@@ -257,6 +257,19 @@ describe('a write applied whose answer was lost, sent again by the SDK', () => {
     expect(loseAnswerOf).toBeUndefined();
     expect((await t.call('GET', '/ceremonies/crash-cer-lost/history')).body.items.map((e: { reason: string | null }) => e.reason)).toEqual([null, 'a', 'b']);
   });
+
+  it('reports an amendment as made when two more changes landed on top before the retry\'s answer (told from the whole history, not the tip), and records it once', async () => {
+    const id = (await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'Deep' }), 'crash-deep')).body.id as string;
+    loseAnswerOf = 'UpdateItemCommand';
+    meanwhile = async () => {
+      for (const v of [2, 3]) expect((await t.call('PATCH', `/agreements/${id}`, { body: { summary: `On top ${v}`, reason: `top ${v}` }, headers: { 'if-match': `"${v}"` } })).status).toBe(200);
+    };
+    const mine = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Deep, mine', reason: 'mine' }, headers: { 'if-match': '"1"' } });
+    expect([mine.status, mine.body.version, mine.body.title, mine.headers.get('idempotent-replayed')]).toEqual([200, 2, 'Deep, mine', null]);
+    expect(loseAnswerOf).toBeUndefined();
+    const h = (await t.call('GET', `/agreements/${id}/history`)).body;
+    expect([h.items.map((e: { reason: string | null }) => e.reason), h.integrity.chainValid]).toEqual([[null, 'mine', 'top 2', 'top 3'], true]);
+  });
 });
 
 describe('a database failure that passes, once the SDK\'s retries are spent', () => {
