@@ -75,8 +75,9 @@ export async function logSigning(
   if (!winner) throw new Error(`agreement ${id} vanished after a failed insert`);
   // This request's own insert, sent again by the SDK after its answer was lost: made, not replayed.
   if (winner.requestToken === requestToken) return { agreement: created.agreement, replayed: false };
-  // A concurrent duplicate committed first: answer as it did. Links this request wrote for parties
-  // the winner has not go (as a change that loses its race takes its own back).
+  // A concurrent duplicate committed first: answer as it did. Links this request wrote that the
+  // winner has not (other parties or countries, another signing time) go, as a change that loses
+  // its race takes its own back.
   await cleanUpLinks(created.agreement, winner.agreement);
   return replayOrReject(winner, requestHash);
 }

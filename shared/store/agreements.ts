@@ -85,7 +85,7 @@ export interface AgreementTip {
   historyBytes: number;
 }
 
-export function tipOf(stored: StoredAgreement): AgreementTip {
+function tipOf(stored: StoredAgreement): AgreementTip {
   const { agreement, history, changeToken } = stored;
   const previous = agreement.version > 1 ? replay(agreement, history, agreement.version - 1) : undefined;
   const latest = history.at(-1);
