@@ -86,7 +86,7 @@ async function named(stored: store.StoredAgreement, version: number, { key, iss 
     const bad = integrityOf(stored).firstBadVersion;
     console.error(JSON.stringify({ level: 'error', message: 'agreement history does not check out', agreementId: stored.agreement.id, firstBadVersion: bad }));
     throw new StateConflict(`The history of agreement ${code} does not check out from version ${bad} on (it was changed outside the registry): no certificate of version ${bad} or later is issued until it is restored`, [
-      { path: 'version', message: `must be below ${bad} while the history does not check out` },
+      { path: 'version', message: bad === 1 ? 'names no version that can be certified while the history does not check out' : `must be below ${bad} while the history does not check out` },
     ]);
   }
   const signer = key ?? (await signingKeys())[0]!;

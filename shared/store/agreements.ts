@@ -113,12 +113,12 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   if (!found) return undefined;
   const item = storedItem.parse(found);
   const { version } = item.data;
-  // (An item without historyBytes, written before it was kept, has it counted from its whole history.)
   if (item.history) return tipOf(storedWith(item, []));
   const last = await queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, Math.max(version - 1, 1), '').sk, keys.historyEntryKey(id, version, '\uffff').sk);
   const { entries: chain, unanchored } = committedHistory(version, item.head, last);
   const [latest, before] = [chain.at(-1), chain.at(-2)];
   const previous = version > 1 && latest && before ? previousVersion(item.data, latest, before) : undefined;
+  // (An item without historyBytes, written before it was kept, has it counted from its whole history.)
   const { historyBytes } = item;
   if (unanchored === null && historyBytes !== undefined && latest?.version === version && (version === 1 || previous)) {
     return { agreement: item.data, latest, head: latest.hash, previous, changeToken: item.changeToken, historyToMove: undefined, historyBytes };
