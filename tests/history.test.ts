@@ -194,18 +194,14 @@ describe('history', () => {
     for (let v = 1; v < 8; v++) {
       expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: `v${v + 1}`, reason: 'again' }, headers: { 'if-match': `"${v}"` } })).status).toBe(200);
     }
-    const { dynamo } = await import('#shared/store/client.ts');
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
     const read: string[] = [];
-    dynamo.middlewareStack.add((next, context) => async (args) => {
-      const out = await next(args);
-      const output = out.output as { Items?: Record<string, unknown>[]; Item?: Record<string, unknown> };
-      if (['QueryCommand', 'GetItemCommand', 'GetCommand'].includes(context.commandName!)) {
-        for (const item of output.Items ?? (output.Item ? [output.Item] : [])) if (String(item.pk).startsWith('AGREEMENT#')) read.push(String(item.sk).replace(/#[0-9a-f]{64}$/, '').replace(/#0+/, '#'));
-      }
-      return out;
-    }, { step: 'initialize', name: 'recordReads' });
+    const recordReads = ({ command, output }: { command: string; output: Record<string, any> }) => {
+      if (!['QueryCommand', 'GetItemCommand', 'GetCommand'].includes(command)) return;
+      for (const item of output.Items ?? (output.Item ? [output.Item] : [])) if (String(item.pk).startsWith('AGREEMENT#')) read.push(String(item.sk).replace(/#[0-9a-f]{64}$/, '').replace(/#0+/, '#'));
+    };
     const body = { summary: 'Eighth change', reason: 'lost answer' };
-    try {
+    await watchingCalls(recordReads, async () => {
       const made = await t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"8"' } });
       expect(made.status).toBe(200);
       expect(read).toEqual(['AGREEMENT', 'HISTORY#7', 'HISTORY#8']);
@@ -213,28 +209,19 @@ describe('history', () => {
       const again = await t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': '"8"' } });
       expect([again.status, again.headers.get('idempotent-replayed'), again.body]).toEqual([200, 'true', made.body]);
       expect(read).toEqual(['AGREEMENT', 'HISTORY#8', 'HISTORY#9']);
-    } finally {
-      dynamo.middlewareStack.remove('recordReads');
-    }
+    });
     expect((await t.call('GET', `/agreements/${id}/history`)).body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
   });
 
   it('a change that loses its race reads the tip again, not the whole history (the README: whatever the length of its history)', async () => {
     const id = (await logSigning(t, cer, agreement(['his-a', 'his-b'], { title: 'v1' }))).body.id as string;
     for (let v = 1; v < 20; v++) expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: `v${v + 1}`, reason: 'again' }, headers: { 'if-match': `"${v}"` } })).status).toBe(200);
-    const { dynamo } = await import('#shared/store/client.ts');
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
     const read: number[] = [];
-    dynamo.middlewareStack.add((next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'QueryCommand') read.push(((out.output as { Items?: unknown[] }).Items ?? []).length);
-      return out;
-    }, { step: 'initialize', name: 'recordRaceReads' });
-    try {
+    await watchingCalls(({ command, output }) => { if (command === 'QueryCommand') read.push((output.Items ?? []).length); }, async () => {
       const outcomes = await Promise.all(['One', 'Two', 'Three'].map((title) => t.call('PATCH', `/agreements/${id}`, { body: { title, reason: 'race' }, headers: { 'if-match': '"20"' } })));
       expect(outcomes.map((r) => r.status).sort()).toEqual([200, 412, 412]);
-    } finally {
-      dynamo.middlewareStack.remove('recordRaceReads');
-    }
+    });
     // (Each loser read all 20 entries, and every lost race's entry beside them.)
     expect(Math.max(...read)).toBeLessThanOrEqual(4);
   });
@@ -245,19 +232,12 @@ describe('history', () => {
     const [, second] = await entryItemsOf(id);
     await putItem({ ...second, entry: { ...second!.entry, changes: { ...second!.entry.changes, title: { from: 'Tampered', to: 'v2' } } } });
     // The last two entries no longer add up to the record: the change replays the whole history instead.
-    const { dynamo } = await import('#shared/store/client.ts');
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
     const queried: string[] = [];
-    dynamo.middlewareStack.add((next, context) => async (args) => {
-      const input = args.input as { KeyConditionExpression?: string };
-      if (context.commandName === 'QueryCommand') queried.push(String(input.KeyConditionExpression));
-      return next(args);
-    }, { step: 'initialize', name: 'recordQueries' });
-    try {
+    await watchingCalls(({ command, input }) => { if (command === 'QueryCommand') queried.push(String(input.KeyConditionExpression)); }, async () => {
       const r = await t.call('PATCH', `/agreements/${id}`, { body: { title: 'v3', reason: 'r' }, headers: { 'if-match': '"2"' } });
       expect([r.status, r.body.version, r.body.title]).toEqual([200, 3, 'v3']);
-    } finally {
-      dynamo.middlewareStack.remove('recordQueries');
-    }
+    });
     expect(queried.slice(0, 2)).toEqual(['pk = :pk AND sk BETWEEN :from AND :to', 'pk = :pk']);
     expect((await t.call('GET', `/agreements/${id}/history`)).body.integrity).toMatchObject({ chainValid: false, firstBadVersion: 2 });
   });

@@ -257,22 +257,18 @@ describe('the reads a page takes', () => {
   });
 
   it('reads a ceremony\'s signings, not a country\'s links, for a ceremony and a country', async () => {
-    const { dynamo } = await import('#shared/store/client.ts');
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
     const queried: string[] = [];
-    dynamo.middlewareStack.add((next, context) => async (args) => {
-      const input = args.input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
-      if (context.commandName === 'QueryCommand') queried.push(input.IndexName ?? String(Object.values(input.ExpressionAttributeValues ?? {})[0]));
-      return next(args);
-    }, { step: 'initialize', name: 'recordQueries' });
-    try {
+    const recordQueries = ({ command, input }: { command: string; input: Record<string, any> }) => {
+      if (command === 'QueryCommand') queried.push(input.IndexName ?? String(Object.values(input.ExpressionAttributeValues ?? {})[0]));
+    };
+    await watchingCalls(recordQueries, async () => {
       expect(await titles('ceremonyId=lis-cer&country=KZ')).toEqual(['L3', 'L1']);
       expect(queried).toEqual(['gsi2']);
       queried.length = 0;
       expect(await titles('partyId=lis-kz&ceremonyId=lis-cer')).toEqual(['L3', 'L1']); // a party's links still lead
       expect(queried).toEqual(['PARTY#lis-kz']);
-    } finally {
-      dynamo.middlewareStack.remove('recordQueries');
-    }
+    });
   });
 });
 

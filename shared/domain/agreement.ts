@@ -266,18 +266,16 @@ export interface HistoryCheck {
 export function verifyHistory(current: Agreement, entries: readonly HistoryEntry[]): HistoryCheck {
   let firstBadVersion: number | null = null;
   let prevHash: string | null = null;
-  let state: Record<string, unknown> | undefined;
+  const states = replayEach(current, entries);
   for (const [i, entry] of entries.entries()) {
     const { hash, ...body } = entry;
-    state = apply(state, current, entry);
-    const ok =
-      entry.version === i + 1 && entry.prevHash === prevHash && hashOf(body) === hash &&
-      hashOf(present(state as unknown as Agreement)) === entry.stateHash;
+    const ok = entry.version === i + 1 && entry.prevHash === prevHash && hashOf(body) === hash && hashOf(states[i]) === entry.stateHash;
     if (!ok && firstBadVersion === null) firstBadVersion = i + 1;
     prevHash = hash;
   }
   // A history that stops short of the current version lacks an entry (one removed behind the API).
   if (firstBadVersion === null && entries.length !== current.version) firstBadVersion = Math.min(entries.length, current.version) + 1;
-  const stateMatches = state !== undefined && hashOf(present(state as unknown as Agreement)) === hashOf(present(current));
+  const last = states.at(-1);
+  const stateMatches = last !== undefined && hashOf(last) === hashOf(present(current));
   return { chainValid: entries.length > 0 && firstBadVersion === null, stateMatches, firstBadVersion };
 }

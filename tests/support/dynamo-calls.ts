@@ -1,0 +1,19 @@
+/** Watches the calls the registry's DynamoDB client makes (in this process): each command's name, input and output. */
+import { dynamo } from '#shared/store/client.ts';
+
+export type Call = { command: string; input: Record<string, any>; output: Record<string, any> };
+
+/** Runs `during` with every call passed to `onCall` once it is answered. */
+export async function watchingCalls<T>(onCall: (call: Call) => void, during: () => Promise<T>): Promise<T> {
+  const name = `watch-${Math.random()}`;
+  dynamo.middlewareStack.add((next, context) => async (args) => {
+    const out = await next(args);
+    onCall({ command: context.commandName!, input: args.input as Call['input'], output: out.output as Call['output'] });
+    return out;
+  }, { step: 'initialize', name });
+  try {
+    return await during();
+  } finally {
+    dynamo.middlewareStack.remove(name);
+  }
+}
