@@ -10,7 +10,10 @@ export interface FunctionSettings {
   memoryMb: number;
   /** Seconds a call may take (default 10); API Gateway waits 30 at most. */
   timeoutSeconds?: number;
-  /** Gets SIGNING_KEY_SECRET_ARN and read access to the signing-key secret. */
+  /**
+   * Signs: gets SIGNING_KEY_SECRET_ARN and read access to the signing-key secret. Only what signs:
+   * verification reads the public keys the signing function publishes in the table.
+   */
   signingKey?: true;
   /** Ships the certificate fonts and harfbuzz.wasm beside its bundle. */
   assets?: true;
@@ -34,6 +37,7 @@ export const FUNCTION_SETTINGS: Record<FunctionName, FunctionSettings> = {
   // A certificate at the limits (fifty parties, thousands of distinct Han characters) takes about 3 s, cold,
   // on a developer's machine; a Lambda's share of a CPU at 1.5 GB is slower, and 10 s left too little room.
   certificates: { memoryMb: 1536, timeoutSeconds: 28, signingKey: true, assets: true },
-  // Checking a file that is not on record renders the certificate it claims to be, to compare.
-  verify: { memoryMb: 1536, timeoutSeconds: 28, signingKey: true, assets: true },
+  // Checking a file that is not on record renders the certificate it claims to be, to compare (with the
+  // signature the file carries). Anyone may call it, with any file: it holds no private key.
+  verify: { memoryMb: 1536, timeoutSeconds: 28, assets: true },
 };

@@ -1831,6 +1831,47 @@ describe('verification', () => {
     }
   });
 
+  it('checks with the published keys: one published a moment ago by another instance checks out at once, an older ring cannot come back, and a key taken out stops verifying', async () => {
+    const { publishKeys, signingKeys, PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_REREAD_MS } = await import('#shared/store/signing-keys.ts');
+    const { certificatePayloadOf, signPayload, signatureOf, signingKey } = await import('#shared/certificate/signature.ts');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { id, pdf } = await freshSigning('Checked with the published keys');
+    const entry = (await t.call('GET', `/agreements/${id}/history`)).body.items[0];
+    const agreementNow = (await t.call('GET', `/agreements/${id}`)).body;
+    const ring = await signingKeys();
+    const kidsOf = (keys: readonly { kid: string }[]) => keys.map((k) => k.kid);
+    const added = signingKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    const linkSignedBy = (key: typeof added) => `/verify/${agreementNow.code}?v=1&sig=${signatureOf(signPayload(certificatePayloadOf(agreementNow, entry, BASE), key))}`;
+    const published = async () => kidsOf((await checkLink('/.well-known/concord-keys.json')).body.keys);
+    // Versions of the ring made after the one the server published at its start, in order.
+    const now = Date.now();
+    const ringVersion = (n: number) => ({ versionId: `test-${n}`, createdAt: now + n });
+    // The verify function has read the published keys just now, and keeps them a minute.
+    expect(await published()).toEqual(kidsOf(ring));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // Another instance loads a ring with a new key in front, and publishes it before it signs.
+      expect(await publishKeys([added, ...ring], ringVersion(1))).toBe(true);
+      expect((await checkLink(linkSignedBy(added))).body.status).toBe('invalid'); // read again no more than once a second
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REREAD_MS);
+      expect((await checkLink(linkSignedBy(added))).body).toMatchObject({ status: 'valid', version: 1 });
+      expect(await published()).toEqual([added.kid, ...kidsOf(ring)]);
+      // An instance still holding the ring from before cannot put it back.
+      expect(await publishKeys(ring, ringVersion(0))).toBe(false);
+      // A key taken out of the ring (say, leaked) stops verifying what it signed, once the keys are read again.
+      expect(await publishKeys([added], ringVersion(2))).toBe(true);
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      expect((await checkFile(pdf)).body).toMatchObject({ status: 'invalid', reason: 'bad-signature' });
+      expect(await published()).toEqual([added.kid]);
+    } finally {
+      // The ring as it was, read again by the verify function.
+      await publishKeys(ring, ringVersion(3), { force: true });
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REREAD_MS);
+      expect((await checkFile(pdf)).body.status).toBe('valid');
+      vi.useRealTimers();
+    }
+  });
+
   it('a file whose signed payload names no version as the registry holds it is invalid, recorded or not', async () => {
     const { recordIssuedCertificate } = await import('#shared/store/certificates.ts');
     const { signingKeys } = await import('#shared/store/signing-keys.ts');

@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -142,6 +142,9 @@ describe('restart on the same data dir', () => {
     const ring = JSON.parse(readFileSync(ringFile, 'utf8')) as { keys: { privateKeyPem: string }[] };
     const fresh = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     writeFileSync(ringFile, JSON.stringify({ keys: [{ privateKeyPem: fresh }, ...ring.keys] }));
+    // Dated long ago, as a copy restored from a backup may be: the ring in the data dir at start is the
+    // current one, whatever its date, and its public keys are what verification checks with.
+    utimesSync(ringFile, new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
     // The last server was SIGKILLed the instant before, and its parent has not reaped it yet (a
     // zombie, which still answers signal 0): it holds nothing, and its claim is taken over.
     writeFileSync(join(dataDir, 'server.pid'), String(await zombie()));

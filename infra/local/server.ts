@@ -14,6 +14,7 @@ import type { Role } from '#shared/domain/principal.ts';
 import type { ApiEvent } from '#shared/http/request.ts';
 import { matchRoute, PREFLIGHT_ROUTE_KEY, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
+import { keyRingOf } from '#shared/certificate/signature.ts';
 import { gatewayHeaders, LAMBDA_RESPONSE_BYTES, lambdaContext, overLambdaLimit, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { LOCAL_CREDENTIALS, requireSignedRequests } from './aws-auth.ts';
 import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
@@ -213,6 +214,11 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     const removed = await (await import('./repair.ts')).repairIndexes(join(dataDir, 'index-repair.json'));
     options.log?.(`The last server on ${dataDir} did not stop cleanly: its indexes were checked${removed ? `, and ${removed} entries of unfinished writes removed` : ''}`);
   }
+
+  // As the deploy's custom resource does on AWS: the ring in the data dir is the current one, and
+  // its public keys are what the verify function checks with.
+  const { publishKeys } = await import('#shared/store/signing-keys.ts');
+  await publishKeys(keyRingOf(localSecrets.keyRing.value), localSecrets.keyRing.version, { force: true });
 
   const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
   const handlerOf = (fn: FunctionName) => {

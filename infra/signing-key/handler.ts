@@ -2,11 +2,16 @@
  * CloudFormation custom resource (Lambda-backed, no provider framework): on Create and on Update
  * (a replaced secret arrives as an Update of this resource), puts a fresh Ed25519 key into the
  * signing-key secret while it holds CloudFormation's placeholder, so the private key never appears
- * in code, template or logs; a secret holding anything else is kept. Delete leaves the secret
- * alone (it is retained).
+ * in code, template or logs; a secret holding anything else is kept. Either way it then publishes
+ * the public keys of the ring the secret holds (TABLE_NAME's published-keys item), which the verify
+ * function reads: certificates check out from the first one. Delete leaves the secret alone (it is
+ * retained).
  */
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
+import type { SecretVersion } from '#shared/store/secrets.ts';
+import { keyRingOf } from '#shared/certificate/signature.ts';
+import { publishKeys } from '#shared/store/signing-keys.ts';
 import { holdsNoKeys, newKeySet } from './key-set.ts';
 
 const secrets = new SecretsManagerClient({});
@@ -21,11 +26,33 @@ const cfnEvent = z.object({
   ResourceProperties: z.object({ SecretArn: z.string().min(1) }),
 });
 
-async function fillSecret(secretArn: string): Promise<'generated' | 'kept'> {
+/** The secret's value after this, which version of it that is, and whether it was generated now. */
+interface Filled { outcome: 'generated' | 'kept'; value: string; version: SecretVersion }
+
+async function fillSecret(secretArn: string): Promise<Filled> {
   const current = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (!holdsNoKeys(current.SecretString)) return 'kept';
-  await secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(newKeySet()) }));
-  return 'generated';
+  if (!holdsNoKeys(current.SecretString)) {
+    return { outcome: 'kept', value: current.SecretString ?? '', version: { versionId: current.VersionId ?? '', createdAt: current.CreatedDate?.getTime() ?? 0 } };
+  }
+  const value = JSON.stringify(newKeySet());
+  // Published from the value written, not read back: a read right after a write may still see the placeholder.
+  const put = await secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: value }));
+  return { outcome: 'generated', value, version: { versionId: put.VersionId ?? '', createdAt: Date.now() } };
+}
+
+/**
+ * Publishes the public keys of the ring the secret holds, as the current ones (a deploy says which
+ * ring is current). A ring that does not load is left to fail loudly where it is used.
+ */
+async function publishRing({ value, version }: Filled): Promise<string> {
+  let ring;
+  try {
+    ring = keyRingOf(value);
+  } catch {
+    return 'the key ring does not load: no keys published';
+  }
+  await publishKeys(ring, version, { force: true });
+  return `${ring.length} public key${ring.length === 1 ? '' : 's'} published`;
 }
 
 /** Enough of any event to answer CloudFormation, so a malformed one fails fast instead of hanging the stack. */
@@ -40,7 +67,10 @@ export async function handler(raw: unknown): Promise<void> {
   try {
     if (!parsed.success) throw new TypeError('malformed custom resource event');
     const event = parsed.data;
-    if (event.RequestType !== 'Delete') reason = await fillSecret(event.ResourceProperties.SecretArn);
+    if (event.RequestType !== 'Delete') {
+      const filled = await fillSecret(event.ResourceProperties.SecretArn);
+      reason = `${filled.outcome}; ${await publishRing(filled)}`;
+    }
   } catch (error) {
     // The reason shows in the CloudFormation console: the error's name only, never secret data.
     status = 'FAILED';

@@ -10,6 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { publishedKeysKey } from '#shared/store/keys.ts';
 import { TABLE_DEFINITION as T } from '#shared/store/table.ts';
 import { HouseFunction } from '../house-function.ts';
 import { PROJECT_ROOT } from '../paths.ts';
@@ -98,12 +99,19 @@ export class StatefulStack extends Stack {
 
     const keyInit = new HouseFunction(this, 'SigningKeyInit', {
       entry: `${PROJECT_ROOT}/infra/signing-key/handler.ts`,
-      description: 'Generates the first certificate signing key into its secret',
+      description: 'Generates the first certificate signing key into its secret; publishes the public keys',
       memoryMb: 256,
       timeout: Duration.seconds(60),
+      environment: { TABLE_NAME: this.table.tableName },
     });
     this.signingKey.grantRead(keyInit);
     keyInit.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [this.signingKey.secretArn] }));
+    // The public keys the verify function reads: this one item and nothing else in the table.
+    keyInit.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [publishedKeysKey.pk] } },
+    }));
 
     const init = new CustomResource(this, 'SigningKeyValue', {
       serviceToken: keyInit.functionArn,
@@ -113,7 +121,9 @@ export class StatefulStack extends Stack {
       // instead of holding it. (Changing this sends the resource an Update, which keeps a secret that
       // already holds keys.)
       serviceTimeout: Duration.minutes(5),
-      properties: { SecretArn: this.signingKey.secretArn },
+      // TableName: where it publishes the public keys. A stack deployed before it did gets an Update
+      // (its properties changed), which publishes the keys of the ring it already holds.
+      properties: { SecretArn: this.signingKey.secretArn, TableName: this.table.tableName },
     });
     // The function's policy must exist before CloudFormation asks it to write the secret.
     init.node.addDependency(keyInit);

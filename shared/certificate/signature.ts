@@ -19,11 +19,16 @@ export const printableBaseUrl = (protocols: 'http(s)' | 'https') =>
     // Checked in the text as written: a bare "?", "#" or "@" leaves URL's search, hash and username empty.
     .refine((u) => !/[?#@]/.test(u.slice(u.indexOf('//') + 2)), `must be an ${protocols} address without a query, fragment or credentials`);
 
-export interface SigningKey {
+/** A key that checks certificates' signatures: what the JWKS publishes, and all the verify function holds. */
+export interface VerifyingKey {
   kid: string;
-  privateKey: KeyObject;
   publicKey: KeyObject;
   jwk: PublicJwk;
+}
+
+/** A key that signs them: held only by the functions that issue certificates. */
+export interface SigningKey extends VerifyingKey {
+  privateKey: KeyObject;
 }
 
 /** A public key as the JWKS publishes it (RFC 8037). */
@@ -65,14 +70,36 @@ export const certificateLinks = (payload: CertificatePayload, jws: string) => ({
 
 const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 
+/** The RFC 7638 JWK thumbprint of an Ed25519 public key: its key id. */
+const thumbprint = (x: string) => b64(createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest());
+
+/** The public half of a key: its key id, key object and JWK. */
+function verifyingKeyOf(publicKey: KeyObject): VerifyingKey {
+  const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
+  const kid = thumbprint(x);
+  return { kid, publicKey, jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' } };
+}
+
 /** A key from its PKCS#8 PEM; the key id is its RFC 7638 JWK thumbprint. */
 export function signingKey(privateKeyPem: string): SigningKey {
   const privateKey = createPrivateKey(privateKeyPem);
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('certificate signing keys must be Ed25519');
-  const publicKey = createPublicKey(privateKey);
-  const { x } = publicKey.export({ format: 'jwk' }) as { x: string };
-  const kid = b64(createHash('sha256').update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest());
-  return { kid, privateKey, publicKey, jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' } };
+  return { ...verifyingKeyOf(createPublicKey(privateKey)), privateKey };
+}
+
+const keyRing = z.object({ keys: z.array(z.object({ privateKeyPem: z.string().min(1) })).min(1) });
+
+/**
+ * The keys of a key ring secret's value (`{"keys":[{"privateKeyPem": "..."}]}`), current first;
+ * throws unless it holds at least one key, and every key loads.
+ */
+export const keyRingOf = (value: string): SigningKey[] => keyRing.parse(JSON.parse(value)).keys.map((k) => signingKey(k.privateKeyPem));
+
+/** A key from the JWK the JWKS publishes; throws unless it is an Ed25519 key whose kid is its thumbprint. */
+export function verifyingKey(jwk: PublicJwk): VerifyingKey {
+  const key = verifyingKeyOf(createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }));
+  if (key.kid !== jwk.kid) throw new Error(`a published key's kid is not its thumbprint: ${jwk.kid}`);
+  return key;
 }
 
 function signingInput(payload: CertificatePayload, kid: string): string {
@@ -109,14 +136,14 @@ export function cutShort(copied: string): { signatureLength: number; expected: n
 }
 
 /** The key (if any) whose signature over this payload is `signature` (base64url). */
-export function keyThatSigned(payload: CertificatePayload, signature: string, keys: readonly SigningKey[]): SigningKey | undefined {
+export function keyThatSigned<K extends VerifyingKey>(payload: CertificatePayload, signature: string, keys: readonly K[]): K | undefined {
   if (!wellFormedSignature(signature)) return undefined;
   const sig = Buffer.from(signature, 'base64url');
   return keys.find((k) => verify(null, Buffer.from(signingInput(payload, k.kid)), k.publicKey, sig));
 }
 
 /** The payload of a JWS whose signature checks out against one of `keys`, with that key; else undefined. */
-export function verifiedPayload(jws: string, keys: readonly SigningKey[]): { payload: CertificatePayload; key: SigningKey } | undefined {
+export function verifiedPayload(jws: string, keys: readonly VerifyingKey[]): { payload: CertificatePayload; key: VerifyingKey } | undefined {
   const [, body, signature, ...rest] = jws.split('.');
   if (!body || !signature || rest.length > 0) return undefined;
   let parsed: unknown;

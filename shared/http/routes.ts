@@ -8,7 +8,7 @@ import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
 import { KEYS_PATH, MAX_CERTIFICATE_BYTES, publicJwk } from '#shared/certificate/signature.ts';
-import { agreementKey, ceremonyKey, codeKey, countryLinkPk, ISSUED_CERTIFICATE_PREFIX, partyKey, partyLinkPk } from '#shared/store/keys.ts';
+import { agreementKey, ceremonyKey, codeKey, countryLinkPk, ISSUED_CERTIFICATE_PREFIX, partyKey, partyLinkPk, publishedKeysKey } from '#shared/store/keys.ts';
 
 /** Every DynamoDB write call the store makes. */
 export const TABLE_CALLS = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
@@ -25,6 +25,8 @@ const ANY = {
   // A party's links share its partition: the agreement function writes there too (never the party item itself, but IAM cannot tell).
   links: [partyLinkPk('*'), countryLinkPk('*')],
   certificate: `${ISSUED_CERTIFICATE_PREFIX}*`,
+  /** The one item of published public keys (no pattern: exactly its partition). */
+  publishedKeys: publishedKeysKey.pk,
 };
 
 /** The call a write entry grants. */
@@ -52,8 +54,9 @@ export const FUNCTIONS = {
     ],
     description: 'log, amend and void signings',
   },
-  certificates: { writes: [{ call: 'PutItem', keys: [ANY.certificate] }], description: 'render signed PDF certificates' },
-  verify: { writes: [], description: 'verify certificates; publish the public keys' },
+  // The function that signs publishes the public keys of the ring it signs with (shared/store/signing-keys.ts).
+  certificates: { writes: [{ call: 'PutItem', keys: [ANY.certificate, ANY.publishedKeys] }], description: 'render signed PDF certificates' },
+  verify: { writes: [], description: 'verify certificates; serve the public keys' },
 } as const satisfies Record<string, { reads?: false; writes: readonly TableWrite[]; description: string }>;
 export type FunctionName = keyof typeof FUNCTIONS;
 

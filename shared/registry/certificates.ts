@@ -17,13 +17,14 @@ import { typedCode } from '#shared/domain/ids.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
 import {
-  certificateLinks, certificatePayloadOf, cutShort, keyThatSigned, MAX_CERTIFICATE_BYTES, SIGNATURE_CHARACTERS, signatureAsPrinted, signPayload, verifiedPayload, wellFormedSignature, type SigningKey,
+  certificateLinks, certificatePayloadOf, cutShort, keyThatSigned, MAX_CERTIFICATE_BYTES, SIGNATURE_CHARACTERS, signatureAsPrinted, signPayload, verifiedPayload, wellFormedSignature,
+  type CertificatePayload, type VerifyingKey,
 } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { getCeremony, getCeremonyStored } from '#shared/store/directory.ts';
 import type { GenuineVerification, InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
-import { signingKeys } from '#shared/store/signing-keys.ts';
+import { signingKeys, verifyingKeys } from '#shared/store/signing-keys.ts';
 import { entryOf, integrityOf, load, visibleTo } from './agreements.ts';
 
 const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
@@ -59,17 +60,26 @@ async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'
 }
 
 /**
- * Renders a version, signed by `key` (default: the current key), for the registry at `iss` (default:
- * this one), printing `ceremony` (default: as it stands). The JWS needs only the stored agreement
+ * Renders a version, signed now with the current key or carrying the JWS `signed` (one the registry
+ * signed before, for this very payload), for the registry at `iss` (default: this one), printing
+ * `ceremony` (default: as it stands). The JWS needs only the stored agreement
  * and the version's history entry: with the ceremony's version it names the file, so a cached
  * certificate costs no replay of the history.
  */
 async function issue(stored: store.StoredAgreement, version: number, options: IssueOptions = {}): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
   const file = await named(stored, version, options);
-  return { ...(await renderNamed(stored, version, file)), kid: file.signer.kid };
+  return { ...(await renderNamed(stored, version, file)), kid: file.kid };
 }
 
-type IssueOptions = { key?: SigningKey; iss?: string; ceremony?: Ceremony };
+type IssueOptions = { signed?: Signed; iss?: string; ceremony?: Ceremony };
+/** A payload's compact JWS, and the id of the key that signed it. */
+type Signed = { jws: string; kid: string };
+
+/** Signs with the current key: only the functions that issue certificates hold it. */
+async function signNow(payload: CertificatePayload): Promise<Signed> {
+  const key = (await signingKeys())[0]!;
+  return { jws: signPayload(payload, key), kid: key.kid };
+}
 
 /** The SHA-256 of the file issue() gives for these arguments: rendered only when this process has not rendered it before. */
 async function issuedDigest(stored: store.StoredAgreement, version: number, options: IssueOptions): Promise<string> {
@@ -78,7 +88,7 @@ async function issuedDigest(stored: store.StoredAgreement, version: number, opti
 }
 
 /** What names a version's file (see issue()), and what it is made of. */
-async function named(stored: store.StoredAgreement, version: number, { key, iss = PUBLIC_BASE_URL, ceremony }: IssueOptions) {
+async function named(stored: store.StoredAgreement, version: number, { signed, iss = PUBLIC_BASE_URL, ceremony }: IssueOptions) {
   const entry = entryOf(stored, version);
   if (!entry) {
     const { code, version: latest } = stored.agreement;
@@ -89,11 +99,10 @@ async function named(stored: store.StoredAgreement, version: number, { key, iss 
       { path: 'version', message: bad === 1 ? 'names no version that can be certified while the history does not check out' : `must be below ${bad} while the history does not check out` },
     ]);
   }
-  const signer = key ?? (await signingKeys())[0]!;
   const printed = ceremony ?? (await ceremonyNow(stored.agreement));
   const payload = certificatePayloadOf(stored.agreement, entry, iss);
-  const jws = signPayload(payload, signer);
-  return { name: `${jws}#${printed.version}`, signer, printed, payload, jws };
+  const { jws, kid } = signed ?? (await signNow(payload));
+  return { name: `${jws}#${printed.version}`, kid, printed, payload, jws };
 }
 
 function renderNamed(stored: store.StoredAgreement, version: number, { name, printed, payload, jws }: Awaited<ReturnType<typeof named>>) {
@@ -208,6 +217,19 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
  */
 export const UNMATCHED_LINK = { floorMs: 200, wait: (ms: number) => setTimeout(ms) };
 
+/**
+ * What `find` finds with the published keys; when it finds nothing, what it finds with the keys read
+ * again (at most once a second): a certificate signed with a key another instance published a
+ * moment ago checks out at once. `keys` are the published keys when already read.
+ */
+async function withPublishedKeys<T>(find: (keys: readonly VerifyingKey[]) => T | undefined | Promise<T | undefined>, keys?: VerifyingKey[]): Promise<T | undefined> {
+  const known = keys ?? (await verifyingKeys());
+  const found = await find(known);
+  if (found !== undefined) return found;
+  const again = await verifyingKeys({ missed: true });
+  return again === known ? undefined : find(again);
+}
+
 /** GET /verify/{code}?v=N&sig=...: the link printed under (and encoded in) the QR code. */
 export async function verifyLink(typed: string, version: number, copied: string): Promise<Verification> {
   const started = performance.now();
@@ -239,15 +261,17 @@ export async function verifyLink(typed: string, version: number, copied: string)
   if (!wellFormedSignature(signature)) return invalid('signature-mismatch', ...NO_SUCH_LINK);
   // The keys are read whatever the code: on a cold start their first read is slow, and read only for
   // an issued code, it would tell that code apart past the floor.
-  const [keys, agreementId] = await Promise.all([signingKeys(), store.agreementIdByCode(code)]);
+  const [keys, agreementId] = await Promise.all([verifyingKeys(), store.agreementIdByCode(code)]);
   const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
   const entry = stored && entryOf(stored, version);
   if (!stored || !entry) return noSuchLink();
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
-  const signedUnder = (iss: string) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, keys);
-  if (!signedUnder(PUBLIC_BASE_URL) && !(await issuersOf(stored.agreement.id, version)).some((iss) => iss !== PUBLIC_BASE_URL && signedUnder(iss))) return noSuchLink();
-  return verdict(stored, version);
+  let issuers: Promise<string[]> | undefined;
+  const signedUnder = (iss: string, known: readonly VerifyingKey[]) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, known);
+  const signer = await withPublishedKeys(async (known) => signedUnder(PUBLIC_BASE_URL, known)
+    ?? (await (issuers ??= issuersOf(stored.agreement.id, version))).map((iss) => (iss === PUBLIC_BASE_URL ? undefined : signedUnder(iss, known))).find(Boolean), keys);
+  return signer ? verdict(stored, version) : noSuchLink();
 }
 
 const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\)`);
@@ -275,7 +299,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
       '无法读取此文件中的 Concord 证书签名：该文件并非登记系统签发的证书，或已被其他程序重新保存（重新保存会改动文件）。',
     );
   }
-  const verified = verifiedPayload(jws, await signingKeys());
+  const verified = await withPublishedKeys((keys) => verifiedPayload(jws, keys));
   if (!verified) return invalid('bad-signature', 'The signature in this file is not valid: the file was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
   const { payload, key } = verified;
   const stored = await store.getAgreement(payload.id);
@@ -286,15 +310,16 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
   if (onRecord?.kid === key.kid) return verdict(stored, payload.version);
-  // Not on record (handed out before records were kept): re-issue it with the key that signed it
-  // (so certificates from before a key rollover still verify) and compare the bytes. Such a file
+  // Not on record (handed out before records were kept): re-render it with the JWS it carries (the
+  // one the registry signed for this payload, whichever key signed it: Ed25519 signs
+  // deterministically) and compare the bytes. No private key is needed. Such a file
   // printed the ceremony as it was opened (corrections came after records); it is tried after the
   // ceremony as it stands, which is most often the same and already rendered. Two renders at most.
   const versions = await ceremonyVersionsOf(stored.agreement);
   let unprintable: RuleViolation | undefined;
   for (const ceremony of new Set([versions[0]!, versions.at(-1)!])) {
     try {
-      if ((await issuedDigest(stored, payload.version, { key, iss: payload.iss, ceremony })) === digest) return verdict(stored, payload.version, versions[0]);
+      if ((await issuedDigest(stored, payload.version, { signed: { jws, kid: key.kid }, iss: payload.iss, ceremony })) === digest) return verdict(stored, payload.version, versions[0]);
       unprintable = undefined;
     } catch (error) {
       // A version too large to render now (see the limits above) cannot be compared byte for byte.
@@ -313,5 +338,5 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
 }
 
 export async function publicKeys() {
-  return { keys: (await signingKeys()).map((k) => k.jwk) };
+  return { keys: (await verifyingKeys()).map((k) => k.jwk) };
 }

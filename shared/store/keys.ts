@@ -28,6 +28,12 @@ export const issuedCertificateKey = (agreementId: string, version: number, sha25
 /** Where records written before they moved under their version are (read only). */
 export const legacyIssuedCertificateKey = (sha256: string): Key => ({ pk: `${ISSUED_CERTIFICATE_PREFIX}${sha256}`, sk: 'CERTIFICATE' });
 
+/**
+ * The public keys that check certificates, as published from the signing key ring (one item): the
+ * functions that sign write it, the verify function reads it, and never the ring itself.
+ */
+export const publishedKeysKey: Key = { pk: 'KEYS', sk: 'PUBLISHED' };
+
 /** Links: pointers from a party or a country to an agreement, sorted by signing time. */
 export const partyLinkPk = (partyId: string) => `PARTY#${partyId}`;
 export const countryLinkPk = (countryCode: string) => `COUNTRY#${countryCode}`;

@@ -23,10 +23,18 @@ export const SECRET_RETRY_MS = 30_000;
 interface Loaded { value: Promise<unknown>; at: number; refreshing?: Promise<unknown> }
 const loaded = new Map<string, Loaded>();
 
-async function read<T>(arnVariable: string, use: (secretString: string) => T): Promise<T> {
+/** Which version of a secret a value is: Secrets Manager's version id, and when that version was made (ms since the epoch). */
+export interface SecretVersion { versionId: string; createdAt: number }
+
+/** What makes a secret's value usable; it may refuse one (throw), and may be async. */
+export type SecretUse<T> = (secretString: string, version: SecretVersion) => T | Promise<T>;
+
+/** The secret whose ARN is in `arnVariable`, as it stands now, made usable by `use`. */
+export async function readSecret<T>(arnVariable: string, use: SecretUse<T>): Promise<T> {
   const secretId = z.string().min(1, `${arnVariable} must name a secret`).parse(process.env[arnVariable]);
   const out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
-  return use(z.string().min(1, `the secret in ${arnVariable} is empty`).parse(out.SecretString));
+  const value = z.string().min(1, `the secret in ${arnVariable} is empty`).parse(out.SecretString);
+  return use(value, { versionId: out.VersionId ?? '', createdAt: out.CreatedDate?.getTime() ?? 0 });
 }
 
 /**
@@ -36,16 +44,16 @@ async function read<T>(arnVariable: string, use: (secretString: string) => T): P
  * value answers at once while one refresh runs behind it; a failed refresh keeps it for
  * SECRET_RETRY_MS more.
  */
-export function secretNamedBy<T>(arnVariable: string, use: (secretString: string) => T): Promise<T> {
+export function secretNamedBy<T>(arnVariable: string, use: SecretUse<T>): Promise<T> {
   const last = loaded.get(arnVariable);
   if (!last) {
-    const entry: Loaded = { value: read(arnVariable, use), at: Date.now() };
+    const entry: Loaded = { value: readSecret(arnVariable, use), at: Date.now() };
     loaded.set(arnVariable, entry);
     entry.value.catch(() => loaded.get(arnVariable) === entry && loaded.delete(arnVariable));
     return entry.value as Promise<T>;
   }
   if (Date.now() - last.at >= SECRET_REFRESH_MS && !last.refreshing) {
-    last.refreshing = read(arnVariable, use).then(
+    last.refreshing = readSecret(arnVariable, use).then(
       (value) => loaded.set(arnVariable, { value: Promise.resolve(value), at: Date.now() }),
       () => loaded.set(arnVariable, { value: last.value, at: Date.now() - SECRET_REFRESH_MS + SECRET_RETRY_MS }),
     );

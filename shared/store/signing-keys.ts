@@ -1,16 +1,87 @@
 /**
- * The certificate signing keys, from the secret SIGNING_KEY_SECRET_ARN names (read as secrets.ts
- * reads every secret). It holds `{"keys":[{"privateKeyPem": "..."}]}`: the first key signs, all of
- * them verify, so certificates stay verifiable across a key rotation.
+ * The certificate signing keys, and the public keys that check what they sign.
+ *
+ * The key ring is the secret SIGNING_KEY_SECRET_ARN names (read as secrets.ts reads every secret):
+ * `{"keys":[{"privateKeyPem": "..."}]}`, the first key signs, all of them verify, so certificates
+ * stay verifiable across a key rotation. Only the functions that sign read it.
+ *
+ * Whoever loads the ring publishes its public keys, before any of them signs, into one table item
+ * (keys.publishedKeysKey): the verify function, which anyone may call and which parses the files
+ * they upload, reads them there and holds no private key. The item follows the ring: a key taken
+ * out of the ring stops verifying, as it would if verification read the ring.
  */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { signingKey, type SigningKey } from '#shared/certificate/signature.ts';
-import { secretNamedBy } from './secrets.ts';
+import { keyRingOf, publicJwk, verifyingKey, type PublicJwk, type SigningKey, type VerifyingKey } from '#shared/certificate/signature.ts';
+import { dynamo, tableName } from './client.ts';
+import { publishedKeysKey } from './keys.ts';
+import { conditional } from './operations.ts';
+import { secretNamedBy, type SecretVersion } from './secrets.ts';
 
-const secret = z.object({ keys: z.array(z.object({ privateKeyPem: z.string().min(1) })).min(1) });
+/**
+ * All keys, current first, published before they are handed out. A failed load or publication (or
+ * a secret still holding its placeholder) is retried on the next call, not cached.
+ */
+export const signingKeys = (): Promise<SigningKey[]> => secretNamedBy('SIGNING_KEY_SECRET_ARN', async (value, version) => {
+  const ring = keyRingOf(value);
+  await publishKeys(ring, version);
+  return ring;
+});
 
-/** The keys of a key ring secret's value, current first; throws unless it holds at least one key that loads. */
-export const keyRingOf = (value: string): SigningKey[] => secret.parse(JSON.parse(value)).keys.map((k) => signingKey(k.privateKeyPem));
+const published = z.object({
+  keys: z.array(publicJwk),
+  /** The version of the ring they came from: an instance still holding an older one cannot put its keys back. */
+  ring: z.object({ versionId: z.string(), createdAt: z.number() }),
+  publishedAt: z.string(),
+});
 
-/** All keys, current first. A failed load (or a secret still holding its placeholder) is retried on the next call, not cached. */
-export const signingKeys = (): Promise<SigningKey[]> => secretNamedBy('SIGNING_KEY_SECRET_ARN', keyRingOf);
+/**
+ * Publishes the public keys of a ring, unless those of a later version of it are published already
+ * (versions are ordered by when Secrets Manager made them). `force` publishes them whatever is
+ * there: a deploy, or the local server's start, says which ring is current, also after an older
+ * version of the secret was made current again. True when they were written.
+ */
+export async function publishKeys(ring: readonly VerifyingKey[], version: SecretVersion, { force = false } = {}): Promise<boolean> {
+  const data: z.infer<typeof published> = { keys: ring.map((k) => k.jwk), ring: version, publishedAt: new Date().toISOString() };
+  return conditional(dynamo.send(new PutCommand({
+    TableName: tableName,
+    Item: { ...publishedKeysKey, type: 'published-keys', data },
+    ...(!force && {
+      ConditionExpression: 'attribute_not_exists(pk) OR #d.#r.#at < :at OR (#d.#r.#at = :at AND #d.#r.#v < :v)',
+      ExpressionAttributeNames: { '#d': 'data', '#r': 'ring', '#at': 'createdAt', '#v': 'versionId' },
+      ExpressionAttributeValues: { ':at': version.createdAt, ':v': version.versionId },
+    }),
+  })));
+}
+
+/** How long the published keys are used before they are read again. */
+export const PUBLISHED_KEYS_REFRESH_MS = 60_000;
+/** When no published key checks a signature, they are read again, but no more often than this. */
+export const PUBLISHED_KEYS_REREAD_MS = 1000;
+
+let read: { keys: Promise<VerifyingKey[]>; at: number } | undefined;
+
+async function readPublishedKeys(): Promise<VerifyingKey[]> {
+  const item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: publishedKeysKey, ConsistentRead: true }))).Item;
+  if (!item) {
+    // Nothing verifies until they are: the deploy's custom resource and every function that signs publish them.
+    console.error(JSON.stringify({ level: 'error', message: 'no certificate keys are published' }));
+    return [];
+  }
+  return published.parse(item.data).keys.map((jwk: PublicJwk) => verifyingKey(jwk));
+}
+
+/**
+ * The published public keys, kept for PUBLISHED_KEYS_REFRESH_MS. `missed`: none of the keys last
+ * read checked a signature, so they are read again if that read is over PUBLISHED_KEYS_REREAD_MS
+ * old (a key another instance published a moment ago is found at once). A failed read is not kept.
+ */
+export function verifyingKeys({ missed = false } = {}): Promise<VerifyingKey[]> {
+  const age = read ? Date.now() - read.at : Infinity;
+  if (age >= (missed ? PUBLISHED_KEYS_REREAD_MS : PUBLISHED_KEYS_REFRESH_MS)) {
+    const entry = { keys: readPublishedKeys(), at: Date.now() };
+    read = entry;
+    entry.keys.catch(() => read === entry && (read = undefined));
+  }
+  return read!.keys;
+}

@@ -4,9 +4,11 @@
  * dynalite and a fake Secrets Manager, and sent API Gateway v2 events. Proves the bundles are
  * self-contained, that the signing-key custom resource works, and records every bundle's size.
  */
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
@@ -35,6 +37,8 @@ let s: Synthesized;
 let db: Server;
 let aws: FakeAws;
 let baseEnv: Record<string, string>;
+/** The table the stateless stack names (the stateful stack's resource, for the custom resource, is a reference). */
+let tableName: string | undefined;
 const processes = new Map<string, BundleProcess>();
 /** Each API function reaches DynamoDB through a proxy that enforces its own IAM policy from the template. */
 const iam = new Map<FunctionName, IamProxy>();
@@ -47,7 +51,7 @@ function bundleOf(stack: 'stateful$' | 'stateless$', logicalId: string): Bundle 
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries<unknown>(props.Environment?.Variables ?? {})) {
     // CloudFormation fills these tokens at deploy time; here they name the local stand-ins.
-    const local = typeof value === 'string' ? value : { SIGNING_KEY_SECRET_ARN: SECRET_ARN, PUBLIC_BASE_URL, CURSOR_SECRET_ARN }[name];
+    const local = typeof value === 'string' ? value : { SIGNING_KEY_SECRET_ARN: SECRET_ARN, PUBLIC_BASE_URL, CURSOR_SECRET_ARN, TABLE_NAME: tableName }[name];
     if (!local) throw new Error(`${logicalId}: no local value for the token in ${name}`);
     env[name] = local;
   }
@@ -64,6 +68,12 @@ function functionBundle(fn: FunctionName): Bundle {
 function run(name: string, bundle: Bundle): BundleProcess {
   if (!processes.has(name)) processes.set(name, startBundle(join(bundle.dir, 'index.mjs'), bundle.dir, { ...baseEnv, ...bundle.env }, bundle.timeoutSeconds));
   return processes.get(name)!;
+}
+
+/** The next call to this function starts a new instance of it, with nothing cached (a warm one keeps the published keys a minute). */
+function coldStart(name: string): void {
+  processes.get(name)?.stop();
+  processes.delete(name);
 }
 
 const STAFF = { sub: 'smoke-staff', 'cognito:groups': ['staff'] };
@@ -101,8 +111,8 @@ beforeAll(async () => {
   };
   for (const fn of FUNCTION_NAMES) iam.set(fn, await startIamProxy(baseEnv.AWS_ENDPOINT_URL_DYNAMODB!, s.allowStatements(fn)));
   // The table the template names, created from the same definition by the store's own setup.
-  const { env } = functionBundle('agreements-read');
-  Object.assign(process.env, baseEnv, { TABLE_NAME: env.TABLE_NAME });
+  tableName = functionBundle('agreements-read').env.TABLE_NAME;
+  Object.assign(process.env, baseEnv, { TABLE_NAME: tableName });
   const { ensureTable } = await import('#shared/store/setup.ts');
   await ensureTable();
 }, 180_000);
@@ -122,18 +132,25 @@ describe('signing-key custom resource bundle', () => {
   });
   const keyInit = () => run('signing-key', bundleOf('stateful$', s.logicalId(s.stateful, s.stateful.node.findChild('SigningKeyInit') as never)));
 
-  it('fills the placeholder secret with an Ed25519 key once, and keeps it on a second Create', async () => {
+  /** The kids a fresh verify function serves in its JWKS. */
+  const publishedKids = async () => {
+    coldStart('verify');
+    return ((await call('verify', 'GET', '/.well-known/concord-keys.json')).json.keys as { kid: string }[]).map((k) => k.kid);
+  };
+
+  it('fills the placeholder secret with an Ed25519 key once, and keeps it on a second Create; publishes its public key both times', async () => {
     aws.secrets.set(SECRET_ARN, PLACEHOLDER);
     await keyInit().invoke(create(1));
-    expect(aws.cfnResponses.get('/cfn/1')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated', RequestId: 'r1' });
+    expect(aws.cfnResponses.get('/cfn/1')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated; 1 public key published', RequestId: 'r1' });
     const first = aws.secrets.get(SECRET_ARN)!;
     const [stored] = JSON.parse(first).keys;
     expect(stored).toEqual({ kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), privateKeyPem: expect.stringContaining('BEGIN PRIVATE KEY') });
-    // The stored kid is the one the JWKS publishes for this key (RFC 7638 thumbprint).
+    // The stored kid is the one the JWKS publishes for this key (RFC 7638 thumbprint), from the first deploy on.
     expect(stored.kid).toBe(signingKey(stored.privateKeyPem).kid);
+    expect(await publishedKids()).toEqual([stored.kid]);
 
     await keyInit().invoke(create(2));
-    expect(aws.cfnResponses.get('/cfn/2')).toMatchObject({ Status: 'SUCCESS', Reason: 'kept' });
+    expect(aws.cfnResponses.get('/cfn/2')).toMatchObject({ Status: 'SUCCESS', Reason: 'kept; 1 public key published' });
     expect(aws.secrets.get(SECRET_ARN)).toBe(first);
     expect(keyInit().output()).not.toContain('PRIVATE KEY');
   });
@@ -142,27 +159,21 @@ describe('signing-key custom resource bundle', () => {
     const update = (n: number) => ({ ...create(n), RequestType: 'Update', PhysicalResourceId: 'signing-key:old', OldResourceProperties: { SecretArn: 'arn:old' } });
     aws.secrets.set(SECRET_ARN, PLACEHOLDER);
     await keyInit().invoke(update(3));
-    expect(aws.cfnResponses.get('/cfn/3')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated' });
+    expect(aws.cfnResponses.get('/cfn/3')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated; 1 public key published' });
     const ring = aws.secrets.get(SECRET_ARN)!; // the functions below sign with it
-    // A ring in the runtime's shape (no kid), a PEM after a newline, or a value no one can read: kept.
+    const [{ kid }] = JSON.parse(ring).keys;
+    expect(await publishedKids()).toEqual([kid]);
+    // A ring in the runtime's shape (no kid), a PEM after a newline, or a value no one can read: kept,
+    // and, since it does not load, not published (the keys published before stay).
     for (const [n, value] of [[4, { keys: [{ privateKeyPem: '\n-----BEGIN PRIVATE KEY-----\n...' }] }], [5, 'not json']] as const) {
       const stored = typeof value === 'string' ? value : JSON.stringify(value);
       aws.secrets.set(SECRET_ARN, stored);
       await keyInit().invoke(update(n));
-      expect(aws.cfnResponses.get(`/cfn/${n}`)).toMatchObject({ Status: 'SUCCESS', Reason: 'kept' });
+      expect(aws.cfnResponses.get(`/cfn/${n}`)).toMatchObject({ Status: 'SUCCESS', Reason: 'kept; the key ring does not load: no keys published' });
       expect(aws.secrets.get(SECRET_ARN)).toBe(stored);
     }
+    expect(await publishedKids()).toEqual([kid]);
     aws.secrets.set(SECRET_ARN, ring);
-  });
-
-  it('a function that read the secret while it still held the placeholder reads it again once it is filled', async () => {
-    const ring = aws.secrets.get(SECRET_ARN)!;
-    aws.secrets.set(SECRET_ARN, PLACEHOLDER);
-    expect((await call('verify', 'GET', '/.well-known/concord-keys.json')).statusCode).toBe(500);
-    aws.secrets.set(SECRET_ARN, ring);
-    const keys = await call('verify', 'GET', '/.well-known/concord-keys.json');
-    expect(keys.statusCode).toBe(200);
-    expect(keys.json.keys).toHaveLength(1);
   });
 });
 
@@ -218,19 +229,36 @@ describe('function bundles', () => {
     expect(nextPage.json.items[0].id).not.toBe(firstPage.items[0].id);
     ok(await call('agreements-read', 'GET', `/agreements/${id}/history`), 200, 'agreements-read');
 
+    // The signing function reads its key ring again once the secret no longer holds the placeholder.
+    const ring = aws.secrets.get(SECRET_ARN)!;
+    aws.secrets.set(SECRET_ARN, PLACEHOLDER);
+    expect((await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`)).statusCode).toBe(500);
+    // Back, with a new key in front (a rollover): the signing function publishes the ring it loads
+    // before it signs with it, and the verify function, which holds no key, checks with what was published.
+    const added = signingKey(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    aws.secrets.set(SECRET_ARN, JSON.stringify({ keys: [{ kid: added.kid, privateKeyPem: added.privateKey.export({ type: 'pkcs8', format: 'pem' }) }, ...JSON.parse(ring).keys] }));
     const pdf = await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`);
     ok(pdf, 200, 'certificates');
+    expect(pdf.bytes.toString('latin1')).toContain(Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: added.kid })).toString('base64url'));
+    coldStart('verify');
     expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
     // API Gateway's "HEAD ..." route key reaches the GET's code, which answers without the content.
     const head = await call('certificates', 'HEAD', `/agreements/${id}/certificate.pdf`);
     expect([head.statusCode, head.headers?.etag, head.headers?.['content-length'], head.bytes.length]).toEqual([200, pdf.headers?.etag, String(pdf.bytes.length), 0]);
     expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'valid', version: 2 });
+    // A file off record (as if handed out before records were kept) is rendered again to compare, with
+    // the signature it carries: the verify function needs no private key for that either.
+    const { dynamo, tableName: table } = await import('#shared/store/client.ts');
+    const { issuedCertificateKey } = await import('#shared/store/keys.ts');
+    await dynamo.send(new DeleteCommand({ TableName: table, Key: issuedCertificateKey(id, 2, createHash('sha256').update(pdf.bytes).digest('hex')) }));
+    expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'valid', version: 2 });
+    expect((await call('verify', 'POST', '/verify', Buffer.concat([pdf.bytes, Buffer.from('%\n')]))).json).toMatchObject({ status: 'invalid', reason: 'altered' });
     // A link whose signature checks out under no address: the addresses files were handed out under are queried.
     expect((await call('verify', 'GET', `/verify/${signed.json.code}?v=2&sig=${'A'.repeat(86)}`)).json).toMatchObject({ status: 'invalid' });
     ok(await call('agreements-write', 'POST', `/agreements/${id}/void`, { reason: 'signed twice' }, { 'if-match': '"2"' }), 200, 'agreements-write');
     expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'voided' });
     const keys = await call('verify', 'GET', '/.well-known/concord-keys.json');
-    expect(keys.json.keys).toHaveLength(1);
+    expect(keys.json.keys.map((k: { kid: string }) => k.kid)).toEqual([added.kid, JSON.parse(ring).keys[0].kid]);
 
     // Each policy refused nothing, and every table write it grants was needed on the way.
     for (const fn of FUNCTION_NAMES) {

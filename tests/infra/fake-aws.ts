@@ -14,8 +14,21 @@ export interface FakeAws {
   close(): Promise<void>;
 }
 
+/** Secrets by id; each value set is a new version, made later than the one before (as Secrets Manager's CreatedDate orders them). */
+class Secrets extends Map<string, string> {
+  readonly versions = new Map<string, { versionId: string; createdAt: number }>();
+  private made = 0;
+  private last = 0;
+
+  override set(id: string, value: string): this {
+    this.last = Math.max(Date.now(), this.last + 1);
+    this.versions?.set(id, { versionId: `v${String(++this.made).padStart(6, '0')}`, createdAt: this.last });
+    return super.set(id, value);
+  }
+}
+
 export async function startFakeAws(): Promise<FakeAws> {
-  const secrets = new Map<string, string>();
+  const secrets = new Secrets();
   const cfnResponses = new Map<string, unknown>();
   const server = createServer(async (req, res) => {
     const body = (await readAll(req)).toString('utf8');
@@ -28,9 +41,12 @@ export async function startFakeAws(): Promise<FakeAws> {
     const reply = (status: number, json: object) => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
     if (action === 'PutSecretValue') {
       secrets.set(SecretId, SecretString ?? '');
-      return reply(200, { ARN: SecretId, VersionId: 'v2' });
+      return reply(200, { ARN: SecretId, VersionId: secrets.versions.get(SecretId)!.versionId });
     }
-    if (action === 'GetSecretValue' && secrets.has(SecretId)) return reply(200, { ARN: SecretId, SecretString: secrets.get(SecretId), VersionId: 'v1' });
+    if (action === 'GetSecretValue' && secrets.has(SecretId)) {
+      const { versionId, createdAt } = secrets.versions.get(SecretId)!;
+      return reply(200, { ARN: SecretId, SecretString: secrets.get(SecretId), VersionId: versionId, CreatedDate: createdAt / 1000 });
+    }
     return reply(400, { __type: 'ResourceNotFoundException', message: `${action} ${SecretId}: not faked` });
   });
   return { ...(await listenLocally(server)), secrets, cfnResponses };

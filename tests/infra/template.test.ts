@@ -6,10 +6,12 @@
  */
 import { Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, gatewayRouteKeys, readsTable, ROUTES, TABLE_CALLS, PREFLIGHT_ROUTE_KEY, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
+import { publishedKeysKey } from '#shared/store/keys.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
@@ -87,9 +89,20 @@ describe('stateful stack: signing key and users', () => {
       expect(secret.Properties.SecretString).toBeUndefined();
     }
     expect(JSON.stringify(s.stateful$.toJSON())).not.toContain('PRIVATE KEY');
-    s.stateful$.hasResourceProperties('Custom::ConcordSigningKey', { SecretArn: { Ref: Match.anyValue() } });
+    s.stateful$.hasResourceProperties('Custom::ConcordSigningKey', { SecretArn: { Ref: Match.anyValue() }, TableName: Match.anyValue() });
     // A handler that never answers fails the stack after 5 minutes, not CloudFormation's default hour.
     expect(only(s.stateful$, 'Custom::ConcordSigningKey').Properties.ServiceTimeout).toBe('300');
+  });
+
+  it('lets the signing-key resource write, in the table, the published public keys and nothing else', () => {
+    const init = s.stateful.node.findChild('SigningKeyInit') as unknown as lambda.Function;
+    const roleId = s.logicalId(s.stateful, init.role!);
+    const statements = Object.values(s.stateful$.findResources('AWS::IAM::Policy'))
+      .filter((p) => asArray(p.Properties.Roles).some((r: { Ref?: string }) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[]);
+    const table = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(table).toEqual([expect.objectContaining({ Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [publishedKeysKey.pk] } } })]);
+    expect(resources(s.stateful$, 'AWS::Lambda::Function')[s.logicalId(s.stateful, init)]!.Properties.Environment.Variables.TABLE_NAME).toBeDefined();
   });
 
   it('has a retained user pool: no self sign-up, strong passwords, optional MFA, custom:partyId', () => {
@@ -182,6 +195,16 @@ describe('stateless stack: least privilege', () => {
     for (const st of statementsOf(fn)) {
       for (const action of asArray(st.Action)) expect(action).not.toMatch(/^\*$|:\*$/);
       if (asArray(st.Resource).includes('*')) expect(asArray(st.Action).every((a) => a.startsWith('xray:'))).toBe(true);
+    }
+  });
+
+  it('gives no function that anyone may call (public routes, and what no route matches) the signing key ring', () => {
+    const open = new Set<FunctionName>([UNMATCHED_FUNCTION, ...ROUTES.filter((r) => r.access === 'public').map((r) => r.fn)]);
+    expect([...open].sort()).toEqual(['meta', 'verify']);
+    for (const fn of open) {
+      const id = s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!);
+      expect(resources(s.stateless$, 'AWS::Lambda::Function')[id]!.Properties.Environment.Variables, fn).not.toHaveProperty('SIGNING_KEY_SECRET_ARN');
+      expect(statementsOf(fn).filter((st) => JSON.stringify(st.Resource).includes('SigningKey')), fn).toEqual([]);
     }
   });
 
