@@ -1831,6 +1831,41 @@ describe('verification', () => {
     }
   });
 
+  it('reads an agreement\'s history once a minute for checks anyone repeats, its item for each: an amendment or an edited record is seen at once', async () => {
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { putItem } = await import('./support/history-items.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const { id, pdf, link } = await freshSigning('Checked again and again');
+    const pk = agreementKey(id).pk;
+    /** What checking reads of the agreement's partition: whole (a query) or its item alone. */
+    const reads = async (check: () => Promise<unknown>) => {
+      const seen: string[] = [];
+      await watchingCalls(({ command, input }) => {
+        if (!JSON.stringify(input).includes(`"${pk}"`)) return;
+        if (command === 'QueryCommand') seen.push('partition');
+        if (['GetItemCommand', 'GetCommand'].includes(command)) seen.push('item');
+      }, check);
+      return seen;
+    };
+    expect((await checkLink(link)).body.status).toBe('valid');
+    expect(await reads(async () => {
+      for (let i = 0; i < 3; i++) expect((await checkLink(link)).body.status).toBe('valid');
+      expect((await checkFile(pdf)).body.status).toBe('valid');
+    })).toEqual(['item', 'item', 'item', 'item']);
+    // An amendment names another latest entry: read whole again, and the verdict follows it.
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'Amended once', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    let superseded;
+    expect(await reads(async () => { superseded = (await checkLink(link)).body; })).toEqual(['item', 'partition']);
+    expect(superseded).toMatchObject({ status: 'superseded', currentVersion: 2 });
+    // A record edited behind the API, its latest entry the same: read whole again too.
+    const item = (await getItem(agreementKey(id)))!;
+    await putItem({ ...item, data: { ...(item.data as object), status: 'voided' } });
+    let edited;
+    expect(await reads(async () => { edited = (await checkLink(link)).body; })).toEqual(['item', 'partition']);
+    expect(edited).toMatchObject({ status: 'voided' });
+  });
+
   it('checks with the published keys: one published a moment ago by another instance checks out at once, an older ring cannot come back, and a key taken out stops verifying', async () => {
     const { publishKeys, signingKeys, PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_REREAD_MS } = await import('#shared/store/signing-keys.ts');
     const { certificatePayloadOf, signPayload, signatureOf, signingKey } = await import('#shared/certificate/signature.ts');
@@ -1846,10 +1881,11 @@ describe('verification', () => {
     // Versions of the ring made after the one the server published at its start, in order.
     const now = Date.now();
     const ringVersion = (n: number) => ({ versionId: `test-${n}`, createdAt: now + n });
-    // The verify function has read the published keys just now, and keeps them a minute.
-    expect(await published()).toEqual(kidsOf(ring));
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
+      // The verify function reads the published keys now (its last read is a minute old), and keeps them a minute.
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      expect(await published()).toEqual(kidsOf(ring));
       // Another instance loads a ring with a new key in front, and publishes it before it signs.
       expect(await publishKeys([added, ...ring], ringVersion(1))).toBe(true);
       expect((await checkLink(linkSignedBy(added))).body.status).toBe('invalid'); // read again no more than once a second
@@ -1864,12 +1900,14 @@ describe('verification', () => {
       expect((await checkFile(pdf)).body).toMatchObject({ status: 'invalid', reason: 'bad-signature' });
       expect(await published()).toEqual([added.kid]);
     } finally {
-      // The ring as it was, read again by the verify function.
+      // The ring as it was, read again by the verify function (whatever failed above).
       await publishKeys(ring, ringVersion(3), { force: true });
-      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REREAD_MS);
-      expect((await checkFile(pdf)).body.status).toBe('valid');
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      await published();
       vi.useRealTimers();
     }
+    expect(await published()).toEqual(kidsOf(ring));
+    expect((await checkFile(pdf)).body.status).toBe('valid');
   });
 
   it('a file whose signed payload names no version as the registry holds it is invalid, recorded or not', async () => {

@@ -262,7 +262,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   // The keys are read whatever the code: on a cold start their first read is slow, and read only for
   // an issued code, it would tell that code apart past the floor.
   const [keys, agreementId] = await Promise.all([verifyingKeys(), store.agreementIdByCode(code)]);
-  const stored = agreementId ? await store.getAgreement(agreementId) : undefined;
+  const stored = agreementId ? await store.getAgreementReused(agreementId) : undefined;
   const entry = stored && entryOf(stored, version);
   if (!stored || !entry) return noSuchLink();
   // The link was printed under the registry's address at the time: this one, or (after a move)
@@ -302,7 +302,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const verified = await withPublishedKeys((keys) => verifiedPayload(jws, keys));
   if (!verified) return invalid('bad-signature', 'The signature in this file is not valid: the file was not issued by the registry.', '此文件中的签名核验未通过：该文件并非由登记系统签发。');
   const { payload, key } = verified;
-  const stored = await store.getAgreement(payload.id);
+  const stored = await store.getAgreementReused(payload.id);
   const entry = stored && entryOf(stored, payload.version);
   if (!stored || !entry || canonicalJson(certificatePayloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
     return invalid('unknown-payload', 'The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本均不相符。');

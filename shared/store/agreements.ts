@@ -8,6 +8,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import * as z from 'zod';
 import { previousVersion, replay, signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
+import { canonicalJson } from '#shared/domain/canonical.ts';
 import { RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
@@ -52,6 +53,51 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
   const found = items.find((i) => i.sk === keys.agreementKey(id).sk);
   if (!found) return undefined;
   return storedWith(storedItem.parse(found), items.filter((i) => String(i.sk).startsWith(keys.HISTORY_PREFIX)));
+}
+
+/** How long an agreement read whole may be reused (see getAgreementReused), and how much of them a process keeps. */
+export const REUSED_FOR_MS = 60_000;
+const REUSED_BYTES = 32 * 1024 * 1024;
+const reusable = new Map<string, { stored: StoredAgreement; at: number }>();
+let reusableBytes = 0;
+
+function forget(id: string): void {
+  const kept = reusable.get(id);
+  if (!kept) return;
+  reusable.delete(id);
+  reusableBytes -= kept.stored.historyBytes;
+}
+
+/**
+ * As getAgreement, for reads anyone may repeat at will without a token (public verification): an
+ * agreement this process read whole in the last REUSED_FOR_MS is read again only when its item
+ * (one GetItem, not its whole partition, which may run to megabytes) names another latest entry or
+ * holds another record, so a flood of checks of one certificate costs a partition read a minute,
+ * not one per request. The registry never changes an entry once committed; one edited behind the
+ * API is seen within REUSED_FOR_MS (downloads and history read afresh). The result is shared:
+ * never change it.
+ */
+export async function getAgreementReused(id: string): Promise<StoredAgreement | undefined> {
+  const kept = reusable.get(id);
+  if (kept && Date.now() - kept.at < REUSED_FOR_MS) {
+    const found = await getItem(keys.agreementKey(id));
+    const item = found && storedItem.parse(found);
+    if (item && item.head === kept.stored.head && canonicalJson(item.data) === canonicalJson(kept.stored.agreement)) {
+      reusable.delete(id);
+      reusable.set(id, kept); // the most recently used last
+      return kept.stored;
+    }
+  }
+  forget(id);
+  const stored = await getAgreement(id);
+  // Only what a change cannot move under it: an item that holds its history itself is read whole anyway.
+  if (stored && !stored.embedded && stored.historyBytes <= REUSED_BYTES / 4) {
+    forget(id); // read meanwhile by another request
+    reusable.set(id, { stored, at: Date.now() });
+    reusableBytes += stored.historyBytes;
+    while (reusableBytes > REUSED_BYTES) forget(reusable.keys().next().value!);
+  }
+  return stored;
 }
 
 /** The stored agreement of an item, with its history from `entryItems` (unless the item holds it). */
