@@ -80,8 +80,11 @@ describe('history read from entry items, edited behind the API', () => {
     expect((await certificate(1)).status).toBe(200);
     for (const version of [2, 3]) {
       const refused = await certificate(version);
-      expect([refused.status, refused.body.detail]).toEqual([409, expect.stringMatching(/does not check out from version 2 on/)]);
+      expect([refused.status, refused.body.detail, refused.body.errors[0].path]).toEqual([409, expect.stringMatching(/does not check out from version 2 on/), 'version']);
     }
+    // Asked for the latest, without naming a version: the refusal does not say the caller sent one.
+    const latest = await t.call('GET', `/agreements/${id}/certificate.pdf`);
+    expect([latest.status, latest.body.errors]).toEqual([409, [{ path: '', message: 'names an agreement whose latest version, 3, cannot be certified while its history does not check out from version 2 on' }]]);
     const checked = await t.call('POST', '/verify', { token: null, body: issued.body, headers: { 'content-type': 'application/pdf' } });
     expect([checked.status, checked.body.status, checked.body.reason]).toEqual([200, 'invalid', 'unknown-payload']);
   });

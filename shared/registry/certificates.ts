@@ -71,7 +71,8 @@ async function issue(stored: store.StoredAgreement, version: number, options: Is
   return { ...(await renderNamed(stored, version, file)), kid: file.kid };
 }
 
-type IssueOptions = { signed?: Signed; iss?: string; ceremony?: Ceremony };
+/** `asked`: the caller named the version (`?version=`), rather than taking the latest: a refusal names what it sent. */
+type IssueOptions = { signed?: Signed; iss?: string; ceremony?: Ceremony; asked?: boolean };
 /** A payload's compact JWS, and the id of the key that signed it. */
 type Signed = { jws: string; kid: string };
 
@@ -88,7 +89,7 @@ async function issuedDigest(stored: store.StoredAgreement, version: number, opti
 }
 
 /** What names a version's file (see issue()), and what it is made of. */
-async function named(stored: store.StoredAgreement, version: number, { signed, iss = PUBLIC_BASE_URL, ceremony }: IssueOptions) {
+async function named(stored: store.StoredAgreement, version: number, { signed, iss = PUBLIC_BASE_URL, ceremony, asked = true }: IssueOptions) {
   const entry = entryOf(stored, version);
   if (!entry) {
     const { code, version: latest } = stored.agreement;
@@ -96,7 +97,9 @@ async function named(stored: store.StoredAgreement, version: number, { signed, i
     const bad = integrityOf(stored).firstBadVersion;
     console.error(JSON.stringify({ level: 'error', message: 'agreement history does not check out', agreementId: stored.agreement.id, firstBadVersion: bad }));
     throw new StateConflict(`The history of agreement ${code} does not check out from version ${bad} on (it was changed outside the registry): no certificate of version ${bad} or later is issued until it is restored`, [
-      { path: 'version', message: bad === 1 ? 'names no version that can be certified while the history does not check out' : `must be below ${bad} while the history does not check out` },
+      asked
+        ? { path: 'version', message: bad === 1 ? 'names no version that can be certified while the history does not check out' : `must be below ${bad} while the history does not check out` }
+        : { path: '', message: `names an agreement whose latest version, ${version}, cannot be certified while its history does not check out from version ${bad} on` },
     ]);
   }
   const printed = ceremony ?? (await ceremonyNow(stored.agreement));
@@ -152,7 +155,7 @@ export async function certificateFor(id: string, version: number | undefined, pr
   if (!readsEverything(principal) && v < stored.agreement.version && entryOf(stored, v) && !visibleTo(replay(stored.agreement, stored.history, v)!, principal)) {
     throw new NotFound(`Version ${v} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: 'must be a version that lists your party' }]);
   }
-  const { bytes, sha256, kid } = await issue(stored, v);
+  const { bytes, sha256, kid } = await issue(stored, v, { asked: version !== undefined });
   const { id: agreementId, code } = stored.agreement;
   // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
   if (!recorded.has(sha256)) {
