@@ -20,11 +20,15 @@ import { secretNamedBy, type SecretVersion } from './secrets.ts';
 
 /**
  * All keys, current first, published before they are handed out. A failed load or publication (or
- * a secret still holding its placeholder) is retried on the next call, not cached.
+ * a secret still holding its placeholder) is retried on the next call, not cached. A ring older
+ * than the one published is not published; it is handed out only if its first key, the one that
+ * signs, is among the published keys: a certificate it signed would not verify otherwise.
  */
 export const signingKeys = (): Promise<SigningKey[]> => secretNamedBy('SIGNING_KEY_SECRET_ARN', async (value, version) => {
   const ring = keyRingOf(value);
-  await publishKeys(ring, version);
+  if (!(await publishKeys(ring, version)) && !(await readPublishedKeys()).some((k) => k.kid === ring[0]!.kid)) {
+    throw new Error(`the signing key ${ring[0]!.kid} is not published: a later version of the key ring is (make the ring current as a new version of the secret)`);
+  }
   return ring;
 });
 

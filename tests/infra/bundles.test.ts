@@ -259,6 +259,19 @@ describe('function bundles', () => {
     expect((await call('verify', 'POST', '/verify', pdf.bytes)).json).toMatchObject({ status: 'voided' });
     const keys = await call('verify', 'GET', '/.well-known/concord-keys.json');
     expect(keys.json.keys.map((k: { kid: string }) => k.kid)).toEqual([added.kid, JSON.parse(ring).keys[0].kid]);
+    // A newer version of the ring is published than the one an instance loads (AWSCURRENT moved
+    // back, or a read just after a rotation), and it took the instance's signing key out: its keys
+    // are not put back, and it signs nothing with a key the verify function would not find.
+    const { publishKeys } = await import('#shared/store/signing-keys.ts');
+    const current = JSON.parse(aws.secrets.get(SECRET_ARN)!).keys.map((k: { privateKeyPem: string }) => signingKey(k.privateKeyPem));
+    const newer = signingKey(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    expect(await publishKeys([newer], { versionId: 'v999999', createdAt: Date.now() + 3_600_000 })).toBe(true);
+    coldStart('certificates');
+    const unpublished = await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`);
+    expect(unpublished.statusCode).toBe(500);
+    // Once its ring is the one published again, it signs.
+    expect(await publishKeys(current, { versionId: 'v999999', createdAt: Date.now() + 3_600_000 }, { force: true })).toBe(true);
+    ok(await call('certificates', 'GET', `/agreements/${id}/certificate.pdf`), 200, 'certificates');
 
     // Each policy refused nothing, and every table write it grants was needed on the way.
     for (const fn of FUNCTION_NAMES) {
