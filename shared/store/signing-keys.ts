@@ -42,8 +42,9 @@ const published = z.object({
 /**
  * Publishes the public keys of a ring, unless those of a later version of it are published already
  * (versions are ordered by when Secrets Manager made them). `force` publishes them whatever is
- * there: a deploy, or the local server's start, says which ring is current, also after an older
- * version of the secret was made current again. True when they were written.
+ * there: the deploy's custom resource (run when a deploy creates or updates it, not by every deploy),
+ * or the local server's start, says which ring is current, also after an older version of the
+ * secret was made current again. True when they were written.
  */
 export async function publishKeys(ring: readonly VerifyingKey[], version: SecretVersion, { force = false } = {}): Promise<boolean> {
   const data: z.infer<typeof published> = { keys: ring.map((k) => k.jwk), ring: version, publishedAt: new Date().toISOString() };
