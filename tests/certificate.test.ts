@@ -1811,7 +1811,7 @@ describe('verification', () => {
     expect((await checkFile(otherKey)).body.status).toBe('invalid');
   });
 
-  it('a file off record, signed by a key rotated out since, is re-rendered with that key and checks out', async () => {
+  it('a file off record is re-rendered with the signature it carries, whichever key signs now, and checks out', async () => {
     const { dynamo, tableName } = await import('#shared/store/client.ts');
     const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
     const { issuedCertificateKey } = await import('#shared/store/keys.ts');
@@ -1821,7 +1821,9 @@ describe('verification', () => {
     const { id, pdf } = await freshSigning('Signed before a key rotation');
     // As if handed out before files were recorded.
     await dynamo.send(new DeleteCommand({ TableName: tableName, Key: issuedCertificateKey(id, 1, sha256(pdf)) }));
-    const ring = await signingKeys(); // the process's key ring: a new key in front signs from now on
+    // The process's key ring: a new key in front signs from now on. Re-signed with it, the file
+    // would come out in other bytes: it is re-rendered with the JWS it carries.
+    const ring = await signingKeys();
     ring.unshift(signingKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()));
     try {
       expect((await checkFile(pdf)).body).toMatchObject({ status: 'valid', version: 1 });
@@ -1864,6 +1866,60 @@ describe('verification', () => {
     let edited;
     expect(await reads(async () => { edited = (await checkLink(link)).body; })).toEqual(['item', 'partition']);
     expect(edited).toMatchObject({ status: 'voided' });
+  });
+
+  it('keeps checking with the keys it read when reading them again fails, and tries again a few seconds later, not on every request', async () => {
+    const { failingCalls } = await import('./support/dynamo-calls.ts');
+    const { PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_RETRY_MS } = await import('#shared/store/signing-keys.ts');
+    const { publishedKeysKey } = await import('#shared/store/keys.ts');
+    const { link } = await readOnlySigning();
+    const kids = async () => (await checkLink('/.well-known/concord-keys.json')).body.keys.map((k: { kid: string }) => k.kid);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      const published = await kids();
+      let attempts = 0;
+      await failingCalls(({ command, input }) => command.startsWith('Get') && input.Key?.pk === publishedKeysKey.pk && ++attempts > 0, async () => {
+        vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+        for (let i = 0; i < 3; i++) {
+          expect((await checkLink(link)).body.status).toBe('valid');
+          expect(await kids()).toEqual(published);
+        }
+        expect(attempts).toBe(1);
+        vi.setSystemTime(Date.now() + PUBLISHED_KEYS_RETRY_MS);
+        expect((await checkLink(link)).body.status).toBe('valid');
+        expect(attempts).toBe(2);
+      });
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_RETRY_MS);
+      expect(await kids()).toEqual(published);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('serves no published keys (none yet, or their item lost) as an empty set no one keeps, and checks nothing with them', async () => {
+    const { publishKeys, signingKeys, PUBLISHED_KEYS_REFRESH_MS } = await import('#shared/store/signing-keys.ts');
+    const { publishedKeysKey } = await import('#shared/store/keys.ts');
+    const { deleteItem } = await import('./support/history-items.ts');
+    const { link } = await readOnlySigning();
+    const ring = await signingKeys();
+    const jwks = () => checkLink('/.well-known/concord-keys.json');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      await deleteItem(publishedKeysKey);
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      const none = await jwks();
+      expect([none.status, none.body, none.headers.get('cache-control')]).toEqual([200, { keys: [] }, 'no-store']);
+      expect((await checkLink(link)).body.status).toBe('invalid');
+    } finally {
+      await publishKeys(ring, { versionId: 'restored', createdAt: 0 }, { force: true }); // dated before any ring a later test publishes
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      await jwks();
+      vi.useRealTimers();
+    }
+    const restored = await jwks();
+    expect([restored.body.keys.length, restored.headers.get('cache-control')]).toEqual([ring.length, 'public, max-age=3600']);
+    expect((await checkLink(link)).body.status).toBe('valid');
   });
 
   it('checks with the published keys: one published a moment ago by another instance checks out at once, an older ring cannot come back, and a key taken out stops verifying', async () => {

@@ -37,7 +37,11 @@ export const handler = lambdaHandler('verify', {
   },
   'GET /verify': async (req) => ({ status: 200, body: uploadPage(MAX_CERTIFICATE_BYTES, pageOrder(req.headers)), headers: FORM_PAGE_HEADERS }),
   'POST /verify': async (req) => answer(prefersPage(req.headers), await verifyDocument(req.body as Buffer), true, pageOrder(req.headers)),
-  [`GET ${KEYS_PATH}`]: async () => ({ status: 200, body: await publicKeys(), headers: { 'cache-control': 'public, max-age=3600' } }),
+  [`GET ${KEYS_PATH}`]: async () => {
+    const jwks = await publicKeys();
+    // None published (yet): a verifier must not keep that for an hour.
+    return { status: 200, body: jwks, headers: { 'cache-control': jwks.keys.length > 0 ? 'public, max-age=3600' : 'no-store' } };
+  },
 }, {
   // A browser that sent something the pages cannot take gets a page saying so, not problem+json.
   errorPage: browserProblemPage,

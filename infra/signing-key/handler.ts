@@ -41,8 +41,9 @@ async function fillSecret(secretArn: string): Promise<Filled> {
 }
 
 /**
- * Publishes the public keys of the ring the secret holds, as the current ones (a deploy says which
- * ring is current). A ring that does not load is left to fail loudly where it is used.
+ * Publishes the public keys of the ring the secret holds, unless those of a later version are
+ * (a certificates instance may have published a rotation made while this ran). A ring that does
+ * not load is left to fail loudly where it is used.
  */
 async function publishRing({ value, version }: Filled): Promise<string> {
   let ring;
@@ -51,7 +52,7 @@ async function publishRing({ value, version }: Filled): Promise<string> {
   } catch {
     return 'the key ring does not load: no keys published';
   }
-  await publishKeys(ring, version, { force: true });
+  if (!(await publishKeys(ring, version))) return 'the public keys of this version of the key ring, or of a later one, were published already';
   return `${ring.length} public key${ring.length === 1 ? '' : 's'} published`;
 }
 

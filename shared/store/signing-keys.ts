@@ -40,11 +40,10 @@ const published = z.object({
 });
 
 /**
- * Publishes the public keys of a ring, unless those of a later version of it are published already
- * (versions are ordered by when Secrets Manager made them). `force` publishes them whatever is
- * there: the deploy's custom resource (run when a deploy creates or updates it, not by every deploy),
- * or the local server's start, says which ring is current, also after an older version of the
- * secret was made current again. True when they were written.
+ * Publishes the public keys of a ring, unless those of that version of it, or a later one, are
+ * published already (versions are ordered by when Secrets Manager made them). `force` publishes
+ * them whatever is there: the local server's start says which ring is current (its file's date
+ * says little: a copy restored from a backup keeps an old one). True when they were written.
  */
 export async function publishKeys(ring: readonly VerifyingKey[], version: SecretVersion, { force = false } = {}): Promise<boolean> {
   const data: z.infer<typeof published> = { keys: ring.map((k) => k.jwk), ring: version, publishedAt: new Date().toISOString() };
@@ -64,7 +63,13 @@ export const PUBLISHED_KEYS_REFRESH_MS = 60_000;
 /** When no published key checks a signature, they are read again, but no more often than this. */
 export const PUBLISHED_KEYS_REREAD_MS = 1000;
 
-let read: { keys: Promise<VerifyingKey[]>; at: number } | undefined;
+/** After a failed read, the keys read before serve this long before the next attempt. */
+export const PUBLISHED_KEYS_RETRY_MS = 5000;
+
+/** The keys last read, and when that read began; the read under way; when the last one failed. */
+let good: { keys: VerifyingKey[]; at: number } | undefined;
+let reading: Promise<VerifyingKey[]> | undefined;
+let failedAt = -Infinity;
 
 async function readPublishedKeys(): Promise<VerifyingKey[]> {
   const item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: publishedKeysKey, ConsistentRead: true }))).Item;
@@ -79,14 +84,29 @@ async function readPublishedKeys(): Promise<VerifyingKey[]> {
 /**
  * The published public keys, kept for PUBLISHED_KEYS_REFRESH_MS. `missed`: none of the keys last
  * read checked a signature, so they are read again if that read is over PUBLISHED_KEYS_REREAD_MS
- * old (a key another instance published a moment ago is found at once). A failed read is not kept.
+ * old (a key another instance published a moment ago is found at once). One read at a time; when
+ * one fails, the keys read before answer, and the next attempt waits PUBLISHED_KEYS_RETRY_MS
+ * (without keys read before, the failure is the answer).
  */
-export function verifyingKeys({ missed = false } = {}): Promise<VerifyingKey[]> {
-  const age = read ? Date.now() - read.at : Infinity;
-  if (age >= (missed ? PUBLISHED_KEYS_REREAD_MS : PUBLISHED_KEYS_REFRESH_MS)) {
-    const entry = { keys: readPublishedKeys(), at: Date.now() };
-    read = entry;
-    entry.keys.catch(() => read === entry && (read = undefined));
+export async function verifyingKeys({ missed = false } = {}): Promise<VerifyingKey[]> {
+  const now = Date.now();
+  // (A clock set back makes every time it took "in the future": then they are read again.)
+  const within = (since: number, ms: number) => now >= since && now - since < ms;
+  if (good && (within(good.at, missed ? PUBLISHED_KEYS_REREAD_MS : PUBLISHED_KEYS_REFRESH_MS) || within(failedAt, PUBLISHED_KEYS_RETRY_MS))) return good.keys;
+  reading ??= readPublishedKeys().then(
+    (keys) => {
+      good = { keys, at: now };
+      return keys;
+    },
+    (error: unknown) => {
+      failedAt = Date.now();
+      throw error;
+    },
+  ).finally(() => { reading = undefined; });
+  try {
+    return await reading;
+  } catch (error) {
+    if (good) return good.keys;
+    throw error;
   }
-  return read!.keys;
 }

@@ -150,7 +150,11 @@ describe('signing-key custom resource bundle', () => {
     expect(await publishedKids()).toEqual([stored.kid]);
 
     await keyInit().invoke(create(2));
-    expect(aws.cfnResponses.get('/cfn/2')).toMatchObject({ Status: 'SUCCESS', Reason: 'kept; 1 public key published' });
+    expect(aws.cfnResponses.get('/cfn/2')).toMatchObject({ Status: 'SUCCESS', Reason: 'kept; the public keys of this version of the key ring, or of a later one, were published already' });
+    // A later version of the secret (a rotation, say) is published by the next Create or Update.
+    aws.secrets.set(SECRET_ARN, first);
+    await keyInit().invoke(create(6));
+    expect(aws.cfnResponses.get('/cfn/6')).toMatchObject({ Status: 'SUCCESS', Reason: 'kept; 1 public key published' });
     expect(aws.secrets.get(SECRET_ARN)).toBe(first);
     expect(keyInit().output()).not.toContain('PRIVATE KEY');
   });

@@ -17,3 +17,17 @@ export async function watchingCalls<T>(onCall: (call: Call) => void, during: () 
     dynamo.middlewareStack.remove(name);
   }
 }
+
+/** Runs `during` with every call that `fails` picks failing as if DynamoDB had (before it is sent; the SDK does not retry it). */
+export async function failingCalls<T>(fails: (call: Omit<Call, 'output'>) => boolean, during: () => Promise<T>): Promise<T> {
+  const name = `fail-${Math.random()}`;
+  dynamo.middlewareStack.add((next, context) => async (args) => {
+    if (fails({ command: context.commandName!, input: args.input as Call['input'] })) throw Object.assign(new Error('injected fault'), { name: 'InternalServerError', $fault: 'server' });
+    return next(args);
+  }, { step: 'initialize', name });
+  try {
+    return await during();
+  } finally {
+    dynamo.middlewareStack.remove(name);
+  }
+}
