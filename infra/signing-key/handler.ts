@@ -4,8 +4,8 @@
  * signing-key secret while it holds CloudFormation's placeholder, so the private key never appears
  * in code, template or logs; a secret holding anything else is kept. Either way it then publishes
  * the public keys of the ring the secret holds (TABLE_NAME's published-keys item), which the verify
- * function reads: certificates check out from the first one. Delete leaves the secret alone (it is
- * retained).
+ * function reads, unless those of a later version are there already: certificates check out from
+ * the first one. Delete leaves the secret alone (it is retained).
  */
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';

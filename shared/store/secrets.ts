@@ -30,7 +30,7 @@ export interface SecretVersion { versionId: string; createdAt: number }
 export type SecretUse<T> = (secretString: string, version: SecretVersion) => T | Promise<T>;
 
 /** The secret whose ARN is in `arnVariable`, as it stands now, made usable by `use`. */
-export async function readSecret<T>(arnVariable: string, use: SecretUse<T>): Promise<T> {
+async function readSecret<T>(arnVariable: string, use: SecretUse<T>): Promise<T> {
   const secretId = z.string().min(1, `${arnVariable} must name a secret`).parse(process.env[arnVariable]);
   const out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
   const value = z.string().min(1, `the secret in ${arnVariable} is empty`).parse(out.SecretString);

@@ -7,8 +7,9 @@
  *
  * Whoever loads the ring publishes its public keys, before any of them signs, into one table item
  * (keys.publishedKeysKey): the verify function, which anyone may call and which parses the files
- * they upload, reads them there and holds no private key. The item follows the ring: a key taken
- * out of the ring stops verifying, as it would if verification read the ring.
+ * they upload, reads them there and holds no private key. The item follows the newest version of
+ * the ring that the signing function has loaded: a key taken out of the ring stops verifying once it
+ * loads the ring again.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
