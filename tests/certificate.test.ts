@@ -1868,6 +1868,57 @@ describe('verification', () => {
     expect(edited).toMatchObject({ status: 'voided' });
   });
 
+  it('keeps no more agreements read whole than its bound when one it answers from is dropped while its item is read', async () => {
+    const { getAgreementReused } = await import('#shared/store/agreements.ts');
+    const { dynamo } = await import('#shared/store/client.ts');
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const { putItem } = await import('./support/history-items.ts');
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
+    // The most one agreement kept may take: a quarter of the 32 MB a process keeps, so four fill it.
+    const LARGEST = 8 * 1024 * 1024;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title: `Kept while in use ${i}` }));
+      expect(r.status).toBe(201);
+      // Its history counted as the largest kept (behind the API: the count alone, its record and head as they were).
+      await putItem({ ...(await getItem(agreementKey(r.body.id)))!, historyBytes: LARGEST });
+      ids.push(r.body.id);
+    }
+    const [first, ...others] = ids as [string, ...string[]];
+    await getAgreementReused(first); // read whole, and kept
+    // The next read of the first one's item waits until the others have been read whole.
+    let reached!: () => void;
+    let release!: () => void;
+    const atItem = new Promise<void>((resolve) => { reached = resolve; });
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    const name = `hold-${Math.random()}`;
+    dynamo.middlewareStack.add((next, context) => async (args) => {
+      const key = (args.input as { Key?: { pk?: unknown; sk?: unknown } }).Key;
+      if (context.commandName!.startsWith('Get') && key?.pk === agreementKey(first).pk && key.sk === agreementKey(first).sk) {
+        reached();
+        await released;
+      }
+      return next(args);
+    }, { step: 'initialize', name });
+    try {
+      const answering = getAgreementReused(first); // kept: its item alone is read
+      await atItem;
+      for (const id of others) await getAgreementReused(id); // the fifth drops the first to make room
+      release();
+      expect((await answering)?.agreement.id).toBe(first);
+    } finally {
+      release();
+      dynamo.middlewareStack.remove(name);
+    }
+    // Four of them fill what a process keeps: all five cannot be answered without reading one whole again.
+    let readWhole = 0;
+    await watchingCalls(({ command }) => { if (command === 'QueryCommand') readWhole += 1; }, async () => {
+      for (const id of ids) await getAgreementReused(id);
+    });
+    expect(readWhole).toBeGreaterThan(0);
+  });
+
   it('keeps checking with the keys it read when reading them again fails, and tries again a few seconds later, not on every request', async () => {
     const { failingCalls } = await import('./support/dynamo-calls.ts');
     const { PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_RETRY_MS } = await import('#shared/store/signing-keys.ts');

@@ -83,8 +83,12 @@ export async function getAgreementReused(id: string): Promise<StoredAgreement | 
     const found = await getItem(keys.agreementKey(id));
     const item = found && storedItem.parse(found);
     if (item && item.head === kept.stored.head && canonicalJson(item.data) === canonicalJson(kept.stored.agreement)) {
-      reusable.delete(id);
-      reusable.set(id, kept); // the most recently used last
+      // The most recently used last; unless dropped or replaced while its item was read (put back, it
+      // would be kept uncounted: the bound on what a process keeps would no longer hold).
+      if (reusable.get(id) === kept) {
+        reusable.delete(id);
+        reusable.set(id, kept);
+      }
       return kept.stored;
     }
   }
