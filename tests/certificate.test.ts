@@ -1919,6 +1919,26 @@ describe('verification', () => {
     expect(readWhole).toBeGreaterThan(0);
   });
 
+  it('reuses an agreement read whole only in the minute after it was read: with the clock set back before then, it reads it whole again', async () => {
+    const { getAgreementReused, REUSED_FOR_MS } = await import('#shared/store/agreements.ts');
+    const { integrityOf } = await import('#shared/registry/agreements.ts');
+    const { entryItemsOf, putItem } = await import('./support/history-items.ts');
+    const r = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title: 'Read before the clock went back' }));
+    expect(r.status).toBe(201);
+    const id = r.body.id as string;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      expect(integrityOf((await getAgreementReused(id))!).firstBadVersion).toBeNull(); // kept
+      // Its entry edited behind the API: seen within a minute, however the clock moves.
+      const [entry] = await entryItemsOf(id);
+      await putItem({ ...entry, entry: { ...entry!.entry, reason: 'Tampered' } });
+      vi.setSystemTime(Date.now() - 10 * REUSED_FOR_MS);
+      expect(integrityOf((await getAgreementReused(id))!).firstBadVersion).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps checking with the keys it read when reading them again fails, and tries again a few seconds later, not on every request', async () => {
     const { failingCalls } = await import('./support/dynamo-calls.ts');
     const { PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_RETRY_MS } = await import('#shared/store/signing-keys.ts');

@@ -79,7 +79,9 @@ function forget(id: string): void {
  */
 export async function getAgreementReused(id: string): Promise<StoredAgreement | undefined> {
   const kept = reusable.get(id);
-  if (kept && Date.now() - kept.at < REUSED_FOR_MS) {
+  const now = Date.now();
+  // (A clock set back makes it read "in the future": then it is read again, as published keys are.)
+  if (kept && now >= kept.at && now - kept.at < REUSED_FOR_MS) {
     const found = await getItem(keys.agreementKey(id));
     const item = found && storedItem.parse(found);
     if (item && item.head === kept.stored.head && canonicalJson(item.data) === canonicalJson(kept.stored.agreement)) {
