@@ -1950,6 +1950,7 @@ describe('verification', () => {
       vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
       const published = await kids();
       let attempts = 0;
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
       await failingCalls(({ command, input }) => command.startsWith('Get') && input.Key?.pk === publishedKeysKey.pk && ++attempts > 0, async () => {
         vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
         for (let i = 0; i < 3; i++) {
@@ -1961,6 +1962,9 @@ describe('verification', () => {
         expect((await checkLink(link)).body.status).toBe('valid');
         expect(attempts).toBe(2);
       });
+      // Each failed read is said: a verify instance checking with stale keys is seen.
+      expect(logged.mock.calls.filter(([line]) => String(line).includes('the published keys could not be read again'))).toHaveLength(2);
+      logged.mockRestore();
       vi.setSystemTime(Date.now() + PUBLISHED_KEYS_RETRY_MS);
       expect(await kids()).toEqual(published);
     } finally {
