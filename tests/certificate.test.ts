@@ -1941,7 +1941,7 @@ describe('verification', () => {
 
   it('keeps checking with the keys it read when reading them again fails, and tries again a few seconds later, not on every request', async () => {
     const { failingCalls } = await import('./support/dynamo-calls.ts');
-    const { PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_RETRY_MS } = await import('#shared/store/signing-keys.ts');
+    const { PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_RETRY_MS } = await import('#shared/store/published-keys.ts');
     const { publishedKeysKey } = await import('#shared/store/keys.ts');
     const { link } = await readOnlySigning();
     const kids = async () => (await checkLink('/.well-known/concord-keys.json')).body.keys.map((k: { kid: string }) => k.kid);
@@ -1973,7 +1973,8 @@ describe('verification', () => {
   });
 
   it('serves no published keys (none yet, or their item lost) as an empty set no one keeps, and checks nothing with them', async () => {
-    const { publishKeys, signingKeys, PUBLISHED_KEYS_REFRESH_MS } = await import('#shared/store/signing-keys.ts');
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { publishKeys, PUBLISHED_KEYS_REFRESH_MS } = await import('#shared/store/published-keys.ts');
     const { publishedKeysKey } = await import('#shared/store/keys.ts');
     const { deleteItem } = await import('./support/history-items.ts');
     const { link } = await readOnlySigning();
@@ -1998,7 +1999,8 @@ describe('verification', () => {
   });
 
   it('checks with the published keys: one published a moment ago by another instance checks out at once, an older ring cannot come back, and a key taken out stops verifying', async () => {
-    const { publishKeys, signingKeys, PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_REREAD_MS } = await import('#shared/store/signing-keys.ts');
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { publishKeys, PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_REREAD_MS } = await import('#shared/store/published-keys.ts');
     const { certificatePayloadOf, signPayload, signatureOf, signingKey } = await import('#shared/certificate/signature.ts');
     const { generateKeyPairSync } = await import('node:crypto');
     const { id, pdf } = await freshSigning('Checked with the published keys');

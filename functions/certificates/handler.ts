@@ -4,7 +4,7 @@ import { certificateQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { noneMatchHits } from '#shared/http/request.ts';
 import { etag } from '#shared/http/response.ts';
-import { certificateFor } from '#shared/registry/certificates.ts';
+import { certificateFor } from '#shared/registry/issuing.ts';
 
 export const handler = lambdaHandler('certificates', {
   'GET /agreements/{id}/certificate.pdf': async (req) => {

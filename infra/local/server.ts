@@ -217,7 +217,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
 
   // As the deploy's custom resource does on AWS: the ring in the data dir is the current one, and
   // its public keys are what the verify function checks with.
-  const { publishKeys } = await import('#shared/store/signing-keys.ts');
+  const { publishKeys } = await import('#shared/store/published-keys.ts');
   await publishKeys(keyRingOf(localSecrets.keyRing.value), localSecrets.keyRing.version, { force: true });
 
   const handlers = new Map<FunctionName, Promise<LambdaHandler>>();

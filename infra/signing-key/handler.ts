@@ -11,7 +11,7 @@ import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } fr
 import * as z from 'zod';
 import type { SecretVersion } from '#shared/store/secrets.ts';
 import { keyRingOf } from '#shared/certificate/signature.ts';
-import { publishKeys } from '#shared/store/signing-keys.ts';
+import { publishKeys } from '#shared/store/published-keys.ts';
 import { holdsNoKeys, newKeySet } from './key-set.ts';
 
 const secrets = new SecretsManagerClient({});

@@ -1,10 +1,11 @@
 /**
- * Certificates: issue one for an agreement version, and verify a link (code + version +
- * signature) or an uploaded PDF. A certificate is a pure function of (version, ceremony as it
- * stands, signing key): a correction of the ceremony is printed on every certificate after it, and
- * every file handed out is recorded by its SHA-256: verifying a file means finding exactly those
- * bytes on record (or, for files from before records were kept, re-issuing it and comparing
- * bytes), so any edit makes it `invalid`, and a new font or layout never does.
+ * Certificates: render one for an agreement version (signed by the caller: ./issuing.ts signs with
+ * the current key), and verify a link (code + version + signature) or an uploaded PDF, with the
+ * published public keys only. A certificate is a pure function of (version, ceremony as it stands,
+ * signing key): a correction of the ceremony is printed on every certificate after it, and every
+ * file handed out is recorded by its SHA-256: verifying a file means finding exactly those bytes on
+ * record (or, for files from before records were kept, rendering it again with the signature it
+ * carries and comparing bytes), so any edit makes it `invalid`, and a new font or layout never does.
  */
 import { setTimeout } from 'node:timers/promises';
 import * as z from 'zod';
@@ -14,20 +15,19 @@ import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound, RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { assertPrintable, NOT_A_PDF } from '#shared/certificate/wording.ts';
 import { typedCode } from '#shared/domain/ids.ts';
-import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
 import {
-  certificateLinks, certificatePayloadOf, cutShort, keyThatSigned, MAX_CERTIFICATE_BYTES, SIGNATURE_CHARACTERS, signatureAsPrinted, signPayload, verifiedPayload, wellFormedSignature,
+  certificateLinks, certificatePayloadOf, cutShort, keyThatSigned, MAX_CERTIFICATE_BYTES, SIGNATURE_CHARACTERS, signatureAsPrinted, verifiedPayload, wellFormedSignature,
   type CertificatePayload, type VerifyingKey,
 } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
-import { getIssuedCertificate, issuersOf, recordIssuedCertificate } from '#shared/store/certificates.ts';
+import { getIssuedCertificate, issuersOf } from '#shared/store/certificates.ts';
 import { getCeremony, getCeremonyStored } from '#shared/store/directory.ts';
 import type { GenuineVerification, InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
-import { signingKeys, verifyingKeys } from '#shared/store/signing-keys.ts';
-import { entryOf, integrityOf, load, visibleTo } from './agreements.ts';
+import { verifyingKeys } from '#shared/store/published-keys.ts';
+import { entryOf, integrityOf } from './agreements.ts';
 
-const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
+export const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
 
 /** Rendered certificates by name (their JWS, which pins id, version, state and key, and their ceremony's version), with their SHA-256: rendering is pure. */
 const rendered = new Map<string, Promise<{ bytes: Uint8Array; sha256: string }>>();
@@ -60,27 +60,21 @@ async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'
 }
 
 /**
- * Renders a version, signed now with the current key or carrying the JWS `signed` (one the registry
- * signed before, for this very payload), for the registry at `iss` (default: this one), printing
- * `ceremony` (default: as it stands). The JWS needs only the stored agreement
- * and the version's history entry: with the ceremony's version it names the file, so a cached
- * certificate costs no replay of the history.
+ * Renders a version, its payload signed by `sign` (issuing/signNow, with the current key; or, to
+ * compare a file with, the JWS the registry signed for this very payload before), for the registry
+ * at `iss` (default: this one), printing `ceremony` (default: as it stands). The JWS needs only the
+ * stored agreement and the version's history entry: with the ceremony's version it names the file,
+ * so a cached certificate costs no replay of the history.
  */
-async function issue(stored: store.StoredAgreement, version: number, options: IssueOptions = {}): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
+export async function issue(stored: store.StoredAgreement, version: number, options: IssueOptions): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
   const file = await named(stored, version, options);
   return { ...(await renderNamed(stored, version, file)), kid: file.kid };
 }
 
 /** `asked`: the caller named the version (`?version=`), rather than taking the latest: a refusal names what it sent. */
-type IssueOptions = { signed?: Signed; iss?: string; ceremony?: Ceremony; asked?: boolean };
+type IssueOptions = { sign: (payload: CertificatePayload) => Promise<Signed>; iss?: string; ceremony?: Ceremony; asked?: boolean };
 /** A payload's compact JWS, and the id of the key that signed it. */
-type Signed = { jws: string; kid: string };
-
-/** Signs with the current key: only the functions that issue certificates hold it. */
-async function signNow(payload: CertificatePayload): Promise<Signed> {
-  const key = (await signingKeys())[0]!;
-  return { jws: signPayload(payload, key), kid: key.kid };
-}
+export type Signed = { jws: string; kid: string };
 
 /** The SHA-256 of the file issue() gives for these arguments: rendered only when this process has not rendered it before. */
 async function issuedDigest(stored: store.StoredAgreement, version: number, options: IssueOptions): Promise<string> {
@@ -89,7 +83,7 @@ async function issuedDigest(stored: store.StoredAgreement, version: number, opti
 }
 
 /** What names a version's file (see issue()), and what it is made of. */
-async function named(stored: store.StoredAgreement, version: number, { signed, iss = PUBLIC_BASE_URL, ceremony, asked = true }: IssueOptions) {
+async function named(stored: store.StoredAgreement, version: number, { sign, iss = PUBLIC_BASE_URL, ceremony, asked = true }: IssueOptions) {
   const entry = entryOf(stored, version);
   if (!entry) {
     const { code, version: latest } = stored.agreement;
@@ -104,7 +98,7 @@ async function named(stored: store.StoredAgreement, version: number, { signed, i
   }
   const printed = ceremony ?? (await ceremonyNow(stored.agreement));
   const payload = certificatePayloadOf(stored.agreement, entry, iss);
-  const { jws, kid } = signed ?? (await signNow(payload));
+  const { jws, kid } = await sign(payload);
   return { name: `${jws}#${printed.version}`, kid, printed, payload, jws };
 }
 
@@ -141,29 +135,6 @@ async function render(stored: store.StoredAgreement, version: number, ceremony: 
   });
   assertServable(bytes, agreement.code);
   return { bytes, sha256: sha256Hex(bytes) };
-}
-
-/** Digests this process has already recorded: a popular certificate costs one write, not one per download. */
-const recorded = new Set<string>();
-
-export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
-  const stored = await load(id, principal);
-  const v = version ?? stored.agreement.version;
-  // A partner gets the versions its party is on: not one from before it joined (an earlier
-  // version's parties and terms are history, which partners do not read). load() checked the current one.
-  // A version whose history does not check out has no parties to tell: issue() refuses it (409), as for staff.
-  if (!readsEverything(principal) && v < stored.agreement.version && entryOf(stored, v) && !visibleTo(replay(stored.agreement, stored.history, v)!, principal)) {
-    throw new NotFound(`Version ${v} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: 'must be a version that lists your party' }]);
-  }
-  const { bytes, sha256, kid } = await issue(stored, v, { asked: version !== undefined });
-  const { id: agreementId, code } = stored.agreement;
-  // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
-  if (!recorded.has(sha256)) {
-    await recordIssuedCertificate({ sha256, agreementId, version: v, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString(), iss: PUBLIC_BASE_URL });
-    if (recorded.size >= 1000) recorded.clear();
-    recorded.add(sha256);
-  }
-  return { bytes, etag: sha256, filename: `concord-${code}-v${v}.pdf` };
 }
 
 // ---- verification -----------------------------------------------------------------------
@@ -322,7 +293,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   let unprintable: RuleViolation | undefined;
   for (const ceremony of new Set([versions[0]!, versions.at(-1)!])) {
     try {
-      if ((await issuedDigest(stored, payload.version, { signed: { jws, kid: key.kid }, iss: payload.iss, ceremony })) === digest) return verdict(stored, payload.version, versions[0]);
+      if ((await issuedDigest(stored, payload.version, { sign: async () => ({ jws, kid: key.kid }), iss: payload.iss, ceremony })) === digest) return verdict(stored, payload.version, versions[0]);
       unprintable = undefined;
     } catch (error) {
       // A version too large to render now (see the limits above) cannot be compared byte for byte.

@@ -5,7 +5,7 @@
  * self-contained, that the signing-key custom resource works, and records every bundle's size.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
@@ -203,6 +203,14 @@ describe('function bundles', () => {
     expect(shipped).toEqual(FUNCTION_SETTINGS[fn].assets ? [...ASSET_PATHS].sort() : []);
   });
 
+  it('only the functions that sign carry the code that reads the signing key ring', () => {
+    for (const fn of FUNCTION_NAMES) {
+      const code = readFileSync(join(functionBundle(fn).dir, 'index.mjs'), 'utf8');
+      expect(code.includes('SIGNING_KEY_SECRET_ARN'), fn).toBe(FUNCTION_SETTINGS[fn].signingKey === true);
+    }
+    expect(FUNCTION_SETTINGS.verify.signingKey).toBeUndefined();
+  });
+
   it('serve a signing end to end, each behind its own IAM policy: parties, ceremony, agreement, amendments, lists, certificate, verification', async () => {
     const ok = (reply: { statusCode?: number; bytes: Buffer }, status: number, fn: FunctionName) =>
       expect(reply.statusCode, `${fn}: ${reply.bytes.toString().slice(0, 300)} ${processes.get(fn)?.output().slice(-500)}`).toBe(status);
@@ -266,7 +274,7 @@ describe('function bundles', () => {
     // A newer version of the ring is published than the one an instance loads (AWSCURRENT moved
     // back, or a read just after a rotation), and it took the instance's signing key out: its keys
     // are not put back, and it signs nothing with a key the verify function would not find.
-    const { publishKeys } = await import('#shared/store/signing-keys.ts');
+    const { publishKeys } = await import('#shared/store/published-keys.ts');
     const current = JSON.parse(aws.secrets.get(SECRET_ARN)!).keys.map((k: { privateKeyPem: string }) => signingKey(k.privateKeyPem));
     const newer = signingKey(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     expect(await publishKeys([newer], { versionId: 'v999999', createdAt: Date.now() + 3_600_000 })).toBe(true);

@@ -1,0 +1,42 @@
+/**
+ * Issuing certificates: GET /agreements/{id}/certificate.pdf. The one place that signs, with the
+ * current key of the ring (shared/store/signing-keys.ts): verification (./certificates.ts) holds
+ * no private key, and the verify function's bundle does not carry this module.
+ */
+import { replay } from '#shared/domain/agreement.ts';
+import { NotFound } from '#shared/domain/errors.ts';
+import { readsEverything, type Principal } from '#shared/domain/principal.ts';
+import { signPayload, type CertificatePayload } from '#shared/certificate/signature.ts';
+import { recordIssuedCertificate } from '#shared/store/certificates.ts';
+import { signingKeys } from '#shared/store/signing-keys.ts';
+import { entryOf, load, visibleTo } from './agreements.ts';
+import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
+
+/** Signs with the current key. */
+async function signNow(payload: CertificatePayload): Promise<Signed> {
+  const key = (await signingKeys())[0]!;
+  return { jws: signPayload(payload, key), kid: key.kid };
+}
+
+/** Digests this process has already recorded: a popular certificate costs one write, not one per download. */
+const recorded = new Set<string>();
+
+export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
+  const stored = await load(id, principal);
+  const v = version ?? stored.agreement.version;
+  // A partner gets the versions its party is on: not one from before it joined (an earlier
+  // version's parties and terms are history, which partners do not read). load() checked the current one.
+  // A version whose history does not check out has no parties to tell: issue() refuses it (409), as for staff.
+  if (!readsEverything(principal) && v < stored.agreement.version && entryOf(stored, v) && !visibleTo(replay(stored.agreement, stored.history, v)!, principal)) {
+    throw new NotFound(`Version ${v} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: 'must be a version that lists your party' }]);
+  }
+  const { bytes, sha256, kid } = await issue(stored, v, { sign: signNow, asked: version !== undefined });
+  const { id: agreementId, code } = stored.agreement;
+  // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
+  if (!recorded.has(sha256)) {
+    await recordIssuedCertificate({ sha256, agreementId, version: v, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString(), iss: PUBLIC_BASE_URL });
+    if (recorded.size >= 1000) recorded.clear();
+    recorded.add(sha256);
+  }
+  return { bytes, etag: sha256, filename: `concord-${code}-v${v}.pdf` };
+}
