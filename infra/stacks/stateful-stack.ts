@@ -121,8 +121,9 @@ export class StatefulStack extends Stack {
       // instead of holding it. (Changing this sends the resource an Update, which keeps a secret that
       // already holds keys.)
       serviceTimeout: Duration.minutes(5),
-      // TableName: where it publishes the public keys. A stack deployed before it did gets an Update
-      // (its properties changed), which publishes the keys of the ring it already holds.
+      // TableName: the table it publishes the public keys into (the handler takes it from its
+      // TABLE_NAME). A stack deployed before it did gets an Update (its properties changed), which
+      // publishes the keys of the ring it already holds.
       properties: { SecretArn: this.signingKey.secretArn, TableName: this.table.tableName },
     });
     // The function's policy must exist before CloudFormation asks it to write the secret.

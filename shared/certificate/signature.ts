@@ -26,7 +26,7 @@ export interface VerifyingKey {
   jwk: PublicJwk;
 }
 
-/** A key that signs them: held only by the functions that issue certificates. */
+/** A key that signs them: held only by what signs or publishes a ring (the certificates function, the signing-key custom resource, the local server's start). */
 export interface SigningKey extends VerifyingKey {
   privateKey: KeyObject;
 }

@@ -30,7 +30,9 @@ export const legacyIssuedCertificateKey = (sha256: string): Key => ({ pk: `${ISS
 
 /**
  * The public keys that check certificates, as published from the signing key ring (one item): the
- * functions that sign write it, the verify function reads it, and never the ring itself.
+ * function that signs writes it (and reads it when its own publication is refused), as do the
+ * signing-key custom resource and the local server's start; the verify function reads it, and never
+ * the ring itself.
  */
 export const publishedKeysKey: Key = { pk: 'KEYS', sk: 'PUBLISHED' };
 

@@ -9,10 +9,12 @@ import { publishKeys, readPublishedKeys } from './published-keys.ts';
 import { secretNamedBy } from './secrets.ts';
 
 /**
- * All keys, current first, published before they are handed out. A failed load or publication (or
- * a secret still holding its placeholder) is retried on the next call, not cached. A ring older
- * than the one published is not published; it is handed out only if its first key, the one that
- * signs, is among the published keys: a certificate it signed would not verify otherwise.
+ * All keys, current first, published before they are handed out. A failed first load or
+ * publication (or a secret still holding its placeholder) is retried on the next call, not cached;
+ * when a reload fails, the ring loaded before stays in use and the reload is tried again
+ * SECRET_RETRY_MS later (secrets.ts). A ring older than the one published is not published; it is
+ * handed out only if its first key, the one that signs, is among the published keys: a certificate
+ * it signed would not verify otherwise.
  */
 export const signingKeys = (): Promise<SigningKey[]> => secretNamedBy('SIGNING_KEY_SECRET_ARN', async (value, version) => {
   const ring = keyRingOf(value);
