@@ -2032,6 +2032,12 @@ describe('verification', () => {
       vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
       expect((await checkFile(pdf)).body).toMatchObject({ status: 'invalid', reason: 'bad-signature' });
       expect(await published()).toEqual([added.kid]);
+      // And an instance still holding the ring with it in front stops signing with it (until it reads the ring again).
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const refused = await certificate(id, '?version=1');
+      expect(logged.mock.calls.some(([line]) => String(line).includes('the current signing key is not published'))).toBe(true);
+      logged.mockRestore();
+      expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, expect.any(String)]);
     } finally {
       // The ring as it was, read again by the verify function (whatever failed above).
       await publishKeys(ring, ringVersion(3), { force: true });

@@ -4,17 +4,28 @@
  * no private key, and the verify function's bundle does not carry this module.
  */
 import { replay } from '#shared/domain/agreement.ts';
-import { NotFound } from '#shared/domain/errors.ts';
+import { NotFound, Unavailable } from '#shared/domain/errors.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
-import { signPayload, type CertificatePayload } from '#shared/certificate/signature.ts';
+import { signPayload, type CertificatePayload, type VerifyingKey } from '#shared/certificate/signature.ts';
 import { recordIssuedCertificate } from '#shared/store/certificates.ts';
+import { verifyingKeys } from '#shared/store/published-keys.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { entryOf, load, visibleTo } from './agreements.ts';
 import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
 
-/** Signs with the current key. */
+/**
+ * Signs with the current key, only while it is published: an instance still holding a ring from
+ * before a key was taken out of it (say, one that leaked) would otherwise go on handing out
+ * certificates that check as `invalid` until it reads the ring again (5 minutes). Refused, it
+ * answers 503 until then.
+ */
 async function signNow(payload: CertificatePayload): Promise<Signed> {
   const key = (await signingKeys())[0]!;
+  const published = (keys: readonly VerifyingKey[]) => keys.some((k) => k.kid === key.kid);
+  if (!published(await verifyingKeys()) && !published(await verifyingKeys({ missed: true }))) {
+    console.error(JSON.stringify({ level: 'error', message: 'the current signing key is not published: not signing until the key ring is read again', kid: key.kid }));
+    throw new Unavailable(`signing key ${key.kid} is not published`);
+  }
   return { jws: signPayload(payload, key), kid: key.kid };
 }
 
