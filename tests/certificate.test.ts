@@ -1974,7 +1974,7 @@ describe('verification', () => {
 
   it('serves no published keys (none yet, or their item lost) as an empty set no one keeps, and checks nothing with them', async () => {
     const { signingKeys } = await import('#shared/store/signing-keys.ts');
-    const { publishKeys, PUBLISHED_KEYS_REFRESH_MS } = await import('#shared/store/published-keys.ts');
+    const { publishKeys, PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_REREAD_MS } = await import('#shared/store/published-keys.ts');
     const { publishedKeysKey } = await import('#shared/store/keys.ts');
     const { deleteItem } = await import('./support/history-items.ts');
     const { link } = await readOnlySigning();
@@ -1987,8 +1987,12 @@ describe('verification', () => {
       const none = await jwks();
       expect([none.status, none.body, none.headers.get('cache-control')]).toEqual([200, { keys: [] }, 'no-store']);
       expect((await checkLink(link)).body.status).toBe('invalid');
-    } finally {
+      // None read is kept no longer than a second: published again, they are served at once.
       await publishKeys(ring, { versionId: 'restored', createdAt: 0 }, { force: true }); // dated before any ring a later test publishes
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REREAD_MS);
+      expect((await jwks()).body.keys).toHaveLength(ring.length);
+    } finally {
+      await publishKeys(ring, { versionId: 'restored', createdAt: 0 }, { force: true });
       vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
       await jwks();
       vi.useRealTimers();

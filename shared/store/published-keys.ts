@@ -65,7 +65,7 @@ export async function readPublishedKeys(): Promise<VerifyingKey[]> {
 }
 
 /**
- * The published public keys, kept for PUBLISHED_KEYS_REFRESH_MS. `missed`: none of the keys last
+ * The published public keys, kept for PUBLISHED_KEYS_REFRESH_MS (none, for PUBLISHED_KEYS_REREAD_MS). `missed`: none of the keys last
  * read checked a signature, so they are read again if that read is over PUBLISHED_KEYS_REREAD_MS
  * old (a key another instance published a moment ago is found at once). One read at a time; when
  * one fails, the keys read before answer, and the next attempt waits PUBLISHED_KEYS_RETRY_MS
@@ -75,7 +75,9 @@ export async function verifyingKeys({ missed = false } = {}): Promise<VerifyingK
   const now = Date.now();
   // (A clock set back makes every time it took "in the future": then they are read again.)
   const within = (since: number, ms: number) => now >= since && now - since < ms;
-  if (good && (within(good.at, missed ? PUBLISHED_KEYS_REREAD_MS : PUBLISHED_KEYS_REFRESH_MS) || within(failedAt, PUBLISHED_KEYS_RETRY_MS))) return good.keys;
+  // None published is kept no longer than a miss is: keys published since are served at once.
+  const keepFor = missed || good?.keys.length === 0 ? PUBLISHED_KEYS_REREAD_MS : PUBLISHED_KEYS_REFRESH_MS;
+  if (good && (within(good.at, keepFor) || within(failedAt, PUBLISHED_KEYS_RETRY_MS))) return good.keys;
   reading ??= readPublishedKeys().then(
     (keys) => {
       good = { keys, at: now };
