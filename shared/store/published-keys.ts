@@ -2,7 +2,8 @@
  * The public keys that check certificates, published from the signing key ring into one table item
  * (keys.publishedKeysKey) by whoever loads the ring (./signing-keys.ts), before any of them signs.
  * The verify function, which anyone may call and which parses the files they upload, reads them
- * here and holds no private key: this module reads no secret, and its bundle has no way to.
+ * here and holds no private key: this module reads no secret, and the verify function has neither
+ * the ring's ARN nor a grant to read it.
  * The item follows the newest version of the ring that has been loaded: a key taken out of the ring
  * stops verifying once the signing function loads the ring again.
  */
