@@ -2033,6 +2033,12 @@ describe('verification', () => {
       expect(await publishKeys(ring, ringVersion(0))).toBe(false);
       // A key taken out of the ring (say, leaked) stops verifying what it signed, once the keys are read again.
       expect(await publishKeys([added], ringVersion(2))).toBe(true);
+      // An instance still holding the ring with it in front signs nothing with it from then on, not
+      // a minute later: the published keys it read a moment ago (above) still list it.
+      const silenced = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const refusedAtOnce = await certificate(id, '?version=1');
+      silenced.mockRestore();
+      expect(refusedAtOnce.status).toBe(503);
       vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
       expect((await checkFile(pdf)).body).toMatchObject({ status: 'invalid', reason: 'bad-signature' });
       expect(await published()).toEqual([added.kid]);

@@ -6,9 +6,9 @@
 import { replay } from '#shared/domain/agreement.ts';
 import { NotFound, Unavailable } from '#shared/domain/errors.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
-import { signPayload, type CertificatePayload, type VerifyingKey } from '#shared/certificate/signature.ts';
+import { signPayload, type CertificatePayload } from '#shared/certificate/signature.ts';
 import { recordIssuedCertificate } from '#shared/store/certificates.ts';
-import { verifyingKeys } from '#shared/store/published-keys.ts';
+import { readPublishedKeys } from '#shared/store/published-keys.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { entryOf, load, visibleTo } from './agreements.ts';
 import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
@@ -17,12 +17,13 @@ import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
  * Signs with the current key, only while it is published: an instance still holding a ring from
  * before a key was taken out of it (say, one that leaked) would otherwise go on handing out
  * certificates that check as `invalid` until it reads the ring again (5 minutes). Refused, it
- * answers 503 until then.
+ * answers 503 until then. The published keys are read for each signing, not taken from the copy
+ * verification keeps a minute (or keeps while reads fail): that copy would still list the key for
+ * up to a minute after another instance published the ring without it.
  */
 async function signNow(payload: CertificatePayload): Promise<Signed> {
   const key = (await signingKeys())[0]!;
-  const published = (keys: readonly VerifyingKey[]) => keys.some((k) => k.kid === key.kid);
-  if (!published(await verifyingKeys()) && !published(await verifyingKeys({ missed: true }))) {
+  if (!(await readPublishedKeys()).some((k) => k.kid === key.kid)) {
     console.error(JSON.stringify({ level: 'error', message: 'the current signing key is not published: not signing until the key ring is read again', kid: key.kid }));
     throw new Unavailable(`signing key ${key.kid} is not published`);
   }
