@@ -58,7 +58,8 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
 /** How long an agreement read whole may be reused (see getAgreementReused), and how much of them a process keeps. */
 export const REUSED_FOR_MS = 60_000;
 const REUSED_BYTES = 32 * 1024 * 1024;
-const reusable = new Map<string, { stored: StoredAgreement; at: number }>();
+/** Each kept with when it was read, and its record's canonical JSON (to compare its item's with, without writing it out again). */
+const reusable = new Map<string, { stored: StoredAgreement; at: number; record: string }>();
 let reusableBytes = 0;
 
 function forget(id: string): void {
@@ -84,7 +85,7 @@ export async function getAgreementReused(id: string): Promise<StoredAgreement | 
   if (kept && now >= kept.at && now - kept.at < REUSED_FOR_MS) {
     const found = await getItem(keys.agreementKey(id));
     const item = found && storedItem.parse(found);
-    if (item && item.head === kept.stored.head && canonicalJson(item.data) === canonicalJson(kept.stored.agreement)) {
+    if (item && item.head === kept.stored.head && canonicalJson(item.data) === kept.record) {
       // The most recently used last; unless dropped or replaced while its item was read (put back, it
       // would be kept uncounted: the bound on what a process keeps would no longer hold).
       if (reusable.get(id) === kept) {
@@ -99,7 +100,7 @@ export async function getAgreementReused(id: string): Promise<StoredAgreement | 
   // Only what a change cannot move under it: an item that holds its history itself is read whole anyway.
   if (stored && !stored.embedded && stored.historyBytes <= REUSED_BYTES / 4) {
     forget(id); // read meanwhile by another request
-    reusable.set(id, { stored, at: Date.now() });
+    reusable.set(id, { stored, at: Date.now(), record: canonicalJson(stored.agreement) });
     reusableBytes += stored.historyBytes;
     while (reusableBytes > REUSED_BYTES) forget(reusable.keys().next().value!);
   }
