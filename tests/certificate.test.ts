@@ -1972,12 +1972,12 @@ describe('verification', () => {
     }
   });
 
-  it('serves no published keys (none yet, or their item lost) as an empty set no one keeps, and checks nothing with them', async () => {
+  it('serves no published keys (none yet, or their item lost) as an empty set no one keeps, and checks nothing with them: a signature is "cannot check now" (503), not "invalid"', async () => {
     const { signingKeys } = await import('#shared/store/signing-keys.ts');
     const { publishKeys, PUBLISHED_KEYS_REFRESH_MS, PUBLISHED_KEYS_REREAD_MS } = await import('#shared/store/published-keys.ts');
     const { publishedKeysKey } = await import('#shared/store/keys.ts');
     const { deleteItem } = await import('./support/history-items.ts');
-    const { link } = await readOnlySigning();
+    const { link, pdf } = await readOnlySigning();
     const ring = await signingKeys();
     const jwks = () => checkLink('/.well-known/concord-keys.json');
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -1986,7 +1986,18 @@ describe('verification', () => {
       vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
       const none = await jwks();
       expect([none.status, none.body, none.headers.get('cache-control')]).toEqual([200, { keys: [] }, 'no-store']);
-      expect((await checkLink(link)).body.status).toBe('invalid');
+      // A genuine certificate is not called invalid, by its link or its file; what needs no key still answers.
+      const silenced = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        for (const cannot of [await checkLink(link), await checkFile(pdf)]) {
+          expect([cannot.status, cannot.headers.get('content-type'), cannot.headers.get('retry-after')]).toEqual([503, 'application/problem+json', expect.any(String)]);
+        }
+        expect((await checkFile(pdf.subarray(0, pdf.length >> 1))).body).toMatchObject({ status: 'invalid', reason: 'incomplete' });
+      } finally {
+        silenced.mockRestore();
+        warned.mockRestore();
+      }
       // None read is kept no longer than a second: published again, they are served at once.
       await publishKeys(ring, { versionId: 'restored', createdAt: 0 }, { force: true }); // dated before any ring a later test publishes
       vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REREAD_MS);
@@ -2000,6 +2011,33 @@ describe('verification', () => {
     const restored = await jwks();
     expect([restored.body.keys.length, restored.headers.get('cache-control')]).toEqual([ring.length, 'public, max-age=3600']);
     expect((await checkLink(link)).body.status).toBe('valid');
+  });
+
+  it('leaves out a published key that does not load, and checks with the others', async () => {
+    const { signingKeys } = await import('#shared/store/signing-keys.ts');
+    const { publishKeys, PUBLISHED_KEYS_REFRESH_MS } = await import('#shared/store/published-keys.ts');
+    const { link, pdf } = await readOnlySigning();
+    const ring = await signingKeys();
+    const jwks = async () => (await checkLink('/.well-known/concord-keys.json')).body.keys.map((k: { kid: string }) => k.kid);
+    const [first] = ring;
+    // Written behind the API: a key whose x is not a key, one whose kid is not its thumbprint, one not a key at all.
+    const broken = [{ ...first!.jwk, kid: 'not-a-key', x: 'AAAA' }, { ...first!.jwk, kid: 'wrong-kid' }, { kty: 'RSA' }].map((jwk) => ({ jwk }) as unknown as typeof first & {});
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await publishKeys([...broken, ...ring], { versionId: 'restored', createdAt: 0 }, { force: true });
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      expect(await jwks()).toEqual(ring.map((k) => k.kid));
+      expect((await checkLink(link)).body.status).toBe('valid');
+      expect((await checkFile(pdf)).body.status).toBe('valid');
+      expect(logged.mock.calls.filter(([line]) => String(line).includes('a published certificate key does not load'))).toHaveLength(broken.length);
+    } finally {
+      logged.mockRestore();
+      await publishKeys(ring, { versionId: 'restored', createdAt: 0 }, { force: true });
+      vi.setSystemTime(Date.now() + PUBLISHED_KEYS_REFRESH_MS);
+      await jwks();
+      vi.useRealTimers();
+    }
   });
 
   it('checks with the published keys: one published a moment ago by another instance checks out at once, an older ring cannot come back, and a key taken out stops verifying', async () => {

@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { replay, type Agreement } from '#shared/domain/agreement.ts';
 import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
-import { NotFound, RuleViolation, StateConflict } from '#shared/domain/errors.ts';
+import { NotFound, RuleViolation, StateConflict, Unavailable } from '#shared/domain/errors.ts';
 import { assertPrintable, NOT_A_PDF } from '#shared/certificate/wording.ts';
 import { typedCode } from '#shared/domain/ids.ts';
 import { JWS_INFO_KEY, renderCertificate } from '#shared/certificate/render.ts';
@@ -201,6 +201,9 @@ async function withPublishedKeys<T>(find: (keys: readonly VerifyingKey[]) => T |
   const found = await find(known);
   if (found !== undefined) return found;
   const again = await verifyingKeys({ missed: true });
+  // With no key to check with, a genuine certificate cannot be told from a forged one: the
+  // registry says it cannot check now (503) rather than call every certificate invalid.
+  if (again.length === 0) throw new Unavailable('No certificate keys are published: no signature can be checked now');
   return again === known ? undefined : find(again);
 }
 

@@ -9,14 +9,15 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { publicJwk, verifyingKey, type PublicJwk, type VerifyingKey } from '#shared/certificate/signature.ts';
+import { publicJwk, verifyingKey, type VerifyingKey } from '#shared/certificate/signature.ts';
 import { dynamo, tableName } from './client.ts';
 import { publishedKeysKey } from './keys.ts';
 import { conditional } from './operations.ts';
 import type { SecretVersion } from './secrets.ts';
 
 const published = z.object({
-  keys: z.array(publicJwk),
+  /** Each is read on its own (readPublishedKeys): one that does not load is left out, not the set. */
+  keys: z.array(z.unknown()),
   /** The version of the ring they came from: an instance still holding an older one cannot put its keys back. */
   ring: z.object({ versionId: z.string(), createdAt: z.number() }),
   publishedAt: z.string(),
@@ -62,7 +63,15 @@ export async function readPublishedKeys(): Promise<VerifyingKey[]> {
     console.error(JSON.stringify({ level: 'error', message: 'no certificate keys are published' }));
     return [];
   }
-  return published.parse(item.data).keys.map((jwk: PublicJwk) => verifyingKey(jwk));
+  return published.parse(item.data).keys.flatMap((jwk, index) => {
+    try {
+      return [verifyingKey(publicJwk.parse(jwk))];
+    } catch (error) {
+      // One key that does not load (an item edited behind the API) takes itself out, not the others.
+      console.error(JSON.stringify({ level: 'error', message: 'a published certificate key does not load: left out', index, kid: (jwk as { kid?: unknown } | null)?.kid, error: error instanceof Error ? error.message : String(error) }));
+      return [];
+    }
+  });
 }
 
 /**
