@@ -102,6 +102,22 @@ const languageTagError = (tag: string) => {
   return `is a grandfathered language tag, which Unicode locale identifiers lack${instead ? `: write "${instead}"` : ''}`;
 };
 
+/** The two-letter ISO 639 code of each language, by its English name in lower case ("japanese": "ja"); made when first needed. */
+let codesByName: Map<string, string> | undefined;
+function languageNameError(tag: string): string {
+  if (!codesByName) {
+    const names = new Intl.DisplayNames('en', { type: 'language', fallback: 'none' });
+    const letters = [...'abcdefghijklmnopqrstuvwxyz'];
+    codesByName = new Map(letters.flatMap((a) => letters.map((b) => [names.of(a + b)?.toLowerCase(), a + b] as const))
+      .filter((entry): entry is [string, string] => entry[0] !== undefined));
+  }
+  const [first, ...rest] = tag.split('-');
+  const code = codesByName.get(first!.toLowerCase());
+  return code
+    ? `names a language rather than giving its code: write "${[code, ...rest].join('-')}"`
+    : 'must start with a language\'s 2- or 3-letter ISO 639 code, like "kk" or "zh-Hans"';
+}
+
 /**
  * A BCP 47 language tag, stored in its canonical case ("ZH-hans" is kept as "zh-Hans"); only the
  * case changes, never the subtags (the runtime's alias table would turn "iw" into "he", and
@@ -114,7 +130,11 @@ export const languageTag = z.string().max(35, 'must be a language tag of at most
   } catch {
     return false;
   }
-}, { error: (issue) => languageTagError(String(issue.input)), abort: true }).overwrite(tagCase)
+}, { error: (issue) => languageTagError(String(issue.input)), abort: true })
+  // Well formed, but no language has a code of 5 to 8 letters (RFC 5646 keeps them for registration,
+  // and none is registered): most often a language's name typed for its code ("japanese").
+  .refine((tag) => !/^[a-z]{5,8}(?:-|$)/i.test(tag), { error: (issue) => languageNameError(String(issue.input)), abort: true })
+  .overwrite(tagCase)
   .meta({ description: 'A BCP 47 language tag ("kk", "zh-Hans"), at most 35 characters; stored in canonical case' });
 
 /**
