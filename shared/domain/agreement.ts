@@ -254,6 +254,16 @@ export function previousVersion(current: Agreement, latest: HistoryEntry, before
   return latest.version === before.version + 1 && hashOf(previous) === before.stateHash ? previous : undefined;
 }
 
+/**
+ * Whether the record no longer hashes to the state its latest entry committed, while that entry is
+ * intact (its version, and its own hash): the record was edited behind the API. A change made on it
+ * would take the edit into its entry's stateHash, breaking the history for good.
+ */
+export function recordDisagrees(current: Agreement, latest: HistoryEntry): boolean {
+  const { hash, ...body } = latest;
+  return latest.version === current.version && hashOf(body) === hash && hashOf(present(current)) !== latest.stateHash;
+}
+
 export interface HistoryCheck {
   /** Every entry hashes to its `hash`, links to the previous one, and its stateHash matches the replay. */
   chainValid: boolean;

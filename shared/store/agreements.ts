@@ -6,7 +6,7 @@
  */
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { previousVersion, replay, signedKey, type Versioned } from '#shared/domain/agreement.ts';
+import { previousVersion, recordDisagrees, replay, signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { canonicalJson } from '#shared/domain/canonical.ts';
 import { RuleViolation, StateConflict } from '#shared/domain/errors.ts';
@@ -153,6 +153,12 @@ function tipOf(stored: StoredAgreement): AgreementTip {
       { path: '', message: 'changes an agreement whose latest history entry is unknown' },
     ]);
   }
+  if (latest && latest.hash === head && recordDisagrees(agreement, latest)) {
+    console.error(JSON.stringify({ level: 'error', message: 'agreement record does not match its latest history entry', agreementId: agreement.id }));
+    throw new StateConflict(`Agreement ${agreement.code} no longer matches its latest history entry (its record was changed outside the registry): it cannot be changed until it is restored`, [
+      { path: '', message: 'changes an agreement whose record does not match its history' },
+    ]);
+  }
   return { agreement, latest, head, previous, changeToken, historyToMove: stored.embedded ? history : undefined, historyBytes: stored.historyBytes };
 }
 
@@ -173,7 +179,7 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   const previous = version > 1 && latest && before ? previousVersion(item.data, latest, before) : undefined;
   // (An item without historyBytes, written before it was kept, has it counted from its whole history.)
   const { historyBytes } = item;
-  if (unanchored === null && historyBytes !== undefined && latest?.version === version && (version === 1 || previous)) {
+  if (unanchored === null && historyBytes !== undefined && latest?.version === version && (version === 1 || previous) && !recordDisagrees(item.data, latest)) {
     return { agreement: item.data, latest, head: latest.hash, previous, changeToken: item.changeToken, historyToMove: undefined, historyBytes };
   }
   const stored = await getAgreement(id);
