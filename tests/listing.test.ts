@@ -270,6 +270,36 @@ describe('the reads a page takes', () => {
       expect(queried).toEqual(['PARTY#lis-kz']);
     });
   });
+
+  it('passes over a party\'s links to other ceremonies\' signings without reading them: its first page of a ceremony is not empty behind 600 newer signings elsewhere', async () => {
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
+    const { putItem, deleteItem } = await import('./support/history-items.ts');
+    const { linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
+    const read: string[] = [];
+    const recordReads = ({ command, input }: { command: string; input: Record<string, any> }) => {
+      if (command === 'BatchGetItemCommand') read.push(...Object.values(input.RequestItems).flatMap((r: any) => r.Keys.map((k: any) => k.pk)));
+    };
+    // A real link to another ceremony's signing (L5, lis-other) is passed over unread.
+    const l5 = (await t.call('GET', '/agreements?ceremonyId=lis-other')).body.items[0];
+    await watchingCalls(recordReads, async () => expect(await titles('partyId=lis-kz&ceremonyId=lis-cer')).toEqual(['L3', 'L1']));
+    expect([read.length, read.includes(`AGREEMENT#${l5.id}`)]).toEqual([2, false]);
+    // 600 signings of a busy party elsewhere, newer than this ceremony's: more than a page reads records of.
+    const busy = Array.from({ length: 600 }, (_, i) => ({
+      ...linkKey(partyLinkPk('lis-cn'), `2030-01-01T00:00:00.${String(i).padStart(3, '0')}Z#ag-elsewhere${String(i).padStart(8, '0')}`),
+      type: 'link', agreementId: `ag-elsewhere${String(i).padStart(8, '0')}`, ceremonyId: 'lis-elsewhere', version: 1,
+    }));
+    for (let i = 0; i < busy.length; i += 50) await Promise.all(busy.slice(i, i + 50).map(putItem));
+    try {
+      read.length = 0;
+      const page = await watchingCalls(recordReads, () => t.call('GET', '/agreements?partyId=lis-cn&ceremonyId=lis-cer'));
+      expect([page.body.items.map((a: any) => a.title), page.body.nextCursor]).toEqual([['L4', 'L2', 'L1'], null]);
+      expect(read).toHaveLength(3);
+      // Without the ceremony, each of them is a record to read: the page stops at what it may read.
+      expect((await t.call('GET', '/agreements?partyId=lis-cn')).body).toMatchObject({ items: [], nextCursor: expect.any(String) });
+    } finally {
+      for (let i = 0; i < busy.length; i += 50) await Promise.all(busy.slice(i, i + 50).map(deleteItem));
+    }
+  });
 });
 
 describe('what real DynamoDB refuses and dynalite takes', () => {

@@ -287,7 +287,8 @@ export async function putLinks(a: Agreement, before?: Agreement): Promise<void> 
   const kept = new Set(before ? linkKeys(before).map(keyText) : []);
   await Promise.all(linkKeys(a).filter((key) => !kept.has(keyText(key))).map((key) => conditional(dynamo.send(new PutCommand({
     TableName: tableName,
-    Item: { ...key, type: 'link', agreementId: a.id, version: a.version },
+    // The ceremony (an agreement's own, for good): a ceremony's filter passes over another's links unread.
+    Item: { ...key, type: 'link', agreementId: a.id, ceremonyId: a.ceremonyId, version: a.version },
     ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
     ExpressionAttributeValues: { ':v': a.version },
   })))));
@@ -413,8 +414,12 @@ export async function* agreementsOfCeremony(ceremonyId: string, pageSize = 100):
   }
 }
 
-/** Agreements behind a party's or country's links; links that point at nothing are dropped. */
-function linkSource(pk: string, range: { from?: string; to?: string }): Source<Agreement> {
+/**
+ * Agreements behind a party's or country's links; links that point at nothing are dropped. With
+ * `ceremonyId`, a link that names another ceremony is passed over without reading its agreement (a
+ * link written before links named theirs is read, and filtered as before).
+ */
+function linkSource(pk: string, range: { from?: string; to?: string }, ceremonyId?: string): Source<Agreement> {
   const reader = partitionReader({
     pk, range: { prefix: keys.LINK_PREFIX, from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
     positionPattern: LINK_POSITION,
@@ -424,9 +429,11 @@ function linkSource(pk: string, range: { from?: string; to?: string }): Source<A
     holds: reader.holds,
     async read(after, max) {
       const { items, positionOf, done } = await reader.read(after, max);
-      const found = await getAgreements(items.map((i) => String(i.agreementId)));
+      const elsewhere = (link: Record<string, unknown>) => ceremonyId !== undefined && typeof link.ceremonyId === 'string' && link.ceremonyId !== ceremonyId;
+      const found = await getAgreements(items.filter((i) => !elsewhere(i)).map((i) => String(i.agreementId)));
       const candidates = items.map((link) => {
         const pos = positionOf(link);
+        if (elsewhere(link)) return { pos, item: undefined, unread: true };
         const agreement = found.get(String(link.agreementId));
         // A link is only as good as the committed record it points at, at that signing time.
         const live = agreement && `${keys.LINK_PREFIX}${signedKey(agreement)}` === pos ? agreement : undefined;
@@ -441,7 +448,7 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
   const range = signedKeyRange(filter);
   // The narrowest partition the filters name: a party's links, a ceremony's signings (one ceremony
   // has far fewer than a country has links), a country's links, else all; the rest filter.
-  const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range)
+  const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range, filter.ceremonyId)
     : filter.ceremonyId !== undefined ? indexSource('gsi2', `CEREMONY#${filter.ceremonyId}`, range)
     : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
     : indexSource('gsi1', 'AGREEMENTS', range);

@@ -10,7 +10,13 @@ import { dynamo, tableName } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { IndexName } from './table.ts';
 
+/** The most records one page reads and filters. */
 const MAX_EXAMINED = 500;
+/**
+ * The most index entries one page looks at, counting those passed over on the entry alone (a
+ * party's link to another ceremony's signing, for a ceremony's filter), which read no record.
+ */
+const MAX_SCANNED = 5000;
 /**
  * The most bytes of records one page holds, as they sit in the function's answer: a Lambda's answer
  * may take 6 MB, and a hundred agreements of up to 130 KB each (fifty parties, long texts) would
@@ -37,8 +43,10 @@ const HIGHEST = '\uffff';
 export interface Candidate<T> {
   /** The candidate's sort key in its partition: where a cursor resumes. */
   pos: string;
-  /** undefined when the candidate turned out not to be a record (a dangling or stale link). */
+  /** undefined when the candidate turned out not to be a record (a dangling or stale link), or was passed over unread. */
   item: T | undefined;
+  /** Passed over on its index entry alone, without reading its record: it counts against MAX_SCANNED only. */
+  unread?: boolean;
 }
 
 export interface Source<T> {
@@ -60,13 +68,14 @@ export async function collectPage<T>(
   let after = options.cursor === undefined ? undefined : await decodeCursor(options.cursor, digest, (p) => source.holds(p));
   const found: Candidate<T>[] = [];
   let examined = 0;
+  let scanned = 0;
   let bytes = 0;
   let done = false;
-  while (!done && found.length <= limit && examined < MAX_EXAMINED) {
+  while (!done && found.length <= limit && examined < MAX_EXAMINED && scanned < MAX_SCANNED) {
     // Only what the page still lacks while everything read was shown; once the filter has passed
     // over something, whole batches: asking for the few still missing made a narrow filter's page
     // a hundred round trips of three items each.
-    const want = examined > found.length ? MAX_EXAMINED - examined : limit + 1 - found.length;
+    const want = scanned > found.length ? Math.min(MAX_EXAMINED - examined, MAX_SCANNED - scanned) : limit + 1 - found.length;
     const batch = await source.read(after, Math.min(100, want));
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
@@ -76,7 +85,8 @@ export async function collectPage<T>(
         if (found.length > 0 && bytes + size > PAGE_BYTES) return { items: found.map((c) => c.item as T), nextCursor: await encodeCursor(found.at(-1)!.pos, digest) };
         bytes += size;
       }
-      examined += 1;
+      if (!candidate.unread) examined += 1;
+      scanned += 1;
       after = candidate.pos;
       if (accepted) found.push(candidate);
       if (found.length > limit) break;
