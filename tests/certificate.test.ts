@@ -1993,6 +1993,12 @@ describe('verification', () => {
         for (const cannot of [await checkLink(link), await checkFile(pdf)]) {
           expect([cannot.status, cannot.headers.get('content-type'), cannot.headers.get('retry-after')]).toEqual([503, 'application/problem+json', expect.any(String)]);
         }
+        // A link check still tells nothing of agreements it cannot show: a code or version never
+        // issued gets the same 503 as a genuine link, not the "invalid" it gets with keys published.
+        for (const unissued of [link.replace(/verify\/[^?]+/, 'verify/ZZZZ-ZZZZ'), link.replace(/\?v=\d+/, '?v=99')]) {
+          const answer = await checkLink(unissued);
+          expect([answer.status, answer.headers.get('content-type')], unissued).toEqual([503, 'application/problem+json']);
+        }
         expect((await checkFile(pdf.subarray(0, pdf.length >> 1))).body).toMatchObject({ status: 'invalid', reason: 'incomplete' });
       } finally {
         silenced.mockRestore();

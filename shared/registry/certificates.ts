@@ -191,6 +191,8 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
  */
 export const UNMATCHED_LINK = { floorMs: 200, wait: (ms: number) => setTimeout(ms) };
 
+const NO_KEYS = 'No certificate keys are published: no signature can be checked now';
+
 /**
  * What `find` finds with the published keys; when it finds nothing, what it finds with the keys read
  * again (at most once a second): a certificate signed with a key another instance published a
@@ -203,7 +205,7 @@ async function withPublishedKeys<T>(find: (keys: readonly VerifyingKey[]) => T |
   const again = await verifyingKeys({ missed: true });
   // With no key to check with, a genuine certificate cannot be told from a forged one: the
   // registry says it cannot check now (503) rather than call every certificate invalid.
-  if (again.length === 0) throw new Unavailable('No certificate keys are published: no signature can be checked now');
+  if (again.length === 0) throw new Unavailable(NO_KEYS);
   return again === known ? undefined : find(again);
 }
 
@@ -238,7 +240,11 @@ export async function verifyLink(typed: string, version: number, copied: string)
   if (!wellFormedSignature(signature)) return invalid('signature-mismatch', ...NO_SUCH_LINK);
   // The keys are read whatever the code: on a cold start their first read is slow, and read only for
   // an issued code, it would tell that code apart past the floor.
-  const [keys, agreementId] = await Promise.all([verifyingKeys(), store.agreementIdByCode(code)]);
+  const [read, agreementId] = await Promise.all([verifyingKeys(), store.agreementIdByCode(code)]);
+  // With none published, every link is "cannot check now" (503) before its code is looked at: only
+  // an issued code's reached withPublishedKeys, and the 503 told which codes and versions exist.
+  const keys = read.length > 0 ? read : await verifyingKeys({ missed: true });
+  if (keys.length === 0) throw new Unavailable(NO_KEYS);
   const stored = agreementId ? await store.getAgreementReused(agreementId) : undefined;
   const entry = stored && entryOf(stored, version);
   if (!stored || !entry) return noSuchLink();
