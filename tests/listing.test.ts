@@ -300,6 +300,46 @@ describe('the reads a page takes', () => {
       for (let i = 0; i < busy.length; i += 50) await Promise.all(busy.slice(i, i + 50).map(deleteItem));
     }
   });
+
+  it('reads whole batches of a party\'s links to other ceremonies once it has read nearly 500 records, not one link a query', async () => {
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
+    const { putItem, deleteItem } = await import('./support/history-items.ts');
+    const { linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
+    const link = (at: string, i: number, ceremonyId?: string) => ({
+      ...linkKey(partyLinkPk('lis-busy'), `${at}.${String(i % 1000).padStart(3, '0')}Z#ag-busy${String(i).padStart(10, '0')}`),
+      type: 'link', agreementId: `ag-busy${String(i).padStart(10, '0')}`, version: 1, ...(ceremonyId && { ceremonyId }),
+    });
+    // Newest, 499 links written before links named their ceremony (each a record to read; these point
+    // at nothing), then 1,000 to another ceremony's signings (passed over unread), then two more to read.
+    const links = [
+      ...Array.from({ length: 499 }, (_, i) => link(`2032-01-0${1 + (i % 9)}T00:00:00`, i)),
+      ...Array.from({ length: 1000 }, (_, i) => link(`2031-01-0${1 + (i % 9)}T00:00:00`, 499 + i, 'lis-elsewhere')),
+      link('2030-01-02T00:00:00', 1499),
+      link('2030-01-01T00:00:00', 1500),
+    ];
+    for (let i = 0; i < links.length; i += 50) await Promise.all(links.slice(i, i + 50).map(putItem));
+    try {
+      let queries = 0;
+      let reads = 0;
+      const page = await watchingCalls(({ command, input }) => {
+        if (command === 'QueryCommand') queries += 1;
+        if (command === 'BatchGetItemCommand') reads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
+      }, () => t.call('GET', '/agreements?partyId=lis-busy&ceremonyId=lis-cer'));
+      expect([page.status, page.body.items, page.body.nextCursor]).toEqual([200, [], expect.any(String)]);
+      // At most 500 records read, and the 1,000 links passed over in batches of up to 100 (with a
+      // single record left to read, they were asked for one at a time: a thousand queries).
+      expect(reads).toBe(500);
+      expect(queries).toBeLessThan(30);
+      // The next page goes on after the 500th record: the last link is read there.
+      reads = 0;
+      const next = await watchingCalls(({ command, input }) => {
+        if (command === 'BatchGetItemCommand') reads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
+      }, () => t.call('GET', `/agreements?partyId=lis-busy&ceremonyId=lis-cer&cursor=${encodeURIComponent(page.body.nextCursor)}`));
+      expect([next.status, next.body.items, next.body.nextCursor, reads], JSON.stringify(next.body)).toEqual([200, [], null, 1]);
+    } finally {
+      for (let i = 0; i < links.length; i += 50) await Promise.all(links.slice(i, i + 50).map(deleteItem));
+    }
+  });
 });
 
 describe('what real DynamoDB refuses and dynalite takes', () => {

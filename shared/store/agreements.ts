@@ -427,9 +427,13 @@ function linkSource(pk: string, range: { from?: string; to?: string }, ceremonyI
   });
   return {
     holds: reader.holds,
-    async read(after, max) {
-      const { items, positionOf, done } = await reader.read(after, max);
+    async read(after, max, reads = max) {
+      const { items: links, positionOf, done } = await reader.read(after, max);
       const elsewhere = (link: Record<string, unknown>) => ceremonyId !== undefined && typeof link.ceremonyId === 'string' && link.ceremonyId !== ceremonyId;
+      // No more records read than `reads`: the batch stops after the link that reads the last of them.
+      let left = reads;
+      const end = links.findIndex((link) => !elsewhere(link) && --left < 0);
+      const items = end === -1 ? links : links.slice(0, end);
       const found = await getAgreements(items.filter((i) => !elsewhere(i)).map((i) => String(i.agreementId)));
       const candidates = items.map((link) => {
         const pos = positionOf(link);
@@ -439,7 +443,7 @@ function linkSource(pk: string, range: { from?: string; to?: string }, ceremonyI
         const live = agreement && `${keys.LINK_PREFIX}${signedKey(agreement)}` === pos ? agreement : undefined;
         return { pos, item: live };
       });
-      return { candidates, done };
+      return { candidates, done: done && end === -1 };
     },
   };
 }

@@ -50,7 +50,11 @@ export interface Candidate<T> {
 }
 
 export interface Source<T> {
-  read(after: string | undefined, max: number): Promise<{ candidates: Candidate<T>[]; done: boolean }>;
+  /**
+   * Up to `max` candidates after `after`, of which at most `reads` read a record (not `unread`): the
+   * candidates stop after the one that reads the last of them (and the batch is then not `done`).
+   */
+  read(after: string | undefined, max: number, reads?: number): Promise<{ candidates: Candidate<T>[]; done: boolean }>;
   /** Whether a position could have come from this source (cursor validation). */
   holds(position: string): boolean;
 }
@@ -75,8 +79,10 @@ export async function collectPage<T>(
     // Only what the page still lacks while everything read was shown; once the filter has passed
     // over something, whole batches: asking for the few still missing made a narrow filter's page
     // a hundred round trips of three items each.
-    const want = scanned > found.length ? Math.min(MAX_EXAMINED - examined, MAX_SCANNED - scanned) : limit + 1 - found.length;
-    const batch = await source.read(after, Math.min(100, want));
+    // The records still to be read bound the batch through `reads`, not its size: sized by them, a
+    // batch of entries mostly passed over unread shrank to one entry a query near MAX_EXAMINED.
+    const want = scanned > found.length ? MAX_SCANNED - scanned : limit + 1 - found.length;
+    const batch = await source.read(after, Math.min(100, want), MAX_EXAMINED - examined);
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
       if (accepted && found.length < limit) {
@@ -151,8 +157,9 @@ export function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): S
   const reader = partitionReader(q);
   return {
     holds: reader.holds,
-    async read(after, max) {
-      const { items, positionOf, done } = await reader.read(after, max);
+    async read(after, max, reads = max) {
+      // Every candidate here is a record read and filtered.
+      const { items, positionOf, done } = await reader.read(after, Math.min(max, reads));
       return { candidates: items.map((i) => ({ pos: positionOf(i), item: parse(i.data) })), done };
     },
   };
