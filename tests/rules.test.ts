@@ -103,6 +103,9 @@ describe('party rules', () => {
     for (const [lang, message] of [['zh-min', 'is a grandfathered language tag, which Unicode locale identifiers lack'], ['constructor', 'must be a BCP 47 language tag, like "kk" or "zh-Hans"'],
       // Well formed, but a language's name typed for its code: said so, with the code where its English name is known.
       ['japanese', 'names a language rather than giving its code: write "ja"'], ['Russian-Cyrl', 'names a language rather than giving its code: write "ru-Cyrl"'],
+      // The code in use, not a deprecated one of the same name ("iw", "jw").
+      ['hebrew', 'names a language rather than giving its code: write "he"'],
+      ['javanese', 'names a language rather than giving its code: write "jv"'],
       ['klingon', 'must start with a language\'s 2- or 3-letter ISO 639 code, like "kk" or "zh-Hans"']]) {
       const refused = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Xiamen', lang, countryCode: 'CN' } });
       expect([refused.status, refused.body.errors[0].message]).toEqual([400, message]);

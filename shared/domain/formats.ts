@@ -102,14 +102,21 @@ const languageTagError = (tag: string) => {
   return `is a grandfathered language tag, which Unicode locale identifiers lack${instead ? `: write "${instead}"` : ''}`;
 };
 
-/** The two-letter ISO 639 code of each language, by its English name in lower case ("japanese": "ja"); made when first needed. */
+/**
+ * The two-letter ISO 639 code of each language, by its English name in lower case ("japanese": "ja");
+ * made when first needed. Only codes in use: a deprecated one shares its language's name ("iw" and
+ * "he" are both Hebrew; "in", "jw", "ji", "mo" likewise) and, made later, took the name over.
+ */
 let codesByName: Map<string, string> | undefined;
 function languageNameError(tag: string): string {
   if (!codesByName) {
     const names = new Intl.DisplayNames('en', { type: 'language', fallback: 'none' });
     const letters = [...'abcdefghijklmnopqrstuvwxyz'];
-    codesByName = new Map(letters.flatMap((a) => letters.map((b) => [names.of(a + b)?.toLowerCase(), a + b] as const))
-      .filter((entry): entry is [string, string] => entry[0] !== undefined));
+    codesByName = new Map();
+    for (const code of letters.flatMap((a) => letters.map((b) => a + b))) {
+      const name = names.of(code)?.toLowerCase();
+      if (name !== undefined && !codesByName.has(name) && Intl.getCanonicalLocales(code)[0] === code) codesByName.set(name, code);
+    }
   }
   const [first, ...rest] = tag.split('-');
   const code = codesByName.get(first!.toLowerCase());
