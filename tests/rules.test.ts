@@ -106,7 +106,10 @@ describe('party rules', () => {
       // The code in use, not a deprecated one of the same name ("iw", "jw").
       ['hebrew', 'names a language rather than giving its code: write "he"'],
       ['javanese', 'names a language rather than giving its code: write "jv"'],
-      ['klingon', 'must start with a language\'s 2- or 3-letter ISO 639 code, like "kk" or "zh-Hans"']]) {
+      ['klingon', 'must start with a language\'s 2- or 3-letter ISO 639 code, like "kk" or "zh-Hans"'],
+      // Names of other lengths, which are no tag at all: the code too, where the rest makes a tag with it.
+      ['thai', 'names a language rather than giving its code: write "th"'], ['Indonesian-ID', 'names a language rather than giving its code: write "id-ID"'],
+      ['indonesian-!', 'must be a BCP 47 language tag, like "kk" or "zh-Hans"']]) {
       const refused = await t.call('POST', '/parties', { body: { kind: 'city', name: 'Xiamen', lang, countryCode: 'CN' } });
       expect([refused.status, refused.body.errors[0].message]).toEqual([400, message]);
     }

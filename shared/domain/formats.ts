@@ -97,7 +97,7 @@ const GRANDFATHERED: Record<string, string | undefined> = {
 };
 const languageTagError = (tag: string) => {
   const key = tag.toLowerCase();
-  if (!Object.hasOwn(GRANDFATHERED, key)) return 'must be a BCP 47 language tag, like "kk" or "zh-Hans"';
+  if (!Object.hasOwn(GRANDFATHERED, key)) return namedLanguage(tag) ?? 'must be a BCP 47 language tag, like "kk" or "zh-Hans"';
   const instead = GRANDFATHERED[key];
   return `is a grandfathered language tag, which Unicode locale identifiers lack${instead ? `: write "${instead}"` : ''}`;
 };
@@ -108,7 +108,9 @@ const languageTagError = (tag: string) => {
  * "he" are both Hebrew; "in", "jw", "ji", "mo" likewise) and, made later, took the name over.
  */
 let codesByName: Map<string, string> | undefined;
-function languageNameError(tag: string): string {
+
+/** For a tag that starts with a language's English name ("thai", "indonesian-ID"), what to write instead, if that is a tag. */
+function namedLanguage(tag: string): string | undefined {
   if (!codesByName) {
     const names = new Intl.DisplayNames('en', { type: 'language', fallback: 'none' });
     const letters = [...'abcdefghijklmnopqrstuvwxyz'];
@@ -120,10 +122,15 @@ function languageNameError(tag: string): string {
   }
   const [first, ...rest] = tag.split('-');
   const code = codesByName.get(first!.toLowerCase());
-  return code
-    ? `names a language rather than giving its code: write "${[code, ...rest].join('-')}"`
-    : 'must start with a language\'s 2- or 3-letter ISO 639 code, like "kk" or "zh-Hans"';
+  if (code === undefined) return undefined;
+  const instead = [code, ...rest].join('-');
+  try {
+    return Intl.getCanonicalLocales(instead).length === 1 ? `names a language rather than giving its code: write "${instead}"` : undefined;
+  } catch {
+    return undefined;
+  }
 }
+const languageNameError = (tag: string) => namedLanguage(tag) ?? 'must start with a language\'s 2- or 3-letter ISO 639 code, like "kk" or "zh-Hans"';
 
 /**
  * A BCP 47 language tag, stored in its canonical case ("ZH-hans" is kept as "zh-Hans"); only the
