@@ -95,6 +95,20 @@ describe('request bodies', () => {
     expect((await t.call('GET', '/parties/http-big')).status).toBe(404);
   });
 
+  it('a body of thousands of bad items is a 400 naming the first 100, not an answer over what Lambda hands back (a 5xx)', async () => {
+    const cer = await setup(t, [party('http-many-a'), party('http-many-b')], 'http-many-cer');
+    // 64 KB of `1,` in a list: every item is "must be one of" the eleven sectors, twice (errors and detail).
+    const body = JSON.stringify(agreement(['http-many-a', 'http-many-b'], { sectors: Array(21000).fill(1) }));
+    expect(Buffer.byteLength(body)).toBeLessThan(64 * 1024);
+    const r = await logSigning(t, cer, body, 'http-many');
+    expect([r.status, r.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
+    expect(r.body.errors).toHaveLength(100);
+    expect(r.body.errors[0]).toEqual({ path: '/sectors/0', message: expect.stringMatching(/^must be one of: "digital-economy"/) });
+    expect(r.body.detail).toMatch(/; and 20900 more$/);
+    expect(JSON.stringify(r.body).length).toBeLessThan(64 * 1024);
+    expect((await t.call('GET', '/agreements?ceremonyId=http-many-cer')).body.items).toEqual([]);
+  });
+
   it('a body of exactly 64 KB is judged on its content, not its size', async () => {
     const body = JSON.stringify(party('http-edge', { summary: '' }));
     const padded = body.slice(0, -1) + ' '.repeat(64 * 1024 - Buffer.byteLength(body)) + '}';

@@ -47,10 +47,19 @@ function withoutBlanks(schema: z.ZodType, query: unknown): unknown {
   return Object.fromEntries(Object.entries(query).filter(([name, value]) => !(value === '' && Object.hasOwn(schema.shape, name))));
 }
 
+/**
+ * The most fields one refusal names: a 64 KB body can hold some 20,000 bad list items (`1,` in
+ * `sectors`), whose errors, named in full, would answer megabytes, past the 6 MB a Lambda function
+ * may answer with (a 5xx). The detail says how many more there are.
+ */
+export const MAX_FIELD_ERRORS = 100;
+
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, location: 'body' | 'query'): z.output<S> {
   const result = schema.safeParse(location === 'query' ? withoutBlanks(schema, input) : input, { error: describe, reportInput: true });
   if (result.success) return result.data;
-  const errors = toFieldErrors(result.error.issues, location);
-  const summary = errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ');
+  const all = toFieldErrors(result.error.issues, location);
+  const errors = all.slice(0, MAX_FIELD_ERRORS);
+  const more = all.length - errors.length;
+  const summary = errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more` : '');
   throw new InvalidInput(`The ${location === 'body' ? 'request body' : 'query'} is invalid: ${summary}`, errors);
 }
