@@ -1840,12 +1840,12 @@ describe('verification', () => {
     const { agreementKey } = await import('#shared/store/keys.ts');
     const { id, pdf, link } = await freshSigning('Checked again and again');
     const pk = agreementKey(id).pk;
-    /** What checking reads of the agreement's partition: whole (a query) or its item alone. */
+    /** What checking reads of the agreement's partition: whole (a query), one version's entries (a query of their range) or its item alone. */
     const reads = async (check: () => Promise<unknown>) => {
       const seen: string[] = [];
       await watchingCalls(({ command, input }) => {
         if (!JSON.stringify(input).includes(`"${pk}"`)) return;
-        if (command === 'QueryCommand') seen.push('partition');
+        if (command === 'QueryCommand') seen.push(String(input.ExpressionAttributeValues?.[':from'] ?? '').startsWith('HISTORY#') ? 'entries' : 'partition');
         if (['GetItemCommand', 'GetCommand'].includes(command)) seen.push('item');
       }, check);
       return seen;
@@ -1858,14 +1858,27 @@ describe('verification', () => {
     // An amendment names another latest entry: read whole again, and the verdict follows it.
     expect((await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'Amended once', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     let superseded;
-    expect(await reads(async () => { superseded = (await checkLink(link)).body; })).toEqual(['item', 'partition']);
+    expect(await reads(async () => { superseded = (await checkLink(link)).body; })).toEqual(['item', 'entries', 'partition']);
     expect(superseded).toMatchObject({ status: 'superseded', currentVersion: 2 });
     // A record edited behind the API, its latest entry the same: read whole again too.
     const item = (await getItem(agreementKey(id)))!;
     await putItem({ ...item, data: { ...(item.data as object), status: 'voided' } });
     let edited;
-    expect(await reads(async () => { edited = (await checkLink(link)).body; })).toEqual(['item', 'partition']);
+    expect(await reads(async () => { edited = (await checkLink(link)).body; })).toEqual(['item', 'entries', 'partition']);
     expect(edited).toMatchObject({ status: 'voided' });
+    // A signature no certificate carries, on this issued code and version or on one it never had:
+    // told from that version's entries alone (or none), never the whole history, however large (a
+    // read that outlasted the floor and so told an issued code apart by its time).
+    const { REUSED_FOR_MS } = await import('#shared/store/agreements.ts');
+    const forged = link.replace(/sig=[^&]+/, `sig=${'A'.repeat(86)}`);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + REUSED_FOR_MS); // nothing kept
+      expect(await reads(async () => expect((await checkLink(forged)).body).toMatchObject({ status: 'invalid', reason: 'signature-mismatch' }))).toEqual(['item', 'entries']);
+      expect(await reads(async () => expect((await checkLink(forged.replace(/v=\d+/, 'v=99'))).body.status).toBe('invalid'))).toEqual(['item']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps no more agreements read whole than its bound when one it answers from is dropped while its item is read', async () => {

@@ -9,7 +9,7 @@
  */
 import { setTimeout } from 'node:timers/promises';
 import * as z from 'zod';
-import { replay, type Agreement } from '#shared/domain/agreement.ts';
+import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreement.ts';
 import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { NotFound, RuleViolation, StateConflict, Unavailable } from '#shared/domain/errors.ts';
@@ -184,9 +184,10 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
 
 /**
  * A link no certificate carries is answered no sooner than this after the check began: the reads
- * behind that answer differ (none for a code never issued; the agreement for another version; the
- * agreement, its issuers and the signature check for another signature), and a public caller timing
- * them would learn which signings exist, and how many versions each has. Above what those reads take.
+ * behind that answer differ (none for a code never issued; the agreement's item for another version;
+ * its item, that version's entries, its issuers and the signature check for another signature), and
+ * a public caller timing them would learn which signings exist, and how many versions each has. Above
+ * what those reads take: none of them reads a whole history (see store.getAgreementToCheck).
  * `wait` is how it waits (tests count the waits rather than time them).
  */
 export const UNMATCHED_LINK = { floorMs: 200, wait: (ms: number) => setTimeout(ms) };
@@ -245,15 +246,26 @@ export async function verifyLink(typed: string, version: number, copied: string)
   // an issued code's reached withPublishedKeys, and the 503 told which codes and versions exist.
   const keys = read.length > 0 ? read : await verifyingKeys({ missed: true });
   if (keys.length === 0) throw new Unavailable(NO_KEYS);
-  const stored = agreementId ? await store.getAgreementReused(agreementId) : undefined;
-  const entry = stored && entryOf(stored, version);
-  if (!stored || !entry) return noSuchLink();
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
   let issuers: Promise<string[]> | undefined;
-  const signedUnder = (iss: string, known: readonly VerifyingKey[]) => keyThatSigned(certificatePayloadOf(stored.agreement, entry, iss), signature, known);
-  const signer = await withPublishedKeys(async (known) => signedUnder(PUBLIC_BASE_URL, known)
-    ?? (await (issuers ??= issuersOf(stored.agreement.id, version))).map((iss) => (iss === PUBLIC_BASE_URL ? undefined : signedUnder(iss, known))).find(Boolean), keys);
+  const signedBy = async (agreement: Agreement, entry: HistoryEntry, known: readonly VerifyingKey[]) => {
+    const signedUnder = (iss: string) => keyThatSigned(certificatePayloadOf(agreement, entry, iss), signature, known);
+    return signedUnder(PUBLIC_BASE_URL) ?? (await (issuers ??= issuersOf(agreement.id, version))).map((iss) => (iss === PUBLIC_BASE_URL ? undefined : signedUnder(iss))).find(Boolean);
+  };
+  // First against this version's stored entries alone (unless the agreement is kept): a signature
+  // none of them carries is no certificate's, told without reading the whole history (megabytes for
+  // a large agreement, a read that outlasted the floor and so told an issued code apart). One that
+  // does is checked again, and judged, on the history read whole (its chain decides which entry
+  // was committed).
+  const carried = (record: Agreement, entries: readonly HistoryEntry[]) => withPublishedKeys(async (known) => {
+    for (const entry of entries) if (await signedBy(record, entry, known)) return true;
+    return undefined;
+  }, keys).then(Boolean);
+  const stored = agreementId ? await store.getAgreementToCheck(agreementId, version, carried) : undefined;
+  const entry = stored && entryOf(stored, version);
+  if (!stored || !entry) return noSuchLink();
+  const signer = await withPublishedKeys((known) => signedBy(stored.agreement, entry, known), keys);
   return signer ? verdict(stored, version) : noSuchLink();
 }
 

@@ -79,22 +79,57 @@ function forget(id: string): void {
  * never change it.
  */
 export async function getAgreementReused(id: string): Promise<StoredAgreement | undefined> {
+  if (keptFor(id)) {
+    const found = await getItem(keys.agreementKey(id));
+    const kept = keptMatching(id, found && storedItem.parse(found));
+    if (kept) return kept;
+  }
+  return readAndKeep(id);
+}
+
+/**
+ * As getAgreementReused, for a check of a signature on one version (a link): read whole only when
+ * one of the entries stored for that version carries it (`carried`; committed or not: a signature
+ * none of them carries is no certificate's), else undefined. The whole history may run to megabytes,
+ * a read long enough to tell an issued code apart by its time; those entries are a few kilobytes.
+ * An item that still holds its history itself is read whole anyway.
+ */
+export async function getAgreementToCheck(id: string, version: number, carried: (agreement: Agreement, entries: readonly HistoryEntry[]) => Promise<boolean>): Promise<StoredAgreement | undefined> {
+  const found = await getItem(keys.agreementKey(id));
+  if (!found) return undefined;
+  const item = storedItem.parse(found);
+  const kept = keptMatching(id, item);
+  if (kept) return kept;
+  if (!item.history) {
+    const stored = version >= 1 && version <= item.data.version
+      ? await queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, version, '').sk, keys.historyEntryKey(id, version, '\uffff').sk)
+      : [];
+    const entries = stored.flatMap((i) => { const parsed = entryItem.safeParse(i); return parsed.success ? [parsed.data.entry] : []; });
+    if (!(await carried(item.data, entries))) return undefined;
+  }
+  return readAndKeep(id);
+}
+
+/** What is kept of an agreement, if read in the last REUSED_FOR_MS (a clock set back makes it read "in the future": then it is read again, as published keys are). */
+function keptFor(id: string) {
   const kept = reusable.get(id);
   const now = Date.now();
-  // (A clock set back makes it read "in the future": then it is read again, as published keys are.)
-  if (kept && now >= kept.at && now - kept.at < REUSED_FOR_MS) {
-    const found = await getItem(keys.agreementKey(id));
-    const item = found && storedItem.parse(found);
-    if (item && item.head === kept.stored.head && canonicalJson(item.data) === kept.record) {
-      // The most recently used last; unless dropped or replaced while its item was read (put back, it
-      // would be kept uncounted: the bound on what a process keeps would no longer hold).
-      if (reusable.get(id) === kept) {
-        reusable.delete(id);
-        reusable.set(id, kept);
-      }
-      return kept.stored;
-    }
-  }
+  return kept && now >= kept.at && now - kept.at < REUSED_FOR_MS ? kept : undefined;
+}
+
+/** The agreement kept, if `item` (its item, read just now) still names its latest entry and holds its record; made the most recently used. */
+function keptMatching(id: string, item: z.infer<typeof storedItem> | undefined): StoredAgreement | undefined {
+  // Looked up after the item's read: one dropped or replaced meanwhile is not put back uncounted
+  // (the bound on what a process keeps would no longer hold).
+  const kept = keptFor(id);
+  if (!kept || !item || item.head !== kept.stored.head || canonicalJson(item.data) !== kept.record) return undefined;
+  reusable.delete(id);
+  reusable.set(id, kept);
+  return kept.stored;
+}
+
+/** The agreement read whole, and kept for REUSED_FOR_MS unless it is too large to keep. */
+async function readAndKeep(id: string): Promise<StoredAgreement | undefined> {
   forget(id);
   const stored = await getAgreement(id);
   // Only what a change cannot move under it: an item that holds its history itself is read whole anyway.
