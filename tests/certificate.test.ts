@@ -1881,6 +1881,35 @@ describe('verification', () => {
     }
   });
 
+  it('checks a link of an agreement whose item still holds its history (stored the old way) from that item alone: genuine is valid, forged is not, and neither reads it twice', async () => {
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { entryItemsOf, deleteItem, putItem } = await import('./support/history-items.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const { id, link } = await freshSigning('Checked the old way');
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { summary: 'Amended before the move', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const history = (await t.call('GET', `/agreements/${id}/history`)).body.items;
+    // The item as written before entries were items of their own: its whole history in it, no head, no entry items.
+    const { head: _, historyBytes: __, ...item } = (await getItem(agreementKey(id)))!;
+    for (const entry of await entryItemsOf(id)) await deleteItem(entry);
+    await putItem({ ...item, history });
+    const pk = agreementKey(id).pk;
+    const reads = async (check: () => Promise<unknown>) => {
+      const seen: string[] = [];
+      await watchingCalls(({ command, input }) => {
+        if (!JSON.stringify(input).includes(`"${pk}"`)) return;
+        if (command === 'QueryCommand') seen.push('partition');
+        if (['GetItemCommand', 'GetCommand'].includes(command)) seen.push('item');
+      }, check);
+      return seen;
+    };
+    // Up to 400 KB (a history of some 100 amendments): read twice, item then partition, a forged
+    // signature's answer could outlast the floor. The item alone holds all there is.
+    expect(await reads(async () => expect((await checkLink(link)).body).toMatchObject({ status: 'superseded', version: 1, currentVersion: 2 }))).toEqual(['item']);
+    const forged = link.replace(/sig=[^&]+/, `sig=${'A'.repeat(86)}`);
+    expect(await reads(async () => expect((await checkLink(forged)).body).toMatchObject({ status: 'invalid', reason: 'signature-mismatch' }))).toEqual(['item']);
+  });
+
   it('keeps no more agreements read whole than its bound when one it answers from is dropped while its item is read', async () => {
     const { getAgreementReused } = await import('#shared/store/agreements.ts');
     const { dynamo } = await import('#shared/store/client.ts');
