@@ -89,6 +89,23 @@ describe('history read from entry items, edited behind the API', () => {
     expect([checked.status, checked.body.status, checked.body.reason]).toEqual([200, 'invalid', 'unknown-payload']);
   });
 
+  it('checks a link of a version against all of its stored entries, the committed one among those of lost races sorted before and after it: genuine is valid', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Linked beside lost races' }))).body.id as string;
+    const { lost } = await raced(id);
+    const issued = await t.call('GET', `/agreements/${id}/certificate.pdf?version=2`);
+    expect(issued.status).toBe(200);
+    const jws = /\/ConcordCertificate\s*\(([A-Za-z0-9_.-]+)\)/.exec(Buffer.from(issued.body).toString('latin1'))![1]!;
+    const { signatureOf } = await import('#shared/certificate/signature.ts');
+    const { code } = (await t.call('GET', `/agreements/${id}`)).body;
+    // More entries of lost races at version 2, whose keys sort first and last (an entry's key ends in its hash).
+    const lostItem = (await items.entryItemsOf(id)).find((e) => e.entry.hash === lost.entry.hash)!;
+    for (const hash of ['0'.repeat(64), 'f'.repeat(64)]) await items.putItem({ ...lostItem, sk: `HISTORY#0000000002#${hash}` });
+    const checked = await t.call('GET', `/verify/${code}?v=2&sig=${signatureOf(jws)}`, { token: null });
+    expect(checked.body).toMatchObject({ status: 'valid', version: 2, currentVersion: 2 });
+    const forged = await t.call('GET', `/verify/${code}?v=2&sig=${'A'.repeat(86)}`, { token: null });
+    expect(forged.body).toMatchObject({ status: 'invalid', reason: 'signature-mismatch' });
+  });
+
   it('refuses a partner a certificate of an earlier version whose entry was removed with 409, as staff, not a 500', async () => {
     const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Partner' }))).body.id as string;
     expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Partner, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
