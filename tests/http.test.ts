@@ -343,6 +343,8 @@ describe('routes', () => {
     expect(r.body.paths['/verify/{code}'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.required])).toEqual([['v', true], ['sig', true]]);
     const limitPattern = new RegExp(r.body.paths['/agreements'].get.parameters.find((p: any) => p.name === 'limit').schema.pattern);
     expect(['0', '1', '25', '100', '101', '999'].filter((v) => limitPattern.test(v))).toEqual(['1', '25', '100']);
+    // A problem names at most 100 fields (a body of thousands of bad items), as the server cuts them.
+    expect(r.body.components.schemas.Problem.properties.errors.maxItems).toBe(100);
     expect(create.requestBody.content['application/json'].schema.properties.sectors.uniqueItems).toBe(true);
     expect(Object.keys(r.body.paths['/agreements'].get.responses['503'].headers)).toEqual(['Retry-After']);
     // A page in the reader's language order varies, its problems included, as an answer in two types does.

@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the routes table and the zod schemas it names. */
 import * as z from 'zod';
 import { ENTITY_TAG_LIST, IDEMPOTENCY_KEY } from './request.ts';
+import { MAX_FIELD_ERRORS } from '#shared/domain/validation.ts';
 import { readsTable, ROUTES, varies, type Route } from './routes.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
@@ -13,7 +14,7 @@ const problemSchema = {
   required: ['type', 'title', 'status', 'detail', 'errors'],
   properties: {
     type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+    errors: { type: 'array', maxItems: MAX_FIELD_ERRORS, description: `The fields at fault, at most ${MAX_FIELD_ERRORS} (detail says how many more)`, items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
   },
 };
 
