@@ -195,12 +195,23 @@ export const UNMATCHED_LINK = { floorMs: 200, wait: (ms: number) => setTimeout(m
 const NO_KEYS = 'No certificate keys are published: no signature can be checked now';
 
 /**
+ * The published keys to check with (`read`, when already read): read again at once (at most once a
+ * second) when there were none; with none at all, "cannot check now" (503), whatever is checked.
+ */
+async function keysToCheckWith(read?: VerifyingKey[]): Promise<VerifyingKey[]> {
+  const keys = read ?? (await verifyingKeys());
+  const known = keys.length > 0 ? keys : await verifyingKeys({ missed: true });
+  if (known.length === 0) throw new Unavailable(NO_KEYS);
+  return known;
+}
+
+/**
  * What `find` finds with the published keys; when it finds nothing, what it finds with the keys read
  * again (at most once a second): a certificate signed with a key another instance published a
  * moment ago checks out at once. `keys` are the published keys when already read.
  */
 async function withPublishedKeys<T>(find: (keys: readonly VerifyingKey[]) => T | undefined | Promise<T | undefined>, keys?: VerifyingKey[]): Promise<T | undefined> {
-  const known = keys ?? (await verifyingKeys());
+  const known = keys ?? (await keysToCheckWith());
   const found = await find(known);
   if (found !== undefined) return found;
   const again = await verifyingKeys({ missed: true });
@@ -244,8 +255,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   const [read, agreementId] = await Promise.all([verifyingKeys(), store.agreementIdByCode(code)]);
   // With none published, every link is "cannot check now" (503) before its code is looked at: only
   // an issued code's reached withPublishedKeys, and the 503 told which codes and versions exist.
-  const keys = read.length > 0 ? read : await verifyingKeys({ missed: true });
-  if (keys.length === 0) throw new Unavailable(NO_KEYS);
+  const keys = await keysToCheckWith(read);
   // The link was printed under the registry's address at the time: this one, or (after a move)
   // another that files of this version were handed out under.
   let issuers: Promise<string[]> | undefined;

@@ -8,7 +8,7 @@ import { NotFound, Unavailable } from '#shared/domain/errors.ts';
 import { readsEverything, type Principal } from '#shared/domain/principal.ts';
 import { signPayload, type CertificatePayload } from '#shared/certificate/signature.ts';
 import { recordIssuedCertificate } from '#shared/store/certificates.ts';
-import { readPublishedKeys } from '#shared/store/published-keys.ts';
+import { isPublished } from '#shared/store/published-keys.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { entryOf, load, visibleTo } from './agreements.ts';
 import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
@@ -23,7 +23,7 @@ import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
  */
 async function signNow(payload: CertificatePayload): Promise<Signed> {
   const key = (await signingKeys())[0]!;
-  if (!(await readPublishedKeys()).some((k) => k.kid === key.kid)) {
+  if (!(await isPublished(key.kid))) {
     console.error(JSON.stringify({ level: 'error', message: 'the current signing key is not published: not signing until the key ring is read again', kid: key.kid }));
     throw new Unavailable(`signing key ${key.kid} is not published`);
   }

@@ -109,7 +109,7 @@ export async function getAgreementToCheck(id: string, version: number, carried: 
     return storedWith(item, []);
   }
   const stored = version >= 1 && version <= item.data.version
-    ? await queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, version, '').sk, keys.historyEntryKey(id, version, '\uffff').sk)
+    ? await entryItemsBetween(id, version, version)
     : [];
   const entries = stored.flatMap((i) => { const parsed = entryItem.safeParse(i); return parsed.success ? [parsed.data.entry] : []; });
   if (!(await carried(item.data, entries))) return undefined;
@@ -214,7 +214,7 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   const item = storedItem.parse(found);
   const { version } = item.data;
   if (item.history) return tipOf(storedWith(item, []));
-  const last = await queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, Math.max(version - 1, 1), '').sk, keys.historyEntryKey(id, version, '\uffff').sk);
+  const last = await entryItemsBetween(id, Math.max(version - 1, 1), version);
   const { entries: chain, unanchored } = committedHistory(version, item.head, last);
   const [latest, before] = [chain.at(-1), chain.at(-2)];
   const previous = version > 1 && latest && before ? previousVersion(item.data, latest, before) : undefined;
@@ -226,6 +226,10 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   const stored = await getAgreement(id);
   return stored && tipOf(stored);
 }
+
+/** The entry items an agreement's partition holds for versions `from` to `to` (committed or not), in key order. */
+const entryItemsBetween = (id: string, from: number, to: number) =>
+  queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, from, '').sk, keys.historyEntryKey(id, to, '\uffff').sk);
 
 /** The agreement's current record alone, without reading its history. */
 export async function getCurrentAgreement(id: string): Promise<{ agreement: Agreement } | undefined> {

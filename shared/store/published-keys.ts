@@ -74,6 +74,9 @@ export async function readPublishedKeys(): Promise<VerifyingKey[]> {
   });
 }
 
+/** Whether the key with this id is among the published keys as they stand (read afresh, not the copy verification keeps). */
+export const isPublished = async (kid: string): Promise<boolean> => (await readPublishedKeys()).some((k) => k.kid === kid);
+
 /**
  * The published public keys, kept for PUBLISHED_KEYS_REFRESH_MS (none, for PUBLISHED_KEYS_REREAD_MS). `missed`: none of the keys last
  * read checked a signature, so they are read again if that read is over PUBLISHED_KEYS_REREAD_MS

@@ -5,7 +5,7 @@
  * reads it, and publishes its public keys (./published-keys.ts) before any of them signs.
  */
 import { keyRingOf, type SigningKey } from '#shared/certificate/signature.ts';
-import { publishKeys, readPublishedKeys } from './published-keys.ts';
+import { isPublished, publishKeys } from './published-keys.ts';
 import { secretNamedBy } from './secrets.ts';
 
 /**
@@ -18,7 +18,7 @@ import { secretNamedBy } from './secrets.ts';
  */
 export const signingKeys = (): Promise<SigningKey[]> => secretNamedBy('SIGNING_KEY_SECRET_ARN', async (value, version) => {
   const ring = keyRingOf(value);
-  if (!(await publishKeys(ring, version)) && !(await readPublishedKeys()).some((k) => k.kid === ring[0]!.kid)) {
+  if (!(await publishKeys(ring, version)) && !(await isPublished(ring[0]!.kid))) {
     throw new Error(`the signing key ${ring[0]!.kid} is not published: a later version of the key ring is (make the ring current as a new version of the secret)`);
   }
   return ring;
