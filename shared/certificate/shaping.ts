@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as hb from 'harfbuzzjs';
 import { assetFile, FONT_ASSETS, type Asset } from './assets.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import { TrueTypeFont } from './truetype.ts';
 
 /** A face's weight; `mono`: the monospaced Latin face (for an address to type), the regular one for other scripts. */
@@ -46,6 +47,10 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts:
   { key: 'yiii', regular: FONT_ASSETS.yi, scripts: ['Yiii'] },
   { key: 'syrc', regular: FONT_ASSETS.syriac, scripts: ['Syrc'] },
 ];
+/** FONTS by key, and the font preferred for each script (the first listing it): looked up for every letter shaped. */
+const FONT_BY_KEY = new Map(FONTS.map((f) => [f.key, f]));
+const FONT_BY_SCRIPT = new Map<string, (typeof FONTS)[number]>();
+for (const f of FONTS) for (const script of f.scripts) if (!FONT_BY_SCRIPT.has(script)) FONT_BY_SCRIPT.set(script, f);
 
 /** Unicode script -> ISO 15924 tag (what HarfBuzz's setScript expects). */
 const SCRIPTS = Object.entries({
@@ -94,7 +99,7 @@ export interface Face {
 const faces = new Map<string, Face>();
 
 function face(key: string, weight: Weight): Face {
-  const entry = FONTS.find((f) => f.key === key)!;
+  const entry = FONT_BY_KEY.get(key)!;
   const asset = (weight === 'bold' && entry.bold) || (weight === 'mono' && entry.mono) || entry.regular;
   let f = faces.get(asset.bundlePath);
   if (!f) {
@@ -122,7 +127,7 @@ const HAN_BY_LANGUAGE: Record<string, string> = { ja: 'jp', ko: 'kore' };
 function pickFace(script: string | null, cp: number, weight: Weight, lang?: string): Face {
   const byLanguage = script && CJK.has(script) && lang ? HAN_BY_LANGUAGE[lang.split('-')[0]!.toLowerCase()] : undefined;
   if (byLanguage && face(byLanguage, weight).cmap.has(cp)) return face(byLanguage, weight);
-  const preferred = FONTS.find((f) => script && f.scripts.includes(script));
+  const preferred = script ? FONT_BY_SCRIPT.get(script) : undefined;
   if (preferred && face(preferred.key, weight).cmap.has(cp)) return face(preferred.key, weight);
   for (const { key } of FONTS) if (face(key, weight).cmap.has(cp)) return face(key, weight);
   return face('sans', weight); // .notdef, but the text stays extractable
@@ -180,9 +185,26 @@ function bidiClass(ch: string, script: string | null): BidiClass {
 /** Whether the first strong character of a paragraph of these classes runs right to left (UBA P2/P3). */
 const firstStrongRtl = (classes: readonly BidiClass[]): boolean => ['R', 'AL'].includes(classes.find((c) => c === 'L' || c === 'R' || c === 'AL') ?? 'L');
 
+/**
+ * A character's script and bidi class, remembered: working them out takes some forty regular
+ * expressions, and a wrap analyses every line it tries, the same characters over and over. Looked
+ * up for every character of every line tried, so a plain map, emptied when it holds more than a few
+ * scripts' worth (a name may hold any of Unicode's characters).
+ */
+function classesOf(ch: string): { script: string | null; bidi: BidiClass } {
+  let classes = characterClasses.get(ch);
+  if (!classes) {
+    const script = scriptOf(ch);
+    if (characterClasses.size >= 20_000) characterClasses.clear();
+    characterClasses.set(ch, (classes = { script, bidi: bidiClass(ch, script) }));
+  }
+  return classes;
+}
+const characterClasses = new Map<string, { script: string | null; bidi: BidiClass }>();
+
 /** A paragraph runs right to left when its first strong character does (UBA P2/P3). */
 export function rtlParagraph(text: string): boolean {
-  return firstStrongRtl([...text].map((ch) => bidiClass(ch, scriptOf(ch))));
+  return firstStrongRtl([...text].map((ch) => classesOf(ch).bidi));
 }
 
 /**
@@ -330,10 +352,14 @@ let lastParagraph: Paragraph | undefined;
 function analyse(text: string, rtl: boolean | undefined): Paragraph {
   if (lastParagraph?.text === text && lastParagraph.rtl === rtl) return lastParagraph;
   const chars = [...text];
-  const scripts = chars.map(scriptOf);
-  const classes = chars.map((ch, i) => bidiClass(ch, scripts[i]!)); // once per paragraph
+  const scripts = chars.map((ch) => classesOf(ch).script);
+  const classes = chars.map((ch) => classesOf(ch).bidi); // once per paragraph
   const base = (rtl ?? firstStrongRtl(classes)) ? 1 : 0;
-  return (lastParagraph = { text, rtl, scripts, levels: paragraphLevels(chars, classes, base) });
+  // In a left-to-right paragraph without right-to-left letters or Arabic numbers, the weak rules
+  // leave only L (European numbers after L) and neutrals between L, which resolve to L: every level
+  // is 0. Most lines a wrap tries are such: they skip the rules.
+  const leftToRight = base === 0 && !classes.some((c) => c === 'R' || c === 'AL' || c === 'AN');
+  return (lastParagraph = { text, rtl, scripts, levels: leftToRight ? chars.map(() => 0) : paragraphLevels(chars, classes, base) });
 }
 
 /**
@@ -414,33 +440,42 @@ export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?:
 
 export interface ShapedLine { glyphs: readonly ShapedGlyph[]; width: number }
 
+/** A line's key in the caches below: every part in its own slot (text may hold any separator a key could use). */
+const lineKey = (text: string, opts: TextOptions) =>
+  JSON.stringify([opts.weight ?? 'regular', opts.lang ?? '', opts.rtl ?? null, opts.context?.before ?? null, opts.context?.after ?? null, text]);
+
 /**
  * Shaped lines by text and options: labels, boilerplate and party names recur across certificates.
- * Least recently used first out, within a budget of glyphs (not of entries: a line of a thousand
- * broken clusters weighs a thousand times one of a single word).
+ * Within a budget of glyphs (not of entries: a line of a thousand broken clusters weighs a
+ * thousand times one of a single word).
  */
-const shaped = new Map<string, ShapedLine>();
-const SHAPED_GLYPH_BUDGET = 400_000;
-let shapedGlyphs = 0;
+const shaped = new BoundedCache<string, ShapedLine>(400_000, (_, line) => line.glyphs.length);
 
 /** Shapes one line: glyphs in visual (left-to-right drawing) order. Results are shared: never mutate them. */
 export function shapeLine(text: string, opts: TextOptions = {}): ShapedLine {
-  // Every part in its own slot: text may hold any separator a key could use.
-  const key = JSON.stringify([opts.weight ?? 'regular', opts.lang ?? '', opts.rtl ?? null, opts.context?.before ?? null, opts.context?.after ?? null, text]);
-  let line = shaped.get(key);
-  if (line) {
-    shaped.delete(key); // most recently used goes last
-  } else {
-    line = shapeUncached(text, opts);
-    shapedGlyphs += line.glyphs.length;
-    for (const [oldest, old] of shaped) {
-      if (shapedGlyphs <= SHAPED_GLYPH_BUDGET) break;
-      shaped.delete(oldest);
-      shapedGlyphs -= old.glyphs.length;
-    }
-  }
-  shaped.set(key, line);
-  return line;
+  return shaped.get(lineKey(text, opts), () => shapeUncached(text, opts));
+}
+
+/**
+ * Lines' advance widths (1/1000 em) by text and options, apart from the shaped lines: a layout
+ * measures far more lines than it draws (every line a wrap tries, at every size and width tried:
+ * some 13,000 lines, 3 MB of keys and entries, for 50 parties with every text at its longest),
+ * and a width needs no glyph records. Within a budget of bytes: a key's two per character, and
+ * about 64 for its entry and number.
+ */
+const widths = new BoundedCache<string, number>(8_000_000, (key) => 2 * key.length + 64);
+
+/** The advance width of one line, in 1/1000 em: shapeLine(text, opts).width, without the glyphs. */
+function lineWidth(text: string, opts: TextOptions): number {
+  return widths.get(lineKey(text, opts), () => {
+    let pen = 0;
+    // The pen moves as in shapeUncached, glyph after glyph in the same order: the same sum to the last bit.
+    shapeRuns(text, opts, (run, buf) => {
+      const k = 1000 / run.face.upem;
+      for (const g of buf.getGlyphPositions()) pen += g.xAdvance * k;
+    });
+    return pen;
+  });
 }
 
 /**
@@ -465,10 +500,14 @@ const drawableSpaces = (text: string, weight: Weight) =>
     return drawable ? ch : ' ';
   });
 
-function shapeUncached(original: string, opts: TextOptions): ShapedLine {
+/**
+ * Shapes `original`'s runs with HarfBuzz, in visual order, handing `take` each run with the
+ * buffer that holds its glyphs (until the next run). Positions and glyphs are best read apart:
+ * harfbuzzjs's getGlyphInfosAndPositions defines four hidden properties on every glyph's object,
+ * and took longer than the shaping itself.
+ */
+function shapeRuns(original: string, opts: TextOptions, take: (run: Run, shaped: hb.Buffer) => void): void {
   const text = drawableSpaces(original, opts.weight ?? 'regular');
-  const glyphs: ShapedGlyph[] = [];
-  let pen = 0;
   for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl, opts.context, opts.lang))) {
     const buf = (buffer ??= new hb.Buffer());
     buf.reset();
@@ -480,7 +519,16 @@ function shapeUncached(original: string, opts: TextOptions): ShapedLine {
     const language = opts.lang && shapingLanguage(opts.lang);
     if (language) buf.setLanguage(language);
     hb.shape(run.face.hbFont, buf);
-    const out = buf.getGlyphInfosAndPositions();
+    take(run, buf);
+  }
+}
+
+function shapeUncached(original: string, opts: TextOptions): ShapedLine {
+  const glyphs: ShapedGlyph[] = [];
+  let pen = 0;
+  shapeRuns(original, opts, (run, buf) => {
+    const positions = buf.getGlyphPositions();
+    const out = buf.getGlyphInfos().map((info, i) => ({ ...info, ...positions[i]! }));
     const k = 1000 / run.face.upem;
     // Each cluster's text goes on ONE glyph (the first spacing glyph on the pen position) whose
     // PDF width is the whole cluster's advance: extractors then see one box per cluster, abutting
@@ -506,16 +554,16 @@ function shapeUncached(original: string, opts: TextOptions): ShapedLine {
     }
     out.forEach((g, i) => {
       const [t, w] = carrier.get(i) ?? ['', 0];
-      glyphs.push({ face: run.face, gid: g.codepoint, x: pen + g.xOffset! * k, y: g.yOffset! * k, text: t, pdfWidth: w, rtl });
-      pen += g.xAdvance! * k;
+      glyphs.push({ face: run.face, gid: g.codepoint, x: pen + g.xOffset * k, y: g.yOffset * k, text: t, pdfWidth: w, rtl });
+      pen += g.xAdvance * k;
     });
-  }
+  });
   return { glyphs, width: pen };
 }
 
 /** Advance width of `text` at `size` points. */
 export function measure(text: string, size: number, opts: TextOptions = {}): number {
-  return (shapeLine(text, opts).width * size) / 1000;
+  return (lineWidth(text, opts) * size) / 1000;
 }
 
 /**
