@@ -134,13 +134,14 @@ afterAll(async () => {
   s?.cleanup();
 });
 
-describe('signing-key custom resource bundle', () => {
-  const create = (n: number) => ({
-    RequestType: 'Create', ResponseURL: `${aws.url}/cfn/${n}`, StackId: 'stack', RequestId: `r${n}`,
-    LogicalResourceId: 'SigningKeyValue', ResourceProperties: { ServiceToken: 'x', SecretArn: SECRET_ARN },
-  });
-  const keyInit = () => run('signing-key', bundleOf('stateful$', s.logicalId(s.stateful, s.stateful.node.findChild('SigningKeyInit') as never)));
+/** CloudFormation's Create of the signing-key custom resource, its reply expected at /cfn/<n>. */
+const create = (n: number | string) => ({
+  RequestType: 'Create', ResponseURL: `${aws.url}/cfn/${n}`, StackId: 'stack', RequestId: `r${n}`,
+  LogicalResourceId: 'SigningKeyValue', ResourceProperties: { ServiceToken: 'x', SecretArn: SECRET_ARN },
+});
+const keyInit = () => run('signing-key', bundleOf('stateful$', s.logicalId(s.stateful, s.stateful.node.findChild('SigningKeyInit') as never)));
 
+describe('signing-key custom resource bundle', () => {
   /** The kids a fresh verify function serves in its JWKS. */
   const publishedKids = async () => {
     coldStart('verify');
@@ -191,6 +192,15 @@ describe('signing-key custom resource bundle', () => {
 });
 
 describe('function bundles', () => {
+  // As a deploy leaves them: the signing-key secret filled and its public key published by the
+  // custom resource. The tests above leave them so; run alone, these make them so themselves.
+  beforeAll(async () => {
+    if (aws.secrets.get(SECRET_ARN) !== undefined) return;
+    aws.secrets.set(SECRET_ARN, PLACEHOLDER);
+    await keyInit().invoke(create('deploy'));
+    expect(aws.cfnResponses.get('/cfn/deploy')).toMatchObject({ Status: 'SUCCESS', Reason: 'generated; 1 public key published' });
+  });
+
   const sizes = () => FUNCTION_NAMES.map((fn) => {
     const { dir } = functionBundle(fn);
     const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile())
