@@ -132,24 +132,27 @@ describe('crash between link write and commit', () => {
     expect(crashed.headers.get('content-type')).toBe('application/problem+json');
     expect(JSON.stringify(crashed.body)).not.toContain('injected');
 
+    // (Other tests of this file sign between the same parties: only this signing's entries count.)
+    const linked = async (pk: string) => (await linksOf(pk)).filter((l) => l.agreementId === id);
+    const listed = async (query: string, token?: string) => (await t.call('GET', `/agreements?${query}&limit=100`, { token })).body.items.filter((a: any) => a.id === id);
     // The links were written (the crash really came between the two writes)...
-    expect((await linksOf('PARTY#crash-a')).map((l) => l.agreementId)).toEqual([id]);
-    expect((await linksOf('COUNTRY#UZ')).map((l) => l.agreementId)).toEqual([id]);
+    expect(await linked('PARTY#crash-a')).toHaveLength(1);
+    expect(await linked('COUNTRY#UZ')).toHaveLength(1);
     // ...yet nobody sees a phantom agreement, by any route.
     expect((await t.call('GET', `/agreements/${id}`)).status).toBe(404);
     for (const query of ['partyId=crash-a', 'partyId=crash-b', 'country=UZ', 'country=CN', `ceremonyId=${cer}`, '']) {
-      expect((await t.call('GET', `/agreements?${query}`)).body.items, query).toEqual([]);
+      expect(await listed(query), query).toEqual([]);
     }
-    expect((await t.call('GET', '/agreements', { token: t.tokens.partner('crash-a') })).body.items).toEqual([]);
+    expect(await listed('', t.tokens.partner('crash-a'))).toEqual([]);
 
     const retry = await logSigning(t, cer, body, 'crash-key');
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(retry.body.id).toBe(id);
     for (const query of ['partyId=crash-a', 'country=UZ', `ceremonyId=${cer}`, '']) {
-      expect((await t.call('GET', `/agreements?${query}`)).body.items.map((a: any) => a.id), query).toEqual([id]);
+      expect(await listed(query), query).toHaveLength(1);
     }
-    expect(await linksOf('PARTY#crash-a')).toHaveLength(1);
+    expect(await linked('PARTY#crash-a')).toHaveLength(1);
   });
 
   it('in an amendment that moves the agreement to another party, leaves it where it was; a retry moves it', async () => {
