@@ -439,7 +439,7 @@ function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string;
   return dataSource({
     index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
     positionPattern: SIGNED_POSITION,
-    startKey: (pos) => ({ ...keys.agreementKey(keys.idFromSortKey(pos)), [`${index}pk`]: pk, [`${index}sk`]: pos }),
+    startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
   }, (d) => agreementRecord.parse(d));
 }
 
@@ -449,7 +449,7 @@ function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string;
  * the cursor key).
  */
 export async function* agreementsOfCeremony(ceremonyId: string, pageSize = 100): AsyncGenerator<Agreement[]> {
-  const source = indexSource('gsi2', `CEREMONY#${ceremonyId}`, {});
+  const source = indexSource('gsi2', keys.ceremonyAgreementsPk(ceremonyId), {});
   let after: string | undefined;
   for (;;) {
     const { candidates, done } = await source.read(after, pageSize);
@@ -498,8 +498,8 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
   // The narrowest partition the filters name: a party's links, a ceremony's signings (one ceremony
   // has far fewer than a country has links), a country's links, else all; the rest filter.
   const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range, filter.ceremonyId)
-    : filter.ceremonyId !== undefined ? indexSource('gsi2', `CEREMONY#${filter.ceremonyId}`, range)
+    : filter.ceremonyId !== undefined ? indexSource('gsi2', keys.ceremonyAgreementsPk(filter.ceremonyId), range)
     : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
-    : indexSource('gsi1', 'AGREEMENTS', range);
+    : indexSource('gsi1', keys.ALL_AGREEMENTS_PK, range);
   return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: matchesFilter(filter) });
 }

@@ -78,14 +78,13 @@ export async function listParties(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<Party>> {
   const { kind, country } = filter;
-  const startKey = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string) => (pos: string) =>
-    ({ ...keys.partyKey(keys.idFromSortKey(pos)), [`${index}pk`]: pk, [`${index}sk`]: pos });
+  const startKey = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string) => (pos: string) => keys.indexStartKey(index, pk, keys.partyKey(keys.idFromSortKey(pos)), pos);
   const query: PartitionQuery =
     kind !== undefined
-      ? { index: 'gsi2', pk: `PARTY_KIND#${kind}`, range: { prefix: country ? `${country}#` : '' }, descending: false, startKey: startKey('gsi2', `PARTY_KIND#${kind}`), positionPattern: new RegExp(`^([A-Z]{2}|~)#${ID}$`) }
+      ? { index: 'gsi2', pk: keys.partyKindPk(kind), range: { prefix: country ? `${country}#` : '' }, descending: false, startKey: startKey('gsi2', keys.partyKindPk(kind)), positionPattern: new RegExp(`^([A-Z]{2}|~)#${ID}$`) }
       : country !== undefined
-        ? { index: 'gsi3', pk: `PARTY_COUNTRY#${country}`, range: {}, descending: false, startKey: startKey('gsi3', `PARTY_COUNTRY#${country}`), positionPattern: new RegExp(`^[a-z]+#${ID}$`) }
-        : { index: 'gsi1', pk: 'PARTIES', range: {}, descending: false, startKey: startKey('gsi1', 'PARTIES'), positionPattern: new RegExp(`^${ID}$`) };
+        ? { index: 'gsi3', pk: keys.partyCountryPk(country), range: {}, descending: false, startKey: startKey('gsi3', keys.partyCountryPk(country)), positionPattern: new RegExp(`^[a-z]+#${ID}$`) }
+        : { index: 'gsi1', pk: keys.ALL_PARTIES_PK, range: {}, descending: false, startKey: startKey('gsi1', keys.ALL_PARTIES_PK), positionPattern: new RegExp(`^${ID}$`) };
   return collectPage(dataSource(query, (d) => partyRecord.parse(d)), { ...page, digest: filterDigest(['parties', filter]) });
 }
 
@@ -151,8 +150,8 @@ export async function getCeremony(id: string): Promise<Ceremony | undefined> {
 /** Newest ceremony first. */
 export function listCeremonies(page: { limit: number; cursor?: string | undefined }): Promise<Page<Ceremony>> {
   const query: PartitionQuery = {
-    index: 'gsi1', pk: 'CEREMONIES', range: {}, descending: true,
-    startKey: (pos) => ({ ...keys.ceremonyKey(keys.idFromSortKey(pos)), gsi1pk: 'CEREMONIES', gsi1sk: pos }),
+    index: 'gsi1', pk: keys.ALL_CEREMONIES_PK, range: {}, descending: true,
+    startKey: (pos) => keys.indexStartKey('gsi1', keys.ALL_CEREMONIES_PK, keys.ceremonyKey(keys.idFromSortKey(pos)), pos),
     positionPattern: new RegExp(`^${keys.INSTANT_SOURCE}#${ID}$`),
   };
   return collectPage(dataSource(query, ceremonyOf), { ...page, digest: filterDigest(['ceremonies']) });

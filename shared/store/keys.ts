@@ -42,26 +42,42 @@ export const countryLinkPk = (countryCode: string) => `COUNTRY#${countryCode}`;
 export const LINK_PREFIX = 'SIGNED#';
 export const linkKey = (pk: string, signedKey: string): Key => ({ pk, sk: `${LINK_PREFIX}${signedKey}` });
 
+/**
+ * Index partitions: the index keys below write items into them, and the listings query them, so
+ * both sides take them from here (a partition spelt one way on write and another on read lists
+ * nothing, and no error says so).
+ */
+export const ALL_AGREEMENTS_PK = 'AGREEMENTS';
+export const ceremonyAgreementsPk = (ceremonyId: string) => `CEREMONY#${ceremonyId}`;
+export const ALL_PARTIES_PK = 'PARTIES';
+export const partyKindPk = (kind: string) => `PARTY_KIND#${kind}`;
+export const partyCountryPk = (countryCode: string) => `PARTY_COUNTRY#${countryCode}`;
+export const ALL_CEREMONIES_PK = 'CEREMONIES';
+
 /** Index attributes per item type; the column names come from table.ts (gsiNpk / gsiNsk). */
 type IndexKeys = Partial<Record<`${IndexName}pk` | `${IndexName}sk`, string>>;
 
 export function agreementIndexKeys(ceremonyId: string, signedKey: string): IndexKeys {
-  return { gsi1pk: 'AGREEMENTS', gsi1sk: signedKey, gsi2pk: `CEREMONY#${ceremonyId}`, gsi2sk: signedKey };
+  return { gsi1pk: ALL_AGREEMENTS_PK, gsi1sk: signedKey, gsi2pk: ceremonyAgreementsPk(ceremonyId), gsi2sk: signedKey };
 }
 
 export function partyIndexKeys(p: { id: string; kind: string; countryCode?: string | undefined }): IndexKeys {
   return {
-    gsi1pk: 'PARTIES',
+    gsi1pk: ALL_PARTIES_PK,
     gsi1sk: p.id,
-    gsi2pk: `PARTY_KIND#${p.kind}`,
+    gsi2pk: partyKindPk(p.kind),
     gsi2sk: `${p.countryCode ?? '~'}#${p.id}`,
-    ...(p.countryCode && { gsi3pk: `PARTY_COUNTRY#${p.countryCode}`, gsi3sk: `${p.kind}#${p.id}` }),
+    ...(p.countryCode && { gsi3pk: partyCountryPk(p.countryCode), gsi3sk: `${p.kind}#${p.id}` }),
   };
 }
 
 export function ceremonyIndexKeys(c: { id: string; startsAtUtc: string }): IndexKeys {
-  return { gsi1pk: 'CEREMONIES', gsi1sk: `${c.startsAtUtc}#${c.id}` };
+  return { gsi1pk: ALL_CEREMONIES_PK, gsi1sk: `${c.startsAtUtc}#${c.id}` };
 }
+
+/** Where a query of an index partition resumes (ExclusiveStartKey): the key of the item at `position`, and its index key there. */
+export const indexStartKey = (index: IndexName, pk: string, item: Key, position: string): Record<string, string> =>
+  ({ ...item, [`${index}pk`]: pk, [`${index}sk`]: position });
 
 /** Cursor positions are sort keys: a UTC instant (as toUtcIso writes it) and/or an id. */
 export const ID_SOURCE = ID_PATTERN.source.slice(1, -1);
