@@ -6,6 +6,7 @@
  * so replaying entries 1..N rebuilds version N exactly and `stateHash` proves it.
  */
 import { canonicalJson, hashOf } from './canonical.ts';
+import { patched } from './changes.ts';
 import { RuleViolation, type FieldError } from './errors.ts';
 import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
@@ -188,12 +189,7 @@ export function amendAgreement(
   ceremony: CeremonyTimes | undefined,
 ): Versioned | null {
   const { reason, parties: _inputs, ...fields } = patch;
-  const next: Agreement = { ...current, ...(parties && { parties }) };
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    if (value === null) delete (next as unknown as Record<string, unknown>)[key];
-    else (next as unknown as Record<string, unknown>)[key] = value;
-  }
+  const next = patched({ ...current, ...(parties && { parties }) }, fields);
   const changes = diff(current, next);
   if (Object.keys(changes).length === 0) return null;
   // A record from before the signing-day rule is still amendable in its other fields.

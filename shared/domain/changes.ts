@@ -1,6 +1,7 @@
 /**
  * Field-level changes of directory records (a party's rename, a ceremony's correction): what a
  * change set each field from and to, enough to undo it, and to tell the same change sent again.
+ * How a patch applies (`patched`) is the same for an agreement's amendment.
  */
 
 /** Each field a change set to another value, from what to what (null: absent). */
