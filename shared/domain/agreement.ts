@@ -10,7 +10,7 @@ import { patched } from './changes.ts';
 import { RuleViolation, type FieldError } from './errors.ts';
 import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
-import type { Stamp } from './party.ts';
+import type { Stamp } from './principal.ts';
 import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryEntry, Party } from './schemas.ts';
 import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two, venueOffset, writtenOffset } from './time-zones.ts';
 

@@ -6,7 +6,7 @@
 import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
 import { RuleViolation } from './errors.ts';
 import { toUtcNanos } from './formats.ts';
-import type { Stamp } from './party.ts';
+import type { Stamp } from './principal.ts';
 import type { Ceremony, CeremonyEntry, CeremonyInput, CeremonyPatch } from './schemas.ts';
 import { offsetLabel, writtenOffset, zoneOffset } from './time-zones.ts';
 

@@ -22,7 +22,12 @@ export abstract class DomainError extends Error {
 /** The request does not fit the schema: wrong type, missing or unknown field, bad format. */
 export class InvalidInput extends DomainError {}
 /** Well-formed, but breaks a rule across fields or records. */
-export class RuleViolation extends DomainError {}
+export class RuleViolation extends DomainError {
+  /** An Idempotency-Key sent again with another body than the request that first used it. */
+  static keyReused(): RuleViolation {
+    return new RuleViolation('This Idempotency-Key was already used for a different request', [{ path: 'Idempotency-Key', message: 'was already used with a different body' }]);
+  }
+}
 export class NotFound extends DomainError {}
 /** The caller may not use this at all (as opposed to NotFound, which hides existence). */
 export class Forbidden extends DomainError {}

@@ -1,13 +1,9 @@
 /** Parties: the states, cities, enterprises and organizations that sign. */
 import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
+import type { Stamp } from './principal.ts';
 import type { Party, PartyInput, PartyPatch } from './schemas.ts';
 
 export type { Party };
-
-export interface Stamp {
-  at: string;
-  actor: string;
-}
 
 export function newParty(id: string, input: PartyInput, { at, actor }: Stamp): Party {
   const { id: _ignored, ...fields } = input;

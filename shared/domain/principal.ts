@@ -10,5 +10,14 @@ export interface Principal {
   partyId?: string;
 }
 
+/** Who made a change, and when: what a record's created and updated fields, and a history entry, say. */
+export interface Stamp {
+  at: string;
+  actor: string;
+}
+
+/** The stamp of a change this principal makes now. */
+export const stampOf = (p: Principal): Stamp => ({ at: new Date().toISOString(), actor: p.actor });
+
 /** Staff and auditors read the whole registry; anyone else only what their party signed. */
 export const readsEverything = (p: Principal) => p.roles.has('staff') || p.roles.has('auditor');

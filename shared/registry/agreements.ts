@@ -13,14 +13,12 @@ import { hashOf } from '#shared/domain/canonical.ts';
 import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
-import { readsEverything, type Principal } from '#shared/domain/principal.ts';
+import { readsEverything, stampOf, type Principal } from '#shared/domain/principal.ts';
 import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getCeremony, getParties } from '#shared/store/directory.ts';
 
 const MAX_CODE_ATTEMPTS = 8;
-
-const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
 
 /** The response the first request got: version 1, rebuilt from history. */
 function firstVersionOf(stored: store.StoredAgreement): Agreement {
@@ -28,11 +26,7 @@ function firstVersionOf(stored: store.StoredAgreement): Agreement {
 }
 
 function replayOrReject(stored: store.StoredAgreement, requestHash: string): { agreement: Agreement; replayed: true } {
-  if (stored.requestHash !== requestHash) {
-    throw new RuleViolation('This Idempotency-Key was already used for a different request', [
-      { path: 'Idempotency-Key', message: 'was already used with a different body' },
-    ]);
-  }
+  if (stored.requestHash !== requestHash) throw RuleViolation.keyReused();
   return { agreement: firstVersionOf(stored), replayed: true };
 }
 
@@ -58,7 +52,7 @@ export async function logSigning(
   const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), getParties(input.parties.map((p) => p.partyId))]);
   if (!ceremony) throw new NotFound(`No ceremony with id "${ceremonyId}"`);
   const parties = snapshotParties(input.parties, directory);
-  const [made, now] = [stamp(principal), new Date()];
+  const [made, now] = [stampOf(principal), new Date()];
   const build = (code: string) => createAgreement({ id, code, ceremonyId }, input, parties, made, now, ceremony);
   // Every rule is checked on the code it most often gets (a code's length and characters are always
   // the same) before any is claimed: a refused signing leaves no claim behind.
@@ -279,7 +273,7 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
       parties = snapshotParties(inputs, await getParties(fromDirectory.map((p) => p.partyId)), kept);
     }
     const ceremony = await getCeremony(base.ceremonyId);
-    const next = amendAgreement(base, baseHash, patch, parties, stamp(principal), new Date(), ceremony);
+    const next = amendAgreement(base, baseHash, patch, parties, stampOf(principal), new Date(), ceremony);
     if (!next) return null;
     if (ceremony) assertPrintable(next.agreement, ceremony);
     return next;
@@ -287,7 +281,7 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
 }
 
 export function voidSigning(id: string, expectedVersions: readonly number[] | undefined, reason: string, principal: Principal): Promise<ChangeResult> {
-  return changeAgreement(id, expectedVersions, principal, async (base, baseHash) => voidAgreement(base, baseHash, reason, stamp(principal)));
+  return changeAgreement(id, expectedVersions, principal, async (base, baseHash) => voidAgreement(base, baseHash, reason, stampOf(principal)));
 }
 
 /** Memo of integrityOf, per stored agreement read. */

@@ -6,15 +6,13 @@ import { deriveId, newId } from '#shared/domain/ids.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
 import { assertClockAgrees, beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
 import { beforeRename, newParty, patchParty, renameOf, type Party } from '#shared/domain/party.ts';
-import { readsEverything, type Principal } from '#shared/domain/principal.ts';
+import { readsEverything, stampOf, type Principal, type Stamp } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
 import { replayEach, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
 import { offsetLabel, venueOffset } from '#shared/domain/time-zones.ts';
 import { agreementsOfCeremony, getAgreement, type StoredAgreement } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
-
-const stamp = (p: Principal) => ({ at: new Date().toISOString(), actor: p.actor });
 
 /** A write's outcome: the record, and whether it is the first answer to this request sent again. */
 export interface WriteResult<T> { record: T; replayed: boolean }
@@ -64,13 +62,13 @@ async function createOnce<T extends { id: string }>(
   const replay = replayOf(existing);
   if (replay) return replay;
   if (key !== undefined) {
-    throw new RuleViolation('This Idempotency-Key was already used for a different request', [{ path: 'Idempotency-Key', message: 'was already used with a different body' }]);
+    throw RuleViolation.keyReused();
   }
   throw new AlreadyExists(`A ${noun} with id "${id}" already exists`, [{ path: '/id', message: 'is taken' }]);
 }
 
 export function createParty(input: PartyInput, key: string | undefined, principal: Principal): Promise<WriteResult<Party>> {
-  return createOnce(PARTIES, input, key, (id) => newParty(id, input, stamp(principal)));
+  return createOnce(PARTIES, input, key, (id) => newParty(id, input, stampOf(principal)));
 }
 
 /** A partner sees only their own party; anyone else's is "not found", never "forbidden". */
@@ -85,7 +83,7 @@ interface Changing<T extends { version: number }, P, F extends store.Created<T> 
   noun: 'party' | 'ceremony';
   read: (id: string) => Promise<F | undefined>;
   /** The record with the patch applied, one version on; null when it would change nothing. */
-  apply: (record: T, patch: P, stamp: { at: string; actor: string }) => T | null;
+  apply: (record: T, patch: P, stamp: Stamp) => T | null;
   changesOf: (before: T, after: T) => FieldChanges;
   undo: (record: T, changes: FieldChanges) => T;
   /** Refuses (throws) a change that breaks a rule across records, before it is written. */
@@ -117,7 +115,7 @@ async function changeOnce<T extends { version: number }, P, F extends store.Crea
     const before = how.undo(record, change.changes);
     let again;
     try {
-      again = how.apply(before, patch, stamp(principal));
+      again = how.apply(before, patch, stampOf(principal));
     } catch (error) {
       // A patch the rules refuse on the version before is no change made on it: a stale request (412).
       if (error instanceof RuleViolation) return false;
@@ -129,7 +127,7 @@ async function changeOnce<T extends { version: number }, P, F extends store.Crea
     if (expectedVersions.includes(current.version - 1) && isLatestChange(found)) return { record: current, replayed: true };
     throw VersionMismatch.of(how.noun, current.version, expectedVersions);
   }
-  const next = how.apply(current, patch, stamp(principal));
+  const next = how.apply(current, patch, stampOf(principal));
   if (!next) return { record: current, replayed: false };
   const change = { changes: how.changesOf(current, next), actor: principal.actor, token: randomUUID(), ...(reason !== undefined && { reason }) };
   await how.check?.(current, next);
@@ -160,7 +158,7 @@ export const updateParty = (id: string, expectedVersions: readonly number[] | un
 export const listParties = store.listParties;
 
 export function createCeremony(input: CeremonyInput, key: string | undefined, principal: Principal): Promise<WriteResult<Ceremony>> {
-  return createOnce(CEREMONIES, input, key, (id) => newCeremony(id, input, stamp(principal)));
+  return createOnce(CEREMONIES, input, key, (id) => newCeremony(id, input, stampOf(principal)));
 }
 
 export async function readCeremony(id: string): Promise<Ceremony> {
