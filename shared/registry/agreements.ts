@@ -126,7 +126,7 @@ export interface ChangeResult { agreement: Agreement; replayed: boolean }
  * entry); null when it changes nothing. Parties it adds take their snapshot from `snapshots` when
  * there, else from the directory as it is now.
  */
-type Change = (base: Agreement, baseHash: string, snapshots: readonly AgreementParty[]) => Promise<Versioned | null>;
+type MakeChange = (base: Agreement, baseHash: string, snapshots: readonly AgreementParty[]) => Promise<Versioned | null>;
 
 /** Whether `entry` records the very change `again` would: same place in the chain, action, actor, reason and field changes (at another instant). */
 function sameChange(entry: HistoryEntry, again: HistoryEntry): boolean {
@@ -140,7 +140,7 @@ function sameChange(entry: HistoryEntry, again: HistoryEntry): boolean {
  * its own first attempt has moved past. Only the latest change counts: once another one is made
  * on top, the caller's view is stale whatever it sent before (412: reload).
  */
-async function isLatestChange(tip: store.AgreementTip, actor: string, change: Change): Promise<boolean> {
+async function isLatestChange(tip: store.AgreementTip, actor: string, change: MakeChange): Promise<boolean> {
   const { agreement: current, latest: entry, previous } = tip;
   if (!previous || !entry || entry.actor !== actor) return false;
   try {
@@ -165,7 +165,7 @@ function conflict(now: Agreement, expectedVersions: readonly number[]): never {
  * same change sent again after it was made (a lost answer), while it is the latest, is answered
  * as made (`replayed`), not refused as stale (412) or as too late (409, voided).
  */
-async function changeAgreement(id: string, expectedVersions: readonly number[] | undefined, principal: Principal, change: Change): Promise<ChangeResult> {
+async function changeAgreement(id: string, expectedVersions: readonly number[] | undefined, principal: Principal, change: MakeChange): Promise<ChangeResult> {
   if (expectedVersions === undefined) throw new VersionRequired('Send If-Match with the ETag of the agreement version you are changing');
   const stored = await store.getAgreementTip(id);
   // Reads take the printed code; changes do not, so that a code mistyped from paper cannot amend or
@@ -208,7 +208,7 @@ const changeable = (agreement: Agreement, expectedVersions: readonly number[]) =
 const MAX_ATTEMPTS = 3;
 
 /** The answer to a change the agreement has moved past, if its latest version is this very change (a replay); else undefined (412, or 409 if voided). */
-async function replayOf(tip: store.AgreementTip, expectedVersions: readonly number[], principal: Principal, change: Change): Promise<ChangeResult | undefined> {
+async function replayOf(tip: store.AgreementTip, expectedVersions: readonly number[], principal: Principal, change: MakeChange): Promise<ChangeResult | undefined> {
   const { agreement: current, previous } = tip;
   if (!previous || !expectedVersions.includes(previous.version) || !(await isLatestChange(tip, principal.actor, change))) return undefined;
   await cleanUpLinks(previous, current); // in case its first attempt stopped short of it

@@ -22,9 +22,9 @@ interface Directory<T> {
   prefix: 'p' | 'c';
   noun: string;
   insert: (record: T, origin: store.Origin) => Promise<boolean>;
-  read: (id: string) => Promise<store.Created<T> | undefined>;
+  read: (id: string) => Promise<store.StoredRecord<T> | undefined>;
 }
-const PARTIES: Directory<Party> = { prefix: 'p', noun: 'party', insert: store.insertParty, read: store.getPartyCreated };
+const PARTIES: Directory<Party> = { prefix: 'p', noun: 'party', insert: store.insertParty, read: store.getPartyStored };
 const CEREMONIES: Directory<Ceremony> = { prefix: 'c', noun: 'ceremony', insert: store.insertCeremony, read: store.getCeremonyStored };
 
 /**
@@ -46,7 +46,7 @@ async function createOnce<T extends { id: string }>(
   const id = input.id ?? (key === undefined ? newId(prefix) : deriveId(prefix, key));
   const origin = { requestHash: hashOf(input), requestToken: randomUUID() };
   /** The record this very request made before (the same body), as a replay. */
-  const replayOf = (existing: store.Created<T> | undefined) => (existing?.requestHash === origin.requestHash ? { record: existing.record, replayed: true } : undefined);
+  const replayOf = (existing: store.StoredRecord<T> | undefined) => (existing?.requestHash === origin.requestHash ? { record: existing.record, replayed: true } : undefined);
   let record: T;
   try {
     record = make(id);
@@ -79,7 +79,7 @@ export async function readParty(id: string, principal: Principal): Promise<Party
 }
 
 /** What changeOnce needs to know of a kind of directory record it changes. */
-interface Changing<T extends { version: number }, P, F extends store.Created<T> = store.Created<T>> {
+interface Changing<T extends { version: number }, P, F extends store.StoredRecord<T> = store.StoredRecord<T>> {
   noun: 'party' | 'ceremony';
   read: (id: string) => Promise<F | undefined>;
   /** The record with the patch applied, one version on; null when it would change nothing. */
@@ -89,9 +89,9 @@ interface Changing<T extends { version: number }, P, F extends store.Created<T> 
   /** Refuses (throws) a change that breaks a rule across records, before it is written. */
   check?: (current: T, next: T) => Promise<void>;
   /** Writes `next` if the stored record is still `found` (at its version); false if not. */
-  write: (next: T, found: F, change: store.Change) => Promise<boolean>;
+  write: (next: T, found: F, change: store.LatestChange) => Promise<boolean>;
   /** Whether `now` records this very change as its version `next.version`, whatever came after (a record that keeps its changes). */
-  holds?: (now: F, next: T, change: store.Change) => boolean;
+  holds?: (now: F, next: T, change: store.LatestChange) => boolean;
   reason?: (patch: P) => string;
 }
 
@@ -102,7 +102,7 @@ interface Changing<T extends { version: number }, P, F extends store.Created<T> 
  * reason, and, made again on the version before it, changing the same fields from and to the same
  * values.
  */
-async function changeOnce<T extends { version: number }, P, F extends store.Created<T>>(
+async function changeOnce<T extends { version: number }, P, F extends store.StoredRecord<T>>(
   how: Changing<T, P, F>, id: string, expectedVersions: readonly number[] | undefined, patch: P, principal: Principal,
 ): Promise<WriteResult<T>> {
   if (expectedVersions === undefined) throw new VersionRequired(`Send If-Match with the ETag of the ${how.noun} you are changing`);
@@ -110,7 +110,7 @@ async function changeOnce<T extends { version: number }, P, F extends store.Crea
   if (!found) throw new NotFound(`No ${how.noun} with id "${id}"`);
   const current = found.record;
   const reason = how.reason?.(patch);
-  const isLatestChange = ({ record, change }: store.Created<T>) => {
+  const isLatestChange = ({ record, change }: store.StoredRecord<T>) => {
     if (change?.actor !== principal.actor || change.reason !== reason) return false;
     const before = how.undo(record, change.changes);
     let again;
@@ -144,7 +144,7 @@ async function changeOnce<T extends { version: number }, P, F extends store.Crea
 
 const RENAMING: Changing<Party, PartyPatch> = {
   noun: 'party',
-  read: store.getPartyCreated,
+  read: store.getPartyStored,
   apply: patchParty,
   changesOf: renameOf,
   undo: beforeRename,

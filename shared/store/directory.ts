@@ -31,16 +31,16 @@ export interface Origin { requestHash: string | undefined; requestToken?: string
  * A directory record with the request that created it. A changed record also keeps what its
  * latest change did, who made it, why, and which request (its token), so that change sent again is one too.
  */
-export interface Created<T> extends Origin { record: T; change?: Change | undefined }
+export interface StoredRecord<T> extends Origin { record: T; change?: LatestChange | undefined }
 
 const originOf = (item: Record<string, unknown>): Origin => ({ requestHash: item.requestHash as string | undefined, requestToken: item.requestToken as string | undefined });
 const originItem = ({ requestHash, requestToken }: Origin) => ({ ...(requestHash && { requestHash }), ...(requestToken && { requestToken }) });
 
 /** A record's latest change: what it changed, its actor, its reason (a ceremony's), and the token unique to the request that made it. */
-export interface Change { changes: FieldChanges; actor: string; token: string; reason?: string | undefined }
+export interface LatestChange { changes: FieldChanges; actor: string; token: string; reason?: string | undefined }
 
 /** The origin stays with the item for good: a rename keeps it, so the creating request still replays. */
-function partyItem(p: Party, origin: Origin, change?: Change) {
+function partyItem(p: Party, origin: Origin, change?: LatestChange) {
   const stored = change && { rename: change.changes, actor: change.actor, token: change.token };
   return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...originItem(origin), ...(stored && { change: stored }) };
 }
@@ -49,7 +49,7 @@ function partyItem(p: Party, origin: Origin, change?: Change) {
 export const insertParty = (p: Party, origin: Origin) => putIf(partyItem(p, origin), 'attribute_not_exists(pk)');
 
 /** false unless the stored party is still at `expectedVersion`. `change` is the change that makes `p`. */
-export const replaceParty = (p: Party, expectedVersion: number, origin: Origin, change: Change) =>
+export const replaceParty = (p: Party, expectedVersion: number, origin: Origin, change: LatestChange) =>
   putIf(partyItem(p, origin, change), 'version = :expected', { ':expected': expectedVersion });
 
 const storedChange = z.object({
@@ -58,7 +58,7 @@ const storedChange = z.object({
   token: z.string(),
 });
 
-export async function getPartyCreated(id: string): Promise<Created<Party> | undefined> {
+export async function getPartyStored(id: string): Promise<StoredRecord<Party> | undefined> {
   const item = await getItem(keys.partyKey(id));
   // A change of another shape (none, or written before changes were kept this way) is simply not known.
   const stored = storedChange.safeParse(item?.change).data;
@@ -66,7 +66,7 @@ export async function getPartyCreated(id: string): Promise<Created<Party> | unde
   return item && { record: partyRecord.parse(item.data), ...originOf(item), change };
 }
 
-export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyCreated(id))?.record;
+export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyStored(id))?.record;
 
 export async function getParties(ids: readonly string[]): Promise<Map<string, Party>> {
   const found = await batchGetData(ids.map(keys.partyKey), (d) => partyRecord.parse(d));
@@ -129,7 +129,7 @@ export function replaceCeremony(c: Ceremony, expectedVersion: number, origin: Or
 const storedCorrections = z.array(ceremonyEntryRecord);
 
 /** A ceremony with the corrections it keeps (oldest first), the latest one as its change. */
-export type StoredCeremony = Created<Ceremony> & { corrections: CeremonyEntry[] };
+export type StoredCeremony = StoredRecord<Ceremony> & { corrections: CeremonyEntry[] };
 
 export async function getCeremonyStored(id: string): Promise<StoredCeremony | undefined> {
   const item = await getItem(keys.ceremonyKey(id));
