@@ -1,13 +1,13 @@
 /** GET /agreements, GET /agreements/{id}, GET /agreements/{id}/history */
 import { parseInput } from '#shared/domain/validation.ts';
-import { agreementListQuery } from '#shared/domain/schemas.ts';
+import { DEFAULT_LIMIT, agreementListQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { etag } from '#shared/http/response.ts';
 import { history, listAgreements, readAgreement } from '#shared/registry/agreements.ts';
 
 export const handler = lambdaHandler('agreements-read', {
   'GET /agreements': async (req) => {
-    const { limit = 25, cursor, ...filter } = parseInput(agreementListQuery, req.query, 'query');
+    const { limit = DEFAULT_LIMIT, cursor, ...filter } = parseInput(agreementListQuery, req.query, 'query');
     return { status: 200, body: await listAgreements(filter, { limit, cursor }, req.principal) };
   },
   'GET /agreements/{id}': async (req) => {

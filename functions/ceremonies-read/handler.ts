@@ -1,13 +1,13 @@
 /** GET /ceremonies, GET /ceremonies/{id}, GET /ceremonies/{id}/history */
 import { parseInput } from '#shared/domain/validation.ts';
-import { ceremonyListQuery } from '#shared/domain/schemas.ts';
+import { DEFAULT_LIMIT, ceremonyListQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { etag } from '#shared/http/response.ts';
 import { ceremonyHistoryOf, listCeremonies, readCeremony } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('ceremonies-read', {
   'GET /ceremonies': async (req) => {
-    const { limit = 25, cursor } = parseInput(ceremonyListQuery, req.query, 'query');
+    const { limit = DEFAULT_LIMIT, cursor } = parseInput(ceremonyListQuery, req.query, 'query');
     return { status: 200, body: await listCeremonies({ limit, cursor }) };
   },
   'GET /ceremonies/{id}': async (req) => {

@@ -1,13 +1,13 @@
 /** GET /parties, GET /parties/{id} */
 import { parseInput } from '#shared/domain/validation.ts';
-import { partyListQuery } from '#shared/domain/schemas.ts';
+import { DEFAULT_LIMIT, partyListQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { etag } from '#shared/http/response.ts';
 import { listParties, readParty } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('parties-read', {
   'GET /parties': async (req) => {
-    const { limit = 25, cursor, ...filter } = parseInput(partyListQuery, req.query, 'query');
+    const { limit = DEFAULT_LIMIT, cursor, ...filter } = parseInput(partyListQuery, req.query, 'query');
     return { status: 200, body: await listParties(filter, { limit, cursor }) };
   },
   'GET /parties/{id}': async (req) => {

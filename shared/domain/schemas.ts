@@ -162,9 +162,12 @@ export const limit = z
   .transform(Number)
   .pipe(z.number().int().min(1, 'must be an integer from 1 to 100').max(100, 'must be an integer from 1 to 100'));
 
+/** Items per page when a list request sends no `limit`. */
+export const DEFAULT_LIMIT = 25;
+
 // No cursor the registry gives out is near 2000 characters: a longer one is refused as any foreign cursor is.
 const page = {
-  limit: limit.optional().describe('Items per page, 1 to 100; 25 when not sent'),
+  limit: limit.optional().describe(`Items per page, 1 to 100; ${DEFAULT_LIMIT} when not sent`),
   cursor: z.string().max(2000, 'is not a cursor this query returned').optional().describe('The nextCursor of the page before, with the same filters'),
 };
 const countryFilter = (whose: string) => upper(countryCode).optional().describe(`ISO 3166-1 alpha-2 code of ${whose} country, in either case (CN, cn)`);
