@@ -79,9 +79,8 @@ export class RegistryFunctions extends Construct {
   /** Exactly the calls shared/store makes: no Scan (the app never scans), no table management. */
   private grantTable(fn: HouseFunction, name: FunctionName, table: dynamodb.ITableV2): void {
     const { writes } = FUNCTIONS[name];
-    table.grant(fn, ...READS, ...writes.flatMap((w: TableWrite) => (typeof w === 'string' ? [`dynamodb:${w}`] : [])));
+    table.grant(fn, ...READS);
     for (const w of writes as readonly TableWrite[]) {
-      if (typeof w === 'string') continue;
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: [`dynamodb:${w.call}`],
         resources: [table.tableArn],

@@ -13,8 +13,11 @@ import { agreementKey, ceremonyKey, codeKey, countryLinkPk, ISSUED_CERTIFICATE_P
 /** Every DynamoDB write call the store makes. */
 export const TABLE_CALLS = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
 export type TableCall = (typeof TABLE_CALLS)[number];
-/** A write call on any item, or only on items whose partition key matches one of `keys` (IAM StringLike patterns). */
-export type TableWrite = TableCall | { call: TableCall; keys: readonly string[] };
+/**
+ * A write call on items whose partition key matches one of `keys` (IAM StringLike patterns). There
+ * is no grant of a write on any item: each names the partitions its function writes.
+ */
+export interface TableWrite { call: TableCall; keys: readonly string[] }
 
 /** Partition keys of each kind of item (IAM StringLike patterns), from the key functions the store uses. */
 const ANY = {
@@ -28,9 +31,6 @@ const ANY = {
   /** The one item of published public keys (no pattern: exactly its partition). */
   publishedKeys: publishedKeysKey.pk,
 };
-
-/** The call a write entry grants. */
-export const writeCall = (write: TableWrite): TableCall => (typeof write === 'string' ? write : write.call);
 
 /**
  * Functions group routes of one capability. Every function but `meta` may read the table
