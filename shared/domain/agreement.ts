@@ -127,7 +127,7 @@ export function signingDayError(signedAt: string, ceremony: CeremonyTimes): Fiel
  * The rules across an agreement's fields; `during`: the ceremony whose days the signing must fall
  * on (given where `signedAt` is new: a signing, or an amendment that changes it).
  */
-export function checkAgreementRules(content: Content, now: Date, during?: CeremonyTimes): void {
+function checkAgreementRules(content: Content, now: Date, during?: CeremonyTimes): void {
   const errors: FieldError[] = [];
   if (content.kind === 'sister-city') {
     const [a, b] = content.parties;

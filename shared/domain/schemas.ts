@@ -26,7 +26,6 @@ export const SECTORS = [
 export const AGREEMENT_STATUSES = ['active', 'voided'] as const;
 
 export type PartyKind = (typeof PARTY_KINDS)[number];
-export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 
 const reason = text(1000, { multiline: true });
 
@@ -95,7 +94,6 @@ export type CeremonyPatch = z.infer<typeof ceremonyPatch>;
 // ---- agreements -------------------------------------------------------------------------
 
 export const money = z.strictObject({ amount: decimalAmount, currency: currencyCode });
-export type Money = z.infer<typeof money>;
 
 export const signatory = z.strictObject({ name: text(200), title: text(200).optional() });
 
@@ -201,7 +199,6 @@ export const verifyLinkQuery = z.object({
   // (One comma group, not a repeated one: that would backtrack exponentially on a run of commas.)
   sig: z.string().min(1, 'is required').max(2000).regex(/^[^,]*(?:,[^A-Za-z0-9_-]*)?$/),
 });
-export type PartyListQuery = z.infer<typeof partyListQuery>;
 export type AgreementListQuery = z.infer<typeof agreementListQuery>;
 
 // ---- records (what the registry stores and returns) -------------------------------------

@@ -291,7 +291,7 @@ async function putEntries(agreementId: string, entries: readonly HistoryEntry[])
 }
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
-export async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreement>> {
+async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreement>> {
   const found = await batchGetData(ids.map(keys.agreementKey), (d) => agreementRecord.parse(d));
   return new Map(found.map((a) => [a.id, a]));
 }
