@@ -448,7 +448,7 @@ describe('ceremony corrections', () => {
     await open('his-cer-pages');
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push((await logSigning(t, 'his-cer-pages', agreement(['his-a', 'his-b'], { title: `Page ${i}` }))).body.id);
-    const { agreementsOfCeremony } = await import('#shared/store/agreements.ts');
+    const { agreementsOfCeremony } = await import('#shared/store/agreement-lists.ts');
     const pages: string[][] = [];
     for await (const page of agreementsOfCeremony('his-cer-pages', 2)) pages.push(page.map((a) => a.id));
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);

@@ -10,6 +10,7 @@ import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 let t: TestRegistry;
 let cer: string;
 let store: typeof import('#shared/store/agreements.ts');
+let links: typeof import('#shared/store/agreement-links.ts');
 let domain: typeof import('#shared/domain/agreement.ts');
 let directory: typeof import('#shared/store/directory.ts');
 
@@ -18,6 +19,7 @@ beforeAll(async () => {
   cer = await setup(t, [party('lnk-p'), party('lnk-q', { countryCode: 'KZ' }), party('lnk-r', { countryCode: 'UZ' })]);
   // After the registry has set the environment the store reads at load.
   store = await import('#shared/store/agreements.ts');
+  links = await import('#shared/store/agreement-links.ts');
   domain = await import('#shared/domain/agreement.ts');
   directory = await import('#shared/store/directory.ts');
 });
@@ -42,15 +44,15 @@ describe('link cleanup races', () => {
 
     // A: v1 -> v2 drops P (links first, then the commit; its cleanup is delayed).
     const a = await nextVersion(id, ['lnk-q', 'lnk-r']);
-    await store.putLinks(a.next.agreement);
+    await links.putLinks(a.next.agreement);
     expect(await store.commitVersion(a.next, a.base, 'token-a')).toBe(true);
     // B: v2 -> v3 adds P back, completely, cleanup included.
     const b = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r']);
-    await store.putLinks(b.next.agreement);
+    await links.putLinks(b.next.agreement);
     expect(await store.commitVersion(b.next, b.base, 'token-b')).toBe(true);
-    await store.removeStaleLinks(b.current, b.next.agreement);
+    await links.removeStaleLinks(b.current, b.next.agreement);
     // A's cleanup finally runs: by v1 -> v2 alone, P's link is stale.
-    await store.removeStaleLinks(a.current, a.next.agreement);
+    await links.removeStaleLinks(a.current, a.next.agreement);
 
     expect(await listed('partyId=lnk-p')).toContain(id);
     expect(await listed('country=CN')).toContain(id);
@@ -61,15 +63,15 @@ describe('link cleanup races', () => {
     const id = (await logSigning(t, cer, agreement(['lnk-p', 'lnk-q']))).body.id as string;
     const v1 = (await store.getAgreement(id))!.agreement;
     const drop = await nextVersion(id, ['lnk-q', 'lnk-r']);
-    await store.putLinks(drop.next.agreement);
+    await links.putLinks(drop.next.agreement);
     await store.commitVersion(drop.next, drop.base, 'token-drop');
     const back = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r']);
-    await store.putLinks(back.next.agreement);
+    await links.putLinks(back.next.agreement);
     await store.commitVersion(back.next, back.base, 'token-back');
     // A retry of the very first create re-writes its links (version 1) after all that...
-    await store.putLinks(v1);
+    await links.putLinks(v1);
     // ...and the cleanup of v1 -> v2 runs again: P's link is still version 3, so it stays.
-    await store.removeStaleLinks(drop.current, drop.next.agreement);
+    await links.removeStaleLinks(drop.current, drop.next.agreement);
     expect(await listed('partyId=lnk-p')).toContain(id);
   });
 

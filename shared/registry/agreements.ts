@@ -15,6 +15,8 @@ import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, stampOf, type Principal } from '#shared/domain/principal.ts';
 import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
+import * as links from '#shared/store/agreement-links.ts';
+import * as lists from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getCeremony, getParties } from '#shared/store/directory.ts';
 
@@ -62,7 +64,7 @@ export async function logSigning(
   store.assertFits(checked);
   const code = await claimAnyCode(id);
   const created = code === checked.agreement.code ? checked : build(code);
-  await store.putLinks(created.agreement);
+  await links.putLinks(created.agreement);
   const requestToken = randomUUID();
   if (await store.insertAgreement(created, requestHash, requestToken)) return { agreement: created.agreement, replayed: false };
   const winner = await store.getAgreement(id);
@@ -115,7 +117,7 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
     }
     filter = { ...filter, partyId: principal.partyId };
   }
-  return store.listAgreements(filter, page);
+  return lists.listAgreements(filter, page);
 }
 
 /** A change's outcome: the agreement as it left it, and whether this is its first answer, sent again. */
@@ -217,7 +219,7 @@ async function replayOf(tip: store.AgreementTip, expectedVersions: readonly numb
 
 /** Drops the links `before` had and `after` has not (a failed cleanup is no error: stale links are dropped on read). */
 async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> {
-  await store.removeStaleLinks(before, after).catch((error: unknown) => {
+  await links.removeStaleLinks(before, after).catch((error: unknown) => {
     console.warn(JSON.stringify({ level: 'warn', message: 'stale link cleanup failed', agreementId: before.id, error: String(error) }));
   });
 }
@@ -242,7 +244,7 @@ async function committedOwn(now: store.AgreementTip, next: Versioned, token: str
 async function commit(base: store.AgreementTip, next: Versioned): Promise<ChangeResult | { lostTo: store.AgreementTip }> {
   const before = base.agreement;
   const token = randomUUID();
-  await store.putLinks(next.agreement, before);
+  await links.putLinks(next.agreement, before);
   if (!(await store.commitVersion(next, base, token))) {
     const now = await store.getAgreementTip(before.id);
     if (!now) throw new Error(`agreement ${before.id} vanished during a change`);

@@ -11,7 +11,8 @@ import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shar
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
 import { replayEach, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
 import { offsetLabel, venueOffset } from '#shared/domain/time-zones.ts';
-import { agreementsOfCeremony, getAgreement, type StoredAgreement } from '#shared/store/agreements.ts';
+import { agreementsOfCeremony } from '#shared/store/agreement-lists.ts';
+import { getAgreement, type StoredAgreement } from '#shared/store/agreements.ts';
 import * as store from '#shared/store/directory.ts';
 
 /** A write's outcome: the record, and whether it is the first answer to this request sent again. */

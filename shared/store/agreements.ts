@@ -3,19 +3,22 @@
  * item; its history entry (an item of its own), link items (party -> agreement, country ->
  * agreement) and the code claim are written BEFORE that commit and checked on every read, so a
  * crash in between never shows a phantom agreement or change, and a retry simply completes the work.
+ *
+ * Here: the agreement item (read whole, as a change needs it, or reused for public verification),
+ * its code claim and its commits. Its history entries' items are in history-entries.ts, its link
+ * items in agreement-links.ts, and the lists in agreement-lists.ts.
  */
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { previousVersion, recordDisagrees, replay, signedKey, type Versioned } from '#shared/domain/agreement.ts';
-import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { canonicalJson } from '#shared/domain/canonical.ts';
 import { RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
-import { filterDigest } from './cursor.ts';
+import { committedHistory, entryItem, entryItemsBetween, putEntries } from './history-entries.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition, queryRange } from './operations.ts';
-import { answerBytes, collectPage, dataSource, partitionReader, PAGE_BYTES, type Page, type Source } from './paging.ts';
+import { conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition } from './operations.ts';
+import { answerBytes, PAGE_BYTES } from './paging.ts';
 
 const storedItem = z.object({
   data: agreementRecord,
@@ -29,7 +32,6 @@ const storedItem = z.object({
   requestToken: z.string().optional(),
   changeToken: z.string().optional(),
 });
-const entryItem = z.object({ sk: z.string(), entry: historyEntryRecord });
 
 /**
  * An agreement item: the record, its history, the hash and token of the request that logged it
@@ -227,73 +229,10 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   return stored && tipOf(stored);
 }
 
-/** The entry items an agreement's partition holds for versions `from` to `to` (committed or not), in key order. */
-const entryItemsBetween = (id: string, from: number, to: number) =>
-  queryRange(keys.agreementKey(id).pk, keys.historyEntryKey(id, from, '').sk, keys.historyEntryKey(id, to, '\uffff').sk);
-
 /** The agreement's current record alone, without reading its history. */
 export async function getCurrentAgreement(id: string): Promise<{ agreement: Agreement } | undefined> {
   const found = await getItem(keys.agreementKey(id), ['data']);
   return found && { agreement: agreementRecord.parse(found.data) };
-}
-
-/** An entry item's key: `HISTORY#<10 digits>#<64 hex>` (see keys.historyEntryKey). */
-const ENTRY_KEY = new RegExp(`^${keys.HISTORY_PREFIX}(\\d{10})#([0-9a-f]{64})$`);
-
-/**
- * The entries of the committed versions, oldest first: from the head back, at each version the
- * entry that the one after it names (by the hash its key was written with; the head names the
- * latest). Entries written for a change that lost its race, or that never committed, sit beside
- * them and are left out. After an edit behind the API: an entry edited in place is still taken (its
- * own hash fails the check); where the named one is gone, another of its version stands in (below
- * the head; a history that lacks its latest entry is short), and `unanchored` is the lowest version
- * whose entry is not the one named, or whose hash is not the one its key was written with. Items
- * that are no entry's (a key not so written) are left out.
- */
-function committedHistory(version: number, head: string | undefined, found: readonly Record<string, unknown>[]): { entries: HistoryEntry[]; unanchored: number | null } {
-  const byVersion = new Map<number, { hash: string; entry: HistoryEntry }[]>();
-  for (const item of found) {
-    const key = ENTRY_KEY.exec(String(item.sk));
-    const parsed = entryItem.safeParse(item);
-    if (!key || !parsed.success) continue;
-    const v = Number(key[1]);
-    byVersion.set(v, [...(byVersion.get(v) ?? []), { hash: key[2]!, entry: parsed.data.entry }]);
-  }
-  const entries: HistoryEntry[] = [];
-  let unanchored: number | null = null;
-  // The hash the version above names; unknown below a gap (the gap is what the check finds).
-  let wanted: string | null | undefined = head;
-  // Over the versions entries were found at (a record's version edited to a huge number is no loop
-  // through every number below it), latest first.
-  const versions = [...byVersion.keys()].filter((v) => v >= 1 && v <= version).sort((a, b) => b - a);
-  for (const [i, v] of versions.entries()) {
-    if (i > 0 ? versions[i - 1]! - 1 !== v : v !== version) wanted = undefined;
-    const at = byVersion.get(v)!;
-    const named = at.find((e) => e.hash === wanted);
-    const taken = named ?? (v === version ? undefined : at[0]);
-    if (!taken) {
-      wanted = undefined;
-      continue;
-    }
-    if ((wanted !== undefined && !named) || taken.entry.hash !== taken.hash) unanchored = v;
-    entries.push(taken.entry);
-    wanted = taken.entry.prevHash;
-  }
-  return { entries: entries.reverse(), unanchored };
-}
-
-/** Writes history entries' items: before the commit that makes them the history (as links are). */
-async function putEntries(agreementId: string, entries: readonly HistoryEntry[]): Promise<void> {
-  await Promise.all(entries.map((entry) => conditional(dynamo.send(new PutCommand({
-    TableName: tableName,
-    Item: { ...keys.historyEntryKey(agreementId, entry.version, entry.hash), type: 'history', entry },
-  })))));
-}
-
-/** Current records (without history) for many ids; missing ids are simply absent. */
-async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreement>> {
-  const found = await batchGetData(ids.map(keys.agreementKey), (d) => agreementRecord.parse(d));
-  return new Map(found.map((a) => [a.id, a]));
 }
 
 /** Claims a code for an agreement; true if it is (now or already) this agreement's. */
@@ -309,46 +248,6 @@ export async function claimCode(code: string, agreementId: string): Promise<bool
 export async function agreementIdByCode(code: string): Promise<string | undefined> {
   const item = await getItem(keys.codeKey(code)); // consistent: a link checked right after its signing finds it
   return typeof item?.agreementId === 'string' ? item.agreementId : undefined;
-}
-
-function linkKeys(a: Agreement): keys.Key[] {
-  const pks = new Set([
-    ...a.parties.map((p) => keys.partyLinkPk(p.partyId)),
-    ...a.parties.flatMap((p) => (p.countryCode ? [keys.countryLinkPk(p.countryCode)] : [])),
-  ]);
-  return [...pks].map((pk) => keys.linkKey(pk, signedKey(a)));
-}
-
-const keyText = (k: keys.Key) => `${k.pk}|${k.sk}`;
-
-/**
- * Writes the links of a version about to be committed, but those of `before` (the version it
- * follows) it keeps: an amendment of an 18-party agreement wrote 36 unchanged links again. A link's
- * `version` only ever grows, so a slow writer of an older version can never overwrite the marker a
- * newer version relies on: a link kept keeps the version that wrote it, which is above that of any
- * removal still pending for it (a removal's delete takes only links of its version or older).
- */
-export async function putLinks(a: Agreement, before?: Agreement): Promise<void> {
-  const kept = new Set(before ? linkKeys(before).map(keyText) : []);
-  await Promise.all(linkKeys(a).filter((key) => !kept.has(keyText(key))).map((key) => conditional(dynamo.send(new PutCommand({
-    TableName: tableName,
-    // The ceremony (an agreement's own, for good): a ceremony's filter passes over another's links unread.
-    Item: { ...key, type: 'link', agreementId: a.id, ceremonyId: a.ceremonyId, version: a.version },
-    ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
-    ExpressionAttributeValues: { ':v': a.version },
-  })))));
-}
-
-/** After a commit: drops links the new version no longer has, unless a newer version re-wrote them. */
-export async function removeStaleLinks(before: Agreement, after: Agreement): Promise<void> {
-  const keep = new Set(linkKeys(after).map(keyText));
-  const stale = linkKeys(before).filter((k) => !keep.has(keyText(k)));
-  await Promise.all(stale.map((key) => conditional(dynamo.send(new DeleteCommand({
-    TableName: tableName,
-    Key: key,
-    ConditionExpression: 'version <= :v',
-    ExpressionAttributeValues: { ':v': after.version },
-  })))));
 }
 
 /** The commit of a new agreement, by the request with this hash and (unique) token; false if an item with this id already exists. */
@@ -427,79 +326,4 @@ export async function commitVersion(v: Versioned, base: Pick<AgreementTip, 'agre
       ':active': 'active', ':g1': index.gsi1sk, ':g2': index.gsi2sk, ':token': token,
     },
   })));
-}
-
-// ---- listing ----------------------------------------------------------------------------
-
-const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
-const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
-
-/** Agreements of one index partition (all, or one ceremony's): the index projects the record. */
-function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string; to?: string }): Source<Agreement> {
-  return dataSource({
-    index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
-    positionPattern: SIGNED_POSITION,
-    startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
-  }, (d) => agreementRecord.parse(d));
-}
-
-/**
- * Every agreement of a ceremony, `pageSize` at a time, read straight from its index partition: for
- * checks across a ceremony's signings, with no cursor to sign (the function checking may not hold
- * the cursor key).
- */
-export async function* agreementsOfCeremony(ceremonyId: string, pageSize = 100): AsyncGenerator<Agreement[]> {
-  const source = indexSource('gsi2', keys.ceremonyAgreementsPk(ceremonyId), {});
-  let after: string | undefined;
-  for (;;) {
-    const { candidates, done } = await source.read(after, pageSize);
-    yield candidates.flatMap((c) => (c.item ? [c.item] : []));
-    if (done || candidates.length === 0) return;
-    after = candidates.at(-1)!.pos;
-  }
-}
-
-/**
- * Agreements behind a party's or country's links; links that point at nothing are dropped. With
- * `ceremonyId`, a link that names another ceremony is passed over without reading its agreement (a
- * link written before links named theirs is read, and filtered as before).
- */
-function linkSource(pk: string, range: { from?: string; to?: string }, ceremonyId?: string): Source<Agreement> {
-  const reader = partitionReader({
-    pk, range: { prefix: keys.LINK_PREFIX, from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
-    positionPattern: LINK_POSITION,
-    startKey: (pos) => ({ pk, sk: pos }),
-  });
-  return {
-    holds: reader.holds,
-    async read(after, max, reads = max) {
-      const { items: links, positionOf, done } = await reader.read(after, max);
-      const elsewhere = (link: Record<string, unknown>) => ceremonyId !== undefined && typeof link.ceremonyId === 'string' && link.ceremonyId !== ceremonyId;
-      // No more records read than `reads`: the batch stops after the link that reads the last of them.
-      let left = reads;
-      const end = links.findIndex((link) => !elsewhere(link) && --left < 0);
-      const items = end === -1 ? links : links.slice(0, end);
-      const found = await getAgreements(items.filter((i) => !elsewhere(i)).map((i) => String(i.agreementId)));
-      const candidates = items.map((link) => {
-        const pos = positionOf(link);
-        if (elsewhere(link)) return { pos, item: undefined, unread: true };
-        const agreement = found.get(String(link.agreementId));
-        // A link is only as good as the committed record it points at, at that signing time.
-        const live = agreement && `${keys.LINK_PREFIX}${signedKey(agreement)}` === pos ? agreement : undefined;
-        return { pos, item: live };
-      });
-      return { candidates, done: done && end === -1 };
-    },
-  };
-}
-
-export async function listAgreements(filter: AgreementFilter, page: { limit: number; cursor?: string | undefined }): Promise<Page<Agreement>> {
-  const range = signedKeyRange(filter);
-  // The narrowest partition the filters name: a party's links, a ceremony's signings (one ceremony
-  // has far fewer than a country has links), a country's links, else all; the rest filter.
-  const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range, filter.ceremonyId)
-    : filter.ceremonyId !== undefined ? indexSource('gsi2', keys.ceremonyAgreementsPk(filter.ceremonyId), range)
-    : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
-    : indexSource('gsi1', keys.ALL_AGREEMENTS_PK, range);
-  return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: matchesFilter(filter) });
 }

@@ -1,0 +1,91 @@
+/**
+ * Listing agreements: every one, a ceremony's (both from an index that projects the record), or a
+ * party's or a country's (through their link items, each checked against the record it points at),
+ * paged with cursors bound to the filter; and a ceremony's agreements read through without a cursor.
+ */
+import { signedKey } from '#shared/domain/agreement.ts';
+import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
+import { agreementRecord, type Agreement } from '#shared/domain/schemas.ts';
+import { filterDigest } from './cursor.ts';
+import * as keys from './keys.ts';
+import { batchGetData } from './operations.ts';
+import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
+
+const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
+const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
+
+/** Agreements of one index partition (all, or one ceremony's): the index projects the record. */
+function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string; to?: string }): Source<Agreement> {
+  return dataSource({
+    index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
+    positionPattern: SIGNED_POSITION,
+    startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
+  }, (d) => agreementRecord.parse(d));
+}
+
+/**
+ * Every agreement of a ceremony, `pageSize` at a time, read straight from its index partition: for
+ * checks across a ceremony's signings, with no cursor to sign (the function checking may not hold
+ * the cursor key).
+ */
+export async function* agreementsOfCeremony(ceremonyId: string, pageSize = 100): AsyncGenerator<Agreement[]> {
+  const source = indexSource('gsi2', keys.ceremonyAgreementsPk(ceremonyId), {});
+  let after: string | undefined;
+  for (;;) {
+    const { candidates, done } = await source.read(after, pageSize);
+    yield candidates.flatMap((c) => (c.item ? [c.item] : []));
+    if (done || candidates.length === 0) return;
+    after = candidates.at(-1)!.pos;
+  }
+}
+
+/** Current records (without history) for many ids; missing ids are simply absent. */
+async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreement>> {
+  const found = await batchGetData(ids.map(keys.agreementKey), (d) => agreementRecord.parse(d));
+  return new Map(found.map((a) => [a.id, a]));
+}
+
+/**
+ * Agreements behind a party's or country's links; links that point at nothing are dropped. With
+ * `ceremonyId`, a link that names another ceremony is passed over without reading its agreement (a
+ * link written before links named theirs is read, and filtered as before).
+ */
+function linkSource(pk: string, range: { from?: string; to?: string }, ceremonyId?: string): Source<Agreement> {
+  const reader = partitionReader({
+    pk, range: { prefix: keys.LINK_PREFIX, from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
+    positionPattern: LINK_POSITION,
+    startKey: (pos) => ({ pk, sk: pos }),
+  });
+  return {
+    holds: reader.holds,
+    async read(after, max, reads = max) {
+      const { items: links, positionOf, done } = await reader.read(after, max);
+      const elsewhere = (link: Record<string, unknown>) => ceremonyId !== undefined && typeof link.ceremonyId === 'string' && link.ceremonyId !== ceremonyId;
+      // No more records read than `reads`: the batch stops after the link that reads the last of them.
+      let left = reads;
+      const end = links.findIndex((link) => !elsewhere(link) && --left < 0);
+      const items = end === -1 ? links : links.slice(0, end);
+      const found = await getAgreements(items.filter((i) => !elsewhere(i)).map((i) => String(i.agreementId)));
+      const candidates = items.map((link) => {
+        const pos = positionOf(link);
+        if (elsewhere(link)) return { pos, item: undefined, unread: true };
+        const agreement = found.get(String(link.agreementId));
+        // A link is only as good as the committed record it points at, at that signing time.
+        const live = agreement && `${keys.LINK_PREFIX}${signedKey(agreement)}` === pos ? agreement : undefined;
+        return { pos, item: live };
+      });
+      return { candidates, done: done && end === -1 };
+    },
+  };
+}
+
+export async function listAgreements(filter: AgreementFilter, page: { limit: number; cursor?: string | undefined }): Promise<Page<Agreement>> {
+  const range = signedKeyRange(filter);
+  // The narrowest partition the filters name: a party's links, a ceremony's signings (one ceremony
+  // has far fewer than a country has links), a country's links, else all; the rest filter.
+  const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range, filter.ceremonyId)
+    : filter.ceremonyId !== undefined ? indexSource('gsi2', keys.ceremonyAgreementsPk(filter.ceremonyId), range)
+    : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
+    : indexSource('gsi1', keys.ALL_AGREEMENTS_PK, range);
+  return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: matchesFilter(filter) });
+}
