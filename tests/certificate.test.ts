@@ -2433,7 +2433,7 @@ describe('verification', () => {
     expect((await checkLink(link.replace(code!, 'ZZZZ-ZZZZ').replace(sig!, otherSig))).body.reason).toBe('signature-mismatch');
     // Nor in its timing: each answer after a look at the records waits out the same floor (the reads
     // behind them differ). Counted, not timed: the waits are recorded instead of made.
-    const { UNMATCHED_LINK } = await import('#shared/registry/certificates.ts');
+    const { UNMATCHED_LINK } = await import('#shared/registry/verification.ts');
     const { wait } = UNMATCHED_LINK;
     const waits: number[] = [];
     UNMATCHED_LINK.wait = async (ms) => { waits.push(ms); };

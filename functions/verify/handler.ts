@@ -7,7 +7,7 @@ import { lambdaHandler } from '#shared/http/handler.ts';
 import { prefersPage } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';
 import { cutShort, KEYS_PATH, MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
-import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/certificates.ts';
+import { publicKeys, verifyDocument, verifyLink } from '#shared/registry/verification.ts';
 
 /** Browsers (whose Accept prefers text/html) get a page; everyone else JSON (Vary: Accept comes with the route). */
 const answer = (page: boolean, result: Verification, uploaded: boolean, order: Order): ApiResponse =>

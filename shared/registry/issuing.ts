@@ -1,7 +1,8 @@
 /**
  * Issuing certificates: GET /agreements/{id}/certificate.pdf. The one place that signs, with the
- * current key of the ring (shared/store/signing-keys.ts): verification (./certificates.ts) holds
- * no private key, and the verify function's bundle does not carry this module.
+ * current key of the ring (shared/store/signing-keys.ts): verification (./verification.ts, which
+ * re-renders with ./certificates.ts) holds no private key, and the verify function's bundle does
+ * not carry this module.
  */
 import { replay } from '#shared/domain/agreement.ts';
 import { NotFound, Unavailable } from '#shared/domain/errors.ts';
