@@ -1672,7 +1672,7 @@ describe('verification', () => {
       expect(text).toContain('Signed 签署时间 30 November 2026, 10:00 · 2026年11月30日 10:00 · UTC+09:00');
       expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 已于2026年12月1日修订' : 'VOIDED on 1 December 2026');
     }
-    const { verificationPage } = await import('#shared/certificate/verify-page.ts');
+    const { verificationPage } = await import('#shared/http/pages.ts');
     const facts = { title: 'T', signedAt: clock.signedAt, parties: [], ceremony: { title: 'C', city: 'Seoul', countryCode: 'KR', startsAt: '2026-11-30T00:00:00Z' } };
     const common = { detail: 'd', detailZh: '细', code: 'AAAA-AAAA', version: 1, agreement: facts };
     expect(plain(verificationPage({ ...common, status: 'superseded', currentVersion: 2, supersededAt: clock.updatedAt }))).toContain('Version 2 replaced it on 1 December 2026.');
@@ -2281,7 +2281,7 @@ describe('verification', () => {
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
     expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi>, <bdi>Chongqing</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // With the event it was part of, as the certificate names it.
-    const { verificationPage } = await import('#shared/certificate/verify-page.ts');
+    const { verificationPage } = await import('#shared/http/pages.ts');
     const json = (await checkLink(link)).body;
     const withEvent = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, event: 'Smart China Expo 2021 (SCE 2021)' } } };
     expect(plain(verificationPage(withEvent))).toContain('<dd><bdi>Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi>, <bdi>Chongqing</bdi> · 23 August 2021');

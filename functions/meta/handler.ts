@@ -1,7 +1,7 @@
 /** GET /healthz, GET /openapi.json, and what no route matches (404, 405; OPTIONS) */
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { openApiDocument } from '#shared/http/openapi.ts';
-import { browserProblemPage } from '#shared/certificate/verify-page.ts';
+import { browserProblemPage } from '#shared/http/pages.ts';
 
 export const handler = lambdaHandler('meta', {
   'GET /healthz': async () => ({ status: 200, body: { status: 'ok' } }),

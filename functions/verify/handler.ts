@@ -2,7 +2,7 @@
 import { InvalidInput } from '#shared/domain/errors.ts';
 import { parseInput } from '#shared/domain/validation.ts';
 import { verifyLinkQuery, type Verification } from '#shared/domain/schemas.ts';
-import { browserProblemPage, FORM_PAGE_HEADERS, incompleteLinkPage, PAGE_HEADERS, pageOrder, uploadPage, verificationPage, type Order } from '#shared/certificate/verify-page.ts';
+import { browserProblemPage, FORM_PAGE_HEADERS, incompleteLinkPage, PAGE_HEADERS, pageOrder, uploadPage, verificationPage, type Order } from '#shared/http/pages.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { prefersPage } from '#shared/http/request.ts';
 import type { ApiResponse } from '#shared/http/response.ts';

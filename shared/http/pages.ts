@@ -1,9 +1,15 @@
-/** The verification result as a small self-contained HTML page, for people who scan the QR code. */
+/**
+ * The web edge's HTML pages, for people in a browser rather than API clients: the verification
+ * result as a small self-contained page (for people who scan the QR code), the upload form, the page
+ * for an incomplete link, and the problem page a browser gets instead of problem+json (functions/meta
+ * gives it for what no route matches, too). HTML for the web edge, not certificate rendering: it
+ * takes only the certificate's wording and size limit from shared/certificate.
+ */
 import type { GenuineVerification, Verification } from '#shared/domain/schemas.ts';
-import type { ErrorPage } from '#shared/http/handler.ts';
-import { prefersChinese } from '#shared/http/request.ts';
-import { MAX_CERTIFICATE_BYTES } from './signature.ts';
-import { ceremonyDays, ceremonyName, formatDay, formatSigningTime, MONTHS } from './wording.ts';
+import { MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
+import { ceremonyDays, ceremonyName, formatDay, formatSigningTime, MONTHS } from '#shared/certificate/wording.ts';
+import type { ErrorPage } from './handler.ts';
+import { prefersChinese } from './request.ts';
 
 /**
  * The pages load nothing and run nothing, and no other site may frame them (to dress up a
