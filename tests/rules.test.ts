@@ -252,6 +252,8 @@ describe('agreement rules', () => {
   it.each([
     ['a valid agreement', agreement(two), 201, undefined],
     ['one party only', agreement(['ent-cn']), 400, '/parties'],
+    // Refused by the schema, before any party is looked up (none of these exists: a lookup would say 422).
+    ['51 parties, one more than an agreement lists', agreement(Array.from({ length: 51 }, (_, i) => `party-${i}`)), 400, '/parties'],
     ['an unknown party', agreement(['ent-cn', 'ghost-party']), 422, '/parties/1/partyId'],
     ['the same party twice', agreement(['ent-cn', 'ent-cn']), 422, '/parties/1/partyId'],
     ['sister cities in different countries', agreement(['city-cq', 'city-al'], { kind: 'sister-city' }), 201, undefined],
@@ -260,6 +262,8 @@ describe('agreement rules', () => {
     ['a sister-city agreement of three cities', agreement(['city-cq', 'city-al', 'city-sh'], { kind: 'sister-city' }), 422, '/parties'],
     ['a value as a decimal string', agreement(two, { value: { amount: '1250000.50', currency: 'USD' } }), 201, undefined],
     ['a value as a float', agreement(two, { value: { amount: 1250000.5, currency: 'USD' } }), 400, '/value/amount'],
+    ['a value of 18 digits before the point', agreement(two, { value: { amount: '9'.repeat(18), currency: 'USD' } }), 201, undefined],
+    ['a value of 19 digits before the point', agreement(two, { value: { amount: '1'.padEnd(19, '0'), currency: 'USD' } }), 400, '/value/amount'],
     ['more decimals than the currency has', agreement(two, { value: { amount: '10.505', currency: 'USD' } }), 422, '/value/amount'],
     ['decimals on a zero-decimal currency', agreement(two, { value: { amount: '100.5', currency: 'JPY' } }), 422, '/value/amount'],
     ['an unknown currency', agreement(two, { value: { amount: '1', currency: 'ABC' } }), 400, '/value/currency'],
@@ -444,6 +448,8 @@ describe('amendment rules', () => {
   it.each([
     ['a title change with a reason', { title: 'Corrected title', reason: 'typo' }, 200, undefined],
     ['a change without a reason', { title: 'Corrected title' }, 400, '/reason'],
+    ['a reason of 1,000 characters', { title: 'Corrected title', reason: 'r'.repeat(1000) }, 200, undefined],
+    ['a reason of 1,001 characters', { title: 'Corrected title', reason: 'r'.repeat(1001) }, 400, '/reason'],
     ['a reason alone', { reason: 'nothing' }, 400, ''],
     ['removing an optional field with null', { summary: null, reason: 'not public' }, 200, undefined],
     ['a change of status', { status: 'voided', reason: 'x' }, 400, '/status'],
@@ -504,6 +510,12 @@ describe('amendment rules', () => {
   it('voiding needs a reason', async () => {
     const { id } = await signed();
     expectProblem(await t.call('POST', `/agreements/${id}/void`, { body: {}, headers: { 'if-match': '"1"' } }), 400, '/reason');
+  });
+
+  it('voiding takes a reason and nothing else: another field is a 400, and nothing is voided', async () => {
+    const { id } = await signed();
+    expectProblem(await t.call('POST', `/agreements/${id}/void`, { body: { reason: 'signed in error', status: 'active' }, headers: { 'if-match': '"1"' } }), 400, '/status');
+    expect((await t.call('GET', `/agreements/${id}`)).body).toMatchObject({ status: 'active', version: 1 });
   });
 
   it('a reason may run over several lines, but holds no control characters', async () => {
