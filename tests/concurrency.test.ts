@@ -222,6 +222,28 @@ describe('changes sent again after their answer was lost', () => {
     // Once another rename lands on top, a party has no history to tell: the resent one is stale.
     expect((await rename({ name: 'Resent Holdings' })).status).toBe(412);
   });
+
+  it('a change sent again is a replay only with the If-Match it was made on: the same change as the latest, sent with an older ETag, is 412', async () => {
+    // The latest change (v3) is this very change by this very user, but made on v2: a sender that
+    // names v1 never saw v2, so its request was never made, and it must reload.
+    const id = (await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Older ETag' }))).body.id as string;
+    const amend = (body: Record<string, unknown>, ifMatch: string) => t.call('PATCH', `/agreements/${id}`, { body, headers: { 'if-match': ifMatch } });
+    expect((await amend({ title: 'Older ETag, fixed', reason: 'typo' }, '"1"')).status).toBe(200);
+    const change = { summary: 'Added', reason: 'summary left out' };
+    expect((await amend(change, '"2"')).status).toBe(200);
+    expect((await amend(change, '"2"')).headers.get('idempotent-replayed')).toBe('true');
+    const stale = await amend(change, '"1"');
+    expect([stale.status, stale.headers.get('idempotent-replayed'), stale.body.errors?.[0]?.path]).toEqual([412, null, 'If-Match']);
+
+    // The same for a party's rename.
+    expect((await t.call('POST', '/parties', { body: party('older-etag-p', { name: 'Older Ltd' }) })).status).toBe(201);
+    const rename = (body: Record<string, unknown>, ifMatch: string) => t.call('PATCH', '/parties/older-etag-p', { body, headers: { 'if-match': ifMatch } });
+    expect((await rename({ name: 'Older Holdings' }, '"1"')).status).toBe(200);
+    expect((await rename({ localName: '旧' }, '"2"')).status).toBe(200);
+    expect((await rename({ localName: '旧' }, '"2"')).headers.get('idempotent-replayed')).toBe('true');
+    const staleRename = await rename({ localName: '旧' }, '"1"');
+    expect([staleRename.status, staleRename.headers.get('idempotent-replayed')]).toEqual([412, null]);
+  });
 });
 
 describe('optimistic concurrency', () => {
