@@ -89,6 +89,56 @@ describe('history read from entry items, edited behind the API', () => {
     expect([checked.status, checked.body.status, checked.body.reason]).toEqual([200, 'invalid', 'unknown-payload']);
   });
 
+  it('judges genuine no certificate of a version whose entry was edited in place behind the API, by link or by file, though what it signs still matches', async () => {
+    const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Edited in place' }))).body.id as string;
+    expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: 'Edited in place, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const issued = await t.call('GET', `/agreements/${id}/certificate.pdf?version=2`);
+    expect(issued.status).toBe(200);
+    const jws = /\/ConcordCertificate\s*\(([A-Za-z0-9_.-]+)\)/.exec(Buffer.from(issued.body).toString('latin1'))![1]!;
+    const { signatureOf } = await import('#shared/certificate/signature.ts');
+    const { code } = (await t.call('GET', `/agreements/${id}`)).body;
+    // The reason rewritten, the entry's hash recomputed: its version, stateHash and time (what a certificate signs) unchanged.
+    const latest = (await items.entryItemsOf(id)).find((e) => e.entry.version === 2)!;
+    const { hash: _, ...body } = { ...latest.entry, reason: 'Tampered' };
+    await items.putItem({ ...latest, entry: { ...body, hash: sha256(canonical(body)) } });
+    expect((await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body.integrity.firstBadVersion).toBe(2);
+    const byLink = await t.call('GET', `/verify/${code}?v=2&sig=${signatureOf(jws)}`, { token: null });
+    expect([byLink.body.status, byLink.body.reason]).toEqual(['invalid', 'signature-mismatch']);
+    const byFile = await t.call('POST', '/verify', { token: null, body: issued.body, headers: { 'content-type': 'application/pdf' } });
+    expect([byFile.body.status, byFile.body.reason]).toEqual(['invalid', 'unknown-payload']);
+  });
+
+  it('checks the chain of an item that holds its history itself (stored the old way): an entry rewritten with its hash recomputed breaks the link from the next one; entry and record rewritten alike break the stateHash', async () => {
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementKey } = await import('#shared/store/keys.ts');
+    const rehashed = (entry: any, over: Record<string, unknown>) => {
+      const { hash: _, ...body } = { ...entry, ...over };
+      return { ...body, hash: sha256(canonical(body)) };
+    };
+    /** A three-version agreement, moved to an item that holds its history, as `edit` leaves item and history. */
+    const legacy = async (title: string, edit: (item: any, history: any[]) => void) => {
+      const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title }))).body.id as string;
+      for (let v = 1; v <= 2; v++) expect((await t.call('PATCH', `/agreements/${id}`, { body: { title: `${title} v${v + 1}`, reason: 'r' }, headers: { 'if-match': `"${v}"` } })).status).toBe(200);
+      const entries = await items.entryItemsOf(id);
+      const history = [1, 2, 3].map((v) => entries.find((e) => e.entry.version === v)!.entry);
+      const { head: _h, historyBytes: _b, ...item } = (await getItem(agreementKey(id)))!;
+      const intact = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body.integrity;
+      expect(intact).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+      edit(item, history);
+      for (const entry of entries) await items.deleteItem(entry);
+      await items.putItem({ ...item, history });
+      return (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body.integrity;
+    };
+    // Version 2's reason rewritten: it adds up on its own; version 3 no longer links to it.
+    expect(await legacy('Legacy, relinked', (_item, history) => { history[1] = rehashed(history[1], { reason: 'Tampered' }); }))
+      .toEqual({ chainValid: false, stateMatches: true, firstBadVersion: 3 });
+    // The latest entry's change and the record rewritten to match: only its stateHash tells.
+    expect(await legacy('Legacy, restated', (item, history) => {
+      history[2] = rehashed(history[2], { changes: { title: { from: 'Legacy, restated v2', to: 'Forged title' } } });
+      item.data = { ...item.data, title: 'Forged title' };
+    })).toEqual({ chainValid: false, stateMatches: true, firstBadVersion: 3 });
+  });
+
   it('checks a link of a version against all of its stored entries, the committed one among those of lost races sorted before and after it: genuine is valid', async () => {
     const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Linked beside lost races' }))).body.id as string;
     const { lost } = await raced(id);
