@@ -144,6 +144,17 @@ describe('pagination', () => {
     expect((await t.call('GET', `/agreements?partyId=lis-cn&limit=1&cursor=${first.body.nextCursor}`)).status).toBe(200);
   });
 
+  it('rejects a party list\'s cursor reused with other filters', async () => {
+    const first = await t.call('GET', '/parties?kind=enterprise&limit=1');
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    // Another kind: a position of the same shape, in another partition.
+    for (const query of ['kind=organization', 'kind=state', '']) {
+      const r = await t.call('GET', `/parties?${query}&limit=1&cursor=${first.body.nextCursor}`);
+      expect([r.status, r.body.errors?.[0]?.path], query).toEqual([400, 'cursor']);
+    }
+    expect((await t.call('GET', `/parties?kind=enterprise&limit=1&cursor=${first.body.nextCursor}`)).status).toBe(200);
+  });
+
   it('hands out cursors that read as nothing, the same for the same page', async () => {
     // A page can stop on an entry it examined and did not show: its position names an agreement and
     // its signing time, which the caller (a partner, say) may not see. It was readable JSON.
