@@ -1833,6 +1833,21 @@ describe('verification', () => {
     }
   });
 
+  it('a file off record that printed its ceremony as opened still checks out after the ceremony is corrected', async () => {
+    const { dynamo, tableName } = await import('#shared/store/client.ts');
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { issuedCertificateKey } = await import('#shared/store/keys.ts');
+    const own = await setup(t, [], 'off-record-corrected');
+    const r = await logSigning(t, own, agreement(['cq', 'ent-x'], { title: 'Printed before a correction' }));
+    const pdf = (await certificate(r.body.id)).body as Buffer;
+    // Handed out before files were recorded, and so before any correction (corrections came after records).
+    await dynamo.send(new DeleteCommand({ TableName: tableName, Key: issuedCertificateKey(r.body.id, 1, sha256(pdf)) }));
+    const corrected = await t.call('PATCH', `/ceremonies/${own}`, { body: { venue: 'Hall 3', reason: 'moved' }, headers: { 'if-match': '"1"' } });
+    expect(corrected.status).toBe(200);
+    expect((await checkFile(pdf)).body).toMatchObject({ status: 'valid', version: 1 });
+    expect((await checkFile(Buffer.concat([pdf, Buffer.from('%\n')]))).body).toMatchObject({ status: 'invalid', reason: 'altered' });
+  });
+
   it('reads an agreement\'s history once a minute for checks anyone repeats, its item for each: an amendment or an edited record is seen at once', async () => {
     const { watchingCalls } = await import('./support/dynamo-calls.ts');
     const { getItem } = await import('#shared/store/operations.ts');
