@@ -816,6 +816,27 @@ describe('certificate content', () => {
     expect(numbers.join('')).toBe('%505678-1234');
   });
 
+  it('gives a wrapped line of a left-to-right paragraph its place there when the paragraph\'s only right-to-left characters are Arabic punctuation or tatweel (Common script, yet strong right to left)', async () => {
+    const { contextsOf, shapeLine } = await import('#shared/certificate/shaping.ts');
+    const drawn = (text: string, context?: { before: string; after: string }) =>
+      shapeLine(text, { context }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    for (const mark of ['\u061B', '\u061F', '\u0640']) {
+      const lines = ['Cooperation agreement', `${mark} again`];
+      const contexts = contextsOf(lines.join(' '), lines);
+      expect(contexts[1], `U+${mark.codePointAt(0)!.toString(16)}`).toEqual({ before: 'Cooperation agreement ', after: '' });
+      // In its paragraph the line runs left to right; on its own, it would start a right-to-left paragraph and read backwards.
+      expect(drawn(lines[1]!, contexts[1])).toBe(`${mark} again`);
+      expect(drawn(lines[1]!)).toBe(`again ${mark}`);
+    }
+  });
+
+  it('measures a line as wide as it is drawn, to the last bit: the width a layout measures and the pen that draws add up the same advances', async () => {
+    const { measure, shapeLine } = await import('#shared/certificate/shaping.ts');
+    const texts = [...STATES.flatMap((st) => [st.name, st.localName]), 'سرمایه ۱٬۲۳۴٫۵۶ ریال', 'ساختمان 3-4 و 50% تخفیف', '签约方及签署人（共18方）', 'कर्नाटक, ಬೆಂಗಳೂರು 560001'];
+    const options = [{}, { weight: 'bold' as const }, { rtl: true }, { lang: 'ja' }, { context: { before: 'شركة ', after: ' م' } }];
+    for (const text of texts) for (const opts of options) expect(measure(text, 1000, opts), `${text} ${JSON.stringify(opts)}`).toBe(shapeLine(text, opts).width);
+  });
+
   it('lets one name of the widest characters shrink itself, not every party\'s block', async () => {
     const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({
       agreement: { ...a, parties: a.parties.map((p: any, i: number) => (i === 0 ? { ...p, localName: '\uFDFD'.repeat(200), lang: 'ar' } : p)) },

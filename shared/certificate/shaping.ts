@@ -82,8 +82,6 @@ const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
  * resolves with its base (cmap format 14: 葛 U+E0100 is Katsushika's variant in Noto Sans JP).
  */
 const JOINS_PREVIOUS = /[\u200C\u200D\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
-/** Anything that can make a bidi level above 0 in a left-to-right paragraph: right-to-left letters, Arabic numbers, RLM, ALM. */
-const RTL_TEXT = new RegExp(`[${Object.keys(RTL_BUNDLED).map((name) => `\\p{Script=${name}}`).join('')}\\u0600-\\u0605\\u06DD\\u0890\\u0891\\u08E2\\u200F\\u061C]|${RTL_UNBUNDLED.source}`, 'u');
 
 export interface Face {
   bold: boolean;
@@ -201,6 +199,14 @@ function classesOf(ch: string): { script: string | null; bidi: BidiClass } {
   return classes;
 }
 const characterClasses = new Map<string, { script: string | null; bidi: BidiClass }>();
+
+/**
+ * The classes that can take a bidi level above 0 in a left-to-right paragraph: right-to-left
+ * letters (R, AL: Arabic punctuation and tatweel too, though their script is Common) and Arabic
+ * numbers (AN). Without them, every level of such a paragraph is 0.
+ */
+const RIGHT_TO_LEFT: ReadonlySet<BidiClass> = new Set(['R', 'AL', 'AN']);
+const mayRunRightToLeft = (text: string) => [...text].some((ch) => RIGHT_TO_LEFT.has(classesOf(ch).bidi));
 
 /** A paragraph runs right to left when its first strong character does (UBA P2/P3). */
 export function rtlParagraph(text: string): boolean {
@@ -358,7 +364,7 @@ function analyse(text: string, rtl: boolean | undefined): Paragraph {
   // In a left-to-right paragraph without right-to-left letters or Arabic numbers, the weak rules
   // leave only L (European numbers after L) and neutrals between L, which resolve to L: every level
   // is 0. Most lines a wrap tries are such: they skip the rules.
-  const leftToRight = base === 0 && !classes.some((c) => c === 'R' || c === 'AL' || c === 'AN');
+  const leftToRight = base === 0 && !classes.some((c) => RIGHT_TO_LEFT.has(c));
   return (lastParagraph = { text, rtl, scripts, levels: leftToRight ? chars.map(() => 0) : paragraphLevels(chars, classes, base) });
 }
 
@@ -598,7 +604,7 @@ const inks = new WeakMap<ShapedLine, { above: number; below: number }>();
 export function contextsOf(text: string, lines: readonly string[], rtl = false): (LineContext | undefined)[] {
   // Without a right-to-left letter or an Arabic number, every level is 0 whatever surrounds a line:
   // the context would change nothing, and would make wrap()'s shaped lines miss the cache.
-  if (lines.length < 2 || (!rtl && !RTL_TEXT.test(text))) return lines.map(() => undefined);
+  if (lines.length < 2 || (!rtl && !mayRunRightToLeft(text))) return lines.map(() => undefined);
   let from = 0;
   return lines.map((line) => {
     const at = text.indexOf(line, from);
