@@ -16,7 +16,8 @@ import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two,
 
 export type { Agreement, AgreementParty, HistoryEntry };
 
-type FieldChange = { from?: unknown; to?: unknown };
+/** What a history entry records of one content field: from what, to what (absent: undefined; FieldChanges of directory records write null). */
+type ContentChange = { from?: unknown; to?: unknown };
 
 /** The fields a history entry may change; everything else is identity or bookkeeping. */
 const CONTENT_FIELDS = ['status', 'title', 'titleZh', 'kind', 'parties', 'sectors', 'value', 'signedAt', 'place', 'summary'] as const;
@@ -38,8 +39,8 @@ function present(a: Agreement): Agreement {
 /** The sortable key of a signing: UTC instant, then id to break ties. */
 export const signedKey = (a: Pick<Agreement, 'signedAt' | 'id'>) => `${toUtcIso(a.signedAt)}#${a.id}`;
 
-function diff(before: Partial<Content>, after: Content): Record<string, FieldChange> {
-  const changes: Record<string, FieldChange> = {};
+function diff(before: Partial<Content>, after: Content): Record<string, ContentChange> {
+  const changes: Record<string, ContentChange> = {};
   for (const field of CONTENT_FIELDS) {
     const from = before[field];
     const to = after[field];
@@ -49,7 +50,7 @@ function diff(before: Partial<Content>, after: Content): Record<string, FieldCha
   return changes;
 }
 
-function entryFor(agreement: Agreement, action: HistoryAction, changes: Record<string, FieldChange>, reason: string | null, prevHash: string | null): HistoryEntry {
+function entryFor(agreement: Agreement, action: HistoryAction, changes: Record<string, ContentChange>, reason: string | null, prevHash: string | null): HistoryEntry {
   const body = {
     version: agreement.version, action, at: agreement.updatedAt, actor: agreement.updatedBy,
     reason, changes, stateHash: hashOf(agreement), prevHash,
