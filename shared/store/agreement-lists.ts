@@ -60,15 +60,16 @@ function linkSource(pk: string, range: { from?: string; to?: string }, ceremonyI
     holds: reader.holds,
     async read(after, max, reads = max) {
       const { items: links, positionOf, done } = await reader.read(after, max);
-      const elsewhere = (link: Record<string, unknown>) => ceremonyId !== undefined && typeof link.ceremonyId === 'string' && link.ceremonyId !== ceremonyId;
+      // Whether each link names another ceremony (passed over unread).
+      const elsewhere = links.map((link) => ceremonyId !== undefined && typeof link.ceremonyId === 'string' && link.ceremonyId !== ceremonyId);
       // No more records read than `reads`: the batch stops after the link that reads the last of them.
       let left = reads;
-      const end = links.findIndex((link) => !elsewhere(link) && --left < 0);
+      const end = links.findIndex((_, i) => !elsewhere[i] && --left < 0);
       const items = end === -1 ? links : links.slice(0, end);
-      const found = await getAgreements(items.filter((i) => !elsewhere(i)).map((i) => String(i.agreementId)));
-      const candidates = items.map((link) => {
+      const found = await getAgreements(items.filter((_, i) => !elsewhere[i]).map((i) => String(i.agreementId)));
+      const candidates = items.map((link, i) => {
         const pos = positionOf(link);
-        if (elsewhere(link)) return { pos, item: undefined, unread: true };
+        if (elsewhere[i]) return { pos, item: undefined, unread: true };
         const agreement = found.get(String(link.agreementId));
         // A link is only as good as the committed record it points at, at that signing time.
         const live = agreement && `${keys.LINK_PREFIX}${signedKey(agreement)}` === pos ? agreement : undefined;

@@ -15,7 +15,7 @@ import { canonicalJson } from '#shared/domain/canonical.ts';
 import { RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
-import { committedHistory, entryItem, entryItemsBetween, putEntries } from './history-entries.ts';
+import { committedHistory, entriesIn, entryItemsBetween, putEntries } from './history-entries.ts';
 import * as keys from './keys.ts';
 import { conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition } from './operations.ts';
 import { answerBytes, PAGE_BYTES } from './paging.ts';
@@ -113,8 +113,7 @@ export async function getAgreementToCheck(id: string, version: number, carried: 
   const stored = version >= 1 && version <= item.data.version
     ? await entryItemsBetween(id, version, version)
     : [];
-  const entries = stored.flatMap((i) => { const parsed = entryItem.safeParse(i); return parsed.success ? [parsed.data.entry] : []; });
-  if (!(await carried(item.data, entries))) return undefined;
+  if (!(await carried(item.data, entriesIn(stored).map((e) => e.entry)))) return undefined;
   return readAndKeep(id);
 }
 

@@ -78,13 +78,14 @@ export async function listParties(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<Party>> {
   const { kind, country } = filter;
-  const startKey = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string) => (pos: string) => keys.indexStartKey(index, pk, keys.partyKey(keys.idFromSortKey(pos)), pos);
-  const query: PartitionQuery =
-    kind !== undefined
-      ? { index: 'gsi2', pk: keys.partyKindPk(kind), range: { prefix: country ? `${country}#` : '' }, descending: false, startKey: startKey('gsi2', keys.partyKindPk(kind)), positionPattern: new RegExp(`^([A-Z]{2}|~)#${ID}$`) }
-      : country !== undefined
-        ? { index: 'gsi3', pk: keys.partyCountryPk(country), range: {}, descending: false, startKey: startKey('gsi3', keys.partyCountryPk(country)), positionPattern: new RegExp(`^[a-z]+#${ID}$`) }
-        : { index: 'gsi1', pk: keys.ALL_PARTIES_PK, range: {}, descending: false, startKey: startKey('gsi1', keys.ALL_PARTIES_PK), positionPattern: new RegExp(`^${ID}$`) };
+  /** Parties in one index partition, in sort key order (`position`: the shape of that index's sort keys). */
+  const partition = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string, position: string, range: PartitionQuery['range'] = {}): PartitionQuery => ({
+    index, pk, range, descending: false, positionPattern: new RegExp(`^${position}$`),
+    startKey: (pos) => keys.indexStartKey(index, pk, keys.partyKey(keys.idFromSortKey(pos)), pos),
+  });
+  const query = kind !== undefined ? partition('gsi2', keys.partyKindPk(kind), `([A-Z]{2}|~)#${ID}`, { prefix: country ? `${country}#` : '' })
+    : country !== undefined ? partition('gsi3', keys.partyCountryPk(country), `[a-z]+#${ID}`)
+    : partition('gsi1', keys.ALL_PARTIES_PK, ID);
   return collectPage(dataSource(query, (d) => partyRecord.parse(d)), { ...page, digest: filterDigest(['parties', filter]) });
 }
 

@@ -11,7 +11,7 @@ import { dynamo, tableName } from './client.ts';
 import * as keys from './keys.ts';
 import { conditional, queryRange } from './operations.ts';
 
-export const entryItem = z.object({ sk: z.string(), entry: historyEntryRecord });
+const entryItem = z.object({ sk: z.string(), entry: historyEntryRecord });
 
 /** The entry items an agreement's partition holds for versions `from` to `to` (committed or not), in key order. */
 export const entryItemsBetween = (id: string, from: number, to: number) =>
@@ -19,6 +19,15 @@ export const entryItemsBetween = (id: string, from: number, to: number) =>
 
 /** An entry item's key: `HISTORY#<10 digits>#<64 hex>` (see keys.historyEntryKey). */
 const ENTRY_KEY = new RegExp(`^${keys.HISTORY_PREFIX}(\\d{10})#([0-9a-f]{64})$`);
+
+/** The entries among `found` whose items are an entry's, each with the version and hash its key was written with (committed or not). */
+export function entriesIn(found: readonly Record<string, unknown>[]): { version: number; hash: string; entry: HistoryEntry }[] {
+  return found.flatMap((item) => {
+    const key = ENTRY_KEY.exec(String(item.sk));
+    const parsed = entryItem.safeParse(item);
+    return key && parsed.success ? [{ version: Number(key[1]), hash: key[2]!, entry: parsed.data.entry }] : [];
+  });
+}
 
 /**
  * The entries of the committed versions, oldest first: from the head back, at each version the
@@ -32,13 +41,7 @@ const ENTRY_KEY = new RegExp(`^${keys.HISTORY_PREFIX}(\\d{10})#([0-9a-f]{64})$`)
  */
 export function committedHistory(version: number, head: string | undefined, found: readonly Record<string, unknown>[]): { entries: HistoryEntry[]; unanchored: number | null } {
   const byVersion = new Map<number, { hash: string; entry: HistoryEntry }[]>();
-  for (const item of found) {
-    const key = ENTRY_KEY.exec(String(item.sk));
-    const parsed = entryItem.safeParse(item);
-    if (!key || !parsed.success) continue;
-    const v = Number(key[1]);
-    byVersion.set(v, [...(byVersion.get(v) ?? []), { hash: key[2]!, entry: parsed.data.entry }]);
-  }
+  for (const { version: v, hash, entry } of entriesIn(found)) byVersion.set(v, [...(byVersion.get(v) ?? []), { hash, entry }]);
   const entries: HistoryEntry[] = [];
   let unanchored: number | null = null;
   // The hash the version above names; unknown below a gap (the gap is what the check finds).
