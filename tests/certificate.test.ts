@@ -18,6 +18,7 @@ import { pdfiumLines, pdfjsItems, pdfToText } from './support/pdf-text.ts';
 import { plain } from './support/pages.ts';
 import { canonical, sha256 } from './support/chain.ts';
 import type { RenderReport } from '#shared/certificate/render.ts';
+import type { ShapedLine } from '#shared/certificate/shaping.ts';
 import type { Agreement } from '#shared/domain/schemas.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
@@ -747,8 +748,7 @@ describe('certificate content', () => {
 
   it('keeps a number in right-to-left text whole, with its separators, as the Unicode bidi algorithm does', async () => {
     const { shapeLine } = await import('#shared/certificate/shaping.ts');
-    // The line as drawn, left to right, each right-to-left cluster's characters in drawing order too.
-    const drawn = (text: string) => shapeLine(text).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    const drawn = (text: string) => drawnText(shapeLine(text));
     expect(drawn('سرمایه 1,234.56 ریال')).toBe('لایر 1,234.56 هیامرس');
     expect(drawn('سرمایه ۱٬۲۳۴٫۵۶ ریال')).toBe('لایر ۱٬۲۳۴٫۵۶ هیامرس');
     expect(drawn('شعبه 12:30 تهران')).toBe('نارهت 12:30 هبعش');
@@ -760,7 +760,7 @@ describe('certificate content', () => {
 
   it('takes a character\'s bidi class as Unicode gives it where its script alone would not: Common letters (ー), marks, Arabic symbols (﷽), format characters (a soft hyphen)', async () => {
     const { rtlParagraph, shapeLine } = await import('#shared/certificate/shaping.ts');
-    const drawn = (text: string, rtl?: boolean) => shapeLine(text, { rtl }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    const drawn = (text: string, rtl?: boolean) => drawnText(shapeLine(text, { rtl }));
     // A letter of the Common script is strong left to right: Japanese keeps its long-vowel mark in a right-to-left line.
     expect(drawn('ミラー', true)).toBe('ミラー');
     expect(drawn('aー', true)).toBe('aー');
@@ -777,7 +777,7 @@ describe('certificate content', () => {
 
   it('resolves paired brackets together (UBA N0): an Arabic title\'s "(acting)" and a Latin "(Egypt)" in an Arabic name keep their brackets facing each other', async () => {
     const { shapeLine } = await import('#shared/certificate/shaping.ts');
-    const drawn = (text: string, rtl?: boolean) => shapeLine(text, { rtl }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    const drawn = (text: string, rtl?: boolean) => drawnText(shapeLine(text, { rtl }));
     const bracketsRtl = (text: string, rtl?: boolean) => shapeLine(text, { rtl }).glyphs.filter((g) => /[()[\]]/.test(g.text)).map((g) => g.rtl);
     // A signatory line runs left to right: the brackets of an Arabic title go with the Arabic words around them, not one with the Latin after it.
     expect(bracketsRtl('محمد علي, وزير الاقتصاد (بالإنابة) · Enterprise', false)).toEqual([true, true]);
@@ -796,8 +796,7 @@ describe('certificate content', () => {
 
   it('resolves a wrapped line\'s bidi in its paragraph: a number reads the same wherever the line breaks', async () => {
     const { contextsOf, shapeLine, wrap } = await import('#shared/certificate/shaping.ts');
-    const drawn = (text: string, context?: { before: string; after: string }) =>
-      shapeLine(text, { rtl: true, context }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    const drawn = (text: string, context?: { before: string; after: string }) => drawnText(shapeLine(text, { rtl: true, context }));
     // After Persian words, digits are Arabic numbers (W2): "3-4" reads 4-3 and "50%" %50, as on a line of their own.
     expect(drawn('ساختمان 3-4 و 50% تخفیف')).toBe('فیفخت %50 و 4-3 نامتخاس');
     expect(drawn('3-4 و 50% تخفیف', { before: 'ساختمان ', after: '' })).toBe('فیفخت %50 و 4-3');
@@ -818,8 +817,7 @@ describe('certificate content', () => {
 
   it('gives a wrapped line of a left-to-right paragraph its place there when the paragraph\'s only right-to-left characters are Arabic punctuation or tatweel (Common script, yet strong right to left)', async () => {
     const { contextsOf, shapeLine } = await import('#shared/certificate/shaping.ts');
-    const drawn = (text: string, context?: { before: string; after: string }) =>
-      shapeLine(text, { context }).glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
+    const drawn = (text: string, context?: { before: string; after: string }) => drawnText(shapeLine(text, { context }));
     for (const mark of ['\u061B', '\u061F', '\u0640']) {
       const lines = ['Cooperation agreement', `${mark} again`];
       const contexts = contextsOf(lines.join(' '), lines);
@@ -2854,6 +2852,8 @@ const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `
 
 /** A drawn line's text. */
 const textOf = (b: DrawnGlyph[]) => b.map((g) => g.text).join('');
+/** A shaped line's text as drawn, left to right, each right-to-left cluster's characters in drawing order too. */
+const drawnText = (line: ShapedLine) => line.glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
 
 /** How far a drawn line's ink reaches down and up. */
 const inkOf = (b: DrawnGlyph[]) => ({ bottom: Math.min(...b.filter((g) => g.ink).map((g) => g.ink![1])), top: Math.max(...b.filter((g) => g.ink).map((g) => g.ink![3])) });
