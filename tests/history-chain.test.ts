@@ -4,7 +4,7 @@
  * and the latest entry rewritten with its hash recomputed (the item's head still names the one
  * that was committed).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { canonical, sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
@@ -62,9 +62,18 @@ describe('history read from entry items, edited behind the API', () => {
     const latest = (await items.entryItemsOf(id)).find((e) => e.entry.version === 2)!;
     const { hash: _, ...body } = { ...latest.entry, reason: 'Tampered' };
     await items.putItem({ ...latest, entry: { ...body, hash: sha256(canonical(body)) } });
-    const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
-    expect(h.items[1].reason).toBe('Tampered'); // shown as stored, for the check to judge
-    expect(h.integrity).toEqual({ chainValid: false, stateMatches: true, firstBadVersion: 2 });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const h = (await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor })).body;
+      expect(h.items[1].reason).toBe('Tampered'); // shown as stored, for the check to judge
+      expect(h.integrity).toEqual({ chainValid: false, stateMatches: true, firstBadVersion: 2 });
+      // Operators hear of it too: the integrity alarm counts this line (tests/log.test.ts).
+      expect(logged.mock.calls.map(([line]) => line)).toEqual([
+        { event: 'agreement history does not check out', category: 'integrity', agreementId: id, ...h.integrity },
+      ]);
+    } finally {
+      logged.mockRestore();
+    }
   });
   it('issues, and judges genuine, no certificate of a version from the first whose entry is not the one committed', async () => {
     const id = (await logSigning(t, cer, agreement(['hch-a', 'hch-b'], { title: 'Certified' }))).body.id as string;

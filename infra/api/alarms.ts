@@ -1,6 +1,7 @@
 /**
- * Alarms that need a human: API 5xx; errors, throttles and (for the slow functions) near-timeout
- * durations of any function; throttles and server errors of the table. Mailed through one SNS
+ * Alarms that need a human: API 5xx; stored data that does not check out (the functions' integrity
+ * log lines); errors, throttles and (for the slow functions) near-timeout durations of any
+ * function; throttles and server errors of the table. Mailed through one SNS
  * topic when they go off (and the registry-wide ones again when they recover). Thresholds are deliberately low: a
  * registry's normal error rate is zero.
  */
@@ -12,10 +13,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { TABLE_CALLS } from '#shared/http/routes.ts';
+import { INTEGRITY } from '#shared/log.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { READ_CALLS } from './registry-functions.ts';
 
@@ -27,6 +30,12 @@ export interface RegistryAlarmsProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * The log lines the integrity alarm counts: Lambda's JSON log format nests what the code logs as
+ * the line's `message` (shared/log.ts).
+ */
+export const INTEGRITY_FILTER = logs.FilterPattern.stringValue('$.message.category', '=', INTEGRITY);
 
 /** The sum of these metrics over five minutes, each 0 where it has no data (a series that reports nothing still adds up). */
 const sumOf = (metrics: Record<string, cloudwatch.IMetric>, label: string) =>
@@ -67,7 +76,7 @@ export class RegistryAlarms extends Construct {
      * `recovery`: the recovery is mailed too, so whoever was woken knows when it is over without
      * opening the console. Only for the alarms that speak for the whole registry: CloudWatch also
      * sends an OK action when a new alarm first settles, so each such alarm mails "OK" once at the
-     * first deploy (six, not the two dozen every function's errors and throttles would add).
+     * first deploy (seven, not the two dozen every function's errors and throttles would add).
      */
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string, recovery = true) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
@@ -80,6 +89,19 @@ export class RegistryAlarms extends Construct {
     };
 
     alarm('Api5xx', props.stage.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5, 'API answered 5xx at least 5 times in 5 minutes');
+
+    // Damage the registry finds (a history that does not check out, a record that disagrees with
+    // it, published keys missing or broken) is answered with a 409 or an `invalid` verdict, which no
+    // other alarm counts: one such line is for a human.
+    const integrity = { namespace: `Concord/${Stack.of(this).stackName}`, metricName: 'IntegrityFailures' };
+    for (const [name, fn] of props.functions) {
+      new logs.MetricFilter(this, `${name}-integrity`, {
+        logGroup: fn.logGroup, metricNamespace: integrity.namespace, metricName: integrity.metricName, metricValue: '1',
+        filterPattern: INTEGRITY_FILTER,
+      });
+    }
+    alarm('Integrity', new cloudwatch.Metric({ ...integrity, period: FIVE_MINUTES, statistic: 'Sum' }), 1,
+      `The registry found stored history, records or published keys that do not check out (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`);
     for (const [name, fn] of props.functions) {
       alarm(`${name}-errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 3, `${name} failed at least 3 times in 5 minutes`, false);
       alarm(`${name}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name} was throttled`, false);

@@ -12,6 +12,7 @@ import * as z from 'zod';
 import type { SecretVersion } from '#shared/store/secrets.ts';
 import { keyRingOf } from '#shared/certificate/signature.ts';
 import { publishKeys } from '#shared/store/published-keys.ts';
+import { log } from '#shared/log.ts';
 import { holdsNoKeys, newKeySet } from './key-set.ts';
 
 const secrets = new SecretsManagerClient({});
@@ -76,7 +77,7 @@ export async function handler(raw: unknown): Promise<void> {
     // The reason shows in the CloudFormation console: the error's name only, never secret data.
     status = 'FAILED';
     reason = error instanceof Error ? error.name : 'Error';
-    console.error(JSON.stringify({ message: 'signing key setup failed', error: reason }));
+    log.error('signing key setup failed', { error: reason });
   }
   // The pre-signed S3 URL was signed without a content type, so send bytes, not a string.
   const body = Buffer.from(JSON.stringify({

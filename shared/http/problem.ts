@@ -9,6 +9,7 @@ import {
   VersionMismatch, VersionRequired, type FieldError,
 } from '#shared/domain/errors.ts';
 import { BASE_HEADERS } from './response.ts';
+import { errorFields, log } from '#shared/log.ts';
 
 /** An error that only makes sense at the HTTP edge (auth, media type, size). */
 export class HttpError extends Error {
@@ -112,7 +113,7 @@ export function problemOf(error: unknown, resend: Resend = 'safe'): Problem {
   if (error instanceof HttpError && error.expose) return { status: error.status, detail: error.message, errors: error.errors, headers: error.headers };
   if (isTransient(error)) {
     // Not a bug, but worth seeing: a table that throttles needs more capacity; failures that pass, a look at the service's health.
-    console.warn(JSON.stringify({ level: 'warn', message: 'transient failure', error: { name: (error as Error).name, message: (error as Error).message } }));
+    log.warn('transient failure', { error: errorFields(error) });
     const detail = resend === 'safe' ? 'The registry is busy: try again in a moment (sending the same request again is safe)' : `The registry is busy: try again in a moment. ${RESEND_CAUTION}.`;
     return { status: 503, detail, headers: { 'retry-after': RETRY_AFTER } };
   }
@@ -120,6 +121,6 @@ export function problemOf(error: unknown, resend: Resend = 'safe'): Problem {
     const status = DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1];
     if (status !== undefined) return { status, detail: error.message, errors: error.errors };
   }
-  console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }));
+  log.error('unhandled error', { error: errorFields(error, { stack: true }) });
   return { status: 500, detail: `The registry could not complete this request. It has been logged; please try again.${resend === 'safe' ? '' : ` ${RESEND_CAUTION}.`}` };
 }

@@ -10,6 +10,7 @@ import {
 } from '#shared/domain/agreement.ts';
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
+import { log } from '#shared/log.ts';
 import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
@@ -220,7 +221,7 @@ async function replayOf(tip: store.AgreementTip, expectedVersions: readonly numb
 /** Drops the links `before` had and `after` has not (a failed cleanup is no error: stale links are dropped on read). */
 async function cleanUpLinks(before: Agreement, after: Agreement): Promise<void> {
   await links.removeStaleLinks(before, after).catch((error: unknown) => {
-    console.warn(JSON.stringify({ level: 'warn', message: 'stale link cleanup failed', agreementId: before.id, error: String(error) }));
+    log.warn('stale link cleanup failed', { agreementId: before.id, error: String(error) });
   });
 }
 
@@ -301,6 +302,8 @@ export function integrityOf(stored: store.StoredAgreement): HistoryCheck {
     const found = verifyHistory(stored.agreement, stored.history);
     check = unanchored === null ? found : { ...found, chainValid: false, firstBadVersion: Math.min(found.firstBadVersion ?? unanchored, unanchored) };
     integrities.set(stored, check);
+    // Once per read, whoever asked (an auditor's history, a download, a check of a certificate).
+    if (!check.chainValid || !check.stateMatches) log.integrity('agreement history does not check out', { agreementId: stored.agreement.id, ...check });
   }
   return check;
 }

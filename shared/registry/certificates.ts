@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { replay, type Agreement } from '#shared/domain/agreement.ts';
 import type { Ceremony } from '#shared/domain/ceremony.ts';
 import { sha256Hex } from '#shared/domain/canonical.ts';
+import { log } from '#shared/log.ts';
 import { NotFound, RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { renderCertificate } from '#shared/certificate/render.ts';
@@ -75,7 +76,6 @@ async function named(stored: store.StoredAgreement, version: number, { sign, iss
     const { code, version: latest } = stored.agreement;
     if (version < 1 || version > latest) throw new NotFound(`Agreement ${code} has no version ${version}`, [{ path: 'version', message: `must be from 1 to ${latest}` }]);
     const bad = integrityOf(stored).firstBadVersion;
-    console.error(JSON.stringify({ level: 'error', message: 'agreement history does not check out', agreementId: stored.agreement.id, firstBadVersion: bad }));
     throw new StateConflict(`The history of agreement ${code} does not check out from version ${bad} on (it was changed outside the registry): no certificate of version ${bad} or later is issued until it is restored`, [
       asked
         ? { path: 'version', message: bad === 1 ? 'names no version that can be certified while the history does not check out' : `must be below ${bad} while the history does not check out` }
@@ -116,7 +116,7 @@ async function render(stored: store.StoredAgreement, version: number, ceremony: 
   const bytes = await renderCertificate({ agreement, ceremony, jws, ...links }, ({ undrawable }) => {
     // Still a valid certificate, but with empty boxes where those characters go: tell operators.
     if (undrawable.length > 0) {
-      console.warn(JSON.stringify({ level: 'warn', message: 'certificate has characters no bundled font can draw', agreementId: agreement.id, version, count: undrawable.length, characters: undrawable.slice(0, 100) }));
+      log.warn('certificate has characters no bundled font can draw', { agreementId: agreement.id, version, count: undrawable.length, characters: undrawable.slice(0, 100) });
     }
   });
   assertServable(bytes, agreement.code);

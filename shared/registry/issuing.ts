@@ -11,6 +11,7 @@ import { signPayload, type CertificatePayload } from '#shared/certificate/signat
 import { recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { isPublished } from '#shared/store/published-keys.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
+import { log } from '#shared/log.ts';
 import { entryOf, load, visibleTo } from './agreements.ts';
 import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
 
@@ -25,7 +26,7 @@ import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
 async function signNow(payload: CertificatePayload): Promise<Signed> {
   const key = (await signingKeys())[0]!;
   if (!(await isPublished(key.kid))) {
-    console.error(JSON.stringify({ level: 'error', message: 'the current signing key is not published: not signing until the key ring is read again', kid: key.kid }));
+    log.error('the current signing key is not published: not signing until the key ring is read again', { kid: key.kid });
     throw new Unavailable(`signing key ${key.kid} is not published`);
   }
   return { jws: signPayload(payload, key), kid: key.kid };

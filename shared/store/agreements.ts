@@ -12,6 +12,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { previousVersion, recordDisagrees, replay, signedKey, type Versioned } from '#shared/domain/agreement.ts';
 import { canonicalJson } from '#shared/domain/canonical.ts';
+import { log } from '#shared/log.ts';
 import { RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
@@ -190,13 +191,13 @@ function tipOf(stored: StoredAgreement): AgreementTip {
   // broken from there on once the item was restored.
   const head = stored.embedded ? latest?.hash : stored.head;
   if (head === undefined) {
-    console.error(JSON.stringify({ level: 'error', message: 'agreement item names no latest history entry', agreementId: agreement.id }));
+    log.integrity('agreement item names no latest history entry', { agreementId: agreement.id });
     throw new StateConflict(`Agreement ${agreement.code} no longer names its latest history entry (it was changed outside the registry): it cannot be changed until it is restored`, [
       { path: '', message: 'changes an agreement whose latest history entry is unknown' },
     ]);
   }
   if (latest && latest.hash === head && recordDisagrees(agreement, latest)) {
-    console.error(JSON.stringify({ level: 'error', message: 'agreement record does not match its latest history entry', agreementId: agreement.id }));
+    log.integrity('agreement record does not match its latest history entry', { agreementId: agreement.id });
     throw new StateConflict(`Agreement ${agreement.code} no longer matches its latest history entry (its record was changed outside the registry): it cannot be changed until it is restored`, [
       { path: '', message: 'changes an agreement whose record does not match its history' },
     ]);

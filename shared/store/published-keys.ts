@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { publicJwk, verifyingKey, type VerifyingKey } from '#shared/certificate/signature.ts';
 import { dynamo, tableName } from './client.ts';
 import { publishedKeysKey } from './keys.ts';
+import { log } from '#shared/log.ts';
 import { conditional } from './operations.ts';
 import type { SecretVersion } from './secrets.ts';
 
@@ -60,7 +61,7 @@ export async function readPublishedKeys(): Promise<VerifyingKey[]> {
   const item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: publishedKeysKey, ConsistentRead: true }))).Item;
   if (!item) {
     // Nothing verifies until they are: the deploy's custom resource and every function that signs publish them.
-    console.error(JSON.stringify({ level: 'error', message: 'no certificate keys are published' }));
+    log.integrity('no certificate keys are published');
     return [];
   }
   return published.parse(item.data).keys.flatMap((jwk, index) => {
@@ -68,7 +69,7 @@ export async function readPublishedKeys(): Promise<VerifyingKey[]> {
       return [verifyingKey(publicJwk.parse(jwk))];
     } catch (error) {
       // One key that does not load (an item edited behind the API) takes itself out, not the others.
-      console.error(JSON.stringify({ level: 'error', message: 'a published certificate key does not load: left out', index, kid: (jwk as { kid?: unknown } | null)?.kid, error: error instanceof Error ? error.message : String(error) }));
+      log.integrity('a published certificate key does not load: left out', { index, kid: (jwk as { kid?: unknown } | null)?.kid, error: error instanceof Error ? error.message : String(error) });
       return [];
     }
   });
@@ -106,7 +107,7 @@ export async function verifyingKeys({ missed = false } = {}): Promise<VerifyingK
   } catch (error) {
     if (!good) throw error;
     // Said, or a verify instance could check with stale keys (one taken out included) for as long as reads fail, unseen.
-    console.error(JSON.stringify({ level: 'error', message: 'the published keys could not be read again: checking with those read before', readAt: new Date(good.at).toISOString(), error: error instanceof Error ? error.name : String(error) }));
+    log.error('the published keys could not be read again: checking with those read before', { readAt: new Date(good.at).toISOString(), error: error instanceof Error ? error.name : String(error) });
     return good.keys;
   }
 }

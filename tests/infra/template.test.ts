@@ -15,6 +15,7 @@ import { publishedKeysKey } from '#shared/store/keys.ts';
 import { TABLE_DEFINITION } from '#shared/store/table.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
+import { INTEGRITY_FILTER } from '#infra/api/alarms.ts';
 import { buildApp } from '#infra/app.ts';
 import { DeployConfigError, readConfig } from '#infra/config.ts';
 import { asArray, CDK_CONTEXT, synthesize, type Synthesized } from './synth.ts';
@@ -296,11 +297,11 @@ describe('stateless stack: HTTP API', () => {
     expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(FUNCTION_NAMES.length);
     expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(FUNCTION_NAMES.length);
     // Mailed when it goes off, through the one topic; the registry-wide ones again when they recover
-    // (a new alarm's first settling mails OK too: once each at the first deploy, six in all).
+    // (a new alarm's first settling mails OK too: once each at the first deploy, seven in all).
     for (const alarm of alarms) expect(alarm.AlarmActions, alarm.AlarmDescription).toHaveLength(1);
     const recovering = alarms.filter((a) => a.OKActions);
     for (const alarm of recovering) expect(alarm.OKActions, alarm.AlarmDescription).toEqual(alarm.AlarmActions);
-    expect(recovering.map((a) => a.MetricName ?? 'expression').sort()).toEqual(['5xx', 'Duration', 'Duration', 'Duration', 'expression', 'expression']);
+    expect(recovering.map((a) => a.MetricName ?? 'expression').sort()).toEqual(['5xx', 'Duration', 'Duration', 'Duration', 'IntegrityFailures', 'expression', 'expression']);
     s.stateless$.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@concord.example' });
     // The topic's policy (written for enforceSSL) replaces SNS's default: it must let CloudWatch publish.
     const statements = only(s.stateless$, 'AWS::SNS::TopicPolicy').Properties.PolicyDocument.Statement as Record<string, any>[];
@@ -360,6 +361,23 @@ describe('stateless stack: alarms on time and on the table', () => {
       expect(expression).toContain(`FILL(${m.id}, 0)`);
     }
     expect(alarm!.Threshold).toBe(3);
+  });
+
+  it('alarms on one integrity log line of any function: a metric filter on each function\'s own log group feeds it', () => {
+    const filters = Object.values(resources(s.stateless$, 'AWS::Logs::MetricFilter')).map((f) => f.Properties);
+    const groups = FUNCTION_NAMES.map((fn) => {
+      const config = s.stateless$.toJSON().Resources[s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!)].Properties.LoggingConfig;
+      return config.LogGroup.Ref as string;
+    });
+    expect(filters.map((f) => f.LogGroupName.Ref).sort()).toEqual(groups.sort());
+    const [alarm, ...more] = alarms().filter((a) => a.MetricName === 'IntegrityFailures');
+    expect(more).toEqual([]);
+    for (const f of filters) {
+      expect(f.FilterPattern).toBe(INTEGRITY_FILTER.logPatternString);
+      expect(f.MetricTransformations).toEqual([{ MetricName: alarm!.MetricName, MetricNamespace: alarm!.Namespace, MetricValue: '1' }]);
+    }
+    expect(alarm!.Namespace).toBe('Concord/Concord-dev-Stateless');
+    expect([alarm!.Statistic, alarm!.Period, alarm!.Threshold, alarm!.ComparisonOperator, alarm!.TreatMissingData]).toEqual(['Sum', 300, 1, 'GreaterThanOrEqualToThreshold', 'notBreaching']);
   });
 });
 
