@@ -297,10 +297,19 @@ describe('a database failure that passes, once the SDK\'s retries are spent', ()
       const again = await amend();
       expect([again.status, again.body.version]).toEqual([200, 2]);
     }
-    // A bug is still a 500.
+    // A bug is still a 500, which names the request so that whoever reports it points at its log line.
     failNext = { command: 'UpdateItemCommand', error: new TypeError('undefined is not a function') };
     const created = await logSigning(t, cer, agreement(['crash-a', 'crash-b'], { title: 'A bug' }));
-    expect((await t.call('PATCH', `/agreements/${created.body.id}`, { body: { title: 'Bug', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(500);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const bug = await t.call('PATCH', `/agreements/${created.body.id}`, { body: { title: 'Bug', reason: 'r' }, headers: { 'if-match': '"1"' } });
+      expect(bug.status).toBe(500);
+      const reference = /logged under reference (\S+);/.exec(bug.body.detail)?.[1];
+      expect(reference).toMatch(/^[0-9a-f-]{36}$/);
+      expect(logged.mock.calls.map(([line]) => line)).toEqual([expect.objectContaining({ event: 'unhandled error', requestId: reference, error: expect.objectContaining({ name: 'TypeError' }) })]);
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it('tells a registration that named no id and no key that sending it again could record it twice', async () => {

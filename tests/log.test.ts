@@ -25,7 +25,7 @@ describe('structured logs', () => {
   it('hands console an object, which the runtime nests as the line\'s message, field by field', () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     log.error('the published keys could not be read again', { readAt: '2021-08-23T06:30:00.000Z', error: 'TimeoutError' });
-    const [[logged]] = error.mock.calls;
+    const logged = error.mock.calls[0]![0];
     expect(JSON.parse(lambdaLine('ERROR', logged)).message).toEqual({ event: 'the published keys could not be read again', readAt: '2021-08-23T06:30:00.000Z', error: 'TimeoutError' });
   });
 

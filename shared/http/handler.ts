@@ -63,7 +63,7 @@ function resendOf(req: ApiRequest | undefined): Resend {
 const problemResponses = (errorPage: ErrorPage | undefined): middy.MiddlewareObj<ApiEvent, Result, Error, ApiContext> => ({
   onError: (request) => {
     const route = findRoute(request.event.routeKey);
-    const found = problemOf(request.error, resendOf(request.context.api));
+    const found = problemOf(request.error, resendOf(request.context.api), request.event.requestContext.requestId);
     request.response = asAsked(request.event, negotiated(route, request.event, answer(route, request.event, found, errorPage), errorPage));
   },
 });

@@ -108,8 +108,11 @@ export const problemResponse = ({ status, detail, errors, headers }: Problem) =>
 /** The problem+json response for an error. */
 export const toProblem = (error: unknown, resend: Resend = 'safe') => problemResponse(problemOf(error, resend));
 
-/** The problem an error is for the client; anything unforeseen is logged and is a 500. */
-export function problemOf(error: unknown, resend: Resend = 'safe'): Problem {
+/**
+ * The problem an error is for the client; anything unforeseen is logged and is a 500, which names
+ * `reference` (the API's request id) so that whoever reports it points at its log line.
+ */
+export function problemOf(error: unknown, resend: Resend = 'safe', reference?: string): Problem {
   if (error instanceof HttpError && error.expose) return { status: error.status, detail: error.message, errors: error.errors, headers: error.headers };
   if (isTransient(error)) {
     // Not a bug, but worth seeing: a table that throttles needs more capacity; failures that pass, a look at the service's health.
@@ -121,6 +124,7 @@ export function problemOf(error: unknown, resend: Resend = 'safe'): Problem {
     const status = DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1];
     if (status !== undefined) return { status, detail: error.message, errors: error.errors };
   }
-  log.error('unhandled error', { error: errorFields(error, { stack: true }) });
-  return { status: 500, detail: `The registry could not complete this request. It has been logged; please try again.${resend === 'safe' ? '' : ` ${RESEND_CAUTION}.`}` };
+  log.error('unhandled error', { requestId: reference, error: errorFields(error, { stack: true }) });
+  const logged = reference === undefined ? 'It has been logged' : `It has been logged under reference ${reference}`;
+  return { status: 500, detail: `The registry could not complete this request. ${logged}; please try again.${resend === 'safe' ? '' : ` ${RESEND_CAUTION}.`}` };
 }
