@@ -306,7 +306,7 @@ describe('a database failure that passes, once the SDK\'s retries are spent', ()
       expect(bug.status).toBe(500);
       const reference = /logged under reference (\S+);/.exec(bug.body.detail)?.[1];
       expect(reference).toMatch(/^[0-9a-f-]{36}$/);
-      expect(logged.mock.calls.map(([line]) => line)).toEqual([expect.objectContaining({ event: 'unhandled error', requestId: reference, error: expect.objectContaining({ name: 'TypeError' }) })]);
+      expect(logged.mock.calls.map(([line]) => line)).toEqual([expect.objectContaining({ event: 'unhandled error', apiRequestId: reference, error: expect.objectContaining({ name: 'TypeError' }) })]);
     } finally {
       logged.mockRestore();
     }

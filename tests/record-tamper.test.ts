@@ -3,7 +3,7 @@
  * the edited record, its entry's stateHash took the edit in, and the history stayed broken from that
  * version on however the record was restored. It is refused (409) until the record is restored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
 
@@ -43,5 +43,25 @@ describe('a change on a record edited behind the API', () => {
     expect([made.status, made.body.version, made.body[field]]).toEqual([200, versions + 1, item.data[field]]);
     const h = await t.call('GET', `/agreements/${id}/history`, { token: t.tokens.auditor });
     expect(h.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+  });
+
+  it('tells operators of a record edited into a shape the registry cannot read: a 500 to the caller, an integrity event in the log', async () => {
+    const id = (await logSigning(t, cer, agreement(['rt-a', 'rt-b'], { title: 'Readable' }))).body.id as string;
+    const item = (await getItem(agreementKey(id)))! as { data: Record<string, unknown> } & Record<string, unknown>;
+    await items.putItem({ ...item, data: { ...item.data, title: 42 } });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const read = await t.call('GET', `/agreements/${id}`, { token: t.tokens.auditor });
+      const listed = await t.call('GET', `/agreements?ceremonyId=${cer}&limit=100`, { token: t.tokens.auditor });
+      expect([read.status, listed.status]).toEqual([500, 500]);
+      const integrity = logged.mock.calls.map(([line]) => line).filter((line) => line?.category === 'integrity');
+      expect(integrity).toEqual([
+        { event: 'a stored item does not fit its schema', category: 'integrity', item: `AGREEMENT#${id}`, fields: ['title'] },
+        { event: 'a stored item does not fit its schema', category: 'integrity', item: 'agreement record', fields: ['title'] },
+      ]);
+    } finally {
+      logged.mockRestore();
+      await items.putItem(item);
+    }
   });
 });

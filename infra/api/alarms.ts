@@ -76,7 +76,7 @@ export class RegistryAlarms extends Construct {
      * `recovery`: the recovery is mailed too, so whoever was woken knows when it is over without
      * opening the console. Only for the alarms that speak for the whole registry: CloudWatch also
      * sends an OK action when a new alarm first settles, so each such alarm mails "OK" once at the
-     * first deploy (seven, not the two dozen every function's errors and throttles would add).
+     * first deploy (six, not the two dozen every function's errors and throttles would add).
      */
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string, recovery = true) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
@@ -91,8 +91,9 @@ export class RegistryAlarms extends Construct {
     alarm('Api5xx', props.stage.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5, 'API answered 5xx at least 5 times in 5 minutes');
 
     // Damage the registry finds (a history that does not check out, a record that disagrees with
-    // it, published keys missing or broken) is answered with a 409 or an `invalid` verdict, which no
-    // other alarm counts: one such line is for a human.
+    // it or does not parse, published keys missing or broken) is answered with a 409, an `invalid`
+    // verdict, a history that says so, or a lone 500 or 503 the 5xx alarm lets pass: one such line
+    // is for a human.
     const integrity = { namespace: `Concord/${Stack.of(this).stackName}`, metricName: 'IntegrityFailures' };
     for (const [name, fn] of props.functions) {
       new logs.MetricFilter(this, `${name}-integrity`, {
@@ -100,8 +101,9 @@ export class RegistryAlarms extends Construct {
         filterPattern: INTEGRITY_FILTER,
       });
     }
+    // No recovery mail: five quiet minutes say only that nobody read the damage lately, not that it is mended.
     alarm('Integrity', new cloudwatch.Metric({ ...integrity, period: FIVE_MINUTES, statistic: 'Sum' }), 1,
-      `The registry found stored history, records or published keys that do not check out (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`);
+      `The registry found stored history, records or published keys that do not check out (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`, false);
     for (const [name, fn] of props.functions) {
       alarm(`${name}-errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 3, `${name} failed at least 3 times in 5 minutes`, false);
       alarm(`${name}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name} was throttled`, false);

@@ -124,7 +124,7 @@ export function problemOf(error: unknown, resend: Resend = 'safe', reference?: s
     const status = DOMAIN_STATUS.find(([type]) => error instanceof type)?.[1];
     if (status !== undefined) return { status, detail: error.message, errors: error.errors };
   }
-  log.error('unhandled error', { requestId: reference, error: errorFields(error, { stack: true }) });
+  log.error('unhandled error', { apiRequestId: reference, error: errorFields(error, { stack: true }) });
   const logged = reference === undefined ? 'It has been logged' : `It has been logged under reference ${reference}`;
   return { status: 500, detail: `The registry could not complete this request. ${logged}; please try again.${resend === 'safe' ? '' : ` ${RESEND_CAUTION}.`}` };
 }

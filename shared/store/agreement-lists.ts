@@ -8,7 +8,7 @@ import { matchesFilter, signedKeyRange, type AgreementFilter } from '#shared/dom
 import { agreementRecord, type Agreement } from '#shared/domain/schemas.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData } from './operations.ts';
+import { batchGetData, parseStored } from './operations.ts';
 import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
 
 const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
@@ -20,7 +20,7 @@ function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string;
     index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
     positionPattern: SIGNED_POSITION,
     startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
-  }, (d) => agreementRecord.parse(d));
+  }, (d) => parseStored(agreementRecord, d, 'agreement record'));
 }
 
 /**
@@ -41,7 +41,7 @@ export async function* agreementsOfCeremony(ceremonyId: string, pageSize = 100):
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
 async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreement>> {
-  const found = await batchGetData(ids.map(keys.agreementKey), (d) => agreementRecord.parse(d));
+  const found = await batchGetData(ids.map(keys.agreementKey), (d) => parseStored(agreementRecord, d, 'agreement record'));
   return new Map(found.map((a) => [a.id, a]));
 }
 

@@ -18,7 +18,7 @@ import { agreementRecord, historyEntryRecord, type Agreement, type HistoryEntry 
 import { dynamo, tableName } from './client.ts';
 import { committedHistory, entriesIn, entryItemsBetween, putEntries } from './history-entries.ts';
 import * as keys from './keys.ts';
-import { conditional, getItem, ITEM_LIMIT, itemBytes, queryPartition } from './operations.ts';
+import { conditional, getItem, ITEM_LIMIT, itemBytes, parseStored, queryPartition } from './operations.ts';
 import { answerBytes, PAGE_BYTES } from './paging.ts';
 
 const storedItem = z.object({
@@ -55,7 +55,7 @@ export async function getAgreement(id: string): Promise<StoredAgreement | undefi
   const items = await queryPartition(keys.agreementKey(id).pk);
   const found = items.find((i) => i.sk === keys.agreementKey(id).sk);
   if (!found) return undefined;
-  return storedWith(storedItem.parse(found), items.filter((i) => String(i.sk).startsWith(keys.HISTORY_PREFIX)));
+  return storedWith(parseStored(storedItem, found, String(found.pk)), items.filter((i) => String(i.sk).startsWith(keys.HISTORY_PREFIX)));
 }
 
 /** How long an agreement read whole may be reused (see getAgreementReused), and how much of them a process keeps. */
@@ -84,7 +84,7 @@ function forget(id: string): void {
 export async function getAgreementReused(id: string): Promise<StoredAgreement | undefined> {
   if (keptFor(id)) {
     const found = await getItem(keys.agreementKey(id));
-    const kept = keptMatching(id, found && storedItem.parse(found));
+    const kept = keptMatching(id, found && parseStored(storedItem, found, String(found.pk)));
     if (kept) return kept;
   }
   return readAndKeep(id);
@@ -100,7 +100,7 @@ export async function getAgreementReused(id: string): Promise<StoredAgreement | 
 export async function getAgreementToCheck(id: string, version: number, carried: (agreement: Agreement, entries: readonly HistoryEntry[]) => Promise<boolean>): Promise<StoredAgreement | undefined> {
   const found = await getItem(keys.agreementKey(id));
   if (!found) return undefined;
-  const item = storedItem.parse(found);
+  const item = parseStored(storedItem, found, String(found.pk));
   const kept = keptMatching(id, item);
   if (kept) return kept;
   // An item that still holds its history itself is the agreement whole (storedWith takes no entry
@@ -213,7 +213,7 @@ function tipOf(stored: StoredAgreement): AgreementTip {
 export async function getAgreementTip(id: string): Promise<AgreementTip | undefined> {
   const found = await getItem(keys.agreementKey(id));
   if (!found) return undefined;
-  const item = storedItem.parse(found);
+  const item = parseStored(storedItem, found, String(found.pk));
   const { version } = item.data;
   if (item.history) return tipOf(storedWith(item, []));
   const last = await entryItemsBetween(id, Math.max(version - 1, 1), version);
@@ -232,7 +232,7 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
 /** The agreement's current record alone, without reading its history. */
 export async function getCurrentAgreement(id: string): Promise<{ agreement: Agreement } | undefined> {
   const found = await getItem(keys.agreementKey(id), ['data']);
-  return found && { agreement: agreementRecord.parse(found.data) };
+  return found && { agreement: parseStored(agreementRecord, found.data, keys.agreementKey(id).pk) };
 }
 
 /** Claims a code for an agreement; true if it is (now or already) this agreement's. */

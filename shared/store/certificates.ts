@@ -8,7 +8,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { dynamo, tableName } from './client.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional } from './operations.ts';
+import { batchGetData, conditional, parseStored } from './operations.ts';
 
 export const issuedCertificate = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -37,7 +37,7 @@ export async function recordIssuedCertificate(record: IssuedCertificate): Promis
 /** The record of these bytes as a file of this version; records from before they moved under their version are found too. */
 export async function getIssuedCertificate(agreementId: string, version: number, sha256: string): Promise<IssuedCertificate | undefined> {
   // Both places in one round trip: a file off record (altered, or from before records) misses both.
-  const found = await batchGetData([keys.issuedCertificateKey(agreementId, version, sha256), keys.legacyIssuedCertificateKey(sha256)], (d) => issuedCertificate.parse(d));
+  const found = await batchGetData([keys.issuedCertificateKey(agreementId, version, sha256), keys.legacyIssuedCertificateKey(sha256)], (d) => parseStored(issuedCertificate, d, 'issued certificate record'));
   return found.find((record) => record.agreementId === agreementId && record.version === version);
 }
 

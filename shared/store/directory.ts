@@ -12,7 +12,7 @@ import { ceremonyEntryRecord, ceremonyRecord, partyRecord, type Ceremony, type C
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes } from './operations.ts';
+import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, parseStored } from './operations.ts';
 import { collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
 
 const ID = keys.ID_SOURCE;
@@ -63,13 +63,13 @@ export async function getPartyStored(id: string): Promise<StoredRecord<Party> | 
   // A change of another shape (none, or written before changes were kept this way) is simply not known.
   const stored = storedChange.safeParse(item?.change).data;
   const change = stored && { changes: stored.rename, actor: stored.actor, token: stored.token };
-  return item && { record: partyRecord.parse(item.data), ...originOf(item), change };
+  return item && { record: parseStored(partyRecord, item.data, keys.partyKey(id).pk), ...originOf(item), change };
 }
 
 export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyStored(id))?.record;
 
 export async function getParties(ids: readonly string[]): Promise<Map<string, Party>> {
-  const found = await batchGetData(ids.map(keys.partyKey), (d) => partyRecord.parse(d));
+  const found = await batchGetData(ids.map(keys.partyKey), (d) => parseStored(partyRecord, d, 'party record'));
   return new Map(found.map((p) => [p.id, p]));
 }
 
@@ -86,7 +86,7 @@ export async function listParties(
   const query = kind !== undefined ? partition('gsi2', keys.partyKindPk(kind), `([A-Z]{2}|~)#${ID}`, { prefix: country ? `${country}#` : '' })
     : country !== undefined ? partition('gsi3', keys.partyCountryPk(country), `[a-z]+#${ID}`)
     : partition('gsi1', keys.ALL_PARTIES_PK, ID);
-  return collectPage(dataSource(query, (d) => partyRecord.parse(d)), { ...page, digest: filterDigest(['parties', filter]) });
+  return collectPage(dataSource(query, (d) => parseStored(partyRecord, d, 'party record')), { ...page, digest: filterDigest(['parties', filter]) });
 }
 
 // ---- ceremonies -------------------------------------------------------------------------
@@ -95,7 +95,7 @@ export async function listParties(
 const storedCeremony = ceremonyRecord.extend({ version: z.number().int().optional(), updatedAt: z.string().optional(), updatedBy: z.string().optional() });
 
 function ceremonyOf(data: unknown): Ceremony {
-  const c = storedCeremony.parse(data);
+  const c = parseStored(storedCeremony, data, 'ceremony record');
   return { ...c, version: c.version ?? 1, updatedAt: c.updatedAt ?? c.createdAt, updatedBy: c.updatedBy ?? c.createdBy };
 }
 
@@ -135,7 +135,7 @@ export type StoredCeremony = StoredRecord<Ceremony> & { corrections: CeremonyEnt
 export async function getCeremonyStored(id: string): Promise<StoredCeremony | undefined> {
   const item = await getItem(keys.ceremonyKey(id));
   if (!item) return undefined;
-  const corrections = item.corrections === undefined ? [] : storedCorrections.parse(item.corrections);
+  const corrections = item.corrections === undefined ? [] : parseStored(storedCorrections, item.corrections, keys.ceremonyKey(id).pk);
   const latest = corrections.at(-1);
   const token = item.changeToken as string | undefined;
   const change = latest && token ? { changes: latest.changes, actor: latest.actor, token, reason: latest.reason ?? undefined } : undefined;

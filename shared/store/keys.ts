@@ -15,6 +15,10 @@ export const codeKey = (code: string): Key => ({ pk: `CODE#${code}`, sk: 'CODE' 
 /**
  * An agreement's history entries: items of their own in its partition, one per entry, named by its
  * version and its hash (so that two changes racing for one version never overwrite each other's).
+ * They sort after the agreement item ('AGREEMENT' < 'HISTORY#'), so a read of the partition reads
+ * the item first: a change committed meanwhile only adds entries above the version read, which
+ * are passed over. Sorted before it, a read could miss the entry of a version committed between
+ * the two and report a history that does not check out.
  */
 export const HISTORY_PREFIX = 'HISTORY#';
 export const historyEntryKey = (agreementId: string, version: number, hash: string): Key =>

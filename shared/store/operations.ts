@@ -2,7 +2,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type * as z from 'zod';
 import { RuleViolation, Unavailable } from '#shared/domain/errors.ts';
+import { log } from '#shared/log.ts';
 import { dynamo, tableName } from './client.ts';
 import type { Key } from './keys.ts';
 
@@ -21,6 +23,18 @@ const ITEM_OVERHEAD = 1024;
  * than the quotes, colons and commas JSON adds).
  */
 export const itemBytes = (attributes: Record<string, unknown>) => Buffer.byteLength(JSON.stringify(attributes)) + ITEM_OVERHEAD;
+
+/**
+ * What an item holds, read by its schema (`what`: its key, or its kind where the read returns no
+ * key). One that does not fit was changed outside the registry, or restored wrong: said as an
+ * integrity event naming the fields at fault (not their values), then thrown, a 500.
+ */
+export function parseStored<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  log.integrity('a stored item does not fit its schema', { item: what, fields: [...new Set(parsed.error.issues.map((i) => i.path.join('.')))].slice(0, 20) });
+  throw parsed.error;
+}
 
 /**
  * Resolves a conditional write to true, or to false when its condition did not hold. A write

@@ -13,7 +13,7 @@ import { publicJwk, verifyingKey, type VerifyingKey } from '#shared/certificate/
 import { dynamo, tableName } from './client.ts';
 import { publishedKeysKey } from './keys.ts';
 import { log } from '#shared/log.ts';
-import { conditional } from './operations.ts';
+import { conditional, parseStored } from './operations.ts';
 import type { SecretVersion } from './secrets.ts';
 
 const published = z.object({
@@ -64,7 +64,7 @@ export async function readPublishedKeys(): Promise<VerifyingKey[]> {
     log.integrity('no certificate keys are published');
     return [];
   }
-  return published.parse(item.data).keys.flatMap((jwk, index) => {
+  return parseStored(published, item.data, publishedKeysKey.pk).keys.flatMap((jwk, index) => {
     try {
       return [verifyingKey(publicJwk.parse(jwk))];
     } catch (error) {

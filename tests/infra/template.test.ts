@@ -297,11 +297,11 @@ describe('stateless stack: HTTP API', () => {
     expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(FUNCTION_NAMES.length);
     expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(FUNCTION_NAMES.length);
     // Mailed when it goes off, through the one topic; the registry-wide ones again when they recover
-    // (a new alarm's first settling mails OK too: once each at the first deploy, seven in all).
+    // (a new alarm's first settling mails OK too: once each at the first deploy, six in all).
     for (const alarm of alarms) expect(alarm.AlarmActions, alarm.AlarmDescription).toHaveLength(1);
     const recovering = alarms.filter((a) => a.OKActions);
     for (const alarm of recovering) expect(alarm.OKActions, alarm.AlarmDescription).toEqual(alarm.AlarmActions);
-    expect(recovering.map((a) => a.MetricName ?? 'expression').sort()).toEqual(['5xx', 'Duration', 'Duration', 'Duration', 'IntegrityFailures', 'expression', 'expression']);
+    expect(recovering.map((a) => a.MetricName ?? 'expression').sort()).toEqual(['5xx', 'Duration', 'Duration', 'Duration', 'expression', 'expression']);
     s.stateless$.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@concord.example' });
     // The topic's policy (written for enforceSSL) replaces SNS's default: it must let CloudWatch publish.
     const statements = only(s.stateless$, 'AWS::SNS::TopicPolicy').Properties.PolicyDocument.Statement as Record<string, any>[];
@@ -378,6 +378,8 @@ describe('stateless stack: alarms on time and on the table', () => {
     }
     expect(alarm!.Namespace).toBe('Concord/Concord-dev-Stateless');
     expect([alarm!.Statistic, alarm!.Period, alarm!.Threshold, alarm!.ComparisonOperator, alarm!.TreatMissingData]).toEqual(['Sum', 300, 1, 'GreaterThanOrEqualToThreshold', 'notBreaching']);
+    // Quiet minutes do not mend the damage: no "OK" mail.
+    expect(alarm!.OKActions).toBeUndefined();
   });
 });
 
