@@ -17,13 +17,15 @@ export type LogFields = Record<string, unknown>;
  */
 export const INTEGRITY = 'integrity';
 
-function record(level: 'warn' | 'error', event: string, fields: LogFields): LogFields {
+function record(level: 'info' | 'warn' | 'error', event: string, fields: LogFields): LogFields {
   const logged = { event, ...fields };
   // Only how Node prints it: JSON.stringify, as the Lambda runtime uses, skips symbol keys.
   return Object.defineProperty(logged, inspect.custom, { value: () => JSON.stringify({ level, ...logged }) });
 }
 
 export const log = {
+  /** What went as it should, worth keeping (a sweep's summary). */
+  info: (event: string, fields: LogFields = {}) => void console.info(record('info', event, fields)),
   /** Worth a look, but nothing failed for the caller. */
   warn: (event: string, fields: LogFields = {}) => void console.warn(record('warn', event, fields)),
   /** Something failed that an operator must see. */

@@ -26,6 +26,8 @@ export interface RegistryAlarmsProps {
   email: string;
   stage: apigw.HttpStage;
   functions: ReadonlyMap<string, lambda.Function>;
+  /** The integrity sweep's function (infra/integrity-sweep.ts). */
+  sweep: lambda.Function;
   table: dynamodb.ITableV2;
 }
 
@@ -95,7 +97,7 @@ export class RegistryAlarms extends Construct {
     // verdict, a history that says so, or a lone 500 or 503 the 5xx alarm lets pass: one such line
     // is for a human.
     const integrity = { namespace: `Concord/${Stack.of(this).stackName}`, metricName: 'IntegrityFailures' };
-    for (const [name, fn] of props.functions) {
+    for (const [name, fn] of [...props.functions, ['integrity-sweep', props.sweep] as const]) {
       new logs.MetricFilter(this, `${name}-integrity`, {
         logGroup: fn.logGroup, metricNamespace: integrity.namespace, metricName: integrity.metricName, metricValue: '1',
         filterPattern: INTEGRITY_FILTER,
@@ -104,6 +106,8 @@ export class RegistryAlarms extends Construct {
     // No recovery mail: five quiet minutes say only that nobody read the damage lately, not that it is mended.
     alarm('Integrity', new cloudwatch.Metric({ ...integrity, period: FIVE_MINUTES, statistic: 'Sum' }), 1,
       `The registry found stored history, records or published keys that do not check out (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`, false);
+    // It runs once a day: one failure (a sweep cut short, or the table failing it) is the alarm.
+    alarm('IntegritySweepErrors', props.sweep.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The daily integrity sweep failed or stopped short of the last agreement: see its log', false);
     for (const [name, fn] of props.functions) {
       alarm(`${name}-errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 3, `${name} failed at least 3 times in 5 minutes`, false);
       alarm(`${name}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name} was throttled`, false);

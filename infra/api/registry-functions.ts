@@ -34,7 +34,7 @@ const READS = READ_CALLS.map((call) => `dynamodb:${call}`);
  * parameters they resolve to at deploy. (Spelt with pseudo parameters only, a production synth,
  * which names both, failed on every function.)
  */
-const indexWildcard = (stack: Stack, tableName: string) => {
+export const indexWildcard = (stack: Stack, tableName: string) => {
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
   return `arn:<AWS::Partition>:dynamodb:${region}:${account}:table/${tableName}/index/*`;

@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, Context, ScheduledEvent } from 'aws-lambda';
 import type { ApiEvent } from '#shared/http/request.ts';
 import { UNMATCHED_ROUTE_KEY, type Route } from '#shared/http/routes.ts';
 
@@ -104,8 +104,9 @@ export function toEvent(input: HttpInput, match: { route?: Route; params: Record
   };
 }
 
-export function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 29_000; // API Gateway's integration timeout
+/** `timeoutMs`: the function's timeout; by default API Gateway's integration timeout, which cuts an API function's shorter. */
+export function lambdaContext(functionName: string, timeoutMs = 29_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -120,6 +121,11 @@ export function lambdaContext(functionName: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** The event an EventBridge schedule invokes a function with. */
+export function scheduledEvent(now = new Date()): ScheduledEvent {
+  return { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: now.toISOString(), region: 'local', resources: [], detail: {} };
 }
 
 /** What a synchronous Lambda may answer (its whole JSON result); past it, API Gateway answers a 5xx. */

@@ -12,7 +12,7 @@ const sh = (vars: Record<string, string>) =>
 
 let registry;
 try {
-  registry = await startRegistry({ dataDir: DATA_DIR, port: PORT, host: HOST, seed: true, ...(PUBLIC_BASE_URL && { publicBaseUrl: PUBLIC_BASE_URL }), log: (line) => console.log(line) });
+  registry = await startRegistry({ dataDir: DATA_DIR, port: PORT, host: HOST, seed: true, integritySweepEveryMs: 24 * 60 * 60 * 1000, ...(PUBLIC_BASE_URL && { publicBaseUrl: PUBLIC_BASE_URL }), log: (line) => console.log(line) });
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') console.error(`Port ${PORT} is taken: stop the other server, or run ${sh({ ...(DATA_DIR !== '.data' && { DATA_DIR }), ...(HOST !== '127.0.0.1' && { HOST }), PORT: String(PORT + 1) })}npm start`);

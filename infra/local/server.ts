@@ -15,7 +15,8 @@ import type { ApiEvent } from '#shared/http/request.ts';
 import { matchRoute, PREFLIGHT_ROUTE_KEY, UNMATCHED_FUNCTION, type FunctionName } from '#shared/http/routes.ts';
 import { problem } from '#shared/http/problem.ts';
 import { keyRingOf } from '#shared/certificate/signature.ts';
-import { gatewayHeaders, LAMBDA_RESPONSE_BYTES, lambdaContext, overLambdaLimit, requestTarget, toEvent, toHttp, type HttpInput } from './adapter.ts';
+import { SWEEP_TIMEOUT_SECONDS } from '#functions/integrity-sweep/settings.ts';
+import { gatewayHeaders, LAMBDA_RESPONSE_BYTES, lambdaContext, overLambdaLimit, requestTarget, scheduledEvent, toEvent, toHttp, type HttpInput } from './adapter.ts';
 import { LOCAL_CREDENTIALS, requireSignedRequests } from './aws-auth.ts';
 import { createOnce, DataDirInUse, DataDirUnusable } from './data-files.ts';
 import { closeDynaliteIterators } from './dynalite-iterators.ts';
@@ -38,6 +39,8 @@ export interface RegistryOptions {
   seed?: boolean;
   /** Base of the verification URLs printed on certificates (default: this server's URL). */
   publicBaseUrl?: string;
+  /** Runs the integrity sweep as its schedule does on AWS: once just after the start, then every so many ms. */
+  integritySweepEveryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -329,12 +332,24 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   // Read by the certificate functions when they first load (after this point).
   process.env.PUBLIC_BASE_URL = options.publicBaseUrl ?? url;
+  // The integrity sweep, invoked as EventBridge invokes it. One at a time; a failure is printed, as Lambda would log it.
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    sweeping ??= import('#functions/integrity-sweep/handler.ts')
+      .then(({ handler }) => handler(scheduledEvent(), lambdaContext('concord-integrity-sweep', SWEEP_TIMEOUT_SECONDS * 1000)))
+      .then(() => undefined, (error: unknown) => console.error(error))
+      .finally(() => { sweeping = undefined; });
+  };
+  const sweepTimer = options.integritySweepEveryMs === undefined ? undefined : setInterval(sweep, options.integritySweepEveryMs).unref();
+  if (sweepTimer) sweep();
   const registry: Registry = {
     url,
     dataDir,
     token,
     invoke,
     close: async () => {
+      clearInterval(sweepTimer);
+      await sweeping; // before the database it reads closes
       await closeServer(http);
       await closeServer(secrets.server);
       await closeServer(db);

@@ -1,5 +1,6 @@
 /**
- * Everything that can be rebuilt from code: the functions, the HTTP API and its alarms. State
+ * Everything that can be rebuilt from code: the functions, the HTTP API, the daily integrity sweep
+ * and the alarms. State
  * (table, signing key, users) comes in from the stateful stack. Only the API's access log, the
  * audit trail, is kept when this stack goes (infra/api/http-api.ts).
  */
@@ -11,6 +12,7 @@ import type { Construct } from 'constructs';
 import { RegistryAlarms } from '../api/alarms.ts';
 import { RegistryApi } from '../api/http-api.ts';
 import { RegistryFunctions } from '../api/registry-functions.ts';
+import { IntegritySweep } from '../integrity-sweep.ts';
 
 export interface StatelessStackProps extends StackProps {
   /** The stateful stack's table, by name: no export pins it to this stack. */
@@ -28,6 +30,7 @@ export interface StatelessStackProps extends StackProps {
 export class StatelessStack extends Stack {
   readonly functions: RegistryFunctions;
   readonly api: RegistryApi;
+  readonly sweep: IntegritySweep;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -47,7 +50,8 @@ export class StatelessStack extends Stack {
       // working when this stack (and so the API) is rebuilt.
       Annotations.of(this).addWarningV2('concord:public-base-url', 'No publicBaseUrl: certificates print the API\'s execute-api URL, which changes if this stack is ever rebuilt, and every link printed before would then lead nowhere. For production, deploy with -c publicBaseUrl=https://<a custom domain that routes to this API>.');
     }
-    new RegistryAlarms(this, 'Alarms', { email: props.alarmEmail, stage: this.api.stage, functions: this.functions.byName, table });
+    this.sweep = new IntegritySweep(this, 'IntegritySweep', { table });
+    new RegistryAlarms(this, 'Alarms', { email: props.alarmEmail, stage: this.api.stage, functions: this.functions.byName, sweep: this.sweep.fn, table });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the registry API' });
     new CfnOutput(this, 'UserPoolId', { value: props.pool.userPoolId });

@@ -9,18 +9,36 @@ import { agreementRecord, type Agreement } from '#shared/domain/schemas.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetData, parseStored } from './operations.ts';
-import { collectPage, dataSource, partitionReader, type Page, type Source } from './paging.ts';
+import { collectPage, dataSource, partitionReader, type Page, type PartitionQuery, type Source } from './paging.ts';
 
 const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 
-/** Agreements of one index partition (all, or one ceremony's): the index projects the record. */
-function indexSource(index: 'gsi1' | 'gsi2', pk: string, range: { from?: string; to?: string }): Source<Agreement> {
-  return dataSource({
-    index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
-    positionPattern: SIGNED_POSITION,
-    startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
-  }, (d) => parseStored(agreementRecord, d, 'agreement record'));
+/** One index partition of agreements (all, or one ceremony's), newest signing first. */
+const indexQuery = (index: 'gsi1' | 'gsi2', pk: string, range: { from?: string | undefined; to?: string | undefined }): PartitionQuery => ({
+  index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
+  positionPattern: SIGNED_POSITION,
+  startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
+});
+
+/** Agreements of one index partition: the index projects the record. */
+const indexSource = (index: 'gsi1' | 'gsi2', pk: string, range: { from?: string | undefined; to?: string | undefined }): Source<Agreement> =>
+  dataSource(indexQuery(index, pk, range), (d) => parseStored(agreementRecord, d, 'agreement record'));
+
+/**
+ * Every agreement's id, `pageSize` at a time, newest signing first, from the index's keys alone:
+ * for the integrity sweep, which reads each agreement whole, and must not stop at one whose
+ * record no longer parses.
+ */
+export async function* everyAgreementId(pageSize = 100): AsyncGenerator<string[]> {
+  const reader = partitionReader(indexQuery('gsi1', keys.ALL_AGREEMENTS_PK, {}));
+  let after: string | undefined;
+  for (;;) {
+    const { items, positionOf, done } = await reader.read(after, pageSize);
+    yield items.map((item) => keys.idFromSortKey(positionOf(item)));
+    if (done || items.length === 0) return;
+    after = positionOf(items.at(-1)!);
+  }
 }
 
 /**

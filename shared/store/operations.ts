@@ -24,16 +24,22 @@ const ITEM_OVERHEAD = 1024;
  */
 export const itemBytes = (attributes: Record<string, unknown>) => Buffer.byteLength(JSON.stringify(attributes)) + ITEM_OVERHEAD;
 
+/** A stored item that does not fit its schema (see parseStored): a 500 to the caller. */
+export class DamagedItem extends Error {
+  override name = 'DamagedItem';
+}
+
 /**
  * What an item holds, read by its schema (`what`: its key, or its kind where the read returns no
  * key). One that does not fit was changed outside the registry, or restored wrong: said as an
- * integrity event naming the fields at fault (not their values), then thrown, a 500.
+ * integrity event naming the fields at fault (not their values), then thrown.
  */
 export function parseStored<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  log.integrity('a stored item does not fit its schema', { item: what, fields: [...new Set(parsed.error.issues.map((i) => i.path.join('.')))].slice(0, 20) });
-  throw parsed.error;
+  const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.')))].slice(0, 20);
+  log.integrity('a stored item does not fit its schema', { item: what, fields });
+  throw new DamagedItem(`${what} does not fit its schema (${fields.join(', ')})`, { cause: parsed.error });
 }
 
 /**

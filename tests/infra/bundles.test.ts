@@ -316,6 +316,22 @@ describe('function bundles', () => {
     }
   }, 60_000);
 
+  it('runs the integrity sweep\'s bundle behind its own IAM policy: every agreement checked, none damaged, nothing refused', async () => {
+    const listed = await call('agreements-read', 'GET', '/agreements?limit=100');
+    expect([listed.statusCode, listed.json.nextCursor]).toEqual([200, null]);
+    const proxy = await startIamProxy(baseEnv.AWS_ENDPOINT_URL_DYNAMODB!, s.allowStatements('integrity-sweep'));
+    try {
+      const bundle = bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.sweep.fn));
+      const sweep = run('integrity-sweep', { ...bundle, env: { ...bundle.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url } });
+      const result = await sweep.invoke({ version: '0', id: 'smoke', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+      expect(result).toEqual({ checked: listed.json.items.length, damaged: [], complete: true });
+      expect(proxy.denied).toEqual([]);
+      expect(sweep.output()).toContain('"event":"integrity sweep finished"');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it.each(FUNCTION_NAMES)('%s answers every one of its routes without a 5xx', async (fn) => {
     for (const route of routesOf(fn)) {
       const url = route.path.replace(/\{\w+\}/g, 'no-such-id');

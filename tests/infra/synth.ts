@@ -24,8 +24,8 @@ export interface Synthesized extends ConcordApp {
   stateless$: Template;
   /** The template's logical id of a construct's CloudFormation resource. */
   logicalId(stack: Stack, fn: lambda.IFunction | { node: { defaultChild?: unknown } }): string;
-  /** Every Allow statement attached to a function's role, across its policies. */
-  allowStatements(fn: FunctionName): Statement[];
+  /** Every Allow statement attached to a function's role, across its policies: an API function, or the integrity sweep. */
+  allowStatements(fn: FunctionName | 'integrity-sweep'): Statement[];
   cleanup(): void;
 }
 
@@ -47,7 +47,8 @@ export function synthesize(options: { bundle: boolean }): Synthesized {
     stateless$,
     logicalId,
     allowStatements: (fn) => {
-      const roleId = logicalId(built.stateless, built.stateless.functions.byName.get(fn)!.role!);
+      const role = fn === 'integrity-sweep' ? built.stateless.sweep.fn.role! : built.stateless.functions.byName.get(fn)!.role!;
+      const roleId = logicalId(built.stateless, role);
       return Object.values(stateless$.findResources('AWS::IAM::Policy'))
         .filter((p) => asArray(p.Properties.Roles).some((r: { Ref?: string }) => r.Ref === roleId))
         .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])

@@ -137,9 +137,24 @@ describe('stateful stack: signing key and users', () => {
 });
 
 describe('stateless stack: functions', () => {
-  it('has one Lambda per FUNCTIONS entry, plus none other', () => {
+  it('has one Lambda per FUNCTIONS entry, and the integrity sweep\'s, none other', () => {
     expect(FUNCTION_NAMES.sort()).toEqual(Object.keys(FUNCTIONS).sort());
-    expect(Object.keys(resources(s.stateless$, 'AWS::Lambda::Function'))).toHaveLength(FUNCTION_NAMES.length);
+    const ids = [...FUNCTION_NAMES.map((fn) => s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!)), s.logicalId(s.stateless, s.stateless.sweep.fn)];
+    expect(Object.keys(resources(s.stateless$, 'AWS::Lambda::Function')).sort()).toEqual(ids.sort());
+  });
+
+  it('runs the integrity sweep daily at 03:00 in Chongqing, once (no retry), for up to 15 minutes, reading the table and its indexes and writing nothing', () => {
+    const id = s.logicalId(s.stateless, s.stateless.sweep.fn);
+    const props = resources(s.stateless$, 'AWS::Lambda::Function')[id]!.Properties;
+    expect([props.Runtime, props.Architectures, props.Timeout, props.Environment.Variables.TABLE_NAME]).toEqual(['nodejs24.x', ['arm64'], 900, 'concord-dev']);
+    const [rule, ...others] = Object.values(resources(s.stateless$, 'AWS::Events::Rule')).map((r) => r.Properties);
+    expect(others).toEqual([]);
+    expect(rule).toMatchObject({ ScheduleExpression: 'cron(0 19 * * ? *)', State: 'ENABLED', Targets: [{ Arn: { 'Fn::GetAtt': [id, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } }] });
+    s.stateless$.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: id }, MaximumRetryAttempts: 0 });
+    const table = s.allowStatements('integrity-sweep').filter((st) => asArray(st.Action).some((a: string) => a.startsWith('dynamodb:')));
+    expect(table.flatMap((st) => asArray(st.Action)).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(JSON.stringify(table.map((st) => st.Resource))).toMatch(/table\/concord-dev\/index\/\*/);
+    expect(s.allowStatements('integrity-sweep').flatMap((st) => asArray(st.Action)).filter((a: string) => !/^(dynamodb:(GetItem|Query)|logs:(CreateLogStream|PutLogEvents)|xray:Put\w+)$/.test(a))).toEqual([]);
   });
 
   it.each(FUNCTION_NAMES)('%s: arm64, Node.js 24, active tracing, source maps, memory and timeout from its settings', (fn) => {
@@ -294,7 +309,7 @@ describe('stateless stack: HTTP API', () => {
   it('alarms on API 5xx and on errors and throttles of every function', () => {
     const alarms = Object.values(resources(s.stateless$, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.filter((a) => a.MetricName === '5xx')).toHaveLength(1);
-    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(FUNCTION_NAMES.length);
+    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(FUNCTION_NAMES.length + 1); // and the integrity sweep's
     expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(FUNCTION_NAMES.length);
     // Mailed when it goes off, through the one topic; the registry-wide ones again when they recover
     // (a new alarm's first settling mails OK too: once each at the first deploy, six in all).
@@ -365,8 +380,8 @@ describe('stateless stack: alarms on time and on the table', () => {
 
   it('alarms on one integrity log line of any function: a metric filter on each function\'s own log group feeds it', () => {
     const filters = Object.values(resources(s.stateless$, 'AWS::Logs::MetricFilter')).map((f) => f.Properties);
-    const groups = FUNCTION_NAMES.map((fn) => {
-      const config = s.stateless$.toJSON().Resources[s.logicalId(s.stateless, s.stateless.functions.byName.get(fn)!)].Properties.LoggingConfig;
+    const groups = [...FUNCTION_NAMES.map((fn) => s.stateless.functions.byName.get(fn)!), s.stateless.sweep.fn].map((fn) => {
+      const config = s.stateless$.toJSON().Resources[s.logicalId(s.stateless, fn)].Properties.LoggingConfig;
       return config.LogGroup.Ref as string;
     });
     expect(filters.map((f) => f.LogGroupName.Ref).sort()).toEqual(groups.sort());
@@ -380,6 +395,11 @@ describe('stateless stack: alarms on time and on the table', () => {
     expect([alarm!.Statistic, alarm!.Period, alarm!.Threshold, alarm!.ComparisonOperator, alarm!.TreatMissingData]).toEqual(['Sum', 300, 1, 'GreaterThanOrEqualToThreshold', 'notBreaching']);
     // Quiet minutes do not mend the damage: no "OK" mail.
     expect(alarm!.OKActions).toBeUndefined();
+    // The daily sweep's one failure is an alarm too (a sweep cut short, or the table failing it).
+    const sweepId = s.logicalId(s.stateless, s.stateless.sweep.fn);
+    const [sweepErrors, ...others] = alarms().filter((a) => a.MetricName === 'Errors' && a.Dimensions[0].Value.Ref === sweepId);
+    expect(others).toEqual([]);
+    expect([sweepErrors!.Threshold, sweepErrors!.OKActions]).toEqual([1, undefined]);
   });
 });
 

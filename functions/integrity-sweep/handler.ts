@@ -1,0 +1,16 @@
+/**
+ * The integrity sweep, on a schedule (daily: infra/integrity-sweep.ts; the local server runs it
+ * too). Not an API function: it answers no request. A sweep cut short fails the invocation, which
+ * its errors alarm mails; damage found raises the integrity alarm through the log.
+ */
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { sweepIntegrity, type SweepResult } from '#shared/registry/integrity-sweep.ts';
+
+/** Kept back from the function's timeout: the summary is logged, and the invocation ends on its own terms. */
+export const SWEEP_MARGIN_MS = 30_000;
+
+export async function handler(_event: ScheduledEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SweepResult> {
+  const result = await sweepIntegrity({ stopAt: Date.now() + context.getRemainingTimeInMillis() - SWEEP_MARGIN_MS });
+  if (!result.complete) throw new Error(`The integrity sweep stopped short after ${result.checked} agreements: give the function more time`);
+  return result;
+}

@@ -1,0 +1,86 @@
+/**
+ * The daily integrity sweep (functions/integrity-sweep), run as the schedule runs it: every
+ * agreement read whole and checked, damage said in the log the integrity alarm counts, nothing
+ * written; a sweep out of time fails, for its errors alarm.
+ */
+import type { ScheduledEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SweepResult } from '#shared/registry/integrity-sweep.ts';
+import { agreement, logSigning, party, setup } from './support/fixtures.ts';
+import { canonical, sha256 } from './support/chain.ts';
+import { startTestRegistry, type TestRegistry } from './support/registry.ts';
+
+let t: TestRegistry;
+let cer: string;
+let items: typeof import('./support/history-items.ts');
+let sweep: typeof import('#functions/integrity-sweep/handler.ts');
+let store: { getItem: typeof import('#shared/store/operations.ts').getItem; agreementKey: typeof import('#shared/store/keys.ts').agreementKey };
+
+/** A context with this much time left, as Lambda gives one. */
+const context = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
+const EVENT: ScheduledEvent = { version: '0', id: 'e', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '0', time: '2021-08-23T19:00:00Z', region: 'local', resources: [], detail: {} };
+
+/** Every item of these agreements' partitions: the record and its history entries. */
+const partitions = (ids: string[]) => Promise.all(ids.map(async (id) => [...await items.itemsUnder(store.agreementKey(id).pk, 'AGREEMENT'), ...await items.entryItemsOf(id)]));
+
+/** Runs the sweep, with what it logged. */
+async function run(ms = 60_000): Promise<{ result?: SweepResult; error?: Error; info: any[]; errors: any[] }> {
+  const spies = { info: vi.spyOn(console, 'info').mockImplementation(() => {}), error: vi.spyOn(console, 'error').mockImplementation(() => {}) };
+  try {
+    const outcome = await sweep.handler(EVENT, context(ms)).then((result) => ({ result }), (error: Error) => ({ error }));
+    return { ...outcome, info: spies.info.mock.calls.map(([l]) => l), errors: spies.error.mock.calls.map(([l]) => l) };
+  } finally {
+    for (const spy of Object.values(spies)) spy.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  t = await startTestRegistry();
+  cer = await setup(t, [party('sw-a'), party('sw-b')]);
+  items = await import('./support/history-items.ts');
+  sweep = await import('#functions/integrity-sweep/handler.ts');
+  store = { getItem: (await import('#shared/store/operations.ts')).getItem, agreementKey: (await import('#shared/store/keys.ts')).agreementKey };
+});
+afterAll(() => t.close());
+
+describe('integrity sweep', () => {
+  it('checks every agreement, says which do not check out (a rewritten entry, a record that no longer parses), and writes nothing', async () => {
+    const ids: string[] = [];
+    for (const title of ['Sound', 'Entry rewritten', 'Record unreadable']) ids.push((await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title }))).body.id);
+    const [sound, rewritten, unreadable] = ids as [string, string, string];
+    expect((await t.call('PATCH', `/agreements/${sound}`, { body: { title: 'Sound, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const clean = await run();
+    expect(clean.result).toEqual({ checked: 3, damaged: [], complete: true });
+    expect(clean.errors).toEqual([]);
+    expect(clean.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 0, ms: expect.any(Number) }]);
+
+    // Behind the API: an entry's reason rewritten with its hash recomputed; a record's title made a number.
+    const [entry] = await items.entryItemsOf(rewritten);
+    const { hash: _, ...body } = { ...entry!.entry, reason: 'Tampered' };
+    await items.putItem({ ...entry!, entry: { ...body, hash: sha256(canonical(body)) } });
+    const item = (await store.getItem(store.agreementKey(unreadable)))! as { data: Record<string, unknown> } & Record<string, unknown>;
+    await items.putItem({ ...item, data: { ...item.data, title: 42 } });
+    const before = await partitions(ids);
+
+    const damaged = await run();
+    expect(damaged.result).toEqual({ checked: 3, damaged: expect.arrayContaining([rewritten, unreadable]), complete: true });
+    expect(damaged.result!.damaged).toHaveLength(2);
+    expect(damaged.errors.filter((l) => l.category === 'integrity').map((l) => [l.event, l.agreementId ?? l.item]).sort()).toEqual([
+      ['a stored item does not fit its schema', `AGREEMENT#${unreadable}`],
+      ['agreement history does not check out', rewritten],
+    ]);
+    expect(damaged.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 2, ms: expect.any(Number) }]);
+    expect(await partitions(ids)).toEqual(before);
+
+    await items.putItem(entry!);
+    await items.putItem(item);
+    expect((await run()).result).toEqual({ checked: 3, damaged: [], complete: true });
+  });
+
+  it('fails, for its errors alarm, when the time runs out before the last agreement, and says how far it got', async () => {
+    const { SWEEP_MARGIN_MS } = sweep;
+    const cut = await run(SWEEP_MARGIN_MS);
+    expect(cut.error?.message).toMatch(/stopped short after 0 agreements/);
+    expect(cut.errors).toEqual([{ event: 'integrity sweep stopped short of the last agreement: give it more time', checked: 0, damaged: 0, ms: expect.any(Number) }]);
+  });
+});
