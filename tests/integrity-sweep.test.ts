@@ -50,9 +50,9 @@ describe('integrity sweep', () => {
     const [sound, rewritten, unreadable] = ids as [string, string, string];
     expect((await t.call('PATCH', `/agreements/${sound}`, { body: { title: 'Sound, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     const clean = await run();
-    expect(clean.result).toEqual({ checked: 3, damaged: [], complete: true });
+    expect(clean.result).toEqual({ checked: 3, damaged: [], unread: [], complete: true });
     expect(clean.errors).toEqual([]);
-    expect(clean.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 0, ms: expect.any(Number) }]);
+    expect(clean.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 0, unread: 0, ms: expect.any(Number) }]);
 
     // Behind the API: an entry's reason rewritten with its hash recomputed; a record's title made a number.
     const [entry] = await items.entryItemsOf(rewritten);
@@ -63,24 +63,53 @@ describe('integrity sweep', () => {
     const before = await partitions(ids);
 
     const damaged = await run();
-    expect(damaged.result).toEqual({ checked: 3, damaged: expect.arrayContaining([rewritten, unreadable]), complete: true });
+    expect(damaged.result).toEqual({ checked: 3, damaged: expect.arrayContaining([rewritten, unreadable]), unread: [], complete: true });
     expect(damaged.result!.damaged).toHaveLength(2);
     expect(damaged.errors.filter((l) => l.category === 'integrity').map((l) => [l.event, l.agreementId ?? l.item]).sort()).toEqual([
       ['a stored item does not fit its schema', `AGREEMENT#${unreadable}`],
       ['agreement history does not check out', rewritten],
     ]);
-    expect(damaged.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 2, ms: expect.any(Number) }]);
+    expect(damaged.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 2, unread: 0, ms: expect.any(Number) }]);
     expect(await partitions(ids)).toEqual(before);
 
     await items.putItem(entry!);
     await items.putItem(item);
-    expect((await run()).result).toEqual({ checked: 3, damaged: [], complete: true });
+    expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], complete: true });
   });
 
   it('fails, for its errors alarm, when the time runs out before the last agreement, and says how far it got', async () => {
+    await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title: 'Never reached' }));
     const { SWEEP_MARGIN_MS } = sweep;
     const cut = await run(SWEEP_MARGIN_MS);
     expect(cut.error?.message).toMatch(/stopped short after 0 agreements/);
-    expect(cut.errors).toEqual([{ event: 'integrity sweep stopped short of the last agreement: give it more time', checked: 0, damaged: 0, ms: expect.any(Number) }]);
+    expect(cut.errors).toEqual([{ event: 'integrity sweep stopped short of the last agreement', checked: 0, damaged: 0, unread: 0, ms: expect.any(Number) }]);
+  });
+
+  it('walks the index page by page, checks each agreement once, and goes past one it cannot read, failing at the end', async () => {
+    const { sweepIntegrity } = await import('#shared/registry/integrity-sweep.ts');
+    const { failingCalls } = await import('./support/dynamo-calls.ts');
+    const all = (await t.call('GET', '/agreements?limit=100', { token: t.tokens.auditor })).body.items.map((a: { id: string }) => a.id) as string[];
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const quiet = vi.spyOn(console, 'info').mockImplementation(() => {});
+    try {
+      const paged = await sweepIntegrity({ timeLeft: () => 60_000, marginMs: 0, pageSize: 1 });
+      expect(paged).toEqual({ checked: all.length, damaged: [], unread: [], complete: true });
+    } finally {
+      quiet.mockRestore();
+    }
+    // The table fails every read of one agreement's partition: the rest are still checked.
+    const [failing] = all.slice(-1) as [string];
+    const unreadable = ({ command, input }: { command: string; input: Record<string, any> }) => command === 'QueryCommand' && input.ExpressionAttributeValues?.[':pk'] === store.agreementKey(failing).pk;
+    const outcome = await failingCalls(unreadable, () => run());
+    expect(outcome.error?.message).toMatch(/could not read 1 agreements/);
+    expect(outcome.errors).toContainEqual({ event: 'the integrity sweep could not read an agreement', agreementId: failing, error: { name: 'InternalServerError', message: 'injected fault' } });
+    expect(outcome.info).toEqual([{ event: 'integrity sweep finished', checked: all.length - 1, damaged: 0, unread: 1, ms: expect.any(Number) }]);
+  });
+
+  it('is refused on the local server an interval Node cannot keep (it would run every millisecond), before anything starts', async () => {
+    const { startRegistry } = await import('#infra/local/server.ts');
+    await expect(startRegistry({ dataDir: 'never-made', port: 0, integritySweepEveryMs: 2 ** 31 })).rejects.toThrow(/integritySweepEveryMs must be from 1 to 2147483647/);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync('never-made')).toBe(false);
   });
 });

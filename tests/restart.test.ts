@@ -81,6 +81,10 @@ describe('restart on the same data dir', () => {
     const first = await start();
     const seeded = await get(`${first.url}/agreements?limit=100`, first.staff);
     expect(seeded.items).toHaveLength(6);
+    // `npm start` runs the integrity sweep just after the start, as the schedule does on AWS.
+    const swept = () => /^\{"level":"info","event":"integrity sweep finished".*\}$/m.exec(first.output())?.[0];
+    await until(() => swept() !== undefined, 'the first integrity sweep');
+    expect(JSON.parse(swept()!)).toEqual({ level: 'info', event: 'integrity sweep finished', checked: 6, damaged: 0, unread: 0, ms: expect.any(Number) });
     const parties = (await get(`${first.url}/parties?limit=100`, first.staff)).items.length;
     const [target] = seeded.items;
     const amend = await fetch(`${first.url}/agreements/${target.id}`, {

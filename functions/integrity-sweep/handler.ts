@@ -1,7 +1,8 @@
 /**
  * The integrity sweep, on a schedule (daily: infra/integrity-sweep.ts; the local server runs it
- * too). Not an API function: it answers no request. A sweep cut short fails the invocation, which
- * its errors alarm mails; damage found raises the integrity alarm through the log.
+ * too). Not an API function: it answers no request. A sweep cut short, or one that could not read
+ * every agreement, fails the invocation, which its errors alarm mails; damage found raises the
+ * integrity alarm through the log.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { sweepIntegrity, type SweepResult } from '#shared/registry/integrity-sweep.ts';
@@ -10,7 +11,8 @@ import { sweepIntegrity, type SweepResult } from '#shared/registry/integrity-swe
 export const SWEEP_MARGIN_MS = 30_000;
 
 export async function handler(_event: ScheduledEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SweepResult> {
-  const result = await sweepIntegrity({ stopAt: Date.now() + context.getRemainingTimeInMillis() - SWEEP_MARGIN_MS });
+  const result = await sweepIntegrity({ timeLeft: () => context.getRemainingTimeInMillis(), marginMs: SWEEP_MARGIN_MS });
   if (!result.complete) throw new Error(`The integrity sweep stopped short after ${result.checked} agreements: give the function more time`);
+  if (result.unread.length > 0) throw new Error(`The integrity sweep could not read ${result.unread.length} agreements (logged with their errors)`);
   return result;
 }

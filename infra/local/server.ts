@@ -167,6 +167,9 @@ const tooLarge = () =>
   refuse(413, 'The request body is over the 4 MB a request can carry to a function', {}, [{ path: '', message: `must be at most ${MAX_REQUEST_BYTES} bytes` }]);
 
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
+  // (Node runs a longer interval every millisecond.)
+  const every = options.integritySweepEveryMs;
+  if (every !== undefined && !(every >= 1 && every <= 2 ** 31 - 1)) throw new Error(`integritySweepEveryMs must be from 1 to ${2 ** 31 - 1}`);
   const dataDir = resolve(options.dataDir);
   makeDataDir(dataDir);
   // Checked (and made, whole) before the dir is claimed: a damaged one is refused with a message.
@@ -332,15 +335,19 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   // Read by the certificate functions when they first load (after this point).
   process.env.PUBLIC_BASE_URL = options.publicBaseUrl ?? url;
-  // The integrity sweep, invoked as EventBridge invokes it. One at a time; a failure is printed, as Lambda would log it.
+  // The integrity sweep, invoked as EventBridge invokes it. One at a time; a failure is printed, as
+  // Lambda would log it. Closing runs its time out, so that it stops before its next batch.
   let sweeping: Promise<void> | undefined;
+  let closing = false;
   const sweep = () => {
+    const context = lambdaContext('concord-integrity-sweep', SWEEP_TIMEOUT_SECONDS * 1000);
+    const timed = { ...context, getRemainingTimeInMillis: () => (closing ? 0 : context.getRemainingTimeInMillis()) };
     sweeping ??= import('#functions/integrity-sweep/handler.ts')
-      .then(({ handler }) => handler(scheduledEvent(), lambdaContext('concord-integrity-sweep', SWEEP_TIMEOUT_SECONDS * 1000)))
-      .then(() => undefined, (error: unknown) => console.error(error))
+      .then(({ handler }) => handler(scheduledEvent(), timed))
+      .then(() => undefined, (error: unknown) => { if (!closing) console.error(error); })
       .finally(() => { sweeping = undefined; });
   };
-  const sweepTimer = options.integritySweepEveryMs === undefined ? undefined : setInterval(sweep, options.integritySweepEveryMs).unref();
+  const sweepTimer = every === undefined ? undefined : setInterval(sweep, every).unref();
   if (sweepTimer) sweep();
   const registry: Registry = {
     url,
@@ -349,7 +356,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     invoke,
     close: async () => {
       clearInterval(sweepTimer);
-      await sweeping; // before the database it reads closes
+      closing = true;
+      await sweeping; // stopped before its next batch, and before the database it reads closes
       await closeServer(http);
       await closeServer(secrets.server);
       await closeServer(db);

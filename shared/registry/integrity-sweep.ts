@@ -4,7 +4,7 @@
  * not when somebody next downloads, verifies or audits that agreement. It reads and writes nothing
  * else: each finding is the same integrity event a read would log (integrityOf, parseStored).
  */
-import { log } from '#shared/log.ts';
+import { errorFields, log } from '#shared/log.ts';
 import { everyAgreementId } from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
 import { DamagedItem } from '#shared/store/operations.ts';
@@ -18,46 +18,68 @@ export interface SweepResult {
   checked: number;
   /** Ids of those whose history does not check out, or whose item no longer parses. */
   damaged: string[];
-  /** Whether every agreement listed was checked before `stopAt`. */
+  /** Ids of those that could not be read (each logged with its error): the sweep fails for them, after checking the rest. */
+  unread: string[];
+  /** Whether the index was walked to its end before the time ran out. */
   complete: boolean;
 }
 
-/** Whether one agreement is damaged; undefined when it is gone since it was listed. */
-async function isDamaged(id: string): Promise<boolean | undefined> {
-  let stored;
-  try {
-    stored = await store.getAgreement(id);
-  } catch (error) {
-    // An item that no longer fits its schema: parseStored has said so. Anything else is no finding about this agreement.
-    if (error instanceof DamagedItem) return true;
-    throw error;
-  }
-  if (!stored) return undefined;
-  const { chainValid, stateMatches } = integrityOf(stored);
-  return !chainValid || !stateMatches;
+export interface SweepOptions {
+  /** Milliseconds left to work in: the sweep stops before a batch once this is at or below `marginMs`. */
+  timeLeft: () => number;
+  marginMs: number;
+  /** Ids listed at a time (tests page small). */
+  pageSize?: number;
 }
 
-/** Checks every agreement, newest signing first, until `stopAt` (epoch ms); signings made meanwhile wait for the next sweep. */
-export async function sweepIntegrity({ stopAt }: { stopAt: number }): Promise<SweepResult> {
+type Finding = 'sound' | 'damaged' | 'gone' | 'unread';
+
+/** What one agreement's read and check find. */
+async function check(id: string): Promise<Finding> {
+  try {
+    const stored = await store.getAgreement(id);
+    if (!stored) return 'gone'; // deleted since it was listed
+    const { chainValid, stateMatches } = integrityOf(stored);
+    return chainValid && stateMatches ? 'sound' : 'damaged';
+  } catch (error) {
+    // An item that no longer fits its schema: parseStored has said so.
+    if (error instanceof DamagedItem) return 'damaged';
+    // Anything else (the table failing this read) is no finding about the agreement, and must not
+    // keep the sweep from the agreements after it, day after day: said, and the sweep goes on.
+    log.error('the integrity sweep could not read an agreement', { agreementId: id, error: errorFields(error) });
+    return 'unread';
+  }
+}
+
+/**
+ * Checks every agreement the index lists, newest signing first, while time is left. The index is
+ * walked once: an agreement signed meanwhile, or whose signing time an amendment moves into the
+ * part already walked, waits for the next sweep; one moved the other way is checked once.
+ */
+export async function sweepIntegrity({ timeLeft, marginMs, pageSize = 100 }: SweepOptions): Promise<SweepResult> {
   const started = Date.now();
-  const result: SweepResult = { checked: 0, damaged: [], complete: true };
-  sweep: for await (const ids of everyAgreementId()) {
+  const result: SweepResult = { checked: 0, damaged: [], unread: [], complete: true };
+  const seen = new Set<string>();
+  sweep: for await (const listed of everyAgreementId(pageSize)) {
+    const ids = listed.filter((id) => !seen.has(id));
+    for (const id of ids) seen.add(id);
     for (let at = 0; at < ids.length; at += IN_FLIGHT) {
-      if (Date.now() >= stopAt) {
+      if (timeLeft() <= marginMs) {
         result.complete = false;
         break sweep;
       }
       const batch = ids.slice(at, at + IN_FLIGHT);
-      const found = await Promise.all(batch.map(isDamaged));
+      const found = await Promise.all(batch.map(check));
       batch.forEach((id, i) => {
-        if (found[i] === undefined) return;
+        if (found[i] === 'gone') return;
+        if (found[i] === 'unread') return void result.unread.push(id);
         result.checked += 1;
-        if (found[i]) result.damaged.push(id);
+        if (found[i] === 'damaged') result.damaged.push(id);
       });
     }
   }
-  const summary = { checked: result.checked, damaged: result.damaged.length, ms: Date.now() - started };
+  const summary = { checked: result.checked, damaged: result.damaged.length, unread: result.unread.length, ms: Date.now() - started };
   if (result.complete) log.info('integrity sweep finished', summary);
-  else log.error('integrity sweep stopped short of the last agreement: give it more time', summary);
+  else log.error('integrity sweep stopped short of the last agreement', summary);
   return result;
 }
