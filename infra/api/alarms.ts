@@ -1,9 +1,9 @@
 /**
  * Alarms that need a human: API 5xx; stored data that does not check out (the functions' integrity
- * log lines); errors, throttles and (for the slow functions) near-timeout durations of any
- * function; throttles and server errors of the table. Mailed through one SNS
- * topic when they go off (and the registry-wide ones again when they recover). Thresholds are deliberately low: a
- * registry's normal error rate is zero.
+ * log lines) and the daily integrity sweep failing; errors, throttles and (for the slow functions)
+ * near-timeout durations of any function; throttles and server errors of the table. Mailed through
+ * one SNS topic when they go off (the 5xx, duration and table ones again when they recover).
+ * Thresholds are deliberately low: a registry's normal error rate is zero.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';

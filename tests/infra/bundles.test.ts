@@ -324,7 +324,7 @@ describe('function bundles', () => {
       const bundle = bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.sweep.fn));
       const sweep = run('integrity-sweep', { ...bundle, env: { ...bundle.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url } });
       const result = await sweep.invoke({ version: '0', id: 'smoke', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
-      expect(result).toEqual({ checked: listed.json.items.length, damaged: [], complete: true });
+      expect(result).toEqual({ checked: listed.json.items.length, damaged: [], unread: [], complete: true });
       expect(proxy.denied).toEqual([]);
       expect(sweep.output()).toContain('"event":"integrity sweep finished"');
     } finally {
