@@ -4,13 +4,13 @@
  * operators through the integrity alarm (its log group is counted with the API functions'); a sweep
  * cut short fails, which its own errors alarm mails (infra/api/alarms.ts).
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { SWEEP_TIMEOUT_SECONDS } from '#functions/integrity-sweep/settings.ts';
-import { indexWildcard } from './api/registry-functions.ts';
+import { acknowledgeIndexGrant } from './api/registry-functions.ts';
 import { HouseFunction } from './house-function.ts';
 import { functionEntry } from './paths.ts';
 
@@ -35,10 +35,7 @@ export class IntegritySweep extends Construct {
     });
     // Reads an agreement whole (its partition), and lists them through the index: Query, nothing else.
     props.table.grant(this.fn, 'dynamodb:Query');
-    Validations.of(this.fn.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${indexWildcard(Stack.of(this), props.table.tableName)}]`,
-      reason: 'It lists agreements through a GSI of shared/store/table.ts; the grant covers the indexes of this one table and nothing else.',
-    });
+    acknowledgeIndexGrant(this.fn, props.table);
     // Once a day: a sweep that failed is not run again at once (its alarm has said so), but tomorrow.
     // EventBridge still retries delivering the day's invocation (its default), so none is lost unsaid.
     this.fn.configureAsyncInvoke({ retryAttempts: 0 });

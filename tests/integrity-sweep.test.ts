@@ -3,8 +3,8 @@
  * agreement read whole and checked, damage said in the log the integrity alarm counts, nothing
  * written; a sweep out of time fails, for its errors alarm.
  */
-import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { scheduledEvent } from '#infra/local/adapter.ts';
 import type { SweepResult } from '#shared/registry/integrity-sweep.ts';
 import { agreement, logSigning, party, setup } from './support/fixtures.ts';
 import { canonical, sha256 } from './support/chain.ts';
@@ -18,7 +18,6 @@ let store: { getItem: typeof import('#shared/store/operations.ts').getItem; agre
 
 /** A context with this much time left, as Lambda gives one. */
 const context = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
-const EVENT: ScheduledEvent = { version: '0', id: 'e', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '0', time: '2021-08-23T19:00:00Z', region: 'local', resources: [], detail: {} };
 
 /** Every item of these agreements' partitions: the record and its history entries. */
 const partitions = (ids: string[]) => Promise.all(ids.map(async (id) => [...await items.itemsUnder(store.agreementKey(id).pk, 'AGREEMENT'), ...await items.entryItemsOf(id)]));
@@ -27,7 +26,7 @@ const partitions = (ids: string[]) => Promise.all(ids.map(async (id) => [...awai
 async function run(ms = 60_000): Promise<{ result?: SweepResult; error?: Error; info: any[]; errors: any[] }> {
   const spies = { info: vi.spyOn(console, 'info').mockImplementation(() => {}), error: vi.spyOn(console, 'error').mockImplementation(() => {}) };
   try {
-    const outcome = await sweep.handler(EVENT, context(ms)).then((result) => ({ result }), (error: Error) => ({ error }));
+    const outcome = await sweep.handler(scheduledEvent(), context(ms)).then((result) => ({ result }), (error: Error) => ({ error }));
     return { ...outcome, info: spies.info.mock.calls.map(([l]) => l), errors: spies.error.mock.calls.map(([l]) => l) };
   } finally {
     for (const spy of Object.values(spies)) spy.mockRestore();

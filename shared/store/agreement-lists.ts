@@ -9,20 +9,23 @@ import { agreementRecord, type Agreement } from '#shared/domain/schemas.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetData, parseStored } from './operations.ts';
-import { collectPage, dataSource, partitionReader, type Page, type PartitionQuery, type Source } from './paging.ts';
+import { batchesOf, collectPage, dataSource, partitionReader, type Page, type PartitionQuery, type Source } from './paging.ts';
 
 const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 
+/** Bounds on signing keys (see signedKeyRange). */
+type SignedRange = { from?: string | undefined; to?: string | undefined };
+
 /** One index partition of agreements (all, or one ceremony's), newest signing first. */
-const indexQuery = (index: 'gsi1' | 'gsi2', pk: string, range: { from?: string | undefined; to?: string | undefined }): PartitionQuery => ({
+const indexQuery = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange): PartitionQuery => ({
   index, pk, range: { from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
   positionPattern: SIGNED_POSITION,
   startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
 });
 
 /** Agreements of one index partition: the index projects the record. */
-const indexSource = (index: 'gsi1' | 'gsi2', pk: string, range: { from?: string | undefined; to?: string | undefined }): Source<Agreement> =>
+const indexSource = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange): Source<Agreement> =>
   dataSource(indexQuery(index, pk, range), (d) => parseStored(agreementRecord, d, 'agreement record'));
 
 /**
@@ -31,14 +34,8 @@ const indexSource = (index: 'gsi1' | 'gsi2', pk: string, range: { from?: string 
  * record no longer parses.
  */
 export async function* everyAgreementId(pageSize = 100): AsyncGenerator<string[]> {
-  const reader = partitionReader(indexQuery('gsi1', keys.ALL_AGREEMENTS_PK, {}));
-  let after: string | undefined;
-  for (;;) {
-    const { items, positionOf, done } = await reader.read(after, pageSize);
-    yield items.map((item) => keys.idFromSortKey(positionOf(item)));
-    if (done || items.length === 0) return;
-    after = positionOf(items.at(-1)!);
-  }
+  const keysOnly = dataSource(indexQuery('gsi1', keys.ALL_AGREEMENTS_PK, {}), () => undefined);
+  for await (const batch of batchesOf(keysOnly, pageSize)) yield batch.map((c) => keys.idFromSortKey(c.pos));
 }
 
 /**
@@ -47,14 +44,7 @@ export async function* everyAgreementId(pageSize = 100): AsyncGenerator<string[]
  * the cursor key).
  */
 export async function* agreementsOfCeremony(ceremonyId: string, pageSize = 100): AsyncGenerator<Agreement[]> {
-  const source = indexSource('gsi2', keys.ceremonyAgreementsPk(ceremonyId), {});
-  let after: string | undefined;
-  for (;;) {
-    const { candidates, done } = await source.read(after, pageSize);
-    yield candidates.flatMap((c) => (c.item ? [c.item] : []));
-    if (done || candidates.length === 0) return;
-    after = candidates.at(-1)!.pos;
-  }
+  for await (const batch of batchesOf(indexSource('gsi2', keys.ceremonyAgreementsPk(ceremonyId), {}), pageSize)) yield batch.flatMap((c) => (c.item ? [c.item] : []));
 }
 
 /** Current records (without history) for many ids; missing ids are simply absent. */
@@ -68,7 +58,7 @@ async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreem
  * `ceremonyId`, a link that names another ceremony is passed over without reading its agreement (a
  * link written before links named theirs is read, and filtered as before).
  */
-function linkSource(pk: string, range: { from?: string; to?: string }, ceremonyId?: string): Source<Agreement> {
+function linkSource(pk: string, range: SignedRange, ceremonyId?: string): Source<Agreement> {
   const reader = partitionReader({
     pk, range: { prefix: keys.LINK_PREFIX, from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
     positionPattern: LINK_POSITION,

@@ -104,6 +104,17 @@ export async function collectPage<T>(
   return { items, nextCursor: done || after === undefined ? null : await encodeCursor(after, digest) };
 }
 
+/** Every candidate of a source, `size` at a time, straight through: no filter, no cursor to sign. */
+export async function* batchesOf<T>(source: Source<T>, size: number): AsyncGenerator<Candidate<T>[]> {
+  let after: string | undefined;
+  for (;;) {
+    const { candidates, done } = await source.read(after, size);
+    yield candidates;
+    if (done || candidates.length === 0) return;
+    after = candidates.at(-1)!.pos;
+  }
+}
+
 /** Inclusive bounds on a sort key; `prefix` is prepended to both. */
 export interface Range {
   prefix?: string;

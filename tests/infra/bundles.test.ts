@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_ASSETS } from '#shared/certificate/assets.ts';
 import { signingKey } from '#shared/certificate/signature.ts';
 import { FUNCTIONS, matchRoute, routesOf, TABLE_CALLS, UNMATCHED_FUNCTION, UNMATCHED_ROUTE_KEY, type FunctionName, type TableWrite } from '#shared/http/routes.ts';
-import { requestTarget, toEvent } from '#infra/local/adapter.ts';
+import { requestTarget, scheduledEvent, toEvent } from '#infra/local/adapter.ts';
 import { FUNCTION_SETTINGS } from '#infra/functions.ts';
 import { FUNCTION_NAMES } from '#infra/api/registry-functions.ts';
 import { agreement, ceremony, party } from '../support/fixtures.ts';
@@ -323,7 +323,7 @@ describe('function bundles', () => {
     try {
       const bundle = bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.sweep.fn));
       const sweep = run('integrity-sweep', { ...bundle, env: { ...bundle.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url } });
-      const result = await sweep.invoke({ version: '0', id: 'smoke', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+      const result = await sweep.invoke(scheduledEvent());
       expect(result).toEqual({ checked: listed.json.items.length, damaged: [], unread: [], complete: true });
       expect(proxy.denied).toEqual([]);
       expect(sweep.output()).toContain('"event":"integrity sweep finished"');
