@@ -23,6 +23,8 @@ export interface IntegritySweepProps {
 
 export class IntegritySweep extends Construct {
   readonly fn: HouseFunction;
+  /** The daily rule that starts it. */
+  readonly schedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: IntegritySweepProps) {
     super(scope, id);
@@ -39,7 +41,7 @@ export class IntegritySweep extends Construct {
     // Once a day: a sweep that failed is not run again at once (its alarm has said so), but tomorrow.
     // EventBridge still retries delivering the day's invocation (its default), so none is lost unsaid.
     this.fn.configureAsyncInvoke({ retryAttempts: 0 });
-    new events.Rule(this, 'Daily', {
+    this.schedule = new events.Rule(this, 'Daily', {
       description: 'Runs the Concord integrity sweep',
       schedule: SWEEP_SCHEDULE,
       targets: [new targets.LambdaFunction(this.fn)],

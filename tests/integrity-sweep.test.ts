@@ -105,6 +105,36 @@ describe('integrity sweep', () => {
     expect(outcome.info).toEqual([{ event: 'integrity sweep finished', checked: all.length - 1, damaged: 0, unread: 1, ms: expect.any(Number) }]);
   });
 
+  it('checks an agreement once when an amendment moves its signing time across the walk, into the part still to come', async () => {
+    const { sweepIntegrity } = await import('#shared/registry/integrity-sweep.ts');
+    const { beforeCalls } = await import('./support/dynamo-calls.ts');
+    const { ALL_AGREEMENTS_PK } = await import('#shared/store/keys.ts');
+    for (const minute of ['00', '01', '02']) expect((await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title: `Signed at 15:${minute}`, signedAt: `2021-08-23T15:${minute}:00+08:00` }))).status).toBe(201);
+    const all = (await t.call('GET', '/agreements?limit=100', { token: t.tokens.auditor })).body.items as { id: string; title: string; version: number }[];
+    // The newest signing, walked first, is amended to before the oldest while the walk asks for its second id.
+    const [newest] = all;
+    expect(newest!.title).toBe('Signed at 15:02');
+    let index = 0;
+    let moved = false;
+    const amendOnSecondPage = async ({ command, input }: { command: string; input: Record<string, any> }) => {
+      if (moved || command !== 'QueryCommand' || input.ExpressionAttributeValues?.[':pk'] !== ALL_AGREEMENTS_PK) return;
+      if (++index < 2) return;
+      moved = true;
+      const amended = await t.call('PATCH', `/agreements/${newest!.id}`, { body: { signedAt: '2021-08-23T14:00:00+08:00', reason: 'signed as the ceremony opened' }, headers: { 'if-match': `"${newest!.version}"` } });
+      expect(amended.status).toBe(200);
+    };
+    const quiet = vi.spyOn(console, 'info').mockImplementation(() => {});
+    try {
+      const result = await beforeCalls(amendOnSecondPage, () => sweepIntegrity({ timeLeft: () => 60_000, marginMs: 0, pageSize: 1 }));
+      expect(moved).toBe(true);
+      expect(result).toEqual({ checked: all.length, damaged: [], unread: [], complete: true });
+    } finally {
+      quiet.mockRestore();
+    }
+    // The walk did meet it twice: it is now the oldest signing.
+    expect((await t.call('GET', '/agreements?limit=100', { token: t.tokens.auditor })).body.items.at(-1).id).toBe(newest!.id);
+  });
+
   it('is refused on the local server an interval Node cannot keep (it would run every millisecond), before anything starts', async () => {
     const { startRegistry } = await import('#infra/local/server.ts');
     await expect(startRegistry({ dataDir: 'never-made', port: 0, integritySweepEveryMs: 2 ** 31 })).rejects.toThrow(/integritySweepEveryMs must be from 1 to 2147483647/);

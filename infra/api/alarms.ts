@@ -1,13 +1,14 @@
 /**
  * Alarms that need a human: API 5xx; stored data that does not check out (the functions' integrity
- * log lines) and the daily integrity sweep failing; errors, throttles and (for the slow functions)
- * near-timeout durations of any function; throttles and server errors of the table. Mailed through
+ * log lines); the daily integrity sweep failing, or not started; errors, throttles and (for the slow
+ * functions) near-timeout durations of any function; throttles and server errors of the table. Mailed through
  * one SNS topic when they go off (the 5xx, duration and table ones again when they recover).
  * Thresholds are deliberately low: a registry's normal error rate is zero.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,8 +27,8 @@ export interface RegistryAlarmsProps {
   email: string;
   stage: apigw.HttpStage;
   functions: ReadonlyMap<string, lambda.Function>;
-  /** The integrity sweep's function (infra/integrity-sweep.ts). */
-  sweep: lambda.Function;
+  /** The integrity sweep's function and the rule that starts it daily (infra/integrity-sweep.ts). */
+  sweep: { fn: lambda.Function; schedule: events.IRule };
   table: dynamodb.ITableV2;
 }
 
@@ -97,7 +98,7 @@ export class RegistryAlarms extends Construct {
     // verdict, a history that says so, or a lone 500 or 503 the 5xx alarm lets pass: one such line
     // is for a human.
     const integrity = { namespace: `Concord/${Stack.of(this).stackName}`, metricName: 'IntegrityFailures' };
-    for (const [name, fn] of [...props.functions, ['integrity-sweep', props.sweep] as const]) {
+    for (const [name, fn] of [...props.functions, ['integrity-sweep', props.sweep.fn] as const]) {
       new logs.MetricFilter(this, `${name}-integrity`, {
         logGroup: fn.logGroup, metricNamespace: integrity.namespace, metricName: integrity.metricName, metricValue: '1',
         filterPattern: INTEGRITY_FILTER,
@@ -107,7 +108,11 @@ export class RegistryAlarms extends Construct {
     alarm('Integrity', new cloudwatch.Metric({ ...integrity, period: FIVE_MINUTES, statistic: 'Sum' }), 1,
       `The registry found stored history, records or published keys that do not check out (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`, false);
     // It runs once a day: one failure (a sweep cut short, or the table failing it) is the alarm.
-    alarm('IntegritySweepErrors', props.sweep.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The daily integrity sweep failed or stopped short of the last agreement: see its log', false);
+    alarm('IntegritySweepErrors', props.sweep.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The daily integrity sweep failed or stopped short of the last agreement: see its log', false);
+    // A sweep that never starts fails nothing: EventBridge counts the day's start it gave up on (the
+    // rule's permission to invoke the function gone, the function gone) once its retries are spent.
+    const undelivered = new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: props.sweep.schedule.ruleName }, period: FIVE_MINUTES, statistic: 'Sum' });
+    alarm('IntegritySweepNotStarted', undelivered, 1, 'EventBridge could not start the daily integrity sweep (its permission to invoke the function, or the function, is gone): that day\'s sweep did not run', false);
     for (const [name, fn] of props.functions) {
       alarm(`${name}-errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 3, `${name} failed at least 3 times in 5 minutes`, false);
       alarm(`${name}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `${name} was throttled`, false);

@@ -51,7 +51,7 @@ export class StatelessStack extends Stack {
       Annotations.of(this).addWarningV2('concord:public-base-url', 'No publicBaseUrl: certificates print the API\'s execute-api URL, which changes if this stack is ever rebuilt, and every link printed before would then lead nowhere. For production, deploy with -c publicBaseUrl=https://<a custom domain that routes to this API>.');
     }
     this.sweep = new IntegritySweep(this, 'IntegritySweep', { table });
-    new RegistryAlarms(this, 'Alarms', { email: props.alarmEmail, stage: this.api.stage, functions: this.functions.byName, sweep: this.sweep.fn, table });
+    new RegistryAlarms(this, 'Alarms', { email: props.alarmEmail, stage: this.api.stage, functions: this.functions.byName, sweep: this.sweep, table });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the registry API' });
     new CfnOutput(this, 'UserPoolId', { value: props.pool.userPoolId });

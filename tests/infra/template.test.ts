@@ -402,6 +402,13 @@ describe('stateless stack: alarms on time and on the table', () => {
     const [sweepErrors, ...others] = alarms().filter((a) => a.MetricName === 'Errors' && a.Dimensions[0].Value.Ref === sweepId);
     expect(others).toEqual([]);
     expect([sweepErrors!.Threshold, sweepErrors!.OKActions]).toEqual([1, undefined]);
+    // And a day's sweep EventBridge could not start, which no function error would show.
+    const ruleId = s.logicalId(s.stateless, s.stateless.sweep.schedule);
+    const [notStarted, ...moreRules] = alarms().filter((a) => a.Namespace === 'AWS/Events');
+    expect(moreRules).toEqual([]);
+    expect([notStarted!.MetricName, notStarted!.Dimensions, notStarted!.Statistic, notStarted!.Threshold, notStarted!.ComparisonOperator, notStarted!.TreatMissingData, notStarted!.OKActions])
+      .toEqual(['FailedInvocations', [{ Name: 'RuleName', Value: { Ref: ruleId } }], 'Sum', 1, 'GreaterThanOrEqualToThreshold', 'notBreaching', undefined]);
+    expect(notStarted!.AlarmActions).toHaveLength(1);
   });
 });
 

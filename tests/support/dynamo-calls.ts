@@ -18,11 +18,11 @@ export async function watchingCalls<T>(onCall: (call: Call) => void, during: () 
   }
 }
 
-/** Runs `during` with every call that `fails` picks failing as if DynamoDB had (before it is sent; the SDK does not retry it). */
-export async function failingCalls<T>(fails: (call: Omit<Call, 'output'>) => boolean, during: () => Promise<T>): Promise<T> {
-  const name = `fail-${Math.random()}`;
+/** Runs `during` with `before` awaited ahead of every call (before it is sent): it may throw for the call, or change the table first. */
+export async function beforeCalls<T>(before: (call: Omit<Call, 'output'>) => void | Promise<void>, during: () => Promise<T>): Promise<T> {
+  const name = `before-${Math.random()}`;
   dynamo.middlewareStack.add((next, context) => async (args) => {
-    if (fails({ command: context.commandName!, input: args.input as Call['input'] })) throw Object.assign(new Error('injected fault'), { name: 'InternalServerError', $fault: 'server' });
+    await before({ command: context.commandName!, input: args.input as Call['input'] });
     return next(args);
   }, { step: 'initialize', name });
   try {
@@ -31,3 +31,9 @@ export async function failingCalls<T>(fails: (call: Omit<Call, 'output'>) => boo
     dynamo.middlewareStack.remove(name);
   }
 }
+
+/** Runs `during` with every call that `fails` picks failing as if DynamoDB had (before it is sent; the SDK does not retry it). */
+export const failingCalls = <T>(fails: (call: Omit<Call, 'output'>) => boolean, during: () => Promise<T>): Promise<T> =>
+  beforeCalls((call) => {
+    if (fails(call)) throw Object.assign(new Error('injected fault'), { name: 'InternalServerError', $fault: 'server' });
+  }, during);
