@@ -306,6 +306,8 @@ describe('a database failure that passes, once the SDK\'s retries are spent', ()
       expect(bug.status).toBe(500);
       const reference = /logged under reference (\S+);/.exec(bug.body.detail)?.[1];
       expect(reference).toMatch(/^[0-9a-f-]{36}$/);
+      // The answer's header names it too, as API Gateway's does, for a client that shows no body.
+      expect(bug.headers.get('apigw-requestid')).toBe(reference);
       expect(logged.mock.calls.map(([line]) => line)).toEqual([expect.objectContaining({ event: 'unhandled error', apiRequestId: reference, error: expect.objectContaining({ name: 'TypeError' }) })]);
     } finally {
       logged.mockRestore();

@@ -427,6 +427,10 @@ describe('routes', () => {
     expect([cases[12]![2].headers.get('www-authenticate'), cases[13]![2].headers.get('allow')]).toEqual(['Bearer', 'GET, HEAD, PATCH']);
     expect(cases[8]![2].headers.get('idempotent-replayed')).toBe('true');
     expect(cases[2]![2].headers.get('idempotent-replayed')).toBe('true');
+    // Every answer, the server's own refusals too (the 401), names its request, as API Gateway's do.
+    const requestIds = cases.map(([, , r]) => r.headers.get('apigw-requestid'));
+    for (const id of requestIds) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(requestIds).size).toBe(cases.length);
   });
 });
 

@@ -25,6 +25,8 @@ export interface HttpInput {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   sourceIp: string;
+  /** The gateway's id for the request (the server sends it back as `apigw-requestid`); made up when absent. */
+  requestId?: string;
 }
 
 /**
@@ -92,7 +94,7 @@ export function toEvent(input: HttpInput, match: { route?: Route; params: Record
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
       http: { method: input.method, path: target.path, protocol: 'HTTP/1.1', sourceIp: input.sourceIp, userAgent: headers['user-agent'] ?? '' },
-      requestId: randomUUID(),
+      requestId: input.requestId ?? randomUUID(),
       routeKey,
       stage: '$default',
       time: now.toISOString(),

@@ -3,6 +3,7 @@
  * demo data on first start, and an HTTP server that hands each request to the real Lambda
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -276,11 +277,14 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   // Missing Host and unknown Expect are answered below, as problem+json, not by Node's bare status line.
   const http = createServer({ requireHostHeader: false }, async (req, res) => {
     const started = performance.now();
+    // As API Gateway does, every answer names the request's id, which a 500 names as its reference
+    // and the functions' log lines carry.
+    const requestId = randomUUID();
     const send = (out: ReturnType<typeof refuse>, extra: Record<string, string> = {}) => {
       // A 304 has no content, and no Content-Length: it would have to be the length of the 200. An
       // answer to HEAD has no content either, and the Content-Length its function gave (the GET's).
       const empty = out.status === 304 || out.status === 204;
-      if (!res.headersSent) res.writeHead(out.status, { ...(!empty && { 'content-length': String(out.body.length) }), ...out.headers, ...extra });
+      if (!res.headersSent) res.writeHead(out.status, { ...(!empty && { 'content-length': String(out.body.length) }), ...out.headers, ...extra, 'apigw-requestid': requestId });
       res.end(empty ? undefined : out.body);
       logLine(req.method, req.url, out.status, started);
     };
@@ -296,7 +300,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       const body = await readBody(req);
       send(body === undefined
         ? tooLarge()
-        : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' }));
+        : await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', requestId }));
     } catch (error) {
       // A client that went away mid-body (or sent a malformed chunk, which clientError answers) is
       // no failure of the server's: a 500 in the log would set off whoever watches for them. (Not
