@@ -267,6 +267,62 @@ describe('the reads a page takes', () => {
     expect(asked).toEqual([6]);
   });
 
+  it('has the table filter status and sector as it reads, so a rare one\'s first page is not empty behind 700 newer signings of another', async () => {
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
+    const { putItem, deleteItem } = await import('./support/history-items.ts');
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { agreementIndexKeys, agreementKey } = await import('#shared/store/keys.ts');
+    // 700 signings newer than the fixture's, in force, of a sector no filter asks for (copies of L4's
+    // record, in the index only): more than a page reads records of.
+    const l4 = (await t.call('GET', '/agreements?sector=education')).body.items[0];
+    const { data } = (await getItem(agreementKey(l4.id)))! as { data: Record<string, unknown> };
+    const newer = Array.from({ length: 700 }, (_, i) => {
+      const id = `ag-newer${String(i).padStart(10, '0')}`;
+      const at = `2035-01-01T00:00:00.${String(i).padStart(3, '0')}Z`;
+      return { ...agreementKey(id), ...agreementIndexKeys('lis-cer', `${at}#${id}`), type: 'agreement', data: { ...data, id, signedAt: at, status: 'active', sectors: ['smart-tourism'] } };
+    });
+    for (let i = 0; i < newer.length; i += 50) await Promise.all(newer.slice(i, i + 50).map(putItem));
+    try {
+      const calls: string[] = [];
+      const count = ({ command }: { command: string }) => void calls.push(command);
+      for (const [query, expected] of [
+        ['status=voided', ['L3']], ['sector=culture', ['L3']], ['status=voided&sector=culture', ['L3']], ['ceremonyId=lis-cer&status=voided', ['L3']],
+        ['sector=trade', ['L5', 'L2', 'L1']], ['status=active&sector=culture', []], ['ceremonyId=lis-cer&sector=trade', ['L2', 'L1']],
+      ] as const) {
+        calls.length = 0;
+        const page = await watchingCalls(count, () => t.call('GET', `/agreements?${query}`));
+        expect([page.status, page.body.items.map((a: any) => a.title), page.body.nextCursor], query).toEqual([200, expected, null]);
+        // Queries of up to 100 entries each, and no record read but the index's own.
+        expect(calls.every((c) => c === 'QueryCommand') && calls.length <= 8, `${query}: ${calls.join()}`).toBe(true);
+      }
+    } finally {
+      for (let i = 0; i < newer.length; i += 50) await Promise.all(newer.slice(i, i + 50).map(deleteItem));
+    }
+  });
+
+  it('stops a page at 5,000 entries looked at, those the table left out included, and goes on from the last of them', async () => {
+    const { collectPage } = await import('#shared/store/paging.ts');
+    // Entries e-00000 to e-09999, of which the table returns only e-07000: each read looks at `max` of them.
+    const position = (n: number) => `e-${String(n).padStart(5, '0')}`;
+    const looked: number[] = [];
+    const source = {
+      holds: (p: string) => /^e-\d{5}$/.test(p),
+      async read(after: string | undefined, max: number) {
+        const from = after === undefined ? 0 : Number(after.slice(2)) + 1;
+        const to = Math.min(from + max, 10_000);
+        looked.push(to - from);
+        const hit = from <= 7000 && 7000 < to;
+        return { candidates: hit ? [{ pos: position(7000), item: { n: 7000 } }] : [], done: to === 10_000, passed: { count: to - from - (hit ? 1 : 0), to: to === 10_000 ? undefined : position(to - 1) } };
+      },
+    };
+    const first = await collectPage(source, { limit: 10, digest: 'table-filter-001' });
+    expect(first.items).toEqual([]);
+    expect(looked.reduce((a, b) => a + b)).toBe(5000);
+    looked.length = 0;
+    const second = await collectPage(source, { limit: 10, cursor: first.nextCursor!, digest: 'table-filter-001' });
+    expect([second.items, second.nextCursor, looked.reduce((a, b) => a + b)]).toEqual([[{ n: 7000 }], null, 5000]);
+  });
+
   it('reads a ceremony\'s signings, not a country\'s links, for a ceremony and a country', async () => {
     const { watchingCalls } = await import('./support/dynamo-calls.ts');
     const queried: string[] = [];

@@ -9,7 +9,7 @@ import { agreementRecord, type Agreement } from '#shared/domain/schemas.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetData, parseStored } from './operations.ts';
-import { batchesOf, collectPage, dataSource, partitionReader, type Page, type PartitionQuery, type Source } from './paging.ts';
+import { batchesOf, collectPage, dataSource, partitionReader, type Page, type PartitionQuery, type Source, type TableFilter } from './paging.ts';
 
 const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
@@ -24,9 +24,30 @@ const indexQuery = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange): Par
   startKey: (pos) => keys.indexStartKey(index, pk, keys.agreementKey(keys.idFromSortKey(pos)), pos),
 });
 
-/** Agreements of one index partition: the index projects the record. */
-const indexSource = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange): Source<Agreement> =>
-  dataSource(indexQuery(index, pk, range), (d) => parseStored(agreementRecord, d, 'agreement record'));
+/**
+ * The part of a listing's filter the table can apply to an index partition's projected records as
+ * it reads them (status, sector), so that a page of a rare one is not a page of what it passed over.
+ */
+function tableFilter(f: AgreementFilter): TableFilter | undefined {
+  const terms: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (f.status !== undefined) {
+    terms.push('#data.#status = :status');
+    Object.assign(names, { '#status': 'status' });
+    values[':status'] = f.status;
+  }
+  if (f.sector !== undefined) {
+    terms.push('contains(#data.#sectors, :sector)');
+    Object.assign(names, { '#sectors': 'sectors' });
+    values[':sector'] = f.sector;
+  }
+  return terms.length === 0 ? undefined : { expression: terms.join(' AND '), names: { '#data': 'data', ...names }, values };
+}
+
+/** Agreements of one index partition: the index projects the record, which the table may filter. */
+const indexSource = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange, filter?: TableFilter): Source<Agreement> =>
+  dataSource({ ...indexQuery(index, pk, range), filter }, (d) => parseStored(agreementRecord, d, 'agreement record'));
 
 /**
  * Every agreement's id, `pageSize` at a time, newest signing first, from the index's keys alone:
@@ -93,8 +114,8 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
   // The narrowest partition the filters name: a party's links, a ceremony's signings (one ceremony
   // has far fewer than a country has links), a country's links, else all; the rest filter.
   const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range, filter.ceremonyId)
-    : filter.ceremonyId !== undefined ? indexSource('gsi2', keys.ceremonyAgreementsPk(filter.ceremonyId), range)
+    : filter.ceremonyId !== undefined ? indexSource('gsi2', keys.ceremonyAgreementsPk(filter.ceremonyId), range, tableFilter(filter))
     : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
-    : indexSource('gsi1', keys.ALL_AGREEMENTS_PK, range);
+    : indexSource('gsi1', keys.ALL_AGREEMENTS_PK, range, tableFilter(filter));
   return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: matchesFilter(filter) });
 }

@@ -14,7 +14,8 @@ import type { IndexName } from './table.ts';
 const MAX_EXAMINED = 500;
 /**
  * The most index entries one page looks at, counting those passed over on the entry alone (a
- * party's link to another ceremony's signing, for a ceremony's filter), which read no record.
+ * party's link to another ceremony's signing, for a ceremony's filter) and those the table's own
+ * filter leaves out (an agreement of another status or sector), which read no record here.
  */
 const MAX_SCANNED = 5000;
 /**
@@ -49,12 +50,17 @@ export interface Candidate<T> {
   unread?: boolean;
 }
 
+/** Index entries a read looked at and the table's filter left out: how many, and the position the read reached past them (absent once the partition is done). */
+export interface PassedOver { count: number; to?: string | undefined }
+
 export interface Source<T> {
   /**
    * Up to `max` candidates after `after`, of which at most `reads` read a record (not `unread`): the
    * candidates stop after the one that reads the last of them (and the batch is then not `done`).
+   * A source the table filters looks at up to `max` entries and returns those that pass, and says
+   * what it passed over.
    */
-  read(after: string | undefined, max: number, reads?: number): Promise<{ candidates: Candidate<T>[]; done: boolean }>;
+  read(after: string | undefined, max: number, reads?: number): Promise<{ candidates: Candidate<T>[]; done: boolean; passed?: PassedOver }>;
   /** Whether a position could have come from this source (cursor validation). */
   holds(position: string): boolean;
 }
@@ -97,6 +103,11 @@ export async function collectPage<T>(
       if (accepted) found.push(candidate);
       if (found.length > limit) break;
     }
+    // What the table looked at and left out counts as scanned, and the page goes on past it.
+    if (batch.passed && found.length <= limit) {
+      scanned += batch.passed.count;
+      if (batch.passed.to !== undefined) after = batch.passed.to;
+    }
     done = batch.done && found.length <= limit;
   }
   const items = found.slice(0, limit).map((c) => c.item as T);
@@ -126,6 +137,16 @@ function bounds({ prefix = '', from, to }: Range): [string, string] {
   return [`${prefix}${from ?? ''}`, `${prefix}${to ?? HIGHEST}`];
 }
 
+/**
+ * A condition the table applies to what a query looks at before answering (a FilterExpression): it
+ * may only leave out entries the listing's own filter would refuse, which still has the last word.
+ */
+export interface TableFilter {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
 export interface PartitionQuery {
   index?: IndexName;
   pk: string;
@@ -134,6 +155,7 @@ export interface PartitionQuery {
   /** The full primary key (and index key) of the item at a position, for ExclusiveStartKey. */
   startKey: (position: string) => Record<string, string>;
   positionPattern: RegExp;
+  filter?: TableFilter | undefined;
 }
 
 /** Reads raw items of one partition between the range bounds, in order, after a position. */
@@ -150,15 +172,21 @@ export function partitionReader(q: PartitionQuery) {
         // DynamoDB refuses an empty string as a key value, even as a bound (dynalite takes it):
         // no lower bound is then written as none.
         KeyConditionExpression: lo === '' ? '#pk = :pk AND #sk <= :hi' : '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
-        ExpressionAttributeValues: { ':pk': q.pk, ':hi': hi, ...(lo !== '' && { ':lo': lo }) },
+        ExpressionAttributeNames: { '#pk': pkName, '#sk': skName, ...q.filter?.names },
+        ExpressionAttributeValues: { ':pk': q.pk, ':hi': hi, ...(lo !== '' && { ':lo': lo }), ...q.filter?.values },
+        ...(q.filter && { FilterExpression: q.filter.expression }),
         ScanIndexForward: !q.descending,
         Limit: max,
         ExclusiveStartKey: after === undefined ? undefined : q.startKey(after),
       };
       const out = await dynamo.send(new QueryCommand(input));
       const items = out.Items ?? [];
-      return { items, positionOf: (item: Record<string, unknown>) => String(item[skName]), done: out.LastEvaluatedKey === undefined };
+      const last = out.LastEvaluatedKey?.[skName];
+      return {
+        items, positionOf: (item: Record<string, unknown>) => String(item[skName]), done: out.LastEvaluatedKey === undefined,
+        /** Entries looked at (with a filter, more than it returned), and the position reached. */
+        scanned: out.ScannedCount ?? items.length, reached: last === undefined ? undefined : String(last),
+      };
     },
   };
 }
@@ -170,8 +198,17 @@ export function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): S
     holds: reader.holds,
     async read(after, max, reads = max) {
       // Every candidate here is a record read and filtered.
-      const { items, positionOf, done } = await reader.read(after, Math.min(max, reads));
-      return { candidates: items.map((i) => ({ pos: positionOf(i), item: parse(i.data) })), done };
+      if (!q.filter) {
+        const { items, positionOf, done } = await reader.read(after, Math.min(max, reads));
+        return { candidates: items.map((i) => ({ pos: positionOf(i), item: parse(i.data) })), done };
+      }
+      // The table looks at `max` entries and returns those that pass its filter: no more than
+      // `reads` of them are kept, the read then ending at the last kept (the rest are read again).
+      const { items, positionOf, done, scanned, reached } = await reader.read(after, max);
+      const kept = items.slice(0, reads);
+      const candidates = kept.map((i) => ({ pos: positionOf(i), item: parse(i.data) }));
+      const passed = { count: scanned - items.length, to: kept.length < items.length ? undefined : reached };
+      return { candidates, done: done && kept.length === items.length, passed };
     },
   };
 }
