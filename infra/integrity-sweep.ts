@@ -35,8 +35,9 @@ export class IntegritySweep extends Construct {
       timeout: Duration.seconds(SWEEP_TIMEOUT_SECONDS),
       environment: { TABLE_NAME: props.table.tableName },
     });
-    // Reads an agreement whole (its partition), and lists them through the index: Query, nothing else.
-    props.table.grant(this.fn, 'dynamodb:Query');
+    // Reads an agreement whole (its partition) and its current record, and lists them through the
+    // index (Query); reads the items it is found by (BatchGetItem); nothing else.
+    props.table.grant(this.fn, 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
     acknowledgeIndexGrant(this.fn, props.table);
     // Once a day: a sweep that failed is not run again at once (its alarm has said so), but tomorrow.
     // EventBridge still retries delivering the day's invocation (its default), so none is lost unsaid.

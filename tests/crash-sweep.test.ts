@@ -240,6 +240,8 @@ async function agreementViews(id: string, slot: Slot, { lists = true } = {}): Pr
         claim(mine.status === (on ? 200 : 404) && (!on || same(mine.body, record)), `partner ${p.id} reads it iff its party is on it: ${mine.status}`);
       }));
     }
+    // The daily integrity sweep finds nothing wrong: no fault leaves damage it would alarm on.
+    checks.push(import('#shared/registry/integrity-sweep.ts').then(({ checkAgreement }) => checkAgreement(id)).then((found) => claim(found === 'sound', `the integrity sweep finds it ${found}`)));
     checks.push(t.call('GET', `/agreements/${id}/history`).then((h) => {
       if (!claim(h.status === 200, `GET history: ${h.status}`, h.body)) return;
       claim(h.body.integrity.chainValid === true && h.body.integrity.stateMatches === true, 'history integrity holds', h.body.integrity);

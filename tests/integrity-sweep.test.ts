@@ -76,6 +76,56 @@ describe('integrity sweep', () => {
     expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], complete: true });
   });
 
+  it('says which agreements its printed code or a list entry no longer leads to (an item deleted, or changed to name another), and writes nothing', async () => {
+    const { codeKey, linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
+    const { signedKey } = await import('#shared/domain/agreement.ts');
+    const [lost, misled, other] = await Promise.all(['Link deleted', 'Code taken', 'Other'].map(async (title) => (await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title }))).body));
+    const link = linkKey(partyLinkPk('sw-b'), signedKey(lost));
+    const claim = (await store.getItem(codeKey(misled.code)))!;
+    const linkItem = (await store.getItem(link))!;
+    expect([linkItem.agreementId, claim.agreementId]).toEqual([lost.id, misled.id]);
+    // Behind the API: one party's entry of an agreement deleted; another's code made to name a third.
+    await items.deleteItem(linkItem);
+    await items.putItem({ ...claim, agreementId: other.id });
+    try {
+      const found = await run();
+      expect(found.result!.damaged.sort()).toEqual([lost.id, misled.id].sort());
+      expect(found.errors.filter((l) => l.category === 'integrity').sort((a, b) => a.agreementId.localeCompare(b.agreementId))).toEqual([
+        { event: 'an agreement\'s printed code or list entries do not lead to it', category: 'integrity', agreementId: lost.id, version: 1, items: [`${link.pk}|${link.sk}`] },
+        { event: 'an agreement\'s printed code or list entries do not lead to it', category: 'integrity', agreementId: misled.id, version: 1, items: [`CODE#${misled.code}|CODE`] },
+      ].sort((a, b) => a.agreementId.localeCompare(b.agreementId)));
+      // The damage, as those it reaches meet it: the partner's list lacks it, the printed link is no certificate's.
+      expect((await t.call('GET', '/agreements?partyId=sw-b&limit=100', { token: t.tokens.partner('sw-b') })).body.items.map((a: { id: string }) => a.id)).not.toContain(lost.id);
+      expect((await t.call('GET', `/agreements/${misled.code}`)).body.id).toBe(other.id);
+    } finally {
+      await items.putItem(linkItem);
+      await items.putItem(claim);
+    }
+    const mended = await run();
+    expect([mended.result!.damaged, mended.errors]).toEqual([[], []]);
+  });
+
+  it('finds nothing astray when a change commits between its read of an agreement and its check of the entries (the change removes those its version dropped)', async () => {
+    const { beforeCalls } = await import('./support/dynamo-calls.ts');
+    const { codeKey } = await import('#shared/store/keys.ts');
+    expect((await t.call('POST', '/parties', { body: party('sw-c') })).status).toBe(201);
+    const three = (await logSigning(t, cer, agreement(['sw-a', 'sw-b', 'sw-c'], { title: 'Three parties' }))).body;
+    let amended: number | undefined;
+    // Before the first read of its entries, staff take sw-c off it: its entry goes once that commits.
+    const amendFirst = async ({ command, input }: { command: string; input: Record<string, any> }) => {
+      if (amended !== undefined || command !== 'BatchGetItemCommand') return;
+      const keys = Object.values(input.RequestItems as Record<string, { Keys: { pk: string }[] }>).flatMap((r) => r.Keys.map((k) => k.pk));
+      if (!keys.includes(codeKey(three.code).pk)) return;
+      amended = 0;
+      const r = await t.call('PATCH', `/agreements/${three.id}`, { body: { parties: agreement(['sw-a', 'sw-b']).parties, reason: 'sw-c signed nothing' }, headers: { 'if-match': '"1"' } });
+      amended = r.status;
+    };
+    const outcome = await beforeCalls(amendFirst, () => run());
+    expect(amended).toBe(200);
+    expect([outcome.result!.damaged, outcome.errors]).toEqual([[], []]);
+    expect((await t.call('GET', `/agreements?partyId=sw-c`)).body.items).toEqual([]);
+  });
+
   it('fails, for its errors alarm, when the time runs out before the last agreement, and says how far it got', async () => {
     await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title: 'Never reached' }));
     const { SWEEP_MARGIN_MS } = sweep;

@@ -106,7 +106,7 @@ export class RegistryAlarms extends Construct {
     }
     // No recovery mail: five quiet minutes say only that nobody read the damage lately, not that it is mended.
     alarm('Integrity', new cloudwatch.Metric({ ...integrity, period: FIVE_MINUTES, statistic: 'Sum' }), 1,
-      `The registry found stored history, records or published keys that do not check out (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`, false);
+      `The registry found stored history, records or published keys that do not check out, or a printed code or list entry that no longer leads to its agreement (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`, false);
     // It runs once a day: one failure (a sweep cut short, or the table failing it) is the alarm.
     alarm('IntegritySweepErrors', props.sweep.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The daily integrity sweep failed or stopped short of the last agreement: see its log', false);
     // A sweep that never starts fails nothing: EventBridge counts the day's start it gave up on (the

@@ -1,10 +1,13 @@
 /**
- * The integrity sweep: every agreement's history checked, whether or not anyone reads it, so that
- * damage (an edit behind the API, a restore gone wrong) raises the integrity alarm within a day,
- * not when somebody next downloads, verifies or audits that agreement. It reads and writes nothing
- * else: each finding is the same integrity event a read would log (integrityOf, parseStored).
+ * The integrity sweep: every agreement's history checked, whether or not anyone reads it, and the
+ * items it is found by (its printed code's claim, its list entries), so that damage (an edit behind
+ * the API, a restore gone wrong) raises the integrity alarm within a day, not when somebody next
+ * downloads, verifies or audits that agreement, or misses it. It writes nothing: each finding is an
+ * integrity event, the same a read would log where one does (integrityOf, parseStored).
  */
 import { errorFields, log } from '#shared/log.ts';
+import type { Agreement } from '#shared/domain/schemas.ts';
+import { itemsNotLeadingTo } from '#shared/store/agreement-links.ts';
 import { everyAgreementId } from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
 import { DamagedItem } from '#shared/store/operations.ts';
@@ -32,15 +35,40 @@ export interface SweepOptions {
   pageSize?: number;
 }
 
-type Finding = 'sound' | 'damaged' | 'gone' | 'unread';
+export type Finding = 'sound' | 'damaged' | 'gone' | 'unread';
 
-/** What one agreement's read and check find. */
-async function check(id: string): Promise<Finding> {
+/** Checks of the items by which a version is found, before a version changed each time is let pass. */
+const REACH_ATTEMPTS = 3;
+
+/**
+ * The items by which the agreement is found (its printed code, its party and country list entries)
+ * that do not lead to it: checked against its version then current, so that a change committed
+ * meanwhile (which removes the entries its version dropped) is no finding.
+ */
+async function unreachableBy(agreement: Agreement): Promise<string[]> {
+  let current: Agreement | undefined = agreement;
+  for (let attempt = 1; current; attempt += 1) {
+    const astray = await itemsNotLeadingTo(current);
+    if (astray.length === 0) return [];
+    const now: Agreement | undefined = (await store.getCurrentAgreement(current.id))?.agreement;
+    if (now?.version === current.version) return astray;
+    if (attempt === REACH_ATTEMPTS) return []; // changing faster than it can be checked: tomorrow's sweep
+    current = now;
+  }
+  return []; // deleted meanwhile
+}
+
+/** What one agreement's read and check find (the sweep's, for each id it lists). */
+export async function checkAgreement(id: string): Promise<Finding> {
   try {
     const stored = await store.getAgreement(id);
     if (!stored) return 'gone'; // deleted since it was listed
     const { chainValid, stateMatches } = integrityOf(stored);
-    return chainValid && stateMatches ? 'sound' : 'damaged';
+    // An item gone or changed behind the API: a printed QR code that verifies as "invalid", or a
+    // partner's list without the agreement, and no error anywhere.
+    const astray = await unreachableBy(stored.agreement);
+    if (astray.length > 0) log.integrity('an agreement\'s printed code or list entries do not lead to it', { agreementId: id, version: stored.agreement.version, items: astray });
+    return chainValid && stateMatches && astray.length === 0 ? 'sound' : 'damaged';
   } catch (error) {
     // An item that no longer fits its schema: parseStored has said so.
     if (error instanceof DamagedItem) return 'damaged';
@@ -69,7 +97,7 @@ export async function sweepIntegrity({ timeLeft, marginMs, pageSize = 100 }: Swe
         break sweep;
       }
       const batch = ids.slice(at, at + IN_FLIGHT);
-      const found = await Promise.all(batch.map(check));
+      const found = await Promise.all(batch.map(checkAgreement));
       batch.forEach((id, i) => {
         if (found[i] === 'gone') return;
         if (found[i] === 'unread') return void result.unread.push(id);

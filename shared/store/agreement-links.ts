@@ -1,14 +1,15 @@
 /**
  * An agreement's link items (party -> agreement, country -> agreement), by which a party's or a
  * country's agreements are listed: written before the commit of the version that has them, and
- * removed after the commit of one that no longer has them. Read by the lists (agreement-lists.ts).
+ * removed after the commit of one that no longer has them. Read by the lists (agreement-lists.ts),
+ * and checked with the printed code's claim by the integrity sweep.
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { signedKey } from '#shared/domain/agreement.ts';
 import type { Agreement } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import * as keys from './keys.ts';
-import { conditional } from './operations.ts';
+import { batchGetItems, conditional } from './operations.ts';
 
 function linkKeys(a: Agreement): keys.Key[] {
   const pks = new Set([
@@ -48,4 +49,18 @@ export async function removeStaleLinks(before: Agreement, after: Agreement): Pro
     ConditionExpression: 'version <= :v',
     ExpressionAttributeValues: { ':v': after.version },
   })))));
+}
+
+/**
+ * The items by which `a` is found that do not lead to it, as `pk|sk`: its printed code's claim and
+ * the links of its version, each missing or naming another agreement. All are written before the
+ * version is committed, and a version's links are removed only once another is committed without
+ * them: for a version still current, any is damage (a newer version may have removed some since `a`
+ * was read).
+ */
+export async function itemsNotLeadingTo(a: Agreement): Promise<string[]> {
+  const expected = [keys.codeKey(a.code), ...linkKeys(a)];
+  const found = await batchGetItems(expected, ['pk', 'sk', 'agreementId']);
+  const leading = new Set(found.filter((item) => item.agreementId === a.id).map((item) => `${String(item.pk)}|${String(item.sk)}`));
+  return expected.map(keyText).filter((key) => !leading.has(key));
 }

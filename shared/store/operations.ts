@@ -1,4 +1,4 @@
-/** Building blocks every store module uses: conditional writes and batched reads of `data`. */
+/** Building blocks every store module uses: conditional writes and batched reads. */
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
@@ -58,12 +58,15 @@ export function conditional(write: Promise<unknown>): Promise<boolean> {
   });
 }
 
+/** A read's projection of these top-level attributes (by placeholder: `data` is a reserved word). */
+const projectionOf = (attributes: readonly string[]) => ({
+  ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
+});
+
 /** One item (strongly consistent), if it exists; only its `attributes` if named (top-level names). */
 export const getItem = async (key: Key, attributes?: readonly string[]): Promise<Record<string, unknown> | undefined> =>
-  (await dynamo.send(new GetCommand({
-    TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true,
-    ...(attributes && { ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])) }),
-  }))).Item;
+  (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true, ...(attributes && projectionOf(attributes)) }))).Item;
 
 /** Every item of a partition (strongly consistent), in sort-key order. */
 export const queryPartition = (pk: string): Promise<Record<string, unknown>[]> => queryAll('pk = :pk', { ':pk': pk });
@@ -91,15 +94,20 @@ async function queryAll(condition: string, values: Record<string, string>): Prom
  */
 const UNPROCESSED_WAIT_MS = 1000;
 
+/** The `data` of each item that exists (strongly consistent), parsed; see batchGetItems. */
+export const batchGetData = async <T>(keys: readonly Key[], parse: (data: unknown) => T): Promise<T[]> =>
+  (await batchGetItems(keys, ['data'])).map((item) => parse(item.data));
+
 /**
- * The `data` of each item that exists (strongly consistent), parsed; missing keys are skipped,
- * repeated ones read once (BatchGetItem rejects duplicates). Keys DynamoDB leaves unprocessed are
- * asked again after a jittered wait, as AWS advises: a short one after a round that answered some
- * (a response stops at 16 MB, dynalite's at 1 MB), a doubling one after each that answered none.
- * Past the wait budget the read gives up as Unavailable (503, try again).
+ * Each item that exists (strongly consistent), with only the top-level `attributes` named; missing
+ * keys are skipped, repeated ones read once (BatchGetItem rejects duplicates). Keys DynamoDB leaves
+ * unprocessed are asked again after a jittered wait, as AWS advises: a short one after a round that
+ * answered some (a response stops at 16 MB, dynalite's at 1 MB), a doubling one after each that
+ * answered none. Past the wait budget the read gives up as Unavailable (503, try again).
  */
-export async function batchGetData<T>(keys: readonly Key[], parse: (data: unknown) => T): Promise<T[]> {
-  const found: T[] = [];
+export async function batchGetItems(keys: readonly Key[], attributes: readonly string[]): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  const projection = projectionOf(attributes);
   const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
   let waited = 0;
   for (let i = 0; i < unique.length; i += 100) {
@@ -112,10 +120,10 @@ export async function batchGetData<T>(keys: readonly Key[], parse: (data: unknow
         waited += wait;
       }
       const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({
-        RequestItems: { [tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: '#data', ExpressionAttributeNames: { '#data': 'data' } } },
+        RequestItems: { [tableName]: { Keys: request, ConsistentRead: true, ...projection } },
       }));
       const answered = out.Responses?.[tableName] ?? [];
-      for (const item of answered) found.push(parse(item.data));
+      found.push(...answered);
       request = out.UnprocessedKeys?.[tableName]?.Keys;
       empty = answered.length > 0 ? 0 : empty + 1;
     }
