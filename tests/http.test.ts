@@ -240,6 +240,8 @@ describe('routes', () => {
     const huge = await raw('POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 5000000\r\n\r\n');
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({ status: 413, errors: [{ path: '', message: 'must be at most 4194304 bytes' }] });
+    // Each names its request, as every answer does.
+    for (const answer of [long, broken, huge]) expect(answer.head).toMatch(/\r\napigw-requestid: [0-9a-f-]{36}(\r\n|$)/);
   });
 
   it('answers a request without Host, with an unknown Expect or transfer coding, with problem+json naming the header', async () => {
@@ -247,6 +249,7 @@ describe('routes', () => {
     expect([noHost.status, noHost.body?.errors]).toEqual([400, [{ path: 'Host', message: 'is required' }]]);
     const expectation = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: banana\r\n\r\n');
     expect([expectation.status, expectation.head, expectation.body?.errors]).toEqual([417, expect.stringContaining('content-type: application/problem+json'), [{ path: 'Expect', message: 'must be 100-continue, or absent' }]]);
+    for (const answer of [noHost, expectation]) expect(answer.head).toMatch(/\r\napigw-requestid: [0-9a-f-]{36}(\r\n|$)/);
     const body = '{"kind":"organization","name":"Coded","id":"http-coded"}';
     const coded = await raw(`POST /parties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.tokens.staff}\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
     expect([coded.status, coded.body?.errors]).toEqual([400, [{ path: 'Transfer-Encoding', message: 'must be chunked, or absent' }]]);

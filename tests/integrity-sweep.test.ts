@@ -76,7 +76,7 @@ describe('integrity sweep', () => {
     expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], complete: true });
   });
 
-  it('says which agreements its printed code or a list entry no longer leads to (an item deleted, or changed to name another), and writes nothing', async () => {
+  it('says which agreements its printed code or a list entry no longer leads to (an item deleted, or changed to name another)', async () => {
     const { codeKey, linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
     const { signedKey } = await import('#shared/domain/agreement.ts');
     const [lost, misled, other] = await Promise.all(['Link deleted', 'Code taken', 'Other'].map(async (title) => (await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title }))).body));
@@ -107,23 +107,43 @@ describe('integrity sweep', () => {
 
   it('finds nothing astray when a change commits between its read of an agreement and its check of the entries (the change removes those its version dropped)', async () => {
     const { beforeCalls } = await import('./support/dynamo-calls.ts');
-    const { codeKey } = await import('#shared/store/keys.ts');
+    const { codeKey, linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
+    const { signedKey } = await import('#shared/domain/agreement.ts');
     expect((await t.call('POST', '/parties', { body: party('sw-c') })).status).toBe(201);
     const three = (await logSigning(t, cer, agreement(['sw-a', 'sw-b', 'sw-c'], { title: 'Three parties' }))).body;
-    let amended: number | undefined;
-    // Before the first read of its entries, staff take sw-c off it: its entry goes once that commits.
-    const amendFirst = async ({ command, input }: { command: string; input: Record<string, any> }) => {
-      if (amended !== undefined || command !== 'BatchGetItemCommand') return;
-      const keys = Object.values(input.RequestItems as Record<string, { Keys: { pk: string }[] }>).flatMap((r) => r.Keys.map((k) => k.pk));
-      if (!keys.includes(codeKey(three.code).pk)) return;
-      amended = 0;
-      const r = await t.call('PATCH', `/agreements/${three.id}`, { body: { parties: agreement(['sw-a', 'sw-b']).parties, reason: 'sw-c signed nothing' }, headers: { 'if-match': '"1"' } });
-      amended = r.status;
+    /** Before each of the sweep's first `times` reads of its entries, staff change it (`patch`), from version `from` on. */
+    const changingBefore = (times: number, from: number, patch: (n: number) => Record<string, unknown>) => {
+      let made = 0;
+      const hook = async ({ command, input }: { command: string; input: Record<string, any> }) => {
+        if (made >= times || command !== 'BatchGetItemCommand') return;
+        const keys = Object.values(input.RequestItems as Record<string, { Keys: { pk: string }[] }>).flatMap((r) => r.Keys.map((k) => k.pk));
+        if (!keys.includes(codeKey(three.code).pk)) return;
+        made += 1;
+        const r = await t.call('PATCH', `/agreements/${three.id}`, { body: { ...patch(made), reason: 'live edits' }, headers: { 'if-match': `"${from + made - 1}"` } });
+        expect(r.status).toBe(200);
+      };
+      return { hook, made: () => made };
     };
-    const outcome = await beforeCalls(amendFirst, () => run());
-    expect(amended).toBe(200);
-    expect([outcome.result!.damaged, outcome.errors]).toEqual([[], []]);
-    expect((await t.call('GET', `/agreements?partyId=sw-c`)).body.items).toEqual([]);
+    // Staff take sw-c off it just before the sweep reads its entries: sw-c's entry goes once that commits.
+    const offC = changingBefore(1, 1, () => ({ parties: agreement(['sw-a', 'sw-b']).parties }));
+    const outcome = await beforeCalls(offC.hook, () => run());
+    expect([offC.made(), outcome.result!.damaged, outcome.errors]).toEqual([1, [], []]);
+    expect((await t.call('GET', '/agreements?partyId=sw-c')).body.items).toEqual([]);
+
+    // Its sw-b entry deleted behind the API, and staff editing it as the sweep checks: the finding
+    // names the version it stayed at; one that never stays still is left for the next sweep.
+    const entry = (await store.getItem(linkKey(partyLinkPk('sw-b'), signedKey(three))))!;
+    await items.deleteItem(entry);
+    try {
+      const once = changingBefore(1, 2, (n) => ({ summary: `Edit ${n}` }));
+      const found = await beforeCalls(once.hook, () => run());
+      expect(found.errors.filter((l) => l.category === 'integrity')).toEqual([expect.objectContaining({ agreementId: three.id, version: 3, items: [`${entry.pk}|${entry.sk}`] })]);
+      const always = changingBefore(3, 3, (n) => ({ summary: `Edit again ${n}` }));
+      const passed = await beforeCalls(always.hook, () => run());
+      expect([always.made(), passed.result!.damaged, passed.errors]).toEqual([3, [], []]);
+    } finally {
+      await items.putItem(entry);
+    }
   });
 
   it('fails, for its errors alarm, when the time runs out before the last agreement, and says how far it got', async () => {

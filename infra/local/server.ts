@@ -312,7 +312,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   });
   http.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const out = refuse(417, `Expect: ${String(req.headers.expect).slice(0, 40)} is not supported (only 100-continue is)`, { connection: 'close' }, [{ path: 'Expect', message: 'must be 100-continue, or absent' }]);
-    res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length) }).end(out.body);
+    res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length), 'apigw-requestid': randomUUID() }).end(out.body);
     logLine(req.method, req.url, out.status, performance.now());
   });
   // Requests Node's parser refuses (a request line or headers over its limits, a malformed header
@@ -325,7 +325,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'The request did not arrive in time']
       : [400, `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`];
     const out = refuse(status, detail);
-    const head = Object.entries({ ...out.headers, 'content-length': String(out.body.length), connection: 'close' }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+    const head = Object.entries({ ...out.headers, 'content-length': String(out.body.length), connection: 'close', 'apigw-requestid': randomUUID() }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
     socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n\r\n`), out.body]));
     logLine('-', '(unparsed request)', status, performance.now());
   });

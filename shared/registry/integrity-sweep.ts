@@ -42,20 +42,20 @@ const REACH_ATTEMPTS = 3;
 
 /**
  * The items by which the agreement is found (its printed code, its party and country list entries)
- * that do not lead to it: checked against its version then current, so that a change committed
- * meanwhile (which removes the entries its version dropped) is no finding.
+ * that do not lead to it, with the version they were checked against: its version then current, so
+ * that a change committed meanwhile (which removes the entries its version dropped) is no finding.
  */
-async function unreachableBy(agreement: Agreement): Promise<string[]> {
+async function unreachableBy(agreement: Agreement): Promise<{ version: number; astray: string[] }> {
   let current: Agreement | undefined = agreement;
   for (let attempt = 1; current; attempt += 1) {
     const astray = await itemsNotLeadingTo(current);
-    if (astray.length === 0) return [];
+    if (astray.length === 0) break;
     const now: Agreement | undefined = (await store.getCurrentAgreement(current.id))?.agreement;
-    if (now?.version === current.version) return astray;
-    if (attempt === REACH_ATTEMPTS) return []; // changing faster than it can be checked: tomorrow's sweep
+    if (now?.version === current.version) return { version: now.version, astray };
+    if (attempt === REACH_ATTEMPTS) break; // changing faster than it can be checked: tomorrow's sweep
     current = now;
   }
-  return []; // deleted meanwhile
+  return { version: agreement.version, astray: [] }; // sound, changing, or deleted meanwhile
 }
 
 /** What one agreement's read and check find (the sweep's, for each id it lists). */
@@ -66,8 +66,8 @@ export async function checkAgreement(id: string): Promise<Finding> {
     const { chainValid, stateMatches } = integrityOf(stored);
     // An item gone or changed behind the API: a printed QR code that verifies as "invalid", or a
     // partner's list without the agreement, and no error anywhere.
-    const astray = await unreachableBy(stored.agreement);
-    if (astray.length > 0) log.integrity('an agreement\'s printed code or list entries do not lead to it', { agreementId: id, version: stored.agreement.version, items: astray });
+    const { version, astray } = await unreachableBy(stored.agreement);
+    if (astray.length > 0) log.integrity('an agreement\'s printed code or list entries do not lead to it', { agreementId: id, version, items: astray });
     return chainValid && stateMatches && astray.length === 0 ? 'sound' : 'damaged';
   } catch (error) {
     // An item that no longer fits its schema: parseStored has said so.

@@ -1,9 +1,11 @@
 /**
  * Cursor-paged reads over one sorted partition (an index partition or a link partition), with
- * an optional filter applied after the read. Pages stop at `limit` matches, after examining
- * MAX_EXAMINED candidates, or at PAGE_BYTES of records, whichever comes first, so a selective
- * filter never makes one request unbounded and a page of large records still fits in a Lambda's
- * answer; the cursor then resumes exactly where the page stopped.
+ * an optional filter applied after the read (and, on an index partition, part of it applied by the
+ * table as it reads). Pages stop at `limit` matches, after examining MAX_EXAMINED candidates or
+ * looking at MAX_SCANNED entries (or MAX_FILTERED_READS reads the table filtered), or at PAGE_BYTES
+ * of records, whichever comes first, so a selective filter never makes one request unbounded and a
+ * page of large records still fits in a Lambda's answer; the cursor then resumes exactly where the
+ * page stopped.
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableName } from './client.ts';
@@ -18,6 +20,16 @@ const MAX_EXAMINED = 500;
  * filter leaves out (an agreement of another status or sector), which read no record here.
  */
 const MAX_SCANNED = 5000;
+/** The most entries one read looks at, unless its source says otherwise. */
+const BATCH = 100;
+/**
+ * The most reads of one page that the table filters: each looks at up to 1 MB of records, however
+ * few it returns (a hundred large agreements are more than that), so that the bytes a page makes
+ * the table read stay bounded.
+ */
+const MAX_FILTERED_READS = 20;
+/** The most entries one read the table filters looks at: it returns only those that pass. */
+const FILTERED_BATCH = 500;
 /**
  * The most bytes of records one page holds, as they sit in the function's answer: a Lambda's answer
  * may take 6 MB, and a hundred agreements of up to 130 KB each (fifty parties, long texts) would
@@ -63,6 +75,8 @@ export interface Source<T> {
   read(after: string | undefined, max: number, reads?: number): Promise<{ candidates: Candidate<T>[]; done: boolean; passed?: PassedOver }>;
   /** Whether a position could have come from this source (cursor validation). */
   holds(position: string): boolean;
+  /** The most entries one read may look at, when the table filters them (BATCH otherwise). */
+  filteredBatch?: number;
 }
 
 export interface Page<T> {
@@ -80,15 +94,22 @@ export async function collectPage<T>(
   let examined = 0;
   let scanned = 0;
   let bytes = 0;
+  let filteredReads = 0;
   let done = false;
-  while (!done && found.length <= limit && examined < MAX_EXAMINED && scanned < MAX_SCANNED) {
+  while (!done && found.length <= limit && examined < MAX_EXAMINED && scanned < MAX_SCANNED && filteredReads < MAX_FILTERED_READS) {
     // Only what the page still lacks while everything read was shown; once the filter has passed
     // over something, whole batches: asking for the few still missing made a narrow filter's page
     // a hundred round trips of three items each.
     // The records still to be read bound the batch through `reads`, not its size: sized by them, a
     // batch of entries mostly passed over unread shrank to one entry a query near MAX_EXAMINED.
-    const want = scanned > found.length ? MAX_SCANNED - scanned : limit + 1 - found.length;
-    const batch = await source.read(after, Math.min(100, want), MAX_EXAMINED - examined);
+    const lacking = limit + 1 - found.length;
+    const want = scanned > found.length ? MAX_SCANNED - scanned : lacking;
+    // From a source the table filters, which returns only what passes: as many entries as should
+    // hold what the page lacks at the rate they have passed so far (all it may, before any has), and
+    // never fewer than a whole batch, so that a common filter's read returns few it throws away.
+    const size = source.filteredBatch === undefined || scanned === found.length ? Math.min(BATCH, want)
+      : Math.min(source.filteredBatch, want, found.length === 0 ? Infinity : Math.max(BATCH, Math.ceil((lacking * scanned) / found.length)));
+    const batch = await source.read(after, size, MAX_EXAMINED - examined);
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
       if (accepted && found.length < limit) {
@@ -105,6 +126,7 @@ export async function collectPage<T>(
     }
     // What the table looked at and left out counts as scanned, and the page goes on past it.
     if (batch.passed && found.length <= limit) {
+      filteredReads += 1;
       scanned += batch.passed.count;
       if (batch.passed.to !== undefined) after = batch.passed.to;
     }
@@ -196,6 +218,7 @@ export function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): S
   const reader = partitionReader(q);
   return {
     holds: reader.holds,
+    ...(q.filter && { filteredBatch: FILTERED_BATCH }),
     async read(after, max, reads = max) {
       // Every candidate here is a record read and filtered.
       if (!q.filter) {
