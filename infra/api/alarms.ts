@@ -1,16 +1,17 @@
 /**
  * Alarms that need a human: API 5xx; stored data that does not check out (the functions' integrity
  * log lines); the daily integrity sweep failing, or not started; errors, throttles and (for the slow
- * functions) near-timeout durations of any function; throttles and server errors of the table. Mailed through
- * one SNS topic when they go off (the 5xx, duration and table ones again when they recover).
+ * functions) near-timeout durations of any function; throttles and server errors of the table.
+ * Mailed through one SNS topic when they go off (the 5xx, duration and table ones again when they
+ * recover).
  * Thresholds are deliberately low: a registry's normal error rate is zero.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as events from 'aws-cdk-lib/aws-events';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';

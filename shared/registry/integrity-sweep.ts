@@ -5,8 +5,8 @@
  * downloads, verifies or audits that agreement, or misses it. It writes nothing: each finding is an
  * integrity event, the same a read would log where one does (integrityOf, parseStored).
  */
-import { errorFields, log } from '#shared/log.ts';
 import type { Agreement } from '#shared/domain/schemas.ts';
+import { errorFields, log } from '#shared/log.ts';
 import { itemsNotLeadingTo } from '#shared/store/agreement-links.ts';
 import { everyAgreementId } from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';

@@ -30,19 +30,19 @@ const indexQuery = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange): Par
  */
 function tableFilter(f: AgreementFilter): TableFilter | undefined {
   const terms: string[] = [];
-  const names: Record<string, string> = {};
+  const names: Record<string, string> = { '#data': 'data' };
   const values: Record<string, unknown> = {};
   if (f.status !== undefined) {
     terms.push('#data.#status = :status');
-    Object.assign(names, { '#status': 'status' });
+    names['#status'] = 'status';
     values[':status'] = f.status;
   }
   if (f.sector !== undefined) {
     terms.push('contains(#data.#sectors, :sector)');
-    Object.assign(names, { '#sectors': 'sectors' });
+    names['#sectors'] = 'sectors';
     values[':sector'] = f.sector;
   }
-  return terms.length === 0 ? undefined : { expression: terms.join(' AND '), names: { '#data': 'data', ...names }, values };
+  return terms.length === 0 ? undefined : { expression: terms.join(' AND '), names, values };
 }
 
 /** Agreements of one index partition: the index projects the record, which the table may filter. */

@@ -62,7 +62,10 @@ export interface Candidate<T> {
   unread?: boolean;
 }
 
-/** Index entries a read looked at and the table's filter left out: how many, and the position the read reached past them (absent once the partition is done). */
+/**
+ * Index entries a read looked at and the table's filter left out: how many, and the position the
+ * read reached past them (absent once the partition is done).
+ */
 export interface PassedOver { count: number; to?: string | undefined }
 
 export interface Source<T> {
