@@ -164,6 +164,14 @@ function claimDataDir(dataDir: string): { release: () => void; unclean: boolean 
 
 /** The gateway's own refusals, in the same problem+json the handlers answer with. */
 const refuse = (status: number, detail: string, headers: Record<string, string> = {}, errors: FieldError[] = []) => toHttp(problem(status, detail, errors, headers));
+// The head of every answer: as API Gateway's do, it names the request's id, which a 500 names as
+// its reference and the functions' log lines carry. A 304 has no content, and no Content-Length: it
+// would have to be the length of the 200. An answer to HEAD has no content either, and the
+// Content-Length its function gave (the GET's).
+const headOf = (out: ReturnType<typeof refuse>, requestId: string, extra: Record<string, string> = {}) => ({
+  ...(!hasNoContent(out) && { 'content-length': String(out.body.length) }), ...out.headers, ...extra, 'apigw-requestid': requestId,
+});
+const hasNoContent = (out: ReturnType<typeof refuse>) => out.status === 304 || out.status === 204;
 const tooLarge = () =>
   refuse(413, 'The request body is over the 4 MB a request can carry to a function', {}, [{ path: '', message: `must be at most ${MAX_REQUEST_BYTES} bytes` }]);
 
@@ -277,15 +285,10 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   // Missing Host and unknown Expect are answered below, as problem+json, not by Node's bare status line.
   const http = createServer({ requireHostHeader: false }, async (req, res) => {
     const started = performance.now();
-    // As API Gateway does, every answer names the request's id, which a 500 names as its reference
-    // and the functions' log lines carry.
     const requestId = randomUUID();
     const send = (out: ReturnType<typeof refuse>, extra: Record<string, string> = {}) => {
-      // A 304 has no content, and no Content-Length: it would have to be the length of the 200. An
-      // answer to HEAD has no content either, and the Content-Length its function gave (the GET's).
-      const empty = out.status === 304 || out.status === 204;
-      if (!res.headersSent) res.writeHead(out.status, { ...(!empty && { 'content-length': String(out.body.length) }), ...out.headers, ...extra, 'apigw-requestid': requestId });
-      res.end(empty ? undefined : out.body);
+      if (!res.headersSent) res.writeHead(out.status, headOf(out, requestId, extra));
+      res.end(hasNoContent(out) ? undefined : out.body);
       logLine(req.method, req.url, out.status, started);
     };
     try {
@@ -312,7 +315,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   });
   http.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const out = refuse(417, `Expect: ${String(req.headers.expect).slice(0, 40)} is not supported (only 100-continue is)`, { connection: 'close' }, [{ path: 'Expect', message: 'must be 100-continue, or absent' }]);
-    res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length), 'apigw-requestid': randomUUID() }).end(out.body);
+    res.writeHead(out.status, headOf(out, randomUUID())).end(out.body);
     logLine(req.method, req.url, out.status, performance.now());
   });
   // Requests Node's parser refuses (a request line or headers over its limits, a malformed header
@@ -325,7 +328,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'The request did not arrive in time']
       : [400, `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`];
     const out = refuse(status, detail);
-    const head = Object.entries({ ...out.headers, 'content-length': String(out.body.length), connection: 'close', 'apigw-requestid': randomUUID() }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+    const head = Object.entries(headOf(out, randomUUID(), { connection: 'close' })).map(([k, v]) => `${k}: ${v}`).join('\r\n');
     socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n\r\n`), out.body]));
     logLine('-', '(unparsed request)', status, performance.now());
   });

@@ -219,6 +219,8 @@ export function partitionReader(q: PartitionQuery) {
 /** A source over one index partition whose items carry their record in `data` (the GSI projection). */
 export function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): Source<T> {
   const reader = partitionReader(q);
+  const candidatesOf = (items: Record<string, unknown>[], positionOf: (item: Record<string, unknown>) => string) =>
+    items.map((i) => ({ pos: positionOf(i), item: parse(i.data) }));
   return {
     holds: reader.holds,
     ...(q.filter && { filteredBatch: FILTERED_BATCH }),
@@ -226,15 +228,14 @@ export function dataSource<T>(q: PartitionQuery, parse: (data: unknown) => T): S
       // Every candidate here is a record read and filtered.
       if (!q.filter) {
         const { items, positionOf, done } = await reader.read(after, Math.min(max, reads));
-        return { candidates: items.map((i) => ({ pos: positionOf(i), item: parse(i.data) })), done };
+        return { candidates: candidatesOf(items, positionOf), done };
       }
       // The table looks at `max` entries and returns those that pass its filter: no more than
       // `reads` of them are kept, the read then ending at the last kept (the rest are read again).
       const { items, positionOf, done, scanned, reached } = await reader.read(after, max);
       const kept = items.slice(0, reads);
-      const candidates = kept.map((i) => ({ pos: positionOf(i), item: parse(i.data) }));
       const passed = { count: scanned - items.length, to: kept.length < items.length ? undefined : reached };
-      return { candidates, done: done && kept.length === items.length, passed };
+      return { candidates: candidatesOf(kept, positionOf), done: done && kept.length === items.length, passed };
     },
   };
 }
