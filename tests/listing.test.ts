@@ -244,27 +244,50 @@ describe('a page of large records', () => {
 });
 
 describe('the reads a page takes', () => {
-  it('reads whole batches once the filter has passed over something, not the few still missing', async () => {
-    const { collectPage } = await import('#shared/store/paging.ts');
-    // Forty entries, two of which match, the newest and the oldest: the page of two had to ask
-    // for three, then two at a time, twenty round trips in all.
-    const records = Array.from({ length: 40 }, (_, i) => ({ id: `r-${String(i).padStart(2, '0')}`, match: i === 0 || i === 39 }));
+  /** A source of `count` records (r-000 ...), with `match` as `matches` says, that notes how many each read asked for. */
+  const askedSource = (count: number, matches: (i: number) => boolean) => {
+    const records = Array.from({ length: count }, (_, i) => ({ id: `r-${String(i).padStart(3, '0')}`, match: matches(i) }));
     const asked: number[] = [];
     const source = {
-      holds: (p: string) => /^r-\d\d$/.test(p),
+      holds: (p: string) => /^r-\d{3}$/.test(p),
       async read(after: string | undefined, max: number) {
         asked.push(max);
         const from = after === undefined ? 0 : records.findIndex((r) => r.id === after) + 1;
         return { candidates: records.slice(from, from + max).map((r) => ({ pos: r.id, item: r })), done: from + max >= records.length };
       },
     };
+    return { source, asked };
+  };
+
+  it('reads more at a time the more the filter passes over, not the few still missing', async () => {
+    const { collectPage } = await import('#shared/store/paging.ts');
+    // Forty entries, two of which match, the newest and the oldest: the page of two had to ask
+    // for three, then two at a time, twenty round trips in all.
+    const { source, asked } = askedSource(40, (i) => i === 0 || i === 39);
     const page = await collectPage(source, { limit: 2, digest: 'narrow-filter-01', accept: (r) => r.match });
-    expect([page.items.map((r) => r.id), page.nextCursor]).toEqual([['r-00', 'r-39'], null]);
-    expect(asked).toEqual([3, 100]);
+    expect([page.items.map((r) => r.id), page.nextCursor]).toEqual([['r-000', 'r-039'], null]);
+    // One of three matched: twice what that rate says the two lacking take (12), then 60 (one of 15).
+    expect(asked).toEqual([3, 12, 60]);
     // Everything shown so far: only what the page lacks (a page of all the records asks for limit + 1).
     asked.length = 0;
     expect((await collectPage(source, { limit: 5, digest: 'narrow-filter-02' })).items).toHaveLength(5);
     expect(asked).toEqual([6]);
+  });
+
+  it('reads a few more for a common filter\'s last results, not a hundred records the next page reads again', async () => {
+    const { collectPage } = await import('#shared/store/paging.ts');
+    // Every tenth fails the filter (a partner's agreements, some voided): the first read of 26 holds
+    // 24 matches, and the two lacking were a read of 100 (74 of them read again by the next page).
+    const { source, asked } = askedSource(200, (i) => i % 10 !== 9);
+    const digest = 'common-filter-01';
+    const first = await collectPage(source, { limit: 25, digest, accept: (r) => r.match });
+    expect([first.items.length, first.items.at(-1)!.id]).toEqual([25, 'r-026']);
+    expect(asked).toEqual([26, 10]);
+    // The next page goes on after the last shown: nothing skipped, nothing shown twice.
+    asked.length = 0;
+    const next = await collectPage(source, { limit: 25, digest, cursor: first.nextCursor!, accept: (r) => r.match });
+    expect(next.items[0]!.id).toBe('r-027');
+    expect(asked[0]).toBe(26);
   });
 
   it('has the table filter status and sector as it reads, so a rare one\'s first page is not empty behind 700 newer signings of another', async () => {

@@ -28,6 +28,12 @@ const BATCH = 100;
  * the table read stay bounded.
  */
 const MAX_FILTERED_READS = 20;
+/**
+ * The fewest entries one read of a source the table does not filter asks for once its filter has
+ * passed over something (unless fewer are left to look at): a page that lacks one result after a
+ * read should not take another round trip for one entry, nor read a hundred records to find it.
+ */
+const MIN_BATCH = 10;
 /** The most entries one read the table filters looks at: it returns only those that pass. */
 const FILTERED_BATCH = 500;
 /**
@@ -100,18 +106,23 @@ export async function collectPage<T>(
   let filteredReads = 0;
   let done = false;
   while (!done && found.length <= limit && examined < MAX_EXAMINED && scanned < MAX_SCANNED && filteredReads < MAX_FILTERED_READS) {
-    // Only what the page still lacks while everything read was shown; once the filter has passed
-    // over something, whole batches: asking for the few still missing made a narrow filter's page
-    // a hundred round trips of three items each.
+    // Only what the page still lacks while everything read was shown. Once the filter has passed over
+    // something, as many entries as should hold what the page lacks at the rate they have passed so
+    // far (a whole batch before any has): asking for the few still missing made a narrow filter's
+    // page a hundred round trips of three items each, and whole batches made a common filter's page
+    // read a hundred records for its last result, which the next page read again.
     // The records still to be read bound the batch through `reads`, not its size: sized by them, a
     // batch of entries mostly passed over unread shrank to one entry a query near MAX_EXAMINED.
     const lacking = limit + 1 - found.length;
     const want = scanned > found.length ? MAX_SCANNED - scanned : lacking;
-    // From a source the table filters, which returns only what passes: as many entries as should
-    // hold what the page lacks at the rate they have passed so far (all it may, before any has), and
-    // never fewer than a whole batch, so that a common filter's read returns few it throws away.
-    const size = source.filteredBatch === undefined || scanned === found.length ? Math.min(BATCH, want)
-      : Math.min(source.filteredBatch, want, found.length === 0 ? Infinity : Math.max(BATCH, Math.ceil((lacking * scanned) / found.length)));
+    const atRate = found.length === 0 ? Infinity : Math.ceil((lacking * scanned) / found.length);
+    // A source the table filters returns only what passes: its reads look at as many as may hold
+    // what is lacking, up to its own batch, and never fewer than a whole batch, so that a common
+    // filter's read returns few it throws away. Other sources return every entry they look at, twice
+    // as many as the rate says (so that a page seldom needs a third read), at least MIN_BATCH.
+    const size = scanned === found.length ? Math.min(BATCH, want)
+      : source.filteredBatch === undefined ? Math.min(BATCH, want, Math.max(MIN_BATCH, 2 * atRate))
+      : Math.min(source.filteredBatch, want, Math.max(BATCH, atRate));
     const batch = await source.read(after, size, MAX_EXAMINED - examined);
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
