@@ -76,30 +76,38 @@ describe('integrity sweep', () => {
     expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], complete: true });
   });
 
-  it('says which agreements its printed code or a list entry no longer leads to (an item deleted, or changed to name another)', async () => {
+  it('says which agreements its printed code or a list entry no longer leads to (an item deleted, changed to name another, or to lack a sector)', async () => {
     const { codeKey, linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
     const { signedKey } = await import('#shared/domain/agreement.ts');
-    const [lost, misled, other] = await Promise.all(['Link deleted', 'Code taken', 'Other'].map(async (title) => (await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title }))).body));
+    const [lost, misled, other, unsorted] = await Promise.all(['Link deleted', 'Code taken', 'Other', 'Sector dropped'].map(async (title) => (await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title }))).body));
     const link = linkKey(partyLinkPk('sw-b'), signedKey(lost));
+    const sectorLink = linkKey(partyLinkPk('sw-a'), signedKey(unsorted));
     const claim = (await store.getItem(codeKey(misled.code)))!;
     const linkItem = (await store.getItem(link))!;
-    expect([linkItem.agreementId, claim.agreementId]).toEqual([lost.id, misled.id]);
-    // Behind the API: one party's entry of an agreement deleted; another's code made to name a third.
+    const sectorLinkItem = (await store.getItem(sectorLink))!;
+    expect([linkItem.agreementId, claim.agreementId, sectorLinkItem.sectors]).toEqual([lost.id, misled.id, new Set(['digital-economy'])]);
+    // Behind the API: one party's entry of an agreement deleted; another's code made to name a third;
+    // a third's entry made to carry another sector than its agreement's.
     await items.deleteItem(linkItem);
     await items.putItem({ ...claim, agreementId: other.id });
+    await items.putItem({ ...sectorLinkItem, sectors: new Set(['trade']) });
     try {
       const found = await run();
-      expect(found.result!.damaged.sort()).toEqual([lost.id, misled.id].sort());
+      expect(found.result!.damaged.sort()).toEqual([lost.id, misled.id, unsorted.id].sort());
       expect(found.errors.filter((l) => l.category === 'integrity').sort((a, b) => a.agreementId.localeCompare(b.agreementId))).toEqual([
         { event: 'an agreement\'s printed code or list entries do not lead to it', category: 'integrity', agreementId: lost.id, version: 1, items: [`${link.pk}|${link.sk}`] },
         { event: 'an agreement\'s printed code or list entries do not lead to it', category: 'integrity', agreementId: misled.id, version: 1, items: [`CODE#${misled.code}|CODE`] },
+        { event: 'an agreement\'s printed code or list entries do not lead to it', category: 'integrity', agreementId: unsorted.id, version: 1, items: [`${sectorLink.pk}|${sectorLink.sk}`] },
       ].sort((a, b) => a.agreementId.localeCompare(b.agreementId)));
-      // The damage, as those it reaches meet it: the partner's list lacks it, the printed link is no certificate's.
+      // The damage, as those it reaches meet it: the partner's list lacks it, the printed link is no
+      // certificate's, the party's list of its sector lacks it.
       expect((await t.call('GET', '/agreements?partyId=sw-b&limit=100', { token: t.tokens.partner('sw-b') })).body.items.map((a: { id: string }) => a.id)).not.toContain(lost.id);
       expect((await t.call('GET', `/agreements/${misled.code}`)).body.id).toBe(other.id);
+      expect((await t.call('GET', '/agreements?partyId=sw-a&sector=digital-economy&limit=100')).body.items.map((a: { id: string }) => a.id)).not.toContain(unsorted.id);
     } finally {
       await items.putItem(linkItem);
       await items.putItem(claim);
+      await items.putItem(sectorLinkItem);
     }
     const mended = await run();
     expect([mended.result!.damaged, mended.errors]).toEqual([[], []]);

@@ -27,12 +27,12 @@ afterAll(() => t.close());
 
 const signer = (partyId: string) => ({ partyId, signatory: { name: `Signer of ${partyId}` } });
 
-/** The next version with these parties, built as the amend use case builds it (not yet written). */
-async function nextVersion(id: string, partyIds: string[]) {
+/** The next version with these parties (and `over`'s changes), built as the amend use case builds it (not yet written). */
+async function nextVersion(id: string, partyIds: string[], over: Record<string, unknown> = {}) {
   const base = (await store.getAgreementTip(id))!;
   const { agreement: current, head } = base;
   const parties = domain.snapshotParties(partyIds.map(signer), await directory.getParties(partyIds), current.parties);
-  const next = domain.amendAgreement(current, head, { parties: partyIds.map(signer), reason: 'race' }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date(), { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' })!;
+  const next = domain.amendAgreement(current, head, { parties: partyIds.map(signer), reason: 'race', ...over }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date(), { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' })!;
   return { base, current, next };
 }
 
@@ -75,16 +75,37 @@ describe('link cleanup races', () => {
     expect(await listed('partyId=lnk-p')).toContain(id);
   });
 
-  it('10 concurrent amendments that each change the parties leave listings that match the winner', async () => {
+  it('a link another writer of the same version wrote first gets this one\'s sectors too, should this one commit', async () => {
+    const id = (await logSigning(t, cer, agreement(['lnk-p', 'lnk-q']))).body.id as string;
+    // Two amendments of v1 that both add R, with other sectors: the first writes R's link, the second
+    // finds it written (at version 2), and commits.
+    const first = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r'], { sectors: ['trade'] });
+    const second = await nextVersion(id, ['lnk-p', 'lnk-q', 'lnk-r'], { sectors: ['culture'] });
+    await links.putLinks(first.next.agreement, first.current);
+    await links.putLinks(second.next.agreement, second.current);
+    expect(await store.commitVersion(second.next, second.base, 'token-second')).toBe(true);
+    expect(await listed('partyId=lnk-r&sector=culture')).toContain(id);
+    expect(await listed('country=UZ&sector=culture')).toContain(id);
+    expect(await links.itemsNotLeadingTo(second.next.agreement)).toEqual([]);
+  });
+
+  it('10 concurrent amendments that each change the parties and sectors leave listings that match the winner', async () => {
     const id = (await logSigning(t, cer, agreement(['lnk-p', 'lnk-q']))).body.id as string;
     const choices = [['lnk-p', 'lnk-r'], ['lnk-q', 'lnk-r'], ['lnk-p', 'lnk-q', 'lnk-r']];
+    const sectors = [['trade'], ['culture'], ['education', 'trade'], ['energy']];
     const replies = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-      t.call('PATCH', `/agreements/${id}`, { body: { parties: choices[i % 3]!.map(signer), reason: `editor ${i}` }, headers: { 'if-match': '"1"' } })));
+      t.call('PATCH', `/agreements/${id}`, { body: { parties: choices[i % 3]!.map(signer), sectors: sectors[i % 4], reason: `editor ${i}` }, headers: { 'if-match': '"1"' } })));
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
-    const winner = (await t.call('GET', `/agreements/${id}`)).body.parties.map((p: { partyId: string }) => p.partyId) as string[];
-    for (const p of ['lnk-p', 'lnk-q', 'lnk-r']) expect((await listed(`partyId=${p}`)).includes(id), p).toBe(winner.includes(p));
+    const won = (await t.call('GET', `/agreements/${id}`)).body;
+    const winner = won.parties.map((p: { partyId: string }) => p.partyId) as string[];
+    for (const p of ['lnk-p', 'lnk-q', 'lnk-r']) {
+      expect((await listed(`partyId=${p}`)).includes(id), p).toBe(winner.includes(p));
+      for (const sector of won.sectors) expect((await listed(`partyId=${p}&sector=${sector}`)).includes(id), `${p} ${sector}`).toBe(winner.includes(p));
+    }
     for (const [country, p] of [['CN', 'lnk-p'], ['KZ', 'lnk-q'], ['UZ', 'lnk-r']] as const) {
       expect((await listed(`country=${country}`)).includes(id), country).toBe(winner.includes(p));
+      for (const sector of won.sectors) expect((await listed(`country=${country}&sector=${sector}`)).includes(id), `${country} ${sector}`).toBe(winner.includes(p));
     }
+    expect(await links.itemsNotLeadingTo((await store.getAgreement(id))!.agreement)).toEqual([]);
   });
 });

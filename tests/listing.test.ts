@@ -324,6 +324,69 @@ describe('the reads a page takes', () => {
     }
   });
 
+  it('has the table pass over a party\'s and a country\'s links whose statuses or sectors cannot match: a rare one\'s first page is not empty behind 700 newer links', async () => {
+    const { watchingCalls } = await import('./support/dynamo-calls.ts');
+    const { putItem, deleteItem } = await import('./support/history-items.ts');
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { countryLinkPk, linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
+    const { signedKey } = await import('#shared/domain/agreement.ts');
+    // 700 links newer than the fixture's, of lis-kz and of KZ, to agreements in force of a sector no
+    // filter asks for (pointing at nothing: a record read for one shows as a key in a batch read).
+    const newer = [partyLinkPk('lis-kz'), countryLinkPk('KZ')].flatMap((pk) => Array.from({ length: 700 }, (_, i) => {
+      const id = `ag-newer${String(i).padStart(10, '0')}`;
+      return { ...linkKey(pk, `2035-01-01T00:00:00.${String(i).padStart(3, '0')}Z#${id}`), type: 'link', agreementId: id, version: 1, statuses: new Set(['active']), sectors: new Set(['smart-tourism']) };
+    }));
+    // L1's link of lis-kz as written before links carried statuses and sectors: it passes every filter.
+    const l1 = (await t.call('GET', '/agreements?partyId=lis-kz&sector=trade')).body.items.at(-1);
+    const l1Link = (await getItem(linkKey(partyLinkPk('lis-kz'), signedKey(l1))))!;
+    expect([l1.title, l1Link.statuses, l1Link.sectors]).toEqual(['L1', new Set(['active']), new Set(['trade'])]);
+    const { statuses: _s, sectors: _t, ...older } = l1Link;
+    await putItem(older);
+    for (let i = 0; i < newer.length; i += 50) await Promise.all(newer.slice(i, i + 50).map(putItem));
+    try {
+      let recordsRead = 0;
+      const count = ({ command, input }: { command: string; input: Record<string, any> }) => {
+        if (command === 'BatchGetItemCommand') recordsRead += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
+      };
+      for (const [query, expected, read] of [
+        ['partyId=lis-kz&status=voided', ['L3'], 2], ['partyId=lis-kz&sector=culture', ['L3'], 2], ['country=KZ&sector=culture', ['L3'], 1],
+        ['country=KZ&status=voided&sector=culture', ['L3'], 1], ['partyId=lis-kz&sector=trade', ['L5', 'L1'], 2], ['partyId=lis-kz&status=active&sector=culture', [], 2],
+        ['partyId=lis-kz&ceremonyId=lis-cer&status=voided', ['L3'], 2],
+      ] as const) {
+        recordsRead = 0;
+        const page = await watchingCalls(count, () => t.call('GET', `/agreements?${query}`));
+        expect([page.status, page.body.items.map((a: any) => a.title), page.body.nextCursor], query).toEqual([200, expected, null]);
+        // The records of the links that pass (L1's of lis-kz, which passes all, and the matches; L3's,
+        // voided, carries `active` too), none of the 700.
+        expect(recordsRead, query).toBe(read);
+      }
+    } finally {
+      for (let i = 0; i < newer.length; i += 50) await Promise.all(newer.slice(i, i + 50).map(deleteItem));
+      await putItem(l1Link);
+    }
+  });
+
+  it('adds to an agreement\'s links the statuses and sectors its amendments and void bring, so their filtered lists find it', async () => {
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { countryLinkPk, linkKey, partyLinkPk } = await import('#shared/store/keys.ts');
+    const { signedKey } = await import('#shared/domain/agreement.ts');
+    for (const p of [party('lis-grow-a', { countryCode: 'TJ' }), party('lis-grow-b', { countryCode: 'TJ' })]) expect((await t.call('POST', '/parties', { body: p })).status).toBe(201);
+    const made = (await logSigning(t, cer, agreement(['lis-grow-a', 'lis-grow-b'], { title: 'Grows', sectors: ['trade'], signedAt: '2021-08-24T12:00:00+08:00' }))).body;
+    const linksOf = async () => Promise.all([partyLinkPk('lis-grow-a'), countryLinkPk('TJ')].map(async (pk) => {
+      const { statuses, sectors } = (await getItem(linkKey(pk, signedKey(made))))!;
+      return [statuses, sectors];
+    }));
+    const found = async (query: string) => (await t.call('GET', `/agreements?${query}`)).body.items.map((a: any) => a.title);
+    expect(await linksOf()).toEqual(Array(2).fill([new Set(['active']), new Set(['trade'])]));
+    const amended = await t.call('PATCH', `/agreements/${made.id}`, { body: { sectors: ['culture', 'education'], reason: 'sectors were wrong' }, headers: { 'if-match': '"1"' } });
+    expect(amended.status).toBe(200);
+    expect(await linksOf()).toEqual(Array(2).fill([new Set(['active']), new Set(['trade', 'culture', 'education'])]));
+    expect([await found('partyId=lis-grow-a&sector=culture'), await found('country=TJ&sector=education'), await found('partyId=lis-grow-a&sector=trade')]).toEqual([['Grows'], ['Grows'], []]);
+    expect((await t.call('POST', `/agreements/${made.id}/void`, { body: { reason: 'test' }, headers: { 'if-match': '"2"' } })).status).toBe(200);
+    expect(await linksOf()).toEqual(Array(2).fill([new Set(['active', 'voided']), new Set(['trade', 'culture', 'education'])]));
+    expect([await found('partyId=lis-grow-a&status=voided'), await found('country=TJ&status=voided&sector=culture'), await found('partyId=lis-grow-b&status=active')]).toEqual([['Grows'], ['Grows'], []]);
+  });
+
   it('goes on from the last record it kept when the table returns more than the page may read, skipping none', async () => {
     const { putItem, deleteItem } = await import('./support/history-items.ts');
     const { getItem } = await import('#shared/store/operations.ts');

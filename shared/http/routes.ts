@@ -49,7 +49,8 @@ export const FUNCTIONS = {
   'agreements-write': {
     writes: [
       { call: 'PutItem', keys: [ANY.agreement, ANY.code, ...ANY.links] },
-      { call: 'UpdateItem', keys: [ANY.agreement] },
+      // On links: adding a status or sector an amendment or a void brings (shared/store/agreement-links.ts).
+      { call: 'UpdateItem', keys: [ANY.agreement, ...ANY.links] },
       { call: 'DeleteItem', keys: ANY.links },
     ],
     description: 'log, amend and void signings',

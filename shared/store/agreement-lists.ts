@@ -9,7 +9,7 @@ import { agreementRecord, type Agreement } from '#shared/domain/schemas.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetData, parseStored } from './operations.ts';
-import { batchesOf, collectPage, dataSource, partitionReader, type Page, type PartitionQuery, type Source, type TableFilter } from './paging.ts';
+import { batchesOf, collectPage, dataSource, FILTERED_BATCH, partitionReader, type Page, type PartitionQuery, type Source, type TableFilter } from './paging.ts';
 
 const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
@@ -25,24 +25,29 @@ const indexQuery = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange): Par
 });
 
 /**
- * The part of a listing's filter the table can apply to an index partition's projected records as
- * it reads them (status, sector), so that a page of a rare one is not a page of what it passed over.
+ * The part of a listing's filter the table can apply as it reads (status, sector), so that a page of
+ * a rare one is not a page of what it passed over: on an index partition, to the projected record;
+ * on a party's or a country's links, to the statuses and sectors each link carries (every one its
+ * agreement has had since the link was written; a link written before links carried them passes).
  */
-function tableFilter(f: AgreementFilter): TableFilter | undefined {
-  const terms: string[] = [];
-  const names: Record<string, string> = { '#data': 'data' };
-  const values: Record<string, unknown> = {};
-  if (f.status !== undefined) {
-    terms.push('#data.#status = :status');
-    names['#status'] = 'status';
-    values[':status'] = f.status;
-  }
-  if (f.sector !== undefined) {
-    terms.push('contains(#data.#sectors, :sector)');
-    names['#sectors'] = 'sectors';
-    values[':sector'] = f.sector;
-  }
-  return terms.length === 0 ? undefined : { expression: terms.join(' AND '), names, values };
+const recordFilter = (f: AgreementFilter) => allOf([
+  f.status !== undefined && { expression: '#data.#status = :status', names: { '#data': 'data', '#status': 'status' }, values: { ':status': f.status } },
+  f.sector !== undefined && { expression: 'contains(#data.#sectors, :sector)', names: { '#data': 'data', '#sectors': 'sectors' }, values: { ':sector': f.sector } },
+]);
+const linkFilter = (f: AgreementFilter) => allOf([
+  f.status !== undefined && { expression: '(attribute_not_exists(#statuses) OR contains(#statuses, :status))', names: { '#statuses': 'statuses' }, values: { ':status': f.status } },
+  f.sector !== undefined && { expression: '(attribute_not_exists(#sectors) OR contains(#sectors, :sector))', names: { '#sectors': 'sectors' }, values: { ':sector': f.sector } },
+]);
+
+/** The filters that apply, all of them; none if none does. */
+function allOf(filters: (TableFilter | false)[]): TableFilter | undefined {
+  const terms = filters.filter((t) => t !== false);
+  if (terms.length === 0) return undefined;
+  return {
+    expression: terms.map((t) => t.expression).join(' AND '),
+    names: Object.fromEntries(terms.flatMap((t) => Object.entries(t.names))),
+    values: Object.fromEntries(terms.flatMap((t) => Object.entries(t.values))),
+  };
 }
 
 /** Agreements of one index partition: the index projects the record, which the table may filter. */
@@ -77,18 +82,22 @@ async function getAgreements(ids: readonly string[]): Promise<Map<string, Agreem
 /**
  * Agreements behind a party's or country's links; links that point at nothing are dropped. With
  * `ceremonyId`, a link that names another ceremony is passed over without reading its agreement (a
- * link written before links named theirs is read, and filtered as before).
+ * link written before links named theirs is read, and filtered as before). With `filter`, the table
+ * passes over links whose statuses or sectors cannot match, as it reads them.
  */
-function linkSource(pk: string, range: SignedRange, ceremonyId?: string): Source<Agreement> {
+function linkSource(pk: string, range: SignedRange, options: { ceremonyId?: string | undefined; filter?: TableFilter | undefined }): Source<Agreement> {
+  const { ceremonyId, filter } = options;
   const reader = partitionReader({
     pk, range: { prefix: keys.LINK_PREFIX, from: range.from, to: range.to && `${range.to}#\uffff` }, descending: true,
     positionPattern: LINK_POSITION,
     startKey: (pos) => ({ pk, sk: pos }),
+    filter,
   });
   return {
     holds: reader.holds,
+    ...(filter && { filteredBatch: FILTERED_BATCH }),
     async read(after, max, reads = max) {
-      const { items: links, positionOf, done } = await reader.read(after, max);
+      const { items: links, positionOf, done, scanned, reached } = await reader.read(after, max);
       // Whether each link names another ceremony (passed over unread).
       const elsewhere = links.map((link) => ceremonyId !== undefined && typeof link.ceremonyId === 'string' && link.ceremonyId !== ceremonyId);
       // No more records read than `reads`: the batch stops after the link that reads the last of them.
@@ -104,7 +113,9 @@ function linkSource(pk: string, range: SignedRange, ceremonyId?: string): Source
         const live = agreement && `${keys.LINK_PREFIX}${signedKey(agreement)}` === pos ? agreement : undefined;
         return { pos, item: live };
       });
-      return { candidates, done: done && end === -1 };
+      // What the table passed over, and the position it reached past it (unless the batch stopped short of it).
+      const passed = { count: scanned - links.length, to: end === -1 ? reached : undefined };
+      return { candidates, done: done && end === -1, ...(filter && { passed }) };
     },
   };
 }
@@ -113,9 +124,9 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
   const range = signedKeyRange(filter);
   // The narrowest partition the filters name: a party's links, a ceremony's signings (one ceremony
   // has far fewer than a country has links), a country's links, else all; the rest filter.
-  const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range, filter.ceremonyId)
-    : filter.ceremonyId !== undefined ? indexSource('gsi2', keys.ceremonyAgreementsPk(filter.ceremonyId), range, tableFilter(filter))
-    : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range)
-    : indexSource('gsi1', keys.ALL_AGREEMENTS_PK, range, tableFilter(filter));
+  const source = filter.partyId !== undefined ? linkSource(keys.partyLinkPk(filter.partyId), range, { ceremonyId: filter.ceremonyId, filter: linkFilter(filter) })
+    : filter.ceremonyId !== undefined ? indexSource('gsi2', keys.ceremonyAgreementsPk(filter.ceremonyId), range, recordFilter(filter))
+    : filter.country !== undefined ? linkSource(keys.countryLinkPk(filter.country), range, { filter: linkFilter(filter) })
+    : indexSource('gsi1', keys.ALL_AGREEMENTS_PK, range, recordFilter(filter));
   return collectPage(source, { ...page, digest: filterDigest(['agreements', filter]), accept: matchesFilter(filter) });
 }

@@ -35,7 +35,7 @@ const MAX_FILTERED_READS = 20;
  */
 const MIN_BATCH = 10;
 /** The most entries one read the table filters looks at: it returns only those that pass. */
-const FILTERED_BATCH = 500;
+export const FILTERED_BATCH = 500;
 /**
  * The most bytes of records one page holds, as they sit in the function's answer: a Lambda's answer
  * may take 6 MB, and a hundred agreements of up to 130 KB each (fifty parties, long texts) would
