@@ -1493,6 +1493,25 @@ describe('certificate content', () => {
     expect(pdfToText(full).match(/VOIDED on/g)).toHaveLength(1);
   });
 
+  it('puts an amendment\'s day in the masthead under the compact heading, so that an amended version keeps its first version\'s one page', async () => {
+    const { PDFDocument } = await import('pdf-lib');
+    // Signatory lines long enough that the 18 parties take the compact heading, at the least scale
+    // that keeps them on one page: the amendment's line under the status pushed them onto an annex.
+    const version = (over: Record<string, unknown>) => renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: { ...a, ...over, parties: a.parties.map((p: any) => ({ ...p, signatory: { name: `Representative of ${p.countryCode}`, title: 'Minister of Digital Development' } })) },
+    }), undefined, (r) => (report = r));
+    let report: RenderReport | undefined;
+    const first = await version({ version: 1 });
+    const firstType = report!.partyType;
+    expect([report!.compactHeading, (await PDFDocument.load(first)).getPageCount()]).toEqual([true, 1]);
+    const amended = await version({ version: 2, updatedAt: '2021-09-01T02:00:00.000Z' });
+    expect([report!.compactHeading, (await PDFDocument.load(amended)).getPageCount(), report!.partyType]).toEqual([true, 1, firstType]);
+    const text = pdfToText(amended).replace(/\s+/g, ' ');
+    expect(text.match(/Amended on 1 September 2021 · 已于2021年9月1日修订/g)).toHaveLength(1);
+    // In the masthead, with the code and version: before the certificate's name.
+    expect(text.indexOf('Amended on')).toBeLessThan(text.indexOf('Certificate of Agreement'));
+  });
+
   it('keeps the type of the parties\' number on annex pages when no smaller type gets a row onto the first page', async () => {
     const { SECTORS } = await import('#shared/domain/schemas.ts');
     const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({

@@ -137,13 +137,15 @@ function paragraphLines<S extends TextOptions>(text: string, lines: string[], st
 /**
  * The line at the top of every page: the registry, and the certificate's code and version (and,
  * where there are annex pages, the page of how many: "Page 页码 1/2", so that a missing page shows).
- * `voided`: the day of the void, for a first page whose heading has no room to say it.
+ * `changed`: for a first page whose heading and facts have no room to say it, the day of the void,
+ * or of the amendment that made this version.
  */
-function masthead(w: Writer, a: Agreement, page?: { page: number; of: number }, voided?: [string, string]): void {
+function masthead(w: Writer, a: Agreement, page?: { page: number; of: number }, changed?: { voided: [string, string] } | { amended: string }): void {
   w.at(LABELS.registry, M + 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
   // An annex page can travel alone: it says so too when the agreement is void.
   if (page && page.page > 1 && a.status === 'voided') w.centred('VOIDED  ·  已作废', H - 58, { size: 8, weight: 'bold', color: ALERT });
-  if (voided) w.centred(`VOIDED on ${voided[0]}  ·  本协议已于${voided[1]}作废`, H - 58, { size: 8, weight: 'bold', color: ALERT }, 400);
+  if (changed && 'voided' in changed) w.centred(`VOIDED on ${changed.voided[0]}  ·  本协议已于${changed.voided[1]}作废`, H - 58, { size: 8, weight: 'bold', color: ALERT }, 400);
+  if (changed && 'amended' in changed) w.centred(changed.amended, H - 58, { size: 8, color: SIGNATORY }, 400);
   w.right(`Code 编号  ${a.code}   ·   Version 版本  ${a.version}${page ? `   ·   Page 页码  ${page.page}/${page.of}` : ''}`, W - M - 10, H - 58, { size: 8, color: MUTED, weight: 'bold' });
 }
 
@@ -183,11 +185,13 @@ function roomierTitles(a: Agreement, titles: Titles): Titles | undefined {
  * The heading: the certificate's name in English and Chinese, the agreement's titles, and a banner
  * when it is void. `compact` (for a list of parties that would not fit the page as well otherwise,
  * see layParties): the two names on one line, 26 points less, and a void marked by a badge beside
- * them and its day in the masthead, instead of the banner (15 points more).
+ * them and its day in the masthead, instead of the banner (15 points more); an amendment's day goes
+ * to the masthead too, instead of under the status (see facts).
  */
 function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, compact = false, pages = 1): number {
   const voided = a.status === 'voided' ? formatDay(a.updatedAt, a.signedAt, ceremony) : undefined;
-  masthead(w, a, pages > 1 ? { page: 1, of: pages } : undefined, compact ? voided : undefined);
+  const amended = amendedOn(a, ceremony);
+  masthead(w, a, pages > 1 ? { page: 1, of: pages } : undefined, !compact ? undefined : voided ? { voided } : amended === undefined ? undefined : { amended });
   let y: number;
   if (compact) {
     const [en, zh, badge] = [{ size: 20, weight: 'bold' as const, color: ACCENT }, { size: 13, color: ACCENT }, { size: 11, weight: 'bold' as const, color: ALERT }];
@@ -240,11 +244,14 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, co
 /** The compact heading's mark of a void, framed in red beside the certificate's names. */
 const VOID_BADGE = 'VOIDED  已作废';
 
-function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number): number {
+/** A later version in force is an amendment's: the day it was recorded. */
+const amendedOn = (a: Agreement, ceremony: Ceremony) => (a.version > 1 && a.status === 'active' ? amendedNote(formatDay(a.updatedAt, a.signedAt, ceremony)) : undefined);
+
+/** The facts under the heading; an amendment's day under the status, unless the heading is `compact` (it is in the masthead then). */
+function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number, compact: boolean): number {
   const [kindEn, kindZh] = KIND_LABELS[a.kind];
   const [statusEn, statusZh] = STATUS_LABELS[a.status];
-  // A later version in force is an amendment's: the day it was recorded, under the status.
-  const amended = a.version > 1 && a.status === 'active' ? amendedNote(formatDay(a.updatedAt, a.signedAt, ceremony)) : undefined;
+  const amended = compact ? undefined : amendedOn(a, ceremony);
   const col = (W - 2 * M - 20) / 2;
   const left = M + 10;
   const right = left + col + 10;
@@ -654,7 +661,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
   const lay = (t: Titles) => {
-    const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, t, compact)) - 10 - 168;
+    const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, t, compact), compact) - 10 - 168;
     return layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10));
   };
   let titles = titlesOf(a);
@@ -667,7 +674,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
     if (unshrunk(roomy) && roomy.parts.style.name >= layout.parts.style.name) [titles, layout] = [roomier, roomy];
   }
   const { parts, pages, scale, band } = layout;
-  const top = facts(w, a, ceremony, heading(w, a, ceremony, titles, band === 1, pages.length));
+  const top = facts(w, a, ceremony, heading(w, a, ceremony, titles, band === 1, pages.length), band === 1);
   const total = a.parties.length;
   let from = 0;
   pages.forEach((grid, i) => {
