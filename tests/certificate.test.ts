@@ -182,7 +182,7 @@ describe('certificate content', () => {
     expect(touchingLines(blocks)).toEqual([]);
   });
 
-  it('draws the scripts of the expos\' neighbours and partners too: Korean, Thai, Georgian, Hebrew, Bengali, India\'s other scripts, Ethiopic, Mongolian, Tibetan, Yi, Syriac; Han in Japanese and Korean forms', async () => {
+  it('draws the scripts of the expos\' neighbours and partners too: Korean, Thai, Georgian, Hebrew, Bengali, India\'s other scripts, Ethiopic, Mongolian, Tibetan, Yi, Syriac, Tifinagh, Canadian syllabics, Cherokee; Han in Japanese and Korean forms', async () => {
     const ids = MORE_SCRIPTS.map((p, i) => `ms-${i}-${p.lang.toLowerCase()}`);
     await setup(t, MORE_SCRIPTS.map((p, i) => party(ids[i]!, { kind: p.kind, name: p.name, localName: p.localName, lang: p.lang, countryCode: p.code })), cer);
     const signed = await logSigning(t, cer, agreement(ids, { title: 'Names in many more scripts' }));
@@ -202,15 +202,16 @@ describe('certificate content', () => {
   it('tells operators when a name has characters no bundled font can draw (it still renders, with boxes)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      await setup(t, [party('chr-party', { kind: 'organization', name: 'Cherokee Nation', localName: 'ᏣᎳᎩ ᎠᏰᎵ', lang: 'chr', countryCode: 'US' })], cer);
+      await setup(t, [party('sat-party', { kind: 'organization', name: 'Santal Council', localName: 'ᱥᱟᱱᱛᱟᱲᱤ', lang: 'sat', countryCode: 'IN' })], cer);
       const covered = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title: 'Every character covered' }));
       expect((await certificate(covered.body.id)).status).toBe(200);
       expect(warn).not.toHaveBeenCalled();
-      const signed = await logSigning(t, cer, agreement(['cq', 'chr-party'], { title: 'A script without a font' }));
+      const signed = await logSigning(t, cer, agreement(['cq', 'sat-party'], { title: 'A script without a font' }));
       expect((await certificate(signed.body.id)).status).toBe(200);
       const logged = warn.mock.calls.map(([line]) => line);
       expect(logged).toEqual([expect.objectContaining({ event: expect.stringContaining('no bundled font'), agreementId: signed.body.id, version: 1 })]);
-      expect(logged[0].characters.sort()).toEqual(['U+13A0', 'U+13A9', 'U+13B3', 'U+13B5', 'U+13E3', 'U+13F0']);
+      // Ol Chiki (Santali): no bundled font has it.
+      expect(logged[0].characters.sort()).toEqual(['U+1C5B', 'U+1C5F', 'U+1C64', 'U+1C65', 'U+1C71', 'U+1C72']);
     } finally {
       warn.mockRestore();
     }
@@ -2247,8 +2248,8 @@ describe('verification', () => {
 
   it('renders a version once per process to compare uploads not on record, however many files of it have left its cache since', async () => {
     // A party with characters no font draws: each render of its certificate logs a warning, which counts renders.
-    const own = await setup(t, [party('chr-digest', { kind: 'organization', name: 'Cherokee Nation', localName: 'ᏣᎳᎩ ᎠᏰᎵ', lang: 'chr', countryCode: 'US' })], 'cer-digests');
-    const target = await logSigning(t, own, agreement(['cq', 'chr-digest'], { title: 'Copied signature' }));
+    const own = await setup(t, [party('sat-digest', { kind: 'organization', name: 'Santal Council', localName: 'ᱥᱟᱱᱛᱟᱲᱤ', lang: 'sat', countryCode: 'IN' })], 'cer-digests');
+    const target = await logSigning(t, own, agreement(['cq', 'sat-digest'], { title: 'Copied signature' }));
     const file = await fileWithGenuineSignature(target.body);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
@@ -2765,6 +2766,7 @@ const FONT_OF_LANG: Record<string, string> = Object.fromEntries(Object.entries({
   'sans-kannada/NotoSansKannada': ['kn'], 'sans-telugu/NotoSansTelugu': ['te'], 'sans-malayalam/NotoSansMalayalam': ['ml'],
   'sans-oriya/NotoSansOriya': ['or'], 'sans-ethiopic/NotoSansEthiopic': ['am'], 'sans-mongolian/NotoSansMongolian': ['mn-Mong'],
   'serif-tibetan/NotoSerifTibetan': ['bo'], 'sans-yi/NotoSansYi': ['ii'], 'sans-syriac/NotoSansSyriac': ['syr'],
+  'sans-tifinagh/NotoSansTifinagh': ['zgh'], 'sans-canadian-aboriginal/NotoSansCanadianAboriginal': ['iu'], 'sans-cherokee/NotoSansCherokee': ['chr'],
 }).flatMap(([font, langs]) => langs.map((lang) => [lang, font])));
 
 /** Official names of SCO partners that joined after 2021 (and Tamil, Sri Lanka's other official language). */
@@ -2803,6 +2805,10 @@ const MORE_SCRIPTS = [
   // Han in Japanese and Korean names takes those languages' forms (直 and 骨 differ from Chinese ones).
   { code: 'JP', kind: 'enterprise', name: 'Sakura Smart Logistics Co., Ltd.', localName: 'さくら直骨物流株式会社', lang: 'ja' },
   { code: 'KR', kind: 'city', name: 'Busan (in Hanja)', localName: '釜山廣域市', lang: 'ko' },
+  // Morocco's Amazigh (Tifinagh), Nunavut's Inuktitut (Canadian syllabics), the Cherokee Nation's own name.
+  { code: 'MA', kind: 'state', name: 'Kingdom of Morocco', localName: 'ⵜⴰⴳⵍⴷⵉⵜ ⵏ ⵍⵎⵖⵔⵉⴱ', lang: 'zgh' },
+  { code: 'CA', kind: 'organization', name: 'Government of Nunavut', localName: 'ᓄᓇᕗᑦ ᒐᕙᒪᒃᑯᑦ', lang: 'iu' },
+  { code: 'US', kind: 'organization', name: 'Cherokee Nation', localName: 'ᏣᎳᎩ ᎠᏰᎵ', lang: 'chr' },
 ];
 
 /**

@@ -59,6 +59,10 @@ export const FONT_ASSETS = {
   // China's Yi (Liangshan, Sichuan), and Syriac (Assyrian communities of Iraq, Syria and Türkiye).
   yi: font('noto-sans-yi', 'NotoSansYi', '400Regular'),
   syriac: font('noto-sans-syriac', 'NotoSansSyriac', '400Regular'),
+  // Morocco's Amazigh (Tifinagh), Canada's Inuktitut and Cree (syllabics), the Cherokee Nation's.
+  tifinagh: font('noto-sans-tifinagh', 'NotoSansTifinagh', '400Regular'),
+  canadianSyllabics: font('noto-sans-canadian-aboriginal', 'NotoSansCanadianAboriginal', '400Regular'),
+  cherokee: font('noto-sans-cherokee', 'NotoSansCherokee', '400Regular'),
 } as const satisfies Record<string, Asset>;
 
 export const CERTIFICATE_ASSETS: Asset[] = [

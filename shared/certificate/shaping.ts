@@ -46,6 +46,9 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts:
   { key: 'tibt', regular: FONT_ASSETS.tibetan, scripts: ['Tibt'] },
   { key: 'yiii', regular: FONT_ASSETS.yi, scripts: ['Yiii'] },
   { key: 'syrc', regular: FONT_ASSETS.syriac, scripts: ['Syrc'] },
+  { key: 'tfng', regular: FONT_ASSETS.tifinagh, scripts: ['Tfng'] },
+  { key: 'cans', regular: FONT_ASSETS.canadianSyllabics, scripts: ['Cans'] },
+  { key: 'cher', regular: FONT_ASSETS.cherokee, scripts: ['Cher'] },
 ];
 /** FONTS by key, and the font preferred for each script (the first listing it): looked up for every letter shaped. */
 const FONT_BY_KEY = new Map(FONTS.map((f) => [f.key, f]));
@@ -59,7 +62,7 @@ const SCRIPTS = Object.entries({
   Han: 'Hani', Hiragana: 'Hira', Katakana: 'Kana', Bopomofo: 'Bopo',
   Hangul: 'Hang', Thai: 'Thai', Georgian: 'Geor', Bengali: 'Beng', Gujarati: 'Gujr', Gurmukhi: 'Guru', Kannada: 'Knda',
   Telugu: 'Telu', Malayalam: 'Mlym', Oriya: 'Orya', Ethiopic: 'Ethi', Mongolian: 'Mong', Tibetan: 'Tibt',
-  Yi: 'Yiii', Syriac: 'Syrc',
+  Yi: 'Yiii', Syriac: 'Syrc', Tifinagh: 'Tfng', Canadian_Aboriginal: 'Cans', Cherokee: 'Cher',
 }).map(([name, tag]) => [new RegExp(`\\p{Script=${name}}`, 'u'), tag] as const);
 /** The right-to-left scripts a bundled font draws, by Unicode name, with their ISO 15924 tags. */
 const RTL_BUNDLED = { Arabic: 'Arab', Hebrew: 'Hebr', Thaana: 'Thaa', Syriac: 'Syrc' };
