@@ -78,6 +78,10 @@ describe('party rules', () => {
     ['a local name with 30 combining marks on one letter', { kind: 'enterprise', name: 'Stacked', localName: `مصر ب${'\u064E'.repeat(30)} مصر`, countryCode: 'EG' }, 201, undefined],
     ['a name with a Hangul filler in front (looks like another)', { kind: 'enterprise', name: '\u3164Acme', countryCode: 'CN' }, 400, '/name'],
     ['a name of punctuation and digits only', { kind: 'enterprise', name: '3.14', countryCode: 'CN' }, 201, undefined],
+    // Invisible, and a name with one looks like the name without it, which it does not equal.
+    ['a name with a word joiner inside', { kind: 'enterprise', name: 'Ka\u2060zan', countryCode: 'RU' }, 400, '/name'],
+    ['a name with an invisible operator', { kind: 'enterprise', name: 'Kazan\u2062', countryCode: 'RU' }, 400, '/name'],
+    ['a local name with an interlinear annotation (hiding its text)', { kind: 'enterprise', name: 'Annotated', localName: 'a\uFFF9b\uFFFAc\uFFFB', countryCode: 'CN' }, 400, '/localName'],
   ])('%s -> $2', async (_name, body, status, path) => {
     const r = await t.call('POST', '/parties', { body });
     if (status === 201) {

@@ -171,11 +171,14 @@ export const timeZone = z.string().refine((tz) => {
  * Characters that are not text: C0/C1 controls, unpaired surrogates (no UTF-8 can carry them),
  * noncharacters, the deprecated format controls, and the bidirectional embedding, override and
  * isolate controls, which would silently reorder a name on a certificate or a verification page
- * ("Trojan Source"), and the tag characters (invisible; only emoji flag sequences use them).
+ * ("Trojan Source"), the tag characters (invisible; only emoji flag sequences use them), the word
+ * joiner and invisible operators (U+2060 to U+2064: for mathematics, and for line breaking this
+ * registry does itself), and the interlinear annotation marks (U+FFF9 to U+FFFB, which hide what
+ * they enclose): all invisible, they make a name look like another it does not equal.
  * The marks that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
  * LRM/RLM/ALM. Line and paragraph breaks count as controls except in multiline texts.
  */
-const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u206F\uFFFD\u115F\u1160\u3164\uFFA0\u2800\u{E0000}-\u{E007F}]/u;
+const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFFF9-\uFFFB\uFFFD\u115F\u1160\u3164\uFFA0\u2800\u{E0000}-\u{E007F}]/u;
 /**
  * What makes text visible: a letter, digit, symbol or punctuation mark (not only spaces, marks or
  * joiners), and not one of the blanks that count as letters or symbols (Hangul fillers, which are
@@ -217,7 +220,7 @@ export const text = (max: number, { multiline = false } = {}) =>
       // for..of walks code points: a valid surrogate pair is one character, an unpaired half is its own.
       for (const ch of value) {
         if (NOT_TEXT.test(ch) && !(multiline && LINE_BREAKS.test(ch))) {
-          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters, bidirectional controls, U+FFFD, blank fillers and tag characters are not allowed here` });
+          ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint(ch)}: controls, line breaks, unpaired surrogates, noncharacters, bidirectional controls, invisible operators and annotations, U+FFFD, blank fillers and tag characters are not allowed here` });
           return;
         }
       }
@@ -228,7 +231,7 @@ export const text = (max: number, { multiline = false } = {}) =>
       else if (stacksMarks(value, 30)) ctx.addIssue({ code: 'custom', message: 'must not stack more than 30 combining marks on one character' });
       else if (/^\p{Cf}*\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value.replace(/^\p{Cf}*/u, ''))})` });
     })
-    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, U+FFFD, blank fillers or tag characters, with a visible character, not starting with a combining mark, and with at most 30 combining marks on one character${multiline ? '; line breaks and tabs allowed' : ''}.` });
+    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, the word joiner and invisible operators (U+2060 to U+2064), interlinear annotation marks, U+FFFD, blank fillers or tag characters, with a visible character, not starting with a combining mark, and with at most 30 combining marks on one character${multiline ? '; line breaks and tabs allowed' : ''}.` });
 
 /** The instant of a date-time string, as a sortable UTC ISO string to the millisecond (used in keys). */
 export function toUtcIso(value: string): string {
