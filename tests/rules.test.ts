@@ -178,6 +178,10 @@ describe('ceremony rules', () => {
     ['an end 0.3 ms before the start', { startsAt: '2021-08-23T14:00:00.0004+08:00', endsAt: '2021-08-23T14:00:00.0001+08:00' }, 422, '/endsAt'],
     ['an end after the start', { endsAt: '2021-08-23T16:00:00+08:00' }, 201, undefined],
     ['an end before the start', { endsAt: '2021-08-23T13:00:00+08:00' }, 422, '/endsAt'],
+    // An end typed a decade or a year out would let every signing of those years pass the signing-day rule.
+    ['an end a decade after the start (2031 for 2021)', { endsAt: '2031-08-25T18:00:00+08:00' }, 422, '/endsAt'],
+    ['an end a year after the start', { endsAt: '2022-08-22T18:00:00+08:00' }, 422, '/endsAt'],
+    ['an end six months after the start (a world expo)', { endsAt: '2022-02-22T18:00:00+08:00' }, 201, undefined],
     ['a missing venue', { venue: undefined }, 400, '/venue'],
   ])('%s -> $2', async (_name, over, status, path) => {
     const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), over) });
@@ -199,6 +203,27 @@ describe('ceremony rules', () => {
     expect((await t.call('GET', `/ceremonies/${id}`)).body).toMatchObject({ version: 1, timeZone: 'Asia/Shanghai' });
     const moved = await t.call('PATCH', `/ceremonies/${id}`, { body: { timeZone: 'Asia/Tokyo', startsAt: '2021-08-23T15:00:00+09:00', reason: 'zone' }, headers: { 'if-match': '"1"' } });
     expect([moved.status, moved.body.timeZone]).toEqual([200, 'Asia/Tokyo']);
+  });
+
+  it('refuses a correction that makes a ceremony last 186 days or more, naming the time it moved; one stored longer keeps its other corrections', async () => {
+    const id = fresh('cer');
+    expect((await t.call('POST', '/ceremonies', { body: ceremony(id, { endsAt: '2021-08-25T18:00:00+08:00' }) })).status).toBe(201);
+    const correct = (patch: object, version: number) => t.call('PATCH', `/ceremonies/${id}`, { body: { ...patch, reason: 'r' }, headers: { 'if-match': `"${version}"` } });
+    const end = await correct({ endsAt: '2031-08-25T18:00:00+08:00' }, 1);
+    expect([end.status, end.body.detail, end.body.errors]).toEqual([422,
+      'A ceremony lasts at most 186 days (six months); this one would last 3,654: check the year of its end and start',
+      [{ path: '/endsAt', message: 'must be less than 186 days after startsAt' }]]);
+    const start = await correct({ startsAt: '2011-08-23T14:00:00+08:00' }, 1);
+    expect([start.status, start.body.errors]).toEqual([422, [{ path: '/startsAt', message: 'must be less than 186 days before endsAt' }]]);
+    expect((await t.call('GET', `/ceremonies/${id}`)).body).toMatchObject({ version: 1, endsAt: '2021-08-25T18:00:00+08:00' });
+    // Stored before the rule, a ceremony of ten years: a correction of its title goes through.
+    const { insertCeremony } = await import('#shared/store/directory.ts');
+    const { hashOf } = await import('#shared/domain/canonical.ts');
+    const old = fresh('cer');
+    const body = ceremony(old, { endsAt: '2031-08-25T18:00:00+08:00' });
+    const stamp = { createdAt: '2021-08-01T00:00:00.000Z', createdBy: 'local-staff', updatedAt: '2021-08-01T00:00:00.000Z', updatedBy: 'local-staff' };
+    expect(await insertCeremony({ ...body, version: 1, ...stamp }, { requestHash: hashOf(body), requestToken: 'before-the-span-rule' })).toBe(true);
+    expect((await t.call('PATCH', `/ceremonies/${old}`, { body: { title: 'Renamed', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
   });
 
   it('holds a ceremony stored before the time-zone rule only to what a correction changes, and replays its opening sent again', async () => {

@@ -25,6 +25,24 @@ function assertEndsAfterStart(c: Pick<Ceremony, 'startsAt' | 'endsAt'>, sent: 's
   }
 }
 
+/**
+ * The longest a ceremony may last: six months of any six (a world expo's), so that an end typed a
+ * year or a decade out (2034 for 2024), which would let every signing of those years pass the
+ * signing-day rule and print on every certificate, is refused.
+ */
+export const MAX_CEREMONY_DAYS = 186;
+
+/** `sent`: the field the request set, which the 422 names. For a correction (`before` given), only one that moves the start or the end. */
+function assertSpan(before: Ceremony | undefined, c: Pick<Ceremony, 'startsAt' | 'endsAt'>, sent: 'startsAt' | 'endsAt' = 'endsAt'): void {
+  if (c.endsAt === undefined || (before && before.startsAt === c.startsAt && before.endsAt === c.endsAt)) return;
+  const days = Math.floor((Date.parse(c.endsAt) - Date.parse(c.startsAt)) / 86_400_000);
+  if (days >= MAX_CEREMONY_DAYS) {
+    throw new RuleViolation(`A ceremony lasts at most ${MAX_CEREMONY_DAYS} days (six months); this one would last ${days.toLocaleString('en')}: check the year of its end and start`, [
+      sent === 'endsAt' ? { path: '/endsAt', message: `must be less than ${MAX_CEREMONY_DAYS} days after startsAt` } : { path: '/startsAt', message: `must be less than ${MAX_CEREMONY_DAYS} days before endsAt` },
+    ]);
+  }
+}
+
 const TIMES = ['startsAt', 'endsAt'] as const;
 
 /**
@@ -61,6 +79,7 @@ export function assertClockAgrees(before: Ceremony | undefined, after: Ceremony)
 
 export function newCeremony(id: string, input: CeremonyInput, { at, actor }: Stamp): Ceremony {
   assertEndsAfterStart(input);
+  assertSpan(undefined, input);
   const { id: _ignored, ...fields } = input;
   const ceremony = { id, ...fields, version: 1, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
   assertClockAgrees(undefined, ceremony);
@@ -78,6 +97,7 @@ export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, 
   const next = patched(ceremony, fields);
   if (Object.keys(correctionOf(ceremony, next)).length === 0) return null;
   assertEndsAfterStart(next, patch.endsAt === undefined ? 'startsAt' : 'endsAt');
+  assertSpan(ceremony, next, patch.endsAt === undefined ? 'startsAt' : 'endsAt');
   return { ...next, version: ceremony.version + 1, updatedAt: at, updatedBy: actor };
 }
 
