@@ -1669,7 +1669,8 @@ describe('verification', () => {
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ status: 'valid', version: 1, currentVersion: 1, agreement: { title: 'Valid one', parties: [{ name: 'Chongqing Municipality', localName: '重庆市' }, { name: 'Zhōngguó Ëxample Trading Co.' }] } });
       // The ceremony's start goes along: a page shows signing times on its clock when it has no time zone.
-      expect(r.body.agreement.ceremony).toMatchObject({ startsAt: expect.stringMatching(/^\d{4}-/) });
+      // And its venue, which the certificate prints.
+      expect(r.body.agreement.ceremony).toMatchObject({ startsAt: expect.stringMatching(/^\d{4}-/), venue: 'Chongqing International Expo Center' });
       expect(r.body).not.toHaveProperty('reason'); // only an invalid answer says why it is one
     }
   });
@@ -1712,7 +1713,7 @@ describe('verification', () => {
       expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 已于2026年12月1日修订' : 'VOIDED on 1 December 2026');
     }
     const { verificationPage } = await import('#shared/http/pages.ts');
-    const facts = { title: 'T', signedAt: clock.signedAt, parties: [], ceremony: { title: 'C', city: 'Seoul', countryCode: 'KR', startsAt: '2026-11-30T00:00:00Z' } };
+    const facts = { title: 'T', signedAt: clock.signedAt, parties: [], ceremony: { title: 'C', venue: 'COEX', city: 'Seoul', countryCode: 'KR', startsAt: '2026-11-30T00:00:00Z' } };
     const common = { detail: 'd', detailZh: '细', code: 'AAAA-AAAA', version: 1, agreement: facts };
     expect(plain(verificationPage({ ...common, status: 'superseded', currentVersion: 2, supersededAt: clock.updatedAt }))).toContain('Version 2 replaced it on 1 December 2026.');
     expect(plain(verificationPage({ ...common, status: 'voided', currentVersion: 2, voidedAt: clock.updatedAt }))).toContain('The agreement was voided on 1 December 2026');
@@ -2333,12 +2334,12 @@ describe('verification', () => {
     expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
-    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi>, <bdi>Chongqing</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
+    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi>, <bdi>Chongqing International Expo Center</bdi>, <bdi>Chongqing</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // With the event it was part of, as the certificate names it.
     const { verificationPage } = await import('#shared/http/pages.ts');
     const json = (await checkLink(link)).body;
     const withEvent = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, event: 'Smart China Expo 2021 (SCE 2021)' } } };
-    expect(plain(verificationPage(withEvent))).toContain('<dd><bdi>Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi>, <bdi>Chongqing</bdi> · 23 August 2021');
+    expect(plain(verificationPage(withEvent))).toContain('<dd><bdi>Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi>, <bdi>Chongqing International Expo Center</bdi>, <bdi>Chongqing</bdi> · 23 August 2021');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

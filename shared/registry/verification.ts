@@ -64,7 +64,7 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
     signedAt: certified.signedAt,
     parties: certified.parties.map((p) => ({ name: p.name, ...(p.localName && { localName: p.localName, ...(p.lang && { lang: p.lang }) }) })),
     ...(ceremony && { ceremony: {
-      title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt,
+      title: ceremony.title, ...(ceremony.event && { event: ceremony.event }), venue: ceremony.venue, city: ceremony.city, countryCode: ceremony.countryCode, startsAt: ceremony.startsAt,
       ...(ceremony.endsAt && { endsAt: ceremony.endsAt }),
       ...(ceremony.timeZone && { timeZone: ceremony.timeZone }), ...(ceremony.version > 1 && { correctedAt: ceremony.updatedAt }),
     } }),
