@@ -2313,6 +2313,9 @@ describe('verification', () => {
     const { link } = await readOnlySigning();
     const r = await checkLink(link.replace(/sig=.*/, `sig=${'A'.repeat(1500)}`));
     expect([r.status, r.body.status, r.body.reason]).toEqual([200, 'invalid', 'signature-mismatch']);
+    // Past 2,000 characters, the address is refused, saying what a signature is like.
+    const over = await checkLink(link.replace(/sig=.*/, `sig=${'A'.repeat(6000)}`));
+    expect([over.status, over.body.errors]).toEqual([400, [{ path: 'sig', message: 'must be at most 2000 characters (a certificate\'s signature has 86)' }]]);
   });
 
   it('answers browsers with a page', async () => {

@@ -264,6 +264,9 @@ describe('routes', () => {
     const types = await request(`${auth}Content-Type: application/json\r\nContent-Type: text/plain\r\n`);
     expect([types.status, types.body?.errors]).toEqual([415, [{ path: 'Content-Type', message: 'must be application/json' }]]);
     expect((await t.call('GET', '/parties/http-twice')).status).toBe(404);
+    // JSON in another charset: the charset is what is wrong.
+    const latin1 = await request(`${auth}Content-Type: application/json; charset=iso-8859-1\r\n`);
+    expect([latin1.status, latin1.body?.errors]).toEqual([415, [{ path: 'Content-Type', message: 'must name charset=utf-8, or no charset (JSON is UTF-8)' }]]);
     expect((await t.call('POST', '/parties', { body })).status).toBe(201); // the same request, each header once
   });
 

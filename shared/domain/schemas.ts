@@ -197,7 +197,7 @@ export const verifyLinkQuery = z.object({
   // A signature is base64url: one with a comma was sent twice (joined), which the 400 says. A comma
   // followed by nothing base64url is punctuation after a pasted link, dropped with what follows it.
   // (One comma group, not a repeated one: that would backtrack exponentially on a run of commas.)
-  sig: z.string().min(1, 'is required').max(2000).regex(/^[^,]*(?:,[^A-Za-z0-9_-]*)?$/),
+  sig: z.string().min(1, 'is required').max(2000, 'must be at most 2000 characters (a certificate\'s signature has 86)').regex(/^[^,]*(?:,[^A-Za-z0-9_-]*)?$/),
 });
 export type AgreementListQuery = z.infer<typeof agreementListQuery>;
 

@@ -96,7 +96,11 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   if (raw.length > MAX_BODY_BYTES) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}`, [{ path: '', message: `must be at most ${MAX_BODY_BYTES} bytes` }]);
   const type = headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) {
-    throw new HttpError(415, `Send the body as application/json (UTF-8), not ${type ?? 'without a Content-Type'}`, [{ path: 'Content-Type', message: 'must be application/json' }]);
+    // JSON with a charset other than UTF-8 is JSON all the same: the charset is what is wrong.
+    const charset = type !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*;\s*charset\s*=/i.test(type);
+    throw new HttpError(415, `Send the body as application/json (UTF-8), not ${type ?? 'without a Content-Type'}`, [
+      { path: 'Content-Type', message: charset ? 'must name charset=utf-8, or no charset (JSON is UTF-8)' : 'must be application/json' },
+    ]);
   }
   let json: string;
   try {
