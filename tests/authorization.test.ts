@@ -54,6 +54,7 @@ const ROWS: [string, () => Promise<Call>, Partial<Record<Caller, number>>][] = [
     await t.call('POST', '/parties', { body: party(id) });
     return { method: 'PATCH', path: `/parties/${id}`, body: { name: 'Renamed' }, headers: { 'if-match': '"1"' } };
   }, { staff: 200, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
+  ['GET /parties/{id}/history', async () => ({ method: 'GET', path: '/parties/auth-a/history' }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
   ['POST /ceremonies', async () => ({ method: 'POST', path: '/ceremonies', body: ceremony(`auth-cer-${next()}`) }), { staff: 201, auditor: 403, partnerOwn: 403 }],
   ['GET /ceremonies', async () => ({ method: 'GET', path: '/ceremonies' }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],
   ['GET /ceremonies/{id}', async () => ({ method: 'GET', path: `/ceremonies/${cer}` }), { staff: 200, auditor: 200, partnerOwn: 403, partnerOther: 403 }],

@@ -156,6 +156,43 @@ describe('party rules', () => {
     const r = await t.call('PATCH', `/parties/${id}`, { body: { name: 'New' }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
     expectProblem(r, status, status === 400 ? 'If-Match' : undefined);
   });
+
+  it('keeps every rename of a party in its history, with its reason if it gave one; the same rename sent again is a replay', async () => {
+    const id = fresh('history-party');
+    const made = await t.call('POST', '/parties', { body: party(id, { name: 'Kazan', localName: 'Казань', lang: 'ru', countryCode: 'RU' }) });
+    const rename = (body: object, version: number) => t.call('PATCH', `/parties/${id}`, { body, headers: { 'if-match': `"${version}"` } });
+    expect((await rename({ name: 'Kazan City', reason: 'its official name' }, 1)).status).toBe(200);
+    expect((await rename({ localName: null }, 2)).status).toBe(200);
+    // Sent again while it is the latest change: a replay; with another reason, a stale request.
+    const again = await rename({ localName: null }, 2);
+    expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    expect((await rename({ localName: null, reason: 'another' }, 2)).status).toBe(412);
+    expectProblem(await rename({ reason: 'only a reason' }, 3), 400, '');
+    const history = await t.call('GET', `/parties/${id}/history`);
+    expect(history.body).toEqual({
+      partyId: id, version: 3, complete: true,
+      items: [
+        { version: 1, action: 'created', at: made.body.createdAt, actor: 'local-staff', reason: null, changes: { name: { from: null, to: 'Kazan' }, localName: { from: null, to: 'Казань' }, lang: { from: null, to: 'ru' } } },
+        { version: 2, action: 'amended', at: expect.any(String), actor: 'local-staff', reason: 'its official name', changes: { name: { from: 'Kazan', to: 'Kazan City' } } },
+        { version: 3, action: 'amended', at: expect.any(String), actor: 'local-staff', reason: null, changes: { localName: { from: 'Казань', to: null } } },
+      ],
+    });
+    expect((await t.call('GET', `/parties/${id}`)).body).toMatchObject({ version: 3, name: 'Kazan City', updatedAt: history.body.items[2].at });
+    expectProblem(await t.call('GET', `/parties/${fresh('nobody')}/history`), 404);
+  });
+
+  it('says a party renamed before renames were kept has an incomplete history, and keeps its renames from then on', async () => {
+    const { putItem } = await import('./support/history-items.ts');
+    const { partyIndexKeys, partyKey } = await import('#shared/store/keys.ts');
+    const id = fresh('old-rename');
+    const stamp = { createdAt: '2021-08-01T00:00:00.000Z', createdBy: 'local-staff', updatedAt: '2021-08-02T00:00:00.000Z', updatedBy: 'local-staff' };
+    const data = { id, kind: 'enterprise', name: 'Renamed Once', countryCode: 'CN', version: 2, ...stamp };
+    await putItem({ ...partyKey(id), ...partyIndexKeys(data as any), type: 'party', version: 2, data, change: { rename: { name: { from: 'Before', to: 'Renamed Once' } }, actor: 'local-staff', token: 't' } });
+    expect((await t.call('GET', `/parties/${id}/history`)).body).toEqual({ partyId: id, version: 2, complete: false, items: [] });
+    expect((await t.call('PATCH', `/parties/${id}`, { body: { name: 'Renamed Twice', reason: 'r' }, headers: { 'if-match': '"2"' } })).status).toBe(200);
+    const history = (await t.call('GET', `/parties/${id}/history`)).body;
+    expect([history.complete, history.items.map((e: any) => [e.version, e.reason, e.changes])]).toEqual([false, [[3, 'r', { name: { from: 'Renamed Once', to: 'Renamed Twice' } }]]]);
+  });
 });
 
 describe('ceremony rules', () => {

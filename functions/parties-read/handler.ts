@@ -1,9 +1,9 @@
-/** GET /parties, GET /parties/{id} */
+/** GET /parties, GET /parties/{id}, GET /parties/{id}/history */
 import { parseInput } from '#shared/domain/validation.ts';
 import { DEFAULT_LIMIT, partyListQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
 import { etag } from '#shared/http/response.ts';
-import { listParties, readParty } from '#shared/registry/directory.ts';
+import { listParties, partyHistoryOf, readParty } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('parties-read', {
   'GET /parties': async (req) => {
@@ -14,4 +14,5 @@ export const handler = lambdaHandler('parties-read', {
     const party = await readParty(req.params.id!, req.principal);
     return { status: 200, body: party, headers: { etag: etag(party.version) } };
   },
+  'GET /parties/{id}/history': async (req) => ({ status: 200, body: await partyHistoryOf(req.params.id!) }),
 });

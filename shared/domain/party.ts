@@ -1,9 +1,9 @@
 /** Parties: the states, cities, enterprises and organizations that sign. */
 import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
 import type { Stamp } from './principal.ts';
-import type { Party, PartyInput, PartyPatch } from './schemas.ts';
+import type { Party, PartyEntry, PartyInput, PartyPatch } from './schemas.ts';
 
-export type { Party };
+export type { Party, PartyEntry };
 
 export function newParty(id: string, input: PartyInput, { at, actor }: Stamp): Party {
   const { id: _ignored, ...fields } = input;
@@ -12,7 +12,8 @@ export function newParty(id: string, input: PartyInput, { at, actor }: Stamp): P
 
 /** Applies a patch (null removes an optional field); returns null when nothing would change. */
 export function patchParty(party: Party, patch: PartyPatch, { at, actor }: Stamp): Party | null {
-  const next = patched(party, patch);
+  const { reason: _reason, ...fields } = patch;
+  const next = patched(party, fields);
   if (Object.keys(renameOf(party, next)).length === 0) return null;
   return { ...next, version: party.version + 1, updatedAt: at, updatedBy: actor };
 }
@@ -27,3 +28,22 @@ export const renameOf = (before: Party, after: Party): Rename => changesOf(RENAM
 
 /** The party as it was before `rename`: its fields back to what they were. */
 export const beforeRename = (party: Party, rename: Rename): Party => undone(RENAMABLE, party, rename);
+
+/** The history entry of a rename (its reason, if it gave one). */
+export const renameEntry = (next: Party, rename: Rename, reason: string | undefined): PartyEntry =>
+  ({ version: next.version, action: 'amended', at: next.updatedAt, actor: next.updatedBy, reason: reason ?? null, changes: rename });
+
+/**
+ * A party's history from the renames it keeps: its registration (each name it was registered with,
+ * from null), then each rename. `complete` is false for a party renamed before renames were kept:
+ * only the renames kept since are known, and not the name it was registered with.
+ */
+export function partyHistory(party: Party, renames: readonly PartyEntry[]): { complete: boolean; items: PartyEntry[] } {
+  if (party.version !== renames.length + 1) return { complete: false, items: [...renames] };
+  let registered = party;
+  for (const entry of [...renames].reverse()) registered = beforeRename(registered, entry.changes as Rename);
+  return {
+    complete: true,
+    items: [{ version: 1, action: 'created', at: party.createdAt, actor: party.createdBy, reason: null, changes: changesOf(RENAMABLE, {}, registered) }, ...renames],
+  };
+}

@@ -53,10 +53,12 @@ export const partyPatch = z
     name: text(200).optional(),
     localName: text(200).nullable().optional(),
     lang: languageTag.nullable().optional(),
+    // Optional, unlike a ceremony's correction or an agreement's amendment: the contract's clients rename without one.
+    reason: reason.optional(),
   })
   // As for ceremonies and agreements: an empty patch is a client's mistake, not a change.
-  .refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field: name, localName or lang' })
-  .meta({ description: 'At least one field; null removes localName or lang' });
+  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), { message: 'must change at least one field: name, localName or lang' })
+  .meta({ description: 'At least one of name, localName, lang; null removes localName or lang; reason (optional) is kept in the party\'s history' });
 export type PartyPatch = z.infer<typeof partyPatch>;
 
 // ---- ceremonies -------------------------------------------------------------------------
@@ -236,16 +238,21 @@ export type Ceremony = z.infer<typeof ceremonyRecord>;
 /** A field a change set, from what to what (null: absent). */
 const fieldChange = z.object({ from: z.string().nullable(), to: z.string().nullable() });
 
-/** One version of a ceremony: how it was opened, or what a correction changed, by whom and why. */
-export const ceremonyEntryRecord = z.object({
+/** One version of a directory record: how it was made, or what a change made to it, by whom and why. */
+const directoryEntry = (changes: string) => z.object({
   version: z.number().int(),
   action: z.enum(['created', 'amended']),
   at: z.string(),
   actor: z.string(),
   reason: z.string().nullable(),
-  changes: z.record(z.string(), fieldChange).describe('For the opening: each field it was opened with, from null; for a correction: each field it changed (null for absent)'),
+  changes: z.record(z.string(), fieldChange).describe(changes),
 });
+/** One version of a ceremony: how it was opened, or what a correction changed, by whom and why. */
+export const ceremonyEntryRecord = directoryEntry('For the opening: each field it was opened with, from null; for a correction: each field it changed (null for absent)');
 export type CeremonyEntry = z.infer<typeof ceremonyEntryRecord>;
+/** One version of a party: its name as registered, or what a rename changed, by whom and why (if given). */
+export const partyEntryRecord = directoryEntry('For the registration: name, localName and lang as registered, from null; for a rename: each it changed (null for absent)');
+export type PartyEntry = z.infer<typeof partyEntryRecord>;
 
 /** A party as it was when it signed: a later rename of the party never changes a signed record. */
 export const agreementPartyRecord = z.object({

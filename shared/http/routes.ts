@@ -120,6 +120,11 @@ export const historyResponse = z.object({
 const jwks = z.object({ keys: z.array(publicJwk) });
 
 const ceremonyHistoryResponse = z.object({ ceremonyId: z.string(), version: z.number().int(), items: z.array(s.ceremonyEntryRecord) });
+const partyHistoryResponse = z.object({
+  partyId: z.string(), version: z.number().int(),
+  complete: z.boolean().describe('false for a party renamed before renames were kept: its items are only the renames kept since, without its registration'),
+  items: z.array(s.partyEntryRecord),
+});
 
 /** Takes any query parameters, and drops them all. */
 const ANY_QUERY = z.object({});
@@ -133,7 +138,8 @@ export const ROUTES = [
   { method: 'POST', path: '/parties', fn: 'parties-write', access: STAFF, status: 201, summary: 'Register a party (idempotent with an id or an Idempotency-Key)', body: s.partyInput, optionalHeaders: ['Idempotency-Key'], response: s.partyRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'], problems: { 409: 'The id is taken by another request', 422: 'The Idempotency-Key was used with a different body' } },
   { method: 'GET', path: '/parties', fn: 'parties-read', access: READERS, status: 200, summary: 'List parties', query: s.partyListQuery, response: page(s.partyRecord) },
   { method: 'GET', path: '/parties/{id}', fn: 'parties-read', access: EVERYONE, status: 200, summary: 'Read a party (partners: their own)', response: s.partyRecord, sends: ['ETag'] },
-  { method: 'PATCH', path: '/parties/{id}', fn: 'parties-write', access: STAFF, status: 200, summary: 'Rename a party (the same rename sent again, while it is the latest change: 200, Idempotent-Replayed)', body: s.partyPatch, headers: ['If-Match'], response: s.partyRecord, sends: ['ETag', 'Idempotent-Replayed'] },
+  { method: 'GET', path: '/parties/{id}/history', fn: 'parties-read', access: READERS, status: 200, summary: 'Every version of a party: its registration and each rename, with who made it, when and why', response: partyHistoryResponse },
+  { method: 'PATCH', path: '/parties/{id}', fn: 'parties-write', access: STAFF, status: 200, summary: 'Rename a party, with a reason if given, kept in its history (the same rename sent again, while it is the latest change: 200, Idempotent-Replayed)', body: s.partyPatch, headers: ['If-Match'], response: s.partyRecord, sends: ['ETag', 'Idempotent-Replayed'] },
   { method: 'POST', path: '/ceremonies', fn: 'ceremonies-write', access: STAFF, status: 201, summary: 'Open a signing ceremony (idempotent with an id or an Idempotency-Key)', body: s.ceremonyInput, optionalHeaders: ['Idempotency-Key'], response: s.ceremonyRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'], problems: { 409: 'The id is taken by another request', 422: 'The Idempotency-Key was used with a different body, or the ceremony ends before it starts, or its time zone disagrees with the offsets its times are written in' } },
   { method: 'GET', path: '/ceremonies', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'List ceremonies, latest start first', query: s.ceremonyListQuery, response: page(s.ceremonyRecord) },
   { method: 'GET', path: '/ceremonies/{id}', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Read a ceremony', response: s.ceremonyRecord, sends: ['ETag'] },

@@ -5,7 +5,7 @@ import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, 
 import { deriveId, newId } from '#shared/domain/ids.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
 import { assertClockAgrees, beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
-import { beforeRename, newParty, patchParty, renameOf, type Party } from '#shared/domain/party.ts';
+import { beforeRename, newParty, partyHistory, patchParty, renameEntry, renameOf, type Party, type PartyEntry } from '#shared/domain/party.ts';
 import { readsEverything, stampOf, type Principal, type Stamp } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
@@ -93,7 +93,7 @@ interface Changing<T extends { version: number }, P, F extends store.StoredRecor
   write: (next: T, found: F, change: store.LatestChange) => Promise<boolean>;
   /** Whether `now` records this very change as its version `next.version`, whatever came after (a record that keeps its changes). */
   holds?: (now: F, next: T, change: store.LatestChange) => boolean;
-  reason?: (patch: P) => string;
+  reason?: (patch: P) => string | undefined;
 }
 
 /**
@@ -143,18 +143,32 @@ async function changeOnce<T extends { version: number }, P, F extends store.Stor
   return { record: now.record, replayed: now.change?.token !== change.token };
 }
 
-const RENAMING: Changing<Party, PartyPatch> = {
+const RENAMING: Changing<Party, PartyPatch, store.StoredParty> = {
   noun: 'party',
   read: store.getPartyStored,
   apply: patchParty,
   changesOf: renameOf,
   undo: beforeRename,
-  write: (next, found, change) => store.replaceParty(next, found.record.version, found, change),
+  write: (next, found, change) =>
+    store.replaceParty(next, found.record.version, found, change, [...found.renames, renameEntry(next, change.changes, change.reason)]),
+  // Under another rename since: its entry, the same instant, actor, reason and changes. At its own version, the token tells.
+  holds: (now, next, change) => {
+    const entry = now.renames.find((e) => e.version === next.version);
+    return now.record.version > next.version && entry !== undefined && hashOf(entry) === hashOf(renameEntry(next, change.changes, change.reason));
+  },
+  reason: (patch) => patch.reason,
 };
 
-/** Renames a party (a party keeps only its latest change: it has no history to tell past that). */
+/** Renames a party, with a reason if given; every rename is kept. */
 export const updateParty = (id: string, expectedVersions: readonly number[] | undefined, patch: PartyPatch, principal: Principal) =>
   changeOnce(RENAMING, id, expectedVersions, patch, principal);
+
+/** Every version of a party: its registration and each rename, with its reason, as far as they are kept. */
+export async function partyHistoryOf(id: string): Promise<{ partyId: string; version: number; complete: boolean; items: PartyEntry[] }> {
+  const found = await store.getPartyStored(id);
+  if (!found) throw new NotFound(`No party with id "${id}"`);
+  return { partyId: id, version: found.record.version, ...partyHistory(found.record, found.renames) };
+}
 
 export const listParties = store.listParties;
 

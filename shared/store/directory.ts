@@ -8,7 +8,7 @@ import { toUtcIso } from '#shared/domain/formats.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
 import { RENAMABLE } from '#shared/domain/party.ts';
-import { ceremonyEntryRecord, ceremonyRecord, partyRecord, type Ceremony, type CeremonyEntry, type Party, type PartyKind } from '#shared/domain/schemas.ts';
+import { ceremonyEntryRecord, ceremonyRecord, partyEntryRecord, partyRecord, type Ceremony, type CeremonyEntry, type Party, type PartyEntry, type PartyKind } from '#shared/domain/schemas.ts';
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
@@ -36,34 +36,57 @@ export interface StoredRecord<T> extends Origin { record: T; change?: LatestChan
 const originOf = (item: Record<string, unknown>): Origin => ({ requestHash: item.requestHash as string | undefined, requestToken: item.requestToken as string | undefined });
 const originItem = ({ requestHash, requestToken }: Origin) => ({ ...(requestHash && { requestHash }), ...(requestToken && { requestToken }) });
 
-/** A record's latest change: what it changed, its actor, its reason (a ceremony's), and the token unique to the request that made it. */
+/** A record's latest change: what it changed, its actor, its reason (a ceremony's; a party's if given), and the token unique to the request that made it. */
 export interface LatestChange { changes: FieldChanges; actor: string; token: string; reason?: string | undefined }
 
-/** The origin stays with the item for good: a rename keeps it, so the creating request still replays. */
-function partyItem(p: Party, origin: Origin, change?: LatestChange) {
-  const stored = change && { rename: change.changes, actor: change.actor, token: change.token };
-  return { ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...originItem(origin), ...(stored && { change: stored }) };
+/**
+ * The origin stays with the item for good: a rename keeps it, so the creating request still replays.
+ * So do the renames (`renames`, oldest first: the party's history), the latest being `change`.
+ */
+function partyItem(p: Party, origin: Origin, change?: LatestChange, renames: readonly PartyEntry[] = []) {
+  const stored = change && { rename: change.changes, actor: change.actor, token: change.token, ...(change.reason !== undefined && { reason: change.reason }) };
+  return {
+    ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...originItem(origin),
+    ...(stored && { change: stored }), ...(renames.length > 0 && { renames }),
+  };
 }
 
 /** false if a party with this id exists already. */
 export const insertParty = (p: Party, origin: Origin) => putIf(partyItem(p, origin), 'attribute_not_exists(pk)');
 
-/** false unless the stored party is still at `expectedVersion`. `change` is the change that makes `p`. */
-export const replaceParty = (p: Party, expectedVersion: number, origin: Origin, change: LatestChange) =>
-  putIf(partyItem(p, origin, change), 'version = :expected', { ':expected': expectedVersion });
+/**
+ * false unless the stored party is still at `expectedVersion`. `change` is the change that makes
+ * `p`, and `renames` end with its entry. A party whose renames would outgrow its item (400 KB: a
+ * thousand renames with long reasons) refuses another with a 422, keeping what it has.
+ */
+export function replaceParty(p: Party, expectedVersion: number, origin: Origin, change: LatestChange, renames: readonly PartyEntry[]): Promise<boolean> {
+  if (itemBytes({ data: p, renames }) > ITEM_LIMIT) {
+    throw new RuleViolation('This party\'s record is full: a record holds 400 KB, its renames included. Nothing was changed', [
+      { path: '', message: 'would outgrow the party\'s record' },
+    ]);
+  }
+  return putIf(partyItem(p, origin, change, renames), 'version = :expected', { ':expected': expectedVersion });
+}
 
 const storedChange = z.object({
   rename: z.partialRecord(z.enum(RENAMABLE), z.object({ from: z.string().nullable(), to: z.string().nullable() })),
   actor: z.string(),
   token: z.string(),
+  reason: z.string().optional(),
 });
+const storedRenames = z.array(partyEntryRecord);
 
-export async function getPartyStored(id: string): Promise<StoredRecord<Party> | undefined> {
+/** A party with the renames it keeps (oldest first; none kept for a rename made before renames were kept). */
+export type StoredParty = StoredRecord<Party> & { renames: PartyEntry[] };
+
+export async function getPartyStored(id: string): Promise<StoredParty | undefined> {
   const item = await getItem(keys.partyKey(id));
+  if (!item) return undefined;
   // A change of another shape (none, or written before changes were kept this way) is simply not known.
-  const stored = storedChange.safeParse(item?.change).data;
-  const change = stored && { changes: stored.rename, actor: stored.actor, token: stored.token };
-  return item && { record: parseStored(partyRecord, item.data, keys.partyKey(id).pk), ...originOf(item), change };
+  const stored = storedChange.safeParse(item.change).data;
+  const change = stored && { changes: stored.rename, actor: stored.actor, token: stored.token, reason: stored.reason };
+  const renames = item.renames === undefined ? [] : parseStored(storedRenames, item.renames, keys.partyKey(id).pk);
+  return { record: parseStored(partyRecord, item.data, keys.partyKey(id).pk), ...originOf(item), change, renames };
 }
 
 export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyStored(id))?.record;
