@@ -290,6 +290,29 @@ describe('the reads a page takes', () => {
     expect(asked[0]).toBe(26);
   });
 
+  it('reads no more records than the page lacks at the rate they pass, from a source the table filters too (a link passes the table, its agreement the listing not)', async () => {
+    const { collectPage } = await import('#shared/store/paging.ts');
+    // Links of a party's agreements, every tenth voided: each carries `active` (a link keeps every
+    // status its agreement had), so the table passes all of them on, and the listing refuses the voided.
+    const records = Array.from({ length: 200 }, (_, i) => ({ id: `r-${String(i).padStart(3, '0')}`, match: i % 10 !== 9 }));
+    const read: number[] = [];
+    const source = {
+      holds: (p: string) => /^r-\d{3}$/.test(p),
+      filteredBatch: 500,
+      async read(after: string | undefined, max: number, reads = max) {
+        const from = after === undefined ? 0 : records.findIndex((r) => r.id === after) + 1;
+        const batch = records.slice(from, from + Math.min(max, reads));
+        read.push(batch.length);
+        const done = from + max >= records.length && batch.length === Math.min(max, records.length - from);
+        return { candidates: batch.map((r) => ({ pos: r.id, item: r })), done, passed: { count: 0, to: undefined } };
+      },
+    };
+    const page = await collectPage(source, { limit: 25, digest: 'link-reads-0001', accept: (r) => r.match });
+    expect([page.items.length, page.items.at(-1)!.id]).toEqual([25, 'r-026']);
+    // 26, then 10 (at least MIN_BATCH): the read of 100 it looks at returns no more than that.
+    expect(read).toEqual([26, 10]);
+  });
+
   it('has the table filter status and sector as it reads, so a rare one\'s first page is not empty behind 700 newer signings of another', async () => {
     const { watchingCalls } = await import('./support/dynamo-calls.ts');
     const { putItem, deleteItem } = await import('./support/history-items.ts');

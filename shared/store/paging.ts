@@ -117,13 +117,18 @@ export async function collectPage<T>(
     const want = scanned > found.length ? MAX_SCANNED - scanned : lacking;
     const atRate = found.length === 0 ? Infinity : Math.ceil((lacking * scanned) / found.length);
     // A source the table filters returns only what passes: its reads look at as many as may hold
-    // what is lacking, up to its own batch, and never fewer than a whole batch, so that a common
-    // filter's read returns few it throws away. Other sources return every entry they look at, twice
-    // as many as the rate says (so that a page seldom needs a third read), at least MIN_BATCH.
+    // what is lacking, up to its own batch, and never fewer than a whole batch (looking costs little:
+    // what it returns is bounded below). Other sources return every entry they look at: twice as
+    // many as the rate says (so that a page seldom needs a third read), at least MIN_BATCH.
     const size = scanned === found.length ? Math.min(BATCH, want)
       : source.filteredBatch === undefined ? Math.min(BATCH, want, Math.max(MIN_BATCH, 2 * atRate))
       : Math.min(source.filteredBatch, want, Math.max(BATCH, atRate));
-    const batch = await source.read(after, size, MAX_EXAMINED - examined);
+    // And no more records read than twice what the page lacks at the rate the records read so far
+    // passed the listing's filter, at least MIN_BATCH (all it may, before any has): what the table
+    // passes on, the listing may still refuse (a link carries every status its agreement has had),
+    // and records read past the page's last are read again by the next.
+    const atReadRate = found.length === 0 ? Infinity : Math.max(MIN_BATCH, Math.ceil((2 * lacking * examined) / found.length));
+    const batch = await source.read(after, size, Math.min(MAX_EXAMINED - examined, atReadRate));
     for (const candidate of batch.candidates) {
       const accepted = candidate.item !== undefined && accept(candidate.item);
       if (accepted && found.length < limit) {
