@@ -261,6 +261,17 @@ describe('ceremony rules', () => {
     const stamp = { createdAt: '2021-08-01T00:00:00.000Z', createdBy: 'local-staff', updatedAt: '2021-08-01T00:00:00.000Z', updatedBy: 'local-staff' };
     expect(await insertCeremony({ ...body, version: 1, ...stamp }, { requestHash: hashOf(body), requestToken: 'before-the-span-rule' })).toBe(true);
     expect((await t.call('PATCH', `/ceremonies/${old}`, { body: { title: 'Renamed', reason: 'r' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    // A correction made before the rule, its answer lost, sent again after: its replay, not a 412.
+    const { getCeremonyStored, replaceCeremony } = await import('#shared/store/directory.ts');
+    const { correctCeremony, correctionEntry, correctionOf } = await import('#shared/domain/ceremony.ts');
+    const lost = fresh('cer');
+    expect((await t.call('POST', '/ceremonies', { body: ceremony(lost) })).status).toBe(201);
+    const found = (await getCeremonyStored(lost))!;
+    const patch = { endsAt: '2031-08-25T18:00:00+08:00', reason: 'the whole decade' };
+    const next = correctCeremony(found.record, patch, { at: new Date().toISOString(), actor: 'local-staff' })!;
+    expect(await replaceCeremony(next, 1, found, [correctionEntry(next, correctionOf(found.record, next), patch.reason)], 'made-before-the-rule')).toBe(true);
+    const resent = await t.call('PATCH', `/ceremonies/${lost}`, { body: patch, headers: { 'if-match': '"1"' } });
+    expect([resent.status, resent.headers.get('idempotent-replayed'), resent.body.version]).toEqual([200, 'true', 2]);
   });
 
   it('holds a ceremony stored before the time-zone rule only to what a correction changes, and replays its opening sent again', async () => {

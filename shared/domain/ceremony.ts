@@ -32,9 +32,14 @@ function assertEndsAfterStart(c: Pick<Ceremony, 'startsAt' | 'endsAt'>, sent: 's
  */
 export const MAX_CEREMONY_DAYS = 186;
 
-/** `sent`: the field the request set, which the 422 names. For a correction (`before` given), only one that moves the start or the end. */
-function assertSpan(before: Ceremony | undefined, c: Pick<Ceremony, 'startsAt' | 'endsAt'>, sent: 'startsAt' | 'endsAt' = 'endsAt'): void {
+/**
+ * For a correction (`before` given), only one that moves the start or the end, and the 422 names the
+ * end if it moved, else the start. Checked on a change being made (see newCeremony, and the
+ * correction's check): a correction made before this rule and sent again is still its replay.
+ */
+export function assertSpan(before: Pick<Ceremony, 'startsAt' | 'endsAt'> | undefined, c: Pick<Ceremony, 'startsAt' | 'endsAt'>): void {
   if (c.endsAt === undefined || (before && before.startsAt === c.startsAt && before.endsAt === c.endsAt)) return;
+  const sent = !before || before.endsAt !== c.endsAt ? 'endsAt' : 'startsAt';
   const days = Math.floor((Date.parse(c.endsAt) - Date.parse(c.startsAt)) / 86_400_000);
   if (days >= MAX_CEREMONY_DAYS) {
     throw new RuleViolation(`A ceremony lasts at most ${MAX_CEREMONY_DAYS} days (six months); this one would last ${days.toLocaleString('en')}: check the year of its end and start`, [
@@ -97,7 +102,6 @@ export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, 
   const next = patched(ceremony, fields);
   if (Object.keys(correctionOf(ceremony, next)).length === 0) return null;
   assertEndsAfterStart(next, patch.endsAt === undefined ? 'startsAt' : 'endsAt');
-  assertSpan(ceremony, next, patch.endsAt === undefined ? 'startsAt' : 'endsAt');
   return { ...next, version: ceremony.version + 1, updatedAt: at, updatedBy: actor };
 }
 

@@ -4,7 +4,7 @@ import { hashOf } from '#shared/domain/canonical.ts';
 import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
-import { assertClockAgrees, beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
+import { assertClockAgrees, assertSpan, beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
 import { beforeRename, newParty, partyHistory, patchParty, renameEntry, renameOf, type Party, type PartyEntry } from '#shared/domain/party.ts';
 import { readsEverything, stampOf, type Principal, type Stamp } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
@@ -191,6 +191,7 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   // Checked on a change being made, not on one sent again: its replay stands whatever rules came since.
   check: async (before, after) => {
     assertClockAgrees(before, after);
+    assertSpan(before, after);
     await assertSigningsStillFit(before, after);
   },
   write: (next, found, change) =>
