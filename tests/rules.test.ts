@@ -81,6 +81,9 @@ describe('party rules', () => {
     // Invisible, and a name with one looks like the name without it, which it does not equal.
     ['a name with a word joiner inside', { kind: 'enterprise', name: 'Ka\u2060zan', countryCode: 'RU' }, 400, '/name'],
     ['a name with an invisible operator', { kind: 'enterprise', name: 'Kazan\u2062', countryCode: 'RU' }, 400, '/name'],
+    ['a name with the old word joiner (U+FEFF) inside', { kind: 'enterprise', name: 'Ka\uFEFFzan', countryCode: 'RU' }, 400, '/name'],
+    // Word breaks Khmer writes with a zero-width space stay allowed.
+    ['a local name with zero-width spaces (Khmer word breaks)', { kind: 'enterprise', name: 'Khmer words', localName: 'ព្រះរាជាណាចក្រ\u200Bកម្ពុជា', countryCode: 'KH' }, 201, undefined],
     ['a local name with an interlinear annotation (hiding its text)', { kind: 'enterprise', name: 'Annotated', localName: 'a\uFFF9b\uFFFAc\uFFFB', countryCode: 'CN' }, 400, '/localName'],
   ])('%s -> $2', async (_name, body, status, path) => {
     const r = await t.call('POST', '/parties', { body });

@@ -172,13 +172,16 @@ export const timeZone = z.string().refine((tz) => {
  * noncharacters, the deprecated format controls, and the bidirectional embedding, override and
  * isolate controls, which would silently reorder a name on a certificate or a verification page
  * ("Trojan Source"), the tag characters (invisible; only emoji flag sequences use them), the word
- * joiner and invisible operators (U+2060 to U+2064: for mathematics, and for line breaking this
- * registry does itself), and the interlinear annotation marks (U+FFF9 to U+FFFB, which hide what
- * they enclose): all invisible, they make a name look like another it does not equal.
- * The marks that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
- * LRM/RLM/ALM. Line and paragraph breaks count as controls except in multiline texts.
+ * joiners and invisible operators (U+2060 to U+2065 and U+FEFF, the old word joiner: for
+ * mathematics, and for line breaking this registry does itself), and the interlinear annotation
+ * marks (U+FFF9 to U+FFFB, which hide what they enclose): invisible, and needed by no name, they
+ * make a name look like another it does not equal.
+ * The invisible characters that real names need stay allowed: ZWJ/ZWNJ (Sinhala, Persian),
+ * LRM/RLM/ALM, the zero-width space (word breaks in Thai, Khmer, Lao, Myanmar), the combining
+ * grapheme joiner (Hebrew) and the Mongolian vowel separator. Line and paragraph breaks count as
+ * controls except in multiline texts.
  */
-const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFFF9-\uFFFB\uFFFD\u115F\u1160\u3164\uFFA0\u2800\u{E0000}-\u{E007F}]/u;
+const NOT_TEXT = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Zl}\p{Zp}\u202A-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB\uFFFD\u115F\u1160\u3164\uFFA0\u2800\u{E0000}-\u{E007F}]/u;
 /**
  * What makes text visible: a letter, digit, symbol or punctuation mark (not only spaces, marks or
  * joiners), and not one of the blanks that count as letters or symbols (Hangul fillers, which are
@@ -231,7 +234,7 @@ export const text = (max: number, { multiline = false } = {}) =>
       else if (stacksMarks(value, 30)) ctx.addIssue({ code: 'custom', message: 'must not stack more than 30 combining marks on one character' });
       else if (/^\p{Cf}*\p{M}/u.test(value)) ctx.addIssue({ code: 'custom', message: `must not begin with a combining mark (${codePoint(value.replace(/^\p{Cf}*/u, ''))})` });
     })
-    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, the word joiner and invisible operators (U+2060 to U+2064), interlinear annotation marks, U+FFFD, blank fillers or tag characters, with a visible character, not starting with a combining mark, and with at most 30 combining marks on one character${multiline ? '; line breaks and tabs allowed' : ''}.` });
+    .meta({ description: `Trimmed, NFC-normalized text of 1 to ${max} characters, without controls, unpaired surrogates, noncharacters, bidirectional embedding, override and isolate controls, the word joiners and invisible operators (U+2060 to U+2065, U+FEFF), interlinear annotation marks, U+FFFD, blank fillers or tag characters, with a visible character, not starting with a combining mark, and with at most 30 combining marks on one character${multiline ? '; line breaks and tabs allowed' : ''}.` });
 
 /** The instant of a date-time string, as a sortable UTC ISO string to the millisecond (used in keys). */
 export function toUtcIso(value: string): string {
