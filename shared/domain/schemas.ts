@@ -327,7 +327,7 @@ const genuine = {
     /** `lang` of the local name, so that a page can mark its language (screen readers, Han glyph forms). */
     parties: z.array(z.object({ name: z.string(), localName: z.string().optional(), lang: z.string().optional() })),
     ceremony: z.object({
-      title: z.string(), event: z.string().optional(), venue: z.string().describe('Where it was held, as the certificate prints it after the agreement\'s own place, if any'), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), endsAt: z.string().optional(), timeZone: z.string().optional(),
+      title: z.string(), event: z.string().optional(), venue: z.string().describe('Where it is held, as the ceremony stands (a certificate prints the agreement\'s own place before it, if any)'), city: z.string(), countryCode: z.string(), startsAt: z.string().optional(), endsAt: z.string().optional(), timeZone: z.string().optional(),
       correctedAt: z.string().optional().describe('When the ceremony was last corrected, if ever: a certificate downloaded before then prints it as it was'),
     }).optional(),
   }),

@@ -97,7 +97,7 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   const type = headers['content-type'];
   if (!type || !JSON_TYPE.test(type)) {
     // JSON with a charset other than UTF-8 is JSON all the same: the charset is what is wrong.
-    const charset = type !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*;\s*charset\s*=/i.test(type);
+    const charset = type !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*;\s*charset\s*=(?!\s*"?utf-8"?\s*(?:;|$))/i.test(type);
     throw new HttpError(415, `Send the body as application/json (UTF-8), not ${type ?? 'without a Content-Type'}`, [
       { path: 'Content-Type', message: charset ? 'must name charset=utf-8, or no charset (JSON is UTF-8)' : 'must be application/json' },
     ]);

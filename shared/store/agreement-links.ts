@@ -29,7 +29,7 @@ function linkKeys(a: Agreement): keys.Key[] {
 
 const keyText = (k: keys.Key) => `${k.pk}|${k.sk}`;
 
-/** Whether every status and sector of `a` is one `before` had: its links already carry them. */
+/** Whether every status and sector of `a` is one `before` had: its links already carry them (or, written before links carried them, carry no sets and pass every filter). */
 const carriedBy = (before: Agreement, a: Agreement) => a.status === before.status && a.sectors.every((s) => before.sectors.includes(s));
 
 /** Adds `a`'s status and sectors to a link's sets, if it has them (a link written before links carried them has neither, and passes every filter). */
