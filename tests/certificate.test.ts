@@ -521,6 +521,22 @@ describe('certificate content', () => {
     expect(touchingLines(await drawnBlocks(pdf))).toEqual([]);
   });
 
+  it('sets a title whose accents stack thirty high under the certificate\'s names, not over them, under either heading', async () => {
+    const stacked = `Stacked a${'\u0301'.repeat(30)}`.normalize('NFC');
+    for (const id of [bilateral.id, all18.id]) {
+      let report: RenderReport | undefined;
+      const pdf = await renderVariant(id, ({ agreement: a }) => ({ agreement: { ...a, title: stacked } }), undefined, (r) => (report = r));
+      const blocks = await drawnBlocks(pdf);
+      const inked = (b: DrawnGlyph[]) => b.filter((g) => g.ink);
+      const titleBlock = blocks.find((b) => textOf(b).startsWith('Stacked'))!;
+      const names = blocks.filter((b) => ['Certificate of Agreement', '协议登记证书'].includes(textOf(b)));
+      expect(names, id).toHaveLength(2);
+      const titleTop = Math.max(...inked(titleBlock).map((g) => g.ink![3]));
+      const namesBottom = Math.min(...names.flatMap((b) => inked(b).map((g) => g.ink![1])));
+      expect(titleTop, `${id} (compact: ${report?.compactHeading})`).toBeLessThan(namesBottom);
+    }
+  });
+
   it('never sets the Chinese title larger than the English one it translates', async () => {
     const title = 'Memorandum of Understanding on Cooperation in Digital Government, Cross-Border Electronic Payments, Smart Logistics, Smart Tourism, Industrial Internet Platforms and the Development of Digital Channels between the Parties';
     // Eighteen parties leave the titles no room for a line more (see the next test).

@@ -192,7 +192,9 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, co
   const voided = a.status === 'voided' ? formatDay(a.updatedAt, a.signedAt, ceremony) : undefined;
   const amended = amendedOn(a, ceremony);
   masthead(w, a, pages > 1 ? { page: 1, of: pages } : undefined, !compact ? undefined : voided ? { voided } : amended === undefined ? undefined : { amended });
+  // The baseline of the certificate's names, and how far their ink (and a void's badge) reaches below it.
   let y: number;
+  let namesBelow: number;
   if (compact) {
     const [en, zh, badge] = [{ size: 20, weight: 'bold' as const, color: ACCENT }, { size: 13, color: ACCENT }, { size: 11, weight: 'bold' as const, color: ALERT }];
     const [enWidth, zhWidth] = [measure(LABELS.title, en.size, en), measure(LABELS.titleZh, zh.size)];
@@ -205,21 +207,26 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, co
       w.draw(stroke(ALERT, 1.2, `${pdfNumber(left)} ${pdfNumber(H - 91)} ${pdfNumber(badgeWidth)} 17 re`));
       w.at(VOID_BADGE, left + 6, H - 86, badge);
     }
-    y = H - 114;
+    y = H - 86;
+    namesBelow = Math.max(inkExtent(LABELS.title, en.size, en).below, inkExtent(LABELS.titleZh, zh.size).below, voided ? 5 : 0);
   } else {
     w.centred(LABELS.title, H - 92, { size: 22, weight: 'bold', color: ACCENT });
     w.centred(LABELS.titleZh, H - 112, { size: 13, color: ACCENT });
-    y = H - 140;
+    y = H - 112;
+    namesBelow = inkExtent(LABELS.titleZh, 13).below;
   }
   const { title, zh } = titles;
   // Each baseline clears the line above's descenders and this line's ascenders, whatever their
-  // sizes, and the ink of marks that reach further (vocalized Arabic, stacked Myanmar).
-  let above: { below: number } | undefined;
+  // sizes, and the ink of marks that reach further (vocalized Arabic, stacked Myanmar, and accents
+  // stacked thirty high, which would run up over the certificate's names): the first title line
+  // sits 28 points under the names, or further.
+  let above = { below: namesBelow };
+  let first = true;
   const put = (line: { text: string; style: TextOptions }, size: number, pitch: number) => {
     const ink = inkExtent(line.text, size, line.style);
-    if (above) y -= Math.max(pitch, above.below + ink.above + LINE_GAP);
+    y -= Math.max(first ? 28 : pitch, above.below + ink.above + LINE_GAP);
     w.centred(line.text, y, { ...line.style, size });
-    above = ink;
+    [above, first] = [ink, false];
   };
   // From a line of `last` type (with its own pitch) to one of `size`: the own pitch, or more for larger type.
   const pitch = (last: { size: number; own: number }, size: number) => Math.max(last.own, last.size * 0.3 + size * 1.05 + 1);
