@@ -59,6 +59,8 @@ describe('agreement filters (newest signing first)', () => {
       expect([r.status, r.body.errors?.[0]?.path], country).toEqual([400, 'country']);
       expect((await t.call('GET', `/parties?country=${encodeURIComponent(country)}`)).status, country).toBe(400);
     }
+    // A filter takes either case: its 400 does not ask for capitals.
+    expect((await t.call('GET', '/agreements?country=r')).body.errors).toEqual([{ path: 'country', message: 'must be an ISO 3166-1 alpha-2 code of two letters, like "CN" or "cn"' }]);
   });
 
   it('a partner sees only their party, whatever else they filter on', async () => {

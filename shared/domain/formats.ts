@@ -12,11 +12,15 @@ export const id = z
   .string()
   .regex(ID_PATTERN, 'must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit');
 
-export const countryCode = z
+/** A country code as `shape` says it is written (in capitals, for records; in either case, for filters, which fold it). */
+const assignedCountry = (shape: string) => z
   .string()
-  .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code in capitals, like "CN"', abort: true })
-  .refine(isCountryCode, 'is not an assigned ISO 3166-1 alpha-2 country code')
-  .meta({ description: 'An assigned ISO 3166-1 alpha-2 country code, in capitals ("CN")' });
+  .regex(/^[A-Z]{2}$/, { message: `must be an ISO 3166-1 alpha-2 code ${shape}`, abort: true })
+  .refine(isCountryCode, 'is not an assigned ISO 3166-1 alpha-2 country code');
+
+export const countryCode = assignedCountry('in capitals, like "CN"').meta({ description: 'An assigned ISO 3166-1 alpha-2 country code, in capitals ("CN")' });
+/** As a filter takes it: folded to capitals first, so its message does not ask for them. */
+export const countryCodeAnyCase = assignedCountry('of two letters, like "CN" or "cn"');
 
 export const currencyCode = z
   .string()
