@@ -331,6 +331,8 @@ describe('agreement rules', () => {
   const two = ['ent-cn', 'ent-kz'];
   it.each([
     ['a valid agreement', agreement(two), 201, undefined],
+    ['a Chinese title', agreement(two, { titleZh: 'SCO 数字经济合作协议' }), 201, undefined],
+    ['a "Chinese" title with no Han character (the English one pasted twice)', agreement(two, { titleZh: 'Cooperation agreement' }), 400, '/titleZh'],
     ['one party only', agreement(['ent-cn']), 400, '/parties'],
     // Refused by the schema, before any party is looked up (none of these exists: a lookup would say 422).
     ['51 parties, one more than an agreement lists', agreement(Array.from({ length: 51 }, (_, i) => `party-${i}`)), 400, '/parties'],

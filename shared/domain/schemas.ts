@@ -116,7 +116,8 @@ const partyList = <T extends z.ZodType>(party: T) => z.array(party).min(2, 'must
 
 const agreementFields = {
   title: text(300),
-  titleZh: text(300).optional(),
+  // The title in Chinese: a Latin one there is the English title pasted twice, printed under the Chinese labels.
+  titleZh: text(300).refine((t) => /\p{Script=Han}/u.test(t), 'must be the title in Chinese: it holds no Han character').optional(),
   kind: z.enum(AGREEMENT_KINDS),
   parties: partyList(agreementPartyInput),
   sectors: z
