@@ -173,6 +173,9 @@ describe('routes', () => {
     // So is a long id, the same way.
     const id = await t.call('GET', `/parties/${'y'.repeat(5000)}`);
     expect([id.status, id.body.detail]).toEqual([404, `Nothing is registered under "${'y'.repeat(200)}…"`]);
+    // An id typed in capitals is told ids are lower case.
+    const capitals = await t.call('POST', '/ceremonies/KAZAN-2024/agreements', { body: {}, headers: { 'idempotency-key': 'k' } });
+    expect([capitals.status, capitals.body.detail]).toEqual([404, 'Nothing is registered under "KAZAN-2024" (ids are lower case: "kazan-2024")']);
   });
 
   it('answers OPTIONS (a browser\'s CORS preflight, without a token) with 204 and the methods of a path', async () => {

@@ -171,7 +171,10 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   // an agreement's code, typed as people type it, reads it too, and goes on as printed ("ABCD-EFGH").
   if (params.id !== undefined && !ID_PATTERN.test(params.id)) {
     const code = typedCode(params.id);
-    if (!code) throw new NotFound(`Nothing is registered under "${shownInMessage(params.id)}"`);
+    // Ids are lower case: one typed with capitals is told so, not only that it is unknown.
+    const lower = params.id.toLowerCase();
+    const hint = lower !== params.id && ID_PATTERN.test(lower) ? ` (ids are lower case: "${lower}")` : '';
+    if (!code) throw new NotFound(`Nothing is registered under "${shownInMessage(params.id)}"${hint}`);
     params.id = code;
   }
   return { route, params, query, headers, rawBody, principal, body: parseBody(route, headers, rawBody) };
