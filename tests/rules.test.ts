@@ -245,6 +245,13 @@ describe('ceremony rules', () => {
     expect([moved.status, moved.body.timeZone]).toEqual([200, 'Asia/Tokyo']);
   });
 
+  it('takes a time with lower-case t and z, as RFC 3339 allows, and stores it as ISO 8601 writes it', async () => {
+    const r = await t.call('POST', '/ceremonies', { body: ceremony(fresh('cer'), { startsAt: '2021-08-23t06:00:00z', timeZone: undefined }) });
+    expect([r.status, r.body.startsAt]).toEqual([201, '2021-08-23T06:00:00Z']);
+    const listed = await t.call('GET', '/agreements?signedFrom=2021-08-23t00:00:00z&signedTo=2021-08-23t23:59:59%2B08:00');
+    expect(listed.status).toBe(200);
+  });
+
   it('refuses a correction that makes a ceremony last 186 days or more, naming the time it moved; one stored longer keeps its other corrections', async () => {
     const id = fresh('cer');
     expect((await t.call('POST', '/ceremonies', { body: ceremony(id, { endsAt: '2021-08-25T18:00:00+08:00' }) })).status).toBe(201);

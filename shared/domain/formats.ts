@@ -61,8 +61,12 @@ function inUtcYears(value: string): boolean {
   return utcYear >= 0 && utcYear <= 9999;
 }
 
+/** RFC 3339 lets "T" and "Z" be written in lower case (§5.6): stored as ISO 8601 writes them. */
+const upperSeparators = (value: string) => value.replace(/[tz]/g, (c) => c.toUpperCase());
+
 export const dateTimeWithOffset = z
   .string()
+  .overwrite(upperSeparators)
   .refine(isWellFormedDateTime, 'must be an ISO 8601 date-time with an offset, like "2021-08-23T10:30:00+08:00"')
   // Said apart: the value is well formed, only its instant is out of range (9999-12-31T23:00-02:00 is in 10000 UTC).
   .refine((v) => !isWellFormedDateTime(v) || inUtcYears(v), 'must fall in the years 0000-9999 in UTC')
@@ -71,6 +75,7 @@ export const dateTimeWithOffset = z
 /** A bare date (taken as UTC) or a date-time with offset; used by range filters. */
 export const dateOrDateTime = z
   .string()
+  .overwrite(upperSeparators)
   .refine(
     (v) => isRealDateTime(v) || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDateTime(`${v}T00:00:00Z`)),
     'must be a date like "2021-08-23" or a date-time with an offset, in the years 0000-9999 UTC',
