@@ -175,13 +175,39 @@ describe('party rules', () => {
     expect(history.body).toEqual({
       partyId: id, version: 3, complete: true,
       items: [
-        { version: 1, action: 'created', at: made.body.createdAt, actor: 'local-staff', reason: null, changes: { name: { from: null, to: 'Kazan' }, localName: { from: null, to: 'Казань' }, lang: { from: null, to: 'ru' } } },
+        { version: 1, action: 'created', at: made.body.createdAt, actor: 'local-staff', reason: null, changes: { name: { from: null, to: 'Kazan' }, localName: { from: null, to: 'Казань' }, lang: { from: null, to: 'ru' }, countryCode: { from: null, to: 'RU' } } },
         { version: 2, action: 'amended', at: expect.any(String), actor: 'local-staff', reason: 'its official name', changes: { name: { from: 'Kazan', to: 'Kazan City' } } },
         { version: 3, action: 'amended', at: expect.any(String), actor: 'local-staff', reason: null, changes: { localName: { from: 'Казань', to: null } } },
       ],
     });
     expect((await t.call('GET', `/parties/${id}`)).body).toMatchObject({ version: 3, name: 'Kazan City', updatedAt: history.body.items[2].at });
     expectProblem(await t.call('GET', `/parties/${fresh('nobody')}/history`), 404);
+  });
+
+  it('corrects a party\'s country, with its reason in the history; its signed agreements keep theirs until refreshed', async () => {
+    const id = fresh('wrong-country');
+    expect((await t.call('POST', '/parties', { body: party(id, { kind: 'city', name: 'Almaty', countryCode: 'KG' }) })).status).toBe(201);
+    const signed = await logSigning(t, cer, agreement([id, 'ent-cn']), uniqueKey());
+    expect(signed.status).toBe(201);
+    const fixed = await t.call('PATCH', `/parties/${id}`, { body: { countryCode: 'KZ', reason: 'Almaty is in Kazakhstan' }, headers: { 'if-match': '"1"' } });
+    expect([fixed.status, fixed.body.countryCode]).toEqual([200, 'KZ']);
+    // The directory lists it under its country now.
+    const inCountry = async (c: string) => (await t.call('GET', `/parties?country=${c}&limit=100`)).body.items.some((p: { id: string }) => p.id === id);
+    expect([await inCountry('KZ'), await inCountry('KG')]).toEqual([true, false]);
+    expect((await t.call('GET', `/parties/${id}/history`)).body.items.at(-1)).toMatchObject({ version: 2, reason: 'Almaty is in Kazakhstan', changes: { countryCode: { from: 'KG', to: 'KZ' } } });
+    // What it signed keeps its snapshot, and its list entry, until an amendment refreshes the party.
+    const listedIn = async (c: string) => (await t.call('GET', `/agreements?country=${c}&limit=100`)).body.items.some((a: { id: string }) => a.id === signed.body.id);
+    expect([(await t.call('GET', `/agreements/${signed.body.id}`)).body.parties[0].countryCode, await listedIn('KG')]).toEqual(['KG', true]);
+    const parties = signed.body.parties.map(({ partyId, signatory }: any) => ({ partyId, signatory, ...(partyId === id && { refresh: true }) }));
+    const refreshed = await t.call('PATCH', `/agreements/${signed.body.id}`, { body: { parties, reason: 'the city\'s country was corrected' }, headers: { 'if-match': '"1"' } });
+    expect([refreshed.status, refreshed.body.parties[0].countryCode]).toEqual([200, 'KZ']);
+    expect([await listedIn('KZ'), await listedIn('KG')]).toEqual([true, false]);
+    // A city keeps a country; an organization may have none.
+    expectProblem(await t.call('PATCH', `/parties/${id}`, { body: { countryCode: null }, headers: { 'if-match': '"2"' } }), 422, '/countryCode');
+    const org = fresh('org-country');
+    await t.call('POST', '/parties', { body: party(org, { kind: 'organization', countryCode: 'CN' }) });
+    const international = await t.call('PATCH', `/parties/${org}`, { body: { countryCode: null, reason: 'an international organization' }, headers: { 'if-match': '"1"' } });
+    expect([international.status, international.body.countryCode]).toEqual([200, undefined]);
   });
 
   it('says a party renamed before renames were kept has an incomplete history, and keeps its renames from then on', async () => {

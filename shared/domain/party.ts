@@ -1,5 +1,6 @@
 /** Parties: the states, cities, enterprises and organizations that sign. */
 import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
+import { RuleViolation } from './errors.ts';
 import type { Stamp } from './principal.ts';
 import type { Party, PartyEntry, PartyInput, PartyPatch } from './schemas.ts';
 
@@ -14,12 +15,15 @@ export function newParty(id: string, input: PartyInput, { at, actor }: Stamp): P
 export function patchParty(party: Party, patch: PartyPatch, { at, actor }: Stamp): Party | null {
   const { reason: _reason, ...fields } = patch;
   const next = patched(party, fields);
+  if (next.countryCode === undefined && next.kind !== 'organization') {
+    throw new RuleViolation(`A party of kind "${next.kind}" keeps a country: correct it to another, or it stays`, [{ path: '/countryCode', message: `cannot be removed from a party of kind "${next.kind}"` }]);
+  }
   if (Object.keys(renameOf(party, next)).length === 0) return null;
   return { ...next, version: party.version + 1, updatedAt: at, updatedBy: actor };
 }
 
-/** The fields a rename may change. */
-export const RENAMABLE = ['name', 'localName', 'lang'] as const;
+/** The fields a rename (or a correction of the country) may change. */
+export const RENAMABLE = ['name', 'localName', 'lang', 'countryCode'] as const;
 
 /** What a rename changed: each field it set to another value, from what to what (null: absent). */
 export type Rename = FieldChanges<(typeof RENAMABLE)[number]>;

@@ -54,12 +54,14 @@ export const partyPatch = z
     name: text(200).optional(),
     localName: text(200).nullable().optional(),
     lang: languageTag.nullable().optional(),
+    // A country registered wrong prints on every certificate the party signs from then on.
+    countryCode: countryCode.nullable().optional(),
     // Optional, unlike a ceremony's correction or an agreement's amendment: the contract's clients rename without one.
     reason: reason.optional(),
   })
   // As for ceremonies and agreements: an empty patch is a client's mistake, not a change.
-  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), { message: 'must change at least one field: name, localName or lang' })
-  .meta({ description: 'At least one of name, localName, lang; null removes localName or lang; reason (optional) is kept in the party\'s history' });
+  .refine((p) => Object.keys(p).some((k) => k !== 'reason'), { message: 'must change at least one field: name, localName, lang or countryCode' })
+  .meta({ description: 'At least one of name, localName, lang, countryCode; null removes localName or lang (or an organization\'s countryCode); reason (optional) is kept in the party\'s history' });
 export type PartyPatch = z.infer<typeof partyPatch>;
 
 // ---- ceremonies -------------------------------------------------------------------------
@@ -253,7 +255,7 @@ const directoryEntry = (changes: string) => z.object({
 export const ceremonyEntryRecord = directoryEntry('For the opening: each field it was opened with, from null; for a correction: each field it changed (null for absent)');
 export type CeremonyEntry = z.infer<typeof ceremonyEntryRecord>;
 /** One version of a party: its name as registered, or what a rename changed, by whom and why (if given). */
-export const partyEntryRecord = directoryEntry('For the registration: name, localName and lang as registered, from null; for a rename: each it changed (null for absent)');
+export const partyEntryRecord = directoryEntry('For the registration: name, localName, lang and countryCode as registered, from null; for a change: each it changed (null for absent)');
 export type PartyEntry = z.infer<typeof partyEntryRecord>;
 
 /** A party as it was when it signed: a later rename of the party never changes a signed record. */
