@@ -52,6 +52,44 @@ describe('creating parties and ceremonies, safe to retry', () => {
 });
 
 describe('idempotent logging', () => {
+  it('refuses a signing\'s very body sent again under another key (a retry that made a new key), naming the agreement; after a void, logs it again', async () => {
+    const body = agreement(['con-a', 'con-b'], { title: 'Logged once', signedAt: '2021-08-23T15:05:00+08:00' });
+    const first = await logSigning(t, cer, body, 'body-key-1');
+    expect(first.status).toBe(201);
+    const twice = await logSigning(t, cer, body, 'body-key-2');
+    expect([twice.status, twice.body.errors]).toEqual([409, [{ path: 'Idempotency-Key', message: `is not the key ${first.body.code} was logged with; send that key to get it again` }]]);
+    expect(twice.body.detail).toContain(first.body.code);
+    // Its own key still replays; another body under a new key is another signing.
+    expect((await logSigning(t, cer, body, 'body-key-1')).headers.get('idempotent-replayed')).toBe('true');
+    expect((await logSigning(t, cer, { ...body, title: 'Logged once, and a second one' }, 'body-key-3')).status).toBe(201);
+    const titled = async (title: string) => (await t.call('GET', `/agreements?ceremonyId=${cer}&limit=100`)).body.items.filter((a: any) => a.title === title).length;
+    expect(await titled('Logged once')).toBe(1);
+    // Voided, its body may be logged again.
+    expect((await t.call('POST', `/agreements/${first.body.id}/void`, { body: { reason: 'logged in error' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    expect((await logSigning(t, cer, body, 'body-key-4')).status).toBe(201);
+    expect(await titled('Logged once')).toBe(2);
+  });
+
+  it('20 concurrent copies of a body under 20 keys log one agreement; a claim left by a request that stopped holds off another key for a minute', async () => {
+    const body = agreement(['con-a', 'con-b'], { title: 'Twenty keys', signedAt: '2021-08-23T15:10:00+08:00' });
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => logSigning(t, cer, body, `twenty-${i}`)));
+    expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(replies.filter((r) => r.status === 409)).toHaveLength(19);
+    expect((await t.call('GET', `/agreements?ceremonyId=${cer}&limit=100`)).body.items.filter((a: any) => a.title === 'Twenty keys')).toHaveLength(1);
+    // A request that claimed a body and stopped before its commit (its agreement never made).
+    const { putItem } = await import('./support/history-items.ts');
+    const { signingClaimKey } = await import('#shared/store/keys.ts');
+    const { hashOf } = await import('#shared/domain/canonical.ts');
+    const { agreementInput } = await import('#shared/domain/schemas.ts');
+    const stopped = agreement(['con-a', 'con-b'], { title: 'Stopped short', signedAt: '2021-08-23T15:15:00+08:00' });
+    const claim = (at: Date) => putItem({ ...signingClaimKey(cer, hashOf(agreementInput.parse(stopped))), type: 'signing-claim', agreementId: 'ag-neverc0mmitted0000000', at: at.toISOString() });
+    await claim(new Date());
+    const held = await logSigning(t, cer, stopped, 'stopped-2');
+    expect([held.status, held.body.detail]).toEqual([409, expect.stringContaining('being logged right now')]);
+    await claim(new Date(Date.now() - 61_000));
+    expect((await logSigning(t, cer, stopped, 'stopped-3')).status).toBe(201);
+  });
+
   it('50 concurrent duplicates create exactly one agreement', async () => {
     const body = agreement(['con-a', 'con-b'], { title: 'Fifty retries' });
     const replies = await Promise.all(Array.from({ length: 50 }, () => logSigning(t, cer, body, 'burst-key')));
@@ -91,8 +129,9 @@ describe('idempotent logging', () => {
     for (const id of ['con-x1', 'con-x2', 'con-y1', 'con-y2']) expect((await t.call('POST', '/parties', { body: party(id) })).status).toBe(201);
     const { linksOf } = await import('./support/links.ts');
     const { partyLinkPk } = await import('#shared/store/keys.ts');
-    const bodies = [agreement(['con-x1', 'con-x2'], { title: 'Body X' }), agreement(['con-y1', 'con-y2'], { title: 'Body Y' })];
     for (let round = 0; round < 5; round++) {
+      // Bodies of their own each round: a body logged under one key is refused under another.
+      const bodies = [agreement(['con-x1', 'con-x2'], { title: `Body X ${round}` }), agreement(['con-y1', 'con-y2'], { title: `Body Y ${round}` })];
       const replies = await Promise.all(bodies.map((body) => logSigning(t, cer, body, `two-bodies-${round}`)));
       expect(replies.map((r) => r.status).sort()).toEqual([201, 422]);
       const won = replies.find((r) => r.status === 201)!.body;
@@ -100,6 +139,9 @@ describe('idempotent logging', () => {
       const winners = won.parties.map((p: any) => p.partyId as string);
       const losers = ['con-x1', 'con-x2', 'con-y1', 'con-y2'].filter((p) => !winners.includes(p));
       expect([await Promise.all(winners.map(linked)), await Promise.all(losers.map(linked))]).toEqual([[true, true], [false, false]]);
+      // The losing body was never logged: under a key of its own it is, though its claim named the winner's id.
+      const lost = bodies.find((b) => b.title !== won.title)!;
+      expect((await logSigning(t, cer, lost, `two-bodies-${round}-again`)).status).toBe(201);
     }
   });
 

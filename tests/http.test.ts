@@ -402,12 +402,14 @@ describe('routes', () => {
     const doc = (await t.call('GET', '/openapi.json', { token: null })).body;
     const cer = await setup(t, [party('oa-a'), party('oa-b')], 'oa-cer');
     const signed = await logSigning(t, cer, agreement(['oa-a', 'oa-b']));
+    const replayed = agreement(['oa-a', 'oa-b']);
     const pdf = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
     const link = /\/verify\/\S+/.exec((await import('./support/pdf-text.ts')).pdfToText(pdf.body as Buffer))![0];
     const cases: [string, string, Awaited<ReturnType<typeof t.call>>][] = [
       ['POST', '/ceremonies/{id}/agreements', signed],
-      ['POST', '/ceremonies/{id}/agreements', await logSigning(t, cer, agreement(['oa-a', 'oa-b']), 'oa-replay')],
-      ['POST', '/ceremonies/{id}/agreements', await logSigning(t, cer, agreement(['oa-a', 'oa-b']), 'oa-replay')], // the same again: replayed
+      ['POST', '/ceremonies/{id}/agreements', await logSigning(t, cer, replayed, 'oa-replay')],
+      ['POST', '/ceremonies/{id}/agreements', await logSigning(t, cer, replayed, 'oa-replay')], // the same again: replayed
+      ['POST', '/ceremonies/{id}/agreements', await logSigning(t, cer, replayed, 'oa-other-key')], // under another key: 409
       ['GET', '/agreements/{id}/certificate.pdf', pdf],
       ['GET', '/agreements/{id}/certificate.pdf', await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`, { headers: { 'if-none-match': pdf.headers.get('etag')! } })],
       ['GET', '/agreements/{id}', await t.call('GET', `/agreements/${signed.body.id}`)],
@@ -432,9 +434,9 @@ describe('routes', () => {
       };
     });
     expect(seen).toEqual(seen.map(({ at }) => ({ at, documented: true, type: true, headers: true })));
-    expect(cases.map(([, , r]) => r.status)).toEqual([201, 201, 201, 200, 304, 200, 409, 409, 201, 422, 200, 200, 401, 204]);
-    expect([cases[12]![2].headers.get('www-authenticate'), cases[13]![2].headers.get('allow')]).toEqual(['Bearer', 'GET, HEAD, PATCH']);
-    expect(cases[8]![2].headers.get('idempotent-replayed')).toBe('true');
+    expect(cases.map(([, , r]) => r.status)).toEqual([201, 201, 201, 409, 200, 304, 200, 409, 409, 201, 422, 200, 200, 401, 204]);
+    expect([cases[13]![2].headers.get('www-authenticate'), cases[14]![2].headers.get('allow')]).toEqual(['Bearer', 'GET, HEAD, PATCH']);
+    expect(cases[9]![2].headers.get('idempotent-replayed')).toBe('true');
     expect(cases[2]![2].headers.get('idempotent-replayed')).toBe('true');
     // Every answer, the server's own refusals too (the 401), names its request, as API Gateway's do.
     const requestIds = cases.map(([, , r]) => r.headers.get('apigw-requestid'));

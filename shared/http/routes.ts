@@ -8,7 +8,7 @@ import * as z from 'zod';
 import type { Role } from '#shared/domain/principal.ts';
 import * as s from '#shared/domain/schemas.ts';
 import { KEYS_PATH, MAX_CERTIFICATE_BYTES, publicJwk } from '#shared/certificate/signature.ts';
-import { agreementKey, ceremonyKey, codeKey, countryLinkPk, ISSUED_CERTIFICATE_PREFIX, partyKey, partyLinkPk, publishedKeysKey } from '#shared/store/keys.ts';
+import { agreementKey, ceremonyKey, codeKey, countryLinkPk, ISSUED_CERTIFICATE_PREFIX, partyKey, partyLinkPk, publishedKeysKey, signingClaimKey } from '#shared/store/keys.ts';
 
 /** Every DynamoDB write call the store makes. */
 export const TABLE_CALLS = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
@@ -25,6 +25,7 @@ const ANY = {
   ceremony: ceremonyKey('*').pk,
   agreement: agreementKey('*').pk,
   code: codeKey('*').pk,
+  signingClaim: signingClaimKey('*', '*').pk,
   // A party's links share its partition: the agreement function writes there too (never the party item itself, but IAM cannot tell).
   links: [partyLinkPk('*'), countryLinkPk('*')],
   certificate: `${ISSUED_CERTIFICATE_PREFIX}*`,
@@ -48,7 +49,7 @@ export const FUNCTIONS = {
   'agreements-read': { writes: [], description: 'read and list agreements and their history' },
   'agreements-write': {
     writes: [
-      { call: 'PutItem', keys: [ANY.agreement, ANY.code, ...ANY.links] },
+      { call: 'PutItem', keys: [ANY.agreement, ANY.code, ANY.signingClaim, ...ANY.links] },
       // On links: adding a status or sector an amendment or a void brings (shared/store/agreement-links.ts).
       { call: 'UpdateItem', keys: [ANY.agreement, ...ANY.links] },
       { call: 'DeleteItem', keys: ANY.links },
@@ -145,7 +146,7 @@ export const ROUTES = [
   { method: 'GET', path: '/ceremonies/{id}', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Read a ceremony', response: s.ceremonyRecord, sends: ['ETag'] },
   { method: 'PATCH', path: '/ceremonies/{id}', fn: 'ceremonies-write', access: STAFF, status: 200, summary: 'Correct a ceremony, with a reason (every certificate of its signings prints it; the same correction sent again, while it is the latest change: 200, Idempotent-Replayed)', body: s.ceremonyPatch, headers: ['If-Match'], response: s.ceremonyRecord, sends: ['ETag', 'Idempotent-Replayed'], problems: { 422: 'The ceremony would end before it starts, its time zone would disagree with the offsets its times are written in, it would leave one of its signings off its days or with a certificate it cannot print, or its record would outgrow 400 KB' } },
   { method: 'GET', path: '/ceremonies/{id}/history', fn: 'ceremonies-read', access: READERS, status: 200, summary: 'Every version of a ceremony: its opening and each correction, with who made it, when and why', response: ceremonyHistoryResponse },
-  { method: 'POST', path: '/ceremonies/{id}/agreements', fn: 'agreements-write', access: STAFF, status: 201, summary: 'Log a signing (idempotent)', body: s.agreementInput, headers: ['Idempotency-Key'], response: s.agreementRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'] },
+  { method: 'POST', path: '/ceremonies/{id}/agreements', fn: 'agreements-write', access: STAFF, status: 201, summary: 'Log a signing (idempotent)', body: s.agreementInput, headers: ['Idempotency-Key'], response: s.agreementRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'], problems: { 409: 'A signing with this very body is already logged at this ceremony, or being logged, under another Idempotency-Key' } },
   { method: 'GET', path: '/agreements', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'List agreements, newest signing first (partners: their own)', query: s.agreementListQuery, response: page(s.agreementRecord), problems: { 403: 'Role not allowed, or (partners) a filter on another party', 422: 'signedFrom is after signedTo' } },
   { method: 'GET', path: '/agreements/{id}', fn: 'agreements-read', access: EVERYONE, status: 200, summary: 'Read an agreement (partners: if a party)', response: s.agreementRecord, sends: ['ETag'] },
   { method: 'PATCH', path: '/agreements/{id}', fn: 'agreements-write', access: STAFF, status: 200, summary: 'Amend an agreement, with a reason (the same amendment sent again, while it is the latest change: 200, Idempotent-Replayed)', body: s.agreementPatch, headers: ['If-Match'], response: s.agreementRecord, sends: ['ETag', 'Idempotent-Replayed'], problems: { 409: 'The agreement is voided, or its item no longer names its latest history entry, or its record no longer matches that entry (changed outside the registry)' } },

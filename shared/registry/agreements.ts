@@ -11,7 +11,7 @@ import {
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { log } from '#shared/log.ts';
-import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, Unavailable, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, stampOf, type Principal } from '#shared/domain/principal.ts';
@@ -22,6 +22,44 @@ import * as store from '#shared/store/agreements.ts';
 import { getCeremony, getParties } from '#shared/store/directory.ts';
 
 const MAX_CODE_ATTEMPTS = 8;
+
+/**
+ * How long a claim on a signing's body by an agreement not (yet) committed holds off another request
+ * with that body: its request may still be on its way. Past this, it is the leftover of a request that
+ * stopped (or was refused) before its commit, and another takes it over.
+ */
+const SIGNING_CLAIM_HOLD_MS = 60_000;
+
+/**
+ * One agreement per body at a ceremony: a request with the very body of a signing already logged,
+ * under another Idempotency-Key (a client that made a new key for its retry; a form sent again after
+ * a reload), is that signing logged twice, and is refused, naming it. The first request's own retries
+ * (its key, so its id) pass. A voided agreement's body may be logged again; so may one whose request
+ * stopped before its commit, once SIGNING_CLAIM_HOLD_MS have passed, or lost its id (its key) to
+ * another body sent at once, which the agreement of that id was logged from.
+ */
+async function claimBody(ceremonyId: string, requestHash: string, id: string): Promise<void> {
+  let found: store.SigningClaim | undefined;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const claim = await store.claimSigning(ceremonyId, requestHash, id, new Date().toISOString(), found);
+    if (claim === true) return;
+    found = claim;
+    if (!claim) continue;
+    const holder = await store.getCurrentAgreementAndOrigin(claim.agreementId);
+    if (holder?.agreement.status === 'active' && holder.requestHash === requestHash) {
+      throw new StateConflict(`This signing is already logged, as ${holder.agreement.code} (${holder.agreement.id}): a request with this very body came before, under another Idempotency-Key. Nothing was logged; to log it again, void that one first`, [
+        { path: 'Idempotency-Key', message: `is not the key ${holder.agreement.code} was logged with; send that key to get it again` },
+      ]);
+    }
+    if (!holder && Date.now() - Date.parse(claim.at) < SIGNING_CLAIM_HOLD_MS) {
+      throw new StateConflict('A signing with this very body is being logged right now, under another Idempotency-Key: see whether it appears, and send it again under its own key if not', [
+        { path: 'Idempotency-Key', message: 'is not the key of the request logging this body' },
+      ]);
+    }
+  }
+  // Taken over by others as often as it was tried: a moment's contention, not a fault.
+  throw new Unavailable('Other requests with this very body are being logged right now: send it again in a moment');
+}
 
 /** The response the first request got: version 1, rebuilt from history. */
 function firstVersionOf(stored: store.StoredAgreement): Agreement {
@@ -63,6 +101,7 @@ export async function logSigning(
   // Refused now, not when a partner downloads its certificate.
   assertPrintable(checked.agreement, ceremony);
   store.assertFits(checked);
+  await claimBody(ceremonyId, requestHash, id);
   const code = await claimAnyCode(id);
   const created = code === checked.agreement.code ? checked : build(code);
   await links.putLinks(created.agreement);

@@ -235,6 +235,12 @@ export async function getCurrentAgreement(id: string): Promise<{ agreement: Agre
   return found && { agreement: parseStored(agreementRecord, found.data, keys.agreementKey(id).pk) };
 }
 
+/** The current record, and the hash of the request that logged it (absent on records older than it). */
+export async function getCurrentAgreementAndOrigin(id: string): Promise<{ agreement: Agreement; requestHash: string | undefined } | undefined> {
+  const found = await getItem(keys.agreementKey(id), ['data', 'requestHash']);
+  return found && { agreement: parseStored(agreementRecord, found.data, keys.agreementKey(id).pk), requestHash: found.requestHash as string | undefined };
+}
+
 /** Claims a code for an agreement; true if it is (now or already) this agreement's. */
 export async function claimCode(code: string, agreementId: string): Promise<boolean> {
   return conditional(dynamo.send(new PutCommand({
@@ -243,6 +249,28 @@ export async function claimCode(code: string, agreementId: string): Promise<bool
     ConditionExpression: 'attribute_not_exists(pk) OR agreementId = :id',
     ExpressionAttributeValues: { ':id': agreementId },
   })));
+}
+
+/** A signing's claim on its body at its ceremony: the agreement that holds it, and since when. */
+export interface SigningClaim { agreementId: string; at: string }
+
+/**
+ * Claims the body `requestHash` at `ceremonyId` for `agreementId` (or takes over `from`, a claim
+ * found before, if it is still that one). `true` when claimed; else the claim in its way, if any
+ * (none: it went meanwhile, and the claim may be tried again).
+ */
+export async function claimSigning(ceremonyId: string, requestHash: string, agreementId: string, at: string, from?: SigningClaim): Promise<true | SigningClaim | undefined> {
+  const key = keys.signingClaimKey(ceremonyId, requestHash);
+  const claimed = await conditional(dynamo.send(new PutCommand({
+    TableName: tableName,
+    Item: { ...key, type: 'signing-claim', agreementId, at },
+    ConditionExpression: from ? 'agreementId = :from AND #at = :fromAt' : 'attribute_not_exists(pk) OR agreementId = :id',
+    ...(from && { ExpressionAttributeNames: { '#at': 'at' } }),
+    ExpressionAttributeValues: from ? { ':from': from.agreementId, ':fromAt': from.at } : { ':id': agreementId },
+  })));
+  if (claimed) return true;
+  const item = await getItem(key);
+  return item ? { agreementId: String(item.agreementId), at: String(item.at) } : undefined;
 }
 
 export async function agreementIdByCode(code: string): Promise<string | undefined> {

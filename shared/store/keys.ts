@@ -11,6 +11,8 @@ export const partyKey = (id: string): Key => ({ pk: `PARTY#${id}`, sk: 'PARTY' }
 export const ceremonyKey = (id: string): Key => ({ pk: `CEREMONY#${id}`, sk: 'CEREMONY' });
 export const agreementKey = (id: string): Key => ({ pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' });
 export const codeKey = (code: string): Key => ({ pk: `CODE#${code}`, sk: 'CODE' });
+/** A signing's claim on its very body at its ceremony (the body's hash): one agreement per body, whatever Idempotency-Key it came with. */
+export const signingClaimKey = (ceremonyId: string, requestHash: string): Key => ({ pk: `SIGNING#${ceremonyId}#${requestHash}`, sk: 'SIGNING' });
 
 /**
  * An agreement's history entries: items of their own in its partition, one per entry, named by its

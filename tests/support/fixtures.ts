@@ -8,16 +8,21 @@ export const ceremony = (id: string, over: Record<string, unknown> = {}) => ({
   startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai', ...over,
 });
 
+let counter = 0;
+
+/**
+ * A signing's body. Each call's is its own (its signing time differs from every other call's in
+ * the nanoseconds): the registry refuses a body already logged at the ceremony under another key.
+ */
 export const agreement = (partyIds: string[], over: Record<string, unknown> = {}) => ({
   title: 'Cooperation agreement',
   kind: 'cooperation',
   parties: partyIds.map((partyId, i) => ({ partyId, signatory: { name: `Signatory ${i + 1}`, title: 'Director' } })),
   sectors: ['digital-economy'],
-  signedAt: '2021-08-23T14:30:00+08:00',
+  signedAt: `2021-08-23T14:30:00.000${String((counter += 1) % 1_000_000).padStart(6, '0')}+08:00`,
   ...over,
 });
 
-let counter = 0;
 export const uniqueKey = (prefix = 'key') => `${prefix}-${process.pid}-${(counter += 1)}`;
 
 /** Creates parties (ignoring ones that exist) and a ceremony (`over` changes its fields); returns the ceremony id. */
