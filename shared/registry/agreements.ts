@@ -42,7 +42,9 @@ async function claimBody(ceremonyId: string, requestHash: string, id: string): P
   let found: store.SigningClaim | undefined;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const claim = await store.claimSigning(ceremonyId, requestHash, id, new Date().toISOString(), found);
-    if (claim === true) return;
+    // Claimed; or already this request's own (the SDK sent a takeover again after its answer was
+    // lost; a copy under the same key took it over first).
+    if (claim === true || claim?.agreementId === id) return;
     found = claim;
     if (!claim) continue;
     const holder = await store.getCurrentAgreementAndOrigin(claim.agreementId);

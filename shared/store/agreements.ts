@@ -235,7 +235,7 @@ export async function getCurrentAgreement(id: string): Promise<{ agreement: Agre
   return found && { agreement: parseStored(agreementRecord, found.data, keys.agreementKey(id).pk) };
 }
 
-/** The current record, and the hash of the request that logged it (absent on records older than it). */
+/** The current record, and the hash of the request that logged it. */
 export async function getCurrentAgreementAndOrigin(id: string): Promise<{ agreement: Agreement; requestHash: string | undefined } | undefined> {
   const found = await getItem(keys.agreementKey(id), ['data', 'requestHash']);
   return found && { agreement: parseStored(agreementRecord, found.data, keys.agreementKey(id).pk), requestHash: found.requestHash as string | undefined };
