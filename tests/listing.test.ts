@@ -53,6 +53,15 @@ describe('agreement filters (newest signing first)', () => {
     expect(await titles(query)).toEqual(expected);
   });
 
+  it('says a ceremonyId or partyId that names nothing is an id typed wrong, rather than list no agreements', async () => {
+    const typo = await t.call('GET', '/agreements?ceremonyId=lis-cerr');
+    expect([typo.status, typo.body.errors]).toEqual([422, [{ path: 'ceremonyId', message: 'names no ceremony' }]]);
+    const both = await t.call('GET', '/agreements?ceremonyId=lis-cerr&partyId=lis-ghost&status=voided');
+    expect([both.status, both.body.errors.map((e: { path: string }) => e.path)]).toEqual([422, ['ceremonyId', 'partyId']]);
+    // A ceremony that exists and has nothing that matches: an empty list, as before.
+    expect(await titles('ceremonyId=lis-other&status=voided')).toEqual([]);
+  });
+
   it('folds only ASCII letters of a country: ß, the dotless ı and ligatures are not codes (Unicode would read SS, IN, FI)', async () => {
     for (const country of ['ß', 'ın', 'ﬁ', 'ＵＺ']) {
       const r = await t.call('GET', `/agreements?country=${encodeURIComponent(country)}`);

@@ -19,7 +19,7 @@ import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
 import * as links from '#shared/store/agreement-links.ts';
 import * as lists from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
-import { getCeremony, getParties } from '#shared/store/directory.ts';
+import { getCeremony, getParties, getParty } from '#shared/store/directory.ts';
 
 const MAX_CODE_ATTEMPTS = 8;
 
@@ -159,7 +159,26 @@ export async function listAgreements(filter: AgreementFilter, page: { limit: num
     }
     filter = { ...filter, partyId: principal.partyId };
   }
-  return lists.listAgreements(filter, page);
+  const found = await lists.listAgreements(filter, page);
+  // A first page with nothing on it, for a ceremony or a party that does not exist, is an id typed
+  // wrong: said so, rather than "no agreements" (an auditor would read that as a fact). Read only
+  // then: a list that finds something, or goes on from a cursor, costs nothing more.
+  if (found.items.length === 0 && found.nextCursor === null && page.cursor === undefined) await assertFilterIdsExist(filter, principal);
+  return found;
+}
+
+/** Refuses (422) a list's ceremonyId or partyId that names nothing the registry holds. */
+async function assertFilterIdsExist(filter: AgreementFilter, principal: Principal): Promise<void> {
+  const [ceremony, party] = await Promise.all([
+    filter.ceremonyId === undefined ? true : getCeremony(filter.ceremonyId),
+    // A partner's own party is theirs by their token: nothing to say about it.
+    filter.partyId === undefined || !readsEverything(principal) ? true : getParty(filter.partyId),
+  ]);
+  const errors = [
+    ...(ceremony ? [] : [{ path: 'ceremonyId', message: 'names no ceremony' }]),
+    ...(party ? [] : [{ path: 'partyId', message: 'names no party' }]),
+  ];
+  if (errors.length > 0) throw new RuleViolation(`No ${errors.map((e) => (e.path === 'ceremonyId' ? `ceremony "${filter.ceremonyId}"` : `party "${filter.partyId}"`)).join(' and no ')} is registered: check the id`, errors);
 }
 
 /** A change's outcome: the agreement as it left it, and whether this is its first answer, sent again. */
