@@ -60,6 +60,8 @@ describe('agreement filters (newest signing first)', () => {
     expect([both.status, both.body.errors.map((e: { path: string }) => e.path)]).toEqual([422, ['ceremonyId', 'partyId']]);
     // A ceremony that exists and has nothing that matches: an empty list, as before.
     expect(await titles('ceremonyId=lis-other&status=voided')).toEqual([]);
+    // Partners may not read ceremonies: their list does not tell them which exist.
+    expect((await t.call('GET', '/agreements?ceremonyId=lis-cerr', { token: t.tokens.partner('lis-kz') })).status).toBe(200);
   });
 
   it('folds only ASCII letters of a country: ß, the dotless ı and ligatures are not codes (Unicode would read SS, IN, FI)', async () => {
