@@ -47,7 +47,7 @@ async function claimBody(ceremonyId: string, requestHash: string, id: string): P
     if (claim === true || claim?.agreementId === id) return;
     found = claim;
     if (!claim) continue;
-    const holder = await store.getCurrentAgreementAndOrigin(claim.agreementId);
+    const holder = await store.getCurrentAgreement(claim.agreementId);
     if (holder?.agreement.status === 'active' && holder.requestHash === requestHash) {
       throw new StateConflict(`This signing is already logged, as ${holder.agreement.code} (${holder.agreement.id}): a request with this very body came before, under another Idempotency-Key. Nothing was logged; to log it again, void that one first`, [
         { path: 'Idempotency-Key', message: `is not the key ${holder.agreement.code} was logged with; send that key to get it again` },
@@ -174,11 +174,12 @@ async function assertFilterIdsExist(filter: AgreementFilter): Promise<void> {
     filter.ceremonyId === undefined ? true : getCeremony(filter.ceremonyId),
     filter.partyId === undefined ? true : getParty(filter.partyId),
   ]);
-  const errors = [
-    ...(ceremony ? [] : [{ path: 'ceremonyId', message: 'names no ceremony' }]),
-    ...(party ? [] : [{ path: 'partyId', message: 'names no party' }]),
+  const missing = [
+    ...(ceremony ? [] : [{ path: 'ceremonyId', noun: 'ceremony', id: filter.ceremonyId }]),
+    ...(party ? [] : [{ path: 'partyId', noun: 'party', id: filter.partyId }]),
   ];
-  if (errors.length > 0) throw new RuleViolation(`No ${errors.map((e) => (e.path === 'ceremonyId' ? `ceremony "${filter.ceremonyId}"` : `party "${filter.partyId}"`)).join(' and no ')} is registered: check the id`, errors);
+  if (missing.length === 0) return;
+  throw new RuleViolation(`No ${missing.map((m) => `${m.noun} "${m.id}"`).join(' and no ')} is registered: check the id`, missing.map((m) => ({ path: m.path, message: `names no ${m.noun}` })));
 }
 
 /** A change's outcome: the agreement as it left it, and whether this is its first answer, sent again. */

@@ -229,14 +229,8 @@ export async function getAgreementTip(id: string): Promise<AgreementTip | undefi
   return stored && tipOf(stored);
 }
 
-/** The agreement's current record alone, without reading its history. */
-export async function getCurrentAgreement(id: string): Promise<{ agreement: Agreement } | undefined> {
-  const found = await getItem(keys.agreementKey(id), ['data']);
-  return found && { agreement: parseStored(agreementRecord, found.data, keys.agreementKey(id).pk) };
-}
-
-/** The current record, and the hash of the request that logged it. */
-export async function getCurrentAgreementAndOrigin(id: string): Promise<{ agreement: Agreement; requestHash: string | undefined } | undefined> {
+/** The agreement's current record alone, without reading its history; and the hash of the request that logged it. */
+export async function getCurrentAgreement(id: string): Promise<{ agreement: Agreement; requestHash: string | undefined } | undefined> {
   const found = await getItem(keys.agreementKey(id), ['data', 'requestHash']);
   return found && { agreement: parseStored(agreementRecord, found.data, keys.agreementKey(id).pk), requestHash: found.requestHash as string | undefined };
 }

@@ -51,6 +51,14 @@ function partyItem(p: Party, origin: Origin, change?: LatestChange, renames: rea
   };
 }
 
+/** Refuses (422) a change that would make a record with the changes it keeps (`kept`: renames, corrections) outgrow its item. */
+function assertRoomFor(noun: 'party' | 'ceremony', kept: 'renames' | 'corrections', item: Record<string, unknown>): void {
+  if (itemBytes(item) <= ITEM_LIMIT) return;
+  throw new RuleViolation(`This ${noun}'s record is full: a record holds 400 KB, its ${kept} included. Nothing was changed`, [
+    { path: '', message: `would outgrow the ${noun}'s record` },
+  ]);
+}
+
 /** false if a party with this id exists already. */
 export const insertParty = (p: Party, origin: Origin) => putIf(partyItem(p, origin), 'attribute_not_exists(pk)');
 
@@ -60,11 +68,7 @@ export const insertParty = (p: Party, origin: Origin) => putIf(partyItem(p, orig
  * thousand renames with long reasons) refuses another with a 422, keeping what it has.
  */
 export function replaceParty(p: Party, expectedVersion: number, origin: Origin, change: LatestChange, renames: readonly PartyEntry[]): Promise<boolean> {
-  if (itemBytes({ data: p, renames }) > ITEM_LIMIT) {
-    throw new RuleViolation('This party\'s record is full: a record holds 400 KB, its renames included. Nothing was changed', [
-      { path: '', message: 'would outgrow the party\'s record' },
-    ]);
-  }
+  assertRoomFor('party', 'renames', { data: p, renames });
   return putIf(partyItem(p, origin, change, renames), 'version = :expected', { ':expected': expectedVersion });
 }
 
@@ -140,11 +144,7 @@ export const insertCeremony = (c: Ceremony, origin: Origin) => putIf(ceremonyIte
  * the longest, many more short ones) refuses another with a 422, keeping what it has.
  */
 export function replaceCeremony(c: Ceremony, expectedVersion: number, origin: Origin, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
-  if (itemBytes({ data: c, corrections }) > ITEM_LIMIT) {
-    throw new RuleViolation('This ceremony\'s record is full: a record holds 400 KB, its corrections included. Nothing was changed', [
-      { path: '', message: 'would outgrow the ceremony\'s record' },
-    ]);
-  }
+  assertRoomFor('ceremony', 'corrections', { data: c, corrections });
   // A ceremony opened before ceremonies had versions has no version attribute: it is at 1.
   const condition = expectedVersion === 1 ? 'attribute_exists(pk) AND (version = :expected OR attribute_not_exists(version))' : 'version = :expected';
   return putIf(ceremonyItem(c, origin, corrections, token), condition, { ':expected': expectedVersion });

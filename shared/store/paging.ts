@@ -29,9 +29,10 @@ const BATCH = 100;
  */
 const MAX_FILTERED_READS = 20;
 /**
- * The fewest entries one read of a source the table does not filter asks for once its filter has
- * passed over something (unless fewer are left to look at): a page that lacks one result after a
- * read should not take another round trip for one entry, nor read a hundred records to find it.
+ * Once a page's filter has passed over something, the fewest entries one read of a source the table
+ * does not filter asks for, and the fewest records any read may read (unless fewer are left): a
+ * page that lacks one result after a read should not take another round trip for one entry, nor
+ * read a hundred records to find it.
  */
 const MIN_BATCH = 10;
 /** The most entries one read the table filters looks at: it returns only those that pass. */
