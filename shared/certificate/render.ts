@@ -86,7 +86,7 @@ class Writer {
     if (note) lines.push(...blockLines(note, 8.5, width - labelWidth - 6, { color: SIGNATORY }, 2, 0.85));
     let drop = 0;
     lines.forEach((line, i) => {
-      if (i > 0) drop += Math.max(FIELD_LINE, lines[i - 1]!.below + line.above + LINE_GAP);
+      if (i > 0) drop += Math.max(FIELD_LINE, lines[i - 1]!.below + line.above + clearance(lines[i - 1]!.style.size, line.style.size));
       this.at(line.text, x + labelWidth + 6 + line.indent, y - drop, line.style, width - labelWidth - 6);
     });
     return 1 + drop / FIELD_LINE;
@@ -220,13 +220,13 @@ function heading(w: Writer, a: Agreement, ceremony: Ceremony, titles: Titles, co
   // sizes, and the ink of marks that reach further (vocalized Arabic, stacked Myanmar, and accents
   // stacked thirty high, which would run up over the certificate's names): the first title line
   // sits 28 points under the names, or further.
-  let above = { below: namesBelow };
+  let above = { below: namesBelow, size: 0 };
   let first = true;
   const put = (line: { text: string; style: TextOptions }, size: number, pitch: number) => {
     const ink = inkExtent(line.text, size, line.style);
-    y -= Math.max(first ? 28 : pitch, above.below + ink.above + LINE_GAP);
+    y -= Math.max(first ? 28 : pitch, above.below + ink.above + clearance(above.size, size));
     w.centred(line.text, y, { ...line.style, size });
-    [above, first] = [ink, false];
+    [above, first] = [{ ...ink, size }, false];
   };
   // From a line of `last` type (with its own pitch) to one of `size`: the own pitch, or more for larger type.
   const pitch = (last: { size: number; own: number }, size: number) => Math.max(last.own, last.size * 0.3 + size * 1.05 + 1);
@@ -285,11 +285,18 @@ function facts(w: Writer, a: Agreement, ceremony: Ceremony, top: number, compact
   return y - 3;
 }
 
-/** Sizes of a party block (name, local name, detail line, block height) by how many parties share the page. */
+/** Clear space between lines spaced by their ink, as a share of their type (see clearance). */
+const CLEAR = 0.12;
+
+/**
+ * Sizes of a party block (name, local name, detail line, block height) by how many parties share
+ * the page, and the clear space its lines keep where their ink spaces them (`clear`, a share of the
+ * type: see clearance): a crowded page keeps 0.8 point, so that 24 parties in many scripts still fit one page.
+ */
 export const PARTY_STYLES = [
-  { upTo: 3, name: 13, local: 14, detail: 8.5, block: 62, columns: (n: number) => n },
-  { upTo: 8, name: 10.5, local: 11, detail: 7.5, block: 44, columns: () => 2 },
-  { upTo: Infinity, name: 9, local: 9.5, detail: 6.5, block: 31, columns: () => 3 },
+  { upTo: 3, name: 13, local: 14, detail: 8.5, block: 62, clear: CLEAR, columns: (n: number) => n },
+  { upTo: 8, name: 10.5, local: 11, detail: 7.5, block: 44, clear: CLEAR, columns: () => 2 },
+  { upTo: Infinity, name: 9, local: 9.5, detail: 6.5, block: 31, clear: 0, columns: () => 3 },
 ];
 
 /**
@@ -336,7 +343,7 @@ interface PartyBlock { parts: BlockLine[][]; offsets: number[][]; end: number }
 interface PartyBlocks { style: PartyStyle; columns: number; width: number; blocks: PartyBlock[] }
 
 /** Type sizes of a party grid: names, local names, signatory lines, and the height a block takes at least. */
-type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail' | 'block'>;
+type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail' | 'block' | 'clear'>;
 
 /**
  * Every party's block, wrapped once per grid. Each part (names, local names, signatory lines)
@@ -387,13 +394,13 @@ interface PartyGrid { blocks: PartyBlock[]; pitches: number[]; nameAbove: number
  */
 function blockLayout(style: PartyBlocks['style'], parts: BlockLine[][]): PartyBlock {
   const usual = [0, style.local * 1.15, style.detail * 1.6]; // from the line before to a part's first baseline
-  let last = { offset: 0, below: 0 };
+  let last = { offset: 0, below: 0, size: 0 };
   const offsets = parts.map((lines, part) => {
     const first = lines[0];
-    let offset = part > 0 && first ? last.offset + Math.max(usual[part]!, last.below + first.above + LINE_GAP) : 0;
+    let offset = part > 0 && first ? last.offset + Math.max(usual[part]!, last.below + first.above + clearance(last.size, first.style.size, style.clear)) : 0;
     return lines.map((line, k) => {
-      if (k > 0) offset += Math.max(line.style.size * 1.2, lines[k - 1]!.below + line.above + LINE_GAP);
-      last = { offset, below: line.below };
+      if (k > 0) offset += Math.max(line.style.size * 1.2, lines[k - 1]!.below + line.above + clearance(lines[k - 1]!.style.size, line.style.size, style.clear));
+      last = { offset, below: line.below, size: line.style.size };
       return offset;
     });
   });
@@ -503,8 +510,8 @@ function layParties(list: AgreementParty[], firstBands: (() => number)[], annexB
   const plain = planOf(blocksOf(0), 0);
   if (plain.pages.length === 1 && plain.scale >= 1) {
     if (plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // a quick no (parts that shrank to one line grow less)
-    const { name, local, detail, block } = styles[0]!;
-    const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY }, columns), 0);
+    const { name, local, detail, block, clear } = styles[0]!;
+    const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY, clear }, columns), 0);
     return roomy.pages.length === 1 && roomy.scale >= 1 ? roomy : plain;
   }
   let paginated: ReturnType<typeof layParties> = plain; // their number's style under the full heading, unless its first page lists none and another's does
@@ -542,8 +549,16 @@ function drawParties(w: Writer, parts: PartyBlocks, grid: PartyGrid, scale: numb
   });
 }
 
-/** Points of clear space between the ink of one line of a party block and the next, and between blocks. */
-const LINE_GAP = 0.8;
+/**
+ * Clear space between the ink of one line and the next (a title's, a fact's, a party block's),
+ * where their ink rather than their type's usual pitch spaces them (Tibetan and Myanmar stacks,
+ * vocalized Arabic, accents stacked high): a share (CLEAR, 12%) of the larger of the two lines'
+ * type, so that marks stay visibly clear of the next line (at 0.8 pt a Tibetan vowel sign seemed to
+ * touch a name in bold above it), and 0.8 point at least.
+ */
+function clearance(upper: number, lower: number, share = CLEAR): number {
+  return Math.max(0.8, Math.max(upper, lower) * share);
+}
 const BLOCK_GAP = 3;
 
 /** Between two columns of parties: one and a half times the names' size, 14 points at least, so that names side by side do not read as one. */
