@@ -382,6 +382,10 @@ describe('certificate content', () => {
     const informal = codes.filter(isCountryCode).map(countryName).filter((name) => /&|\bSt\.|\bU\.S\.| - |\(Burma\)|SAR China/.test(name));
     expect(informal).toEqual([]);
     expect(['CD', 'CG', 'BA', 'VC', 'MM'].map(countryName)).toEqual(['Democratic Republic of the Congo', 'Republic of the Congo', 'Bosnia and Herzegovina', 'Saint Vincent and the Grenadines', 'Myanmar']);
+    // Never "South Korea" or "North Korea" beside 韩国 and 朝鲜: the forms the states, the UN and China write.
+    expect(['KR', 'KP', 'CV', 'VA', 'VN'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
+      'Republic of Korea 韩国', 'Democratic People’s Republic of Korea 朝鲜', 'Cabo Verde 佛得角', 'Holy See 梵蒂冈', 'Viet Nam 越南',
+    ]);
   });
 
   it('draws the QR code as vectors, and it decodes to the printed verification URL', () => {

@@ -19,7 +19,10 @@
  * (generated once from CLDR via Intl.DisplayNames, Node v20.20.2), but for CLDR's informal forms,
  * which a certificate writes out as the UN and ISO do ("Bosnia and Herzegovina", "Saint Lucia",
  * "Democratic Republic of the Congo", not "Bosnia & Herzegovina", "St. Lucia", "Congo - Kinshasa";
- * "Myanmar", not "Myanmar (Burma)"), and for the names a registry run by a Chinese host
+ * "Myanmar", not "Myanmar (Burma)"; "Republic of Korea" and "Democratic People’s Republic of Korea",
+ * never "South Korea" and "North Korea", which neither state nor China writes; "Cabo Verde" and
+ * "Viet Nam" as those states write themselves; the "Holy See", the party to its agreements, not
+ * "Vatican City"), and for the names a registry run by a Chinese host
  * government writes as China officially does: HK "Hong Kong SAR, China" and MO "Macao SAR, China"
  * (中国香港特别行政区, 中国澳门特别行政区), TW "Taiwan, China" (中国台湾), PS "Palestine" (巴勒斯坦), and in Chinese FK
  * 马尔维纳斯群岛（福克兰群岛）. Certificates print the name: it changes when the registry decides
@@ -35,7 +38,7 @@ const COUNTRIES: ReadonlyMap<string, string> = new Map(
     'BO:Bolivia|BQ:Caribbean Netherlands|BR:Brazil|BS:Bahamas|BT:Bhutan|BV:Bouvet Island|BW:Botswana|' +
     'BY:Belarus|BZ:Belize|CA:Canada|CC:Cocos (Keeling) Islands|CD:Democratic Republic of the Congo|' +
     'CF:Central African Republic|CG:Republic of the Congo|CH:Switzerland|CI:Côte d’Ivoire|CK:Cook Islands|' +
-    'CL:Chile|CM:Cameroon|CN:China|CO:Colombia|CR:Costa Rica|CU:Cuba|CV:Cape Verde|CW:Curaçao|' +
+    'CL:Chile|CM:Cameroon|CN:China|CO:Colombia|CR:Costa Rica|CU:Cuba|CV:Cabo Verde|CW:Curaçao|' +
     'CX:Christmas Island|CY:Cyprus|CZ:Czechia|DE:Germany|DJ:Djibouti|DK:Denmark|DM:Dominica|' +
     'DO:Dominican Republic|DZ:Algeria|EC:Ecuador|EE:Estonia|EG:Egypt|EH:Western Sahara|ER:Eritrea|' +
     'ES:Spain|ET:Ethiopia|FI:Finland|FJ:Fiji|FK:Falkland Islands|FM:Micronesia|FO:Faroe Islands|FR:France|' +
@@ -45,7 +48,7 @@ const COUNTRIES: ReadonlyMap<string, string> = new Map(
     'HK:Hong Kong SAR, China|HM:Heard Island and McDonald Islands|HN:Honduras|HR:Croatia|HT:Haiti|HU:Hungary|' +
     'ID:Indonesia|IE:Ireland|IL:Israel|IM:Isle of Man|IN:India|IO:British Indian Ocean Territory|IQ:Iraq|' +
     'IR:Iran|IS:Iceland|IT:Italy|JE:Jersey|JM:Jamaica|JO:Jordan|JP:Japan|KE:Kenya|KG:Kyrgyzstan|' +
-    'KH:Cambodia|KI:Kiribati|KM:Comoros|KN:Saint Kitts and Nevis|KP:North Korea|KR:South Korea|KW:Kuwait|' +
+    'KH:Cambodia|KI:Kiribati|KM:Comoros|KN:Saint Kitts and Nevis|KP:Democratic People’s Republic of Korea|KR:Republic of Korea|KW:Kuwait|' +
     'KY:Cayman Islands|KZ:Kazakhstan|LA:Laos|LB:Lebanon|LC:Saint Lucia|LI:Liechtenstein|LK:Sri Lanka|' +
     'LR:Liberia|LS:Lesotho|LT:Lithuania|LU:Luxembourg|LV:Latvia|LY:Libya|MA:Morocco|MC:Monaco|MD:Moldova|' +
     'ME:Montenegro|MF:Saint Martin|MG:Madagascar|MH:Marshall Islands|MK:North Macedonia|ML:Mali|' +
@@ -62,8 +65,8 @@ const COUNTRIES: ReadonlyMap<string, string> = new Map(
     'TC:Turks and Caicos Islands|TD:Chad|TF:French Southern Territories|TG:Togo|TH:Thailand|TJ:Tajikistan|' +
     'TK:Tokelau|TL:Timor-Leste|TM:Turkmenistan|TN:Tunisia|TO:Tonga|TR:Türkiye|TT:Trinidad and Tobago|' +
     'TV:Tuvalu|TW:Taiwan, China|TZ:Tanzania|UA:Ukraine|UG:Uganda|UM:United States Minor Outlying Islands|US:United States|' +
-    'UY:Uruguay|UZ:Uzbekistan|VA:Vatican City|VC:Saint Vincent and the Grenadines|VE:Venezuela|' +
-    'VG:British Virgin Islands|VI:United States Virgin Islands|VN:Vietnam|VU:Vanuatu|WF:Wallis and Futuna|WS:Samoa|' +
+    'UY:Uruguay|UZ:Uzbekistan|VA:Holy See|VC:Saint Vincent and the Grenadines|VE:Venezuela|' +
+    'VG:British Virgin Islands|VI:United States Virgin Islands|VN:Viet Nam|VU:Vanuatu|WF:Wallis and Futuna|WS:Samoa|' +
     'YE:Yemen|YT:Mayotte|ZA:South Africa|ZM:Zambia|ZW:Zimbabwe|'
   )
     .split('|')
