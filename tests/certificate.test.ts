@@ -2707,6 +2707,19 @@ describe('verification', () => {
       expect([r.status, r.headers.get('content-type'), r.body.errors?.[0]?.path]).toEqual([400, 'application/problem+json', path]);
     });
 
+    it('refuses a form of more than 100 parts before reading on, and shows a file\'s name without format characters', async () => {
+      const { formFile } = await import('#shared/http/form.ts');
+      const filler = '--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n';
+      const file = '--abc\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7\r\n--abc--\r\n';
+      expect(formFile(Buffer.from(filler.repeat(99) + file), 'multipart/form-data; boundary=abc', 'file').toString()).toBe('%PDF-1.7');
+      expect(() => formFile(Buffer.from(filler.repeat(100) + file), 'multipart/form-data; boundary=abc', 'file')).toThrow(/more than 100 parts/);
+      const many = await t.call('POST', '/verify', { token: null, body: Buffer.from(filler.repeat(5000) + file), headers: { 'content-type': 'multipart/form-data; boundary=abc' } });
+      expect([many.status, many.body.errors?.[0]?.path]).toEqual([400, '']);
+      // A right-to-left override in the name would reorder the rest of the sentence the page shows.
+      const empty = await t.call('POST', '/verify', { token: null, body: Buffer.from('--abc\r\nContent-Disposition: form-data; name="file"; filename="cert\u202Efdp.exe"\r\n\r\n\r\n--abc--\r\n', 'utf8'), headers: { 'content-type': 'multipart/form-data; boundary=abc' } });
+      expect([empty.status, empty.body.detail]).toEqual([400, 'The file "certfdp.exe" is empty (0 bytes): choose the certificate\'s PDF file']);
+    });
+
     it('finds the file past a preamble, and never takes another part\'s bytes for it', async () => {
       const { formFile } = await import('#shared/http/form.ts');
       const { InvalidInput } = await import('#shared/domain/errors.ts');

@@ -223,6 +223,12 @@ describe('routes', () => {
     expect((await t.call('GET', '/parties/http-noquery-2')).status).toBe(404);
   });
 
+  it('names at most 100 unknown query parameters, as a body\'s fields, and says how many were sent', async () => {
+    const query = Array.from({ length: 2000 }, (_, i) => `p${i}`).join('&');
+    const r = await t.call('GET', `/healthz?${query}`, { token: null });
+    expect([r.status, r.body.errors.length, r.body.errors[0], r.body.detail]).toEqual([400, 100, { path: 'p0', message: 'is not a known field' }, 'This request takes no query parameters (2000 were sent; the first 100 are named)']);
+  });
+
   it('a query parameter named __proto__ is an unknown field like any other', async () => {
     for (const name of ['__proto__', 'constructor', 'prototype']) {
       const r = await t.call('GET', `/agreements?${name}=x`);

@@ -20,8 +20,18 @@ function boundaryOf(contentType: string): string {
   return boundary;
 }
 
-/** A file's name as an answer shows it: no longer than a line. */
-const shownName = (name: string) => ([...name].length > 100 ? `${[...name].slice(0, 100).join('')}…` : name); // by code point: no half of an emoji
+/**
+ * A file's name as an answer shows it: no longer than a line, and without format characters (a
+ * right-to-left override in a name another site's script gave the file would reorder the rest of
+ * the sentence on the page).
+ */
+function shownName(name: string): string {
+  const shown = [...name.replace(/\p{Cf}/gu, '')]; // by code point: no half of an emoji
+  return shown.length > 100 ? `${shown.slice(0, 100).join('')}…` : shown.join('');
+}
+
+/** The most parts a form may have: a browser's upload form sends one; a 2 MB body of tens of thousands would only cost time. */
+export const MAX_FORM_PARTS = 100;
 
 const malformed = (why: string) =>
   new InvalidInput(`The body is not a well-formed multipart/form-data form: ${why}`, [{ path: '', message: 'is not a well-formed multipart/form-data form' }]);
@@ -57,9 +67,10 @@ export function formFile(body: Buffer, contentType: string, field: string): Buff
   let at = delimiterEnd(body, delimiter, 0) === undefined ? nextDelimiter(0) : 0;
   if (at < 0) throw malformed('no part starts with the boundary the Content-Type names');
   let found: Buffer | undefined;
-  for (;;) {
+  for (let parts = 0; ; parts++) {
     const lineEnd = delimiterEnd(body, delimiter, at);
     if (lineEnd === 'closing' || lineEnd === undefined) break;
+    if (parts === MAX_FORM_PARTS) throw malformed(`it has more than ${MAX_FORM_PARTS} parts (the upload form sends one)`);
     const next = nextDelimiter(lineEnd);
     if (next < 0) throw malformed('a part is not closed by the boundary');
     const contentEnd = next - CRLF.length;

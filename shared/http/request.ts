@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { InvalidInput, NotFound } from '#shared/domain/errors.ts';
 import { ID_PATTERN } from '#shared/domain/formats.ts';
+import { MAX_FIELD_ERRORS } from '#shared/domain/validation.ts';
 import { typedCode } from '#shared/domain/ids.ts';
 import type { Principal } from '#shared/domain/principal.ts';
 import { principalFrom, type Claims } from './claims.ts';
@@ -163,8 +164,11 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
   const rawBody = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   const query = Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // Routes with a query schema name unknown parameters when they parse it; the others take none.
-  if (!route.query && Object.keys(query).length > 0) {
-    throw new InvalidInput('This request takes no query parameters', Object.keys(query).map((name) => ({ path: name, message: 'is not a known field' })));
+  const unknown = route.query ? [] : Object.keys(query);
+  if (unknown.length > 0) {
+    // Named as a body's fields are, at most MAX_FIELD_ERRORS of them: a query string of thousands would answer megabytes.
+    const more = unknown.length > MAX_FIELD_ERRORS ? ` (${unknown.length} were sent; the first ${MAX_FIELD_ERRORS} are named)` : '';
+    throw new InvalidInput(`This request takes no query parameters${more}`, unknown.slice(0, MAX_FIELD_ERRORS).map((name) => ({ path: name, message: 'is not a known field' })));
   }
   const params = Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? '']));
   // An id that cannot exist is simply not found (and never reaches a key: keys have size limits);
