@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -15,7 +15,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectChain, sha256 } from './support/chain.ts';
 import { pdfToText } from './support/pdf-text.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'concord-restart-'));
+const scratch = mkdtempSync(join(tmpdir(), 'concord-restart-'));
+/** Made by the first start, as `npm start` makes `.data`. */
+const dataDir = join(scratch, 'data');
 const children: ChildProcess[] = [];
 
 /** Starts the real `npm start` entry point on a free port; resolves with its URL and tokens. */
@@ -44,7 +46,7 @@ function start(publicBaseUrl = 'https://concord.example'): Promise<{ url: string
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 
@@ -79,6 +81,8 @@ const get = async (url: string, token: string) => (await fetch(url, { headers: {
 describe('restart on the same data dir', () => {
   it('keeps every record, seeds demo data once, and history still verifies', async () => {
     const first = await start();
+    // Only its owner may read the database (the secrets in it are 0600 too): another account on a shared venue laptop may not.
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const seeded = await get(`${first.url}/agreements?limit=100`, first.staff);
     expect(seeded.items).toHaveLength(6);
     // `npm start` runs the integrity sweep just after the start, as the schedule does on AWS.
@@ -187,7 +191,7 @@ describe('local tools refuse a data dir they cannot use, with a message', () => 
     ['a token secret that is not hex', 'local-jwt-secret', 'not-hex-at-all', /local-jwt-secret is damaged/],
     ['an empty signing key ring', 'signing-keys.json', '', /signing-keys.json is damaged \(it must hold a key ring/],
   ])('npm start refuses a data dir with %s, and says what to do', (_name, file, contents, message) => {
-    const dir = join(dataDir, `damaged-${file}-${contents.length}`);
+    const dir = join(scratch, `damaged-${file}-${contents.length}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, file), contents);
     const r = run('infra/local/main.ts', { DATA_DIR: dir, PORT: '0' });
@@ -214,16 +218,16 @@ describe('local tools refuse a data dir they cannot use, with a message', () => 
   });
 
   it('npm start with a wrong setting says which, and exits 2', () => {
-    const r = run('infra/local/main.ts', { PORT: '0x0c22', DATA_DIR: join(dataDir, 'never-made') });
+    const r = run('infra/local/main.ts', { PORT: '0x0c22', DATA_DIR: join(scratch, 'never-made') });
     expect([r.status, r.stderr]).toEqual([2, 'PORT: must be a port number from 0 to 65535\n']);
-    expect(existsSync(join(dataDir, 'never-made'))).toBe(false);
+    expect(existsSync(join(scratch, 'never-made'))).toBe(false);
   });
 
   it.each([
     ['a file', (file: string) => file, /is not a directory/],
     ['empty', () => '', /^DATA_DIR: must name a directory/m],
   ])('npm start with DATA_DIR %s', (_name, dir, message) => {
-    const file = join(dataDir, 'not-a-dir');
+    const file = join(scratch, 'not-a-dir');
     writeFileSync(file, '');
     const r = run('infra/local/main.ts', { DATA_DIR: dir(file), PORT: '0' });
     expect(r.status).not.toBe(0);
@@ -234,7 +238,7 @@ describe('local tools refuse a data dir they cannot use, with a message', () => 
 
 describe('a first start killed while it made the table', () => {
   it('leaves a table CREATING for good, which the next start replaces (it held no records) instead of failing for ever', async () => {
-    const dir = join(dataDir, 'half-made');
+    const dir = join(scratch, 'half-made');
     // What such a kill leaves: a table saved as CREATING, whose switch to ACTIVE never came.
     const { default: dynalite } = await import('dynalite');
     const { CreateTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');

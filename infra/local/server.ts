@@ -96,7 +96,8 @@ function assertDatabaseWritable(dir: string): void {
 /** Makes the data dir, or says in a DataDirUnusable why it cannot be one. */
 function makeDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    // Its owner's alone: the database's files are made readable by all (the umask's), the secrets 0600.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(join(dataDir, '.writable'), '');
     rmSync(join(dataDir, '.writable'));
   } catch (error) {
