@@ -343,6 +343,8 @@ describe('certificate content', () => {
     expect(signed('朱华荣 Zhu Huarong', '董事长').startsWith('朱华荣 Zhu Huarong, 董事长')).toBe(true); // the characters that meet decide
     expect([signed('محمد علی', 'وزیر اقتصاد'), signed('محمد علی', 'Minister'), signed('Mohammad Ali', 'وزیر')].map((d) => d.split('\u00A0')[0]))
       .toEqual(['محمد علی، وزیر اقتصاد', 'محمد علی, Minister', 'Mohammad Ali, وزیر']);
+    // Dhivehi (Thaana) and Syriac write the Arabic comma too.
+    expect([signed('މުޙައްމަދު', 'ވަޒީރު'), signed('ܡܪܝ ܐܦܪܝܡ', 'ܦܛܪܝܪܟܐ')].map((d) => d.split('\u00A0')[0])).toEqual(['މުޙައްމަދު، ވަޒީރު', 'ܡܪܝ ܐܦܪܝܡ، ܦܛܪܝܪܟܐ']);
     // The letters that meet decide, past a bracket or a digit; a title with brackets of its own follows a full-width comma.
     expect([signed('李明', '（代）总经理'), signed('王华', '【常务】副主任'), signed('محمد عبد الله', '(بالإنابة) وزير'), signed('رضا احمدی', '۲ معاون')].map((d) => d.split(/\u00A0|·/)[0]))
       .toEqual(['李明，（代）总经理', '王华（【常务】副主任）', 'محمد عبد الله، (بالإنابة) وزير', 'رضا احمدی، ۲ معاون']);
@@ -1078,6 +1080,28 @@ describe('certificate content', () => {
     const values = blocks.filter((b) => [long.title, long.venue, 'Digital economy'].some((v) => b.map((g) => g.text).join('').startsWith(v.slice(0, 12))));
     expect(values.length).toBeGreaterThanOrEqual(3);
     for (const value of values) expect(value[0]!.size).toBeGreaterThanOrEqual(9.5 * 0.85);
+  });
+
+  it('sets a fact left to right whatever script it starts with: an Arabic place, then the venue, city and country in order', async () => {
+    const place = 'قاعة التوقيع رقم 3، مركز تشونغتشينغ الدولي للمعارض';
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
+      agreement: { ...a, place },
+      ceremony: { ...ceremony, venue: 'Chongqing International Expo Center', city: 'Chongqing', countryCode: 'CN' },
+    }));
+    const blocks = await drawnBlocks(pdf);
+    const label = blocks.find((b) => textOf(b).startsWith('Venue'))!;
+    // The value's lines (a block each): drawn right of the label, from its baseline down, above the ceremony's row.
+    const ceremonyY = blocks.find((b) => textOf(b).startsWith('Ceremony'))![0]!.y;
+    const lines = blocks.filter((b) => b[0]!.x > label[0]!.x + 10 && b[0]!.y <= label[0]!.y + 0.1 && b[0]!.y > ceremonyY + 1).map((b) => b.filter((g) => g.text !== ''));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    // Every line starts where the value does (a right-to-left paragraph set its shorter line in from the left).
+    const starts = lines.map((line) => line[0]!.x);
+    for (const x of starts) expect(x).toBeCloseTo(starts[0]!, 0);
+    // The Arabic place first (at the left of its line), then the Latin items, in order, to the end of the last line.
+    const arabic = (g: DrawnGlyph) => g.font.includes('Arabic');
+    expect(arabic(lines[0]![0]!)).toBe(true);
+    const latin = lines.map((line) => line.filter((g) => !arabic(g)).map((g) => g.text).join('')).join(' ').replace(/\s+/g, ' ').trim();
+    expect(latin).toMatch(/^[،,]? ?Chongqing International Expo ?Center, Chongqing, China$/);
   });
 
   it('keeps the facts on the page and readable whatever the title\'s width: 300 of the widest character, and long venues', async () => {

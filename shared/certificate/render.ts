@@ -82,8 +82,11 @@ class Writer {
   field(label: string, value: string, x: number, y: number, width: number, { style = {}, maxLines = 3, note }: { style?: Partial<Style>; maxLines?: number; note?: string } = {}): number {
     const labelWidth = this.at(label, x, y, { size: 7.5, color: MUTED });
     // A fact takes another line rather than shrink below 85%: it has the width of the page to wrap in.
-    const lines = blockLines(value, style.size ?? 9.5, width - labelWidth - 6, style, maxLines, 0.85);
-    if (note) lines.push(...blockLines(note, 8.5, width - labelWidth - 6, { color: SIGNATORY }, 2, 0.85));
+    // Left to right like its label and the certificate, whatever script it starts with: a fact is
+    // items in the certificate's order (an Arabic place, then the venue, city and country), which
+    // a right-to-left paragraph would set from the right, its Latin items split around the Arabic.
+    const lines = blockLines(value, style.size ?? 9.5, width - labelWidth - 6, { rtl: false, ...style }, maxLines, 0.85);
+    if (note) lines.push(...blockLines(note, 8.5, width - labelWidth - 6, { color: SIGNATORY, rtl: false }, 2, 0.85));
     let drop = 0;
     lines.forEach((line, i) => {
       if (i > 0) drop += Math.max(FIELD_LINE, lines[i - 1]!.below + line.above + clearance(lines[i - 1]!.style.size, line.style.size));

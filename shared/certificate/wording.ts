@@ -112,7 +112,8 @@ export function ceremonyDays(c: Pick<Ceremony, 'startsAt' | 'endsAt' | 'timeZone
 }
 
 const HAN_OR_KANA = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
-const ARABIC_LETTER = /(?=\p{L})\p{Script=Arabic}/u;
+/** Letters of the scripts that write the Arabic comma (،): Arabic's, and Thaana's (Dhivehi) and Syriac's, which take it too. */
+const ARABIC_COMMA_LETTER = /(?=\p{L})[\p{Script=Arabic}\p{Script=Thaana}\p{Script=Syriac}]/u;
 
 /** Between the items of a signatory line: bound to the item before it, so that no line starts with it. */
 const ITEM_SEPARATOR = '\u00A0\u00A0·  ';
@@ -134,14 +135,14 @@ const FULL_WIDTH_CLOSING = /[）】」』〕》〉］｝〗〙〛｠]$/u;
 export function partyDetail(p: AgreementParty, fitsOnALine: (text: string) => boolean = () => true): string {
   // A Chinese or Japanese name's title follows it in full-width brackets: "朱华荣（董事长）", "山田太郎（代表取締役）"
   // (after a full-width comma where the title has brackets of its own: "李明，（代）总经理", "李明，总经理(代)"); an
-  // Arabic-script name and title are joined with the Arabic comma: "محمد علی، وزیر". The letters
+  // Arabic-script name and title are joined with the Arabic comma: "محمد علی، وزیر" (a Dhivehi or Syriac one too). The letters
   // that meet decide, past any bracket or digit ("（代）总经理", "۲ معاون").
   const { name, title } = p.signatory;
   const letters = (text: string) => [...text].filter((ch) => /\p{L}/u.test(ch));
   const meet = (script: RegExp) => script.test(letters(name).at(-1) ?? '') && script.test(letters(title!)[0] ?? '');
   const who = !title ? name
     : meet(HAN_OR_KANA) ? (/[（）()]/.test(title) ? `${name}，${title}` : `${name}（${title}）`)
-    : `${name}${meet(ARABIC_LETTER) ? '،' : ','} ${title}`;
+    : `${name}${meet(ARABIC_COMMA_LETTER) ? '،' : ','} ${title}`;
   // No-break spaces keep each name of a kind or country whole when the line wraps ("Sri Lanka", not
   // "Sri" then "Lanka"), and the English name with the Chinese one, unless the two are wider than a
   // line ("South Georgia and the South Sandwich Islands 南乔治亚和南桑威奇群岛"): then it breaks between them.
