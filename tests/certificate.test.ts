@@ -2437,11 +2437,16 @@ describe('verification', () => {
     tampered[tampered.length - 20]! ^= 1;
     const tamperedPage = (await t.call('POST', '/verify', { token: null, body: tampered, headers: { 'content-type': 'application/pdf', ...browser } })).body as string;
     expect(tamperedPage).toContain('Do not rely on this document as a certificate.');
-    expect(tamperedPage).not.toContain('If you typed this address');
+    expect(tamperedPage).not.toContain('If you typed');
+    expect(tamperedPage).not.toContain('scanned link');
     // A link that does not check out: a typist is told to compare it with the paper before anything else.
     const wrong = (await t.call('GET', link.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`), { token: null, headers: browser })).body as string;
     expect([markOf(wrong), headline(wrong)]).toEqual(['✕', 'Not verified<br><span lang="zh-Hans">证书核验未通过</span>']);
-    expect(wrong).toContain('If you typed this address, check it character by character against the one printed under the QR code, or scan the code.');
+    expect(wrong).toContain('If you typed it, compare it with the printed address, or scan the QR code.');
+    // Told once: the advice under the verdict goes on from it rather than say it again.
+    expect(wrong.match(/If you typed/g)).toHaveLength(1);
+    expect(wrong.match(/手动输入/g)).toHaveLength(1);
+    expect(wrong).toContain('If a scanned link fails too, do not rely on the document as a certificate, and ask the registry that should have issued it.');
   });
 
   it('puts Chinese first on a page for a browser that asks for Chinese first (a phone set to Chinese), English first otherwise', async () => {

@@ -90,9 +90,10 @@ function advice(v: Verification, file: boolean): [string, string] {
     }
     return file
       ? ['Do not rely on this document as a certificate. If someone gave it to you as one, ask the registry that should have issued it.', '请勿将此文件作为证书使用。如有人将其作为证书提供给您，请向应签发该证书的登记机构核实。']
+      // A link's verdict already tells a typist what to check (the printed address, the QR code): the advice goes on from there.
       : [
-        'If you typed this address, check it character by character against the one printed under the QR code, or scan the code. If a scanned link fails, do not rely on the document as a certificate, and ask the registry that should have issued it.',
-        '如为手动输入的网址，请与二维码下方印制的网址逐字核对，或直接扫描二维码。如扫描所得的链接核验未通过，请勿将该文件作为证书使用，并向应签发该证书的登记机构核实。',
+        'If a scanned link fails too, do not rely on the document as a certificate, and ask the registry that should have issued it.',
+        '如扫描二维码所得的链接也核验未通过，请勿将该文件作为证书使用，并向应签发该证书的登记机构核实。',
       ];
   }
 }
