@@ -324,6 +324,31 @@ describe('optimistic concurrency', () => {
     expect([late.status, late.body.detail]).toEqual([412, 'The agreement is at version 3, not 1 or 2']);
   });
 
+  it('a ceremony\'s and a party\'s corrections race the same way: a loser is made on the version a winner left, if its If-Match lists it', async () => {
+    const ceremonyId = (await t.call('POST', '/ceremonies', { body: ceremony('con-listed') })).body.id;
+    await t.call('POST', '/parties', { body: party('con-listed-party') });
+    const fields = ['title', 'event', 'venue'] as const;
+    const corrections = await Promise.all(fields.map((field) =>
+      t.call('PATCH', `/ceremonies/${ceremonyId}`, { body: { [field]: `Corrected ${field}`, reason: `the ${field} was wrong` }, headers: { 'if-match': '"1", "2", "3"' } })));
+    const renames = await Promise.all(['name', 'localName'].map((field) =>
+      t.call('PATCH', '/parties/con-listed-party', { body: { [field]: `Renamed ${field}`, reason: `the ${field} was wrong` }, headers: { 'if-match': '"1", "2"' } })));
+    // Before, a loser got 412 "The ceremony was changed by someone else meanwhile", though it named the winner's version.
+    expect(corrections.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(corrections.map((r) => r.body.version).sort()).toEqual([2, 3, 4]);
+    expect(renames.map((r) => r.status)).toEqual([200, 200]);
+    expect(renames.map((r) => r.body.version).sort()).toEqual([2, 3]);
+    // Each made once, on top of the others.
+    const now = (await t.call('GET', `/ceremonies/${ceremonyId}`)).body;
+    expect([now.version, now.title, now.event, now.venue]).toEqual([4, 'Corrected title', 'Corrected event', 'Corrected venue']);
+    const history = (await t.call('GET', `/ceremonies/${ceremonyId}/history`)).body;
+    expect(history.items.map((e: any) => e.reason).slice(1).sort()).toEqual(['the event was wrong', 'the title was wrong', 'the venue was wrong']);
+    const renamed = (await t.call('GET', '/parties/con-listed-party/history')).body;
+    expect(renamed.items.map((e: any) => e.reason).slice(1).sort()).toEqual(['the localName was wrong', 'the name was wrong']);
+    // One that names only versions now past is stale, and says which version the record is at.
+    const late = await t.call('PATCH', `/ceremonies/${ceremonyId}`, { body: { city: 'Late', reason: 'late' }, headers: { 'if-match': '"1", "2"' } });
+    expect([late.status, late.body.detail]).toEqual([412, 'The ceremony is at version 4, not 1 or 2']);
+  });
+
   it('a void racing an amendment: one wins, the other is told why', async () => {
     const created = await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Race' }));
     const path = `/agreements/${created.body.id}`;

@@ -128,20 +128,33 @@ async function changeOnce<T extends { version: number }, P, F extends store.Stor
     if (expectedVersions.includes(current.version - 1) && isLatestChange(found)) return { record: current, replayed: true };
     throw VersionMismatch.of(how.noun, current.version, expectedVersions);
   }
-  const next = how.apply(current, patch, stampOf(principal));
-  if (!next) return { record: current, replayed: false };
-  const change = { changes: how.changesOf(current, next), actor: principal.actor, token: randomUUID(), ...(reason !== undefined && { reason }) };
-  await how.check?.(current, next);
-  if (await how.write(next, found, change)) return { record: next, replayed: false };
-  // This request's write went in if the SDK sent it again after its answer was lost (its first
-  // attempt then fails the retry's condition): the record carries this request's token, or (one
-  // that keeps its changes) this very change, even under another made since. Another copy of this
-  // change sent at once may have gone in instead: a replay.
-  const now = await how.read(id);
-  if (now && how.holds?.(now, next, change)) return { record: next, replayed: false };
-  if (!now || now.record.version !== next.version || !isLatestChange(now)) throw new VersionMismatch(`The ${how.noun} was changed by someone else meanwhile`);
-  return { record: now.record, replayed: now.change?.token !== change.token };
+  let base = found;
+  for (let attempt = 1; ; attempt += 1) {
+    const next = how.apply(base.record, patch, stampOf(principal));
+    if (!next) return { record: base.record, replayed: false };
+    const change = { changes: how.changesOf(base.record, next), actor: principal.actor, token: randomUUID(), ...(reason !== undefined && { reason }) };
+    await how.check?.(base.record, next);
+    if (await how.write(next, base, change)) return { record: next, replayed: false };
+    // This request's write went in if the SDK sent it again after its answer was lost (its first
+    // attempt then fails the retry's condition): the record carries this request's token, or (one
+    // that keeps its changes) this very change, even under another made since. Another copy of this
+    // change sent at once may have gone in instead: a replay.
+    const now = await how.read(id);
+    if (!now) throw new VersionMismatch(`The ${how.noun} was changed by someone else meanwhile`);
+    if (how.holds?.(now, next, change)) return { record: next, replayed: false };
+    if (now.record.version === next.version && isLatestChange(now)) return { record: now.record, replayed: now.change?.token !== change.token };
+    // Another change got in first. One to a version If-Match names too ("3", "4") is one this change
+    // may be made on, as if sent after it, as an agreement's is (a few times at most: a list names few versions).
+    if (!expectedVersions.includes(now.record.version)) throw VersionMismatch.of(how.noun, now.record.version, expectedVersions);
+    if (attempt === MAX_ATTEMPTS) {
+      throw new VersionMismatch(`The ${how.noun} was changed by others ${MAX_ATTEMPTS} times while this change was made: send it again`, [{ path: 'If-Match', message: 'named versions changed meanwhile' }]);
+    }
+    base = now;
+  }
 }
+
+/** How many times a change is made on a version If-Match names, after losing to other writes. */
+const MAX_ATTEMPTS = 3;
 
 const RENAMING: Changing<Party, PartyPatch, store.StoredParty> = {
   noun: 'party',
