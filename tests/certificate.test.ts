@@ -2395,12 +2395,14 @@ describe('verification', () => {
     expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
-    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi>, <bdi>Chongqing International Expo Center</bdi>, <bdi>Chongqing</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
+    // The venue as the certificate's Venue line prints it, country included (an agreement's own place aside: not a public fact).
+    expect(plain(r.body)).toContain('<dt>Venue · <span lang="zh-Hans">地点</span></dt><dd><bdi>Chongqing International Expo Center, Chongqing, China</bdi></dd>');
+    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // With the event it was part of, as the certificate names it.
     const { verificationPage } = await import('#shared/http/pages.ts');
     const json = (await checkLink(link)).body;
     const withEvent = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, event: 'Smart China Expo 2021 (SCE 2021)' } } };
-    expect(plain(verificationPage(withEvent))).toContain('<dd><bdi>Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi>, <bdi>Chongqing International Expo Center</bdi>, <bdi>Chongqing</bdi> · 23 August 2021');
+    expect(plain(verificationPage(withEvent))).toContain('<dd><bdi>Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi> · 23 August 2021');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

@@ -78,7 +78,7 @@ export const LABELS = {
  * "Pavilion 3, Chongqing International Expo Center" is not followed by the venue again (while
  * the city Chongqing still follows the venue whose name holds it).
  */
-export function venueLine(c: Ceremony, place?: string): string {
+export function venueLine(c: Pick<Ceremony, 'venue' | 'city' | 'countryCode'>, place?: string): string {
   const fold = (s: string) => s.normalize('NFKC').toLowerCase().trim();
   const named = new Set<string>();
   const parts: string[] = [];
