@@ -115,6 +115,16 @@ describe('pagination', () => {
     expect((await t.call('GET', '/parties?country=UZ')).body.items.map((p: any) => p.id)).toEqual(['lis-uz']);
   });
 
+  it('lists parties in the documented orders: by id; of a kind, by country then id (no country last); of a country, by kind then id', async () => {
+    for (const p of [party('lis-z-city', { kind: 'city', countryCode: 'KZ' }), party('lis-org-kz', { kind: 'organization', countryCode: 'KZ' }), party('lis-org-cn', { kind: 'organization', countryCode: 'CN' })]) {
+      expect((await t.call('POST', '/parties', { body: p })).status).toBe(201);
+    }
+    const ids = async (query: string) => (await t.call('GET', `/parties?${query}`)).body.items.map((p: any) => p.id);
+    expect(await ids('kind=organization')).toEqual(['lis-org-cn', 'lis-org-kz', 'lis-org']);
+    expect(await ids('country=KZ')).toEqual(['lis-z-city', 'lis-kz', 'lis-org-kz']);
+    expect(await ids('limit=100')).toEqual(['lis-cn', 'lis-kz', 'lis-org', 'lis-org-cn', 'lis-org-kz', 'lis-uz', 'lis-z-city']);
+  });
+
   it('lists ceremonies newest first', async () => {
     const r = await t.call('GET', '/ceremonies');
     expect(r.body.items.map((c: any) => c.id)).toEqual(['lis-other', 'lis-cer']);
