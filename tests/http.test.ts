@@ -176,6 +176,13 @@ describe('routes', () => {
     // An id typed in capitals is told ids are lower case.
     const capitals = await t.call('POST', '/ceremonies/KAZAN-2024/agreements', { body: {}, headers: { 'idempotency-key': 'k' } });
     expect([capitals.status, capitals.body.detail]).toEqual([404, 'Nothing is registered under "KAZAN-2024" (ids are lower case: "kazan-2024")']);
+    // So is one in a query or a body, in its 400.
+    const filtered = await t.call('GET', '/agreements?partyId=City-Chongqing');
+    expect([filtered.status, filtered.body.errors]).toEqual([400, [{ path: 'partyId', message: 'must be in lower case ("city-chongqing")' }]]);
+    const registered = await t.call('POST', '/parties', { body: { id: 'City-Kazan', kind: 'city', name: 'Kazan', countryCode: 'RU' } });
+    expect([registered.status, registered.body.errors]).toEqual([400, [{ path: '/id', message: 'must be in lower case ("city-kazan")' }]]);
+    // Any other id is told the pattern, as before.
+    expect((await t.call('GET', '/agreements?partyId=a_b')).body.errors).toEqual([{ path: 'partyId', message: 'must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit' }]);
   });
 
   it('answers OPTIONS (a browser\'s CORS preflight, without a token) with 204 and the methods of a path', async () => {

@@ -8,9 +8,14 @@ import { ianaTimeZone } from './time-zones.ts';
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
+/** An id: one typed with capitals is told the id to send (as a path's is), not only the pattern. */
 export const id = z
   .string()
-  .regex(ID_PATTERN, 'must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit');
+  .regex(ID_PATTERN, {
+    error: ({ input }) => (typeof input === 'string' && input !== input.toLowerCase() && ID_PATTERN.test(input.toLowerCase())
+      ? `must be in lower case ("${input.toLowerCase()}")`
+      : 'must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit'),
+  });
 
 /** A country code as `shape` says it is written (in capitals, for records; in either case, for filters, which fold it). */
 const assignedCountry = (shape: string) => z
