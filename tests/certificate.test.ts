@@ -2489,7 +2489,7 @@ describe('verification', () => {
     const form = (await t.call('GET', '/verify', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } })).body as string;
     expect(form).toContain('<button type="submit"><span lang="zh-Hans">核验</span> · <span lang="en">Check</span></button>');
     // The page for an address the registry has no page at too.
-    const missing = await t.call('GET', '/', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
+    const missing = await t.call('GET', '/verfy', { token: null, headers: { accept: 'text/html', 'accept-language': 'zh-CN' } });
     expect(headline(missing.body)).toBe('<span lang="zh-Hans">页面不存在</span><br><span lang="en">No page here</span>');
     expect(missing.body).not.toContain('class="detail"'); // which route a path lacks means nothing to a reader
   });

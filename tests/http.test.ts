@@ -137,9 +137,26 @@ describe('routes', () => {
     expect([doubled.status, doubled.body.detail]).toEqual([404, 'No route for //x/healthz']);
   });
 
-  it('shows a browser that types an address the registry has no page at (its bare domain, say) a page that leads to the verification pages', async () => {
+  it('answers its bare domain: a browser gets the registry\'s page leading to the verification pages, a program where things are', async () => {
     const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
-    for (const path of ['/', '/verfy', '/verify/']) {
+    const home = await t.call('GET', '/?utm_source=card', { token: null, headers: browser });
+    expect([home.status, home.headers.get('content-type'), home.headers.get('vary')]).toEqual([200, 'text/html; charset=utf-8', 'Accept, Accept-Language']);
+    expect(home.body).toContain('<title>Concord registry · 协议登记系统 · Concord</title>');
+    expect(home.body).toContain('<a href="/verify">');
+    expect(home.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const api = await t.call('GET', '/', { token: null });
+    expect([api.status, api.headers.get('content-type'), api.body]).toEqual([200, 'application/json', { name: 'Concord registry', verify: '/verify', keys: '/.well-known/concord-keys.json', openapi: '/openapi.json' }]);
+    // Each path it names answers.
+    for (const path of Object.values(api.body).filter((v): v is string => v.startsWith('/'))) expect((await t.call('GET', path, { token: null })).status, path).toBe(200);
+    const head = await t.call('HEAD', '/', { token: null, headers: browser });
+    expect([head.status, head.body]).toEqual([200, '']);
+    // A token is not needed, nor refused.
+    expect((await t.call('GET', '/')).status).toBe(200);
+  });
+
+  it('shows a browser that types an address the registry has no page at (a near miss) a page that leads to the verification pages', async () => {
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    for (const path of ['/verfy', '/verify/', '/index.html']) {
       const page = await t.call('GET', path, { token: null, headers: browser });
       expect([page.status, page.headers.get('content-type'), page.headers.get('vary')], path).toEqual([404, 'text/html; charset=utf-8', 'Accept, Accept-Language']);
       expect(page.body).toContain('No page here');
@@ -147,10 +164,12 @@ describe('routes', () => {
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     }
     // API clients, and other methods, still get problem+json.
-    const api = await t.call('GET', '/', { token: null });
+    const api = await t.call('GET', '/verfy', { token: null });
     expect([api.status, api.headers.get('content-type'), api.headers.get('vary')]).toEqual([404, 'application/problem+json', 'Accept, Accept-Language']);
-    const post = await t.call('POST', '/', { token: null, headers: browser, body: '{}' });
+    const post = await t.call('POST', '/verfy', { token: null, headers: browser, body: '{}' });
     expect([post.status, post.headers.get('content-type'), post.headers.get('vary')]).toEqual([404, 'application/problem+json', null]);
+    const postHome = await t.call('POST', '/', { token: null, headers: browser, body: '{}' });
+    expect([postHome.status, postHome.headers.get('allow'), postHome.headers.get('content-type')]).toEqual([405, 'GET, HEAD', 'application/problem+json']);
     // A route that answers only JSON does not vary either.
     expect((await t.call('GET', '/agreements', { headers: browser })).headers.get('vary')).toBeNull();
     // HEAD as GET, without content; a GET of a path only other methods take (405) as well.

@@ -337,6 +337,15 @@ const genuine = {
   }),
 };
 
+/** What `GET /` answers a program: where the registry's public parts are (paths on this host). */
+export const registryIndex = z.object({
+  name: z.literal('Concord registry'),
+  verify: z.literal('/verify').describe('The page that checks a certificate file; a certificate\'s printed link is /verify/{code}?v=&sig='),
+  keys: z.literal('/.well-known/concord-keys.json').describe('The public keys (JWKS) that sign certificates'),
+  openapi: z.literal('/openapi.json').describe('This API, as OpenAPI 3.1'),
+});
+export type RegistryIndex = z.infer<typeof registryIndex>;
+
 /** What `GET /verify/{code}` and `POST /verify` answer about a certificate: by `status`, each with its own fields. */
 export const verificationRecord = z.discriminatedUnion('status', [
   z.object({ status: z.literal('valid'), ...genuine }),

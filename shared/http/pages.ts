@@ -211,6 +211,14 @@ const PROBLEM_GIST: Record<number, [string, string]> = {
   415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '无法核验此类文件：请上传证书的 PDF 文件。'],
 };
 
+/** The registry's own page, for someone who types only its domain: what it is, and the way to check a certificate. */
+export function homePage(order: Order = 'en'): string {
+  return page({ en: 'Concord registry', zh: '协议登记系统', ...INFO }, [
+    ['The registry of cooperation agreements signed at expo ceremonies. Each agreement it records has a certificate that anyone can check.', '本系统登记在展会签约仪式上签署的合作协议。所登记的每份协议均有证书，任何人均可核验。'],
+    ['To check a certificate, scan its QR code, or upload its PDF file.', '如需核验证书，请扫描证书上的二维码，或上传证书的 PDF 文件。'],
+  ], checkFile(order), order);
+}
+
 /**
  * A request the verification pages could not take (no file, a file too large, a busy registry), or
  * an address the registry has no page at (someone who typed only its domain), for a browser.

@@ -41,7 +41,7 @@ const ANY = {
  * but the one that hands certificates out, which `POST /verify` trusts.
  */
 export const FUNCTIONS = {
-  meta: { reads: false, writes: [], description: 'health and API description' },
+  meta: { reads: false, writes: [], description: 'the registry\'s index, health and API description' },
   'parties-read': { writes: [], description: 'read parties' },
   'parties-write': { writes: [{ call: 'PutItem', keys: [ANY.party] }], description: 'create and edit parties' },
   'ceremonies-read': { writes: [], description: 'read ceremonies' },
@@ -134,6 +134,8 @@ const ANY_QUERY = z.object({});
 export const varies = (route: Route): boolean => route.alsoAs !== undefined || route.sends?.includes('Vary') === true;
 
 export const ROUTES = [
+  // Someone who types only the registry's domain: a page for a browser, where the API and the verification pages are for a program.
+  { method: 'GET', path: '/', fn: 'meta', access: 'public', status: 200, summary: 'The registry: where its verification pages, public keys and API description are (JSON, or a page for browsers)', query: ANY_QUERY, response: s.registryIndex, alsoAs: ['text/html'], sends: ['Vary'] },
   { method: 'GET', path: '/healthz', fn: 'meta', access: 'public', status: 200, summary: 'Liveness check', response: z.object({ status: z.literal('ok') }) },
   { method: 'GET', path: '/openapi.json', fn: 'meta', access: 'public', status: 200, summary: 'This API, as OpenAPI 3.1', response: z.looseObject({ openapi: z.literal('3.1.0') }) },
   { method: 'POST', path: '/parties', fn: 'parties-write', access: STAFF, status: 201, summary: 'Register a party (idempotent with an id or an Idempotency-Key)', body: s.partyInput, optionalHeaders: ['Idempotency-Key'], response: s.partyRecord, sends: ['Location', 'ETag', 'Idempotent-Replayed'], problems: { 409: 'The id is taken by another request', 422: 'The Idempotency-Key was used with a different body' } },
