@@ -147,7 +147,7 @@ describe('routes', () => {
     const api = await t.call('GET', '/', { token: null });
     expect([api.status, api.headers.get('content-type'), api.body]).toEqual([200, 'application/json', { name: 'Concord registry', verify: '/verify', keys: '/.well-known/concord-keys.json', openapi: '/openapi.json' }]);
     // Each path it names answers.
-    for (const path of Object.values(api.body).filter((v): v is string => v.startsWith('/'))) expect((await t.call('GET', path, { token: null })).status, path).toBe(200);
+    for (const path of (Object.values(api.body) as string[]).filter((v) => v.startsWith('/'))) expect((await t.call('GET', path, { token: null })).status, path).toBe(200);
     const head = await t.call('HEAD', '/', { token: null, headers: browser });
     expect([head.status, head.body]).toEqual([200, '']);
     // A token is not needed, nor refused.

@@ -16,8 +16,10 @@ import { expectChain, sha256 } from './support/chain.ts';
 import { pdfToText } from './support/pdf-text.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'concord-restart-'));
-/** Made by the first start, as `npm start` makes `.data`. */
 const dataDir = join(scratch, 'data');
+// Made beforehand, readable by all (`mkdir .data` under a usual umask): the first start makes it its owner's alone.
+mkdirSync(dataDir, { mode: 0o755 });
+chmodSync(dataDir, 0o755);
 const children: ChildProcess[] = [];
 
 /** Starts the real `npm start` entry point on a free port; resolves with its URL and tokens. */

@@ -4,7 +4,7 @@
  * handler as an API Gateway v2 event (after checking the bearer token as the JWT authorizer would).
  */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -96,8 +96,10 @@ function assertDatabaseWritable(dir: string): void {
 /** Makes the data dir, or says in a DataDirUnusable why it cannot be one. */
 function makeDataDir(dataDir: string): void {
   try {
-    // Its owner's alone: the database's files are made readable by all (the umask's), the secrets 0600.
+    // Its owner's alone: the database's files are made readable by all (the umask's), the secrets
+    // 0600. A dir made beforehand (`mkdir .data`), or by an earlier version, is made so too.
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
     writeFileSync(join(dataDir, '.writable'), '');
     rmSync(join(dataDir, '.writable'));
   } catch (error) {
