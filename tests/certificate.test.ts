@@ -385,8 +385,8 @@ describe('certificate content', () => {
     expect(informal).toEqual([]);
     expect(['CD', 'CG', 'BA', 'VC', 'MM'].map(countryName)).toEqual(['Democratic Republic of the Congo', 'Republic of the Congo', 'Bosnia and Herzegovina', 'Saint Vincent and the Grenadines', 'Myanmar']);
     // Never "South Korea" or "North Korea" beside 韩国 and 朝鲜: the forms the states, the UN and China write.
-    expect(['KR', 'KP', 'CV', 'VA', 'VN'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
-      'Republic of Korea 韩国', 'Democratic People’s Republic of Korea 朝鲜', 'Cabo Verde 佛得角', 'Holy See 梵蒂冈', 'Viet Nam 越南',
+    expect(['KR', 'KP', 'CV', 'VN'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
+      'Republic of Korea 韩国', 'Democratic People’s Republic of Korea 朝鲜', 'Cabo Verde 佛得角', 'Viet Nam 越南',
     ]);
   });
 
@@ -2396,7 +2396,8 @@ describe('verification', () => {
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
     // The venue as the certificate's Venue line prints it, country included (an agreement's own place aside: not a public fact).
-    expect(plain(r.body)).toContain('<dt>Venue · <span lang="zh-Hans">地点</span></dt><dd><bdi>Chongqing International Expo Center, Chongqing, China</bdi></dd>');
+    expect(plain(r.body)).toContain('<dt>Venue · <span lang="zh-Hans">地点</span></dt><dd><bdi dir="ltr">Chongqing International Expo Center, Chongqing, China</bdi></dd>');
+    // Left to right like the certificate's line, whatever script the venue starts with (an Arabic one set the country first).
     expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // With the event it was part of, as the certificate names it.
     const { verificationPage } = await import('#shared/http/pages.ts');
@@ -2449,6 +2450,11 @@ describe('verification', () => {
     expect(wrong.match(/If you typed/g)).toHaveLength(1);
     expect(wrong.match(/手动输入/g)).toHaveLength(1);
     expect(wrong).toContain('If a scanned link fails too, do not rely on the document as a certificate, and ask the registry that should have issued it.');
+    // So does one whose code is no code at all: told what to compare too, before the advice goes on from it.
+    const notACode = (await t.call('GET', '/verify/NOT-A-CODE-AT-ALL?v=1&sig=x', { token: null, headers: browser })).body as string;
+    expect(notACode).toContain('If you typed it, compare it with the printed address, or scan the QR code.');
+    expect(notACode.match(/If you typed/g)).toHaveLength(1);
+    expect(notACode).toContain('If a scanned link fails too');
   });
 
   it('puts Chinese first on a page for a browser that asks for Chinese first (a phone set to Chinese), English first otherwise', async () => {
@@ -2749,6 +2755,9 @@ describe('verification', () => {
       // A right-to-left override in the name would reorder the rest of the sentence the page shows.
       const empty = await t.call('POST', '/verify', { token: null, body: Buffer.from('--abc\r\nContent-Disposition: form-data; name="file"; filename="cert\u202Efdp.exe"\r\n\r\n\r\n--abc--\r\n', 'utf8'), headers: { 'content-type': 'multipart/form-data; boundary=abc' } });
       expect([empty.status, empty.body.detail]).toEqual([400, 'The file "certfdp.exe" is empty (0 bytes): choose the certificate\'s PDF file']);
+      // The joiners a name needs stay (a Persian name's ZWNJ).
+      const persian = await t.call('POST', '/verify', { token: null, body: Buffer.from('--abc\r\nContent-Disposition: form-data; name="file"; filename="گواهی\u200Cنامه.pdf"\r\n\r\n\r\n--abc--\r\n', 'utf8'), headers: { 'content-type': 'multipart/form-data; boundary=abc' } });
+      expect(persian.body.detail).toBe('The file "گواهی\u200Cنامه.pdf" is empty (0 bytes): choose the certificate\'s PDF file');
     });
 
     it('finds the file past a preamble, and never takes another part\'s bytes for it', async () => {

@@ -349,6 +349,26 @@ describe('optimistic concurrency', () => {
     expect([late.status, late.body.detail]).toEqual([412, 'The ceremony is at version 4, not 1 or 2']);
   });
 
+  it('a rename whose copy went in on a winner\'s version, while its own write waited, answers as a replay, not 412', async () => {
+    const { beforeCalls } = await import('./support/dynamo-calls.ts');
+    await t.call('POST', '/parties', { body: party('con-copy-party') });
+    const rename = { name: 'Renamed once', reason: 'typo' };
+    let armed = true;
+    // Just before this request's write goes out: another change makes version 2, and a copy of this
+    // very rename (its retry, on another connection) is made on it, as version 3.
+    const copy = beforeCalls(async (call) => {
+      if (!armed || call.command !== 'PutItemCommand' || call.input.Item?.data?.id !== 'con-copy-party') return;
+      armed = false;
+      expect((await t.call('PATCH', '/parties/con-copy-party', { body: { localName: 'Другое', reason: 'other' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+      expect((await t.call('PATCH', '/parties/con-copy-party', { body: rename, headers: { 'if-match': '"1", "2"' } })).body.version).toBe(3);
+    }, () => t.call('PATCH', '/parties/con-copy-party', { body: rename, headers: { 'if-match': '"1", "2"' } }));
+    const answer = await copy;
+    expect(armed).toBe(false);
+    // Before, "The party is at version 3, not 1 or 2": the same request sent a moment later was a replay.
+    expect([answer.status, answer.headers.get('idempotent-replayed'), answer.body.version, answer.body.name]).toEqual([200, 'true', 3, 'Renamed once']);
+    expect((await t.call('GET', '/parties/con-copy-party/history')).body.items.map((e: any) => e.reason ?? null)).toEqual([null, 'other', 'typo']);
+  });
+
   it('a void racing an amendment: one wins, the other is told why', async () => {
     const created = await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Race' }));
     const path = `/agreements/${created.body.id}`;

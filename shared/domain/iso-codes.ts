@@ -21,8 +21,7 @@
  * "Democratic Republic of the Congo", not "Bosnia & Herzegovina", "St. Lucia", "Congo - Kinshasa";
  * "Myanmar", not "Myanmar (Burma)"; "Republic of Korea" and "Democratic People’s Republic of Korea",
  * never "South Korea" and "North Korea", which neither state nor China writes; "Cabo Verde" and
- * "Viet Nam" as those states write themselves; the "Holy See", the party to its agreements, not
- * "Vatican City"), and for the names a registry run by a Chinese host
+ * "Viet Nam" as those states write themselves), and for the names a registry run by a Chinese host
  * government writes as China officially does: HK "Hong Kong SAR, China" and MO "Macao SAR, China"
  * (中国香港特别行政区, 中国澳门特别行政区), TW "Taiwan, China" (中国台湾), PS "Palestine" (巴勒斯坦), and in Chinese FK
  * 马尔维纳斯群岛（福克兰群岛）. Certificates print the name: it changes when the registry decides
@@ -65,7 +64,7 @@ const COUNTRIES: ReadonlyMap<string, string> = new Map(
     'TC:Turks and Caicos Islands|TD:Chad|TF:French Southern Territories|TG:Togo|TH:Thailand|TJ:Tajikistan|' +
     'TK:Tokelau|TL:Timor-Leste|TM:Turkmenistan|TN:Tunisia|TO:Tonga|TR:Türkiye|TT:Trinidad and Tobago|' +
     'TV:Tuvalu|TW:Taiwan, China|TZ:Tanzania|UA:Ukraine|UG:Uganda|UM:United States Minor Outlying Islands|US:United States|' +
-    'UY:Uruguay|UZ:Uzbekistan|VA:Holy See|VC:Saint Vincent and the Grenadines|VE:Venezuela|' +
+    'UY:Uruguay|UZ:Uzbekistan|VA:Vatican City|VC:Saint Vincent and the Grenadines|VE:Venezuela|' +
     'VG:British Virgin Islands|VI:United States Virgin Islands|VN:Viet Nam|VU:Vanuatu|WF:Wallis and Futuna|WS:Samoa|' +
     'YE:Yemen|YT:Mayotte|ZA:South Africa|ZM:Zambia|ZW:Zimbabwe|'
   )

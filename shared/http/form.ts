@@ -21,12 +21,12 @@ function boundaryOf(contentType: string): string {
 }
 
 /**
- * A file's name as an answer shows it: no longer than a line, and without format characters (a
- * right-to-left override in a name another site's script gave the file would reorder the rest of
- * the sentence on the page).
+ * A file's name as an answer shows it: no longer than a line, without control characters or bidi
+ * controls (a right-to-left override in a name another site's script gave the file would reorder
+ * the rest of the sentence on the page); the joiners a Persian name or an emoji needs stay.
  */
 function shownName(name: string): string {
-  const shown = [...name.replace(/\p{Cf}/gu, '')]; // by code point: no half of an emoji
+  const shown = [...name.replace(/[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu, '')]; // by code point: no half of an emoji
   return shown.length > 100 ? `${shown.slice(0, 100).join('')}…` : shown.join('');
 }
 

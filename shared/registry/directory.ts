@@ -142,7 +142,8 @@ async function changeOnce<T extends { version: number }, P, F extends store.Stor
     const now = await how.read(id);
     if (!now) throw new VersionMismatch(`The ${how.noun} was changed by someone else meanwhile`);
     if (how.holds?.(now, next, change)) return { record: next, replayed: false };
-    if (now.record.version === next.version && isLatestChange(now)) return { record: now.record, replayed: now.change?.token !== change.token };
+    // A copy of this change may have gone in on any version If-Match names (made, itself, on a winner's).
+    if (expectedVersions.includes(now.record.version - 1) && isLatestChange(now)) return { record: now.record, replayed: now.change?.token !== change.token };
     // Another change got in first. One to a version If-Match names too ("3", "4") is one this change
     // may be made on, as if sent after it, as an agreement's is (a few times at most: a list names few versions).
     if (!expectedVersions.includes(now.record.version)) throw VersionMismatch.of(how.noun, now.record.version, expectedVersions);

@@ -126,7 +126,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   const code = typedCode(typed);
   // Everything a link can be told without the registry's records comes first, the same for any
   // code: what it reads there is told only as "no certificate carries this signature" (NO_SUCH_LINK).
-  if (!code) return invalid('unknown-code', 'This is not a certificate code: a code has 8 letters and digits, printed as "ABCD-EFGH".', '这不是证书编号：证书编号由8位字母和数字组成，印制格式为“ABCD-EFGH”。');
+  if (!code) return invalid('unknown-code', 'This is not a certificate code: a code has 8 letters and digits, printed as "ABCD-EFGH". If you typed it, compare it with the printed address, or scan the QR code.', '这不是证书编号：证书编号由8位字母和数字组成，印制格式为“ABCD-EFGH”。如为手动输入，请与证书上印制的网址核对，或直接扫描二维码。');
   const signature = signatureAsPrinted(copied);
   const cut = cutShort(copied);
   if (cut) {
