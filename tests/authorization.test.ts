@@ -44,6 +44,7 @@ async function freshAgreement(): Promise<string> {
 }
 
 const ROWS: [string, () => Promise<Call>, Partial<Record<Caller, number>>][] = [
+  ['GET /', async () => ({ method: 'GET', path: '/' }), anyone(200)],
   ['GET /healthz', async () => ({ method: 'GET', path: '/healthz' }), anyone(200)],
   ['GET /openapi.json', async () => ({ method: 'GET', path: '/openapi.json' }), anyone(200)],
   ['POST /parties', async () => ({ method: 'POST', path: '/parties', body: party(`auth-new-${next()}`) }), { staff: 201, auditor: 403, partnerOwn: 403, partnerOther: 403 }],
