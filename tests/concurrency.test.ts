@@ -369,6 +369,26 @@ describe('optimistic concurrency', () => {
     expect((await t.call('GET', '/parties/con-copy-party/history')).body.items.map((e: any) => e.reason ?? null)).toEqual([null, 'other', 'typo']);
   });
 
+  it('a rename that loses its race three times over, on versions its If-Match names, is a 412 to send it again, and changes nothing', async () => {
+    const { beforeCalls } = await import('./support/dynamo-calls.ts');
+    await t.call('POST', '/parties', { body: party('con-raced-party') });
+    let others = 0;
+    let inside = false;
+    // Before each of this request's writes, another change gets in first (on the version it read).
+    const raced = await beforeCalls(async (call) => {
+      if (inside || call.command !== 'PutItemCommand' || call.input.Item?.data?.id !== 'con-raced-party') return;
+      inside = true;
+      others += 1;
+      const version = (await t.call('GET', '/parties/con-raced-party')).body.version;
+      expect((await t.call('PATCH', '/parties/con-raced-party', { body: { localName: `Other ${others}`, reason: `other ${others}` }, headers: { 'if-match': `"${version}"` } })).status).toBe(200);
+      inside = false;
+    }, () => t.call('PATCH', '/parties/con-raced-party', { body: { name: 'Raced', reason: 'raced' }, headers: { 'if-match': '"1", "2", "3", "4", "5"' } }));
+    expect(others).toBe(3);
+    expect([raced.status, raced.body.detail]).toEqual([412, 'The party was changed by others 3 times while this change was made: send it again']);
+    const now = (await t.call('GET', '/parties/con-raced-party')).body;
+    expect([now.version, now.name, now.localName]).toEqual([4, party('con-raced-party').name, 'Other 3']);
+  });
+
   it('a void racing an amendment: one wins, the other is told why', async () => {
     const created = await logSigning(t, cer, agreement(['con-a', 'con-b'], { title: 'Race' }));
     const path = `/agreements/${created.body.id}`;

@@ -47,7 +47,15 @@ export class VersionMismatch extends DomainError {
     const named = expected.length > 0 ? `not ${expected.join(' or ')}` : `and If-Match names no version of it (send the ETag you received, like "${current}")`;
     return new VersionMismatch(`The ${record} is at version ${current}, ${named}`, [{ path: 'If-Match', message: `must be "${current}", the current ETag` }]);
   }
+
+  /** A change that lost its race to other writes, on versions If-Match names, as often as it may be made again (CHANGE_ATTEMPTS). */
+  static racedOut(record: string): VersionMismatch {
+    return new VersionMismatch(`The ${record} was changed by others ${CHANGE_ATTEMPTS} times while this change was made: send it again`, [{ path: 'If-Match', message: 'named versions changed meanwhile' }]);
+  }
 }
+
+/** How many times a change is made on a version If-Match names, after losing to other writes (a list names few versions). */
+export const CHANGE_ATTEMPTS = 3;
 /** A change was attempted without naming the version it is based on. */
 export class VersionRequired extends DomainError {
   constructor(message: string, errors: FieldError[] = [{ path: 'If-Match', message: 'is required' }]) {

@@ -221,7 +221,7 @@ export function homePage(order: Order = 'en'): string {
 
 /**
  * A request the verification pages could not take (no file, a file too large, a busy registry), or
- * an address the registry has no page at (someone who typed only its domain), for a browser.
+ * an address the registry has no page at (a mistyped one), for a browser.
  */
 export function problemPage(status: number, detail: string, order: Order = 'en'): string {
   if (status === 404 || status === 405) {

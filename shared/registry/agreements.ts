@@ -11,7 +11,7 @@ import {
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
 import { hashOf } from '#shared/domain/canonical.ts';
 import { log } from '#shared/log.ts';
-import { Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, Unavailable, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { CHANGE_ATTEMPTS, Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, Unavailable, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, stampOf, type Principal } from '#shared/domain/principal.ts';
@@ -258,9 +258,7 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
     const replayed = await replayOf(lostTo, expectedVersions, principal, change);
     if (replayed) return replayed;
     if (!changeable(lostTo.agreement, expectedVersions)) conflict(lostTo.agreement, expectedVersions);
-    if (attempt === MAX_ATTEMPTS) {
-      throw new VersionMismatch(`The agreement was changed by others ${MAX_ATTEMPTS} times while this change was made: send it again`, [{ path: 'If-Match', message: 'named versions changed meanwhile' }]);
-    }
+    if (attempt === CHANGE_ATTEMPTS) throw VersionMismatch.racedOut('agreement');
     base = lostTo;
   }
 }
@@ -268,8 +266,6 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
 /** Whether a change may be made on the agreement as it stands: in force, at a version If-Match names. */
 const changeable = (agreement: Agreement, expectedVersions: readonly number[]) => agreement.status !== 'voided' && expectedVersions.includes(agreement.version);
 
-/** How many times a change is made on a version If-Match names, after losing to other writes. */
-const MAX_ATTEMPTS = 3;
 
 /** The answer to a change the agreement has moved past, if its latest version is this very change (a replay); else undefined (412, or 409 if voided). */
 async function replayOf(tip: store.AgreementTip, expectedVersions: readonly number[], principal: Principal, change: MakeChange): Promise<ChangeResult | undefined> {

@@ -1,7 +1,7 @@
 /** Use cases for parties and ceremonies. */
 import { randomUUID } from 'node:crypto';
 import { hashOf } from '#shared/domain/canonical.ts';
-import { AlreadyExists, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { AlreadyExists, CHANGE_ATTEMPTS, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
 import { assertClockAgrees, assertSpan, beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
@@ -147,15 +147,11 @@ async function changeOnce<T extends { version: number }, P, F extends store.Stor
     // Another change got in first. One to a version If-Match names too ("3", "4") is one this change
     // may be made on, as if sent after it, as an agreement's is (a few times at most: a list names few versions).
     if (!expectedVersions.includes(now.record.version)) throw VersionMismatch.of(how.noun, now.record.version, expectedVersions);
-    if (attempt === MAX_ATTEMPTS) {
-      throw new VersionMismatch(`The ${how.noun} was changed by others ${MAX_ATTEMPTS} times while this change was made: send it again`, [{ path: 'If-Match', message: 'named versions changed meanwhile' }]);
-    }
+    if (attempt === CHANGE_ATTEMPTS) throw VersionMismatch.racedOut(how.noun);
     base = now;
   }
 }
 
-/** How many times a change is made on a version If-Match names, after losing to other writes. */
-const MAX_ATTEMPTS = 3;
 
 const RENAMING: Changing<Party, PartyPatch, store.StoredParty> = {
   noun: 'party',
