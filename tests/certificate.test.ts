@@ -385,8 +385,8 @@ describe('certificate content', () => {
     expect(informal).toEqual([]);
     expect(['CD', 'CG', 'BA', 'VC', 'MM'].map(countryName)).toEqual(['Democratic Republic of the Congo', 'Republic of the Congo', 'Bosnia and Herzegovina', 'Saint Vincent and the Grenadines', 'Myanmar']);
     // Never "South Korea" or "North Korea" beside 韩国 and 朝鲜: the forms the states, the UN and China write.
-    expect(['KR', 'KP', 'CV', 'VN'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
-      'Republic of Korea 韩国', 'Democratic People’s Republic of Korea 朝鲜', 'Cabo Verde 佛得角', 'Viet Nam 越南',
+    expect(['KR', 'KP', 'CV', 'VN', 'VA'].map((c) => `${countryName(c)} ${countryNameZh(c)}`)).toEqual([
+      'Republic of Korea 韩国', 'Democratic People’s Republic of Korea 朝鲜', 'Cabo Verde 佛得角', 'Viet Nam 越南', 'Vatican City 梵蒂冈',
     ]);
   });
 
@@ -2398,12 +2398,16 @@ describe('verification', () => {
     // The venue as the certificate's Venue line prints it, country included (an agreement's own place aside: not a public fact).
     expect(plain(r.body)).toContain('<dt>Venue · <span lang="zh-Hans">地点</span></dt><dd><bdi dir="ltr">Chongqing International Expo Center, Chongqing, China</bdi></dd>');
     // Left to right like the certificate's line, whatever script the venue starts with (an Arabic one set the country first).
-    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi>Ceremony cer-test</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
+    expect(plain(r.body)).toContain('<dt>Ceremony · <span lang="zh-Hans">签约仪式</span></dt><dd><bdi dir="ltr">Ceremony cer-test</bdi> · 23 August 2021 · <span lang="zh-Hans">2021年8月23日</span></dd>');
     // With the event it was part of, as the certificate names it.
     const { verificationPage } = await import('#shared/http/pages.ts');
     const json = (await checkLink(link)).body;
     const withEvent = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, event: 'Smart China Expo 2021 (SCE 2021)' } } };
-    expect(plain(verificationPage(withEvent))).toContain('<dd><bdi>Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi> · 23 August 2021');
+    expect(plain(verificationPage(withEvent))).toContain('<dd><bdi dir="ltr">Ceremony cer-test — Smart China Expo 2021 (SCE 2021)</bdi> · 23 August 2021');
+    // An Arabic venue or ceremony title keeps the line's items in the certificate's order (left to right), as its facts do.
+    const arabic = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, title: 'حفل التوقيع', event: 'Expo 2021', venue: 'قاعة الملك فهد', city: 'Riyadh', countryCode: 'SA' } } };
+    expect(plain(verificationPage(arabic))).toContain('<dd><bdi dir="ltr">قاعة الملك فهد, Riyadh, Saudi Arabia</bdi></dd>');
+    expect(plain(verificationPage(arabic))).toContain('<dd><bdi dir="ltr">حفل التوقيع — Expo 2021</bdi>');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -2744,7 +2748,7 @@ describe('verification', () => {
       expect([r.status, r.headers.get('content-type'), r.body.errors?.[0]?.path]).toEqual([400, 'application/problem+json', path]);
     });
 
-    it('refuses a form of more than 100 parts before reading on, and shows a file\'s name without format characters', async () => {
+    it('refuses a form of more than 100 parts before reading on, and shows a file\'s name without bidi controls', async () => {
       const { formFile } = await import('#shared/http/form.ts');
       const filler = '--abc\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n';
       const file = '--abc\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7\r\n--abc--\r\n';

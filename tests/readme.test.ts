@@ -17,25 +17,31 @@ beforeAll(async () => {
   t = await startTestRegistry({ seed: true });
 });
 afterAll(async () => {
-  await t.close();
-  rmSync(scratch, { recursive: true, force: true });
+  try {
+    await t?.close();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });
 
-/** The shell block that follows `lead` in the README. */
+/** The shell block right under the README's one paragraph line that starts with `lead` (never another block further on). */
 function readmeBlock(lead: string): string {
   const readme = readFileSync('README.md', 'utf8');
-  const at = readme.indexOf(lead);
-  expect(at, lead).toBeGreaterThanOrEqual(0);
-  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+  expect(readme.split(lead), lead).toHaveLength(2);
+  const block = new RegExp(`${lead}[^\n]*\n\n\`\`\`sh\n([\\s\\S]*?)\n\`\`\`\n`).exec(readme);
+  expect(block, `a sh block right under "${lead}"`).not.toBeNull();
   return block![1]!;
 }
 
 describe('the README', () => {
   it('walks a signing from start to finish: logged, amended, its certificate downloaded and checked valid', async () => {
     const script = readmeBlock('A signing from start to finish').replaceAll('http://127.0.0.1:3000', t.url).replaceAll('/tmp/certificate.pdf', join(scratch, 'certificate.pdf'));
+    // This registry and this scratch dir, never a server on port 3000 or a file left in /tmp.
+    expect(script).not.toMatch(/:3000|\/tmp\/certificate\.pdf/);
     // Run apart from this process, which serves the registry: a synchronous run would stop it answering.
     const run = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
-      execFile('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, STAFF: t.tokens.staff }, encoding: 'utf8', timeout: 15_000 }, (error, stdout, stderr) =>
+      const env = { ...process.env, STAFF: t.tokens.staff, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+      execFile('bash', ['-euo', 'pipefail', '-c', script], { env, encoding: 'utf8', timeout: 15_000 }, (error, stdout, stderr) =>
         done({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
     });
     expect([run.status, run.stderr]).toEqual([0, '']);

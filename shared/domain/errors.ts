@@ -56,6 +56,7 @@ export class VersionMismatch extends DomainError {
 
 /** How many times a change is made on a version If-Match names, after losing to other writes (a list names few versions). */
 export const CHANGE_ATTEMPTS = 3;
+
 /** A change was attempted without naming the version it is based on. */
 export class VersionRequired extends DomainError {
   constructor(message: string, errors: FieldError[] = [{ path: 'If-Match', message: 'is required' }]) {

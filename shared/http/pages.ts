@@ -158,7 +158,7 @@ function publicFacts(v: GenuineVerification, order: Order): string {
 <dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)}${order === 'zh' ? `（${versionNote(v, order)}）` : ` (${versionNote(v, order)})`}</dd>
 <dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${signedWhen(a.signedAt, a.ceremony ?? {}, order)}</dd>
 ${a.ceremony ? `<dt>${inOrder('Venue', '地点', order)}</dt><dd><bdi dir="ltr">${escape(venueLine(a.ceremony))}</bdi></dd>
-<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd><bdi>${escape(ceremonyName(a.ceremony))}</bdi>${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
+<dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd><bdi dir="ltr">${escape(ceremonyName(a.ceremony))}</bdi>${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
 <dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li><bdi>${escape(p.name)}</bdi>${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
 }
 

@@ -266,7 +266,6 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
 /** Whether a change may be made on the agreement as it stands: in force, at a version If-Match names. */
 const changeable = (agreement: Agreement, expectedVersions: readonly number[]) => agreement.status !== 'voided' && expectedVersions.includes(agreement.version);
 
-
 /** The answer to a change the agreement has moved past, if its latest version is this very change (a replay); else undefined (412, or 409 if voided). */
 async function replayOf(tip: store.AgreementTip, expectedVersions: readonly number[], principal: Principal, change: MakeChange): Promise<ChangeResult | undefined> {
   const { agreement: current, previous } = tip;

@@ -152,7 +152,6 @@ async function changeOnce<T extends { version: number }, P, F extends store.Stor
   }
 }
 
-
 const RENAMING: Changing<Party, PartyPatch, store.StoredParty> = {
   noun: 'party',
   read: store.getPartyStored,

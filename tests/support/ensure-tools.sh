@@ -9,6 +9,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils curl >/dev/null
 else
-  echo "The tests need poppler-utils and curl: sudo apt-get install -y poppler-utils curl (or brew install poppler)" >&2
+  echo "The tests need poppler (pdftotext, pdftoppm, pdfinfo) and curl: install them with your system's packages (Debian: apt-get install -y poppler-utils curl; macOS: brew install poppler)" >&2
   exit 1
 fi
