@@ -379,6 +379,12 @@ describe('routes', () => {
     const r = await t.call('GET', '/openapi.json', { token: null });
     expect(r.body.openapi).toBe('3.1.0');
     for (const route of ROUTES) expect(r.body.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+    // Every operation has an id a generated client names its method by, each its own.
+    const ids = Object.values(r.body.paths).flatMap((path: any) => Object.values(path).map((op: any) => op.operationId));
+    expect(ids.filter((id) => typeof id !== 'string')).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([r.body.paths['/'].get.operationId, r.body.paths['/parties/{id}/history'].get.operationId, r.body.paths['/agreements/{id}/certificate.pdf'].head.operationId, r.body.paths['/.well-known/concord-keys.json'].get.operationId, r.body.paths['/verify/{code}'].options.operationId])
+      .toEqual(['getRoot', 'getPartiesByIdHistory', 'headAgreementsByIdCertificatePdf', 'getWellKnownConcordKeysJson', 'optionsVerifyByCode']);
     const create = r.body.paths['/ceremonies/{id}/agreements'].post;
     expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['title', 'kind', 'parties', 'sectors', 'signedAt']));
     expect(create.requestBody.content['application/json'].schema.additionalProperties).toBe(false);

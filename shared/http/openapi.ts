@@ -138,18 +138,32 @@ function headOperation(get: ReturnType<typeof operation>) {
   return { ...get, summary: `${get.summary} (headers only)`, responses };
 }
 
+/**
+ * An operation's id, for the method names a generated client gives it: the method, then the path's
+ * segments in PascalCase, a parameter as "By" it ("GET /parties/{id}/history": getPartiesByIdHistory;
+ * "GET /": getRoot). Unique, as method and path together are.
+ */
+export function operationId(method: string, path: string): string {
+  const pascal = (part: string) => part.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+  const segments = path.split('/').filter(Boolean).map((segment) => {
+    const parameter = /^\{(\w+)\}$/.exec(segment);
+    return parameter ? `By${pascal(parameter[1]!)}` : pascal(segment);
+  });
+  return `${method.toLowerCase()}${segments.join('') || 'Root'}`;
+}
+
 let cached: object | undefined;
 
 export function openApiDocument(): object {
   cached ??= {
     openapi: '3.1.0',
-    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content. Every path answers OPTIONS; a method a path does not take is a 405 (problem+json) with Allow. A query parameter sent blank counts as not sent; a list filter, limit, cursor or version sent twice is a 400.' },
+    info: { title: 'Concord registry API', version: '1.0.0', description: 'Cooperation agreements signed at expo ceremonies: parties, ceremonies, agreements and their hash-chained history. Every GET also answers HEAD: its status and headers, without the content. Every path answers OPTIONS; a method a path does not take is a 405 (problem+json) with Allow. A query parameter sent blank counts as not sent; a list filter, limit, cursor or version sent twice is a 400. A route refuses query parameters it does not describe (a 400 naming them), but for GET /, the verification link and page and POST /verify, which ignore them (messengers add utm_source and the like).' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Problem: problemSchema } },
     paths: ROUTES.reduce<Record<string, Record<string, object>>>((paths, route) => {
-      const op = operation(route);
-      const path = (paths[route.path] ??= { options: optionsOperation(route.path) });
+      const op = { operationId: operationId(route.method, route.path), ...operation(route) };
+      const path = (paths[route.path] ??= { options: { operationId: operationId('OPTIONS', route.path), ...optionsOperation(route.path) } });
       path[route.method.toLowerCase()] = op;
-      if (route.method === 'GET') path.head = headOperation(op);
+      if (route.method === 'GET') path.head = { ...headOperation(op), operationId: operationId('HEAD', route.path) };
       return paths;
     }, {}),
   };
