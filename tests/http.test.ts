@@ -89,6 +89,13 @@ describe('request bodies', () => {
 
   it('accepts JSON with a charset and a +json type', async () => {
     expect((await t.call('POST', '/parties', { body: party('http-cs'), headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(201);
+    // Parameters JSON does not define change nothing, nor does "utf8" for UTF-8 (as many clients write it); another charset is what is wrong.
+    for (const [i, type] of ['application/json; charset=utf8', 'application/json; foo=bar', 'application/json;', 'application/json; charset="UTF-8"; q=1'].entries()) {
+      expect((await t.call('POST', '/parties', { body: party(`http-cs-${i}`), headers: { 'content-type': type } })).status, type).toBe(201);
+    }
+    const other = await t.call('POST', '/parties', { body: party('http-cs-x'), headers: { 'content-type': 'application/json; foo=bar; charset=utf-16' } });
+    expect([other.status, other.body.errors]).toEqual([415, [{ path: 'Content-Type', message: 'must name charset=utf-8, or no charset (JSON is UTF-8)' }]]);
+    expect((await t.call('POST', '/parties', { body: party('http-cs-y'), headers: { 'content-type': 'application/jsonp' } })).status).toBe(415);
     expect((await t.call('POST', '/parties', { body: party('http-plus'), headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(201);
     expect((await t.call('POST', '/parties', { body: party('http-identity'), headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } })).status).toBe(201);
   });

@@ -52,7 +52,17 @@ function authorize(route: Route, principal: Principal | undefined): Principal {
 // A byte order mark before the JSON is dropped (RFC 8259 §8.1 lets a parser ignore it): some Windows tools write one.
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+/**
+ * Whether a Content-Type is JSON: application/json or a +json type (application/merge-patch+json),
+ * with any parameters (RFC 8259 defines none; `foo=bar` and a trailing ";" change nothing), but for
+ * a charset other than UTF-8 (`utf-8`, or `utf8` as many clients write it): then 'charset', what is wrong.
+ */
+function jsonType(type: string | undefined): 'json' | 'charset' | 'other' {
+  const [essence, ...parameters] = (type ?? '').split(';');
+  if (!/^\s*application\/(?:[\w.+-]+\+)?json\s*$/i.test(essence!)) return 'other';
+  const charsets = parameters.map((p) => /^\s*charset\s*=\s*"?([^"]*?)"?\s*$/i.exec(p)?.[1]).filter((c) => c !== undefined);
+  return charsets.every((c) => /^utf-?8$/i.test(c)) ? 'json' : 'charset';
+}
 
 /** What a form's body may hold besides its file: the boundaries and part headers a browser writes. */
 const FORM_OVERHEAD_BYTES = 16 * 1024;
@@ -96,11 +106,11 @@ function parseBody(route: Route, headers: Record<string, string>, raw: Buffer): 
   if (raw.length === 0) throw new InvalidInput('This request needs a JSON body', [{ path: '', message: 'is required' }]);
   if (raw.length > MAX_BODY_BYTES) throw new HttpError(413, `The body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES}`, [{ path: '', message: `must be at most ${MAX_BODY_BYTES} bytes` }]);
   const type = headers['content-type'];
-  if (!type || !JSON_TYPE.test(type)) {
+  const kind = jsonType(type);
+  if (kind !== 'json') {
     // JSON with a charset other than UTF-8 is JSON all the same: the charset is what is wrong.
-    const charset = type !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*;\s*charset\s*=(?!\s*"?utf-8"?\s*(?:;|$))/i.test(type);
     throw new HttpError(415, `Send the body as application/json (UTF-8), not ${type ?? 'without a Content-Type'}`, [
-      { path: 'Content-Type', message: charset ? 'must name charset=utf-8, or no charset (JSON is UTF-8)' : 'must be application/json' },
+      { path: 'Content-Type', message: kind === 'charset' ? 'must name charset=utf-8, or no charset (JSON is UTF-8)' : 'must be application/json' },
     ]);
   }
   let json: string;
