@@ -143,7 +143,7 @@ function headOperation(get: ReturnType<typeof operation>) {
  * segments in PascalCase, a parameter as "By" it ("GET /parties/{id}/history": getPartiesByIdHistory;
  * "GET /": getRoot). Unique, as method and path together are.
  */
-export function operationId(method: string, path: string): string {
+function operationId(method: string, path: string): string {
   const pascal = (part: string) => part.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
   const segments = path.split('/').filter(Boolean).map((segment) => {
     const parameter = /^\{(\w+)\}$/.exec(segment);
