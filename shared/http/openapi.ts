@@ -108,7 +108,8 @@ function operation(route: Route) {
     responses: {
       [route.status]: {
         description: 'OK',
-        ...(route.sends && { headers: Object.fromEntries(route.sends.map((name) => [name, { description: HEADER_MEANING[name], schema: { type: 'string' } }])) }),
+        // Each is on every success, but for Idempotent-Replayed, which only a replay carries.
+        ...(route.sends && { headers: Object.fromEntries(route.sends.map((name) => [name, { description: HEADER_MEANING[name], required: name !== 'Idempotent-Replayed', schema: { type: 'string' } }])) }),
         content: {
           ...(success && { 'application/json': { schema: success } }),
           ...(route.produces && { [route.produces]: { schema: { type: 'string', contentMediaType: route.produces } } }),
