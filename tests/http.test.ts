@@ -406,6 +406,10 @@ describe('routes', () => {
     expect(r.body.paths['/verify/{code}'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.required])).toEqual([['v', true], ['sig', true]]);
     const limitPattern = new RegExp(r.body.paths['/agreements'].get.parameters.find((p: any) => p.name === 'limit').schema.pattern);
     expect(['0', '1', '25', '100', '101', '999'].filter((v) => limitPattern.test(v))).toEqual(['1', '25', '100']);
+    for (const path of ['/agreements', '/parties']) {
+      const countryPattern = new RegExp(r.body.paths[path].get.parameters.find((p: any) => p.name === 'country').schema.pattern);
+      expect(['CN', 'cn', 'CHN', '1', ''].filter((v) => countryPattern.test(v)), path).toEqual(['CN', 'cn']);
+    }
     // A problem names at most 100 fields (a body of thousands of bad items), as the server cuts them.
     expect(r.body.components.schemas.Problem.properties.errors.maxItems).toBe(100);
     expect(create.requestBody.content['application/json'].schema.properties.sectors.uniqueItems).toBe(true);

@@ -174,7 +174,7 @@ const page = {
   limit: limit.optional().describe(`Items per page, 1 to 100; ${DEFAULT_LIMIT} when not sent`),
   cursor: z.string().max(2000, 'is not a cursor this query returned').optional().describe('The nextCursor of the page before, with the same filters'),
 };
-const countryFilter = (whose: string) => upper(countryCodeAnyCase).optional().describe(`ISO 3166-1 alpha-2 code of ${whose} country, in either case (CN, cn)`);
+const countryFilter = (whose: string) => upper(countryCodeAnyCase).meta({ pattern: '^[A-Za-z]{2}$' }).optional().describe(`ISO 3166-1 alpha-2 code of ${whose} country, in either case (CN, cn)`);
 const signedBound = (end: string) => dateOrDateTime.optional().describe(
   `${end}, inclusive: a date (a whole UTC day) or a date-time with its offset (send "+" as %2B)`,
 );
