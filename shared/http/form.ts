@@ -31,7 +31,7 @@ function shownName(name: string): string {
 }
 
 /** The most parts a form may have: a browser's upload form sends one; a 2 MB body of tens of thousands would only cost time. */
-export const MAX_FORM_PARTS = 100;
+const MAX_FORM_PARTS = 100;
 
 const malformed = (why: string) =>
   new InvalidInput(`The body is not a well-formed multipart/form-data form: ${why}`, [{ path: '', message: 'is not a well-formed multipart/form-data form' }]);

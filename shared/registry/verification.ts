@@ -41,9 +41,12 @@ const invalid = (reason: InvalidReason, detail: string, detailZh: string): Verif
  * from ceremony ids and Idempotency-Keys, which can be guessed: said apart, answers for made-up codes
  * would tell which signings exist, and how many versions each has.)
  */
+/** What a link that does not check out tells whoever typed it (the page's advice goes on from it). */
+const IF_TYPED = ['If you typed it, compare it with the printed address, or scan the QR code.', '如为手动输入，请与证书上印制的网址核对，或直接扫描二维码。'] as const;
+
 const NO_SUCH_LINK = [
-  'No certificate with this code and version carries this signature: this link was not issued by the registry. If you typed it, compare it with the printed address, or scan the QR code.',
-  '登记系统未签发过此编号、此版本并带有此签名的证书，此链接并非由登记系统签发。如为手动输入，请与证书上印制的网址核对，或直接扫描二维码。',
+  `No certificate with this code and version carries this signature: this link was not issued by the registry. ${IF_TYPED[0]}`,
+  `登记系统未签发过此编号、此版本并带有此签名的证书，此链接并非由登记系统签发。${IF_TYPED[1]}`,
 ] as const;
 
 /** The verdict on a genuine certificate of `version`, with its public facts; `standing` is its ceremony as it stands, when already read. */
@@ -126,7 +129,7 @@ export async function verifyLink(typed: string, version: number, copied: string)
   const code = typedCode(typed);
   // Everything a link can be told without the registry's records comes first, the same for any
   // code: what it reads there is told only as "no certificate carries this signature" (NO_SUCH_LINK).
-  if (!code) return invalid('unknown-code', 'This is not a certificate code: a code has 8 letters and digits, printed as "ABCD-EFGH". If you typed it, compare it with the printed address, or scan the QR code.', '这不是证书编号：证书编号由8位字母和数字组成，印制格式为“ABCD-EFGH”。如为手动输入，请与证书上印制的网址核对，或直接扫描二维码。');
+  if (!code) return invalid('unknown-code', `This is not a certificate code: a code has 8 letters and digits, printed as "ABCD-EFGH". ${IF_TYPED[0]}`, `这不是证书编号：证书编号由8位字母和数字组成，印制格式为“ABCD-EFGH”。${IF_TYPED[1]}`);
   const signature = signatureAsPrinted(copied);
   const cut = cutShort(copied);
   if (cut) {
