@@ -305,10 +305,10 @@ describe('certificate content', () => {
     expect(ceremonyDays({ startsAt: '2024-03-11T01:00:00Z' }, '2024-03-11T09:00:00+08:00')).toEqual(['11 March 2024', '2024年3月11日']);
     expect(ceremonyDays({ startsAt: '2024-03-11T01:00:00Z' }, '2024-03-10T20:30:00-05:00')).toEqual(['10 March 2024', '2024年3月10日']);
     // A signing logged in UTC prints on the start's offset, else the end's.
-    expect(signingTimeLine('2024-03-11T04:30:00Z', { startsAt: '2024-03-11T01:00:00Z', endsAt: '2024-03-10T23:59:00-05:00' })).toBe('10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00');
+    expect(spaced(signingTimeLine('2024-03-11T04:30:00Z', { startsAt: '2024-03-11T01:00:00Z', endsAt: '2024-03-10T23:59:00-05:00' }))).toBe('10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00');
     // "-00:00" is UTC with the place's offset unknown (RFC 3339), as "Z" is; "+00:00" is a place's clock (London's in winter).
-    expect(signingTimeLine('2024-03-11T04:30:00-00:00', { startsAt: '2024-03-10T20:00:00-05:00' })).toBe('10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00');
-    expect(signingTimeLine('2024-03-11T04:30:00+00:00', { startsAt: '2024-03-10T20:00:00-05:00' })).toBe('11 March 2024, 04:30 · 2024年3月11日 04:30 · UTC+00:00');
+    expect(spaced(signingTimeLine('2024-03-11T04:30:00-00:00', { startsAt: '2024-03-10T20:00:00-05:00' }))).toBe('10 March 2024, 23:30 · 2024年3月10日 23:30 · UTC-05:00');
+    expect(spaced(signingTimeLine('2024-03-11T04:30:00+00:00', { startsAt: '2024-03-10T20:00:00-05:00' }))).toBe('11 March 2024, 04:30 · 2024年3月11日 04:30 · UTC+00:00');
   });
 
   it('keeps the footer clear of the printed address, and inside the frame, under the longest registry address and every sector', async () => {
@@ -691,6 +691,58 @@ describe('certificate content', () => {
       const below = blocks.filter((b) => Math.abs(b.x - line.x) < 1 && b.top < line.bottom).sort((p, q) => q.top - p.top)[0];
       if (below) expect(line.bottom - below.top, line.text).toBeGreaterThan(6); // half a name's size more than the blocks' own 3 pt
     }
+  });
+
+  it('prints a list that continues on an annex at full size, its rows spaced, rather than shrink every name to squeeze a row more onto the first page', async () => {
+    // A joint declaration of the 18 states, five signed by ministers and thirteen by ambassadors, whose titles take two lines.
+    const ambassador = 'Ambassador Extraordinary and Plenipotentiary to the People\'s Republic of China';
+    let report: RenderReport | undefined;
+    const declaration = (over: Record<string, unknown>) => renderVariant(all18.id, ({ agreement: a }) => ({
+      agreement: {
+        ...a, ...over, title: 'Joint Declaration on Digital Economy Cooperation among the Member States, Observer States and Dialogue Partners of the Shanghai Cooperation Organisation',
+        parties: a.parties.map((p: any, i: number) => ({ ...p, signatory: { name: 'Head of Delegation', title: i < 5 ? 'Minister of Digital Development, Communications and Mass Media' : ambassador } })),
+      },
+    }), undefined, (r) => (report = r));
+    // Voided, its banner under the titles takes a line: its parties keep their type (they printed at 8.2 pt), a row going to the annex.
+    await declaration({ status: 'voided', version: 2, updatedAt: '2021-09-01T02:00:00.000Z' });
+    expect(report!.partyType.name).toBe(9);
+    const pdf = await declaration({});
+    expect((await (await import('pdf-lib')).PDFDocument.load(pdf)).getPageCount()).toBe(2);
+    // The 9 pt of eighteen parties, on both pages.
+    expect(report!.partyType.name).toBe(9);
+    for (const n of [0, 1]) {
+      const names = (await drawnBlocks(pdf, n)).filter((b) => b[0]!.font.includes('Bold') && STATES.some((st) => st.name === textOf(b)));
+      expect(names.length).toBeGreaterThan(2);
+      for (const name of names) expect(name[0]!.size).toBe(9);
+    }
+    // A signatory line stands clear of the next party's name under it: half a name's size more than the blocks' own 3 pt (it was about 3 pt).
+    const blocks = (await drawnBlocks(pdf, 0)).filter((b) => b.some((g) => g.ink));
+    const [top, bottom] = [(b: DrawnGlyph[]) => Math.max(...b.filter((g) => g.ink).map((g) => g.ink![3])), (b: DrawnGlyph[]) => Math.min(...b.filter((g) => g.ink).map((g) => g.ink![1]))];
+    const names = blocks.filter((b) => b[0]!.font.includes('Bold') && STATES.some((st) => st.name === textOf(b)));
+    // Each name of the second row on, and the lowest line above it in its column (its neighbour's signatory line).
+    const below = names.filter((name) => names.some((other) => Math.abs(other[0]!.x - name[0]!.x) < 1 && top(other) > top(name)));
+    const gaps = below.map((name) => Math.min(...blocks.filter((b) => Math.abs(b[0]!.x - name[0]!.x) < 1 && bottom(b) > top(name)).map((b) => bottom(b) - top(name))));
+    expect(gaps.length).toBeGreaterThan(3);
+    for (const gap of gaps) expect(gap).toBeGreaterThan(6);
+  });
+
+  it('spaces the rows of parties alike: a short row does not stand further from the next than a tall one', async () => {
+    const ministry = {
+      name: 'Ministry of Digital Development, Innovation and Aerospace Industry of the Republic of Kazakhstan',
+      localName: 'Қазақстан Республикасы Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі', lang: 'kk',
+      signatory: { name: 'Bagdat Mussin', title: 'Minister of Digital Development, Innovation and Aerospace Industry' },
+    };
+    const names = [ministry.name, 'Islamic Republic of Iran', 'SCO Business Council', 'Islamic Republic of Pakistan', 'Bakı Rəqəmsal Həllər MMC'];
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+      agreement: { ...a, parties: names.map((name, i) => ({ ...a.parties[i % 2], partyId: `p${i}`, name, ...(i === 0 && ministry) })) },
+    }));
+    const blocks = (await drawnBlocks(pdf)).filter((b) => b.some((g) => g.ink));
+    const [top, bottom] = [(b: DrawnGlyph[]) => Math.max(...b.filter((g) => g.ink).map((g) => g.ink![3])), (b: DrawnGlyph[]) => Math.min(...b.filter((g) => g.ink).map((g) => g.ink![1]))];
+    // Each row's first name (the ministry's first line), then the space under each row (its lowest ink) to the next row's highest.
+    const rowTops = [names[0]!, names[2]!, names[4]!].map((name) => top(blocks.find((b) => b[0]!.font.includes('Bold') && textOf(b).length > 8 && name.startsWith(textOf(b)))!));
+    const gaps = [0, 1].map((r) => Math.min(...blocks.filter((b) => top(b) <= rowTops[r]! + 0.5 && top(b) > rowTops[r + 1]! + 0.5).map(bottom)) - rowTops[r + 1]!);
+    expect(gaps[0]).toBeGreaterThan(3);
+    expect(Math.abs(gaps[0]! - gaps[1]!)).toBeLessThan(0.5); // 4.7 and 11 points when short rows were padded to the style's block
   });
 
   it('continues the party list on an annex page when more parties sign than one page holds legibly (here 30)', async () => {
@@ -1082,6 +1134,18 @@ describe('certificate content', () => {
     for (const value of values) expect(value[0]!.size).toBeGreaterThanOrEqual(9.5 * 0.85);
   });
 
+  it('starts no wrapped line of a fact with its separator, nor with a sector\'s Chinese: each item\'s dot stays with it, each Chinese with its English', async () => {
+    const { SECTOR_LABELS } = await import('#shared/certificate/wording.ts');
+    // Seven sectors beside a value: the line broke before "· Trade 贸易".
+    const sectors = ['digital-economy', 'smart-logistics', 'industrial-internet', 'investment', 'digital-channels', 'trade', 'education'];
+    const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({ agreement: { ...a, title: 'Hub agreement', titleZh: '枢纽协议', sectors, value: { amount: '162000000000', currency: 'KZT' } } }));
+    const lines = (await drawnBlocks(pdf)).map((b) => textOf(b).trimStart());
+    const sectorLines = lines.filter((line) => sectors.some((sector) => line.includes(SECTOR_LABELS[sector as keyof typeof SECTOR_LABELS][1])));
+    expect(sectorLines.length).toBeGreaterThan(1); // it wraps
+    expect(lines.filter((line) => line.startsWith('·'))).toEqual([]);
+    expect(sectorLines.filter((line) => Object.values(SECTOR_LABELS).some(([, zh]) => line.startsWith(zh)))).toEqual([]);
+  });
+
   it('sets a fact left to right whatever script it starts with: an Arabic place, then the venue, city and country in order', async () => {
     const place = 'قاعة التوقيع رقم 3، مركز تشونغتشينغ الدولي للمعارض';
     const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony }) => ({
@@ -1168,7 +1232,7 @@ describe('certificate content', () => {
     ['logged in UTC, at a ceremony logged in UTC: UTC', '2024-03-11T04:30:00Z', '2024-03-10T22:00:00Z', '11 March 2024, 04:30 · 2024年3月11日 04:30 · UTC+00:00'],
   ])('without a ceremony time zone, prints a signing %s', async (_name, signedAt, startsAt, printed) => {
     const { signingTimeLine } = await import('#shared/certificate/wording.ts');
-    expect(signingTimeLine(signedAt, { startsAt })).toBe(printed);
+    expect(spaced(signingTimeLine(signedAt, { startsAt }))).toBe(printed);
   });
 
   it('names each part of the venue line once: a place that already names the venue is not followed by it again', async () => {
@@ -1186,9 +1250,9 @@ describe('certificate content', () => {
   it('prints early years in four digits, and a local mean time\'s offset to the second', async () => {
     const { formatSigningTime, signingTimeLine } = await import('#shared/certificate/wording.ts');
     expect(formatSigningTime('0050-01-01T12:00:00Z', {})).toEqual(['1 January 0050, 12:00', '0050年1月1日 12:00', 'UTC+00:00']);
-    expect(signingTimeLine('1890-01-01T00:00:00Z', { timeZone: 'Asia/Shanghai' })).toBe('1 January 1890, 08:05 · 1890年1月1日 08:05 · UTC+08:05:43 (Asia/Shanghai)');
+    expect(spaced(signingTimeLine('1890-01-01T00:00:00Z', { timeZone: 'Asia/Shanghai' }))).toBe('1 January 1890, 08:05 · 1890年1月1日 08:05 · UTC+08:05:43 (Asia/Shanghai)');
     // 2 BC is year -0001 (ISO 8601), on Los Angeles' local mean time.
-    expect(signingTimeLine('0000-01-01T00:00:00Z', { timeZone: 'America/Los_Angeles' })).toBe('31 December -0001, 16:07 · -0001年12月31日 16:07 · UTC-07:52:58 (America/Los Angeles)'); // the zone's name as people read it, no underscore
+    expect(spaced(signingTimeLine('0000-01-01T00:00:00Z', { timeZone: 'America/Los_Angeles' }))).toBe('31 December -0001, 16:07 · -0001年12月31日 16:07 · UTC-07:52:58 (America/Los Angeles)'); // the zone's name as people read it, no underscore
   });
 
   it('prints the signing time on the venue\'s clock when the ceremony has no time zone, and the agreement\'s own place', async () => {
@@ -2972,6 +3036,8 @@ const words = (n: number, word: string) => Array.from({ length: n }, (_, i) => `
 
 /** A drawn line's text. */
 const textOf = (b: DrawnGlyph[]) => b.map((g) => g.text).join('');
+/** A line with its no-break spaces as spaces, to compare with text that says where it may break elsewhere. */
+const spaced = (line: string) => line.replaceAll('\u00A0', ' ');
 /** A shaped line's text as drawn, left to right, each right-to-left cluster's characters in drawing order too. */
 const drawnText = (line: ShapedLine) => line.glyphs.map((g) => (g.rtl ? [...g.text].reverse().join('') : g.text)).join('');
 

@@ -437,8 +437,13 @@ function partyGrid({ style, columns }: PartyBlocks, placed: PartyBlock[], rows: 
     return shift === 0 ? block : { ...block, offsets: [...block.offsets.slice(0, -1), block.offsets.at(-1)!.map((o) => o + shift)], end: block.end + shift };
   });
   const nameAbove = Math.max(0, ...blocks.map((b) => b.parts[0]![0]!.above));
-  const pitches = Array.from({ length: rows }, (_, row) =>
-    Math.max(style.block, Math.max(...blocks.slice(row * columns, (row + 1) * columns).map((b) => b.end)) + BLOCK_GAP + nameAbove));
+  // Each row is as tall as its tallest block, and at least the style's `block`; but the space
+  // between one row's ink and the next row's is the same under every row (the least any row's
+  // height leaves), so that a short row padded to `block` does not stand further from the next
+  // than a tall one does (the space a page has to spare widens them all alike: drawParties).
+  const ends = Array.from({ length: rows }, (_, row) => Math.max(...blocks.slice(row * columns, (row + 1) * columns).map((b) => b.end)));
+  const gap = Math.min(...ends.map((end) => Math.max(BLOCK_GAP, style.block - end - nameAbove)));
+  const pitches = ends.map((end) => end + nameAbove + gap);
   return { blocks, pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
 }
 
@@ -463,29 +468,40 @@ const oneLineFloor = (full: number, smallest: number) => Math.min(full, Math.max
  * Which parties go on which page, in whole rows: all on the first page if they fit at
  * MIN_PARTY_SCALE or more; else as many rows as fit there (none, if even one does not) and the rest
  * on annex pages, at least one row each. One scale for every page, so a name looks the same size
- * wherever it is.
+ * wherever it is. Once the list continues on an annex anyway, each page takes the rows that fit it
+ * at full size, spaced as drawParties spaces rows that have room (half a name's size more):
+ * squeezing in a row more would shrink every name, and leave the rows no room between them (a
+ * signatory line ran into the next party's name), to save no page. Rows shrink to fit only where
+ * that saves a page, or gets the first page a row.
  */
 function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): { pages: PartyGrid[]; scale: number } {
   const { blocks, columns } = parts;
   const gridOf = (from: number, rows: number) => partyGrid(parts, blocks.slice(from, from + rows * columns), rows);
   const all = gridOf(0, Math.ceil(blocks.length / columns));
   if (all.natural * MIN_PARTY_SCALE <= firstBand) return { pages: [all], scale: Math.min(1, firstBand / all.natural) };
-  const pages: PartyGrid[] = [];
-  for (let from = 0, band = firstBand; from < blocks.length; band = annexBand) {
-    // The most rows that fit (each row adds height).
-    let rows = 0;
-    let grid = gridOf(from, 0);
-    for (let r = 1; r <= Math.ceil((blocks.length - from) / columns); r++) {
-      const candidate = gridOf(from, r);
-      if (candidate.natural * MIN_PARTY_SCALE > band) break;
-      [rows, grid] = [r, candidate];
+  /** Pages of as many rows as fit each at `least` of their size, with `spacing` more under each row. */
+  const paginate = (least: number, spacing: number) => {
+    const pages: PartyGrid[] = [];
+    for (let from = 0, band = firstBand; from < blocks.length; band = annexBand) {
+      // The most rows that fit (each row adds height).
+      let rows = 0;
+      let grid = gridOf(from, 0);
+      for (let r = 1; r <= Math.ceil((blocks.length - from) / columns); r++) {
+        const candidate = gridOf(from, r);
+        if (candidate.natural * least + r * spacing > band) break;
+        [rows, grid] = [r, candidate];
+      }
+      if (rows === 0 && pages.length > 0) [rows, grid] = [1, gridOf(from, 1)]; // an annex page always makes progress
+      pages.push(grid);
+      from += Math.min(rows * columns, blocks.length - from);
     }
-    if (rows === 0 && pages.length > 0) [rows, grid] = [1, gridOf(from, 1)]; // an annex page always makes progress
-    pages.push(grid);
-    from += Math.min(rows * columns, blocks.length - from);
-  }
-  const scale = Math.min(1, ...pages.map((grid, i) => (grid.natural > 0 ? (i === 0 ? firstBand : annexBand) / grid.natural : 1)));
-  return { pages, scale };
+    const scale = Math.min(1, ...pages.map((grid, i) => (grid.natural > 0 ? (i === 0 ? firstBand : annexBand) / grid.natural : 1)));
+    return { pages, scale };
+  };
+  const full = paginate(1, parts.style.name / 2);
+  const shrunk = paginate(MIN_PARTY_SCALE, 0);
+  const firstRow = (plan: typeof full) => plan.pages[0]!.blocks.length > 0;
+  return full.pages.length <= shrunk.pages.length && firstRow(full) === firstRow(shrunk) ? full : shrunk;
 }
 
 /**

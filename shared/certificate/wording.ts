@@ -53,7 +53,14 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
 export const statusLabel = (version: number): string => `Status at version ${version} 第${version}版状态`;
 
 /** The sectors, each in English and Chinese: "Digital economy 数字经济 · Trade 贸易" (not ", " after Chinese). */
-export const sectorsLine = (sectors: Agreement['sectors']): string => sectors.map((s) => SECTOR_LABELS[s].join(' ')).join(' · ');
+/**
+ * Between the items of a fact (sectors, the ceremony and its days, the signing time on two clocks):
+ * bound to the item before it, so that a wrapped fact never starts a line with it.
+ */
+const FACT_SEPARATOR = '\u00A0· ';
+
+/** Each sector in English and Chinese, the Chinese bound to the English (a line never starts with a sector's Chinese). */
+export const sectorsLine = (sectors: Agreement['sectors']): string => sectors.map((s) => SECTOR_LABELS[s].join('\u00A0')).join(FACT_SEPARATOR);
 
 /** Under the status of a later version in force: the day its amendment was recorded (see formatDay). */
 export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  已于${zh}修订`;
@@ -95,7 +102,7 @@ export function venueLine(c: Pick<Ceremony, 'venue' | 'city' | 'countryCode'>, p
 export const ceremonyName = (c: Pick<Ceremony, 'title' | 'event'>): string => (c.event ? `${c.title} — ${c.event}` : c.title);
 
 /** The ceremony, with the event it was part of, and its days in English and Chinese (see ceremonyDays). */
-export const ceremonyLine = (c: Ceremony, signedAt: string): string => [ceremonyName(c), ...ceremonyDays(c, signedAt)].join(' · ');
+export const ceremonyLine = (c: Ceremony, signedAt: string): string => [ceremonyName(c), ...ceremonyDays(c, signedAt)].join(FACT_SEPARATOR);
 
 /**
  * A ceremony's days on its own clock (ceremonyDayRange: the days the signing-day rule holds a
@@ -198,7 +205,7 @@ export function formatSigningTime(signedAt: string, ceremony: CeremonyClock): [e
  * The signing time as a certificate prints it: English, Chinese, then the clock both are on, so
  * that a reader of either language has the zone ("23 August 2021, 14:30 · 2021年8月23日 14:30 · UTC+08:00 (Asia/Shanghai)").
  */
-export const signingTimeLine = (signedAt: string, ceremony: CeremonyClock): string => formatSigningTime(signedAt, ceremony).join(' · ');
+export const signingTimeLine = (signedAt: string, ceremony: CeremonyClock): string => formatSigningTime(signedAt, ceremony).join(FACT_SEPARATOR);
 
 /**
  * The day of an instant after the signing (a void, an amendment) on the clock the signing time
