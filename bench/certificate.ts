@@ -16,12 +16,7 @@ import { pdfAnatomy, type Anatomy } from './pdf-anatomy.ts';
 import { CASES, certificateHtml, certificateInput, nativeNames, type CaseName } from './certificate-html.ts';
 import type { CertificateInput } from '#shared/certificate/render.ts';
 
-const N = 30; // timed warm prints per certificate by Chromium
-// Ours are taken in turns with Chromium's, this many after each of its warm prints, so that both
-// engines are sampled over the same seconds: this machine's speed drifts (a fixed loop of arithmetic
-// took 450 to 570 ms within one minute here), and 30 renders of ours in a row take half a second,
-// where 30 prints take ten: a slow half second could set our median alone.
-const OURS_PER_PRINT = 3;
+const N = 30; // timed warm renders per certificate and engine
 const K = 5; // fresh processes (or browser launches) per certificate for the first call
 const CHROMIUM = '/usr/bin/chromium';
 const SELF = fileURLToPath(import.meta.url);
@@ -119,22 +114,17 @@ function samplePdf(name: CaseName, engine: string, pdf: Uint8Array): string {
   return file;
 }
 
-/** One warm render of ours, timed: renderCertificate directly, no memoizing cache in the way. */
-async function renderTimed(input: CertificateInput): Promise<number> {
-  const { renderCertificate } = await import('#shared/certificate/render.ts');
-  const t0 = performance.now();
-  await renderCertificate(input);
-  return ms(t0);
-}
-
-/** Ours: warmed up, first calls in fresh processes, and the warm renders too when no Chromium takes turns with them (`alone`). */
-async function concord(name: CaseName, input: CertificateInput, alone: boolean): Promise<Timed> {
+async function concord(name: CaseName, input: CertificateInput): Promise<Timed> {
   const { renderCertificate } = await import('#shared/certificate/render.ts');
   // Warm-up: fonts parsed, HarfBuzz instantiated, JIT settled (one render is not enough for the JIT).
   let pdf = await renderCertificate(input);
   for (let i = 0; i < 5; i++) pdf = await renderCertificate(input);
   const warm: number[] = [];
-  if (alone) for (let i = 0; i < N * OURS_PER_PRINT; i++) warm.push(await renderTimed(input));
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    pdf = await renderCertificate(input); // directly: no memoizing cache in the way
+    warm.push(ms(t0));
+  }
   const first: FirstCall[] = [];
   for (let i = 0; i < K; i++) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--first-call', name], { cwd: ROOT, encoding: 'utf8' });
@@ -158,11 +148,12 @@ const PDF = { format: 'A4', landscape: true, printBackground: true } as const;
 // A string, as this project compiles without the DOM lib; resolves once every @font-face in use has loaded.
 const fontsReady = (page: { evaluate(expression: string): Promise<unknown> }) => page.evaluate('document.fonts.ready.then(() => true)');
 
-/**
- * Chromium on the same certificates: K cold launches each, then one browser and one page reused for
- * all warm prints, each followed by OURS_PER_PRINT warm renders of ours, added to `ours`.
- */
-async function chromiumRuns(inputs: Map<CaseName, CertificateInput>, ours: Map<CaseName, Timed>): Promise<{ version: string; results: Map<CaseName, Timed> }> {
+/** Chromium on the same certificates: K cold launches each, then one browser and one page reused for all warm prints. */
+async function chromiumRuns(inputs: Map<CaseName, CertificateInput>): Promise<{ version: string; results: Map<CaseName, Timed> } | undefined> {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`\n!! ${CHROMIUM} not found: skipping the Chromium columns (apt-get install -y chromium to compare).\n`);
+    return undefined;
+  }
   const { chromium } = await import('playwright-core');
   const pages = new Map<CaseName, { html: string; url: string; names: string[] }>();
   for (const name of CASES) {
@@ -207,7 +198,6 @@ async function chromiumRuns(inputs: Map<CaseName, CertificateInput>, ours: Map<C
         const t0 = performance.now();
         pdf = await print();
         warm.push(ms(t0));
-        for (let j = 0; j < OURS_PER_PRINT; j++) ours.get(name)!.warm.push(await renderTimed(inputs.get(name)!));
       }
       const file = samplePdf(name, 'chromium', pdf);
       results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, warm, size: pdf.length, pdf, file, names });
@@ -229,10 +219,8 @@ async function main() {
   const timed = new Map<CaseName, Timed>();
   // One signed input per case, for both engines: the same verification URL, so the same QR code.
   const inputs = new Map(CASES.map((name) => [name, certificateInput(name)] as const));
-  const withChromium = existsSync(CHROMIUM);
-  if (!withChromium) console.log(`\n!! ${CHROMIUM} not found: skipping the Chromium columns (apt-get install -y chromium to compare).\n`);
-  for (const name of CASES) timed.set(name, await concord(name, inputs.get(name)!, !withChromium));
-  const chromium = withChromium ? await chromiumRuns(inputs, timed) : undefined;
+  for (const name of CASES) timed.set(name, await concord(name, inputs.get(name)!));
+  const chromium = await chromiumRuns(inputs);
   // Every timing is taken: now the extractors and the anatomy.
   const ours = new Map<CaseName, Result>();
   for (const [name, run] of timed) ours.set(name, await analysed(run));
@@ -280,11 +268,10 @@ async function main() {
   }
   const seconds = ms(started) / 1000;
   const md = [`# Certificate render benchmark`, '',
-    `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? '?'} × ${cpus().length} · ${chrome ? `Chromium ${chrome.version}` : 'no Chromium'} · N=${N} warm prints (Chromium), ${N * OURS_PER_PRINT} warm renders (ours), K=${K} first calls · took ${seconds.toFixed(0)} s`, '',
+    `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? '?'} × ${cpus().length} · ${chrome ? `Chromium ${chrome.version}` : 'no Chromium'} · N=${N} warm renders, K=${K} first calls · took ${seconds.toFixed(0)} s`, '',
     'First call: ours = first renderCertificate() in a fresh `node --import tsx` (font parsing, HarfBuzz WASM included; import of the renderer excluded),',
     'Chromium = new page + load + first page.pdf() right after launch. "process → first PDF": from process start (ours) / from launch() (Chromium).',
-    'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page;',
-    `taken in turns (${OURS_PER_PRINT} of ours after each of Chromium's), so that a drift in the machine's speed reaches both engines alike.`,
+    'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page.',
     'Memory: the proportional set size (PSS) of the engine\'s processes once the first PDF is out: ours, the one Node process (tsx\'s loader in it,',
     'not the esbuild service it starts, about 7 MB); Chromium, the processes of the browser (main, zygote, renderer, services; not its crash reporter, about 3 MB).', '',
     ...rows, '', '## Verdict', '', ...verdicts, '',
@@ -293,7 +280,7 @@ async function main() {
     '(their `glyf` data, deflated at the highest level) are a floor no TrueType embedding can go below:', '', ...floors, ...(notes.length ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
   console.log(`\n${md}`);
   writeFileSync(join(OUT, 'certificate.md'), md);
-  const json = { at: new Date().toISOString(), node: process.version, chromium: chrome?.version ?? null, N, oursPerPrint: OURS_PER_PRINT, K, seconds,
+  const json = { at: new Date().toISOString(), node: process.version, chromium: chrome?.version ?? null, N, K, seconds,
     cases: Object.fromEntries(CASES.map((c) => [c, { concord: ours.get(c), chromium: chrome?.results.get(c) ?? null }])) };
   writeFileSync(join(OUT, 'certificate.json'), `${JSON.stringify(json, null, 2)}\n`);
   console.log(`wrote ${join('bench', 'out', 'certificate.md')}, certificate.json and the sample PDFs`);
