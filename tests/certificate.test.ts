@@ -2912,6 +2912,12 @@ describe('verification', () => {
     // The payload names the version by its state hash and the time it was recorded, as its history has them.
     const [entry] = (await t.call('GET', `/agreements/${bilateral.id}/history`)).body.items;
     expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toEqual({ typ: 'concord-certificate', id: bilateral.id, code: bilateral.code, version: 1, stateHash: entry.stateHash, issuedAt: entry.at, iss: BASE });
+    // The printed link checks out offline as the README says: its sig over the canonical JSON (keys
+    // sorted, no spaces) of the header and the payload, each base64url, rebuilt from the history alone.
+    const link = new URL(/https:\S+\/verify\/\S+/.exec(pdfToText(bilateral.pdf, { raw: true }))![0]);
+    const canonical = (o: Record<string, unknown>) => Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(o).sort(([p], [q]) => (p < q ? -1 : 1))))).toString('base64url');
+    const rebuilt = `${canonical({ alg: 'EdDSA', kid: jwks.keys[0].kid })}.${canonical({ typ: 'concord-certificate', id: bilateral.id, code: link.pathname.split('/').at(-1), version: Number(link.searchParams.get('v')), stateHash: entry.stateHash, issuedAt: entry.at, iss: link.origin })}`;
+    expect(verify(null, Buffer.from(rebuilt), key, Buffer.from(link.searchParams.get('sig')!, 'base64url'))).toBe(true);
   });
 });
 
