@@ -52,14 +52,16 @@ export const STATUS_LABELS: Record<Agreement['status'], [string, string]> = {
  */
 export const statusLabel = (version: number): string => `Status at version ${version} 第${version}版状态`;
 
-/** The sectors, each in English and Chinese: "Digital economy 数字经济 · Trade 贸易" (not ", " after Chinese). */
 /**
  * Between the items of a fact (sectors, the ceremony and its days, the signing time on two clocks):
  * bound to the item before it, so that a wrapped fact never starts a line with it.
  */
 const FACT_SEPARATOR = '\u00A0· ';
 
-/** Each sector in English and Chinese, the Chinese bound to the English (a line never starts with a sector's Chinese). */
+/**
+ * The sectors, each in English and Chinese: "Digital economy 数字经济 · Trade 贸易" (not ", " after
+ * Chinese), each sector's Chinese bound to its English (a wrapped line never starts with it).
+ */
 export const sectorsLine = (sectors: Agreement['sectors']): string => sectors.map((s) => SECTOR_LABELS[s].join('\u00A0')).join(FACT_SEPARATOR);
 
 /** Under the status of a later version in force: the day its amendment was recorded (see formatDay). */
