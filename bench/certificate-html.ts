@@ -75,11 +75,13 @@ const FACES: [string, keyof typeof FONT_ASSETS, number][] = [
   ['Noto Sans Devanagari', 'devanagari', 400], ['Noto Sans Arabic', 'arabic', 400], ['Noto Sans Khmer', 'khmer', 400],
   ['Noto Sans Sinhala', 'sinhala', 400], ['Noto Sans Tamil', 'tamil', 400], ['Noto Sans Thaana', 'thaana', 400],
   ['Noto Sans Myanmar', 'myanmar', 400], ['Noto Sans Lao', 'lao', 400], ['Noto Sans SC', 'han', 400], ['Noto Sans JP', 'hanExtra', 400],
+  ['Noto Nastaliq Urdu', 'urdu', 400],
 ];
 const NOT_DEVANAGARI = 'unicode-range: U+0000-08FF, U+0980-A8DF, U+A900-10FFFF;';
 const fontFaces = FACES.map(([family, asset, weight]) => `@font-face { font-family: '${family}'; font-weight: ${weight}; ` +
   `src: url('${pathToFileURL(assetFile(FONT_ASSETS[asset])).href}') format('truetype'); ${family === 'Noto Sans' ? NOT_DEVANAGARI : ''} }`).join('\n');
-const families = [...new Set(FACES.filter(([f]) => f !== 'Noto Sans Mono').map(([f]) => `'${f}'`))].join(', ');
+// Urdu's Nastaliq only for text marked Urdu (the renderer's choice, where the page has room for it), and no fallback.
+const families = [...new Set(FACES.filter(([f]) => f !== 'Noto Sans Mono' && f !== 'Noto Nastaliq Urdu').map(([f]) => `'${f}'`))].join(', ');
 
 const CSS = `
 ${fontFaces}
@@ -87,6 +89,7 @@ ${fontFaces}
 * { box-sizing: border-box; margin: 0; padding: 0 }
 html, body { width: 297mm; height: 210mm; overflow: hidden }
 body { font-family: ${families}; font-synthesis: none; color: rgb(28,33,48); position: relative; line-height: 1.25 }
+:lang(ur) { font-family: 'Noto Nastaliq Urdu', ${families} }
 .frame { position: absolute; inset: 20pt; border: 1.4pt solid rgb(26,64,128) }
 .frame::after { content: ''; position: absolute; inset: 2.6pt; border: 0.4pt solid rgb(26,64,128) }
 .page { position: absolute; inset: 40pt 50pt 32pt 50pt; display: flex; flex-direction: column }

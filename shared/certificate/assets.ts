@@ -30,6 +30,8 @@ export const FONT_ASSETS = {
   // Han characters Noto Sans SC lacks: it has 445 beyond the BMP, JP has 655 (𠮷, U+20BB7, among them).
   hanExtra: font('noto-sans-jp', 'NotoSansJP', '400Regular'),
   arabic: font('noto-sans-arabic', 'NotoSansArabic', '400Regular'),
+  // Urdu as Pakistan writes it (and reads it), in Nastaliq: Naskh reads to an Urdu reader as Arabic.
+  urdu: font('noto-nastaliq-urdu', 'NotoNastaliqUrdu', '400Regular'),
   devanagari: font('noto-sans-devanagari', 'NotoSansDevanagari', '400Regular'),
   khmer: font('noto-sans-khmer', 'NotoSansKhmer', '400Regular'),
   sinhala: font('noto-sans-sinhala', 'NotoSansSinhala', '400Regular'),

@@ -78,19 +78,41 @@ export class TextEngine {
 
   /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
   drawText(page: PDFPage, text: string, o: DrawOptions): number {
-    const { glyphs, width } = shapeLine(text, o);
+    const shaped = shapeLine(text, o);
     // A box's cluster may hold joiners and variation selectors: they draw nothing in any font, so they are not what is missing.
-    for (const g of glyphs) if (g.gid === 0) for (const ch of g.text) if (!/\p{Default_Ignorable_Code_Point}/u.test(ch)) this.undrawable.add(ch);
+    for (const g of shaped.glyphs) if (g.gid === 0) for (const ch of g.text) if (!/\p{Default_Ignorable_Code_Point}/u.test(ch)) this.undrawable.add(ch);
+    if (!shaped.glyphs.some((g) => g.face.cascading)) {
+      this.drawGlyphs(page, text, shaped.glyphs, o, 'text');
+    } else {
+      // Nastaliq steps each letter of a word down from the one before: a word's letters on as many
+      // baselines, which extractors read as that many words, out of order. Its glyphs are drawn as
+      // ink alone (no text, as marks are), then its text as an extractor reads a line: the line
+      // set in the script's usual face (Naskh), invisible, stretched to the same width.
+      this.drawGlyphs(page, text, shaped.glyphs.map((g) => ({ ...g, text: '' })), o, 'ink');
+      const plain = shapeLine(text, { ...o, flat: true });
+      this.drawGlyphs(page, text, plain.glyphs, { ...o, stretch: plain.width > 0 ? shaped.width / plain.width : 1 }, 'invisible');
+    }
+    return (shaped.width * o.size) / 1000;
+  }
+
+  /**
+   * The content-stream operators of one line's glyphs: `text`, as drawn and read; `ink`, glyphs
+   * that carry no text, in a span that says so; `invisible`, text to read that draws nothing
+   * (rendering mode 3), stretched horizontally by `stretch`.
+   */
+  private drawGlyphs(page: PDFPage, text: string, glyphs: readonly ShapedGlyph[], o: DrawOptions & { stretch?: number }, mode: 'text' | 'ink' | 'invisible'): void {
+    const stretch = o.stretch ?? 1;
     const rest = glyphs.filter((g) => !g.text);
     // A left-to-right line with marks or conjunct tails (Devanagari, Khmer, Sinhala, Myanmar...) is
     // one ActualText span holding the line's text: every extractor that reads ActualText (poppler,
     // PDFium, Acrobat) takes the string as it is. Right-to-left text cannot go that way: poppler and
     // PDFium lay a span's text out left to right and would reverse it.
-    const whole = rest.length > 0 && !glyphs.some((g) => g.rtl);
+    const whole = mode !== 'ink' && rest.length > 0 && !glyphs.some((g) => g.rtl);
     const ops: string[] = ['BT'];
+    if (mode === 'invisible') ops.push(`3 Tr ${pdfNumber(100 * stretch)} Tz`);
     if (whole) ops.push(`/Span <</ActualText <FEFF${utf16be(text)}>>> BDC`);
     if (o.color) ops.push(`${o.color.map(pdfNumber).join(' ')} rg`);
-    const at = (g: ShapedGlyph) => [o.x + (g.x * o.size) / 1000, o.y + (g.y * o.size) / 1000] as const;
+    const at = (g: ShapedGlyph) => [o.x + (g.x * o.size * stretch) / 1000, o.y + (g.y * o.size) / 1000] as const;
     let font: Face | null = null;
     const setFont = (face: Face) => {
       if (face !== font) ops.push(`${this.fontName(page, face)} ${pdfNumber(o.size)} Tf`);
@@ -125,12 +147,12 @@ export class TextEngine {
         ops.push(`1 0 0 1 ${pdfNumber(x)} ${pdfNumber(y)} Tm`);
         run = { face: g.face, y, pen: x, parts: [] };
       }
-      const shift = Math.round(((run.pen - x) * 1000000) / o.size) / 1000;
+      const shift = Math.round(((run.pen - x) * 1000000) / (o.size * stretch)) / 1000;
       if (shift !== 0) run.parts.push(String(shift));
       const last = run.parts.at(-1);
       if (last?.endsWith('>')) run.parts[run.parts.length - 1] = `${last.slice(0, -1)}${cidOf(g)}>`;
       else run.parts.push(`<${cidOf(g)}>`);
-      run.pen = x + g.pdfWidth * (o.size / 1000);
+      run.pen = x + g.pdfWidth * (o.size / 1000) * stretch;
     }
     flush();
     // Then marks and conjunct tails, each placed where HarfBuzz put it: extractors that read glyphs
@@ -148,9 +170,9 @@ export class TextEngine {
       }
       ops.push('EMC'); // closes the TAB span, or the line's ActualText span (a line has one only when it has marks)
     }
+    if (mode === 'invisible') ops.push('0 Tr 100 Tz'); // text state outlives ET
     ops.push('ET');
     this.pageState(page).ops.push(ops.join('\n'));
-    return (width * o.size) / 1000;
   }
 
   /** Builds the subset fonts and sets the file id. Call once, after the last drawText, before doc.save(). */

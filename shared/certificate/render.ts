@@ -10,7 +10,7 @@ import { codePoint } from '#shared/domain/formats.ts';
 import type { Agreement, AgreementParty, Ceremony } from '#shared/domain/schemas.ts';
 import { pdfNumber, TextEngine } from './pdf-text.ts';
 import { qrCodeOperators } from './qr.ts';
-import { balancedWrap, contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
+import { balancedWrap, cascadingLanguage, contextsOf, inkExtent, measure, rtlParagraph, shrinking, shrinkToFit, wrap, type TextOptions } from './shaping.ts';
 import {
   amendedNote, ceremonyLine, formatMoney, formatDay, issueStatement, KIND_LABELS, LABELS, joinItems, partyDetail, sectorsLine, signingTimeLine, STATUS_LABELS, statusLabel, venueLine,
 } from './wording.ts';
@@ -356,13 +356,13 @@ type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail
  * of lines (six for a name, eight for the signatory line) a part shrinks itself, so that one name of
  * the widest characters cannot shrink every party's block on every page.
  */
-function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number): PartyBlocks {
+function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number, flat: boolean): PartyBlocks {
   const width = columnWidth(style, columns);
   const texts = list.map((p) => {
     const local = p.localName && p.localName !== p.name ? p.localName : undefined;
     return [
       { text: p.name, paragraph: { weight: 'bold' as const }, maxLines: 6, balanced: true },
-      local === undefined ? undefined : { text: local, paragraph: { lang: p.lang }, maxLines: 6, balanced: true },
+      local === undefined ? undefined : { text: local, paragraph: { lang: p.lang, flat }, maxLines: 6, balanced: true },
       // Left to right like the certificate, whatever script the signatory's name starts with: its
       // items (name and title, role, kind, country) read in that order; right-to-left words next to
       // each other (an Arabic name, title and role) read as one right-to-left run.
@@ -518,19 +518,19 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
  * the first page lists parties (if none does, the list starts on the next page, in the type of
  * their number).
  */
-function layParties(list: AgreementParty[], firstBands: (() => number)[], annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
+function layParties(list: AgreementParty[], firstBands: (() => number)[], annexBand: number, flat: boolean): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
   const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
   const columns = PARTY_STYLES[natural]!.columns(list.length);
   const styles = PARTY_STYLES.slice(natural);
   const blocks: PartyBlocks[] = []; // by style, wrapped when first needed
   const heights: number[] = [];
   const planOf = (parts: PartyBlocks, band: number) => ({ parts, band, ...planParties(parts, (heights[band] ??= firstBands[band]!()), annexBand) });
-  const blocksOf = (i: number) => (blocks[i] ??= partyBlocks(list, styles[i]!, columns));
+  const blocksOf = (i: number) => (blocks[i] ??= partyBlocks(list, styles[i]!, columns, flat));
   const plain = planOf(blocksOf(0), 0);
   if (plain.pages.length === 1 && plain.scale >= 1) {
     if (plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // a quick no (parts that shrank to one line grow less)
     const { name, local, detail, block, clear } = styles[0]!;
-    const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY, clear }, columns), 0);
+    const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY, clear }, columns, flat), 0);
     return roomy.pages.length === 1 && roomy.scale >= 1 ? roomy : plain;
   }
   let paginated: ReturnType<typeof layParties> = plain; // their number's style under the full heading, unless its first page lists none and another's does
@@ -701,17 +701,25 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const measuring = new Writer(engine);
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
-  const lay = (t: Titles) => {
+  const lay = (t: Titles, flat: boolean) => {
     const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, t, compact), compact) - 10 - 168;
-    return layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10));
+    return { flat, ...layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10), flat) };
   };
   let titles = titlesOf(a);
-  let layout = lay(titles);
+  let layout = lay(titles, false);
+  // Urdu is set in Nastaliq, whose words step down from their first letter: a line of it takes
+  // about twice the height of one in Naskh. Where that would cost the certificate a page, its full
+  // heading or its parties' type, it is set in Naskh (as Arabic and Persian are) instead.
+  if (a.parties.some((p) => p.localName && cascadingLanguage(p.lang))) {
+    const flat = lay(titles, true);
+    const cost = (l: typeof layout) => [l.pages.length, l.band, -l.parts.style.name * l.scale];
+    if (cost(layout).some((c, i) => c > cost(flat)[i]!)) layout = flat;
+  }
   // Long titles take larger type on a line more where the parties keep their type, on the page, under the full heading.
   const unshrunk = (l: typeof layout) => l.pages.length === 1 && l.scale >= 1 && l.band === 0;
   const roomier = unshrunk(layout) ? roomierTitles(a, titles) : undefined;
   if (roomier) {
-    const roomy = lay(roomier);
+    const roomy = lay(roomier, layout.flat);
     if (unshrunk(roomy) && roomy.parts.style.name >= layout.parts.style.name) [titles, layout] = [roomier, roomy];
   }
   const { parts, pages, scale, band } = layout;

@@ -15,7 +15,7 @@ import { TrueTypeFont } from './truetype.ts';
 export type Weight = 'regular' | 'bold' | 'mono';
 
 /** Fallback chain, in order; each font is preferred for its scripts (Noto Sans also covers Devanagari). */
-const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts: string[] }[] = [
+const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts: string[]; cascading?: boolean }[] = [
   { key: 'sans', regular: FONT_ASSETS.latin, bold: FONT_ASSETS.latinBold, mono: FONT_ASSETS.latinMono, scripts: ['Latn', 'Cyrl', 'Grek'] },
   { key: 'armn', regular: FONT_ASSETS.armenian, scripts: ['Armn'] },
   { key: 'deva', regular: FONT_ASSETS.devanagari, scripts: ['Deva'] },
@@ -29,6 +29,8 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts:
   { key: 'sc', regular: FONT_ASSETS.han, scripts: ['Hani', 'Hira', 'Kana', 'Bopo'] },
   // Last resort only (no script prefers it): the few Han characters Noto Sans SC does not have.
   { key: 'jp', regular: FONT_ASSETS.hanExtra, scripts: [] },
+  // By language only (FACE_BY_LANGUAGE): Urdu's Nastaliq.
+  { key: 'nastaliq', regular: FONT_ASSETS.urdu, scripts: [], cascading: true },
   // After the fonts above in the fallback search: each is loaded only for its own script.
   { key: 'kore', regular: FONT_ASSETS.korean, scripts: ['Hang'] },
   { key: 'thai', regular: FONT_ASSETS.thai, scripts: ['Thai'] },
@@ -95,6 +97,8 @@ export interface Face {
   upem: number;
   /** Every code point the face maps. */
   cmap: Set<number>;
+  /** Whether its letters step off the baseline within a word (Nastaliq): see TextEngine.drawText. */
+  cascading: boolean;
 }
 
 const faces = new Map<string, Face>();
@@ -107,7 +111,7 @@ function face(key: string, weight: Weight): Face {
     const bytes = readFileSync(assetFile(asset));
     const hbFace = new hb.Face(new hb.Blob(bytes));
     const tt = new TrueTypeFont(bytes);
-    f = { bold: asset === entry.bold, tt, hbFont: new hb.Font(hbFace), upem: tt.unitsPerEm, cmap: new Set(hbFace.collectUnicodes()) };
+    f = { bold: asset === entry.bold, tt, hbFont: new hb.Font(hbFace), upem: tt.unitsPerEm, cmap: new Set(hbFace.collectUnicodes()), cascading: entry.cascading === true };
     faces.set(asset.bundlePath, f);
   }
   return f;
@@ -120,17 +124,31 @@ function scriptOf(ch: string): string | null {
 }
 
 /**
- * The font whose Han forms a language reads: Japanese and Korean draw many characters otherwise
- * than Chinese (直, 骨, 角), and a name typed in Japanese should print as a Japanese reader writes it.
+ * The font a language reads its script in, where that differs by language: Japanese and Korean
+ * draw many Han characters otherwise than Chinese (直, 骨, 角), and a name typed in Japanese should
+ * print as a Japanese reader writes it; Urdu is written in Nastaliq, Arabic and Persian in Naskh.
  */
 const HAN_BY_LANGUAGE: Record<string, string> = { ja: 'jp', ko: 'kore' };
+const ARABIC_BY_LANGUAGE: Record<string, string> = { ur: 'nastaliq' };
+const primaryOf = (lang: string) => lang.split('-')[0]!.toLowerCase();
+/** `flat`: not a face whose letters step off the baseline (Nastaliq), but the script's usual one. */
+const faceByLanguage = (script: string, lang: string, flat: boolean): string | undefined => {
+  if (CJK.has(script)) return HAN_BY_LANGUAGE[primaryOf(lang)];
+  const key = script === 'Arab' ? ARABIC_BY_LANGUAGE[primaryOf(lang)] : undefined;
+  return key && flat && FONT_BY_KEY.get(key)!.cascading ? undefined : key;
+};
 
-function pickFace(script: string | null, cp: number, weight: Weight, lang?: string): Face {
-  const byLanguage = script && CJK.has(script) && lang ? HAN_BY_LANGUAGE[lang.split('-')[0]!.toLowerCase()] : undefined;
+/** Whether text in `lang` is set in a face whose letters step off the baseline (Urdu's Nastaliq), unless `flat`. */
+export const cascadingLanguage = (lang: string | undefined): boolean =>
+  lang !== undefined && FONT_BY_KEY.get(ARABIC_BY_LANGUAGE[primaryOf(lang)] ?? '')?.cascading === true;
+
+function pickFace(script: string | null, cp: number, weight: Weight, lang?: string, flat = false): Face {
+  const byLanguage = script && lang ? faceByLanguage(script, lang, flat) : undefined;
   if (byLanguage && face(byLanguage, weight).cmap.has(cp)) return face(byLanguage, weight);
   const preferred = script ? FONT_BY_SCRIPT.get(script) : undefined;
   if (preferred && face(preferred.key, weight).cmap.has(cp)) return face(preferred.key, weight);
-  for (const { key } of FONTS) if (face(key, weight).cmap.has(cp)) return face(key, weight);
+  // A language's own face (Nastaliq) is none of the fallbacks: it draws only what its language writes.
+  for (const { key, cascading } of FONTS) if (!cascading && face(key, weight).cmap.has(cp)) return face(key, weight);
   return face('sans', weight); // .notdef, but the text stays extractable
 }
 
@@ -378,7 +396,7 @@ function analyse(text: string, rtl: boolean | undefined): Paragraph {
  * preceding run when its font covers them, so they are shaped in context (the Sinhala ZWJ must
  * reach HarfBuzz inside its run).
  */
-function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineContext, lang?: string): Run[] {
+function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineContext, lang?: string, flat = false): Run[] {
   const chars = [...text];
   const from = context ? [...context.before].length : 0;
   const paragraph = analyse(context ? context.before + text + context.after : text, rtl);
@@ -405,7 +423,7 @@ function itemize(text: string, weight: Weight, rtl?: boolean, context?: LineCont
     const inCjkBold = weight === 'bold' && cp >= 0x30 && cp <= 0x39 && CJK_AFTER_DIGITS.test(chars.slice(i).find((c) => !/[0-9]/.test(c)) ?? '');
     const latin = !sc[i] && cp < 0x250 && (CJK.has(script) ? !inCjkBold : prev !== undefined && (following[i] ?? prev.script) !== prev.script);
     const keepsRun = same && !sc[i] && (prev.face.cmap.has(cp) || JOINS_PREVIOUS.test(ch)) && !latin;
-    const f = keepsRun ? prev.face : pickFace(sc[i] ?? (latin ? 'Latn' : script), cp, weight, lang);
+    const f = keepsRun ? prev.face : pickFace(sc[i] ?? (latin ? 'Latn' : script), cp, weight, lang, flat);
     if (same && prev.face === f && prev.script === script) prev.end = pos + ch.length;
     else runs.push({ start: pos, end: pos + ch.length, face: f, script, level: levels[i]! });
     pos += ch.length;
@@ -445,13 +463,14 @@ export interface ShapedGlyph {
 /** The text of a wrapped line's paragraph before and after it (the spaces it broke at included). */
 export interface LineContext { before: string; after: string }
 
-export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean; context?: LineContext | undefined }
+/** `flat`: in a language whose face steps its letters off the baseline (Urdu's Nastaliq), the script's usual face (Naskh) instead. */
+export interface TextOptions { weight?: Weight; lang?: string | undefined; rtl?: boolean; context?: LineContext | undefined; flat?: boolean }
 
 export interface ShapedLine { glyphs: readonly ShapedGlyph[]; width: number }
 
 /** A line's key in the caches below: every part in its own slot (text may hold any separator a key could use). */
 const lineKey = (text: string, opts: TextOptions) =>
-  JSON.stringify([opts.weight ?? 'regular', opts.lang ?? '', opts.rtl ?? null, opts.context?.before ?? null, opts.context?.after ?? null, text]);
+  JSON.stringify([opts.weight ?? 'regular', opts.lang ?? '', opts.rtl ?? null, opts.context?.before ?? null, opts.context?.after ?? null, opts.flat === true, text]);
 
 /**
  * Shaped lines by text and options: labels, boilerplate and party names recur across certificates.
@@ -517,7 +536,7 @@ const drawableSpaces = (text: string, weight: Weight) =>
  */
 function shapeRuns(original: string, opts: TextOptions, take: (run: Run, shaped: hb.Buffer) => void): void {
   const text = drawableSpaces(original, opts.weight ?? 'regular');
-  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl, opts.context, opts.lang))) {
+  for (const run of reorder(itemize(text, opts.weight ?? 'regular', opts.rtl, opts.context, opts.lang, opts.flat))) {
     const buf = (buffer ??= new hb.Buffer());
     buf.reset();
     // The whole string plus an item range gives HarfBuzz the context on both sides, and

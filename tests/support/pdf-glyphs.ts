@@ -83,7 +83,8 @@ async function readBlocks(pdf: Uint8Array, pageIndex: number): Promise<DrawnGlyp
     });
   }
   const content = pageContent(page, bytesOf);
-  return [...content.matchAll(/\bBT\b([\s\S]*?)\bET\b/g)].map(([, body]) => {
+  // What a viewer draws: not text set invisible (rendering mode 3), a cascading line's text for extractors.
+  return [...content.matchAll(/\bBT\b([\s\S]*?)\bET\b/g)].filter(([, body]) => !/\b3 Tr\b/.test(body!)).map(([, body]) => {
     const drawn: DrawnGlyph[] = [];
     let font = '';
     let size = 0;
