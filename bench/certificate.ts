@@ -243,7 +243,7 @@ async function main() {
       if (!r) continue;
       const mine = r === us;
       rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${megabytes(r.first.map((x) => x.memoryMb))} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} · ${r.pdfjs[0]}/${r.pdfjs[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
-      const strays = r.fonts.filter((font) => !font.startsWith('NotoSans'));
+      const strays = r.fonts.filter((font) => !font.startsWith('Noto'));
       if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
       if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext; not: ${r.missing.join(', ')}`);
       if (r.pdfium[0] < r.pdfium[1]) notes.push(`${name} / ${r.engine}: only ${r.pdfium[0]} of ${r.pdfium[1]} names come back from PDFium exactly, as a line of their own; not: ${r.pdfiumMissing.join(', ')}`);
