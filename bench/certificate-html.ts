@@ -80,7 +80,8 @@ const FACES: [string, keyof typeof FONT_ASSETS, number][] = [
 const NOT_DEVANAGARI = 'unicode-range: U+0000-08FF, U+0980-A8DF, U+A900-10FFFF;';
 const fontFaces = FACES.map(([family, asset, weight]) => `@font-face { font-family: '${family}'; font-weight: ${weight}; ` +
   `src: url('${pathToFileURL(assetFile(FONT_ASSETS[asset])).href}') format('truetype'); ${family === 'Noto Sans' ? NOT_DEVANAGARI : ''} }`).join('\n');
-// Urdu's Nastaliq only for text marked Urdu (the renderer's choice, where the page has room for it), and no fallback.
+// Urdu's Nastaliq for text marked Urdu, as the renderer sets the bench's certificates (it falls back to Naskh
+// where Nastaliq would cost a page, the heading or the parties' type), and for nothing else.
 const families = [...new Set(FACES.filter(([f]) => f !== 'Noto Sans Mono' && f !== 'Noto Nastaliq Urdu').map(([f]) => `'${f}'`))].join(', ');
 
 const CSS = `

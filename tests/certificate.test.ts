@@ -727,6 +727,46 @@ describe('certificate content', () => {
     for (const gap of gaps) expect(gap).toBeGreaterThan(6);
   });
 
+  it('sets an Urdu name in the same hand in every version: a void\'s banner does not switch it from Nastaliq to Naskh', async () => {
+    // Pakistan and its IT ministry, then other states; Nastaliq where it costs nothing even with the banner.
+    const ministry = { partyId: 'org-pk-moitt', kind: 'organization', name: 'Ministry of Information Technology and Telecommunication, Government of Pakistan', localName: 'وزارت انفارمیشن ٹیکنالوجی و ٹیلی کمیونیکیشن، حکومت پاکستان', lang: 'ur', countryCode: 'PK' };
+    const nastaliq = async (n: number, voided: boolean) => {
+      const pdf = await renderVariant(all18.id, ({ agreement: a }) => {
+        const pk = a.parties.find((p: any) => p.lang === 'ur');
+        const others = a.parties.filter((p: any) => p.lang !== 'ur');
+        const parties = [pk, ministry, ...others].slice(0, n).map((p: any) => ({ ...p, signatory: { name: 'Signatory', title: 'Minister for Digital Development, Innovation and Aerospace Industry' } }));
+        return { agreement: { ...a, title: 'Memorandum', parties, ...(voided && { status: 'voided', version: 2, updatedAt: '2021-09-01T02:00:00.000Z' }) } };
+      });
+      return (await drawnBlocks(pdf)).some((b) => b.some((g) => g.font.startsWith('NotoNastaliqUrdu')));
+    };
+    const hands: boolean[] = [];
+    for (const n of [4, 5, 6, 7]) {
+      const [first, void_] = [await nastaliq(n, false), await nastaliq(n, true)];
+      expect(void_, `${n} parties`).toBe(first);
+      hands.push(first);
+    }
+    expect(hands).toContain(true); // not Naskh throughout
+  });
+
+  it('never gives a list more room for a taller name: a row that needs more height makes the grid no shorter', async () => {
+    // Seven and eight voided parties: evening the rows' gaps out of their least made a Tibetan name's
+    // taller row shrink every other row's gap, and its list took the full heading where a Cyrillic one needed the compact.
+    const heading = async (n: number, localName: string, lang: string) => {
+      let report: RenderReport | undefined;
+      await renderVariant(all18.id, ({ agreement: a }) => {
+        const parties = a.parties.filter((p: any) => p.lang !== 'ur').slice(0, n).map((p: any) => ({ ...p, signatory: { name: 'Head of Delegation', title: 'Director' } }));
+        parties[0] = { ...parties[0], localName, lang };
+        return { agreement: { ...a, title: 'Joint Declaration', status: 'voided', version: 2, updatedAt: '2021-09-01T02:00:00.000Z', parties } };
+      }, undefined, (r) => (report = r));
+      return [report!.compactHeading ? 1 : 0, -report!.partyType.name];
+    };
+    for (const n of [7, 8]) {
+      const [plain, taller] = [await heading(n, 'Тест', 'ru'), await heading(n, 'ལྷ་ས་གྲོང་ཁྱེར།', 'bo')];
+      expect(taller[0]!, `${n} parties`).toBeGreaterThanOrEqual(plain[0]!);
+      if (taller[0] === plain[0]) expect(taller[1]!, `${n} parties`).toBeGreaterThanOrEqual(plain[1]! - 1e-6);
+    }
+  });
+
   it('spaces the rows of parties alike: a short row does not stand further from the next than a tall one', async () => {
     const ministry = {
       name: 'Ministry of Digital Development, Innovation and Aerospace Industry of the Republic of Kazakhstan',

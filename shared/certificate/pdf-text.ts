@@ -76,7 +76,7 @@ export class TextEngine {
     this.pageState(page).ops.push(ops);
   }
 
-  /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s. */
+  /** Draws one line; returns its width in points. The glyphs drawn are exactly shapeLine()'s (a Nastaliq line's text, set apart, draws nothing). */
   drawText(page: PDFPage, text: string, o: DrawOptions): number {
     const shaped = shapeLine(text, o);
     // A box's cluster may hold joiners and variation selectors: they draw nothing in any font, so they are not what is missing.
@@ -90,7 +90,7 @@ export class TextEngine {
       // set in the script's usual face (Naskh), invisible, stretched to the same width.
       this.drawGlyphs(page, text, shaped.glyphs.map((g) => ({ ...g, text: '' })), o, 'ink');
       const plain = shapeLine(text, { ...o, flat: true });
-      this.drawGlyphs(page, text, plain.glyphs, { ...o, stretch: plain.width > 0 ? shaped.width / plain.width : 1 }, 'invisible');
+      this.drawGlyphs(page, text, plain.glyphs, { ...o, stretch: plain.width > 0 && shaped.width > 0 ? shaped.width / plain.width : 1 }, 'invisible');
     }
     return (shaped.width * o.size) / 1000;
   }

@@ -386,7 +386,7 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number,
   return { style, columns, width, blocks };
 }
 
-/** Blocks laid out in `rows` rows, in reading order (row by row): each block's baseline offsets and each row's height, at full size. */
+/** Blocks laid out in `rows` rows, in reading order (row by row): each block's baseline offsets and each row's height as drawn, at full size; `natural`, their sum. */
 interface PartyGrid { blocks: PartyBlock[]; pitches: number[]; nameAbove: number; natural: number }
 
 /**
@@ -437,14 +437,15 @@ function partyGrid({ style, columns }: PartyBlocks, placed: PartyBlock[], rows: 
     return shift === 0 ? block : { ...block, offsets: [...block.offsets.slice(0, -1), block.offsets.at(-1)!.map((o) => o + shift)], end: block.end + shift };
   });
   const nameAbove = Math.max(0, ...blocks.map((b) => b.parts[0]![0]!.above));
-  // Each row is as tall as its tallest block, and at least the style's `block`; but the space
-  // between one row's ink and the next row's is the same under every row (the least any row's
-  // height leaves), so that a short row padded to `block` does not stand further from the next
-  // than a tall one does (the space a page has to spare widens them all alike: drawParties).
+  // Each row takes the height of its tallest block, and at least the style's `block`: that is what
+  // the grid needs. Drawn, the space under each row (from its ink to the next row's) is the same,
+  // their mean, so that a short row padded to `block` does not stand further from the next than a
+  // tall one does (4.7 against 11 points); the grid keeps its height.
   const ends = Array.from({ length: rows }, (_, row) => Math.max(...blocks.slice(row * columns, (row + 1) * columns).map((b) => b.end)));
-  const gap = Math.min(...ends.map((end) => Math.max(BLOCK_GAP, style.block - end - nameAbove)));
-  const pitches = ends.map((end) => end + nameAbove + gap);
-  return { blocks, pitches, nameAbove, natural: pitches.reduce((a, b) => a + b, 0) };
+  const pitches = ends.map((end) => Math.max(style.block, end + BLOCK_GAP + nameAbove));
+  const natural = pitches.reduce((a, b) => a + b, 0);
+  const gap = rows > 0 ? (natural - ends.reduce((a, b) => a + b, 0)) / rows - nameAbove : 0;
+  return { blocks, pitches: ends.map((end) => end + nameAbove + gap), nameAbove, natural };
 }
 
 /** How much larger than their number's style parties print when the page has room for it (see layParties). */
@@ -701,20 +702,26 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const measuring = new Writer(engine);
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
-  const lay = (t: Titles, flat: boolean) => {
-    const under = (compact: boolean) => () => facts(measuring, a, ceremony, heading(measuring, a, ceremony, t, compact), compact) - 10 - 168;
-    return { flat, ...layParties(a.parties, [under(false), under(true)], annexTop - 10 - (M + 10), flat) };
+  const lay = (t: Titles, flat: boolean, of: typeof a = a) => {
+    const under = (compact: boolean) => () => facts(measuring, of, ceremony, heading(measuring, of, ceremony, t, compact), compact) - 10 - 168;
+    return { flat, ...layParties(of.parties, [under(false), under(true)], annexTop - 10 - (M + 10), flat) };
   };
   let titles = titlesOf(a);
-  let layout = lay(titles, false);
   // Urdu is set in Nastaliq, whose words step down from their first letter: a line of it takes
   // about twice the height of one in Naskh. Where that would cost the certificate a page, its full
-  // heading or its parties' type, it is set in Naskh (as Arabic and Persian are) instead.
+  // heading or its parties' type, it is set in Naskh (as Arabic and Persian are) instead. Decided as
+  // if the agreement were voided (the void's banner is the most room a later version's heading
+  // takes), so that a void does not redraw a party's name in another hand.
+  let flat = false;
   if (a.parties.some((p) => p.localName && cascadingLanguage(p.lang))) {
-    const flat = lay(titles, true);
-    const cost = (l: typeof layout) => [l.pages.length, l.band, -l.parts.style.name * l.scale];
-    if (cost(layout).some((c, i) => c > cost(flat)[i]!)) layout = flat;
+    const voided = { ...a, status: 'voided' as const };
+    const cost = (l: ReturnType<typeof lay>) => [l.pages.length, l.band, -l.parts.style.name * l.scale];
+    const [nastaliq, naskh] = [cost(lay(titles, false, voided)), cost(lay(titles, true, voided))];
+    // Worse in the first of the three that differs (by more than rounding).
+    const i = nastaliq.findIndex((c, k) => Math.abs(c - naskh[k]!) > 1e-6);
+    flat = i >= 0 && nastaliq[i]! > naskh[i]!;
   }
+  let layout = lay(titles, flat);
   // Long titles take larger type on a line more where the parties keep their type, on the page, under the full heading.
   const unshrunk = (l: typeof layout) => l.pages.length === 1 && l.scale >= 1 && l.band === 0;
   const roomier = unshrunk(layout) ? roomierTitles(a, titles) : undefined;

@@ -29,7 +29,7 @@ const FONTS: { key: string; regular: Asset; bold?: Asset; mono?: Asset; scripts:
   { key: 'sc', regular: FONT_ASSETS.han, scripts: ['Hani', 'Hira', 'Kana', 'Bopo'] },
   // Last resort only (no script prefers it): the few Han characters Noto Sans SC does not have.
   { key: 'jp', regular: FONT_ASSETS.hanExtra, scripts: [] },
-  // By language only (FACE_BY_LANGUAGE): Urdu's Nastaliq.
+  // By language only (faceByLanguage), never a fallback: Urdu's Nastaliq.
   { key: 'nastaliq', regular: FONT_ASSETS.urdu, scripts: [], cascading: true },
   // After the fonts above in the fallback search: each is loaded only for its own script.
   { key: 'kore', regular: FONT_ASSETS.korean, scripts: ['Hang'] },
@@ -138,7 +138,7 @@ const faceByLanguage = (script: string, lang: string, flat: boolean): string | u
   return key && flat && FONT_BY_KEY.get(key)!.cascading ? undefined : key;
 };
 
-/** Whether text in `lang` is set in a face whose letters step off the baseline (Urdu's Nastaliq), unless `flat`. */
+/** Whether text in `lang` is set in a face whose letters step off the baseline (Urdu's Nastaliq), where it is not `flat`. */
 export const cascadingLanguage = (lang: string | undefined): boolean =>
   lang !== undefined && FONT_BY_KEY.get(ARABIC_BY_LANGUAGE[primaryOf(lang)] ?? '')?.cascading === true;
 
