@@ -713,15 +713,19 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   // if the agreement were voided (the void's banner is the most room a later version's heading
   // takes), so that a void does not redraw a party's name in another hand.
   let flat = false;
+  let judged: ReturnType<typeof lay> | undefined;
   if (a.parties.some((p) => p.localName && cascadingLanguage(p.lang))) {
     const voided = { ...a, status: 'voided' as const };
     const cost = (l: ReturnType<typeof lay>) => [l.pages.length, l.band, -l.parts.style.name * l.scale];
-    const [nastaliq, naskh] = [cost(lay(titles, false, voided)), cost(lay(titles, true, voided))];
+    const [inNastaliq, inNaskh] = [lay(titles, false, voided), lay(titles, true, voided)];
+    const [nastaliq, naskh] = [cost(inNastaliq), cost(inNaskh)];
     // Worse in the first of the three that differs (by more than rounding).
     const i = nastaliq.findIndex((c, k) => Math.abs(c - naskh[k]!) > 1e-6);
     flat = i >= 0 && nastaliq[i]! > naskh[i]!;
+    // A voided agreement's layout is the one just judged.
+    if (a.status === 'voided') judged = flat ? inNaskh : inNastaliq;
   }
-  let layout = lay(titles, flat);
+  let layout = judged ?? lay(titles, flat);
   // Long titles take larger type on a line more where the parties keep their type, on the page, under the full heading.
   const unshrunk = (l: typeof layout) => l.pages.length === 1 && l.scale >= 1 && l.band === 0;
   const roomier = unshrunk(layout) ? roomierTitles(a, titles) : undefined;
