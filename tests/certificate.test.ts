@@ -1768,8 +1768,12 @@ describe('access', () => {
       const r = await t.call(method, path, { body, headers: { 'if-match': '"1"' } });
       expect([r.status, r.body.detail, r.body.errors]).toEqual([404, `"${bilateral.code}" is the printed code of agreement ${bilateral.id}: changes take the agreement's id, not its code`, [{ path: 'id', message: `must be the agreement's id (${bilateral.id}), not its printed code` }]]);
     }
-    // A code no certificate has is no agreement's.
-    expect((await t.call('POST', '/agreements/ZZZZ-ZZZZ/void', { body: { reason: 'r' }, headers: { 'if-match': '"1"' } })).body.detail).toBe('No agreement with id "ZZZZ-ZZZZ"');
+    // A code no certificate has is no agreement's: told as a code, as printed (O read as 0), naming the path's id.
+    // (An id that is no agreement's is told as an id.)
+    const nope = await t.call('POST', '/agreements/nope%20nope/void', { body: { reason: 'r' }, headers: { 'if-match': '"1"' } });
+    expect([nope.status, nope.body.detail, nope.body.errors]).toEqual([404, 'No agreement has the printed code "N0PE-N0PE" (and changes take an agreement\'s id, not its code)', [{ path: 'id', message: 'is no agreement\'s printed code, nor an agreement\'s id' }]]);
+    const unknownId = await t.call('PATCH', '/agreements/ag-nosuchagreement', { body: { summary: 's', reason: 'r' }, headers: { 'if-match': '"1"' } });
+    expect([unknownId.status, unknownId.body.detail, unknownId.body.errors]).toEqual([404, 'No agreement with id "ag-nosuchagreement"', [{ path: 'id', message: 'is no agreement\'s id' }]]);
     expect((await t.call('GET', `/agreements/${bilateral.id}`)).body.version).toBe(1);
   });
 

@@ -241,7 +241,12 @@ async function changeAgreement(id: string, expectedVersions: readonly number[] |
       { path: 'id', message: `must be the agreement's id (${byCode}), not its printed code` },
     ]);
   }
-  if (!stored) throw new NotFound(`No agreement with id "${id}"`);
+  if (!stored) {
+    // A code that is no agreement's: said as a code (as printed, O read as 0), not as an id.
+    throw code
+      ? new NotFound(`No agreement has the printed code "${code}" (and changes take an agreement's id, not its code)`, [{ path: 'id', message: 'is no agreement\'s printed code, nor an agreement\'s id' }])
+      : new NotFound(`No agreement with id "${id}"`, [{ path: 'id', message: 'is no agreement\'s id' }]);
+  }
   if (!changeable(stored.agreement, expectedVersions)) return (await replayOf(stored, expectedVersions, principal, change)) ?? conflict(stored.agreement, expectedVersions);
   let base = stored;
   for (let attempt = 1; ; attempt += 1) {
