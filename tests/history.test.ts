@@ -2,7 +2,7 @@
  * History: every version with who, when, why and what changed, hash-chained so an edit made
  * outside the API (straight into the table) is detected.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agreement, ceremony, logSigning, party, setup } from './support/fixtures.ts';
 import { canonical, expectChain, sha256 } from './support/chain.ts';
 import { startTestRegistry, type TestRegistry } from './support/registry.ts';
@@ -339,7 +339,12 @@ describe('ceremony corrections', () => {
     const read = await t.call('GET', '/ceremonies/his-cer-fix', { token: t.tokens.auditor });
     expect([read.headers.get('etag'), read.body]).toEqual(['"3"', again.body]);
     const history = await t.call('GET', '/ceremonies/his-cer-fix/history', { token: t.tokens.auditor });
-    expect(history.body).toEqual({
+    // Chained as an agreement's history is: each entry's stateHash is of the ceremony as GET answered it at that version.
+    expectChain(history.body.items);
+    expect(history.body.items.map((e: { stateHash: string }) => e.stateHash)).toEqual([opened, fixed.body, again.body].map((c) => sha256(canonical(c))));
+    expect(history.body.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+    const unhashed = ({ stateHash: _s, prevHash: _p, hash: _h, ...entry }: Record<string, unknown>) => entry;
+    expect({ ...history.body, items: history.body.items.map(unhashed), integrity: undefined }).toEqual({
       ceremonyId: 'his-cer-fix', version: 3,
       items: [
         // The opening lists every field it was opened with, as it was before the corrections.
@@ -393,10 +398,52 @@ describe('ceremony corrections', () => {
     const keys = await import('#shared/store/keys.ts');
     // 130 corrections of the longest reason, written straight into the item (through the API they would take hours).
     const corrections = Array.from({ length: 130 }, (_, i) => ({ version: i + 2, action: 'amended', at: '2021-08-23T06:00:00.000Z', actor: 'local-staff', reason: 'r'.repeat(1000) + 'é'.repeat(1000), changes: { title: { from: `T${i}`, to: `T${i + 1}` } } }));
-    await dynamo.send(new UpdateCommand({ TableName: tableName, Key: keys.ceremonyKey('his-cer-full'), UpdateExpression: 'SET corrections = :c', ExpressionAttributeValues: { ':c': corrections } }));
+    // (Unchained, as kept before histories were: a correction chains them as they stand.)
+    await dynamo.send(new UpdateCommand({ TableName: tableName, Key: keys.ceremonyKey('his-cer-full'), UpdateExpression: 'SET corrections = :c REMOVE head, stateHash', ExpressionAttributeValues: { ':c': corrections } }));
     const full = await correct('his-cer-full', { venue: 'Hall 9', reason: 'é'.repeat(1000) });
     expect([full.status, full.body.errors]).toEqual([422, [{ path: '', message: 'would outgrow the ceremony\'s record' }]]);
     expect((await t.call('GET', '/ceremonies/his-cer-full')).body).toMatchObject({ version: 1, venue: ceremony('x').venue });
+  });
+
+  it('shows an edit behind the API (to the record, or to a correction) in its history, holds back its certificates and corrections (409), and says so to operators; restored, all is as before', async () => {
+    await open('his-cer-chain');
+    const signed = await logSigning(t, 'his-cer-chain', agreement(['his-a', 'his-b'], { title: 'At a ceremony edited behind the API' }));
+    const genuine = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
+    expect((await correct('his-cer-chain', { venue: 'Hall 2', reason: 'moved' })).status).toBe(200);
+    const { getItem } = await import('#shared/store/operations.ts');
+    const { ceremonyKey } = await import('#shared/store/keys.ts');
+    const item = (await getItem(ceremonyKey('his-cer-chain')))! as Record<string, any>;
+    const rehashed = ({ hash: _, ...entry }: Record<string, unknown>) => ({ ...entry, hash: sha256(canonical(entry)) });
+    const integrity = async () => (await t.call('GET', '/ceremonies/his-cer-chain/history', { token: t.tokens.auditor })).body.integrity;
+    const download = () => t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const [edit, found] of [
+        // A field no correction touched: the opening, worked out from the record, is not the one committed.
+        [{ ...item, data: { ...item.data, city: 'Forged city' } }, { chainValid: false, stateMatches: false, firstBadVersion: 1 }],
+        // The field the correction set: the state it committed.
+        [{ ...item, data: { ...item.data, venue: 'Forged hall' } }, { chainValid: false, stateMatches: false, firstBadVersion: 2 }],
+        // A correction's reason, its hash left, or recomputed: then it is not the entry the item names as its latest.
+        [{ ...item, corrections: [{ ...item.corrections[0], reason: 'Forged reason' }] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
+        [{ ...item, corrections: [rehashed({ ...item.corrections[0], reason: 'Forged reason' })] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
+      ] as const) {
+        await putItem(edit);
+        expect(await integrity()).toEqual(found);
+        const refused = await download();
+        expect([refused.status, refused.body.detail]).toEqual([409, expect.stringMatching(/^Ceremony his-cer-chain was changed outside the registry \(.+\): it is neither corrected nor printed on certificates until it is restored$/)]);
+        expect((await correct('his-cer-chain', { title: 'Corrected on an edited record', reason: 'r' }, '"2"')).status).toBe(409);
+      }
+      expect(logged.mock.calls.map(([line]) => line).filter((l) => l?.category === 'integrity' && l.ceremonyId === 'his-cer-chain')).not.toHaveLength(0);
+    } finally {
+      logged.mockRestore();
+    }
+    await putItem(item);
+    expect(await integrity()).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
+    const restored = await download();
+    expect(restored.status).toBe(200);
+    expect(restored.headers.get('etag')).not.toBe(genuine.headers.get('etag')); // it prints the corrected venue
+    expect((await correct('his-cer-chain', { title: 'Corrected once restored', reason: 'r' }, '"2"')).status).toBe(200);
+    expect(await integrity()).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
   });
 
   it('refuses a correction that would leave a signing off the ceremony\'s days, naming it; a voided one does not count', async () => {
@@ -518,7 +565,16 @@ describe('ceremony corrections', () => {
     await dynamo.send(new PutCommand({ TableName: tableName, Item: { ...keys.ceremonyKey('his-cer-old'), ...keys.ceremonyIndexKeys({ id: 'his-cer-old', startsAtUtc: '2021-08-23T06:00:00.000Z' }), type: 'ceremony', data, requestHash: 'h' } }));
     const read = await t.call('GET', '/ceremonies/his-cer-old');
     expect([read.headers.get('etag'), read.body.version, read.body.updatedAt, read.body.updatedBy]).toEqual(['"1"', 1, data.createdAt, 'early-staff']);
-    expect((await correct('his-cer-old', { title: 'Renamed ceremony', reason: 'title typo' })).body).toMatchObject({ version: 2, title: 'Renamed ceremony', createdBy: 'early-staff' });
+    // Kept before histories were chained: nothing to check its history against, and its entries carry no hashes.
+    const unchained = (await t.call('GET', '/ceremonies/his-cer-old/history')).body;
+    expect([unchained.integrity, unchained.items.map((e: object) => 'hash' in e)]).toEqual([null, [false]]);
+    const renamed = await correct('his-cer-old', { title: 'Renamed ceremony', reason: 'title typo' });
+    expect(renamed.body).toMatchObject({ version: 2, title: 'Renamed ceremony', createdBy: 'early-staff' });
+    // Its next correction chains its history as it stands.
+    const chained = (await t.call('GET', '/ceremonies/his-cer-old/history')).body;
+    expectChain(chained.items);
+    expect(chained.items.map((e: { stateHash: string }) => e.stateHash)).toEqual([read.body, renamed.body].map((c) => sha256(canonical(c))));
+    expect(chained.integrity).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
     // Version 1 names only a ceremony that exists: a correction never creates one.
     expect((await correct('his-cer-never', { title: 'X', reason: 'r' })).status).toBe(404);
   });

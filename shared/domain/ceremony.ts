@@ -3,6 +3,8 @@
  * reason, when it was logged wrong (every certificate of its signings prints it); each correction
  * keeps what it changed, so its history goes back to how it was opened.
  */
+import type { HistoryCheck } from './agreement.ts';
+import { hashOf } from './canonical.ts';
 import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
 import { RuleViolation } from './errors.ts';
 import { toUtcNanos } from './formats.ts';
@@ -105,28 +107,106 @@ export function correctCeremony(ceremony: Ceremony, patch: CeremonyPatch, { at, 
   return { ...next, version: ceremony.version + 1, updatedAt: at, updatedBy: actor };
 }
 
-/** The history entry of a correction. */
-export const correctionEntry = (next: Ceremony, correction: Correction, reason: string): CeremonyEntry =>
+/** An entry without its hashes: what a change made, by whom, when and why. */
+type EntryBody = Pick<CeremonyEntry, 'version' | 'action' | 'at' | 'actor' | 'reason' | 'changes'>;
+
+export const entryBody = ({ version, action, at, actor, reason, changes }: CeremonyEntry): EntryBody => ({ version, action, at, actor, reason, changes });
+
+/**
+ * An entry chained as an agreement's history is: `stateHash` of the ceremony as GET answered it at
+ * this version, `prevHash` the entry before's hash (null for the opening), `hash` of the entry
+ * without it.
+ */
+function sealed(body: EntryBody, state: Ceremony, prevHash: string | null): CeremonyEntry {
+  const chained = { ...body, stateHash: hashOf(state), prevHash };
+  return { ...chained, hash: hashOf(chained) };
+}
+
+/** What a correction made `next`, by whom, when and why: its history entry without hashes. */
+export const correctionBody = (next: Ceremony, correction: Correction, reason: string): EntryBody =>
   ({ version: next.version, action: 'amended', at: next.updatedAt, actor: next.updatedBy, reason, changes: correction });
+
+/** The history entry of a correction, chained to the entry before it (`prevHash`). */
+export const correctionEntry = (next: Ceremony, correction: Correction, reason: string, prevHash: string): CeremonyEntry =>
+  sealed(correctionBody(next, correction, reason), next, prevHash);
+
+/** The opening's entry: each field the ceremony was opened with (from null), as an agreement's history lists its creation. */
+function openingEntry(opened: Ceremony): EntryBody {
+  return { version: 1, action: 'created', at: opened.createdAt, actor: opened.createdBy, reason: null, changes: changesOf(CORRECTABLE, {}, opened) };
+}
+
+/**
+ * What a ceremony's item keeps to commit its history: the hash of its latest entry (`head`) and of
+ * the ceremony as it stands. The opening's entry is never stored (the opening is the record with
+ * every correction undone): the entry after it, or the head, is what commits it.
+ */
+export interface CeremonySeal { head: string; stateHash: string }
+
+/**
+ * Every entry of a ceremony's history, each chained to the one before, worked out afresh from the
+ * record and the corrections' changes: the history of a ceremony kept before entries were chained,
+ * chained as it stands at its next correction. Its seal is the last entry's.
+ */
+export function sealHistory(ceremony: Ceremony, corrections: readonly CeremonyEntry[]): { entries: CeremonyEntry[]; seal: CeremonySeal } {
+  const states = ceremonyVersions(ceremony, corrections).reverse();
+  const entries: CeremonyEntry[] = [];
+  for (const [i, body] of [openingEntry(states[0]!), ...corrections.map(entryBody)].entries()) {
+    entries.push(sealed(body, states[i]!, entries.at(-1)?.hash ?? null));
+  }
+  return { entries, seal: { head: entries.at(-1)!.hash!, stateHash: hashOf(ceremony) } };
+}
 
 /**
  * Every version of a ceremony, its opening first, from the corrections it keeps. The opening lists
  * each field it was opened with (from null), as an agreement's history does at its creation: the
- * history alone tells every version.
+ * history alone tells every version. Chained (`seal` given: every ceremony opened or corrected
+ * since entries are chained), the opening carries its hashes too; else none does.
  */
-export function ceremonyHistory(ceremony: Ceremony, corrections: readonly CeremonyEntry[]): CeremonyEntry[] {
+export function ceremonyHistory(ceremony: Ceremony, corrections: readonly CeremonyEntry[], seal: CeremonySeal | undefined): CeremonyEntry[] {
   const opened = ceremonyVersions(ceremony, corrections).at(-1)!;
-  return [
-    { version: 1, action: 'created', at: ceremony.createdAt, actor: ceremony.createdBy, reason: null, changes: changesOf(CORRECTABLE, {}, opened) },
-    ...corrections,
-  ];
+  return [seal ? sealed(openingEntry(opened), opened, null) : openingEntry(opened), ...corrections];
 }
 
-/** Every version of a ceremony, the latest first, from its corrections: what certificates printed at each. */
+/**
+ * Whether a ceremony's history checks out, as an agreement's does (verifyHistory): every entry's
+ * version, `prevHash`, `hash` and `stateHash` (against the ceremony as its corrections give it at
+ * that version) add up, the opening's hash is the one the entry after it (or the head) committed,
+ * the latest entry is the head, and the record hashes to the state its item committed. An edit
+ * behind the API shows: a field's value (the opening worked out from it no longer hashes as
+ * committed, or the latest state does not), a correction's reason or actor (its hash).
+ */
+export function verifyCeremonyHistory(ceremony: Ceremony, corrections: readonly CeremonyEntry[], seal: CeremonySeal): HistoryCheck {
+  const states = ceremonyVersions(ceremony, corrections).reverse();
+  const entries = ceremonyHistory(ceremony, corrections, seal);
+  let firstBadVersion: number | null = null;
+  let prevHash: string | null = null;
+  for (const [i, entry] of entries.entries()) {
+    const { hash, ...body } = entry;
+    // The opening, worked out, hashes to itself: what commits it is the next entry's prevHash (or the head).
+    const committed = i === 0 ? (entries[1] ? entries[1].prevHash : seal.head) : hash;
+    const ok = entry.version === i + 1 && entry.prevHash === prevHash && hash !== undefined && hashOf(body) === hash && hash === committed
+      && entry.stateHash === hashOf(states[i]);
+    if (!ok && firstBadVersion === null) firstBadVersion = i + 1;
+    prevHash = hash ?? null;
+  }
+  // A history that stops short of the record's version lacks an entry; one whose latest entry is not
+  // the one the item names (its head) was cut or rewritten there.
+  if (firstBadVersion === null && entries.length !== ceremony.version) firstBadVersion = Math.min(entries.length, ceremony.version) + 1;
+  if (firstBadVersion === null && prevHash !== seal.head) firstBadVersion = entries.length;
+  return { chainValid: firstBadVersion === null, stateMatches: hashOf(ceremony) === seal.stateHash, firstBadVersion };
+}
+
+/** Every version of a ceremony, the latest first, from its corrections, each as GET answered it then: what certificates printed at each. */
 export function ceremonyVersions(latest: Ceremony, corrections: readonly CeremonyEntry[]): Ceremony[] {
   const versions = [latest];
-  for (const entry of [...corrections].reverse()) {
-    versions.push({ ...beforeCorrection(versions.at(-1)!, entry.changes as Correction), version: entry.version - 1 });
+  for (let i = corrections.length - 1; i >= 0; i -= 1) {
+    const entry = corrections[i]!;
+    // Stamped by the change that made it: the correction before, or the opening.
+    const maker = corrections[i - 1];
+    versions.push({
+      ...beforeCorrection(versions.at(-1)!, entry.changes as Correction),
+      version: entry.version - 1, updatedAt: maker?.at ?? latest.createdAt, updatedBy: maker?.actor ?? latest.createdBy,
+    });
   }
   return versions;
 }

@@ -251,8 +251,16 @@ const directoryEntry = (changes: string) => z.object({
   reason: z.string().nullable(),
   changes: z.record(z.string(), fieldChange).describe(changes),
 });
-/** One version of a ceremony: how it was opened, or what a correction changed, by whom and why. */
-export const ceremonyEntryRecord = directoryEntry('For the opening: each field it was opened with, from null; for a correction: each field it changed (null for absent)');
+/**
+ * One version of a ceremony: how it was opened, or what a correction changed, by whom and why; and,
+ * chained as an agreement's history is, the hashes (absent on a ceremony's entries kept before they
+ * were: see ceremonyHistory).
+ */
+export const ceremonyEntryRecord = directoryEntry('For the opening: each field it was opened with, from null; for a correction: each field it changed (null for absent)').extend({
+  stateHash: z.string().optional().describe('SHA-256 (hex) of the canonical JSON of the ceremony as of this version, as GET /ceremonies/{id} answered it'),
+  prevHash: z.string().nullable().optional(),
+  hash: z.string().optional().describe('SHA-256 (hex) of the canonical JSON of this entry without `hash`'),
+});
 export type CeremonyEntry = z.infer<typeof ceremonyEntryRecord>;
 /** One version of a party: its name as registered, or what a rename changed, by whom and why (if given). */
 export const partyEntryRecord = directoryEntry('For the registration: name, localName, lang and countryCode as registered, from null; for a change: each it changed (null for absent)');

@@ -108,6 +108,8 @@ const page = <T extends z.ZodType>(item: T) => z.object({
   nextCursor: z.string().nullable().describe('Where the next page starts; null when there is no more'),
 });
 
+const historyCheck = z.object({ chainValid: z.boolean(), stateMatches: z.boolean(), firstBadVersion: z.number().int().nullable() });
+
 export const historyResponse = z.object({
   agreementId: z.string(),
   code: z.string(),
@@ -115,12 +117,15 @@ export const historyResponse = z.object({
   ceremonyId: z.string(),
   version: z.number().int(),
   items: z.array(s.historyEntryRecord),
-  integrity: z.object({ chainValid: z.boolean(), stateMatches: z.boolean(), firstBadVersion: z.number().int().nullable() }),
+  integrity: historyCheck,
 });
 
 const jwks = z.object({ keys: z.array(publicJwk) });
 
-const ceremonyHistoryResponse = z.object({ ceremonyId: z.string(), version: z.number().int(), items: z.array(s.ceremonyEntryRecord) });
+const ceremonyHistoryResponse = z.object({
+  ceremonyId: z.string(), version: z.number().int(), items: z.array(s.ceremonyEntryRecord),
+  integrity: historyCheck.nullable().describe('Whether the hash chain checks out; null for a ceremony kept before histories were chained and not corrected since (its entries carry no hashes)'),
+});
 const partyHistoryResponse = z.object({
   partyId: z.string(), version: z.number().int(),
   complete: z.boolean().describe('false for a party renamed before renames were kept: its items are only the renames kept since, without its registration'),

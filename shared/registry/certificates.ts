@@ -18,7 +18,8 @@ import {
   type CertificatePayload,
 } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
-import { getCeremony } from '#shared/store/directory.ts';
+import { getCeremonyStored } from '#shared/store/directory.ts';
+import { assertCeremonyIntact } from './directory.ts';
 import { entryOf, integrityOf } from './agreements.ts';
 
 export const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
@@ -39,11 +40,12 @@ export function ceremonyMissing(agreement: Pick<Agreement, 'id' | 'ceremonyId'>)
   return new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
 }
 
-/** The ceremony an agreement was signed at, as it stands. */
+/** The ceremony an agreement was signed at, as it stands; refused (409) while its history does not check out. */
 async function ceremonyNow(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony> {
-  const ceremony = await getCeremony(agreement.ceremonyId);
-  if (!ceremony) throw ceremonyMissing(agreement);
-  return ceremony;
+  const found = await getCeremonyStored(agreement.ceremonyId);
+  if (!found) throw ceremonyMissing(agreement);
+  assertCeremonyIntact(found);
+  return found.record;
 }
 
 /**

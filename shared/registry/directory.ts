@@ -1,10 +1,15 @@
 /** Use cases for parties and ceremonies. */
 import { randomUUID } from 'node:crypto';
 import { hashOf } from '#shared/domain/canonical.ts';
-import { AlreadyExists, CHANGE_ATTEMPTS, InvalidInput, NotFound, RuleViolation, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { AlreadyExists, CHANGE_ATTEMPTS, InvalidInput, NotFound, RuleViolation, StateConflict, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
+import { log } from '#shared/log.ts';
 import { deriveId, newId } from '#shared/domain/ids.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
-import { assertClockAgrees, assertSpan, beforeCorrection, ceremonyHistory, correctCeremony, correctionEntry, correctionOf, newCeremony, type Ceremony, type CeremonyEntry } from '#shared/domain/ceremony.ts';
+import {
+  assertClockAgrees, assertSpan, beforeCorrection, ceremonyHistory, correctCeremony, correctionBody, correctionEntry, correctionOf, entryBody, newCeremony,
+  sealHistory, verifyCeremonyHistory, type Ceremony, type CeremonyEntry,
+} from '#shared/domain/ceremony.ts';
+import type { HistoryCheck } from '#shared/domain/agreement.ts';
 import { beforeRename, newParty, partyHistory, patchParty, renameEntry, renameOf, type Party, type PartyEntry } from '#shared/domain/party.ts';
 import { readsEverything, stampOf, type Principal, type Stamp } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
@@ -203,13 +208,17 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
     assertSpan(before, after);
     await assertSigningsStillFit(before, after);
   },
-  write: (next, found, change) =>
-    store.replaceCeremony(next, found.record.version, found, [...found.corrections, correctionEntry(next, change.changes, change.reason!)], change.token),
+  write: (next, found, change) => {
+    assertCeremonyIntact(found);
+    // A ceremony kept before histories were chained is chained first, as it stands.
+    const { corrections, head } = found.seal ? { corrections: found.corrections, head: found.seal.head } : chainedAsItStands(found);
+    return store.replaceCeremony(next, found.record.version, found, [...corrections, correctionEntry(next, change.changes, change.reason!, head)], change.token);
+  },
   // Under another correction since: its entry, the same instant, actor, reason and changes (copies
   // sent at once are stamped apart, but for the same millisecond). At its own version, the token tells.
   holds: (now, next, change) => {
     const entry = now.corrections[next.version - 2];
-    return now.record.version > next.version && entry !== undefined && hashOf(entry) === hashOf(correctionEntry(next, change.changes, change.reason!));
+    return now.record.version > next.version && entry !== undefined && hashOf(entryBody(entry)) === hashOf(correctionBody(next, change.changes, change.reason!));
   },
   reason: (patch) => patch.reason,
 };
@@ -287,11 +296,42 @@ function undoing(after: Ceremony, before: Ceremony, field: DayField): Ceremony {
 export const updateCeremony = (id: string, expectedVersions: readonly number[] | undefined, patch: CeremonyPatch, principal: Principal) =>
   changeOnce(CORRECTING, id, expectedVersions, patch, principal);
 
-/** Every version of a ceremony: its opening and each correction, with its reason. */
-export async function ceremonyHistoryOf(id: string): Promise<{ ceremonyId: string; version: number; items: CeremonyEntry[] }> {
+/** The corrections of a ceremony kept before histories were chained, chained as they stand, and the hash of the latest entry. */
+function chainedAsItStands({ record, corrections }: store.StoredCeremony): { corrections: CeremonyEntry[]; head: string } {
+  const { entries, seal } = sealHistory(record, corrections);
+  return { corrections: entries.slice(1), head: seal.head };
+}
+
+/**
+ * Whether a ceremony's history checks out (null: kept before histories were chained, and not
+ * corrected since). A finding is logged, once per read, for the integrity alarm.
+ */
+export function ceremonyIntegrity({ record, corrections, seal }: store.StoredCeremony): HistoryCheck | null {
+  if (!seal) return null;
+  const check = verifyCeremonyHistory(record, corrections, seal);
+  if (!check.chainValid || !check.stateMatches) log.integrity('ceremony history does not check out', { ceremonyId: record.id, ...check });
+  return check;
+}
+
+/**
+ * Refuses (409) a change to, or a certificate printing, a ceremony whose history does not check out:
+ * a correction made on a record edited behind the API would take the edit into its entry for good,
+ * and a certificate would print (and sign for) what the registry never recorded. Until it is restored.
+ */
+export function assertCeremonyIntact(found: store.StoredCeremony): void {
+  const check = ceremonyIntegrity(found);
+  if (!check || (check.chainValid && check.stateMatches)) return;
+  const at = check.firstBadVersion === null ? 'its record no longer matches its history' : `its history does not check out from version ${check.firstBadVersion} on`;
+  throw new StateConflict(`Ceremony ${found.record.id} was changed outside the registry (${at}): it is neither corrected nor printed on certificates until it is restored`, [
+    { path: '', message: 'ceremony changed outside the registry' },
+  ]);
+}
+
+/** Every version of a ceremony: its opening and each correction, with its reason, hash-chained, and whether that chain checks out. */
+export async function ceremonyHistoryOf(id: string): Promise<{ ceremonyId: string; version: number; items: CeremonyEntry[]; integrity: HistoryCheck | null }> {
   const found = await store.getCeremonyStored(id);
   if (!found) throw new NotFound(`No ceremony with id "${id}"`);
-  return { ceremonyId: id, version: found.record.version, items: ceremonyHistory(found.record, found.corrections) };
+  return { ceremonyId: id, version: found.record.version, items: ceremonyHistory(found.record, found.corrections, found.seal), integrity: ceremonyIntegrity(found) };
 }
 
 export const listCeremonies = store.listCeremonies;

@@ -1,6 +1,6 @@
 /**
- * The integrity sweep: every agreement's history checked, whether or not anyone reads it, and the
- * items it is found by (its printed code's claim, its list entries), so that damage (an edit behind
+ * The integrity sweep: every ceremony's history and every agreement's checked, whether or not anyone
+ * reads them, and the items an agreement is found by (its printed code's claim, its list entries), so that damage (an edit behind
  * the API, a restore gone wrong) raises the integrity alarm within a day, not when somebody next
  * downloads, verifies or audits that agreement, or misses it. It writes nothing: each finding is an
  * integrity event, the same a read would log where one does (integrityOf, parseStored).
@@ -10,8 +10,10 @@ import { errorFields, log } from '#shared/log.ts';
 import { itemsNotLeadingTo } from '#shared/store/agreement-links.ts';
 import { everyAgreementId } from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
+import { everyCeremonyId, getCeremonyStored } from '#shared/store/directory.ts';
 import { DamagedItem } from '#shared/store/operations.ts';
 import { integrityOf } from './agreements.ts';
+import { ceremonyIntegrity } from './directory.ts';
 
 /** Agreements read whole at once: each is one partition query, so a few in flight keep the sweep brisk without crowding the table. */
 const IN_FLIGHT = 8;
@@ -21,8 +23,11 @@ export interface SweepResult {
   checked: number;
   /** Ids of those whose history does not check out, or whose item no longer parses. */
   damaged: string[];
-  /** Ids of those that could not be read (each logged with its error): the sweep fails for them, after checking the rest. */
+  /** Ids of those (agreements and ceremonies) that could not be read (each logged with its error): the sweep fails for them, after checking the rest. */
   unread: string[];
+  /** Ceremonies read whole and checked (first, before the agreements), and those whose history does not check out. */
+  ceremoniesChecked: number;
+  damagedCeremonies: string[];
   /** Whether the index was walked to its end before the time ran out. */
   complete: boolean;
 }
@@ -58,6 +63,23 @@ async function unreachableBy(agreement: Agreement): Promise<{ version: number; a
   return { version: agreement.version, astray: [] }; // sound, changing, or deleted meanwhile
 }
 
+/**
+ * What one ceremony's read and check find. One kept before histories were chained, and not corrected
+ * since, has nothing to check it against: sound, as far as can be told.
+ */
+export async function checkCeremony(id: string): Promise<Finding> {
+  try {
+    const found = await getCeremonyStored(id);
+    if (!found) return 'gone';
+    const check = ceremonyIntegrity(found);
+    return !check || (check.chainValid && check.stateMatches) ? 'sound' : 'damaged';
+  } catch (error) {
+    if (error instanceof DamagedItem) return 'damaged';
+    log.error('the integrity sweep could not read a ceremony', { ceremonyId: id, error: errorFields(error) });
+    return 'unread';
+  }
+}
+
 /** What one agreement's read and check find (the sweep's, for each id it lists). */
 export async function checkAgreement(id: string): Promise<Finding> {
   try {
@@ -80,33 +102,49 @@ export async function checkAgreement(id: string): Promise<Finding> {
 }
 
 /**
- * Checks every agreement the index lists, newest signing first, while time is left. The index is
- * walked once: an agreement signed meanwhile, or whose signing time an amendment moves into the
- * part already walked, waits for the next sweep; one moved the other way is checked once.
+ * Checks every id `listed` gives, once, while time is left (false once it runs out), counting each
+ * finding into `tally` (its checked count and damaged ids) and `unread`.
  */
-export async function sweepIntegrity({ timeLeft, marginMs, pageSize = 100 }: SweepOptions): Promise<SweepResult> {
-  const started = Date.now();
-  const result: SweepResult = { checked: 0, damaged: [], unread: [], complete: true };
+async function walk(
+  listed: AsyncGenerator<string[]>, check: (id: string) => Promise<Finding>, tally: { checked: number; damaged: string[] }, unread: string[],
+  { timeLeft, marginMs }: SweepOptions,
+): Promise<boolean> {
   const seen = new Set<string>();
-  sweep: for await (const listed of everyAgreementId(pageSize)) {
-    const ids = listed.filter((id) => !seen.has(id));
+  for await (const page of listed) {
+    const ids = page.filter((id) => !seen.has(id));
     for (const id of ids) seen.add(id);
     for (let at = 0; at < ids.length; at += IN_FLIGHT) {
-      if (timeLeft() <= marginMs) {
-        result.complete = false;
-        break sweep;
-      }
+      if (timeLeft() <= marginMs) return false;
       const batch = ids.slice(at, at + IN_FLIGHT);
-      const found = await Promise.all(batch.map(checkAgreement));
+      const found = await Promise.all(batch.map(check));
       batch.forEach((id, i) => {
         if (found[i] === 'gone') return;
-        if (found[i] === 'unread') return void result.unread.push(id);
-        result.checked += 1;
-        if (found[i] === 'damaged') result.damaged.push(id);
+        if (found[i] === 'unread') return void unread.push(id);
+        tally.checked += 1;
+        if (found[i] === 'damaged') tally.damaged.push(id);
       });
     }
   }
-  const summary = { checked: result.checked, damaged: result.damaged.length, unread: result.unread.length, ms: Date.now() - started };
+  return true;
+}
+
+/**
+ * Checks every ceremony, then every agreement the index lists, newest signing first, while time is
+ * left. Each index is walked once: an agreement signed meanwhile, or whose signing time an amendment
+ * moves into the part already walked, waits for the next sweep; one moved the other way is checked once.
+ */
+export async function sweepIntegrity(options: SweepOptions): Promise<SweepResult> {
+  const started = Date.now();
+  const { pageSize = 100 } = options;
+  const result: SweepResult = { checked: 0, damaged: [], unread: [], ceremoniesChecked: 0, damagedCeremonies: [], complete: true };
+  const ceremonies = { checked: 0, damaged: result.damagedCeremonies };
+  result.complete = (await walk(everyCeremonyId(pageSize), checkCeremony, ceremonies, result.unread, options))
+    && (await walk(everyAgreementId(pageSize), checkAgreement, result, result.unread, options));
+  result.ceremoniesChecked = ceremonies.checked;
+  const summary = {
+    checked: result.checked, damaged: result.damaged.length, unread: result.unread.length,
+    ceremoniesChecked: result.ceremoniesChecked, damagedCeremonies: result.damagedCeremonies.length, ms: Date.now() - started,
+  };
   if (result.complete) log.info('integrity sweep finished', summary);
   else log.error('integrity sweep stopped short of the last agreement', summary);
   return result;

@@ -6,6 +6,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { toUtcIso } from '#shared/domain/formats.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
+import { hashOf } from '#shared/domain/canonical.ts';
+import { sealHistory, type CeremonySeal } from '#shared/domain/ceremony.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
 import { RENAMABLE } from '#shared/domain/party.ts';
 import { ceremonyEntryRecord, ceremonyRecord, partyEntryRecord, partyRecord, type Ceremony, type CeremonyEntry, type Party, type PartyEntry, type PartyKind } from '#shared/domain/schemas.ts';
@@ -13,7 +15,7 @@ import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, parseStored } from './operations.ts';
-import { collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
+import { batchesOf, collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
 
 const ID = keys.ID_SOURCE;
 
@@ -126,34 +128,45 @@ function ceremonyOf(data: unknown): Ceremony {
   return { ...c, version: c.version ?? 1, updatedAt: c.updatedAt ?? c.createdAt, updatedBy: c.updatedBy ?? c.createdBy };
 }
 
-/** A ceremony with its corrections, the latest of them made by the request with `token`. */
-function ceremonyItem(c: Ceremony, origin: Origin, corrections: readonly CeremonyEntry[] = [], token?: string) {
+/**
+ * A ceremony with its corrections, the latest of them made by the request with `token`, and what
+ * commits its history (`head`, `stateHash`: see CeremonySeal).
+ */
+function ceremonyItem(c: Ceremony, origin: Origin, seal: CeremonySeal, corrections: readonly CeremonyEntry[] = [], token?: string) {
   const index = keys.ceremonyIndexKeys({ id: c.id, startsAtUtc: toUtcIso(c.startsAt) });
   return {
-    ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', version: c.version, data: c,
+    ...keys.ceremonyKey(c.id), ...index, type: 'ceremony', version: c.version, data: c, ...seal,
     ...originItem(origin), ...(corrections.length > 0 && { corrections }), ...(token && { changeToken: token }),
   };
 }
 
 /** false if a ceremony with this id exists already. */
-export const insertCeremony = (c: Ceremony, origin: Origin) => putIf(ceremonyItem(c, origin), 'attribute_not_exists(pk)');
+export const insertCeremony = (c: Ceremony, origin: Origin) => putIf(ceremonyItem(c, origin, sealHistory(c, []).seal), 'attribute_not_exists(pk)');
 
 /**
- * false unless the stored ceremony is still at `expectedVersion`; `corrections` ends with the one
- * that makes `c`. A ceremony whose corrections would outgrow its item (400 KB: about a hundred of
+ * false unless the stored ceremony is still at `expectedVersion`; `corrections` (chained) ends with
+ * the one that makes `c`, the history's head. A ceremony whose corrections would outgrow its item (400 KB: about a hundred of
  * the longest, many more short ones) refuses another with a 422, keeping what it has.
  */
 export function replaceCeremony(c: Ceremony, expectedVersion: number, origin: Origin, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
   assertRoomFor('ceremony', 'corrections', { data: c, corrections });
   // A ceremony opened before ceremonies had versions has no version attribute: it is at 1.
   const condition = expectedVersion === 1 ? 'attribute_exists(pk) AND (version = :expected OR attribute_not_exists(version))' : 'version = :expected';
-  return putIf(ceremonyItem(c, origin, corrections, token), condition, { ':expected': expectedVersion });
+  const head = corrections.at(-1)?.hash;
+  if (head === undefined) throw new Error(`ceremony ${c.id}: a correction must be chained to the history before it`);
+  return putIf(ceremonyItem(c, origin, { head, stateHash: hashOf(c) }, corrections, token), condition, { ':expected': expectedVersion });
 }
 
 const storedCorrections = z.array(ceremonyEntryRecord);
 
-/** A ceremony with the corrections it keeps (oldest first), the latest one as its change. */
-export type StoredCeremony = StoredRecord<Ceremony> & { corrections: CeremonyEntry[] };
+/**
+ * A ceremony with the corrections it keeps (oldest first), the latest one as its change, and what
+ * commits its history (none for a ceremony last written before histories were chained).
+ */
+export type StoredCeremony = StoredRecord<Ceremony> & { corrections: CeremonyEntry[]; seal: CeremonySeal | undefined };
+
+const sealOf = (item: Record<string, unknown>): CeremonySeal | undefined =>
+  typeof item.head === 'string' && typeof item.stateHash === 'string' ? { head: item.head, stateHash: item.stateHash } : undefined;
 
 export async function getCeremonyStored(id: string): Promise<StoredCeremony | undefined> {
   const item = await getItem(keys.ceremonyKey(id));
@@ -162,7 +175,7 @@ export async function getCeremonyStored(id: string): Promise<StoredCeremony | un
   const latest = corrections.at(-1);
   const token = item.changeToken as string | undefined;
   const change = latest && token ? { changes: latest.changes, actor: latest.actor, token, reason: latest.reason ?? undefined } : undefined;
-  return { record: ceremonyOf(item.data), ...originOf(item), change, corrections };
+  return { record: ceremonyOf(item.data), ...originOf(item), change, corrections, seal: sealOf(item) };
 }
 
 /** A ceremony as it stands, without the corrections its item keeps (up to 400 KB of them): what signings and certificates read. */
@@ -171,12 +184,19 @@ export async function getCeremony(id: string): Promise<Ceremony | undefined> {
   return item && ceremonyOf(item.data);
 }
 
+/** Every ceremony, latest start first, in the index. */
+const allCeremonies: PartitionQuery = {
+  index: 'gsi1', pk: keys.ALL_CEREMONIES_PK, range: {}, descending: true,
+  startKey: (pos) => keys.indexStartKey('gsi1', keys.ALL_CEREMONIES_PK, keys.ceremonyKey(keys.idFromSortKey(pos)), pos),
+  positionPattern: new RegExp(`^${keys.INSTANT_SOURCE}#${ID}$`),
+};
+
 /** Newest ceremony first. */
 export function listCeremonies(page: { limit: number; cursor?: string | undefined }): Promise<Page<Ceremony>> {
-  const query: PartitionQuery = {
-    index: 'gsi1', pk: keys.ALL_CEREMONIES_PK, range: {}, descending: true,
-    startKey: (pos) => keys.indexStartKey('gsi1', keys.ALL_CEREMONIES_PK, keys.ceremonyKey(keys.idFromSortKey(pos)), pos),
-    positionPattern: new RegExp(`^${keys.INSTANT_SOURCE}#${ID}$`),
-  };
-  return collectPage(dataSource(query, ceremonyOf), { ...page, digest: filterDigest(['ceremonies']) });
+  return collectPage(dataSource(allCeremonies, ceremonyOf), { ...page, digest: filterDigest(['ceremonies']) });
+}
+
+/** Every ceremony's id, `pageSize` at a time, from the index alone (no cursor to seal: the integrity sweep holds no cursor key). */
+export async function* everyCeremonyId(pageSize = 100): AsyncGenerator<string[]> {
+  for await (const batch of batchesOf(dataSource(allCeremonies, () => undefined), pageSize)) yield batch.map((c) => keys.idFromSortKey(c.pos));
 }
