@@ -838,6 +838,20 @@ describe('certificate content', () => {
     expect([rtlParagraph('\u200Fabc شركة'), rtlParagraph('\u200Eشركة abc'), rtlParagraph('12 شركة'), rtlParagraph('؟ abc')]).toEqual([true, false, true, true]);
   });
 
+  it('runs a local name right to left in a language written so, where it holds right-to-left letters, whatever word it opens with', async () => {
+    const { rtlParagraph } = await import('#shared/certificate/shaping.ts');
+    const name = 'IBM الشرق الأوسط (دبي) – فرع 3';
+    expect([rtlParagraph(name), rtlParagraph(name, 'ar'), rtlParagraph(name, 'ar-AE'), rtlParagraph(name, 'az-Arab'), rtlParagraph(name, 'az'), rtlParagraph(name, 'en')]).toEqual([false, true, true, true, false, false]);
+    // Without a right-to-left letter the language does not turn it; a Latin-script tag of such a language neither.
+    expect([rtlParagraph('IBM Middle East', 'ar'), rtlParagraph('Ali Valiyev ولی', 'ug-Latn'), rtlParagraph('IBM שלום', 'he')]).toEqual([false, false, true]);
+    // Drawn on a certificate: the Latin word at the line's right, the Arabic reading from it leftwards.
+    const pdf = await renderVariant(bilateral.id, ({ agreement }) => ({ agreement: { ...agreement, parties: [{ ...agreement.parties[0], localName: name, lang: 'ar' }, agreement.parties[1]] } }), 'certificate-rtl-local-name');
+    const line = (await drawnBlocks(pdf)).find((b) => b.some((g) => g.text === 'I') && b.some((g) => g.text.includes('ش')))!;
+    const xOf = (ch: string) => line.find((g) => g.text.includes(ch))!.x;
+    expect(xOf('I')).toBeGreaterThan(xOf('ش'));
+    expect(xOf('ش')).toBeGreaterThan(xOf('3'));
+  });
+
   it('sets spaces and punctuation between two scripts in the Latin font; between words of one script, in its own', async () => {
     const { measure } = await import('#shared/certificate/shaping.ts');
     // Noto Sans Sinhala's space is 500 units, Noto Sans's 260: a separator after a Sinhala title gaped.

@@ -127,8 +127,10 @@ function fitLines<S extends Omit<TextOptions, 'rtl' | 'context'>>(text: string, 
 }
 
 /** A paragraph's style: every line keeps its direction (a right-to-left name's second line may begin with Latin or digits). */
-const paragraphStyle = <S extends object>(text: string, paragraph: S): S & { rtl: boolean } =>
-  ({ ...paragraph, rtl: (paragraph as { rtl?: boolean }).rtl ?? rtlParagraph(text) }); // a direction given is kept
+const paragraphStyle = <S extends object>(text: string, paragraph: S): S & { rtl: boolean } => {
+  const { rtl, lang } = paragraph as { rtl?: boolean; lang?: string };
+  return { ...paragraph, rtl: rtl ?? rtlParagraph(text, lang) }; // a direction given is kept
+};
 
 /** `text`'s wrapped lines, each with its paragraph's style and the text around it (for the paragraph's bidi levels). */
 function paragraphLines<S extends TextOptions>(text: string, lines: string[], style: S): { text: string; style: S }[] {

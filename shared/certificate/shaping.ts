@@ -229,9 +229,30 @@ const characterClasses = new Map<string, { script: string | null; bidi: BidiClas
 const RIGHT_TO_LEFT: ReadonlySet<BidiClass> = new Set(['R', 'AL', 'AN']);
 const mayRunRightToLeft = (text: string) => [...text].some((ch) => RIGHT_TO_LEFT.has(classesOf(ch).bidi));
 
-/** A paragraph runs right to left when its first strong character does (UBA P2/P3). */
-export function rtlParagraph(text: string): boolean {
-  return firstStrongRtl([...text].map((ch) => classesOf(ch).bidi));
+/**
+ * Languages whose usual script runs right to left, as CLDR's likely subtags give it (a tag without
+ * a script subtag: `ar`, `fa`, `ur`; not `ku` or `az`, written in Latin letters too), and the
+ * right-to-left scripts a tag may name (`az-Arab`).
+ */
+const RTL_LANGUAGES = new Set(['ar', 'arc', 'bal', 'ckb', 'dv', 'fa', 'glk', 'he', 'ks', 'lrc', 'mzn', 'nqo', 'pnb', 'prs', 'ps', 'sd', 'syr', 'ug', 'ur', 'yi']);
+const RTL_SCRIPT_SUBTAGS = new Set(['adlm', 'arab', 'hebr', 'mand', 'nkoo', 'rohg', 'samr', 'syrc', 'thaa']);
+
+/** Whether text in `lang` is written right to left: by its script subtag, else by its language. */
+function rtlLanguage(lang: string): boolean {
+  const [language = '', ...rest] = lang.toLowerCase().split('-');
+  const script = rest.find((subtag) => /^[a-z]{4}$/.test(subtag));
+  return script === undefined ? RTL_LANGUAGES.has(language) : RTL_SCRIPT_SUBTAGS.has(script);
+}
+
+/**
+ * A paragraph runs right to left when its first strong character does (UBA P2/P3), or, in a
+ * language written right to left (`lang`), when it holds any right-to-left letter: an Arabic name
+ * that opens with a Latin word ("IBM الشرق الأوسط") is still an Arabic line, the Latin word at its right.
+ */
+export function rtlParagraph(text: string, lang?: string): boolean {
+  const classes = [...text].map((ch) => classesOf(ch).bidi);
+  if (lang !== undefined && rtlLanguage(lang) && classes.some((c) => c === 'R' || c === 'AL')) return true;
+  return firstStrongRtl(classes);
 }
 
 /**
