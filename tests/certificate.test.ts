@@ -1143,6 +1143,16 @@ describe('certificate content', () => {
     // ...and quotation marks and apostrophes hold nothing together: a line may start with one.
     for (const width of [83, 100, 133]) expect(wrap('Gemeente ’s-Hertogenbosch', 10, width), `${width}`).toEqual(['Gemeente', '’s-Hertogenbosch']);
     expect(wrap('Verein »Freunde Chongqings« e.V.', 10, 70)).toEqual(['Verein', '»Freunde', 'Chongqings«', 'e.V.']);
+    // But French guillemets set off by spaces hold to the words they enclose (UAX #14 LB15a, LB15b):
+    // no line ends "«" or starts "» :", as no line starts ":".
+    const french = 'Association « Route de la soie numérique » : coopération « franco-chinoise » ; délégation « Asie » !';
+    for (let width = 110; width <= 300; width += 0.5) { // where "« franco-chinoise » ;" fits a line
+      for (const lines of [wrap(french, 10, width, { lang: 'fr' }), balancedWrap(french, 10, width, { lang: 'fr' })]) {
+        expect(lines.join(' '), `${width}`).toBe(french);
+        for (const line of lines) expect(line, `${width}: ${lines.join(' | ')}`).not.toMatch(/^[»:;!]|«$/u);
+      }
+    }
+    expect(wrap('Société « Transports » : fret', 10, 80, { lang: 'fr' })).toEqual(['Société', '« Transports » :', 'fret']);
     // A shorter piece of Arabic can be wider (its last letter takes its final form): every line is measured.
     for (let width = 10; width <= 40; width += 0.25) {
       for (const line of wrap('دفتر)', 10, width, { lang: 'ar' })) {

@@ -721,11 +721,14 @@ const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
 /**
  * What may not start a line even after a space (UAX #14 LB13: closing brackets and punctuation,
  * stops, commas, ! and ?; and as Thai writes "ต่าง ๆ" and Khmer, Myanmar and Devanagari set a stop
- * after a space, those marks), and what may not end one before a space (LB14: an opening bracket).
- * Not quotation marks, nor small kana: a line may start "’s-Hertogenbosch" or "»Freunde«".
+ * after a space, those marks; LB15b: a final quotation mark that closes, one a space, punctuation or
+ * the end follows, as French sets « guillemets »), and what may not end one before a space (LB14: an
+ * opening bracket; LB15a: an initial quotation mark that opens, after a space, a bracket or the
+ * start). Not a quotation mark that opens or closes a word, nor small kana: a line may start
+ * "’s-Hertogenbosch" or "»Freunde«".
  */
-const NO_START_AFTER_SPACE = /^[\p{Pe}/，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]/u;
-const NO_END_BEFORE_SPACE = /\p{Ps}$/u;
+const NO_START_AFTER_SPACE = /^(?:[\p{Pe}/，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]|\p{Pf}(?:\p{P}|$))/u;
+const NO_END_BEFORE_SPACE = /\p{Ps}$|(?:^|[\p{Ps}\p{Pi}])\p{Pi}$/u;
 
 /**
  * Scripts written without spaces between words (UAX #14 class SA): Thai, Lao, Khmer, Myanmar and
@@ -819,7 +822,7 @@ function breakableParts(text: string): string[] {
   const parts: string[] = [];
   for (const [i, part] of text.split(BREAKING_SPACE_RUN).entries()) {
     const before = parts.at(-2);
-    const glued = i % 2 === 0 && i >= 2 && part && before && (NO_START_AFTER_SPACE.test(part) || NO_END_BEFORE_SPACE.test(before.slice(-2)));
+    const glued = i % 2 === 0 && i >= 2 && part && before && (NO_START_AFTER_SPACE.test(part) || NO_END_BEFORE_SPACE.test(before.slice(-3)));
     if (glued) parts.splice(-2, 2, `${before}${parts.at(-1)}${part}`);
     else parts.push(part);
   }
