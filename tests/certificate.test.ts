@@ -811,6 +811,23 @@ describe('certificate content', () => {
     expect([...sizes][0]).toBeGreaterThanOrEqual(9 * 0.85);
   });
 
+  it('prints signatory lines at their length limits, with countries of the longest names, at one size and not below 5.5 pt: wrapped, not shrunk one by one', async () => {
+    const { SMALLEST_DETAIL } = await import('#shared/certificate/render.ts');
+    const [name, title, role] = [`${'Abdulkhamid Nurmukhamedov-Sultanbekov '.repeat(6)}`.slice(0, 200).trim(), 'Deputy Prime Minister and Minister of Foreign Economic Relations, '.repeat(4).slice(0, 200).trim(), 'Coordinating party for the implementation and monitoring of the joint action programme of the parties'.slice(0, 100)];
+    for (const count of [3, 9]) {
+      const pdf = await renderVariant(bilateral.id, ({ agreement: a }) => ({
+        agreement: { ...a, parties: Array.from({ length: count }, (_, i) => ({ partyId: `p-${i}`, kind: 'state', name: `Party ${i + 1}`, countryCode: ['CD', 'KP', 'VC', 'BA', 'AE', 'GS', 'KZ', 'IN', 'KH'][i], role, signatory: { name, title } })) },
+      }), `certificate-longest-signatory-lines-${count}`);
+      const sizes = new Set<number>();
+      const doc = await (await import('pdf-lib')).PDFDocument.load(pdf);
+      for (let n = 0; n < doc.getPageCount(); n++) {
+        for (const b of await drawnBlocks(pdf, n)) if (b.map((g) => g.text).join('').includes('Nurmukhamedov')) sizes.add(Math.round(b[0]!.size * 100) / 100);
+      }
+      expect([...sizes], `${count} parties`).toHaveLength(1);
+      expect([...sizes][0], `${count} parties`).toBeGreaterThanOrEqual(SMALLEST_DETAIL);
+    }
+  });
+
   it('prints no party\'s name below 6.5 pt and no signatory line below 5.5 pt, however many parties sign and however long their lines', async () => {
     const title = 'Deputy Minister for International Cooperation, Digital Development and Innovation of the Republic (acting)';
     const pdf = await renderVariant(all18.id, ({ agreement: a }) => ({

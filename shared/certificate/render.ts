@@ -355,7 +355,7 @@ type PartyStyle = Pick<(typeof PARTY_STYLES)[number], 'name' | 'local' | 'detail
  * prints at one size across the grid, so that parties side by side look alike: the largest at which
  * every one of them fits on one line, but not below 85% of the style's size; one that does not fit
  * even at 85% (a ministry's full name) wraps at that size, and makes no other smaller. Past a bound
- * of lines (six for a name, eight for the signatory line) a part shrinks itself, so that one name of
+ * of lines (six for a name, ten for the signatory line: its parts at their limits fit) a part shrinks itself, so that one name of
  * the widest characters cannot shrink every party's block on every page.
  */
 function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number, flat: boolean): PartyBlocks {
@@ -369,7 +369,7 @@ function partyBlocks(list: AgreementParty[], style: PartyStyle, columns: number,
       // items (name and title, role, kind, country) read in that order; right-to-left words next to
       // each other (an Arabic name, title and role) read as one right-to-left run.
       // (Where it may break between a country's two names is decided below, at the size it prints at.)
-      { text: partyDetail(p), paragraph: { color: SIGNATORY, rtl: false }, maxLines: 8, balanced: false },
+      { text: partyDetail(p), paragraph: { color: SIGNATORY, rtl: false }, maxLines: 10, balanced: false },
     ];
   });
   const sizes = ([[style.name, SMALLEST_NAME], [style.local, SMALLEST_NAME], [style.detail, SMALLEST_DETAIL]] as const).map(([full, smallest], part) => {
