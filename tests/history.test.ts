@@ -405,33 +405,48 @@ describe('ceremony corrections', () => {
     expect((await t.call('GET', '/ceremonies/his-cer-full')).body).toMatchObject({ version: 1, venue: ceremony('x').venue });
   });
 
-  it('shows an edit behind the API (to the record, or to a correction) in its history, holds back its certificates and corrections (409), and says so to operators; restored, all is as before', async () => {
+  it('shows an edit behind the API (to the record, a correction or the seal) in its history; holds back corrections (409), and certificates and verifications of what it prints; says so to operators; restored, all is as before', async () => {
     await open('his-cer-chain');
     const signed = await logSigning(t, 'his-cer-chain', agreement(['his-a', 'his-b'], { title: 'At a ceremony edited behind the API' }));
     const genuine = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
     expect((await correct('his-cer-chain', { venue: 'Hall 2', reason: 'moved' })).status).toBe(200);
+    const corrected = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
     const { getItem } = await import('#shared/store/operations.ts');
     const { ceremonyKey } = await import('#shared/store/keys.ts');
     const item = (await getItem(ceremonyKey('his-cer-chain')))! as Record<string, any>;
     const rehashed = ({ hash: _, ...entry }: Record<string, unknown>) => ({ ...entry, hash: sha256(canonical(entry)) });
+    const { head: _head, stateHash: _stateHash, ...unsealed } = item;
     const integrity = async () => (await t.call('GET', '/ceremonies/his-cer-chain/history', { token: t.tokens.auditor })).body.integrity;
     const download = () => t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
+    const verified = async (file: Buffer) => (await t.call('POST', '/verify', { token: null, body: file, headers: { 'content-type': 'application/pdf' } })).body;
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      for (const [edit, found] of [
+      for (const [edit, found, printed] of [
         // A field no correction touched: the opening, worked out from the record, is not the one committed.
-        [{ ...item, data: { ...item.data, city: 'Forged city' } }, { chainValid: false, stateMatches: false, firstBadVersion: 1 }],
+        [{ ...item, data: { ...item.data, city: 'Forged city' } }, { chainValid: false, stateMatches: false, firstBadVersion: 1 }, false],
         // The field the correction set: the state it committed.
-        [{ ...item, data: { ...item.data, venue: 'Forged hall' } }, { chainValid: false, stateMatches: false, firstBadVersion: 2 }],
-        // A correction's reason, its hash left, or recomputed: then it is not the entry the item names as its latest.
-        [{ ...item, corrections: [{ ...item.corrections[0], reason: 'Forged reason' }] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
-        [{ ...item, corrections: [rehashed({ ...item.corrections[0], reason: 'Forged reason' })] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }],
+        [{ ...item, data: { ...item.data, venue: 'Forged hall' } }, { chainValid: false, stateMatches: false, firstBadVersion: 2 }, false],
+        // The seal removed, with the record edited: its chained corrections tell it had one.
+        [{ ...unsealed, data: { ...item.data, venue: 'Forged hall' } }, { chainValid: false, stateMatches: false, firstBadVersion: 2 }, false],
+        // A correction's reason, its hash left, or recomputed: then it is not the entry the item names as
+        // its latest. What certificates print is as committed: they are issued.
+        [{ ...item, corrections: [{ ...item.corrections[0], reason: 'Forged reason' }] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }, true],
+        [{ ...item, corrections: [rehashed({ ...item.corrections[0], reason: 'Forged reason' })] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }, true],
       ] as const) {
         await putItem(edit);
         expect(await integrity()).toEqual(found);
-        const refused = await download();
-        expect([refused.status, refused.body.detail]).toEqual([409, expect.stringMatching(/^Ceremony his-cer-chain was changed outside the registry \(.+\): it is neither corrected nor printed on certificates until it is restored$/)]);
-        expect((await correct('his-cer-chain', { title: 'Corrected on an edited record', reason: 'r' }, '"2"')).status).toBe(409);
+        const certificate = await download();
+        if (printed) expect([certificate.status, certificate.headers.get('etag')]).toEqual([200, corrected.headers.get('etag')]);
+        else expect([certificate.status, certificate.body.detail]).toEqual([409, 'Ceremony his-cer-chain was changed outside the registry (its record no longer matches its history): no certificate of its signings is issued until it is restored']);
+        // A file handed out before is still genuine; its verdict shows the ceremony only as committed.
+        const verdict = await verified(genuine.body);
+        expect([verdict.status, verdict.agreement.ceremony?.venue]).toEqual(['valid', printed ? 'Hall 2' : undefined]);
+        // Not corrected on top, whatever the correction (one that moves its days is refused so too, before its signings are read).
+        const refused = await correct('his-cer-chain', { title: 'Corrected on an edited record', reason: 'r' }, '"2"');
+        expect([refused.status, refused.body.detail]).toEqual([409, expect.stringMatching(/^Ceremony his-cer-chain was changed outside the registry \(.+\): it is not corrected until it is restored$/)]);
+        expect((await correct('his-cer-chain', { startsAt: '2021-08-24T09:00:00+08:00', reason: 'r' }, '"2"')).status).toBe(409);
+        // A signing does not copy its ceremony: it is logged, against the ceremony's days as they stand.
+        expect((await logSigning(t, 'his-cer-chain', agreement(['his-a', 'his-b'], { title: `Logged meanwhile ${JSON.stringify(found)}${printed}` }))).status).toBe(201);
       }
       expect(logged.mock.calls.map(([line]) => line).filter((l) => l?.category === 'integrity' && l.ceremonyId === 'his-cer-chain')).not.toHaveLength(0);
     } finally {
@@ -440,8 +455,9 @@ describe('ceremony corrections', () => {
     await putItem(item);
     expect(await integrity()).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
     const restored = await download();
-    expect(restored.status).toBe(200);
+    expect([restored.status, restored.headers.get('etag')]).toEqual([200, corrected.headers.get('etag')]);
     expect(restored.headers.get('etag')).not.toBe(genuine.headers.get('etag')); // it prints the corrected venue
+    expect((await verified(genuine.body)).agreement.ceremony.venue).toBe('Hall 2');
     expect((await correct('his-cer-chain', { title: 'Corrected once restored', reason: 'r' }, '"2"')).status).toBe(200);
     expect(await integrity()).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
   });

@@ -49,9 +49,9 @@ describe('integrity sweep', () => {
     const [sound, rewritten, unreadable] = ids as [string, string, string];
     expect((await t.call('PATCH', `/agreements/${sound}`, { body: { title: 'Sound, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     const clean = await run();
-    expect(clean.result).toEqual({ checked: 3, damaged: [], unread: [], ceremoniesChecked: expect.any(Number), damagedCeremonies: [], complete: true });
+    expect(clean.result).toEqual({ checked: 3, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     expect(clean.errors).toEqual([]);
-    expect(clean.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 0, unread: 0, ceremoniesChecked: expect.any(Number), damagedCeremonies: 0, ms: expect.any(Number) }]);
+    expect(clean.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 0, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
 
     // Behind the API: an entry's reason rewritten with its hash recomputed; a record's title made a number.
     const [entry] = await items.entryItemsOf(rewritten);
@@ -62,48 +62,48 @@ describe('integrity sweep', () => {
     const before = await partitions(ids);
 
     const damaged = await run();
-    expect(damaged.result).toEqual({ checked: 3, damaged: expect.arrayContaining([rewritten, unreadable]), unread: [], ceremoniesChecked: expect.any(Number), damagedCeremonies: [], complete: true });
+    expect(damaged.result).toEqual({ checked: 3, damaged: expect.arrayContaining([rewritten, unreadable]), unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     expect(damaged.result!.damaged).toHaveLength(2);
     expect(damaged.errors.filter((l) => l.category === 'integrity').map((l) => [l.event, l.agreementId ?? l.item]).sort()).toEqual([
       ['a stored item does not fit its schema', `AGREEMENT#${unreadable}`],
       ['agreement history does not check out', rewritten],
     ]);
-    expect(damaged.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 2, unread: 0, ceremoniesChecked: expect.any(Number), damagedCeremonies: 0, ms: expect.any(Number) }]);
+    expect(damaged.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 2, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
     expect(await partitions(ids)).toEqual(before);
 
     await items.putItem(entry!);
     await items.putItem(item);
-    expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], ceremoniesChecked: expect.any(Number), damagedCeremonies: [], complete: true });
+    expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
   });
 
-  it('checks every ceremony\'s history too, and says which do not check out (a record or a correction edited behind the API)', async () => {
+  it('checks every ceremony\'s history too, and says which do not check out (a record or a correction edited, a seal removed) and how many were never sealed', async () => {
     const { ceremony: ceremonyBody } = await import('./support/fixtures.ts');
     const { ceremonyKey } = await import('#shared/store/keys.ts');
-    const ids = ['sw-cer-sound', 'sw-cer-record', 'sw-cer-reason'];
+    const ids = ['sw-cer-sound', 'sw-cer-record', 'sw-cer-reason', 'sw-cer-unsealed', 'sw-cer-unsealed-chained'];
     for (const id of ids) {
       expect((await t.call('POST', '/ceremonies', { body: ceremonyBody(id) })).status).toBe(201);
-      expect((await t.call('PATCH', `/ceremonies/${id}`, { body: { venue: 'Hall 2', reason: 'moved' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+      if (id !== 'sw-cer-unsealed') expect((await t.call('PATCH', `/ceremonies/${id}`, { body: { venue: 'Hall 2', reason: 'moved' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     }
     const clean = await run();
-    expect([clean.result?.damagedCeremonies, clean.errors]).toEqual([[], []]);
-    const ceremonies = clean.result!.ceremoniesChecked;
-    expect(ceremonies).toBeGreaterThanOrEqual(ids.length);
-    expect(clean.info).toEqual([expect.objectContaining({ event: 'integrity sweep finished', ceremoniesChecked: ceremonies, damagedCeremonies: 0 })]);
+    expect([clean.result?.ceremonies.damaged, clean.result?.ceremonies.unsealed, clean.errors]).toEqual([[], 0, []]);
+    const { checked } = clean.result!.ceremonies;
+    expect(checked).toBeGreaterThanOrEqual(ids.length);
+    expect(clean.info).toEqual([expect.objectContaining({ event: 'integrity sweep finished', ceremonies: { checked, damaged: 0, unread: 0, unsealed: 0 } })]);
 
-    const [record, reason] = await Promise.all(ids.slice(1).map(async (id) => (await store.getItem(ceremonyKey(id)))! as Record<string, any>));
+    const items0 = await Promise.all(ids.map(async (id) => (await store.getItem(ceremonyKey(id)))! as Record<string, any>));
+    const [, record, reason, unsealed, unsealedChained] = items0;
     await items.putItem({ ...record, data: { ...record!.data, city: 'Forged city' } });
     await items.putItem({ ...reason, corrections: [{ ...reason!.corrections[0], reason: 'Forged reason' }] });
+    // A seal removed: an uncorrected ceremony reads as one never sealed (counted); a corrected one, whose entries are chained, as damaged.
+    for (const item of [unsealed, unsealedChained]) { const { head: _h, stateHash: _s, ...rest } = item!; await items.putItem(rest); }
     const damaged = await run();
-    expect(damaged.result).toMatchObject({ ceremoniesChecked: ceremonies, damagedCeremonies: expect.arrayContaining(ids.slice(1)), damaged: [], unread: [], complete: true });
-    expect(damaged.result!.damagedCeremonies).toHaveLength(2);
-    expect(damaged.errors.filter((l) => l.category === 'integrity').map((l) => [l.event, l.ceremonyId]).sort()).toEqual([
-      ['ceremony history does not check out', 'sw-cer-reason'],
-      ['ceremony history does not check out', 'sw-cer-record'],
-    ]);
-    expect(damaged.info).toEqual([expect.objectContaining({ event: 'integrity sweep finished', damagedCeremonies: 2 })]);
+    expect(damaged.result).toMatchObject({ ceremonies: { checked, unread: [], unsealed: 1 }, damaged: [], unread: [], complete: true });
+    expect(damaged.result!.ceremonies.damaged.sort()).toEqual(['sw-cer-reason', 'sw-cer-record', 'sw-cer-unsealed-chained']);
+    expect(damaged.errors.filter((l) => l.category === 'integrity').map((l) => l.ceremonyId).sort()).toEqual(['sw-cer-reason', 'sw-cer-record', 'sw-cer-unsealed-chained']);
+    expect(damaged.info).toEqual([expect.objectContaining({ event: 'integrity sweep finished', ceremonies: { checked, damaged: 3, unread: 0, unsealed: 1 } })]);
 
-    for (const item of [record, reason]) await items.putItem(item!);
-    expect((await run()).result?.damagedCeremonies).toEqual([]);
+    for (const item of items0) await items.putItem(item);
+    expect((await run()).result?.ceremonies).toEqual({ checked, damaged: [], unread: [], unsealed: 0 });
   });
 
   it('says which agreements its printed code or a list entry no longer leads to (an item deleted, changed to name another, or to lack a sector)', async () => {
@@ -188,8 +188,8 @@ describe('integrity sweep', () => {
     await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title: 'Never reached' }));
     const { SWEEP_MARGIN_MS } = sweep;
     const cut = await run(SWEEP_MARGIN_MS);
-    expect(cut.error?.message).toMatch(/stopped short after 0 agreements/);
-    expect(cut.errors).toEqual([{ event: 'integrity sweep stopped short of the last agreement', checked: 0, damaged: 0, unread: 0, ceremoniesChecked: expect.any(Number), damagedCeremonies: 0, ms: expect.any(Number) }]);
+    expect(cut.error?.message).toMatch(/stopped short after 0 ceremonies and 0 agreements/);
+    expect(cut.errors).toEqual([{ event: 'integrity sweep stopped short of the last record', checked: 0, damaged: 0, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
   });
 
   it('walks the index page by page, checks each agreement once, and goes past one it cannot read, failing at the end', async () => {
@@ -200,7 +200,7 @@ describe('integrity sweep', () => {
     const quiet = vi.spyOn(console, 'info').mockImplementation(() => {});
     try {
       const paged = await sweepIntegrity({ timeLeft: () => 60_000, marginMs: 0, pageSize: 1 });
-      expect(paged).toEqual({ checked: all.length, damaged: [], unread: [], ceremoniesChecked: expect.any(Number), damagedCeremonies: [], complete: true });
+      expect(paged).toEqual({ checked: all.length, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     } finally {
       quiet.mockRestore();
     }
@@ -210,7 +210,7 @@ describe('integrity sweep', () => {
     const outcome = await failingCalls(unreadable, () => run());
     expect(outcome.error?.message).toMatch(/could not read 1 agreements/);
     expect(outcome.errors).toContainEqual({ event: 'the integrity sweep could not read an agreement', agreementId: failing, error: { name: 'InternalServerError', message: 'injected fault' } });
-    expect(outcome.info).toEqual([{ event: 'integrity sweep finished', checked: all.length - 1, damaged: 0, unread: 1, ceremoniesChecked: expect.any(Number), damagedCeremonies: 0, ms: expect.any(Number) }]);
+    expect(outcome.info).toEqual([{ event: 'integrity sweep finished', checked: all.length - 1, damaged: 0, unread: 1, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
   });
 
   it('checks an agreement once when an amendment moves its signing time across the walk, into the part still to come', async () => {
@@ -235,7 +235,7 @@ describe('integrity sweep', () => {
     try {
       const result = await beforeCalls(amendOnSecondPage, () => sweepIntegrity({ timeLeft: () => 60_000, marginMs: 0, pageSize: 1 }));
       expect(moved).toBe(true);
-      expect(result).toEqual({ checked: all.length, damaged: [], unread: [], ceremoniesChecked: expect.any(Number), damagedCeremonies: [], complete: true });
+      expect(result).toEqual({ checked: all.length, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     } finally {
       quiet.mockRestore();
     }

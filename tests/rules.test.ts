@@ -308,7 +308,8 @@ describe('ceremony rules', () => {
     const found = (await getCeremonyStored(lost))!;
     const patch = { endsAt: '2031-08-25T18:00:00+08:00', reason: 'the whole decade' };
     const next = correctCeremony(found.record, patch, { at: new Date().toISOString(), actor: 'local-staff' })!;
-    expect(await replaceCeremony(next, 1, found, [correctionEntry(next, correctionOf(found.record, next), patch.reason, found.seal!.head)], 'made-before-the-rule')).toBe(true);
+    const entry = correctionEntry(next, correctionOf(found.record, next), patch.reason, found.seal!.head);
+    expect(await replaceCeremony(next, 1, found, [entry], entry.hash!, 'made-before-the-rule')).toBe(true);
     const resent = await t.call('PATCH', `/ceremonies/${lost}`, { body: patch, headers: { 'if-match': '"1"' } });
     expect([resent.status, resent.headers.get('idempotent-replayed'), resent.body.version]).toEqual([200, 'true', 2]);
   });

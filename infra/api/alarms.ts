@@ -109,7 +109,7 @@ export class RegistryAlarms extends Construct {
     alarm('Integrity', new cloudwatch.Metric({ ...integrity, period: FIVE_MINUTES, statistic: 'Sum' }), 1,
       `The registry found stored history, records or published keys that do not check out, or a printed code or list entry that no longer leads to its agreement (changed outside the registry, or restored wrong): see the functions' logs where message.category is "${INTEGRITY}"`, false);
     // It runs once a day: one failure (a sweep cut short, or the table failing it) is the alarm.
-    alarm('IntegritySweepErrors', props.sweep.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The daily integrity sweep failed or stopped short of the last agreement: see its log', false);
+    alarm('IntegritySweepErrors', props.sweep.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The daily integrity sweep failed or stopped short of the last record: see its log', false);
     // A sweep that never starts fails nothing: EventBridge counts the day's start it gave up on (the
     // rule's permission to invoke the function gone, the function gone) once its retries are spent.
     const undelivered = new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: props.sweep.schedule.ruleName }, period: FIVE_MINUTES, statistic: 'Sum' });

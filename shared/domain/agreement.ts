@@ -11,10 +11,10 @@ import { RuleViolation, type FieldError } from './errors.ts';
 import { toUtcIso } from './formats.ts';
 import { currencyMinorUnits } from './iso-codes.ts';
 import type { Stamp } from './principal.ts';
-import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryEntry, Party } from './schemas.ts';
+import type { Agreement, AgreementInput, AgreementParty, AgreementPatch, Ceremony, HistoryAction, HistoryCheck, HistoryEntry, Party } from './schemas.ts';
 import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two, venueOffset, writtenOffset } from './time-zones.ts';
 
-export type { Agreement, AgreementParty, HistoryEntry };
+export type { Agreement, AgreementParty, HistoryCheck, HistoryEntry };
 
 /** What a history entry records of one content field: from what, to what (absent: undefined; FieldChanges of directory records write null). */
 type ContentChange = { from?: unknown; to?: unknown };
@@ -259,15 +259,6 @@ export function previousVersion(current: Agreement, latest: HistoryEntry, before
 export function recordDisagrees(current: Agreement, latest: HistoryEntry): boolean {
   const { hash, ...body } = latest;
   return latest.version === current.version && hashOf(body) === hash && hashOf(present(current)) !== latest.stateHash;
-}
-
-export interface HistoryCheck {
-  /** Every entry hashes to its `hash`, links to the previous one, and its stateHash matches the replay. */
-  chainValid: boolean;
-  /** Replaying the whole history gives exactly the current record. */
-  stateMatches: boolean;
-  /** The first version whose entry does not add up, or is missing, if any. */
-  firstBadVersion: number | null;
 }
 
 export function verifyHistory(current: Agreement, entries: readonly HistoryEntry[]): HistoryCheck {

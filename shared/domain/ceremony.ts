@@ -3,13 +3,12 @@
  * reason, when it was logged wrong (every certificate of its signings prints it); each correction
  * keeps what it changed, so its history goes back to how it was opened.
  */
-import type { HistoryCheck } from './agreement.ts';
 import { hashOf } from './canonical.ts';
 import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
 import { RuleViolation } from './errors.ts';
 import { toUtcNanos } from './formats.ts';
 import type { Stamp } from './principal.ts';
-import type { Ceremony, CeremonyEntry, CeremonyInput, CeremonyPatch } from './schemas.ts';
+import type { Ceremony, CeremonyEntry, CeremonyInput, CeremonyPatch, HistoryCheck } from './schemas.ts';
 import { offsetLabel, writtenOffset, zoneOffset } from './time-zones.ts';
 
 export type { Ceremony, CeremonyEntry };
@@ -143,6 +142,13 @@ function openingEntry(opened: Ceremony): EntryBody {
 export interface CeremonySeal { head: string; stateHash: string }
 
 /**
+ * Whether a ceremony's record is the state its item committed (`seal`): what a certificate prints,
+ * and what a verification shows, checked without its corrections. A ceremony kept before histories
+ * were chained (no seal) has nothing to be checked against.
+ */
+export const asCommitted = (ceremony: Ceremony, seal: CeremonySeal | undefined): boolean => !seal || hashOf(ceremony) === seal.stateHash;
+
+/**
  * Every entry of a ceremony's history, each chained to the one before, worked out afresh from the
  * record and the corrections' changes: the history of a ceremony kept before entries were chained,
  * chained as it stands at its next correction. Its seal is the last entry's.
@@ -162,8 +168,9 @@ export function sealHistory(ceremony: Ceremony, corrections: readonly CeremonyEn
  * history alone tells every version. Chained (`seal` given: every ceremony opened or corrected
  * since entries are chained), the opening carries its hashes too; else none does.
  */
-export function ceremonyHistory(ceremony: Ceremony, corrections: readonly CeremonyEntry[], seal: CeremonySeal | undefined): CeremonyEntry[] {
-  const opened = ceremonyVersions(ceremony, corrections).at(-1)!;
+export function ceremonyHistory(
+  ceremony: Ceremony, corrections: readonly CeremonyEntry[], seal: CeremonySeal | undefined, opened = ceremonyVersions(ceremony, corrections).at(-1)!,
+): CeremonyEntry[] {
   return [seal ? sealed(openingEntry(opened), opened, null) : openingEntry(opened), ...corrections];
 }
 
@@ -177,7 +184,7 @@ export function ceremonyHistory(ceremony: Ceremony, corrections: readonly Ceremo
  */
 export function verifyCeremonyHistory(ceremony: Ceremony, corrections: readonly CeremonyEntry[], seal: CeremonySeal): HistoryCheck {
   const states = ceremonyVersions(ceremony, corrections).reverse();
-  const entries = ceremonyHistory(ceremony, corrections, seal);
+  const entries = ceremonyHistory(ceremony, corrections, seal, states[0]);
   let firstBadVersion: number | null = null;
   let prevHash: string | null = null;
   for (const [i, entry] of entries.entries()) {

@@ -258,7 +258,7 @@ const directoryEntry = (changes: string) => z.object({
  */
 export const ceremonyEntryRecord = directoryEntry('For the opening: each field it was opened with, from null; for a correction: each field it changed (null for absent)').extend({
   stateHash: z.string().optional().describe('SHA-256 (hex) of the canonical JSON of the ceremony as of this version, as GET /ceremonies/{id} answered it'),
-  prevHash: z.string().nullable().optional(),
+  prevHash: z.string().nullable().optional().describe('The previous entry\'s `hash` (null for the opening)'),
   hash: z.string().optional().describe('SHA-256 (hex) of the canonical JSON of this entry without `hash`'),
 });
 export type CeremonyEntry = z.infer<typeof ceremonyEntryRecord>;
@@ -310,6 +310,17 @@ export const historyEntryRecord = z.object({
   hash: z.string().describe('SHA-256 (hex) of the canonical JSON of this entry without `hash`'),
 });
 export type HistoryEntry = z.infer<typeof historyEntryRecord>;
+
+/** Whether a hash-chained history checks out (an agreement's, a ceremony's). */
+export const historyCheckRecord = z.object({
+  /** Every entry hashes to its `hash`, links to the previous one, and its stateHash matches the replay. */
+  chainValid: z.boolean(),
+  /** Replaying the whole history gives exactly the current record. */
+  stateMatches: z.boolean(),
+  /** The first version whose entry does not add up, or is missing, if any. */
+  firstBadVersion: z.number().int().nullable(),
+});
+export type HistoryCheck = z.infer<typeof historyCheckRecord>;
 export type HistoryAction = HistoryEntry['action'];
 
 /**

@@ -108,8 +108,6 @@ const page = <T extends z.ZodType>(item: T) => z.object({
   nextCursor: z.string().nullable().describe('Where the next page starts; null when there is no more'),
 });
 
-const historyCheck = z.object({ chainValid: z.boolean(), stateMatches: z.boolean(), firstBadVersion: z.number().int().nullable() });
-
 export const historyResponse = z.object({
   agreementId: z.string(),
   code: z.string(),
@@ -117,14 +115,14 @@ export const historyResponse = z.object({
   ceremonyId: z.string(),
   version: z.number().int(),
   items: z.array(s.historyEntryRecord),
-  integrity: historyCheck,
+  integrity: s.historyCheckRecord,
 });
 
 const jwks = z.object({ keys: z.array(publicJwk) });
 
 const ceremonyHistoryResponse = z.object({
   ceremonyId: z.string(), version: z.number().int(), items: z.array(s.ceremonyEntryRecord),
-  integrity: historyCheck.nullable().describe('Whether the hash chain checks out; null for a ceremony kept before histories were chained and not corrected since (its entries carry no hashes)'),
+  integrity: s.historyCheckRecord.nullable().describe('Whether the hash chain checks out; null for a ceremony kept before histories were chained and not corrected since (its entries carry no hashes)'),
 });
 const partyHistoryResponse = z.object({
   partyId: z.string(), version: z.number().int(),

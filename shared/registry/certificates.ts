@@ -18,8 +18,7 @@ import {
   type CertificatePayload,
 } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
-import { getCeremonyStored } from '#shared/store/directory.ts';
-import { assertCeremonyIntact } from './directory.ts';
+import { ceremonyNotPrinted, committedCeremony } from './directory.ts';
 import { entryOf, integrityOf } from './agreements.ts';
 
 export const { PUBLIC_BASE_URL } = z.object({ PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')) }).parse(process.env);
@@ -40,11 +39,11 @@ export function ceremonyMissing(agreement: Pick<Agreement, 'id' | 'ceremonyId'>)
   return new Error(`ceremony ${agreement.ceremonyId} of agreement ${agreement.id} is missing`);
 }
 
-/** The ceremony an agreement was signed at, as it stands; refused (409) while its history does not check out. */
+/** The ceremony an agreement was signed at, as it stands; refused (409) while it is not the state its history committed. */
 async function ceremonyNow(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony> {
-  const found = await getCeremonyStored(agreement.ceremonyId);
+  const found = await committedCeremony(agreement.ceremonyId);
   if (!found) throw ceremonyMissing(agreement);
-  assertCeremonyIntact(found);
+  if (!found.committed) throw ceremonyNotPrinted(agreement.ceremonyId);
   return found.record;
 }
 

@@ -7,12 +7,11 @@ import { deriveId, newId } from '#shared/domain/ids.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
 import {
   assertClockAgrees, assertSpan, beforeCorrection, ceremonyHistory, correctCeremony, correctionBody, correctionEntry, correctionOf, entryBody, newCeremony,
-  sealHistory, verifyCeremonyHistory, type Ceremony, type CeremonyEntry,
+  asCommitted, sealHistory, verifyCeremonyHistory, type Ceremony, type CeremonyEntry,
 } from '#shared/domain/ceremony.ts';
-import type { HistoryCheck } from '#shared/domain/agreement.ts';
 import { beforeRename, newParty, partyHistory, patchParty, renameEntry, renameOf, type Party, type PartyEntry } from '#shared/domain/party.ts';
 import { readsEverything, stampOf, type Principal, type Stamp } from '#shared/domain/principal.ts';
-import type { CeremonyInput, CeremonyPatch, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
+import type { CeremonyInput, CeremonyPatch, HistoryCheck, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
 import { replayEach, signingDayError, type Agreement } from '#shared/domain/agreement.ts';
 import { offsetLabel, venueOffset } from '#shared/domain/time-zones.ts';
@@ -198,7 +197,12 @@ export async function readCeremony(id: string): Promise<Ceremony> {
 
 const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
   noun: 'ceremony',
-  read: store.getCeremonyStored,
+  // Refused (409) from the read on, before any rule reads its signings, while its history does not check out.
+  read: async (id) => {
+    const found = await store.getCeremonyStored(id);
+    if (found) assertCeremonyIntact(found);
+    return found;
+  },
   apply: correctCeremony,
   changesOf: correctionOf,
   undo: beforeCorrection,
@@ -209,10 +213,10 @@ const CORRECTING: Changing<Ceremony, CeremonyPatch, store.StoredCeremony> = {
     await assertSigningsStillFit(before, after);
   },
   write: (next, found, change) => {
-    assertCeremonyIntact(found);
     // A ceremony kept before histories were chained is chained first, as it stands.
     const { corrections, head } = found.seal ? { corrections: found.corrections, head: found.seal.head } : chainedAsItStands(found);
-    return store.replaceCeremony(next, found.record.version, found, [...corrections, correctionEntry(next, change.changes, change.reason!, head)], change.token);
+    const entry = correctionEntry(next, change.changes, change.reason!, head);
+    return store.replaceCeremony(next, found.record.version, found, [...corrections, entry], entry.hash!, change.token);
   },
   // Under another correction since: its entry, the same instant, actor, reason and changes (copies
   // sent at once are stamped apart, but for the same millisecond). At its own version, the token tells.
@@ -304,28 +308,49 @@ function chainedAsItStands({ record, corrections }: store.StoredCeremony): { cor
 
 /**
  * Whether a ceremony's history checks out (null: kept before histories were chained, and not
- * corrected since). A finding is logged, once per read, for the integrity alarm.
+ * corrected since: nothing to check it against). One whose corrections are chained but whose item
+ * names no head (removed behind the API) does not: its latest version cannot be told as committed.
+ * Each finding is logged for the integrity alarm.
  */
 export function ceremonyIntegrity({ record, corrections, seal }: store.StoredCeremony): HistoryCheck | null {
-  if (!seal) return null;
-  const check = verifyCeremonyHistory(record, corrections, seal);
+  const chained = corrections.some((entry) => entry.hash !== undefined);
+  if (!seal && !chained) return null;
+  const check = seal ? verifyCeremonyHistory(record, corrections, seal) : { chainValid: false, stateMatches: false, firstBadVersion: record.version };
   if (!check.chainValid || !check.stateMatches) log.integrity('ceremony history does not check out', { ceremonyId: record.id, ...check });
   return check;
 }
 
+/** A ceremony changed outside the registry: a 409 saying what is held back until it is restored. */
+const changedOutside = (id: string, what: string, heldBack: string) =>
+  new StateConflict(`Ceremony ${id} was changed outside the registry (${what}): ${heldBack} until it is restored`, [{ path: '', message: 'ceremony changed outside the registry' }]);
+
 /**
- * Refuses (409) a change to, or a certificate printing, a ceremony whose history does not check out:
- * a correction made on a record edited behind the API would take the edit into its entry for good,
- * and a certificate would print (and sign for) what the registry never recorded. Until it is restored.
+ * Refuses (409) a correction of a ceremony whose history does not check out: made on a record edited
+ * behind the API, it would take the edit into its own entry for good.
  */
-export function assertCeremonyIntact(found: store.StoredCeremony): void {
+function assertCeremonyIntact(found: store.StoredCeremony): void {
   const check = ceremonyIntegrity(found);
   if (!check || (check.chainValid && check.stateMatches)) return;
-  const at = check.firstBadVersion === null ? 'its record no longer matches its history' : `its history does not check out from version ${check.firstBadVersion} on`;
-  throw new StateConflict(`Ceremony ${found.record.id} was changed outside the registry (${at}): it is neither corrected nor printed on certificates until it is restored`, [
-    { path: '', message: 'ceremony changed outside the registry' },
-  ]);
+  const what = check.firstBadVersion === null ? 'its record no longer matches its history' : `its history does not check out from version ${check.firstBadVersion} on`;
+  throw changedOutside(found.record.id, what, 'it is not corrected');
 }
+
+/**
+ * A ceremony as it stands, and whether it is the state its item committed: what certificates print
+ * (refused, 409, when it is not: they would print, and sign for, what the registry never recorded)
+ * and verifications show (they leave it out). Checked without reading its corrections; the
+ * history, a correction and the daily sweep check the whole chain.
+ */
+export async function committedCeremony(id: string): Promise<{ record: Ceremony; committed: boolean } | undefined> {
+  const found = await store.getCeremonySealed(id);
+  if (!found) return undefined;
+  const committed = !found.sealRemoved && asCommitted(found.record, found.seal);
+  if (!committed) log.integrity('ceremony record does not match its history', { ceremonyId: id });
+  return { record: found.record, committed };
+}
+
+/** The 409 for a certificate of a signing at a ceremony changed outside the registry (see committedCeremony). */
+export const ceremonyNotPrinted = (id: string) => changedOutside(id, 'its record no longer matches its history', 'no certificate of its signings is issued');
 
 /** Every version of a ceremony: its opening and each correction, with its reason, hash-chained, and whether that chain checks out. */
 export async function ceremonyHistoryOf(id: string): Promise<{ ceremonyId: string; version: number; items: CeremonyEntry[]; integrity: HistoryCheck | null }> {

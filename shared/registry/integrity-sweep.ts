@@ -18,17 +18,23 @@ import { ceremonyIntegrity } from './directory.ts';
 /** Agreements read whole at once: each is one partition query, so a few in flight keep the sweep brisk without crowding the table. */
 const IN_FLIGHT = 8;
 
-export interface SweepResult {
-  /** Agreements read whole and checked. */
+/** What a sweep found of one kind of record. */
+export interface Tally {
+  /** Records read whole and checked. */
   checked: number;
   /** Ids of those whose history does not check out, or whose item no longer parses. */
   damaged: string[];
-  /** Ids of those (agreements and ceremonies) that could not be read (each logged with its error): the sweep fails for them, after checking the rest. */
+  /** Ids of those that could not be read (each logged with its error): the sweep fails for them, after checking the rest. */
   unread: string[];
-  /** Ceremonies read whole and checked (first, before the agreements), and those whose history does not check out. */
-  ceremoniesChecked: number;
-  damagedCeremonies: string[];
-  /** Whether the index was walked to its end before the time ran out. */
+}
+
+/** Agreements' tally (at the top, as before ceremonies were checked) and ceremonies' (checked first). */
+export interface SweepResult extends Tally {
+  ceremonies: Tally & {
+    /** Ceremonies kept before histories were chained and not corrected since: nothing to check them against (one whose seal was removed behind the API reads so too). */
+    unsealed: number;
+  };
+  /** Whether both indexes were walked to their end before the time ran out. */
   complete: boolean;
 }
 
@@ -40,7 +46,7 @@ export interface SweepOptions {
   pageSize?: number;
 }
 
-export type Finding = 'sound' | 'damaged' | 'gone' | 'unread';
+export type Finding = 'sound' | 'damaged' | 'gone' | 'unread' | 'unsealed';
 
 /** Checks of the items by which a version is found, before a version changed each time is let pass. */
 const REACH_ATTEMPTS = 3;
@@ -63,16 +69,13 @@ async function unreachableBy(agreement: Agreement): Promise<{ version: number; a
   return { version: agreement.version, astray: [] }; // sound, changing, or deleted meanwhile
 }
 
-/**
- * What one ceremony's read and check find. One kept before histories were chained, and not corrected
- * since, has nothing to check it against: sound, as far as can be told.
- */
+/** What one ceremony's read and check find: `unsealed` for one kept before histories were chained, and not corrected since. */
 export async function checkCeremony(id: string): Promise<Finding> {
   try {
     const found = await getCeremonyStored(id);
     if (!found) return 'gone';
     const check = ceremonyIntegrity(found);
-    return !check || (check.chainValid && check.stateMatches) ? 'sound' : 'damaged';
+    return !check ? 'unsealed' : check.chainValid && check.stateMatches ? 'sound' : 'damaged';
   } catch (error) {
     if (error instanceof DamagedItem) return 'damaged';
     log.error('the integrity sweep could not read a ceremony', { ceremonyId: id, error: errorFields(error) });
@@ -106,8 +109,7 @@ export async function checkAgreement(id: string): Promise<Finding> {
  * finding into `tally` (its checked count and damaged ids) and `unread`.
  */
 async function walk(
-  listed: AsyncGenerator<string[]>, check: (id: string) => Promise<Finding>, tally: { checked: number; damaged: string[] }, unread: string[],
-  { timeLeft, marginMs }: SweepOptions,
+  listed: AsyncGenerator<string[]>, check: (id: string) => Promise<Finding>, tally: Tally & { unsealed?: number }, { timeLeft, marginMs }: SweepOptions,
 ): Promise<boolean> {
   const seen = new Set<string>();
   for await (const page of listed) {
@@ -119,9 +121,10 @@ async function walk(
       const found = await Promise.all(batch.map(check));
       batch.forEach((id, i) => {
         if (found[i] === 'gone') return;
-        if (found[i] === 'unread') return void unread.push(id);
+        if (found[i] === 'unread') return void tally.unread.push(id);
         tally.checked += 1;
         if (found[i] === 'damaged') tally.damaged.push(id);
+        if (found[i] === 'unsealed') tally.unsealed = (tally.unsealed ?? 0) + 1;
       });
     }
   }
@@ -136,16 +139,12 @@ async function walk(
 export async function sweepIntegrity(options: SweepOptions): Promise<SweepResult> {
   const started = Date.now();
   const { pageSize = 100 } = options;
-  const result: SweepResult = { checked: 0, damaged: [], unread: [], ceremoniesChecked: 0, damagedCeremonies: [], complete: true };
-  const ceremonies = { checked: 0, damaged: result.damagedCeremonies };
-  result.complete = (await walk(everyCeremonyId(pageSize), checkCeremony, ceremonies, result.unread, options))
-    && (await walk(everyAgreementId(pageSize), checkAgreement, result, result.unread, options));
-  result.ceremoniesChecked = ceremonies.checked;
-  const summary = {
-    checked: result.checked, damaged: result.damaged.length, unread: result.unread.length,
-    ceremoniesChecked: result.ceremoniesChecked, damagedCeremonies: result.damagedCeremonies.length, ms: Date.now() - started,
-  };
-  if (result.complete) log.info('integrity sweep finished', summary);
-  else log.error('integrity sweep stopped short of the last agreement', summary);
-  return result;
+  const ceremonies = { checked: 0, damaged: [], unread: [], unsealed: 0 };
+  const agreements: Tally = { checked: 0, damaged: [], unread: [] };
+  const complete = (await walk(everyCeremonyId(pageSize), checkCeremony, ceremonies, options)) && (await walk(everyAgreementId(pageSize), checkAgreement, agreements, options));
+  const counts = ({ checked, damaged, unread }: Tally) => ({ checked, damaged: damaged.length, unread: unread.length });
+  const summary = { ...counts(agreements), ceremonies: { ...counts(ceremonies), unsealed: ceremonies.unsealed }, ms: Date.now() - started };
+  if (complete) log.info('integrity sweep finished', summary);
+  else log.error('integrity sweep stopped short of the last record', summary);
+  return { ...agreements, ceremonies, complete };
 }

@@ -21,11 +21,12 @@ import {
 } from '#shared/certificate/signature.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf } from '#shared/store/certificates.ts';
-import { getCeremony, getCeremonyStored } from '#shared/store/directory.ts';
+import { getCeremonyStored } from '#shared/store/directory.ts';
 import type { GenuineVerification, InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
 import { verifyingKeys } from '#shared/store/published-keys.ts';
 import { entryOf } from './agreements.ts';
 import { ceremonyMissing, issuedDigest, PUBLIC_BASE_URL } from './certificates.ts';
+import { committedCeremony } from './directory.ts';
 
 /** The ceremony an agreement was signed at, as it stands (the latest of its versions first) and as it stood before each correction. */
 async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[]> {
@@ -49,11 +50,15 @@ const NO_SUCH_LINK = [
   `登记系统未签发过此编号、此版本并带有此签名的证书，此链接并非由登记系统签发。${IF_TYPED[1]}`,
 ] as const;
 
-/** The verdict on a genuine certificate of `version`, with its public facts; `standing` is its ceremony as it stands, when already read. */
+/**
+ * The verdict on a genuine certificate of `version`, with its public facts; `standing` is its
+ * ceremony as it stands, when already read. A ceremony changed outside the registry (its record not
+ * the state its history committed) is left out: the registry cannot vouch for it.
+ */
 async function verdict(stored: store.StoredAgreement, version: number, standing?: Ceremony): Promise<Verification> {
   const certified = replay(stored.agreement, stored.history, version)!;
   const current = stored.agreement;
-  const ceremony = standing ?? (await getCeremony(certified.ceremonyId));
+  const ceremony = standing ?? (await committedCeremony(certified.ceremonyId).then((found) => (found?.committed ? found.record : undefined)));
   const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
   const [detail, detailZh]: readonly [string, string] = {
     valid: ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
@@ -213,6 +218,14 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
   if (onRecord?.kid === key.kid) return verdict(stored, payload.version);
+  // A ceremony changed outside the registry cannot be printed again to compare with.
+  if (!(await committedCeremony(stored.agreement.ceremonyId))?.committed) {
+    return invalid(
+      'not-comparable',
+      'These exact bytes are not on record, and the record of this agreement\'s ceremony does not check out (it was changed outside the registry), so the file cannot be re-rendered to compare them.',
+      '登记系统中没有与此文件完全相同的记录，且此协议的签约仪式记录未通过完整性核验（已在登记系统之外被改动），无法重新生成文件以作比对。',
+    );
+  }
   // Not on record (handed out before records were kept): re-render it with the JWS it carries (the
   // one the registry signed for this payload, whichever key signed it: Ed25519 signs
   // deterministically) and compare the bytes. No private key is needed. Such a file

@@ -2,7 +2,7 @@
  * Parties and ceremonies: the directory agreements refer to. Creates are conditional on the id
  * being new; party updates are conditional on the version the caller saw.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { toUtcIso } from '#shared/domain/formats.ts';
 import type { FieldChanges } from '#shared/domain/changes.ts';
@@ -145,15 +145,13 @@ export const insertCeremony = (c: Ceremony, origin: Origin) => putIf(ceremonyIte
 
 /**
  * false unless the stored ceremony is still at `expectedVersion`; `corrections` (chained) ends with
- * the one that makes `c`, the history's head. A ceremony whose corrections would outgrow its item (400 KB: about a hundred of
+ * the one that makes `c`, whose hash is `head`. A ceremony whose corrections would outgrow its item (400 KB: about a hundred of
  * the longest, many more short ones) refuses another with a 422, keeping what it has.
  */
-export function replaceCeremony(c: Ceremony, expectedVersion: number, origin: Origin, corrections: readonly CeremonyEntry[], token: string): Promise<boolean> {
+export function replaceCeremony(c: Ceremony, expectedVersion: number, origin: Origin, corrections: readonly CeremonyEntry[], head: string, token: string): Promise<boolean> {
   assertRoomFor('ceremony', 'corrections', { data: c, corrections });
   // A ceremony opened before ceremonies had versions has no version attribute: it is at 1.
   const condition = expectedVersion === 1 ? 'attribute_exists(pk) AND (version = :expected OR attribute_not_exists(version))' : 'version = :expected';
-  const head = corrections.at(-1)?.hash;
-  if (head === undefined) throw new Error(`ceremony ${c.id}: a correction must be chained to the history before it`);
   return putIf(ceremonyItem(c, origin, { head, stateHash: hashOf(c) }, corrections, token), condition, { ':expected': expectedVersion });
 }
 
@@ -165,8 +163,9 @@ const storedCorrections = z.array(ceremonyEntryRecord);
  */
 export type StoredCeremony = StoredRecord<Ceremony> & { corrections: CeremonyEntry[]; seal: CeremonySeal | undefined };
 
+/** The item's seal; one that lost either part (behind the API) matches nothing, rather than pass for a ceremony never sealed. */
 const sealOf = (item: Record<string, unknown>): CeremonySeal | undefined =>
-  typeof item.head === 'string' && typeof item.stateHash === 'string' ? { head: item.head, stateHash: item.stateHash } : undefined;
+  item.head === undefined && item.stateHash === undefined ? undefined : { head: String(item.head ?? ''), stateHash: String(item.stateHash ?? '') };
 
 export async function getCeremonyStored(id: string): Promise<StoredCeremony | undefined> {
   const item = await getItem(keys.ceremonyKey(id));
@@ -178,10 +177,27 @@ export async function getCeremonyStored(id: string): Promise<StoredCeremony | un
   return { record: ceremonyOf(item.data), ...originOf(item), change, corrections, seal: sealOf(item) };
 }
 
-/** A ceremony as it stands, without the corrections its item keeps (up to 400 KB of them): what signings and certificates read. */
+/** A ceremony as it stands, without the corrections its item keeps (up to 400 KB of them): what signings read. */
 export async function getCeremony(id: string): Promise<Ceremony | undefined> {
   const item = await getItem(keys.ceremonyKey(id), ['data']);
   return item && ceremonyOf(item.data);
+}
+
+/**
+ * A ceremony as it stands with its seal, without its corrections (only whether the first is chained):
+ * what certificates print and verifications show, checked against the seal. A ceremony whose seal
+ * is gone but whose corrections are chained had it removed behind the API: `sealRemoved`.
+ */
+export async function getCeremonySealed(id: string): Promise<{ record: Ceremony; seal: CeremonySeal | undefined; sealRemoved: boolean } | undefined> {
+  const { Item: item } = await dynamo.send(new GetCommand({
+    TableName: tableName, Key: keys.ceremonyKey(id), ConsistentRead: true,
+    ProjectionExpression: '#data, #head, #stateHash, #corrections[0].#hash',
+    ExpressionAttributeNames: { '#data': 'data', '#head': 'head', '#stateHash': 'stateHash', '#corrections': 'corrections', '#hash': 'hash' },
+  }));
+  if (!item) return undefined;
+  const seal = sealOf(item);
+  const firstChained = Array.isArray(item.corrections) && (item.corrections[0] as { hash?: unknown } | undefined)?.hash !== undefined;
+  return { record: ceremonyOf(item.data), seal, sealRemoved: !seal && firstChained };
 }
 
 /** Every ceremony, latest start first, in the index. */

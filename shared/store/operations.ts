@@ -13,7 +13,7 @@ const ITEM_TOO_LARGE = /size .*exceeded the maximum allowed size/i;
 
 /** DynamoDB's limit on one item. */
 export const ITEM_LIMIT = 400 * 1024;
-/** Keys, type, version, request hash and tokens (about 500 bytes): what an item holds besides its record and history. */
+/** Keys, type, version, request hash, tokens and a ceremony's seal (about 650 bytes): what an item holds besides its record and history. */
 const ITEM_OVERHEAD = 1024;
 
 /**

@@ -325,7 +325,7 @@ describe('function bundles', () => {
       const bundle = bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.sweep.fn));
       const sweep = run('integrity-sweep', { ...bundle, env: { ...bundle.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url } });
       const result = await sweep.invoke(scheduledEvent());
-      expect(result).toEqual({ checked: listed.json.items.length, damaged: [], unread: [], ceremoniesChecked: ceremonies.json.items.length, damagedCeremonies: [], complete: true });
+      expect(result).toEqual({ checked: listed.json.items.length, damaged: [], unread: [], ceremonies: { checked: ceremonies.json.items.length, damaged: [], unread: [], unsealed: 0 }, complete: true });
       expect(ceremonies.json.items.length).toBeGreaterThan(0);
       expect(proxy.denied).toEqual([]);
       expect(sweep.output()).toContain('"event":"integrity sweep finished"');
