@@ -1,8 +1,8 @@
 /**
  * The integrity sweep: every ceremony's history and every agreement's checked, whether or not anyone
- * reads them, and the items an agreement is found by (its printed code's claim, its list entries), so that damage (an edit behind
- * the API, a restore gone wrong) raises the integrity alarm within a day, not when somebody next
- * downloads, verifies or audits that agreement, or misses it. It writes nothing: each finding is an
+ * reads them, and the items an agreement is found by (its printed code's claim, its list entries),
+ * so that damage (an edit behind the API, a restore gone wrong) raises the integrity alarm within a
+ * day, not when somebody next downloads, verifies or audits that record, or misses it. It writes nothing: each finding is an
  * integrity event, the same a read would log where one does (integrityOf, parseStored).
  */
 import type { Agreement } from '#shared/domain/schemas.ts';
@@ -106,7 +106,8 @@ export async function checkAgreement(id: string): Promise<Finding> {
 
 /**
  * Checks every id `listed` gives, once, while time is left (false once it runs out), counting each
- * finding into `tally` (its checked count and damaged ids) and `unread`.
+ * finding into `tally`: the records checked, and the ids of those damaged and unread (and, for
+ * ceremonies, how many are unsealed).
  */
 async function walk(
   listed: AsyncGenerator<string[]>, check: (id: string) => Promise<Finding>, tally: Tally & { unsealed?: number }, { timeLeft, marginMs }: SweepOptions,
