@@ -859,6 +859,8 @@ describe('certificate content', () => {
     const { rtlParagraph } = await import('#shared/certificate/shaping.ts');
     const name = 'IBM الشرق الأوسط (دبي) – فرع 3';
     expect([rtlParagraph(name), rtlParagraph(name, 'ar'), rtlParagraph(name, 'ar-AE'), rtlParagraph(name, 'az-Arab'), rtlParagraph(name, 'az'), rtlParagraph(name, 'en')]).toEqual([false, true, true, true, false, false]);
+    // The language's likely script (CLDR's), whatever else the tag holds: a deprecated code, an extension, Nastaliq's own script code.
+    expect(['iw', 'ckb', 'ur-Aran', 'ar-u-nu-latn', 'en-u-nu-arab', 'ar-Latn', 'sd-Deva'].map((tag) => rtlParagraph('IBM שלום شركة', tag))).toEqual([true, true, true, true, false, false, false]);
     // Without a right-to-left letter the language does not turn it; a Latin-script tag of such a language neither.
     expect([rtlParagraph('IBM Middle East', 'ar'), rtlParagraph('Ali Valiyev ولی', 'ug-Latn'), rtlParagraph('IBM שלום', 'he')]).toEqual([false, false, true]);
     // Drawn on a certificate: the Latin word at the line's right, the Arabic reading from it leftwards.
@@ -1163,13 +1165,18 @@ describe('certificate content', () => {
     // But French guillemets set off by spaces hold to the words they enclose (UAX #14 LB15a, LB15b):
     // no line ends "«" or starts "» :", as no line starts ":".
     const french = 'Association « Route de la soie numérique » : coopération « franco-chinoise » ; délégation « Asie » !';
-    for (let width = 110; width <= 300; width += 0.5) { // where "« franco-chinoise » ;" fits a line
+    for (let width = 30; width <= 300; width += 0.5) {
       for (const lines of [wrap(french, 10, width, { lang: 'fr' }), balancedWrap(french, 10, width, { lang: 'fr' })]) {
-        expect(lines.join(' '), `${width}`).toBe(french);
-        for (const line of lines) expect(line, `${width}: ${lines.join(' | ')}`).not.toMatch(/^[»:;!]|«$/u);
+        const shown = `${width}: ${lines.join(' | ')}`;
+        // A group too wide for the line breaks where only its quotation marks hold it, first: never before its ":" or ";".
+        for (const line of lines) expect(line, shown).not.toMatch(/^[:;]/u);
+        if (width < 110) continue; // where "« franco-chinoise » ;" fits a line
+        expect(lines.join(' '), shown).toBe(french);
+        for (const line of lines) expect(line, shown).not.toMatch(/^[»:;!]|«$/u);
       }
     }
     expect(wrap('Société « Transports » : fret', 10, 80, { lang: 'fr' })).toEqual(['Société', '« Transports » :', 'fret']);
+    expect(wrap('Société « Transports » : fret', 10, 58, { lang: 'fr' })).toEqual(['Société «', 'Transports', '» : fret']);
     // A shorter piece of Arabic can be wider (its last letter takes its final form): every line is measured.
     for (let width = 10; width <= 40; width += 0.25) {
       for (const line of wrap('دفتر)', 10, width, { lang: 'ar' })) {
@@ -2556,6 +2563,12 @@ describe('verification', () => {
     const arabic = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, title: 'حفل التوقيع', event: 'Expo 2021', venue: 'قاعة الملك فهد', city: 'Riyadh', countryCode: 'SA' } } };
     expect(plain(verificationPage(arabic))).toContain('<dd><bdi dir="ltr">قاعة الملك فهد, Riyadh, Saudi Arabia</bdi></dd>');
     expect(plain(verificationPage(arabic))).toContain('<dd><bdi dir="ltr">حفل التوقيع — Expo 2021</bdi>');
+    // A local name in a language written right to left runs so, as the certificate prints it, whatever word it opens with.
+    const parties = [{ name: 'IBM Middle East', localName: 'IBM الشرق الأوسط', lang: 'ar' }, { name: 'Acme', localName: 'Acme GmbH', lang: 'de' }, { name: 'Ahl', localName: 'IBM Ahl', lang: 'ar' }];
+    const local = verificationPage({ ...json, agreement: { ...json.agreement, parties } });
+    expect(local).toContain('<bdi lang="ar" dir="rtl">IBM الشرق الأوسط</bdi>');
+    expect(local).toContain('<bdi lang="de">Acme GmbH</bdi>');
+    expect(local).toContain('<bdi lang="ar">IBM Ahl</bdi>');
     // Nothing loads or runs, and no other site may frame it.
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

@@ -412,7 +412,9 @@ describe('ceremony corrections', () => {
     expect((await correct('his-cer-chain', { venue: 'Hall 2', reason: 'moved' })).status).toBe(200);
     const corrected = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
     const { getItem } = await import('#shared/store/operations.ts');
-    const { ceremonyKey } = await import('#shared/store/keys.ts');
+    const { ceremonyKey, issuedCertificateKey } = await import('#shared/store/keys.ts');
+    // The file from before the correction, as one handed out before files were recorded: checked by printing it again.
+    await deleteItem(issuedCertificateKey(signed.body.id, 1, sha256(genuine.body)));
     const item = (await getItem(ceremonyKey('his-cer-chain')))! as Record<string, any>;
     const rehashed = ({ hash: _, ...entry }: Record<string, unknown>) => ({ ...entry, hash: sha256(canonical(entry)) });
     const { head: _head, stateHash: _stateHash, ...unsealed } = item;
@@ -432,15 +434,19 @@ describe('ceremony corrections', () => {
         // its latest. What certificates print is as committed: they are issued.
         [{ ...item, corrections: [{ ...item.corrections[0], reason: 'Forged reason' }] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }, true],
         [{ ...item, corrections: [rehashed({ ...item.corrections[0], reason: 'Forged reason' })] }, { chainValid: false, stateMatches: true, firstBadVersion: 2 }, true],
+        // What the correction changed from: the opening worked out from it is not the one committed.
+        [{ ...item, corrections: [{ ...item.corrections[0], changes: { venue: { from: 'Forged opening hall', to: 'Hall 2' } } }] }, { chainValid: false, stateMatches: true, firstBadVersion: 1 }, true],
       ] as const) {
         await putItem(edit);
         expect(await integrity()).toEqual(found);
         const certificate = await download();
         if (printed) expect([certificate.status, certificate.headers.get('etag')]).toEqual([200, corrected.headers.get('etag')]);
         else expect([certificate.status, certificate.body.detail]).toEqual([409, 'Ceremony his-cer-chain was changed outside the registry (its record no longer matches its history): no certificate of its signings is issued until it is restored']);
-        // A file handed out before is still genuine; its verdict shows the ceremony only as committed.
-        const verdict = await verified(genuine.body);
+        // A file on record is still genuine; its verdict shows the ceremony only as committed.
+        const verdict = await verified(corrected.body);
         expect([verdict.status, verdict.agreement.ceremony?.venue]).toEqual(['valid', printed ? 'Hall 2' : undefined]);
+        // One not on record cannot be printed again from a history that does not check out to compare with.
+        expect([(await verified(genuine.body)).status, (await verified(genuine.body)).reason]).toEqual(['invalid', 'not-comparable']);
         // Not corrected on top, whatever the correction (one that moves its days is refused so too, before its signings are read).
         const refused = await correct('his-cer-chain', { title: 'Corrected on an edited record', reason: 'r' }, '"2"');
         expect([refused.status, refused.body.detail]).toEqual([409, expect.stringMatching(/^Ceremony his-cer-chain was changed outside the registry \(.+\): it is not corrected until it is restored$/)]);
@@ -457,7 +463,8 @@ describe('ceremony corrections', () => {
     const restored = await download();
     expect([restored.status, restored.headers.get('etag')]).toEqual([200, corrected.headers.get('etag')]);
     expect(restored.headers.get('etag')).not.toBe(genuine.headers.get('etag')); // it prints the corrected venue
-    expect((await verified(genuine.body)).agreement.ceremony.venue).toBe('Hall 2');
+    expect((await verified(genuine.body)).agreement.ceremony.venue).toBe('Hall 2'); // printed again as it was opened: genuine
+    expect((await verified(corrected.body)).agreement.ceremony.venue).toBe('Hall 2');
     expect((await correct('his-cer-chain', { title: 'Corrected once restored', reason: 'r' }, '"2"')).status).toBe(200);
     expect(await integrity()).toEqual({ chainValid: true, stateMatches: true, firstBadVersion: null });
   });

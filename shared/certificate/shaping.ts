@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as hb from 'harfbuzzjs';
+import { writtenRightToLeft } from '#shared/domain/formats.ts';
 import { assetFile, FONT_ASSETS, type Asset } from './assets.ts';
 import { BoundedCache } from './bounded-cache.ts';
 import { TrueTypeFont } from './truetype.ts';
@@ -230,28 +231,13 @@ const RIGHT_TO_LEFT: ReadonlySet<BidiClass> = new Set(['R', 'AL', 'AN']);
 const mayRunRightToLeft = (text: string) => [...text].some((ch) => RIGHT_TO_LEFT.has(classesOf(ch).bidi));
 
 /**
- * Languages whose usual script runs right to left, as CLDR's likely subtags give it (a tag without
- * a script subtag: `ar`, `fa`, `ur`; not `ku` or `az`, written in Latin letters too), and the
- * right-to-left scripts a tag may name (`az-Arab`).
- */
-const RTL_LANGUAGES = new Set(['ar', 'arc', 'bal', 'ckb', 'dv', 'fa', 'glk', 'he', 'ks', 'lrc', 'mzn', 'nqo', 'pnb', 'prs', 'ps', 'sd', 'syr', 'ug', 'ur', 'yi']);
-const RTL_SCRIPT_SUBTAGS = new Set(['adlm', 'arab', 'hebr', 'mand', 'nkoo', 'rohg', 'samr', 'syrc', 'thaa']);
-
-/** Whether text in `lang` is written right to left: by its script subtag, else by its language. */
-function rtlLanguage(lang: string): boolean {
-  const [language = '', ...rest] = lang.toLowerCase().split('-');
-  const script = rest.find((subtag) => /^[a-z]{4}$/.test(subtag));
-  return script === undefined ? RTL_LANGUAGES.has(language) : RTL_SCRIPT_SUBTAGS.has(script);
-}
-
-/**
  * A paragraph runs right to left when its first strong character does (UBA P2/P3), or, in a
  * language written right to left (`lang`), when it holds any right-to-left letter: an Arabic name
  * that opens with a Latin word ("IBM الشرق الأوسط") is still an Arabic line, the Latin word at its right.
  */
 export function rtlParagraph(text: string, lang?: string): boolean {
   const classes = [...text].map((ch) => classesOf(ch).bidi);
-  if (lang !== undefined && rtlLanguage(lang) && classes.some((c) => c === 'R' || c === 'AL')) return true;
+  if (lang !== undefined && writtenRightToLeft(lang) && classes.some((c) => c === 'R' || c === 'AL')) return true;
   return firstStrongRtl(classes);
 }
 
@@ -721,14 +707,23 @@ const EDGE_SPACES = /^\p{Zs}+|\p{Zs}+$/gu;
 /**
  * What may not start a line even after a space (UAX #14 LB13: closing brackets and punctuation,
  * stops, commas, ! and ?; and as Thai writes "ต่าง ๆ" and Khmer, Myanmar and Devanagari set a stop
- * after a space, those marks; LB15b: a final quotation mark that closes, one a space, punctuation or
- * the end follows, as French sets « guillemets »), and what may not end one before a space (LB14: an
- * opening bracket; LB15a: an initial quotation mark that opens, after a space, a bracket or the
- * start). Not a quotation mark that opens or closes a word, nor small kana: a line may start
- * "’s-Hertogenbosch" or "»Freunde«".
+ * after a space, those marks), and what may not end one before a space (LB14: an opening bracket).
  */
-const NO_START_AFTER_SPACE = /^(?:[\p{Pe}/，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]|\p{Pf}(?:\p{P}|$))/u;
-const NO_END_BEFORE_SPACE = /\p{Ps}$|(?:^|[\p{Ps}\p{Pi}])\p{Pi}$/u;
+const NO_START_AFTER_SPACE = /^[\p{Pe}/，。、；：？！．,.;:!?‼⁇⁈⁉។៕။၊ฯๆ।॥،؛؟۔]/u;
+const NO_END_BEFORE_SPACE = /\p{Ps}$/u;
+/**
+ * Quotation marks set off by spaces hold to the words they enclose (as French sets « guillemets »),
+ * more loosely than the punctuation above: a final one that closes, one a space, punctuation or the
+ * end follows (LB15b), does not start a line; a word that is an initial one, or one after a bracket
+ * or another quotation mark, opening (LB15a), does not end one. Not one that opens or closes a word:
+ * a line may start "’s-Hertogenbosch" or "»Freunde«".
+ */
+const CLOSING_QUOTE = /^\p{Pf}(?:\p{P}|$)/u;
+const OPENING_QUOTE = /^\p{Pi}$|[\p{Ps}\p{Pi}]\p{Pi}$/u;
+
+/** Whether the word `after` a space holds to the word `before` it: by punctuation (LB13, LB14), and by quotation marks too unless `loose`. */
+const heldTo = (before: string, after: string, loose = false) =>
+  NO_START_AFTER_SPACE.test(after) || NO_END_BEFORE_SPACE.test(before.slice(-2)) || (!loose && (CLOSING_QUOTE.test(after) || OPENING_QUOTE.test(before)));
 
 /**
  * Scripts written without spaces between words (UAX #14 class SA): Thai, Lao, Khmer, Myanmar and
@@ -807,22 +802,28 @@ const ANY_SPACE_RUN = /([ \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+)/;
 /**
  * A word held together across spaces (no-break ones, or breaking ones: see breakableParts), split at
  * them as `text.split(BREAKING_SPACE_RUN)` splits (words at even indices), for a line too narrow for
- * it whole; undefined for one without such a space, or in a script that breaks without spaces.
+ * it whole; undefined for one without such a space, or in a script that breaks without spaces. One
+ * held by quotation marks breaks first where only they hold it, keeping what punctuation holds
+ * ("« Transports / » :", not "« Transports » / :"); split again if a part is still too wide.
  */
-const heldApart = (word: string): string[] | undefined =>
-  ANY_SPACE_RUN.test(word) && !BREAKS_WITHOUT_SPACES.test(word) ? word.split(ANY_SPACE_RUN) : undefined;
+const heldApart = (word: string): string[] | undefined => {
+  if (!ANY_SPACE_RUN.test(word) || BREAKS_WITHOUT_SPACES.test(word)) return undefined;
+  const loosely = breakableParts(word, true);
+  return loosely.length > 1 ? loosely : word.split(ANY_SPACE_RUN);
+};
 
 /**
  * `text` split at its breaking spaces: words at even indices, each after the space it follows (at
  * odd ones). A word that may not start a line after a space (ๆ, ។, "!": see NO_START_AFTER_SPACE)
- * goes with the word before it, as one ending with an opening bracket goes with the next: the space
+ * goes with the word before it, as one ending with an opening bracket goes with the next, and a
+ * quotation mark set off by spaces with the word it encloses (unless `loose`: see heldTo): the space
  * between them stays, and is a break only where the two do not fit a line together (see wrap).
  */
-function breakableParts(text: string): string[] {
+function breakableParts(text: string, loose = false): string[] {
   const parts: string[] = [];
   for (const [i, part] of text.split(BREAKING_SPACE_RUN).entries()) {
     const before = parts.at(-2);
-    const glued = i % 2 === 0 && i >= 2 && part && before && (NO_START_AFTER_SPACE.test(part) || NO_END_BEFORE_SPACE.test(before.slice(-3)));
+    const glued = i % 2 === 0 && i >= 2 && part && before && heldTo(before, part, loose);
     if (glued) parts.splice(-2, 2, `${before}${parts.at(-1)}${part}`);
     else parts.push(part);
   }

@@ -263,3 +263,26 @@ export function toUtcNanos(value: string): string {
   const digits = /\.(\d+)(?:Z|[+-]\d{2}:\d{2})$/.exec(value)?.[1] ?? '';
   return `${toUtcIso(value).slice(0, -1)}${digits.slice(3).padEnd(6, '0')}Z`;
 }
+
+/** Scripts written right to left (ISO 15924 codes; Nastaliq's own, Aran, among them). */
+const RTL_SCRIPTS = new Set(['Adlm', 'Arab', 'Aran', 'Hebr', 'Mand', 'Nkoo', 'Rohg', 'Samr', 'Syrc', 'Syre', 'Syrj', 'Syrn', 'Thaa', 'Yezi']);
+const rightToLeft = new Map<string, boolean>();
+
+/**
+ * Whether text in `lang` is written right to left: in the script its tag names, else in its
+ * language's likely one (CLDR's likely subtags, through Intl.Locale: "ar", "iw" and "ckb" are, "ku"
+ * and "ar-Latn" are not). Remembered: layout asks for every line it tries.
+ */
+export function writtenRightToLeft(lang: string): boolean {
+  let rtl = rightToLeft.get(lang);
+  if (rtl === undefined) {
+    try {
+      rtl = RTL_SCRIPTS.has(new Intl.Locale(lang).maximize().script ?? '');
+    } catch {
+      rtl = false; // not a tag Intl takes (stored before a rule refused it): its text's own letters decide
+    }
+    if (rightToLeft.size >= 1000) rightToLeft.clear();
+    rightToLeft.set(lang, rtl);
+  }
+  return rtl;
+}

@@ -5,6 +5,7 @@
  * gives it for what no route matches, too). HTML for the web edge, not certificate rendering: it
  * takes only the certificate's wording and size limit from shared/certificate.
  */
+import { writtenRightToLeft } from '#shared/domain/formats.ts';
 import type { GenuineVerification, Verification } from '#shared/domain/schemas.ts';
 import { MAX_CERTIFICATE_BYTES } from '#shared/certificate/signature.ts';
 import { ceremonyDays, ceremonyName, formatDay, formatSigningTime, MONTHS, venueLine } from '#shared/certificate/wording.ts';
@@ -152,6 +153,16 @@ export const pageOrder = (headers: Record<string, string | undefined>): Order =>
 type Lines = [en: string, zh?: string];
 
 /** The public facts of a genuine certificate's agreement, to compare with the paper. */
+/** Letters of the scripts written right to left. */
+const RTL_LETTER = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Mandaic}\p{Script=Samaritan}\p{Script=Yezidi}]/u;
+
+/**
+ * A local name's direction where its first letter would not give it (a `<bdi>` takes that one): as
+ * the certificate prints it, right to left in a language written so when it holds such a letter
+ * ("IBM الشرق الأوسط" in Arabic).
+ */
+const localDirection = (name: string, lang: string | undefined) => (lang !== undefined && writtenRightToLeft(lang) && RTL_LETTER.test(name) ? ' dir="rtl"' : '');
+
 function publicFacts(v: GenuineVerification, order: Order): string {
   const a = v.agreement;
   return `${ordered(`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : '', order).join('')}
@@ -159,7 +170,7 @@ function publicFacts(v: GenuineVerification, order: Order): string {
 <dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${signedWhen(a.signedAt, a.ceremony ?? {}, order)}</dd>
 ${a.ceremony ? `<dt>${inOrder('Venue', '地点', order)}</dt><dd><bdi dir="ltr">${escape(venueLine(a.ceremony))}</bdi></dd>
 <dt>${inOrder('Ceremony', '签约仪式', order)}</dt><dd><bdi dir="ltr">${escape(ceremonyName(a.ceremony))}</bdi>${days(a.ceremony, a.signedAt, order)}${correction(v, order)}</dd>` : ''}
-<dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li><bdi>${escape(p.name)}</bdi>${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
+<dt>${inOrder('Parties', '签约方', order)}</dt><dd><ul>${a.parties.map((p) => `<li><bdi>${escape(p.name)}</bdi>${p.localName ? ` · <bdi${p.lang ? ` lang="${escape(p.lang)}"` : ''}${localDirection(p.localName, p.lang)}>${escape(p.localName)}</bdi>` : ''}</li>`).join('')}</ul></dd></dl>`;
 }
 
 /** `anotherFile`: the answer to an uploaded file, which offers to check another. */

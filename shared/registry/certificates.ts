@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { replay, type Agreement } from '#shared/domain/agreement.ts';
 import type { Ceremony } from '#shared/domain/ceremony.ts';
-import { sha256Hex } from '#shared/domain/canonical.ts';
+import { hashOf, sha256Hex } from '#shared/domain/canonical.ts';
 import { log } from '#shared/log.ts';
 import { NotFound, RuleViolation, StateConflict } from '#shared/domain/errors.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
@@ -86,7 +86,9 @@ async function named(stored: store.StoredAgreement, version: number, { sign, iss
   const printed = ceremony ?? (await ceremonyNow(stored.agreement));
   const payload = certificatePayloadOf(stored.agreement, entry, iss);
   const { jws, kid } = await sign(payload);
-  return { name: `${jws}#${printed.version}`, kid, printed, payload, jws };
+  // Named by what it prints: the ceremony's state, not only its version (a file rendered of a
+  // ceremony edited behind the API must not stand for the genuine one once it is restored).
+  return { name: `${jws}#${hashOf(printed)}`, kid, printed, payload, jws };
 }
 
 function renderNamed(stored: store.StoredAgreement, version: number, { name, printed, payload, jws }: Awaited<ReturnType<typeof named>>) {

@@ -20,7 +20,7 @@ const IN_FLIGHT = 8;
 
 /** What a sweep found of one kind of record. */
 export interface Tally {
-  /** Records read whole and checked. */
+  /** Records read whole and checked (for ceremonies, the `unsealed` among them, with nothing to check them against, too). */
   checked: number;
   /** Ids of those whose history does not check out, or whose item no longer parses. */
   damaged: string[];

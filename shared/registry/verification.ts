@@ -26,13 +26,18 @@ import type { GenuineVerification, InvalidReason, Verification, VerificationStat
 import { verifyingKeys } from '#shared/store/published-keys.ts';
 import { entryOf } from './agreements.ts';
 import { ceremonyMissing, issuedDigest, PUBLIC_BASE_URL } from './certificates.ts';
-import { committedCeremony } from './directory.ts';
+import { ceremonyIntegrity, committedCeremony } from './directory.ts';
 
-/** The ceremony an agreement was signed at, as it stands (the latest of its versions first) and as it stood before each correction. */
-async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[]> {
+/**
+ * The ceremony an agreement was signed at, as it stands (the latest of its versions first) and as it
+ * stood before each correction; undefined while its history does not check out (its earlier versions
+ * are worked out from its corrections, which may then not be the ones made).
+ */
+async function ceremonyVersionsOf(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Promise<Ceremony[] | undefined> {
   const found = await getCeremonyStored(agreement.ceremonyId);
   if (!found) throw ceremonyMissing(agreement);
-  return ceremonyVersions(found.record, found.corrections);
+  const check = ceremonyIntegrity(found);
+  return check && !(check.chainValid && check.stateMatches) ? undefined : ceremonyVersions(found.record, found.corrections);
 }
 
 const invalid = (reason: InvalidReason, detail: string, detailZh: string): Verification => ({ status: 'invalid', reason, detail, detailZh });
@@ -218,20 +223,20 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
   if (onRecord?.kid === key.kid) return verdict(stored, payload.version);
-  // A ceremony changed outside the registry cannot be printed again to compare with.
-  if (!(await committedCeremony(stored.agreement.ceremonyId))?.committed) {
-    return invalid(
-      'not-comparable',
-      'These exact bytes are not on record, and the record of this agreement\'s ceremony does not check out (it was changed outside the registry), so the file cannot be re-rendered to compare them.',
-      '登记系统中没有与此文件完全相同的记录，且此协议的签约仪式记录未通过完整性核验（已在登记系统之外被改动），无法重新生成文件以作比对。',
-    );
-  }
   // Not on record (handed out before records were kept): re-render it with the JWS it carries (the
   // one the registry signed for this payload, whichever key signed it: Ed25519 signs
   // deterministically) and compare the bytes. No private key is needed. Such a file
   // printed the ceremony as it was opened (corrections came after records); it is tried after the
   // ceremony as it stands, which is most often the same and already rendered. Two renders at most.
   const versions = await ceremonyVersionsOf(stored.agreement);
+  // A ceremony changed outside the registry cannot be printed again to compare with.
+  if (!versions) {
+    return invalid(
+      'not-comparable',
+      'These exact bytes are not on record, and the history of this agreement\'s ceremony does not check out (it was changed outside the registry), so the file cannot be re-rendered to compare them.',
+      '登记系统中没有与此文件完全相同的记录，且此协议的签约仪式历史记录未通过完整性核验（已在登记系统之外被改动），无法重新生成文件以作比对。',
+    );
+  }
   let unprintable: RuleViolation | undefined;
   for (const ceremony of new Set([versions[0]!, versions.at(-1)!])) {
     try {
