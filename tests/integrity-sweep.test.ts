@@ -49,9 +49,9 @@ describe('integrity sweep', () => {
     const [sound, rewritten, unreadable] = ids as [string, string, string];
     expect((await t.call('PATCH', `/agreements/${sound}`, { body: { title: 'Sound, amended', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     const clean = await run();
-    expect(clean.result).toEqual({ checked: 3, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
+    expect(clean.result).toEqual({ checked: 3, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), parties: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     expect(clean.errors).toEqual([]);
-    expect(clean.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 0, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
+    expect(clean.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 0, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), parties: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
 
     // Behind the API: an entry's reason rewritten with its hash recomputed; a record's title made a number.
     const [entry] = await items.entryItemsOf(rewritten);
@@ -62,18 +62,18 @@ describe('integrity sweep', () => {
     const before = await partitions(ids);
 
     const damaged = await run();
-    expect(damaged.result).toEqual({ checked: 3, damaged: expect.arrayContaining([rewritten, unreadable]), unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
+    expect(damaged.result).toEqual({ checked: 3, damaged: expect.arrayContaining([rewritten, unreadable]), unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), parties: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     expect(damaged.result!.damaged).toHaveLength(2);
     expect(damaged.errors.filter((l) => l.category === 'integrity').map((l) => [l.event, l.agreementId ?? l.item]).sort()).toEqual([
       ['a stored item does not fit its schema', `AGREEMENT#${unreadable}`],
       ['agreement history does not check out', rewritten],
     ]);
-    expect(damaged.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 2, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
+    expect(damaged.info).toEqual([{ event: 'integrity sweep finished', checked: 3, damaged: 2, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), parties: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
     expect(await partitions(ids)).toEqual(before);
 
     await items.putItem(entry!);
     await items.putItem(item);
-    expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
+    expect((await run()).result).toEqual({ checked: 3, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), parties: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
   });
 
   it('checks every ceremony\'s history too, and says which do not check out (a record or a correction edited, a seal removed) and how many were never sealed', async () => {
@@ -104,6 +104,32 @@ describe('integrity sweep', () => {
 
     for (const item of items0) await items.putItem(item);
     expect((await run()).result?.ceremonies).toEqual({ checked, damaged: [], unread: [], unsealed: 0 });
+  });
+
+  it('checks every party\'s record against the hash its last change wrote, and says which do not match; a signing or an amendment that would copy one is refused (409) until it is restored', async () => {
+    const { partyKey } = await import('#shared/store/keys.ts');
+    expect((await t.call('POST', '/parties', { body: party('sw-forged') })).status).toBe(201);
+    expect((await t.call('PATCH', '/parties/sw-forged', { body: { name: 'Renamed Party', reason: 'typo' }, headers: { 'if-match': '"1"' } })).status).toBe(200);
+    const id = (await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title: 'Before the party was forged' }))).body.id as string;
+    const clean = await run();
+    expect([clean.result?.parties.damaged, clean.result?.parties.unsealed]).toEqual([[], 0]);
+    const item = (await store.getItem(partyKey('sw-forged')))! as Record<string, any>;
+    await items.putItem({ ...item, data: { ...item.data, name: 'Forged Party' } });
+    const damaged = await run();
+    expect(damaged.result?.parties).toMatchObject({ damaged: ['sw-forged'], unread: [], unsealed: 0 });
+    expect(damaged.errors.filter((l) => l.category === 'integrity')).toEqual([{ event: 'party record does not match its last change', category: 'integrity', partyId: 'sw-forged' }]);
+    // Copied into a signing, or an amendment, the forged name would be signed for good: refused, naming where the body lists it.
+    const signing = await logSigning(t, cer, agreement(['sw-a', 'sw-forged'], { title: 'Naming the forged party' }));
+    expect([signing.status, signing.body.errors]).toEqual([409, [{ path: '/parties/1/partyId', message: 'names party "sw-forged", changed outside the registry' }]]);
+    const amended = await t.call('PATCH', `/agreements/${id}`, { body: { parties: [{ partyId: 'sw-a', signatory: { name: 'A' } }, { partyId: 'sw-forged', signatory: { name: 'F' } }], reason: 'added' }, headers: { 'if-match': '"1"' } });
+    expect([amended.status, amended.body.errors]).toEqual([409, [{ path: '/parties/1/partyId', message: 'names party "sw-forged", changed outside the registry' }]]);
+    // A party written before parties kept the hash has nothing to check against: counted, and copied.
+    const { stateHash: _, ...unsealed } = item;
+    await items.putItem(unsealed);
+    expect((await run()).result?.parties).toMatchObject({ damaged: [], unsealed: 1 });
+    await items.putItem(item);
+    expect((await logSigning(t, cer, agreement(['sw-a', 'sw-forged'], { title: 'Naming the restored party' }))).body.parties[1].name).toBe('Renamed Party');
+    expect((await run()).result?.parties).toMatchObject({ damaged: [], unsealed: 0 });
   });
 
   it('says which agreements its printed code or a list entry no longer leads to (an item deleted, changed to name another, or to lack a sector)', async () => {
@@ -188,8 +214,8 @@ describe('integrity sweep', () => {
     await logSigning(t, cer, agreement(['sw-a', 'sw-b'], { title: 'Never reached' }));
     const { SWEEP_MARGIN_MS } = sweep;
     const cut = await run(SWEEP_MARGIN_MS);
-    expect(cut.error?.message).toMatch(/stopped short after 0 ceremonies and 0 agreements/);
-    expect(cut.errors).toEqual([{ event: 'integrity sweep stopped short of the last record', checked: 0, damaged: 0, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
+    expect(cut.error?.message).toMatch(/stopped short after 0 ceremonies, 0 parties and 0 agreements/);
+    expect(cut.errors).toEqual([{ event: 'integrity sweep stopped short of the last record', checked: 0, damaged: 0, unread: 0, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), parties: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
   });
 
   it('walks the index page by page, checks each agreement once, and goes past one it cannot read, failing at the end', async () => {
@@ -200,7 +226,7 @@ describe('integrity sweep', () => {
     const quiet = vi.spyOn(console, 'info').mockImplementation(() => {});
     try {
       const paged = await sweepIntegrity({ timeLeft: () => 60_000, marginMs: 0, pageSize: 1 });
-      expect(paged).toEqual({ checked: all.length, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
+      expect(paged).toEqual({ checked: all.length, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), parties: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     } finally {
       quiet.mockRestore();
     }
@@ -210,7 +236,7 @@ describe('integrity sweep', () => {
     const outcome = await failingCalls(unreadable, () => run());
     expect(outcome.error?.message).toMatch(/could not read 1 agreements/);
     expect(outcome.errors).toContainEqual({ event: 'the integrity sweep could not read an agreement', agreementId: failing, error: { name: 'InternalServerError', message: 'injected fault' } });
-    expect(outcome.info).toEqual([{ event: 'integrity sweep finished', checked: all.length - 1, damaged: 0, unread: 1, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
+    expect(outcome.info).toEqual([{ event: 'integrity sweep finished', checked: all.length - 1, damaged: 0, unread: 1, ceremonies: expect.objectContaining({ damaged: 0, unread: 0 }), parties: expect.objectContaining({ damaged: 0, unread: 0 }), ms: expect.any(Number) }]);
   });
 
   it('checks an agreement once when an amendment moves its signing time across the walk, into the part still to come', async () => {
@@ -235,7 +261,7 @@ describe('integrity sweep', () => {
     try {
       const result = await beforeCalls(amendOnSecondPage, () => sweepIntegrity({ timeLeft: () => 60_000, marginMs: 0, pageSize: 1 }));
       expect(moved).toBe(true);
-      expect(result).toEqual({ checked: all.length, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
+      expect(result).toEqual({ checked: all.length, damaged: [], unread: [], ceremonies: expect.objectContaining({ damaged: [], unread: [] }), parties: expect.objectContaining({ damaged: [], unread: [] }), complete: true });
     } finally {
       quiet.mockRestore();
     }

@@ -31,7 +31,7 @@ const signer = (partyId: string) => ({ partyId, signatory: { name: `Signer of ${
 async function nextVersion(id: string, partyIds: string[], over: Record<string, unknown> = {}) {
   const base = (await store.getAgreementTip(id))!;
   const { agreement: current, head } = base;
-  const parties = domain.snapshotParties(partyIds.map(signer), await directory.getParties(partyIds), current.parties);
+  const parties = domain.snapshotParties(partyIds.map(signer), new Map([...(await directory.getParties(partyIds))].map(([id, found]) => [id, found.record])), current.parties);
   const next = domain.amendAgreement(current, head, { parties: partyIds.map(signer), reason: 'race', ...over }, parties, { at: new Date().toISOString(), actor: 'test' }, new Date(), { startsAt: '2021-08-23T14:00:00+08:00', timeZone: 'Asia/Shanghai' })!;
   return { base, current, next };
 }

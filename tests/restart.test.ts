@@ -90,7 +90,7 @@ describe('restart on the same data dir', () => {
     // `npm start` runs the integrity sweep just after the start, as the schedule does on AWS.
     const swept = () => /^\{"level":"info","event":"integrity sweep finished".*\}$/m.exec(first.output())?.[0];
     await until(() => swept() !== undefined, 'the first integrity sweep');
-    expect(JSON.parse(swept()!)).toEqual({ level: 'info', event: 'integrity sweep finished', checked: 6, damaged: 0, unread: 0, ceremonies: { checked: 1, damaged: 0, unread: 0, unsealed: 0 }, ms: expect.any(Number) });
+    expect(JSON.parse(swept()!)).toEqual({ level: 'info', event: 'integrity sweep finished', checked: 6, damaged: 0, unread: 0, ceremonies: { checked: 1, damaged: 0, unread: 0, unsealed: 0 }, parties: { checked: expect.any(Number), damaged: 0, unread: 0, unsealed: 0 }, ms: expect.any(Number) });
     const parties = (await get(`${first.url}/parties?limit=100`, first.staff)).items.length;
     const [target] = seeded.items;
     const amend = await fetch(`${first.url}/agreements/${target.id}`, {

@@ -12,9 +12,9 @@ export const SWEEP_MARGIN_MS = 30_000;
 
 export async function handler(_event: ScheduledEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SweepResult> {
   const result = await sweepIntegrity({ timeLeft: () => context.getRemainingTimeInMillis(), marginMs: SWEEP_MARGIN_MS });
-  const { ceremonies } = result;
-  if (!result.complete) throw new Error(`The integrity sweep stopped short after ${ceremonies.checked} ceremonies and ${result.checked} agreements: give the function more time`);
-  const unread = [[ceremonies.unread.length, 'ceremonies'], [result.unread.length, 'agreements']].filter(([n]) => n !== 0).map(([n, what]) => `${n} ${what}`);
+  const { ceremonies, parties } = result;
+  if (!result.complete) throw new Error(`The integrity sweep stopped short after ${ceremonies.checked} ceremonies, ${parties.checked} parties and ${result.checked} agreements: give the function more time`);
+  const unread = [[ceremonies.unread.length, 'ceremonies'], [parties.unread.length, 'parties'], [result.unread.length, 'agreements']].filter(([n]) => n !== 0).map(([n, what]) => `${n} ${what}`);
   if (unread.length > 0) throw new Error(`The integrity sweep could not read ${unread.join(' and ')} (logged with their errors)`);
   return result;
 }

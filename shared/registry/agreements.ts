@@ -15,7 +15,7 @@ import { CHANGE_ATTEMPTS, Forbidden, InvalidInput, NotFound, RuleViolation, Stat
 import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
 import { readsEverything, stampOf, type Principal } from '#shared/domain/principal.ts';
-import type { AgreementInput, AgreementPatch } from '#shared/domain/schemas.ts';
+import type { AgreementInput, AgreementPatch, Party } from '#shared/domain/schemas.ts';
 import * as links from '#shared/store/agreement-links.ts';
 import * as lists from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
@@ -92,7 +92,7 @@ export async function logSigning(
   const existing = await store.getAgreement(id);
   if (existing) return replayOrReject(existing, requestHash);
 
-  const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), getParties(input.parties.map((p) => p.partyId))]);
+  const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), partiesToCopy(input.parties.map(({ partyId }, at) => ({ partyId, at })))]);
   if (!ceremony) throw new NotFound(`No ceremony with id "${ceremonyId}"`);
   const parties = snapshotParties(input.parties, directory);
   const [made, now] = [stampOf(principal), new Date()];
@@ -225,6 +225,26 @@ function conflict(now: Agreement, expectedVersions: readonly number[]): never {
 }
 
 /**
+ * The parties a signing (or an amendment adding or refreshing them) copies from the directory, by
+ * id (`at`: where the body lists each). Refused (409) where one's record is not as its last change
+ * wrote it (edited behind the API): copied, the edit would be signed for, in the agreement's history
+ * and its certificates, for good. Until it is restored; each such party is logged for operators.
+ */
+async function partiesToCopy(listed: readonly { partyId: string; at: number }[]): Promise<Map<string, Party>> {
+  const found = await getParties(listed.map((p) => p.partyId));
+  const edited = listed.filter(({ partyId }) => {
+    const party = found.get(partyId);
+    return party?.stateHash !== undefined && hashOf(party.record) !== party.stateHash;
+  });
+  for (const { partyId } of new Set(edited)) log.integrity('party record does not match its last change', { partyId });
+  if (edited.length > 0) {
+    throw new StateConflict(`${edited.length === 1 ? `Party ${edited[0]!.partyId} was` : `Parties ${edited.map((p) => p.partyId).join(', ')} were`} changed outside the registry (a record not as its last change wrote it): no signing copies ${edited.length === 1 ? 'it' : 'them'} until restored. Nothing was changed`,
+      edited.map(({ partyId, at }) => ({ path: `/parties/${at}/partyId`, message: `names party "${partyId}", changed outside the registry` })));
+  }
+  return new Map([...found].map(([id, { record }]) => [id, record]));
+}
+
+/**
  * Makes a change on the version the caller names in If-Match, with one conditional write. The
  * same change sent again after it was made (a lost answer), while it is the latest, is answered
  * as made (`replayed`), not refused as stale (412) or as too late (409, voided).
@@ -334,7 +354,7 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
       const inputs = patch.parties.map(({ refresh, ...input }) => ({ ...input, refresh: refresh === true && onBase(input.partyId) }));
       const kept = [...base.parties, ...snapshots.filter((s) => !onBase(s.partyId))];
       const fromDirectory = inputs.filter((p) => p.refresh || !kept.some((c) => c.partyId === p.partyId));
-      parties = snapshotParties(inputs, await getParties(fromDirectory.map((p) => p.partyId)), kept);
+      parties = snapshotParties(inputs, await partiesToCopy(fromDirectory.map(({ partyId }) => ({ partyId, at: inputs.findIndex((p) => p.partyId === partyId) }))), kept);
     }
     const ceremony = await getCeremony(base.ceremonyId);
     const next = amendAgreement(base, baseHash, patch, parties, stampOf(principal), new Date(), ceremony);

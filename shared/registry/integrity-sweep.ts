@@ -1,6 +1,7 @@
 /**
- * The integrity sweep: every ceremony's history and every agreement's checked, whether or not anyone
- * reads them, and the items an agreement is found by (its printed code's claim, its list entries),
+ * The integrity sweep: every ceremony's history, every party's record and every agreement's history
+ * checked, whether or not anyone reads them, and the items an agreement is found by (its printed
+ * code's claim, its list entries),
  * so that damage (an edit behind the API, a restore gone wrong) raises the integrity alarm within a
  * day, not when somebody next downloads, verifies or audits that record, or misses it. It writes nothing: each finding is an
  * integrity event, the same a read would log where one does (integrityOf, parseStored).
@@ -10,7 +11,8 @@ import { errorFields, log } from '#shared/log.ts';
 import { itemsNotLeadingTo } from '#shared/store/agreement-links.ts';
 import { everyAgreementId } from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
-import { everyCeremonyId, getCeremonyStored } from '#shared/store/directory.ts';
+import { hashOf } from '#shared/domain/canonical.ts';
+import { everyCeremonyId, everyPartyId, getCeremonyStored, getPartyStored } from '#shared/store/directory.ts';
 import { DamagedItem } from '#shared/store/operations.ts';
 import { integrityOf } from './agreements.ts';
 import { ceremonyIntegrity } from './directory.ts';
@@ -28,12 +30,12 @@ export interface Tally {
   unread: string[];
 }
 
-/** Agreements' tally (at the top, as before ceremonies were checked) and ceremonies' (checked first). */
+/** Agreements' tally (at the top, as before ceremonies and parties were checked), and ceremonies' and parties' (checked first). */
 export interface SweepResult extends Tally {
-  ceremonies: Tally & {
-    /** Ceremonies kept before histories were chained and not corrected since: nothing to check them against (one whose seal was removed behind the API reads so too). */
-    unsealed: number;
-  };
+  /** `unsealed`: ceremonies kept before histories were chained and not corrected since, with nothing to check them against (one whose seal was removed behind the API reads so too). */
+  ceremonies: Tally & { unsealed: number };
+  /** `unsealed`: parties last written before they kept their record's hash (one whose hash was removed behind the API reads so too). */
+  parties: Tally & { unsealed: number };
   /** Whether both indexes were walked to their end before the time ran out. */
   complete: boolean;
 }
@@ -79,6 +81,22 @@ export async function checkCeremony(id: string): Promise<Finding> {
   } catch (error) {
     if (error instanceof DamagedItem) return 'damaged';
     log.error('the integrity sweep could not read a ceremony', { ceremonyId: id, error: errorFields(error) });
+    return 'unread';
+  }
+}
+
+/** What one party's read and check find: whether its record is as its last change wrote it; `unsealed` for one written before parties kept its hash. */
+export async function checkParty(id: string): Promise<Finding> {
+  try {
+    const found = await getPartyStored(id);
+    if (!found) return 'gone';
+    if (found.stateHash === undefined) return 'unsealed';
+    if (hashOf(found.record) === found.stateHash) return 'sound';
+    log.integrity('party record does not match its last change', { partyId: id });
+    return 'damaged';
+  } catch (error) {
+    if (error instanceof DamagedItem) return 'damaged';
+    log.error('the integrity sweep could not read a party', { partyId: id, error: errorFields(error) });
     return 'unread';
   }
 }
@@ -133,19 +151,23 @@ async function walk(
 }
 
 /**
- * Checks every ceremony, then every agreement the index lists, newest signing first, while time is
+ * Checks every ceremony, then every party, then every agreement the index lists, newest signing first, while time is
  * left. Each index is walked once: an agreement signed meanwhile, or whose signing time an amendment
  * moves into the part already walked, waits for the next sweep; one moved the other way is checked once.
  */
 export async function sweepIntegrity(options: SweepOptions): Promise<SweepResult> {
   const started = Date.now();
   const { pageSize = 100 } = options;
-  const ceremonies = { checked: 0, damaged: [], unread: [], unsealed: 0 };
+  const [ceremonies, parties] = [{ checked: 0, damaged: [], unread: [], unsealed: 0 }, { checked: 0, damaged: [], unread: [], unsealed: 0 }];
   const agreements: Tally = { checked: 0, damaged: [], unread: [] };
-  const complete = (await walk(everyCeremonyId(pageSize), checkCeremony, ceremonies, options)) && (await walk(everyAgreementId(pageSize), checkAgreement, agreements, options));
+  const complete = (await walk(everyCeremonyId(pageSize), checkCeremony, ceremonies, options))
+    && (await walk(everyPartyId(pageSize), checkParty, parties, options))
+    && (await walk(everyAgreementId(pageSize), checkAgreement, agreements, options));
   const counts = ({ checked, damaged, unread }: Tally) => ({ checked, damaged: damaged.length, unread: unread.length });
-  const summary = { ...counts(agreements), ceremonies: { ...counts(ceremonies), unsealed: ceremonies.unsealed }, ms: Date.now() - started };
+  const summary = {
+    ...counts(agreements), ceremonies: { ...counts(ceremonies), unsealed: ceremonies.unsealed }, parties: { ...counts(parties), unsealed: parties.unsealed }, ms: Date.now() - started,
+  };
   if (complete) log.info('integrity sweep finished', summary);
   else log.error('integrity sweep stopped short of the last record', summary);
-  return { ...agreements, ceremonies, complete };
+  return { ...agreements, ceremonies, parties, complete };
 }

@@ -14,7 +14,7 @@ import { ceremonyEntryRecord, ceremonyRecord, partyEntryRecord, partyRecord, typ
 import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
-import { batchGetData, conditional, getItem, ITEM_LIMIT, itemBytes, parseStored } from './operations.ts';
+import { batchGetItems, conditional, getItem, ITEM_LIMIT, itemBytes, parseStored } from './operations.ts';
 import { batchesOf, collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
 
 const ID = keys.ID_SOURCE;
@@ -43,12 +43,14 @@ export interface LatestChange { changes: FieldChanges; actor: string; token: str
 
 /**
  * The origin stays with the item for good: a rename keeps it, so the creating request still replays.
- * So do the renames (`renames`, oldest first: the party's history), the latest being `change`.
+ * So do the renames (`renames`, oldest first: the party's history), the latest being `change`. With
+ * them, the hash of the record as written (`stateHash`), which a signing checks before it copies the
+ * party: an edit behind the API would otherwise reach every agreement signed after it.
  */
 function partyItem(p: Party, origin: Origin, change?: LatestChange, renames: readonly PartyEntry[] = []) {
   const stored = change && { rename: change.changes, actor: change.actor, token: change.token, ...(change.reason !== undefined && { reason: change.reason }) };
   return {
-    ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, ...originItem(origin),
+    ...keys.partyKey(p.id), ...keys.partyIndexKeys(p), type: 'party', version: p.version, data: p, stateHash: hashOf(p), ...originItem(origin),
     ...(stored && { change: stored }), ...(renames.length > 0 && { renames }),
   };
 }
@@ -82,8 +84,11 @@ const storedChange = z.object({
 });
 const storedRenames = z.array(partyEntryRecord);
 
-/** A party with the renames it keeps (oldest first; none kept for a rename made before renames were kept). */
-export type StoredParty = StoredRecord<Party> & { renames: PartyEntry[] };
+/** A party with the renames it keeps (oldest first; none kept for a rename made before renames were kept), and the hash of its record as last written (none before parties kept one). */
+export type StoredParty = StoredRecord<Party> & { renames: PartyEntry[]; stateHash: string | undefined };
+
+/** The hash a party's item keeps of its record: absent on an item written before parties kept one. */
+const stateHashOf = (item: Record<string, unknown>) => (item.stateHash === undefined ? undefined : String(item.stateHash));
 
 export async function getPartyStored(id: string): Promise<StoredParty | undefined> {
   const item = await getItem(keys.partyKey(id));
@@ -92,14 +97,18 @@ export async function getPartyStored(id: string): Promise<StoredParty | undefine
   const stored = storedChange.safeParse(item.change).data;
   const change = stored && { changes: stored.rename, actor: stored.actor, token: stored.token, reason: stored.reason };
   const renames = item.renames === undefined ? [] : parseStored(storedRenames, item.renames, keys.partyKey(id).pk);
-  return { record: parseStored(partyRecord, item.data, keys.partyKey(id).pk), ...originOf(item), change, renames };
+  return { record: parseStored(partyRecord, item.data, keys.partyKey(id).pk), ...originOf(item), change, renames, stateHash: stateHashOf(item) };
 }
 
 export const getParty = async (id: string): Promise<Party | undefined> => (await getPartyStored(id))?.record;
 
-export async function getParties(ids: readonly string[]): Promise<Map<string, Party>> {
-  const found = await batchGetData(ids.map(keys.partyKey), (d) => parseStored(partyRecord, d, 'party record'));
-  return new Map(found.map((p) => [p.id, p]));
+/** Parties by id, each with the hash its item keeps of its record (see partyItem). */
+export async function getParties(ids: readonly string[]): Promise<Map<string, { record: Party; stateHash: string | undefined }>> {
+  const found = await batchGetItems(ids.map(keys.partyKey), ['data', 'stateHash']);
+  return new Map(found.map((item) => {
+    const record = parseStored(partyRecord, item.data, 'party record');
+    return [record.id, { record, stateHash: stateHashOf(item) }];
+  }));
 }
 
 export async function listParties(
@@ -107,16 +116,25 @@ export async function listParties(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<Party>> {
   const { kind, country } = filter;
-  /** Parties in one index partition, in sort key order (`position`: the shape of that index's sort keys). */
-  const partition = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string, position: string, range: PartitionQuery['range'] = {}): PartitionQuery => ({
-    index, pk, range, descending: false, positionPattern: new RegExp(`^${position}$`),
-    startKey: (pos) => keys.indexStartKey(index, pk, keys.partyKey(keys.idFromSortKey(pos)), pos),
-  });
-  const query = kind !== undefined ? partition('gsi2', keys.partyKindPk(kind), `([A-Z]{2}|~)#${ID}`, { prefix: country ? `${country}#` : '' })
-    : country !== undefined ? partition('gsi3', keys.partyCountryPk(country), `[a-z]+#${ID}`)
-    : partition('gsi1', keys.ALL_PARTIES_PK, ID);
+  const query = kind !== undefined ? partyPartition('gsi2', keys.partyKindPk(kind), `([A-Z]{2}|~)#${ID}`, { prefix: country ? `${country}#` : '' })
+    : country !== undefined ? partyPartition('gsi3', keys.partyCountryPk(country), `[a-z]+#${ID}`)
+    : partyPartition('gsi1', keys.ALL_PARTIES_PK, ID);
   return collectPage(dataSource(query, (d) => parseStored(partyRecord, d, 'party record')), { ...page, digest: filterDigest(['parties', filter]) });
 }
+
+/** Parties in one index partition, in sort key order (`position`: the shape of that index's sort keys). */
+const partyPartition = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string, position: string, range: PartitionQuery['range'] = {}): PartitionQuery => ({
+  index, pk, range, descending: false, positionPattern: new RegExp(`^${position}$`),
+  startKey: (pos) => keys.indexStartKey(index, pk, keys.partyKey(keys.idFromSortKey(pos)), pos),
+});
+
+/** Ids from an index partition, `pageSize` at a time, from the index alone (no cursor to seal: the integrity sweep holds no cursor key). */
+async function* idsOf(query: PartitionQuery, pageSize: number): AsyncGenerator<string[]> {
+  for await (const batch of batchesOf(dataSource(query, () => undefined), pageSize)) yield batch.map((c) => keys.idFromSortKey(c.pos));
+}
+
+/** Every party's id, by id. */
+export const everyPartyId = (pageSize = 100) => idsOf(partyPartition('gsi1', keys.ALL_PARTIES_PK, ID), pageSize);
 
 // ---- ceremonies -------------------------------------------------------------------------
 
@@ -212,7 +230,5 @@ export function listCeremonies(page: { limit: number; cursor?: string | undefine
   return collectPage(dataSource(allCeremonies, ceremonyOf), { ...page, digest: filterDigest(['ceremonies']) });
 }
 
-/** Every ceremony's id, `pageSize` at a time, from the index alone (no cursor to seal: the integrity sweep holds no cursor key). */
-export async function* everyCeremonyId(pageSize = 100): AsyncGenerator<string[]> {
-  for await (const batch of batchesOf(dataSource(allCeremonies, () => undefined), pageSize)) yield batch.map((c) => keys.idFromSortKey(c.pos));
-}
+/** Every ceremony's id, latest start first. */
+export const everyCeremonyId = (pageSize = 100) => idsOf(allCeremonies, pageSize);

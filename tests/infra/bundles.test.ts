@@ -319,13 +319,14 @@ describe('function bundles', () => {
   it('runs the integrity sweep\'s bundle behind its own IAM policy: every agreement checked, none damaged, nothing refused', async () => {
     const listed = await call('agreements-read', 'GET', '/agreements?limit=100');
     const ceremonies = await call('ceremonies-read', 'GET', '/ceremonies?limit=100');
-    expect([listed.statusCode, listed.json.nextCursor, ceremonies.statusCode, ceremonies.json.nextCursor]).toEqual([200, null, 200, null]);
+    const parties = await call('parties-read', 'GET', '/parties?limit=100');
+    expect([listed.statusCode, listed.json.nextCursor, ceremonies.statusCode, ceremonies.json.nextCursor, parties.statusCode, parties.json.nextCursor]).toEqual([200, null, 200, null, 200, null]);
     const proxy = await startIamProxy(baseEnv.AWS_ENDPOINT_URL_DYNAMODB!, s.allowStatements('integrity-sweep'));
     try {
       const bundle = bundleOf('stateless$', s.logicalId(s.stateless, s.stateless.sweep.fn));
       const sweep = run('integrity-sweep', { ...bundle, env: { ...bundle.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url } });
       const result = await sweep.invoke(scheduledEvent());
-      expect(result).toEqual({ checked: listed.json.items.length, damaged: [], unread: [], ceremonies: { checked: ceremonies.json.items.length, damaged: [], unread: [], unsealed: 0 }, complete: true });
+      expect(result).toEqual({ checked: listed.json.items.length, damaged: [], unread: [], ceremonies: { checked: ceremonies.json.items.length, damaged: [], unread: [], unsealed: 0 }, parties: { checked: parties.json.items.length, damaged: [], unread: [], unsealed: 0 }, complete: true });
       expect(ceremonies.json.items.length).toBeGreaterThan(0);
       expect(proxy.denied).toEqual([]);
       expect(sweep.output()).toContain('"event":"integrity sweep finished"');
