@@ -123,6 +123,13 @@ describe('integrity sweep', () => {
     expect([signing.status, signing.body.errors]).toEqual([409, [{ path: '/parties/1/partyId', message: 'names party "sw-forged", changed outside the registry' }]]);
     const amended = await t.call('PATCH', `/agreements/${id}`, { body: { parties: [{ partyId: 'sw-a', signatory: { name: 'A' } }, { partyId: 'sw-forged', signatory: { name: 'F' } }], reason: 'added' }, headers: { 'if-match': '"1"' } });
     expect([amended.status, amended.body.errors]).toEqual([409, [{ path: '/parties/1/partyId', message: 'names party "sw-forged", changed outside the registry' }]]);
+    // Nor renamed: the edit would be written in under a new hash.
+    const renamed = await t.call('PATCH', '/parties/sw-forged', { body: { name: 'Renamed Again' }, headers: { 'if-match': '"2"' } });
+    expect([renamed.status, renamed.body.detail]).toEqual([409, 'Party sw-forged was changed outside the registry (its record is not as its last change wrote it): it is not renamed until it is restored']);
+    // The body's own mistakes are told first: the party listed twice (422), the ceremony unknown (404).
+    const twice = await logSigning(t, cer, agreement(['sw-forged', 'sw-forged'], { title: 'Twice' }));
+    expect([twice.status, twice.body.errors[0].message]).toEqual([422, 'lists party "sw-forged" twice']);
+    expect((await logSigning(t, 'no-such-ceremony', agreement(['sw-a', 'sw-forged'], { title: 'Nowhere' }))).status).toBe(404);
     // A party written before parties kept the hash has nothing to check against: counted, and copied.
     const { stateHash: _, ...unsealed } = item;
     await items.putItem(unsealed);

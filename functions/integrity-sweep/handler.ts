@@ -15,6 +15,6 @@ export async function handler(_event: ScheduledEvent, context: Pick<Context, 'ge
   const { ceremonies, parties } = result;
   if (!result.complete) throw new Error(`The integrity sweep stopped short after ${ceremonies.checked} ceremonies, ${parties.checked} parties and ${result.checked} agreements: give the function more time`);
   const unread = [[ceremonies.unread.length, 'ceremonies'], [parties.unread.length, 'parties'], [result.unread.length, 'agreements']].filter(([n]) => n !== 0).map(([n, what]) => `${n} ${what}`);
-  if (unread.length > 0) throw new Error(`The integrity sweep could not read ${unread.join(' and ')} (logged with their errors)`);
+  if (unread.length > 0) throw new Error(`The integrity sweep could not read ${unread.length > 1 ? `${unread.slice(0, -1).join(', ')} and ${unread.at(-1)}` : unread[0]} (logged with their errors)`);
   return result;
 }

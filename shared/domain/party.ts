@@ -1,4 +1,5 @@
 /** Parties: the states, cities, enterprises and organizations that sign. */
+import { hashOf } from './canonical.ts';
 import { changesOf, patched, undone, type FieldChanges } from './changes.ts';
 import { RuleViolation } from './errors.ts';
 import type { Stamp } from './principal.ts';
@@ -21,6 +22,12 @@ export function patchParty(party: Party, patch: PartyPatch, { at, actor }: Stamp
   if (Object.keys(renameOf(party, next)).length === 0) return null;
   return { ...next, version: party.version + 1, updatedAt: at, updatedBy: actor };
 }
+
+/**
+ * Whether a party's record is as its last change wrote it (`stateHash`, kept in its item): not when
+ * edited behind the API. One written before parties kept the hash has nothing to be checked against.
+ */
+export const asWritten = (party: Party, stateHash: string | undefined): boolean => stateHash === undefined || hashOf(party) === stateHash;
 
 /** The fields a rename (or a correction of the country) may change. */
 export const RENAMABLE = ['name', 'localName', 'lang', 'countryCode'] as const;

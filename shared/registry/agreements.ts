@@ -14,6 +14,7 @@ import { log } from '#shared/log.ts';
 import { CHANGE_ATTEMPTS, Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, Unavailable, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
+import { asWritten } from '#shared/domain/party.ts';
 import { readsEverything, stampOf, type Principal } from '#shared/domain/principal.ts';
 import type { AgreementInput, AgreementPatch, Party } from '#shared/domain/schemas.ts';
 import * as links from '#shared/store/agreement-links.ts';
@@ -92,9 +93,10 @@ export async function logSigning(
   const existing = await store.getAgreement(id);
   if (existing) return replayOrReject(existing, requestHash);
 
-  const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), partiesToCopy(input.parties.map(({ partyId }, at) => ({ partyId, at })))]);
+  const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), directoryParties(input.parties.map((p) => p.partyId))]);
   if (!ceremony) throw new NotFound(`No ceremony with id "${ceremonyId}"`);
-  const parties = snapshotParties(input.parties, directory);
+  const parties = snapshotParties(input.parties, directory.parties);
+  assertAsWritten(directory, input.parties.map(({ partyId }, at) => ({ partyId, at })));
   const [made, now] = [stampOf(principal), new Date()];
   const build = (code: string) => createAgreement({ id, code, ceremonyId }, input, parties, made, now, ceremony);
   // Every rule is checked on the code it most often gets (a code's length and characters are always
@@ -224,24 +226,26 @@ function conflict(now: Agreement, expectedVersions: readonly number[]): never {
   throw VersionMismatch.of('agreement', now.version, expectedVersions);
 }
 
+/** Parties from the directory, by id, for a signing or an amendment to copy (see assertAsWritten). */
+async function directoryParties(ids: readonly string[]): Promise<{ parties: Map<string, Party>; stateHashes: Map<string, string | undefined> }> {
+  const found = await getParties(ids);
+  return { parties: new Map([...found].map(([id, { record }]) => [id, record])), stateHashes: new Map([...found].map(([id, { stateHash }]) => [id, stateHash])) };
+}
+
 /**
- * The parties a signing (or an amendment adding or refreshing them) copies from the directory, by
- * id (`at`: where the body lists each). Refused (409) where one's record is not as its last change
- * wrote it (edited behind the API): copied, the edit would be signed for, in the agreement's history
- * and its certificates, for good. Until it is restored; each such party is logged for operators.
+ * Refuses (409) a signing or an amendment that copies (`copied`: each party listed, with where the
+ * body lists it) a party whose record is not as its last change wrote it (edited behind the API):
+ * copied, the edit would be signed for, in the agreement's history and its certificates, for good.
+ * Until it is restored; each such party is logged for operators. After the body's own errors (a
+ * party listed twice or unknown: 422), which are the caller's to mend first.
  */
-async function partiesToCopy(listed: readonly { partyId: string; at: number }[]): Promise<Map<string, Party>> {
-  const found = await getParties(listed.map((p) => p.partyId));
-  const edited = listed.filter(({ partyId }) => {
-    const party = found.get(partyId);
-    return party?.stateHash !== undefined && hashOf(party.record) !== party.stateHash;
-  });
-  for (const { partyId } of new Set(edited)) log.integrity('party record does not match its last change', { partyId });
-  if (edited.length > 0) {
-    throw new StateConflict(`${edited.length === 1 ? `Party ${edited[0]!.partyId} was` : `Parties ${edited.map((p) => p.partyId).join(', ')} were`} changed outside the registry (a record not as its last change wrote it): no signing copies ${edited.length === 1 ? 'it' : 'them'} until restored. Nothing was changed`,
-      edited.map(({ partyId, at }) => ({ path: `/parties/${at}/partyId`, message: `names party "${partyId}", changed outside the registry` })));
-  }
-  return new Map([...found].map(([id, { record }]) => [id, record]));
+function assertAsWritten({ parties, stateHashes }: Awaited<ReturnType<typeof directoryParties>>, copied: readonly { partyId: string; at: number }[]): void {
+  const edited = copied.filter(({ partyId }, i) => copied.findIndex((p) => p.partyId === partyId) === i && parties.has(partyId) && !asWritten(parties.get(partyId)!, stateHashes.get(partyId)));
+  if (edited.length === 0) return;
+  for (const { partyId } of edited) log.integrity('party record does not match its last change', { partyId });
+  const named = edited.map((p) => p.partyId).join(', ');
+  throw new StateConflict(`${edited.length === 1 ? `Party ${named} was` : `Parties ${named} were`} changed outside the registry (a record not as its last change wrote it): no signing or amendment copies ${edited.length === 1 ? 'it' : 'them'} until restored. Nothing was changed`,
+    edited.map(({ partyId, at }) => ({ path: `/parties/${at}/partyId`, message: `names party "${partyId}", changed outside the registry` })));
 }
 
 /**
@@ -354,7 +358,9 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
       const inputs = patch.parties.map(({ refresh, ...input }) => ({ ...input, refresh: refresh === true && onBase(input.partyId) }));
       const kept = [...base.parties, ...snapshots.filter((s) => !onBase(s.partyId))];
       const fromDirectory = inputs.filter((p) => p.refresh || !kept.some((c) => c.partyId === p.partyId));
-      parties = snapshotParties(inputs, await partiesToCopy(fromDirectory.map(({ partyId }) => ({ partyId, at: inputs.findIndex((p) => p.partyId === partyId) }))), kept);
+      const directory = await directoryParties(fromDirectory.map((p) => p.partyId));
+      parties = snapshotParties(inputs, directory.parties, kept);
+      assertAsWritten(directory, inputs.flatMap(({ partyId }, at) => (fromDirectory.some((p) => p.partyId === partyId) ? [{ partyId, at }] : [])));
     }
     const ceremony = await getCeremony(base.ceremonyId);
     const next = amendAgreement(base, baseHash, patch, parties, stampOf(principal), new Date(), ceremony);

@@ -9,7 +9,7 @@ import {
   assertClockAgrees, assertSpan, beforeCorrection, ceremonyHistory, correctCeremony, correctionBody, correctionEntry, correctionOf, entryBody, newCeremony,
   asCommitted, sealHistory, verifyCeremonyHistory, type Ceremony, type CeremonyEntry,
 } from '#shared/domain/ceremony.ts';
-import { beforeRename, newParty, partyHistory, patchParty, renameEntry, renameOf, type Party, type PartyEntry } from '#shared/domain/party.ts';
+import { asWritten, beforeRename, newParty, partyHistory, patchParty, renameEntry, renameOf, type Party, type PartyEntry } from '#shared/domain/party.ts';
 import { readsEverything, stampOf, type Principal, type Stamp } from '#shared/domain/principal.ts';
 import type { CeremonyInput, CeremonyPatch, HistoryCheck, PartyInput, PartyPatch } from '#shared/domain/schemas.ts';
 import { assertPrintable, ceremonyText } from '#shared/certificate/wording.ts';
@@ -158,7 +158,15 @@ async function changeOnce<T extends { version: number }, P, F extends store.Stor
 
 const RENAMING: Changing<Party, PartyPatch, store.StoredParty> = {
   noun: 'party',
-  read: store.getPartyStored,
+  // Refused (409) while its record is not as its last change wrote it: renamed, the edit would be written in under a new hash.
+  read: async (id) => {
+    const found = await store.getPartyStored(id);
+    if (found && !asWritten(found.record, found.stateHash)) {
+      log.integrity('party record does not match its last change', { partyId: id });
+      throw changedOutside('Party', id, 'its record is not as its last change wrote it', 'it is not renamed');
+    }
+    return found;
+  },
   apply: patchParty,
   changesOf: renameOf,
   undo: beforeRename,
@@ -320,9 +328,10 @@ export function ceremonyIntegrity({ record, corrections, seal }: store.StoredCer
   return check;
 }
 
-/** A ceremony changed outside the registry: a 409 saying what is held back until it is restored. */
-const changedOutside = (id: string, what: string, heldBack: string) =>
-  new StateConflict(`Ceremony ${id} was changed outside the registry (${what}): ${heldBack} until it is restored`, [{ path: '', message: 'ceremony changed outside the registry' }]);
+/** A ceremony or a party changed outside the registry: a 409 saying what is held back until it is restored. */
+function changedOutside(noun: 'Ceremony' | 'Party', id: string, what: string, heldBack: string): StateConflict {
+  return new StateConflict(`${noun} ${id} was changed outside the registry (${what}): ${heldBack} until it is restored`, [{ path: '', message: `${noun.toLowerCase()} changed outside the registry` }]);
+}
 
 /**
  * Refuses (409) a correction of a ceremony whose history does not check out: made on a record edited
@@ -332,7 +341,7 @@ function assertCeremonyIntact(found: store.StoredCeremony): void {
   const check = ceremonyIntegrity(found);
   if (!check || (check.chainValid && check.stateMatches)) return;
   const what = check.firstBadVersion === null ? 'its record no longer matches its history' : `its history does not check out from version ${check.firstBadVersion} on`;
-  throw changedOutside(found.record.id, what, 'it is not corrected');
+  throw changedOutside('Ceremony', found.record.id, what, 'it is not corrected');
 }
 
 /**
@@ -350,7 +359,7 @@ export async function committedCeremony(id: string): Promise<{ record: Ceremony;
 }
 
 /** The 409 for a certificate of a signing at a ceremony changed outside the registry (see committedCeremony). */
-export const ceremonyNotPrinted = (id: string) => changedOutside(id, 'its record no longer matches its history', 'no certificate of its signings is issued');
+export const ceremonyNotPrinted = (id: string) => changedOutside('Ceremony', id, 'its record no longer matches its history', 'no certificate of its signings is issued');
 
 /** Every version of a ceremony: its opening and each correction, with its reason, hash-chained, and whether that chain checks out. */
 export async function ceremonyHistoryOf(id: string): Promise<{ ceremonyId: string; version: number; items: CeremonyEntry[]; integrity: HistoryCheck | null }> {

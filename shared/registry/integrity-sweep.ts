@@ -11,7 +11,7 @@ import { errorFields, log } from '#shared/log.ts';
 import { itemsNotLeadingTo } from '#shared/store/agreement-links.ts';
 import { everyAgreementId } from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
-import { hashOf } from '#shared/domain/canonical.ts';
+import { asWritten } from '#shared/domain/party.ts';
 import { everyCeremonyId, everyPartyId, getCeremonyStored, getPartyStored } from '#shared/store/directory.ts';
 import { DamagedItem } from '#shared/store/operations.ts';
 import { integrityOf } from './agreements.ts';
@@ -36,7 +36,7 @@ export interface SweepResult extends Tally {
   ceremonies: Tally & { unsealed: number };
   /** `unsealed`: parties last written before they kept their record's hash (one whose hash was removed behind the API reads so too). */
   parties: Tally & { unsealed: number };
-  /** Whether both indexes were walked to their end before the time ran out. */
+  /** Whether every index was walked to its end before the time ran out. */
   complete: boolean;
 }
 
@@ -91,7 +91,7 @@ export async function checkParty(id: string): Promise<Finding> {
     const found = await getPartyStored(id);
     if (!found) return 'gone';
     if (found.stateHash === undefined) return 'unsealed';
-    if (hashOf(found.record) === found.stateHash) return 'sound';
+    if (asWritten(found.record, found.stateHash)) return 'sound';
     log.integrity('party record does not match its last change', { partyId: id });
     return 'damaged';
   } catch (error) {
@@ -125,7 +125,7 @@ export async function checkAgreement(id: string): Promise<Finding> {
 /**
  * Checks every id `listed` gives, once, while time is left (false once it runs out), counting each
  * finding into `tally`: the records checked, and the ids of those damaged and unread (and, for
- * ceremonies, how many are unsealed).
+ * ceremonies and parties, how many are unsealed).
  */
 async function walk(
   listed: AsyncGenerator<string[]>, check: (id: string) => Promise<Finding>, tally: Tally & { unsealed?: number }, { timeLeft, marginMs }: SweepOptions,
