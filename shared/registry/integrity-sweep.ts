@@ -71,56 +71,50 @@ async function unreachableBy(agreement: Agreement): Promise<{ version: number; a
   return { version: agreement.version, astray: [] }; // sound, changing, or deleted meanwhile
 }
 
-/** What one ceremony's read and check find: `unsealed` for one kept before histories were chained, and not corrected since. */
-export async function checkCeremony(id: string): Promise<Finding> {
+/**
+ * What `check` finds of record `id`, a `kind`: one whose item no longer fits its schema (parseStored
+ * has said so) is damaged; any other error (the table failing this read) is no finding about it, and
+ * must not keep the sweep from the records after it, day after day: said, and the sweep goes on.
+ */
+async function finding(kind: 'ceremony' | 'party' | 'agreement', id: string, check: () => Promise<Finding>): Promise<Finding> {
   try {
-    const found = await getCeremonyStored(id);
-    if (!found) return 'gone';
-    const check = ceremonyIntegrity(found);
-    return !check ? 'unsealed' : check.chainValid && check.stateMatches ? 'sound' : 'damaged';
+    return await check();
   } catch (error) {
     if (error instanceof DamagedItem) return 'damaged';
-    log.error('the integrity sweep could not read a ceremony', { ceremonyId: id, error: errorFields(error) });
+    log.error(`the integrity sweep could not read ${kind === 'agreement' ? 'an' : 'a'} ${kind}`, { [`${kind}Id`]: id, error: errorFields(error) });
     return 'unread';
   }
 }
+
+/** What one ceremony's read and check find: `unsealed` for one kept before histories were chained, and not corrected since. */
+export const checkCeremony = (id: string) => finding('ceremony', id, async () => {
+  const found = await getCeremonyStored(id);
+  if (!found) return 'gone';
+  const check = ceremonyIntegrity(found);
+  return !check ? 'unsealed' : check.chainValid && check.stateMatches ? 'sound' : 'damaged';
+});
 
 /** What one party's read and check find: whether its record is as its last change wrote it; `unsealed` for one written before parties kept its hash. */
-export async function checkParty(id: string): Promise<Finding> {
-  try {
-    const found = await getPartyStored(id);
-    if (!found) return 'gone';
-    if (found.stateHash === undefined) return 'unsealed';
-    if (asWritten(found.record, found.stateHash)) return 'sound';
-    log.integrity('party record does not match its last change', { partyId: id });
-    return 'damaged';
-  } catch (error) {
-    if (error instanceof DamagedItem) return 'damaged';
-    log.error('the integrity sweep could not read a party', { partyId: id, error: errorFields(error) });
-    return 'unread';
-  }
-}
+export const checkParty = (id: string) => finding('party', id, async () => {
+  const found = await getPartyStored(id);
+  if (!found) return 'gone';
+  if (found.stateHash === undefined) return 'unsealed';
+  if (asWritten(found.record, found.stateHash)) return 'sound';
+  log.integrity('party record does not match its last change', { partyId: id });
+  return 'damaged';
+});
 
 /** What one agreement's read and check find (the sweep's, for each id it lists). */
-export async function checkAgreement(id: string): Promise<Finding> {
-  try {
-    const stored = await store.getAgreement(id);
-    if (!stored) return 'gone'; // deleted since it was listed
-    const { chainValid, stateMatches } = integrityOf(stored);
-    // An item gone or changed behind the API: a printed QR code that verifies as "invalid", or a
-    // partner's list without the agreement, and no error anywhere.
-    const { version, astray } = await unreachableBy(stored.agreement);
-    if (astray.length > 0) log.integrity('an agreement\'s printed code or list entries do not lead to it', { agreementId: id, version, items: astray });
-    return chainValid && stateMatches && astray.length === 0 ? 'sound' : 'damaged';
-  } catch (error) {
-    // An item that no longer fits its schema: parseStored has said so.
-    if (error instanceof DamagedItem) return 'damaged';
-    // Anything else (the table failing this read) is no finding about the agreement, and must not
-    // keep the sweep from the agreements after it, day after day: said, and the sweep goes on.
-    log.error('the integrity sweep could not read an agreement', { agreementId: id, error: errorFields(error) });
-    return 'unread';
-  }
-}
+export const checkAgreement = (id: string) => finding('agreement', id, async () => {
+  const stored = await store.getAgreement(id);
+  if (!stored) return 'gone'; // deleted since it was listed
+  const { chainValid, stateMatches } = integrityOf(stored);
+  // An item gone or changed behind the API: a printed QR code that verifies as "invalid", or a
+  // partner's list without the agreement, and no error anywhere.
+  const { version, astray } = await unreachableBy(stored.agreement);
+  if (astray.length > 0) log.integrity('an agreement\'s printed code or list entries do not lead to it', { agreementId: id, version, items: astray });
+  return chainValid && stateMatches && astray.length === 0 ? 'sound' : 'damaged';
+});
 
 /**
  * Checks every id `listed` gives, once, while time is left (false once it runs out), counting each
