@@ -310,6 +310,7 @@ export const historyEntryRecord = z.object({
   hash: z.string().describe('SHA-256 (hex) of the canonical JSON of this entry without `hash`'),
 });
 export type HistoryEntry = z.infer<typeof historyEntryRecord>;
+export type HistoryAction = HistoryEntry['action'];
 
 /** Whether a hash-chained history checks out (an agreement's, a ceremony's). */
 export const historyCheckRecord = z.object({
@@ -321,7 +322,6 @@ export const historyCheckRecord = z.object({
   firstBadVersion: z.number().int().nullable(),
 });
 export type HistoryCheck = z.infer<typeof historyCheckRecord>;
-export type HistoryAction = HistoryEntry['action'];
 
 /**
  * Why a link or file is `invalid`: by link, `unknown-code` (not a certificate code at all),
