@@ -93,9 +93,9 @@ export async function logSigning(
   const existing = await store.getAgreement(id);
   if (existing) return replayOrReject(existing, requestHash);
 
-  const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), directoryParties(input.parties.map((p) => p.partyId))]);
+  const [ceremony, directory] = await Promise.all([getCeremony(ceremonyId), getParties(input.parties.map((p) => p.partyId))]);
   if (!ceremony) throw new NotFound(`No ceremony with id "${ceremonyId}"`);
-  const parties = snapshotParties(input.parties, directory.parties);
+  const parties = snapshotParties(input.parties, recordsOf(directory));
   assertAsWritten(directory, input.parties.map(({ partyId }, at) => ({ partyId, at })));
   const [made, now] = [stampOf(principal), new Date()];
   const build = (code: string) => createAgreement({ id, code, ceremonyId }, input, parties, made, now, ceremony);
@@ -226,11 +226,8 @@ function conflict(now: Agreement, expectedVersions: readonly number[]): never {
   throw VersionMismatch.of('agreement', now.version, expectedVersions);
 }
 
-/** Parties from the directory, by id, for a signing or an amendment to copy (see assertAsWritten). */
-async function directoryParties(ids: readonly string[]): Promise<{ parties: Map<string, Party>; stateHashes: Map<string, string | undefined> }> {
-  const found = await getParties(ids);
-  return { parties: new Map([...found].map(([id, { record }]) => [id, record])), stateHashes: new Map([...found].map(([id, { stateHash }]) => [id, stateHash])) };
-}
+/** The records of parties read from the directory (getParties), for a signing or an amendment to copy (see assertAsWritten). */
+const recordsOf = (found: Awaited<ReturnType<typeof getParties>>): Map<string, Party> => new Map([...found].map(([id, { record }]) => [id, record]));
 
 /**
  * Refuses (409) a signing or an amendment that copies (`copied`: each party listed, with where the
@@ -239,8 +236,11 @@ async function directoryParties(ids: readonly string[]): Promise<{ parties: Map<
  * Until it is restored; each such party is logged for operators. After the body's own errors (a
  * party listed twice or unknown: 422), which are the caller's to mend first.
  */
-function assertAsWritten({ parties, stateHashes }: Awaited<ReturnType<typeof directoryParties>>, copied: readonly { partyId: string; at: number }[]): void {
-  const edited = copied.filter(({ partyId }, i) => copied.findIndex((p) => p.partyId === partyId) === i && parties.has(partyId) && !asWritten(parties.get(partyId)!, stateHashes.get(partyId)));
+function assertAsWritten(found: Awaited<ReturnType<typeof getParties>>, copied: readonly { partyId: string; at: number }[]): void {
+  const edited = copied.filter(({ partyId }, i) => {
+    const party = found.get(partyId);
+    return copied.findIndex((p) => p.partyId === partyId) === i && party !== undefined && !asWritten(party.record, party.stateHash);
+  });
   if (edited.length === 0) return;
   for (const { partyId } of edited) log.integrity('party record does not match its last change', { partyId });
   const named = edited.map((p) => p.partyId).join(', ');
@@ -358,8 +358,8 @@ export function amend(id: string, expectedVersions: readonly number[] | undefine
       const inputs = patch.parties.map(({ refresh, ...input }) => ({ ...input, refresh: refresh === true && onBase(input.partyId) }));
       const kept = [...base.parties, ...snapshots.filter((s) => !onBase(s.partyId))];
       const fromDirectory = inputs.filter((p) => p.refresh || !kept.some((c) => c.partyId === p.partyId));
-      const directory = await directoryParties(fromDirectory.map((p) => p.partyId));
-      parties = snapshotParties(inputs, directory.parties, kept);
+      const directory = await getParties(fromDirectory.map((p) => p.partyId));
+      parties = snapshotParties(inputs, recordsOf(directory), kept);
       assertAsWritten(directory, inputs.flatMap(({ partyId }, at) => (fromDirectory.some((p) => p.partyId === partyId) ? [{ partyId, at }] : [])));
     }
     const ceremony = await getCeremony(base.ceremonyId);

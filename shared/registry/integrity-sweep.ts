@@ -152,8 +152,8 @@ async function walk(
 export async function sweepIntegrity(options: SweepOptions): Promise<SweepResult> {
   const started = Date.now();
   const { pageSize = 100 } = options;
-  const [ceremonies, parties] = [{ checked: 0, damaged: [], unread: [], unsealed: 0 }, { checked: 0, damaged: [], unread: [], unsealed: 0 }];
-  const agreements: Tally = { checked: 0, damaged: [], unread: [] };
+  const tally = (): Tally => ({ checked: 0, damaged: [], unread: [] });
+  const [ceremonies, parties, agreements] = [{ ...tally(), unsealed: 0 }, { ...tally(), unsealed: 0 }, tally()];
   const complete = (await walk(everyCeremonyId(pageSize), checkCeremony, ceremonies, options))
     && (await walk(everyPartyId(pageSize), checkParty, parties, options))
     && (await walk(everyAgreementId(pageSize), checkAgreement, agreements, options));
