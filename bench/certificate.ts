@@ -17,6 +17,13 @@ import { CASES, certificateHtml, certificateInput, nativeNames, type CaseName } 
 import type { CertificateInput } from '#shared/certificate/render.ts';
 
 const N = 30; // timed warm renders per certificate and engine
+/**
+ * Untimed renders before the timed ones, per engine: each is timed once its times have settled.
+ * Ours run on V8, whose optimizing compiler takes about a hundred renders to settle (renders 7-16
+ * take about twice as long as renders 100 on); Chromium's prints settle after the first. The
+ * report shows the warm-up's times too (see rampRows).
+ */
+const WARMUP = { concord: 100, chromium: 5 };
 const K = 5; // fresh processes (or browser launches) per certificate for the first call
 const CHROMIUM = '/usr/bin/chromium';
 const SELF = fileURLToPath(import.meta.url);
@@ -28,7 +35,7 @@ interface FirstCall { renderMs: number; processMs: number; importMs?: number; me
 /** Names that come back exactly, per extractor: [exact, of]. */
 interface Names { names: [number, number]; missing: string[]; pdfium: [number, number]; pdfiumMissing: string[]; pdfjs: [number, number]; pdfjsMissing: string[] }
 /** One engine's timings for one case, with its last PDF: analysed only after every timing is taken. */
-interface Timed { engine: string; first: FirstCall[]; warm: number[]; size: number; pdf: Uint8Array; file: string; names: string[] }
+interface Timed { engine: string; first: FirstCall[]; ramp: number[]; warm: number[]; size: number; pdf: Uint8Array; file: string; names: string[] }
 interface Result extends Names, Omit<Timed, 'pdf' | 'file' | 'names'> { fonts: string[]; anatomy: Anatomy }
 
 if (process.argv[2] === '--first-call') {
@@ -44,6 +51,18 @@ if (process.argv[2] === '--first-call') {
 }
 
 const ms = (t0: number) => performance.now() - t0;
+
+/** `render` run `warmup` times untimed (their times kept as the ramp), then N times timed. */
+async function timedRuns(warmup: number, render: () => Promise<unknown>): Promise<{ ramp: number[]; warm: number[] }> {
+  const ramp: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < warmup + N; i++) {
+    const t0 = performance.now();
+    await render();
+    (i < warmup ? ramp : warm).push(ms(t0));
+  }
+  return { ramp, warm };
+}
 
 /**
  * The memory `pids` hold together, in MB: the sum of their proportional set sizes (Linux's PSS, a
@@ -116,15 +135,9 @@ function samplePdf(name: CaseName, engine: string, pdf: Uint8Array): string {
 
 async function concord(name: CaseName, input: CertificateInput): Promise<Timed> {
   const { renderCertificate } = await import('#shared/certificate/render.ts');
-  // Warm-up: fonts parsed, HarfBuzz instantiated, JIT settled (one render is not enough for the JIT).
+  // Warm-up: fonts parsed, HarfBuzz instantiated, then the JIT settled (see WARMUP).
   let pdf = await renderCertificate(input);
-  for (let i = 0; i < 5; i++) pdf = await renderCertificate(input);
-  const warm: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t0 = performance.now();
-    pdf = await renderCertificate(input); // directly: no memoizing cache in the way
-    warm.push(ms(t0));
-  }
+  const { ramp, warm } = await timedRuns(WARMUP.concord, async () => { pdf = await renderCertificate(input); }); // directly: no memoizing cache in the way
   const first: FirstCall[] = [];
   for (let i = 0; i < K; i++) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--first-call', name], { cwd: ROOT, encoding: 'utf8' });
@@ -132,7 +145,7 @@ async function concord(name: CaseName, input: CertificateInput): Promise<Timed> 
     first.push(JSON.parse(child.stdout) as FirstCall);
   }
   const file = samplePdf(name, 'concord', pdf);
-  return { engine: 'Concord (pdf-lib + HarfBuzz)', first, warm, size: pdf.length, pdf, file, names: nativeNames(input) };
+  return { engine: 'Concord (pdf-lib + HarfBuzz)', first, ramp, warm, size: pdf.length, pdf, file, names: nativeNames(input) };
 }
 
 /** Text extraction and anatomy of a timed run's PDF (PDFium's WASM and poppler stay out of the timings). */
@@ -193,14 +206,9 @@ async function chromiumRuns(inputs: Map<CaseName, CertificateInput>): Promise<{ 
         return page.pdf(PDF);
       };
       let pdf = await print(); // warm-up
-      const warm: number[] = [];
-      for (let i = 0; i < N; i++) {
-        const t0 = performance.now();
-        pdf = await print();
-        warm.push(ms(t0));
-      }
+      const { ramp, warm } = await timedRuns(WARMUP.chromium, async () => { pdf = await print(); });
       const file = samplePdf(name, 'chromium', pdf);
-      results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, warm, size: pdf.length, pdf, file, names });
+      results.set(name, { engine: `Chromium ${version} (playwright)`, first: first.get(name)!, ramp, warm, size: pdf.length, pdf, file, names });
     }
   } finally {
     await browser.close();
@@ -211,6 +219,11 @@ async function chromiumRuns(inputs: Map<CaseName, CertificateInput>): Promise<{ 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const f0 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const megabytes = (xs: number[]) => { const { median } = stats(xs); return Number.isFinite(median) ? f0(median) : 'n/a'; };
+/** Medians of the warm-up's stretches (renders 2-6, 7-16, 17-36, 37 on), each labelled by its render numbers. */
+const rampCells = (ramp: number[]) => [[0, 5], [5, 15], [15, 35], [35, Infinity]]
+  .filter(([from]) => from! < ramp.length)
+  .map(([from, to]) => { const part = ramp.slice(from, to); return `${from! + 2}-${from! + 1 + part.length}: ${f0(stats(part).median)}`; })
+  .join(' · ');
 const pair = (xs: number[]) => { const s = stats(xs); return `${f0(s.median)} / ${f0(s.p95)}`; };
 
 async function main() {
@@ -234,6 +247,7 @@ async function main() {
     '|---|---|---|---|---|---|---|'];
   const floors: string[] = [];
   const notes: string[] = [];
+  const ramps = ['| case | engine | warm-up renders, median ms (render number: the first is 1) | timed |', '|---|---|---|---|'];
   for (const name of CASES) {
     const us = ours.get(name)!;
     const them = chrome?.results.get(name);
@@ -243,6 +257,7 @@ async function main() {
       if (!r) continue;
       const mine = r === us;
       rows.push(`| ${name} | ${r.engine} | ${pair(r.first.map((x) => x.renderMs))} | ${pair(r.first.map((x) => x.processMs))} | ${megabytes(r.first.map((x) => x.memoryMb))} | ${pair(r.warm)} | ${kb(r.size)} | ${r.names[0]}/${r.names[1]} · ${r.pdfium[0]}/${r.pdfium[1]} · ${r.pdfjs[0]}/${r.pdfjs[1]} | ${mine && them ? `${speedup.toFixed(1)}x` : them ? '1x' : 'n/a'} | ${mine && them ? ratio.toFixed(2) : them ? '1' : 'n/a'} |`);
+      ramps.push(`| ${name} | ${r.engine} | ${rampCells(r.ramp)} | ${r.ramp.length + 2}-${r.ramp.length + 1 + r.warm.length}: ${f0(stats(r.warm).median)} |`);
       const strays = r.fonts.filter((font) => !font.startsWith('Noto'));
       if (strays.length) notes.push(`${name} / ${r.engine}: embeds non-Noto fonts (fallback): ${strays.join(', ')}`);
       if (r.names[0] < r.names[1]) notes.push(`${name} / ${r.engine}: only ${r.names[0]} of ${r.names[1]} names come back exactly from pdftotext; not: ${r.missing.join(', ')}`);
@@ -268,19 +283,22 @@ async function main() {
   }
   const seconds = ms(started) / 1000;
   const md = [`# Certificate render benchmark`, '',
-    `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? '?'} × ${cpus().length} · ${chrome ? `Chromium ${chrome.version}` : 'no Chromium'} · N=${N} warm renders, K=${K} first calls · took ${seconds.toFixed(0)} s`, '',
+    `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? '?'} × ${cpus().length} · ${chrome ? `Chromium ${chrome.version}` : 'no Chromium'} · N=${N} timed warm renders after a warm-up (below), K=${K} first calls · took ${seconds.toFixed(0)} s`, '',
     'First call: ours = first renderCertificate() in a fresh `node --import tsx` (font parsing, HarfBuzz WASM included; import of the renderer excluded),',
     'Chromium = new page + load + first page.pdf() right after launch. "process → first PDF": from process start (ours) / from launch() (Chromium).',
     'Warm: ours = renderCertificate() again in one process; Chromium = setContent + document.fonts.ready + page.pdf() on one reused page.',
     'Memory: the proportional set size (PSS) of the engine\'s processes once the first PDF is out: ours, the one Node process (tsx\'s loader in it,',
     'not the esbuild service it starts, about 7 MB); Chromium, the processes of the browser (main, zygote, renderer, services; not its crash reporter, about 3 MB).', '',
     ...rows, '', '## Verdict', '', ...verdicts, '',
+    '## Warming up', '',
+    `Each engine is timed once its times have settled: ${WARMUP.concord} untimed renders first for ours (V8's optimizing compiler settles slowly), ${WARMUP.chromium} for Chromium.`, '',
+    ...ramps, '',
     '## Where the bytes go', '', ...anatomy, '',
     'Both engines embed subsets of the same Noto TrueType fonts for the same glyphs. The outlines of those glyphs',
     '(their `glyf` data, deflated at the highest level) are a floor no TrueType embedding can go below:', '', ...floors, ...(notes.length ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
   console.log(`\n${md}`);
   writeFileSync(join(OUT, 'certificate.md'), md);
-  const json = { at: new Date().toISOString(), node: process.version, chromium: chrome?.version ?? null, N, K, seconds,
+  const json = { at: new Date().toISOString(), node: process.version, chromium: chrome?.version ?? null, N, K, WARMUP, seconds,
     cases: Object.fromEntries(CASES.map((c) => [c, { concord: ours.get(c), chromium: chrome?.results.get(c) ?? null }])) };
   writeFileSync(join(OUT, 'certificate.json'), `${JSON.stringify(json, null, 2)}\n`);
   console.log(`wrote ${join('bench', 'out', 'certificate.md')}, certificate.json and the sample PDFs`);
