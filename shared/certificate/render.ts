@@ -521,19 +521,18 @@ function planParties(parts: PartyBlocks, firstBand: number, annexBand: number): 
  * the first page lists parties (if none does, the list starts on the next page, in the type of
  * their number).
  */
-function layParties(list: AgreementParty[], firstBands: (() => number)[], annexBand: number, flat: boolean): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
-  const natural = PARTY_STYLES.findIndex((p) => list.length <= p.upTo);
-  const columns = PARTY_STYLES[natural]!.columns(list.length);
+function layParties(blocksIn: (style: PartyStyle, columns: number) => PartyBlocks, count: number, firstBands: (() => number)[], annexBand: number): { parts: PartyBlocks; pages: PartyGrid[]; scale: number; band: number } {
+  const natural = PARTY_STYLES.findIndex((p) => count <= p.upTo);
+  const columns = PARTY_STYLES[natural]!.columns(count);
   const styles = PARTY_STYLES.slice(natural);
-  const blocks: PartyBlocks[] = []; // by style, wrapped when first needed
   const heights: number[] = [];
   const planOf = (parts: PartyBlocks, band: number) => ({ parts, band, ...planParties(parts, (heights[band] ??= firstBands[band]!()), annexBand) });
-  const blocksOf = (i: number) => (blocks[i] ??= partyBlocks(list, styles[i]!, columns, flat));
+  const blocksOf = (i: number) => blocksIn(styles[i]!, columns);
   const plain = planOf(blocksOf(0), 0);
   if (plain.pages.length === 1 && plain.scale >= 1) {
     if (plain.pages[0]!.natural * ROOMY > heights[0]!) return plain; // a quick no (parts that shrank to one line grow less)
     const { name, local, detail, block, clear } = styles[0]!;
-    const roomy = planOf(partyBlocks(list, { name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY, clear }, columns, flat), 0);
+    const roomy = planOf(blocksIn({ name: name * ROOMY, local: local * ROOMY, detail: detail * ROOMY, block: block * ROOMY, clear }, columns), 0);
     return roomy.pages.length === 1 && roomy.scale >= 1 ? roomy : plain;
   }
   let paginated: ReturnType<typeof layParties> = plain; // their number's style under the full heading, unless its first page lists none and another's does
@@ -704,9 +703,18 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   const measuring = new Writer(engine);
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
+  // The parties' blocks by style and face, wrapped when first needed: the same for every heading
+  // (a layout judged as if voided, then the agreement's own, share them).
+  const blocks = new Map<string, PartyBlocks>();
+  const blocksIn = (flat: boolean) => (style: PartyStyle, columns: number) => {
+    const key = JSON.stringify([style, columns, flat]);
+    let parts = blocks.get(key);
+    if (!parts) blocks.set(key, (parts = partyBlocks(a.parties, style, columns, flat)));
+    return parts;
+  };
   const lay = (t: Titles, flat: boolean, of: typeof a = a) => {
     const under = (compact: boolean) => () => facts(measuring, of, ceremony, heading(measuring, of, ceremony, t, compact), compact) - 10 - 168;
-    return { flat, ...layParties(of.parties, [under(false), under(true)], annexTop - 10 - (M + 10), flat) };
+    return { flat, ...layParties(blocksIn(flat), a.parties.length, [under(false), under(true)], annexTop - 10 - (M + 10)) };
   };
   let titles = titlesOf(a);
   // Urdu is set in Nastaliq, whose words step down from their first letter: a line of it takes
