@@ -1839,7 +1839,7 @@ describe('access', () => {
     if (status === 200) expect(r.headers.get('content-type')).toBe('application/pdf');
   });
 
-  it('gives a partner only the versions that list its party: not one from before it joined', async () => {
+  it('gives a partner the versions that list its party: not one from before it joined, and those it signed before an amendment took it off', async () => {
     const { body: signed } = await logSigning(t, cer, agreement(['cq', 'ent-x'], { title: 'Partners change' }));
     const replaced = await t.call('PATCH', `/agreements/${signed.id}`, {
       body: { parties: [{ partyId: 'cq', signatory: { name: 'Mayor' } }, { partyId: 'st-cn', signatory: { name: 'Minister' } }], reason: 'the state signs instead' },
@@ -1849,8 +1849,15 @@ describe('access', () => {
     const status = async (party: string, version: number) => (await certificate(signed.id, `?version=${version}`, t.tokens.partner(party))).status;
     expect([await status('cq', 1), await status('cq', 2)]).toEqual([200, 200]); // on both versions
     expect([await status('st-cn', 1), await status('st-cn', 2)]).toEqual([404, 200]); // joined in version 2
-    expect([await status('ent-x', 1), await status('ent-x', 2)]).toEqual([404, 404]); // no longer a party: none of it is theirs
+    expect([await status('ent-x', 1), await status('ent-x', 2)]).toEqual([200, 404]); // taken off in version 2: keeps what it signed
+    const latest = await certificate(signed.id, '', t.tokens.partner('ent-x'));
+    expect([latest.status, latest.body.detail, latest.body.errors]).toEqual([404, `The latest version (2) of agreement ${signed.code} does not list your party`,
+      [{ path: 'version', message: 'must be a version that lists your party (1)' }]]);
+    // The agreement as it stands is not theirs any more, nor is it listed for them.
+    expect((await t.call('GET', `/agreements/${signed.id}`, { token: t.tokens.partner('ent-x') })).status).toBe(404);
+    expect((await t.call('GET', '/agreements', { token: t.tokens.partner('ent-x') })).body.items.map((a: { id: string }) => a.id)).not.toContain(signed.id);
     expect(await status('st-cn', 3)).toBe(404);
+    expect((await certificate(signed.id, '?version=1', t.tokens.partner('ent-unrelated'))).body.detail).toBe(`No agreement with id "${signed.id}"`); // never a party: nothing to tell
     expect((await certificate(signed.id, '?version=1', t.tokens.auditor)).status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  amendAgreement, createAgreement, snapshotParties, verifyHistory, voidAgreement, replay,
+  amendAgreement, createAgreement, snapshotParties, verifyHistory, voidAgreement, replay, replayEach,
   type Agreement, type AgreementParty, type HistoryCheck, type HistoryEntry, type Versioned,
 } from '#shared/domain/agreement.ts';
 import { signedBounds, type AgreementFilter } from '#shared/domain/agreement-filter.ts';
@@ -136,12 +136,35 @@ export function load(idOrCode: string, principal: Principal): Promise<store.Stor
   return find(idOrCode, principal, store.getAgreement);
 }
 
-/** As load(), by `read`: the whole stored agreement, or only what a caller needs of it. */
-async function find<T extends { agreement: Agreement }>(idOrCode: string, principal: Principal, read: (id: string) => Promise<T | undefined>): Promise<T> {
+/**
+ * As load(), with the versions that list the principal's party (every version for staff and
+ * auditors; for a partner, those of its history that check out, and the current one), if any does:
+ * a party an amendment took off an agreement keeps the versions it signed.
+ */
+export async function loadSigned(idOrCode: string, principal: Principal): Promise<{ stored: store.StoredAgreement; versions: number[] }> {
+  let versions: number[] = [];
+  const stored = await find(idOrCode, principal, store.getAgreement, (s) => (versions = versionsListing(s, principal)).length > 0);
+  return { stored, versions };
+}
+
+function versionsListing(stored: store.StoredAgreement, principal: Principal): number[] {
+  const { agreement } = stored;
+  const all = Array.from({ length: agreement.version }, (_, i) => i + 1);
+  if (readsEverything(principal)) return all;
+  const { firstBadVersion } = integrityOf(stored);
+  const told = stored.history.filter((e) => firstBadVersion === null || e.version < firstBadVersion);
+  const listed = new Set(replayEach(agreement, told).filter((a) => visibleTo(a, principal)).map((a) => a.version));
+  if (visibleTo(agreement, principal)) listed.add(agreement.version);
+  return all.filter((v) => listed.has(v));
+}
+
+/** As load(), by `read`: the whole stored agreement, or only what a caller needs of it; `visible` to the principal. */
+async function find<T extends { agreement: Agreement }>(idOrCode: string, principal: Principal, read: (id: string) => Promise<T | undefined>,
+  visible = (stored: T) => visibleTo(stored.agreement, principal)): Promise<T> {
   const code = typedCode(idOrCode);
   const id = code ? await store.agreementIdByCode(code) : idOrCode;
   const stored = id === undefined ? undefined : await read(id);
-  if (!stored || !visibleTo(stored.agreement, principal)) throw new NotFound(`No agreement with ${id === idOrCode ? 'id' : 'code'} "${idOrCode}"`);
+  if (!stored || !visible(stored)) throw new NotFound(`No agreement with ${id === idOrCode ? 'id' : 'code'} "${idOrCode}"`);
   return stored;
 }
 

@@ -4,15 +4,14 @@
  * re-renders with ./certificates.ts) holds no private key, and the verify function's bundle does
  * not carry this module.
  */
-import { replay } from '#shared/domain/agreement.ts';
 import { NotFound, Unavailable } from '#shared/domain/errors.ts';
-import { readsEverything, type Principal } from '#shared/domain/principal.ts';
+import type { Principal } from '#shared/domain/principal.ts';
 import { signPayload, type CertificatePayload } from '#shared/certificate/signature.ts';
 import { recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { isPublished } from '#shared/store/published-keys.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { log } from '#shared/log.ts';
-import { entryOf, load, visibleTo } from './agreements.ts';
+import { entryOf, loadSigned } from './agreements.ts';
 import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
 
 /**
@@ -36,13 +35,16 @@ async function signNow(payload: CertificatePayload): Promise<Signed> {
 const recorded = new Set<string>();
 
 export async function certificateFor(id: string, version: number | undefined, principal: Principal) {
-  const stored = await load(id, principal);
-  const v = version ?? stored.agreement.version;
   // A partner gets the versions its party is on: not one from before it joined (an earlier
-  // version's parties and terms are history, which partners do not read). load() checked the current one.
-  // A version whose history does not check out has no parties to tell: issue() refuses it (409), as for staff.
-  if (!readsEverything(principal) && v < stored.agreement.version && entryOf(stored, v) && !visibleTo(replay(stored.agreement, stored.history, v)!, principal)) {
-    throw new NotFound(`Version ${v} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: 'must be a version that lists your party' }]);
+  // version's parties and terms are history, which partners do not read), but those it signed
+  // before an amendment took it off.
+  const { stored, versions } = await loadSigned(id, principal);
+  const v = version ?? stored.agreement.version;
+  // A version whose history does not check out has no parties to tell: issue() refuses it (409), as
+  // for staff; one that does not exist, issue() refuses too (404).
+  if (!versions.includes(v) && entryOf(stored, v) && v <= stored.agreement.version) {
+    const which = version === undefined ? `The latest version (${v})` : `Version ${v}`;
+    throw new NotFound(`${which} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: `must be a version that lists your party (${versions.join(', ')})` }]);
   }
   const { bytes, sha256, kid } = await issue(stored, v, { sign: signNow, asked: version !== undefined });
   const { id: agreementId, code } = stored.agreement;
