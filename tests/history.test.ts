@@ -331,6 +331,7 @@ describe('ceremony corrections', () => {
     const before = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
     const fixed = await correct('his-cer-fix', { venue: 'Chongqing Yuelai International Convention Center', event: null, reason: 'venue moved; no event' });
     expect([fixed.status, fixed.headers.get('etag'), fixed.body.version, fixed.body.venue, 'event' in fixed.body, fixed.body.createdAt]).toEqual([200, '"2"', 2, 'Chongqing Yuelai International Convention Center', false, opened.createdAt]);
+    const between = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
     const again = await correct('his-cer-fix', { startsAt: '2021-08-23T15:00:00+08:00', reason: 'started late' }, '"2"');
     expect(again.status).toBe(200);
     // Corrected, it still knows the request that opened it: that request sent again is a replay, not a clash.
@@ -360,15 +361,37 @@ describe('ceremony corrections', () => {
     const pdf = await t.call('GET', `/agreements/${signed.body.id}/certificate.pdf`);
     expect((await import('./support/pdf-text.ts')).pdfToText(pdf.body).replace(/\s+/g, ' ')).toContain('Chongqing Yuelai International Convention Center');
     expect(pdf.headers.get('etag')).not.toBe(before.headers.get('etag'));
-    // A file handed out before the correction is still one the registry issued.
-    const upload = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf' } });
-    expect([upload.status, upload.body.status, upload.body.agreement.ceremony.correctedAt]).toEqual([200, 'valid', again.body.updatedAt]);
-    // A person holding that file is told why its ceremony may read otherwise than the registry's.
-    const page = await t.call('POST', '/verify', { token: null, body: before.body, headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
-    // The day on the clock of the page's other days: the ceremony's time zone (Asia/Shanghai), not UTC.
-    const corrected = new Date(Date.parse(again.body.updatedAt) + 8 * 3600_000);
-    expect(plain(page.body)).toContain(`Corrected on ${corrected.getUTCDate()} ${corrected.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${corrected.getUTCFullYear()}: a certificate downloaded before then prints the ceremony as it was.`);
-    expect(plain(page.body)).toContain(`已于${corrected.getUTCFullYear()}年${corrected.getUTCMonth() + 1}月${corrected.getUTCDate()}日更正`);
+    // A file handed out before the correction is still one the registry issued; it is told what it prints otherwise.
+    const upload = async (file: unknown, accept = 'application/json') => t.call('POST', '/verify', { token: null, body: file, headers: { 'content-type': 'application/pdf', accept } });
+    const first = await upload(before.body);
+    expect([first.status, first.body.status, first.body.agreement.ceremony.correctedAt]).toEqual([200, 'valid', again.body.updatedAt]);
+    // Its venue as it was; not its start, which moved within the day it prints.
+    expect(first.body.ceremonyAsPrinted).toEqual({ version: 1, correctedAt: fixed.body.updatedAt, fields: { venue: opened.venue } });
+    expect(first.body.detail).toBe('This certificate was issued by the registry for the agreement as it stands, but it prints the ceremony as it was before a correction (its venue): download it again for a copy that prints the ceremony as corrected.');
+    expect(first.body.detailZh).toBe('此证书由登记系统签发，所载为协议的现行版本，但其中的签约仪式信息为更正前的内容（地点）：请重新下载，以获取载有更正后仪式信息的证书。');
+    // One downloaded between the corrections prints what the ceremony prints now (the same bytes as one downloaded now).
+    const now = await upload(between.body);
+    expect([now.body.status, now.body.detail, 'ceremonyAsPrinted' in now.body, between.headers.get('etag')]).toEqual(['valid', 'This certificate was issued by the registry and describes the agreement as it stands.', false, pdf.headers.get('etag')]);
+    // A person holding the first file is told what it prints, on the clock of the page's other days: the ceremony's time zone (Asia/Shanghai), not UTC.
+    const day = (at: string) => new Date(Date.parse(at) + 8 * 3600_000);
+    const en = (d: Date) => `${d.getUTCDate()} ${d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${d.getUTCFullYear()}`;
+    const page = plain((await upload(before.body, 'text/html')).body);
+    expect(page).toContain(`This file prints the ceremony as it was before its correction on ${en(day(fixed.body.updatedAt))}: the venue as “${opened.venue}, `);
+    expect(page).toContain('The details above are as corrected.');
+    expect(page).toContain(`此文件所载为${day(fixed.body.updatedAt).getUTCFullYear()}年${day(fixed.body.updatedAt).getUTCMonth() + 1}月${day(fixed.body.updatedAt).getUTCDate()}日更正前的仪式信息：地点为“${opened.venue}`);
+    // Its printed link cannot tell which file it is on: the page says when the ceremony was corrected.
+    const link = /https?:\/\/[^/\s]+(\/verify\/\S+)/.exec((await import('./support/pdf-text.ts')).pdfToText(before.body))![1]!;
+    const linkPage = plain((await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })).body);
+    expect(linkPage).toContain(`Corrected on ${en(day(again.body.updatedAt))}: a certificate downloaded before then prints the ceremony as it was.`);
+    expect(linkPage).toContain(`已于${day(again.body.updatedAt).getUTCFullYear()}年${day(again.body.updatedAt).getUTCMonth() + 1}月${day(again.body.updatedAt).getUTCDate()}日更正`);
+    // A ceremony that runs a day longer prints other days: the file from between the corrections now prints them as they were.
+    const longer = await correct('his-cer-fix', { endsAt: '2021-08-24T18:00:00+08:00', reason: 'a second day' }, '"3"');
+    expect(longer.status).toBe(200);
+    const stale = await upload(between.body);
+    expect(stale.body.ceremonyAsPrinted).toEqual({ version: 3, correctedAt: longer.body.updatedAt, fields: { endsAt: null } });
+    expect(stale.body.detail).toContain('(its end time)');
+    expect(plain((await upload(between.body, 'text/html')).body)).toContain(`before its correction on ${en(day(longer.body.updatedAt))}: its days as 23 August 2021. The details above are as corrected.`);
+    expect((await upload(before.body)).body.ceremonyAsPrinted.fields).toEqual({ venue: opened.venue, endsAt: null });
   });
 
   it('a file from before files were recorded, of a ceremony corrected since, still checks out (re-rendered as the ceremony stood)', async () => {

@@ -337,6 +337,9 @@ export type InvalidReason = (typeof INVALID_REASONS)[number];
 /** Every verdict's words for people, in English and Chinese. */
 const verdictText = { detail: z.string(), detailZh: z.string().describe('The detail in Simplified Chinese') };
 
+/** The ceremony's facts a verdict tells (agreement.ceremony), as a certificate prints them. */
+export const PUBLIC_CEREMONY_FIELDS = ['title', 'event', 'venue', 'city', 'countryCode', 'startsAt', 'endsAt', 'timeZone'] as const;
+
 /** A genuine certificate's verdict: which version it is, of how many, and the minimal public facts: enough to recognise the agreement, nothing more. */
 const genuine = {
   ...verdictText,
@@ -354,6 +357,11 @@ const genuine = {
       correctedAt: z.string().optional().describe('When the ceremony was last corrected, if ever: a certificate downloaded before then prints it as it was'),
     }).optional(),
   }),
+  ceremonyAsPrinted: z.object({
+    version: z.number().int().describe('The version of the ceremony the file prints'),
+    correctedAt: z.string().describe('When the correction that followed that version was made'),
+    fields: z.partialRecord(z.enum(PUBLIC_CEREMONY_FIELDS), z.string().nullable()).describe('Each of agreement.ceremony\'s facts the file prints otherwise, as the file prints it (null: not at all)'),
+  }).optional().describe('An uploaded file only, known to print the ceremony as it was before a correction that changed its public facts (agreement.ceremony is as it stands)'),
 };
 
 /** What `GET /` answers a program: where the registry's public parts are (paths on this host). */

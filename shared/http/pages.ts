@@ -122,13 +122,33 @@ const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, sign
   return ` · ${inOrder(en, zh, order)}`;
 };
 
-/** A note that the ceremony was corrected, and when (on the clock of the page's other days): a certificate issued before prints it as it was. */
+/**
+ * A note that the ceremony was corrected, and when (on the clock of the page's other days): a
+ * certificate issued before prints it as it was. For a file known to print it so, what it prints.
+ */
 const correction = (v: GenuineVerification, order: Order) => {
   const at = v.agreement.ceremony?.correctedAt;
   if (!at) return '';
+  if (v.ceremonyAsPrinted) return asPrinted(v, v.ceremonyAsPrinted, order);
   const [en, zh] = onSigningClock(at, v);
   return `<br><span class="note">${inOrder(`Corrected on ${en}: a certificate downloaded before then prints the ceremony as it was.`, `仪式信息已于${zh}更正；此前下载的证书载有更正前的仪式信息。`, order)}</span>`;
 };
+
+/** What a file prints of its ceremony where a later correction changed it, in the words the certificate prints it in. */
+function asPrinted(v: GenuineVerification, printed: NonNullable<GenuineVerification['ceremonyAsPrinted']>, order: Order): string {
+  const changed = (...fields: (keyof typeof printed.fields)[]) => fields.some((f) => f in printed.fields);
+  const was = { ...v.agreement.ceremony!, ...Object.fromEntries(Object.entries(printed.fields).map(([f, value]) => [f, value ?? undefined])) };
+  const parts: [string, string][] = [];
+  if (changed('venue', 'city', 'countryCode')) parts.push([`the venue as “${venueLine(was)}”`, `地点为“${venueLine(was)}”`]);
+  if (changed('title', 'event')) parts.push([`the ceremony as “${ceremonyName(was)}”`, `仪式为“${ceremonyName(was)}”`]);
+  if (changed('startsAt', 'endsAt', 'timeZone') && was.startsAt) {
+    const [en, zh] = ceremonyDays({ startsAt: was.startsAt, endsAt: was.endsAt, timeZone: was.timeZone }, v.agreement.signedAt);
+    parts.push([`its days as ${en}`, `日期为${zh}`]);
+  }
+  const [en, zh] = onSigningClock(printed.correctedAt, v);
+  return `<br><span class="note">${inOrder(`This file prints the ceremony as it was before its correction on ${en}: ${parts.map(([p]) => p).join('; ')}. The details above are as corrected.`,
+    `此文件所载为${zh}更正前的仪式信息：${parts.map(([, p]) => p).join('；')}。上方所列为更正后的信息。`, order)}</span>`;
+}
 
 /**
  * Which version the certificate is, among how many: a void is recorded as a version too, so for a

@@ -54,9 +54,9 @@ async function ceremonyNow(agreement: Pick<Agreement, 'id' | 'ceremonyId'>): Pro
  * stored agreement and the version's history entry: with the ceremony's version it names the file,
  * so a cached certificate costs no replay of the history.
  */
-export async function issue(stored: store.StoredAgreement, version: number, options: IssueOptions): Promise<{ bytes: Uint8Array; sha256: string; kid: string }> {
+export async function issue(stored: store.StoredAgreement, version: number, options: IssueOptions): Promise<{ bytes: Uint8Array; sha256: string; kid: string; ceremonyVersion: number }> {
   const file = await named(stored, version, options);
-  return { ...(await renderNamed(stored, version, file)), kid: file.kid };
+  return { ...(await renderNamed(stored, version, file)), kid: file.kid, ceremonyVersion: file.printed.version };
 }
 
 /** `asked`: the caller named the version (`?version=`), rather than taking the latest: a refusal names what it sent. */

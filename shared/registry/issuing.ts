@@ -46,11 +46,11 @@ export async function certificateFor(id: string, version: number | undefined, pr
     const which = version === undefined ? `The latest version (${v})` : `Version ${v}`;
     throw new NotFound(`${which} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: `must be a version that lists your party (${versions.join(', ')})` }]);
   }
-  const { bytes, sha256, kid } = await issue(stored, v, { sign: signNow, asked: version !== undefined });
+  const { bytes, sha256, kid, ceremonyVersion } = await issue(stored, v, { sign: signNow, asked: version !== undefined });
   const { id: agreementId, code } = stored.agreement;
   // On record before it leaves: every file handed out stays verifiable, whatever later renders produce.
   if (!recorded.has(sha256)) {
-    await recordIssuedCertificate({ sha256, agreementId, version: v, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString(), iss: PUBLIC_BASE_URL });
+    await recordIssuedCertificate({ sha256, agreementId, version: v, kid, bytes: bytes.length, firstIssuedAt: new Date().toISOString(), iss: PUBLIC_BASE_URL, ceremonyVersion });
     if (recorded.size >= 1000) recorded.clear();
     recorded.add(sha256);
   }

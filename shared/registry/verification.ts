@@ -12,7 +12,7 @@ import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreem
 import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { RuleViolation, Unavailable } from '#shared/domain/errors.ts';
-import { NOT_A_PDF } from '#shared/certificate/wording.ts';
+import { ceremonyLine, formatDay, NOT_A_PDF, signingTimeLine, venueLine } from '#shared/certificate/wording.ts';
 import { typedCode } from '#shared/domain/ids.ts';
 import { JWS_INFO_KEY } from '#shared/certificate/render.ts';
 import {
@@ -22,7 +22,7 @@ import {
 import * as store from '#shared/store/agreements.ts';
 import { getIssuedCertificate, issuersOf } from '#shared/store/certificates.ts';
 import { getCeremonyStored } from '#shared/store/directory.ts';
-import type { GenuineVerification, InvalidReason, Verification, VerificationStatus } from '#shared/domain/schemas.ts';
+import { PUBLIC_CEREMONY_FIELDS, type GenuineVerification, type InvalidReason, type Verification, type VerificationStatus } from '#shared/domain/schemas.ts';
 import { verifyingKeys } from '#shared/store/published-keys.ts';
 import { entryOf } from './agreements.ts';
 import { ceremonyMissing, issuedDigest, PUBLIC_BASE_URL } from './certificates.ts';
@@ -55,22 +55,74 @@ const NO_SUCH_LINK = [
   `登记系统未签发过此编号、此版本并带有此签名的证书，此链接并非由登记系统签发。${IF_TYPED[1]}`,
 ] as const;
 
+/** The ceremony's public facts by name, in English and Chinese, as a verdict names those a file prints otherwise. */
+const CEREMONY_FACT_NAMES: Record<(typeof PUBLIC_CEREMONY_FIELDS)[number], [string, string]> = {
+  title: ['title', '名称'], event: ['event', '活动'], venue: ['venue', '地点'], city: ['city', '城市'], countryCode: ['country', '国家'],
+  startsAt: ['start time', '开始时间'], endsAt: ['end time', '结束时间'], timeZone: ['time zone', '时区'],
+};
+
+/**
+ * What a certificate of `a` prints of its ceremony `c` (render.ts: heading and facts), each line
+ * with the ceremony's facts it is made of: a correction of a fact changes a file only through them
+ * (a start moved within its day prints the same days).
+ */
+const PRINTED_LINES: { fields: readonly (typeof PUBLIC_CEREMONY_FIELDS)[number][]; line: (c: Ceremony, a: Agreement) => string }[] = [
+  { fields: ['venue', 'city', 'countryCode'], line: (c, a) => venueLine(c, a.place) },
+  { fields: ['title', 'event', 'startsAt', 'endsAt', 'timeZone'], line: (c, a) => ceremonyLine(c, a.signedAt) },
+  // The clock of the signing time, and of the day an amendment or a void was recorded.
+  { fields: ['timeZone'], line: (c, a) => `${signingTimeLine(a.signedAt, c)} ${formatDay(a.updatedAt, a.signedAt, c).join(' ')}` },
+];
+
+/**
+ * How a file of `certified` printing version `printed` of its ceremony differs from the ceremony as
+ * it stands (`standing`): the facts whose change changed what the file prints, as the file has
+ * them, from the first correction that changed it on (`version` is the last it prints as it was).
+ * Undefined if none did (a correction may have been corrected back), or if the ceremony's earlier
+ * versions cannot be told.
+ */
+async function ceremonyAsPrinted(certified: Agreement, standing: Ceremony, printed: number): Promise<GenuineVerification['ceremonyAsPrinted']> {
+  if (printed >= standing.version) return undefined;
+  // Oldest first, from the one the file was recorded with.
+  const versions = (await ceremonyVersionsOf(certified))?.filter((c) => c.version >= printed).reverse();
+  if (versions?.[0]?.version !== printed) return undefined;
+  const changed = (from: Ceremony, to: Ceremony) => PRINTED_LINES.filter(({ line }) => line(from, certified) !== line(to, certified));
+  // The last version printed as the file prints it, and the correction after it.
+  const k = versions.findIndex((c) => changed(versions[0]!, c).length > 0);
+  if (k < 0) return undefined;
+  const [then, next] = [versions[k - 1]!, versions[k]!];
+  // Of each line printed otherwise, the facts that alone print it otherwise (its start moved within
+  // the day does not, its end moved does); all it differs in where none does alone.
+  const told = changed(then, standing).flatMap(({ fields, line }) => {
+    const differ = fields.filter((f) => then[f] !== standing[f]);
+    const alone = differ.filter((f) => line({ ...standing, [f]: then[f] }, certified) !== line(standing, certified));
+    return alone.length > 0 ? alone : differ;
+  });
+  const fields = Object.fromEntries(PUBLIC_CEREMONY_FIELDS.filter((f) => told.includes(f)).map((f) => [f, then[f] ?? null]));
+  return Object.keys(fields).length > 0 ? { version: then.version, correctedAt: next.updatedAt, fields } : undefined;
+}
+
 /**
  * The verdict on a genuine certificate of `version`, with its public facts; `standing` is its
  * ceremony as it stands, when already read. A ceremony changed outside the registry (its record not
- * the state its history committed) is left out: the registry cannot vouch for it.
+ * the state its history committed) is left out: the registry cannot vouch for it. `printed`: the
+ * version of the ceremony an uploaded file prints, where known.
  */
-async function verdict(stored: store.StoredAgreement, version: number, standing?: Ceremony): Promise<Verification> {
+async function verdict(stored: store.StoredAgreement, version: number, standing?: Ceremony, printed?: number): Promise<Verification> {
   const certified = replay(stored.agreement, stored.history, version)!;
   const current = stored.agreement;
   const ceremony = standing ?? (await committedCeremony(certified.ceremonyId).then((found) => (found?.committed ? found.record : undefined)));
   const status: Exclude<VerificationStatus, 'invalid'> = current.status === 'voided' ? 'voided' : version < current.version ? 'superseded' : 'valid';
+  const asPrinted = ceremony && printed !== undefined ? await ceremonyAsPrinted(certified, ceremony, printed) : undefined;
+  const otherwise = Object.keys(asPrinted?.fields ?? {}).map((f) => CEREMONY_FACT_NAMES[f as keyof typeof CEREMONY_FACT_NAMES]);
   const [detail, detailZh]: readonly [string, string] = {
-    valid: ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
+    valid: asPrinted
+      ? [`This certificate was issued by the registry for the agreement as it stands, but it prints the ceremony as it was before a correction (its ${new Intl.ListFormat('en').format(otherwise.map(([en]) => en))}): download it again for a copy that prints the ceremony as corrected.`,
+        `此证书由登记系统签发，所载为协议的现行版本，但其中的签约仪式信息为更正前的内容（${otherwise.map(([, zh]) => zh).join('、')}）：请重新下载，以获取载有更正后仪式信息的证书。`]
+      : ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
     superseded: [`Genuine, but the agreement has since been amended: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第${current.version}版。`],
     voided: ['Genuine, but the agreement has been voided and is no longer in force.', '证书真实，但协议已作废，不再有效。'],
   }[status] as [string, string];
-  const head = { detail, detailZh, code: current.code, version, currentVersion: current.version };
+  const head = { detail, detailZh, code: current.code, version, currentVersion: current.version, ...(asPrinted && { ceremonyAsPrinted: asPrinted }) };
   const agreement: GenuineVerification['agreement'] = {
     title: certified.title,
     ...(certified.titleZh && { titleZh: certified.titleZh }),
@@ -222,7 +274,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   }
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
-  if (onRecord?.kid === key.kid) return verdict(stored, payload.version);
+  if (onRecord?.kid === key.kid) return verdict(stored, payload.version, undefined, onRecord.ceremonyVersion);
   // Not on record (handed out before records were kept): re-render it with the JWS it carries (the
   // one the registry signed for this payload, whichever key signed it: Ed25519 signs
   // deterministically) and compare the bytes. No private key is needed. Such a file
@@ -240,7 +292,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   let unprintable: RuleViolation | undefined;
   for (const ceremony of new Set([versions[0]!, versions.at(-1)!])) {
     try {
-      if ((await issuedDigest(stored, payload.version, { sign: async () => ({ jws, kid: key.kid }), iss: payload.iss, ceremony })) === digest) return verdict(stored, payload.version, versions[0]);
+      if ((await issuedDigest(stored, payload.version, { sign: async () => ({ jws, kid: key.kid }), iss: payload.iss, ceremony })) === digest) return verdict(stored, payload.version, versions[0], ceremony.version);
       unprintable = undefined;
     } catch (error) {
       // A version too large to render now (see the limits above) cannot be compared byte for byte.

@@ -22,6 +22,8 @@ export const issuedCertificate = z.object({
   firstIssuedAt: z.string(),
   /** The registry's base URL the file prints (and its signed payload names); unknown for records written before it was kept. */
   iss: z.string().optional(),
+  /** The version of the ceremony the file prints; unknown for records written before it was kept. */
+  ceremonyVersion: z.number().int().positive().optional(),
 });
 export type IssuedCertificate = z.infer<typeof issuedCertificate>;
 
