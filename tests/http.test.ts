@@ -497,6 +497,32 @@ describe('routes', () => {
   });
 });
 
+describe('conditional reads', () => {
+  it('answers a read whose If-None-Match names the record\'s version with 304 and no body, and a changed record in full', async () => {
+    const cer = await setup(t, [party('cond-a'), party('cond-b')], 'cond-cer');
+    const signed = await logSigning(t, cer, agreement(['cond-a', 'cond-b']));
+    const doc = (await t.call('GET', '/openapi.json', { token: null })).body;
+    const read = (path: string, ifNoneMatch: string, token?: string) => t.call('GET', path, { headers: { 'if-none-match': ifNoneMatch }, ...(token && { token }) });
+    for (const path of [`/agreements/${signed.body.id}`, '/parties/cond-a', `/ceremonies/${cer}`]) {
+      const unchanged = await read(path, '"1"');
+      expect([path, unchanged.status, unchanged.headers.get('etag'), unchanged.body]).toEqual([path, 304, '"1"', '']);
+      // Weakly compared, in a list, or "*" (RFC 9110 §13.1.2); another version is sent in full.
+      for (const tag of ['W/"1"', '"7", "1"', '*']) expect([path, tag, (await read(path, tag)).status]).toEqual([path, tag, 304]);
+      expect([path, (await read(path, '"2"')).status]).toEqual([path, 200]);
+      const route = path.replace(/[^/]+$/, '{id}');
+      expect(Object.keys(doc.paths[route].get.responses)).toContain('304');
+    }
+    // A partner polling its agreement, and the version after an amendment.
+    expect((await read(`/agreements/${signed.body.id}`, '"1"', t.tokens.partner('cond-a'))).status).toBe(304);
+    const amended = await t.call('PATCH', `/agreements/${signed.body.id}`, { body: { title: 'Amended', reason: 'r' }, headers: { 'if-match': '"1"' } });
+    expect(amended.status).toBe(200);
+    const after = await read(`/agreements/${signed.body.id}`, '"1"');
+    expect([after.status, after.headers.get('etag'), after.body.title]).toEqual([200, '"2"', 'Amended']);
+    // Not theirs, not there: the same 404 as without the header.
+    expect((await read(`/agreements/${signed.body.id}`, '*', t.tokens.partner('cond-x'))).status).toBe(404);
+  });
+});
+
 describe('the local stand-ins for DynamoDB and Secrets Manager', () => {
   // Both listen on loopback ports any local user can reach: they answer only requests signed with
   // the credentials this server made for itself, which only its own process (and user) can read.

@@ -2,7 +2,7 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { DEFAULT_LIMIT, agreementListQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { etag } from '#shared/http/response.ts';
+import { versionedRead } from '#shared/http/request.ts';
 import { history, listAgreements, readAgreement } from '#shared/registry/agreements.ts';
 
 export const handler = lambdaHandler('agreements-read', {
@@ -12,7 +12,7 @@ export const handler = lambdaHandler('agreements-read', {
   },
   'GET /agreements/{id}': async (req) => {
     const agreement = await readAgreement(req.params.id!, req.principal);
-    return { status: 200, body: agreement, headers: { etag: etag(agreement.version) } };
+    return versionedRead(req, agreement);
   },
   'GET /agreements/{id}/history': async (req) => ({ status: 200, body: await history(req.params.id!, req.principal) }),
 });

@@ -2,7 +2,7 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { DEFAULT_LIMIT, ceremonyListQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { etag } from '#shared/http/response.ts';
+import { versionedRead } from '#shared/http/request.ts';
 import { ceremonyHistoryOf, listCeremonies, readCeremony } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('ceremonies-read', {
@@ -12,7 +12,7 @@ export const handler = lambdaHandler('ceremonies-read', {
   },
   'GET /ceremonies/{id}': async (req) => {
     const ceremony = await readCeremony(req.params.id!);
-    return { status: 200, body: ceremony, headers: { etag: etag(ceremony.version) } };
+    return versionedRead(req, ceremony);
   },
   'GET /ceremonies/{id}/history': async (req) => ({ status: 200, body: await ceremonyHistoryOf(req.params.id!) }),
 });

@@ -2,7 +2,7 @@
 import { parseInput } from '#shared/domain/validation.ts';
 import { DEFAULT_LIMIT, partyListQuery } from '#shared/domain/schemas.ts';
 import { lambdaHandler } from '#shared/http/handler.ts';
-import { etag } from '#shared/http/response.ts';
+import { versionedRead } from '#shared/http/request.ts';
 import { listParties, partyHistoryOf, readParty } from '#shared/registry/directory.ts';
 
 export const handler = lambdaHandler('parties-read', {
@@ -12,7 +12,7 @@ export const handler = lambdaHandler('parties-read', {
   },
   'GET /parties/{id}': async (req) => {
     const party = await readParty(req.params.id!, req.principal);
-    return { status: 200, body: party, headers: { etag: etag(party.version) } };
+    return versionedRead(req, party);
   },
   'GET /parties/{id}/history': async (req) => ({ status: 200, body: await partyHistoryOf(req.params.id!) }),
 });
