@@ -246,13 +246,18 @@ export const printedText = (a: Agreement, c: Ceremony): string =>
   [a.title, a.titleZh, a.place, a.code, ...a.parties.flatMap((p) => [p.name, p.localName, p.role, p.signatory.name, p.signatory.title]), ceremonyText(c)]
     .filter(Boolean).join('');
 
-/** Refuses (422) an agreement whose certificate would print too many distinct characters. */
-export const assertPrintable = (a: Agreement, c: Ceremony): void => assertFewEnoughCharacters(printedText(a, c), a.code);
+/**
+ * Refuses (422) an agreement whose certificate would print too many distinct characters; `logged`:
+ * false for a signing being logged, whose code nobody has seen yet (the refusal does not name it).
+ */
+export const assertPrintable = (a: Agreement, c: Ceremony, logged = true): void =>
+  assertFewEnoughCharacters(printedText(a, c), logged ? `The certificate of ${a.code}` : 'This signing\'s certificate');
 
-export function assertFewEnoughCharacters(printed: string, code: string): void {
+/** `whose`: the certificate the refusal names, as its sentence starts. */
+export function assertFewEnoughCharacters(printed: string, whose: string): void {
   const distinct = new Set(printed).size; // a string iterates by code point
   if (distinct <= MAX_DISTINCT_CHARACTERS) return;
-  throw new RuleViolation(`The certificate of ${code} would draw ${distinct} distinct characters, more than the ${MAX_DISTINCT_CHARACTERS} a certificate may embed: use fewer distinct characters in its names and titles`, [
+  throw new RuleViolation(`${whose} would draw ${distinct} distinct characters, more than the ${MAX_DISTINCT_CHARACTERS} a certificate may embed: use fewer distinct characters in its names and titles`, [
     { path: '', message: `must use at most ${MAX_DISTINCT_CHARACTERS} distinct characters` },
   ]);
 }

@@ -43,7 +43,7 @@ export function assertSpan(before: Pick<Ceremony, 'startsAt' | 'endsAt'> | undef
   const sent = !before || before.endsAt !== c.endsAt ? 'endsAt' : 'startsAt';
   const days = Math.floor((Date.parse(c.endsAt) - Date.parse(c.startsAt)) / 86_400_000);
   if (days >= MAX_CEREMONY_DAYS) {
-    throw new RuleViolation(`A ceremony lasts at most ${MAX_CEREMONY_DAYS} days (six months); this one would last ${days.toLocaleString('en')}: check the year of its end and start`, [
+    throw new RuleViolation(`A ceremony lasts less than ${MAX_CEREMONY_DAYS} days (six months); this one would last ${days.toLocaleString('en')}: check the year of its end and start`, [
       sent === 'endsAt' ? { path: '/endsAt', message: `must be less than ${MAX_CEREMONY_DAYS} days after startsAt` } : { path: '/startsAt', message: `must be less than ${MAX_CEREMONY_DAYS} days before endsAt` },
     ]);
   }

@@ -103,7 +103,7 @@ export async function logSigning(
   // the same) before any is claimed: a refused signing leaves no claim behind.
   const checked = build(agreementCode(id, 0));
   // Refused now, not when a partner downloads its certificate.
-  assertPrintable(checked.agreement, ceremony);
+  assertPrintable(checked.agreement, ceremony, false);
   store.assertFits(checked);
   await claimBody(ceremonyId, requestHash, id);
   const code = await claimAnyCode(id);
