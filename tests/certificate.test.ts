@@ -1986,6 +1986,10 @@ describe('verification', () => {
     ['a truncated certificate', () => all18.pdf.subarray(0, Math.floor(all18.pdf.length / 2)), 'incomplete'],
     ['a certificate without its last bytes', () => bilateral.pdf.subarray(0, bilateral.pdf.length - 8), 'incomplete'],
     ['a certificate with bytes after its end', () => Buffer.concat([bilateral.pdf, Buffer.from('% appended\n')]), 'altered'],
+    // A line break a mail program added: said so, not called altered; blank bytes before a comment are not only blank bytes.
+    ['a certificate with a line break after its end', () => Buffer.concat([bilateral.pdf, Buffer.from('\r\n')]), 'padded'],
+    ['a certificate with blank bytes after its end', () => Buffer.concat([bilateral.pdf, Buffer.alloc(100, ' '), Buffer.from('\n\0')]), 'padded'],
+    ['a certificate with blank bytes and a comment after its end', () => Buffer.concat([bilateral.pdf, Buffer.from('\n% x\n\n')]), 'altered'],
     ['an edited certificate without its %%EOF', () => { const b = Buffer.from(bilateral.pdf); b.write('Zz', b.indexOf('Certificate ') + 12, 'latin1'); return b.subarray(0, b.lastIndexOf('%%EOF')); }, 'incomplete'],
     ['an edited certificate', () => { const b = Buffer.from(bilateral.pdf); b.write('Zz', b.indexOf('Certificate ') + 12, 'latin1'); return b; }, 'altered'],
     ['a certificate with a forged payload', () => Buffer.from(bilateral.pdf.toString('latin1').replace(/(\/ConcordCertificate \([^.]+\.)([^.])/, (_m, head: string, c: string) => `${head}${c === 'e' ? 'f' : 'e'}`), 'latin1'), 'bad-signature'],
@@ -1997,6 +2001,12 @@ describe('verification', () => {
     expect(r.status).toBe(200);
     expect([r.body.status, r.body.reason]).toEqual(['invalid', reason]);
     if (name.includes('re-saved')) expect(r.body.detail).toMatch(/re-saved by another program/);
+    if (reason === 'padded') {
+      expect(r.body.detail).toMatch(/^This is a file the registry issued with (2|102) blank bytes \(spaces or line breaks\) added after its end, as some mail and file-transfer programs add them: it shows what the registry issued, but it is not the issued file, byte for byte\.$/);
+      const page = await t.call('POST', '/verify', { token: null, body: await make(), headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
+      expect([page.status, headline(page.body)]).toEqual([200, 'Not verified<br><span lang="zh-Hans">证书核验未通过</span>']);
+      expect(page.body).toContain('Download the certificate again from where you had it, and check the new copy; or check it with its QR code.');
+    }
     if (reason === 'incomplete') {
       expect(r.body.detail).toMatch(/not the certificate as issued: its download or copy was probably cut short/);
       // Not verified (a forger may cut a file too), but a browser is told to download it again.

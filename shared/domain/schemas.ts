@@ -328,10 +328,11 @@ export type HistoryCheck = z.infer<typeof historyCheckRecord>;
  * `cut-short` (the signature is shorter than any certificate's), `signature-mismatch` (no
  * certificate of this code and version carries it, including codes and versions never issued); by file,
  * `not-a-pdf`, `incomplete` (it stops before a PDF's end), `no-signature` (none readable in it), `bad-signature` (not the registry's),
- * `unknown-payload` (signed over no version the registry holds), `altered` (genuine signature,
- * other bytes), `not-comparable` (not on record, and its version can no longer be rendered).
+ * `unknown-payload` (signed over no version the registry holds), `padded` (a file the registry
+ * issued, with blank bytes added after its end), `altered` (genuine signature, other bytes),
+ * `not-comparable` (not on record, and its version can no longer be rendered).
  */
-export const INVALID_REASONS = ['unknown-code', 'cut-short', 'signature-mismatch', 'not-a-pdf', 'incomplete', 'no-signature', 'bad-signature', 'unknown-payload', 'altered', 'not-comparable'] as const;
+export const INVALID_REASONS = ['unknown-code', 'cut-short', 'signature-mismatch', 'not-a-pdf', 'incomplete', 'no-signature', 'bad-signature', 'unknown-payload', 'padded', 'altered', 'not-comparable'] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
 /** Every verdict's words for people, in English and Chinese. */

@@ -85,8 +85,11 @@ function advice(v: Verification, file: boolean): [string, string] {
       const [en, zh] = onSigningClock(v.voidedAt, v);
       return [`The agreement was voided on ${en}: do not rely on this certificate.`, `该协议已于${zh}作废，请勿以此证书为依据。`]; // the verdict's detail says it is no longer in force
     }
-    // A file cut short is not verified either (a forger may cut one too), but one downloaded again may be.
-    case 'invalid': if (file && v.reason === 'incomplete') {
+    // A file cut short, or with blank bytes added, is not verified either (a forger may cut one too), but one downloaded again may be.
+    case 'invalid': if (file && v.reason === 'padded') {
+      return ['Download the certificate again from where you had it, and check the new copy; or check it with its QR code.', '请从原处重新下载证书，并核验重新下载的文件；或扫描证书上的二维码核验。'];
+    }
+    if (file && v.reason === 'incomplete') {
       return ['Do not rely on this file as it is. If it is a certificate you downloaded, download it again from where you had it, and check the new copy.', '请勿以此文件现有内容为依据。如为您下载的证书，请从原处重新下载，并核验重新下载的文件。'];
     }
     return file

@@ -239,6 +239,9 @@ export async function verifyLink(typed: string, version: number, copied: string)
   return signer ? verdict(stored, version) : noSuchLink();
 }
 
+/** PDF's white-space characters (ISO 32000 §7.2.3): NUL, tab, line feed, form feed, carriage return, space. */
+const PDF_WHITE_SPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
+
 const JWS_IN_PDF = new RegExp(`/${JWS_INFO_KEY}\\s*\\(([A-Za-z0-9_.-]{1,4000})\\)`);
 
 /** POST /verify: are these exact bytes a certificate the registry issued, and what is its status? */
@@ -275,6 +278,19 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
   if (onRecord?.kid === key.kid) return verdict(stored, payload.version, undefined, onRecord.ceremonyVersion);
+  // A file on record with blank bytes added after its end (a line break, as some mail and transfer
+  // programs add): no reader shows them, but they are not the bytes issued.
+  let end = pdf.length;
+  while (end > 0 && PDF_WHITE_SPACE.has(pdf[end - 1]!)) end -= 1;
+  const issued = pdf.subarray(0, end);
+  if (issued.length < pdf.length && (await getIssuedCertificate(payload.id, payload.version, sha256Hex(issued)))?.kid === key.kid) {
+    const added = pdf.length - issued.length;
+    return invalid(
+      'padded',
+      `This is a file the registry issued with ${added} blank byte${added === 1 ? '' : 's'} (spaces or line breaks) added after its end, as some mail and file-transfer programs add them: it shows what the registry issued, but it is not the issued file, byte for byte.`,
+      `此文件为登记系统签发的证书，但文件末尾被添加了${added}个空白字节（空格或换行，部分邮件或文件传输程序会添加）：其显示内容与签发时一致，但并非逐字节相同的原始文件。`,
+    );
+  }
   // Not on record (handed out before records were kept): re-render it with the JWS it carries (the
   // one the registry signed for this payload, whichever key signed it: Ed25519 signs
   // deterministically) and compare the bytes. No private key is needed. Such a file
