@@ -19,9 +19,9 @@ import type { CertificateInput } from '#shared/certificate/render.ts';
 const N = 30; // timed warm renders per certificate and engine
 /**
  * Untimed renders before the timed ones, per engine: each is timed once its times have settled.
- * Ours run on V8, whose optimizing compiler takes about a hundred renders to settle (renders 7-16
- * take about twice as long as renders 100 on); Chromium's prints settle after the first. The
- * report shows the warm-up's times too (see rampRows).
+ * Ours run on V8, whose optimizing compiler takes about a hundred renders to settle (renders 2-6
+ * take about twice as long as renders 100 on, 7-16 about a fifth longer); Chromium's prints settle
+ * after the first. The report shows the warm-up's times too (see rampCells).
  */
 const WARMUP = { concord: 100, chromium: 5 };
 const K = 5; // fresh processes (or browser launches) per certificate for the first call

@@ -42,7 +42,7 @@ export async function certificateFor(id: string, version: number | undefined, pr
   const v = version ?? stored.agreement.version;
   // A version whose history does not check out has no parties to tell: issue() refuses it (409), as
   // for staff; one that does not exist, issue() refuses too (404).
-  if (!versions.includes(v) && entryOf(stored, v) && v <= stored.agreement.version) {
+  if (!versions.includes(v) && entryOf(stored, v)) {
     const which = version === undefined ? `The latest version (${v})` : `Version ${v}`;
     throw new NotFound(`${which} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: `must be a version that lists your party (${versions.join(', ')})` }]);
   }
