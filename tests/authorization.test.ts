@@ -171,5 +171,17 @@ describe('claims', () => {
       expect(principalFrom({ sub, 'cognito:groups': '[staff]' }), JSON.stringify(sub)).toBeUndefined();
     }
     expect(principalFrom({ sub: '7d3f9a2e-1c4b-4e8a-9f6d-2b5c8e1a0f37', 'cognito:groups': '[staff]' })?.actor).toBe('7d3f9a2e-1c4b-4e8a-9f6d-2b5c8e1a0f37');
+    // A partyId that is no party id names no party (it would otherwise reach the store's keys).
+    for (const partyId of ['', 'a'.repeat(3000), 'city-chongqing#SIGNED#x', '\u0000', 'City-Chongqing', 'x']) {
+      expect(principalFrom({ sub: 'u1', 'cognito:groups': '[partner]', 'custom:partyId': partyId }), JSON.stringify(partyId)).toEqual({ actor: 'u1', roles: new Set(['partner']) });
+    }
+  });
+
+  it('refuses a partner token whose partyId is no party id (403), as one without any', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const partyId of ['a'.repeat(3000), 'city-chongqing#SIGNED#x']) {
+      const r = await t.call('GET', '/agreements', { token: signToken(secret, { iss: ISSUER, sub: 'p1', 'cognito:groups': ['partner'], 'custom:partyId': partyId, exp: now + 600 }) });
+      expect([r.status, r.body.detail]).toEqual([403, 'This partner token names no party (custom:partyId, a party id)']);
+    }
   });
 });

@@ -3,6 +3,7 @@
  * authorizer, locally by the local server playing that part. API Gateway flattens array claims
  * into strings like "[staff auditor]"; other issuers send JSON arrays. Both are accepted.
  */
+import { ID_PATTERN } from '#shared/domain/formats.ts';
 import { ROLES, type Principal, type Role } from '#shared/domain/principal.ts';
 
 export type Claims = Record<string, string | number | boolean | string[]>;
@@ -29,6 +30,8 @@ export function principalFrom(claims: Claims | undefined): Principal | undefined
   const sub = claims?.sub;
   if (typeof sub !== 'string' || !SUBJECT.test(sub)) return undefined;
   const roles = new Set(parseGroups(claims?.['cognito:groups']).filter((g): g is Role => (ROLES as readonly string[]).includes(g)));
+  // Only a party id names a party: anything else (a typo'd attribute, 3,000 characters) names none,
+  // rather than reach the store's keys, whose limits it could break.
   const partyId = claims?.['custom:partyId'];
-  return { actor: sub, roles, ...(typeof partyId === 'string' && partyId !== '' && { partyId }) };
+  return { actor: sub, roles, ...(typeof partyId === 'string' && ID_PATTERN.test(partyId) && { partyId }) };
 }

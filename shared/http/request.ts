@@ -44,7 +44,7 @@ function authorize(route: Route, principal: Principal | undefined): Principal {
   const allowed = route.access.filter((role) => principal.roles.has(role));
   if (allowed.length === 0) throw new HttpError(403, `This needs one of the roles: ${route.access.join(', ')}`);
   if (allowed.length === 1 && allowed[0] === 'partner' && !principal.partyId) {
-    throw new HttpError(403, 'This partner token names no party (custom:partyId)');
+    throw new HttpError(403, 'This partner token names no party (custom:partyId, a party id)');
   }
   return principal;
 }
