@@ -2002,7 +2002,7 @@ describe('verification', () => {
     expect([r.body.status, r.body.reason]).toEqual(['invalid', reason]);
     if (name.includes('re-saved')) expect(r.body.detail).toMatch(/re-saved by another program/);
     if (reason === 'padded') {
-      expect(r.body.detail).toMatch(/^This is a file the registry issued with (2|102) blank bytes \(spaces or line breaks\) added after its end, as some mail and file-transfer programs add them: it shows what the registry issued, but it is not the issued file, byte for byte\.$/);
+      expect(r.body.detail).toMatch(/^This is a file the registry issued with (2|102) blank bytes \(spaces, line breaks or the like\) added after its end, as some mail and file-transfer programs add them: it shows what the registry issued, but it is not the issued file, byte for byte\.$/);
       const page = await t.call('POST', '/verify', { token: null, body: await make(), headers: { 'content-type': 'application/pdf', accept: 'text/html' } });
       expect([page.status, headline(page.body)]).toEqual([200, 'Not verified<br><span lang="zh-Hans">证书核验未通过</span>']);
       expect(page.body).toContain('Download the certificate again from where you had it, and check the new copy; or check it with its QR code.');

@@ -376,9 +376,9 @@ describe('ceremony corrections', () => {
     const day = (at: string) => new Date(Date.parse(at) + 8 * 3600_000);
     const en = (d: Date) => `${d.getUTCDate()} ${d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${d.getUTCFullYear()}`;
     const page = plain((await upload(before.body, 'text/html')).body);
-    expect(page).toContain(`This file prints the ceremony as it was before its correction on ${en(day(fixed.body.updatedAt))}: the venue as “${opened.venue}, `);
+    expect(page).toContain(`This file prints the ceremony as it was before its correction on ${en(day(fixed.body.updatedAt))}: the venue as “<bdi dir="ltr">${opened.venue}, `);
     expect(page).toContain('The details above are as corrected.');
-    expect(page).toContain(`此文件所载为${day(fixed.body.updatedAt).getUTCFullYear()}年${day(fixed.body.updatedAt).getUTCMonth() + 1}月${day(fixed.body.updatedAt).getUTCDate()}日更正前的仪式信息：地点为“${opened.venue}`);
+    expect(page).toContain(`此文件所载为${day(fixed.body.updatedAt).getUTCFullYear()}年${day(fixed.body.updatedAt).getUTCMonth() + 1}月${day(fixed.body.updatedAt).getUTCDate()}日更正前的仪式信息：地点为“<bdi dir="ltr">${opened.venue}`);
     // Its printed link cannot tell which file it is on: the page says when the ceremony was corrected.
     const link = /https?:\/\/[^/\s]+(\/verify\/\S+)/.exec((await import('./support/pdf-text.ts')).pdfToText(before.body))![1]!;
     const linkPage = plain((await t.call('GET', link, { token: null, headers: { accept: 'text/html' } })).body);
@@ -394,6 +394,30 @@ describe('ceremony corrections', () => {
     expect((await upload(before.body)).body.ceremonyAsPrinted.fields).toEqual({ venue: opened.venue, endsAt: null });
   });
 
+  it('tells an uploaded file that it prints the signing time on a clock a correction changed', async () => {
+    const upload = async (file: unknown, accept = 'application/json') => t.call('POST', '/verify', { token: null, body: file, headers: { 'content-type': 'application/pdf', accept } });
+    const download = async (id: string) => (await t.call('GET', `/agreements/${id}/certificate.pdf`)).body;
+    // No time zone, a signing logged in UTC: it prints on the offset the ceremony's start is written in.
+    await open('his-cer-printed-clock', { timeZone: undefined });
+    const utc = await logSigning(t, 'his-cer-printed-clock', agreement(['his-a', 'his-b'], { title: 'Logged in UTC', signedAt: '2021-08-23T06:30:00Z' }));
+    const before = await download(utc.body.id);
+    expect((await correct('his-cer-printed-clock', { startsAt: '2021-08-23T13:00:00+07:00', reason: 'the venue\'s clock' })).status).toBe(200);
+    const moved = await upload(before);
+    expect([moved.body.status, moved.body.ceremonyAsPrinted?.fields]).toEqual(['valid', { startsAt: '2021-08-23T14:00:00+08:00' }]);
+    expect(moved.body.detail).toContain('(its start time)');
+    const page = plain((await upload(before, 'text/html')).body);
+    expect(page).toContain('the signing time as 23 August 2021, 14:30 · UTC+08:00.');
+    expect(page).not.toContain('its days as');
+    // A time zone renamed, the same offset: the signing time prints under the zone's other name.
+    await open('his-cer-printed-zone');
+    const zoned = await logSigning(t, 'his-cer-printed-zone', agreement(['his-a', 'his-b'], { title: 'In Shanghai time' }));
+    const old = await download(zoned.body.id);
+    expect((await correct('his-cer-printed-zone', { timeZone: 'Asia/Hong_Kong', reason: 'the venue\'s zone' })).status).toBe(200);
+    const renamed = await upload(old);
+    expect(renamed.body.ceremonyAsPrinted?.fields).toEqual({ timeZone: 'Asia/Shanghai' });
+    expect(plain((await upload(old, 'text/html')).body)).toMatch(/the signing time as 23 August 2021, \d\d:\d\d · UTC\+08:00 \(Asia\/Shanghai\)\. The details above are as corrected\./);
+  });
+
   it('a file from before files were recorded, of a ceremony corrected since, still checks out (re-rendered as the ceremony stood)', async () => {
     await open('his-cer-legacy');
     const signed = await logSigning(t, 'his-cer-legacy', agreement(['his-a', 'his-b'], { title: 'Handed out long ago' }));
@@ -404,13 +428,16 @@ describe('ceremony corrections', () => {
     await dynamo.send(new DeleteCommand({ TableName: tableName, Key: keys.issuedCertificateKey(signed.body.id, 1, sha256(file)) }));
     const check = async (pdf: Buffer) => (await t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf' } })).body.status;
     expect(await check(file)).toBe('valid');
-    expect((await correct('his-cer-legacy', { title: 'Corrected title', reason: 'typo' })).status).toBe(200);
+    const title = await correct('his-cer-legacy', { title: 'Corrected title', reason: 'typo' });
+    expect(title.status).toBe(200);
     const corrected = await correct('his-cer-legacy', { city: 'Corrected city', reason: 'typo' }, '"2"');
     expect(corrected.status).toBe(200);
     expect(await check(file)).toBe('valid');
     // Its verdict gives the ceremony as it stands, saying when it was corrected.
     const verdict = (await t.call('POST', '/verify', { token: null, body: file, headers: { 'content-type': 'application/pdf' } })).body;
     expect(verdict.agreement.ceremony).toMatchObject({ title: 'Corrected title', city: 'Corrected city', correctedAt: corrected.body.updatedAt });
+    // Matched by a re-render of the ceremony as opened: it is told what it prints otherwise.
+    expect(verdict.ceremonyAsPrinted).toEqual({ version: 1, correctedAt: title.body.updatedAt, fields: { title: 'Ceremony his-cer-legacy', city: 'Chongqing' } });
     expect(await check(Buffer.concat([file, Buffer.from('% altered\n')]))).toBe('invalid');
   });
 

@@ -704,7 +704,8 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
   // More parties than one page holds legibly continue on annex pages, framed and headed like the first.
   const annexTop = H - 78;
   // The parties' blocks by style and face, wrapped when first needed: the same for every heading
-  // (a layout judged as if voided, then the agreement's own, share them).
+  // (a layout judged as if voided, then the agreement's own, share them: `lay`'s `of` is the
+  // agreement itself or it as if voided, with the same parties).
   const blocks = new Map<string, PartyBlocks>();
   const blocksIn = (flat: boolean) => (style: PartyStyle, columns: number) => {
     const key = JSON.stringify([style, columns, flat]);

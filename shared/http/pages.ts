@@ -45,9 +45,6 @@ const keptTogether = (html: string) =>
     return /\p{Script=Han}/u.test(phrase) ? `<span class="together">${unbroken.replace(/，/g, '，\u2060')}</span>` : unbroken;
   });
 
-/** Chinese text, marked as such (screen readers, Han glyph forms). */
-const zhSpan = (text: string) => `<span lang="zh-Hans">${keptTogether(escape(text))}</span>`;
-
 /** How a verdict looks: its headline in English and Chinese, and a mark and colours that tell it apart without colour too. */
 interface Look { en: string; zh: string; mark: string; colour: string; tint: string }
 
@@ -108,9 +105,12 @@ const onSigningClock = (at: string, v: GenuineVerification) => formatDay(at, v.a
 /** An English and a Chinese piece (of markup) in the reader's order (see Order). */
 const ordered = (en: string, zh: string, order: Order) => (order === 'zh' ? [zh, en] : [en, zh]);
 
+/** An English and a Chinese piece of markup in the reader's order, the second marked with its language. */
+const markupInOrder = (en: string, zh: string, order: Order, between = ' · ') =>
+  ordered(order === 'zh' ? `<span lang="en">${keptTogether(en)}</span>` : keptTogether(en), `<span lang="zh-Hans">${keptTogether(zh)}</span>`, order).join(between);
+
 /** An English and a Chinese text in the reader's order, the second marked with its language. */
-const inOrder = (en: string, zh: string, order: Order, between = ' · ') =>
-  ordered(order === 'zh' ? `<span lang="en">${keptTogether(escape(en))}</span>` : keptTogether(escape(en)), zhSpan(zh), order).join(between);
+const inOrder = (en: string, zh: string, order: Order, between = ' · ') => markupInOrder(escape(en), escape(zh), order, between);
 
 /** The signing time as the certificate prints it: in both languages, then the clock both are on. */
 const signedWhen = (...[signedAt, ceremony, order]: [...Parameters<typeof formatSigningTime>, Order]) => {
@@ -132,24 +132,36 @@ const days = (c: NonNullable<GenuineVerification['agreement']['ceremony']>, sign
 const correction = (v: GenuineVerification, order: Order) => {
   const at = v.agreement.ceremony?.correctedAt;
   if (!at) return '';
-  if (v.ceremonyAsPrinted) return asPrinted(v, v.ceremonyAsPrinted, order);
+  const printed = v.ceremonyAsPrinted && asPrinted(v, v.ceremonyAsPrinted, order);
+  if (printed) return printed;
   const [en, zh] = onSigningClock(at, v);
   return `<br><span class="note">${inOrder(`Corrected on ${en}: a certificate downloaded before then prints the ceremony as it was.`, `仪式信息已于${zh}更正；此前下载的证书载有更正前的仪式信息。`, order)}</span>`;
 };
 
-/** What a file prints of its ceremony where a later correction changed it, in the words the certificate prints it in. */
+/**
+ * What a file prints of its ceremony where a later correction changed it, in the words the
+ * certificate prints it in (markup); empty if none of that can be told apart here.
+ */
 function asPrinted(v: GenuineVerification, printed: NonNullable<GenuineVerification['ceremonyAsPrinted']>, order: Order): string {
   const changed = (...fields: (keyof typeof printed.fields)[]) => fields.some((f) => f in printed.fields);
-  const was = { ...v.agreement.ceremony!, ...Object.fromEntries(Object.entries(printed.fields).map(([f, value]) => [f, value ?? undefined])) };
+  const now = v.agreement.ceremony!;
+  const was = { ...now, ...Object.fromEntries(Object.entries(printed.fields).map(([f, value]) => [f, value ?? undefined])) };
+  const quoted = (text: string) => `“<bdi dir="ltr">${escape(text)}</bdi>”`;
+  const { signedAt } = v.agreement;
   const parts: [string, string][] = [];
-  if (changed('venue', 'city', 'countryCode')) parts.push([`the venue as “${venueLine(was)}”`, `地点为“${venueLine(was)}”`]);
-  if (changed('title', 'event')) parts.push([`the ceremony as “${ceremonyName(was)}”`, `仪式为“${ceremonyName(was)}”`]);
-  if (changed('startsAt', 'endsAt', 'timeZone') && was.startsAt) {
-    const [en, zh] = ceremonyDays({ startsAt: was.startsAt, endsAt: was.endsAt, timeZone: was.timeZone }, v.agreement.signedAt);
-    parts.push([`its days as ${en}`, `日期为${zh}`]);
+  if (changed('venue', 'city', 'countryCode')) parts.push([`the venue as ${quoted(venueLine(was))}`, `地点为${quoted(venueLine(was))}`]);
+  if (changed('title', 'event')) parts.push([`the ceremony as ${quoted(ceremonyName(was))}`, `仪式为${quoted(ceremonyName(was))}`]);
+  if (changed('startsAt', 'endsAt', 'timeZone') && was.startsAt && now.startsAt) {
+    const daysOf = (c: typeof now) => ceremonyDays({ startsAt: c.startsAt!, endsAt: c.endsAt, timeZone: c.timeZone }, signedAt);
+    const [wasDays, nowDays] = [daysOf(was), daysOf(now)];
+    if (wasDays[0] !== nowDays[0]) parts.push([`its days as ${escape(wasDays[0])}`, `日期为${escape(wasDays[1])}`]);
+    // The clock the signing time prints on (a time zone, or the offset the ceremony's times are written in).
+    const [then, current] = [formatSigningTime(signedAt, was), formatSigningTime(signedAt, now)];
+    if (then.join() !== current.join()) parts.push([`the signing time as ${escape(`${then[0]} · ${then[2]}`)}`, `签署时间为${escape(`${then[1]}（${then[2]}）`)}`]);
   }
-  const [en, zh] = onSigningClock(printed.correctedAt, v);
-  return `<br><span class="note">${inOrder(`This file prints the ceremony as it was before its correction on ${en}: ${parts.map(([p]) => p).join('; ')}. The details above are as corrected.`,
+  if (parts.length === 0) return '';
+  const [en, zh] = onSigningClock(printed.correctedAt, v).map(escape) as [string, string];
+  return `<br><span class="note">${markupInOrder(`This file prints the ceremony as it was before its correction on ${en}: ${parts.map(([p]) => p).join('; ')}. The details above are as corrected.`,
     `此文件所载为${zh}更正前的仪式信息：${parts.map(([, p]) => p).join('；')}。上方所列为更正后的信息。`, order)}</span>`;
 }
 

@@ -222,19 +222,20 @@ export function expectedVersions(req: ApiRequest): number[] | undefined {
 }
 
 /**
- * Whether If-None-Match matches the current ETag: "*" does, as does any tag in the list, compared
- * weakly (RFC 9110 §13.1.2: W/"x" matches "x").
- */
-/**
  * The answer to a read of a versioned record: 200 with it and its ETag, or 304 when If-None-Match
- * names its version (a client polling for a change gets it, or nothing). The 304 names its type
- * too: API Gateway would otherwise give it one (text/plain).
+ * names its version (a client that keeps the ETag, polling for a change, gets it or nothing; the
+ * answers stay `no-store`, out of shared and browser caches). The 304 names its type too: API
+ * Gateway would otherwise give it one (text/plain).
  */
 export function versionedRead(req: ApiRequest, record: { version: number }): ApiResponse {
   const headers = { etag: etag(record.version) };
   return noneMatchHits(req, headers.etag) ? { status: 304, headers: { ...headers, 'content-type': 'application/json' } } : { status: 200, body: record, headers };
 }
 
+/**
+ * Whether If-None-Match matches the current ETag: "*" does, as does any tag in the list, compared
+ * weakly (RFC 9110 §13.1.2: W/"x" matches "x").
+ */
 export function noneMatchHits(req: ApiRequest, current: string): boolean {
   const value = req.headers['if-none-match']?.trim();
   if (!value) return false;

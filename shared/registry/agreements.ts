@@ -137,17 +137,16 @@ export function load(idOrCode: string, principal: Principal): Promise<store.Stor
 }
 
 /**
- * As load(), with the versions that list the principal's party (every version for staff and
- * auditors; for a partner, those of its history that check out, and the current one), if any does:
- * a party an amendment took off an agreement keeps the versions it signed.
+ * As load(), for a partner whose party any version lists, not only the current one: a party an
+ * amendment took off an agreement keeps the versions it signed (see versionsListing). The history
+ * is replayed only for a partner the current version does not list.
  */
-export async function loadSigned(idOrCode: string, principal: Principal): Promise<{ stored: store.StoredAgreement; versions: number[] }> {
-  let versions: number[] = [];
-  const stored = await find(idOrCode, principal, store.getAgreement, (s) => (versions = versionsListing(s, principal)).length > 0);
-  return { stored, versions };
+export function loadSigned(idOrCode: string, principal: Principal): Promise<store.StoredAgreement> {
+  return find(idOrCode, principal, store.getAgreement, (s) => visibleTo(s.agreement, principal) || versionsListing(s, principal).length > 0);
 }
 
-function versionsListing(stored: store.StoredAgreement, principal: Principal): number[] {
+/** The versions that list the principal's party: every one for staff and auditors; for a partner, those of its history that check out, and the current one. */
+export function versionsListing(stored: store.StoredAgreement, principal: Principal): number[] {
   const { agreement } = stored;
   const all = Array.from({ length: agreement.version }, (_, i) => i + 1);
   if (readsEverything(principal)) return all;

@@ -69,8 +69,9 @@ const CEREMONY_FACT_NAMES: Record<(typeof PUBLIC_CEREMONY_FIELDS)[number], [stri
 const PRINTED_LINES: { fields: readonly (typeof PUBLIC_CEREMONY_FIELDS)[number][]; line: (c: Ceremony, a: Agreement) => string }[] = [
   { fields: ['venue', 'city', 'countryCode'], line: (c, a) => venueLine(c, a.place) },
   { fields: ['title', 'event', 'startsAt', 'endsAt', 'timeZone'], line: (c, a) => ceremonyLine(c, a.signedAt) },
-  // The clock of the signing time, and of the day an amendment or a void was recorded.
-  { fields: ['timeZone'], line: (c, a) => `${signingTimeLine(a.signedAt, c)} ${formatDay(a.updatedAt, a.signedAt, c).join(' ')}` },
+  // The clock of the signing time, and of the day an amendment or a void was recorded: the time
+  // zone's, or (a signing logged in UTC at a ceremony without one) the offset its start and end are written in.
+  { fields: ['timeZone', 'startsAt', 'endsAt'], line: (c, a) => `${signingTimeLine(a.signedAt, c)} ${formatDay(a.updatedAt, a.signedAt, c).join(' ')}` },
 ];
 
 /**
@@ -287,8 +288,8 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
     const added = pdf.length - issued.length;
     return invalid(
       'padded',
-      `This is a file the registry issued with ${added} blank byte${added === 1 ? '' : 's'} (spaces or line breaks) added after its end, as some mail and file-transfer programs add them: it shows what the registry issued, but it is not the issued file, byte for byte.`,
-      `此文件为登记系统签发的证书，但文件末尾被添加了${added}个空白字节（空格或换行，部分邮件或文件传输程序会添加）：其显示内容与签发时一致，但并非逐字节相同的原始文件。`,
+      `This is a file the registry issued with ${added} blank byte${added === 1 ? '' : 's'} (spaces, line breaks or the like) added after its end, as some mail and file-transfer programs add them: it shows what the registry issued, but it is not the issued file, byte for byte.`,
+      `此文件为登记系统签发的证书，但文件末尾被添加了${added}个空白字节（空格、换行等，部分邮件或文件传输程序会添加）：其显示内容与签发时一致，但并非逐字节相同的原始文件。`,
     );
   }
   // Not on record (handed out before records were kept): re-render it with the JWS it carries (the
