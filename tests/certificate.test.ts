@@ -328,7 +328,7 @@ describe('certificate content', () => {
     for (const label of [
       'CONCORD REGISTRY · 协议登记系统', 'Code 编号', 'Version 版本', 'Certificate of Agreement 协议登记证书', 'Kind 协议类型', 'Status at version 1 第1版状态',
       'In force · 有效', 'Signed 签署时间', 'Venue 地点', 'Ceremony 签约仪式', 'Parties and signatories 签约方及签署人（共2方）', 'City 城市', 'Enterprise 企业',
-      'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第1版。', `任何人均可使用 ${BASE}/.well-known/concord-keys.json 公布的公钥，离线验证本证书的 Ed25519 数字签名。`, 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
+      'Sectors 合作领域', 'Digital economy 数字经济', 'Value 协议金额', 'Concord 协议登记系统兹证明：上述协议已在所列签约仪式上签署，并已在本系统登记。本证书所载为该协议第1版。', `任何人均可使用 ${BASE}/.well-known/concord-keys.json 公布的公钥，离线验证本证书的 Ed25519 数字签名。`, 'City 城市 · China 中国', 'Enterprise 企业 · Kazakhstan 哈萨克斯坦',
       'Ceremony 签约仪式 Ceremony cer-test · 23 August 2021 · 2021年8月23日',
     ]) expect(text, label).toContain(label);
   });
@@ -797,7 +797,7 @@ describe('certificate content', () => {
     expect(page(1)).toContain('Parties and signatories 签约方及签署人（共30方）· continued on the next page');
     // Each page says which of how many it is, so that a page gone missing shows.
     expect([page(1), page(2)].map((text) => /Page 页码 (\d+\/\d+)/.exec(text)?.[1])).toEqual(['1/2', '2/2']);
-    expect(page(2)).toMatch(new RegExp(`Parties and signatories, continued 签约方及签署人（续）· ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至30方，共30方`));
+    expect(page(2)).toMatch(new RegExp(`Parties and signatories, continued 签约方及签署人（续）· ${signatories(page(1)).length + 1}–30 of 30 · 第${signatories(page(1)).length + 1}至第30方，共30方`));
     const sizes = new Set<number>();
     for (const n of [0, 1]) {
       const blocks = await drawnBlocks(pdf, n);
@@ -1717,7 +1717,7 @@ describe('certificate content', () => {
     const amended = await version({ version: 2, updatedAt: '2021-09-01T02:00:00.000Z' });
     expect([report!.compactHeading, (await PDFDocument.load(amended)).getPageCount(), report!.partyType]).toEqual([true, 1, firstType]);
     const text = pdfToText(amended).replace(/\s+/g, ' ');
-    expect(text.match(/Amended on 1 September 2021 · 已于2021年9月1日修订/g)).toHaveLength(1);
+    expect(text.match(/Amended on 1 September 2021 · 本协议已于2021年9月1日修订/g)).toHaveLength(1);
     // In the masthead, with the code and version: before the certificate's name.
     expect(text.indexOf('Amended on')).toBeLessThan(text.indexOf('Certificate of Agreement'));
   });
@@ -1907,7 +1907,7 @@ describe('verification', () => {
     const amendedAt = (await t.call('GET', `/agreements/${id}`)).body.updatedAt as string;
     const [en, zh] = dayInShanghai(amendedAt);
     execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', keep('certificate-amended', v2), join(OUT, 'certificate-amended')]);
-    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 第2版状态 In force · 有效 Amended on ${en} · 已于${zh}修订`);
+    expect(pdfToText(v2).replace(/\s+/g, ' ')).toContain(`Status at version 2 第2版状态 In force · 有效 Amended on ${en} · 本协议已于${zh}修订`);
     expect(pdfToText(pdf)).not.toContain('Amended');
     // The old one's verdict says when it was superseded: by the amendment that followed it, not
     // by the latest (a second one here); the page says so on the same clock.
@@ -1930,7 +1930,7 @@ describe('verification', () => {
       const pdf = await renderVariant(bilateral.id, ({ agreement: a, ceremony: c }) => ({ agreement: { ...a, ...clock, status }, ceremony: ceremony(c) }));
       const text = pdfToText(pdf).replace(/\s+/g, ' ');
       expect(text).toContain('Signed 签署时间 30 November 2026, 10:00 · 2026年11月30日 10:00 · UTC+09:00');
-      expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 已于2026年12月1日修订' : 'VOIDED on 1 December 2026');
+      expect(text).toContain(status === 'active' ? 'Amended on 1 December 2026 · 本协议已于2026年12月1日修订' : 'VOIDED on 1 December 2026');
     }
     const { verificationPage } = await import('#shared/http/pages.ts');
     const facts = { title: 'T', signedAt: clock.signedAt, parties: [], ceremony: { title: 'C', venue: 'COEX', city: 'Seoul', countryCode: 'KR', startsAt: '2026-11-30T00:00:00Z' } };
@@ -2600,7 +2600,7 @@ describe('verification', () => {
     expect(markOf(valid)).toBe('✓');
     // The page shows the main facts only: it says so, and how to check every word.
     expect(valid).toContain('The value, the signatories and the other terms are not shown here: to check every word, upload the certificate&#39;s PDF file.');
-    expect(valid).toContain('协议金额、签署人及其他条款不在此显示');
+    expect(valid).toContain('协议金额、签署人等其他内容不在此显示');
     expect(valid).toContain('<a href="/verify">Check a certificate\'s PDF file</a>'); // written as HTML, not escaped text
     // A file's page vouches for every word, since every byte was checked.
     const file = await t.call('POST', '/verify', { token: null, body: pdf, headers: { 'content-type': 'application/pdf', ...browser } });
@@ -2616,7 +2616,7 @@ describe('verification', () => {
     expect(voided).toMatch(/\(version 1; the agreement was voided on \d{1,2} [A-Z][a-z]+ \d{4} · <span lang="zh-Hans">第1版；协议已于\d{4}年\d{1,2}月\d{1,2}日作废<\/span>\)/);
     const voidCertificate = (await certificate(id)).body as Buffer;
     const voidLink = /(https:\/\/concord\.example\/verify\/\S+)/.exec(pdfToText(voidCertificate))![1]!.slice(BASE.length);
-    expect(plain((await t.call('GET', voidLink, { token: null, headers: browser })).body)).toContain('(version 3, the record of the void · <span lang="zh-Hans">第3版，即作废记录</span>)');
+    expect(plain((await t.call('GET', voidLink, { token: null, headers: browser })).body)).toContain('(version 3, the record of the void · <span lang="zh-Hans">第3版，为作废记录</span>)');
     // A tampered file's page: the file advice, not a typist's.
     const tampered = Buffer.from(pdf);
     tampered[tampered.length - 20]! ^= 1;
@@ -2655,7 +2655,7 @@ describe('verification', () => {
     expect(zh).toContain('（<span lang="zh-Hans">第1版，共1版</span> · <span lang="en">version 1 of 1</span>）');
     expect(zh).toContain('<dd><span lang="zh-Hans">2021年8月23日 14:30</span> · <span lang="en">23 August 2021, 14:30</span> · UTC+08:00 (Asia/Shanghai)</dd>');
     expect(zh).toContain(' · <span lang="zh-Hans">2021年8月23日</span> · <span lang="en">23 August 2021</span></dd>');
-    expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件核验</a> <a href="/verify">Check a certificate\'s PDF file</a></p>');
+    expect(zh).toContain('<p class="next"><a href="/verify" lang="zh-Hans">上传证书 PDF 文件进行核验</a> <a href="/verify">Check a certificate\'s PDF file</a></p>');
     // The page's own language is its first one (a screen reader reads its title by it); its body's
     // unmarked text (names, titles, details) stays English.
     expect(zh).toMatch(/^<!doctype html><html lang="zh-Hans">[^]*<body lang="en">/);
@@ -2903,7 +2903,7 @@ describe('verification', () => {
       expect([page.status, page.headers.get('content-type')]).toEqual([413, 'text/html; charset=utf-8']);
       const text = await page.text();
       expect(text).toContain('The file is 2097153 bytes; the limit is 2097152');
-      expect(text).toContain('The file is too large: a certificate&#39;s PDF file is at most 2\u00a0MB.<br><span lang="zh-Hans">文件过大：证书的 PDF 文件不超过 2\u00a0MB。</span>'); // the gist, in plain words in both languages
+      expect(text).toContain('The file is too large: a certificate&#39;s PDF file is at most 2\u00a0MB.<br><span lang="zh-Hans">文件过大：上传文件不得超过 2\u00a0MB。</span>'); // the gist, in plain words in both languages
       // A form far over the limit is refused by its size before it is read, naming the field all the same.
       const huge = await upload(withFile(Buffer.alloc(3 * 1024 * 1024, 32)));
       expect([huge.status, ((await huge.json()) as any).errors[0].path]).toEqual([413, 'file']);

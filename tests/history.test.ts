@@ -368,7 +368,7 @@ describe('ceremony corrections', () => {
     // Its venue as it was; not its start, which moved within the day it prints.
     expect(first.body.ceremonyAsPrinted).toEqual({ version: 1, correctedAt: fixed.body.updatedAt, fields: { venue: opened.venue } });
     expect(first.body.detail).toBe('This certificate was issued by the registry for the agreement as it stands, but it prints the ceremony as it was before a correction (its venue): download it again for a copy that prints the ceremony as corrected.');
-    expect(first.body.detailZh).toBe('此证书由登记系统签发，所载为协议的现行版本，但其中的签约仪式信息为更正前的内容（地点）：请重新下载，以获取载有更正后仪式信息的证书。');
+    expect(first.body.detailZh).toBe('此证书由登记系统签发，所载为协议的现行版本，但其中的签约仪式信息为更正前的内容（地点）。请重新下载，以获取载有更正后仪式信息的证书。');
     // One downloaded between the corrections prints what the ceremony prints now (the same bytes as one downloaded now).
     const now = await upload(between.body);
     expect([now.body.status, now.body.detail, 'ceremonyAsPrinted' in now.body, between.headers.get('etag')]).toEqual(['valid', 'This certificate was issued by the registry and describes the agreement as it stands.', false, pdf.headers.get('etag')]);

@@ -757,7 +757,7 @@ export async function renderCertificate(input: CertificateInput, report?: (r: Re
       const annex = new Writer(engine, doc.addPage([W, H]));
       frame(annex);
       masthead(annex, a, { page: i + 1, of: pages.length });
-      const [range, rangeZh] = shown === 1 ? [`${from + 1}`, `第${from + 1}方`] : [`${from + 1}–${from + shown}`, `第${from + 1}至${from + shown}方`];
+      const [range, rangeZh] = shown === 1 ? [`${from + 1}`, `第${from + 1}方`] : [`${from + 1}–${from + shown}`, `第${from + 1}至第${from + shown}方`];
       const heading = from === 0 ? partiesHeading : joinItems(['Parties and signatories, continued 签约方及签署人（续）', `${range} of ${total}`, `${rangeZh}，共${total}方`, ...more], '  ·  ');
       drawParties(annex, parts, grid, scale, heading, annexTop, M + 10, false);
     }

@@ -65,7 +65,7 @@ const FACT_SEPARATOR = '\u00A0· ';
 export const sectorsLine = (sectors: Agreement['sectors']): string => sectors.map((s) => SECTOR_LABELS[s].join('\u00A0')).join(FACT_SEPARATOR);
 
 /** Under the status of a later version in force: the day its amendment was recorded (see formatDay). */
-export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  已于${zh}修订`;
+export const amendedNote = ([en, zh]: [string, string]): string => `Amended on ${en}  ·  本协议已于${zh}修订`;
 
 /** Fixed labels a certificate prints (and the benchmark's HTML twin of it). */
 export const LABELS = {
@@ -175,7 +175,7 @@ export const NOT_A_PDF = [
 export function issueStatement(version: number, keysUrl: string): [string, string] {
   return [
     `Concord certifies that the agreement above was signed at the ceremony shown and recorded in its registry; this certificate is for version ${version}. Scan the QR code or open the address below to check that it is genuine and still current. The keys at ${keysUrl} let anyone check its Ed25519 signature offline.`, // no full stop after the address, to be typed with it
-    `Concord 协议登记系统兹证明：上述协议已于所列签约仪式上签署，并已在本系统登记。本证书对应该协议第${version}版。请扫描二维码或访问下方网址，核验本证书是否真实、是否为现行版本。任何人均可使用 ${keysUrl} 公布的公钥，离线验证本证书的 Ed25519 数字签名。`,
+    `Concord 协议登记系统兹证明：上述协议已在所列签约仪式上签署，并已在本系统登记。本证书所载为该协议第${version}版。请扫描二维码或访问下方网址，核验本证书是否真实、是否为现行版本。任何人均可使用 ${keysUrl} 公布的公钥，离线验证本证书的 Ed25519 数字签名。`,
   ];
 }
 

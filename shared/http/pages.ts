@@ -50,7 +50,7 @@ interface Look { en: string; zh: string; mark: string; colour: string; tint: str
 
 const LOOK: Record<Verification['status'], Look> = {
   valid: { en: 'Valid certificate', zh: '证书真实有效', mark: '✓', colour: '#1b6e3a', tint: '#e6f3ea' },
-  superseded: { en: 'Out of date: a newer version exists', zh: '证书非现行版本：已有新版本', mark: '!', colour: '#7a5000', tint: '#fbf1dc' },
+  superseded: { en: 'Out of date: a newer version exists', zh: '证书非现行版本：协议已修订', mark: '!', colour: '#7a5000', tint: '#fbf1dc' },
   voided: { en: 'Voided agreement', zh: '协议已作废', mark: '⊘', colour: '#464d5e', tint: '#eceef3' },
   invalid: { en: 'Not verified', zh: '证书核验未通过', mark: '✕', colour: '#a11a1a', tint: '#fbe9e9' },
 };
@@ -67,7 +67,7 @@ function advice(v: Verification, file: boolean): [string, string] {
         : ['', ''];
       return [
         `Compare the details below with the certificate in front of you${corrected}. The value, the signatories and the other terms are not shown here: to check every word, upload the certificate's PDF file.`,
-        `请将以下信息与您所持证书核对${correctedZh}。协议金额、签署人及其他条款不在此显示；如需核验全部内容，请上传证书的 PDF 文件。`,
+        `请将以下信息与您所持证书核对${correctedZh}。协议金额、签署人等其他内容不在此显示；如需核验全部内容，请上传证书的 PDF 文件。`,
       ];
     }
     case 'superseded': {
@@ -94,7 +94,7 @@ function advice(v: Verification, file: boolean): [string, string] {
       // A link's verdict already tells a typist what to check (the printed address, the QR code): the advice goes on from there.
       : [
         'If a scanned link fails too, do not rely on the document as a certificate, and ask the registry that should have issued it.',
-        '如扫描二维码所得的链接也核验未通过，请勿将该文件作为证书使用，并向应签发该证书的登记机构核实。',
+        '如扫描二维码所得的链接也核验未通过，请勿将您所持的文件视为有效证书，并向应签发该证书的登记机构核实。',
       ];
   }
 }
@@ -157,7 +157,7 @@ function asPrinted(v: GenuineVerification, printed: NonNullable<GenuineVerificat
     if (wasDays[0] !== nowDays[0]) parts.push([`its days as ${escape(wasDays[0])}`, `日期为${escape(wasDays[1])}`]);
     // The clock the signing time prints on (a time zone, or the offset the ceremony's times are written in).
     const [then, current] = [formatSigningTime(signedAt, was), formatSigningTime(signedAt, now)];
-    if (then.join() !== current.join()) parts.push([`the signing time as ${escape(`${then[0]} · ${then[2]}`)}`, `签署时间为${escape(`${then[1]}（${then[2]}）`)}`]);
+    if (then.join() !== current.join()) parts.push([`the signing time as ${escape(`${then[0]} · ${then[2]}`)}`, `签署时间为${escape(`${then[1]} · ${then[2]}`)}`]);
   }
   if (parts.length === 0) return '';
   const [en, zh] = onSigningClock(printed.correctedAt, v).map(escape) as [string, string];
@@ -173,7 +173,7 @@ function asPrinted(v: GenuineVerification, printed: NonNullable<GenuineVerificat
 function versionNote(v: GenuineVerification, order: Order): string {
   const [version, current] = [v.version, v.currentVersion];
   if (v.status !== 'voided') return inOrder(`version ${version} of ${current}`, `第${version}版，共${current}版`, order);
-  if (version === current) return inOrder(`version ${version}, the record of the void`, `第${version}版，即作废记录`, order);
+  if (version === current) return inOrder(`version ${version}, the record of the void`, `第${version}版，为作废记录`, order);
   const [en, zh] = onSigningClock(v.voidedAt, v);
   return inOrder(`version ${version}; the agreement was voided on ${en}`, `第${version}版；协议已于${zh}作废`, order);
 }
@@ -222,7 +222,7 @@ export function verificationPage(v: Verification, anotherFile = false, order: Or
 /** Back to the upload page: the answer to a form sits at the form's own address (`POST /verify`), so "" is `GET /verify`. */
 const checkAnother = (order: Order) => nextStep('', 'Check another certificate file', '核验另一份证书文件', order);
 /** From any other verification page to the upload page. */
-const checkFile = (order: Order) => nextStep('/verify', 'Check a certificate\'s PDF file', '上传证书 PDF 文件核验', order);
+const checkFile = (order: Order) => nextStep('/verify', 'Check a certificate\'s PDF file', '上传证书 PDF 文件进行核验', order);
 
 /** A link to the next step (fixed text, as markup), in both languages, in the reader's order. */
 function nextStep(href: string, en: string, zh: string, order: Order): string {
@@ -241,7 +241,7 @@ export function uploadPage(maxBytes: number, order: Order = 'en'): string {
 <p><button type="submit">${inOrder('Check', '核验', order)}</button></p></form>`;
   return page({ en: 'Check a certificate', zh: '核验证书', colour: INFO.colour, tint: INFO.tint }, [[
     'Choose the PDF file of a Concord certificate: the registry says whether this very file, unaltered, is a certificate it issued, and whether the agreement is still in force. The file is checked, not kept.',
-    '请选择 Concord 证书的 PDF 文件：登记系统将核验该文件是否确为其签发的证书，以及协议是否仍然有效。文件仅用于核验，不会被保存。',
+    '请选择 Concord 证书的 PDF 文件：登记系统将核验该文件是否确为其签发且未经改动的证书，以及协议是否仍然有效。文件仅用于核验，不会被保存。',
   ], [
     'A certificate on paper: scan its QR code instead.',
     '如为纸质证书，请直接扫描证书上的二维码。',
@@ -253,8 +253,8 @@ const MAX_MB = MAX_CERTIFICATE_BYTES / (1024 * 1024);
 /** The gist of a refusal, by status, in plain words in both languages (the exact detail follows it). */
 const PROBLEM_GIST: Record<number, [string, string]> = {
   400: ['What was sent could not be checked: for example, no file was chosen, the file is empty, or the address is incomplete.', '所提交的内容有误，未能核验（例如未选择文件、文件为空，或网址不完整）。'],
-  413: [`The file is too large: a certificate's PDF file is at most ${MAX_MB}\u00a0MB.`, `文件过大：证书的 PDF 文件不超过 ${MAX_MB}\u00a0MB。`],
-  415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '无法核验此类文件：请上传证书的 PDF 文件。'],
+  413: [`The file is too large: a certificate's PDF file is at most ${MAX_MB}\u00a0MB.`, `文件过大：上传文件不得超过 ${MAX_MB}\u00a0MB。`],
+  415: ['This kind of file cannot be checked: choose the certificate\'s PDF file.', '无法核验此类文件，请上传证书的 PDF 文件。'],
 };
 
 /** The registry's own page, for someone who types only its domain: what it is, and the way to check a certificate. */

@@ -52,12 +52,12 @@ const IF_TYPED = ['If you typed it, compare it with the printed address, or scan
 
 const NO_SUCH_LINK = [
   `No certificate with this code and version carries this signature: this link was not issued by the registry. ${IF_TYPED[0]}`,
-  `登记系统未签发过此编号、此版本并带有此签名的证书，此链接并非由登记系统签发。${IF_TYPED[1]}`,
+  `登记系统未签发过此编号、此版本并带有此签名的证书，此链接并非登记系统生成。${IF_TYPED[1]}`,
 ] as const;
 
 /** The ceremony's public facts by name, in English and Chinese, as a verdict names those a file prints otherwise. */
 const CEREMONY_FACT_NAMES: Record<(typeof PUBLIC_CEREMONY_FIELDS)[number], [string, string]> = {
-  title: ['title', '名称'], event: ['event', '活动'], venue: ['venue', '地点'], city: ['city', '城市'], countryCode: ['country', '国家'],
+  title: ['title', '仪式名称'], event: ['event', '所属活动'], venue: ['venue', '地点'], city: ['city', '城市'], countryCode: ['country', '国家'],
   startsAt: ['start time', '开始时间'], endsAt: ['end time', '结束时间'], timeZone: ['time zone', '时区'],
 };
 
@@ -118,7 +118,7 @@ async function verdict(stored: store.StoredAgreement, version: number, standing?
   const [detail, detailZh]: readonly [string, string] = {
     valid: asPrinted
       ? [`This certificate was issued by the registry for the agreement as it stands, but it prints the ceremony as it was before a correction (its ${new Intl.ListFormat('en').format(otherwise.map(([en]) => en))}): download it again for a copy that prints the ceremony as corrected.`,
-        `此证书由登记系统签发，所载为协议的现行版本，但其中的签约仪式信息为更正前的内容（${otherwise.map(([, zh]) => zh).join('、')}）：请重新下载，以获取载有更正后仪式信息的证书。`]
+        `此证书由登记系统签发，所载为协议的现行版本，但其中的签约仪式信息为更正前的内容（${otherwise.map(([, zh]) => zh).join('、')}）。请重新下载，以获取载有更正后仪式信息的证书。`]
       : ['This certificate was issued by the registry and describes the agreement as it stands.', '此证书由登记系统签发，所载为协议的现行版本。'],
     superseded: [`Genuine, but the agreement has since been amended: version ${current.version} is current.`, `证书真实，但协议此后已修订：现行版本为第${current.version}版。`],
     voided: ['Genuine, but the agreement has been voided and is no longer in force.', '证书真实，但协议已作废，不再有效。'],
@@ -265,7 +265,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
     return invalid(
       'no-signature',
       'No Concord certificate signature can be read in this file: it is not a certificate the registry issued, or one re-saved by another program, which alters it.',
-      '无法读取此文件中的 Concord 证书签名：该文件并非登记系统签发的证书，或已被其他程序重新保存（重新保存会改动文件）。',
+      '无法读取此文件中的 Concord 证书签名：该文件可能并非登记系统签发的证书，也可能已被其他程序重新保存（重新保存会改动文件）。',
     );
   }
   const verified = await withPublishedKeys((keys) => verifiedPayload(jws, keys));
@@ -274,7 +274,7 @@ export async function verifyDocument(pdf: Buffer): Promise<Verification> {
   const stored = await store.getAgreementReused(payload.id);
   const entry = stored && entryOf(stored, payload.version);
   if (!stored || !entry || canonicalJson(certificatePayloadOf(stored.agreement, entry, payload.iss)) !== canonicalJson(payload)) {
-    return invalid('unknown-payload', 'The signed payload does not match any agreement version in the registry.', '签名内容与登记系统中的任何协议版本均不相符。');
+    return invalid('unknown-payload', 'The signed payload does not match any agreement version in the registry.', '经签名的内容与登记系统中的任何协议版本均不相符。');
   }
   const digest = sha256Hex(pdf);
   const onRecord = await getIssuedCertificate(payload.id, payload.version, digest);
