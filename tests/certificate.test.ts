@@ -2564,7 +2564,10 @@ describe('verification', () => {
     // The verdict is the page's one top heading, in both languages; the version note too.
     expect(headline(r.body)).toBe('Valid certificate<br><span lang="zh-Hans">证书真实有效</span>');
     expect(plain(r.body)).toMatch(/\(version 1 of 1 · <span lang="zh-Hans">第1版，共1版<\/span>\)/);
-    expect(r.body).toContain('<title>Valid certificate · 证书真实有效 · Concord</title>');
+    // The certificate's code in the title (tabs of several told apart); the registry's name leads to its front page.
+    expect(r.body).toMatch(/<title>Valid certificate · 证书真实有效 · [0-9A-Z]{4}-[0-9A-Z]{4} · Concord<\/title>/);
+    expect(r.body).toContain('<header><p><a href="/">Concord registry');
+    expect(r.body.match(/<h2>.*?<\/h2>/g)).toEqual(['<h2>For a browser</h2>']);
     // The verdict's line in both languages too, and the labels as the certificate prints them.
     expect(r.body).toContain('describes the agreement as it stands.<br><span lang="zh-Hans">此证书由登记系统签发，所载为协议的现行版本。</span>');
     // The venue as the certificate's Venue line prints it, country included (an agreement's own place aside: not a public fact).
@@ -2580,6 +2583,10 @@ describe('verification', () => {
     const arabic = { ...json, agreement: { ...json.agreement, ceremony: { ...json.agreement.ceremony, title: 'حفل التوقيع', event: 'Expo 2021', venue: 'قاعة الملك فهد', city: 'Riyadh', countryCode: 'SA' } } };
     expect(plain(verificationPage(arabic))).toContain('<dd><bdi dir="ltr">قاعة الملك فهد, Riyadh, Saudi Arabia</bdi></dd>');
     expect(plain(verificationPage(arabic))).toContain('<dd><bdi dir="ltr">حفل التوقيع — Expo 2021</bdi>');
+    // The agreement's one title is one heading, in both languages, the reader's first.
+    const bilingual = { ...json, agreement: { ...json.agreement, title: 'Port agreement', titleZh: '港口协议' } };
+    expect(verificationPage(bilingual).match(/<h2>.*?<\/h2>/g)).toEqual(['<h2>Port agreement<br><span class="second"><span lang="zh-Hans">港口协议</span></span></h2>']);
+    expect(verificationPage(bilingual, false, 'zh').match(/<h2>.*?<\/h2>/g)).toEqual(['<h2><span lang="zh-Hans">港口协议</span><br><span class="second">Port agreement</span></h2>']);
     // A local name in a language written right to left runs so, as the certificate prints it, whatever word it opens with.
     const parties = [{ name: 'IBM Middle East', localName: 'IBM الشرق الأوسط', lang: 'ar' }, { name: 'Acme', localName: 'Acme GmbH', lang: 'de' }, { name: 'Ahl', localName: 'IBM Ahl', lang: 'ar' }];
     const local = verificationPage({ ...json, agreement: { ...json.agreement, parties } });
@@ -2648,7 +2655,7 @@ describe('verification', () => {
       ['en-US,en;q=0.9,zh-CN;q=0.8', enFirst], ['zh;q=0.5, en', enFirst], ['zh;q=0, en;q=0.1', enFirst], [undefined, enFirst]] as const) {
       expect(headline(await page(language)), String(language)).toContain(expected);
     }
-    expect(await page('zh-CN')).toContain('<title>证书真实有效 · Valid certificate · Concord</title>');
+    expect(await page('zh-CN')).toMatch(/<title>证书真实有效 · Valid certificate · [0-9A-Z]{4}-[0-9A-Z]{4} · Concord<\/title>/);
     // The facts too: their labels, the version, the signing time and the ceremony's days.
     const zh = plain(await page('zh-CN'));
     expect(zh).toContain('<dt><span lang="zh-Hans">编号</span> · <span lang="en">Code</span></dt>');
@@ -2660,7 +2667,7 @@ describe('verification', () => {
     // unmarked text (names, titles, details) stays English.
     expect(zh).toMatch(/^<!doctype html><html lang="zh-Hans">[^]*<body lang="en">/);
     expect(await page()).toMatch(/^<!doctype html><html lang="en">[^]*<body>/);
-    expect(zh).toContain('<header><p><a href="/verify"><span lang="zh-Hans">协议登记系统</span> · <span lang="en">Concord registry</span></a></p></header>');
+    expect(zh).toContain('<header><p><a href="/"><span lang="zh-Hans">协议登记系统</span> · <span lang="en">Concord registry</span></a></p></header>');
     expect(await page()).toContain('<dt>Code · <span lang="zh-Hans">编号</span></dt>');
     // Only Chinese is kept from breaking between its characters in the headline, and only until it
     // does not fit: the English one, kept whole when second, ran off a 360-pixel phone's screen ("Out
@@ -2669,7 +2676,7 @@ describe('verification', () => {
     expect(zh).toContain('overflow-wrap:anywhere');
     expect(zh).not.toContain('nowrap');
     // The reader's first language's title is the larger (a Chinese title in the same size looked the smaller).
-    expect(zh).toContain('h2+h2{margin-top:0;font-size:1.05rem}');
+    expect(zh).toContain('h2 .second{font-size:.91em}');
     // Dates and version numbers hold together while they fit a line (on a phone, "2021年8月 / 23日" and "23 / August 2021" broke).
     const raw = await page('zh-CN');
     for (const kept of ['<span class="together">2021年8月23日\u00A014:30</span>', '<span class="together">第1版，\u2060共1版</span>', '23\u00A0August\u00A02021,\u00A014:30', 'version\u00A01\u00A0of\u00A01']) expect(raw).toContain(kept);

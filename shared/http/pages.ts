@@ -200,7 +200,9 @@ const localDirection = (name: string, lang: string | undefined) => (lang !== und
 
 function publicFacts(v: GenuineVerification, order: Order): string {
   const a = v.agreement;
-  return `${ordered(`<h2>${escape(a.title)}</h2>`, a.titleZh ? `<h2 lang="zh-Hans" class="zh">${escape(a.titleZh)}</h2>` : '', order).join('')}
+  // One heading for the one title, in both languages (a heading list shows it once), the second smaller.
+  const titles = ordered(escape(a.title), a.titleZh ? `<span lang="zh-Hans">${escape(a.titleZh)}</span>` : '', order).filter(Boolean);
+  return `<h2>${titles.map((t, i) => (i === 0 ? t : `<br><span class="second">${t}</span>`)).join('')}</h2>
 <dl><dt>${inOrder('Code', '编号', order)}</dt><dd>${escape(v.code)}${order === 'zh' ? `（${versionNote(v, order)}）` : ` (${versionNote(v, order)})`}</dd>
 <dt>${inOrder('Signed', '签署时间', order)}</dt><dd>${signedWhen(a.signedAt, a.ceremony ?? {}, order)}</dd>
 ${a.ceremony ? `<dt>${inOrder('Venue', '地点', order)}</dt><dd><bdi dir="ltr">${escape(venueLine(a.ceremony))}</bdi></dd>
@@ -216,7 +218,7 @@ export function verificationPage(v: Verification, anotherFile = false, order: Or
   }
   const look = LOOK[v.status];
   const facts = v.status === 'invalid' ? '' : publicFacts(v, order);
-  return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? checkAnother(order) : checkFile(order)), order);
+  return page(look, [[v.detail, v.detailZh], advice(v, anotherFile)], facts + (anotherFile ? checkAnother(order) : checkFile(order)), order, v.status === 'invalid' ? undefined : v.code);
 }
 
 /** Back to the upload page: the answer to a form sits at the form's own address (`POST /verify`), so "" is `GET /verify`. */
@@ -330,7 +332,8 @@ const cutShortLink = ({ signatureLength, expected }: Exclude<UncheckedLink, stri
  * with its language, after a mark (✓, !, ⊘, ✕, i) that tells the verdicts apart without colour; no script, no external resource, no framing. Text is 15 px or more, and
  * what a thumb taps is at least 44 px tall.
  */
-function page(look: { en: string; zh: string; mark?: string; colour: string; tint: string }, paragraphs: Lines[], facts: string, order: Order = 'en'): string {
+/** `code`: the certificate's, in the title too, so that tabs of several certificates checked are told apart. */
+function page(look: { en: string; zh: string; mark?: string; colour: string; tint: string }, paragraphs: Lines[], facts: string, order: Order = 'en', code?: string): string {
   const { en, zh, mark, colour, tint } = look;
   // Chinese first for a reader whose browser asks for it first; English is then marked as English.
   const both = (lineEn: string, lineZh: string, between: string) => inOrder(lineEn, lineZh, order, between);
@@ -339,12 +342,12 @@ function page(look: { en: string; zh: string; mark?: string; colour: string; tin
     .join('\n');
   const badge = mark ? `<span class="mark" aria-hidden="true">${mark}</span> ` : '';
   return `<!doctype html><html lang="${order === 'zh' ? 'zh-Hans' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${order === 'zh' ? `${escape(zh)} · ${escape(en)}` : `${escape(en)} · ${escape(zh)}`} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
+<title>${order === 'zh' ? `${escape(zh)} · ${escape(en)}` : `${escape(en)} · ${escape(zh)}`}${code ? ` · ${escape(code)}` : ''} · Concord</title><style>body{font-family:system-ui,sans-serif;font-size:1rem;line-height:1.5;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1c2130;overflow-wrap:anywhere}
 .status{border-left:.4rem solid ${colour};border-radius:.3rem;padding:.5rem 1rem;background:${tint}}.status h1{color:${colour};font-size:1.35rem;margin:.2rem 0}
 .mark{display:inline-block;min-width:1.6rem;height:1.6rem;line-height:1.6rem;margin-right:.15rem;border-radius:50%;background:${colour};color:#fff;text-align:center;font-size:1.05rem}
-h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]),.together{word-break:keep-all}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2+h2{margin-top:0;font-size:1.05rem}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
+h1 span[lang="zh-Hans"],bdi:is([lang|="zh"],[lang|="ja"],[lang|="ko"]),.together{word-break:keep-all}h2{font-size:1.15rem;margin:1.2rem 0 .2rem}h2 .second{font-size:.91em}dt{color:#555d6e;font-size:.95rem;margin-top:.6rem}dd{margin:0}ul{margin:.2rem 0;padding-left:1.2rem}
 .note,.detail{color:#555d6e;font-size:.95rem}a{display:inline-block;padding:.625rem 0}.next{display:flex;flex-wrap:wrap;column-gap:1.5rem}input,button{font:inherit}input[type=file]{width:100%;padding:.6rem 0}::file-selector-button{min-height:2.75rem;padding:0 1rem;font:inherit}
 button:focus-visible{outline-offset:2px}button{width:100%;min-height:3rem;border:2px solid transparent;border-radius:.4rem;background:#1a4080;color:#fff;font-weight:600}</style></head>
-<body${order === 'zh' ? ' lang="en"' : ''}><header><p><a href="/verify">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>
+<body${order === 'zh' ? ' lang="en"' : ''}><header><p><a href="/">${inOrder('Concord registry', '协议登记系统', order)}</a></p></header>
 <main><section class="status"><h1>${badge}${both(en, zh, '<br>')}</h1>${text}</section>${facts}</main></body></html>`;
 }
