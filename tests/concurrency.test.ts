@@ -88,7 +88,8 @@ describe('idempotent logging', () => {
     const claim = (at: Date) => putItem({ ...signingClaimKey(cer, hashOf(agreementInput.parse(stopped))), type: 'signing-claim', agreementId: 'ag-neverc0mmitted0000000', at: at.toISOString() });
     await claim(new Date());
     const held = await logSigning(t, cer, stopped, 'stopped-2');
-    expect([held.status, held.body.detail]).toEqual([409, expect.stringContaining('being logged right now')]);
+    // Staff are told what to do: wait for it, and send theirs again only if it does not come.
+    expect([held.status, held.body.detail]).toEqual([409, 'A signing with this very body is being logged right now, under another Idempotency-Key: nothing was logged for this request. The other should appear in the ceremony\'s list in a moment; if it has not within 60 seconds, send this request again']);
     await claim(new Date(Date.now() - 61_000));
     expect((await logSigning(t, cer, stopped, 'stopped-3')).status).toBe(201);
   });

@@ -55,7 +55,7 @@ async function claimBody(ceremonyId: string, requestHash: string, id: string): P
       ]);
     }
     if (!holder && Date.now() - Date.parse(claim.at) < SIGNING_CLAIM_HOLD_MS) {
-      throw new StateConflict('A signing with this very body is being logged right now, under another Idempotency-Key: see whether it appears, and send it again under its own key if not', [
+      throw new StateConflict(`A signing with this very body is being logged right now, under another Idempotency-Key: nothing was logged for this request. The other should appear in the ceremony's list in a moment; if it has not within ${SIGNING_CLAIM_HOLD_MS / 1000} seconds, send this request again`, [
         { path: 'Idempotency-Key', message: 'is not the key of the request logging this body' },
       ]);
     }
