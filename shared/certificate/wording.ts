@@ -5,7 +5,7 @@
 import { countryName, countryNameZh, currencyMinorUnits } from '#shared/domain/iso-codes.ts';
 import { RuleViolation } from '#shared/domain/errors.ts';
 import { ceremonyDayRange, dateOfDay, dayNumber, offsetLabel, signingClock, two } from '#shared/domain/time-zones.ts';
-import type { Agreement, AgreementParty, Ceremony, PartyKind } from '#shared/domain/schemas.ts';
+import type { Agreement, AgreementParty, Ceremony, PartyKind, PUBLIC_CEREMONY_FIELDS } from '#shared/domain/schemas.ts';
 
 export const KIND_LABELS: Record<Agreement['kind'], [string, string]> = {
   mou: ['Memorandum of understanding', '谅解备忘录'],
@@ -237,6 +237,19 @@ const dayLabel = ({ y, m, d }: ReturnType<typeof dateOfDay>): [string, string] =
  * megabytes to embed, so they are refused before any of that work.
  */
 export const MAX_DISTINCT_CHARACTERS = 8_000;
+
+/**
+ * What a certificate of `a` prints of its ceremony `c` (render.ts: heading and facts), each line
+ * with the ceremony's facts it is made of: a correction of a fact changes a file only through them
+ * (a start moved within its day, on the same clock, prints the same days).
+ */
+export const CEREMONY_LINES: { fields: readonly (typeof PUBLIC_CEREMONY_FIELDS)[number][]; line: (c: Ceremony, a: Agreement) => string }[] = [
+  { fields: ['venue', 'city', 'countryCode'], line: (c, a) => venueLine(c, a.place) },
+  { fields: ['title', 'event', 'startsAt', 'endsAt', 'timeZone'], line: (c, a) => ceremonyLine(c, a.signedAt) },
+  // The clock of the signing time, and of the day an amendment or a void was recorded: the time
+  // zone's, or (a signing logged in UTC at a ceremony without one) the offset its start and end are written in.
+  { fields: ['timeZone', 'startsAt', 'endsAt'], line: (c, a) => `${signingTimeLine(a.signedAt, c)} ${formatDay(a.updatedAt, a.signedAt, c).join(' ')}` },
+];
 
 /** The free text a certificate prints of its ceremony. */
 export const ceremonyText = (c: Ceremony): string => [c.title, c.event, c.venue, c.city].filter(Boolean).join('');

@@ -222,21 +222,27 @@ export function expectedVersions(req: ApiRequest): number[] | undefined {
 }
 
 /**
+ * 304 Not Modified with `headers` (its ETag, its type) when If-None-Match names their ETag, else
+ * undefined. The 304 names its type too: API Gateway would otherwise give it one (text/plain).
+ */
+export const notModified = (req: ApiRequest, headers: { etag: string; 'content-type': string } & Record<string, string>): ApiResponse | undefined =>
+  (noneMatchHits(req, headers.etag) ? { status: 304, headers } : undefined);
+
+/**
  * The answer to a read of a versioned record: 200 with it and its ETag, or 304 when If-None-Match
  * names its version (a client that keeps the ETag, polling for a change, gets it or nothing; the
- * answers stay `no-store`, out of shared and browser caches). The 304 names its type too: API
- * Gateway would otherwise give it one (text/plain).
+ * answers stay `no-store`, out of shared and browser caches).
  */
 export function versionedRead(req: ApiRequest, record: { version: number }): ApiResponse {
-  const headers = { etag: etag(record.version) };
-  return noneMatchHits(req, headers.etag) ? { status: 304, headers: { ...headers, 'content-type': 'application/json' } } : { status: 200, body: record, headers };
+  const headers = { etag: etag(record.version), 'content-type': 'application/json' };
+  return notModified(req, headers) ?? { status: 200, body: record, headers };
 }
 
 /**
  * Whether If-None-Match matches the current ETag: "*" does, as does any tag in the list, compared
  * weakly (RFC 9110 §13.1.2: W/"x" matches "x").
  */
-export function noneMatchHits(req: ApiRequest, current: string): boolean {
+function noneMatchHits(req: ApiRequest, current: string): boolean {
   const value = req.headers['if-none-match']?.trim();
   if (!value) return false;
   if (value === '*') return true;

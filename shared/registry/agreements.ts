@@ -14,13 +14,13 @@ import { log } from '#shared/log.ts';
 import { CHANGE_ATTEMPTS, Forbidden, InvalidInput, NotFound, RuleViolation, StateConflict, Unavailable, VersionMismatch, VersionRequired } from '#shared/domain/errors.ts';
 import { agreementCode, deriveAgreementId, typedCode } from '#shared/domain/ids.ts';
 import { assertPrintable } from '#shared/certificate/wording.ts';
-import { asWritten } from '#shared/domain/party.ts';
 import { readsEverything, stampOf, type Principal } from '#shared/domain/principal.ts';
 import type { AgreementInput, AgreementPatch, Party } from '#shared/domain/schemas.ts';
 import * as links from '#shared/store/agreement-links.ts';
 import * as lists from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
 import { getCeremony, getParties, getParty } from '#shared/store/directory.ts';
+import { partyIntact } from './directory.ts';
 
 const MAX_CODE_ATTEMPTS = 8;
 
@@ -138,15 +138,19 @@ export function load(idOrCode: string, principal: Principal): Promise<store.Stor
 
 /**
  * As load(), for a partner whose party any version lists, not only the current one: a party an
- * amendment took off an agreement keeps the versions it signed (see versionsListing). The history
- * is replayed only for a partner the current version does not list.
+ * amendment took off an agreement keeps the versions it signed. With `versions()`, the versions
+ * that list the principal's party (see versionsListing): the history is replayed only when asked,
+ * or for a partner the current version does not list, and then once.
  */
-export function loadSigned(idOrCode: string, principal: Principal): Promise<store.StoredAgreement> {
-  return find(idOrCode, principal, store.getAgreement, (s) => visibleTo(s.agreement, principal) || versionsListing(s, principal).length > 0);
+export async function loadSigned(idOrCode: string, principal: Principal): Promise<{ stored: store.StoredAgreement; versions: () => number[] }> {
+  let listed: number[] | undefined;
+  const versions = (s: store.StoredAgreement) => (listed ??= versionsListing(s, principal));
+  const stored = await find(idOrCode, principal, store.getAgreement, (s) => visibleTo(s.agreement, principal) || versions(s).length > 0);
+  return { stored, versions: () => versions(stored) };
 }
 
 /** The versions that list the principal's party: every one for staff and auditors; for a partner, those of its history that check out, and the current one. */
-export function versionsListing(stored: store.StoredAgreement, principal: Principal): number[] {
+function versionsListing(stored: store.StoredAgreement, principal: Principal): number[] {
   const { agreement } = stored;
   const all = Array.from({ length: agreement.version }, (_, i) => i + 1);
   if (readsEverything(principal)) return all;
@@ -261,10 +265,9 @@ const recordsOf = (found: Awaited<ReturnType<typeof getParties>>): Map<string, P
 function assertAsWritten(found: Awaited<ReturnType<typeof getParties>>, copied: readonly { partyId: string; at: number }[]): void {
   const edited = copied.filter(({ partyId }, i) => {
     const party = found.get(partyId);
-    return copied.findIndex((p) => p.partyId === partyId) === i && party !== undefined && !asWritten(party.record, party.stateHash);
+    return copied.findIndex((p) => p.partyId === partyId) === i && party !== undefined && !partyIntact(party.record, party.stateHash);
   });
   if (edited.length === 0) return;
-  for (const { partyId } of edited) log.integrity('party record does not match its last change', { partyId });
   const named = edited.map((p) => p.partyId).join(', ');
   throw new StateConflict(`${edited.length === 1 ? `Party ${named} was` : `Parties ${named} were`} changed outside the registry (a record not as its last change wrote it): no signing or amendment copies ${edited.length === 1 ? 'it' : 'them'} until restored. Nothing was changed`,
     edited.map(({ partyId, at }) => ({ path: `/parties/${at}/partyId`, message: `names party "${partyId}", changed outside the registry` })));

@@ -156,15 +156,22 @@ async function changeOnce<T extends { version: number }, P, F extends store.Stor
   }
 }
 
+/**
+ * Whether a party's record is as its last change wrote it (see asWritten), for a rename, a signing
+ * or an amendment that copies it, and the sweep; one that is not is logged for the integrity alarm.
+ */
+export function partyIntact(party: Party, stateHash: string | undefined): boolean {
+  if (asWritten(party, stateHash)) return true;
+  log.integrity('party record does not match its last change', { partyId: party.id });
+  return false;
+}
+
 const RENAMING: Changing<Party, PartyPatch, store.StoredParty> = {
   noun: 'party',
   // Refused (409) while its record is not as its last change wrote it: renamed, the edit would be written in under a new hash.
   read: async (id) => {
     const found = await store.getPartyStored(id);
-    if (found && !asWritten(found.record, found.stateHash)) {
-      log.integrity('party record does not match its last change', { partyId: id });
-      throw changedOutside('Party', id, 'its record is not as its last change wrote it', 'it is not renamed');
-    }
+    if (found && !partyIntact(found.record, found.stateHash)) throw changedOutside('Party', id, 'its record is not as its last change wrote it', 'it is not renamed');
     return found;
   },
   apply: patchParty,

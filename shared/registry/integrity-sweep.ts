@@ -11,11 +11,10 @@ import { errorFields, log } from '#shared/log.ts';
 import { itemsNotLeadingTo } from '#shared/store/agreement-links.ts';
 import { everyAgreementId } from '#shared/store/agreement-lists.ts';
 import * as store from '#shared/store/agreements.ts';
-import { asWritten } from '#shared/domain/party.ts';
 import { everyCeremonyId, everyPartyId, getCeremonyStored, getPartyStored } from '#shared/store/directory.ts';
 import { DamagedItem } from '#shared/store/operations.ts';
 import { integrityOf } from './agreements.ts';
-import { ceremonyIntegrity } from './directory.ts';
+import { ceremonyIntegrity, partyIntact } from './directory.ts';
 
 /** Agreements read whole at once: each is one partition query, so a few in flight keep the sweep brisk without crowding the table. */
 const IN_FLIGHT = 8;
@@ -99,9 +98,7 @@ export const checkParty = (id: string) => finding('party', id, async () => {
   const found = await getPartyStored(id);
   if (!found) return 'gone';
   if (found.stateHash === undefined) return 'unsealed';
-  if (asWritten(found.record, found.stateHash)) return 'sound';
-  log.integrity('party record does not match its last change', { partyId: id });
-  return 'damaged';
+  return partyIntact(found.record, found.stateHash) ? 'sound' : 'damaged';
 });
 
 /** What one agreement's read and check find (the sweep's, for each id it lists). */

@@ -11,7 +11,7 @@ import { recordIssuedCertificate } from '#shared/store/certificates.ts';
 import { isPublished } from '#shared/store/published-keys.ts';
 import { signingKeys } from '#shared/store/signing-keys.ts';
 import { log } from '#shared/log.ts';
-import { entryOf, loadSigned, versionsListing, visibleTo } from './agreements.ts';
+import { entryOf, loadSigned, visibleTo } from './agreements.ts';
 import { issue, PUBLIC_BASE_URL, type Signed } from './certificates.ts';
 
 /**
@@ -43,12 +43,12 @@ export async function certificateFor(id: string, version: number | undefined, pr
   // A partner gets the versions its party is on: not one from before it joined (an earlier
   // version's parties and terms are history, which partners do not read), but those it signed
   // before an amendment took it off.
-  const stored = await loadSigned(id, principal);
+  const { stored, versions } = await loadSigned(id, principal);
   const v = version ?? stored.agreement.version;
   // The latest version is a party's without a replay of the history. A version whose history does
   // not check out has no parties to tell: issue() refuses it (409), as for staff; one that does not
   // exist, issue() refuses too (404).
-  const listed = v === stored.agreement.version && visibleTo(stored.agreement, principal) ? undefined : versionsListing(stored, principal);
+  const listed = v === stored.agreement.version && visibleTo(stored.agreement, principal) ? undefined : versions();
   if (listed && !listed.includes(v) && entryOf(stored, v)) {
     const which = version === undefined ? `The latest version (${v})` : `Version ${v}`;
     throw new NotFound(`${which} of agreement ${stored.agreement.code} does not list your party`, [{ path: 'version', message: `must be a version that lists your party (${ranges(listed)})` }]);

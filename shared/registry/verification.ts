@@ -12,7 +12,7 @@ import { replay, type Agreement, type HistoryEntry } from '#shared/domain/agreem
 import { ceremonyVersions, type Ceremony } from '#shared/domain/ceremony.ts';
 import { canonicalJson, sha256Hex } from '#shared/domain/canonical.ts';
 import { RuleViolation, Unavailable } from '#shared/domain/errors.ts';
-import { ceremonyLine, formatDay, NOT_A_PDF, signingTimeLine, venueLine } from '#shared/certificate/wording.ts';
+import { CEREMONY_LINES, NOT_A_PDF } from '#shared/certificate/wording.ts';
 import { typedCode } from '#shared/domain/ids.ts';
 import { JWS_INFO_KEY } from '#shared/certificate/render.ts';
 import {
@@ -62,19 +62,6 @@ const CEREMONY_FACT_NAMES: Record<(typeof PUBLIC_CEREMONY_FIELDS)[number], [stri
 };
 
 /**
- * What a certificate of `a` prints of its ceremony `c` (render.ts: heading and facts), each line
- * with the ceremony's facts it is made of: a correction of a fact changes a file only through them
- * (a start moved within its day prints the same days).
- */
-const PRINTED_LINES: { fields: readonly (typeof PUBLIC_CEREMONY_FIELDS)[number][]; line: (c: Ceremony, a: Agreement) => string }[] = [
-  { fields: ['venue', 'city', 'countryCode'], line: (c, a) => venueLine(c, a.place) },
-  { fields: ['title', 'event', 'startsAt', 'endsAt', 'timeZone'], line: (c, a) => ceremonyLine(c, a.signedAt) },
-  // The clock of the signing time, and of the day an amendment or a void was recorded: the time
-  // zone's, or (a signing logged in UTC at a ceremony without one) the offset its start and end are written in.
-  { fields: ['timeZone', 'startsAt', 'endsAt'], line: (c, a) => `${signingTimeLine(a.signedAt, c)} ${formatDay(a.updatedAt, a.signedAt, c).join(' ')}` },
-];
-
-/**
  * How a file of `certified` printing version `printed` of its ceremony differs from the ceremony as
  * it stands (`standing`): the facts whose change changed what the file prints, as the file has
  * them, from the first correction that changed it on (`version` is the last it prints as it was).
@@ -86,7 +73,7 @@ async function ceremonyAsPrinted(certified: Agreement, standing: Ceremony, print
   // Oldest first, from the one the file was recorded with.
   const versions = (await ceremonyVersionsOf(certified))?.filter((c) => c.version >= printed).reverse();
   if (versions?.[0]?.version !== printed) return undefined;
-  const changed = (from: Ceremony, to: Ceremony) => PRINTED_LINES.filter(({ line }) => line(from, certified) !== line(to, certified));
+  const changed = (from: Ceremony, to: Ceremony) => CEREMONY_LINES.filter(({ line }) => line(from, certified) !== line(to, certified));
   // The last version printed as the file prints it, and the correction after it.
   const k = versions.findIndex((c) => changed(versions[0]!, c).length > 0);
   if (k < 0) return undefined;

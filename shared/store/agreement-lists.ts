@@ -9,7 +9,7 @@ import { agreementRecord, type Agreement } from '#shared/domain/schemas.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetData, parseStored } from './operations.ts';
-import { batchesOf, collectPage, dataSource, FILTERED_BATCH, partitionReader, type Page, type PartitionQuery, type Source, type TableFilter } from './paging.ts';
+import { batchesOf, collectPage, dataSource, FILTERED_BATCH, idsOf, partitionReader, type Page, type PartitionQuery, type Source, type TableFilter } from './paging.ts';
 
 const SIGNED_POSITION = new RegExp(`^${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
 const LINK_POSITION = new RegExp(`^${keys.LINK_PREFIX}${keys.INSTANT_SOURCE}#${keys.ID_SOURCE}$`);
@@ -54,15 +54,8 @@ function allOf(filters: (TableFilter | false)[]): TableFilter | undefined {
 const indexSource = (index: 'gsi1' | 'gsi2', pk: string, range: SignedRange, filter?: TableFilter): Source<Agreement> =>
   dataSource({ ...indexQuery(index, pk, range), filter }, (d) => parseStored(agreementRecord, d, 'agreement record'));
 
-/**
- * Every agreement's id, `pageSize` at a time, newest signing first, from the index's keys alone:
- * for the integrity sweep, which reads each agreement whole, and must not stop at one whose
- * record no longer parses.
- */
-export async function* everyAgreementId(pageSize = 100): AsyncGenerator<string[]> {
-  const keysOnly = dataSource(indexQuery('gsi1', keys.ALL_AGREEMENTS_PK, {}), () => undefined);
-  for await (const batch of batchesOf(keysOnly, pageSize)) yield batch.map((c) => keys.idFromSortKey(c.pos));
-}
+/** Every agreement's id, newest signing first (see idsOf). */
+export const everyAgreementId = (pageSize = 100) => idsOf(indexQuery('gsi1', keys.ALL_AGREEMENTS_PK, {}), pageSize);
 
 /**
  * Every agreement of a ceremony, `pageSize` at a time, read straight from its index partition: for

@@ -15,7 +15,7 @@ import { dynamo, tableName } from './client.ts';
 import { filterDigest } from './cursor.ts';
 import * as keys from './keys.ts';
 import { batchGetItems, conditional, getItem, ITEM_LIMIT, itemBytes, parseStored } from './operations.ts';
-import { batchesOf, collectPage, dataSource, type Page, type PartitionQuery } from './paging.ts';
+import { collectPage, dataSource, idsOf, type Page, type PartitionQuery } from './paging.ts';
 
 const ID = keys.ID_SOURCE;
 
@@ -128,12 +128,7 @@ const partyPartition = (index: 'gsi1' | 'gsi2' | 'gsi3', pk: string, position: s
   startKey: (pos) => keys.indexStartKey(index, pk, keys.partyKey(keys.idFromSortKey(pos)), pos),
 });
 
-/** Ids from an index partition, `pageSize` at a time, from the index alone (no cursor to seal: the integrity sweep holds no cursor key). */
-async function* idsOf(query: PartitionQuery, pageSize: number): AsyncGenerator<string[]> {
-  for await (const batch of batchesOf(dataSource(query, () => undefined), pageSize)) yield batch.map((c) => keys.idFromSortKey(c.pos));
-}
-
-/** Every party's id, by id. */
+/** Every party's id, by id (see idsOf). */
 export const everyPartyId = (pageSize = 100) => idsOf(partyPartition('gsi1', keys.ALL_PARTIES_PK, ID), pageSize);
 
 // ---- ceremonies -------------------------------------------------------------------------
@@ -230,5 +225,5 @@ export function listCeremonies(page: { limit: number; cursor?: string | undefine
   return collectPage(dataSource(allCeremonies, ceremonyOf), { ...page, digest: filterDigest(['ceremonies']) });
 }
 
-/** Every ceremony's id, latest start first. */
+/** Every ceremony's id, latest start first (see idsOf). */
 export const everyCeremonyId = (pageSize = 100) => idsOf(allCeremonies, pageSize);

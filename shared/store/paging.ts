@@ -10,6 +10,7 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableName } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { idFromSortKey } from './keys.ts';
 import type { IndexName } from './table.ts';
 
 /** The most records one page reads and filters. */
@@ -155,6 +156,15 @@ export async function collectPage<T>(
   const items = found.slice(0, limit).map((c) => c.item as T);
   if (found.length > limit) return { items, nextCursor: await encodeCursor(found[limit - 1]!.pos, digest) };
   return { items, nextCursor: done || after === undefined ? null : await encodeCursor(after, digest) };
+}
+
+/**
+ * The ids an index partition lists, `pageSize` at a time, from its keys alone, straight through: for
+ * the integrity sweep, which reads each record whole (and must not stop at one that no longer
+ * parses), and holds no cursor key.
+ */
+export async function* idsOf(query: PartitionQuery, pageSize: number): AsyncGenerator<string[]> {
+  for await (const batch of batchesOf(dataSource(query, () => undefined), pageSize)) yield batch.map((c) => idFromSortKey(c.pos));
 }
 
 /** Every candidate of a source, `size` at a time, straight through: no filter, no cursor to sign. */
